@@ -1,0 +1,32 @@
+// Lint: typescript-eslint's recommended rules, plus what keeps tests honest (no .only, no .skip).
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'cdk.out/', '.hookflow/', 'coverage/'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'describe', property: 'only', message: 'a focused test hides the others' },
+        { object: 'it', property: 'only', message: 'a focused test hides the others' },
+        { object: 'test', property: 'only', message: 'a focused test hides the others' },
+        { object: 'describe', property: 'skip', message: 'a skipped test cannot fail' },
+        { object: 'it', property: 'skip', message: 'a skipped test cannot fail' },
+        { object: 'test', property: 'skip', message: 'a skipped test cannot fail' },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'xit', message: 'a skipped test cannot fail' },
+        { name: 'xdescribe', message: 'a skipped test cannot fail' },
+        { name: 'fit', message: 'a focused test hides the others' },
+        { name: 'fdescribe', message: 'a focused test hides the others' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);

@@ -1,0 +1,13 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+
+/**
+ * SDK clients, created once per cold start and reused by every invocation. Endpoints come from the SDK's
+ * own AWS_ENDPOINT_URL_* variables, which is all the local stack changes.
+ */
+export const dynamodbClient = new DynamoDBClient({});
+
+export const sfnClient = new SFNClient({
+  // StartSyncExecution is served on a "sync-" host prefix in AWS; a local endpoint has no such host.
+  disableHostPrefix: process.env.AWS_ENDPOINT_URL_SFN !== undefined,
+});

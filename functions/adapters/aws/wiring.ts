@@ -1,0 +1,33 @@
+import { parseConfig } from '../../core/config';
+import { logger } from '../../core/logger';
+import { executionLinker } from '../../core/runs/execution-link';
+import { makeRunStarter } from '../../core/runs/start-run';
+import { dynamodbClient, sfnClient } from './clients';
+import { DynamoDbDedupeStore } from './dynamodb-dedupe-store';
+import { DynamoDbRegistry } from './dynamodb-registry';
+import { SfnWorkflowEngine } from './sfn-engine';
+
+/**
+ * The composition root every handler calls once at cold start: config parsed from the environment (a bad
+ * variable fails the cold start, naming it) and the AWS-backed ports.
+ */
+export function wireAws(env: Record<string, string | undefined> = process.env) {
+  const config = parseConfig(env);
+  const registry = new DynamoDbRegistry(dynamodbClient, config.REGISTRY_TABLE);
+  const dedupe = new DynamoDbDedupeStore(dynamodbClient, config.DEDUPE_TABLE);
+  const engine = new SfnWorkflowEngine(sfnClient);
+  const startRun = makeRunStarter(
+    { engine, dedupe, logger },
+    {
+      dedupeTtlSeconds: config.DEDUPE_TTL_SECONDS,
+      dedupeWaitMs: config.DEDUPE_WAIT_MS,
+      dedupeLeaseMs: config.DEDUPE_LEASE_SECONDS * 1000,
+    },
+  );
+  return {
+    config,
+    logger,
+    ports: { registry, dedupe, engine, startRun },
+    executionLink: executionLinker(config.EXECUTION_LINK_TEMPLATE),
+  };
+}

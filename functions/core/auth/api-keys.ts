@@ -1,0 +1,43 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { ApiKeyRecord, Registry } from '../ports';
+import { ForbiddenError, UnauthorizedError } from '../http/errors';
+import { header, sha256Hex } from '../http/request';
+
+/** The key a caller presents: `Authorization: Bearer <key>` (as DoiT's API does) or `X-Api-Key: <key>`. */
+export function presentedApiKey(event: APIGatewayProxyEventV2): string | undefined {
+  const authorization = header(event, 'authorization');
+  if (authorization !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    return match?.[1];
+  }
+  const apiKey = header(event, 'x-api-key')?.trim();
+  return apiKey === '' ? undefined : apiKey;
+}
+
+/**
+ * Looks the key up by its SHA-256 (keys are only ever stored hashed) and compares the stored hash in
+ * constant time, so neither the lookup nor the compare tells an attacker how close a guess was.
+ */
+export async function authenticateApiKey(registry: Registry, presented: string | undefined): Promise<ApiKeyRecord> {
+  if (presented === undefined) {
+    throw new UnauthorizedError('missing API key: send it as "Authorization: Bearer <key>" or "X-Api-Key"');
+  }
+  const presentedHash = sha256Hex(presented);
+  const record = await registry.getApiKeyByHash(presentedHash);
+  if (
+    record === undefined ||
+    record.disabled ||
+    !timingSafeEqual(Buffer.from(record.keyHash, 'hex'), Buffer.from(presentedHash, 'hex'))
+  ) {
+    throw new UnauthorizedError('invalid API key');
+  }
+  return record;
+}
+
+/** Checked before the flow is looked up, so a key that may not use a flow can't learn whether it exists. */
+export function assertKeyMayTrigger(apiKey: ApiKeyRecord, flowId: string): void {
+  if (!apiKey.flows.includes('*') && !apiKey.flows.includes(flowId)) {
+    throw new ForbiddenError(`this API key may not trigger flow "${flowId}"`);
+  }
+}

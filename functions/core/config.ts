@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/**
+ * Every setting a handler reads, parsed once at cold start. A missing or malformed variable fails the cold
+ * start with the variable's name in the message, instead of failing a request later.
+ * Each limit here is documented in the README's "Limits" table.
+ */
+const positiveInt = z.coerce.number().int().positive();
+
+const configSchema = z.object({
+  /** DynamoDB table holding flows, API keys and (later) webhook registrations. */
+  REGISTRY_TABLE: z.string().min(1),
+  /** DynamoDB table holding dedupe claims for idempotency keys and uids. */
+  DEDUPE_TABLE: z.string().min(1),
+  /**
+   * Template of the execution link returned to callers; `{executionArn}` is replaced by the execution ARN.
+   * In AWS: the Step Functions console. In the local stack: the local gateway's /executions/ route.
+   */
+  EXECUTION_LINK_TEMPLATE: z.string().includes('{executionArn}'),
+  /** How long a dedupe key (Idempotency-Key, uid) is remembered. */
+  DEDUPE_TTL_SECONDS: positiveInt.default(24 * 60 * 60),
+  /**
+   * How long a duplicate waits for the first request with the same key to finish starting its run before
+   * it gets 409 "still in progress".
+   */
+  DEDUPE_WAIT_MS: positiveInt.default(3_000),
+  /**
+   * How long a claim's owner has to record its run before a duplicate may take the claim over (the owner is
+   * presumed crashed). Keep it above the handler's timeout so a slow but live owner is never overtaken.
+   */
+  DEDUPE_LEASE_SECONDS: positiveInt.default(30),
+  /**
+   * Largest accepted request body, in bytes. Step Functions caps execution input at 256 KiB; the default
+   * leaves room for the envelope hookflow wraps around the payload.
+   */
+  MAX_BODY_BYTES: positiveInt.max(262_144).default(240 * 1024),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`hookflow configuration is invalid: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,40 @@
+import middy from '@middy/core';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { HttpError } from './errors';
+import { errorResponse } from './responses';
+
+export type HttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * Wraps a style's request handling in the middleware every route shares: the Lambda context in every log
+ * line, and errors turned into `{ "error": ... }` responses. HttpErrors expose their message; anything
+ * else is logged with its stack and answered with a generic 500 that carries only the request id.
+ */
+export function httpHandler(
+  logger: Logger,
+  handle: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>,
+): HttpHandler {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({
+      onError: (request) => {
+        const { error } = request;
+        if (error instanceof HttpError) {
+          logger.info('request rejected', { statusCode: error.statusCode, reason: error.message });
+          request.response = errorResponse(error.statusCode, error.message, { ...error.headers });
+          return;
+        }
+        logger.error('request failed', error as Error);
+        request.response = errorResponse(
+          500,
+          `internal error; quote request id ${request.context.awsRequestId} when reporting it`,
+        );
+      },
+    })
+    .handler(handle) as unknown as HttpHandler;
+}

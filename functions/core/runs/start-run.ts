@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DedupeStore, RunHandle, WorkflowEngine, WorkflowType } from '../ports';
+import { ConflictError, UnprocessableContentError } from '../http/errors';
+import { executionNameFor, randomExecutionName } from './execution-name';
+
+export interface RunTarget {
+  readonly stateMachineArn: string;
+  readonly workflowType: WorkflowType;
+}
+
+export interface DedupeRequest {
+  /** Scoped by the caller (style, tenant, key id) so that two callers' keys never collide. */
+  readonly key: string;
+  /** Hash of what makes the request this request (its body): the same key with another body is refused. */
+  readonly fingerprint: string;
+}
+
+export interface StartRunRequest {
+  readonly target: RunTarget;
+  readonly input: unknown;
+  readonly dedupe?: DedupeRequest;
+}
+
+export interface StartedRun {
+  readonly run: RunHandle;
+  /** True when this request repeated an earlier one and got that one's run. */
+  readonly replayed: boolean;
+}
+
+export interface RunStarterSettings {
+  readonly dedupeTtlSeconds: number;
+  /** How long a duplicate waits for the first request to record its run. */
+  readonly dedupeWaitMs: number;
+  /** After this long without a recorded run, a claim's owner is presumed dead and the claim is taken over. */
+  readonly dedupeLeaseMs: number;
+  /** How often a waiting duplicate re-reads the claim. */
+  readonly pollIntervalMs?: number;
+}
+
+export interface RunStarterDeps {
+  readonly engine: WorkflowEngine;
+  readonly dedupe: DedupeStore;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export type StartRun = (request: StartRunRequest) => Promise<StartedRun>;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The heart of every style: dedupe, then start. Without a dedupe key it is one StartExecution. With one,
+ * a single conditional write claims the key; the winner starts the run and records it on the claim;
+ * every duplicate answers with that same run (waiting briefly if the winner is still starting it).
+ * If the start fails, the claim is released so the caller's retry can succeed: nothing half-accepted.
+ */
+export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSettings): StartRun {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? defaultSleep;
+  const pollIntervalMs = settings.pollIntervalMs ?? 50;
+
+  return async ({ target, input, dedupe }) => {
+    if (dedupe === undefined) {
+      const run = await deps.engine.start({ ...target, name: randomExecutionName(), input });
+      return { run, replayed: false };
+    }
+
+    const owner = randomUUID();
+    const claim = await deps.dedupe.claim({
+      key: dedupe.key,
+      fingerprint: dedupe.fingerprint,
+      owner,
+      now: now(),
+      leaseMs: settings.dedupeLeaseMs,
+      ttlSeconds: settings.dedupeTtlSeconds,
+    });
+
+    if (claim.outcome === 'duplicate') {
+      if (claim.record.fingerprint !== dedupe.fingerprint) {
+        throw new UnprocessableContentError('this idempotency key was already used with a different request body');
+      }
+      return { run: await awaitRecordedRun(claim.record.run), replayed: true };
+    }
+
+    const name = executionNameFor(dedupe.key, claim.record.createdAt);
+    let run: RunHandle;
+    try {
+      run = await deps.engine.start({ ...target, name, input });
+    } catch (error) {
+      await deps.dedupe.release(dedupe.key, owner).catch((releaseError: unknown) => {
+        // The claim stays until its lease runs out; then a retry takes it over. Nothing is lost.
+        deps.logger.warn('could not release dedupe claim', { error: releaseError as Error });
+      });
+      throw error;
+    }
+    try {
+      await deps.dedupe.complete(dedupe.key, owner, run);
+    } catch (error) {
+      // The run has started, so this request *is* accepted: answering 5xx would invite a retry and a
+      // second run. Duplicates will wait out the lease and take the claim over (Standard: same name).
+      deps.logger.error('run started but not recorded on its dedupe claim', {
+        error: error as Error,
+        executionArn: run.executionArn,
+      });
+    }
+    return { run, replayed: false };
+
+    async function awaitRecordedRun(recorded: RunHandle | undefined): Promise<RunHandle> {
+      if (recorded !== undefined) return recorded;
+      const deadline = now() + settings.dedupeWaitMs;
+      while (now() < deadline) {
+        await sleep(pollIntervalMs);
+        const record = await deps.dedupe.get(dedupe!.key, now());
+        if (record?.run !== undefined) return record.run;
+        if (record === undefined) break; // released: the first request failed to start its run
+      }
+      throw new ConflictError(
+        'a request with this idempotency key is still being processed; retry shortly',
+        Math.max(1, Math.ceil(settings.dedupeWaitMs / 1000)),
+      );
+    }
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * The route table: the one place that says which handler serves which route and what AWS resources it
+ * touches. The CDK construct builds API Gateway routes, functions, env vars and IAM grants from it, and the
+ * local stack builds its router from it, so the two can never disagree about what is served.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** What a handler needs; each need maps to one env var plus one IAM grant in `lib/`. */
+export type HandlerNeed =
+  | 'registry:read' // REGISTRY_TABLE, dynamodb:GetItem/Query on the registry table
+  | 'dedupe:write' // DEDUPE_TABLE, dynamodb:GetItem/PutItem/UpdateItem/DeleteItem on the dedupe table
+  | 'engine:start'; // states:StartExecution (+ StartSyncExecution) on the bound state machines
+
+export interface HandlerSpec {
+  /** Entry file under functions/handlers/, without extension; exports `handler`. */
+  readonly name: string;
+  readonly description: string;
+  readonly needs: readonly HandlerNeed[];
+  readonly routes: readonly { readonly method: HttpMethod; readonly path: string }[];
+}
+
+export const handlers: readonly HandlerSpec[] = [
+  {
+    name: 'flow-trigger',
+    description: 'Flow trigger style: POST arbitrary JSON to a published flow, 202 {executionLink}',
+    needs: ['registry:read', 'dedupe:write', 'engine:start'],
+    routes: [{ method: 'POST', path: '/flows/{flowId}/trigger' }],
+  },
+];

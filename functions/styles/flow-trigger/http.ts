@@ -1,0 +1,28 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { httpHandler, type HttpHandler } from '../../core/http/http-handler';
+import { jsonResponse } from '../../core/http/responses';
+import { parseFlowTriggerRequest } from './request';
+import { type FlowTriggerDeps, triggerFlow } from './trigger-flow';
+
+export interface FlowTriggerHttpDeps extends FlowTriggerDeps {
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+}
+
+/** 202 `{ executionLink }`; a replayed Idempotency-Key says so in `Idempotent-Replayed: true`. */
+export function makeFlowTriggerHandler(deps: FlowTriggerHttpDeps): HttpHandler {
+  return httpHandler(deps.logger, async (event) => {
+    const request = parseFlowTriggerRequest(event, deps.maxBodyBytes);
+    const triggered = await triggerFlow(deps, request);
+    deps.logger.info('flow triggered', {
+      flowId: request.flowId,
+      executionArn: triggered.executionArn,
+      replayed: triggered.replayed,
+    });
+    return jsonResponse(
+      202,
+      { executionLink: triggered.executionLink },
+      triggered.replayed ? { 'idempotent-replayed': 'true' } : {},
+    );
+  });
+}

@@ -1,0 +1,44 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { presentedApiKey } from '../../core/auth/api-keys';
+import { BadRequestError } from '../../core/http/errors';
+import { header, parseJsonObject, rawBody } from '../../core/http/request';
+
+const flowIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,128}$/, 'flow id must be 1-128 letters, digits, ".", "_" or "-"');
+
+/** Printable ASCII, as Stripe and the IETF Idempotency-Key draft expect. */
+const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key must be 1-255 printable ASCII characters');
+
+export interface FlowTriggerRequest {
+  readonly flowId: string;
+  readonly payload: Record<string, unknown>;
+  readonly body: Buffer;
+  readonly apiKey: string | undefined;
+  readonly idempotencyKey: string | undefined;
+}
+
+/** POST /flows/{flowId}/trigger: any JSON object body, an API key, an optional Idempotency-Key. */
+export function parseFlowTriggerRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number): FlowTriggerRequest {
+  const flowId = flowIdSchema.safeParse(event.pathParameters?.flowId);
+  if (!flowId.success) throw new BadRequestError(flowId.error.issues[0]?.message ?? 'invalid flow id');
+
+  const rawIdempotencyKey = header(event, 'idempotency-key');
+  const idempotencyKey =
+    rawIdempotencyKey === undefined ? undefined : idempotencyKeySchema.safeParse(rawIdempotencyKey);
+  if (idempotencyKey !== undefined && !idempotencyKey.success) {
+    throw new BadRequestError(idempotencyKey.error.issues[0]?.message ?? 'invalid Idempotency-Key');
+  }
+
+  const body = rawBody(event, maxBodyBytes);
+  return {
+    flowId: flowId.data,
+    payload: parseJsonObject(body),
+    body,
+    apiKey: presentedApiKey(event),
+    idempotencyKey: idempotencyKey?.data,
+  };
+}

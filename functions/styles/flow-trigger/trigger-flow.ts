@@ -1,0 +1,54 @@
+import type { Registry } from '../../core/ports';
+import { assertKeyMayTrigger, authenticateApiKey } from '../../core/auth/api-keys';
+import { NotFoundError } from '../../core/http/errors';
+import { sha256Hex } from '../../core/http/request';
+import type { StartRun } from '../../core/runs/start-run';
+import type { FlowTriggerRequest } from './request';
+
+export interface FlowTriggerDeps {
+  readonly registry: Registry;
+  readonly startRun: StartRun;
+  readonly executionLink: (executionArn: string) => string;
+  readonly now?: () => Date;
+}
+
+export interface FlowTriggered {
+  readonly executionLink: string;
+  readonly executionArn: string;
+  readonly replayed: boolean;
+}
+
+/**
+ * The flow-trigger rules (seed 1): authenticate the key (401), check it may use the flow (403), find the
+ * published flow (404), then start it with the payload, deduped on the Idempotency-Key when one is sent.
+ */
+export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerRequest): Promise<FlowTriggered> {
+  const apiKey = await authenticateApiKey(deps.registry, request.apiKey);
+  assertKeyMayTrigger(apiKey, request.flowId);
+
+  const flow = await deps.registry.getFlow(request.flowId);
+  if (flow === undefined) throw new NotFoundError(`flow "${request.flowId}" does not exist`);
+  if (!flow.published) throw new NotFoundError(`flow "${request.flowId}" is not published`);
+
+  const { run, replayed } = await deps.startRun({
+    target: flow,
+    input: {
+      payload: request.payload,
+      trigger: {
+        style: 'flow-trigger',
+        flowId: flow.flowId,
+        receivedAt: (deps.now?.() ?? new Date()).toISOString(),
+      },
+    },
+    ...(request.idempotencyKey === undefined
+      ? {}
+      : {
+          dedupe: {
+            // Scoped to the flow and the key's owner: two callers can't collide on each other's keys.
+            key: `flow-trigger#${flow.flowId}#${apiKey.keyId}#${request.idempotencyKey}`,
+            fingerprint: sha256Hex(request.body),
+          },
+        }),
+  });
+  return { executionLink: deps.executionLink(run.executionArn), executionArn: run.executionArn, replayed };
+}

@@ -1,0 +1,120 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { apiGatewayEvent, lambdaContext } from './api-gateway-event';
+import { type Route, Router } from './router';
+
+/** API Gateway HTTP APIs refuse bodies over 10 MB before any Lambda runs; so does the local gateway. */
+export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+export interface GatewayTarget {
+  readonly functionName: string;
+  readonly handler: LambdaHandler;
+}
+
+/** A local-only route (the execution viewer, health): plain request in, JSON out. */
+export type LocalRoute = (pathParameters: Record<string, string>) => Promise<{ statusCode: number; body: unknown }>;
+
+export interface GatewayOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly lambdaRoutes: readonly Route<GatewayTarget>[];
+  readonly localRoutes: readonly Route<LocalRoute>[];
+}
+
+/**
+ * The local stand-in for API Gateway: routes each request to the same Lambda handler code that runs in
+ * AWS, with the same payload-2.0 event, and writes the handler's result back as API Gateway would.
+ */
+export async function startGateway(options: GatewayOptions): Promise<{ server: Server; url: string }> {
+  const lambdas = new Router(options.lambdaRoutes);
+  const locals = new Router(options.localRoutes);
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      process.stderr.write(`gateway error: ${(error as Error).stack ?? String(error)}\n`);
+      if (!response.headersSent) send(response, 500, { message: 'Internal Server Error' });
+      else response.destroy();
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const method = request.method ?? 'GET';
+    const path = new URL(request.url ?? '/', 'http://local').pathname;
+
+    const local = locals.match(method, path);
+    if (local !== undefined && local !== 'method-not-allowed') {
+      const result = await local.route.target(local.pathParameters);
+      return send(response, result.statusCode, result.body);
+    }
+
+    const match = lambdas.match(method, path);
+    if (match === undefined) return send(response, 404, { error: `no route for ${method} ${path}` });
+    if (match === 'method-not-allowed') {
+      return send(response, 405, { error: `${method} is not allowed on ${path}` });
+    }
+
+    const body = await readBody(request);
+    if (body === 'too-large') {
+      return send(response, 413, {
+        error: `request body exceeds the gateway limit of ${GATEWAY_MAX_BODY_BYTES} bytes`,
+      });
+    }
+    const routeKey = `${match.route.method} ${match.route.path}`;
+    const event = apiGatewayEvent(request, body, routeKey, match.pathParameters);
+    const context = lambdaContext(match.route.target.functionName, event.requestContext.requestId);
+    let result: APIGatewayProxyResultV2;
+    try {
+      result = await match.route.target.handler(event, context);
+    } catch (error) {
+      // What API Gateway answers when the function itself fails (the handler should never let this happen).
+      process.stderr.write(`${match.route.target.functionName} threw: ${(error as Error).stack ?? String(error)}\n`);
+      return send(response, 500, { message: 'Internal Server Error' });
+    }
+    writeResult(response, result, event.requestContext.requestId);
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  return { server, url: `http://${options.host}:${port}` };
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > GATEWAY_MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(tooLarge ? 'too-large' : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+/** Payload 2.0 results: a structured `{statusCode, headers, body}` or any other value, sent as JSON 200. */
+function writeResult(response: ServerResponse, result: APIGatewayProxyResultV2, requestId: string): void {
+  if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
+    return send(response, 200, result);
+  }
+  const body =
+    result.body === undefined
+      ? Buffer.alloc(0)
+      : Buffer.from(result.body, result.isBase64Encoded === true ? 'base64' : 'utf8');
+  response.writeHead(result.statusCode ?? 200, {
+    ...(result.headers as Record<string, string> | undefined),
+    'apigw-requestid': requestId,
+    'content-length': body.length,
+  });
+  response.end(body);
+}
+
+function send(response: ServerResponse, statusCode: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(statusCode, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}

@@ -1,0 +1,136 @@
+/**
+ * `npm start`: every hookflow route on 127.0.0.1, backed by real protocol servers on loopback: DynamoDB
+ * (dynalite, persisted), Step Functions (aws-local-stepfunctions behind a local SFN endpoint, persisted),
+ * and the very same Lambda handler code that runs in AWS. Only the AWS_ENDPOINT_URL_* variables differ.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { handlers } from '../functions/routes';
+import { loadWorkflowManifest } from '../workflows/manifest';
+import { createTables } from './dynamodb/create-tables';
+import { seedRegistry } from './dynamodb/seed-registry';
+import { startLocalDynamoDb } from './dynamodb/start-dynamodb';
+import { executionViewer } from './execution-viewer';
+import { type GatewayTarget, type LambdaHandler, startGateway } from './gateway/server';
+import { loadLocalConfig } from './local-config';
+import { startLocalStepFunctions } from './stepfunctions';
+
+const root = resolve(__dirname, '..');
+const { values: args } = parseArgs({
+  options: {
+    host: { type: 'string', default: process.env.HOOKFLOW_HOST ?? '127.0.0.1' },
+    port: { type: 'string', default: process.env.HOOKFLOW_PORT ?? '3000' },
+    'data-dir': { type: 'string', default: process.env.HOOKFLOW_DATA_DIR ?? join(root, '.hookflow') },
+    config: {
+      type: 'string',
+      default: process.env.HOOKFLOW_LOCAL_CONFIG ?? join(root, 'local', 'hookflow.local.json'),
+    },
+    'log-level': { type: 'string', default: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO' },
+  },
+});
+
+const TABLES = { registry: 'hookflow-registry', dedupe: 'hookflow-dedupe' };
+const progress = (line: string) => process.stdout.write(`[hookflow] ${line}\n`);
+
+async function main(): Promise<void> {
+  const host = args.host!;
+  const dataDir = resolve(args['data-dir']!);
+  const config = loadLocalConfig(args.config!);
+  const workflows = loadWorkflowManifest();
+
+  // Never let a laptop's real AWS credentials or region reach the handlers: everything here is local.
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: '',
+    AWS_PROFILE: '',
+  });
+
+  progress(`data folder ${dataDir}`);
+  const dynamodb = await startLocalDynamoDb(host, join(dataDir, 'dynamodb'));
+  progress(`DynamoDB (dynalite) at ${dynamodb.endpoint}`);
+  const stepFunctions = await startLocalStepFunctions({
+    host,
+    dataDir: join(dataDir, 'stepfunctions'),
+    stateMachines: workflows.map((w) => ({ name: w.name, type: w.type, definition: w.definition })),
+    log: progress,
+  });
+  progress(
+    `Step Functions (aws-local-stepfunctions) at ${stepFunctions.endpoint}: ${workflows.map((w) => w.name).join(', ')}`,
+  );
+
+  const sfn = new SFNClient({ endpoint: stepFunctions.endpoint, disableHostPrefix: true });
+  // Handlers load only after the gateway knows its URL: their config (the execution link) names it.
+  const loaded = new Map<string, LambdaHandler>();
+  const gateway = await startGateway({
+    host,
+    port: Number(args.port),
+    lambdaRoutes: handlers.flatMap((spec) =>
+      spec.routes.map((route) => ({
+        ...route,
+        target: {
+          functionName: `hookflow-${spec.name}`,
+          handler: (event, context) => loaded.get(spec.name)!(event, context),
+        } satisfies GatewayTarget,
+      })),
+    ),
+    localRoutes: [
+      { method: 'GET', path: '/executions/{executionArn+}', target: executionViewer(sfn) },
+      { method: 'GET', path: '/health', target: async () => ({ statusCode: 200, body: { status: 'ok' } }) },
+    ],
+  });
+
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+    AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+    REGISTRY_TABLE: TABLES.registry,
+    DEDUPE_TABLE: TABLES.dedupe,
+    EXECUTION_LINK_TEMPLATE: `${gateway.url}/executions/{executionArn}`,
+    POWERTOOLS_LOG_LEVEL: args['log-level'],
+  });
+
+  const dynamodbClient = new DynamoDBClient({ endpoint: dynamodb.endpoint });
+  await createTables(dynamodbClient, TABLES);
+  const seeded = await seedRegistry(dynamodbClient, config, {
+    registryTable: TABLES.registry,
+    workflows: new Map(workflows.map((w) => [w.name, { arn: stepFunctions.stateMachineArn(w.name), type: w.type }])),
+  });
+  progress(`seeded ${seeded.flows} flows and ${seeded.apiKeys} API keys from ${args.config}`);
+
+  for (const spec of handlers) {
+    const module = (await import(join(root, 'functions', 'handlers', `${spec.name}.ts`))) as { handler: LambdaHandler };
+    loaded.set(spec.name, module.handler);
+  }
+
+  for (const spec of handlers) {
+    for (const route of spec.routes) progress(`  ${route.method.padEnd(6)} ${gateway.url}${route.path}`);
+  }
+  progress(`  GET    ${gateway.url}/executions/{executionArn}   (local execution viewer)`);
+  progress(
+    `try: curl -s -X POST ${gateway.url}/flows/hello/trigger -H 'Authorization: Bearer hf_local_dev_key' -d '{"hello":"world"}'`,
+  );
+  progress(`ready at ${gateway.url}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    progress(`${signal}: stopping`);
+    const closed = new Promise<void>((done) => gateway.server.close(() => done()));
+    gateway.server.closeAllConnections();
+    await closed;
+    await stepFunctions.close();
+    await dynamodb.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[hookflow] failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

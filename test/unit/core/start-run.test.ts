@@ -1,0 +1,174 @@
+import { ConflictError, UnprocessableContentError } from '../../../functions/core/http/errors';
+import { executionNameFor } from '../../../functions/core/runs/execution-name';
+import { makeRunStarter, type RunStarterSettings } from '../../../functions/core/runs/start-run';
+import { FakeEngine, InMemoryDedupeStore, silentLogger } from '../../support/fakes';
+
+const target = {
+  stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:echo',
+  workflowType: 'EXPRESS' as const,
+};
+const settings: RunStarterSettings = {
+  dedupeTtlSeconds: 60,
+  dedupeWaitMs: 200,
+  dedupeLeaseMs: 1_000,
+  pollIntervalMs: 10,
+};
+
+/** A clock that only moves when the code under test sleeps, so waits are exact and instant. */
+function setup() {
+  const clock = { now: 1_700_000_000_000 };
+  const engine = new FakeEngine();
+  const dedupe = new InMemoryDedupeStore();
+  const startRun = makeRunStarter(
+    {
+      engine,
+      dedupe,
+      logger: silentLogger,
+      now: () => clock.now,
+      sleep: async (ms) => {
+        clock.now += ms;
+      },
+    },
+    settings,
+  );
+  return { clock, engine, dedupe, startRun };
+}
+
+describe('makeRunStarter', () => {
+  it('starts one execution with a random name when there is no dedupe key', async () => {
+    const { engine, dedupe, startRun } = setup();
+
+    const first = await startRun({ target, input: { a: 1 } });
+    const second = await startRun({ target, input: { a: 1 } });
+
+    expect(engine.started).toHaveLength(2);
+    expect(first.run.executionArn).not.toEqual(second.run.executionArn);
+    expect(dedupe.records.size).toBe(0);
+  });
+
+  it('starts once per dedupe key and replays the first run to a duplicate', async () => {
+    const { engine, startRun } = setup();
+    const dedupe = { key: 'k1', fingerprint: 'f1' };
+
+    const first = await startRun({ target, input: { a: 1 }, dedupe });
+    const second = await startRun({ target, input: { a: 1 }, dedupe });
+
+    expect(engine.started).toHaveLength(1);
+    expect(first).toEqual({ run: second.run, replayed: false });
+    expect(second.replayed).toBe(true);
+  });
+
+  it('names the execution after the dedupe key and claim time, so a retry asks for the same name', async () => {
+    const { engine, startRun } = setup();
+
+    await startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
+
+    expect(engine.started[0]?.name).toBe(executionNameFor('k1', 1_700_000_000_000));
+    expect(engine.started[0]?.name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+  });
+
+  it('refuses a reused key with a different fingerprint with 422', async () => {
+    const { startRun } = setup();
+    await startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
+
+    await expect(startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f2' } })).rejects.toBeInstanceOf(
+      UnprocessableContentError,
+    );
+  });
+
+  it('releases the claim when the engine fails, so the retry starts the run', async () => {
+    const { engine, dedupe, startRun } = setup();
+    engine.failWith = new Error('engine down');
+
+    await expect(startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } })).rejects.toThrow(
+      'engine down',
+    );
+    expect(dedupe.records.size).toBe(0);
+
+    engine.failWith = undefined;
+    const retried = await startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
+    expect(retried.replayed).toBe(false);
+    expect(engine.started).toHaveLength(1);
+  });
+
+  it('still answers with the run when recording it on the claim fails (the run did start)', async () => {
+    const { engine, dedupe, startRun } = setup();
+    dedupe.failCompleteWith = new Error('dynamodb down');
+
+    const started = await startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
+
+    expect(started.run.executionArn).toContain(engine.started[0]?.name);
+  });
+
+  it('answers 409 to a duplicate whose first request has not recorded its run within the wait', async () => {
+    const { clock, dedupe, startRun } = setup();
+    await dedupe.claim({
+      key: 'k1',
+      fingerprint: 'f1',
+      owner: 'other',
+      now: clock.now,
+      leaseMs: 5_000,
+      ttlSeconds: 60,
+    });
+    const startedAt = clock.now;
+
+    const attempt = startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
+
+    await expect(attempt).rejects.toBeInstanceOf(ConflictError);
+    expect(clock.now - startedAt).toBeGreaterThanOrEqual(settings.dedupeWaitMs);
+  });
+
+  it('hands a waiting duplicate the run as soon as the first request records it', async () => {
+    const { clock, dedupe, startRun } = setup();
+    await dedupe.claim({
+      key: 'k1',
+      fingerprint: 'f1',
+      owner: 'first',
+      now: clock.now,
+      leaseMs: 5_000,
+      ttlSeconds: 60,
+    });
+    const run = { executionArn: 'arn:aws:states:us-east-1:000000000000:execution:echo:first', startDate: 'x' };
+    const originalGet = dedupe.get.bind(dedupe);
+    let reads = 0;
+    dedupe.get = async (key, now) => {
+      reads += 1;
+      if (reads === 2) await dedupe.complete('k1', 'first', run);
+      return originalGet(key, now);
+    };
+
+    const replayed = await startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
+
+    expect(replayed).toEqual({ run, replayed: true });
+  });
+
+  it('takes over a claim whose owner died before recording a run, reusing its execution name', async () => {
+    const { clock, engine, dedupe, startRun } = setup();
+    await dedupe.claim({
+      key: 'k1',
+      fingerprint: 'f1',
+      owner: 'crashed',
+      now: clock.now,
+      leaseMs: 1_000,
+      ttlSeconds: 60,
+    });
+    clock.now += 1_001;
+
+    const started = await startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
+
+    expect(started.replayed).toBe(false);
+    expect(engine.started[0]?.name).toBe(executionNameFor('k1', 1_700_000_000_000));
+  });
+
+  it('starts a new run with a new name once the dedupe window has expired', async () => {
+    const { clock, engine, startRun } = setup();
+    await startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
+    clock.now += 61_000;
+
+    const later = await startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f2' } });
+
+    expect(later.replayed).toBe(false);
+    expect(engine.started).toHaveLength(2);
+    expect(engine.started[1]?.name).not.toBe(engine.started[0]?.name);
+  });
+});

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/** Reads workflows/workflows.json: the example state machines both the CDK stack and the local stack load. */
+const manifestSchema = z.object({
+  workflows: z.array(
+    z.object({
+      name: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/),
+      definition: z.string().endsWith('.asl.json'),
+      type: z.enum(['EXPRESS', 'STANDARD']),
+    }),
+  ),
+});
+
+export interface WorkflowDefinition {
+  readonly name: string;
+  readonly type: 'EXPRESS' | 'STANDARD';
+  readonly definitionPath: string;
+  readonly definition: Record<string, unknown>;
+}
+
+export function loadWorkflowManifest(dir: string = __dirname): WorkflowDefinition[] {
+  const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(dir, 'workflows.json'), 'utf8')));
+  return manifest.workflows.map((workflow) => {
+    const definitionPath = join(dir, workflow.definition);
+    return {
+      name: workflow.name,
+      type: workflow.type,
+      definitionPath,
+      definition: JSON.parse(readFileSync(definitionPath, 'utf8')) as Record<string, unknown>,
+    };
+  });
+}
