@@ -10,7 +10,7 @@ const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': swc },
   // @middy/core 7 is ESM-only: let swc turn it into CommonJS like our own sources.
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|aws-local-stepfunctions)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   moduleNameMapper: { '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
 };
 

@@ -13,6 +13,7 @@ import { createTables } from './dynamodb/create-tables';
 import { seedRegistry } from './dynamodb/seed-registry';
 import { startLocalDynamoDb } from './dynamodb/start-dynamodb';
 import { executionViewer } from './execution-viewer';
+import { bundleHandlers } from './handlers/bundle-handlers';
 import { type GatewayTarget, type LambdaHandler, startGateway } from './gateway/server';
 import { loadLocalConfig } from './local-config';
 import { startLocalStepFunctions } from './stepfunctions';
@@ -100,10 +101,15 @@ async function main(): Promise<void> {
   });
   progress(`seeded ${seeded.flows} flows and ${seeded.apiKeys} API keys from ${args.config}`);
 
-  for (const spec of handlers) {
-    const module = (await import(join(root, 'functions', 'handlers', `${spec.name}.ts`))) as { handler: LambdaHandler };
-    loaded.set(spec.name, module.handler);
+  const bundles = await bundleHandlers(
+    root,
+    handlers.map((spec) => spec.name),
+  );
+  for (const [name, bundle] of bundles) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle is CommonJS, as in Lambda
+    loaded.set(name, (require(bundle) as { handler: LambdaHandler }).handler);
   }
+  progress(`bundled ${bundles.size} handlers with esbuild, as Lambda runs them`);
 
   for (const spec of handlers) {
     for (const route of spec.routes) progress(`  ${route.method.padEnd(6)} ${gateway.url}${route.path}`);

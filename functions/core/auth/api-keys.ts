@@ -4,13 +4,13 @@ import type { ApiKeyRecord, Registry } from '../ports';
 import { ForbiddenError, UnauthorizedError } from '../http/errors';
 import { header, sha256Hex } from '../http/request';
 
-/** The key a caller presents: `Authorization: Bearer <key>` (as DoiT's API does) or `X-Api-Key: <key>`. */
+/**
+ * The key a caller presents: `Authorization: Bearer <key>` (as DoiT's API does) or `X-Api-Key: <key>`.
+ * A bearer token wins; any other Authorization scheme (or a blank one) falls through to X-Api-Key.
+ */
 export function presentedApiKey(event: APIGatewayProxyEventV2): string | undefined {
-  const authorization = header(event, 'authorization');
-  if (authorization !== undefined) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    return match?.[1];
-  }
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header(event, 'authorization') ?? '');
+  if (bearer?.[1] !== undefined) return bearer[1];
   const apiKey = header(event, 'x-api-key')?.trim();
   return apiKey === '' ? undefined : apiKey;
 }

@@ -120,6 +120,7 @@ describe('POST /flows/{flowId}/trigger', () => {
     ['an unknown key', { authorization: 'Bearer nope-nope-nope' }, /invalid API key/],
     ['a disabled key', { authorization: `Bearer ${DISABLED_KEY}` }, /invalid API key/],
     ['a malformed Authorization header', { authorization: `Basic ${DEV_KEY}` }, /missing API key/],
+    ['a blank X-Api-Key', { 'x-api-key': '  ' }, /missing API key/],
   ])('answers 401 for %s', async (_name, headers, message) => {
     const { engine, trigger } = setup();
 
@@ -127,6 +128,18 @@ describe('POST /flows/{flowId}/trigger', () => {
 
     expect(response).toMatchObject({ status: 401, body: { error: expect.stringMatching(message) } });
     expect(engine.started).toHaveLength(0);
+  });
+
+  it.each([
+    ['X-Api-Key alone', { 'x-api-key': DEV_KEY }],
+    ['X-Api-Key beside a blank Authorization', { authorization: '', 'x-api-key': DEV_KEY }],
+    ['X-Api-Key beside another Authorization scheme', { authorization: 'Basic dXNlcjpwdw==', 'x-api-key': DEV_KEY }],
+  ])('accepts %s', async (_name, headers) => {
+    const { trigger } = setup();
+
+    const response = await trigger({ headers, body: '{}' });
+
+    expect(response.status).toBe(202);
   });
 
   it('answers 403 when the key may not trigger that flow, without revealing whether it exists', async () => {

@@ -1,0 +1,31 @@
+import { build } from 'esbuild';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Bundles each Lambda entry with esbuild, the way CDK's NodejsFunction does for AWS (same target, same
+ * CommonJS output, AWS SDK left external as the Lambda runtime provides it), so the local stack runs the
+ * handler code in the shape Lambda runs it. It also resolves ESM-only packages (@middy/core) exactly as the
+ * deployed bundle does.
+ *
+ * Bundles go under node_modules/.cache so that the external AWS SDK resolves from the project's node_modules;
+ * each process gets its own folder, so parallel stacks (the e2e tests) never overwrite each other's bundles.
+ */
+export async function bundleHandlers(root: string, names: readonly string[]): Promise<Map<string, string>> {
+  const outdir = join(root, 'node_modules', '.cache', 'hookflow', `handlers-${process.pid}`);
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  await build({
+    entryPoints: Object.fromEntries(names.map((name) => [name, join(root, 'functions', 'handlers', `${name}.ts`)])),
+    outdir,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    sourcemap: 'inline',
+    external: ['@aws-sdk/*'],
+    logLevel: 'warning',
+  });
+  process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));
+  return new Map(names.map((name) => [name, join(outdir, `${name}.js`)]));
+}

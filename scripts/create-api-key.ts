@@ -1,0 +1,46 @@
+/**
+ * Creates an API key for the flow-trigger route: generates a random key, stores only its SHA-256 in the
+ * registry table, and prints the key once. Works against AWS (your credentials, `--table` from the stack's
+ * RegistryTableName output) or the local stack (`AWS_ENDPOINT_URL_DYNAMODB`).
+ *
+ *   npx tsx scripts/create-api-key.ts --table <RegistryTableName> --key-id ci-bot --flows hello,orders
+ */
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { apiKeyItem } from '../functions/adapters/aws/registry-items';
+import { sha256Hex } from '../functions/core/http/request';
+
+const { values } = parseArgs({
+  options: {
+    table: { type: 'string' },
+    'key-id': { type: 'string' },
+    flows: { type: 'string', default: '*' },
+  },
+});
+
+async function main(): Promise<void> {
+  if (values.table === undefined || values['key-id'] === undefined) {
+    throw new Error('usage: create-api-key --table <registry table> --key-id <name> [--flows a,b | *]');
+  }
+  const key = `hf_${randomBytes(24).toString('base64url')}`;
+  const flows = values.flows!.split(',').map((flow) => flow.trim()).filter((flow) => flow !== '');
+  const client = new DynamoDBClient({});
+  await client.send(
+    new PutItemCommand({
+      TableName: values.table,
+      Item: marshall(apiKeyItem({ keyId: values['key-id'], keyHash: sha256Hex(key), flows, disabled: false })),
+      // Never silently replace a key: a new key gets a new id.
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  process.stdout.write(
+    `API key "${values['key-id']}" for flows ${flows.join(', ')}. Shown once, stored only as a hash:\n${key}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`create-api-key: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,113 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(__dirname, '..', '..');
+
+export interface RunningStack {
+  readonly url: string;
+  /** The local Step Functions endpoint, for counting executions the way an operator would. */
+  readonly sfnEndpoint: string;
+  readonly dataDir: string;
+  /** Everything the stack printed (stdout and stderr), for assertions on what gets logged. */
+  readonly output: () => string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the local stack the way `npm start` does (tsx local/start.ts), on a random port and a data folder
+ * of the test's own, and waits for its "ready at" line.
+ */
+export async function startLocalStack(options: { dataDir?: string } = {}): Promise<RunningStack> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hookflow-e2e-'));
+  const child = spawn(
+    join(root, 'node_modules', '.bin', 'tsx'),
+    ['local/start.ts', '--port', '0', '--data-dir', dataDir],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`local stack not ready after 60 s:\n${output}`)), 60_000);
+    const check = () => {
+      const ready = /ready at (http:\/\/[\d.]+:\d+)/.exec(output);
+      if (ready?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolveUrl(ready[1]);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`local stack exited with ${code}:\n${output}`));
+    });
+  });
+  const sfnEndpoint = /Step Functions \(aws-local-stepfunctions\) at (http:\/\/[\d.]+:\d+)/.exec(output)?.[1];
+  if (sfnEndpoint === undefined) throw new Error(`no Step Functions endpoint in:\n${output}`);
+
+  return {
+    url,
+    sfnEndpoint,
+    dataDir,
+    output: () => output,
+    stop: () => stopChild(child),
+  };
+}
+
+export function removeDataDir(dataDir: string): void {
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolveStop) => {
+    if (child.exitCode !== null) return resolveStop();
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(killer);
+      resolveStop();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: unknown;
+  readonly text: string;
+}
+
+/** One HTTP request as a third party would send it (fetch, like curl). */
+export async function request(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<HttpResult> {
+  const response = await fetch(url, {
+    method: init.method ?? 'GET',
+    ...(init.headers === undefined ? {} : { headers: init.headers }),
+    ...(init.body === undefined ? {} : { body: init.body }),
+  });
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: response.status, headers: response.headers, body, text };
+}
+
+/** Polls an execution link until the execution leaves RUNNING (or the deadline passes). */
+export async function waitForExecution(link: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { status, body } = await request(link);
+    if (status !== 200) throw new Error(`GET ${link} answered ${status}: ${JSON.stringify(body)}`);
+    const execution = body as Record<string, unknown>;
+    if (execution.status !== 'RUNNING' || Date.now() > deadline) return execution;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
