@@ -9,7 +9,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type HandlerNeed =
   | 'registry:read' // REGISTRY_TABLE, dynamodb:GetItem/Query on the registry table
   | 'dedupe:write' // DEDUPE_TABLE, dynamodb:GetItem/PutItem/UpdateItem/DeleteItem on the dedupe table
-  | 'engine:start'; // states:StartExecution (+ StartSyncExecution) on the bound state machines
+  | 'engine:start' // states:StartExecution (+ StartSyncExecution) on the bound state machines
+  | 'engine:describe'; // states:DescribeExecution on the bound state machines' executions (sync waits)
 
 export interface HandlerSpec {
   /** Entry file under functions/handlers/, without extension; exports `handler`. */
@@ -17,6 +18,8 @@ export interface HandlerSpec {
   readonly description: string;
   readonly needs: readonly HandlerNeed[];
   readonly routes: readonly { readonly method: HttpMethod; readonly path: string }[];
+  /** Lambda timeout; defaults to 10 s. Handlers that wait for runs need more than SYNC_WAIT_MS. */
+  readonly timeoutSeconds?: number;
 }
 
 export const handlers: readonly HandlerSpec[] = [
@@ -25,5 +28,16 @@ export const handlers: readonly HandlerSpec[] = [
     description: 'Flow trigger style: POST arbitrary JSON to a published flow, 202 {executionLink}',
     needs: ['registry:read', 'dedupe:write', 'engine:start'],
     routes: [{ method: 'POST', path: '/flows/{flowId}/trigger' }],
+  },
+  {
+    name: 'client-webhook',
+    description: 'Client webhook style: GET|POST runs the webhook workflow and waits for it (or ?async)',
+    needs: ['registry:read', 'engine:start', 'engine:describe'],
+    routes: [
+      { method: 'GET', path: '/webhook/{client}/{name}' },
+      { method: 'POST', path: '/webhook/{client}/{name}' },
+    ],
+    // SYNC_WAIT_MS (at most 28 s) plus room to answer, within API Gateway's 30 s integration timeout.
+    timeoutSeconds: 29,
   },
 ];

@@ -18,6 +18,22 @@ const localConfigSchema = z.object({
       disabled: z.boolean().default(false),
     }),
   ),
+  /** Seed 2's webhook settings (`client.webhook.<name>`: flow_name, user_name, key, mode). */
+  clientWebhooks: z
+    .array(
+      z
+        .object({
+          client: z.string().min(1),
+          name: z.string().min(1),
+          workflow: z.string().min(1),
+          devWorkflow: z.string().min(1).optional(),
+          runAs: z.string().min(1),
+          key: z.string().min(1).optional(),
+          mode: z.enum(['productive', 'dev']).default('productive'),
+        })
+        .refine((w) => w.mode !== 'dev' || w.devWorkflow !== undefined, 'mode dev needs a devWorkflow'),
+    )
+    .default([]),
 });
 
 export type LocalConfig = z.infer<typeof localConfigSchema>;

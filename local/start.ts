@@ -99,7 +99,9 @@ async function main(): Promise<void> {
     registryTable: TABLES.registry,
     workflows: new Map(workflows.map((w) => [w.name, { arn: stepFunctions.stateMachineArn(w.name), type: w.type }])),
   });
-  progress(`seeded ${seeded.flows} flows and ${seeded.apiKeys} API keys from ${args.config}`);
+  progress(
+    `seeded ${seeded.flows} flows, ${seeded.apiKeys} API keys and ${seeded.clientWebhooks} client webhooks from ${args.config}`,
+  );
 
   const bundles = await bundleHandlers(
     root,

@@ -25,7 +25,10 @@ async function main(): Promise<void> {
     throw new Error('usage: create-api-key --table <registry table> --key-id <name> [--flows a,b | *]');
   }
   const key = `hf_${randomBytes(24).toString('base64url')}`;
-  const flows = values.flows!.split(',').map((flow) => flow.trim()).filter((flow) => flow !== '');
+  const flows = values
+    .flows!.split(',')
+    .map((flow) => flow.trim())
+    .filter((flow) => flow !== '');
   const client = new DynamoDBClient({});
   await client.send(
     new PutItemCommand({

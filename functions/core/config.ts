@@ -34,6 +34,12 @@ const configSchema = z.object({
    * leaves room for the envelope hookflow wraps around the payload.
    */
   MAX_BODY_BYTES: positiveInt.max(262_144).default(240 * 1024),
+  /**
+   * The longest a synchronous call (client webhooks) waits for its run before answering 202 with the
+   * execution id. Capped under API Gateway's 30 s integration timeout, so a caller never sees a gateway
+   * timeout; the handler's Lambda timeout is set above it.
+   */
+  SYNC_WAIT_MS: positiveInt.max(28_000).default(25_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

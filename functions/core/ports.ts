@@ -22,9 +22,31 @@ export interface ApiKeyRecord {
   readonly disabled: boolean;
 }
 
+/** Where a run goes: a state machine (or a version or alias of one) and its type. */
+export interface WorkflowTarget {
+  readonly stateMachineArn: string;
+  readonly workflowType: WorkflowType;
+}
+
+/**
+ * A client webhook (seed 2): `client` + `name` resolve to a workflow run as `runAs`. `mode: dev` runs the
+ * development variant (`dev`), e.g. the unpublished latest revision while `productive` names an alias.
+ */
+export interface ClientWebhookRecord {
+  readonly client: string;
+  readonly name: string;
+  readonly productive: WorkflowTarget;
+  readonly dev?: WorkflowTarget;
+  readonly mode: 'productive' | 'dev';
+  readonly runAs: string;
+  /** SHA-256 of the webhook's key; no key means the webhook is open. */
+  readonly keyHash?: string;
+}
+
 export interface Registry {
   getFlow(flowId: string): Promise<FlowRecord | undefined>;
   getApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  getClientWebhook(client: string, name: string): Promise<ClientWebhookRecord | undefined>;
 }
 
 /** What a started run is known by; every link and id a caller gets back is derived from it. */
@@ -41,9 +63,28 @@ export interface StartRequest {
   readonly input: unknown;
 }
 
+export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+/** A run as far as it got: finished with output or error, or still RUNNING when the wait ran out. */
+export interface RunOutcome {
+  /** Unknown only for an Express run still going when a sync wait ran out (AWS assigns it at the end). */
+  readonly executionArn?: string;
+  readonly name: string;
+  readonly status: RunStatus;
+  readonly startDate?: string;
+  readonly stopDate?: string;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
 export interface WorkflowEngine {
   /** Starts an execution. Starting a Standard name that already exists returns that execution, not an error. */
   start(request: StartRequest): Promise<RunHandle>;
+  /** Runs an Express workflow synchronously, giving up waiting (not the run) after `waitMs`. */
+  startSync(request: StartRequest, waitMs: number): Promise<RunOutcome>;
+  /** Describes a (Standard) execution. */
+  describe(executionArn: string): Promise<RunOutcome>;
 }
 
 /** A dedupe claim as stored. `executionArn` is set once the first request's run has started. */

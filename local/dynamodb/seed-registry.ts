@@ -1,6 +1,6 @@
 import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { apiKeyItem, flowItem } from '../../functions/adapters/aws/registry-items';
+import { apiKeyItem, clientWebhookItem, flowItem } from '../../functions/adapters/aws/registry-items';
 import { sha256Hex } from '../../functions/core/http/request';
 import type { LocalConfig } from '../local-config';
 
@@ -10,24 +10,25 @@ export interface SeedTarget {
   readonly workflows: ReadonlyMap<string, { arn: string; type: 'EXPRESS' | 'STANDARD' }>;
 }
 
-/** Writes the seed file's flows and API keys (hashed, as in AWS) into the registry table. */
+/** Writes the seed file's flows, API keys and client webhooks (keys hashed, as in AWS) into the registry table. */
 export async function seedRegistry(
   client: DynamoDBClient,
   config: LocalConfig,
   target: SeedTarget,
-): Promise<{ flows: number; apiKeys: number }> {
+): Promise<{ flows: number; apiKeys: number; clientWebhooks: number }> {
+  const workflowTarget = (owner: string, name: string) => {
+    const workflow = target.workflows.get(name);
+    if (workflow === undefined) {
+      throw new Error(`${owner} names workflow "${name}", which workflows/workflows.json lacks`);
+    }
+    return { stateMachineArn: workflow.arn, workflowType: workflow.type };
+  };
   const items = [
     ...config.flows.map((flow) => {
-      const workflow = target.workflows.get(flow.workflow);
-      if (workflow === undefined) {
-        throw new Error(
-          `flow "${flow.flowId}" names workflow "${flow.workflow}", which workflows/workflows.json lacks`,
-        );
-      }
+      const workflow = workflowTarget(`flow "${flow.flowId}"`, flow.workflow);
       return flowItem({
         flowId: flow.flowId,
-        stateMachineArn: workflow.arn,
-        workflowType: workflow.type,
+        ...workflow,
         published: flow.published,
       });
     }),
@@ -39,9 +40,21 @@ export async function seedRegistry(
         disabled: apiKey.disabled,
       }),
     ),
+    ...config.clientWebhooks.map((webhook) => {
+      const owner = `client webhook "${webhook.client}/${webhook.name}"`;
+      return clientWebhookItem({
+        client: webhook.client,
+        name: webhook.name,
+        productive: workflowTarget(owner, webhook.workflow),
+        ...(webhook.devWorkflow === undefined ? {} : { dev: workflowTarget(owner, webhook.devWorkflow) }),
+        mode: webhook.mode,
+        runAs: webhook.runAs,
+        ...(webhook.key === undefined ? {} : { keyHash: sha256Hex(webhook.key) }),
+      });
+    }),
   ];
   await Promise.all(
     items.map((item) => client.send(new PutItemCommand({ TableName: target.registryTable, Item: marshall(item) }))),
   );
-  return { flows: config.flows.length, apiKeys: config.apiKeys.length };
+  return { flows: config.flows.length, apiKeys: config.apiKeys.length, clientWebhooks: config.clientWebhooks.length };
 }

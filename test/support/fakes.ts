@@ -2,12 +2,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type {
   ApiKeyRecord,
   ClaimRequest,
+  ClientWebhookRecord,
   ClaimResult,
   DedupeRecord,
   DedupeStore,
   FlowRecord,
   Registry,
   RunHandle,
+  RunOutcome,
   StartRequest,
   WorkflowEngine,
 } from '../../functions/core/ports';
@@ -17,6 +19,7 @@ import { sha256Hex } from '../../functions/core/http/request';
 export class FakeRegistry implements Registry {
   readonly flows = new Map<string, FlowRecord>();
   readonly apiKeys = new Map<string, ApiKeyRecord>();
+  readonly clientWebhooks = new Map<string, ClientWebhookRecord>();
 
   addFlow(flow: Partial<FlowRecord> & { flowId: string }): this {
     this.flows.set(flow.flowId, {
@@ -41,11 +44,64 @@ export class FakeRegistry implements Registry {
   async getApiKeyByHash(keyHash: string) {
     return this.apiKeys.get(keyHash);
   }
+
+  addClientWebhook(webhook: Partial<ClientWebhookRecord> & { client: string; name: string; key?: string }): this {
+    const { key, ...rest } = webhook;
+    this.clientWebhooks.set(`${webhook.client}/${webhook.name}`, {
+      productive: {
+        stateMachineArn: `arn:aws:states:us-east-1:000000000000:stateMachine:${webhook.name}`,
+        workflowType: 'EXPRESS',
+      },
+      mode: 'productive',
+      runAs: 'kevin',
+      ...(key === undefined ? {} : { keyHash: sha256Hex(key) }),
+      ...rest,
+    });
+    return this;
+  }
+
+  async getClientWebhook(client: string, name: string) {
+    return this.clientWebhooks.get(`${client}/${name}`);
+  }
 }
 
 export class FakeEngine implements WorkflowEngine {
   readonly started: StartRequest[] = [];
   failWith: Error | undefined;
+  /** What runs end as: a function of the request, SUCCEEDED echoing the input by default. */
+  outcome: (request: StartRequest) => Omit<RunOutcome, 'name' | 'executionArn'> = (request) => ({
+    status: 'SUCCEEDED',
+    output: request.input,
+  });
+  /** How many describe() calls a Standard run stays RUNNING for. */
+  runningFor = 0;
+  readonly described: string[] = [];
+  readonly syncStarted: { request: StartRequest; waitMs: number }[] = [];
+
+  async startSync(request: StartRequest, waitMs: number): Promise<RunOutcome> {
+    if (this.failWith !== undefined) throw this.failWith;
+    this.syncStarted.push({ request, waitMs });
+    const outcome = this.outcome(request);
+    if (outcome.status === 'RUNNING') return { name: request.name, status: 'RUNNING' };
+    return {
+      executionArn: this.arnOf(request).replace(':execution:', ':express:') + ':uuid',
+      name: request.name,
+      ...outcome,
+    };
+  }
+
+  async describe(executionArn: string): Promise<RunOutcome> {
+    this.described.push(executionArn);
+    const request = this.started.find((r) => this.arnOf(r) === executionArn);
+    if (request === undefined) throw new Error(`no such execution ${executionArn}`);
+    const polls = this.described.filter((arn) => arn === executionArn).length;
+    if (polls <= this.runningFor) return { executionArn, name: request.name, status: 'RUNNING' };
+    return { executionArn, name: request.name, ...this.outcome(request) };
+  }
+
+  private arnOf(request: StartRequest): string {
+    return `${request.stateMachineArn.replace(':stateMachine:', ':execution:')}:${request.name}`;
+  }
 
   async start(request: StartRequest): Promise<RunHandle> {
     if (this.failWith !== undefined) throw this.failWith;

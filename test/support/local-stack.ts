@@ -19,12 +19,14 @@ export interface RunningStack {
  * Starts the local stack the way `npm start` does (tsx local/start.ts), on a random port and a data folder
  * of the test's own, and waits for its "ready at" line.
  */
-export async function startLocalStack(options: { dataDir?: string } = {}): Promise<RunningStack> {
+export async function startLocalStack(
+  options: { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<RunningStack> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hookflow-e2e-'));
   const child = spawn(
     join(root, 'node_modules', '.bin', 'tsx'),
     ['local/start.ts', '--port', '0', '--data-dir', dataDir],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   );
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,7 +1,32 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ApiKeyRecord, FlowRecord, Registry } from '../../core/ports';
-import { apiKeyKey, flowKey } from './registry-items';
+import { z } from 'zod';
+import type { ApiKeyRecord, ClientWebhookRecord, FlowRecord, Registry } from '../../core/ports';
+import { apiKeyKey, clientWebhookKey, flowKey } from './registry-items';
+
+const workflowTarget = z.object({
+  stateMachineArn: z.string().startsWith('arn:'),
+  workflowType: z.enum(['EXPRESS', 'STANDARD']),
+});
+
+/**
+ * Registrations are data anyone with table access can edit, so they are checked on read: a malformed one
+ * fails loudly (500, logged with the item's key) rather than running the wrong workflow.
+ */
+const clientWebhookSchema = z
+  .object({
+    client: z.string(),
+    name: z.string(),
+    productive: workflowTarget,
+    dev: workflowTarget.optional(),
+    mode: z.enum(['productive', 'dev']).default('productive'),
+    runAs: z.string().min(1),
+    keyHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+  })
+  .refine((webhook) => webhook.mode !== 'dev' || webhook.dev !== undefined, 'mode dev needs a dev workflow');
 
 /** The registry backed by the registry table: one GetItem per lookup. */
 export class DynamoDbRegistry implements Registry {
@@ -30,6 +55,16 @@ export class DynamoDbRegistry implements Registry {
       flows: Array.isArray(item.flows) ? item.flows.map(String) : [],
       disabled: item.disabled === true,
     };
+  }
+
+  async getClientWebhook(client: string, name: string): Promise<ClientWebhookRecord | undefined> {
+    const item = await this.getItem(clientWebhookKey(client, name));
+    if (item === undefined) return undefined;
+    const parsed = clientWebhookSchema.safeParse(item);
+    if (!parsed.success) {
+      throw new Error(`registry item ${String(item.pk)} is malformed: ${parsed.error.issues[0]?.message ?? ''}`);
+    }
+    return parsed.data;
   }
 
   private async getItem(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {

@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, FlowRecord } from '../../core/ports';
+import type { ApiKeyRecord, ClientWebhookRecord, FlowRecord } from '../../core/ports';
 
 /**
  * How registry records sit in the registry table (single-table design: `pk` + `sk`). Shared by the
@@ -15,3 +15,13 @@ export const apiKeyItem = (apiKey: ApiKeyRecord) => ({
   ...apiKey,
   flows: [...apiKey.flows],
 });
+
+export const clientWebhookKey = (client: string, name: string) => ({
+  pk: `CLIENTWEBHOOK#${client}#${name}`,
+  sk: 'CLIENTWEBHOOK',
+});
+/** Leaves out absent optional fields: marshall refuses undefined values. */
+export const clientWebhookItem = (webhook: ClientWebhookRecord) =>
+  JSON.parse(
+    JSON.stringify({ ...clientWebhookKey(webhook.client, webhook.name), type: 'clientWebhook', ...webhook }),
+  ) as Record<string, unknown>;

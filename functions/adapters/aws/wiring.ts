@@ -1,6 +1,7 @@
 import { parseConfig } from '../../core/config';
 import { logger } from '../../core/logger';
 import { executionLinker } from '../../core/runs/execution-link';
+import { makeRunAndWait } from '../../core/runs/run-and-wait';
 import { makeRunStarter } from '../../core/runs/start-run';
 import { dynamodbClient, sfnClient } from './clients';
 import { DynamoDbDedupeStore } from './dynamodb-dedupe-store';
@@ -24,10 +25,11 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
       dedupeLeaseMs: config.DEDUPE_LEASE_SECONDS * 1000,
     },
   );
+  const runAndWait = makeRunAndWait({ engine, logger }, { syncWaitMs: config.SYNC_WAIT_MS });
   return {
     config,
     logger,
-    ports: { registry, dedupe, engine, startRun },
+    ports: { registry, dedupe, engine, startRun, runAndWait },
     executionLink: executionLinker(config.EXECUTION_LINK_TEMPLATE),
   };
 }

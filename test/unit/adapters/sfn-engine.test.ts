@@ -4,6 +4,7 @@ import {
   SFNClient,
   SFNServiceException,
   StartExecutionCommand,
+  StartSyncExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SfnWorkflowEngine, standardExecutionArn } from '../../../functions/adapters/aws/sfn-engine';
@@ -64,5 +65,50 @@ describe('SfnWorkflowEngine', () => {
     expect(standardExecutionArn(stateMachineArn, 'run-1')).toBe(
       'arn:aws:states:us-east-1:123456789012:execution:orders:run-1',
     );
+  });
+
+  it('runs Express workflows synchronously, parsing output and keeping error and cause', async () => {
+    const startDate = new Date('2026-01-01T00:00:00Z');
+    const stopDate = new Date('2026-01-01T00:00:01Z');
+    sfn
+      .on(StartSyncExecutionCommand)
+      .resolvesOnce({ executionArn: 'arn:ok', status: 'SUCCEEDED', output: '{"b":2}', startDate, stopDate })
+      .resolvesOnce({ executionArn: 'arn:no', status: 'FAILED', error: 'E', cause: 'C', startDate, stopDate });
+    const engine = new SfnWorkflowEngine(new SFNClient({}));
+
+    const ok = await engine.startSync({ ...request, workflowType: 'EXPRESS' }, 1000);
+    const failed = await engine.startSync({ ...request, workflowType: 'EXPRESS' }, 1000);
+
+    expect(ok).toEqual({
+      executionArn: 'arn:ok',
+      name: 'hf-abc',
+      status: 'SUCCEEDED',
+      startDate: startDate.toISOString(),
+      stopDate: stopDate.toISOString(),
+      output: { b: 2 },
+    });
+    expect(failed).toMatchObject({ status: 'FAILED', error: 'E', cause: 'C' });
+  });
+
+  it('describes an execution', async () => {
+    sfn.on(DescribeExecutionCommand).resolves({ name: 'hf-abc', status: 'RUNNING' });
+
+    const outcome = await new SfnWorkflowEngine(new SFNClient({})).describe('arn:aws:states:x:1:execution:o:hf-abc');
+
+    expect(outcome).toEqual({
+      executionArn: 'arn:aws:states:x:1:execution:o:hf-abc',
+      name: 'hf-abc',
+      status: 'RUNNING',
+    });
+  });
+
+  it('turns throttling of a sync start into 503', async () => {
+    sfn
+      .on(StartSyncExecutionCommand)
+      .rejects(new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: {} }));
+
+    await expect(
+      new SfnWorkflowEngine(new SFNClient({})).startSync({ ...request, workflowType: 'EXPRESS' }, 1000),
+    ).rejects.toBeInstanceOf(ServiceUnavailableError);
   });
 });

@@ -1,0 +1,60 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RunOutcome, WorkflowEngine } from '../ports';
+import type { RunTarget } from './start-run';
+import { randomExecutionName } from './execution-name';
+
+export interface RunAndWaitDeps {
+  readonly engine: WorkflowEngine;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface RunAndWaitSettings {
+  /** The longest a caller is kept waiting; the run itself goes on past it. */
+  readonly syncWaitMs: number;
+  /** First and largest gap between DescribeExecution polls of a Standard run (it doubles each time). */
+  readonly firstPollMs?: number;
+  readonly maxPollMs?: number;
+}
+
+export type RunAndWait = (request: { target: RunTarget; input: unknown }) => Promise<RunOutcome>;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Starts a run and waits up to `syncWaitMs` for it to finish. Express: one StartSyncExecution. Standard
+ * (which has no sync start): StartExecution, then DescribeExecution with doubling gaps. Either way a run
+ * still going at the deadline comes back RUNNING, never as an error: it has started, so the caller must
+ * not be told to retry.
+ */
+export function makeRunAndWait(deps: RunAndWaitDeps, settings: RunAndWaitSettings): RunAndWait {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? defaultSleep;
+  const firstPollMs = settings.firstPollMs ?? 100;
+  const maxPollMs = settings.maxPollMs ?? 1_000;
+
+  return async ({ target, input }) => {
+    const request = { ...target, name: randomExecutionName(), input };
+    if (target.workflowType === 'EXPRESS') return deps.engine.startSync(request, settings.syncWaitMs);
+
+    const deadline = now() + settings.syncWaitMs;
+    const run = await deps.engine.start(request);
+    const running: RunOutcome = { executionArn: run.executionArn, name: request.name, status: 'RUNNING' };
+    for (let gap = firstPollMs; ; gap = Math.min(gap * 2, maxPollMs)) {
+      const left = deadline - now();
+      if (left <= 0) return running;
+      await sleep(Math.min(gap, left));
+      try {
+        const outcome = await deps.engine.describe(run.executionArn);
+        if (outcome.status !== 'RUNNING') return outcome;
+      } catch (error) {
+        deps.logger.warn('could not describe a started run; answering with it as running', {
+          error: error as Error,
+          executionArn: run.executionArn,
+        });
+        return running;
+      }
+    }
+  };
+}

@@ -1,0 +1,65 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { BadRequestError } from '../../core/http/errors';
+import { rawBody } from '../../core/http/request';
+
+const segment = (what: string) =>
+  z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, `${what} must be 1-128 letters, digits, ".", "_" or "-"`);
+const pathSchema = z.object({ client: segment('client name'), name: segment('webhook name') });
+
+/** Headers that carry credentials: never handed to a workflow (its input is kept in the execution history). */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'x-api-key']);
+
+export interface ClientWebhookRequest {
+  readonly client: string;
+  readonly name: string;
+  readonly method: string;
+  /** `?async`, with or without a value (except `false` / `0`): answer at once instead of waiting. */
+  readonly async: boolean;
+  /** The key from `?key=` or the JSON payload's `"key"`; removed from both before they reach the workflow. */
+  readonly key: string | undefined;
+  readonly headers: Record<string, string>;
+  readonly query: Record<string, string>;
+  /** The JSON body, or null for a GET or an empty POST. */
+  readonly payload: unknown;
+}
+
+/** GET|POST /webhook/{client}/{name}[?async][&key=...] with an optional JSON body. */
+export function parseClientWebhookRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number): ClientWebhookRequest {
+  const path = pathSchema.safeParse(event.pathParameters ?? {});
+  if (!path.success) throw new BadRequestError(path.error.issues[0]?.message ?? 'invalid webhook path');
+
+  const { key: queryKey, async: asyncFlag, ...query } = { ...(event.queryStringParameters ?? {}) };
+  const text = rawBody(event, maxBodyBytes).toString('utf8');
+  let payload: unknown = null;
+  if (text.trim() !== '') {
+    try {
+      payload = JSON.parse(text);
+    } catch (error) {
+      throw new BadRequestError(`request body is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  let bodyKey: unknown;
+  if (payload !== null && typeof payload === 'object' && !Array.isArray(payload) && 'key' in payload) {
+    const { key, ...rest } = payload as Record<string, unknown>;
+    bodyKey = key;
+    payload = rest;
+  }
+  if (bodyKey !== undefined && typeof bodyKey !== 'string') throw new BadRequestError('"key" must be a string');
+
+  return {
+    ...path.data,
+    method: event.requestContext.http.method,
+    async: asyncFlag !== undefined && !['false', '0'].includes(asyncFlag.toLowerCase()),
+    key: queryKey ?? bodyKey,
+    headers: Object.fromEntries(
+      Object.entries(event.headers ?? {}).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined && !CREDENTIAL_HEADERS.has(entry[0]),
+      ),
+    ),
+    query: Object.fromEntries(
+      Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    ),
+    payload,
+  };
+}

@@ -1,0 +1,72 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { ClientWebhookRecord, Registry, RunOutcome, WorkflowEngine } from '../../core/ports';
+import { NotFoundError, UnauthorizedError } from '../../core/http/errors';
+import { sha256Hex } from '../../core/http/request';
+import type { RunAndWait } from '../../core/runs/run-and-wait';
+import { randomExecutionName } from '../../core/runs/execution-name';
+import type { ClientWebhookRequest } from './request';
+
+export interface ClientWebhookDeps {
+  readonly registry: Registry;
+  readonly engine: WorkflowEngine;
+  readonly runAndWait: RunAndWait;
+  readonly now?: () => Date;
+}
+
+export interface ClientWebhookRun {
+  readonly webhook: ClientWebhookRecord;
+  readonly mode: ClientWebhookRecord['mode'];
+  readonly stateMachineArn: string;
+  readonly input: unknown;
+  /** What the caller waited for: finished, or RUNNING (asked for ?async, or the sync wait ran out). */
+  readonly outcome: RunOutcome;
+  readonly waited: boolean;
+}
+
+/**
+ * The client-webhook rules (seed 2): find the webhook (404), check its key if it has one (401), pick the
+ * productive or dev workflow, then run it: waiting for the result by default, at once with `?async`.
+ */
+export async function runClientWebhook(
+  deps: ClientWebhookDeps,
+  request: ClientWebhookRequest,
+): Promise<ClientWebhookRun> {
+  const webhook = await deps.registry.getClientWebhook(request.client, request.name);
+  if (webhook === undefined) {
+    throw new NotFoundError(`webhook "${request.name}" of client "${request.client}" does not exist`);
+  }
+  assertKey(webhook, request.key);
+
+  const target = webhook.mode === 'dev' ? webhook.dev! : webhook.productive;
+  const input = {
+    headers: request.headers,
+    query: request.query,
+    payload: request.payload,
+    webhook: { client: webhook.client, name: webhook.name, runAs: webhook.runAs, mode: webhook.mode },
+    trigger: {
+      style: 'client-webhook',
+      method: request.method,
+      receivedAt: (deps.now?.() ?? new Date()).toISOString(),
+    },
+  };
+  const base = { webhook, mode: webhook.mode, stateMachineArn: target.stateMachineArn, input };
+
+  if (request.async) {
+    const name = randomExecutionName();
+    const run = await deps.engine.start({ ...target, name, input });
+    const outcome: RunOutcome = { executionArn: run.executionArn, name, status: 'RUNNING', startDate: run.startDate };
+    return { ...base, outcome, waited: false };
+  }
+  return { ...base, outcome: await deps.runAndWait({ target, input }), waited: true };
+}
+
+/** The key may come in `?key=` or the payload's `"key"`; compared by SHA-256 in constant time. */
+function assertKey(webhook: ClientWebhookRecord, presented: string | undefined): void {
+  if (webhook.keyHash === undefined) return;
+  if (presented === undefined || presented === '') {
+    throw new UnauthorizedError('this webhook needs its key, as ?key=... or as "key" in the JSON payload');
+  }
+  if (!timingSafeEqual(Buffer.from(sha256Hex(presented), 'hex'), Buffer.from(webhook.keyHash, 'hex'))) {
+    throw new UnauthorizedError('invalid webhook key');
+  }
+}
