@@ -8,9 +8,11 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 /** What a handler needs; each need maps to one env var plus one IAM grant in `lib/`. */
 export type HandlerNeed =
   | 'registry:read' // REGISTRY_TABLE, dynamodb:GetItem/Query on the registry table
+  | 'dedupe:read' // DEDUPE_TABLE, dynamodb:GetItem on the dedupe table
   | 'dedupe:write' // DEDUPE_TABLE, dynamodb:GetItem/PutItem/UpdateItem/DeleteItem on the dedupe table
   | 'engine:start' // states:StartExecution (+ StartSyncExecution) on the bound state machines
-  | 'engine:describe'; // states:DescribeExecution on the bound state machines' executions (sync waits)
+  | 'engine:describe' // states:DescribeExecution on the bound state machines' executions (sync waits)
+  | 'queue:send'; // FANOUT_QUEUE_URL, sqs:SendMessage on the fan-out queue
 
 export interface HandlerSpec {
   /** Entry file under functions/handlers/, without extension; exports `handler`. */
@@ -20,6 +22,8 @@ export interface HandlerSpec {
   readonly routes: readonly { readonly method: HttpMethod; readonly path: string }[];
   /** Lambda timeout; defaults to 10 s. Handlers that wait for runs need more than SYNC_WAIT_MS. */
   readonly timeoutSeconds?: number;
+  /** Set for a queue worker: the SQS queue whose messages invoke it (event source, ReportBatchItemFailures). */
+  readonly consumes?: 'fanout';
 }
 
 export const handlers: readonly HandlerSpec[] = [
@@ -39,5 +43,27 @@ export const handlers: readonly HandlerSpec[] = [
     ],
     // SYNC_WAIT_MS (at most 28 s) plus room to answer, within API Gateway's 30 s integration timeout.
     timeoutSeconds: 29,
+  },
+  {
+    name: 'inbound',
+    description: 'Inbound request style: POST /inbound starts one run, or queues a batch for the fan-out worker',
+    needs: ['registry:read', 'dedupe:write', 'engine:start', 'queue:send'],
+    routes: [{ method: 'POST', path: '/inbound' }],
+    // A 1,000-item batch is 100 SendMessageBatch calls, 10 in flight at a time.
+    timeoutSeconds: 29,
+  },
+  {
+    name: 'inbound-run-status',
+    description: 'Inbound request style: GET /inbound/runs/{runRef} resolves a queued item to its execution',
+    needs: ['registry:read', 'dedupe:read'],
+    routes: [{ method: 'GET', path: '/inbound/runs/{runRef}' }],
+  },
+  {
+    name: 'inbound-fanout',
+    description: 'Inbound request style: starts the run of each queued batch item, deduped per item',
+    needs: ['dedupe:write', 'engine:start'],
+    routes: [],
+    consumes: 'fanout',
+    timeoutSeconds: 60,
   },
 ];

@@ -40,6 +40,15 @@ const configSchema = z.object({
    * timeout; the handler's Lambda timeout is set above it.
    */
   SYNC_WAIT_MS: positiveInt.max(28_000).default(25_000),
+  /** The SQS queue batch items are fanned out through (inbound style). Only the inbound handler needs it. */
+  FANOUT_QUEUE_URL: z.string().url().optional(),
+  /** Most items one inbound batch request may carry (413 above). */
+  MAX_BATCH_ITEMS: positiveInt.max(10_000).default(1_000),
+  /**
+   * Largest inbound request body (a batch carries many items). Lambda takes at most 6 MB per synchronous
+   * invocation; each item's workflow input must still fit MAX_BODY_BYTES.
+   */
+  INBOUND_MAX_BODY_BYTES: positiveInt.max(6_000_000).default(5 * 1024 * 1024),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -43,10 +43,36 @@ export interface ClientWebhookRecord {
   readonly keyHash?: string;
 }
 
+/** A workflow the inbound style (seed 4) may start, found by its name or its id (a UUID). */
+export interface InboundWorkflowRecord extends WorkflowTarget {
+  readonly workflowId: string;
+  readonly name: string;
+}
+
 export interface Registry {
   getFlow(flowId: string): Promise<FlowRecord | undefined>;
   getApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
   getClientWebhook(client: string, name: string): Promise<ClientWebhookRecord | undefined>;
+  getInboundWorkflow(nameOrId: string): Promise<InboundWorkflowRecord | undefined>;
+  /**
+   * SHA-256 hashes of the accepted `Inbound-Webhook-Secret` values: more than one while a secret is being
+   * rotated. Empty when none is configured (every request is then refused).
+   */
+  getInboundSecretHashes(): Promise<readonly string[]>;
+}
+
+/** A message for the fan-out queue. `id` is unique within one sendAll call. */
+export interface QueueMessage {
+  readonly id: string;
+  readonly body: string;
+}
+
+export interface WorkQueue {
+  /**
+   * Sends every message (SendMessageBatch: up to 10 and 1 MiB per call, calls in parallel, failed entries
+   * retried). Returns the ids that could still not be sent; every other message is durably queued.
+   */
+  sendAll(messages: readonly QueueMessage[]): Promise<{ readonly failedIds: readonly string[] }>;
 }
 
 /** What a started run is known by; every link and id a caller gets back is derived from it. */

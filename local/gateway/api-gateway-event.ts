@@ -22,6 +22,11 @@ export function apiGatewayEvent(
     const value = request.rawHeaders[i + 1] ?? '';
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
   }
+  // API Gateway adds these for the integration; handlers build absolute links from them.
+  const socket = request.socket;
+  headers['x-forwarded-for'] ??= socket.remoteAddress ?? '127.0.0.1';
+  headers['x-forwarded-proto'] ??= 'http';
+  headers['x-forwarded-port'] ??= String(socket.localPort ?? '');
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) {
     query[name] = query[name] === undefined ? value : `${query[name]},${value}`;

@@ -3,6 +3,8 @@ import type {
   ApiKeyRecord,
   ClaimRequest,
   ClientWebhookRecord,
+  InboundWorkflowRecord,
+  QueueMessage,
   ClaimResult,
   DedupeRecord,
   DedupeStore,
@@ -62,6 +64,45 @@ export class FakeRegistry implements Registry {
 
   async getClientWebhook(client: string, name: string) {
     return this.clientWebhooks.get(`${client}/${name}`);
+  }
+
+  readonly inboundWorkflows = new Map<string, InboundWorkflowRecord>();
+  inboundSecretHashes: string[] = [];
+
+  addInboundWorkflow(name: string, workflowId: string, workflowType: 'EXPRESS' | 'STANDARD' = 'EXPRESS'): this {
+    const record = {
+      name,
+      workflowId,
+      stateMachineArn: `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`,
+      workflowType,
+    };
+    this.inboundWorkflows.set(name, record).set(workflowId, record);
+    return this;
+  }
+
+  addInboundSecret(secret: string): this {
+    this.inboundSecretHashes.push(sha256Hex(secret));
+    return this;
+  }
+
+  async getInboundWorkflow(nameOrId: string) {
+    return this.inboundWorkflows.get(nameOrId);
+  }
+
+  async getInboundSecretHashes() {
+    return this.inboundSecretHashes;
+  }
+}
+
+/** A queue that keeps what it was sent; `failIds` makes those messages fail to send. */
+export class FakeWorkQueue {
+  readonly sent: QueueMessage[] = [];
+  failIds = new Set<string>();
+
+  async sendAll(messages: readonly QueueMessage[]) {
+    const failedIds = messages.filter((m) => this.failIds.has(m.id)).map((m) => m.id);
+    this.sent.push(...messages.filter((m) => !this.failIds.has(m.id)));
+    return { failedIds };
   }
 }
 

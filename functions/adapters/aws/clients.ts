@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 /**
  * SDK clients, created once per cold start and reused by every invocation. Endpoints come from the SDK's
@@ -11,3 +12,5 @@ export const sfnClient = new SFNClient({
   // StartSyncExecution is served on a "sync-" host prefix in AWS; a local endpoint has no such host.
   disableHostPrefix: process.env.AWS_ENDPOINT_URL_SFN !== undefined,
 });
+
+export const sqsClient = new SQSClient({});

@@ -1,8 +1,8 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import type { ApiKeyRecord, ClientWebhookRecord, FlowRecord, Registry } from '../../core/ports';
-import { apiKeyKey, clientWebhookKey, flowKey } from './registry-items';
+import type { ApiKeyRecord, ClientWebhookRecord, FlowRecord, InboundWorkflowRecord, Registry } from '../../core/ports';
+import { apiKeyKey, clientWebhookKey, flowKey, inboundSecretKey, inboundWorkflowKey } from './registry-items';
 
 const workflowTarget = z.object({
   stateMachineArn: z.string().startsWith('arn:'),
@@ -65,6 +65,19 @@ export class DynamoDbRegistry implements Registry {
       throw new Error(`registry item ${String(item.pk)} is malformed: ${parsed.error.issues[0]?.message ?? ''}`);
     }
     return parsed.data;
+  }
+
+  async getInboundWorkflow(nameOrId: string): Promise<InboundWorkflowRecord | undefined> {
+    const item = await this.getItem(inboundWorkflowKey(nameOrId));
+    if (item === undefined) return undefined;
+    const parsed = workflowTarget.extend({ workflowId: z.string(), name: z.string() }).safeParse(item);
+    if (!parsed.success) throw new Error(`registry item ${String(item.pk)} is malformed`);
+    return parsed.data;
+  }
+
+  async getInboundSecretHashes(): Promise<readonly string[]> {
+    const item = await this.getItem(inboundSecretKey());
+    return Array.isArray(item?.secretHashes) ? item.secretHashes.map(String) : [];
   }
 
   private async getItem(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {

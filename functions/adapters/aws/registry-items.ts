@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, ClientWebhookRecord, FlowRecord } from '../../core/ports';
+import type { ApiKeyRecord, ClientWebhookRecord, FlowRecord, InboundWorkflowRecord } from '../../core/ports';
 
 /**
  * How registry records sit in the registry table (single-table design: `pk` + `sk`). Shared by the
@@ -25,3 +25,20 @@ export const clientWebhookItem = (webhook: ClientWebhookRecord) =>
   JSON.parse(
     JSON.stringify({ ...clientWebhookKey(webhook.client, webhook.name), type: 'clientWebhook', ...webhook }),
   ) as Record<string, unknown>;
+
+/** One item per way to name the workflow: its name and its id both resolve it. */
+export const inboundWorkflowKey = (nameOrId: string) => ({ pk: `INBOUNDWORKFLOW#${nameOrId}`, sk: 'INBOUNDWORKFLOW' });
+export const inboundWorkflowItems = (workflow: InboundWorkflowRecord) =>
+  [workflow.name, workflow.workflowId].map((ref) => ({
+    ...inboundWorkflowKey(ref),
+    type: 'inboundWorkflow',
+    ...workflow,
+  }));
+
+/** The accepted Inbound-Webhook-Secret hashes (a list, so a secret can be rotated without downtime). */
+export const inboundSecretKey = () => ({ pk: 'INBOUNDSECRET', sk: 'INBOUNDSECRET' });
+export const inboundSecretItem = (secretHashes: readonly string[]) => ({
+  ...inboundSecretKey(),
+  type: 'inboundSecret',
+  secretHashes: [...secretHashes],
+});

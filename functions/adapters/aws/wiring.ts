@@ -3,10 +3,11 @@ import { logger } from '../../core/logger';
 import { executionLinker } from '../../core/runs/execution-link';
 import { makeRunAndWait } from '../../core/runs/run-and-wait';
 import { makeRunStarter } from '../../core/runs/start-run';
-import { dynamodbClient, sfnClient } from './clients';
+import { dynamodbClient, sfnClient, sqsClient } from './clients';
 import { DynamoDbDedupeStore } from './dynamodb-dedupe-store';
 import { DynamoDbRegistry } from './dynamodb-registry';
 import { SfnWorkflowEngine } from './sfn-engine';
+import { SqsWorkQueue } from './sqs-work-queue';
 
 /**
  * The composition root every handler calls once at cold start: config parsed from the environment (a bad
@@ -30,6 +31,12 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
     config,
     logger,
     ports: { registry, dedupe, engine, startRun, runAndWait },
+    /** The fan-out queue; asking for it without FANOUT_QUEUE_URL fails the cold start, naming the variable. */
+    fanoutQueue: () => {
+      if (config.FANOUT_QUEUE_URL === undefined)
+        throw new Error('hookflow configuration is invalid: FANOUT_QUEUE_URL is not set');
+      return new SqsWorkQueue(sqsClient, config.FANOUT_QUEUE_URL);
+    },
     executionLink: executionLinker(config.EXECUTION_LINK_TEMPLATE),
   };
 }

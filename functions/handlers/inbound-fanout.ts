@@ -1,0 +1,7 @@
+/** Lambda entry: the fan-out queue's worker (SQS event source). Wiring only; see functions/styles/inbound. */
+import { wireAws } from '../adapters/aws/wiring';
+import { makeFanoutHandler } from '../styles/inbound/fanout-worker';
+
+const { logger, ports } = wireAws();
+
+export const handler = makeFanoutHandler({ startRun: ports.startRun, logger });

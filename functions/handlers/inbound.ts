@@ -1,0 +1,14 @@
+/** Lambda entry: POST /inbound. Wiring only; the style lives in functions/styles/inbound. */
+import { wireAws } from '../adapters/aws/wiring';
+import { makeInboundHandler } from '../styles/inbound/http';
+
+const { config, logger, ports, executionLink, fanoutQueue } = wireAws();
+
+export const handler = makeInboundHandler({
+  ...ports,
+  queue: fanoutQueue(),
+  logger,
+  executionLink,
+  maxInputBytes: config.MAX_BODY_BYTES,
+  limits: { maxBodyBytes: config.INBOUND_MAX_BODY_BYTES, maxBatchItems: config.MAX_BATCH_ITEMS },
+});

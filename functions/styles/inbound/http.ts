@@ -1,0 +1,76 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { httpHandler, type HttpHandler } from '../../core/http/http-handler';
+import { header } from '../../core/http/request';
+import { jsonResponse } from '../../core/http/responses';
+import { type InboundDeps, acceptInbound } from './accept-inbound';
+import { type InboundLimits, parseInboundRequest } from './request';
+import { type RunStatusDeps, runStatus } from './run-status';
+
+export interface InboundHttpDeps extends InboundDeps {
+  readonly logger: Logger;
+  readonly limits: InboundLimits;
+}
+
+/**
+ * A single request: 202 `{uid, runRef, executionId, executionLink}` (`Idempotent-Replayed: true` for a uid
+ * seen before). A batch: 202 `{batch: [{index, uid, runRef, runUrl, status: "QUEUED"}]}`, or 503 with the
+ * same list when SQS refused some items (those say "NOT_QUEUED"; the rest will run).
+ */
+export function makeInboundHandler(deps: InboundHttpDeps): HttpHandler {
+  return httpHandler(deps.logger, async (event) => {
+    const request = parseInboundRequest(event, deps.limits);
+    const accepted = await acceptInbound(deps, request);
+    if (accepted.kind === 'started') {
+      deps.logger.info('inbound run started', {
+        uid: accepted.uid,
+        executionArn: accepted.executionArn,
+        replayed: accepted.replayed,
+      });
+      return jsonResponse(
+        202,
+        {
+          uid: accepted.uid,
+          runRef: accepted.runRef,
+          executionId: accepted.executionArn,
+          executionLink: accepted.executionLink,
+        },
+        accepted.replayed ? { 'idempotent-replayed': 'true' } : {},
+      );
+    }
+    const refused = accepted.entries.filter((e) => !e.queued).length;
+    deps.logger.info('inbound batch queued', { items: accepted.entries.length, refused });
+    const batch = accepted.entries.map((entry) => ({
+      index: entry.index,
+      uid: entry.uid,
+      runRef: entry.runRef,
+      runUrl: `${baseUrl(event)}/inbound/runs/${entry.runRef}`,
+      status: entry.queued ? 'QUEUED' : 'NOT_QUEUED',
+    }));
+    if (refused > 0) {
+      return jsonResponse(
+        503,
+        {
+          error: `the queue refused ${refused} of ${batch.length} items; the others are queued and will run. Resend the NOT_QUEUED ones (items with a uid are safe to resend)`,
+          batch,
+        },
+        { 'retry-after': '1' },
+      );
+    }
+    return jsonResponse(202, { batch });
+  });
+}
+
+/** The API's own base URL, from what API Gateway tells the integration. */
+export function baseUrl(event: APIGatewayProxyEventV2): string {
+  const proto = header(event, 'x-forwarded-proto') ?? 'https';
+  const stage = event.requestContext.stage === '$default' ? '' : `/${event.requestContext.stage}`;
+  return `${proto}://${event.requestContext.domainName}${stage}`;
+}
+
+export function makeRunStatusHandler(deps: RunStatusDeps & { readonly logger: Logger }): HttpHandler {
+  return httpHandler(deps.logger, async (event) => {
+    const status = await runStatus(deps, header(event, 'inbound-webhook-secret'), event.pathParameters?.runRef ?? '');
+    return jsonResponse(200, { runRef: event.pathParameters?.runRef, ...status });
+  });
+}

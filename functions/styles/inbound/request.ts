@@ -1,0 +1,105 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { BadRequestError, PayloadTooLargeError } from '../../core/http/errors';
+import { parseJsonObject, rawBody } from '../../core/http/request';
+
+/**
+ * POST /inbound bodies (seed 4). A single request: `workflow` (required), `stateValues`, `uid`, and every
+ * other field as runtime data. A batch: the parent's `workflow` (still required) and `stateValues`, and
+ * `batch: [{uid, workflow, stateValues, runtimeData}]`. Both come out as a list of resolved items.
+ */
+const uid = z.union([z.string().min(1).max(255), z.number().transform(String)]);
+const workflowRef = z.string().min(1, 'workflow must not be empty').max(256);
+const stateValues = z.record(z.string(), z.unknown(), 'stateValues must be an object');
+
+const parentSchema = z.object({
+  workflow: workflowRef,
+  stateValues: stateValues.nullish(),
+  uid: uid.nullish(),
+  batch: z.array(z.unknown(), 'batch must be an array').optional(),
+});
+
+const batchItemSchema = z.strictObject({
+  uid: uid.nullish(),
+  workflow: workflowRef.nullish(),
+  stateValues: stateValues.nullish(),
+  runtimeData: z.record(z.string(), z.unknown(), 'runtimeData must be an object').nullish(),
+});
+
+/** The fields a single request reserves; everything else is runtime data. */
+const SINGLE_FIELDS = new Set(['workflow', 'stateValues', 'uid']);
+
+export interface InboundItem {
+  /** Position in the batch; undefined for a single request. */
+  readonly index?: number;
+  readonly uid?: string;
+  readonly workflow: string;
+  readonly stateValues: Record<string, unknown>;
+  readonly runtime: Record<string, unknown>;
+}
+
+export interface InboundRequest {
+  readonly secret: string | undefined;
+  /** The parent's workflow: required, and must exist, even when every batch item names its own. */
+  readonly workflow: string;
+  readonly batch: boolean;
+  readonly items: readonly InboundItem[];
+}
+
+export interface InboundLimits {
+  readonly maxBodyBytes: number;
+  readonly maxBatchItems: number;
+}
+
+export function parseInboundRequest(event: APIGatewayProxyEventV2, limits: InboundLimits): InboundRequest {
+  const body = parseJsonObject(rawBody(event, limits.maxBodyBytes));
+  const parent = parentSchema.safeParse(body);
+  if (!parent.success) throw new BadRequestError(describe(parent.error));
+  const secret = event.headers?.['inbound-webhook-secret'];
+
+  if (parent.data.batch === undefined) {
+    const runtime = Object.fromEntries(Object.entries(body).filter(([field]) => !SINGLE_FIELDS.has(field)));
+    return {
+      secret,
+      workflow: parent.data.workflow,
+      batch: false,
+      items: [
+        {
+          ...(parent.data.uid == null ? {} : { uid: parent.data.uid }),
+          workflow: parent.data.workflow,
+          stateValues: parent.data.stateValues ?? {},
+          runtime,
+        },
+      ],
+    };
+  }
+
+  const batch = parent.data.batch;
+  if (batch.length === 0) throw new BadRequestError('batch must have at least one item');
+  if (batch.length > limits.maxBatchItems) {
+    throw new PayloadTooLargeError(`batch has ${batch.length} items; the limit is ${limits.maxBatchItems}`);
+  }
+  // Inheritance: an item's undefined (absent or null) workflow and stateValues come from the parent; an
+  // empty object overrides with nothing; the parent's uid is ignored.
+  const items = batch.map((raw, index): InboundItem => {
+    const item = batchItemSchema.safeParse(raw);
+    if (!item.success) throw new BadRequestError(`batch[${index}]: ${describe(item.error)}`);
+    return {
+      index,
+      ...(item.data.uid == null ? {} : { uid: item.data.uid }),
+      workflow: item.data.workflow ?? parent.data.workflow,
+      stateValues: item.data.stateValues ?? parent.data.stateValues ?? {},
+      runtime: item.data.runtimeData ?? {},
+    };
+  });
+  return { secret, workflow: parent.data.workflow, batch: true, items };
+}
+
+function describe(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (issue === undefined) return 'invalid request';
+  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  const path = issue.path.join('.');
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `${path} is required`;
+  return path === '' || issue.message.startsWith(path) ? issue.message : `${path}: ${issue.message}`;
+}

@@ -1,0 +1,386 @@
+import type { APIGatewayProxyStructuredResultV2, SQSEvent, SQSRecord } from 'aws-lambda';
+import { executionLinker } from '../../../functions/core/runs/execution-link';
+import { makeRunStarter } from '../../../functions/core/runs/start-run';
+import { makeFanoutHandler } from '../../../functions/styles/inbound/fanout-worker';
+import { makeInboundHandler, makeRunStatusHandler } from '../../../functions/styles/inbound/http';
+import { httpEvent, testContext } from '../../support/api-gateway-events';
+import { FakeEngine, FakeRegistry, FakeWorkQueue, InMemoryDedupeStore, silentLogger } from '../../support/fakes';
+
+const SECRET = 'inbound-test-secret';
+const ONBOARDING_ID = '3f1c2a9e-0b7d-4c55-9a51-1b2c3d4e5f60';
+
+function setup(options: { maxBatchItems?: number; maxInputBytes?: number } = {}) {
+  const registry = new FakeRegistry()
+    .addInboundSecret(SECRET)
+    .addInboundWorkflow('workflow name', ONBOARDING_ID)
+    .addInboundWorkflow('alternative workflow', '0e4a7a51-5d0f-4a9a-8f4e-2f7c6b1d9e10');
+  const engine = new FakeEngine();
+  const dedupe = new InMemoryDedupeStore();
+  const queue = new FakeWorkQueue();
+  const startRun = makeRunStarter(
+    { engine, dedupe, logger: silentLogger },
+    { dedupeTtlSeconds: 60, dedupeWaitMs: 100, dedupeLeaseMs: 1000 },
+  );
+  const executionLink = executionLinker('https://console.example/{executionArn}');
+  const handler = makeInboundHandler({
+    registry,
+    startRun,
+    queue,
+    logger: silentLogger,
+    executionLink,
+    maxInputBytes: options.maxInputBytes ?? 10_000,
+    limits: { maxBodyBytes: 1_000_000, maxBatchItems: options.maxBatchItems ?? 1000 },
+    now: () => new Date('2026-01-01T00:00:00.000Z'),
+  });
+  const statusHandler = makeRunStatusHandler({ registry, dedupe, executionLink, logger: silentLogger });
+  const fanout = makeFanoutHandler({ startRun, logger: silentLogger });
+
+  const respond = (result: APIGatewayProxyStructuredResultV2) => ({
+    status: result.statusCode,
+    headers: result.headers ?? {},
+    body: JSON.parse(result.body ?? 'null') as Record<string, unknown>,
+  });
+  const post = async (body: unknown, headers: Record<string, string> = { 'inbound-webhook-secret': SECRET }) =>
+    respond(
+      (await handler(
+        httpEvent({ path: '/inbound', body: typeof body === 'string' ? body : JSON.stringify(body), headers }),
+        testContext,
+      )) as APIGatewayProxyStructuredResultV2,
+    );
+  const status = async (runRef: string) =>
+    respond(
+      (await statusHandler(
+        httpEvent({
+          method: 'GET',
+          path: `/inbound/runs/${runRef}`,
+          routeKey: 'GET /inbound/runs/{runRef}',
+          pathParameters: { runRef },
+          headers: { 'inbound-webhook-secret': SECRET },
+        }),
+        testContext,
+      )) as APIGatewayProxyStructuredResultV2,
+    );
+  /** Delivers what the inbound handler queued to the worker, as SQS records. */
+  const deliver = async (messages = queue.sent.splice(0)) => {
+    const event: SQSEvent = {
+      Records: messages.map(
+        (m, i) =>
+          ({
+            messageId: `m-${m.id}-${i}`,
+            receiptHandle: 'r',
+            body: m.body,
+            attributes: { ApproximateReceiveCount: '1' },
+            messageAttributes: {},
+            md5OfBody: '',
+            eventSource: 'aws:sqs',
+            eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:fanout',
+            awsRegion: 'us-east-1',
+          }) as unknown as SQSRecord,
+      ),
+    };
+    return fanout(event, testContext);
+  };
+  return { registry, engine, queue, post, status, deliver };
+}
+
+/** Seed 4's single request example, verbatim. */
+const SEED_SINGLE = {
+  workflow: 'workflow name',
+  stateValues: { statename: 'value' },
+  uid: 'a generated unique ID for the request',
+  extra_stuff: { lots: 'of it' },
+};
+/** Seed 4's batch example, verbatim. */
+const SEED_BATCH = {
+  workflow: 'workflow name',
+  batch: [
+    {
+      uid: 'request1',
+      workflow: 'alternative workflow',
+      stateValues: { state: 'value' },
+      runtimeData: { key: 'value' },
+    },
+    { uid: 'request2', stateValues: { state: 'value' } },
+  ],
+};
+
+describe('POST /inbound, single requests', () => {
+  it("starts the seed's example with stateValues and the other fields as runtime data", async () => {
+    const { engine, post } = setup();
+
+    const response = await post(SEED_SINGLE);
+
+    expect(response).toMatchObject({
+      status: 202,
+      body: {
+        uid: SEED_SINGLE.uid,
+        runRef: expect.stringMatching(/^u_/),
+        executionId: expect.stringContaining(':execution:workflow name:'),
+        executionLink: expect.stringContaining('https://console.example/'),
+      },
+    });
+    expect(engine.started[0]!.input).toEqual({
+      stateValues: { statename: 'value' },
+      runtime: { extra_stuff: { lots: 'of it' } },
+      trigger: {
+        style: 'inbound',
+        workflow: 'workflow name',
+        workflowId: ONBOARDING_ID,
+        uid: SEED_SINGLE.uid,
+        runRef: response.body.runRef,
+        receivedAt: '2026-01-01T00:00:00.000Z',
+      },
+    });
+  });
+
+  it('finds the workflow by its id too', async () => {
+    const { engine, post } = setup();
+
+    await post({ workflow: ONBOARDING_ID });
+
+    expect(engine.started[0]!.stateMachineArn).toContain(':stateMachine:workflow name');
+  });
+
+  it('starts nothing for a uid seen before, answering with the first run', async () => {
+    const { engine, post } = setup();
+
+    const first = await post(SEED_SINGLE);
+    const again = await post({ ...SEED_SINGLE, extra_stuff: 'changed' });
+
+    expect(engine.started).toHaveLength(1);
+    expect(again).toMatchObject({ status: 202, headers: { 'idempotent-replayed': 'true' } });
+    expect(again.body.executionId).toBe(first.body.executionId);
+  });
+
+  it.each([
+    ['a missing secret', {}],
+    ['a wrong secret', { 'inbound-webhook-secret': 'nope' }],
+  ])('answers 401 for %s', async (_name, headers) => {
+    const { engine, post } = setup();
+
+    const response = await post(SEED_SINGLE, headers);
+
+    expect(response).toMatchObject({ status: 401, body: { error: expect.stringContaining('Inbound-Webhook-Secret') } });
+    expect(engine.started).toHaveLength(0);
+  });
+
+  it('accepts either secret while one is being rotated', async () => {
+    const { registry, post } = setup();
+    registry.addInboundSecret('the-next-secret');
+
+    expect((await post({ workflow: 'workflow name' })).status).toBe(202);
+    expect((await post({ workflow: 'workflow name' }, { 'inbound-webhook-secret': 'the-next-secret' })).status).toBe(
+      202,
+    );
+  });
+
+  it.each([
+    ['no workflow', { uid: 'x' }, 400, /workflow is required/],
+    ['a non-object stateValues', { workflow: 'workflow name', stateValues: [1] }, 400, /stateValues/],
+    ['an unknown workflow', { workflow: 'nope' }, 404, /workflow "nope" does not exist/],
+    ['malformed JSON', '{"workflow":', 400, /not valid JSON/],
+  ])('answers {error} for %s', async (_name, body, status, message) => {
+    const { post } = setup();
+
+    expect(await post(body)).toMatchObject({ status, body: { error: expect.stringMatching(message) } });
+  });
+});
+
+describe('POST /inbound, batches', () => {
+  it("queues the seed's example: request1 on the alternative workflow, request2 inheriting the parent's", async () => {
+    const { engine, queue, post, deliver } = setup();
+
+    const response = await post(SEED_BATCH);
+
+    expect(response.status).toBe(202);
+    expect(response.body.batch).toEqual([
+      {
+        index: 0,
+        uid: 'request1',
+        runRef: expect.stringMatching(/^u_/),
+        runUrl: expect.stringMatching(/^https:\/\/test\.local\/inbound\/runs\/u_/),
+        status: 'QUEUED',
+      },
+      { index: 1, uid: 'request2', runRef: expect.stringMatching(/^u_/), runUrl: expect.any(String), status: 'QUEUED' },
+    ]);
+    expect(queue.sent).toHaveLength(2);
+    expect(engine.started).toHaveLength(0);
+
+    expect(await deliver()).toEqual({ batchItemFailures: [] });
+    const byUid = new Map(engine.started.map((r) => [(r.input as { trigger: { uid: string } }).trigger.uid, r]));
+    expect(byUid.get('request1')).toMatchObject({
+      stateMachineArn: expect.stringContaining(':stateMachine:alternative workflow'),
+      input: { stateValues: { state: 'value' }, runtime: { key: 'value' } },
+    });
+    expect(byUid.get('request2')).toMatchObject({
+      stateMachineArn: expect.stringContaining(':stateMachine:workflow name'),
+      input: { stateValues: { state: 'value' }, runtime: {} },
+    });
+  });
+
+  it('applies the inheritance rules item by item', async () => {
+    const { engine, post, deliver } = setup();
+
+    await post({
+      workflow: 'workflow name',
+      stateValues: { parent: 'values' },
+      uid: 'parent-uid-is-ignored',
+      batch: [
+        {}, // inherits workflow and stateValues
+        { stateValues: {} }, // an empty object overrides with nothing
+        { stateValues: null, workflow: null }, // null counts as undefined: inherits
+        { workflow: 'alternative workflow', stateValues: { own: 1 } },
+      ],
+    });
+    await deliver();
+
+    const items = engine.started
+      .map((r) => ({ arn: r.stateMachineArn, input: r.input as Record<string, { batchIndex?: number }> }))
+      .sort((a, b) => a.input.trigger!.batchIndex! - b.input.trigger!.batchIndex!);
+    expect(items.map((i) => [i.arn.split(':').at(-1), i.input.stateValues])).toEqual([
+      ['workflow name', { parent: 'values' }],
+      ['workflow name', {}],
+      ['workflow name', { parent: 'values' }],
+      ['alternative workflow', { own: 1 }],
+    ]);
+    expect(items.map((i) => i.input.trigger)).toEqual(
+      expect.not.arrayContaining([expect.objectContaining({ uid: 'parent-uid-is-ignored' })]),
+    );
+  });
+
+  it.each([
+    ['a non-object stateValues', { stateValues: 'x' }, /batch\[1\]: stateValues/],
+    ['an unknown field', { statevalues: {} }, /batch\[1\]: unknown field "statevalues"/],
+    ['a non-object item', 'just a string', /batch\[1\]/],
+  ])('rejects the whole batch for an item with %s, queuing nothing', async (_name, bad, message) => {
+    const { queue, post } = setup();
+
+    const response = await post({ workflow: 'workflow name', batch: [{}, bad, {}] });
+
+    expect(response).toMatchObject({ status: 400, body: { error: expect.stringMatching(message) } });
+    expect(queue.sent).toHaveLength(0);
+  });
+
+  it('rejects the batch when an item names an unknown workflow, giving its index', async () => {
+    const { queue, post } = setup();
+
+    const response = await post({ workflow: 'workflow name', batch: [{}, {}, { workflow: 'nope' }] });
+
+    expect(response).toMatchObject({ status: 404, body: { error: 'batch[2]: workflow "nope" does not exist' } });
+    expect(queue.sent).toHaveLength(0);
+  });
+
+  it("still requires the parent's workflow, even when every item names its own", async () => {
+    const { post } = setup();
+
+    expect(await post({ batch: [{ workflow: 'alternative workflow' }] })).toMatchObject({ status: 400 });
+    expect(await post({ workflow: 'nope', batch: [{ workflow: 'alternative workflow' }] })).toMatchObject({
+      status: 404,
+    });
+  });
+
+  it.each([
+    ['more items than MAX_BATCH_ITEMS', { maxBatchItems: 2 }, [{}, {}, {}], /3 items; the limit is 2/],
+    [
+      'an item whose input is over the limit',
+      { maxInputBytes: 400 },
+      [{}, { runtimeData: { x: 'y'.repeat(500) } }],
+      /batch\[1\]: the workflow input/,
+    ],
+  ])('answers 413 for %s', async (_name, options, batch, message) => {
+    const { queue, post } = setup(options);
+
+    const response = await post({ workflow: 'workflow name', batch });
+
+    expect(response).toMatchObject({ status: 413, body: { error: expect.stringMatching(message) } });
+    expect(queue.sent).toHaveLength(0);
+  });
+
+  it('answers 400 for an empty batch', async () => {
+    const { post } = setup();
+
+    expect(await post({ workflow: 'workflow name', batch: [] })).toMatchObject({ status: 400 });
+  });
+
+  it('answers 503 naming the items SQS kept refusing, while the rest stay queued', async () => {
+    const { queue, post } = setup();
+    queue.failIds = new Set(['1']);
+
+    const response = await post({ workflow: 'workflow name', batch: [{ uid: 'a' }, { uid: 'b' }, { uid: 'c' }] });
+
+    expect(response.status).toBe(503);
+    expect((response.body.batch as { status: string }[]).map((e) => e.status)).toEqual([
+      'QUEUED',
+      'NOT_QUEUED',
+      'QUEUED',
+    ]);
+    expect(queue.sent).toHaveLength(2);
+  });
+
+  it('dedupes a uid across a single request and a batch item', async () => {
+    const { engine, post, deliver, status } = setup();
+
+    const single = await post({ workflow: 'workflow name', uid: 'order-7' });
+    const batch = await post({ workflow: 'workflow name', batch: [{ uid: 'order-7' }, { uid: 'order-8' }] });
+    await deliver();
+
+    expect(engine.started).toHaveLength(2);
+    const [order7] = batch.body.batch as { runRef: string }[];
+    expect(order7!.runRef).toBe(single.body.runRef);
+    expect(await status(order7!.runRef)).toMatchObject({
+      status: 200,
+      body: { status: 'STARTED', executionId: single.body.executionId },
+    });
+  });
+
+  it('resolves a run reference: PENDING while queued, then STARTED with the execution', async () => {
+    const { post, deliver, status } = setup();
+    const response = await post({ workflow: 'workflow name', batch: [{}] });
+    const [entry] = response.body.batch as { runRef: string }[];
+
+    expect((await status(entry!.runRef)).body).toMatchObject({ status: 'PENDING' });
+    await deliver();
+    expect((await status(entry!.runRef)).body).toMatchObject({
+      status: 'STARTED',
+      executionId: expect.stringContaining(':execution:'),
+      executionLink: expect.stringContaining('https://console.example/'),
+    });
+    expect(await status('not-a-ref')).toMatchObject({ status: 400 });
+  });
+});
+
+describe('the fan-out worker', () => {
+  it('starts nothing for a message delivered twice', async () => {
+    const { engine, queue, post, deliver } = setup();
+    await post({ workflow: 'workflow name', batch: [{}, {}] });
+    const messages = [...queue.sent];
+
+    await deliver(messages);
+    await deliver(messages);
+
+    expect(engine.started).toHaveLength(2);
+  });
+
+  it('reports the records whose run could not start, so SQS redelivers only those', async () => {
+    const { engine, queue, post, deliver } = setup();
+    await post({ workflow: 'workflow name', batch: [{}, {}] });
+    const messages = [...queue.sent];
+    engine.failWith = new Error('Step Functions is down');
+
+    const failed = await deliver(messages);
+    engine.failWith = undefined;
+    const retried = await deliver(messages);
+
+    expect(failed.batchItemFailures).toHaveLength(2);
+    expect(retried.batchItemFailures).toHaveLength(0);
+    expect(engine.started).toHaveLength(2);
+  });
+
+  it('fails a record that is not a fan-out message', async () => {
+    const { deliver } = setup();
+
+    const result = await deliver([{ id: 'x', body: '{"nope":true}' }]);
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm-x-0' }]);
+  });
+});
