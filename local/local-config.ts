@@ -34,6 +34,15 @@ const localConfigSchema = z.object({
         .refine((w) => w.mode !== 'dev' || w.devWorkflow !== undefined, 'mode dev needs a devWorkflow'),
     )
     .default([]),
+  /** Seed 4: the accepted Inbound-Webhook-Secret values, and the workflows POST /inbound may start. */
+  inbound: z
+    .object({
+      secrets: z.array(z.string().min(16)),
+      workflows: z.array(
+        z.object({ name: z.string().min(1), workflowId: z.string().uuid(), workflow: z.string().min(1) }),
+      ),
+    })
+    .default({ secrets: [], workflows: [] }),
 });
 
 export type LocalConfig = z.infer<typeof localConfigSchema>;

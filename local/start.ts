@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     workflows: new Map(workflows.map((w) => [w.name, { arn: stepFunctions.stateMachineArn(w.name), type: w.type }])),
   });
   progress(
-    `seeded ${seeded.flows} flows, ${seeded.apiKeys} API keys and ${seeded.clientWebhooks} client webhooks from ${args.config}`,
+    `seeded ${seeded.flows} flows, ${seeded.apiKeys} API keys, ${seeded.clientWebhooks} client webhooks and ${seeded.inboundWorkflows} inbound workflows from ${args.config}`,
   );
 
   const bundles = await bundleHandlers(

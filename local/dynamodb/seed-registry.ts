@@ -1,6 +1,12 @@
 import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { apiKeyItem, clientWebhookItem, flowItem } from '../../functions/adapters/aws/registry-items';
+import {
+  apiKeyItem,
+  clientWebhookItem,
+  flowItem,
+  inboundSecretItem,
+  inboundWorkflowItems,
+} from '../../functions/adapters/aws/registry-items';
 import { sha256Hex } from '../../functions/core/http/request';
 import type { LocalConfig } from '../local-config';
 
@@ -15,7 +21,7 @@ export async function seedRegistry(
   client: DynamoDBClient,
   config: LocalConfig,
   target: SeedTarget,
-): Promise<{ flows: number; apiKeys: number; clientWebhooks: number }> {
+): Promise<{ flows: number; apiKeys: number; clientWebhooks: number; inboundWorkflows: number }> {
   const workflowTarget = (owner: string, name: string) => {
     const workflow = target.workflows.get(name);
     if (workflow === undefined) {
@@ -52,9 +58,22 @@ export async function seedRegistry(
         ...(webhook.key === undefined ? {} : { keyHash: sha256Hex(webhook.key) }),
       });
     }),
+    ...config.inbound.workflows.flatMap((workflow) =>
+      inboundWorkflowItems({
+        name: workflow.name,
+        workflowId: workflow.workflowId,
+        ...workflowTarget(`inbound workflow "${workflow.name}"`, workflow.workflow),
+      }),
+    ),
+    inboundSecretItem(config.inbound.secrets.map((secret) => sha256Hex(secret))),
   ];
   await Promise.all(
     items.map((item) => client.send(new PutItemCommand({ TableName: target.registryTable, Item: marshall(item) }))),
   );
-  return { flows: config.flows.length, apiKeys: config.apiKeys.length, clientWebhooks: config.clientWebhooks.length };
+  return {
+    flows: config.flows.length,
+    apiKeys: config.apiKeys.length,
+    clientWebhooks: config.clientWebhooks.length,
+    inboundWorkflows: config.inbound.workflows.length,
+  };
 }

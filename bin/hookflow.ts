@@ -1,0 +1,13 @@
+/**
+ * The CDK app: the reference stack, checked against cdk-nag's AwsSolutions pack at every synth. A finding
+ * fails the synth unless it is acknowledged, with its reason, next to the construct that causes it (lib/).
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { HookflowStack } from '../lib/hookflow-stack';
+
+const app = new App();
+new HookflowStack(app, 'Hookflow', {
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

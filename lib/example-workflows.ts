@@ -1,0 +1,46 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { loadWorkflowManifest } from '../workflows/manifest';
+
+/**
+ * The example state machines of workflows/workflows.json (the same ASL files the local stack runs), each
+ * logging every event (without execution data, which holds webhook payloads) and traced with X-Ray.
+ */
+export class ExampleWorkflows extends Construct {
+  readonly byName: ReadonlyMap<string, StateMachine>;
+
+  constructor(scope: Construct, id: string, props: { logRetention?: RetentionDays } = {}) {
+    super(scope, id);
+    const byName = new Map<string, StateMachine>();
+    for (const workflow of loadWorkflowManifest()) {
+      const logs = new LogGroup(this, `${workflow.name}-logs`, {
+        // The vendedlogs prefix keeps Step Functions' log delivery under the resource-policy size limit.
+        logGroupName: `/aws/vendedlogs/states/${workflow.name}`,
+        retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const stateMachine = new StateMachine(this, workflow.name, {
+        stateMachineName: workflow.name,
+        stateMachineType: workflow.type === 'EXPRESS' ? StateMachineType.EXPRESS : StateMachineType.STANDARD,
+        definitionBody: DefinitionBody.fromString(JSON.stringify(workflow.definition)),
+        logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
+        tracingEnabled: true,
+      });
+      Validations.of(stateMachine.role).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'CloudWatch Logs vended-log delivery (logs:CreateLogDelivery etc.) and X-Ray writes support no resource-level permissions.',
+      });
+      byName.set(workflow.name, stateMachine);
+    }
+    this.byName = byName;
+  }
+
+  get(name: string): StateMachine {
+    const workflow = this.byName.get(name);
+    if (workflow === undefined) throw new Error(`workflows/workflows.json has no workflow "${name}"`);
+    return workflow;
+  }
+}

@@ -1,0 +1,57 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { join } from 'node:path';
+import { loadLocalConfig } from '../local/local-config';
+import { ExampleWorkflows } from './example-workflows';
+import { Hookflow, type HookflowProps } from './hookflow';
+
+export interface HookflowStackProps extends StackProps {
+  readonly hookflow?: HookflowProps;
+  /**
+   * The file whose flows, client webhooks and inbound workflows the stack registers, bound to the example
+   * workflows. Default: local/hookflow.local.json, so the deployed stack answers the README's examples just
+   * as the local stack does. Its API keys and secrets are never deployed: create real ones with scripts/.
+   */
+  readonly registrations?: string;
+}
+
+/** The reference stack: hookflow, the example workflows, and the example registrations. */
+export class HookflowStack extends Stack {
+  readonly hookflow: Hookflow;
+
+  constructor(scope: Construct, id: string, props: HookflowStackProps = {}) {
+    super(scope, id, props);
+    const workflows = new ExampleWorkflows(this, 'Workflows');
+    const hookflow = new Hookflow(this, 'Hookflow', props.hookflow);
+    const config = loadLocalConfig(props.registrations ?? join(__dirname, '..', 'local', 'hookflow.local.json'));
+
+    for (const flow of config.flows) {
+      hookflow.bindFlow(flow.flowId, workflows.get(flow.workflow), { published: flow.published });
+    }
+    for (const webhook of config.clientWebhooks) {
+      hookflow.addClientWebhook({
+        client: webhook.client,
+        name: webhook.name,
+        workflow: workflows.get(webhook.workflow),
+        ...(webhook.devWorkflow === undefined ? {} : { devWorkflow: workflows.get(webhook.devWorkflow) }),
+        runAs: webhook.runAs,
+        mode: webhook.mode,
+      });
+    }
+    for (const workflow of config.inbound.workflows) {
+      hookflow.addInboundWorkflow({
+        name: workflow.name,
+        workflowId: workflow.workflowId,
+        stateMachine: workflows.get(workflow.workflow),
+      });
+    }
+    this.hookflow = hookflow;
+
+    new CfnOutput(this, 'ApiUrl', { value: hookflow.url, description: 'Base URL of every hookflow route' });
+    new CfnOutput(this, 'RegistryTableName', {
+      value: hookflow.tables.registry.tableName,
+      description: 'For scripts/: API keys, webhook keys, inbound secrets',
+    });
+    new CfnOutput(this, 'FanoutDeadLetterQueueUrl', { value: hookflow.fanout.deadLetterQueue.queueUrl });
+  }
+}

@@ -1,0 +1,191 @@
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type IStateMachine, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
+import { Construct } from 'constructs';
+import { clientWebhookItem, flowItem, inboundWorkflowItems } from '../functions/adapters/aws/registry-items';
+import type { WorkflowTarget } from '../functions/core/ports';
+import { type HandlerSpec, handlers } from '../functions/routes';
+import { FanoutQueue } from './fanout-queue';
+import { HookflowFunction } from './hookflow-function';
+import { HookflowHttpApi, type ThrottleProps } from './hookflow-http-api';
+import { HookflowTables } from './hookflow-tables';
+import { RegistryRecord } from './registry-record';
+
+export interface HookflowProps {
+  /** Stage-wide API Gateway throttling. Default: 100 requests/s, bursts of 200. */
+  readonly throttle?: ThrottleProps;
+  /** What happens to the tables when the stack is deleted. Default: RETAIN (they hold registrations). */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Retention of handler and access logs. Default: one month. */
+  readonly logRetention?: RetentionDays;
+  /** Deliveries of a fan-out message before it moves to the dead-letter queue. Default: 5. */
+  readonly fanoutMaxReceiveCount?: number;
+  /**
+   * Handler settings (functions/core/config.ts) to override, e.g. `{ SYNC_WAIT_MS: '20000' }`. Default: the
+   * documented defaults, and execution links to the Step Functions console.
+   */
+  readonly handlerSettings?: Record<string, string>;
+}
+
+export type WorkflowType = 'EXPRESS' | 'STANDARD';
+
+/**
+ * hookflow as one construct: the HTTP API, one Lambda per handler in functions/routes.ts (its env vars and
+ * IAM grants derived from the handler's declared needs), the registry and dedupe tables, and the fan-out
+ * queue. Workflows are bound with bindFlow / addClientWebhook / addInboundWorkflow, which both write the
+ * registry item and grant the handlers exactly that state machine.
+ */
+export class Hookflow extends Construct {
+  readonly http: HookflowHttpApi;
+  readonly tables: HookflowTables;
+  readonly fanout: FanoutQueue;
+  /** The Lambda functions by handler name (functions/routes.ts). */
+  readonly functions: ReadonlyMap<string, NodejsFunction>;
+  private readonly specs = new Map<string, HandlerSpec>();
+  private readonly allowed = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: HookflowProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const region = Stack.of(this).region;
+
+    this.tables = new HookflowTables(this, 'Tables', { removalPolicy });
+    this.http = new HookflowHttpApi(this, 'Http', {
+      throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 },
+      logRetention,
+      removalPolicy,
+    });
+    const worker = handlers.find((spec) => spec.consumes === 'fanout');
+    this.fanout = new FanoutQueue(this, 'Fanout', {
+      workerTimeout: Duration.seconds(worker?.timeoutSeconds ?? 10),
+      maxReceiveCount: props.fanoutMaxReceiveCount ?? 5,
+    });
+
+    const functions = new Map<string, NodejsFunction>();
+    for (const spec of handlers) {
+      const environment: Record<string, string> = {
+        // Every handler's config names both tables; only the declared needs below grant access to them.
+        REGISTRY_TABLE: this.tables.registry.tableName,
+        DEDUPE_TABLE: this.tables.dedupe.tableName,
+        EXECUTION_LINK_TEMPLATE: `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/{executionArn}`,
+        ...(spec.needs.includes('queue:send') ? { FANOUT_QUEUE_URL: this.fanout.queue.queueUrl } : {}),
+        ...props.handlerSettings,
+      };
+      const fn = new HookflowFunction(this, pascal(spec.name), { spec, environment, logRetention, removalPolicy })
+        .function;
+      for (const need of spec.needs) {
+        if (need === 'registry:read') this.tables.registry.grantReadData(fn);
+        if (need === 'dedupe:read') this.tables.dedupe.grantReadData(fn);
+        if (need === 'dedupe:write') this.tables.dedupe.grantReadWriteData(fn);
+        if (need === 'queue:send') this.fanout.queue.grantSendMessages(fn);
+      }
+      for (const route of spec.routes) this.http.addRoute(route.method, route.path, fn);
+      if (spec.consumes === 'fanout') this.fanout.addWorker(fn);
+      functions.set(spec.name, fn);
+      this.specs.set(spec.name, spec);
+    }
+    this.functions = functions;
+  }
+
+  /** The API's base URL. */
+  get url(): string {
+    return this.http.url;
+  }
+
+  /** Seed 1: `POST /flows/{flowId}/trigger` starts `workflow`. Unpublished flows answer 404. */
+  bindFlow(flowId: string, workflow: IStateMachine, options: { type?: WorkflowType; published?: boolean } = {}): void {
+    const target = this.allowStart(workflow, ['flow-trigger'], options.type);
+    const { pk, sk, ...attributes } = flowItem({ flowId, ...target, published: options.published ?? true });
+    new RegistryRecord(this, `Flow-${flowId}`, { table: this.tables.registry, key: { pk, sk }, attributes });
+  }
+
+  /**
+   * Seed 2: `GET|POST /webhook/{client}/{name}` runs `workflow` as `runAs` (or `devWorkflow` in mode dev).
+   * A key is set after deploy (scripts/set-client-webhook-key.ts): keys never go into a template.
+   */
+  addClientWebhook(webhook: {
+    client: string;
+    name: string;
+    workflow: IStateMachine;
+    devWorkflow?: IStateMachine;
+    runAs: string;
+    mode?: 'productive' | 'dev';
+  }): void {
+    if (webhook.mode === 'dev' && webhook.devWorkflow === undefined) {
+      throw new Error(`client webhook ${webhook.client}/${webhook.name}: mode dev needs a devWorkflow`);
+    }
+    const { pk, sk, ...attributes } = clientWebhookItem({
+      client: webhook.client,
+      name: webhook.name,
+      productive: this.allowStart(webhook.workflow, ['client-webhook']),
+      ...(webhook.devWorkflow === undefined ? {} : { dev: this.allowStart(webhook.devWorkflow, ['client-webhook']) }),
+      mode: webhook.mode ?? 'productive',
+      runAs: webhook.runAs,
+    });
+    new RegistryRecord(this, `ClientWebhook-${webhook.client}-${webhook.name}`, {
+      table: this.tables.registry,
+      key: { pk: String(pk), sk: String(sk) },
+      attributes,
+    });
+  }
+
+  /** Seed 4: `POST /inbound` may start `workflow`, named by `name` or `workflowId`. */
+  addInboundWorkflow(workflow: { name: string; workflowId: string; stateMachine: IStateMachine }): void {
+    const target = this.allowStart(workflow.stateMachine, ['inbound', 'inbound-fanout']);
+    for (const item of inboundWorkflowItems({ name: workflow.name, workflowId: workflow.workflowId, ...target })) {
+      const { pk, sk, ...attributes } = item;
+      new RegistryRecord(this, `InboundWorkflow-${pk}`, { table: this.tables.registry, key: { pk, sk }, attributes });
+    }
+  }
+
+  /**
+   * Grants the given style handlers exactly this state machine, as their declared needs say: start it
+   * (sync-start too if Express) and describe its executions. Returns it as a registry target.
+   */
+  private allowStart(workflow: IStateMachine, handlerNames: readonly string[], type?: WorkflowType): WorkflowTarget {
+    const workflowType =
+      type ??
+      (workflow instanceof StateMachine && workflow.stateMachineType === StateMachineType.EXPRESS
+        ? 'EXPRESS'
+        : 'STANDARD');
+    const stack = Stack.of(this);
+    // Execution names are made per request, so DescribeExecution can only be scoped to the state machine.
+    const name =
+      workflow instanceof StateMachine
+        ? workflow.stateMachineName
+        : Arn.split(workflow.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName!;
+    const executions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${name}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    // cdk-nag names the finding after the resource as it flattens it: ask it, rather than guess the format.
+    const finding = `AwsSolutions::AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(executions))}]`;
+    for (const handlerName of handlerNames) {
+      const key = `${handlerName} ${workflow.node.path}`;
+      const fn = this.functions.get(handlerName);
+      if (fn === undefined || this.allowed.has(key)) continue;
+      this.allowed.add(key);
+      const needs = this.specs.get(handlerName)!.needs;
+      if (needs.includes('engine:start')) {
+        workflow.grantStartExecution(fn);
+        if (workflowType === 'EXPRESS') workflow.grantStartSyncExecution(fn);
+      }
+      if (needs.includes('engine:start') || needs.includes('engine:describe')) {
+        fn.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
+        Validations.of(fn.role!).acknowledge({
+          id: finding,
+          reason: `DescribeExecution on the executions of ${workflow.node.path} only: their names are made per request.`,
+        });
+      }
+    }
+    return { stateMachineArn: workflow.stateMachineArn, workflowType };
+  }
+}
+
+const pascal = (name: string) => name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());

@@ -1,0 +1,9 @@
+/** What a CDK app imports to embed hookflow: the construct, its parts, and the reference stack. */
+export { ExampleWorkflows } from './example-workflows';
+export { FanoutQueue } from './fanout-queue';
+export { Hookflow, type HookflowProps, type WorkflowType } from './hookflow';
+export { HookflowFunction } from './hookflow-function';
+export { HookflowHttpApi, type ThrottleProps } from './hookflow-http-api';
+export { HookflowStack, type HookflowStackProps } from './hookflow-stack';
+export { HookflowTables } from './hookflow-tables';
+export { RegistryRecord } from './registry-record';

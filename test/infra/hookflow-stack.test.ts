@@ -1,0 +1,179 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { handlers } from '../../functions/routes';
+import { HookflowStack } from '../../lib/hookflow-stack';
+import { loadWorkflowManifest } from '../../workflows/manifest';
+
+/** `aws:cdk:bundling-stacks: []` skips esbuild: these tests read the template, not the bundles. */
+const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+describe('the reference stack', () => {
+  const stack = new HookflowStack(newApp(), 'Hookflow', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const template = Template.fromStack(stack);
+  const resources = (type: string) => template.findResources(type);
+  const stateMachineId = (name: string) =>
+    Object.entries(resources('AWS::StepFunctions::StateMachine')).find(
+      ([, sm]) => sm.Properties.StateMachineName === name,
+    )![0];
+  const policyOf = (handler: string) =>
+    Object.values(resources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes(`Hookflow${handler}Role`),
+    )!.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+
+  it('runs one Node 22 arm64 function per handler in functions/routes.ts', () => {
+    const functions = Object.values(resources('AWS::Lambda::Function')).filter(
+      (f) => f.Properties.Runtime === 'nodejs22.x',
+    );
+    expect(functions).toHaveLength(handlers.length);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Environment: {
+          Variables: {
+            REGISTRY_TABLE: expect.anything(),
+            DEDUPE_TABLE: expect.anything(),
+            EXECUTION_LINK_TEMPLATE: expect.stringContaining('{executionArn}'),
+          },
+        },
+      });
+    }
+  });
+
+  it('gives waiting handlers a timeout above the sync wait and under the gateway timeout', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Client webhook'),
+      Timeout: 29,
+    });
+  });
+
+  it('serves exactly the routes of functions/routes.ts', () => {
+    const routeKeys = Object.values(resources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
+    const expected = handlers.flatMap((spec) => spec.routes.map((route) => `${route.method} ${route.path}`));
+    expect(routeKeys.sort()).toEqual(expected.sort());
+  });
+
+  it('throttles the stage and access-logs it as JSON without headers or query strings', () => {
+    const [stage] = Object.values(resources('AWS::ApiGatewayV2::Stage'));
+    expect(stage!.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+    });
+    const format = JSON.parse(stage!.Properties.AccessLogSettings.Format as string) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+    expect(Object.values(format).join(' ')).not.toMatch(/header|querystring|body|authorization/i);
+  });
+
+  it('keeps both tables on demand, encrypted, with point-in-time recovery; dedupe expires on expiresAt', () => {
+    const tables = Object.values(resources('AWS::DynamoDB::Table'));
+    expect(tables).toHaveLength(2);
+    for (const table of tables) {
+      expect(table.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      });
+      expect(table.DeletionPolicy).toBe('Retain');
+    }
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('deploys every example workflow, logging all events and traced', () => {
+    for (const workflow of loadWorkflowManifest()) {
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineName: workflow.name,
+        StateMachineType: workflow.type,
+        LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
+        TracingConfiguration: { Enabled: true },
+      });
+    }
+  });
+
+  it('lets each style start only the state machines bound to it', () => {
+    const startable = (handler: string) =>
+      policyOf(handler)
+        .filter((s) => [s.Action].flat().includes('states:StartExecution'))
+        .flatMap((s) => [s.Resource].flat())
+        .map((r) => (r as { Ref: string }).Ref)
+        .sort();
+    const sm = stateMachineId;
+
+    expect(startable('FlowTrigger')).toEqual(
+      [sm('hookflow-echo'), sm('hookflow-echo-standard'), sm('hookflow-fail')].sort(),
+    );
+    expect(startable('Inbound')).toEqual([sm('hookflow-inbound-echo'), sm('hookflow-inbound-echo-standard')].sort());
+    expect(startable('InboundFanout')).toEqual(startable('Inbound'));
+    expect(startable('InboundRunStatus')).toEqual([]);
+    for (const handler of ['FlowTrigger', 'ClientWebhook', 'Inbound', 'InboundFanout', 'InboundRunStatus']) {
+      const resourcesOfStates = policyOf(handler)
+        .filter((s) => [s.Action].flat().some((a) => a.startsWith('states:')))
+        .flatMap((s) => [s.Resource].flat());
+      expect(resourcesOfStates).not.toContain('*');
+    }
+  });
+
+  it('sync-starts only Express state machines', () => {
+    const syncStartable = policyOf('ClientWebhook')
+      .filter((s) => [s.Action].flat().includes('states:StartSyncExecution'))
+      .flatMap((s) => [s.Resource].flat())
+      .map((r) => (r as { Ref: string }).Ref);
+    expect(syncStartable.some((id) => id.includes('standard'))).toBe(false);
+    expect(syncStartable.length).toBeGreaterThan(0);
+  });
+
+  it('writes the registrations through custom resources, owning only their attributes', () => {
+    const creates = Object.values(resources('Custom::AWS')).map((r) => JSON.stringify(r.Properties.Create));
+    expect(creates.some((c) => c.includes('FLOW#hello') && c.includes('updateItem'))).toBe(true);
+    expect(creates.some((c) => c.includes('CLIENTWEBHOOK#test-client#my-webhook'))).toBe(true);
+    expect(creates.some((c) => c.includes('INBOUNDWORKFLOW#workflow name'))).toBe(true);
+    // Keys and secrets never go into a template.
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/hf_local_|my-secret-api-key|keyHash|secretHashes/);
+  });
+
+  it('fans out through an encrypted queue with a dead-letter queue, an alarm, and partial batch responses', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }),
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 360,
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+    });
+    expect(JSON.stringify(policyOf('Inbound'))).toContain('sqs:SendMessage');
+  });
+});
+
+describe('cdk-nag', () => {
+  it('finds nothing unacknowledged in the reference stack (AwsSolutions pack)', () => {
+    const app = newApp();
+    new HookflowStack(app, 'Hookflow', { env: { account: '123456789012', region: 'eu-west-1' } });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    let report = '';
+    try {
+      app.synth();
+    } catch (error) {
+      report = (error as Error).message;
+    }
+    expect(report).toBe('');
+  });
+
+  it('fails the synth on an unacknowledged finding (the check is live)', () => {
+    const app = newApp();
+    const stack = new HookflowStack(app, 'Hookflow', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const { Queue } = jest.requireActual<typeof import('aws-cdk-lib/aws-sqs')>('aws-cdk-lib/aws-sqs');
+    new Queue(stack, 'UnencryptedNoDlq', { enforceSSL: false });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS/);
+  });
+});
