@@ -73,6 +73,11 @@ export class Hookflow extends Construct {
         DEDUPE_TABLE: this.tables.dedupe.tableName,
         EXECUTION_LINK_TEMPLATE: `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/{executionArn}`,
         ...(spec.needs.includes('queue:send') ? { FANOUT_QUEUE_URL: this.fanout.queue.queueUrl } : {}),
+        // A claim's lease must outlast its owner's timeout, or a duplicate could take over a live owner's claim
+        // and start a second run (Express names give no second line of defence).
+        ...(spec.needs.includes('dedupe:write')
+          ? { DEDUPE_LEASE_SECONDS: String(Math.max(30, (spec.timeoutSeconds ?? 10) + 5)) }
+          : {}),
         ...props.handlerSettings,
       };
       const fn = new HookflowFunction(this, pascal(spec.name), { spec, environment, logRetention, removalPolicy })

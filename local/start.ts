@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { handlers } from '../functions/routes';
@@ -15,7 +16,11 @@ import { startLocalDynamoDb } from './dynamodb/start-dynamodb';
 import { executionViewer } from './execution-viewer';
 import { bundleHandlers } from './handlers/bundle-handlers';
 import { type GatewayTarget, type LambdaHandler, startGateway } from './gateway/server';
+import { lambdaContext } from './gateway/api-gateway-event';
 import { loadLocalConfig } from './local-config';
+import { createFanoutQueues } from './sqs/create-queues';
+import { type SqsHandler, startSqsEventSource } from './sqs/event-source';
+import { startLocalSqs } from './sqs/start-sqs';
 import { startLocalStepFunctions } from './stepfunctions';
 
 const root = resolve(__dirname, '..');
@@ -53,11 +58,22 @@ async function main(): Promise<void> {
   progress(`data folder ${dataDir}`);
   const dynamodb = await startLocalDynamoDb(host, join(dataDir, 'dynamodb'));
   progress(`DynamoDB (dynalite) at ${dynamodb.endpoint}`);
+  const sqs = await startLocalSqs(host, join(dataDir, 'sqs'));
+  const sqsClient = new SQSClient({ endpoint: sqs.endpoint });
+  const fanout = await createFanoutQueues(sqsClient, {
+    name: 'hookflow-fanout',
+    // Lambda's own settings are 6x the worker timeout and 5 receives; locally a retry comes sooner.
+    visibilityTimeoutSeconds: Number(process.env.HOOKFLOW_FANOUT_VISIBILITY_SECONDS ?? 10),
+    maxReceiveCount: Number(process.env.HOOKFLOW_FANOUT_MAX_RECEIVE_COUNT ?? 5),
+  });
+  progress(`SQS (fauxqs) at ${sqs.endpoint}: ${fanout.queueUrl}, dead letters in ${fanout.deadLetterQueueUrl}`);
   const stepFunctions = await startLocalStepFunctions({
     host,
     dataDir: join(dataDir, 'stepfunctions'),
     stateMachines: workflows.map((w) => ({ name: w.name, type: w.type, definition: w.definition })),
     log: progress,
+    // Fault injection for tests: the first N starts answer ThrottlingException.
+    faults: { throttleStarts: Number(process.env.HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS ?? 0) },
   });
   progress(
     `Step Functions (aws-local-stepfunctions) at ${stepFunctions.endpoint}: ${workflows.map((w) => w.name).join(', ')}`,
@@ -87,6 +103,8 @@ async function main(): Promise<void> {
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
     AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    FANOUT_QUEUE_URL: fanout.queueUrl,
     REGISTRY_TABLE: TABLES.registry,
     DEDUPE_TABLE: TABLES.dedupe,
     EXECUTION_LINK_TEMPLATE: `${gateway.url}/executions/{executionArn}`,
@@ -113,6 +131,21 @@ async function main(): Promise<void> {
   }
   progress(`bundled ${bundles.size} handlers with esbuild, as Lambda runs them`);
 
+  // Queue workers get their messages as Lambda's SQS event source mapping delivers them.
+  const eventSources = handlers
+    .filter((spec) => spec.consumes === 'fanout')
+    .map((spec) =>
+      startSqsEventSource({
+        client: sqsClient,
+        queueUrl: fanout.queueUrl,
+        queueArn: fanout.queueArn,
+        functionName: `hookflow-${spec.name}`,
+        handler: loaded.get(spec.name) as unknown as SqsHandler,
+        context: lambdaContext,
+        log: progress,
+      }),
+    );
+
   for (const spec of handlers) {
     for (const route of spec.routes) progress(`  ${route.method.padEnd(6)} ${gateway.url}${route.path}`);
   }
@@ -130,6 +163,8 @@ async function main(): Promise<void> {
     const closed = new Promise<void>((done) => gateway.server.close(() => done()));
     gateway.server.closeAllConnections();
     await closed;
+    await Promise.all(eventSources.map((source) => source.stop()));
+    await sqs.close();
     await stepFunctions.close();
     await dynamodb.close();
     process.exit(0);

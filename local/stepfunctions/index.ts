@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { stateMachineArn } from './arns';
 import { type LocalStateMachine, LocalStepFunctionsEngine, type TaskIntegration } from './engine';
-import { serverUrl, startSfnServer } from './server';
+import { type LocalFaults, serverUrl, startSfnServer } from './server';
 
 export type { LocalStateMachine, TaskIntegration } from './engine';
 
@@ -26,6 +26,7 @@ export async function startLocalStepFunctions(options: {
   region?: string;
   accountId?: string;
   log?: (line: string) => void;
+  faults?: LocalFaults;
 }): Promise<LocalStepFunctions> {
   mkdirSync(options.dataDir, { recursive: true });
   const partition = { region: options.region ?? 'us-east-1', accountId: options.accountId ?? '000000000000' };
@@ -36,7 +37,7 @@ export async function startLocalStepFunctions(options: {
     ...(options.integrations === undefined ? {} : { integrations: options.integrations }),
     ...(options.log === undefined ? {} : { log: options.log }),
   });
-  const server = await startSfnServer(engine, options.host, options.port ?? 0);
+  const server = await startSfnServer(engine, options.host, options.port ?? 0, options.faults);
   const resumed = engine.resumeInterrupted();
   if (resumed > 0) options.log?.(`resumed ${resumed} executions a restart had interrupted`);
   return {

@@ -130,15 +130,38 @@ function required(params: Params, field: string): string {
  * Serves the AWS JSON 1.0 protocol (POST /, X-Amz-Target: AWSStepFunctions.<Operation>) so the real
  * @aws-sdk/client-sfn, pointed here by AWS_ENDPOINT_URL_SFN, talks to the local engine.
  */
-export function startSfnServer(engine: LocalStepFunctionsEngine, host: string, port: number): Promise<Server> {
-  const server = createServer((req, res) => void handle(engine, req, res));
+export function startSfnServer(
+  engine: LocalStepFunctionsEngine,
+  host: string,
+  port: number,
+  faults: LocalFaults = {},
+): Promise<Server> {
+  let throttleStarts = faults.throttleStarts ?? 0;
+  const injectFault = (operation: string) => {
+    if (throttleStarts > 0 && operation.startsWith('Start')) {
+      throttleStarts--;
+      throw new SfnApiError('ThrottlingException', 'Rate exceeded (injected: HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS)');
+    }
+  };
+  const server = createServer((req, res) => void handle(engine, req, res, injectFault));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
   });
 }
 
-async function handle(engine: LocalStepFunctionsEngine, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Faults the local endpoint can inject, so tests can show what a throttled Step Functions does to hookflow. */
+export interface LocalFaults {
+  /** Answer this many StartExecution / StartSyncExecution calls with ThrottlingException first. */
+  readonly throttleStarts?: number;
+}
+
+async function handle(
+  engine: LocalStepFunctionsEngine,
+  req: IncomingMessage,
+  res: ServerResponse,
+  injectFault: (operation: string) => void,
+): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const target = String(req.headers['x-amz-target'] ?? '');
@@ -154,6 +177,7 @@ async function handle(engine: LocalStepFunctionsEngine, req: IncomingMessage, re
     } catch {
       throw new SfnApiError('SerializationException', 'the request body is not JSON');
     }
+    injectFault(name);
     send(res, 200, await operation(engine, params));
   } catch (error) {
     if (error instanceof SfnApiError) return send(res, 400, { __type: error.type, message: error.message });

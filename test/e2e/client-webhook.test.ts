@@ -5,6 +5,8 @@ import { type RunningStack, removeDataDir, request, startLocalStack, waitForExec
  * Seed 2 (client webhooks) against the local stack, over HTTP. SYNC_WAIT_MS is 1.5 s here so that the
  * 3-second example workflows outlast it.
  */
+jest.setTimeout(60_000);
+
 describe('client webhooks on the local stack (seed 2)', () => {
   let stack: RunningStack;
   const KEY = 'my-secret-api-key';

@@ -48,6 +48,16 @@ describe('the reference stack', () => {
     });
   });
 
+  it("keeps each dedupe-writing handler's claim lease above its timeout", () => {
+    const writers = Object.values(resources('AWS::Lambda::Function')).filter(
+      (f) => f.Properties.Environment?.Variables?.DEDUPE_LEASE_SECONDS !== undefined,
+    );
+    expect(writers).toHaveLength(handlers.filter((spec) => spec.needs.includes('dedupe:write')).length);
+    for (const fn of writers) {
+      expect(Number(fn.Properties.Environment.Variables.DEDUPE_LEASE_SECONDS)).toBeGreaterThan(fn.Properties.Timeout);
+    }
+  });
+
   it('serves exactly the routes of functions/routes.ts', () => {
     const routeKeys = Object.values(resources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
     const expected = handlers.flatMap((spec) => spec.routes.map((route) => `${route.method} ${route.path}`));

@@ -9,6 +9,9 @@ export interface RunningStack {
   readonly url: string;
   /** The local Step Functions endpoint, for counting executions the way an operator would. */
   readonly sfnEndpoint: string;
+  /** The local SQS endpoint and the fan-out dead-letter queue, for checking what landed there. */
+  readonly sqsEndpoint: string;
+  readonly deadLetterQueueUrl: string;
   readonly dataDir: string;
   /** Everything the stack printed (stdout and stderr), for assertions on what gets logged. */
   readonly output: () => string;
@@ -49,10 +52,14 @@ export async function startLocalStack(
   });
   const sfnEndpoint = /Step Functions \(aws-local-stepfunctions\) at (http:\/\/[\d.]+:\d+)/.exec(output)?.[1];
   if (sfnEndpoint === undefined) throw new Error(`no Step Functions endpoint in:\n${output}`);
+  const sqs = /SQS \(fauxqs\) at (http:\/\/[\d.]+:\d+): \S+, dead letters in (\S+)/.exec(output);
+  if (sqs?.[1] === undefined || sqs[2] === undefined) throw new Error(`no SQS endpoint in:\n${output}`);
 
   return {
     url,
     sfnEndpoint,
+    sqsEndpoint: sqs[1],
+    deadLetterQueueUrl: sqs[2],
     dataDir,
     output: () => output,
     stop: () => stopChild(child),

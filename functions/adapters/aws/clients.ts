@@ -13,4 +13,8 @@ export const sfnClient = new SFNClient({
   disableHostPrefix: process.env.AWS_ENDPOINT_URL_SFN !== undefined,
 });
 
-export const sqsClient = new SQSClient({});
+export const sqsClient = new SQSClient({
+  // Send to the configured (regional or AWS_ENDPOINT_URL_SQS) endpoint, not to the host inside a queue URL:
+  // the fan-out queue is always in the function's own region.
+  useQueueUrlAsEndpoint: false,
+});

@@ -51,7 +51,10 @@ export function makeInboundHandler(deps: InboundHttpDeps): HttpHandler {
       return jsonResponse(
         503,
         {
-          error: `the queue refused ${refused} of ${batch.length} items; the others are queued and will run. Resend the NOT_QUEUED ones (items with a uid are safe to resend)`,
+          error:
+            refused === batch.length
+              ? 'the queue refused every item: nothing was accepted; retry the request'
+              : `the queue refused ${refused} of ${batch.length} items; the others are queued and will run. Resend the NOT_QUEUED ones (items with a uid are safe to resend)`,
           batch,
         },
         { 'retry-after': '1' },

@@ -1,0 +1,250 @@
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { execFileSync } from 'node:child_process';
+import { removeDataDir, request, startLocalStack, waitForExecution } from '../support/local-stack';
+
+jest.setTimeout(120_000);
+
+const SECRET = 'hf_local_inbound_secret'; // local/hookflow.local.json
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const arn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
+
+/** Seed 4 (inbound requests) against the local stack: SQS through fauxqs, the fan-out worker as Lambda runs it. */
+async function withStack(env: Record<string, string>) {
+  const stack = await startLocalStack({ env: { HOOKFLOW_FANOUT_VISIBILITY_SECONDS: '1', ...env } });
+  const sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials });
+  const post = (body: unknown, secret = SECRET) =>
+    request(`${stack.url}/inbound`, {
+      method: 'POST',
+      headers: { 'inbound-webhook-secret': secret, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const status = async (runUrl: string) =>
+    (await request(runUrl, { headers: { 'inbound-webhook-secret': SECRET } })).body as Record<string, unknown>;
+  /** Every execution of a state machine, all pages. */
+  const executions = async (stateMachine: string) => {
+    const all: { name?: string }[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: arn(stateMachine), maxResults: 1000, nextToken }),
+      );
+      all.push(...(page.executions ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return all;
+  };
+  /** Polls until every run reference resolves to an execution. */
+  const allStarted = async (runUrls: string[], timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let pending = runUrls;
+    while (pending.length > 0 && Date.now() < deadline) {
+      const states = await Promise.all(pending.map(async (url) => [url, (await status(url)).status] as const));
+      pending = states.filter(([, s]) => s !== 'STARTED').map(([url]) => url);
+      if (pending.length > 0) await new Promise((r) => setTimeout(r, 250));
+    }
+    return pending;
+  };
+  const stop = async () => {
+    sfn.destroy();
+    await stack.stop();
+    removeDataDir(stack.dataDir);
+  };
+  return { stack, post, status, executions, allStarted, stop };
+}
+
+describe('inbound requests on the local stack (seed 4)', () => {
+  let s: Awaited<ReturnType<typeof withStack>>;
+  beforeAll(async () => {
+    s = await withStack({});
+  });
+  afterAll(() => s?.stop());
+
+  const curl = (body: string, secret = SECRET) => {
+    const out = execFileSync(
+      'curl',
+      [
+        '-s',
+        '-w',
+        '\n%{http_code}',
+        '-X',
+        'POST',
+        `${s.stack.url}/inbound`,
+        '-H',
+        `Inbound-Webhook-Secret: ${secret}`,
+        '-d',
+        body,
+      ],
+      { encoding: 'utf8' },
+    );
+    const lines = out.trimEnd().split('\n');
+    const code = Number(lines.pop());
+    return { status: code, body: JSON.parse(lines.join('\n')) as Record<string, unknown> };
+  };
+
+  it("runs the seed's workflow request, with stateValues and the other fields as runtime data", async () => {
+    const response = curl(
+      '{"workflow":"workflow name","stateValues":{"statename":"value"},"uid":"a generated unique ID for the request","extra_stuff":{"lots":"of it"}}',
+    );
+
+    expect(response).toMatchObject({
+      status: 202,
+      body: {
+        uid: 'a generated unique ID for the request',
+        executionId: expect.stringContaining(':hookflow-inbound-echo:'),
+      },
+    });
+    const execution = await waitForExecution(String(response.body.executionLink));
+    expect(execution).toMatchObject({
+      status: 'SUCCEEDED',
+      input: { stateValues: { statename: 'value' }, runtime: { extra_stuff: { lots: 'of it' } } },
+    });
+  });
+
+  it("runs the seed's batch request: request1 on the alternative workflow, request2 on the parent's", async () => {
+    const response = curl(
+      '{"workflow":"workflow name","batch":[{"uid":"request1","workflow":"alternative workflow","stateValues":{"state":"value"},"runtimeData":{"key":"value"}},{"uid":"request2","stateValues":{"state":"value"}}]}',
+    );
+
+    expect(response.status).toBe(202);
+    const entries = response.body.batch as { uid: string; runUrl: string; status: string }[];
+    expect(entries.map((e) => [e.uid, e.status])).toEqual([
+      ['request1', 'QUEUED'],
+      ['request2', 'QUEUED'],
+    ]);
+    expect(await s.allStarted(entries.map((e) => e.runUrl))).toEqual([]);
+    const [first, second] = await Promise.all(
+      entries.map(async (e) => waitForExecution(String((await s.status(e.runUrl)).executionLink))),
+    );
+    expect(first).toMatchObject({
+      stateMachineArn: arn('hookflow-inbound-echo-standard'),
+      input: { stateValues: { state: 'value' }, runtime: { key: 'value' }, trigger: { uid: 'request1' } },
+    });
+    expect(second).toMatchObject({
+      stateMachineArn: arn('hookflow-inbound-echo'),
+      input: { stateValues: { state: 'value' }, runtime: {}, trigger: { uid: 'request2' } },
+    });
+  });
+
+  it('applies inheritance item by item', async () => {
+    const response = await s.post({
+      workflow: 'workflow name',
+      stateValues: { from: 'parent' },
+      uid: 'ignored-parent-uid',
+      batch: [{}, { stateValues: {} }, { workflow: 'alternative workflow' }],
+    });
+    const entries = (response.body as { batch: { runUrl: string; uid: unknown }[] }).batch;
+    expect(entries.map((e) => e.uid)).toEqual([null, null, null]);
+    expect(await s.allStarted(entries.map((e) => e.runUrl))).toEqual([]);
+
+    const inputs = await Promise.all(
+      entries.map(async (e) => {
+        const execution = await waitForExecution(String((await s.status(e.runUrl)).executionLink));
+        return [
+          String(execution.stateMachineArn).split(':').at(-1),
+          (execution.input as { stateValues: unknown }).stateValues,
+        ];
+      }),
+    );
+    expect(inputs).toEqual([
+      ['hookflow-inbound-echo', { from: 'parent' }],
+      ['hookflow-inbound-echo', {}],
+      ['hookflow-inbound-echo-standard', { from: 'parent' }],
+    ]);
+  });
+
+  it('dedupes a uid across single and batch requests', async () => {
+    const uid = `order-${Date.now()}`;
+    const single = await s.post({ workflow: 'workflow name', uid });
+    const again = await s.post({ workflow: 'workflow name', uid });
+    const batch = await s.post({ workflow: 'workflow name', batch: [{ uid }, { uid: `${uid}-b` }] });
+    const entries = (batch.body as { batch: { runUrl: string }[] }).batch;
+    expect(await s.allStarted(entries.map((e) => e.runUrl))).toEqual([]);
+
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect((again.body as { executionId: string }).executionId).toBe(
+      (single.body as { executionId: string }).executionId,
+    );
+    expect((await s.status(entries[0]!.runUrl)).executionId).toBe((single.body as { executionId: string }).executionId);
+    const names = (await s.executions('hookflow-inbound-echo')).map((e) => e.name);
+    const executionName = String((single.body as { executionId: string }).executionId.split(':')[7]);
+    expect(names.filter((n) => n === executionName)).toHaveLength(1);
+  });
+
+  it.each([
+    ['a wrong secret', { workflow: 'workflow name' }, 'nope', 401],
+    ['an unknown workflow', { workflow: 'nope' }, SECRET, 404],
+    ['a bad batch item', { workflow: 'workflow name', batch: [{}, { stateValues: 'x' }] }, SECRET, 400],
+  ])('answers {error} for %s', async (_name, body, secret, code) => {
+    const response = await s.post(body, secret);
+
+    expect(response).toMatchObject({ status: code, body: { error: expect.any(String) } });
+  });
+
+  it('starts exactly 1,000 executions for a 1,000-item batch', async () => {
+    const before = (await s.executions('hookflow-inbound-echo')).length;
+    const batch = Array.from({ length: 1000 }, (_, i) => ({ runtimeData: { i } }));
+
+    const response = await s.post({ workflow: 'workflow name', batch });
+
+    expect(response.status).toBe(202);
+    const entries = (response.body as { batch: { runUrl: string; status: string }[] }).batch;
+    expect(entries.filter((e) => e.status === 'QUEUED')).toHaveLength(1000);
+    expect(
+      await s.allStarted(
+        entries.map((e) => e.runUrl),
+        90_000,
+      ),
+    ).toEqual([]);
+    expect((await s.executions('hookflow-inbound-echo')).length - before).toBe(1000);
+  });
+});
+
+describe('the fan-out worker under faults', () => {
+  it('retries records whose start was throttled, losing and doubling none', async () => {
+    // The first 60 StartExecution calls are throttled: with the SDK's own 3 attempts, about 20 records fail
+    // their first delivery and come back after the 1 s visibility timeout.
+    const s = await withStack({ HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS: '60' });
+    try {
+      const response = await s.post({
+        workflow: 'workflow name',
+        batch: Array.from({ length: 50 }, (_, i) => ({ uid: `t-${i}` })),
+      });
+      const entries = (response.body as { batch: { runUrl: string }[] }).batch;
+
+      expect(await s.allStarted(entries.map((e) => e.runUrl))).toEqual([]);
+      expect(s.stack.output()).toContain('fan-out item failed; SQS will redeliver it');
+      const names = (await s.executions('hookflow-inbound-echo')).map((e) => e.name);
+      expect(names).toHaveLength(50);
+      expect(new Set(names).size).toBe(50);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('moves records that fail every attempt to the dead-letter queue', async () => {
+    const s = await withStack({ HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS: '100000', HOOKFLOW_FANOUT_MAX_RECEIVE_COUNT: '2' });
+    const sqs = new SQSClient({ endpoint: s.stack.sqsEndpoint, region: 'us-east-1', credentials });
+    try {
+      await s.post({ workflow: 'workflow name', batch: [{ uid: 'dead-1' }, { uid: 'dead-2' }] });
+
+      const dead: string[] = [];
+      const deadline = Date.now() + 30_000;
+      while (dead.length < 2 && Date.now() < deadline) {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: s.stack.deadLetterQueueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+          }),
+        );
+        dead.push(...Messages.map((m) => (JSON.parse(m.Body!) as { runRef: string }).runRef));
+      }
+      expect(dead.sort()).toEqual(['u_ZGVhZC0x', 'u_ZGVhZC0y']);
+      expect(await s.executions('hookflow-inbound-echo')).toHaveLength(0);
+    } finally {
+      sqs.destroy();
+      await s.stop();
+    }
+  });
+});
