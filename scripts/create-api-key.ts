@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     new PutItemCommand({
       TableName: values.table,
       Item: marshall(apiKeyItem({ keyId: values['key-id'], keyHash: sha256Hex(key), flows, disabled: false })),
-      // Never silently replace a key: a new key gets a new id.
+      // Never overwrite an existing item (a hash collision would mean a reused key).
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );

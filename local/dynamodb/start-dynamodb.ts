@@ -1,6 +1,6 @@
-import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { forkService } from '../child-service';
 
 export interface LocalDynamoDb {
   readonly endpoint: string;
@@ -10,23 +10,10 @@ export interface LocalDynamoDb {
 /** Starts dynalite on loopback, persisted under `dataDir` (LevelDB), in a child process. */
 export async function startLocalDynamoDb(host: string, dataDir: string): Promise<LocalDynamoDb> {
   mkdirSync(dataDir, { recursive: true });
-  const child = fork(join(__dirname, 'dynalite-process.js'), [host, dataDir], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (message) => resolve((message as { port: number }).port));
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      reject(new Error(`dynalite exited with code ${code} before listening (is ${dataDir} locked by another stack?)`)),
-    );
-  });
-  return {
-    endpoint: `http://${host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.disconnect();
-      }),
-  };
+  const service = await forkService('dynalite', join(__dirname, 'dynalite-process.js'), [host, dataDir]).catch(
+    (error: Error) => {
+      throw new Error(`${error.message} (is ${dataDir} locked by another stack?)`);
+    },
+  );
+  return { endpoint: `http://${host}:${service.port}`, close: service.close };
 }
