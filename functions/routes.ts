@@ -12,7 +12,8 @@ export type HandlerNeed =
   | 'dedupe:write' // DEDUPE_TABLE, dynamodb:GetItem/PutItem/UpdateItem/DeleteItem on the dedupe table
   | 'engine:start' // states:StartExecution (+ StartSyncExecution) on the bound state machines
   | 'engine:describe' // states:DescribeExecution on the bound state machines' executions (sync waits)
-  | 'queue:send'; // FANOUT_QUEUE_URL, sqs:SendMessage on the fan-out queue
+  | 'queue:send' // FANOUT_QUEUE_URL, sqs:SendMessage on the fan-out queue
+  | 'engine:resume'; // states:SendTaskSuccess/SendTaskFailure (no resource-level permissions exist for these)
 
 export interface HandlerSpec {
   /** Entry file under functions/handlers/, without extension; exports `handler`. */
@@ -65,5 +66,26 @@ export const handlers: readonly HandlerSpec[] = [
     routes: [],
     consumes: 'fanout',
     timeoutSeconds: 60,
+  },
+  {
+    name: 'event-webhook',
+    description: 'Events style: POST /api/v2/webhook?ref= starts the workflow named by ref',
+    needs: ['registry:read', 'dedupe:write', 'engine:start'],
+    routes: [{ method: 'POST', path: '/api/v2/webhook' }],
+  },
+  {
+    name: 'event-intake',
+    description: 'Events style: POST /api/v2/event takes CloudEvents, starts subscribers, resumes waiting tasks',
+    needs: ['registry:read', 'dedupe:write', 'engine:start', 'engine:resume'],
+    routes: [{ method: 'POST', path: '/api/v2/event' }],
+  },
+  {
+    name: 'event-callback',
+    description: 'Events style: GET|POST /api/v2/callback resumes the task a run waits with on a topic',
+    needs: ['dedupe:write', 'engine:resume'],
+    routes: [
+      { method: 'GET', path: '/api/v2/callback' },
+      { method: 'POST', path: '/api/v2/callback' },
+    ],
   },
 ];

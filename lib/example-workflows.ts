@@ -1,4 +1,6 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -11,10 +13,16 @@ import { loadWorkflowManifest } from '../workflows/manifest';
 export class ExampleWorkflows extends Construct {
   readonly byName: ReadonlyMap<string, StateMachine>;
 
-  constructor(scope: Construct, id: string, props: { logRetention?: RetentionDays } = {}) {
+  constructor(
+    scope: Construct,
+    id: string,
+    /** `waitsTable`: where workflows that wait for callbacks store their task tokens (hookflow's dedupe table). */
+    props: { waitsTable: ITable; logRetention?: RetentionDays },
+  ) {
     super(scope, id);
     const byName = new Map<string, StateMachine>();
-    for (const workflow of loadWorkflowManifest()) {
+    // The table name is a deploy-time token: substituted into the definition, CDK turns it into a reference.
+    for (const workflow of loadWorkflowManifest(undefined, { WaitsTable: props.waitsTable.tableName })) {
       const logs = new LogGroup(this, `${workflow.name}-logs`, {
         // The vendedlogs prefix keeps Step Functions' log delivery under the resource-policy size limit.
         logGroupName: `/aws/vendedlogs/states/${workflow.name}`,
@@ -33,6 +41,12 @@ export class ExampleWorkflows extends Construct {
         reason:
           'CloudWatch Logs vended-log delivery (logs:CreateLogDelivery etc.) and X-Ray writes support no resource-level permissions.',
       });
+      // A workflow that waits for callbacks writes its task token to the waits table itself.
+      if (workflow.definitionText.includes('${WaitsTable}')) {
+        stateMachine.addToRolePolicy(
+          new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.waitsTable.tableArn] }),
+        );
+      }
       byName.set(workflow.name, stateMachine);
     }
     this.byName = byName;

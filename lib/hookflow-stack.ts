@@ -8,7 +8,7 @@ import { Hookflow, type HookflowProps } from './hookflow';
 export interface HookflowStackProps extends StackProps {
   readonly hookflow?: HookflowProps;
   /**
-   * The file whose flows, client webhooks and inbound workflows the stack registers, bound to the example
+   * The file whose flows, client webhooks, inbound and event workflows the stack registers, bound to the example
    * workflows. Default: local/hookflow.local.json, so the deployed stack answers the README's examples just
    * as the local stack does. Its API keys and secrets are never deployed: create real ones with scripts/.
    */
@@ -21,8 +21,8 @@ export class HookflowStack extends Stack {
 
   constructor(scope: Construct, id: string, props: HookflowStackProps = {}) {
     super(scope, id, props);
-    const workflows = new ExampleWorkflows(this, 'Workflows');
     const hookflow = new Hookflow(this, 'Hookflow', props.hookflow);
+    const workflows = new ExampleWorkflows(this, 'Workflows', { waitsTable: hookflow.tables.dedupe });
     const config = loadLocalConfig(props.registrations ?? join(__dirname, '..', 'local', 'hookflow.local.json'));
 
     for (const flow of config.flows) {
@@ -43,6 +43,13 @@ export class HookflowStack extends Stack {
         name: workflow.name,
         workflowId: workflow.workflowId,
         stateMachine: workflows.get(workflow.workflow),
+      });
+    }
+    for (const workflow of config.eventWorkflows) {
+      hookflow.addEventWorkflow({
+        ref: workflow.ref,
+        stateMachine: workflows.get(workflow.workflow),
+        eventTypes: workflow.eventTypes,
       });
     }
     this.hookflow = hookflow;

@@ -5,7 +5,12 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type IStateMachine, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct } from 'constructs';
-import { clientWebhookItem, flowItem, inboundWorkflowItems } from '../functions/adapters/aws/registry-items';
+import {
+  clientWebhookItem,
+  eventWorkflowItems,
+  flowItem,
+  inboundWorkflowItems,
+} from '../functions/adapters/aws/registry-items';
 import type { WorkflowTarget } from '../functions/core/ports';
 import { type HandlerSpec, handlers } from '../functions/routes';
 import { FanoutQueue } from './fanout-queue';
@@ -87,6 +92,16 @@ export class Hookflow extends Construct {
         if (need === 'dedupe:read') this.tables.dedupe.grantReadData(fn);
         if (need === 'dedupe:write') this.tables.dedupe.grantReadWriteData(fn);
         if (need === 'queue:send') this.fanout.queue.grantSendMessages(fn);
+        if (need === 'engine:resume') {
+          fn.addToRolePolicy(
+            new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: ['*'] }),
+          );
+          Validations.of(fn.role!).acknowledge({
+            id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+            reason:
+              'states:SendTaskSuccess/SendTaskFailure take a task token, not a resource: IAM offers no resource-level scoping for them. The token itself is the capability.',
+          });
+        }
       }
       for (const route of spec.routes) this.http.addRoute(route.method, route.path, fn);
       if (spec.consumes === 'fanout') this.fanout.addWorker(fn);
@@ -144,6 +159,23 @@ export class Hookflow extends Construct {
     for (const item of inboundWorkflowItems({ name: workflow.name, workflowId: workflow.workflowId, ...target })) {
       const { pk, sk, ...attributes } = item;
       new RegistryRecord(this, `InboundWorkflow-${pk}`, { table: this.tables.registry, key: { pk, sk }, attributes });
+    }
+  }
+
+  /**
+   * Seed 3: `POST /api/v2/webhook?ref=<ref>` starts `stateMachine`, and so does every CloudEvent of one of
+   * `eventTypes` posted to `/api/v2/event`. To wait for callbacks it must be STANDARD (see WaitForEvent).
+   */
+  addEventWorkflow(workflow: { ref: string; stateMachine: IStateMachine; eventTypes?: readonly string[] }): void {
+    const target = this.allowStart(workflow.stateMachine, ['event-webhook', 'event-intake']);
+    const items = eventWorkflowItems({ ref: workflow.ref, eventTypes: workflow.eventTypes ?? [], ...target });
+    for (const item of items) {
+      const { pk, sk, ...attributes } = item;
+      new RegistryRecord(this, `EventWorkflow-${pk}-${sk}`, {
+        table: this.tables.registry,
+        key: { pk, sk },
+        attributes,
+      });
     }
   }
 

@@ -7,3 +7,4 @@ export { HookflowHttpApi, type ThrottleProps } from './hookflow-http-api';
 export { HookflowStack, type HookflowStackProps } from './hookflow-stack';
 export { HookflowTables } from './hookflow-tables';
 export { RegistryRecord } from './registry-record';
+export { WaitForEvent, type WaitForEventProps } from './wait-for-event';

@@ -43,6 +43,12 @@ const localConfigSchema = z.object({
       ),
     })
     .default({ secrets: [], workflows: [] }),
+  /** Seed 3: workflows started by ref, and by CloudEvents of the types they subscribe to. */
+  eventWorkflows: z
+    .array(
+      z.object({ ref: z.string().min(1), workflow: z.string().min(1), eventTypes: z.array(z.string()).default([]) }),
+    )
+    .default([]),
 });
 
 export type LocalConfig = z.infer<typeof localConfigSchema>;

@@ -22,6 +22,7 @@ import { createFanoutQueues } from './sqs/create-queues';
 import { type SqsHandler, startSqsEventSource } from './sqs/event-source';
 import { startLocalSqs } from './sqs/start-sqs';
 import { startLocalStepFunctions } from './stepfunctions';
+import { dynamodbIntegrations } from './stepfunctions/dynamodb-integrations';
 
 const root = resolve(__dirname, '..');
 const { values: args } = parseArgs({
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
   const host = args.host!;
   const dataDir = resolve(args['data-dir']!);
   const config = loadLocalConfig(args.config!);
-  const workflows = loadWorkflowManifest();
+  const workflows = loadWorkflowManifest(undefined, { WaitsTable: TABLES.dedupe });
 
   // Never let a laptop's real AWS credentials or region reach the handlers: everything here is local.
   Object.assign(process.env, {
@@ -71,6 +72,8 @@ async function main(): Promise<void> {
     host,
     dataDir: join(dataDir, 'stepfunctions'),
     stateMachines: workflows.map((w) => ({ name: w.name, type: w.type, definition: w.definition })),
+    // Task states reach the local DynamoDB, as Step Functions' optimized integrations reach DynamoDB.
+    integrations: dynamodbIntegrations(new DynamoDBClient({ endpoint: dynamodb.endpoint })),
     log: progress,
     // Fault injection for tests: the first N starts answer ThrottlingException.
     faults: { throttleStarts: Number(process.env.HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS ?? 0) },
@@ -118,7 +121,7 @@ async function main(): Promise<void> {
     workflows: new Map(workflows.map((w) => [w.name, { arn: stepFunctions.stateMachineArn(w.name), type: w.type }])),
   });
   progress(
-    `seeded ${seeded.flows} flows, ${seeded.apiKeys} API keys, ${seeded.clientWebhooks} client webhooks and ${seeded.inboundWorkflows} inbound workflows from ${args.config}`,
+    `seeded ${seeded.flows} flows, ${seeded.apiKeys} API keys, ${seeded.clientWebhooks} client webhooks, ${seeded.inboundWorkflows} inbound workflows and ${seeded.eventWorkflows} event workflows from ${args.config}`,
   );
 
   const bundles = await bundleHandlers(

@@ -17,10 +17,19 @@ export interface WorkflowDefinition {
   readonly name: string;
   readonly type: 'EXPRESS' | 'STANDARD';
   readonly definitionPath: string;
+  /** The file as written, placeholders included (what CDK deploys, with definitionSubstitutions). */
+  readonly definitionText: string;
   readonly definition: Record<string, unknown>;
 }
 
-export function loadWorkflowManifest(dir: string = __dirname): WorkflowDefinition[] {
+/**
+ * `${Name}` placeholders in a definition (e.g. `${WaitsTable}`) are Step Functions definition substitutions:
+ * CDK fills them at deploy time, the local stack with its own names at load.
+ */
+export function loadWorkflowManifest(
+  dir: string = __dirname,
+  substitutions: Readonly<Record<string, string>> = {},
+): WorkflowDefinition[] {
   const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(dir, 'workflows.json'), 'utf8')));
   return manifest.workflows.map((workflow) => {
     const definitionPath = join(dir, workflow.definition);
@@ -28,7 +37,13 @@ export function loadWorkflowManifest(dir: string = __dirname): WorkflowDefinitio
       name: workflow.name,
       type: workflow.type,
       definitionPath,
-      definition: JSON.parse(readFileSync(definitionPath, 'utf8')) as Record<string, unknown>,
+      definitionText: readFileSync(definitionPath, 'utf8'),
+      definition: JSON.parse(
+        readFileSync(definitionPath, 'utf8').replace(
+          /\$\{(\w+)\}/g,
+          (placeholder, name: string) => substitutions[name] ?? placeholder,
+        ),
+      ) as Record<string, unknown>,
     };
   });
 }

@@ -49,6 +49,12 @@ export interface InboundWorkflowRecord extends WorkflowTarget {
   readonly name: string;
 }
 
+/** A workflow of the events style (seed 3): started by `ref`, and by CloudEvents of the types it subscribes to. */
+export interface EventWorkflowRecord extends WorkflowTarget {
+  readonly ref: string;
+  readonly eventTypes: readonly string[];
+}
+
 export interface Registry {
   getFlow(flowId: string): Promise<FlowRecord | undefined>;
   getApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
@@ -59,6 +65,34 @@ export interface Registry {
    * rotated. Empty when none is configured (every request is then refused).
    */
   getInboundSecretHashes(): Promise<readonly string[]>;
+  getEventWorkflow(ref: string): Promise<EventWorkflowRecord | undefined>;
+  /** The workflows subscribed to CloudEvents of `type`. */
+  getEventSubscribers(type: string): Promise<readonly EventWorkflowRecord[]>;
+}
+
+/**
+ * A task waiting for an event: written by the workflow itself (a DynamoDB put with `.waitForTaskToken`, see
+ * lib/wait-for-event.ts), keyed by the run's ref and a topic.
+ */
+export interface WaitingTask {
+  readonly ref: string;
+  readonly topic: string;
+  readonly taskToken: string;
+  readonly executionArn?: string;
+  /** When the task started waiting (ISO 8601) and how long it may wait: the token dies after that. */
+  readonly enteredTime: string;
+  readonly timeoutSeconds: number;
+  readonly status: 'WAITING' | 'RESUMED' | 'EXPIRED';
+}
+
+export interface WaitStore {
+  get(ref: string, topic: string): Promise<WaitingTask | undefined>;
+  /** Marks the task resumed, only if it is still WAITING: false means another callback got there first. */
+  claim(ref: string, topic: string): Promise<boolean>;
+  /** Gives a claim back (resuming failed for a passing reason, e.g. throttling) so a retry can resume it. */
+  release(ref: string, topic: string): Promise<void>;
+  /** The token is dead: every later callback gets 410. */
+  markExpired(ref: string, topic: string): Promise<void>;
 }
 
 /** A message for the fan-out queue. `id` is unique within one sendAll call. */
@@ -111,7 +145,12 @@ export interface WorkflowEngine {
   startSync(request: StartRequest, waitMs: number): Promise<RunOutcome>;
   /** Describes a (Standard) execution. */
   describe(executionArn: string): Promise<RunOutcome>;
+  /** Resumes a task waiting on `taskToken`; throws TaskGoneError if the token is dead (timed out, ended). */
+  resumeTask(taskToken: string, result: { output: unknown } | { error: string; cause: string }): Promise<void>;
 }
+
+/** The task behind a token no longer waits: it timed out, or its execution ended. */
+export class TaskGoneError extends Error {}
 
 /** A dedupe claim as stored. `executionArn` is set once the first request's run has started. */
 export interface DedupeRecord {

@@ -3,6 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import {
   apiKeyItem,
   clientWebhookItem,
+  eventWorkflowItems,
   flowItem,
   inboundSecretItem,
   inboundWorkflowItems,
@@ -21,7 +22,13 @@ export async function seedRegistry(
   client: DynamoDBClient,
   config: LocalConfig,
   target: SeedTarget,
-): Promise<{ flows: number; apiKeys: number; clientWebhooks: number; inboundWorkflows: number }> {
+): Promise<{
+  flows: number;
+  apiKeys: number;
+  clientWebhooks: number;
+  inboundWorkflows: number;
+  eventWorkflows: number;
+}> {
   const workflowTarget = (owner: string, name: string) => {
     const workflow = target.workflows.get(name);
     if (workflow === undefined) {
@@ -66,6 +73,13 @@ export async function seedRegistry(
       }),
     ),
     inboundSecretItem(config.inbound.secrets.map((secret) => sha256Hex(secret))),
+    ...config.eventWorkflows.flatMap((workflow) =>
+      eventWorkflowItems({
+        ref: workflow.ref,
+        eventTypes: workflow.eventTypes,
+        ...workflowTarget(`event workflow "${workflow.ref}"`, workflow.workflow),
+      }),
+    ),
   ];
   await Promise.all(
     items.map((item) => client.send(new PutItemCommand({ TableName: target.registryTable, Item: marshall(item) }))),
@@ -75,5 +89,6 @@ export async function seedRegistry(
     apiKeys: config.apiKeys.length,
     clientWebhooks: config.clientWebhooks.length,
     inboundWorkflows: config.inbound.workflows.length,
+    eventWorkflows: config.eventWorkflows.length,
   };
 }

@@ -235,6 +235,13 @@ export class LocalStepFunctionsEngine {
     const context = {
       Execution: { Id: arn, Name: record.name, RoleArn: `arn:aws:iam::${this.options.partition.accountId}:role/local` },
       StateMachine: { Id: machine.arn, Name: machine.name },
+      // aws-local-stepfunctions tracks no state context: read when a state's parameters are built, this is
+      // the time the state was entered, to the millisecond.
+      State: {
+        get EnteredTime() {
+          return new Date().toISOString();
+        },
+      },
       Task: {
         get Token() {
           return tokens.issue(arn);

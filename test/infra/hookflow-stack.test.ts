@@ -1,8 +1,11 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { DefinitionBody, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { handlers } from '../../functions/routes';
 import { HookflowStack } from '../../lib/hookflow-stack';
+import { WaitForEvent } from '../../lib/wait-for-event';
 import { loadWorkflowManifest } from '../../workflows/manifest';
 
 /** `aws:cdk:bundling-stacks: []` skips esbuild: these tests read the template, not the bundles. */
@@ -159,6 +162,78 @@ describe('the reference stack', () => {
       Threshold: 0,
     });
     expect(JSON.stringify(policyOf('Inbound'))).toContain('sqs:SendMessage');
+  });
+});
+
+describe('events and callbacks', () => {
+  const stack = new HookflowStack(newApp(), 'Hookflow', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const template = Template.fromStack(stack);
+
+  it('lets the callback and intake handlers resume tasks, and only them', () => {
+    const resumers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('states:SendTaskSuccess'),
+    );
+    expect(resumers.map((p) => JSON.stringify(p.Properties.Roles)).sort()).toEqual([
+      expect.stringContaining('HookflowEventCallbackRole'),
+      expect.stringContaining('HookflowEventIntakeRole'),
+    ]);
+  });
+
+  it('deploys the approval example with its waits table substituted and PutItem granted on it', () => {
+    const [approval] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).filter(
+      (sm) => sm.Properties.StateMachineName === 'hookflow-approval',
+    );
+    const definition = JSON.stringify(approval!.Properties.DefinitionString);
+    expect(definition).not.toContain('${WaitsTable}');
+    expect(definition).toMatch(/"TableName\\":\\"",\{"Ref":"HookflowTablesDedupe/);
+    const role = approval!.Properties.RoleArn['Fn::GetAtt'][0] as string;
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes(role),
+    )!;
+    expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('dynamodb:PutItem');
+  });
+
+  it('registers event workflows by ref and by each event type', () => {
+    const creates = Object.values(template.findResources('Custom::AWS')).map((r) =>
+      JSON.stringify(r.Properties.Create),
+    );
+    expect(creates.some((c) => c.includes('EVENTWORKFLOW#approval'))).toBe(true);
+    expect(creates.some((c) => c.includes('EVENTSUB#com.example.order.created'))).toBe(true);
+  });
+
+  it('offers WaitForEvent: a token-storing put that waits, with a timeout', () => {
+    const app = newApp();
+    const waitStack = new Stack(app, 'Waits');
+    const table = new Table(waitStack, 'Table', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
+    const wait = new WaitForEvent(waitStack, 'Wait for approval', {
+      table,
+      topic: 'approval',
+      timeout: Duration.hours(1),
+    });
+    const machine = new StateMachine(waitStack, 'Machine', {
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(wait),
+    });
+    wait.grantTo(machine);
+    const waitTemplate = Template.fromStack(waitStack);
+    const [resource] = Object.values(waitTemplate.findResources('AWS::StepFunctions::StateMachine'));
+    const definition = JSON.stringify(resource!.Properties.DefinitionString);
+
+    expect(definition).toContain('dynamodb:putItem.waitForTaskToken');
+    waitTemplate.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'dynamodb:PutItem',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Table'), 'Arn'] },
+          },
+        ],
+      },
+    });
+    expect(definition).toContain('\\"TimeoutSeconds\\":3600');
+    expect(definition).toContain("States.Format('wait#{}#approval', $$.Execution.Name)");
+    expect(definition).toContain('$$.Task.Token');
   });
 });
 

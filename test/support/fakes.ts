@@ -1,19 +1,23 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type {
-  ApiKeyRecord,
-  ClaimRequest,
-  ClientWebhookRecord,
-  InboundWorkflowRecord,
-  QueueMessage,
-  ClaimResult,
-  DedupeRecord,
-  DedupeStore,
-  FlowRecord,
-  Registry,
-  RunHandle,
-  RunOutcome,
-  StartRequest,
-  WorkflowEngine,
+import {
+  type ApiKeyRecord,
+  type ClaimRequest,
+  type ClaimResult,
+  type ClientWebhookRecord,
+  type DedupeRecord,
+  type DedupeStore,
+  type EventWorkflowRecord,
+  type FlowRecord,
+  type InboundWorkflowRecord,
+  type QueueMessage,
+  type Registry,
+  type RunHandle,
+  type RunOutcome,
+  type StartRequest,
+  TaskGoneError,
+  type WaitStore,
+  type WaitingTask,
+  type WorkflowEngine,
 } from '../../functions/core/ports';
 import { sha256Hex } from '../../functions/core/http/request';
 
@@ -92,6 +96,26 @@ export class FakeRegistry implements Registry {
   async getInboundSecretHashes() {
     return this.inboundSecretHashes;
   }
+
+  readonly eventWorkflows = new Map<string, EventWorkflowRecord>();
+
+  addEventWorkflow(ref: string, eventTypes: string[] = [], workflowType: 'EXPRESS' | 'STANDARD' = 'STANDARD'): this {
+    this.eventWorkflows.set(ref, {
+      ref,
+      eventTypes,
+      stateMachineArn: `arn:aws:states:us-east-1:000000000000:stateMachine:${ref}`,
+      workflowType,
+    });
+    return this;
+  }
+
+  async getEventWorkflow(ref: string) {
+    return this.eventWorkflows.get(ref);
+  }
+
+  async getEventSubscribers(type: string) {
+    return [...this.eventWorkflows.values()].filter((w) => w.eventTypes.includes(type));
+  }
 }
 
 /** A queue that keeps what it was sent; `failIds` makes those messages fail to send. */
@@ -138,6 +162,15 @@ export class FakeEngine implements WorkflowEngine {
     const polls = this.described.filter((arn) => arn === executionArn).length;
     if (polls <= this.runningFor) return { executionArn, name: request.name, status: 'RUNNING' };
     return { executionArn, name: request.name, ...this.outcome(request) };
+  }
+
+  readonly resumed: { taskToken: string; result: { output: unknown } | { error: string; cause: string } }[] = [];
+  /** Tokens whose task is over: resuming them throws TaskGoneError. */
+  readonly goneTokens = new Set<string>();
+
+  async resumeTask(taskToken: string, result: { output: unknown } | { error: string; cause: string }) {
+    if (this.goneTokens.has(taskToken)) throw new TaskGoneError('Task Timed Out');
+    this.resumed.push({ taskToken, result });
   }
 
   private arnOf(request: StartRequest): string {
@@ -199,3 +232,39 @@ export class InMemoryDedupeStore implements DedupeStore {
 
 /** A logger that writes nowhere, for tests that don't assert on logs. */
 export const silentLogger = new Logger({ serviceName: 'hookflow-test', logLevel: 'SILENT' });
+
+/** Waiting tasks in memory, with the same claim-once contract as DynamoDbWaitStore. */
+export class InMemoryWaitStore implements WaitStore {
+  readonly tasks = new Map<string, WaitingTask>();
+
+  add(task: Partial<WaitingTask> & { ref: string; topic: string; taskToken: string }): this {
+    this.tasks.set(`${task.ref}/${task.topic}`, {
+      enteredTime: new Date().toISOString(),
+      timeoutSeconds: 3600,
+      status: 'WAITING',
+      ...task,
+    });
+    return this;
+  }
+
+  async get(ref: string, topic: string) {
+    return this.tasks.get(`${ref}/${topic}`);
+  }
+
+  async claim(ref: string, topic: string) {
+    const task = this.tasks.get(`${ref}/${topic}`);
+    if (task?.status !== 'WAITING') return false;
+    this.tasks.set(`${ref}/${topic}`, { ...task, status: 'RESUMED' });
+    return true;
+  }
+
+  async release(ref: string, topic: string) {
+    const task = this.tasks.get(`${ref}/${topic}`);
+    if (task?.status === 'RESUMED') this.tasks.set(`${ref}/${topic}`, { ...task, status: 'WAITING' });
+  }
+
+  async markExpired(ref: string, topic: string) {
+    const task = this.tasks.get(`${ref}/${topic}`);
+    if (task !== undefined) this.tasks.set(`${ref}/${topic}`, { ...task, status: 'EXPIRED' });
+  }
+}

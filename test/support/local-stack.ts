@@ -11,6 +11,8 @@ export interface RunningStack {
   readonly sfnEndpoint: string;
   /** The local SQS endpoint and the fan-out dead-letter queue, for checking what landed there. */
   readonly sqsEndpoint: string;
+  /** The local DynamoDB, for checks a third party cannot make (e.g. that a run has stored its task token). */
+  readonly dynamodbEndpoint: string;
   readonly deadLetterQueueUrl: string;
   readonly dataDir: string;
   /** Everything the stack printed (stdout and stderr), for assertions on what gets logged. */
@@ -52,6 +54,8 @@ export async function startLocalStack(
   });
   const sfnEndpoint = /Step Functions \(aws-local-stepfunctions\) at (http:\/\/[\d.]+:\d+)/.exec(output)?.[1];
   if (sfnEndpoint === undefined) throw new Error(`no Step Functions endpoint in:\n${output}`);
+  const dynamodbEndpoint = /DynamoDB \(dynalite\) at (http:\/\/[\d.]+:\d+)/.exec(output)?.[1];
+  if (dynamodbEndpoint === undefined) throw new Error(`no DynamoDB endpoint in:\n${output}`);
   const sqs = /SQS \(fauxqs\) at (http:\/\/[\d.]+:\d+): \S+, dead letters in (\S+)/.exec(output);
   if (sqs?.[1] === undefined || sqs[2] === undefined) throw new Error(`no SQS endpoint in:\n${output}`);
 
@@ -59,6 +63,7 @@ export async function startLocalStack(
     url,
     sfnEndpoint,
     sqsEndpoint: sqs[1],
+    dynamodbEndpoint,
     deadLetterQueueUrl: sqs[2],
     dataDir,
     output: () => output,

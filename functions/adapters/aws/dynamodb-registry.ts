@@ -1,8 +1,23 @@
-import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import type { ApiKeyRecord, ClientWebhookRecord, FlowRecord, InboundWorkflowRecord, Registry } from '../../core/ports';
-import { apiKeyKey, clientWebhookKey, flowKey, inboundSecretKey, inboundWorkflowKey } from './registry-items';
+import type {
+  ApiKeyRecord,
+  ClientWebhookRecord,
+  EventWorkflowRecord,
+  FlowRecord,
+  InboundWorkflowRecord,
+  Registry,
+} from '../../core/ports';
+import {
+  apiKeyKey,
+  clientWebhookKey,
+  eventSubscriptionPartition,
+  eventWorkflowKey,
+  flowKey,
+  inboundSecretKey,
+  inboundWorkflowKey,
+} from './registry-items';
 
 const workflowTarget = z.object({
   stateMachineArn: z.string().startsWith('arn:'),
@@ -80,8 +95,39 @@ export class DynamoDbRegistry implements Registry {
     return Array.isArray(item?.secretHashes) ? item.secretHashes.map(String) : [];
   }
 
+  async getEventWorkflow(ref: string): Promise<EventWorkflowRecord | undefined> {
+    const item = await this.getItem(eventWorkflowKey(ref));
+    return item === undefined ? undefined : parseEventWorkflow(item);
+  }
+
+  async getEventSubscribers(type: string): Promise<readonly EventWorkflowRecord[]> {
+    const subscribers: EventWorkflowRecord[] = [];
+    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: marshall({ ':pk': eventSubscriptionPartition(type) }),
+          ExclusiveStartKey,
+        }),
+      );
+      subscribers.push(...(page.Items ?? []).map((item) => parseEventWorkflow(unmarshall(item))));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey !== undefined);
+    return subscribers;
+  }
+
   private async getItem(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key) }));
     return Item === undefined ? undefined : unmarshall(Item);
   }
+}
+
+const eventWorkflowSchema = workflowTarget.extend({ ref: z.string(), eventTypes: z.array(z.string()).default([]) });
+
+function parseEventWorkflow(item: Record<string, unknown>): EventWorkflowRecord {
+  const parsed = eventWorkflowSchema.safeParse(item);
+  if (!parsed.success) throw new Error(`registry item ${String(item.pk)} is malformed`);
+  return parsed.data;
 }

@@ -1,4 +1,10 @@
-import type { ApiKeyRecord, ClientWebhookRecord, FlowRecord, InboundWorkflowRecord } from '../../core/ports';
+import type {
+  ApiKeyRecord,
+  ClientWebhookRecord,
+  EventWorkflowRecord,
+  FlowRecord,
+  InboundWorkflowRecord,
+} from '../../core/ports';
 
 /**
  * How registry records sit in the registry table (single-table design: `pk` + `sk`). Shared by the
@@ -42,3 +48,20 @@ export const inboundSecretItem = (secretHashes: readonly string[]) => ({
   type: 'inboundSecret',
   secretHashes: [...secretHashes],
 });
+
+/** An events-style workflow by its ref, plus one subscription item per event type (queried by type). */
+export const eventWorkflowKey = (ref: string) => ({ pk: `EVENTWORKFLOW#${ref}`, sk: 'EVENTWORKFLOW' });
+export const eventSubscriptionKey = (type: string, ref: string) => ({ pk: `EVENTSUB#${type}`, sk: ref });
+export const eventSubscriptionPartition = (type: string) => `EVENTSUB#${type}`;
+export const eventWorkflowItems = (workflow: EventWorkflowRecord) => [
+  { ...eventWorkflowKey(workflow.ref), type: 'eventWorkflow', ...workflow, eventTypes: [...workflow.eventTypes] },
+  ...workflow.eventTypes.map((type) => ({
+    ...eventSubscriptionKey(type, workflow.ref),
+    type: 'eventSubscription',
+    ...workflow,
+    eventTypes: [...workflow.eventTypes],
+  })),
+];
+
+/** Where a waiting task's token sits (in the dedupe table, which already expires what it holds). */
+export const waitKey = (ref: string, topic: string) => ({ pk: `wait#${ref}#${topic}` });

@@ -3,9 +3,18 @@ import {
   ExecutionAlreadyExists,
   type SFNClient,
   StartExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
   StartSyncExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { RunHandle, RunOutcome, RunStatus, StartRequest, WorkflowEngine } from '../../core/ports';
+import {
+  type RunHandle,
+  type RunOutcome,
+  type RunStatus,
+  type StartRequest,
+  TaskGoneError,
+  type WorkflowEngine,
+} from '../../core/ports';
 import { ServiceUnavailableError } from '../../core/http/errors';
 
 /** Errors that mean "Step Functions is busy, nothing was started": the caller may safely retry. */
@@ -79,6 +88,22 @@ export class SfnWorkflowEngine implements WorkflowEngine {
         ...details(output.output, output.error, output.cause),
       };
     } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  async resumeTask(taskToken: string, result: { output: unknown } | { error: string; cause: string }): Promise<void> {
+    try {
+      if ('output' in result) {
+        await this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(result.output) }));
+      } else {
+        await this.client.send(new SendTaskFailureCommand({ taskToken, error: result.error, cause: result.cause }));
+      }
+    } catch (error) {
+      // The token's task is over (timed out, or its execution ended): nothing is waiting for it any more.
+      if (error instanceof Error && ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(error.name)) {
+        throw new TaskGoneError(error.message);
+      }
       throw this.translate(error);
     }
   }

@@ -6,6 +6,7 @@ import { makeRunStarter } from '../../core/runs/start-run';
 import { dynamodbClient, sfnClient, sqsClient } from './clients';
 import { DynamoDbDedupeStore } from './dynamodb-dedupe-store';
 import { DynamoDbRegistry } from './dynamodb-registry';
+import { DynamoDbWaitStore } from './dynamodb-wait-store';
 import { SfnWorkflowEngine } from './sfn-engine';
 import { SqsWorkQueue } from './sqs-work-queue';
 
@@ -30,7 +31,14 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
   return {
     config,
     logger,
-    ports: { registry, dedupe, engine, startRun, runAndWait },
+    ports: {
+      registry,
+      dedupe,
+      engine,
+      startRun,
+      runAndWait,
+      waits: new DynamoDbWaitStore(dynamodbClient, config.DEDUPE_TABLE),
+    },
     /** The fan-out queue; asking for it without FANOUT_QUEUE_URL fails the cold start, naming the variable. */
     fanoutQueue: () => {
       if (config.FANOUT_QUEUE_URL === undefined)

@@ -64,3 +64,10 @@ export class ServiceUnavailableError extends HttpError {
     super(503, message, { 'retry-after': String(retryAfterSeconds) });
   }
 }
+
+/** The thing asked for existed but is gone for good (e.g. a waiting task whose token expired). */
+export class GoneError extends HttpError {
+  constructor(message: string) {
+    super(410, message);
+  }
+}

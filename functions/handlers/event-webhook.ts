@@ -1,0 +1,12 @@
+/** Lambda entry: the events style (seed 3). Wiring only; the style lives in functions/styles/events. */
+import { wireAws } from '../adapters/aws/wiring';
+import { makeEventWebhookHandler } from '../styles/events/http';
+
+const { config, logger, ports, executionLink } = wireAws();
+
+export const handler = makeEventWebhookHandler({
+  ...ports,
+  logger,
+  executionLink,
+  maxBodyBytes: config.MAX_BODY_BYTES,
+});

@@ -1,0 +1,101 @@
+import type { CloudEvent } from 'cloudevents';
+import type { EventWorkflowRecord, Registry } from '../../core/ports';
+import { ConflictError, GoneError, NotFoundError } from '../../core/http/errors';
+import type { StartRun } from '../../core/runs/start-run';
+import { type ResumeDeps, resumeTask } from './resume-task';
+
+export interface EventsDeps extends ResumeDeps {
+  readonly registry: Registry;
+  readonly startRun: StartRun;
+  readonly executionLink: (executionArn: string) => string;
+}
+
+export interface StartedByRef {
+  readonly workflow: string;
+  readonly runRef: string;
+  readonly executionId: string;
+  readonly executionLink: string;
+  readonly replayed: boolean;
+}
+
+const trigger = (style: string, ref: string | undefined, receivedAt: string) => ({
+  style,
+  ...(ref === undefined ? {} : { ref }),
+  receivedAt,
+});
+
+/** POST /api/v2/webhook?ref=: starts workflow `ref` with the payload (404 for an unknown ref). */
+export async function startByRef(
+  deps: EventsDeps,
+  ref: string,
+  payload: Record<string, unknown>,
+): Promise<StartedByRef> {
+  const workflow = await deps.registry.getEventWorkflow(ref);
+  if (workflow === undefined) throw new NotFoundError(`no workflow has ref "${ref}"`);
+  const { run, replayed } = await deps.startRun({
+    target: workflow,
+    input: { payload, trigger: trigger('webhook', ref, new Date().toISOString()) },
+  });
+  return startedOf(deps, workflow, run.executionArn, replayed);
+}
+
+export interface EventOutcome {
+  readonly id: string;
+  readonly type: string;
+  readonly source: string;
+  readonly started: readonly StartedByRef[];
+  /** Whether a task of run `ref` waiting on this event's type was resumed by it. */
+  readonly resumed: boolean;
+}
+
+/**
+ * One CloudEvent: starts every workflow subscribed to its type (only `ref`'s, when given), deduped on the
+ * event's source and id (CloudEvents makes that pair unique, so a redelivered event starts nothing new), and
+ * resumes the task of run `ref` waiting on the event's type, with the event as the task's output.
+ */
+export async function acceptEvent(deps: EventsDeps, ref: string | undefined, event: CloudEvent): Promise<EventOutcome> {
+  const subscribers = (await deps.registry.getEventSubscribers(event.type)).filter(
+    (workflow) => ref === undefined || workflow.ref === ref,
+  );
+  const body = event.toJSON();
+  const receivedAt = new Date().toISOString();
+  const started = await Promise.all(
+    subscribers.map(async (workflow) => {
+      const { run, replayed } = await deps.startRun({
+        target: workflow,
+        input: { event: body, trigger: trigger('event', ref, receivedAt) },
+        // CloudEvents: source + id identify an event, so a redelivery is the same event whatever else differs.
+        dedupe: { key: `event#${event.source}#${event.id}#${workflow.ref}`, fingerprint: 'cloudevent' },
+      });
+      return startedOf(deps, workflow, run.executionArn, replayed);
+    }),
+  );
+  let resumed = false;
+  if (ref !== undefined) {
+    try {
+      await resumeTask(deps, ref, event.type, { output: body });
+      resumed = true;
+    } catch (error) {
+      // Nothing waits for this event (or it was already resumed): the event may still have started runs.
+      if (!(error instanceof NotFoundError || error instanceof ConflictError || error instanceof GoneError))
+        throw error;
+    }
+  }
+  return { id: event.id, type: event.type, source: event.source, started, resumed };
+}
+
+function startedOf(
+  deps: EventsDeps,
+  workflow: EventWorkflowRecord,
+  executionArn: string,
+  replayed: boolean,
+): StartedByRef {
+  return {
+    workflow: workflow.ref,
+    // The run's ref is its execution name: what a waiting task stores, and what a callback names.
+    runRef: executionArn.split(':')[7] ?? executionArn,
+    executionId: executionArn,
+    executionLink: deps.executionLink(executionArn),
+    replayed,
+  };
+}

@@ -1,0 +1,63 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { httpHandler, type HttpHandler } from '../../core/http/http-handler';
+import { jsonResponse } from '../../core/http/responses';
+import { type EventsDeps, acceptEvent, startByRef } from './accept-events';
+import { parseCallbackRequest, parseEventRequest, parseWebhookRequest } from './request';
+import { resumeTask } from './resume-task';
+
+export interface EventsHttpDeps extends EventsDeps {
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+}
+
+/** POST /api/v2/webhook?ref=: 202 `{workflow, runRef, executionId, executionLink}`. */
+export function makeEventWebhookHandler(deps: EventsHttpDeps): HttpHandler {
+  return httpHandler(deps.logger, async (event) => {
+    const request = parseWebhookRequest(event, deps.maxBodyBytes);
+    const started = await startByRef(deps, request.ref, request.payload);
+    deps.logger.info('workflow started by ref', { ref: request.ref, executionArn: started.executionId });
+    return jsonResponse(202, started);
+  });
+}
+
+/** POST /api/v2/event[?ref=]: 202 `{events: [{id, type, source, started: [...], resumed}]}`. */
+export function makeEventIntakeHandler(deps: EventsHttpDeps): HttpHandler {
+  return httpHandler(deps.logger, async (event) => {
+    const request = parseEventRequest(event, deps.maxBodyBytes);
+    const events = [];
+    for (const cloudEvent of request.events) events.push(await acceptEvent(deps, request.ref, cloudEvent));
+    deps.logger.info('events accepted', {
+      events: events.map((e) => ({ id: e.id, type: e.type, started: e.started.length, resumed: e.resumed })),
+    });
+    return jsonResponse(202, { events });
+  });
+}
+
+/**
+ * GET|POST /api/v2/callback?ref=&topic=[&status=failed]: resumes the waiting task. Answers 204 with no body, as
+ * seed 3 does; 404 nothing waits, 409 already resumed, 410 its token expired.
+ */
+export function makeCallbackHandler(deps: EventsHttpDeps): HttpHandler {
+  return httpHandler(deps.logger, async (event) => {
+    const request = parseCallbackRequest(event, deps.maxBodyBytes);
+    const failure = request.output as { error?: unknown; cause?: unknown };
+    const executionArn = await resumeTask(
+      deps,
+      request.ref,
+      request.topic,
+      request.status === 'succeeded'
+        ? { output: request.output }
+        : {
+            error: typeof failure.error === 'string' ? failure.error.slice(0, 256) : 'Callback.Failed',
+            cause: typeof failure.cause === 'string' ? failure.cause.slice(0, 32_768) : JSON.stringify(request.output),
+          },
+    );
+    deps.logger.info('task resumed by callback', {
+      ref: request.ref,
+      topic: request.topic,
+      status: request.status,
+      executionArn,
+    });
+    return { statusCode: 204 };
+  });
+}

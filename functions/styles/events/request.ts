@@ -1,0 +1,150 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
+import { z } from 'zod';
+import { BadRequestError } from '../../core/http/errors';
+import { header, parseJsonObject, rawBody } from '../../core/http/request';
+
+/** Seed 3's query parameters: refs and topics are names, not paths. */
+const name = (what: string) =>
+  z
+    .string(`${what} is required`)
+    .min(1, `${what} is required`)
+    .max(256)
+    .regex(/^[^\s#]+$/, `${what} must not contain spaces or "#"`);
+
+const webhookQuery = z.object({ ref: name('ref') });
+const eventQuery = z.object({ ref: name('ref').optional() });
+const callbackQuery = z.object({
+  ref: name('ref'),
+  topic: name('topic'),
+  status: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(['succeeded', 'failed'], 'status must be "succeeded" or "failed"'))
+    .default('succeeded'),
+});
+
+function query<T>(schema: z.ZodType<T>, event: APIGatewayProxyEventV2): T {
+  const parsed = schema.safeParse(event.queryStringParameters ?? {});
+  if (!parsed.success) throw new BadRequestError(parsed.error.issues[0]?.message ?? 'invalid query');
+  return parsed.data;
+}
+
+/** POST /api/v2/webhook?ref=: the workflow `ref` with the JSON object body. */
+export function parseWebhookRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number) {
+  const { ref } = query(webhookQuery, event);
+  return { ref, payload: parseJsonObject(rawBody(event, maxBodyBytes)) };
+}
+
+const CALLBACK_PARAMS = new Set(['ref', 'topic', 'status']);
+
+export interface CallbackRequest {
+  readonly ref: string;
+  readonly topic: string;
+  readonly status: 'succeeded' | 'failed';
+  /** POST: the JSON body. GET: the query's other parameters. Either becomes the task's output. */
+  readonly output: Record<string, unknown>;
+}
+
+/** GET|POST /api/v2/callback?ref=&topic=&status=. */
+export function parseCallbackRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number): CallbackRequest {
+  const { ref, topic, status } = query(callbackQuery, event);
+  if (event.requestContext.http.method === 'GET') {
+    const rest = Object.entries(event.queryStringParameters ?? {}).filter(([key]) => !CALLBACK_PARAMS.has(key));
+    return { ref, topic, status, output: Object.fromEntries(rest) };
+  }
+  return { ref, topic, status, output: parseJsonObject(rawBody(event, maxBodyBytes)) };
+}
+
+export interface EventRequest {
+  readonly ref: string | undefined;
+  readonly events: readonly CloudEvent[];
+}
+
+/**
+ * POST /api/v2/event: CloudEvents 1.0 in structured mode (`application/cloudevents+json`, any charset
+ * spelling), binary mode (`ce-*` headers) or batch mode (`application/cloudevents-batch+json`), parsed and
+ * validated by the cloudevents SDK. Seed 3 also lists plain `application/json`: a JSON body then holds a
+ * structured event (or an array of them).
+ */
+export function parseEventRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number): EventRequest {
+  const { ref } = query(eventQuery, event);
+  const body = rawBody(event, maxBodyBytes).toString('utf8');
+  const contentType = (header(event, 'content-type') ?? '').toLowerCase();
+  try {
+    assertRequiredAttributes(event, body, contentType);
+    const isPlainJson = /^application\/json\b/.test(contentType) && header(event, 'ce-specversion') === undefined;
+    // The SDK knows "application/cloudevents+json; charset=utf-8" but not seed 3's other spelling, without the space.
+    const headers = { ...event.headers, 'content-type': contentType.replace(/\s*;\s*/g, '; ') };
+    const parsed = isPlainJson ? fromPlainJson(body) : HTTP.toEvent({ headers, body });
+    const events = [parsed].flat() as CloudEvent[];
+    if (events.length === 0) throw new BadRequestError('the batch holds no events');
+    for (const e of events) {
+      e.validate();
+      if (e.specversion !== '1.0')
+        throw new BadRequestError(`not a valid CloudEvent: specversion must be "1.0", not "${e.specversion}"`);
+    }
+    return { ref, events };
+  } catch (error) {
+    if (error instanceof BadRequestError) throw error;
+    throw new BadRequestError(`not a valid CloudEvent: ${describe(error)}`);
+  }
+}
+
+function fromPlainJson(body: string): CloudEvent | CloudEvent[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    throw new BadRequestError(`request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (Array.isArray(value)) return value.map((item) => new CloudEvent(item as never));
+  if (value === null || typeof value !== 'object') throw new BadRequestError('request body must be a JSON object');
+  return new CloudEvent(value as never);
+}
+
+const REQUIRED = ['specversion', 'id', 'source', 'type'] as const;
+
+/**
+ * CloudEvents 1.0 requires specversion, id, source and type. The SDK makes up an id (and a time) when one is
+ * missing, which suits a sender, not a receiver: hookflow dedupes on source + id, so a missing id is an error.
+ */
+function assertRequiredAttributes(event: APIGatewayProxyEventV2, body: string, contentType: string): void {
+  if (!/json/.test(contentType) || header(event, 'ce-specversion') !== undefined) {
+    const missing = REQUIRED.filter((attribute) => header(event, `ce-${attribute}`) === undefined);
+    if (missing.length > 0)
+      throw new BadRequestError(`not a valid CloudEvent: missing header ${missing.map((a) => `ce-${a}`).join(', ')}`);
+    return;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    throw new BadRequestError(`request body is not valid JSON: ${(error as Error).message}`);
+  }
+  const events = Array.isArray(value) ? value : [value];
+  events.forEach((item, index) => {
+    const where = Array.isArray(value) ? `event [${index}]` : 'the event';
+    if (item === null || typeof item !== 'object')
+      throw new BadRequestError(`not a valid CloudEvent: ${where} is not an object`);
+    const missing = REQUIRED.filter((attribute) => typeof (item as Record<string, unknown>)[attribute] !== 'string');
+    if (missing.length > 0) {
+      throw new BadRequestError(`not a valid CloudEvent: ${where} lacks ${missing.join(', ')}`);
+    }
+  });
+}
+
+/** The SDK's ValidationError lists what failed; say it plainly. */
+function describe(error: unknown): string {
+  if (error instanceof ValidationError) {
+    const details = (error.errors ?? [])
+      .map((e) =>
+        typeof e === 'string'
+          ? e
+          : `${(e as { instancePath?: string }).instancePath ?? ''} ${(e as { message?: string }).message ?? ''}`.trim(),
+      )
+      .filter((e) => e !== '');
+    return details.length > 0 ? details.join('; ') : error.message.split('\n')[0]!;
+  }
+  return (error as Error).message;
+}

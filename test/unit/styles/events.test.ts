@@ -1,0 +1,312 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ServiceUnavailableError } from '../../../functions/core/http/errors';
+import { executionLinker } from '../../../functions/core/runs/execution-link';
+import { makeRunStarter } from '../../../functions/core/runs/start-run';
+import {
+  makeCallbackHandler,
+  makeEventIntakeHandler,
+  makeEventWebhookHandler,
+} from '../../../functions/styles/events/http';
+import { httpEvent, testContext } from '../../support/api-gateway-events';
+import { FakeEngine, FakeRegistry, InMemoryDedupeStore, InMemoryWaitStore, silentLogger } from '../../support/fakes';
+
+function setup() {
+  const registry = new FakeRegistry()
+    .addEventWorkflow('approval', ['com.example.approval.requested'])
+    .addEventWorkflow('order-echo', ['com.example.order.created'], 'EXPRESS')
+    .addEventWorkflow('order-audit', ['com.example.order.created']);
+  const engine = new FakeEngine();
+  const waits = new InMemoryWaitStore();
+  let clock = Date.parse('2026-01-01T00:00:00.000Z');
+  const startRun = makeRunStarter(
+    { engine, dedupe: new InMemoryDedupeStore(), logger: silentLogger },
+    { dedupeTtlSeconds: 60, dedupeWaitMs: 100, dedupeLeaseMs: 1000 },
+  );
+  const deps = {
+    registry,
+    engine,
+    waits,
+    startRun,
+    logger: silentLogger,
+    maxBodyBytes: 10_000,
+    executionLink: executionLinker('https://console.example/{executionArn}'),
+    now: () => clock,
+  };
+  const call = async (
+    handler: ReturnType<typeof makeCallbackHandler>,
+    options: {
+      method?: string;
+      path: string;
+      query?: Record<string, string>;
+      headers?: Record<string, string>;
+      body?: string;
+    },
+  ) => {
+    const result = (await handler(
+      httpEvent({ method: options.method ?? 'POST', ...options }),
+      testContext,
+    )) as APIGatewayProxyStructuredResultV2;
+    return {
+      status: result.statusCode,
+      body: result.body === undefined ? undefined : (JSON.parse(result.body) as Record<string, unknown>),
+    };
+  };
+  return {
+    engine,
+    waits,
+    advance: (ms: number) => void (clock += ms),
+    webhook: (query: Record<string, string>, body: string) =>
+      call(makeEventWebhookHandler(deps), { path: '/api/v2/webhook', query, body }),
+    event: (headers: Record<string, string>, body: string, query: Record<string, string> = {}) =>
+      call(makeEventIntakeHandler(deps), { path: '/api/v2/event', query, headers, body }),
+    callback: (method: 'GET' | 'POST', query: Record<string, string>, body?: string) =>
+      call(makeCallbackHandler(deps), {
+        method,
+        path: '/api/v2/callback',
+        query,
+        ...(body === undefined ? {} : { body }),
+      }),
+  };
+}
+
+const orderCreated = {
+  specversion: '1.0',
+  id: 'evt-1',
+  source: '/shop',
+  type: 'com.example.order.created',
+  data: { order: 7 },
+};
+
+describe('POST /api/v2/webhook?ref=', () => {
+  it('starts the workflow named by ref with the JSON object body', async () => {
+    const { engine, webhook } = setup();
+
+    const response = await webhook({ ref: 'approval' }, '{"order":7}');
+
+    expect(response).toMatchObject({
+      status: 202,
+      body: {
+        workflow: 'approval',
+        runRef: engine.started[0]!.name,
+        executionId: expect.stringContaining(':approval:'),
+      },
+    });
+    expect(engine.started[0]!.input).toMatchObject({
+      payload: { order: 7 },
+      trigger: { style: 'webhook', ref: 'approval' },
+    });
+  });
+
+  it.each([
+    ['an unknown ref', { ref: 'nope' }, '{}', 404],
+    ['no ref', {}, '{}', 400],
+    ['a body that is not a JSON object', { ref: 'approval' }, '[1]', 400],
+  ])('answers {error} for %s', async (_name, query, body, status) => {
+    const { webhook } = setup();
+
+    expect(await webhook(query, body)).toMatchObject({ status, body: { error: expect.any(String) } });
+  });
+});
+
+describe('GET|POST /api/v2/callback', () => {
+  const waiting = (s: ReturnType<typeof setup>) =>
+    s.waits.add({
+      ref: 'run-1',
+      topic: 'approval',
+      taskToken: 'token-1',
+      enteredTime: '2026-01-01T00:00:00.000Z',
+      timeoutSeconds: 60,
+    });
+
+  it('resumes the waiting task with the POST body as its output, answering 204', async () => {
+    const s = setup();
+    waiting(s);
+
+    const response = await s.callback('POST', { ref: 'run-1', topic: 'approval' }, '{"approvedBy":"kevin"}');
+
+    expect(response).toEqual({ status: 204, body: undefined });
+    expect(s.engine.resumed).toEqual([{ taskToken: 'token-1', result: { output: { approvedBy: 'kevin' } } }]);
+  });
+
+  it('resumes with GET, the other query parameters as output', async () => {
+    const s = setup();
+    waiting(s);
+
+    await s.callback('GET', { ref: 'run-1', topic: 'approval', decision: 'yes' });
+
+    expect(s.engine.resumed[0]!.result).toEqual({ output: { decision: 'yes' } });
+  });
+
+  it('fails the task for status=failed (any case), with the body as cause or its own error and cause', async () => {
+    const s = setup();
+    waiting(s).add({ ref: 'run-2', topic: 'approval', taskToken: 'token-2' });
+
+    await s.callback('POST', { ref: 'run-1', topic: 'approval', status: 'FAILED' }, '{"reason":"no"}');
+    await s.callback(
+      'POST',
+      { ref: 'run-2', topic: 'approval', status: 'Failed' },
+      '{"error":"Approval.Denied","cause":"budget"}',
+    );
+
+    expect(s.engine.resumed.map((r) => r.result)).toEqual([
+      { error: 'Callback.Failed', cause: '{"reason":"no"}' },
+      { error: 'Approval.Denied', cause: 'budget' },
+    ]);
+  });
+
+  it('answers 404 when nothing waits, 409 for a second callback, 410 once the token expired', async () => {
+    const s = setup();
+    waiting(s).add({
+      ref: 'run-3',
+      topic: 'approval',
+      taskToken: 'token-3',
+      enteredTime: '2026-01-01T00:00:00.000Z',
+      timeoutSeconds: 10,
+    });
+
+    expect(await s.callback('GET', { ref: 'nope', topic: 'approval' })).toMatchObject({ status: 404 });
+    expect(await s.callback('GET', { ref: 'run-1', topic: 'other' })).toMatchObject({ status: 404 });
+    expect(await s.callback('GET', { ref: 'run-1', topic: 'approval' })).toMatchObject({ status: 204 });
+    expect(await s.callback('GET', { ref: 'run-1', topic: 'approval' })).toMatchObject({
+      status: 409,
+      body: { error: expect.stringContaining('already resumed') },
+    });
+    s.advance(11_000);
+    expect(await s.callback('GET', { ref: 'run-3', topic: 'approval' })).toMatchObject({
+      status: 410,
+      body: { error: expect.stringContaining('expired') },
+    });
+    expect(s.engine.resumed).toHaveLength(1);
+  });
+
+  it('answers 410 when Step Functions says the task is over, and keeps answering 410', async () => {
+    const s = setup();
+    waiting(s);
+    s.engine.goneTokens.add('token-1');
+
+    expect(await s.callback('GET', { ref: 'run-1', topic: 'approval' })).toMatchObject({ status: 410 });
+    expect(await s.callback('GET', { ref: 'run-1', topic: 'approval' })).toMatchObject({ status: 410 });
+  });
+
+  it('gives the claim back when Step Functions is briefly unavailable, so a retry resumes the task', async () => {
+    const s = setup();
+    waiting(s);
+    const resume = s.engine.resumeTask.bind(s.engine);
+    s.engine.resumeTask = async () => {
+      throw new ServiceUnavailableError('busy');
+    };
+
+    expect(await s.callback('GET', { ref: 'run-1', topic: 'approval' })).toMatchObject({ status: 503 });
+    s.engine.resumeTask = resume;
+    expect(await s.callback('GET', { ref: 'run-1', topic: 'approval' })).toMatchObject({ status: 204 });
+  });
+
+  it.each([
+    ['no topic', { ref: 'run-1' }, /topic is required/],
+    ['no ref', { topic: 'approval' }, /ref is required/],
+    ['an unknown status', { ref: 'run-1', topic: 'approval', status: 'maybe' }, /status must be/],
+  ])('answers 400 for %s', async (_name, query, message) => {
+    const s = setup();
+
+    expect(await s.callback('GET', query)).toMatchObject({
+      status: 400,
+      body: { error: expect.stringMatching(message) },
+    });
+  });
+});
+
+describe('POST /api/v2/event', () => {
+  it.each([
+    ['structured, charset=utf-8', 'application/cloudevents+json;charset=utf-8'],
+    ['structured, "; charset=utf-8"', 'application/cloudevents+json; charset=utf-8'],
+    ['plain application/json', 'application/json'],
+  ])('starts every subscriber of a %s event', async (_name, contentType) => {
+    const { engine, event } = setup();
+
+    const response = await event({ 'content-type': contentType }, JSON.stringify(orderCreated));
+
+    expect(response.status).toBe(202);
+    expect(
+      (response.body!.events as { started: { workflow: string }[] }[])[0]!.started.map((s) => s.workflow).sort(),
+    ).toEqual(['order-audit', 'order-echo']);
+    expect(engine.started[0]!.input).toMatchObject({
+      event: { id: 'evt-1', type: 'com.example.order.created', data: { order: 7 } },
+    });
+  });
+
+  it('reads binary mode from ce-* headers, the body as data', async () => {
+    const { engine, event } = setup();
+
+    const response = await event(
+      {
+        'content-type': 'application/json',
+        'ce-specversion': '1.0',
+        'ce-id': 'evt-2',
+        'ce-source': '/shop',
+        'ce-type': 'com.example.order.created',
+      },
+      '{"order":8}',
+    );
+
+    expect(response.status).toBe(202);
+    expect(engine.started[0]!.input).toMatchObject({ event: { id: 'evt-2', data: { order: 8 } } });
+  });
+
+  it('takes a batch, one outcome per event', async () => {
+    const { engine, event } = setup();
+
+    const response = await event(
+      { 'content-type': 'application/cloudevents-batch+json' },
+      JSON.stringify([orderCreated, { ...orderCreated, id: 'evt-3', type: 'com.example.approval.requested' }]),
+    );
+
+    expect((response.body!.events as unknown[]).length).toBe(2);
+    expect(engine.started).toHaveLength(3);
+  });
+
+  it('starts nothing new for a redelivered event (same source and id)', async () => {
+    const { engine, event } = setup();
+    const headers = { 'content-type': 'application/cloudevents+json' };
+
+    await event(headers, JSON.stringify(orderCreated));
+    const again = await event(headers, JSON.stringify(orderCreated));
+
+    expect(engine.started).toHaveLength(2);
+    expect((again.body!.events as { started: { replayed: boolean }[] }[])[0]!.started.every((s) => s.replayed)).toBe(
+      true,
+    );
+  });
+
+  it('with ref: starts only that workflow, and resumes the task of run ref waiting on the event type', async () => {
+    const s = setup();
+    s.waits.add({ ref: 'order-audit', topic: 'com.example.order.created', taskToken: 'token-9' });
+
+    const response = await s.event({ 'content-type': 'application/cloudevents+json' }, JSON.stringify(orderCreated), {
+      ref: 'order-audit',
+    });
+
+    expect((response.body!.events as { started: { workflow: string }[]; resumed: boolean }[])[0]).toMatchObject({
+      started: [{ workflow: 'order-audit' }],
+      resumed: true,
+    });
+    expect(s.engine.resumed[0]).toMatchObject({ taskToken: 'token-9', result: { output: { id: 'evt-1' } } });
+  });
+
+  it.each([
+    ['no type', { ...orderCreated, type: undefined }, {}, /lacks type/],
+    ['no id', { ...orderCreated, id: undefined }, {}, /lacks id/],
+    ['a bad specversion', { ...orderCreated, specversion: '0.1' }, {}, /CloudEvent/],
+    ['binary mode without ce-id', 'x', { 'ce-specversion': '1.0', 'ce-source': '/s', 'ce-type': 't' }, /ce-id/],
+    ['malformed JSON', '{', {}, /not valid JSON/],
+  ])('answers 400 naming what is wrong for %s', async (_name, body, headers, message) => {
+    const { engine, event } = setup();
+
+    const response = await event(
+      { 'content-type': 'application/cloudevents+json', ...headers },
+      typeof body === 'string' ? body : JSON.stringify(body),
+    );
+
+    expect(response).toMatchObject({ status: 400, body: { error: expect.stringMatching(message) } });
+    expect(engine.started).toHaveLength(0);
+  });
+});
