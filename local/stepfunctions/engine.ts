@@ -18,6 +18,7 @@ import {
 } from './arns';
 import { parseResource, taskStates, withAwsTaskTimeouts } from './definitions';
 import { type ExecutionRecord, ExecutionStore } from './execution-store';
+import { type HistoryEvent, toHistoryEvent } from './history';
 import { TaskTokens } from './task-tokens';
 
 export interface LocalStateMachine {
@@ -51,6 +52,8 @@ export class LocalStepFunctionsEngine {
   private readonly store: ExecutionStore;
   private readonly running = new Map<string, { abort(): void; stopRequested?: { error?: string; cause?: string } }>();
   private readonly finished = new Map<string, Promise<ExecutionRecord>>();
+  /** History of the executions running now; an ended execution's history is on its record. */
+  private readonly histories = new Map<string, HistoryEvent[]>();
   private readonly tokens = new TaskTokens();
   private closing = false;
 
@@ -123,6 +126,15 @@ export class LocalStepFunctionsEngine {
       throw new SfnApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     }
     return record;
+  }
+
+  /** GetExecutionHistory: every event so far, oldest first (Express executions have none, as in AWS). */
+  executionHistory(executionArn: string): readonly HistoryEvent[] {
+    const record = this.describeExecution(executionArn);
+    if (record.type === 'EXPRESS') {
+      throw new SfnApiError('InvalidArn', `Invalid Arn: '${executionArn}': Express executions have no history`);
+    }
+    return this.histories.get(executionArn) ?? record.history ?? [];
   }
 
   listExecutions(params: { stateMachineArn?: string; statusFilter?: string }): ExecutionRecord[] {
@@ -254,32 +266,39 @@ export class LocalStepFunctionsEngine {
     });
     const handle: { abort(): void; stopRequested?: { error?: string; cause?: string } } = { abort: run.abort };
     this.running.set(arn, handle);
-    const finished = run.result
-      .then(
-        (output) => this.finish(record, { status: 'SUCCEEDED', output: JSON.stringify(output) }),
-        (error: unknown) => {
-          if (error instanceof ExecutionAbortedError) {
-            if (this.closing && handle.stopRequested === undefined) return record;
-            return this.finish(record, { status: 'ABORTED', ...handle.stopRequested });
-          }
-          if (error instanceof ExecutionTimeoutError) {
-            return this.finish(record, {
-              status: 'TIMED_OUT',
-              error: 'States.Timeout',
-              cause: 'the execution timed out',
-            });
-          }
-          const failure = error instanceof ExecutionError ? (error.cause as Error | undefined) : (error as Error);
-          return this.finish(record, {
-            status: 'FAILED',
-            error: failure?.name ?? 'States.Runtime',
-            cause: failure?.message ?? String(error),
-          });
-        },
-      )
+    const history: HistoryEvent[] = [];
+    this.histories.set(arn, history);
+    const historyDone = (async () => {
+      for await (const event of run.eventLogs) {
+        const entry = toHistoryEvent(event, history.length + 1);
+        if (entry !== undefined) history.push(entry);
+      }
+    })();
+    const outcome: Promise<Partial<ExecutionRecord> | undefined> = run.result.then(
+      (output) => ({ status: 'SUCCEEDED', output: JSON.stringify(output) }),
+      (error: unknown) => {
+        if (error instanceof ExecutionAbortedError) {
+          // Closing for a restart: no outcome, the execution stays RUNNING in the journal and runs again.
+          if (this.closing && handle.stopRequested === undefined) return undefined;
+          return { status: 'ABORTED', ...handle.stopRequested };
+        }
+        if (error instanceof ExecutionTimeoutError) {
+          return { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution timed out' };
+        }
+        const failure = error instanceof ExecutionError ? (error.cause as Error | undefined) : (error as Error);
+        return { status: 'FAILED', error: failure?.name ?? 'States.Runtime', cause: failure?.message ?? String(error) };
+      },
+    );
+    const finished = outcome
+      .then(async (ended) => {
+        // The log closes with the execution's last event; never let a stuck log hold the outcome back.
+        await Promise.race([historyDone, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+        return ended === undefined ? record : this.finish(record, { ...ended, history: [...history] });
+      })
       .finally(() => {
         this.running.delete(arn);
         this.finished.delete(arn);
+        this.histories.delete(arn);
         this.tokens.closeExecution(arn);
       });
     this.finished.set(arn, finished);

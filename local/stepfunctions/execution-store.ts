@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { HistoryEvent } from './history';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -20,6 +21,8 @@ export interface ExecutionRecord {
   cause?: string;
   /** Started by StartSyncExecution: its caller is gone after a restart, so it is not resumed. */
   sync: boolean;
+  /** GetExecutionHistory's events, recorded when the execution ends (live ones are held by the engine). */
+  history?: HistoryEvent[];
 }
 
 /**

@@ -59,6 +59,12 @@ const operations: Record<string, Operation> = {
     return execution(record);
   },
   DescribeExecution: (engine, p) => execution(engine.describeExecution(str(p, 'executionArn') ?? '')),
+  GetExecutionHistory: (engine, p) => {
+    const events = [...engine.executionHistory(str(p, 'executionArn') ?? '')];
+    if (p.reverseOrder === true) events.reverse();
+    const { items, nextToken } = page(events, p);
+    return { events: items.map((event) => ({ ...event, timestamp: seconds(event.timestamp) })), nextToken };
+  },
   ListExecutions: (engine, p) => {
     const { items, nextToken } = page(
       engine.listExecutions({

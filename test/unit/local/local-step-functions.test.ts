@@ -1,6 +1,7 @@
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  GetExecutionHistoryCommand,
   ExecutionDoesNotExist,
   InvalidArn,
   InvalidExecutionInput,
@@ -235,6 +236,43 @@ describe('local Step Functions endpoint', () => {
     expect(second.nextToken).toBeUndefined();
     const names = [...first.executions!, ...second.executions!].map((e) => e.name);
     expect(new Set(names)).toEqual(new Set(['n0', 'n1', 'n2', 'n3', 'n4']));
+  });
+
+  it('reports GetExecutionHistory as AWS does: states entered and exited with their data, live and after a restart', async () => {
+    const stateMachineArn = local.stateMachineArn('callback');
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: '{"ref":"r1"}' }));
+    await waitForToken();
+    const live = await sfn.send(new GetExecutionHistoryCommand({ executionArn, includeExecutionData: true }));
+    expect(live.events?.map((e) => e.type)).toEqual(['ExecutionStarted', 'TaskStateEntered']);
+    expect(live.events?.[1]).toMatchObject({
+      id: 2,
+      previousEventId: 1,
+      stateEnteredEventDetails: { name: 'Wait for callback', input: '{"ref":"r1"}' },
+    });
+
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: await waitForToken(), output: '{"ok":true}' }));
+    await settled(executionArn!);
+    const types = ['ExecutionStarted', 'TaskStateEntered', 'TaskStateExited', 'ExecutionSucceeded'];
+    const done = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
+    expect(done.events?.map((e) => e.type)).toEqual(types);
+    expect(done.events?.[2]?.stateExitedEventDetails).toEqual({ name: 'Wait for callback', output: '{"ok":true}' });
+    expect(done.events?.[0]?.timestamp).toBeInstanceOf(Date);
+
+    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 3, reverseOrder: true }));
+    expect(page.events?.map((e) => e.type)).toEqual([...types].reverse().slice(0, 3));
+    expect(page.nextToken).toBeDefined();
+
+    await local.close();
+    await start();
+    const kept = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
+    expect(kept.events?.map((e) => e.type)).toEqual(types);
+  });
+
+  it('has no history for Express executions, as in AWS', async () => {
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: local.stateMachineArn('echo'), input: '{}' }),
+    );
+    await expect(sfn.send(new GetExecutionHistoryCommand({ executionArn }))).rejects.toBeInstanceOf(InvalidArn);
   });
 
   it('keeps executions across a restart and runs again the ones a restart interrupted', async () => {
