@@ -13,7 +13,9 @@ export type HandlerNeed =
   | 'engine:start' // states:StartExecution (+ StartSyncExecution) on the bound state machines
   | 'engine:describe' // states:DescribeExecution on the bound state machines' executions (sync waits)
   | 'queue:send' // FANOUT_QUEUE_URL, sqs:SendMessage on the fan-out queue
-  | 'engine:resume'; // states:SendTaskSuccess/SendTaskFailure (no resource-level permissions exist for these)
+  | 'engine:resume' // states:SendTaskSuccess/SendTaskFailure (no resource-level permissions exist for these)
+  | 'engine:history' // states:GetExecutionHistory on the bound state machines' executions
+  | 'webhooks:write'; // REGISTRY_TABLE, read/write of the registered-webhook items only (dynamodb:LeadingKeys)
 
 export interface HandlerSpec {
   /** Entry file under functions/handlers/, without extension; exports `handler`. */
@@ -87,5 +89,34 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'GET', path: '/api/v2/callback' },
       { method: 'POST', path: '/api/v2/callback' },
     ],
+  },
+  {
+    name: 'webhook-admin',
+    description: 'Registered webhooks style: create, list, get, delete webhooks; bind and unbind workflows',
+    needs: ['registry:read', 'webhooks:write'],
+    routes: [
+      { method: 'POST', path: '/api/webhooks' },
+      { method: 'GET', path: '/api/webhooks' },
+      { method: 'GET', path: '/api/webhooks/{webhookId}' },
+      { method: 'DELETE', path: '/api/webhooks/{webhookId}' },
+      { method: 'GET', path: '/api/webhooks/{webhookId}/workflows' },
+      { method: 'PUT', path: '/api/webhooks/{webhookId}/workflows/{templateId}' },
+      { method: 'DELETE', path: '/api/webhooks/{webhookId}/workflows/{templateId}' },
+      { method: 'GET', path: '/api/event-workflow-templates' },
+    ],
+  },
+  {
+    name: 'webhook-trigger',
+    description: 'Registered webhooks style: POST /api/trigger-webhooks/{webhookId} starts every bound workflow',
+    needs: ['registry:read', 'dedupe:write', 'engine:start'],
+    routes: [{ method: 'POST', path: '/api/trigger-webhooks/{webhookId}' }],
+    // Up to 25 bound workflows, each one PutItem and one StartExecution, in parallel.
+    timeoutSeconds: 20,
+  },
+  {
+    name: 'webhook-process-status',
+    description: 'Registered webhooks style: GET /api/processes/{processId} reports a process from its run',
+    needs: ['registry:read', 'dedupe:read', 'engine:history'],
+    routes: [{ method: 'GET', path: '/api/processes/{processId}' }],
   },
 ];

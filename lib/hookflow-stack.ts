@@ -8,7 +8,7 @@ import { Hookflow, type HookflowProps } from './hookflow';
 export interface HookflowStackProps extends StackProps {
   readonly hookflow?: HookflowProps;
   /**
-   * The file whose flows, client webhooks, inbound and event workflows the stack registers, bound to the example
+   * The file whose flows, client webhooks, inbound, event and webhook workflows the stack registers, bound to the example
    * workflows. Default: local/hookflow.local.json, so the deployed stack answers the README's examples just
    * as the local stack does. Its API keys and secrets are never deployed: create real ones with scripts/.
    */
@@ -50,6 +50,14 @@ export class HookflowStack extends Stack {
         ref: workflow.ref,
         stateMachine: workflows.get(workflow.workflow),
         eventTypes: workflow.eventTypes,
+      });
+    }
+    for (const template of config.webhookWorkflows) {
+      hookflow.addWebhookWorkflow({
+        orgId: template.orgId,
+        id: template.id,
+        name: template.name ?? template.id,
+        stateMachine: workflows.get(template.workflow),
       });
     }
     this.hookflow = hookflow;

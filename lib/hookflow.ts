@@ -10,6 +10,8 @@ import {
   eventWorkflowItems,
   flowItem,
   inboundWorkflowItems,
+  webhookTemplateItem,
+  webhookWritablePrefixes,
 } from '../functions/adapters/aws/registry-items';
 import type { WorkflowTarget } from '../functions/core/ports';
 import { type HandlerSpec, handlers } from '../functions/routes';
@@ -92,6 +94,26 @@ export class Hookflow extends Construct {
         if (need === 'dedupe:read') this.tables.dedupe.grantReadData(fn);
         if (need === 'dedupe:write') this.tables.dedupe.grantReadWriteData(fn);
         if (need === 'queue:send') this.fanout.queue.grantSendMessages(fn);
+        if (need === 'webhooks:write') {
+          // Registered webhooks live in the registry table next to API keys: this handler may write only their
+          // items, whatever a request makes it do.
+          fn.addToRolePolicy(
+            new PolicyStatement({
+              actions: [
+                'dynamodb:GetItem',
+                'dynamodb:Query',
+                'dynamodb:BatchGetItem',
+                'dynamodb:PutItem',
+                'dynamodb:DeleteItem',
+                'dynamodb:BatchWriteItem',
+              ],
+              resources: [this.tables.registry.tableArn],
+              conditions: {
+                'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': webhookWritablePrefixes.map((p) => `${p}*`) },
+              },
+            }),
+          );
+        }
         if (need === 'engine:resume') {
           fn.addToRolePolicy(
             new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: ['*'] }),
@@ -180,6 +202,37 @@ export class Hookflow extends Construct {
   }
 
   /**
+   * Seed 5: lets organisation `orgId` bind `stateMachine` (as template `id`) to its registered webhooks;
+   * `POST /api/trigger-webhooks/{webhookId}` then starts it. It must be STANDARD: a process reports each
+   * step's output from the execution history, which Express workflows don't keep.
+   */
+  addWebhookWorkflow(template: { orgId: string; id: string; name?: string; stateMachine: IStateMachine }): void {
+    if (
+      template.stateMachine instanceof StateMachine &&
+      template.stateMachine.stateMachineType === StateMachineType.EXPRESS
+    ) {
+      throw new Error(
+        `webhook workflow ${template.orgId}/${template.id}: must be a STANDARD state machine (process records read its execution history)`,
+      );
+    }
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(template.id)) {
+      throw new Error(`webhook workflow id "${template.id}": 1-64 letters, digits, "_" or "-"`);
+    }
+    const target = this.allowStart(template.stateMachine, ['webhook-trigger', 'webhook-process-status'], 'STANDARD');
+    const { pk, sk, ...attributes } = webhookTemplateItem({
+      id: template.id,
+      orgId: template.orgId,
+      name: template.name ?? template.id,
+      stateMachineArn: target.stateMachineArn,
+    });
+    new RegistryRecord(this, `WebhookWorkflow-${template.orgId}-${template.id}`, {
+      table: this.tables.registry,
+      key: { pk, sk },
+      attributes,
+    });
+  }
+
+  /**
    * Grants the given style handlers exactly this state machine, as their declared needs say: start it
    * (sync-start too if Express) and describe its executions. Returns it as a registry target.
    */
@@ -213,11 +266,15 @@ export class Hookflow extends Construct {
         workflow.grantStartExecution(fn);
         if (workflowType === 'EXPRESS') workflow.grantStartSyncExecution(fn);
       }
-      if (needs.includes('engine:start') || needs.includes('engine:describe')) {
-        fn.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
+      const reads = [
+        ...(needs.includes('engine:start') || needs.includes('engine:describe') ? ['states:DescribeExecution'] : []),
+        ...(needs.includes('engine:history') ? ['states:GetExecutionHistory'] : []),
+      ];
+      if (reads.length > 0) {
+        fn.addToRolePolicy(new PolicyStatement({ actions: reads, resources: [executions] }));
         Validations.of(fn.role!).acknowledge({
           id: finding,
-          reason: `DescribeExecution on the executions of ${workflow.node.path} only: their names are made per request.`,
+          reason: `${reads.join(', ')} on the executions of ${workflow.node.path} only: their names are made per request.`,
         });
       }
     }

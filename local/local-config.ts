@@ -14,7 +14,9 @@ const localConfigSchema = z.object({
     z.object({
       keyId: z.string().min(1),
       key: z.string().min(8),
-      flows: z.array(z.string()).min(1),
+      flows: z.array(z.string()).default([]),
+      /** Organisations whose registered webhooks (seed 5) the key manages, named by X-Api-Org. */
+      orgs: z.array(z.string().min(1)).default([]),
       disabled: z.boolean().default(false),
     }),
   ),
@@ -47,6 +49,20 @@ const localConfigSchema = z.object({
   eventWorkflows: z
     .array(
       z.object({ ref: z.string().min(1), workflow: z.string().min(1), eventTypes: z.array(z.string()).default([]) }),
+    )
+    .default([]),
+  /**
+   * Seed 5: the workflow templates each organisation may bind to its registered webhooks (the webhooks
+   * themselves are created at run time through the admin API). Templates must be STANDARD workflows.
+   */
+  webhookWorkflows: z
+    .array(
+      z.object({
+        orgId: z.string().min(1),
+        id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'template ids are 1-64 letters, digits, "_" or "-"'),
+        name: z.string().min(1).optional(),
+        workflow: z.string().min(1),
+      }),
     )
     .default([]),
 });

@@ -1,9 +1,11 @@
 /**
- * Creates an API key for the flow-trigger route: generates a random key, stores only its SHA-256 in the
+ * Creates an API key for the flow-trigger route (`--flows`) and/or the registered-webhooks admin API of some
+ * organisations (`--orgs`, named by X-Api-Org): generates a random key, stores only its SHA-256 in the
  * registry table, and prints the key once. Works against AWS (your credentials, `--table` from the stack's
  * RegistryTableName output) or the local stack (`AWS_ENDPOINT_URL_DYNAMODB`).
  *
  *   npx tsx scripts/create-api-key.ts --table <RegistryTableName> --key-id ci-bot --flows hello,orders
+ *   npx tsx scripts/create-api-key.ts --table <RegistryTableName> --key-id acme-admin --flows '' --orgs acme
  */
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -17,29 +19,34 @@ const { values } = parseArgs({
     table: { type: 'string' },
     'key-id': { type: 'string' },
     flows: { type: 'string', default: '*' },
+    orgs: { type: 'string', default: '' },
   },
 });
 
 async function main(): Promise<void> {
   if (values.table === undefined || values['key-id'] === undefined) {
-    throw new Error('usage: create-api-key --table <registry table> --key-id <name> [--flows a,b | *]');
+    throw new Error('usage: create-api-key --table <registry table> --key-id <name> [--flows a,b | *] [--orgs x,y]');
   }
   const key = `hf_${randomBytes(24).toString('base64url')}`;
-  const flows = values
-    .flows!.split(',')
-    .map((flow) => flow.trim())
-    .filter((flow) => flow !== '');
+  const list = (text: string) =>
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  const flows = list(values.flows!);
+  const orgs = list(values.orgs!);
   const client = new DynamoDBClient({});
   await client.send(
     new PutItemCommand({
       TableName: values.table,
-      Item: marshall(apiKeyItem({ keyId: values['key-id'], keyHash: sha256Hex(key), flows, disabled: false })),
+      Item: marshall(apiKeyItem({ keyId: values['key-id'], keyHash: sha256Hex(key), flows, orgs, disabled: false })),
       // Never overwrite an existing item (a hash collision would mean a reused key).
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );
   process.stdout.write(
-    `API key "${values['key-id']}" for flows ${flows.join(', ')}. Shown once, stored only as a hash:\n${key}\n`,
+    `API key "${values['key-id']}" (flows: ${flows.join(', ') || 'none'}; orgs: ${orgs.join(', ') || 'none'}). ` +
+      `Shown once, stored only as a hash:\n${key}\n`,
   );
 }
 

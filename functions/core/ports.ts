@@ -19,6 +19,8 @@ export interface ApiKeyRecord {
   readonly keyHash: string;
   /** Flow ids this key may trigger; `*` allows every flow. */
   readonly flows: readonly string[];
+  /** Organisations whose registered webhooks (seed 5) this key manages, named by X-Api-Org. */
+  readonly orgs: readonly string[];
   readonly disabled: boolean;
 }
 
@@ -55,6 +57,17 @@ export interface EventWorkflowRecord extends WorkflowTarget {
   readonly eventTypes: readonly string[];
 }
 
+/**
+ * A workflow an organisation may bind to its registered webhooks (seed 5's event workflow template). Always
+ * STANDARD: process records report each step's output, which only Standard executions keep a history of.
+ */
+export interface WebhookWorkflowTemplate {
+  readonly id: string;
+  readonly orgId: string;
+  readonly name: string;
+  readonly stateMachineArn: string;
+}
+
 export interface Registry {
   getFlow(flowId: string): Promise<FlowRecord | undefined>;
   getApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
@@ -68,6 +81,66 @@ export interface Registry {
   getEventWorkflow(ref: string): Promise<EventWorkflowRecord | undefined>;
   /** The workflows subscribed to CloudEvents of `type`. */
   getEventSubscribers(type: string): Promise<readonly EventWorkflowRecord[]>;
+  /** The workflow templates of an organisation (seed 5). */
+  getWebhookTemplates(orgId: string): Promise<readonly WebhookWorkflowTemplate[]>;
+}
+
+/** A registered webhook (seed 5): created through the admin API, owned by one organisation. */
+export interface RegisteredWebhook {
+  readonly id: string;
+  readonly orgId: string;
+  readonly createdOn: string;
+  readonly updatedOn: string;
+  readonly createdById: string;
+  readonly updatedById: string;
+  /**
+   * The verification secret. Kept as is (DynamoDB encrypts it at rest) because an HMAC signature can only be
+   * checked with the secret itself; it is shown once, at creation, and never returned again.
+   */
+  readonly secret: string;
+}
+
+/** A workflow bound to a webhook: seed 5's trigger `webhookId:<id>` set on the template. */
+export interface WebhookBinding {
+  readonly webhookId: string;
+  readonly eventWorkflowTemplateId: string;
+  readonly orgId: string;
+  readonly createdOn: string;
+  readonly createdById: string;
+}
+
+export interface WebhookStore {
+  /** Stores a new webhook; its id is random, so a clash is an error, never an overwrite. */
+  create(webhook: RegisteredWebhook): Promise<void>;
+  /** The webhook with every binding, in one strongly consistent read. */
+  get(id: string): Promise<{ webhook: RegisteredWebhook; bindings: readonly WebhookBinding[] } | undefined>;
+  listByOrg(orgId: string): Promise<readonly RegisteredWebhook[]>;
+  /** Deletes the webhook if `orgId` owns it, then its bindings. False when there was none to delete. */
+  delete(id: string, orgId: string): Promise<boolean>;
+  bind(binding: WebhookBinding): Promise<void>;
+  /** False when the template was not bound. */
+  unbind(webhookId: string, eventWorkflowTemplateId: string): Promise<boolean>;
+}
+
+/** What a trigger started for one bound workflow (seed 5's process), as stored; status comes from the run. */
+export interface ProcessRecord {
+  readonly id: string;
+  readonly orgId: string;
+  readonly webhookId: string;
+  readonly eventWorkflowTemplateId: string;
+  readonly stateMachineArn: string;
+  /** The execution is named after the process id, so its ARN follows from the state machine's. */
+  readonly executionArn: string;
+  readonly triggerEvent: unknown;
+  /** SHA-256 of the trigger's raw body: a repeated Idempotency-Key with another body is refused. */
+  readonly fingerprint: string;
+  readonly createdOn: string;
+}
+
+export interface ProcessStore {
+  /** Stores the record unless its id exists; returns the stored one when it does (a repeated trigger). */
+  create(record: ProcessRecord): Promise<{ readonly created: boolean; readonly record: ProcessRecord }>;
+  get(id: string): Promise<ProcessRecord | undefined>;
 }
 
 /**
@@ -145,8 +218,31 @@ export interface WorkflowEngine {
   startSync(request: StartRequest, waitMs: number): Promise<RunOutcome>;
   /** Describes a (Standard) execution. */
   describe(executionArn: string): Promise<RunOutcome>;
+  /**
+   * A Standard execution's history, oldest first, read up to `maxEvents`. Undefined when no such execution
+   * exists (yet).
+   */
+  history(executionArn: string, maxEvents: number): Promise<RunHistory | undefined>;
   /** Resumes a task waiting on `taskToken`; throws TaskGoneError if the token is dead (timed out, ended). */
   resumeTask(taskToken: string, result: { output: unknown } | { error: string; cause: string }): Promise<void>;
+}
+
+/** A run's history as hookflow reads it: states entered and left, and how the run ended (`at`: ISO 8601). */
+export type RunEvent =
+  | { readonly kind: 'state-entered'; readonly at: string; readonly name: string }
+  | { readonly kind: 'state-exited'; readonly at: string; readonly name: string; readonly output: unknown }
+  | {
+      readonly kind: 'ended';
+      readonly at: string;
+      readonly status: Exclude<RunStatus, 'RUNNING' | 'PENDING_REDRIVE'>;
+      readonly error?: string;
+      readonly cause?: string;
+    };
+
+export interface RunHistory {
+  readonly events: readonly RunEvent[];
+  /** More events exist than were read. */
+  readonly truncated: boolean;
 }
 
 /** The task behind a token no longer waits: it timed out, or its execution ended. */

@@ -7,6 +7,7 @@ import {
   flowItem,
   inboundSecretItem,
   inboundWorkflowItems,
+  webhookTemplateItem,
 } from '../../functions/adapters/aws/registry-items';
 import { sha256Hex } from '../../functions/core/http/request';
 import type { LocalConfig } from '../local-config';
@@ -28,6 +29,7 @@ export async function seedRegistry(
   clientWebhooks: number;
   inboundWorkflows: number;
   eventWorkflows: number;
+  webhookWorkflows: number;
 }> {
   const workflowTarget = (owner: string, name: string) => {
     const workflow = target.workflows.get(name);
@@ -50,6 +52,7 @@ export async function seedRegistry(
         keyId: apiKey.keyId,
         keyHash: sha256Hex(apiKey.key),
         flows: apiKey.flows,
+        orgs: apiKey.orgs,
         disabled: apiKey.disabled,
       }),
     ),
@@ -80,6 +83,19 @@ export async function seedRegistry(
         ...workflowTarget(`event workflow "${workflow.ref}"`, workflow.workflow),
       }),
     ),
+    ...config.webhookWorkflows.map((template) => {
+      const owner = `webhook workflow "${template.orgId}/${template.id}"`;
+      const workflow = workflowTarget(owner, template.workflow);
+      if (workflow.workflowType !== 'STANDARD') {
+        throw new Error(`${owner}: ${template.workflow} must be STANDARD (process records read its history)`);
+      }
+      return webhookTemplateItem({
+        id: template.id,
+        orgId: template.orgId,
+        name: template.name ?? template.id,
+        stateMachineArn: workflow.stateMachineArn,
+      });
+    }),
   ];
   await Promise.all(
     items.map((item) => client.send(new PutItemCommand({ TableName: target.registryTable, Item: marshall(item) }))),
@@ -90,5 +106,6 @@ export async function seedRegistry(
     clientWebhooks: config.clientWebhooks.length,
     inboundWorkflows: config.inbound.workflows.length,
     eventWorkflows: config.eventWorkflows.length,
+    webhookWorkflows: config.webhookWorkflows.length,
   };
 }

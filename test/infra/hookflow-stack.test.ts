@@ -4,6 +4,7 @@ import { DefinitionBody, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { handlers } from '../../functions/routes';
+import { Hookflow } from '../../lib/hookflow';
 import { HookflowStack } from '../../lib/hookflow-stack';
 import { WaitForEvent } from '../../lib/wait-for-event';
 import { loadWorkflowManifest } from '../../workflows/manifest';
@@ -234,6 +235,64 @@ describe('events and callbacks', () => {
     expect(definition).toContain('\\"TimeoutSeconds\\":3600');
     expect(definition).toContain("States.Format('wait#{}#approval', $$.Execution.Name)");
     expect(definition).toContain('$$.Task.Token');
+  });
+});
+
+describe('registered webhooks', () => {
+  const stack = new HookflowStack(newApp(), 'Hookflow', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const template = Template.fromStack(stack);
+  const policyOf = (handler: string) =>
+    Object.values(template.findResources('AWS::IAM::Policy')).find((p) =>
+      JSON.stringify(p.Properties.Roles).includes(`Hookflow${handler}Role`),
+    )!.Properties.PolicyDocument.Statement as {
+      Action: string | string[];
+      Resource: unknown;
+      Condition?: Record<string, unknown>;
+    }[];
+
+  it('lets the admin API write only registered-webhook items of the registry (dynamodb:LeadingKeys)', () => {
+    const writes = policyOf('WebhookAdmin').filter((s) => [s.Action].flat().includes('dynamodb:PutItem'));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WEBHOOK#*', 'ORGWEBHOOKS#*'] },
+    });
+    const actions = policyOf('WebhookAdmin').flatMap((s) => [s.Action].flat());
+    expect(actions.some((a) => a.startsWith('states:'))).toBe(false);
+  });
+
+  it('lets the trigger start the webhook templates only, and the status handler read their history only', () => {
+    const startable = policyOf('WebhookTrigger')
+      .filter((s) => [s.Action].flat().includes('states:StartExecution'))
+      .flatMap((s) => [s.Resource].flat())
+      .map((r) => JSON.stringify(r));
+    expect(startable.length).toBe(3); // notify, audit, reject (the globex template reuses notify)
+    expect(startable.every((r) => /hookflowwebhook(notify|audit|reject)/i.test(r))).toBe(true);
+    const history = policyOf('WebhookProcessStatus').filter((s) =>
+      [s.Action].flat().includes('states:GetExecutionHistory'),
+    );
+    expect(history.length).toBe(3);
+    expect(JSON.stringify(policyOf('WebhookProcessStatus'))).not.toContain('states:StartExecution');
+  });
+
+  it('registers each organisation’s templates', () => {
+    const creates = Object.values(template.findResources('Custom::AWS')).map((r) =>
+      JSON.stringify(r.Properties.Create),
+    );
+    expect(creates.some((c) => c.includes('WEBHOOKTEMPLATE#acme') && c.includes('notify'))).toBe(true);
+    expect(creates.some((c) => c.includes('WEBHOOKTEMPLATE#globex'))).toBe(true);
+  });
+
+  it('refuses an Express template: a process reads its execution history', () => {
+    const app = newApp();
+    const own = new Stack(app, 'Own');
+    const hookflow = new Hookflow(own, 'Hookflow');
+    const express = new StateMachine(own, 'Express', {
+      stateMachineType: StateMachineType.EXPRESS,
+      definitionBody: DefinitionBody.fromString('{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}'),
+    });
+    expect(() => hookflow.addWebhookWorkflow({ orgId: 'acme', id: 'x', stateMachine: express })).toThrow(
+      /must be a STANDARD state machine/,
+    );
   });
 });
 

@@ -9,14 +9,21 @@ import {
   type EventWorkflowRecord,
   type FlowRecord,
   type InboundWorkflowRecord,
+  type ProcessRecord,
+  type ProcessStore,
   type QueueMessage,
+  type RegisteredWebhook,
   type Registry,
   type RunHandle,
+  type RunHistory,
   type RunOutcome,
   type StartRequest,
   TaskGoneError,
   type WaitStore,
   type WaitingTask,
+  type WebhookBinding,
+  type WebhookStore,
+  type WebhookWorkflowTemplate,
   type WorkflowEngine,
 } from '../../functions/core/ports';
 import { sha256Hex } from '../../functions/core/http/request';
@@ -39,7 +46,7 @@ export class FakeRegistry implements Registry {
 
   addApiKey(key: string, record: Partial<ApiKeyRecord> & { keyId: string }): this {
     const keyHash = sha256Hex(key);
-    this.apiKeys.set(keyHash, { keyHash, flows: ['*'], disabled: false, ...record });
+    this.apiKeys.set(keyHash, { keyHash, flows: ['*'], orgs: [], disabled: false, ...record });
     return this;
   }
 
@@ -116,6 +123,73 @@ export class FakeRegistry implements Registry {
   async getEventSubscribers(type: string) {
     return [...this.eventWorkflows.values()].filter((w) => w.eventTypes.includes(type));
   }
+
+  readonly webhookTemplates: WebhookWorkflowTemplate[] = [];
+
+  addWebhookTemplate(orgId: string, id: string, name = id): this {
+    this.webhookTemplates.push({
+      id,
+      orgId,
+      name,
+      stateMachineArn: `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`,
+    });
+    return this;
+  }
+
+  async getWebhookTemplates(orgId: string) {
+    return this.webhookTemplates.filter((t) => t.orgId === orgId);
+  }
+}
+
+/** Registered webhooks in memory, with the DynamoDB store's contract (org-checked delete, idempotent bind). */
+export class InMemoryWebhookStore implements WebhookStore {
+  readonly webhooks = new Map<string, RegisteredWebhook>();
+  readonly bindings = new Map<string, WebhookBinding>();
+
+  async create(webhook: RegisteredWebhook) {
+    if (this.webhooks.has(webhook.id)) throw new Error(`webhook ${webhook.id} exists`);
+    this.webhooks.set(webhook.id, webhook);
+  }
+
+  async get(id: string) {
+    const webhook = this.webhooks.get(id);
+    if (webhook === undefined) return undefined;
+    return { webhook, bindings: [...this.bindings.values()].filter((b) => b.webhookId === id) };
+  }
+
+  async listByOrg(orgId: string) {
+    return [...this.webhooks.values()].filter((w) => w.orgId === orgId);
+  }
+
+  async delete(id: string, orgId: string) {
+    if (this.webhooks.get(id)?.orgId !== orgId) return false;
+    this.webhooks.delete(id);
+    for (const [key, binding] of this.bindings) if (binding.webhookId === id) this.bindings.delete(key);
+    return true;
+  }
+
+  async bind(binding: WebhookBinding) {
+    this.bindings.set(`${binding.webhookId}/${binding.eventWorkflowTemplateId}`, binding);
+  }
+
+  async unbind(webhookId: string, templateId: string) {
+    return this.bindings.delete(`${webhookId}/${templateId}`);
+  }
+}
+
+export class InMemoryProcessStore implements ProcessStore {
+  readonly records = new Map<string, ProcessRecord>();
+
+  async create(record: ProcessRecord) {
+    const existing = this.records.get(record.id);
+    if (existing !== undefined) return { created: false, record: existing };
+    this.records.set(record.id, record);
+    return { created: true, record };
+  }
+
+  async get(id: string) {
+    return this.records.get(id);
+  }
 }
 
 /** A queue that keeps what it was sent; `failIds` makes those messages fail to send. */
@@ -171,6 +245,15 @@ export class FakeEngine implements WorkflowEngine {
   async resumeTask(taskToken: string, result: { output: unknown } | { error: string; cause: string }) {
     if (this.goneTokens.has(taskToken)) throw new TaskGoneError('Task Timed Out');
     this.resumed.push({ taskToken, result });
+  }
+
+  /** What history() reports per execution ARN; a started run without an entry has an empty history. */
+  readonly histories = new Map<string, RunHistory>();
+
+  async history(executionArn: string): Promise<RunHistory | undefined> {
+    const entry = this.histories.get(executionArn);
+    if (entry !== undefined) return entry;
+    return this.started.some((r) => this.arnOf(r) === executionArn) ? { events: [], truncated: false } : undefined;
   }
 
   private arnOf(request: StartRequest): string {

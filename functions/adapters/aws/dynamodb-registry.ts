@@ -1,5 +1,6 @@
-import { type AttributeValue, type DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { queryPartition } from './query-partition';
 import { z } from 'zod';
 import type {
   ApiKeyRecord,
@@ -8,6 +9,7 @@ import type {
   FlowRecord,
   InboundWorkflowRecord,
   Registry,
+  WebhookWorkflowTemplate,
 } from '../../core/ports';
 import {
   apiKeyKey,
@@ -17,6 +19,7 @@ import {
   flowKey,
   inboundSecretKey,
   inboundWorkflowKey,
+  webhookTemplatePartition,
 } from './registry-items';
 
 const workflowTarget = z.object({
@@ -50,6 +53,10 @@ export class DynamoDbRegistry implements Registry {
     private readonly tableName: string,
   ) {}
 
+  private partition(pk: string): Promise<Record<string, unknown>[]> {
+    return queryPartition(this.client, this.tableName, pk);
+  }
+
   async getFlow(flowId: string): Promise<FlowRecord | undefined> {
     const item = await this.getItem(flowKey(flowId));
     if (item === undefined) return undefined;
@@ -68,6 +75,7 @@ export class DynamoDbRegistry implements Registry {
       keyId: String(item.keyId),
       keyHash: String(item.keyHash),
       flows: Array.isArray(item.flows) ? item.flows.map(String) : [],
+      orgs: Array.isArray(item.orgs) ? item.orgs.map(String) : [],
       disabled: item.disabled === true,
     };
   }
@@ -101,21 +109,15 @@ export class DynamoDbRegistry implements Registry {
   }
 
   async getEventSubscribers(type: string): Promise<readonly EventWorkflowRecord[]> {
-    const subscribers: EventWorkflowRecord[] = [];
-    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: marshall({ ':pk': eventSubscriptionPartition(type) }),
-          ExclusiveStartKey,
-        }),
-      );
-      subscribers.push(...(page.Items ?? []).map((item) => parseEventWorkflow(unmarshall(item))));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey !== undefined);
-    return subscribers;
+    return (await this.partition(eventSubscriptionPartition(type))).map(parseEventWorkflow);
+  }
+
+  async getWebhookTemplates(orgId: string): Promise<readonly WebhookWorkflowTemplate[]> {
+    return (await this.partition(webhookTemplatePartition(orgId))).map((item) => {
+      const parsed = webhookTemplateSchema.safeParse(item);
+      if (!parsed.success) throw new Error(`registry item ${String(item.pk)} ${String(item.sk)} is malformed`);
+      return parsed.data;
+    });
   }
 
   private async getItem(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
@@ -123,6 +125,13 @@ export class DynamoDbRegistry implements Registry {
     return Item === undefined ? undefined : unmarshall(Item);
   }
 }
+
+const webhookTemplateSchema = z.object({
+  id: z.string().min(1),
+  orgId: z.string().min(1),
+  name: z.string(),
+  stateMachineArn: z.string().startsWith('arn:'),
+});
 
 const eventWorkflowSchema = workflowTarget.extend({ ref: z.string(), eventTypes: z.array(z.string()).default([]) });
 

@@ -4,6 +4,10 @@ import type {
   EventWorkflowRecord,
   FlowRecord,
   InboundWorkflowRecord,
+  ProcessRecord,
+  RegisteredWebhook,
+  WebhookBinding,
+  WebhookWorkflowTemplate,
 } from '../../core/ports';
 
 /**
@@ -20,6 +24,7 @@ export const apiKeyItem = (apiKey: ApiKeyRecord) => ({
   type: 'apiKey',
   ...apiKey,
   flows: [...apiKey.flows],
+  orgs: [...apiKey.orgs],
 });
 
 export const clientWebhookKey = (client: string, name: string) => ({
@@ -65,3 +70,50 @@ export const eventWorkflowItems = (workflow: EventWorkflowRecord) => [
 
 /** Where a waiting task's token sits (in the dedupe table, which already expires what it holds). */
 export const waitKey = (ref: string, topic: string) => ({ pk: `wait#${ref}#${topic}` });
+
+/** Seed 5: an organisation's workflow templates, one partition per organisation (listed with one Query). */
+export const webhookTemplatePartition = (orgId: string) => `WEBHOOKTEMPLATE#${orgId}`;
+export const webhookTemplateItem = (template: WebhookWorkflowTemplate) => ({
+  pk: webhookTemplatePartition(template.orgId),
+  sk: template.id,
+  type: 'webhookTemplate',
+  ...template,
+});
+
+/**
+ * Seed 5's registered webhooks, written at run time by the admin API. A webhook and its bindings share one
+ * partition, so a trigger reads them in one Query; `ORGWEBHOOKS#<org>` lists an organisation's webhook ids
+ * (the webhook item stays the truth: a listing entry without one is skipped).
+ */
+export const webhookPartition = (id: string) => `WEBHOOK#${id}`;
+export const webhookKey = (id: string) => ({ pk: webhookPartition(id), sk: 'WEBHOOK' });
+export const webhookItem = (webhook: RegisteredWebhook) => ({ ...webhookKey(webhook.id), type: 'webhook', ...webhook });
+export const webhookBindingKey = (webhookId: string, templateId: string) => ({
+  pk: webhookPartition(webhookId),
+  sk: `BINDING#${templateId}`,
+});
+export const webhookBindingItem = (binding: WebhookBinding) => ({
+  ...webhookBindingKey(binding.webhookId, binding.eventWorkflowTemplateId),
+  type: 'webhookBinding',
+  ...binding,
+});
+export const orgWebhooksPartition = (orgId: string) => `ORGWEBHOOKS#${orgId}`;
+export const orgWebhookListingKey = (orgId: string, webhookId: string) => ({
+  pk: orgWebhooksPartition(orgId),
+  sk: webhookId,
+});
+/** The key prefixes the admin API may write (its IAM policy is scoped to them with dynamodb:LeadingKeys). */
+export const webhookWritablePrefixes = ['WEBHOOK#', 'ORGWEBHOOKS#'] as const;
+
+/**
+ * A process (seed 5) sits in the dedupe table, which already expires what it holds. Its trigger event is kept
+ * as JSON text: DynamoDB numbers can't hold every JSON number (e.g. 20-digit ids), and the event is only read
+ * back whole.
+ */
+export const processKey = (id: string) => ({ pk: `process#${id}` });
+export const processItem = (record: ProcessRecord, expiresAt: number) => ({
+  ...processKey(record.id),
+  ...record,
+  triggerEvent: JSON.stringify(record.triggerEvent ?? null),
+  expiresAt,
+});

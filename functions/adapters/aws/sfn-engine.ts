@@ -1,6 +1,9 @@
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
   type SFNClient,
   StartExecutionCommand,
   SendTaskFailureCommand,
@@ -8,7 +11,9 @@ import {
   StartSyncExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import {
+  type RunEvent,
   type RunHandle,
+  type RunHistory,
   type RunOutcome,
   type RunStatus,
   type StartRequest,
@@ -16,6 +21,9 @@ import {
   type WorkflowEngine,
 } from '../../core/ports';
 import { ServiceUnavailableError } from '../../core/http/errors';
+import { standardExecutionArn } from '../../core/runs/execution-name';
+
+export { standardExecutionArn };
 
 /** Errors that mean "Step Functions is busy, nothing was started": the caller may safely retry. */
 const RETRYABLE = new Set(['ThrottlingException', 'ServiceUnavailable', 'InternalServerError', 'TimeoutError']);
@@ -92,6 +100,34 @@ export class SfnWorkflowEngine implements WorkflowEngine {
     }
   }
 
+  async history(executionArn: string, maxEvents: number): Promise<RunHistory | undefined> {
+    const events: RunEvent[] = [];
+    let nextToken: string | undefined;
+    let read = 0;
+    try {
+      do {
+        const page = await this.client.send(
+          new GetExecutionHistoryCommand({
+            executionArn,
+            maxResults: Math.min(1000, maxEvents - read),
+            includeExecutionData: true,
+            nextToken,
+          }),
+        );
+        read += page.events?.length ?? 0;
+        for (const event of page.events ?? []) {
+          const runEvent = toRunEvent(event);
+          if (runEvent !== undefined) events.push(runEvent);
+        }
+        nextToken = page.nextToken;
+      } while (nextToken !== undefined && read < maxEvents);
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) return undefined;
+      throw this.translate(error);
+    }
+    return { events, truncated: nextToken !== undefined };
+  }
+
   async resumeTask(taskToken: string, result: { output: unknown } | { error: string; cause: string }): Promise<void> {
     try {
       if ('output' in result) {
@@ -121,9 +157,34 @@ export class SfnWorkflowEngine implements WorkflowEngine {
   }
 }
 
-/** arn:…:stateMachine:NAME → arn:…:execution:NAME:EXECUTION (how Standard execution ARNs are formed). */
-export function standardExecutionArn(stateMachineArn: string, executionName: string): string {
-  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+const ENDED: Record<string, Extract<RunEvent, { kind: 'ended' }>['status']> = {
+  ExecutionSucceeded: 'SUCCEEDED',
+  ExecutionFailed: 'FAILED',
+  ExecutionTimedOut: 'TIMED_OUT',
+  ExecutionAborted: 'ABORTED',
+};
+
+/** The history events hookflow reads: `*StateEntered`, `*StateExited` and the execution's end. */
+function toRunEvent(event: HistoryEvent): RunEvent | undefined {
+  const at = (event.timestamp ?? new Date()).toISOString();
+  if (event.stateEnteredEventDetails !== undefined) {
+    return { kind: 'state-entered', at, name: event.stateEnteredEventDetails.name ?? '' };
+  }
+  if (event.stateExitedEventDetails !== undefined) {
+    const output = event.stateExitedEventDetails.output;
+    return { kind: 'state-exited', at, name: event.stateExitedEventDetails.name ?? '', output: parseJson(output) };
+  }
+  const status = ENDED[event.type ?? ''];
+  if (status === undefined) return undefined;
+  const failure =
+    event.executionFailedEventDetails ?? event.executionTimedOutEventDetails ?? event.executionAbortedEventDetails;
+  return {
+    kind: 'ended',
+    at,
+    status,
+    ...(failure?.error === undefined ? {} : { error: failure.error }),
+    ...(failure?.cause === undefined ? {} : { cause: failure.cause }),
+  };
 }
 
 function dates(start: Date | undefined, stop: Date | undefined) {
@@ -135,19 +196,20 @@ function dates(start: Date | undefined, stop: Date | undefined) {
 
 /** Output is JSON text in the API; a workflow's output is always JSON, but never trust it to parse. */
 function details(output: string | undefined, error: string | undefined, cause: string | undefined) {
-  let parsed: unknown = output;
-  if (output !== undefined) {
-    try {
-      parsed = JSON.parse(output);
-    } catch {
-      parsed = output;
-    }
-  }
   return {
-    ...(output === undefined ? {} : { output: parsed }),
+    ...(output === undefined ? {} : { output: parseJson(output) }),
     ...(error === undefined ? {} : { error }),
     ...(cause === undefined ? {} : { cause }),
   };
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function required<T>(value: T | undefined, field: string): T {

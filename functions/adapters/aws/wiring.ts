@@ -5,8 +5,10 @@ import { makeRunAndWait } from '../../core/runs/run-and-wait';
 import { makeRunStarter } from '../../core/runs/start-run';
 import { dynamodbClient, sfnClient, sqsClient } from './clients';
 import { DynamoDbDedupeStore } from './dynamodb-dedupe-store';
+import { DynamoDbProcessStore } from './dynamodb-process-store';
 import { DynamoDbRegistry } from './dynamodb-registry';
 import { DynamoDbWaitStore } from './dynamodb-wait-store';
+import { DynamoDbWebhookStore } from './dynamodb-webhook-store';
 import { SfnWorkflowEngine } from './sfn-engine';
 import { SqsWorkQueue } from './sqs-work-queue';
 
@@ -38,6 +40,8 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
       startRun,
       runAndWait,
       waits: new DynamoDbWaitStore(dynamodbClient, config.DEDUPE_TABLE),
+      webhooks: new DynamoDbWebhookStore(dynamodbClient, config.REGISTRY_TABLE),
+      processes: new DynamoDbProcessStore(dynamodbClient, config.DEDUPE_TABLE),
     },
     /** The fan-out queue; asking for it without FANOUT_QUEUE_URL fails the cold start, naming the variable. */
     fanoutQueue: () => {

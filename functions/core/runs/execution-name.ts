@@ -13,3 +13,12 @@ export function executionNameFor(dedupeKey: string, claimCreatedAt: number): str
 export function randomExecutionName(): string {
   return randomUUID();
 }
+
+/**
+ * arn:…:stateMachine:NAME[:VERSION|ALIAS] → arn:…:execution:NAME:EXECUTION: how Step Functions forms a
+ * Standard execution's ARN (a version or alias qualifier is not part of it).
+ */
+export function standardExecutionArn(stateMachineArn: string, executionName: string): string {
+  const [arn, partition, service, region, account, , name] = stateMachineArn.split(':');
+  return [arn, partition, service, region, account, 'execution', name, executionName].join(':');
+}

@@ -1,6 +1,8 @@
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
   SFNClient,
   SFNServiceException,
   StartExecutionCommand,
@@ -110,5 +112,50 @@ describe('SfnWorkflowEngine', () => {
     await expect(
       new SfnWorkflowEngine(new SFNClient({})).startSync({ ...request, workflowType: 'EXPRESS' }, 1000),
     ).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+
+  it('reads the history as run events, page by page up to the limit, and undefined for an unknown execution', async () => {
+    const at = new Date('2026-01-01T00:00:00Z');
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .resolvesOnce({
+        events: [
+          { id: 1, timestamp: at, type: 'ExecutionStarted', executionStartedEventDetails: { input: '{}' } },
+          { id: 2, timestamp: at, type: 'PassStateEntered', stateEnteredEventDetails: { name: 'A', input: '{}' } },
+        ],
+        nextToken: 'p2',
+      })
+      .resolvesOnce({
+        events: [
+          { id: 3, timestamp: at, type: 'PassStateExited', stateExitedEventDetails: { name: 'A', output: '{"x":1}' } },
+          {
+            id: 4,
+            timestamp: at,
+            type: 'ExecutionFailed',
+            executionFailedEventDetails: { error: 'E', cause: 'C' },
+          },
+        ],
+        nextToken: 'p3',
+      });
+    const engine = new SfnWorkflowEngine(new SFNClient({}));
+
+    const history = await engine.history('arn:e', 4);
+
+    expect(history).toEqual({
+      events: [
+        { kind: 'state-entered', at: at.toISOString(), name: 'A' },
+        { kind: 'state-exited', at: at.toISOString(), name: 'A', output: { x: 1 } },
+        { kind: 'ended', at: at.toISOString(), status: 'FAILED', error: 'E', cause: 'C' },
+      ],
+      truncated: true,
+    });
+    const calls = sfn.commandCalls(GetExecutionHistoryCommand).map((c) => c.args[0].input);
+    expect(calls).toEqual([
+      { executionArn: 'arn:e', maxResults: 4, includeExecutionData: true, nextToken: undefined },
+      { executionArn: 'arn:e', maxResults: 2, includeExecutionData: true, nextToken: 'p2' },
+    ]);
+
+    sfn.on(GetExecutionHistoryCommand).rejects(new ExecutionDoesNotExist({ message: 'no', $metadata: {} }));
+    expect(await engine.history('arn:missing', 10)).toBeUndefined();
   });
 });

@@ -1,0 +1,154 @@
+import { createHmac } from 'node:crypto';
+import { type ApiSettings, UsageError, callApi } from './api-client';
+
+export interface Output {
+  print(text: string): void;
+  error(text: string): void;
+}
+
+export interface CommandInput {
+  readonly api: ApiSettings;
+  readonly args: readonly string[];
+  readonly json: boolean;
+  readonly hmac: boolean;
+  readonly secret?: string;
+  readonly verifySecret?: string;
+  readonly data?: string;
+  readonly idempotencyKey?: string;
+}
+
+type Command = (input: CommandInput, out: Output) => Promise<void>;
+
+interface Webhook {
+  id: string;
+  orgId: string;
+  createdOn: string;
+  createdById: string;
+  verifySecret?: string;
+  workflows?: { eventWorkflowTemplateId: string; trigger: string }[];
+}
+
+interface Process {
+  id: string;
+  eventWorkflowTemplateId: string;
+  status: string;
+  executionLink: string;
+  eventWorkflowTaskIds: string[];
+  taskOutputs: Record<string, unknown>;
+  error?: string;
+  cause?: string;
+}
+
+const pretty = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+/** The argument at `index`, or a usage error naming it. */
+function arg(input: CommandInput, index: number, what: string): string {
+  const value = input.args[index];
+  if (value === undefined || value === '') throw new UsageError(`missing ${what}`);
+  return value;
+}
+
+/** Accepts a webhook id as seed 5 writes the trigger too: `webhookId:4X0bETHdBKw87l6h`. */
+const webhookIdArg = (input: CommandInput) => arg(input, 0, '<webhookId>').replace(/^webhookId:/, '');
+
+const path = (...segments: string[]) => segments.map(encodeURIComponent).join('/');
+
+function describeWebhook(webhook: Webhook): string {
+  return `${webhook.id}  org ${webhook.orgId}  created ${webhook.createdOn} by ${webhook.createdById}`;
+}
+
+function describeProcess(process: Process): string {
+  const lines = [`${process.id}  ${process.eventWorkflowTemplateId}  ${process.status}  ${process.executionLink}`];
+  if (process.error !== undefined) lines.push(`  error: ${process.error}${process.cause ? `: ${process.cause}` : ''}`);
+  for (const task of process.eventWorkflowTaskIds) {
+    const output = process.taskOutputs[task];
+    lines.push(`  ${task}${output === undefined ? '' : `: ${JSON.stringify(output)}`}`);
+  }
+  return lines.join('\n');
+}
+
+export const commands: Record<string, Command> = {
+  'webhooks create': async (input, out) => {
+    const webhook = (await callApi(input.api, 'POST', 'api/webhooks', {
+      ...(input.verifySecret === undefined ? {} : { body: JSON.stringify({ verifySecret: input.verifySecret }) }),
+    })) as Webhook;
+    if (input.json) return out.print(pretty(webhook));
+    out.print(
+      `${describeWebhook(webhook)}\n` +
+        `trigger:  POST ${input.api.url.replace(/\/$/, '')}/api/trigger-webhooks/${webhook.id}\n` +
+        `secret:   ${webhook.verifySecret ?? ''}\n` +
+        '          (shown once: send it as X-Verify-Signature, or sign the body with it and use --hmac)\n',
+    );
+  },
+  'webhooks list': async (input, out) => {
+    const webhooks = (await callApi(input.api, 'GET', 'api/webhooks')) as Webhook[];
+    if (input.json) return out.print(pretty(webhooks));
+    out.print(webhooks.length === 0 ? 'no webhooks\n' : `${webhooks.map(describeWebhook).join('\n')}\n`);
+  },
+  'webhooks get': async (input, out) => {
+    const webhook = (await callApi(input.api, 'GET', path('api', 'webhooks', webhookIdArg(input)))) as Webhook;
+    if (input.json) return out.print(pretty(webhook));
+    const bound = (webhook.workflows ?? []).map((w) => `  ${w.eventWorkflowTemplateId}  (trigger ${w.trigger})`);
+    out.print(`${describeWebhook(webhook)}\n${bound.length === 0 ? '  no workflows bound' : bound.join('\n')}\n`);
+  },
+  'webhooks delete': async (input, out) => {
+    const id = webhookIdArg(input);
+    await callApi(input.api, 'DELETE', path('api', 'webhooks', id));
+    out.print(input.json ? pretty({ id, deleted: true }) : `deleted ${id}\n`);
+  },
+  'webhooks bind': async (input, out) => {
+    const id = webhookIdArg(input);
+    const template = arg(input, 1, '<templateId>');
+    const binding = await callApi(input.api, 'PUT', path('api', 'webhooks', id, 'workflows', template));
+    out.print(input.json ? pretty(binding) : `${template} now has trigger webhookId:${id}\n`);
+  },
+  'webhooks unbind': async (input, out) => {
+    const id = webhookIdArg(input);
+    const template = arg(input, 1, '<templateId>');
+    await callApi(input.api, 'DELETE', path('api', 'webhooks', id, 'workflows', template));
+    out.print(
+      input.json
+        ? pretty({ webhookId: id, eventWorkflowTemplateId: template, unbound: true })
+        : `unbound ${template} from ${id}\n`,
+    );
+  },
+  'webhooks templates': async (input, out) => {
+    const templates = (await callApi(input.api, 'GET', 'api/event-workflow-templates')) as {
+      id: string;
+      name: string;
+    }[];
+    if (input.json) return out.print(pretty(templates));
+    out.print(templates.length === 0 ? 'no templates\n' : `${templates.map((t) => `${t.id}  ${t.name}`).join('\n')}\n`);
+  },
+  'webhooks trigger': async (input, out) => {
+    const id = webhookIdArg(input);
+    if (input.secret === undefined)
+      throw new UsageError('no webhook secret: pass --secret or set HOOKFLOW_WEBHOOK_SECRET');
+    const body = input.data ?? '{}';
+    const signature = input.hmac
+      ? `sha256=${createHmac('sha256', input.secret).update(body).digest('hex')}`
+      : input.secret;
+    const processes = (await callApi(input.api, 'POST', path('api', 'trigger-webhooks', id), {
+      admin: false,
+      body,
+      headers: {
+        'x-verify-signature': signature,
+        ...(input.idempotencyKey === undefined ? {} : { 'idempotency-key': input.idempotencyKey }),
+      },
+    })) as Process[];
+    if (input.json) return out.print(pretty(processes));
+    out.print(
+      processes.length === 0
+        ? 'no workflows are bound to this webhook: nothing started\n'
+        : `${processes.map(describeProcess).join('\n')}\n`,
+    );
+  },
+  'processes get': async (input, out) => {
+    const process = (await callApi(
+      input.api,
+      'GET',
+      path('api', 'processes', arg(input, 0, '<processId>')),
+    )) as Process;
+    out.print(input.json ? pretty(process) : `${describeProcess(process)}\n`);
+  },
+};

@@ -1,0 +1,132 @@
+/**
+ * hookflow's command line: manage registered webhooks (seed 5) and trigger them, against a deployed stack or
+ * the local one. Settings come from flags or the environment:
+ *
+ *   HOOKFLOW_URL      --url       base URL (default http://127.0.0.1:3000, the local stack)
+ *   HOOKFLOW_API_KEY  --api-key   an API key that is a member of the organisation
+ *   HOOKFLOW_ORG      --org       the organisation (X-Api-Org)
+ *
+ *   npx hookflow webhooks create [--verify-secret S] [-j]
+ *   npx hookflow webhooks list|get <id>|delete <id> [-j]
+ *   npx hookflow webhooks bind|unbind <webhookId | webhookId:ID> <templateId> [-j]
+ *   npx hookflow webhooks trigger <id> --secret S [--data JSON | --data @file] [--hmac] [--idempotency-key K] [-j]
+ *   npx hookflow webhooks templates [-j]
+ *   npx hookflow processes get <id> [-j]
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ApiError, UsageError } from './api-client';
+import { type Output, commands } from './commands';
+
+const USAGE = `usage: hookflow <webhooks|processes> <command> [arguments] [options]
+
+webhooks create [--verify-secret S]      create a webhook; its verification secret is shown once
+webhooks list                            the organisation's webhooks
+webhooks get <id>                        one webhook and the workflows bound to it
+webhooks delete <id>                     delete a webhook (its triggers answer 404 from then on)
+webhooks bind <id> <templateId>          set the template's trigger to webhookId:<id>
+webhooks unbind <id> <templateId>        remove that trigger
+webhooks templates                       the workflow templates the organisation may bind
+webhooks trigger <id> --secret S         start every bound workflow; prints the process records
+    [--data JSON|@file] [--hmac] [--idempotency-key K]
+processes get <id>                       a process's status and task outputs
+
+options:
+  --url URL         API base URL          (HOOKFLOW_URL, default http://127.0.0.1:3000)
+  --api-key KEY     admin API key         (HOOKFLOW_API_KEY)
+  --org ORG         organisation          (HOOKFLOW_ORG)
+  --secret S        webhook secret        (HOOKFLOW_WEBHOOK_SECRET), for trigger
+  --hmac            send an HMAC-SHA256 of the body instead of the secret itself
+  -j, --json        print the API's JSON answer
+  -h, --help        this text
+`;
+
+export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: Output): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        'api-key': { type: 'string' },
+        org: { type: 'string' },
+        secret: { type: 'string' },
+        'verify-secret': { type: 'string' },
+        data: { type: 'string', short: 'd' },
+        hmac: { type: 'boolean', default: false },
+        'idempotency-key': { type: 'string' },
+        json: { type: 'boolean', short: 'j', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    out.error(`hookflow: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    out.print(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const [group, name, ...args] = positionals;
+  const command = commands[`${group} ${name ?? ''}`];
+  if (command === undefined) {
+    out.error(`hookflow: unknown command "${positionals.slice(0, 2).join(' ')}"\n\n${USAGE}`);
+    return 2;
+  }
+  const data = values.data?.startsWith('@') ? readFileSync(values.data.slice(1), 'utf8') : values.data;
+  try {
+    await command(
+      {
+        api: {
+          url: values.url ?? env.HOOKFLOW_URL ?? 'http://127.0.0.1:3000',
+          ...optional('apiKey', values['api-key'] ?? env.HOOKFLOW_API_KEY),
+          ...optional('org', values.org ?? env.HOOKFLOW_ORG),
+        },
+        args,
+        json: values.json,
+        hmac: values.hmac,
+        ...optional('secret', values.secret ?? env.HOOKFLOW_WEBHOOK_SECRET),
+        ...optional('verifySecret', values['verify-secret']),
+        ...optional('data', data),
+        ...optional('idempotencyKey', values['idempotency-key']),
+      },
+      out,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      out.error(`hookflow: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ApiError) {
+      out.error(`hookflow: ${error.status} ${error.message}`);
+      if (values.json && error.body !== null && typeof error.body === 'object') out.print(pretty(error.body));
+      return 1;
+    }
+    out.error(`hookflow: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
+const pretty = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+/** The process entry (cli/hookflow.cjs): exit code 0 on success, 1 when the API refused, 2 on bad usage. */
+export function main(): void {
+  run(process.argv.slice(2), process.env, {
+    print: (text) => process.stdout.write(text),
+    error: (text) => process.stderr.write(`${text}\n`),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`hookflow: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

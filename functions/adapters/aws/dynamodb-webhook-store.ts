@@ -1,0 +1,175 @@
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { queryPartition } from './query-partition';
+import { z } from 'zod';
+import type { RegisteredWebhook, WebhookBinding, WebhookStore } from '../../core/ports';
+import {
+  orgWebhookListingKey,
+  orgWebhooksPartition,
+  webhookBindingItem,
+  webhookBindingKey,
+  webhookItem,
+  webhookKey,
+  webhookPartition,
+} from './registry-items';
+
+const webhookSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  createdOn: z.string(),
+  updatedOn: z.string(),
+  createdById: z.string(),
+  updatedById: z.string(),
+  secret: z.string().min(1),
+});
+
+const bindingSchema = z.object({
+  webhookId: z.string(),
+  eventWorkflowTemplateId: z.string(),
+  orgId: z.string(),
+  createdOn: z.string(),
+  createdById: z.string(),
+});
+
+/**
+ * Registered webhooks (seed 5) in the registry table. DynamoDB Local alternatives (dynalite) have no
+ * transactions, so every multi-item change is ordered so that a crash between writes leaves nothing wrong
+ * visible: the webhook item is written first and deleted first, and it alone decides whether a webhook exists.
+ */
+export class DynamoDbWebhookStore implements WebhookStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  private partition(pk: string): Promise<Record<string, unknown>[]> {
+    return queryPartition(this.client, this.tableName, pk, { consistentRead: true });
+  }
+
+  async create(webhook: RegisteredWebhook): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall(webhookItem(webhook)),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall({ ...orgWebhookListingKey(webhook.orgId, webhook.id), createdOn: webhook.createdOn }),
+      }),
+    );
+  }
+
+  async get(id: string) {
+    const items = await this.partition(webhookPartition(id));
+    const webhookRow = items.find((item) => item.sk === webhookKey(id).sk);
+    if (webhookRow === undefined) return undefined;
+    return {
+      webhook: parse(webhookSchema, webhookRow),
+      bindings: items.filter((item) => item.type === 'webhookBinding').map((item) => parse(bindingSchema, item)),
+    };
+  }
+
+  async listByOrg(orgId: string): Promise<readonly RegisteredWebhook[]> {
+    const ids = (await this.partition(orgWebhooksPartition(orgId))).map((item) => String(item.sk));
+    const webhooks: RegisteredWebhook[] = [];
+    for (let i = 0; i < ids.length; i += 100) {
+      let keys: Record<string, AttributeValue>[] | undefined = ids
+        .slice(i, i + 100)
+        .map((id) => marshall(webhookKey(id)));
+      // BatchGetItem may leave keys unprocessed under load: ask again for exactly those.
+      for (let attempt = 0; keys !== undefined && keys.length > 0; attempt++) {
+        if (attempt > 0) await backoff(attempt);
+        const page: BatchGetItemCommandOutput = await this.client.send(
+          new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of page.Responses?.[this.tableName] ?? []) {
+          const webhook = parse(webhookSchema, unmarshall(item));
+          if (webhook.orgId === orgId) webhooks.push(webhook);
+        }
+        keys = page.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return webhooks.sort((a, b) => a.createdOn.localeCompare(b.createdOn) || a.id.localeCompare(b.id));
+  }
+
+  async delete(id: string, orgId: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: marshall(webhookKey(id)),
+          ConditionExpression: 'orgId = :org',
+          ExpressionAttributeValues: marshall({ ':org': orgId }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+    // The webhook is gone (triggers get 404 from here on); what follows only tidies up.
+    const leftovers = (await this.partition(webhookPartition(id))).map((item) => ({
+      pk: String(item.pk),
+      sk: String(item.sk),
+    }));
+    await this.deleteAll([...leftovers, orgWebhookListingKey(orgId, id)]);
+    return true;
+  }
+
+  async bind(binding: WebhookBinding): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({ TableName: this.tableName, Item: marshall(webhookBindingItem(binding)) }),
+    );
+  }
+
+  async unbind(webhookId: string, eventWorkflowTemplateId: string): Promise<boolean> {
+    const { Attributes } = await this.client.send(
+      new DeleteItemCommand({
+        TableName: this.tableName,
+        Key: marshall(webhookBindingKey(webhookId, eventWorkflowTemplateId)),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return Attributes !== undefined;
+  }
+
+  private async deleteAll(keys: readonly { pk: string; sk: string }[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 25) {
+      let requests: WriteRequest[] | undefined = keys
+        .slice(i, i + 25)
+        .map((key) => ({ DeleteRequest: { Key: marshall(key) } }));
+      for (let attempt = 0; requests !== undefined && requests.length > 0; attempt++) {
+        if (attempt > 0) await backoff(attempt);
+        const result: BatchWriteItemCommandOutput = await this.client.send(
+          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }),
+        );
+        requests = result.UnprocessedItems?.[this.tableName];
+      }
+    }
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, item: Record<string, unknown>): T {
+  const parsed = schema.safeParse(item);
+  if (!parsed.success) throw new Error(`registry item ${String(item.pk)} ${String(item.sk)} is malformed`);
+  return parsed.data;
+}
+
+/** Up to 8 attempts, 50 ms doubling; then the unprocessed remainder is an error rather than silently dropped. */
+async function backoff(attempt: number): Promise<void> {
+  if (attempt >= 8) throw new Error('DynamoDB left items unprocessed after 8 attempts');
+  await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 1)));
+}

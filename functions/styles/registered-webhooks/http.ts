@@ -1,0 +1,117 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { authenticateOrgMember } from '../../core/auth/org-member';
+import { NotFoundError } from '../../core/http/errors';
+import { httpHandler, type HttpHandler } from '../../core/http/http-handler';
+import { jsonResponse } from '../../core/http/responses';
+import {
+  type ManageDeps,
+  bindWorkflow,
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listBindings,
+  listTemplates,
+  listWebhooks,
+  unbindWorkflow,
+} from './manage-webhooks';
+import { type ProcessStatusDeps, getProcess } from './process-status';
+import { parseCreateWebhook, parseTriggerRequest, pathId } from './request';
+import { PartialTriggerError, type TriggerDeps, triggerWebhook } from './trigger-webhook';
+
+export interface AdminHttpDeps extends ManageDeps {
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+}
+
+type AdminRoute = (
+  deps: AdminHttpDeps,
+  event: APIGatewayProxyEventV2,
+  caller: Awaited<ReturnType<typeof authenticateOrgMember>>,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const webhookId = (event: APIGatewayProxyEventV2) => pathId(event, 'webhookId', 'webhook');
+const templateId = (event: APIGatewayProxyEventV2) => pathId(event, 'templateId', 'workflow template');
+
+/** The admin API (seed 5), by API Gateway route key. Every route acts for the caller's organisation only. */
+const adminRoutes: Record<string, AdminRoute> = {
+  'POST /api/webhooks': async (deps, event, caller) => {
+    const created = await createWebhook(deps, caller, parseCreateWebhook(event, deps.maxBodyBytes));
+    deps.logger.info('webhook created', { webhookId: created.id, orgId: caller.orgId, by: caller.keyId });
+    return jsonResponse(201, created, { 'cache-control': 'no-store' });
+  },
+  'GET /api/webhooks': async (deps, _event, caller) => jsonResponse(200, await listWebhooks(deps, caller)),
+  'GET /api/webhooks/{webhookId}': async (deps, event, caller) =>
+    jsonResponse(200, await getWebhook(deps, caller, webhookId(event))),
+  'DELETE /api/webhooks/{webhookId}': async (deps, event, caller) => {
+    await deleteWebhook(deps, caller, webhookId(event));
+    deps.logger.info('webhook deleted', { webhookId: webhookId(event), orgId: caller.orgId, by: caller.keyId });
+    return { statusCode: 204 };
+  },
+  'GET /api/webhooks/{webhookId}/workflows': async (deps, event, caller) =>
+    jsonResponse(200, await listBindings(deps, caller, webhookId(event))),
+  'PUT /api/webhooks/{webhookId}/workflows/{templateId}': async (deps, event, caller) => {
+    const { created, binding } = await bindWorkflow(deps, caller, webhookId(event), templateId(event));
+    deps.logger.info('workflow bound', { ...binding, by: caller.keyId });
+    return jsonResponse(created ? 201 : 200, binding);
+  },
+  'DELETE /api/webhooks/{webhookId}/workflows/{templateId}': async (deps, event, caller) => {
+    await unbindWorkflow(deps, caller, webhookId(event), templateId(event));
+    deps.logger.info('workflow unbound', {
+      webhookId: webhookId(event),
+      templateId: templateId(event),
+      by: caller.keyId,
+    });
+    return { statusCode: 204 };
+  },
+  'GET /api/event-workflow-templates': async (deps, _event, caller) =>
+    jsonResponse(200, await listTemplates(deps, caller)),
+};
+
+/** The routes the admin handler serves (functions/routes.ts declares exactly these). */
+export const adminRouteKeys = Object.keys(adminRoutes);
+
+export function makeWebhookAdminHandler(deps: AdminHttpDeps): HttpHandler {
+  return httpHandler(deps.logger, async (event) => {
+    const route = adminRoutes[event.routeKey];
+    if (route === undefined) throw new NotFoundError(`no route ${event.routeKey}`);
+    const caller = await authenticateOrgMember(deps.registry, event);
+    return route(deps, event, caller);
+  });
+}
+
+export interface TriggerHttpDeps extends TriggerDeps {
+  readonly maxBodyBytes: number;
+}
+
+/** POST /api/trigger-webhooks/{webhookId}: 200 with one process record per bound workflow (seed 5). */
+export function makeWebhookTriggerHandler(deps: TriggerHttpDeps): HttpHandler {
+  return httpHandler(deps.logger, async (event) => {
+    const request = parseTriggerRequest(event, deps.maxBodyBytes);
+    try {
+      const processes = await triggerWebhook(deps, request);
+      deps.logger.info('webhook triggered', {
+        webhookId: request.webhookId,
+        processes: processes.map((p) => ({ id: p.id, template: p.eventWorkflowTemplateId })),
+      });
+      return jsonResponse(200, processes);
+    } catch (error) {
+      if (!(error instanceof PartialTriggerError)) throw error;
+      deps.logger.warn('webhook trigger partly failed', { webhookId: request.webhookId, reason: error.message });
+      return jsonResponse(503, { error: error.message, processes: error.processes }, { ...error.headers });
+    }
+  });
+}
+
+export interface ProcessHttpDeps extends ProcessStatusDeps {
+  readonly registry: ManageDeps['registry'];
+  readonly logger: Logger;
+}
+
+/** GET /api/processes/{processId}: the process with its run's current status and task outputs. */
+export function makeProcessStatusHandler(deps: ProcessHttpDeps): HttpHandler {
+  return httpHandler(deps.logger, async (event) => {
+    const caller = await authenticateOrgMember(deps.registry, event);
+    return jsonResponse(200, await getProcess(deps, caller, pathId(event, 'processId', 'process')));
+  });
+}

@@ -1,0 +1,127 @@
+import type { ProcessRecord, RunHistory } from '../../core/ports';
+
+export type ProcessStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+/** A process as the API shows it: seed 5's fields, plus where its run is. */
+export interface ProcessView {
+  readonly eventWorkflowTemplateId: string;
+  readonly status: ProcessStatus;
+  readonly triggerEvent: unknown;
+  readonly taskOutputs: Record<string, unknown>;
+  readonly createdOn: string;
+  readonly updatedOn: string;
+  readonly orgId: string;
+  readonly id: string;
+  readonly eventWorkflowTaskIds: readonly string[];
+  readonly webhookId: string;
+  readonly executionArn: string;
+  readonly executionLink: string;
+  readonly error?: string;
+  readonly cause?: string;
+  /** Set when the history or the outputs were too long to report whole. */
+  readonly truncated?: true;
+}
+
+/** Limits on what one process answer carries; the execution link always leads to the whole history. */
+export const PROCESS_LIMITS = {
+  /** History events read per status request (GetExecutionHistory pages of 1,000). */
+  maxHistoryEvents: 5_000,
+  /** Bytes of task outputs reported; later outputs beyond it are replaced by `{ "truncated": true, "bytes": n }`. */
+  maxOutputBytes: 1_048_576,
+  /** A record whose run has not started this long after its creation never will be (its trigger failed). */
+  startDeadlineMs: 5 * 60_000,
+} as const;
+
+/** The view right after a trigger started the run: nothing has run yet as far as hookflow has seen. */
+export function pendingView(record: ProcessRecord, executionLink: string): ProcessView {
+  return shape(record, executionLink, { status: 'PENDING', taskOutputs: {}, updatedOn: record.createdOn, taskIds: [] });
+}
+
+/**
+ * The process as its execution's history says it is: PENDING until the run enters its first state, RUNNING,
+ * then SUCCEEDED or FAILED (a timed-out or aborted run is FAILED, with the reason in `error`). A task is a
+ * state the run entered; its output is what the state passed on when it exited (the last time, in a loop).
+ */
+export function processView(
+  record: ProcessRecord,
+  history: RunHistory | undefined,
+  executionLink: string,
+  now: number,
+): ProcessView {
+  if (history === undefined) {
+    if (now - Date.parse(record.createdOn) <= PROCESS_LIMITS.startDeadlineMs) return pendingView(record, executionLink);
+    return shape(record, executionLink, {
+      status: 'FAILED',
+      taskOutputs: {},
+      updatedOn: record.createdOn,
+      taskIds: [],
+      error: 'hookflow.NotStarted',
+      cause: 'the run was never started (its trigger failed); trigger the webhook again',
+    });
+  }
+  const taskIds: string[] = [];
+  const taskOutputs: Record<string, unknown> = {};
+  let outputBytes = 0;
+  let truncated = history.truncated;
+  let status: ProcessStatus = 'PENDING';
+  let updatedOn = record.createdOn;
+  let failure: { error?: string; cause?: string } = {};
+  for (const event of history.events) {
+    updatedOn = event.at > updatedOn ? event.at : updatedOn;
+    if (event.kind === 'state-entered') {
+      if (!taskIds.includes(event.name)) taskIds.push(event.name);
+      if (status === 'PENDING') status = 'RUNNING';
+    } else if (event.kind === 'state-exited') {
+      const bytes = Buffer.byteLength(JSON.stringify(event.output) ?? 'null');
+      if (outputBytes + bytes <= PROCESS_LIMITS.maxOutputBytes) {
+        taskOutputs[event.name] = event.output;
+        outputBytes += bytes;
+      } else {
+        taskOutputs[event.name] = { truncated: true, bytes };
+        truncated = true;
+      }
+    } else {
+      status = event.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED';
+      if (event.status !== 'SUCCEEDED') {
+        failure = {
+          error: event.error ?? `States.${event.status}`,
+          ...(event.cause === undefined ? {} : { cause: event.cause }),
+        };
+      }
+    }
+  }
+  return shape(record, executionLink, { status, taskOutputs, updatedOn, taskIds, ...failure, truncated });
+}
+
+/** Seed 5's fields in seed 5's order, then hookflow's. */
+function shape(
+  record: ProcessRecord,
+  executionLink: string,
+  state: {
+    status: ProcessStatus;
+    taskOutputs: Record<string, unknown>;
+    updatedOn: string;
+    taskIds: readonly string[];
+    error?: string;
+    cause?: string;
+    truncated?: boolean;
+  },
+): ProcessView {
+  return {
+    eventWorkflowTemplateId: record.eventWorkflowTemplateId,
+    status: state.status,
+    triggerEvent: record.triggerEvent,
+    taskOutputs: state.taskOutputs,
+    createdOn: record.createdOn,
+    updatedOn: state.updatedOn,
+    orgId: record.orgId,
+    id: record.id,
+    eventWorkflowTaskIds: state.taskIds,
+    webhookId: record.webhookId,
+    executionArn: record.executionArn,
+    executionLink,
+    ...(state.error === undefined ? {} : { error: state.error }),
+    ...(state.cause === undefined ? {} : { cause: state.cause }),
+    ...(state.truncated === true ? { truncated: true as const } : {}),
+  };
+}

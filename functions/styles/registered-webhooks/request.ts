@@ -1,0 +1,91 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { BadRequestError, HttpError, NotFoundError } from '../../core/http/errors';
+import { header, parseJsonObject, rawBody } from '../../core/http/request';
+
+/** Ids hookflow hands out are 16 base64url characters; anything else in an id position names nothing. */
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A path id, or 404: an id that can't exist is reported exactly like one that doesn't. */
+export function pathId(event: APIGatewayProxyEventV2, name: string, what: string): string {
+  const id = event.pathParameters?.[name] ?? '';
+  if (!ID.test(id)) throw new NotFoundError(`no ${what} "${id.slice(0, 64)}"`);
+  return id;
+}
+
+const createBody = z.object({
+  /** Bring your own secret (e.g. one a sender already has configured); hookflow generates one otherwise. */
+  verifySecret: z
+    .string('verifySecret must be a string')
+    .min(16, 'verifySecret must be at least 16 characters')
+    .max(256, 'verifySecret must be at most 256 characters')
+    .regex(/^[\x21-\x7e]+$/, 'verifySecret must be printable ASCII without spaces (it travels in a header)')
+    .optional(),
+});
+
+/** POST /api/webhooks: no body (as in seed 5), or `{ "verifySecret": "..." }`. */
+export function parseCreateWebhook(event: APIGatewayProxyEventV2, maxBodyBytes: number) {
+  const bytes = rawBody(event, maxBodyBytes);
+  if (bytes.toString('utf8').trim() === '') return {};
+  const parsed = createBody.safeParse(parseJsonObject(bytes));
+  if (!parsed.success) throw new BadRequestError(parsed.error.issues[0]?.message ?? 'invalid body');
+  return parsed.data;
+}
+
+export interface TriggerRequest {
+  readonly webhookId: string;
+  readonly signature: string | undefined;
+  readonly idempotencyKey: string | undefined;
+  readonly rawBody: Buffer;
+  /** The body the workflow sees: parsed JSON, the text itself when it is not JSON, null when empty. */
+  readonly body: unknown;
+  /** Every request header, names lower-cased (seed 5 passes them to the workflow). */
+  readonly headers: Record<string, string>;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** POST /api/trigger-webhooks/{webhookId}. */
+export function parseTriggerRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number): TriggerRequest {
+  const webhookId = pathId(event, 'webhookId', 'webhook');
+  const bytes = rawBody(event, maxBodyBytes);
+  const idempotencyKey = header(event, 'idempotency-key')?.trim();
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new BadRequestError('Idempotency-Key must be 1 to 255 printable ASCII characters');
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  return {
+    webhookId,
+    signature: header(event, 'x-verify-signature')?.trim(),
+    idempotencyKey: idempotencyKey === '' ? undefined : idempotencyKey,
+    rawBody: bytes,
+    body: parseTriggerBody(bytes, header(event, 'content-type')),
+    headers,
+  };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * JSON bodies (by Content-Type) must parse; other text bodies are tried as JSON and otherwise passed as text,
+ * so a form-encoded or plain-text sender still reaches its workflow. Binary bodies are refused.
+ */
+export function parseTriggerBody(bytes: Buffer, contentType: string | undefined): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new HttpError(415, 'request body must be UTF-8 text (JSON, form data or plain text)');
+  }
+  if (text.trim() === '') return null;
+  const declaredJson = /^application\/([\w.+-]+\+)?json\b/i.test(contentType?.trim() ?? '');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (declaredJson) throw new BadRequestError(`request body is not valid JSON: ${(error as Error).message}`);
+    return text;
+  }
+}

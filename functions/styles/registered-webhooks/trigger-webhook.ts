@@ -1,0 +1,129 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  NotFoundError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  UnprocessableContentError,
+} from '../../core/http/errors';
+import { sha256Hex } from '../../core/http/request';
+import type { ProcessRecord, ProcessStore, Registry, WebhookStore, WorkflowEngine } from '../../core/ports';
+import { standardExecutionArn } from '../../core/runs/execution-name';
+import { processIdFor, randomId } from './ids';
+import { type ProcessView, pendingView } from './process-view';
+import type { TriggerRequest } from './request';
+import { verifySignature } from './verify-signature';
+
+export interface TriggerDeps {
+  readonly registry: Registry;
+  readonly webhooks: WebhookStore;
+  readonly processes: ProcessStore;
+  readonly engine: WorkflowEngine;
+  readonly logger: Logger;
+  readonly executionLink: (executionArn: string) => string;
+  readonly now?: () => Date;
+}
+
+/** Step Functions caps execution input at 256 KiB; `{ body, headers }` must fit. */
+const MAX_INPUT_BYTES = 262_144;
+
+/** Header values a workflow never needs and must never see in its (readable) execution history. */
+const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'cookie'];
+const REDACTED = '[redacted]';
+
+/** Some bound workflows could not be started: the answer lists the ones that were. */
+export class PartialTriggerError extends ServiceUnavailableError {
+  constructor(
+    message: string,
+    readonly processes: readonly ProcessView[],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Seed 5's trigger: verify the signature, then start every workflow bound to the webhook, each as a process
+ * whose record is written before its run starts (the run is named after the process, so it can never start
+ * twice). With an Idempotency-Key, process ids derive from it: a retried trigger returns the processes it
+ * already started and starts only those that failed.
+ */
+export async function triggerWebhook(deps: TriggerDeps, request: TriggerRequest): Promise<readonly ProcessView[]> {
+  const found = await deps.webhooks.get(request.webhookId);
+  if (found === undefined) throw new NotFoundError(`no webhook "${request.webhookId}"`);
+  const { webhook, bindings } = found;
+  const kind = verifySignature(webhook.secret, request.signature, request.rawBody);
+
+  const headers = { ...request.headers };
+  // Seed 5 passes every header on. A plain secret (not an HMAC) would land in the execution history: redact it.
+  if (kind === 'secret' && headers['x-verify-signature'] !== undefined) headers['x-verify-signature'] = REDACTED;
+  for (const name of CREDENTIAL_HEADERS) if (headers[name] !== undefined) headers[name] = REDACTED;
+  const input = { body: request.body, headers };
+  const inputBytes = Buffer.byteLength(JSON.stringify(input));
+  if (inputBytes > MAX_INPUT_BYTES) {
+    throw new PayloadTooLargeError(
+      `the workflow input ({ body, headers }) would be ${inputBytes} bytes; Step Functions accepts at most ${MAX_INPUT_BYTES}`,
+    );
+  }
+
+  const templates = bindings.length === 0 ? [] : await deps.registry.getWebhookTemplates(webhook.orgId);
+  const fingerprint = sha256Hex(request.rawBody);
+  const createdOn = (deps.now?.() ?? new Date()).toISOString();
+  const targets = bindings.flatMap((binding) => {
+    const template = templates.find((t) => t.id === binding.eventWorkflowTemplateId);
+    if (template === undefined) {
+      deps.logger.warn('bound workflow template no longer exists; skipped', {
+        webhookId: webhook.id,
+        eventWorkflowTemplateId: binding.eventWorkflowTemplateId,
+      });
+      return [];
+    }
+    return [template];
+  });
+
+  const outcomes = await Promise.allSettled(
+    targets.map(async (template): Promise<ProcessView> => {
+      const id =
+        request.idempotencyKey === undefined
+          ? randomId()
+          : processIdFor(webhook.id, request.idempotencyKey, template.id);
+      const candidate: ProcessRecord = {
+        id,
+        orgId: webhook.orgId,
+        webhookId: webhook.id,
+        eventWorkflowTemplateId: template.id,
+        stateMachineArn: template.stateMachineArn,
+        executionArn: standardExecutionArn(template.stateMachineArn, id),
+        triggerEvent: request.body,
+        fingerprint,
+        createdOn,
+      };
+      const { created, record } = await deps.processes.create(candidate);
+      if (!created && record.fingerprint !== fingerprint) {
+        throw new UnprocessableContentError(
+          'this Idempotency-Key was already used with a different body; use a new key for a new trigger',
+        );
+      }
+      // Standard executions are unique by name: a repeat start returns the run the first one started. If this
+      // start fails the record stays: it reads FAILED "never started" once no retry can start it any more.
+      await deps.engine.start({ stateMachineArn: record.stateMachineArn, workflowType: 'STANDARD', name: id, input });
+      return pendingView(record, deps.executionLink(record.executionArn));
+    }),
+  );
+
+  const started = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+  if (failures.length === 0) return started;
+  const conflict = failures.find((f) => f instanceof UnprocessableContentError);
+  if (conflict !== undefined) throw conflict;
+  for (const failure of failures) {
+    if (!(failure instanceof ServiceUnavailableError)) {
+      deps.logger.error('a bound workflow could not be started', failure as Error);
+    }
+  }
+  throw new PartialTriggerError(
+    `${failures.length} of ${targets.length} bound workflows could not be started; nothing else was lost. ` +
+      (request.idempotencyKey === undefined
+        ? 'Retrying starts all of them again: send an Idempotency-Key to retry only the failed ones.'
+        : 'Retry with the same Idempotency-Key to start only the failed ones.'),
+    started,
+  );
+}

@@ -1,0 +1,275 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { removeDataDir, request, type RunningStack, startLocalStack } from '../support/local-stack';
+
+jest.setTimeout(90_000);
+
+// From local/hookflow.local.json: admin keys of two organisations, and their workflow templates.
+const ACME_KEY = 'hf_local_acme_admin_key';
+const GLOBEX_KEY = 'hf_local_globex_admin_key';
+
+interface Process {
+  id: string;
+  eventWorkflowTemplateId: string;
+  status: string;
+  triggerEvent: unknown;
+  taskOutputs: Record<string, unknown>;
+  eventWorkflowTaskIds: string[];
+  executionLink: string;
+  error?: string;
+}
+
+/** Seed 5 (registered webhooks) against the local stack: the seed's curl examples, then the CLI. */
+describe('registered webhooks on the local stack (seed 5)', () => {
+  let stack: RunningStack;
+  beforeAll(async () => {
+    stack = await startLocalStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    if (stack !== undefined) removeDataDir(stack.dataDir);
+  });
+
+  /** curl exactly as seed 5 writes it; returns the status and the parsed JSON answer. */
+  const curl = (...args: string[]) => {
+    const out = execFileSync('curl', ['-s', '-w', '\n%{http_code}', ...args], { encoding: 'utf8' });
+    const lines = out.trimEnd().split('\n');
+    const status = Number(lines.pop());
+    const text = lines.join('\n');
+    return { status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  };
+  const admin = (method: string, path: string, key = ACME_KEY, org = 'acme') =>
+    request(`${stack.url}${path}`, { method, headers: { 'x-api-key': key, 'x-api-org': org } });
+  const createWebhook = (secret: string) =>
+    request(`${stack.url}/api/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': ACME_KEY, 'x-api-org': 'acme' },
+      body: JSON.stringify({ verifySecret: secret }),
+    });
+  const processStatus = async (id: string) => (await admin('GET', `/api/processes/${id}`)).body as Process;
+  async function settled(id: string): Promise<{ final: Process; seen: string[] }> {
+    const seen: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const process = await processStatus(id);
+      if (seen.at(-1) !== process.status) seen.push(process.status);
+      if (process.status === 'SUCCEEDED' || process.status === 'FAILED') return { final: process, seen };
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`process ${id} did not finish`);
+  }
+
+  it("runs seed 5's create and trigger examples: every bound workflow starts with { body, headers }", async () => {
+    const created = curl(
+      '--request',
+      'POST',
+      '--url',
+      `${stack.url}/api/webhooks`,
+      '--header',
+      'Content-Type: application/json',
+      '--header',
+      `X-Api-Key: ${ACME_KEY}`,
+      '--header',
+      'X-Api-Org: acme',
+    );
+    expect(created.status).toBe(201);
+    const webhook = created.body as Record<string, string>;
+    expect(webhook).toEqual({
+      createdOn: expect.any(String),
+      updatedOn: expect.any(String),
+      createdById: 'acme-admin',
+      updatedById: 'acme-admin',
+      orgId: 'acme',
+      id: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/),
+      verifySecret: expect.stringMatching(/^whsec_/),
+    });
+    // "set the trigger on a workflow to be webhookId:WEBHOOK_ID", for two workflows
+    for (const template of ['notify', 'audit']) {
+      expect((await admin('PUT', `/api/webhooks/${webhook.id}/workflows/${template}`)).status).toBe(201);
+    }
+
+    const triggered = curl(
+      '--request',
+      'POST',
+      '--url',
+      `${stack.url}/api/trigger-webhooks/${webhook.id}`,
+      '--header',
+      'Content-Type: application/json',
+      '--header',
+      `X-Verify-Signature: ${webhook.verifySecret}`,
+      '--data',
+      '{\n"foo": "bar"\n}',
+    );
+    expect(triggered.status).toBe(200);
+    const processes = triggered.body as Process[];
+    expect(processes).toHaveLength(2);
+    expect(processes.map((p) => p.eventWorkflowTemplateId).sort()).toEqual(['audit', 'notify']);
+    for (const process of processes) {
+      expect(process).toMatchObject({
+        status: 'PENDING',
+        triggerEvent: { foo: 'bar' },
+        taskOutputs: {},
+        orgId: 'acme',
+      });
+    }
+
+    const notify = processes.find((p) => p.eventWorkflowTemplateId === 'notify')!;
+    const { final, seen } = await settled(notify.id);
+    expect(seen).toContain('RUNNING'); // the template pauses a second between its steps
+    expect(seen.at(-1)).toBe('SUCCEEDED');
+    expect(final.eventWorkflowTaskIds).toEqual(['ReadEvent', 'Pause', 'Notify']);
+    const event = final.taskOutputs.ReadEvent as { body: unknown; headers: Record<string, string> };
+    // seed 5's event: the body, and the headers lower-cased (the plain secret redacted from the history)
+    expect(event.body).toEqual({ foo: 'bar' });
+    expect(event.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-verify-signature': '[redacted]',
+      host: expect.stringContaining('127.0.0.1'),
+    });
+    expect(JSON.stringify(final)).not.toContain(webhook.verifySecret);
+    expect(final.taskOutputs.Notify).toEqual({ notified: true, about: { foo: 'bar' } });
+    const audit = await settled(processes.find((p) => p.eventWorkflowTemplateId === 'audit')!.id);
+    expect(audit.final.taskOutputs.Audit).toEqual({ audited: true, received: { foo: 'bar' } });
+    // the execution link shows the same run
+    const execution = (await request(notify.executionLink)).body as { status: string };
+    expect(execution.status).toBe('SUCCEEDED');
+  });
+
+  it('accepts an HMAC-SHA256 signature, refuses a wrong one with 401, and reports a failing workflow as FAILED', async () => {
+    const secret = 'my-secret-key-0123456789';
+    const { id } = (await createWebhook(secret)).body as { id: string };
+    await admin('PUT', `/api/webhooks/${id}/workflows/reject`);
+    const body = '{"foo":"bar"}';
+    const hmac = createHmac('sha256', secret).update(body).digest('hex');
+    const wrong = await request(`${stack.url}/api/trigger-webhooks/${id}`, {
+      method: 'POST',
+      headers: { 'x-verify-signature': 'my-secret-key-wrong', 'content-type': 'application/json' },
+      body,
+    });
+    expect(wrong).toMatchObject({ status: 401, body: { error: 'X-Verify-Signature does not match this webhook' } });
+
+    const signed = await request(`${stack.url}/api/trigger-webhooks/${id}`, {
+      method: 'POST',
+      headers: { 'x-verify-signature': `sha256=${hmac}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(signed.status).toBe(200);
+    const [process] = signed.body as Process[];
+    const { final } = await settled(process!.id);
+    expect(final).toMatchObject({
+      status: 'FAILED',
+      error: 'Webhook.Rejected',
+      eventWorkflowTaskIds: ['Inspect', 'Reject'],
+    });
+  });
+
+  it("keeps organisations apart: another org's key gets 404 for the webhook and its processes", async () => {
+    const secret = 'my-secret-key-0123456789';
+    const { id } = (await createWebhook(secret)).body as { id: string };
+    await admin('PUT', `/api/webhooks/${id}/workflows/audit`);
+    expect(await admin('GET', `/api/webhooks/${id}`, GLOBEX_KEY, 'globex')).toMatchObject({
+      status: 404,
+      body: { error: `no webhook "${id}"` },
+    });
+    expect((await admin('GET', `/api/webhooks/${id}`, 'nope', 'unknown-org')).status).toBe(401);
+    expect((await admin('DELETE', `/api/webhooks/${id}`, GLOBEX_KEY, 'globex')).status).toBe(404);
+    expect((await admin('PUT', `/api/webhooks/${id}/workflows/notify`, GLOBEX_KEY, 'globex')).status).toBe(404);
+    // acme's key can't act for globex at all
+    expect((await admin('GET', '/api/webhooks', ACME_KEY, 'globex')).status).toBe(403);
+
+    const fired = await request(`${stack.url}/api/trigger-webhooks/${id}`, {
+      method: 'POST',
+      headers: { 'x-verify-signature': secret },
+      body: '{}',
+    });
+    const [process] = fired.body as Process[];
+    expect((await admin('GET', `/api/processes/${process!.id}`, GLOBEX_KEY, 'globex')).status).toBe(404);
+    expect((await admin('GET', `/api/processes/${process!.id}`)).status).toBe(200);
+  });
+
+  it('answers 404 to triggers of a deleted webhook', async () => {
+    const secret = 'my-secret-key-0123456789';
+    const { id } = (await createWebhook(secret)).body as { id: string };
+    await admin('PUT', `/api/webhooks/${id}/workflows/audit`);
+    expect((await admin('DELETE', `/api/webhooks/${id}`)).status).toBe(204);
+    const fired = await request(`${stack.url}/api/trigger-webhooks/${id}`, {
+      method: 'POST',
+      headers: { 'x-verify-signature': secret },
+      body: '{}',
+    });
+    expect(fired).toMatchObject({ status: 404, body: { error: `no webhook "${id}"` } });
+    expect((await admin('GET', `/api/webhooks/${id}`)).status).toBe(404);
+  });
+
+  describe('the CLI (npx hookflow webhooks ...)', () => {
+    const exec = promisify(execFile);
+    const cli = async (...args: string[]) => {
+      try {
+        const { stdout } = await exec('npx', ['hookflow', ...args], {
+          cwd: join(__dirname, '..', '..'),
+          env: { ...process.env, HOOKFLOW_URL: stack.url, HOOKFLOW_API_KEY: ACME_KEY, HOOKFLOW_ORG: 'acme' },
+        });
+        return { code: 0, stdout, stderr: '' };
+      } catch (error) {
+        const failed = error as { code: number; stdout: string; stderr: string };
+        // npm itself may warn (e.g. about this machine's npmrc); only the CLI's own lines matter here.
+        const stderr = failed.stderr
+          .split('\n')
+          .filter((line) => !line.startsWith('npm warn'))
+          .join('\n');
+        return { code: failed.code, stdout: failed.stdout, stderr };
+      }
+    };
+
+    it('creates, binds, triggers, lists, gets and deletes, with -j printing the API JSON', async () => {
+      const created = await cli('webhooks', 'create', '-j');
+      expect(created.code).toBe(0);
+      const webhook = JSON.parse(created.stdout) as { id: string; verifySecret: string; orgId: string };
+      expect(webhook.orgId).toBe('acme');
+
+      expect((await cli('webhooks', 'bind', `webhookId:${webhook.id}`, 'notify')).stdout).toBe(
+        `notify now has trigger webhookId:${webhook.id}\n`,
+      );
+      const listed = JSON.parse((await cli('webhooks', 'list', '-j')).stdout) as { id: string }[];
+      expect(listed.map((w) => w.id)).toContain(webhook.id);
+      const got = JSON.parse((await cli('webhooks', 'get', webhook.id, '-j')).stdout) as { workflows: unknown[] };
+      expect(got.workflows).toEqual([expect.objectContaining({ eventWorkflowTemplateId: 'notify' })]);
+
+      const triggered = await cli(
+        'webhooks',
+        'trigger',
+        webhook.id,
+        '--secret',
+        webhook.verifySecret,
+        '--hmac',
+        '-d',
+        '{"foo":"bar"}',
+        '-j',
+      );
+      expect(triggered.code).toBe(0);
+      const [process] = JSON.parse(triggered.stdout) as Process[];
+      expect(process).toMatchObject({
+        eventWorkflowTemplateId: 'notify',
+        status: 'PENDING',
+        triggerEvent: { foo: 'bar' },
+      });
+      await settled(process!.id);
+      const status = await cli('processes', 'get', process!.id);
+      expect(status.stdout).toContain(`${process!.id}  notify  SUCCEEDED`);
+
+      const wrong = await cli('webhooks', 'trigger', webhook.id, '--secret', 'not-the-secret');
+      expect(wrong).toMatchObject({
+        code: 1,
+        stderr: 'hookflow: 401 X-Verify-Signature does not match this webhook\n',
+      });
+
+      expect((await cli('webhooks', 'delete', webhook.id)).stdout).toBe(`deleted ${webhook.id}\n`);
+      expect(await cli('webhooks', 'get', webhook.id)).toMatchObject({
+        code: 1,
+        stderr: `hookflow: 404 no webhook "${webhook.id}"\n`,
+      });
+      expect((await cli('webhooks', 'frobnicate')).code).toBe(2);
+    });
+  });
+});

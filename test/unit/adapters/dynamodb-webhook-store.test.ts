@@ -1,0 +1,115 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDbProcessStore } from '../../../functions/adapters/aws/dynamodb-process-store';
+import { DynamoDbWebhookStore } from '../../../functions/adapters/aws/dynamodb-webhook-store';
+import type { ProcessRecord, RegisteredWebhook } from '../../../functions/core/ports';
+import { startInMemoryDynamoDb } from '../../support/in-memory-dynamodb';
+
+const webhook = (id: string, orgId = 'acme', createdOn = '2026-01-01T00:00:00.000Z'): RegisteredWebhook => ({
+  id,
+  orgId,
+  createdOn,
+  updatedOn: createdOn,
+  createdById: 'k',
+  updatedById: 'k',
+  secret: `secret-of-${id}`,
+});
+
+describe('DynamoDbWebhookStore and DynamoDbProcessStore against dynalite', () => {
+  let db: Awaited<ReturnType<typeof startInMemoryDynamoDb>>;
+  let webhooks: DynamoDbWebhookStore;
+  let processes: DynamoDbProcessStore;
+  beforeAll(async () => {
+    db = await startInMemoryDynamoDb();
+    webhooks = new DynamoDbWebhookStore(db.client, db.tables.registry);
+    processes = new DynamoDbProcessStore(db.client, db.tables.dedupe);
+  });
+  afterAll(() => db.close());
+
+  it('stores a webhook with its bindings in one partition, listed per organisation in creation order', async () => {
+    await webhooks.create(webhook('w2', 'acme', '2026-01-02T00:00:00.000Z'));
+    await webhooks.create(webhook('w1', 'acme', '2026-01-01T00:00:00.000Z'));
+    await webhooks.create(webhook('g1', 'globex'));
+    await webhooks.bind({
+      webhookId: 'w1',
+      eventWorkflowTemplateId: 'notify',
+      orgId: 'acme',
+      createdOn: 'x',
+      createdById: 'k',
+    });
+    await webhooks.bind({
+      webhookId: 'w1',
+      eventWorkflowTemplateId: 'audit',
+      orgId: 'acme',
+      createdOn: 'x',
+      createdById: 'k',
+    });
+
+    const found = await webhooks.get('w1');
+    expect(found?.webhook).toEqual(webhook('w1'));
+    expect(found?.bindings.map((b) => b.eventWorkflowTemplateId)).toEqual(['audit', 'notify']);
+    expect((await webhooks.listByOrg('acme')).map((w) => w.id)).toEqual(['w1', 'w2']);
+    expect((await webhooks.listByOrg('globex')).map((w) => w.id)).toEqual(['g1']);
+    expect(await webhooks.get('missing')).toBeUndefined();
+    await expect(webhooks.create(webhook('w1'))).rejects.toThrow();
+  });
+
+  it('unbinds, and deletes only for the owning organisation, taking bindings and the listing with it', async () => {
+    await webhooks.create(webhook('d1'));
+    await webhooks.bind({
+      webhookId: 'd1',
+      eventWorkflowTemplateId: 'notify',
+      orgId: 'acme',
+      createdOn: 'x',
+      createdById: 'k',
+    });
+    expect(await webhooks.unbind('d1', 'audit')).toBe(false);
+    expect(await webhooks.delete('d1', 'globex')).toBe(false);
+    expect(await webhooks.get('d1')).toBeDefined();
+
+    expect(await webhooks.delete('d1', 'acme')).toBe(true);
+    expect(await webhooks.get('d1')).toBeUndefined();
+    expect((await webhooks.listByOrg('acme')).map((w) => w.id)).not.toContain('d1');
+    const binding = await db.client.send(
+      new GetItemCommand({
+        TableName: db.tables.registry,
+        Key: { pk: { S: 'WEBHOOK#d1' }, sk: { S: 'BINDING#notify' } },
+      }),
+    );
+    expect(binding.Item).toBeUndefined();
+    expect(await webhooks.delete('d1', 'acme')).toBe(false);
+  });
+
+  it('skips a listing entry whose webhook is gone (a crash between the two deletes)', async () => {
+    await webhooks.create(webhook('ghost'));
+    await webhooks.delete('ghost', 'acme');
+    await webhooks.create(webhook('ghost-listed'));
+    // Put the listing entry back by hand, as if its delete never ran.
+    const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+    await db.client.send(
+      new PutItemCommand({
+        TableName: db.tables.registry,
+        Item: { pk: { S: 'ORGWEBHOOKS#acme' }, sk: { S: 'ghost' } },
+      }),
+    );
+    expect((await webhooks.listByOrg('acme')).map((w) => w.id)).not.toContain('ghost');
+  });
+
+  it('creates a process once, returning the stored one to a repeat; keeps any JSON number exactly', async () => {
+    const record: ProcessRecord = {
+      id: 'p1',
+      orgId: 'acme',
+      webhookId: 'w1',
+      eventWorkflowTemplateId: 'notify',
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:n',
+      executionArn: 'arn:aws:states:us-east-1:000000000000:execution:n:p1',
+      triggerEvent: { id: 12345678901234567890n.toString(), nested: [1, null, 'x'], big: 1e300 },
+      fingerprint: 'f1',
+      createdOn: new Date().toISOString(),
+    };
+    expect(await processes.create(record)).toEqual({ created: true, record });
+    const repeat = await processes.create({ ...record, fingerprint: 'f2' });
+    expect(repeat).toEqual({ created: false, record });
+    expect(await processes.get('p1')).toEqual(record);
+    expect(await processes.get('nope')).toBeUndefined();
+  });
+});

@@ -1,0 +1,460 @@
+import { createHmac } from 'node:crypto';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ServiceUnavailableError } from '../../../functions/core/http/errors';
+import { executionLinker } from '../../../functions/core/runs/execution-link';
+import {
+  makeProcessStatusHandler,
+  makeWebhookAdminHandler,
+  makeWebhookTriggerHandler,
+} from '../../../functions/styles/registered-webhooks/http';
+import { MAX_BINDINGS_PER_WEBHOOK } from '../../../functions/styles/registered-webhooks/manage-webhooks';
+import { PROCESS_LIMITS, processView } from '../../../functions/styles/registered-webhooks/process-view';
+import { parseTriggerBody } from '../../../functions/styles/registered-webhooks/request';
+import { verifySignature } from '../../../functions/styles/registered-webhooks/verify-signature';
+import type { ProcessRecord, RunEvent, StartRequest } from '../../../functions/core/ports';
+import { httpEvent, testContext } from '../../support/api-gateway-events';
+import {
+  FakeEngine,
+  FakeRegistry,
+  InMemoryProcessStore,
+  InMemoryWebhookStore,
+  silentLogger,
+} from '../../support/fakes';
+
+const ACME = { 'x-api-key': 'acme-key', 'x-api-org': 'acme' };
+const GLOBEX = { 'x-api-key': 'globex-key', 'x-api-org': 'globex' };
+
+function setup() {
+  const registry = new FakeRegistry()
+    .addApiKey('acme-key', { keyId: 'acme-admin', orgs: ['acme'] })
+    .addApiKey('globex-key', { keyId: 'globex-admin', orgs: ['globex'] })
+    .addApiKey('flows-only-key', { keyId: 'flows-only' })
+    .addWebhookTemplate('acme', 'notify')
+    .addWebhookTemplate('acme', 'audit')
+    .addWebhookTemplate('globex', 'notify', 'globex-notify');
+  const webhooks = new InMemoryWebhookStore();
+  const processes = new InMemoryProcessStore();
+  const engine = new FakeEngine();
+  const deps = {
+    registry,
+    webhooks,
+    processes,
+    engine,
+    logger: silentLogger,
+    maxBodyBytes: 10_000,
+    executionLink: executionLinker('https://console.example/{executionArn}'),
+  };
+  const admin = makeWebhookAdminHandler(deps);
+  const trigger = makeWebhookTriggerHandler(deps);
+  const status = makeProcessStatusHandler(deps);
+  const call = async (
+    handler: typeof admin,
+    method: string,
+    route: string,
+    options: { params?: Record<string, string>; headers?: Record<string, string>; body?: string } = {},
+  ) => {
+    const path = route.replace(/\{(\w+)\}/g, (_m, name: string) => options.params?.[name] ?? '');
+    const result = (await handler(
+      httpEvent({
+        method,
+        path,
+        routeKey: `${method} ${route}`,
+        ...(options.params === undefined ? {} : { pathParameters: options.params }),
+        ...(options.headers === undefined ? {} : { headers: options.headers }),
+        ...(options.body === undefined ? {} : { body: options.body }),
+      }),
+      testContext,
+    )) as APIGatewayProxyStructuredResultV2;
+    return { status: result.statusCode!, body: result.body === undefined ? undefined : JSON.parse(result.body) };
+  };
+  const createWebhook = async (headers = ACME, body?: string) => {
+    const created = await call(admin, 'POST', '/api/webhooks', { headers, ...(body === undefined ? {} : { body }) });
+    expect(created.status).toBe(201);
+    return created.body as { id: string; verifySecret: string; orgId: string };
+  };
+  const bind = (webhookId: string, templateId: string, headers = ACME) =>
+    call(admin, 'PUT', '/api/webhooks/{webhookId}/workflows/{templateId}', {
+      params: { webhookId, templateId },
+      headers,
+    });
+  const fire = (webhookId: string, headers: Record<string, string>, body = '{"foo":"bar"}') =>
+    call(trigger, 'POST', '/api/trigger-webhooks/{webhookId}', { params: { webhookId }, headers, body });
+  return { deps, engine, webhooks, processes, admin, status, call, createWebhook, bind, fire };
+}
+
+describe('registered webhooks: admin API (seed 5)', () => {
+  it('creates a webhook with seed 5 fields, showing the secret only in the creation answer', async () => {
+    const t = setup();
+    const created = await t.createWebhook();
+    expect(Object.keys(created)).toEqual([
+      'createdOn',
+      'updatedOn',
+      'createdById',
+      'updatedById',
+      'orgId',
+      'id',
+      'verifySecret',
+    ]);
+    expect(created).toMatchObject({ orgId: 'acme', createdById: 'acme-admin', updatedById: 'acme-admin' });
+    expect(created.id).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(created.verifySecret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+
+    const got = await t.call(t.admin, 'GET', '/api/webhooks/{webhookId}', {
+      params: { webhookId: created.id },
+      headers: ACME,
+    });
+    expect(got.status).toBe(200);
+    expect(JSON.stringify(got.body)).not.toContain(created.verifySecret);
+    const list = await t.call(t.admin, 'GET', '/api/webhooks', { headers: ACME });
+    expect(list.body).toEqual([expect.objectContaining({ id: created.id })]);
+    expect(JSON.stringify(list.body)).not.toContain(created.verifySecret);
+  });
+
+  it('accepts a chosen verifySecret and refuses a short one with 400', async () => {
+    const t = setup();
+    const created = await t.createWebhook(ACME, '{"verifySecret":"my-secret-key-123"}');
+    expect(created.verifySecret).toBe('my-secret-key-123');
+    const short = await t.call(t.admin, 'POST', '/api/webhooks', { headers: ACME, body: '{"verifySecret":"short"}' });
+    expect(short).toEqual({ status: 400, body: { error: 'verifySecret must be at least 16 characters' } });
+  });
+
+  it('needs a valid key that is a member of X-Api-Org', async () => {
+    const t = setup();
+    expect((await t.call(t.admin, 'GET', '/api/webhooks', { headers: { 'x-api-org': 'acme' } })).status).toBe(401);
+    expect((await t.call(t.admin, 'GET', '/api/webhooks', { headers: { ...ACME, 'x-api-key': 'nope' } })).status).toBe(
+      401,
+    );
+    expect((await t.call(t.admin, 'GET', '/api/webhooks', { headers: { 'x-api-key': 'acme-key' } })).body).toEqual({
+      error: 'missing X-Api-Org header: name the organisation the request acts for',
+    });
+    expect(
+      (await t.call(t.admin, 'GET', '/api/webhooks', { headers: { ...ACME, 'x-api-org': 'globex' } })).status,
+    ).toBe(403);
+    expect(
+      (
+        await t.call(t.admin, 'GET', '/api/webhooks', {
+          headers: { 'x-api-key': 'flows-only-key', 'x-api-org': 'acme' },
+        })
+      ).status,
+    ).toBe(403);
+  });
+
+  it("isolates organisations: another org's webhook is 404 for every operation, exactly like a missing one", async () => {
+    const t = setup();
+    const { id } = await t.createWebhook();
+    const params = { webhookId: id };
+    const missing = { error: `no webhook "${id}"` };
+    expect(await t.call(t.admin, 'GET', '/api/webhooks/{webhookId}', { params, headers: GLOBEX })).toEqual({
+      status: 404,
+      body: missing,
+    });
+    expect((await t.call(t.admin, 'DELETE', '/api/webhooks/{webhookId}', { params, headers: GLOBEX })).status).toBe(
+      404,
+    );
+    expect((await t.bind(id, 'notify', GLOBEX)).status).toBe(404);
+    expect((await t.call(t.admin, 'GET', '/api/webhooks', { headers: GLOBEX })).body).toEqual([]);
+    // still there for its owner
+    expect((await t.call(t.admin, 'GET', '/api/webhooks/{webhookId}', { params, headers: ACME })).status).toBe(200);
+  });
+
+  it('binds and unbinds templates with the trigger webhookId:ID; unknown or foreign templates are 404', async () => {
+    const t = setup();
+    const { id } = await t.createWebhook();
+    const bound = await t.bind(id, 'notify');
+    expect(bound).toEqual({
+      status: 201,
+      body: expect.objectContaining({ webhookId: id, eventWorkflowTemplateId: 'notify', trigger: `webhookId:${id}` }),
+    });
+    expect((await t.bind(id, 'notify')).status).toBe(200); // binding again changes nothing
+    expect((await t.bind(id, 'missing')).status).toBe(404);
+    const list = await t.call(t.admin, 'GET', '/api/webhooks/{webhookId}/workflows', {
+      params: { webhookId: id },
+      headers: ACME,
+    });
+    expect(list.body).toEqual([expect.objectContaining({ eventWorkflowTemplateId: 'notify' })]);
+    const route = '/api/webhooks/{webhookId}/workflows/{templateId}';
+    const unbind = (templateId: string) =>
+      t.call(t.admin, 'DELETE', route, { params: { webhookId: id, templateId }, headers: ACME });
+    expect((await unbind('notify')).status).toBe(204);
+    expect((await unbind('notify')).status).toBe(404);
+  });
+
+  it(`refuses more than ${MAX_BINDINGS_PER_WEBHOOK} bound workflows with 409`, async () => {
+    const t = setup();
+    for (let i = 0; i <= MAX_BINDINGS_PER_WEBHOOK; i++) t.deps.registry.addWebhookTemplate('acme', `t${i}`);
+    const { id } = await t.createWebhook();
+    for (let i = 0; i < MAX_BINDINGS_PER_WEBHOOK; i++) expect((await t.bind(id, `t${i}`)).status).toBe(201);
+    expect((await t.bind(id, `t${MAX_BINDINGS_PER_WEBHOOK}`)).status).toBe(409);
+  });
+
+  it('lists only the org’s templates', async () => {
+    const t = setup();
+    const templates = await t.call(t.admin, 'GET', '/api/event-workflow-templates', { headers: GLOBEX });
+    expect(templates.body).toEqual([{ id: 'notify', name: 'globex-notify', orgId: 'globex' }]);
+  });
+});
+
+describe('registered webhooks: trigger (seed 5)', () => {
+  async function boundWebhook(t: ReturnType<typeof setup>, templates = ['notify', 'audit']) {
+    const webhook = await t.createWebhook(ACME, '{"verifySecret":"my-secret-key-123"}');
+    for (const template of templates) await t.bind(webhook.id, template);
+    return webhook;
+  }
+
+  it('starts every bound workflow with { body, headers } and answers seed 5 process records', async () => {
+    const t = setup();
+    const { id } = await boundWebhook(t);
+    const fired = await t.fire(id, {
+      'Content-Type': 'application/json',
+      'X-Verify-Signature': 'my-secret-key-123',
+      Host: 'api.example.com',
+    });
+    expect(fired.status).toBe(200);
+    const records = fired.body as Record<string, unknown>[];
+    expect(records).toHaveLength(2);
+    expect(records.map((r) => r.eventWorkflowTemplateId).sort()).toEqual(['audit', 'notify']);
+    for (const record of records) {
+      expect(Object.keys(record).slice(0, 9)).toEqual([
+        'eventWorkflowTemplateId',
+        'status',
+        'triggerEvent',
+        'taskOutputs',
+        'createdOn',
+        'updatedOn',
+        'orgId',
+        'id',
+        'eventWorkflowTaskIds',
+      ]);
+      expect(record).toMatchObject({ status: 'PENDING', triggerEvent: { foo: 'bar' }, taskOutputs: {}, orgId: 'acme' });
+    }
+    expect(t.engine.started).toHaveLength(2);
+    const input = t.engine.started[0]!.input as { body: unknown; headers: Record<string, string> };
+    expect(input.body).toEqual({ foo: 'bar' });
+    // lower-cased names; the plain secret is not carried into the execution history
+    expect(input.headers).toEqual({
+      'content-type': 'application/json',
+      'x-verify-signature': '[redacted]',
+      host: 'api.example.com',
+    });
+    expect(t.engine.started.map((s: StartRequest) => s.name).sort()).toEqual(records.map((r) => r.id).sort());
+  });
+
+  it('accepts an HMAC-SHA256 of the raw body (hex, sha256= prefix, base64) and passes it on unredacted', async () => {
+    const t = setup();
+    const { id } = await boundWebhook(t, ['notify']);
+    const body = '{"foo":"bar"}';
+    const mac = createHmac('sha256', 'my-secret-key-123').update(body);
+    const digest = mac.digest();
+    for (const signature of [digest.toString('hex'), `sha256=${digest.toString('hex')}`, digest.toString('base64')]) {
+      expect((await t.fire(id, { 'x-verify-signature': signature }, body)).status).toBe(200);
+    }
+    const input = t.engine.started[0]!.input as { headers: Record<string, string> };
+    expect(input.headers['x-verify-signature']).toBe(digest.toString('hex'));
+  });
+
+  it('refuses a missing or wrong signature with 401 and starts nothing', async () => {
+    const t = setup();
+    const { id } = await boundWebhook(t);
+    expect((await t.fire(id, {})).status).toBe(401);
+    expect(await t.fire(id, { 'x-verify-signature': 'my-secret-key-12' })).toEqual({
+      status: 401,
+      body: { error: 'X-Verify-Signature does not match this webhook' },
+    });
+    const otherBody = createHmac('sha256', 'my-secret-key-123').update('{"foo":"baz"}').digest('hex');
+    expect((await t.fire(id, { 'x-verify-signature': otherBody })).status).toBe(401);
+    expect(t.engine.started).toHaveLength(0);
+  });
+
+  it('answers 404 for an unknown or deleted webhook, before looking at the signature', async () => {
+    const t = setup();
+    const { id } = await boundWebhook(t);
+    expect((await t.fire('nope', { 'x-verify-signature': 'x' })).status).toBe(404);
+    expect(
+      (await t.call(t.admin, 'DELETE', '/api/webhooks/{webhookId}', { params: { webhookId: id }, headers: ACME }))
+        .status,
+    ).toBe(204);
+    expect(await t.fire(id, { 'x-verify-signature': 'my-secret-key-123' })).toEqual({
+      status: 404,
+      body: { error: `no webhook "${id}"` },
+    });
+  });
+
+  it('with no workflow bound, answers an empty list', async () => {
+    const t = setup();
+    const { id } = await boundWebhook(t, []);
+    expect(await t.fire(id, { 'x-verify-signature': 'my-secret-key-123' })).toEqual({ status: 200, body: [] });
+  });
+
+  it('an Idempotency-Key makes a retried trigger return the same processes; another body with it is 422', async () => {
+    const t = setup();
+    const { id } = await boundWebhook(t);
+    const headers = { 'x-verify-signature': 'my-secret-key-123', 'idempotency-key': 'delivery-1' };
+    const first = await t.fire(id, headers);
+    const again = await t.fire(id, headers);
+    expect(again.status).toBe(200);
+    const ids = (r: typeof first) => (r.body as { id: string }[]).map((p) => p.id).sort();
+    expect(ids(again)).toEqual(ids(first));
+    expect(t.processes.records.size).toBe(2);
+    expect(await t.fire(id, headers, '{"foo":"other"}')).toEqual({
+      status: 422,
+      body: { error: 'this Idempotency-Key was already used with a different body; use a new key for a new trigger' },
+    });
+  });
+
+  it('when a start fails, answers 503 with the processes that did start, and a keyed retry starts the rest', async () => {
+    const t = setup();
+    const { id } = await boundWebhook(t);
+    const start = t.engine.start.bind(t.engine);
+    let failNotify = true;
+    t.engine.start = async (request) => {
+      if (failNotify && request.stateMachineArn.endsWith(':notify')) throw new ServiceUnavailableError('busy');
+      return start(request);
+    };
+    const headers = { 'x-verify-signature': 'my-secret-key-123', 'idempotency-key': 'delivery-2' };
+    const failed = await t.fire(id, headers);
+    expect(failed.status).toBe(503);
+    expect(failed.body.error).toMatch(/^1 of 2 bound workflows could not be started/);
+    expect(failed.body.processes).toEqual([expect.objectContaining({ eventWorkflowTemplateId: 'audit' })]);
+    failNotify = false;
+    const retried = await t.fire(id, headers);
+    expect(retried.status).toBe(200);
+    expect((retried.body as unknown[]).length).toBe(2);
+    // the audit run was asked for again under the same name: Standard name idempotency keeps it one run
+    const auditNames = t.engine.started.filter((s) => s.stateMachineArn.endsWith(':audit')).map((s) => s.name);
+    expect(new Set(auditNames).size).toBe(1);
+  });
+
+  it('refuses a workflow input over 256 KiB with 413 and a non-UTF-8 body with 415', async () => {
+    const t = setup();
+    const { id } = await boundWebhook(t, ['notify']);
+    const trigger = makeWebhookTriggerHandler({ ...t.deps, maxBodyBytes: 300_000 });
+    const big = JSON.stringify({ data: 'x'.repeat(262_144) });
+    const result = (await trigger(
+      httpEvent({
+        path: `/api/trigger-webhooks/${id}`,
+        pathParameters: { webhookId: id },
+        headers: { 'x-verify-signature': 'my-secret-key-123' },
+        body: big,
+      }),
+      testContext,
+    )) as APIGatewayProxyStructuredResultV2;
+    expect(result.statusCode).toBe(413);
+    const binary = (await trigger(
+      httpEvent({
+        path: `/api/trigger-webhooks/${id}`,
+        pathParameters: { webhookId: id },
+        headers: { 'x-verify-signature': 'my-secret-key-123' },
+        body: Buffer.from([0xff, 0xfe, 0x00]).toString('base64'),
+        isBase64Encoded: true,
+      }),
+      testContext,
+    )) as APIGatewayProxyStructuredResultV2;
+    expect(binary.statusCode).toBe(415);
+  });
+});
+
+describe('registered webhooks: request bodies', () => {
+  it('parses JSON, keeps non-JSON text, maps empty to null, and refuses bad JSON declared as JSON', () => {
+    expect(parseTriggerBody(Buffer.from('{"a":1}'), undefined)).toEqual({ a: 1 });
+    expect(parseTriggerBody(Buffer.from('a=1&b=2'), 'application/x-www-form-urlencoded')).toBe('a=1&b=2');
+    expect(parseTriggerBody(Buffer.from(''), 'application/json')).toBeNull();
+    expect(() => parseTriggerBody(Buffer.from('{"a":'), 'application/json; charset=utf-8')).toThrow(/not valid JSON/);
+    expect(() => parseTriggerBody(Buffer.from('{"a":'), 'application/cloudevents+json')).toThrow(/not valid JSON/);
+  });
+
+  it('verifySignature names which proof was given', () => {
+    const body = Buffer.from('{}');
+    expect(verifySignature('s3cret-s3cret-s3cret', 's3cret-s3cret-s3cret', body)).toBe('secret');
+    const hex = createHmac('sha256', 's3cret-s3cret-s3cret').update(body).digest('hex');
+    expect(verifySignature('s3cret-s3cret-s3cret', hex.toUpperCase(), body)).toBe('hmac-sha256');
+    expect(() => verifySignature('s3cret-s3cret-s3cret', undefined, body)).toThrow(/missing X-Verify-Signature/);
+  });
+});
+
+describe('registered webhooks: process status', () => {
+  const record: ProcessRecord = {
+    id: 'p1',
+    orgId: 'acme',
+    webhookId: 'w1',
+    eventWorkflowTemplateId: 'notify',
+    stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:notify',
+    executionArn: 'arn:aws:states:us-east-1:000000000000:execution:notify:p1',
+    triggerEvent: { foo: 'bar' },
+    fingerprint: 'f',
+    createdOn: '2026-01-01T00:00:00.000Z',
+  };
+  const at = (s: number) => `2026-01-01T00:00:0${s}.000Z`;
+  const view = (events: RunEvent[], truncated = false) =>
+    processView(record, { events, truncated }, 'link', Date.parse(record.createdOn));
+
+  it('goes PENDING -> RUNNING -> SUCCEEDED from the history, with each task and its output', () => {
+    expect(view([]).status).toBe('PENDING');
+    const running = view([{ kind: 'state-entered', at: at(1), name: 'ReadEvent' }]);
+    expect(running).toMatchObject({ status: 'RUNNING', eventWorkflowTaskIds: ['ReadEvent'], updatedOn: at(1) });
+    const done = view([
+      { kind: 'state-entered', at: at(1), name: 'ReadEvent' },
+      { kind: 'state-exited', at: at(2), name: 'ReadEvent', output: { a: 1 } },
+      { kind: 'state-entered', at: at(2), name: 'Notify' },
+      { kind: 'state-exited', at: at(3), name: 'Notify', output: { notified: true } },
+      { kind: 'ended', at: at(4), status: 'SUCCEEDED' },
+    ]);
+    expect(done).toMatchObject({
+      status: 'SUCCEEDED',
+      eventWorkflowTaskIds: ['ReadEvent', 'Notify'],
+      taskOutputs: { ReadEvent: { a: 1 }, Notify: { notified: true } },
+      updatedOn: at(4),
+    });
+  });
+
+  it('reports a failed, timed-out or aborted run as FAILED with its error', () => {
+    expect(view([{ kind: 'ended', at: at(1), status: 'FAILED', error: 'E', cause: 'C' }])).toMatchObject({
+      status: 'FAILED',
+      error: 'E',
+      cause: 'C',
+    });
+    expect(view([{ kind: 'ended', at: at(1), status: 'TIMED_OUT' }])).toMatchObject({
+      status: 'FAILED',
+      error: 'States.TIMED_OUT',
+    });
+  });
+
+  it('marks outputs beyond the byte limit and long histories as truncated', () => {
+    const big = 'x'.repeat(PROCESS_LIMITS.maxOutputBytes);
+    const result = view(
+      [
+        { kind: 'state-exited', at: at(1), name: 'Small', output: 'ok' },
+        { kind: 'state-exited', at: at(2), name: 'Big', output: big },
+      ],
+      false,
+    );
+    expect(result.taskOutputs).toEqual({ Small: 'ok', Big: { truncated: true, bytes: big.length + 2 } });
+    expect(result.truncated).toBe(true);
+    expect(view([], true).truncated).toBe(true);
+  });
+
+  it('a record whose run never started reads PENDING, then FAILED once no retry can start it', () => {
+    const created = Date.parse(record.createdOn);
+    expect(processView(record, undefined, 'link', created + 1000).status).toBe('PENDING');
+    expect(processView(record, undefined, 'link', created + PROCESS_LIMITS.startDeadlineMs + 1)).toMatchObject({
+      status: 'FAILED',
+      error: 'hookflow.NotStarted',
+    });
+  });
+
+  it('GET /api/processes/{id} is scoped to the caller’s organisation', async () => {
+    const t = setup();
+    const webhook = await t.createWebhook(ACME, '{"verifySecret":"my-secret-key-123"}');
+    await t.bind(webhook.id, 'notify');
+    const [process] = (await t.fire(webhook.id, { 'x-verify-signature': 'my-secret-key-123' })).body as {
+      id: string;
+    }[];
+    const get = (headers: Record<string, string>) =>
+      t.call(t.status, 'GET', '/api/processes/{processId}', { params: { processId: process!.id }, headers });
+    expect((await get(ACME)).body).toMatchObject({
+      id: process!.id,
+      status: 'PENDING',
+      eventWorkflowTemplateId: 'notify',
+    });
+    expect((await get(GLOBEX)).status).toBe(404);
+  });
+});
