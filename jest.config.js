@@ -9,9 +9,12 @@ const swc = [
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': swc },
-  // @middy/core 7 is ESM-only: let swc turn it into CommonJS like our own sources.
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
-  moduleNameMapper: { '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  // @middy/core 7 and @octokit/webhooks-methods 6 are ESM-only: let swc turn them into CommonJS like our own sources.
+  transformIgnorePatterns: ['/node_modules/(?!@middy/|@octokit/webhooks-methods/)'],
+  moduleNameMapper: {
+    '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
+    '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js',
+  },
 };
 
 module.exports = {

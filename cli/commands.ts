@@ -13,6 +13,9 @@ export interface CommandInput {
   readonly hmac: boolean;
   readonly secret?: string;
   readonly verifySecret?: string;
+  readonly verifier?: string;
+  readonly replay?: boolean;
+  readonly overlapSeconds?: number;
   readonly data?: string;
   readonly idempotencyKey?: string;
 }
@@ -69,8 +72,13 @@ function describeProcess(process: Process): string {
 
 export const commands: Record<string, Command> = {
   'webhooks create': async (input, out) => {
+    const settings = {
+      ...(input.verifySecret === undefined ? {} : { verifySecret: input.verifySecret }),
+      ...(input.verifier === undefined ? {} : { verifier: { kind: input.verifier } }),
+      ...(input.replay === true ? { replay: {} } : {}),
+    };
     const webhook = (await callApi(input.api, 'POST', 'api/webhooks', {
-      ...(input.verifySecret === undefined ? {} : { body: JSON.stringify({ verifySecret: input.verifySecret }) }),
+      ...(Object.keys(settings).length === 0 ? {} : { body: JSON.stringify(settings) }),
     })) as Webhook;
     if (input.json) return out.print(pretty(webhook));
     out.print(
@@ -78,6 +86,22 @@ export const commands: Record<string, Command> = {
         `trigger:  POST ${input.api.url.replace(/\/$/, '')}/api/trigger-webhooks/${webhook.id}\n` +
         `secret:   ${webhook.verifySecret ?? ''}\n` +
         '          (shown once: send it as X-Verify-Signature, or sign the body with it and use --hmac)\n',
+    );
+  },
+  'webhooks rotate': async (input, out) => {
+    const id = webhookIdArg(input);
+    if (input.overlapSeconds !== undefined && !Number.isInteger(input.overlapSeconds)) {
+      throw new UsageError('--overlap-seconds must be a whole number of seconds');
+    }
+    const rotated = (await callApi(input.api, 'POST', path('api', 'webhooks', id, 'rotate-secret'), {
+      body: JSON.stringify(input.overlapSeconds === undefined ? {} : { overlapSeconds: input.overlapSeconds }),
+    })) as Webhook & { previousSecretExpiresAt?: string };
+    if (input.json) return out.print(pretty(rotated));
+    out.print(
+      `secret:   ${rotated.verifySecret ?? ''}   (shown once)\n` +
+        (rotated.previousSecretExpiresAt === undefined
+          ? 'the previous secret no longer verifies\n'
+          : `the previous secret verifies until ${rotated.previousSecretExpiresAt}\n`),
     );
   },
   'webhooks list': async (input, out) => {

@@ -6,7 +6,8 @@
  *   HOOKFLOW_API_KEY  --api-key   an API key that is a member of the organisation
  *   HOOKFLOW_ORG      --org       the organisation (X-Api-Org)
  *
- *   npx hookflow webhooks create [--verify-secret S] [-j]
+ *   npx hookflow webhooks create [--verify-secret S] [--verifier KIND] [--replay] [-j]
+ *   npx hookflow webhooks rotate <id> [--overlap-seconds N] [-j]
  *   npx hookflow webhooks list|get <id>|delete <id> [-j]
  *   npx hookflow webhooks bind|unbind <webhookId | webhookId:ID> <templateId> [-j]
  *   npx hookflow webhooks trigger <id> --secret S [--data JSON | --data @file] [--hmac] [--idempotency-key K] [-j]
@@ -21,6 +22,9 @@ import { type Output, commands } from './commands';
 const USAGE = `usage: hookflow <webhooks|processes> <command> [arguments] [options]
 
 webhooks create [--verify-secret S]      create a webhook; its verification secret is shown once
+    [--verifier KIND] [--replay]          KIND: contrail (default), github, stripe, slack,
+                                          standard-webhooks, microsoft-graph; --replay refuses replays
+webhooks rotate <id> [--overlap-seconds N]  new secret (shown once); the old one verifies N s more (86400)
 webhooks list                            the organisation's webhooks
 webhooks get <id>                        one webhook and the workflows bound to it
 webhooks delete <id>                     delete a webhook (its triggers answer 404 from then on)
@@ -53,6 +57,9 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
         org: { type: 'string' },
         secret: { type: 'string' },
         'verify-secret': { type: 'string' },
+        verifier: { type: 'string' },
+        replay: { type: 'boolean', default: false },
+        'overlap-seconds': { type: 'string' },
         data: { type: 'string', short: 'd' },
         hmac: { type: 'boolean', default: false },
         'idempotency-key': { type: 'string' },
@@ -89,6 +96,12 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
         hmac: values.hmac,
         ...optional('secret', values.secret ?? env.HOOKFLOW_WEBHOOK_SECRET),
         ...optional('verifySecret', values['verify-secret']),
+        ...optional('verifier', values.verifier),
+        replay: values.replay,
+        ...optional(
+          'overlapSeconds',
+          values['overlap-seconds'] === undefined ? undefined : Number(values['overlap-seconds']),
+        ),
         ...optional('data', data),
         ...optional('idempotencyKey', values['idempotency-key']),
       },

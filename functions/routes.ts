@@ -99,6 +99,7 @@ export const handlers: readonly HandlerSpec[] = [
       { method: 'GET', path: '/api/webhooks' },
       { method: 'GET', path: '/api/webhooks/{webhookId}' },
       { method: 'DELETE', path: '/api/webhooks/{webhookId}' },
+      { method: 'POST', path: '/api/webhooks/{webhookId}/rotate-secret' },
       { method: 'GET', path: '/api/webhooks/{webhookId}/workflows' },
       { method: 'PUT', path: '/api/webhooks/{webhookId}/workflows/{templateId}' },
       { method: 'DELETE', path: '/api/webhooks/{webhookId}/workflows/{templateId}' },
@@ -108,6 +109,7 @@ export const handlers: readonly HandlerSpec[] = [
   {
     name: 'webhook-trigger',
     description: 'Registered webhooks style: POST /api/trigger-webhooks/{webhookId} starts every bound workflow',
+    // dedupe:write holds process records and the replay ledger
     needs: ['registry:read', 'dedupe:write', 'engine:start'],
     routes: [{ method: 'POST', path: '/api/trigger-webhooks/{webhookId}' }],
     // Up to 25 bound workflows, each one PutItem and one StartExecution, in parallel.

@@ -41,10 +41,14 @@ export class ExampleWorkflows extends Construct {
         reason:
           'CloudWatch Logs vended-log delivery (logs:CreateLogDelivery etc.) and X-Ray writes support no resource-level permissions.',
       });
-      // A workflow that waits for callbacks writes its task token to the waits table itself.
+      // A workflow that waits for callbacks writes its task token to the waits table itself, and takes a
+      // callback that arrived before it waited (an UpdateItem).
       if (workflow.definitionText.includes('${WaitsTable}')) {
         stateMachine.addToRolePolicy(
-          new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.waitsTable.tableArn] }),
+          new PolicyStatement({
+            actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            resources: [props.waitsTable.tableArn],
+          }),
         );
       }
       byName.set(workflow.name, stateMachine);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { expandWaitForEvent } from './wait-for-event-states';
 
 /** Reads workflows/workflows.json: the example state machines both the CDK stack and the local stack load. */
 const manifestSchema = z.object({
@@ -17,12 +18,16 @@ export interface WorkflowDefinition {
   readonly name: string;
   readonly type: 'EXPRESS' | 'STANDARD';
   readonly definitionPath: string;
-  /** The file as written, placeholders included (what CDK deploys, with definitionSubstitutions). */
+  /**
+   * The definition with `hookflow:WaitForEvent` states expanded, placeholders still in (what CDK deploys, with
+   * definitionSubstitutions).
+   */
   readonly definitionText: string;
   readonly definition: Record<string, unknown>;
 }
 
 /**
+ * States of type `hookflow:WaitForEvent` expand into the wait-for-event states (workflows/wait-for-event-states.ts).
  * `${Name}` placeholders in a definition (e.g. `${WaitsTable}`) are Step Functions definition substitutions:
  * CDK fills them at deploy time, the local stack with its own names at load.
  */
@@ -33,15 +38,16 @@ export function loadWorkflowManifest(
   const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(dir, 'workflows.json'), 'utf8')));
   return manifest.workflows.map((workflow) => {
     const definitionPath = join(dir, workflow.definition);
+    const written = JSON.parse(readFileSync(definitionPath, 'utf8')) as Record<string, unknown>;
+    const definitionText = JSON.stringify(expandWaitForEvent(written), null, 2);
     return {
       name: workflow.name,
       type: workflow.type,
       definitionPath,
-      definitionText: readFileSync(definitionPath, 'utf8'),
+      definitionText,
       definition: JSON.parse(
-        readFileSync(definitionPath, 'utf8').replace(
-          /\$\{(\w+)\}/g,
-          (placeholder, name: string) => substitutions[name] ?? placeholder,
+        definitionText.replace(/\$\{(\w+)\}/g, (placeholder, name: string) =>
+          substitutions[name] === undefined ? placeholder : JSON.stringify(substitutions[name]).slice(1, -1),
         ),
       ) as Record<string, unknown>,
     };

@@ -40,6 +40,11 @@ const configSchema = z.object({
    * timeout; the handler's Lambda timeout is set above it.
    */
   SYNC_WAIT_MS: positiveInt.max(28_000).default(25_000),
+  /**
+   * How long a callback that arrives before its run waits is kept for the wait to take (events style). A
+   * later callback for the same run and topic gets 409 meanwhile.
+   */
+  EARLY_CALLBACK_TTL_SECONDS: positiveInt.max(7 * 24 * 60 * 60).default(24 * 60 * 60),
   /** The SQS queue batch items are fanned out through (inbound style). Only the inbound handler needs it. */
   FANOUT_QUEUE_URL: z.string().url().optional(),
   /** Most items one inbound batch request may carry (413 above). */

@@ -1,3 +1,5 @@
+import type { RegistrationVerifier, SigningSecrets } from './verify/verifier-config';
+
 /**
  * The small interfaces the core talks to. The core never imports @aws-sdk: one adapter per AWS client
  * implements each port (functions/adapters/aws/), and tests or the local stack wire real or local ones.
@@ -94,10 +96,12 @@ export interface RegisteredWebhook {
   readonly createdById: string;
   readonly updatedById: string;
   /**
-   * The verification secret. Kept as is (DynamoDB encrypts it at rest) because an HMAC signature can only be
-   * checked with the secret itself; it is shown once, at creation, and never returned again.
+   * The verification secret, and the one it replaced while that still verifies. Kept as is (DynamoDB encrypts
+   * it at rest) because an HMAC can only be checked with the secret itself; shown once, never returned again.
    */
-  readonly secret: string;
+  readonly secrets: SigningSecrets;
+  /** How triggers prove they know the secret (default: seed 5's X-Verify-Signature), and replay protection. */
+  readonly verifier: RegistrationVerifier;
 }
 
 /** A workflow bound to a webhook: seed 5's trigger `webhookId:<id>` set on the template. */
@@ -112,6 +116,13 @@ export interface WebhookBinding {
 export interface WebhookStore {
   /** Stores a new webhook; its id is random, so a clash is an error, never an overwrite. */
   create(webhook: RegisteredWebhook): Promise<void>;
+  /** Replaces a webhook's secrets if it still exists and `orgId` owns it; false otherwise. */
+  updateSecrets(
+    id: string,
+    orgId: string,
+    secrets: SigningSecrets,
+    updated: { updatedOn: string; updatedById: string },
+  ): Promise<boolean>;
   /** The webhook with every binding, in one strongly consistent read. */
   get(id: string): Promise<{ webhook: RegisteredWebhook; bindings: readonly WebhookBinding[] } | undefined>;
   listByOrg(orgId: string): Promise<readonly RegisteredWebhook[]>;
@@ -144,28 +155,54 @@ export interface ProcessStore {
 }
 
 /**
- * A task waiting for an event: written by the workflow itself (a DynamoDB put with `.waitForTaskToken`, see
- * lib/wait-for-event.ts), keyed by the run's ref and a topic.
+ * What sits under a run's ref and topic: a task waiting for an event, written by the workflow itself (a
+ * DynamoDB put with `.waitForTaskToken`, see workflows/wait-for-event-states.ts), or a callback that arrived
+ * before the run waited (EARLY), kept until the wait begins and takes it, or until it expires.
  */
 export interface WaitingTask {
   readonly ref: string;
   readonly topic: string;
-  readonly taskToken: string;
+  /** Absent on an EARLY item (and on one the workflow took: RESUMED without a token). */
+  readonly taskToken?: string;
   readonly executionArn?: string;
   /** When the task started waiting (ISO 8601) and how long it may wait: the token dies after that. */
-  readonly enteredTime: string;
-  readonly timeoutSeconds: number;
-  readonly status: 'WAITING' | 'RESUMED' | 'EXPIRED';
+  readonly enteredTime?: string;
+  readonly timeoutSeconds?: number;
+  readonly status: 'WAITING' | 'RESUMED' | 'EXPIRED' | 'EARLY';
+  /** The event id of the callback that resumed the task (or was kept early), if it carried one. */
+  readonly resumedBy?: string;
+  /** An EARLY item's expiry (ISO 8601). */
+  readonly expiresAtIso?: string;
+}
+
+/** A callback kept before its run waits: the task's result when the wait begins. */
+export interface EarlyCallback {
+  readonly callbackStatus: 'succeeded' | 'failed';
+  /** The task's output (succeeded) or `{ error, cause }` (failed). */
+  readonly output: unknown;
+  readonly eventId?: string;
+  readonly expiresAt: Date;
 }
 
 export interface WaitStore {
   get(ref: string, topic: string): Promise<WaitingTask | undefined>;
-  /** Marks the task resumed, only if it is still WAITING: false means another callback got there first. */
-  claim(ref: string, topic: string): Promise<boolean>;
+  /**
+   * Marks the task resumed (by `eventId`, if given), only if it is still WAITING: false means another callback
+   * got there first.
+   */
+  claim(ref: string, topic: string, eventId?: string): Promise<boolean>;
   /** Gives a claim back (resuming failed for a passing reason, e.g. throttling) so a retry can resume it. */
   release(ref: string, topic: string): Promise<void>;
   /** The token is dead: every later callback gets 410. */
   markExpired(ref: string, topic: string): Promise<void>;
+  /** Keeps a callback for a wait that has not begun; false if something (a wait, a callback) is already there. */
+  keepEarly(ref: string, topic: string, callback: EarlyCallback): Promise<boolean>;
+}
+
+/** Delivery ids (or signatures) already accepted: replay protection's ledger. */
+export interface DeliveryLedger {
+  /** Records `key` until `expiresAt` (epoch seconds); false when it is already recorded and not expired. */
+  remember(key: string, expiresAt: number): Promise<boolean>;
 }
 
 /** A message for the fan-out queue. `id` is unique within one sendAll call. */

@@ -4,4 +4,10 @@ import { makeCallbackHandler } from '../styles/events/http';
 
 const { config, logger, ports, executionLink } = wireAws();
 
-export const handler = makeCallbackHandler({ ...ports, logger, executionLink, maxBodyBytes: config.MAX_BODY_BYTES });
+export const handler = makeCallbackHandler({
+  ...ports,
+  logger,
+  executionLink,
+  maxBodyBytes: config.MAX_BODY_BYTES,
+  earlyCallbackTtlSeconds: config.EARLY_CALLBACK_TTL_SECONDS,
+});

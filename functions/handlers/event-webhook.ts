@@ -9,4 +9,5 @@ export const handler = makeEventWebhookHandler({
   logger,
   executionLink,
   maxBodyBytes: config.MAX_BODY_BYTES,
+  earlyCallbackTtlSeconds: config.EARLY_CALLBACK_TTL_SECONDS,
 });

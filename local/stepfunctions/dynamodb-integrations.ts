@@ -5,6 +5,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { taskError } from './api-error';
 import type { TaskIntegration } from './engine';
 
 /**
@@ -14,10 +15,19 @@ import type { TaskIntegration } from './engine';
  */
 export function dynamodbIntegrations(client: DynamoDBClient): Record<string, TaskIntegration> {
   const strip = ({ $metadata: _m, ...output }: { $metadata: unknown }) => (void _m, output);
+  /** DynamoDB's errors reach the task as `DynamoDB.<name>` (e.g. for Catch on a failed condition), as in AWS. */
+  const call = async (send: () => Promise<{ $metadata: unknown }>) => {
+    try {
+      return strip(await send());
+    } catch (error) {
+      const failure = error as Error;
+      throw taskError(`DynamoDB.${failure.name}`, failure.message);
+    }
+  };
   return {
-    'arn:aws:states:::dynamodb:putItem': async (p) => strip(await client.send(new PutItemCommand(p as never))),
-    'arn:aws:states:::dynamodb:getItem': async (p) => strip(await client.send(new GetItemCommand(p as never))),
-    'arn:aws:states:::dynamodb:updateItem': async (p) => strip(await client.send(new UpdateItemCommand(p as never))),
-    'arn:aws:states:::dynamodb:deleteItem': async (p) => strip(await client.send(new DeleteItemCommand(p as never))),
+    'arn:aws:states:::dynamodb:putItem': (p) => call(() => client.send(new PutItemCommand(p as never))),
+    'arn:aws:states:::dynamodb:getItem': (p) => call(() => client.send(new GetItemCommand(p as never))),
+    'arn:aws:states:::dynamodb:updateItem': (p) => call(() => client.send(new UpdateItemCommand(p as never))),
+    'arn:aws:states:::dynamodb:deleteItem': (p) => call(() => client.send(new DeleteItemCommand(p as never))),
   };
 }

@@ -108,19 +108,84 @@ describe('events and callbacks on the local stack (seed 3)', () => {
     });
   });
 
-  it('answers 404 for an unknown ref or topic, and 410 once the task has timed out', async () => {
+  it('keeps a callback for a ref nothing waits on yet (202), and answers 410 once the task has timed out', async () => {
     const { runRef, link } = await startApproval('approval-short');
 
     expect(curl(`${api('callback')}?ref=nope&topic=approval`)).toMatchObject({
-      status: 404,
-      body: { error: expect.any(String) },
+      status: 202,
+      body: { status: 'KEPT', ref: 'nope', topic: 'approval', expiresAt: expect.any(String) },
     });
-    expect(curl(`${api('callback')}?ref=${runRef}&topic=nope`)).toMatchObject({ status: 404 });
-    expect(await waitForExecution(link, 10_000)).toMatchObject({ status: 'FAILED', error: 'Approval.TimedOut' });
+    expect(curl(`${api('callback')}?ref=nope&topic=approval&eventId=other`)).toMatchObject({ status: 409 });
+    expect(await waitForExecution(link, 10_000)).toMatchObject({
+      status: 'FAILED',
+      error: 'Callback.TimedOut',
+      cause: 'no callback on topic "approval" within 2 s',
+    });
     expect(curl(`${api('callback')}?ref=${runRef}&topic=approval`)).toMatchObject({
       status: 410,
       body: { error: expect.stringContaining('expired') },
     });
+  });
+
+  /** Starts approval-later, which prepares a second before it waits: a callback sent now arrives early. */
+  const startLater = () => {
+    const started = curl(
+      '-X',
+      'POST',
+      api('webhook?ref=approval-later'),
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      '{}',
+    );
+    expect(started.status).toBe(202);
+    return { runRef: String(started.body!.runRef), link: String(started.body!.executionLink) };
+  };
+
+  it('delivers a callback that arrived before the run waited, when the wait begins (not lost)', async () => {
+    const { runRef, link } = startLater();
+    const early = curl(
+      '-X',
+      'POST',
+      `${api('callback')}?ref=${runRef}&topic=approval`,
+      '-H',
+      'Idempotency-Key: approval-1',
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      '{"approvedBy":"kevin"}',
+    );
+    expect(early).toMatchObject({ status: 202, body: { status: 'KEPT' } });
+    const execution = await waitForExecution(link, 10_000);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output).toMatchObject({ approval: { approvedBy: 'kevin' } });
+    // the same callback again: the first one's result, nothing resumed twice; another callback: 409
+    const again = curl('-X', 'POST', `${api('callback')}?ref=${runRef}&topic=approval&eventId=approval-1`, '-d', '{}');
+    expect(again.status).toBe(204);
+    expect(curl(`${api('callback')}?ref=${runRef}&topic=approval`).status).toBe(409);
+  });
+
+  it('fails the run with Callback.Failed when the early callback reported failure', async () => {
+    const { runRef, link } = startLater();
+    expect(curl(`${api('callback')}?ref=${runRef}&topic=approval&status=failed`).status).toBe(202);
+    expect(await waitForExecution(link, 10_000)).toMatchObject({ status: 'FAILED', error: 'Callback.Failed' });
+  });
+
+  it('resumes once for a repeated callback id while the task waits', async () => {
+    const { runRef, link } = await startApproval();
+    const send = () =>
+      curl(
+        '-X',
+        'POST',
+        `${api('callback')}?ref=${runRef}&topic=approval`,
+        '-H',
+        'Idempotency-Key: cb-42',
+        '-d',
+        '{"n":1}',
+      );
+    expect(send().status).toBe(204);
+    expect(send().status).toBe(204);
+    expect((await waitForExecution(link, 5_000)).status).toBe('SUCCEEDED');
   });
 
   it('starts the subscribers of a structured CloudEvent', async () => {

@@ -2,6 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Webhook } from 'standardwebhooks';
 import { removeDataDir, request, type RunningStack, startLocalStack } from '../support/local-stack';
 
 jest.setTimeout(90_000);
@@ -82,6 +83,7 @@ describe('registered webhooks on the local stack (seed 5)', () => {
       updatedById: 'acme-admin',
       orgId: 'acme',
       id: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/),
+      verifier: { kind: 'contrail' },
       verifySecret: expect.stringMatching(/^whsec_/),
     });
     // "set the trigger on a workflow to be webhookId:WEBHOOK_ID", for two workflows
@@ -147,7 +149,7 @@ describe('registered webhooks on the local stack (seed 5)', () => {
       headers: { 'x-verify-signature': 'my-secret-key-wrong', 'content-type': 'application/json' },
       body,
     });
-    expect(wrong).toMatchObject({ status: 401, body: { error: 'X-Verify-Signature does not match this webhook' } });
+    expect(wrong).toMatchObject({ status: 401, body: { error: 'X-Verify-Signature does not match the secret' } });
 
     const signed = await request(`${stack.url}/api/trigger-webhooks/${id}`, {
       method: 'POST',
@@ -186,6 +188,37 @@ describe('registered webhooks on the local stack (seed 5)', () => {
     const [process] = fired.body as Process[];
     expect((await admin('GET', `/api/processes/${process!.id}`, GLOBEX_KEY, 'globex')).status).toBe(404);
     expect((await admin('GET', `/api/processes/${process!.id}`)).status).toBe(200);
+  });
+
+  it('verifies a Standard Webhooks sender and refuses the replay of a delivery (issue 9)', async () => {
+    const created = await request(`${stack.url}/api/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': ACME_KEY, 'x-api-org': 'acme' },
+      body: JSON.stringify({ verifier: { kind: 'standard-webhooks' }, replay: {} }),
+    });
+    const { id, verifySecret } = created.body as { id: string; verifySecret: string };
+    await admin('PUT', `/api/webhooks/${id}/workflows/audit`);
+    const body = '{"type":"invoice.paid"}';
+    const sent = new Date();
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W',
+      'webhook-timestamp': String(Math.floor(sent.getTime() / 1000)),
+      'webhook-signature': new Webhook(verifySecret).sign('msg_2KWPBgLlAfxdpx2AI54pPJ85f4W', sent, body),
+    };
+    const first = await request(`${stack.url}/api/trigger-webhooks/${id}`, { method: 'POST', headers, body });
+    expect(first.status).toBe(200);
+    const replayed = await request(`${stack.url}/api/trigger-webhooks/${id}`, { method: 'POST', headers, body });
+    expect(replayed).toMatchObject({
+      status: 409,
+      body: { error: 'delivery "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W" was already accepted; nothing was started again' },
+    });
+    const forged = await request(`${stack.url}/api/trigger-webhooks/${id}`, {
+      method: 'POST',
+      headers: { ...headers, 'webhook-id': 'msg_other' },
+      body,
+    });
+    expect(forged.status).toBe(401);
   });
 
   it('answers 404 to triggers of a deleted webhook', async () => {
@@ -258,10 +291,15 @@ describe('registered webhooks on the local stack (seed 5)', () => {
       const status = await cli('processes', 'get', process!.id);
       expect(status.stdout).toContain(`${process!.id}  notify  SUCCEEDED`);
 
-      const wrong = await cli('webhooks', 'trigger', webhook.id, '--secret', 'not-the-secret');
+      const rotated = await cli('webhooks', 'rotate', webhook.id, '--overlap-seconds', '0', '-j');
+      const { verifySecret: next } = JSON.parse(rotated.stdout) as { verifySecret: string };
+      expect(next).not.toBe(webhook.verifySecret);
+      expect((await cli('webhooks', 'trigger', webhook.id, '--secret', next, '-j')).code).toBe(0);
+
+      const wrong = await cli('webhooks', 'trigger', webhook.id, '--secret', webhook.verifySecret);
       expect(wrong).toMatchObject({
         code: 1,
-        stderr: 'hookflow: 401 X-Verify-Signature does not match this webhook\n',
+        stderr: 'hookflow: 401 X-Verify-Signature does not match the secret\n',
       });
 
       expect((await cli('webhooks', 'delete', webhook.id)).stdout).toBe(`deleted ${webhook.id}\n`);

@@ -1,6 +1,6 @@
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { DefinitionBody, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { DefinitionBody, Pass, StateGraph, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { handlers } from '../../functions/routes';
@@ -8,6 +8,7 @@ import { Hookflow } from '../../lib/hookflow';
 import { HookflowStack } from '../../lib/hookflow-stack';
 import { WaitForEvent } from '../../lib/wait-for-event';
 import { loadWorkflowManifest } from '../../workflows/manifest';
+import { waitForEventStates } from '../../workflows/wait-for-event-states';
 
 /** `aws:cdk:bundling-stacks: []` skips esbuild: these tests read the template, not the bundles. */
 const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -180,7 +181,7 @@ describe('events and callbacks', () => {
     ]);
   });
 
-  it('deploys the approval example with its waits table substituted and PutItem granted on it', () => {
+  it('deploys the approval example with its waits table substituted and PutItem + UpdateItem granted on it', () => {
     const [approval] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).filter(
       (sm) => sm.Properties.StateMachineName === 'hookflow-approval',
     );
@@ -191,7 +192,7 @@ describe('events and callbacks', () => {
     const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) =>
       JSON.stringify(p.Properties.Roles).includes(role),
     )!;
-    expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('dynamodb:PutItem');
+    expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('["dynamodb:PutItem","dynamodb:UpdateItem"]');
   });
 
   it('registers event workflows by ref and by each event type', () => {
@@ -202,7 +203,7 @@ describe('events and callbacks', () => {
     expect(creates.some((c) => c.includes('EVENTSUB#com.example.order.created'))).toBe(true);
   });
 
-  it('offers WaitForEvent: a token-storing put that waits, with a timeout', () => {
+  it('offers WaitForEvent: exactly the states the hookflow:WaitForEvent ASL macro expands to', () => {
     const app = newApp();
     const waitStack = new Stack(app, 'Waits');
     const table = new Table(waitStack, 'Table', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
@@ -211,30 +212,60 @@ describe('events and callbacks', () => {
       topic: 'approval',
       timeout: Duration.hours(1),
     });
-    const machine = new StateMachine(waitStack, 'Machine', {
-      stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromChainable(wait),
+    const chain = wait.next(new Pass(waitStack, 'After'));
+    // Tokens resolved (table name, partition, DISCARD) and undefined fields dropped, as the synthesized template has them.
+    const plain = (value: unknown) => JSON.parse(JSON.stringify(waitStack.resolve(value))) as Record<string, unknown>;
+    const rendered = plain(new StateGraph(chain.startState, 'test').toGraphJson()) as { States: unknown };
+    const expected = waitForEventStates({
+      name: 'Wait for approval',
+      topic: 'approval',
+      timeoutSeconds: 3600,
+      tableName: table.tableName,
+      partition: waitStack.partition,
+      next: 'After',
     });
-    wait.grantTo(machine);
-    const waitTemplate = Template.fromStack(waitStack);
-    const [resource] = Object.values(waitTemplate.findResources('AWS::StepFunctions::StateMachine'));
-    const definition = JSON.stringify(resource!.Properties.DefinitionString);
+    expect(rendered.States).toEqual(plain({ ...expected, After: { Type: 'Pass', End: true } }));
 
-    expect(definition).toContain('dynamodb:putItem.waitForTaskToken');
+    const grantStack = new Stack(app, 'Grant');
+    const waitsTable = new Table(grantStack, 'Table', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
+    const granted = new WaitForEvent(grantStack, 'Wait', {
+      table: waitsTable,
+      topic: 't',
+      timeout: Duration.minutes(5),
+    });
+    const machine = new StateMachine(grantStack, 'Machine', {
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(granted),
+    });
+    granted.grantTo(machine);
+    const waitTemplate = Template.fromStack(grantStack);
     waitTemplate.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [
           {
-            Action: 'dynamodb:PutItem',
+            Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
             Effect: 'Allow',
             Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Table'), 'Arn'] },
           },
         ],
       },
     });
-    expect(definition).toContain('\\"TimeoutSeconds\\":3600');
-    expect(definition).toContain("States.Format('wait#{}#approval', $$.Execution.Name)");
-    expect(definition).toContain('$$.Task.Token');
+  });
+
+  it('expands hookflow:WaitForEvent in the example workflows, with a timeout that fails the run clearly', () => {
+    const approval = loadWorkflowManifest().find((w) => w.name === 'hookflow-approval')!;
+    const states = approval.definition.States as Record<string, Record<string, unknown>>;
+    expect(states['Wait for approval']).toMatchObject({
+      Resource: 'arn:aws:states:::dynamodb:putItem.waitForTaskToken',
+      TimeoutSeconds: 3600,
+      Next: 'Approved',
+    });
+    expect(states['Wait for approval: timed out']).toEqual({
+      Type: 'Fail',
+      Error: 'Callback.TimedOut',
+      Cause: 'no callback on topic "approval" within 3600 s',
+    });
+    expect(approval.definitionText).toContain('${WaitsTable}');
   });
 });
 

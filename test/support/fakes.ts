@@ -6,6 +6,7 @@ import {
   type ClientWebhookRecord,
   type DedupeRecord,
   type DedupeStore,
+  type EarlyCallback,
   type EventWorkflowRecord,
   type FlowRecord,
   type InboundWorkflowRecord,
@@ -151,6 +152,18 @@ export class InMemoryWebhookStore implements WebhookStore {
     this.webhooks.set(webhook.id, webhook);
   }
 
+  async updateSecrets(
+    id: string,
+    orgId: string,
+    secrets: RegisteredWebhook['secrets'],
+    updated: { updatedOn: string; updatedById: string },
+  ) {
+    const webhook = this.webhooks.get(id);
+    if (webhook?.orgId !== orgId) return false;
+    this.webhooks.set(id, { ...webhook, ...updated, secrets });
+    return true;
+  }
+
   async get(id: string) {
     const webhook = this.webhooks.get(id);
     if (webhook === undefined) return undefined;
@@ -174,6 +187,19 @@ export class InMemoryWebhookStore implements WebhookStore {
 
   async unbind(webhookId: string, templateId: string) {
     return this.bindings.delete(`${webhookId}/${templateId}`);
+  }
+}
+
+/** A delivery ledger in memory, with the DynamoDB one's contract (an expired entry counts as absent). */
+export class InMemoryDeliveryLedger {
+  readonly entries = new Map<string, number>();
+  constructor(private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000)) {}
+
+  async remember(key: string, expiresAt: number) {
+    const existing = this.entries.get(key);
+    if (existing !== undefined && existing >= this.nowSeconds()) return false;
+    this.entries.set(key, expiresAt);
+    return true;
   }
 }
 
@@ -334,10 +360,33 @@ export class InMemoryWaitStore implements WaitStore {
     return this.tasks.get(`${ref}/${topic}`);
   }
 
-  async claim(ref: string, topic: string) {
+  async claim(ref: string, topic: string, eventId?: string) {
     const task = this.tasks.get(`${ref}/${topic}`);
     if (task?.status !== 'WAITING') return false;
-    this.tasks.set(`${ref}/${topic}`, { ...task, status: 'RESUMED' });
+    this.tasks.set(`${ref}/${topic}`, {
+      ...task,
+      status: 'RESUMED',
+      ...(eventId === undefined ? {} : { resumedBy: eventId }),
+    });
+    return true;
+  }
+
+  /** Early callbacks as kept, by `ref/topic`. */
+  readonly early = new Map<string, EarlyCallback>();
+
+  async keepEarly(ref: string, topic: string, callback: EarlyCallback) {
+    const key = `${ref}/${topic}`;
+    const existing = this.tasks.get(key);
+    const leftover = existing?.status === 'EARLY' && Date.parse(existing.expiresAtIso ?? '') <= Date.now();
+    if (existing !== undefined && !leftover) return false;
+    this.early.set(key, callback);
+    this.tasks.set(key, {
+      ref,
+      topic,
+      status: 'EARLY',
+      expiresAtIso: callback.expiresAt.toISOString(),
+      ...(callback.eventId === undefined ? {} : { resumedBy: callback.eventId }),
+    });
     return true;
   }
 

@@ -1,12 +1,8 @@
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
 import type { ProcessRecord, ProcessStore } from '../../core/ports';
+import { putUnlessLive } from './put-unless-live';
 import { processItem, processKey } from './registry-items';
 
 const processSchema = z.object({
@@ -34,20 +30,8 @@ export class DynamoDbProcessStore implements ProcessStore {
 
   async create(record: ProcessRecord): Promise<{ created: boolean; record: ProcessRecord }> {
     const expiresAt = Math.floor(Date.parse(record.createdOn) / 1000) + this.retentionSeconds;
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: marshall(processItem(record, expiresAt)),
-          // An expired record (TTL deletes late) counts as absent.
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-          ExpressionAttributeValues: marshall({ ':now': Math.floor(Date.now() / 1000) }),
-        }),
-      );
+    if (await putUnlessLive(this.client, this.tableName, processItem(record, expiresAt)))
       return { created: true, record };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
     const existing = await this.get(record.id);
     if (existing === undefined) throw new Error(`process ${record.id} exists but could not be read back`);
     return { created: false, record: existing };

@@ -8,12 +8,18 @@ import {
   DeleteItemCommand,
   type DynamoDBClient,
   PutItemCommand,
+  UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { queryPartition } from './query-partition';
 import { z } from 'zod';
 import type { RegisteredWebhook, WebhookBinding, WebhookStore } from '../../core/ports';
+import {
+  type SigningSecrets,
+  registrationVerifierSchema,
+  signingSecretsSchema,
+} from '../../core/verify/verifier-config';
 import {
   orgWebhookListingKey,
   orgWebhooksPartition,
@@ -31,7 +37,8 @@ const webhookSchema = z.object({
   updatedOn: z.string(),
   createdById: z.string(),
   updatedById: z.string(),
-  secret: z.string().min(1),
+  secrets: signingSecretsSchema,
+  verifier: registrationVerifierSchema.default({ verifier: { kind: 'contrail' } }),
 });
 
 const bindingSchema = z.object({
@@ -61,7 +68,7 @@ export class DynamoDbWebhookStore implements WebhookStore {
     await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,
-        Item: marshall(webhookItem(webhook)),
+        Item: marshall(webhookItem(webhook), { removeUndefinedValues: true }),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -71,6 +78,32 @@ export class DynamoDbWebhookStore implements WebhookStore {
         Item: marshall({ ...orgWebhookListingKey(webhook.orgId, webhook.id), createdOn: webhook.createdOn }),
       }),
     );
+  }
+
+  async updateSecrets(
+    id: string,
+    orgId: string,
+    secrets: SigningSecrets,
+    updated: { updatedOn: string; updatedById: string },
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(webhookKey(id)),
+          ConditionExpression: 'orgId = :org',
+          UpdateExpression: 'SET secrets = :secrets, updatedOn = :on, updatedById = :by',
+          ExpressionAttributeValues: marshall(
+            { ':org': orgId, ':secrets': secrets, ':on': updated.updatedOn, ':by': updated.updatedById },
+            { removeUndefinedValues: true },
+          ),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async get(id: string) {

@@ -5,6 +5,7 @@ import { makeRunAndWait } from '../../core/runs/run-and-wait';
 import { makeRunStarter } from '../../core/runs/start-run';
 import { dynamodbClient, sfnClient, sqsClient } from './clients';
 import { DynamoDbDedupeStore } from './dynamodb-dedupe-store';
+import { DynamoDbDeliveryLedger } from './dynamodb-delivery-ledger';
 import { DynamoDbProcessStore } from './dynamodb-process-store';
 import { DynamoDbRegistry } from './dynamodb-registry';
 import { DynamoDbWaitStore } from './dynamodb-wait-store';
@@ -42,6 +43,7 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
       waits: new DynamoDbWaitStore(dynamodbClient, config.DEDUPE_TABLE),
       webhooks: new DynamoDbWebhookStore(dynamodbClient, config.REGISTRY_TABLE),
       processes: new DynamoDbProcessStore(dynamodbClient, config.DEDUPE_TABLE),
+      deliveries: new DynamoDbDeliveryLedger(dynamodbClient, config.DEDUPE_TABLE),
     },
     /** The fan-out queue; asking for it without FANOUT_QUEUE_URL fails the cold start, naming the variable. */
     fanoutQueue: () => {

@@ -2,7 +2,7 @@ import type { CloudEvent } from 'cloudevents';
 import type { EventWorkflowRecord, Registry } from '../../core/ports';
 import { ConflictError, GoneError, NotFoundError } from '../../core/http/errors';
 import type { StartRun } from '../../core/runs/start-run';
-import { type ResumeDeps, resumeTask } from './resume-task';
+import { type ResumeDeps, deliverCallback } from './resume-task';
 
 export interface EventsDeps extends ResumeDeps {
   readonly registry: Registry;
@@ -73,12 +73,15 @@ export async function acceptEvent(deps: EventsDeps, ref: string | undefined, eve
   let resumed = false;
   if (ref !== undefined) {
     try {
-      await resumeTask(deps, ref, event.type, { output: body });
-      resumed = true;
+      // An event names its run only loosely (ref may be a workflow's ref): it resumes a task that waits, and
+      // is not kept for one that may wait later (callbacks are). Its source + id make a redelivery a no-op.
+      const delivery = await deliverCallback(deps, ref, event.type, { output: body }, `${event.source}#${event.id}`, {
+        keepEarly: false,
+      });
+      resumed = delivery.outcome === 'resumed';
     } catch (error) {
-      // Nothing waits for this event (or it was already resumed): the event may still have started runs.
-      if (!(error instanceof NotFoundError || error instanceof ConflictError || error instanceof GoneError))
-        throw error;
+      // Already resumed by another callback, or expired: the event may still have started runs.
+      if (!(error instanceof ConflictError || error instanceof GoneError)) throw error;
     }
   }
   return { id: event.id, type: event.type, source: event.source, started, resumed };

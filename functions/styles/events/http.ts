@@ -3,7 +3,7 @@ import { httpHandler, type HttpHandler } from '../../core/http/http-handler';
 import { jsonResponse } from '../../core/http/responses';
 import { type EventsDeps, acceptEvent, startByRef } from './accept-events';
 import { parseCallbackRequest, parseEventRequest, parseWebhookRequest } from './request';
-import { resumeTask } from './resume-task';
+import { deliverCallback } from './resume-task';
 
 export interface EventsHttpDeps extends EventsDeps {
   readonly logger: Logger;
@@ -35,13 +35,14 @@ export function makeEventIntakeHandler(deps: EventsHttpDeps): HttpHandler {
 
 /**
  * GET|POST /api/v2/callback?ref=&topic=[&status=failed]: resumes the waiting task. Answers 204 with no body, as
- * seed 3 does; 404 nothing waits, 409 already resumed, 410 its token expired.
+ * seed 3 does; 202 when no task waits yet (the callback is kept for the wait); 409 already resumed (or a
+ * callback already kept), unless it is the same callback id again; 410 its token expired.
  */
 export function makeCallbackHandler(deps: EventsHttpDeps): HttpHandler {
   return httpHandler(deps.logger, async (event) => {
     const request = parseCallbackRequest(event, deps.maxBodyBytes);
     const failure = request.output as { error?: unknown; cause?: unknown };
-    const executionArn = await resumeTask(
+    const delivery = await deliverCallback(
       deps,
       request.ref,
       request.topic,
@@ -51,13 +52,24 @@ export function makeCallbackHandler(deps: EventsHttpDeps): HttpHandler {
             error: typeof failure.error === 'string' ? failure.error.slice(0, 256) : 'Callback.Failed',
             cause: typeof failure.cause === 'string' ? failure.cause.slice(0, 32_768) : JSON.stringify(request.output),
           },
+      request.eventId,
     );
-    deps.logger.info('task resumed by callback', {
+    deps.logger.info(delivery.outcome === 'kept' ? 'callback kept until the run waits' : 'task resumed by callback', {
       ref: request.ref,
       topic: request.topic,
       status: request.status,
-      executionArn,
+      ...delivery,
     });
-    return { statusCode: 204 };
+    if (delivery.outcome === 'kept') {
+      return jsonResponse(
+        202,
+        { status: 'KEPT', ref: request.ref, topic: request.topic, expiresAt: delivery.expiresAt },
+        delivery.replayed ? { 'idempotent-replayed': 'true' } : {},
+      );
+    }
+    return {
+      statusCode: 204,
+      ...(delivery.outcome === 'resumed' && delivery.replayed ? { headers: { 'idempotent-replayed': 'true' } } : {}),
+    };
   });
 }

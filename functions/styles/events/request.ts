@@ -36,7 +36,8 @@ export function parseWebhookRequest(event: APIGatewayProxyEventV2, maxBodyBytes:
   return { ref, payload: parseJsonObject(rawBody(event, maxBodyBytes)) };
 }
 
-const CALLBACK_PARAMS = new Set(['ref', 'topic', 'status']);
+const CALLBACK_PARAMS = new Set(['ref', 'topic', 'status', 'eventId']);
+const EVENT_ID = /^[\x21-\x7e]{1,255}$/;
 
 export interface CallbackRequest {
   readonly ref: string;
@@ -44,16 +45,25 @@ export interface CallbackRequest {
   readonly status: 'succeeded' | 'failed';
   /** POST: the JSON body. GET: the query's other parameters. Either becomes the task's output. */
   readonly output: Record<string, unknown>;
+  /** The callback's own id (`Idempotency-Key` header or `eventId` parameter): the same id twice resumes once. */
+  readonly eventId?: string;
 }
 
 /** GET|POST /api/v2/callback?ref=&topic=&status=. */
 export function parseCallbackRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number): CallbackRequest {
   const { ref, topic, status } = query(callbackQuery, event);
+  const eventId = (header(event, 'idempotency-key') ?? event.queryStringParameters?.eventId)?.trim();
+  if (eventId !== undefined && !EVENT_ID.test(eventId)) {
+    throw new BadRequestError(
+      'the callback id (Idempotency-Key or eventId) must be 1 to 255 printable ASCII characters',
+    );
+  }
+  const id = eventId === undefined ? {} : { eventId };
   if (event.requestContext.http.method === 'GET') {
     const rest = Object.entries(event.queryStringParameters ?? {}).filter(([key]) => !CALLBACK_PARAMS.has(key));
-    return { ref, topic, status, output: Object.fromEntries(rest) };
+    return { ref, topic, status, output: Object.fromEntries(rest), ...id };
   }
-  return { ref, topic, status, output: parseJsonObject(rawBody(event, maxBodyBytes)) };
+  return { ref, topic, status, output: parseJsonObject(rawBody(event, maxBodyBytes)), ...id };
 }
 
 export interface EventRequest {

@@ -9,6 +9,7 @@ import {
   bindWorkflow,
   createWebhook,
   deleteWebhook,
+  rotateSecret,
   getWebhook,
   listBindings,
   listTemplates,
@@ -16,8 +17,9 @@ import {
   unbindWorkflow,
 } from './manage-webhooks';
 import { type ProcessStatusDeps, getProcess } from './process-status';
-import { parseCreateWebhook, parseTriggerRequest, pathId } from './request';
-import { PartialTriggerError, type TriggerDeps, triggerWebhook } from './trigger-webhook';
+import { graphValidation, slackUrlVerification } from '../../core/verify/handshakes';
+import { parseCreateWebhook, parseRotateSecret, parseTriggerRequest, pathId } from './request';
+import { PartialTriggerError, type TriggerDeps, findWebhook, triggerWebhook, verifyTrigger } from './trigger-webhook';
 
 export interface AdminHttpDeps extends ManageDeps {
   readonly logger: Logger;
@@ -47,6 +49,15 @@ const adminRoutes: Record<string, AdminRoute> = {
     await deleteWebhook(deps, caller, webhookId(event));
     deps.logger.info('webhook deleted', { webhookId: webhookId(event), orgId: caller.orgId, by: caller.keyId });
     return { statusCode: 204 };
+  },
+  'POST /api/webhooks/{webhookId}/rotate-secret': async (deps, event, caller) => {
+    const rotated = await rotateSecret(deps, caller, webhookId(event), parseRotateSecret(event, deps.maxBodyBytes));
+    deps.logger.info('webhook secret rotated', {
+      webhookId: rotated.id,
+      previousSecretExpiresAt: rotated.previousSecretExpiresAt,
+      by: caller.keyId,
+    });
+    return jsonResponse(200, rotated, { 'cache-control': 'no-store' });
   },
   'GET /api/webhooks/{webhookId}/workflows': async (deps, event, caller) =>
     jsonResponse(200, await listBindings(deps, caller, webhookId(event))),
@@ -88,10 +99,20 @@ export interface TriggerHttpDeps extends TriggerDeps {
 export function makeWebhookTriggerHandler(deps: TriggerHttpDeps): HttpHandler {
   return httpHandler(deps.logger, async (event) => {
     const request = parseTriggerRequest(event, deps.maxBodyBytes);
+    const found = await findWebhook(deps, request.webhookId);
+    const verifier = found.webhook.verifier.verifier;
+    // Handshakes start no run: Graph's (unsigned) before verification, Slack's (signed) after it.
+    const validation = graphValidation(verifier, request.query);
+    if (validation !== undefined) return validation;
+    const verified = await verifyTrigger(deps, found.webhook, request);
+    const challenge = slackUrlVerification(verifier, request.body);
+    if (challenge !== undefined) return challenge;
     try {
-      const processes = await triggerWebhook(deps, request);
+      const processes = await triggerWebhook(deps, request, found, verified.secretHeader);
       deps.logger.info('webhook triggered', {
         webhookId: request.webhookId,
+        secret: verified.secret,
+        ...(verified.deliveryId === undefined ? {} : { deliveryId: verified.deliveryId }),
         processes: processes.map((p) => ({ id: p.id, template: p.eventWorkflowTemplateId })),
       });
       return jsonResponse(200, processes);

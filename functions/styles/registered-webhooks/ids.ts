@@ -3,8 +3,11 @@ import { createHash, randomBytes } from 'node:crypto';
 /** Ids as seed 5 shows them: 16 URL-safe characters (96 random bits). Valid Step Functions execution names. */
 export const randomId = (): string => randomBytes(12).toString('base64url');
 
-/** A generated verification secret: 256 random bits. */
-export const randomSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`;
+/**
+ * A generated verification secret: 256 random bits, as a Standard Webhooks secret (`whsec_` + base64), which
+ * every other verifier accepts as an opaque string too.
+ */
+export const randomSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;
 
 /**
  * The process id a trigger with an Idempotency-Key gets for one bound workflow: the same webhook, key and

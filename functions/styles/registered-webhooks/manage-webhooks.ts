@@ -1,6 +1,7 @@
 import type { OrgCaller } from '../../core/auth/org-member';
 import { ConflictError, NotFoundError } from '../../core/http/errors';
 import type { RegisteredWebhook, Registry, WebhookBinding, WebhookStore } from '../../core/ports';
+import { type RegistrationVerifier, rotateSecrets } from '../../core/verify/verifier-config';
 import { randomId, randomSecret } from './ids';
 
 export interface ManageDeps {
@@ -12,7 +13,7 @@ export interface ManageDeps {
 /** Most workflows one webhook may start: a trigger starts them all within one request. */
 export const MAX_BINDINGS_PER_WEBHOOK = 25;
 
-/** A webhook as the admin API shows it (seed 5's fields): never with its secret. */
+/** A webhook as the admin API shows it (seed 5's fields, then hookflow's): never with a secret. */
 export function publicWebhook(webhook: RegisteredWebhook) {
   return {
     createdOn: webhook.createdOn,
@@ -21,6 +22,9 @@ export function publicWebhook(webhook: RegisteredWebhook) {
     updatedById: webhook.updatedById,
     orgId: webhook.orgId,
     id: webhook.id,
+    verifier: webhook.verifier.verifier,
+    ...(webhook.verifier.replay === undefined ? {} : { replay: webhook.verifier.replay }),
+    ...(webhook.secrets.previous === undefined ? {} : { previousSecretExpiresAt: webhook.secrets.previous.expiresAt }),
   };
 }
 
@@ -29,7 +33,15 @@ export function publicBinding(binding: WebhookBinding) {
 }
 
 /** Creates a webhook; the answer is the only time its secret (`verifySecret`) is ever shown. */
-export async function createWebhook(deps: ManageDeps, caller: OrgCaller, options: { verifySecret?: string }) {
+export async function createWebhook(
+  deps: ManageDeps,
+  caller: OrgCaller,
+  options: {
+    verifySecret?: string;
+    verifier?: RegistrationVerifier['verifier'];
+    replay?: RegistrationVerifier['replay'];
+  },
+) {
   const now = (deps.now?.() ?? new Date()).toISOString();
   const webhook: RegisteredWebhook = {
     id: randomId(),
@@ -38,10 +50,38 @@ export async function createWebhook(deps: ManageDeps, caller: OrgCaller, options
     updatedOn: now,
     createdById: caller.keyId,
     updatedById: caller.keyId,
-    secret: options.verifySecret ?? randomSecret(),
+    secrets: { current: options.verifySecret ?? randomSecret() },
+    verifier: {
+      verifier: options.verifier ?? { kind: 'contrail' },
+      ...(options.replay === undefined ? {} : { replay: options.replay }),
+    },
   };
   await deps.webhooks.create(webhook);
-  return { ...publicWebhook(webhook), verifySecret: webhook.secret };
+  return { ...publicWebhook(webhook), verifySecret: webhook.secrets.current };
+}
+
+/**
+ * Replaces the webhook's secret with a new one (shown once, in the answer); the old one keeps verifying for
+ * `overlapSeconds`, so senders switch over without a failed delivery. No redeploy: the secret is data.
+ */
+export async function rotateSecret(
+  deps: ManageDeps,
+  caller: OrgCaller,
+  webhookId: string,
+  options: { overlapSeconds: number; verifySecret?: string },
+) {
+  const { webhook } = await ownWebhook(deps, caller, webhookId);
+  const now = deps.now?.() ?? new Date();
+  const next = options.verifySecret ?? randomSecret();
+  const secrets = rotateSecrets(webhook.secrets, next, options.overlapSeconds, now.getTime());
+  const updated = { updatedOn: now.toISOString(), updatedById: caller.keyId };
+  if (!(await deps.webhooks.updateSecrets(webhookId, caller.orgId, secrets, updated))) {
+    throw new NotFoundError(`no webhook "${webhookId}"`);
+  }
+  return {
+    ...publicWebhook({ ...webhook, ...updated, secrets }),
+    verifySecret: next,
+  };
 }
 
 export async function listWebhooks(deps: ManageDeps, caller: OrgCaller) {

@@ -7,7 +7,7 @@ export interface ProcessStatusDeps {
   readonly processes: ProcessStore;
   readonly engine: WorkflowEngine;
   readonly executionLink: (executionArn: string) => string;
-  readonly now?: () => number;
+  readonly now?: () => Date;
 }
 
 /** A process of the caller's organisation with its run's current state; any other is 404. */
@@ -15,5 +15,5 @@ export async function getProcess(deps: ProcessStatusDeps, caller: OrgCaller, pro
   const record = await deps.processes.get(processId);
   if (record === undefined || record.orgId !== caller.orgId) throw new NotFoundError(`no process "${processId}"`);
   const history = await deps.engine.history(record.executionArn, PROCESS_LIMITS.maxHistoryEvents);
-  return processView(record, history, deps.executionLink(record.executionArn), deps.now?.() ?? Date.now());
+  return processView(record, history, deps.executionLink(record.executionArn), (deps.now?.() ?? new Date()).getTime());
 }

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { BadRequestError, HttpError, NotFoundError } from '../../core/http/errors';
 import { header, parseJsonObject, rawBody } from '../../core/http/request';
+import { replaySchema, verifierSchema } from '../../core/verify/verifier-config';
 
 /** Ids hookflow hands out are 16 base64url characters; anything else in an id position names nothing. */
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -13,34 +14,61 @@ export function pathId(event: APIGatewayProxyEventV2, name: string, what: string
   return id;
 }
 
-const createBody = z.object({
-  /** Bring your own secret (e.g. one a sender already has configured); hookflow generates one otherwise. */
-  verifySecret: z
-    .string('verifySecret must be a string')
-    .min(16, 'verifySecret must be at least 16 characters')
-    .max(256, 'verifySecret must be at most 256 characters')
-    .regex(/^[\x21-\x7e]+$/, 'verifySecret must be printable ASCII without spaces (it travels in a header)')
-    .optional(),
+/** Bring your own secret (e.g. one a sender already has configured); hookflow generates one otherwise. */
+const verifySecret = z
+  .string('verifySecret must be a string')
+  .min(16, 'verifySecret must be at least 16 characters')
+  .max(256, 'verifySecret must be at most 256 characters')
+  .regex(/^[\x21-\x7e]+$/, 'verifySecret must be printable ASCII without spaces (it travels in a header)');
+
+const createBody = z.strictObject({
+  verifySecret: verifySecret.optional(),
+  /** How triggers are verified (default `{"kind": "contrail"}`: seed 5's X-Verify-Signature). */
+  verifier: verifierSchema.optional(),
+  /** Opt-in replay protection: timestamp tolerance and a ledger of delivery ids. */
+  replay: replaySchema.optional(),
 });
 
-/** POST /api/webhooks: no body (as in seed 5), or `{ "verifySecret": "..." }`. */
-export function parseCreateWebhook(event: APIGatewayProxyEventV2, maxBodyBytes: number) {
+const rotateBody = z.strictObject({
+  verifySecret: verifySecret.optional(),
+  /** How long the replaced secret keeps verifying, so senders can switch over. Default one day; 0 ends it now. */
+  overlapSeconds: z
+    .number('overlapSeconds must be a number')
+    .int()
+    .min(0)
+    .max(30 * 86_400, 'overlapSeconds is at most 30 days')
+    .default(86_400),
+});
+
+function optionalJsonBody<T>(schema: z.ZodType<T>, event: APIGatewayProxyEventV2, maxBodyBytes: number): T {
   const bytes = rawBody(event, maxBodyBytes);
-  if (bytes.toString('utf8').trim() === '') return {};
-  const parsed = createBody.safeParse(parseJsonObject(bytes));
-  if (!parsed.success) throw new BadRequestError(parsed.error.issues[0]?.message ?? 'invalid body');
+  const parsed = schema.safeParse(bytes.toString('utf8').trim() === '' ? {} : parseJsonObject(bytes));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path.join('.') ?? '';
+    const message = issue?.message ?? 'invalid body';
+    throw new BadRequestError(path === '' || message.startsWith(path) ? message : `${path}: ${message}`);
+  }
   return parsed.data;
 }
 
+/** POST /api/webhooks: no body (as in seed 5), or `{ "verifySecret", "verifier", "replay" }`. */
+export const parseCreateWebhook = (event: APIGatewayProxyEventV2, maxBodyBytes: number) =>
+  optionalJsonBody(createBody, event, maxBodyBytes);
+
+/** POST /api/webhooks/{webhookId}/rotate-secret: `{ "overlapSeconds", "verifySecret" }`, both optional. */
+export const parseRotateSecret = (event: APIGatewayProxyEventV2, maxBodyBytes: number) =>
+  optionalJsonBody(rotateBody, event, maxBodyBytes);
+
 export interface TriggerRequest {
   readonly webhookId: string;
-  readonly signature: string | undefined;
   readonly idempotencyKey: string | undefined;
   readonly rawBody: Buffer;
   /** The body the workflow sees: parsed JSON, the text itself when it is not JSON, null when empty. */
   readonly body: unknown;
   /** Every request header, names lower-cased (seed 5 passes them to the workflow). */
   readonly headers: Record<string, string>;
+  readonly query: Record<string, string | undefined>;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -59,11 +87,11 @@ export function parseTriggerRequest(event: APIGatewayProxyEventV2, maxBodyBytes:
   }
   return {
     webhookId,
-    signature: header(event, 'x-verify-signature')?.trim(),
     idempotencyKey: idempotencyKey === '' ? undefined : idempotencyKey,
     rawBody: bytes,
     body: parseTriggerBody(bytes, header(event, 'content-type')),
     headers,
+    query: event.queryStringParameters ?? {},
   };
 }
 

@@ -6,17 +6,26 @@ import {
   UnprocessableContentError,
 } from '../../core/http/errors';
 import { sha256Hex } from '../../core/http/request';
-import type { ProcessRecord, ProcessStore, Registry, WebhookStore, WorkflowEngine } from '../../core/ports';
+import type {
+  DeliveryLedger,
+  ProcessRecord,
+  ProcessStore,
+  Registry,
+  WebhookStore,
+  WorkflowEngine,
+} from '../../core/ports';
+import { guardReplay } from '../../core/verify/replay-guard';
+import { verifySignedRequest } from '../../core/verify/verify-signature';
 import { standardExecutionArn } from '../../core/runs/execution-name';
 import { processIdFor, randomId } from './ids';
 import { type ProcessView, pendingView } from './process-view';
 import type { TriggerRequest } from './request';
-import { verifySignature } from './verify-signature';
 
 export interface TriggerDeps {
   readonly registry: Registry;
   readonly webhooks: WebhookStore;
   readonly processes: ProcessStore;
+  readonly deliveries: DeliveryLedger;
   readonly engine: WorkflowEngine;
   readonly logger: Logger;
   readonly executionLink: (executionArn: string) => string;
@@ -29,6 +38,18 @@ const MAX_INPUT_BYTES = 262_144;
 /** Header values a workflow never needs and must never see in its (readable) execution history. */
 const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'cookie'];
 const REDACTED = '[redacted]';
+
+/** Microsoft Graph proves itself with `clientState`, the secret, in each notification: it goes no further. */
+function withoutClientState(body: unknown): unknown {
+  const value = (body as { value?: unknown } | null)?.value;
+  if (!Array.isArray(value)) return body;
+  return {
+    ...(body as object),
+    value: value.map((n: unknown) =>
+      n !== null && typeof n === 'object' && 'clientState' in n ? { ...n, clientState: REDACTED } : n,
+    ),
+  };
+}
 
 /** Some bound workflows could not be started: the answer lists the ones that were. */
 export class PartialTriggerError extends ServiceUnavailableError {
@@ -46,17 +67,45 @@ export class PartialTriggerError extends ServiceUnavailableError {
  * twice). With an Idempotency-Key, process ids derive from it: a retried trigger returns the processes it
  * already started and starts only those that failed.
  */
-export async function triggerWebhook(deps: TriggerDeps, request: TriggerRequest): Promise<readonly ProcessView[]> {
-  const found = await deps.webhooks.get(request.webhookId);
-  if (found === undefined) throw new NotFoundError(`no webhook "${request.webhookId}"`);
-  const { webhook, bindings } = found;
-  const kind = verifySignature(webhook.secret, request.signature, request.rawBody);
+/** Finds the webhook (404 first: nothing about secrets is said for a webhook that does not exist). */
+export async function findWebhook(deps: TriggerDeps, webhookId: string) {
+  const found = await deps.webhooks.get(webhookId);
+  if (found === undefined) throw new NotFoundError(`no webhook "${webhookId}"`);
+  return found;
+}
 
+/**
+ * Verifies the trigger with the webhook's verifier and each active secret (current, and the previous one
+ * during a rotation's overlap), then, if the webhook opted in, refuses replays. Returns the header that
+ * carried a plain secret, if any.
+ */
+export async function verifyTrigger(
+  deps: TriggerDeps,
+  webhook: Awaited<ReturnType<typeof findWebhook>>['webhook'],
+  request: TriggerRequest,
+) {
+  const now = deps.now?.() ?? new Date();
+  const verified = verifySignedRequest(webhook.verifier.verifier, webhook.secrets, request, now.getTime());
+  if (webhook.verifier.replay !== undefined) {
+    await guardReplay(deps.deliveries, `webhook#${webhook.id}`, webhook.verifier.replay, verified, now.getTime());
+  }
+  return verified;
+}
+
+export async function triggerWebhook(
+  deps: TriggerDeps,
+  request: TriggerRequest,
+  found: Awaited<ReturnType<typeof findWebhook>>,
+  secretHeader: string | undefined,
+): Promise<readonly ProcessView[]> {
+  const { webhook, bindings } = found;
   const headers = { ...request.headers };
   // Seed 5 passes every header on. A plain secret (not an HMAC) would land in the execution history: redact it.
-  if (kind === 'secret' && headers['x-verify-signature'] !== undefined) headers['x-verify-signature'] = REDACTED;
-  for (const name of CREDENTIAL_HEADERS) if (headers[name] !== undefined) headers[name] = REDACTED;
-  const input = { body: request.body, headers };
+  for (const name of [...CREDENTIAL_HEADERS, ...(secretHeader === undefined ? [] : [secretHeader])]) {
+    if (headers[name] !== undefined) headers[name] = REDACTED;
+  }
+  const body = webhook.verifier.verifier.kind === 'microsoft-graph' ? withoutClientState(request.body) : request.body;
+  const input = { body, headers };
   const inputBytes = Buffer.byteLength(JSON.stringify(input));
   if (inputBytes > MAX_INPUT_BYTES) {
     throw new PayloadTooLargeError(
@@ -92,7 +141,7 @@ export async function triggerWebhook(deps: TriggerDeps, request: TriggerRequest)
         eventWorkflowTemplateId: template.id,
         stateMachineArn: template.stateMachineArn,
         executionArn: standardExecutionArn(template.stateMachineArn, id),
-        triggerEvent: request.body,
+        triggerEvent: body,
         fingerprint,
         createdOn,
       };

@@ -11,7 +11,8 @@ const webhook = (id: string, orgId = 'acme', createdOn = '2026-01-01T00:00:00.00
   updatedOn: createdOn,
   createdById: 'k',
   updatedById: 'k',
-  secret: `secret-of-${id}`,
+  secrets: { current: `secret-of-${id}` },
+  verifier: { verifier: { kind: 'contrail' } },
 });
 
 describe('DynamoDbWebhookStore and DynamoDbProcessStore against dynalite', () => {
@@ -51,6 +52,16 @@ describe('DynamoDbWebhookStore and DynamoDbProcessStore against dynalite', () =>
     expect((await webhooks.listByOrg('globex')).map((w) => w.id)).toEqual(['g1']);
     expect(await webhooks.get('missing')).toBeUndefined();
     await expect(webhooks.create(webhook('w1'))).rejects.toThrow();
+  });
+
+  it('rotates secrets only for the owning organisation', async () => {
+    await webhooks.create(webhook('r1'));
+    const secrets = { current: 'new', previous: { value: 'secret-of-r1', expiresAt: '2030-01-01T00:00:00.000Z' } };
+    const updated = { updatedOn: '2026-02-01T00:00:00.000Z', updatedById: 'k2' };
+    expect(await webhooks.updateSecrets('r1', 'globex', secrets, updated)).toBe(false);
+    expect(await webhooks.updateSecrets('missing', 'acme', secrets, updated)).toBe(false);
+    expect(await webhooks.updateSecrets('r1', 'acme', secrets, updated)).toBe(true);
+    expect((await webhooks.get('r1'))?.webhook).toEqual({ ...webhook('r1'), ...updated, secrets });
   });
 
   it('unbinds, and deletes only for the owning organisation, taking bindings and the listing with it', async () => {

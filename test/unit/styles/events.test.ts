@@ -29,6 +29,7 @@ function setup() {
     startRun,
     logger: silentLogger,
     maxBodyBytes: 10_000,
+    earlyCallbackTtlSeconds: 3600,
     executionLink: executionLinker('https://console.example/{executionArn}'),
     now: () => clock,
   };
@@ -59,12 +60,18 @@ function setup() {
       call(makeEventWebhookHandler(deps), { path: '/api/v2/webhook', query, body }),
     event: (headers: Record<string, string>, body: string, query: Record<string, string> = {}) =>
       call(makeEventIntakeHandler(deps), { path: '/api/v2/event', query, headers, body }),
-    callback: (method: 'GET' | 'POST', query: Record<string, string>, body?: string) =>
+    callback: (
+      method: 'GET' | 'POST',
+      query: Record<string, string>,
+      body?: string,
+      headers?: Record<string, string>,
+    ) =>
       call(makeCallbackHandler(deps), {
         method,
         path: '/api/v2/callback',
         query,
         ...(body === undefined ? {} : { body }),
+        ...(headers === undefined ? {} : { headers }),
       }),
   };
 }
@@ -154,7 +161,7 @@ describe('GET|POST /api/v2/callback', () => {
     ]);
   });
 
-  it('answers 404 when nothing waits, 409 for a second callback, 410 once the token expired', async () => {
+  it('answers 409 for a second callback, 410 once the token expired', async () => {
     const s = setup();
     waiting(s).add({
       ref: 'run-3',
@@ -164,8 +171,6 @@ describe('GET|POST /api/v2/callback', () => {
       timeoutSeconds: 10,
     });
 
-    expect(await s.callback('GET', { ref: 'nope', topic: 'approval' })).toMatchObject({ status: 404 });
-    expect(await s.callback('GET', { ref: 'run-1', topic: 'other' })).toMatchObject({ status: 404 });
     expect(await s.callback('GET', { ref: 'run-1', topic: 'approval' })).toMatchObject({ status: 204 });
     expect(await s.callback('GET', { ref: 'run-1', topic: 'approval' })).toMatchObject({
       status: 409,
@@ -177,6 +182,52 @@ describe('GET|POST /api/v2/callback', () => {
       body: { error: expect.stringContaining('expired') },
     });
     expect(s.engine.resumed).toHaveLength(1);
+  });
+
+  it('keeps a callback that arrives before its run waits (202, with an expiry), one per run and topic', async () => {
+    const s = setup();
+    const early = await s.callback('POST', { ref: 'run-9', topic: 'approval', eventId: 'cb-1' }, '{"ok":true}');
+    expect(early).toEqual({
+      status: 202,
+      body: { status: 'KEPT', ref: 'run-9', topic: 'approval', expiresAt: '2026-01-01T01:00:00.000Z' },
+    });
+    expect(waiting(s).early.get('run-9/approval')).toMatchObject({
+      callbackStatus: 'succeeded',
+      output: { ok: true },
+      eventId: 'cb-1',
+    });
+    // the same callback again gets the same answer; another one is refused
+    expect(await s.callback('POST', { ref: 'run-9', topic: 'approval', eventId: 'cb-1' }, '{"ok":true}')).toMatchObject(
+      {
+        status: 202,
+      },
+    );
+    expect(await s.callback('POST', { ref: 'run-9', topic: 'approval' }, '{"ok":false}')).toMatchObject({
+      status: 409,
+      body: { error: expect.stringContaining('already kept') },
+    });
+    // a failure is kept as { error, cause }
+    await s.callback('GET', { ref: 'run-8', topic: 'approval', status: 'failed' });
+    expect(waiting(s).early.get('run-8/approval')).toMatchObject({
+      callbackStatus: 'failed',
+      output: { error: 'Callback.Failed' },
+    });
+    expect(s.engine.resumed).toHaveLength(0);
+  });
+
+  it('resumes once per callback id: the same id again answers 204 without resuming twice', async () => {
+    const s = setup();
+    waiting(s);
+    const headers = { 'idempotency-key': 'delivery-7' };
+    expect(await s.callback('POST', { ref: 'run-1', topic: 'approval' }, '{"a":1}', headers)).toMatchObject({
+      status: 204,
+    });
+    expect(await s.callback('POST', { ref: 'run-1', topic: 'approval' }, '{"a":1}', headers)).toMatchObject({
+      status: 204,
+    });
+    expect(await s.callback('POST', { ref: 'run-1', topic: 'approval' }, '{"a":1}')).toMatchObject({ status: 409 });
+    expect(s.engine.resumed).toHaveLength(1);
+    expect(await s.callback('GET', { ref: 'run-1', topic: 'approval', eventId: 'x y' })).toMatchObject({ status: 400 });
   });
 
   it('answers 410 when Step Functions says the task is over, and keeps answering 410', async () => {

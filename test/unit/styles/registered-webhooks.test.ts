@@ -10,12 +10,12 @@ import {
 import { MAX_BINDINGS_PER_WEBHOOK } from '../../../functions/styles/registered-webhooks/manage-webhooks';
 import { PROCESS_LIMITS, processView } from '../../../functions/styles/registered-webhooks/process-view';
 import { parseTriggerBody } from '../../../functions/styles/registered-webhooks/request';
-import { verifySignature } from '../../../functions/styles/registered-webhooks/verify-signature';
 import type { ProcessRecord, RunEvent, StartRequest } from '../../../functions/core/ports';
 import { httpEvent, testContext } from '../../support/api-gateway-events';
 import {
   FakeEngine,
   FakeRegistry,
+  InMemoryDeliveryLedger,
   InMemoryProcessStore,
   InMemoryWebhookStore,
   silentLogger,
@@ -35,10 +35,13 @@ function setup() {
   const webhooks = new InMemoryWebhookStore();
   const processes = new InMemoryProcessStore();
   const engine = new FakeEngine();
+  let clock = Date.parse('2026-01-01T00:00:00.000Z');
   const deps = {
     registry,
     webhooks,
     processes,
+    deliveries: new InMemoryDeliveryLedger(() => Math.floor(clock / 1000)),
+    now: () => new Date(clock),
     engine,
     logger: silentLogger,
     maxBodyBytes: 10_000,
@@ -79,7 +82,21 @@ function setup() {
     });
   const fire = (webhookId: string, headers: Record<string, string>, body = '{"foo":"bar"}') =>
     call(trigger, 'POST', '/api/trigger-webhooks/{webhookId}', { params: { webhookId }, headers, body });
-  return { deps, engine, webhooks, processes, admin, status, call, createWebhook, bind, fire };
+  const advance = (ms: number) => void (clock += ms);
+  return {
+    deps,
+    engine,
+    webhooks,
+    processes,
+    admin,
+    status,
+    call,
+    createWebhook,
+    bind,
+    fire,
+    advance,
+    clock: () => clock,
+  };
 }
 
 describe('registered webhooks: admin API (seed 5)', () => {
@@ -93,11 +110,17 @@ describe('registered webhooks: admin API (seed 5)', () => {
       'updatedById',
       'orgId',
       'id',
+      'verifier',
       'verifySecret',
     ]);
-    expect(created).toMatchObject({ orgId: 'acme', createdById: 'acme-admin', updatedById: 'acme-admin' });
+    expect(created).toMatchObject({
+      orgId: 'acme',
+      createdById: 'acme-admin',
+      updatedById: 'acme-admin',
+      verifier: { kind: 'contrail' },
+    });
     expect(created.id).toMatch(/^[A-Za-z0-9_-]{16}$/);
-    expect(created.verifySecret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(created.verifySecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
 
     const got = await t.call(t.admin, 'GET', '/api/webhooks/{webhookId}', {
       params: { webhookId: created.id },
@@ -258,7 +281,7 @@ describe('registered webhooks: trigger (seed 5)', () => {
     expect((await t.fire(id, {})).status).toBe(401);
     expect(await t.fire(id, { 'x-verify-signature': 'my-secret-key-12' })).toEqual({
       status: 401,
-      body: { error: 'X-Verify-Signature does not match this webhook' },
+      body: { error: 'X-Verify-Signature does not match the secret' },
     });
     const otherBody = createHmac('sha256', 'my-secret-key-123').update('{"foo":"baz"}').digest('hex');
     expect((await t.fire(id, { 'x-verify-signature': otherBody })).status).toBe(401);
@@ -353,6 +376,103 @@ describe('registered webhooks: trigger (seed 5)', () => {
   });
 });
 
+describe('registered webhooks: verifiers, rotation, replays and handshakes (issue 9)', () => {
+  const github = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+  it('takes a verifier preset and replay protection at creation, and shows them (never the secret)', async () => {
+    const t = setup();
+    const created = await t.createWebhook(
+      ACME,
+      '{"verifySecret":"gh-secret-0123456789","verifier":{"kind":"github"},"replay":{"ledgerSeconds":3600}}',
+    );
+    expect(created).toMatchObject({
+      verifier: { kind: 'github' },
+      replay: { toleranceSeconds: 300, ledgerSeconds: 3600 },
+    });
+    await t.bind(created.id, 'notify');
+    const body = '{"zen":"hi"}';
+    const headers = { 'x-hub-signature-256': github('gh-secret-0123456789', body), 'x-github-delivery': 'g-1' };
+    expect((await t.fire(created.id, headers, body)).status).toBe(200);
+    // the same delivery again is a replay: refused, and nothing started
+    expect(await t.fire(created.id, headers, body)).toEqual({
+      status: 409,
+      body: { error: 'delivery "g-1" was already accepted; nothing was started again' },
+    });
+    expect(t.engine.started).toHaveLength(1);
+    // seed 5's header is not what this webhook verifies with
+    expect((await t.fire(created.id, { 'x-verify-signature': 'gh-secret-0123456789' }, body)).status).toBe(401);
+    expect(
+      await t.call(t.admin, 'POST', '/api/webhooks', { headers: ACME, body: '{"verifier":{"kind":"nope"}}' }),
+    ).toMatchObject({
+      status: 400,
+    });
+  });
+
+  it('rotates the secret with an overlap: both verify until the old one expires, no redeploy', async () => {
+    const t = setup();
+    const { id } = await t.createWebhook(ACME, '{"verifySecret":"old-secret-0123456789"}');
+    await t.bind(id, 'audit');
+    const rotated = await t.call(t.admin, 'POST', '/api/webhooks/{webhookId}/rotate-secret', {
+      params: { webhookId: id },
+      headers: ACME,
+      body: '{"overlapSeconds":600}',
+    });
+    expect(rotated.status).toBe(200);
+    const next = rotated.body.verifySecret as string;
+    expect(next).not.toBe('old-secret-0123456789');
+    expect(rotated.body.previousSecretExpiresAt).toBe(new Date(t.clock() + 600_000).toISOString());
+    expect((await t.fire(id, { 'x-verify-signature': next })).status).toBe(200);
+    expect((await t.fire(id, { 'x-verify-signature': 'old-secret-0123456789' })).status).toBe(200);
+    t.advance(600_000);
+    expect((await t.fire(id, { 'x-verify-signature': 'old-secret-0123456789' })).status).toBe(401);
+    expect((await t.fire(id, { 'x-verify-signature': next })).status).toBe(200);
+    const other = await t.call(t.admin, 'POST', '/api/webhooks/{webhookId}/rotate-secret', {
+      params: { webhookId: id },
+      headers: GLOBEX,
+    });
+    expect(other.status).toBe(404);
+  });
+
+  it('answers a Slack url_verification after verifying it, and starts nothing', async () => {
+    const t = setup();
+    const { id } = await t.createWebhook(
+      ACME,
+      '{"verifySecret":"slack-signing-secret-01","verifier":{"kind":"slack"}}',
+    );
+    await t.bind(id, 'notify');
+    const body = '{"type":"url_verification","challenge":"3eZbrw1aB"}';
+    const ts = String(Math.floor(t.clock() / 1000));
+    const signature = `v0=${createHmac('sha256', 'slack-signing-secret-01').update(`v0:${ts}:${body}`).digest('hex')}`;
+    const headers = { 'x-slack-signature': signature, 'x-slack-request-timestamp': ts };
+    expect(await t.fire(id, headers, body)).toEqual({ status: 200, body: { challenge: '3eZbrw1aB' } });
+    expect((await t.fire(id, { ...headers, 'x-slack-signature': 'v0=00' }, body)).status).toBe(401);
+    expect(t.engine.started).toHaveLength(0);
+  });
+
+  it('answers a Microsoft Graph validationToken, then verifies notifications by clientState (redacted onwards)', async () => {
+    const t = setup();
+    const { id } = await t.createWebhook(
+      ACME,
+      '{"verifySecret":"graph-client-state-01","verifier":{"kind":"microsoft-graph"}}',
+    );
+    await t.bind(id, 'notify');
+    const validation = (await makeWebhookTriggerHandler(t.deps)(
+      httpEvent({
+        path: `/api/trigger-webhooks/${id}`,
+        pathParameters: { webhookId: id },
+        query: { validationToken: 'token-123' },
+      }),
+      testContext,
+    )) as APIGatewayProxyStructuredResultV2;
+    expect(validation).toMatchObject({ statusCode: 200, body: 'token-123' });
+    const notification = JSON.stringify({ value: [{ clientState: 'graph-client-state-01', resource: 'users/1' }] });
+    expect((await t.fire(id, {}, notification)).status).toBe(200);
+    const input = t.engine.started[0]!.input as { body: { value: { clientState: string }[] } };
+    expect(input.body.value[0]!.clientState).toBe('[redacted]');
+    expect((await t.fire(id, {}, JSON.stringify({ value: [{ clientState: 'guess' }] }))).status).toBe(401);
+  });
+});
+
 describe('registered webhooks: request bodies', () => {
   it('parses JSON, keeps non-JSON text, maps empty to null, and refuses bad JSON declared as JSON', () => {
     expect(parseTriggerBody(Buffer.from('{"a":1}'), undefined)).toEqual({ a: 1 });
@@ -360,14 +480,6 @@ describe('registered webhooks: request bodies', () => {
     expect(parseTriggerBody(Buffer.from(''), 'application/json')).toBeNull();
     expect(() => parseTriggerBody(Buffer.from('{"a":'), 'application/json; charset=utf-8')).toThrow(/not valid JSON/);
     expect(() => parseTriggerBody(Buffer.from('{"a":'), 'application/cloudevents+json')).toThrow(/not valid JSON/);
-  });
-
-  it('verifySignature names which proof was given', () => {
-    const body = Buffer.from('{}');
-    expect(verifySignature('s3cret-s3cret-s3cret', 's3cret-s3cret-s3cret', body)).toBe('secret');
-    const hex = createHmac('sha256', 's3cret-s3cret-s3cret').update(body).digest('hex');
-    expect(verifySignature('s3cret-s3cret-s3cret', hex.toUpperCase(), body)).toBe('hmac-sha256');
-    expect(() => verifySignature('s3cret-s3cret-s3cret', undefined, body)).toThrow(/missing X-Verify-Signature/);
   });
 });
 

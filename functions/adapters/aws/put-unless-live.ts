@@ -1,0 +1,27 @@
+import { ConditionalCheckFailedException, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+
+/**
+ * Puts `item` unless a live item holds its key: one conditional write. An item past its `expiresAt` (epoch
+ * seconds; TTL deletes late) counts as absent; an item without `expiresAt` is always live. False: kept out.
+ */
+export async function putUnlessLive(
+  client: DynamoDBClient,
+  tableName: string,
+  item: Record<string, unknown>,
+): Promise<boolean> {
+  try {
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: marshall(item, { removeUndefinedValues: true }),
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+        ExpressionAttributeValues: marshall({ ':now': Math.floor(Date.now() / 1000) }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}

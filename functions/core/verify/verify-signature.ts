@@ -1,0 +1,244 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import { UnauthorizedError } from '../http/errors';
+import { type SigningSecrets, type VerifierConfig, activeSecrets } from './verifier-config';
+
+/** A request as verifiers see it: lower-cased headers, the raw body bytes, the query. */
+export interface SignedRequest {
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly rawBody: Buffer;
+  readonly query?: Readonly<Record<string, string | undefined>>;
+}
+
+/** What a verified request proved, for replay protection and for what a handler passes on. */
+export interface Verified {
+  /** The sender's delivery id, when its scheme has one. */
+  readonly deliveryId?: string;
+  /** The signed timestamp (epoch seconds), when its scheme signs one. */
+  readonly timestamp?: number;
+  /** The signature as presented: a replay of the exact request presents it again. */
+  readonly signature: string;
+  /** The header that carried the secret itself, if one did: it must never be passed on or logged. */
+  readonly secretHeader?: string;
+  readonly secret: 'current' | 'previous';
+}
+
+/** Equal in constant time, whatever the lengths: both sides are hashed to fixed-size digests first. */
+export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+const hmac = (algorithm: string, secret: string, content: Buffer) =>
+  createHmac(algorithm, secret).update(content).digest();
+
+function required(request: SignedRequest, name: string): string {
+  const value = request.headers[name]?.trim();
+  if (value === undefined || value === '') throw new UnauthorizedError(`missing ${name} header`);
+  return value;
+}
+
+/** A timestamp header as epoch seconds, or 401. */
+function timestampOf(value: string, name: string): number {
+  if (!/^\d{1,12}$/.test(value)) throw new UnauthorizedError(`${name} must be a Unix timestamp in seconds`);
+  return Number(value);
+}
+
+/** Whether a candidate secret verifies the request: `secret` when the request carried the secret itself. */
+type Check = (secret: string) => false | 'signature' | 'secret';
+
+const signed = (ok: boolean) => (ok ? ('signature' as const) : false);
+
+/** What one scheme reads from the request and how it checks a candidate secret. */
+function scheme(
+  config: VerifierConfig,
+  request: SignedRequest,
+): Omit<Verified, 'secret' | 'secretHeader'> & { check: Check; header?: string; label: string } {
+  const body = request.rawBody;
+  switch (config.kind) {
+    case 'shared-secret': {
+      const presented = required(request, config.header);
+      return {
+        signature: presented,
+        label: config.header,
+        header: config.header,
+        check: (secret) => (safeEqual(presented, secret) ? 'secret' : false),
+      };
+    }
+    case 'contrail': {
+      const presented = required(request, 'x-verify-signature');
+      const mac = presented.replace(/^sha256=/i, '');
+      return {
+        signature: presented,
+        label: 'X-Verify-Signature',
+        header: 'x-verify-signature',
+        check: (secret) => {
+          const digest = hmac('sha256', secret, body);
+          // every form is compared, so timing says nothing about which one was close
+          const plain = safeEqual(presented, secret);
+          const macs = [
+            safeEqual(mac.toLowerCase(), digest.toString('hex')),
+            safeEqual(mac, digest.toString('base64')),
+            safeEqual(mac, digest.toString('base64url')),
+          ];
+          return plain ? 'secret' : signed(macs.some(Boolean));
+        },
+      };
+    }
+    case 'hmac': {
+      const presented = required(request, config.header);
+      if (config.prefix !== '' && !presented.startsWith(config.prefix)) {
+        throw new UnauthorizedError(`${config.header} must start with "${config.prefix}"`);
+      }
+      const mac = presented.slice(config.prefix.length);
+      const timestamp =
+        config.timestampHeader === undefined
+          ? undefined
+          : timestampOf(required(request, config.timestampHeader), config.timestampHeader);
+      const deliveryId = config.idHeader === undefined ? undefined : required(request, config.idHeader);
+      const [before, after] = splitTemplate(config.signedContent, { timestamp, id: deliveryId });
+      const content = Buffer.concat([Buffer.from(before), body, Buffer.from(after)]);
+      return {
+        signature: presented,
+        label: config.header,
+        ...(timestamp === undefined ? {} : { timestamp }),
+        ...(deliveryId === undefined ? {} : { deliveryId }),
+        check: (secret) => {
+          const digest = hmac(config.algorithm, secret, content).toString(config.encoding);
+          return signed(safeEqual(config.encoding === 'hex' ? mac.toLowerCase() : mac, digest));
+        },
+      };
+    }
+    case 'github': {
+      const presented = required(request, 'x-hub-signature-256');
+      const deliveryId = request.headers['x-github-delivery'];
+      return {
+        signature: presented,
+        label: 'X-Hub-Signature-256',
+        ...(deliveryId === undefined ? {} : { deliveryId }),
+        check: (secret) =>
+          signed(safeEqual(presented.toLowerCase(), `sha256=${hmac('sha256', secret, body).toString('hex')}`)),
+      };
+    }
+    case 'stripe': {
+      const presented = required(request, 'stripe-signature');
+      const parts = presented.split(',').map((part) => part.trim().split('='));
+      const t = parts.find(([key]) => key === 't')?.[1];
+      const v1 = parts.filter(([key]) => key === 'v1').map(([, value]) => value ?? '');
+      if (t === undefined || v1.length === 0) {
+        throw new UnauthorizedError('stripe-signature must carry t=<timestamp> and v1=<signature>');
+      }
+      const timestamp = timestampOf(t, 'stripe-signature t');
+      const content = Buffer.concat([Buffer.from(`${t}.`), body]);
+      return {
+        signature: presented,
+        label: 'Stripe-Signature',
+        timestamp,
+        check: (secret) => {
+          const expected = hmac('sha256', secret, content).toString('hex');
+          return signed(v1.map((candidate) => safeEqual(candidate, expected)).some(Boolean));
+        },
+      };
+    }
+    case 'slack': {
+      const presented = required(request, 'x-slack-signature');
+      const ts = required(request, 'x-slack-request-timestamp');
+      const timestamp = timestampOf(ts, 'x-slack-request-timestamp');
+      const content = Buffer.concat([Buffer.from(`v0:${ts}:`), body]);
+      return {
+        signature: presented,
+        label: 'X-Slack-Signature',
+        timestamp,
+        check: (secret) => signed(safeEqual(presented, `v0=${hmac('sha256', secret, content).toString('hex')}`)),
+      };
+    }
+    case 'standard-webhooks': {
+      const id = required(request, 'webhook-id');
+      const ts = required(request, 'webhook-timestamp');
+      const presented = required(request, 'webhook-signature');
+      const headers = { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': presented };
+      return {
+        signature: presented,
+        label: 'webhook-signature',
+        deliveryId: id,
+        timestamp: timestampOf(ts, 'webhook-timestamp'),
+        // The standardwebhooks library checks the signature and the spec's 5-minute timestamp tolerance.
+        check: (secret) => {
+          try {
+            new Webhook(secret).verify(body, headers, { jsonParse: false });
+            return 'signature';
+          } catch (error) {
+            if (error instanceof WebhookVerificationError) {
+              if (/timestamp/i.test(error.message)) {
+                throw new UnauthorizedError(`webhook-timestamp is outside the 5-minute tolerance: ${error.message}`);
+              }
+              return false;
+            }
+            throw new UnauthorizedError(`the registration's secret is not a Standard Webhooks (whsec_) secret`);
+          }
+        },
+      };
+    }
+    case 'microsoft-graph': {
+      const states = graphClientStates(body);
+      return {
+        signature: states.join(','),
+        label: 'clientState',
+        check: (secret) => signed(states.map((state) => safeEqual(state, secret)).every(Boolean)),
+      };
+    }
+  }
+}
+
+/** Every notification of a Graph change-notification body must carry clientState. */
+function graphClientStates(body: Buffer): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new UnauthorizedError('a Microsoft Graph notification body must be JSON');
+  }
+  const values = (parsed as { value?: unknown }).value;
+  if (!Array.isArray(values) || values.length === 0) {
+    throw new UnauthorizedError('a Microsoft Graph notification body must carry "value": [...]');
+  }
+  return values.map((value) => {
+    const state = (value as { clientState?: unknown } | null)?.clientState;
+    if (typeof state !== 'string') throw new UnauthorizedError('every Microsoft Graph notification needs clientState');
+    return state;
+  });
+}
+
+/** `{timestamp}.{body}` → the text before and after `{body}`, with the other placeholders filled in. */
+function splitTemplate(template: string, values: { timestamp: number | undefined; id: string | undefined }) {
+  const fill = (text: string) =>
+    text.replace(/\{(timestamp|id)\}/g, (_m, name: 'timestamp' | 'id') => {
+      const value = values[name];
+      if (value === undefined)
+        throw new UnauthorizedError(`signedContent uses {${name}}, which this verifier does not read`);
+      return String(value);
+    });
+  const index = template.indexOf('{body}');
+  return [fill(template.slice(0, index)), fill(template.slice(index + '{body}'.length))] as const;
+}
+
+/**
+ * Verifies `request` against a registration's verifier with each active secret (current, then previous until
+ * it expires). 401 with a message naming what was missing or wrong; never which secret came close.
+ */
+export function verifySignedRequest(
+  config: VerifierConfig,
+  secrets: SigningSecrets,
+  request: SignedRequest,
+  now: number,
+): Verified {
+  const { check, header, label, ...read } = scheme(config, request);
+  const candidates = activeSecrets(secrets, now);
+  const results = candidates.map((candidate) => check(candidate.value));
+  const index = results.findIndex((result) => result !== false);
+  if (index < 0) throw new UnauthorizedError(`${label} does not match the secret`);
+  return {
+    ...read,
+    secret: candidates[index]!.which,
+    ...(results[index] === 'secret' && header !== undefined ? { secretHeader: header } : {}),
+  };
+}
