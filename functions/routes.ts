@@ -39,7 +39,8 @@ export const handlers: readonly HandlerSpec[] = [
   {
     name: 'client-webhook',
     description: 'Client webhook style: GET|POST runs the webhook workflow and waits for it (or ?async)',
-    needs: ['registry:read', 'engine:start', 'engine:describe'],
+    // dedupe:write for the replay ledger of webhooks whose verifier refuses replays
+    needs: ['registry:read', 'dedupe:write', 'engine:start', 'engine:describe'],
     routes: [
       { method: 'GET', path: '/webhook/{client}/{name}' },
       { method: 'POST', path: '/webhook/{client}/{name}' },

@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { replaySchema, verifierSchema } from '../functions/core/verify/verifier-config';
+
+/** A registration's verifier for the laptop (deployed stacks set theirs with scripts/set-verifier.ts). */
+const localVerifier = z
+  .object({ verifier: verifierSchema, replay: replaySchema.optional(), secret: z.string().min(16) })
+  .optional();
 
 /** The local stack's seed file (local/hookflow.local.json by default). */
 const localConfigSchema = z.object({
@@ -8,6 +14,7 @@ const localConfigSchema = z.object({
       flowId: z.string().min(1),
       workflow: z.string().min(1),
       published: z.boolean().default(true),
+      verifier: localVerifier,
     }),
   ),
   apiKeys: z.array(

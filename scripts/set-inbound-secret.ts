@@ -5,7 +5,7 @@
  *
  *   npx tsx scripts/set-inbound-secret.ts --table <RegistryTableName> [--only]
  */
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -20,10 +20,15 @@ async function main(): Promise<void> {
   const current = await client.send(new GetItemCommand({ TableName: values.table, Key: marshall(inboundSecretKey()) }));
   const kept = values.only ? [] : ((current.Item ? unmarshall(current.Item).secretHashes : []) as string[]);
   const secret = `hf_inbound_${randomBytes(24).toString('base64url')}`;
+  // Only the hashes change: a verifier set on the same item (scripts/set-verifier.ts) stays.
+  const { pk: _pk, sk: _sk, ...attributes } = inboundSecretItem([...kept, sha256Hex(secret)]);
   await client.send(
-    new PutItemCommand({
+    new UpdateItemCommand({
       TableName: values.table,
-      Item: marshall(inboundSecretItem([...kept, sha256Hex(secret)])),
+      Key: marshall(inboundSecretKey()),
+      UpdateExpression: 'SET #type = :type, secretHashes = :hashes',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: marshall({ ':type': attributes.type, ':hashes': attributes.secretHashes }),
     }),
   );
   process.stdout.write(

@@ -1,4 +1,4 @@
-import type { RegistrationVerifier, SigningSecrets } from './verify/verifier-config';
+import type { RegistrationVerifier, SigningSecrets, StoredVerifier } from './verify/verifier-config';
 
 /**
  * The small interfaces the core talks to. The core never imports @aws-sdk: one adapter per AWS client
@@ -13,6 +13,8 @@ export interface FlowRecord {
   readonly stateMachineArn: string;
   readonly workflowType: WorkflowType;
   readonly published: boolean;
+  /** Optional signature verification on top of the API key (scripts/set-verifier.ts). */
+  readonly verifier?: StoredVerifier;
 }
 
 /** An API key as stored: only the SHA-256 of the key, never the key itself. */
@@ -45,6 +47,8 @@ export interface ClientWebhookRecord {
   readonly runAs: string;
   /** SHA-256 of the webhook's key; no key means the webhook is open. */
   readonly keyHash?: string;
+  /** Optional signature verification (scripts/set-verifier.ts). */
+  readonly verifier?: StoredVerifier;
 }
 
 /** A workflow the inbound style (seed 4) may start, found by its name or its id (a UUID). */
@@ -57,6 +61,8 @@ export interface InboundWorkflowRecord extends WorkflowTarget {
 export interface EventWorkflowRecord extends WorkflowTarget {
   readonly ref: string;
   readonly eventTypes: readonly string[];
+  /** Optional signature verification of `POST /api/v2/webhook?ref=` (scripts/set-verifier.ts). */
+  readonly verifier?: StoredVerifier;
 }
 
 /**
@@ -80,6 +86,8 @@ export interface Registry {
    * rotated. Empty when none is configured (every request is then refused).
    */
   getInboundSecretHashes(): Promise<readonly string[]>;
+  /** Optional signature verification of inbound requests, on top of the secret (scripts/set-verifier.ts). */
+  getInboundVerifier(): Promise<StoredVerifier | undefined>;
   getEventWorkflow(ref: string): Promise<EventWorkflowRecord | undefined>;
   /** The workflows subscribed to CloudEvents of `type`. */
   getEventSubscribers(type: string): Promise<readonly EventWorkflowRecord[]>;

@@ -45,6 +45,15 @@ export async function seedRegistry(
         flowId: flow.flowId,
         ...workflow,
         published: flow.published,
+        ...(flow.verifier === undefined
+          ? {}
+          : {
+              verifier: {
+                verifier: flow.verifier.verifier,
+                ...(flow.verifier.replay === undefined ? {} : { replay: flow.verifier.replay }),
+                secrets: { current: flow.verifier.secret },
+              },
+            }),
       });
     }),
     ...config.apiKeys.map((apiKey) =>

@@ -1,4 +1,7 @@
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { sign as githubSign } from '@octokit/webhooks-methods';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { removeDataDir, request, type RunningStack, startLocalStack, waitForExecution } from '../support/local-stack';
 
 jest.setTimeout(60_000);
@@ -30,6 +33,59 @@ describe('flow trigger on the local stack (seed 1)', () => {
       headers: { authorization: `Bearer ${DEV_KEY}`, 'content-type': 'application/json', ...headers },
       ...(body === undefined ? {} : { body }),
     });
+
+  it('checks a flow’s verifier on top of its key: GitHub signatures, replays refused, rotation without redeploy', async () => {
+    const body = '{"ref":"refs/heads/main"}';
+    const signed = async (secret: string, delivery: string) =>
+      trigger('hello-signed', body, {
+        'x-hub-signature-256': await githubSign(secret, body),
+        'x-github-delivery': delivery,
+      });
+    expect((await signed('hf_local_github_webhook_secret', 'gh-1')).status).toBe(202);
+    expect(await signed('hf_local_github_webhook_secret', 'gh-1')).toMatchObject({
+      status: 409,
+      body: { error: 'delivery "gh-1" was already accepted; nothing was started again' },
+    });
+    expect(await signed('not-the-secret', 'gh-2')).toMatchObject({
+      status: 401,
+      body: { error: 'X-Hub-Signature-256 does not match the secret' },
+    });
+    expect(await trigger('hello-signed', body)).toMatchObject({
+      status: 401,
+      body: { error: 'missing x-hub-signature-256 header' },
+    });
+
+    // Rotate with the script, against the running stack: both secrets verify during the overlap.
+    const out = execFileSync(
+      'npx',
+      [
+        'tsx',
+        'scripts/set-verifier.ts',
+        '--table',
+        'hookflow-registry',
+        '--registration',
+        'flow:hello-signed',
+        '--rotate',
+        '--overlap-seconds',
+        '600',
+      ],
+      {
+        cwd: join(__dirname, '..', '..'),
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+        },
+      },
+    );
+    const next = out.trim().split('\n').at(-1)!;
+    expect(out).toContain('the previous secret verifies until');
+    expect((await signed(next, 'gh-3')).status).toBe(202);
+    expect((await signed('hf_local_github_webhook_secret', 'gh-4')).status).toBe(202);
+  });
 
   it('runs the README example: 202 with a link that resolves to a SUCCEEDED execution holding the body', async () => {
     // curl -s -X POST $URL/flows/hello/trigger -H 'Authorization: Bearer hf_local_dev_key' -d '{"hello":"world"}'

@@ -28,6 +28,7 @@ import {
   type WorkflowEngine,
 } from '../../functions/core/ports';
 import { sha256Hex } from '../../functions/core/http/request';
+import type { StoredVerifier } from '../../functions/core/verify/verifier-config';
 
 /** In-memory ports with the same contracts as the DynamoDB / Step Functions adapters. */
 export class FakeRegistry implements Registry {
@@ -103,6 +104,12 @@ export class FakeRegistry implements Registry {
 
   async getInboundSecretHashes() {
     return this.inboundSecretHashes;
+  }
+
+  inboundVerifier: StoredVerifier | undefined;
+
+  async getInboundVerifier() {
+    return this.inboundVerifier;
   }
 
   readonly eventWorkflows = new Map<string, EventWorkflowRecord>();

@@ -21,6 +21,7 @@ import {
   inboundWorkflowKey,
   webhookTemplatePartition,
 } from './registry-items';
+import { type StoredVerifier, storedVerifierSchema } from '../../core/verify/verifier-config';
 
 const workflowTarget = z.object({
   stateMachineArn: z.string().startsWith('arn:'),
@@ -43,6 +44,7 @@ const clientWebhookSchema = z
       .string()
       .regex(/^[0-9a-f]{64}$/)
       .optional(),
+    verifier: storedVerifierSchema.optional(),
   })
   .refine((webhook) => webhook.mode !== 'dev' || webhook.dev !== undefined, 'mode dev needs a dev workflow');
 
@@ -65,6 +67,7 @@ export class DynamoDbRegistry implements Registry {
       stateMachineArn: String(item.stateMachineArn),
       workflowType: item.workflowType === 'STANDARD' ? 'STANDARD' : 'EXPRESS',
       published: item.published === true,
+      ...verifierOf(item),
     };
   }
 
@@ -103,6 +106,11 @@ export class DynamoDbRegistry implements Registry {
     return Array.isArray(item?.secretHashes) ? item.secretHashes.map(String) : [];
   }
 
+  async getInboundVerifier(): Promise<StoredVerifier | undefined> {
+    const item = await this.getItem(inboundSecretKey());
+    return item === undefined ? undefined : verifierOf(item).verifier;
+  }
+
   async getEventWorkflow(ref: string): Promise<EventWorkflowRecord | undefined> {
     const item = await this.getItem(eventWorkflowKey(ref));
     return item === undefined ? undefined : parseEventWorkflow(item);
@@ -133,7 +141,19 @@ const webhookTemplateSchema = z.object({
   stateMachineArn: z.string().startsWith('arn:'),
 });
 
-const eventWorkflowSchema = workflowTarget.extend({ ref: z.string(), eventTypes: z.array(z.string()).default([]) });
+const eventWorkflowSchema = workflowTarget.extend({
+  ref: z.string(),
+  eventTypes: z.array(z.string()).default([]),
+  verifier: storedVerifierSchema.optional(),
+});
+
+/** A registration's optional verifier (scripts/set-verifier.ts); a malformed one fails loudly, never open. */
+function verifierOf(item: Record<string, unknown>): { verifier?: StoredVerifier } {
+  if (item.verifier === undefined) return {};
+  const parsed = storedVerifierSchema.safeParse(item.verifier);
+  if (!parsed.success) throw new Error(`registry item ${String(item.pk)} has a malformed verifier`);
+  return { verifier: parsed.data };
+}
 
 function parseEventWorkflow(item: Record<string, unknown>): EventWorkflowRecord {
   const parsed = eventWorkflowSchema.safeParse(item);

@@ -117,3 +117,22 @@ export const processItem = (record: ProcessRecord, expiresAt: number) => ({
   triggerEvent: JSON.stringify(record.triggerEvent ?? null),
   expiresAt,
 });
+
+/**
+ * The registry item of a registration named as scripts/set-verifier.ts takes it: `flow:<flowId>`,
+ * `client-webhook:<client>/<name>`, `event-workflow:<ref>` or `inbound`. Its `verifier` attribute is set
+ * there; the CDK custom resources update only their own attributes, so it survives redeploys.
+ */
+export function registrationKey(registration: string): { pk: string; sk: string } {
+  const [kind, name = ''] = registration.split(/:(.*)/s);
+  if (kind === 'flow' && name !== '') return flowKey(name);
+  if (kind === 'event-workflow' && name !== '') return eventWorkflowKey(name);
+  if (kind === 'client-webhook' && /^[^/]+\/[^/]+$/.test(name)) {
+    const [client, webhook] = name.split('/') as [string, string];
+    return clientWebhookKey(client, webhook);
+  }
+  if (registration === 'inbound') return inboundSecretKey();
+  throw new Error(
+    `unknown registration "${registration}": use flow:<id>, client-webhook:<client>/<name>, event-workflow:<ref> or inbound`,
+  );
+}

@@ -103,3 +103,8 @@ export function rotateSecrets(
       }
     : { current: next };
 }
+
+/** A verifier as a registration stores it: the scheme, replay settings and the secrets (set by scripts/set-verifier.ts). */
+export const storedVerifierSchema = registrationVerifierSchema.extend({ secrets: signingSecretsSchema });
+
+export type StoredVerifier = z.infer<typeof storedVerifierSchema>;

@@ -2,6 +2,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { BadRequestError } from '../../core/http/errors';
 import { rawBody } from '../../core/http/request';
+import { signedRequestOf } from '../../core/verify/verify-registration';
+import type { SignedRequest } from '../../core/verify/verify-signature';
 
 const segment = (what: string) =>
   z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, `${what} must be 1-128 letters, digits, ".", "_" or "-"`);
@@ -20,6 +22,8 @@ export interface ClientWebhookRequest {
   readonly key: string | undefined;
   readonly headers: Record<string, string>;
   readonly query: Record<string, string>;
+  /** What a webhook's optional verifier checks. */
+  readonly signed: SignedRequest;
   /** The JSON body, or null for a GET or an empty POST. */
   readonly payload: unknown;
 }
@@ -30,7 +34,8 @@ export function parseClientWebhookRequest(event: APIGatewayProxyEventV2, maxBody
   if (!path.success) throw new BadRequestError(path.error.issues[0]?.message ?? 'invalid webhook path');
 
   const { key: queryKey, async: asyncFlag, ...query } = { ...(event.queryStringParameters ?? {}) };
-  const text = rawBody(event, maxBodyBytes).toString('utf8');
+  const bytes = rawBody(event, maxBodyBytes);
+  const text = bytes.toString('utf8');
   let payload: unknown = null;
   if (text.trim() !== '') {
     try {
@@ -50,6 +55,7 @@ export function parseClientWebhookRequest(event: APIGatewayProxyEventV2, maxBody
   return {
     ...path.data,
     method: event.requestContext.http.method,
+    signed: signedRequestOf(event, bytes),
     async: asyncFlag !== undefined && !['false', '0'].includes(asyncFlag.toLowerCase()),
     key: queryKey ?? bodyKey,
     headers: Object.fromEntries(

@@ -4,13 +4,13 @@ import { NotFoundError, UnauthorizedError } from '../../core/http/errors';
 import { sha256Hex } from '../../core/http/request';
 import type { RunAndWait } from '../../core/runs/run-and-wait';
 import { randomExecutionName } from '../../core/runs/execution-name';
+import { type RegistrationVerifyDeps, verifyRegistration } from '../../core/verify/verify-registration';
 import type { ClientWebhookRequest } from './request';
 
-export interface ClientWebhookDeps {
+export interface ClientWebhookDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
   readonly engine: WorkflowEngine;
   readonly runAndWait: RunAndWait;
-  readonly now?: () => Date;
 }
 
 export interface ClientWebhookRun {
@@ -36,10 +36,20 @@ export async function runClientWebhook(
     throw new NotFoundError(`webhook "${request.name}" of client "${request.client}" does not exist`);
   }
   assertKey(webhook, request.key);
+  const verified = await verifyRegistration(
+    deps,
+    `client-webhook#${webhook.client}/${webhook.name}`,
+    webhook.verifier,
+    request.signed,
+  );
+  const secretHeader = verified?.secretHeader;
 
   const target = webhook.mode === 'dev' ? webhook.dev! : webhook.productive;
   const input = {
-    headers: request.headers,
+    headers:
+      secretHeader === undefined
+        ? request.headers
+        : Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== secretHeader)),
     query: request.query,
     payload: request.payload,
     webhook: { client: webhook.client, name: webhook.name, runAs: webhook.runAs, mode: webhook.mode },

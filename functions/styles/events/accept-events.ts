@@ -2,9 +2,11 @@ import type { CloudEvent } from 'cloudevents';
 import type { EventWorkflowRecord, Registry } from '../../core/ports';
 import { ConflictError, GoneError, NotFoundError } from '../../core/http/errors';
 import type { StartRun } from '../../core/runs/start-run';
+import type { SignedRequest } from '../../core/verify/verify-signature';
+import { type RegistrationVerifyDeps, verifyRegistration } from '../../core/verify/verify-registration';
 import { type ResumeDeps, deliverCallback } from './resume-task';
 
-export interface EventsDeps extends ResumeDeps {
+export interface EventsDeps extends ResumeDeps, Omit<RegistrationVerifyDeps, 'now'> {
   readonly registry: Registry;
   readonly startRun: StartRun;
   readonly executionLink: (executionArn: string) => string;
@@ -29,9 +31,16 @@ export async function startByRef(
   deps: EventsDeps,
   ref: string,
   payload: Record<string, unknown>,
+  signed?: SignedRequest,
 ): Promise<StartedByRef> {
   const workflow = await deps.registry.getEventWorkflow(ref);
   if (workflow === undefined) throw new NotFoundError(`no workflow has ref "${ref}"`);
+  await verifyRegistration(
+    { ...deps, now: () => new Date((deps.now ?? Date.now)()) },
+    `event-workflow#${ref}`,
+    workflow.verifier,
+    signed,
+  );
   const { run, replayed } = await deps.startRun({
     target: workflow,
     input: { payload, trigger: trigger('webhook', ref, new Date().toISOString()) },

@@ -14,7 +14,7 @@ export interface EventsHttpDeps extends EventsDeps {
 export function makeEventWebhookHandler(deps: EventsHttpDeps): HttpHandler {
   return httpHandler(deps.logger, async (event) => {
     const request = parseWebhookRequest(event, deps.maxBodyBytes);
-    const started = await startByRef(deps, request.ref, request.payload);
+    const started = await startByRef(deps, request.ref, request.payload, request.signed);
     deps.logger.info('workflow started by ref', { ref: request.ref, executionArn: started.executionId });
     return jsonResponse(202, started);
   });

@@ -3,6 +3,7 @@ import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import { z } from 'zod';
 import { BadRequestError } from '../../core/http/errors';
 import { header, parseJsonObject, rawBody } from '../../core/http/request';
+import { signedRequestOf } from '../../core/verify/verify-registration';
 
 /** Seed 3's query parameters: refs and topics are names, not paths. */
 const name = (what: string) =>
@@ -33,7 +34,8 @@ function query<T>(schema: z.ZodType<T>, event: APIGatewayProxyEventV2): T {
 /** POST /api/v2/webhook?ref=: the workflow `ref` with the JSON object body. */
 export function parseWebhookRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number) {
   const { ref } = query(webhookQuery, event);
-  return { ref, payload: parseJsonObject(rawBody(event, maxBodyBytes)) };
+  const bytes = rawBody(event, maxBodyBytes);
+  return { ref, payload: parseJsonObject(bytes), signed: signedRequestOf(event, bytes) };
 }
 
 const CALLBACK_PARAMS = new Set(['ref', 'topic', 'status', 'eventId']);

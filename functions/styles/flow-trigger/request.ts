@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { presentedApiKey } from '../../core/auth/api-keys';
 import { BadRequestError } from '../../core/http/errors';
 import { header, parseJsonObject, rawBody } from '../../core/http/request';
+import { signedRequestOf } from '../../core/verify/verify-registration';
+import type { SignedRequest } from '../../core/verify/verify-signature';
 
 const flowIdSchema = z
   .string()
@@ -19,6 +21,8 @@ export interface FlowTriggerRequest {
   readonly body: Buffer;
   readonly apiKey: string | undefined;
   readonly idempotencyKey: string | undefined;
+  /** What a flow's optional verifier checks. */
+  readonly signed: SignedRequest;
 }
 
 /** POST /flows/{flowId}/trigger: any JSON object body, an API key, an optional Idempotency-Key. */
@@ -40,5 +44,6 @@ export function parseFlowTriggerRequest(event: APIGatewayProxyEventV2, maxBodyBy
     body,
     apiKey: presentedApiKey(event),
     idempotencyKey: idempotencyKey?.data,
+    signed: signedRequestOf(event, body),
   };
 }

@@ -3,13 +3,13 @@ import { assertKeyMayTrigger, authenticateApiKey } from '../../core/auth/api-key
 import { NotFoundError } from '../../core/http/errors';
 import { sha256Hex } from '../../core/http/request';
 import type { StartRun } from '../../core/runs/start-run';
+import { type RegistrationVerifyDeps, verifyRegistration } from '../../core/verify/verify-registration';
 import type { FlowTriggerRequest } from './request';
 
-export interface FlowTriggerDeps {
+export interface FlowTriggerDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
   readonly startRun: StartRun;
   readonly executionLink: (executionArn: string) => string;
-  readonly now?: () => Date;
 }
 
 export interface FlowTriggered {
@@ -29,6 +29,7 @@ export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerReq
   const flow = await deps.registry.getFlow(request.flowId);
   if (flow === undefined) throw new NotFoundError(`flow "${request.flowId}" does not exist`);
   if (!flow.published) throw new NotFoundError(`flow "${request.flowId}" is not published`);
+  await verifyRegistration(deps, `flow#${flow.flowId}`, flow.verifier, request.signed);
 
   const { run, replayed } = await deps.startRun({
     target: flow,

@@ -5,15 +5,15 @@ import type { StartRun } from '../../core/runs/start-run';
 import { type FanoutMessage, UID_FINGERPRINT } from './fanout-message';
 import type { InboundItem, InboundRequest } from './request';
 import { type RunRef, runRefFor } from './run-refs';
+import { type RegistrationVerifyDeps, verifyRegistration } from '../../core/verify/verify-registration';
 
-export interface InboundDeps {
+export interface InboundDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
   readonly startRun: StartRun;
   readonly queue: WorkQueue;
   readonly executionLink: (executionArn: string) => string;
   /** Largest workflow input one item may make (Step Functions takes 256 KiB). */
   readonly maxInputBytes: number;
-  readonly now?: () => Date;
 }
 
 export type InboundAccepted =
@@ -37,7 +37,12 @@ export type InboundAccepted =
  * for the fan-out worker. Nothing is queued unless every item is valid.
  */
 export async function acceptInbound(deps: InboundDeps, request: InboundRequest): Promise<InboundAccepted> {
-  assertSharedSecret(request.secret, await deps.registry.getInboundSecretHashes(), 'Inbound-Webhook-Secret');
+  const [secretHashes, verifier] = await Promise.all([
+    deps.registry.getInboundSecretHashes(),
+    deps.registry.getInboundVerifier(),
+  ]);
+  assertSharedSecret(request.secret, secretHashes, 'Inbound-Webhook-Secret');
+  await verifyRegistration(deps, 'inbound', verifier, request.signed);
 
   const workflows = await resolveWorkflows(deps.registry, [request.workflow, ...request.items.map((i) => i.workflow)]);
   if (workflows.get(request.workflow) === undefined) {

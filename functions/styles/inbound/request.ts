@@ -2,6 +2,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { BadRequestError, PayloadTooLargeError } from '../../core/http/errors';
 import { parseJsonObject, rawBody } from '../../core/http/request';
+import { signedRequestOf } from '../../core/verify/verify-registration';
+import type { SignedRequest } from '../../core/verify/verify-signature';
 
 /**
  * POST /inbound bodies (seed 4). A single request: `workflow` (required), `stateValues`, `uid`, and every
@@ -40,6 +42,8 @@ export interface InboundItem {
 
 export interface InboundRequest {
   readonly secret: string | undefined;
+  /** What the optional inbound verifier checks. */
+  readonly signed?: SignedRequest;
   /** The parent's workflow: required, and must exist, even when every batch item names its own. */
   readonly workflow: string;
   readonly batch: boolean;
@@ -52,7 +56,9 @@ export interface InboundLimits {
 }
 
 export function parseInboundRequest(event: APIGatewayProxyEventV2, limits: InboundLimits): InboundRequest {
-  const body = parseJsonObject(rawBody(event, limits.maxBodyBytes));
+  const bytes = rawBody(event, limits.maxBodyBytes);
+  const body = parseJsonObject(bytes);
+  const signed = signedRequestOf(event, bytes);
   const parent = parentSchema.safeParse(body);
   if (!parent.success) throw new BadRequestError(describe(parent.error));
   const secret = event.headers?.['inbound-webhook-secret'];
@@ -61,6 +67,7 @@ export function parseInboundRequest(event: APIGatewayProxyEventV2, limits: Inbou
     const runtime = Object.fromEntries(Object.entries(body).filter(([field]) => !SINGLE_FIELDS.has(field)));
     return {
       secret,
+      signed,
       workflow: parent.data.workflow,
       batch: false,
       items: [
@@ -92,7 +99,7 @@ export function parseInboundRequest(event: APIGatewayProxyEventV2, limits: Inbou
       runtime: item.data.runtimeData ?? {},
     };
   });
-  return { secret, workflow: parent.data.workflow, batch: true, items };
+  return { secret, signed, workflow: parent.data.workflow, batch: true, items };
 }
 
 function describe(error: z.ZodError): string {

@@ -13,6 +13,7 @@ import {
   verifierSchema,
 } from '../../../functions/core/verify/verifier-config';
 import { verifySignedRequest } from '../../../functions/core/verify/verify-signature';
+import { verifyRegistration } from '../../../functions/core/verify/verify-registration';
 import { InMemoryDeliveryLedger } from '../../support/fakes';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
@@ -204,5 +205,27 @@ describe('handshakes', () => {
     expect(graphValidation(config({ kind: 'contrail' }), { validationToken: 'x' })).toBeUndefined();
     expect(graphValidation(graph, {})).toBeUndefined();
     expect(graphValidation(graph, { validationToken: 'x'.repeat(1025) })?.statusCode).toBe(400);
+  });
+});
+
+describe('verifyRegistration (flows, client webhooks, event workflows, inbound)', () => {
+  const stored = {
+    verifier: config({ kind: 'shared-secret', header: 'X-Token' }),
+    replay: replaySchema.parse({}),
+    secrets,
+  };
+  const request = (token: string) => ({ headers: { 'x-token': token }, rawBody: body });
+
+  it('does nothing for a registration without a verifier, and verifies (and dedupes) one with it', async () => {
+    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW) };
+    expect(await verifyRegistration(deps, 'flow#a', undefined, undefined)).toBeUndefined();
+    expect(await verifyRegistration(deps, 'flow#a', stored, request(secret))).toMatchObject({
+      secretHeader: 'x-token',
+    });
+    await expect(verifyRegistration(deps, 'flow#a', stored, request(secret))).rejects.toBeInstanceOf(ConflictError);
+    await expect(verifyRegistration(deps, 'flow#a', stored, request('wrong'))).rejects.toThrow(
+      'x-token does not match the secret',
+    );
+    await expect(verifyRegistration({}, 'flow#a', stored, request(secret))).rejects.toThrow(/no ledger is wired/);
   });
 });
