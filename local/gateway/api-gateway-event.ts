@@ -32,7 +32,9 @@ export function apiGatewayEvent(
     query[name] = query[name] === undefined ? value : `${query[name]},${value}`;
   }
   const now = new Date();
-  const isText = TEXT_CONTENT.test(headers['content-type'] ?? 'text/plain');
+  // Bytes that are not UTF-8 go base64-encoded even under a text type: decoding them here would replace them
+  // silently, and the handler could no longer tell (and refuse) a badly encoded body.
+  const isText = TEXT_CONTENT.test(headers['content-type'] ?? 'text/plain') && isUtf8(body);
   const requestId = randomUUID();
   return {
     version: '2.0',
@@ -64,6 +66,15 @@ export function apiGatewayEvent(
       ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText }
       : { isBase64Encoded: false }),
   };
+}
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The parts of the Lambda context hookflow's handlers and Powertools read. */

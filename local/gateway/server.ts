@@ -31,7 +31,8 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
   const lambdas = new Router(options.lambdaRoutes);
   const locals = new Router(options.localRoutes);
 
-  const server = createServer((request, response) => {
+  // Node would cut requests off at 16 KB of headers with a bare 431; take up to 64 KB and answer as API Gateway does.
+  const server = createServer({ maxHeaderSize: 65_536 }, (request, response) => {
     handle(request, response).catch((error: unknown) => {
       process.stderr.write(`gateway error: ${(error as Error).stack ?? String(error)}\n`);
       if (!response.headersSent) send(response, 500, { message: 'Internal Server Error' });
@@ -55,6 +56,12 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
       return send(response, 405, { error: `${method} is not allowed on ${path}` });
     }
 
+    const headerBytes = headerSize(request);
+    if (headerBytes > GATEWAY_MAX_HEADER_BYTES) {
+      return send(response, 431, {
+        error: `request line and headers are ${headerBytes} bytes; API Gateway accepts at most ${GATEWAY_MAX_HEADER_BYTES}`,
+      });
+    }
     const body = await readBody(request);
     if (body === 'too-large') {
       return send(response, 413, {
@@ -79,6 +86,17 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   return { server, url: `http://${options.host}:${port}` };
+}
+
+/** API Gateway HTTP APIs: the request line and header values together may take at most 10,240 bytes. */
+const GATEWAY_MAX_HEADER_BYTES = 10_240;
+
+function headerSize(request: IncomingMessage): number {
+  let size = `${request.method ?? ''} ${request.url ?? ''} HTTP/${request.httpVersion}`.length;
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    size += Buffer.byteLength(request.rawHeaders[i]!) + Buffer.byteLength(request.rawHeaders[i + 1]!);
+  }
+  return size;
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {

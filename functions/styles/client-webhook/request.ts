@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { BadRequestError } from '../../core/http/errors';
-import { rawBody } from '../../core/http/request';
+import { bodyText, parseJsonText, rawBody } from '../../core/http/request';
 import { signedRequestOf } from '../../core/verify/verify-registration';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 
@@ -35,14 +35,10 @@ export function parseClientWebhookRequest(event: APIGatewayProxyEventV2, maxBody
 
   const { key: queryKey, async: asyncFlag, ...query } = { ...(event.queryStringParameters ?? {}) };
   const bytes = rawBody(event, maxBodyBytes);
-  const text = bytes.toString('utf8');
+  const text = bodyText(bytes);
   let payload: unknown = null;
   if (text.trim() !== '') {
-    try {
-      payload = JSON.parse(text);
-    } catch (error) {
-      throw new BadRequestError(`request body is not valid JSON: ${(error as Error).message}`);
-    }
+    payload = parseJsonText(text);
   }
   let bodyKey: unknown;
   if (payload !== null && typeof payload === 'object' && !Array.isArray(payload) && 'key' in payload) {

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { BadRequestError, HttpError, NotFoundError } from '../../core/http/errors';
-import { header, parseJsonObject, rawBody } from '../../core/http/request';
+import { MAX_JSON_DEPTH, header, jsonDepth, parseJsonObject, rawBody } from '../../core/http/request';
 import { replaySchema, verifierSchema } from '../../core/verify/verifier-config';
 
 /** Ids hookflow hands out are 16 base64url characters; anything else in an id position names nothing. */
@@ -110,10 +110,14 @@ export function parseTriggerBody(bytes: Buffer, contentType: string | undefined)
   }
   if (text.trim() === '') return null;
   const declaredJson = /^application\/([\w.+-]+\+)?json\b/i.test(contentType?.trim() ?? '');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     if (declaredJson) throw new BadRequestError(`request body is not valid JSON: ${(error as Error).message}`);
     return text;
   }
+  if (jsonDepth(value) > MAX_JSON_DEPTH)
+    throw new BadRequestError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  return value;
 }
