@@ -107,7 +107,9 @@ async function main(): Promise<void> {
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
     AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
     AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-    FANOUT_QUEUE_URL: fanout.queueUrl,
+    // Fault injection for tests: a queue that does not exist makes every SendMessageBatch fail.
+    FANOUT_QUEUE_URL:
+      process.env.HOOKFLOW_LOCAL_SQS_FAIL_SENDS === '1' ? `${fanout.queueUrl}-missing` : fanout.queueUrl,
     REGISTRY_TABLE: TABLES.registry,
     DEDUPE_TABLE: TABLES.dedupe,
     EXECUTION_LINK_TEMPLATE: `${gateway.url}/executions/{executionArn}`,

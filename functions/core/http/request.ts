@@ -71,6 +71,16 @@ export function parseJsonObject(bytes: Buffer): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** The optional `Idempotency-Key` header: printable ASCII, 1-255 characters (Stripe's and the IETF draft's rule). */
+export function idempotencyKeyOf(event: APIGatewayProxyEventV2): string | undefined {
+  const key = event.headers?.['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new BadRequestError('Idempotency-Key must be 1-255 printable ASCII characters');
+  }
+  return key;
+}
+
 /** API Gateway (payload 2.0) lower-cases header names; the local stack does the same. */
 export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
   return event.headers?.[name.toLowerCase()];

@@ -18,7 +18,12 @@ export interface RunAndWaitSettings {
   readonly maxPollMs?: number;
 }
 
-export type RunAndWait = (request: { target: RunTarget; input: unknown }) => Promise<RunOutcome>;
+export type RunAndWait = (request: {
+  target: RunTarget;
+  input: unknown;
+  /** A Standard run already started (e.g. deduped by startRun): only wait for it. */
+  started?: { executionArn: string };
+}) => Promise<RunOutcome>;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -34,13 +39,16 @@ export function makeRunAndWait(deps: RunAndWaitDeps, settings: RunAndWaitSetting
   const firstPollMs = settings.firstPollMs ?? 100;
   const maxPollMs = settings.maxPollMs ?? 1_000;
 
-  return async ({ target, input }) => {
+  return async ({ target, input, started }) => {
     const request = { ...target, name: randomExecutionName(), input };
-    if (target.workflowType === 'EXPRESS') return deps.engine.startSync(request, settings.syncWaitMs);
+    if (target.workflowType === 'EXPRESS' && started === undefined) {
+      return deps.engine.startSync(request, settings.syncWaitMs);
+    }
 
     const deadline = now() + settings.syncWaitMs;
-    const run = await deps.engine.start(request);
-    const running: RunOutcome = { executionArn: run.executionArn, name: request.name, status: 'RUNNING' };
+    const run = started ?? (await deps.engine.start(request));
+    const name = run.executionArn.split(':').at(-1) ?? request.name;
+    const running: RunOutcome = { executionArn: run.executionArn, name, status: 'RUNNING' };
     for (let gap = firstPollMs; ; gap = Math.min(gap * 2, maxPollMs)) {
       const left = deadline - now();
       if (left <= 0) return running;

@@ -31,7 +31,10 @@ export function makeClientWebhookHandler(deps: ClientWebhookHttpDeps): HttpHandl
       status: outcome.status,
     });
     const statusCode = outcome.status === 'RUNNING' ? 202 : outcome.status === 'SUCCEEDED' ? 200 : 424;
-    return jsonResponse(statusCode, responseBody(deps, run), { 'hookflow-execution-status': outcome.status });
+    return jsonResponse(statusCode, responseBody(deps, run), {
+      'hookflow-execution-status': outcome.status,
+      ...(run.replayed === true ? { 'idempotent-replayed': 'true' } : {}),
+    });
   });
 }
 

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { BadRequestError } from '../../core/http/errors';
-import { bodyText, parseJsonText, rawBody } from '../../core/http/request';
+import { bodyText, idempotencyKeyOf, parseJsonText, rawBody } from '../../core/http/request';
 import { signedRequestOf } from '../../core/verify/verify-registration';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 
@@ -26,6 +26,8 @@ export interface ClientWebhookRequest {
   readonly signed: SignedRequest;
   /** The JSON body, or null for a GET or an empty POST. */
   readonly payload: unknown;
+  /** With one, a repeated call answers with the first call's run instead of starting another. */
+  readonly idempotencyKey?: string;
 }
 
 /** GET|POST /webhook/{client}/{name}[?async][&key=...] with an optional JSON body. */
@@ -52,6 +54,7 @@ export function parseClientWebhookRequest(event: APIGatewayProxyEventV2, maxBody
     ...path.data,
     method: event.requestContext.http.method,
     signed: signedRequestOf(event, bytes),
+    ...(idempotencyKeyOf(event) === undefined ? {} : { idempotencyKey: idempotencyKeyOf(event) }),
     async: asyncFlag !== undefined && !['false', '0'].includes(asyncFlag.toLowerCase()),
     key: queryKey ?? bodyKey,
     headers: Object.fromEntries(

@@ -1,8 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ClientWebhookRecord, Registry, RunOutcome, WorkflowEngine } from '../../core/ports';
-import { NotFoundError, UnauthorizedError } from '../../core/http/errors';
+import { BadRequestError, NotFoundError, UnauthorizedError } from '../../core/http/errors';
 import { sha256Hex } from '../../core/http/request';
 import type { RunAndWait } from '../../core/runs/run-and-wait';
+import type { StartRun } from '../../core/runs/start-run';
 import { randomExecutionName } from '../../core/runs/execution-name';
 import { type RegistrationVerifyDeps, verifyRegistration } from '../../core/verify/verify-registration';
 import type { ClientWebhookRequest } from './request';
@@ -11,6 +12,7 @@ export interface ClientWebhookDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
   readonly engine: WorkflowEngine;
   readonly runAndWait: RunAndWait;
+  readonly startRun: StartRun;
 }
 
 export interface ClientWebhookRun {
@@ -21,6 +23,8 @@ export interface ClientWebhookRun {
   /** What the caller waited for: finished, or RUNNING (asked for ?async, or the sync wait ran out). */
   readonly outcome: RunOutcome;
   readonly waited: boolean;
+  /** The call repeated an earlier one's Idempotency-Key and got that call's run. */
+  readonly replayed?: boolean;
 }
 
 /**
@@ -60,6 +64,27 @@ export async function runClientWebhook(
     },
   };
   const base = { webhook, mode: webhook.mode, stateMachineArn: target.stateMachineArn, input };
+
+  if (request.idempotencyKey !== undefined) {
+    if (!request.async && target.workflowType === 'EXPRESS') {
+      throw new BadRequestError(
+        'Idempotency-Key needs ?async or a Standard workflow: an Express run can only return its result to the call that started it',
+      );
+    }
+    const { run, replayed } = await deps.startRun({
+      target,
+      input,
+      dedupe: {
+        key: `client-webhook#${webhook.client}/${webhook.name}#${request.idempotencyKey}`,
+        fingerprint: sha256Hex(JSON.stringify([request.method, request.query, request.payload])),
+      },
+    });
+    const name = run.executionArn.split(':').at(-1)!;
+    const outcome: RunOutcome = request.async
+      ? { executionArn: run.executionArn, name, status: 'RUNNING', startDate: run.startDate }
+      : await deps.runAndWait({ target, input, started: run });
+    return { ...base, outcome, waited: !request.async, replayed };
+  }
 
   if (request.async) {
     const name = randomExecutionName();

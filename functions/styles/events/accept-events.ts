@@ -32,6 +32,7 @@ export async function startByRef(
   ref: string,
   payload: Record<string, unknown>,
   signed?: SignedRequest,
+  idempotency?: { idempotencyKey: string; fingerprint: string },
 ): Promise<StartedByRef> {
   const workflow = await deps.registry.getEventWorkflow(ref);
   if (workflow === undefined) throw new NotFoundError(`no workflow has ref "${ref}"`);
@@ -44,6 +45,11 @@ export async function startByRef(
   const { run, replayed } = await deps.startRun({
     target: workflow,
     input: { payload, trigger: trigger('webhook', ref, new Date().toISOString()) },
+    ...(idempotency === undefined
+      ? {}
+      : {
+          dedupe: { key: `event-webhook#${ref}#${idempotency.idempotencyKey}`, fingerprint: idempotency.fingerprint },
+        }),
   });
   return startedOf(deps, workflow, run.executionArn, replayed);
 }

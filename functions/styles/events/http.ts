@@ -14,7 +14,15 @@ export interface EventsHttpDeps extends EventsDeps {
 export function makeEventWebhookHandler(deps: EventsHttpDeps): HttpHandler {
   return httpHandler(deps.logger, async (event) => {
     const request = parseWebhookRequest(event, deps.maxBodyBytes);
-    const started = await startByRef(deps, request.ref, request.payload, request.signed);
+    const started = await startByRef(
+      deps,
+      request.ref,
+      request.payload,
+      request.signed,
+      request.idempotencyKey === undefined
+        ? undefined
+        : { idempotencyKey: request.idempotencyKey, fingerprint: request.fingerprint! },
+    );
     deps.logger.info('workflow started by ref', { ref: request.ref, executionArn: started.executionId });
     return jsonResponse(202, started);
   });

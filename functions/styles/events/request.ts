@@ -2,7 +2,15 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import { z } from 'zod';
 import { BadRequestError } from '../../core/http/errors';
-import { bodyText, header, parseJsonObject, parseJsonText, rawBody } from '../../core/http/request';
+import {
+  bodyText,
+  header,
+  idempotencyKeyOf,
+  parseJsonObject,
+  parseJsonText,
+  rawBody,
+  sha256Hex,
+} from '../../core/http/request';
 import { signedRequestOf } from '../../core/verify/verify-registration';
 
 /** Seed 3's query parameters: refs and topics are names, not paths. */
@@ -35,7 +43,13 @@ function query<T>(schema: z.ZodType<T>, event: APIGatewayProxyEventV2): T {
 export function parseWebhookRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number) {
   const { ref } = query(webhookQuery, event);
   const bytes = rawBody(event, maxBodyBytes);
-  return { ref, payload: parseJsonObject(bytes), signed: signedRequestOf(event, bytes) };
+  const idempotencyKey = idempotencyKeyOf(event);
+  return {
+    ref,
+    payload: parseJsonObject(bytes),
+    signed: signedRequestOf(event, bytes),
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey, fingerprint: sha256Hex(bytes) }),
+  };
 }
 
 const CALLBACK_PARAMS = new Set(['ref', 'topic', 'status', 'eventId']);

@@ -1,9 +1,10 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { executionLinker } from '../../../functions/core/runs/execution-link';
 import { makeRunAndWait } from '../../../functions/core/runs/run-and-wait';
+import { makeRunStarter } from '../../../functions/core/runs/start-run';
 import { makeClientWebhookHandler } from '../../../functions/styles/client-webhook/http';
 import { httpEvent, testContext } from '../../support/api-gateway-events';
-import { FakeEngine, FakeRegistry, silentLogger } from '../../support/fakes';
+import { FakeEngine, FakeRegistry, InMemoryDedupeStore, silentLogger } from '../../support/fakes';
 
 const KEY = 'my-secret-api-key';
 const arn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
@@ -29,10 +30,15 @@ function setup() {
     { engine, logger: silentLogger, now: () => clock, sleep: async (ms) => void (clock += ms) },
     { syncWaitMs: 1_000 },
   );
+  const startRun = makeRunStarter(
+    { engine, dedupe: new InMemoryDedupeStore(), logger: silentLogger },
+    { dedupeTtlSeconds: 60, dedupeWaitMs: 100, dedupeLeaseMs: 1000 },
+  );
   const handler = makeClientWebhookHandler({
     registry,
     engine,
     runAndWait,
+    startRun,
     logger: silentLogger,
     maxBodyBytes: 1024,
     syncWaitMs: 1_000,
@@ -228,5 +234,31 @@ describe('GET|POST /webhook/{client}/{name}', () => {
     const response = await call(options);
 
     expect(response).toMatchObject({ status, body: { error: expect.any(String) } });
+  });
+});
+
+describe('client webhooks with an Idempotency-Key', () => {
+  it('start one run for repeated calls (?async), and refuse another body with the same key', async () => {
+    const { engine, call } = setup();
+    const headers = { 'idempotency-key': 'order-1' };
+    const first = await call({ name: 'open', query: { async: '' }, headers, body: '{"n":1}' });
+    const again = await call({ name: 'open', query: { async: '' }, headers, body: '{"n":1}' });
+    expect(first.status).toBe(202);
+    expect(again).toMatchObject({ status: 202, headers: { 'idempotent-replayed': 'true' } });
+    expect(again.body.executionId).toBe(first.body.executionId);
+    expect(engine.started).toHaveLength(1);
+    expect((await call({ name: 'open', query: { async: '' }, headers, body: '{"n":2}' })).status).toBe(422);
+  });
+
+  it('wait for a Standard run started once; refuse a sync Express call (its result goes to one caller only)', async () => {
+    const { engine, call } = setup();
+    const headers = { 'idempotency-key': 'order-2' };
+    expect((await call({ name: 'standard', headers, body: '{}' })).status).toBe(200);
+    expect((await call({ name: 'standard', headers, body: '{}' })).status).toBe(200);
+    expect(engine.started).toHaveLength(1);
+    expect(await call({ name: 'open', headers, body: '{}' })).toMatchObject({
+      status: 400,
+      body: { error: expect.stringContaining('Idempotency-Key needs ?async or a Standard workflow') },
+    });
   });
 });

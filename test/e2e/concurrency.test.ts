@@ -1,0 +1,174 @@
+import { GetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { removeDataDir, request, type RunningStack, startLocalStack, waitForExecution } from '../support/local-stack';
+
+jest.setTimeout(180_000);
+
+/** Identical requests sent at once, per style. */
+const N = 200;
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const arn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
+
+/**
+ * Concurrency (issue 8): 200 concurrent identical requests per style start exactly one run; a batch with
+ * repeated uids starts one run per distinct uid.
+ */
+describe('concurrent identical requests on the local stack', () => {
+  let stack: RunningStack;
+  let sfn: SFNClient;
+  let dynamodb: DynamoDBClient;
+  beforeAll(async () => {
+    stack = await startLocalStack({ env: { HOOKFLOW_FANOUT_VISIBILITY_SECONDS: '2' } });
+    sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials });
+    dynamodb = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials });
+  });
+  afterAll(async () => {
+    sfn?.destroy();
+    dynamodb?.destroy();
+    await stack?.stop();
+    if (stack !== undefined) removeDataDir(stack.dataDir);
+  });
+
+  const executions = async (stateMachine: string) => {
+    let count = 0;
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: arn(stateMachine), maxResults: 1000, nextToken }),
+      );
+      count += page.executions?.length ?? 0;
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return count;
+  };
+  /** Sends `N` copies of one request at once; returns the status codes, counted. */
+  const burst = async (url: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => {
+    const responses = await Promise.all(Array.from({ length: N }, () => request(url, { method: 'POST', ...init })));
+    const counts: Record<number, number> = {};
+    for (const r of responses) counts[r.status] = (counts[r.status] ?? 0) + 1;
+    return { responses, counts };
+  };
+  /** How many runs `send` started on `stateMachine`. */
+  const runsStartedBy = async (stateMachine: string, send: () => Promise<unknown>) => {
+    const before = await executions(stateMachine);
+    await send();
+    return (await executions(stateMachine)) - before;
+  };
+
+  it('flow trigger, same Idempotency-Key: one run, every caller gets its link', async () => {
+    let links = new Set<unknown>();
+    const started = await runsStartedBy('hookflow-echo-standard', async () => {
+      const { responses } = await burst(`${stack.url}/flows/hello-standard/trigger`, {
+        headers: { authorization: 'Bearer hf_local_dev_key', 'idempotency-key': 'burst-flow' },
+        body: '{"n":1}',
+      });
+      // 202 for all, or 409 "still starting" for the few that outwaited DEDUPE_WAIT_MS: never a second run.
+      expect(responses.every((r) => r.status === 202 || r.status === 409)).toBe(true);
+      links = new Set(
+        responses.filter((r) => r.status === 202).map((r) => (r.body as { executionLink: string }).executionLink),
+      );
+    });
+    expect(started).toBe(1);
+    expect(links.size).toBe(1);
+  });
+
+  it('client webhook (?async, same Idempotency-Key): one run', async () => {
+    const started = await runsStartedBy('hookflow-echo', async () => {
+      const { counts } = await burst(`${stack.url}/webhook/myclient/open?async`, {
+        headers: { 'idempotency-key': 'burst-client', 'content-type': 'application/json' },
+        body: '{"n":1}',
+      });
+      expect(Object.keys(counts).every((status) => ['202', '409'].includes(status))).toBe(true);
+    });
+    expect(started).toBe(1);
+  });
+
+  it('inbound, same uid: one run', async () => {
+    const started = await runsStartedBy('hookflow-inbound-echo', () =>
+      burst(`${stack.url}/inbound`, {
+        headers: { 'inbound-webhook-secret': 'hf_local_inbound_secret' },
+        body: '{"workflow":"workflow name","uid":"burst-inbound"}',
+      }),
+    );
+    expect(started).toBe(1);
+  });
+
+  it('events: same Idempotency-Key by ref, and the same CloudEvent (source + id): one run each', async () => {
+    const byRef = await runsStartedBy('hookflow-event-echo', () =>
+      burst(`${stack.url}/api/v2/webhook?ref=order-echo`, {
+        headers: { 'idempotency-key': 'burst-ref' },
+        body: '{"n":1}',
+      }),
+    );
+    expect(byRef).toBe(1);
+    const byEvent = await runsStartedBy('hookflow-event-echo', () =>
+      burst(`${stack.url}/api/v2/event`, {
+        headers: { 'content-type': 'application/cloudevents+json' },
+        body: '{"specversion":"1.0","id":"burst-1","source":"/shop","type":"com.example.order.created","data":{}}',
+      }),
+    );
+    expect(byEvent).toBe(1);
+  });
+
+  it('registered webhook trigger, same Idempotency-Key: one process per bound workflow', async () => {
+    const admin = { 'x-api-key': 'hf_local_acme_admin_key', 'x-api-org': 'acme' };
+    const created = await request(`${stack.url}/api/webhooks`, { method: 'POST', headers: admin });
+    const { id, verifySecret } = created.body as { id: string; verifySecret: string };
+    await request(`${stack.url}/api/webhooks/${id}/workflows/audit`, { method: 'PUT', headers: admin });
+    const started = await runsStartedBy('hookflow-webhook-audit', async () => {
+      const { responses } = await burst(`${stack.url}/api/trigger-webhooks/${id}`, {
+        headers: { 'x-verify-signature': verifySecret, 'idempotency-key': 'burst-trigger' },
+        body: '{"n":1}',
+      });
+      expect(responses.every((r) => r.status === 200)).toBe(true);
+      expect(new Set(responses.map((r) => (r.body as { id: string }[])[0]!.id)).size).toBe(1);
+    });
+    expect(started).toBe(1);
+  });
+
+  it('callbacks racing for one waiting task: exactly one resumes it', async () => {
+    const run = await request(`${stack.url}/api/v2/webhook?ref=approval`, { method: 'POST', body: '{}' });
+    const { runRef, executionLink } = run.body as { runRef: string; executionLink: string };
+    for (let i = 0; i < 200; i++) {
+      const { Item } = await dynamodb.send(
+        new GetItemCommand({ TableName: 'hookflow-dedupe', Key: { pk: { S: `wait#${runRef}#approval` } } }),
+      );
+      if (Item !== undefined) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const { counts } = await burst(`${stack.url}/api/v2/callback?ref=${runRef}&topic=approval`, {
+      body: '{"ok":true}',
+    });
+    expect(counts).toEqual({ 204: 1, 409: N - 1 });
+    expect((await waitForExecution(executionLink)).status).toBe('SUCCEEDED');
+  });
+
+  it('a 1,000-item batch with repeated uids starts one run per distinct uid', async () => {
+    const uids = Array.from({ length: 1000 }, (_, i) => `batch-uid-${i % 250}`);
+    const before = await executions('hookflow-inbound-echo');
+    const response = await request(`${stack.url}/inbound`, {
+      method: 'POST',
+      headers: { 'inbound-webhook-secret': 'hf_local_inbound_secret', 'content-type': 'application/json' },
+      body: JSON.stringify({ workflow: 'workflow name', batch: uids.map((uid) => ({ uid })) }),
+    });
+    expect(response.status).toBe(202);
+    const runUrls = [...new Set((response.body as { batch: { runUrl: string }[] }).batch.map((e) => e.runUrl))];
+    expect(runUrls).toHaveLength(250);
+    const deadline = Date.now() + 90_000;
+    let pending = runUrls;
+    while (pending.length > 0 && Date.now() < deadline) {
+      const states = await Promise.all(
+        pending.map(async (url) => {
+          const status = await request(url, { headers: { 'inbound-webhook-secret': 'hf_local_inbound_secret' } });
+          return [url, (status.body as { status: string }).status] as const;
+        }),
+      );
+      pending = states.filter(([, status]) => status !== 'STARTED').map(([url]) => url);
+      if (pending.length > 0) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(pending).toEqual([]);
+    // Let any redelivered duplicate have its go, then count: still one run per uid.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await executions('hookflow-inbound-echo')) - before).toBe(250);
+  });
+});
