@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// The namespace form lets esbuild tree-shake zod; `import { z }` bundles all of it (half of each handler).
+import * as z from 'zod';
 
 /**
  * Every setting a handler reads, parsed once at cold start. A missing or malformed variable fails the cold

@@ -1,6 +1,6 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ProcessRecord, ProcessStore } from '../../core/ports';
 import { putUnlessLive } from './put-unless-live';
 import { processItem, processKey } from './registry-items';

@@ -1,7 +1,7 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { queryPartition } from './query-partition';
-import { z } from 'zod';
+import * as z from 'zod';
 import type {
   ApiKeyRecord,
   ClientWebhookRecord,

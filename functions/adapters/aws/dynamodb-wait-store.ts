@@ -5,7 +5,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EarlyCallback, WaitStore, WaitingTask } from '../../core/ports';
 import { putUnlessLive } from './put-unless-live';
 import { waitKey } from './registry-items';

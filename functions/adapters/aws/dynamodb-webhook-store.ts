@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { queryPartition } from './query-partition';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RegisteredWebhook, WebhookBinding, WebhookStore } from '../../core/ports';
 import {
   type SigningSecrets,

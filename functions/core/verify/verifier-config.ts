@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** An HTTP header name as API Gateway delivers it: lower-cased. */
 const headerName = z

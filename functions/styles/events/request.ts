@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError } from '../../core/http/errors';
 import {
   bodyText,

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { presentedApiKey } from '../../core/auth/api-keys';
 import { BadRequestError } from '../../core/http/errors';
 import { header, parseJsonObject, rawBody } from '../../core/http/request';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What the inbound handler queues for each batch item, and the fan-out worker reads back. */
 export const fanoutMessageSchema = z.object({

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError, PayloadTooLargeError } from '../../core/http/errors';
 import { parseJsonObject, rawBody } from '../../core/http/request';
 import { signedRequestOf } from '../../core/verify/verify-registration';

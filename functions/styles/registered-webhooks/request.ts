@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError, HttpError, NotFoundError } from '../../core/http/errors';
 import { MAX_JSON_DEPTH, header, jsonDepth, parseJsonObject, rawBody } from '../../core/http/request';
 import { replaySchema, verifierSchema } from '../../core/verify/verifier-config';
