@@ -17,6 +17,7 @@ import { executionViewer } from './execution-viewer';
 import { bundleHandlers } from './handlers/bundle-handlers';
 import { type GatewayTarget, type LambdaHandler, startGateway } from './gateway/server';
 import { lambdaContext } from './gateway/api-gateway-event';
+import { localAwsEnv } from './local-aws-env';
 import { loadLocalConfig } from './local-config';
 import { createFanoutQueues } from './sqs/create-queues';
 import { type SqsHandler, startSqsEventSource } from './sqs/event-source';
@@ -48,13 +49,7 @@ async function main(): Promise<void> {
   const workflows = loadWorkflowManifest(undefined, { WaitsTable: TABLES.dedupe });
 
   // Never let a laptop's real AWS credentials or region reach the handlers: everything here is local.
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_SESSION_TOKEN: '',
-    AWS_PROFILE: '',
-  });
+  Object.assign(process.env, localAwsEnv);
 
   progress(`data folder ${dataDir}`);
   const dynamodb = await startLocalDynamoDb(host, join(dataDir, 'dynamodb'));

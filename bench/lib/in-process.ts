@@ -1,0 +1,480 @@
+import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { localAwsEnv } from '../../local/local-aws-env';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createHash, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { httpEvent, testContext } from '../../test/support/api-gateway-events';
+import { request } from '../../test/support/local-stack';
+import { bundleHandler } from './bundles';
+import { log, withStdoutSilenced } from './log';
+import { type BenchStack, type CallCounts, diffCounts } from './stack';
+import { round, summarize, type Summary } from './stats';
+
+interface Counter {
+  install(): { installed: string[]; snapshot(): { at: number; counts: CallCounts } };
+}
+const counter = (createRequire(__filename)('../support/aws-call-counter.cjs') as Counter).install();
+
+export type BodySize = '1KB' | '100KB';
+export const BODY_BYTES: Record<BodySize, number> = { '1KB': 1024, '100KB': 100 * 1024 };
+
+type AnyHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface Scenario {
+  readonly handler: string;
+  /** The route or event, as a reader would name it. */
+  readonly what: string;
+  /** How the request is deduped, if at all. */
+  readonly dedupe: string;
+  /** Body sizes to measure; `null` for requests without a body (GET, or a body-less POST). */
+  readonly sizes: readonly (BodySize | null)[];
+  /** Records per invocation (SQS batches): CPU and calls are also reported per record. */
+  readonly recordsPerInvocation?: number;
+  /** Called once per measured or warm-up invocation, outside the timed section. */
+  prepare(size: BodySize | null, count: number): Promise<(i: number) => unknown>;
+  /** Whether the handler's answer is the success the scenario expects. */
+  ok(result: unknown): boolean;
+}
+
+export interface ScenarioRun {
+  readonly handler: string;
+  readonly what: string;
+  readonly dedupe: string;
+  readonly size: BodySize | null;
+  readonly bodyBytes: number | null;
+  readonly recordsPerInvocation: number;
+  readonly iterations: number;
+  readonly failures: number;
+  /** CPU (user + system) of this process per invocation, ms. */
+  readonly cpuMs: Summary;
+  /** Share of that CPU that is system (kernel) time: mostly the loopback sockets' work. */
+  readonly systemCpuShare: number;
+  /** Wall time per invocation against the local stack's services, ms. */
+  readonly wallMs: Summary;
+  /** AWS SDK calls per invocation (mean), and whether every invocation made the same calls. */
+  readonly awsCalls: Record<string, number>;
+  readonly awsCallsConstant: boolean;
+}
+
+/**
+ * Points this process's AWS SDK at the local stack (as `npm start` points its handlers) and sets the
+ * configuration CDK gives each function, so that the deployed bundles can be required and invoked here.
+ */
+export function useStackForHandlers(stack: BenchStack): void {
+  Object.assign(process.env, {
+    ...localAwsEnv,
+    AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_SFN: stack.sfnEndpoint,
+    AWS_ENDPOINT_URL_SQS: stack.sqsEndpoint,
+    REGISTRY_TABLE: 'hookflow-registry',
+    DEDUPE_TABLE: 'hookflow-dedupe',
+    FANOUT_QUEUE_URL: stack.fanoutQueueUrl,
+    EXECUTION_LINK_TEMPLATE: `${stack.url}/executions/{executionArn}`,
+    POWERTOOLS_SERVICE_NAME: 'hookflow',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+  });
+}
+
+const loaded = new Map<string, AnyHandler>();
+
+/** The handler's deployed bundle (minified, as `cdk synth` builds it), required in this process. */
+export async function loadHandler(name: string): Promise<AnyHandler> {
+  const cached = loaded.get(name);
+  if (cached !== undefined) return cached;
+  const bundle = await bundleHandler(name, 'deployed');
+  const handler = (createRequire(__filename)(bundle.file) as { handler: AnyHandler }).handler;
+  loaded.set(name, handler);
+  return handler;
+}
+
+/** A JSON object of exactly `bytes` bytes: `{...fields, "pad": "xxx…"}`. */
+export function jsonOfSize(bytes: number, fields: Record<string, unknown> = {}): string {
+  const base = JSON.stringify({ ...fields, pad: '' });
+  if (base.length > bytes) throw new Error(`fields alone are ${base.length} bytes, over ${bytes}`);
+  return JSON.stringify({ ...fields, pad: 'x'.repeat(bytes - base.length) });
+}
+
+const statusOf = (result: unknown) => (result as APIGatewayProxyResultV2 & { statusCode?: number }).statusCode;
+const status =
+  (...codes: number[]) =>
+  (result: unknown) =>
+    codes.includes(statusOf(result) ?? 0);
+
+function post(
+  path: string,
+  routeKey: string,
+  options: {
+    headers?: Record<string, string>;
+    body?: string;
+    pathParameters?: Record<string, string>;
+    query?: Record<string, string>;
+  },
+): APIGatewayProxyEventV2 {
+  return httpEvent({
+    method: 'POST',
+    path,
+    routeKey,
+    ...options,
+    headers: { 'content-type': 'application/json', ...options.headers },
+  });
+}
+
+const INBOUND_SECRET = { 'inbound-webhook-secret': 'hf_local_inbound_secret' };
+const ACME_ADMIN = { 'x-api-key': 'hf_local_acme_admin_key', 'x-api-org': 'acme' };
+
+/** Each handler's main request. The state some need (a run to resume, a webhook to trigger) is made over HTTP. */
+export function scenarios(stack: BenchStack): Scenario[] {
+  const sizes: BodySize[] = ['1KB', '100KB'];
+  let webhook: Promise<{ id: string; secret: string }> | undefined;
+  const registeredWebhook = () =>
+    (webhook ??= (async () => {
+      const created = await request(`${stack.url}/api/webhooks`, { method: 'POST', headers: ACME_ADMIN });
+      const { id, verifySecret } = created.body as { id: string; verifySecret: string };
+      const bound = await request(`${stack.url}/api/webhooks/${id}/workflows/notify`, {
+        method: 'PUT',
+        headers: ACME_ADMIN,
+      });
+      if (created.status !== 201 || bound.status >= 300) throw new Error(`webhook setup failed: ${bound.text}`);
+      return { id, secret: verifySecret };
+    })());
+
+  return [
+    {
+      handler: 'flow-trigger',
+      what: 'POST /flows/hello/trigger',
+      dedupe: 'Idempotency-Key (unique per request)',
+      sizes,
+      async prepare(size) {
+        const body = jsonOfSize(BODY_BYTES[size!], { hello: 'world' });
+        return () =>
+          post('/flows/hello/trigger', 'POST /flows/{flowId}/trigger', {
+            pathParameters: { flowId: 'hello' },
+            headers: { authorization: 'Bearer hf_local_dev_key', 'idempotency-key': randomUUID() },
+            body,
+          });
+      },
+      ok: status(202),
+    },
+    {
+      handler: 'flow-trigger',
+      what: 'POST /flows/hello/trigger, no Idempotency-Key',
+      dedupe: 'none',
+      sizes: ['1KB'],
+      async prepare(size) {
+        const body = jsonOfSize(BODY_BYTES[size!], { hello: 'world' });
+        return () =>
+          post('/flows/hello/trigger', 'POST /flows/{flowId}/trigger', {
+            pathParameters: { flowId: 'hello' },
+            headers: { authorization: 'Bearer hf_local_dev_key' },
+            body,
+          });
+      },
+      ok: status(202),
+    },
+    {
+      handler: 'client-webhook',
+      what: 'POST /webhook/myclient/open (sync: waits for the Express run)',
+      dedupe: 'none (the style has none)',
+      sizes,
+      async prepare(size) {
+        const body = jsonOfSize(BODY_BYTES[size!], { hello: 'world' });
+        return () =>
+          post('/webhook/myclient/open', 'POST /webhook/{client}/{name}', {
+            pathParameters: { client: 'myclient', name: 'open' },
+            body,
+          });
+      },
+      ok: status(200),
+    },
+    {
+      handler: 'inbound',
+      what: 'POST /inbound, one run',
+      dedupe: 'uid (unique per request)',
+      sizes,
+      async prepare(size) {
+        return () =>
+          post('/inbound', 'POST /inbound', {
+            headers: INBOUND_SECRET,
+            body: jsonOfSize(BODY_BYTES[size!], { workflow: 'workflow name', uid: `bench-${randomUUID()}` }),
+          });
+      },
+      ok: status(202),
+    },
+    {
+      handler: 'inbound-run-status',
+      what: 'GET /inbound/runs/{runRef}',
+      dedupe: 'n/a (read)',
+      sizes: [null],
+      async prepare() {
+        const started = await request(`${stack.url}/inbound`, {
+          method: 'POST',
+          headers: INBOUND_SECRET,
+          body: JSON.stringify({ workflow: 'workflow name', uid: `bench-status-${randomUUID()}` }),
+        });
+        const { runRef } = started.body as { runRef: string };
+        return () =>
+          httpEvent({
+            method: 'GET',
+            path: `/inbound/runs/${runRef}`,
+            routeKey: 'GET /inbound/runs/{runRef}',
+            pathParameters: { runRef },
+            headers: INBOUND_SECRET,
+          });
+      },
+      ok: status(200),
+    },
+    {
+      handler: 'inbound-fanout',
+      what: 'SQS batch of 10 queued batch items (the fan-out worker)',
+      dedupe: 'per item (its run reference)',
+      sizes,
+      recordsPerInvocation: 10,
+      async prepare(size) {
+        const sfn = new SFNClient({ endpoint: stack.sfnEndpoint, disableHostPrefix: true });
+        const { stateMachines = [] } = await sfn.send(new ListStateMachinesCommand({ maxResults: 1000 }));
+        sfn.destroy();
+        const arn = stateMachines.find((m) => m.name === 'hookflow-inbound-echo')?.stateMachineArn;
+        if (arn === undefined) throw new Error('no hookflow-inbound-echo state machine on the local stack');
+        // Leave room for the rest of the message (target, trigger) in the item's size.
+        const runtime = JSON.parse(jsonOfSize(BODY_BYTES[size!] - 400)) as Record<string, unknown>;
+        return () => {
+          const records: SQSRecord[] = Array.from({ length: 10 }, (_, index) => {
+            const id = randomUUID();
+            const body = JSON.stringify({
+              v: 1,
+              runRef: `r_${id}`,
+              dedupeKey: `inbound#ref#${id}`,
+              target: { stateMachineArn: arn, workflowType: 'EXPRESS' },
+              input: {
+                stateValues: {},
+                runtime,
+                trigger: { style: 'inbound', workflow: 'workflow name', runRef: `r_${id}`, batchIndex: index },
+              },
+            });
+            return {
+              messageId: randomUUID(),
+              receiptHandle: `bench-${id}`,
+              body,
+              attributes: {
+                ApproximateReceiveCount: '1',
+                SentTimestamp: String(Date.now()),
+                SenderId: '000000000000',
+                ApproximateFirstReceiveTimestamp: String(Date.now()),
+              },
+              messageAttributes: {},
+              md5OfBody: createHash('md5').update(body).digest('hex'),
+              eventSource: 'aws:sqs',
+              eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:hookflow-fanout',
+              awsRegion: 'us-east-1',
+            };
+          });
+          return { Records: records } satisfies SQSEvent;
+        };
+      },
+      ok: (result) => ((result as { batchItemFailures?: unknown[] } | undefined)?.batchItemFailures ?? []).length === 0,
+    },
+    {
+      handler: 'event-webhook',
+      what: 'POST /api/v2/webhook?ref=order-echo',
+      dedupe: 'none (no key in the request)',
+      sizes,
+      async prepare(size) {
+        const body = jsonOfSize(BODY_BYTES[size!], { order: 7 });
+        return () => post('/api/v2/webhook', 'POST /api/v2/webhook', { query: { ref: 'order-echo' }, body });
+      },
+      ok: status(202),
+    },
+    {
+      handler: 'event-intake',
+      what: 'POST /api/v2/event (one structured CloudEvent, one subscriber)',
+      dedupe: 'source + id (unique per request)',
+      sizes,
+      async prepare(size) {
+        const envelope = { specversion: '1.0', source: '/bench', type: 'com.example.order.created' };
+        const data = JSON.parse(jsonOfSize(BODY_BYTES[size!] - 150)) as Record<string, unknown>;
+        return () =>
+          post('/api/v2/event', 'POST /api/v2/event', {
+            headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' },
+            body: JSON.stringify({ ...envelope, id: randomUUID(), data }),
+          });
+      },
+      ok: status(202),
+    },
+    {
+      handler: 'event-callback',
+      what: 'POST /api/v2/callback?ref=<run>&topic=approval (resumes a waiting Standard run)',
+      dedupe: 'once per waiting task',
+      sizes,
+      async prepare(size, count) {
+        // One waiting run per invocation, started over HTTP before the timed loop.
+        const refs: string[] = [];
+        for (let i = 0; i < count; i++) {
+          const started = await request(`${stack.url}/api/v2/webhook?ref=approval`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{"order":1}',
+          });
+          if (started.status !== 202) throw new Error(`approval run not started: ${started.text}`);
+          refs.push((started.body as { runRef: string }).runRef);
+        }
+        await new Promise((r) => setTimeout(r, 500)); // let the runs reach their wait and store their tokens
+        const body = jsonOfSize(BODY_BYTES[size!], { approvedBy: 'bench' });
+        return (i) =>
+          post('/api/v2/callback', 'POST /api/v2/callback', { query: { ref: refs[i]!, topic: 'approval' }, body });
+      },
+      ok: status(204),
+    },
+    {
+      handler: 'webhook-admin',
+      what: 'POST /api/webhooks (create a webhook)',
+      dedupe: 'n/a',
+      sizes: [null],
+      async prepare() {
+        return () => post('/api/webhooks', 'POST /api/webhooks', { headers: ACME_ADMIN });
+      },
+      ok: status(201),
+    },
+    {
+      handler: 'webhook-trigger',
+      what: 'POST /api/trigger-webhooks/{id} (one bound workflow)',
+      dedupe: 'Idempotency-Key (unique per request)',
+      sizes,
+      async prepare(size) {
+        const { id, secret } = await registeredWebhook();
+        const body = jsonOfSize(BODY_BYTES[size!], { foo: 'bar' });
+        return () =>
+          post(`/api/trigger-webhooks/${id}`, 'POST /api/trigger-webhooks/{webhookId}', {
+            pathParameters: { webhookId: id },
+            headers: { 'x-verify-signature': secret, 'idempotency-key': randomUUID() },
+            body,
+          });
+      },
+      ok: status(200),
+    },
+    {
+      handler: 'webhook-process-status',
+      what: 'GET /api/processes/{id}',
+      dedupe: 'n/a (read)',
+      sizes: [null],
+      async prepare() {
+        const { id, secret } = await registeredWebhook();
+        const triggered = await request(`${stack.url}/api/trigger-webhooks/${id}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-verify-signature': secret },
+          body: '{"foo":"bar"}',
+        });
+        const processId = (triggered.body as { id: string }[])[0]?.id;
+        if (processId === undefined) throw new Error(`no process from the trigger: ${triggered.text}`);
+        await new Promise((r) => setTimeout(r, 300));
+        return () =>
+          httpEvent({
+            method: 'GET',
+            path: `/api/processes/${processId}`,
+            routeKey: 'GET /api/processes/{processId}',
+            pathParameters: { processId },
+            headers: ACME_ADMIN,
+          });
+      },
+      ok: status(200),
+    },
+  ];
+}
+
+export interface RunSettings {
+  readonly warmup: number;
+  readonly iterations: Record<BodySize | 'none', number>;
+}
+
+/**
+ * Invokes each scenario's handler in this process, one request at a time, and measures each invocation:
+ * process.cpuUsage() (user + system) and wall time around the awaited handler call, and the AWS SDK calls
+ * it made (counted by wrapping the SDK clients' send). Handler log lines are discarded (not written).
+ */
+export async function runScenarios(
+  stack: BenchStack,
+  settings: RunSettings,
+  part: string,
+  only: (scenario: Scenario, size: BodySize | null) => boolean = () => true,
+): Promise<ScenarioRun[]> {
+  useStackForHandlers(stack);
+  const runs: ScenarioRun[] = [];
+  for (const scenario of scenarios(stack)) {
+    const handler = await loadHandler(scenario.handler);
+    for (const size of scenario.sizes) {
+      if (!only(scenario, size)) continue;
+      const iterations = settings.iterations[size ?? 'none'];
+      if (iterations === 0) continue;
+      const total = settings.warmup + iterations;
+      const label = `${scenario.handler} ${size ?? ''}`.trim();
+      log(part, `${label}: ${scenario.what}; ${settings.warmup} warm-up + ${iterations} measured`);
+      const makeEvent = await scenario.prepare(size, total);
+      const cpu: number[] = [];
+      let systemMicros = 0;
+      const wall: number[] = [];
+      const calls: Record<string, number>[] = [];
+      let failures = 0;
+      let firstFailure: unknown;
+      await withStdoutSilenced(async () => {
+        for (let i = 0; i < total; i++) {
+          const event = makeEvent(i);
+          const before = counter.snapshot().counts;
+          const cpu0 = process.cpuUsage();
+          const t0 = performance.now();
+          let result: unknown;
+          try {
+            result = await handler(event, { ...testContext, awsRequestId: randomUUID() });
+          } catch (error) {
+            result = error;
+          }
+          const elapsed = performance.now() - t0;
+          const used = process.cpuUsage(cpu0);
+          const after = counter.snapshot().counts;
+          if (i < settings.warmup) continue;
+          if (!scenario.ok(result)) {
+            failures++;
+            firstFailure ??= result;
+          }
+          cpu.push((used.user + used.system) / 1000);
+          systemMicros += used.system;
+          wall.push(elapsed);
+          calls.push(
+            Object.fromEntries(Object.entries(diffCounts(before, after)).map(([op, { calls: n }]) => [op, n])),
+          );
+        }
+      });
+      if (failures > 0) {
+        log(
+          part,
+          `  ${failures} of ${iterations} answers were not the expected success, e.g. ${JSON.stringify(firstFailure)?.slice(0, 300)}`,
+        );
+      }
+      const operations = [...new Set(calls.flatMap((c) => Object.keys(c)))].sort();
+      const awsCalls = Object.fromEntries(
+        operations.map((op) => [op, round(calls.reduce((sum, c) => sum + (c[op] ?? 0), 0) / calls.length, 3)]),
+      );
+      const constant = calls.every((c) => operations.every((op) => (c[op] ?? 0) === (calls[0]![op] ?? 0)));
+      const run: ScenarioRun = {
+        handler: scenario.handler,
+        what: scenario.what,
+        dedupe: scenario.dedupe,
+        size,
+        bodyBytes: size === null ? null : BODY_BYTES[size],
+        recordsPerInvocation: scenario.recordsPerInvocation ?? 1,
+        iterations,
+        failures,
+        cpuMs: summarize(cpu),
+        systemCpuShare: round(systemMicros / 1000 / cpu.reduce((a, b) => a + b, 0), 3),
+        wallMs: summarize(wall),
+        awsCalls,
+        awsCallsConstant: constant,
+      };
+      log(
+        part,
+        `  CPU p50 ${run.cpuMs.p50} ms, p99 ${run.cpuMs.p99} ms; wall p50 ${run.wallMs.p50} ms; calls ${JSON.stringify(awsCalls)}`,
+      );
+      runs.push(run);
+    }
+  }
+  return runs;
+}

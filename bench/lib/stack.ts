@@ -1,0 +1,127 @@
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { removeDataDir, type RunningStack, startLocalStack } from '../../test/support/local-stack';
+
+const counterPreload = join(__dirname, '..', 'support', 'aws-call-counter.cjs');
+
+/** Per AWS operation, as written by bench/support/aws-call-counter.cjs. */
+export interface CallCount {
+  readonly calls: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly entries: number;
+  readonly lastOkAt: number;
+}
+export type CallCounts = Record<string, CallCount>;
+export interface CountSnapshot {
+  readonly at: number;
+  readonly counts: CallCounts;
+}
+
+export interface BenchStack extends RunningStack {
+  readonly fanoutQueueUrl: string;
+  /** The stack's processes, found by their data folder: the gateway + handlers + Step Functions, dynalite, fauxqs. */
+  readonly pids: { readonly stack?: number; readonly dynalite?: number; readonly fauxqs?: number };
+  /** The AWS SDK calls the stack's process has made so far (its handlers, event source and seeding). */
+  counts(options?: { newerThan?: number }): Promise<CountSnapshot>;
+  /** CPU seconds (user + system) each stack process has used so far. */
+  cpuSeconds(): Record<string, number>;
+}
+
+/**
+ * The local stack as `npm start` runs it (test/support/local-stack.ts: tsx local/start.ts on a random port
+ * and a fresh data folder), in a child process, with the AWS call counter preloaded into it.
+ */
+export async function startBenchStack(): Promise<BenchStack> {
+  const countsFile = join(tmpdir(), `hookflow-bench-counts-${process.pid}.json`);
+  const stack = await startLocalStack({
+    env: {
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${counterPreload}`.trim(),
+      HOOKFLOW_BENCH_COUNTS_FILE: countsFile,
+    },
+  });
+  const queue = /SQS \(fauxqs\) at \S+: (\S+), dead letters in/.exec(stack.output())?.[1];
+  if (queue === undefined) throw new Error(`no fan-out queue URL in:\n${stack.output()}`);
+  const pids = findPids(stack.dataDir);
+  const stop = stack.stop.bind(stack);
+
+  return {
+    ...stack,
+    fanoutQueueUrl: queue,
+    pids,
+    async counts({ newerThan = 0 } = {}) {
+      const deadline = Date.now() + 5_000;
+      for (;;) {
+        try {
+          const snapshot = JSON.parse(readFileSync(countsFile, 'utf8')) as CountSnapshot;
+          if (snapshot.at > newerThan) return snapshot;
+        } catch {
+          // not written yet, or being replaced
+        }
+        if (Date.now() > deadline) throw new Error(`no AWS call counts from the stack in ${countsFile}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    cpuSeconds() {
+      return Object.fromEntries(
+        Object.entries(pids).flatMap(([name, pid]) => (pid === undefined ? [] : [[name, processCpuSeconds(pid)]])),
+      );
+    },
+    async stop() {
+      await stop();
+      rmSync(countsFile, { force: true });
+      removeDataDir(stack.dataDir);
+    },
+  };
+}
+
+function findPids(dataDir: string): BenchStack['pids'] {
+  const pids: { stack?: number; dynalite?: number; fauxqs?: number } = {};
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmdline: string[];
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (!cmdline.some((arg) => arg.startsWith(dataDir))) continue;
+    const line = cmdline.join(' ');
+    if (line.includes('dynalite-process')) pids.dynalite = Number(entry);
+    else if (line.includes('fauxqs-process')) pids.fauxqs = Number(entry);
+    // tsx's CLI and the node process it starts share the arguments; the latter carries tsx's loader.
+    else if (line.includes('local/start.ts') && /loader|preflight/.test(line)) pids.stack = Number(entry);
+  }
+  return pids;
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is the state (field 3); utime and stime are fields 14 and 15.
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The calls made between two snapshots, per operation (only operations that were called). */
+export function diffCounts(before: CallCounts, after: CallCounts): Record<string, { calls: number; entries: number }> {
+  const out: Record<string, { calls: number; entries: number }> = {};
+  for (const [key, value] of Object.entries(after)) {
+    const calls = value.calls - (before[key]?.calls ?? 0);
+    const entries = value.entries - (before[key]?.entries ?? 0);
+    if (calls > 0) out[key] = { calls, entries };
+  }
+  return out;
+}
+
+/** Own process's CPU, for the load generator. */
+export function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
