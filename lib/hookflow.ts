@@ -104,6 +104,7 @@ export class Hookflow extends Construct {
                 'dynamodb:Query',
                 'dynamodb:BatchGetItem',
                 'dynamodb:PutItem',
+                'dynamodb:UpdateItem',
                 'dynamodb:DeleteItem',
                 'dynamodb:BatchWriteItem',
               ],

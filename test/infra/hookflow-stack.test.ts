@@ -287,6 +287,8 @@ describe('registered webhooks', () => {
     expect(writes[0]!.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WEBHOOK#*', 'ORGWEBHOOKS#*'] },
     });
+    // create, rotate-secret, delete, bind/unbind: every write the webhook store makes is in that statement
+    expect(writes[0]!.Action).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:BatchWriteItem']));
     const actions = policyOf('WebhookAdmin').flatMap((s) => [s.Action].flat());
     expect(actions.some((a) => a.startsWith('states:'))).toBe(false);
   });

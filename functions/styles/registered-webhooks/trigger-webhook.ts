@@ -61,12 +61,6 @@ export class PartialTriggerError extends ServiceUnavailableError {
   }
 }
 
-/**
- * Seed 5's trigger: verify the signature, then start every workflow bound to the webhook, each as a process
- * whose record is written before its run starts (the run is named after the process, so it can never start
- * twice). With an Idempotency-Key, process ids derive from it: a retried trigger returns the processes it
- * already started and starts only those that failed.
- */
 /** Finds the webhook (404 first: nothing about secrets is said for a webhook that does not exist). */
 export async function findWebhook(deps: TriggerDeps, webhookId: string) {
   const found = await deps.webhooks.get(webhookId);
@@ -92,6 +86,12 @@ export async function verifyTrigger(
   return verified;
 }
 
+/**
+ * Seed 5's trigger, once verified (verifyTrigger): start every workflow bound to the webhook, each as a process
+ * whose record is written before its run starts (the run is named after the process, so it can never start
+ * twice). With an Idempotency-Key, process ids derive from it: a retried trigger returns the processes it
+ * already started and starts only those that failed.
+ */
 export async function triggerWebhook(
   deps: TriggerDeps,
   request: TriggerRequest,
