@@ -98,6 +98,8 @@ async function main(): Promise<void> {
     ],
   });
 
+  progress(`gateway listening at ${gateway.url} (every route answers 503 until ready)`);
+
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
     AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
@@ -153,6 +155,7 @@ async function main(): Promise<void> {
   progress(
     `try: curl -s -X POST ${gateway.url}/flows/hello/trigger -H 'Authorization: Bearer hf_local_dev_key' -d '{"hello":"world"}'`,
   );
+  gateway.open();
   progress(`ready at ${gateway.url}`);
 
   let stopping = false;

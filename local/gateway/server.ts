@@ -27,9 +27,12 @@ export interface GatewayOptions {
  * The local stand-in for API Gateway: routes each request to the same Lambda handler code that runs in
  * AWS, with the same payload-2.0 event, and writes the handler's result back as API Gateway would.
  */
-export async function startGateway(options: GatewayOptions): Promise<{ server: Server; url: string }> {
+export async function startGateway(options: GatewayOptions): Promise<{ server: Server; url: string; open(): void }> {
   const lambdas = new Router(options.lambdaRoutes);
   const locals = new Router(options.localRoutes);
+  // The server must listen before the handlers load (their config names its URL), but nothing may be served
+  // until they have: until open(), every route, /health included, answers 503 with Retry-After.
+  let opened = false;
 
   // Node would cut requests off at 16 KB of headers with a bare 431; take up to 64 KB and answer as API Gateway does.
   const server = createServer({ maxHeaderSize: 65_536 }, (request, response) => {
@@ -43,6 +46,10 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
     const path = new URL(request.url ?? '/', 'http://local').pathname;
+    if (!opened) {
+      request.resume();
+      return send(response, 503, { error: 'the local stack is starting; retry shortly' }, { 'retry-after': '1' });
+    }
 
     const local = locals.match(method, path);
     if (local !== undefined && local !== 'method-not-allowed') {
@@ -85,7 +92,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
   await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  return { server, url: `http://${options.host}:${port}` };
+  return { server, url: `http://${options.host}:${port}`, open: () => void (opened = true) };
 }
 
 /** API Gateway HTTP APIs: the request line and header values together may take at most 10,240 bytes. */
@@ -131,8 +138,17 @@ function writeResult(response: ServerResponse, result: APIGatewayProxyResultV2, 
   response.end(body);
 }
 
-function send(response: ServerResponse, statusCode: number, body: unknown): void {
+function send(
+  response: ServerResponse,
+  statusCode: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   const text = JSON.stringify(body);
-  response.writeHead(statusCode, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.writeHead(statusCode, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   response.end(text);
 }
