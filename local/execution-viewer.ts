@@ -1,4 +1,5 @@
 import { DescribeExecutionCommand, ExecutionDoesNotExist, InvalidArn, type SFNClient } from '@aws-sdk/client-sfn';
+import { parseJsonKeepingNumbers } from '../functions/core/json';
 
 /**
  * GET /executions/{executionArn}: the local stand-in for the Step Functions console page an execution
@@ -39,7 +40,8 @@ export function executionViewer(sfn: SFNClient) {
 function parseJson(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
-    return JSON.parse(text);
+    // As exact as the Step Functions console: a big integer in the input shows with its own digits.
+    return parseJsonKeepingNumbers(text);
   } catch {
     return text;
   }

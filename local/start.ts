@@ -70,6 +70,10 @@ async function main(): Promise<void> {
     // Task states reach the local DynamoDB, as Step Functions' optimized integrations reach DynamoDB.
     integrations: dynamodbIntegrations(new DynamoDBClient({ endpoint: dynamodb.endpoint })),
     log: progress,
+    // Ended executions kept for the viewer and DescribeExecution; older ones are forgotten (names stay taken).
+    ...(process.env.HOOKFLOW_LOCAL_EXECUTIONS_MAX_MB === undefined
+      ? {}
+      : { executionsMaxBytes: megabytes('HOOKFLOW_LOCAL_EXECUTIONS_MAX_MB') }),
     // Fault injection for tests: the first N starts answer ThrottlingException.
     faults: { throttleStarts: Number(process.env.HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS ?? 0) },
   });
@@ -174,6 +178,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** A positive number of MiB from the environment, as bytes; anything else stops the start, naming the setting. */
+function megabytes(name: string): number {
+  const value = Number(process.env[name]);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of MiB`);
+  return Math.floor(value * 1024 * 1024);
 }
 
 main().catch((error: unknown) => {

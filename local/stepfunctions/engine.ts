@@ -64,10 +64,14 @@ export class LocalStepFunctionsEngine {
       readonly stateMachines: readonly LocalStateMachine[];
       readonly integrations?: Readonly<Record<string, TaskIntegration>>;
       readonly log?: (line: string) => void;
+      readonly executionsMaxBytes?: number;
     },
   ) {
     for (const sm of options.stateMachines) this.load(sm);
-    this.store = new ExecutionStore(options.dataDir);
+    this.store = new ExecutionStore(
+      options.dataDir,
+      options.executionsMaxBytes === undefined ? {} : { maxEndedBytes: options.executionsMaxBytes },
+    );
   }
 
   /** Runs again every asynchronous execution a previous process left RUNNING; returns how many. */
@@ -100,6 +104,10 @@ export class LocalStepFunctionsEngine {
         return { executionArn: existing.executionArn, startDate: existing.startDate };
       }
       throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.executionArn}'`);
+    }
+    // Forgotten to stay within the local retention, but its name is still taken (as in AWS for 90 days).
+    if (this.store.isReserved(record.executionArn)) {
+      throw new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${record.executionArn}'`);
     }
     this.store.put(record);
     this.execute(record);

@@ -27,6 +27,8 @@ export async function startLocalStepFunctions(options: {
   accountId?: string;
   log?: (line: string) => void;
   faults?: LocalFaults;
+  /** Bytes of ended executions kept (execution-store.ts); default 256 MiB. */
+  executionsMaxBytes?: number;
 }): Promise<LocalStepFunctions> {
   mkdirSync(options.dataDir, { recursive: true });
   const partition = { region: options.region ?? 'us-east-1', accountId: options.accountId ?? '000000000000' };
@@ -36,6 +38,7 @@ export async function startLocalStepFunctions(options: {
     stateMachines: options.stateMachines,
     ...(options.integrations === undefined ? {} : { integrations: options.integrations }),
     ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.executionsMaxBytes === undefined ? {} : { executionsMaxBytes: options.executionsMaxBytes }),
   });
   const server = await startSfnServer(engine, options.host, options.port ?? 0, options.faults);
   const resumed = engine.resumeInterrupted();

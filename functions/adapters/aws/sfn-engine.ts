@@ -21,6 +21,7 @@ import {
   type WorkflowEngine,
 } from '../../core/ports';
 import { ServiceUnavailableError } from '../../core/http/errors';
+import { parseJsonKeepingNumbers } from '../../core/json';
 import { standardExecutionArn } from '../../core/runs/execution-name';
 
 export { standardExecutionArn };
@@ -206,7 +207,8 @@ function details(output: string | undefined, error: string | undefined, cause: s
 function parseJson(text: string | undefined): unknown {
   if (text === undefined) return null;
   try {
-    return JSON.parse(text);
+    // A workflow's big integers reach a sync caller with the digits it wrote (functions/core/json.ts).
+    return parseJsonKeepingNumbers(text);
   } catch {
     return text;
   }

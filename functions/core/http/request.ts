@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createHash } from 'node:crypto';
+import { UnsupportedJsonError, isRawJsonNumber, jsonSyntaxErrorMessage, parseJsonExact } from '../json';
 import { BadRequestError, PayloadTooLargeError } from './errors';
 
 /** The raw request body as bytes: API Gateway base64-encodes bodies it does not consider text. */
@@ -32,7 +33,7 @@ export function jsonDepth(value: unknown): number {
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
+    if (node === null || typeof node !== 'object' || isRawJsonNumber(node)) continue;
     deepest = Math.max(deepest, depth);
     if (deepest > MAX_JSON_DEPTH) return deepest;
     for (const child of Object.values(node)) stack.push([child, depth + 1]);
@@ -40,13 +41,18 @@ export function jsonDepth(value: unknown): number {
   return deepest;
 }
 
-/** Parses JSON text, refusing invalid JSON and nesting deeper than MAX_JSON_DEPTH with 400. */
+/**
+ * Parses JSON text by hookflow's JSON rule (functions/core/json.ts: numbers kept as written, `__proto__` and
+ * out-of-range numbers refused), refusing invalid JSON and nesting deeper than MAX_JSON_DEPTH with 400. No
+ * part of the body is ever quoted in the error.
+ */
 export function parseJsonText(text: string): unknown {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonExact(text);
   } catch (error) {
-    throw new BadRequestError(`request body is not valid JSON: ${(error as Error).message}`);
+    if (error instanceof UnsupportedJsonError) throw new BadRequestError(error.message);
+    throw new BadRequestError(jsonSyntaxErrorMessage(error));
   }
   if (jsonDepth(value) > MAX_JSON_DEPTH) {
     throw new BadRequestError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
@@ -64,8 +70,15 @@ export function parseJsonObject(bytes: Buffer): Record<string, unknown> {
     throw new BadRequestError('request body must be a JSON object; it was empty');
   }
   const value = parseJsonText(text);
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || isRawJsonNumber(value)) {
+    const kind =
+      value === null
+        ? 'null'
+        : Array.isArray(value)
+          ? 'an array'
+          : isRawJsonNumber(value)
+            ? 'a number'
+            : `a ${typeof value}`;
     throw new BadRequestError(`request body must be a JSON object, not ${kind}`);
   }
   return value as Record<string, unknown>;
@@ -80,6 +93,17 @@ export function idempotencyKeyOf(event: APIGatewayProxyEventV2): string | undefi
   }
   return key;
 }
+
+/**
+ * Request headers that carry credentials, lower-cased. No style passes their values to a workflow (its input
+ * is readable in the execution history) or to a log. One list for every style.
+ */
+export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'x-api-key',
+]);
 
 /** API Gateway (payload 2.0) lower-cases header names; the local stack does the same. */
 export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {

@@ -1,16 +1,13 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { BadRequestError } from '../../core/http/errors';
-import { bodyText, idempotencyKeyOf, parseJsonText, rawBody } from '../../core/http/request';
+import { CREDENTIAL_HEADERS, bodyText, idempotencyKeyOf, parseJsonText, rawBody } from '../../core/http/request';
 import { signedRequestOf } from '../../core/verify/verify-registration';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 
 const segment = (what: string) =>
   z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, `${what} must be 1-128 letters, digits, ".", "_" or "-"`);
 const pathSchema = z.object({ client: segment('client name'), name: segment('webhook name') });
-
-/** Headers that carry credentials: never handed to a workflow (its input is kept in the execution history). */
-const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'x-api-key']);
 
 export interface ClientWebhookRequest {
   readonly client: string;

@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { parseJsonKeepingNumbers } from '../../core/json';
 import type { StartRun } from '../../core/runs/start-run';
 import { UID_FINGERPRINT, fanoutMessageSchema } from './fanout-message';
 
@@ -19,7 +20,7 @@ export interface FanoutDeps {
  */
 export function makeFanoutRecordHandler(deps: FanoutDeps) {
   return async (record: SQSRecord): Promise<void> => {
-    const parsed = fanoutMessageSchema.safeParse(JSON.parse(record.body));
+    const parsed = fanoutMessageSchema.safeParse(parseJsonKeepingNumbers(record.body));
     if (!parsed.success) throw new Error(`message ${record.messageId} is not a fan-out message`);
     const message = parsed.data;
     const { run, replayed } = await deps.startRun({

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { BadRequestError, HttpError, NotFoundError } from '../../core/http/errors';
+import { UnsupportedJsonError, jsonSyntaxErrorMessage, parseJsonExact } from '../../core/json';
 import { MAX_JSON_DEPTH, header, jsonDepth, parseJsonObject, rawBody } from '../../core/http/request';
 import { replaySchema, verifierSchema } from '../../core/verify/verifier-config';
 
@@ -112,9 +113,11 @@ export function parseTriggerBody(bytes: Buffer, contentType: string | undefined)
   const declaredJson = /^application\/([\w.+-]+\+)?json\b/i.test(contentType?.trim() ?? '');
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonExact(text);
   } catch (error) {
-    if (declaredJson) throw new BadRequestError(`request body is not valid JSON: ${(error as Error).message}`);
+    // The same JSON rule as every other route (functions/core/json.ts), and never a quote of the body.
+    if (error instanceof UnsupportedJsonError) throw new BadRequestError(error.message);
+    if (declaredJson) throw new BadRequestError(jsonSyntaxErrorMessage(error));
     return text;
   }
   if (jsonDepth(value) > MAX_JSON_DEPTH)

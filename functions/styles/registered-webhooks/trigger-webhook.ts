@@ -5,7 +5,7 @@ import {
   ServiceUnavailableError,
   UnprocessableContentError,
 } from '../../core/http/errors';
-import { sha256Hex } from '../../core/http/request';
+import { CREDENTIAL_HEADERS, sha256Hex } from '../../core/http/request';
 import type {
   DeliveryLedger,
   ProcessRecord,
@@ -35,8 +35,6 @@ export interface TriggerDeps {
 /** Step Functions caps execution input at 256 KiB; `{ body, headers }` must fit. */
 const MAX_INPUT_BYTES = 262_144;
 
-/** Header values a workflow never needs and must never see in its (readable) execution history. */
-const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'cookie'];
 const REDACTED = '[redacted]';
 
 /** Microsoft Graph proves itself with `clientState`, the secret, in each notification: it goes no further. */
@@ -100,7 +98,8 @@ export async function triggerWebhook(
 ): Promise<readonly ProcessView[]> {
   const { webhook, bindings } = found;
   const headers = { ...request.headers };
-  // Seed 5 passes every header on. A plain secret (not an HMAC) would land in the execution history: redact it.
+  // Seed 5 passes every header on. Credential headers and a plain secret (not an HMAC) would land in the
+  // execution history: redact them.
   for (const name of [...CREDENTIAL_HEADERS, ...(secretHeader === undefined ? [] : [secretHeader])]) {
     if (headers[name] !== undefined) headers[name] = REDACTED;
   }
