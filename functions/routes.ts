@@ -92,6 +92,15 @@ export const handlers: readonly HandlerSpec[] = [
     ],
   },
   {
+    name: 'wait-for-event',
+    description:
+      'Events style: the wait task of hookflow:WaitForEvent stores its token, or takes a callback that came first',
+    // dedupe:write: PutItem and UpdateItem on wait# items; engine:resume: SendTaskSuccess/SendTaskFailure on the
+    // task's own token when a callback came first. Invoked by Step Functions (lambda:invoke.waitForTaskToken).
+    needs: ['dedupe:write', 'engine:resume'],
+    routes: [],
+  },
+  {
     name: 'webhook-admin',
     description: 'Registered webhooks style: create, list, get, delete webhooks; bind and unbind workflows',
     needs: ['registry:read', 'webhooks:write'],

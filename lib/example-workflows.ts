@@ -1,6 +1,6 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -16,13 +16,18 @@ export class ExampleWorkflows extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    /** `waitsTable`: where workflows that wait for callbacks store their task tokens (hookflow's dedupe table). */
-    props: { waitsTable: ITable; logRetention?: RetentionDays },
+    /**
+     * `waitForEvent`: hookflow's wait-for-event function (`hookflow.functions.get('wait-for-event')`), which the
+     * wait tasks of workflows that wait for callbacks invoke.
+     */
+    props: { waitForEvent: IFunction; logRetention?: RetentionDays },
   ) {
     super(scope, id);
     const byName = new Map<string, StateMachine>();
-    // The table name is a deploy-time token: substituted into the definition, CDK turns it into a reference.
-    for (const workflow of loadWorkflowManifest(undefined, { WaitsTable: props.waitsTable.tableName })) {
+    // Definition substitutions, filled with deploy-time tokens that CDK turns into references: the function's ARN
+    // and the stack's partition (aws, aws-cn, aws-us-gov), so no ARN in an ASL file names a partition itself.
+    const substitutions = { WaitForEventFunction: props.waitForEvent.functionArn, Partition: Stack.of(this).partition };
+    for (const workflow of loadWorkflowManifest(undefined, substitutions)) {
       const logs = new LogGroup(this, `${workflow.name}-logs`, {
         // The vendedlogs prefix keeps Step Functions' log delivery under the resource-policy size limit.
         logGroupName: `/aws/vendedlogs/states/${workflow.name}`,
@@ -41,14 +46,11 @@ export class ExampleWorkflows extends Construct {
         reason:
           'CloudWatch Logs vended-log delivery (logs:CreateLogDelivery etc.) and X-Ray writes support no resource-level permissions.',
       });
-      // A workflow that waits for callbacks writes its task token to the waits table itself, and takes a
-      // callback that arrived before it waited (an UpdateItem).
-      if (workflow.definitionText.includes('${WaitsTable}')) {
+      // A workflow that waits for callbacks invokes the wait-for-event function (its unqualified ARN, as its
+      // tasks name it), and nothing else: the function itself writes the wait item.
+      if (workflow.definitionText.includes('${WaitForEventFunction}')) {
         stateMachine.addToRolePolicy(
-          new PolicyStatement({
-            actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-            resources: [props.waitsTable.tableArn],
-          }),
+          new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.waitForEvent.functionArn] }),
         );
       }
       byName.set(workflow.name, stateMachine);

@@ -22,7 +22,9 @@ export class HookflowStack extends Stack {
   constructor(scope: Construct, id: string, props: HookflowStackProps = {}) {
     super(scope, id, props);
     const hookflow = new Hookflow(this, 'Hookflow', props.hookflow);
-    const workflows = new ExampleWorkflows(this, 'Workflows', { waitsTable: hookflow.tables.dedupe });
+    const workflows = new ExampleWorkflows(this, 'Workflows', {
+      waitForEvent: hookflow.functions.get('wait-for-event')!,
+    });
     const config = loadLocalConfig(props.registrations ?? join(__dirname, '..', 'local', 'hookflow.local.json'));
 
     for (const flow of config.flows) {

@@ -24,6 +24,7 @@ import { type SqsHandler, startSqsEventSource } from './sqs/event-source';
 import { startLocalSqs } from './sqs/start-sqs';
 import { startLocalStepFunctions } from './stepfunctions';
 import { dynamodbIntegrations } from './stepfunctions/dynamodb-integrations';
+import { type LocalLambdaHandler, lambdaIntegrations } from './stepfunctions/lambda-integrations';
 
 const root = resolve(__dirname, '..');
 const { values: args } = parseArgs({
@@ -40,13 +41,19 @@ const { values: args } = parseArgs({
 });
 
 const TABLES = { registry: 'hookflow-registry', dedupe: 'hookflow-dedupe' };
+/** The local stack's region and account: every local ARN (state machines, functions) names them. */
+const LOCAL_AWS = { region: 'us-east-1', accountId: '000000000000' };
 const progress = (line: string) => process.stdout.write(`[hookflow] ${line}\n`);
 
 async function main(): Promise<void> {
   const host = args.host!;
   const dataDir = resolve(args['data-dir']!);
   const config = loadLocalConfig(args.config!);
-  const workflows = loadWorkflowManifest(undefined, { WaitsTable: TABLES.dedupe });
+  // The definition substitutions CDK fills at deploy time (lib/example-workflows.ts), filled with local values.
+  const workflows = loadWorkflowManifest(undefined, {
+    Partition: 'aws',
+    WaitForEventFunction: `arn:aws:lambda:${LOCAL_AWS.region}:${LOCAL_AWS.accountId}:function:hookflow-wait-for-event`,
+  });
 
   // Never let a laptop's real AWS credentials or region reach the handlers: everything here is local.
   Object.assign(process.env, localAwsEnv);
@@ -63,12 +70,31 @@ async function main(): Promise<void> {
     maxReceiveCount: Number(process.env.HOOKFLOW_FANOUT_MAX_RECEIVE_COUNT ?? 5),
   });
   progress(`SQS (fauxqs) at ${sqs.endpoint}: ${fanout.queueUrl}, dead letters in ${fanout.deadLetterQueueUrl}`);
+  // Handlers load only after the gateway knows its URL: their config (the execution link) names it.
+  const loaded = new Map<string, LambdaHandler>();
+  // Task states that invoke Lambda reach the bundled handlers once they are loaded (below); an execution that
+  // a restart resumes waits for them.
+  let handlersLoaded!: () => void;
+  const handlersReady = new Promise<void>((resolve) => (handlersLoaded = resolve));
   const stepFunctions = await startLocalStepFunctions({
     host,
     dataDir: join(dataDir, 'stepfunctions'),
     stateMachines: workflows.map((w) => ({ name: w.name, type: w.type, definition: w.definition })),
-    // Task states reach the local DynamoDB, as Step Functions' optimized integrations reach DynamoDB.
-    integrations: dynamodbIntegrations(new DynamoDBClient({ endpoint: dynamodb.endpoint })),
+    ...LOCAL_AWS,
+    // Task states reach the local DynamoDB and the local handlers, as Step Functions' optimized integrations
+    // reach DynamoDB and Lambda.
+    integrations: {
+      ...dynamodbIntegrations(new DynamoDBClient({ endpoint: dynamodb.endpoint })),
+      ...lambdaIntegrations({
+        ...LOCAL_AWS,
+        context: lambdaContext,
+        resolve: async (functionName) => {
+          await handlersReady;
+          const spec = handlers.find((h) => `hookflow-${h.name}` === functionName);
+          return spec === undefined ? undefined : (loaded.get(spec.name) as LocalLambdaHandler | undefined);
+        },
+      }),
+    },
     log: progress,
     // Ended executions kept for the viewer and DescribeExecution; older ones are forgotten (names stay taken).
     ...(process.env.HOOKFLOW_LOCAL_EXECUTIONS_MAX_MB === undefined
@@ -82,8 +108,6 @@ async function main(): Promise<void> {
   );
 
   const sfn = new SFNClient({ endpoint: stepFunctions.endpoint, disableHostPrefix: true });
-  // Handlers load only after the gateway knows its URL: their config (the execution link) names it.
-  const loaded = new Map<string, LambdaHandler>();
   const gateway = await startGateway({
     host,
     port: Number(args.port),
@@ -136,6 +160,7 @@ async function main(): Promise<void> {
     loaded.set(name, (require(bundle) as { handler: LambdaHandler }).handler);
   }
   progress(`bundled ${bundles.size} handlers with esbuild, as Lambda runs them`);
+  handlersLoaded();
 
   // Queue workers get their messages as Lambda's SQS event source mapping delivers them.
   const eventSources = handlers

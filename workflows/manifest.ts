@@ -28,8 +28,8 @@ export interface WorkflowDefinition {
 
 /**
  * States of type `hookflow:WaitForEvent` expand into the wait-for-event states (workflows/wait-for-event-states.ts).
- * `${Name}` placeholders in a definition (e.g. `${WaitsTable}`) are Step Functions definition substitutions:
- * CDK fills them at deploy time, the local stack with its own names at load.
+ * `${Name}` placeholders in a definition (`${Partition}`, `${WaitForEventFunction}`) are Step Functions
+ * definition substitutions: CDK fills them at deploy time, the local stack with its own values at load.
  */
 export function loadWorkflowManifest(
   dir: string = __dirname,

@@ -2,105 +2,103 @@
  * The states of "wait for an event" (seed 3's callbacks), as ASL: the one definition both the
  * `hookflow:WaitForEvent` macro of workflows/*.asl.json and the CDK construct lib/wait-for-event.ts produce.
  *
- *   <name>                      Task dynamodb:putItem.waitForTaskToken: stores the token under
- *                               wait#<ref>#<topic>, unless a callback arrived first (a live EARLY item)
- *   <name>: early callback      Task dynamodb:updateItem: takes that early callback (EARLY -> RESUMED)
- *   <name>: early outcome       Choice: did it report failure?
- *   <name>: early result        Pass: its payload becomes the wait's result, as a resumed task's would
- *   <name>: callback failed     Fail Callback.Failed
- *   <name>: timed out           Fail Callback.TimedOut: no callback within the timeout
+ *   <name>              Task lambda:invoke.waitForTaskToken: hookflow's wait-for-event function stores the
+ *                       token under wait#<ref>#<topic> (with its TTL), or, if a callback arrived first, takes
+ *                       that callback and completes this very token with it at once
+ *   <name>: timed out   Fail Callback.TimedOut: no callback within the timeout
+ *
+ * Why a Lambda function and not a DynamoDB task: Step Functions' optimized DynamoDB integration is
+ * request-response only (no `.waitForTaskToken`), so CreateStateMachine refuses
+ * `dynamodb:putItem.waitForTaskToken`; Lambda's optimized integration supports Wait for Callback in Standard
+ * workflows (https://docs.aws.amazon.com/step-functions/latest/dg/integrate-optimized.html, "Optimized
+ * integrations" table). The AWS SDK integration (`aws-sdk:dynamodb:putItem.waitForTaskToken`) would be
+ * accepted too, but a JSONPath state cannot compute the epoch-seconds TTL DynamoDB expects (the context
+ * object has only ISO timestamps, intrinsics have no date arithmetic), so its wait items would never expire.
  */
 export interface WaitForEventOptions {
-  /** The first state's name; the others are named after it. */
+  /** The first state's name; the other is named after it. */
   readonly name: string;
   readonly topic: string;
   readonly timeoutSeconds: number;
-  /** hookflow's dedupe table: `${WaitsTable}` in ASL files, the table's name (a token) in CDK. */
-  readonly tableName: string;
+  /**
+   * hookflow's wait-for-event function (functions/handlers/wait-for-event.ts): `${WaitForEventFunction}` in ASL
+   * files, the function's ARN (a token) in CDK.
+   */
+  readonly functionName: string;
   /** The run's ref, as a JSONPath. Default: the execution name, which hookflow returns as `runRef`. */
   readonly refPath?: string;
   /** Where the callback's payload goes. Default `$.<topic>`. */
   readonly resultPath?: string;
   /** The state after the wait; absent: the wait ends the run. */
   readonly next?: string;
+  /**
+   * The partition in the integration's ARN: `${Partition}` in ASL files (a definition substitution: CDK fills
+   * it with the stack's partition, the local stack with `aws`), `Stack.partition` in CDK.
+   */
   readonly partition?: string;
 }
 
 export type AslState = Record<string, unknown>;
 
-/** Step Functions' name for the DynamoDB error a failed condition raises in the optimized integration. */
-export const CONDITION_FAILED = 'DynamoDB.ConditionalCheckFailedException';
+/**
+ * Lambda's transient service errors, retried as AWS recommends for every Lambda task
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html). A retry is safe:
+ * the function overwrites its own earlier wait item with the retry's new token.
+ */
+export const LAMBDA_TRANSIENT_RETRY = {
+  ErrorEquals: [
+    'Lambda.ClientExecutionTimeoutException',
+    'Lambda.ServiceException',
+    'Lambda.AWSLambdaException',
+    'Lambda.SdkClientException',
+  ],
+  IntervalSeconds: 2,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+} as const;
+
+/** The Payload the wait-for-event function receives (functions/styles/events/wait-for-event.ts parses it). */
+export interface WaitForEventPayload {
+  readonly taskToken: string;
+  readonly ref: string;
+  readonly topic: string;
+  readonly timeoutSeconds: number;
+  readonly executionArn: string;
+}
 
 export const waitStateNames = (name: string) => ({
   wait: name,
-  early: `${name}: early callback`,
-  outcome: `${name}: early outcome`,
-  result: `${name}: early result`,
-  failed: `${name}: callback failed`,
   timedOut: `${name}: timed out`,
 });
 
 export function waitForEventStates(options: WaitForEventOptions): Record<string, AslState> {
   const names = waitStateNames(options.name);
   const resultPath = options.resultPath ?? `$.${options.topic}`;
-  const partition = options.partition ?? 'aws';
-  const pk = { 'S.$': `States.Format('wait#{}#${options.topic}', ${options.refPath ?? '$$.Execution.Name'})` };
+  const partition = options.partition ?? '${Partition}';
   const onward = options.next === undefined ? { End: true } : { Next: options.next };
   return {
     [names.wait]: {
       Type: 'Task',
-      Resource: `arn:${partition}:states:::dynamodb:putItem.waitForTaskToken`,
+      // https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html: FunctionName and Payload are
+      // Lambda Invoke's parameters; with .waitForTaskToken the task's result is what SendTaskSuccess sends, and
+      // an error the function throws fails the task under the function's error name.
+      Resource: `arn:${partition}:states:::lambda:invoke.waitForTaskToken`,
       Parameters: {
-        TableName: options.tableName,
-        Item: {
-          pk,
-          taskToken: { 'S.$': '$$.Task.Token' },
-          executionArn: { 'S.$': '$$.Execution.Id' },
-          enteredTime: { 'S.$': '$$.State.EnteredTime' },
-          timeoutSeconds: { N: String(options.timeoutSeconds) },
+        FunctionName: options.functionName,
+        Payload: {
+          'taskToken.$': '$$.Task.Token',
+          // A ref path may point at a number (an order id): a ref is always a string.
+          'ref.$': options.refPath === undefined ? '$$.Execution.Name' : `States.Format('{}', ${options.refPath})`,
+          topic: options.topic,
+          timeoutSeconds: options.timeoutSeconds,
+          'executionArn.$': '$$.Execution.Id',
         },
-        // A callback that came first left an EARLY item: don't overwrite it, take it (Catch below).
-        ConditionExpression: 'attribute_not_exists(pk) OR #s <> :early OR expiresAtIso < :now',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':early': { S: 'EARLY' }, ':now': { 'S.$': '$$.State.EnteredTime' } },
       },
       TimeoutSeconds: options.timeoutSeconds,
       ResultPath: resultPath,
-      Catch: [
-        { ErrorEquals: [CONDITION_FAILED], ResultPath: null, Next: names.early },
-        { ErrorEquals: ['States.Timeout'], ResultPath: null, Next: names.timedOut },
-      ],
+      Retry: [LAMBDA_TRANSIENT_RETRY],
+      Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: names.timedOut }],
       ...onward,
-    },
-    [names.early]: {
-      Type: 'Task',
-      Resource: `arn:${partition}:states:::dynamodb:updateItem`,
-      Parameters: {
-        TableName: options.tableName,
-        Key: { pk },
-        UpdateExpression: 'SET #s = :resumed',
-        ConditionExpression: '#s = :early',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':early': { S: 'EARLY' }, ':resumed': { S: 'RESUMED' } },
-        ReturnValues: 'ALL_NEW',
-      },
-      ResultSelector: {
-        'status.$': '$.Attributes.callbackStatus.S',
-        'output.$': 'States.StringToJson($.Attributes.output.S)',
-      },
-      ResultPath: resultPath,
-      Next: names.outcome,
-    },
-    [names.outcome]: {
-      Type: 'Choice',
-      Choices: [{ Variable: `${resultPath}.status`, StringEquals: 'failed', Next: names.failed }],
-      Default: names.result,
-    },
-    [names.result]: { Type: 'Pass', InputPath: `${resultPath}.output`, ResultPath: resultPath, ...onward },
-    [names.failed]: {
-      Type: 'Fail',
-      Error: 'Callback.Failed',
-      Cause: `a callback on topic "${options.topic}" reported failure before the run waited for it`,
     },
     [names.timedOut]: {
       Type: 'Fail',
@@ -112,7 +110,7 @@ export function waitForEventStates(options: WaitForEventOptions): Record<string,
 
 /**
  * Expands every `{"Type": "hookflow:WaitForEvent", "Topic", "TimeoutSeconds", ["RefPath"], ["ResultPath"],
- * ["Table"], "Next" | "End"}` state of a definition into the states above (nested Parallel/Map branches too).
+ * ["Function"], "Next" | "End"}` state of a definition into the states above (nested Parallel/Map branches too).
  */
 export function expandWaitForEvent(definition: Record<string, unknown>): Record<string, unknown> {
   const states = definition.States as Record<string, AslState> | undefined;
@@ -123,7 +121,7 @@ export function expandWaitForEvent(definition: Record<string, unknown>): Record<
       expanded[name] = expandNested(state);
       continue;
     }
-    const { Topic, TimeoutSeconds, RefPath, ResultPath, Table, Next } = state as Record<string, unknown>;
+    const { Topic, TimeoutSeconds, RefPath, ResultPath, Function: fn, Next } = state as Record<string, unknown>;
     if (typeof Topic !== 'string' || typeof TimeoutSeconds !== 'number' || TimeoutSeconds <= 0) {
       throw new Error(`${name}: hookflow:WaitForEvent needs "Topic" and a positive "TimeoutSeconds"`);
     }
@@ -133,7 +131,7 @@ export function expandWaitForEvent(definition: Record<string, unknown>): Record<
         name,
         topic: Topic,
         timeoutSeconds: TimeoutSeconds,
-        tableName: typeof Table === 'string' ? Table : '${WaitsTable}',
+        functionName: typeof fn === 'string' ? fn : '${WaitForEventFunction}',
         ...(typeof RefPath === 'string' ? { refPath: RefPath } : {}),
         ...(typeof ResultPath === 'string' ? { resultPath: ResultPath } : {}),
         ...(typeof Next === 'string' ? { next: Next } : {}),

@@ -46,6 +46,12 @@ const configSchema = z.object({
    * later callback for the same run and topic gets 409 meanwhile.
    */
   EARLY_CALLBACK_TTL_SECONDS: positiveInt.max(7 * 24 * 60 * 60).default(24 * 60 * 60),
+  /**
+   * How long a wait item outlives its task's timeout (events style): meanwhile a late callback gets 410 (not
+   * kept as early); then DynamoDB's TTL removes the item. Also how long a taken early callback is kept, so the
+   * same callback again gets its first answer.
+   */
+  WAIT_ITEM_GRACE_SECONDS: positiveInt.max(30 * 24 * 60 * 60).default(24 * 60 * 60),
   /** The SQS queue batch items are fanned out through (inbound style). Only the inbound handler needs it. */
   FANOUT_QUEUE_URL: z.string().url().optional(),
   /** Most items one inbound batch request may carry (413 above). */

@@ -163,9 +163,9 @@ export interface ProcessStore {
 }
 
 /**
- * What sits under a run's ref and topic: a task waiting for an event, written by the workflow itself (a
- * DynamoDB put with `.waitForTaskToken`, see workflows/wait-for-event-states.ts), or a callback that arrived
- * before the run waited (EARLY), kept until the wait begins and takes it, or until it expires.
+ * What sits under a run's ref and topic: a task waiting for an event, written by the workflow's wait-for-event
+ * function (a Lambda task with `.waitForTaskToken`, see workflows/wait-for-event-states.ts), or a callback that
+ * arrived before the run waited (EARLY), kept until the wait begins and takes it, or until it expires.
  */
 export interface WaitingTask {
   readonly ref: string;
@@ -205,6 +205,35 @@ export interface WaitStore {
   markExpired(ref: string, topic: string): Promise<void>;
   /** Keeps a callback for a wait that has not begun; false if something (a wait, a callback) is already there. */
   keepEarly(ref: string, topic: string, callback: EarlyCallback): Promise<boolean>;
+  /**
+   * Stores the token of a task that begins waiting, unless a live EARLY callback holds the key (false then).
+   * Anything else there (a resumed or expired wait, an earlier attempt of this wait) is replaced.
+   */
+  beginWait(wait: BeginningWait, now: number): Promise<boolean>;
+  /**
+   * Takes the live EARLY callback for the execution that begins waiting (EARLY -> RESUMED, kept until
+   * `retainUntil`, epoch seconds); undefined if none is live (it expired, or another wait took it).
+   */
+  takeEarly(
+    ref: string,
+    topic: string,
+    taker: { readonly executionArn: string; readonly now: number; readonly retainUntil: number },
+  ): Promise<EarlyCallback | undefined>;
+  /** Gives a taken early callback back (EARLY again, with its own expiry) when completing the task failed. */
+  returnEarly(ref: string, topic: string, callback: EarlyCallback): Promise<void>;
+}
+
+/** A task that begins waiting for an event: what its wait item holds. */
+export interface BeginningWait {
+  readonly ref: string;
+  readonly topic: string;
+  readonly taskToken: string;
+  readonly executionArn: string;
+  /** When the wait was stored (ISO 8601): never before the task's own timeout clock started. */
+  readonly enteredTime: string;
+  readonly timeoutSeconds: number;
+  /** When the item may go (epoch seconds, the table's TTL attribute): past the timeout, plus a grace. */
+  readonly expiresAt: number;
 }
 
 /** Delivery ids (or signatures) already accepted: replay protection's ledger. */

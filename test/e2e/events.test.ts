@@ -127,6 +127,23 @@ describe('events and callbacks on the local stack (seed 3)', () => {
     });
   });
 
+  it('writes the wait item through the wait-for-event function, with its TTL: timeout (3600 s) plus a day', async () => {
+    const { runRef } = await startApproval();
+
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: 'hookflow-dedupe', Key: { pk: { S: `wait#${runRef}#approval` } } }),
+    );
+
+    expect(Item).toMatchObject({
+      status: { S: 'WAITING' },
+      timeoutSeconds: { N: '3600' },
+      expiresAt: { N: expect.any(String) },
+    });
+    const stored = Math.floor(Date.parse(Item!.enteredTime!.S!) / 1000);
+    expect(Number(Item!.expiresAt!.N)).toBe(stored + 3600 + 86_400);
+    expect(Item!.executionArn!.S).toContain(`:execution:hookflow-approval:${runRef}`);
+  });
+
   /** Starts approval-later, which prepares a second before it waits: a callback sent now arrives early. */
   const startLater = () => {
     const started = curl(

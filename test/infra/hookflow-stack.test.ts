@@ -1,14 +1,11 @@
-import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { DefinitionBody, Pass, StateGraph, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { DefinitionBody, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { handlers } from '../../functions/routes';
 import { Hookflow } from '../../lib/hookflow';
 import { HookflowStack } from '../../lib/hookflow-stack';
-import { WaitForEvent } from '../../lib/wait-for-event';
 import { loadWorkflowManifest } from '../../workflows/manifest';
-import { waitForEventStates } from '../../workflows/wait-for-event-states';
 
 /** `aws:cdk:bundling-stacks: []` skips esbuild: these tests read the template, not the bundles. */
 const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -171,28 +168,15 @@ describe('events and callbacks', () => {
   const stack = new HookflowStack(newApp(), 'Hookflow', { env: { account: '123456789012', region: 'eu-west-1' } });
   const template = Template.fromStack(stack);
 
-  it('lets the callback and intake handlers resume tasks, and only them', () => {
+  it('lets the callback, intake and wait-for-event handlers resume tasks, and only them', () => {
     const resumers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
       JSON.stringify(p.Properties.PolicyDocument).includes('states:SendTaskSuccess'),
     );
     expect(resumers.map((p) => JSON.stringify(p.Properties.Roles)).sort()).toEqual([
       expect.stringContaining('HookflowEventCallbackRole'),
       expect.stringContaining('HookflowEventIntakeRole'),
+      expect.stringContaining('HookflowWaitForEventRole'),
     ]);
-  });
-
-  it('deploys the approval example with its waits table substituted and PutItem + UpdateItem granted on it', () => {
-    const [approval] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).filter(
-      (sm) => sm.Properties.StateMachineName === 'hookflow-approval',
-    );
-    const definition = JSON.stringify(approval!.Properties.DefinitionString);
-    expect(definition).not.toContain('${WaitsTable}');
-    expect(definition).toMatch(/"TableName\\":\\"",\{"Ref":"HookflowTablesDedupe/);
-    const role = approval!.Properties.RoleArn['Fn::GetAtt'][0] as string;
-    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p) =>
-      JSON.stringify(p.Properties.Roles).includes(role),
-    )!;
-    expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('["dynamodb:PutItem","dynamodb:UpdateItem"]');
   });
 
   it('registers event workflows by ref and by each event type', () => {
@@ -201,71 +185,6 @@ describe('events and callbacks', () => {
     );
     expect(creates.some((c) => c.includes('EVENTWORKFLOW#approval'))).toBe(true);
     expect(creates.some((c) => c.includes('EVENTSUB#com.example.order.created'))).toBe(true);
-  });
-
-  it('offers WaitForEvent: exactly the states the hookflow:WaitForEvent ASL macro expands to', () => {
-    const app = newApp();
-    const waitStack = new Stack(app, 'Waits');
-    const table = new Table(waitStack, 'Table', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
-    const wait = new WaitForEvent(waitStack, 'Wait for approval', {
-      table,
-      topic: 'approval',
-      timeout: Duration.hours(1),
-    });
-    const chain = wait.next(new Pass(waitStack, 'After'));
-    // Tokens resolved (table name, partition, DISCARD) and undefined fields dropped, as the synthesized template has them.
-    const plain = (value: unknown) => JSON.parse(JSON.stringify(waitStack.resolve(value))) as Record<string, unknown>;
-    const rendered = plain(new StateGraph(chain.startState, 'test').toGraphJson()) as { States: unknown };
-    const expected = waitForEventStates({
-      name: 'Wait for approval',
-      topic: 'approval',
-      timeoutSeconds: 3600,
-      tableName: table.tableName,
-      partition: waitStack.partition,
-      next: 'After',
-    });
-    expect(rendered.States).toEqual(plain({ ...expected, After: { Type: 'Pass', End: true } }));
-
-    const grantStack = new Stack(app, 'Grant');
-    const waitsTable = new Table(grantStack, 'Table', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
-    const granted = new WaitForEvent(grantStack, 'Wait', {
-      table: waitsTable,
-      topic: 't',
-      timeout: Duration.minutes(5),
-    });
-    const machine = new StateMachine(grantStack, 'Machine', {
-      stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromChainable(granted),
-    });
-    granted.grantTo(machine);
-    const waitTemplate = Template.fromStack(grantStack);
-    waitTemplate.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: [
-          {
-            Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-            Effect: 'Allow',
-            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Table'), 'Arn'] },
-          },
-        ],
-      },
-    });
-  });
-
-  it('expands hookflow:WaitForEvent in the example workflows, with a timeout that fails the run clearly', () => {
-    const approval = loadWorkflowManifest().find((w) => w.name === 'hookflow-approval')!;
-    const states = approval.definition.States as Record<string, Record<string, unknown>>;
-    expect(states['Wait for approval']).toMatchObject({
-      Resource: 'arn:aws:states:::dynamodb:putItem.waitForTaskToken',
-      TimeoutSeconds: 3600,
-      Next: 'Approved',
-    });
-    expect(states['Wait for approval: timed out']).toEqual({
-      Type: 'Fail',
-      Error: 'Callback.TimedOut',
-      Cause: 'no callback on topic "approval" within 3600 s',
-    });
-    expect(approval.definitionText).toContain('${WaitsTable}');
   });
 });
 

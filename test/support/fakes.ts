@@ -6,6 +6,7 @@ import {
   type ClientWebhookRecord,
   type DedupeRecord,
   type DedupeStore,
+  type BeginningWait,
   type EarlyCallback,
   type EventWorkflowRecord,
   type FlowRecord,
@@ -381,12 +382,16 @@ export class InMemoryWaitStore implements WaitStore {
   /** Early callbacks as kept, by `ref/topic`. */
   readonly early = new Map<string, EarlyCallback>();
 
+  /** The items' TTL attribute (epoch seconds), by `ref/topic`, as DynamoDbWaitStore writes it. */
+  readonly expiresAt = new Map<string, number>();
+
   async keepEarly(ref: string, topic: string, callback: EarlyCallback) {
     const key = `${ref}/${topic}`;
     const existing = this.tasks.get(key);
     const leftover = existing?.status === 'EARLY' && Date.parse(existing.expiresAtIso ?? '') <= Date.now();
     if (existing !== undefined && !leftover) return false;
     this.early.set(key, callback);
+    this.expiresAt.set(key, Math.floor(callback.expiresAt.getTime() / 1000));
     this.tasks.set(key, {
       ref,
       topic,
@@ -395,6 +400,38 @@ export class InMemoryWaitStore implements WaitStore {
       ...(callback.eventId === undefined ? {} : { resumedBy: callback.eventId }),
     });
     return true;
+  }
+
+  /** Same conditions as DynamoDbWaitStore: a live EARLY item (expiresAt >= now, in seconds) keeps a wait out. */
+  async beginWait(wait: BeginningWait, now: number) {
+    const key = `${wait.ref}/${wait.topic}`;
+    if (this.liveEarly(key, now)) return false;
+    const { expiresAt, ...task } = wait;
+    this.tasks.set(key, { ...task, status: 'WAITING' });
+    this.expiresAt.set(key, expiresAt);
+    this.early.delete(key);
+    return true;
+  }
+
+  async takeEarly(ref: string, topic: string, taker: { executionArn: string; now: number; retainUntil: number }) {
+    const key = `${ref}/${topic}`;
+    if (!this.liveEarly(key, taker.now)) return undefined;
+    this.tasks.set(key, { ...this.tasks.get(key)!, status: 'RESUMED', executionArn: taker.executionArn });
+    this.expiresAt.set(key, taker.retainUntil);
+    return this.early.get(key);
+  }
+
+  async returnEarly(ref: string, topic: string, callback: EarlyCallback) {
+    const key = `${ref}/${topic}`;
+    const task = this.tasks.get(key);
+    if (task?.status !== 'RESUMED') return;
+    const { executionArn: _taker, ...early } = task;
+    this.tasks.set(key, { ...early, status: 'EARLY' });
+    this.expiresAt.set(key, Math.floor(callback.expiresAt.getTime() / 1000));
+  }
+
+  private liveEarly(key: string, now: number) {
+    return this.tasks.get(key)?.status === 'EARLY' && (this.expiresAt.get(key) ?? 0) >= Math.floor(now / 1000);
   }
 
   async release(ref: string, topic: string) {

@@ -2,15 +2,16 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
-import type { EarlyCallback, WaitStore, WaitingTask } from '../../core/ports';
+import type { BeginningWait, EarlyCallback, WaitStore, WaitingTask } from '../../core/ports';
 import { putUnlessLive } from './put-unless-live';
 import { waitKey } from './registry-items';
 
-/** What the waiting workflow wrote (workflows/wait-for-event-states.ts), or an early callback kept here. */
+/** What the wait-for-event function wrote for a waiting task (beginWait), or an early callback kept here. */
 const waitItemSchema = z.object({
   taskToken: z.string().min(1).optional(),
   executionArn: z.string().optional(),
@@ -49,18 +50,105 @@ export class DynamoDbWaitStore implements WaitStore {
   }
 
   async keepEarly(ref: string, topic: string, callback: EarlyCallback): Promise<boolean> {
-    // Nothing there, or only an expired leftover. A waiting task has no expiresAt: never overwritten.
+    // Nothing there, or only an expired leftover: a waiting task's item lives until its timeout plus
+    // WAIT_ITEM_GRACE_SECONDS (then it is as good as deleted by TTL).
     return putUnlessLive(this.client, this.tableName, {
       ...waitKey(ref, topic),
       status: 'EARLY',
       callbackStatus: callback.callbackStatus,
-      // JSON text: the waiting state turns it back with States.StringToJson.
+      // JSON text, as kept; the wait that takes it parses it back.
       output: JSON.stringify(callback.output ?? null),
       resumedBy: callback.eventId,
       expiresAt: Math.floor(callback.expiresAt.getTime() / 1000),
-      // The workflow compares with $$.State.EnteredTime, an ISO 8601 string (same format: sorts as time).
+      // What deliverCallback compares to the millisecond (expiresAt, in seconds, is the TTL attribute).
       expiresAtIso: callback.expiresAt.toISOString(),
     });
+  }
+
+  async beginWait(wait: BeginningWait, now: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall({
+            ...waitKey(wait.ref, wait.topic),
+            status: 'WAITING',
+            taskToken: wait.taskToken,
+            executionArn: wait.executionArn,
+            enteredTime: wait.enteredTime,
+            timeoutSeconds: wait.timeoutSeconds,
+            // The dedupe table's TTL attribute (table-schemas.ts), in epoch seconds as DynamoDB's TTL requires; it
+            // deletes typically within two days of expiry, hence the conditions check expiry themselves
+            // (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html).
+            expiresAt: wait.expiresAt,
+          }),
+          // Only a live early callback is kept out of the way: the wait takes it instead (takeEarly). Items
+          // written before waits had a status count as not early. TTL deletes late: expiry is checked here.
+          ConditionExpression:
+            'attribute_not_exists(pk) OR attribute_not_exists(#s) OR #s <> :early OR expiresAt < :now',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: marshall({ ':early': 'EARLY', ':now': Math.floor(now / 1000) }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async takeEarly(
+    ref: string,
+    topic: string,
+    taker: { readonly executionArn: string; readonly now: number; readonly retainUntil: number },
+  ): Promise<EarlyCallback | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(waitKey(ref, topic)),
+          // The same expiry boundary as beginWait's condition: what it refused as live, this can take.
+          ConditionExpression: '#s = :early AND expiresAt >= :now',
+          UpdateExpression: 'SET #s = :resumed, expiresAt = :retain, executionArn = :arn',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: marshall({
+            ':early': 'EARLY',
+            ':resumed': 'RESUMED',
+            ':now': Math.floor(taker.now / 1000),
+            ':retain': taker.retainUntil,
+            ':arn': taker.executionArn,
+          }),
+          // The callback as it was kept: returnEarly can restore it exactly.
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return earlyCallbackOf(unmarshall(Attributes ?? {}));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async returnEarly(ref: string, topic: string, callback: EarlyCallback): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(waitKey(ref, topic)),
+          ConditionExpression: '#s = :resumed',
+          UpdateExpression: 'SET #s = :early, expiresAt = :expiresAt REMOVE executionArn',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: marshall({
+            ':resumed': 'RESUMED',
+            ':early': 'EARLY',
+            ':expiresAt': Math.floor(callback.expiresAt.getTime() / 1000),
+          }),
+        }),
+      );
+    } catch (error) {
+      // Something else replaced it meanwhile (a new wait): nothing to give back to.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async release(ref: string, topic: string): Promise<void> {
@@ -84,7 +172,8 @@ export class DynamoDbWaitStore implements WaitStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(waitKey(ref, topic)),
-          // Written by the workflow without a status: absent means waiting.
+          // Wait items written before the wait-for-event function (by the workflow itself) had no status: absent
+          // means waiting.
           ConditionExpression: `attribute_exists(pk) AND (${from.includes('WAITING') ? 'attribute_not_exists(#s) OR ' : ''}${from.map((_, i) => `#s = :from${i}`).join(' OR ')})`,
           UpdateExpression: `SET #s = :status, expiresAt = :expiresAt${resumedBy === undefined ? '' : ', resumedBy = :by'}`,
           ExpressionAttributeNames: { '#s': 'status' },
@@ -103,4 +192,23 @@ export class DynamoDbWaitStore implements WaitStore {
       throw error;
     }
   }
+}
+
+const earlyItemSchema = z.object({
+  callbackStatus: z.enum(['succeeded', 'failed']),
+  output: z.string(),
+  resumedBy: z.string().optional(),
+  expiresAt: z.number(),
+});
+
+/** An EARLY item as keepEarly wrote it. */
+function earlyCallbackOf(item: Record<string, unknown>): EarlyCallback {
+  const parsed = earlyItemSchema.safeParse(item);
+  if (!parsed.success) throw new Error('early callback item is malformed');
+  return {
+    callbackStatus: parsed.data.callbackStatus,
+    output: JSON.parse(parsed.data.output) as unknown,
+    ...(parsed.data.resumedBy === undefined ? {} : { eventId: parsed.data.resumedBy }),
+    expiresAt: new Date(parsed.data.expiresAt * 1000),
+  };
 }

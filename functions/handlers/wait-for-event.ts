@@ -1,0 +1,15 @@
+/**
+ * Lambda entry: the wait task of `hookflow:WaitForEvent` / lib/wait-for-event.ts invokes it with
+ * `.waitForTaskToken`. Wiring only; the rules live in functions/styles/events/wait-for-event.ts.
+ */
+import { wireAws } from '../adapters/aws/wiring';
+import { makeWaitForEventHandler } from '../styles/events/wait-for-event';
+
+const { config, logger, ports } = wireAws();
+
+export const handler = makeWaitForEventHandler({
+  waits: ports.waits,
+  engine: ports.engine,
+  logger,
+  graceSeconds: config.WAIT_ITEM_GRACE_SECONDS,
+});

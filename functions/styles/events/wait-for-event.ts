@@ -1,0 +1,115 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import * as z from 'zod';
+import type { EarlyCallback, WaitStore, WorkflowEngine } from '../../core/ports';
+
+export interface WaitForEventDeps {
+  readonly waits: WaitStore;
+  readonly engine: WorkflowEngine;
+  readonly now?: () => number;
+  /** WAIT_ITEM_GRACE_SECONDS: how long a wait item outlives its timeout before DynamoDB's TTL removes it. */
+  readonly graceSeconds: number;
+}
+
+/**
+ * What the wait task sends (workflows/wait-for-event-states.ts builds it from the context object). A ref or
+ * topic holds no "#": it is part of the item's key, as the callback route requires too.
+ */
+const payloadSchema = z.object({
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html: 1 to 2048 characters.
+  taskToken: z.string().min(1).max(2048),
+  ref: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[^#]+$/),
+  topic: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[^#]+$/),
+  timeoutSeconds: z.number().int().positive(),
+  executionArn: z.string().min(1),
+});
+export type WaitForEventInput = z.infer<typeof payloadSchema>;
+
+/**
+ * The wait task's payload was not what the state machine definition sends: the run fails with this name (a
+ * Lambda function error reaches Step Functions under its `name`), never with a generic one.
+ */
+export class WaitInputError extends Error {
+  override readonly name = 'WaitForEvent.InvalidInput';
+}
+
+export type WaitBegun =
+  | { readonly outcome: 'waiting'; readonly expiresAt: number }
+  | { readonly outcome: 'took-early'; readonly callbackStatus: EarlyCallback['callbackStatus'] };
+
+/**
+ * A run begins waiting on `ref` + `topic`: store its task token for the callback handler, unless a callback
+ * came first, in which case take that callback and complete the task with it now (its failure becomes the
+ * task's error and cause, exactly as a callback on a waiting task would). Each step is one conditional write,
+ * so a callback racing this wait either finds the token or is found here, never neither.
+ */
+export async function beginWait(deps: WaitForEventDeps, input: WaitForEventInput): Promise<WaitBegun> {
+  const now = (deps.now ?? Date.now)();
+  const nowSeconds = Math.floor(now / 1000);
+  // The item must outlive the token (timeout) so a late callback gets 410; then TTL may delete it.
+  const expiresAt = nowSeconds + input.timeoutSeconds + deps.graceSeconds;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const stored = await deps.waits.beginWait(
+      {
+        ref: input.ref,
+        topic: input.topic,
+        taskToken: input.taskToken,
+        executionArn: input.executionArn,
+        // Never earlier than the task's own timeout clock: the callback handler's deadline then errs late, and
+        // Step Functions itself answers TaskTimedOut (410) past the real one.
+        enteredTime: new Date(now).toISOString(),
+        timeoutSeconds: input.timeoutSeconds,
+        expiresAt,
+      },
+      now,
+    );
+    if (stored) return { outcome: 'waiting', expiresAt };
+    const early = await deps.waits.takeEarly(input.ref, input.topic, {
+      executionArn: input.executionArn,
+      now,
+      retainUntil: nowSeconds + deps.graceSeconds,
+    });
+    // It expired or another wait took it between the two writes: the key is free again.
+    if (early === undefined) continue;
+    const failure = early.output as { error?: unknown; cause?: unknown } | null;
+    try {
+      await deps.engine.resumeTask(
+        input.taskToken,
+        early.callbackStatus === 'succeeded'
+          ? { output: early.output }
+          : {
+              error: typeof failure?.error === 'string' ? failure.error : 'Callback.Failed',
+              cause: typeof failure?.cause === 'string' ? failure.cause : JSON.stringify(early.output),
+            },
+      );
+    } catch (error) {
+      // Not lost: the callback is kept again for the wait's retry (or a later wait on the same ref and topic).
+      await deps.waits.returnEarly(input.ref, input.topic, early);
+      throw error;
+    }
+    return { outcome: 'took-early', callbackStatus: early.callbackStatus };
+  }
+  throw new Error(`callbacks for run "${input.ref}" on topic "${input.topic}" kept racing the wait; retry`);
+}
+
+/** The Lambda handler behind the wait task (functions/handlers/wait-for-event.ts). */
+export function makeWaitForEventHandler(deps: WaitForEventDeps & { readonly logger: Logger }) {
+  return async (event: unknown): Promise<WaitBegun> => {
+    const parsed = payloadSchema.safeParse(event);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new WaitInputError(`invalid wait payload: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim());
+    }
+    const begun = await beginWait(deps, parsed.data);
+    // The token is a capability: never logged.
+    deps.logger.info('wait begun', { ref: parsed.data.ref, topic: parsed.data.topic, ...begun });
+    return begun;
+  };
+}

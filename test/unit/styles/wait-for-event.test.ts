@@ -1,0 +1,146 @@
+import { ConflictError, GoneError } from '../../../functions/core/http/errors';
+import { deliverCallback } from '../../../functions/styles/events/resume-task';
+import {
+  type WaitForEventInput,
+  WaitInputError,
+  beginWait,
+  makeWaitForEventHandler,
+} from '../../../functions/styles/events/wait-for-event';
+import { FakeEngine, InMemoryWaitStore, silentLogger } from '../../support/fakes';
+
+const GRACE = 86_400;
+const EXECUTION = 'arn:aws:states:us-east-1:000000000000:execution:hookflow-approval:run-1';
+
+function setup() {
+  const waits = new InMemoryWaitStore();
+  const engine = new FakeEngine();
+  let clock = Date.parse('2026-01-01T00:00:00.000Z');
+  const now = () => clock;
+  const deps = { waits, engine, now, graceSeconds: GRACE };
+  const input = (overrides: Partial<WaitForEventInput> = {}): WaitForEventInput => ({
+    taskToken: 'token-1',
+    ref: 'run-1',
+    topic: 'approval',
+    timeoutSeconds: 3600,
+    executionArn: EXECUTION,
+    ...overrides,
+  });
+  const callback = (result: { output: unknown } | { error: string; cause: string }, eventId?: string) =>
+    deliverCallback({ waits, engine, now, earlyCallbackTtlSeconds: 600 }, 'run-1', 'approval', result, eventId);
+  return { waits, engine, deps, input, callback, advance: (ms: number) => void (clock += ms), now };
+}
+
+describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
+  it('stores the token with the TTL attribute: timeout plus WAIT_ITEM_GRACE_SECONDS, in epoch seconds', async () => {
+    const s = setup();
+
+    const begun = await beginWait(s.deps, s.input());
+
+    const expected = Date.parse('2026-01-01T00:00:00.000Z') / 1000 + 3600 + GRACE;
+    expect(begun).toEqual({ outcome: 'waiting', expiresAt: expected });
+    expect(s.waits.expiresAt.get('run-1/approval')).toBe(expected);
+    expect(s.waits.tasks.get('run-1/approval')).toEqual({
+      ref: 'run-1',
+      topic: 'approval',
+      taskToken: 'token-1',
+      executionArn: EXECUTION,
+      enteredTime: '2026-01-01T00:00:00.000Z',
+      timeoutSeconds: 3600,
+      status: 'WAITING',
+    });
+    expect(s.engine.resumed).toEqual([]);
+  });
+
+  it('lets a callback resume the stored token; after the timeout a late callback gets 410', async () => {
+    const s = setup();
+    await beginWait(s.deps, s.input());
+
+    expect(await s.callback({ output: { ok: true } })).toMatchObject({ outcome: 'resumed', replayed: false });
+    expect(s.engine.resumed).toEqual([{ taskToken: 'token-1', result: { output: { ok: true } } }]);
+
+    const late = setup();
+    await beginWait(late.deps, late.input({ timeoutSeconds: 2 }));
+    late.advance(2_001);
+    await expect(late.callback({ output: {} })).rejects.toBeInstanceOf(GoneError);
+  });
+
+  it('takes a callback that came first: completes its own token with it, once, and the same callback id replays', async () => {
+    const s = setup();
+    expect(await s.callback({ output: { approvedBy: 'kevin' } }, 'cb-1')).toMatchObject({ outcome: 'kept' });
+
+    const begun = await beginWait(s.deps, s.input());
+
+    expect(begun).toEqual({ outcome: 'took-early', callbackStatus: 'succeeded' });
+    expect(s.engine.resumed).toEqual([{ taskToken: 'token-1', result: { output: { approvedBy: 'kevin' } } }]);
+    expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'RESUMED', executionArn: EXECUTION });
+    // kept WAIT_ITEM_GRACE_SECONDS for late duplicates, then TTL removes it
+    expect(s.waits.expiresAt.get('run-1/approval')).toBe(Date.parse('2026-01-01T00:00:00.000Z') / 1000 + GRACE);
+    expect(await s.callback({ output: {} }, 'cb-1')).toEqual({
+      outcome: 'resumed',
+      executionArn: EXECUTION,
+      replayed: true,
+    });
+    await expect(s.callback({ output: {} }, 'cb-2')).rejects.toBeInstanceOf(ConflictError);
+    expect(s.engine.resumed).toHaveLength(1);
+  });
+
+  it("fails the task with an early failure's own error and cause", async () => {
+    const s = setup();
+    await s.callback({ error: 'Approval.Denied', cause: 'over budget' });
+
+    await beginWait(s.deps, s.input());
+
+    expect(s.engine.resumed).toEqual([
+      { taskToken: 'token-1', result: { error: 'Approval.Denied', cause: 'over budget' } },
+    ]);
+  });
+
+  it('ignores an early callback past its expiry and waits instead', async () => {
+    const s = setup();
+    await s.callback({ output: { stale: true } });
+    s.advance(601_000); // EARLY_CALLBACK_TTL_SECONDS = 600 in this setup
+
+    const begun = await beginWait(s.deps, s.input());
+
+    expect(begun.outcome).toBe('waiting');
+    expect(s.engine.resumed).toEqual([]);
+    expect(s.waits.tasks.get('run-1/approval')?.status).toBe('WAITING');
+  });
+
+  it('gives an early callback back when completing the task fails, so it is not lost', async () => {
+    const s = setup();
+    await s.callback({ output: { n: 1 } }, 'cb-1');
+    s.engine.goneTokens.add('token-1');
+
+    await expect(beginWait(s.deps, s.input())).rejects.toThrow('Task Timed Out');
+
+    expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'EARLY', resumedBy: 'cb-1' });
+    expect(s.waits.tasks.get('run-1/approval')?.executionArn).toBeUndefined();
+    // the wait's retry (a new token) takes it
+    expect(await beginWait(s.deps, s.input({ taskToken: 'token-2' }))).toMatchObject({ outcome: 'took-early' });
+    expect(s.engine.resumed).toEqual([{ taskToken: 'token-2', result: { output: { n: 1 } } }]);
+  });
+
+  it("replaces its own earlier attempt's item on a retry (a new token), so callbacks reach the live token", async () => {
+    const s = setup();
+    await beginWait(s.deps, s.input({ taskToken: 'attempt-1' }));
+
+    await beginWait(s.deps, s.input({ taskToken: 'attempt-2' }));
+    await s.callback({ output: {} });
+
+    expect(s.engine.resumed.map((r) => r.taskToken)).toEqual(['attempt-2']);
+  });
+
+  it('refuses a payload the state machine would never send, under its own error name', async () => {
+    const s = setup();
+    const handler = makeWaitForEventHandler({ ...s.deps, logger: silentLogger });
+
+    for (const bad of [undefined, {}, { ...s.input(), ref: 'a#b' }, { ...s.input(), timeoutSeconds: 0 }]) {
+      const failure = handler(bad);
+      await expect(failure).rejects.toBeInstanceOf(WaitInputError);
+      await expect(failure).rejects.toMatchObject({ name: 'WaitForEvent.InvalidInput' });
+    }
+    expect(s.waits.tasks.size).toBe(0);
+    expect(await handler(s.input())).toMatchObject({ outcome: 'waiting' });
+  });
+});
