@@ -202,6 +202,9 @@ export type TaskResource =
   | { readonly kind: 'activity'; readonly partition: string; readonly name: string }
   | { readonly kind: 'lambda-function'; readonly partition: string; readonly name: string };
 
+/** us-east-1, eu-central-1, us-gov-west-1, cn-north-1, ... */
+const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d';
+
 const PATTERN_SUFFIXES: readonly [string, IntegrationPattern][] = [
   ['.waitForTaskToken', 'waitForTaskToken'],
   ['.sync:2', 'sync:2'],
@@ -246,9 +249,6 @@ export function parseTaskResource(resource: string): TaskResource | undefined {
   if (lambda !== null) return { kind: 'lambda-function', partition: lambda[1]!, name: lambda[2]! };
   return undefined;
 }
-
-/** us-east-1, eu-central-1, us-gov-west-1, cn-north-1, ... */
-const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d';
 
 export type ResourceCheck =
   { readonly allowed: true; readonly resource: TaskResource } | { readonly allowed: false; readonly message: string };
