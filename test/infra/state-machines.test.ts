@@ -104,7 +104,10 @@ function constructStack(): Stack {
     handler: 'index.handler',
     code: Code.fromInline('exports.handler = async () => ({})'),
   });
-  const wait = (id: string) => new WaitForEvent(stack, id, { table, topic: 'approval', timeout: Duration.hours(1) });
+  // Both the table (the construct's props before issue 14's wait-step change) and the function (after it): a
+  // props variable, not a literal, so whichever the construct does not take is ignored and this stays one test.
+  const waitProps = { table, handler: fn, topic: 'approval', timeout: Duration.hours(1) };
+  const wait = (id: string) => new WaitForEvent(stack, id, waitProps);
   new StateMachine(stack, 'Orders', {
     stateMachineName: 'orders',
     definitionBody: DefinitionBody.fromChainable(
@@ -122,10 +125,20 @@ function constructStack(): Stack {
   return stack;
 }
 
+/**
+ * What the stack substitutes into the ASL files at deploy time (lib/example-workflows.ts), as values of the
+ * shapes CloudFormation would give. A placeholder left over fails the check below, naming it.
+ */
+const ASL_SUBSTITUTIONS = {
+  Partition: 'aws',
+  WaitsTable: 'hookflow-dedupe',
+  WaitForEventFunction: `arn:aws:lambda:${ENV.region}:${ENV.account}:function:hookflow-wait-for-event`,
+};
+
 const machines: CheckedMachine[] = [
   ...machinesOf(new HookflowStack(newApp(), 'Hookflow', { env: ENV }), 'reference stack'),
   ...machinesOf(constructStack(), 'WaitForEvent construct'),
-  ...loadWorkflowManifest(undefined, { WaitsTable: 'hookflow-dedupe' }).map((w) => ({
+  ...loadWorkflowManifest(undefined, ASL_SUBSTITUTIONS).map((w) => ({
     source: 'workflows/',
     name: w.name,
     type: w.type,
@@ -149,6 +162,12 @@ describe('every state machine hookflow deploys, against AWS rules', () => {
     );
     expect(machines.filter((m) => m.source === 'WaitForEvent construct')).toHaveLength(2);
     expect(tasks).toBeGreaterThan(0);
+  });
+
+  it('leaves no definition substitution unfilled', () => {
+    const unfilled = machines.flatMap((m) => (m.text.match(/\$\{\w+\}/g) ?? []).map((p) => `${m.name}: ${p}`));
+
+    expect(unfilled).toEqual([]);
   });
 
   it.each(machines.map((m) => [`${m.source}: ${m.name} (${m.type})`, m] as const))(
