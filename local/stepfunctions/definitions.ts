@@ -2,6 +2,8 @@
  * What the local endpoint reads out of an ASL definition before running it: its Task states (which run
  * through local integrations, since aws-local-stepfunctions would call AWS Lambda), and one fix-up.
  */
+import { type IntegrationPattern, parseTaskResource } from '../../workflows/service-integrations';
+
 type Json = Record<string, unknown>;
 
 export interface TaskState {
@@ -40,12 +42,17 @@ export function taskStates(definition: Json): TaskState[] {
     }));
 }
 
-/** `arn:aws:states:::dynamodb:putItem.waitForTaskToken` → base `…:putItem`, pattern `waitForTaskToken`. */
-export function parseResource(resource: string): { base: string; waitForTaskToken: boolean } {
-  if (resource.endsWith('.waitForTaskToken')) {
-    return { base: resource.slice(0, -'.waitForTaskToken'.length), waitForTaskToken: true };
-  }
-  return { base: resource, waitForTaskToken: false };
+/**
+ * How the local endpoint runs a Task resource: the key of the integration that serves it (the resource in
+ * the `aws` partition, without its pattern suffix: `arn:aws-cn:states:::dynamodb:putItem` runs what
+ * `arn:aws:states:::dynamodb:putItem` runs) and its integration pattern. Undefined for what no integration
+ * can serve here (activities, Lambda function ARNs, anything the table does not read).
+ */
+export function integrationOf(resource: string): { key: string; pattern: IntegrationPattern } | undefined {
+  const parsed = parseTaskResource(resource);
+  if (parsed === undefined || (parsed.kind !== 'optimized' && parsed.kind !== 'aws-sdk')) return undefined;
+  const service = parsed.kind === 'aws-sdk' ? `aws-sdk:${parsed.service}` : parsed.service;
+  return { key: `arn:aws:states:::${service}:${parsed.action}`, pattern: parsed.pattern };
 }
 
 function statesOf(definition: Json): { name: string; body: Json }[] {

@@ -16,20 +16,22 @@ import {
   stateMachineArn,
   stateMachineNameOf,
 } from './arns';
-import { parseResource, taskStates, withAwsTaskTimeouts } from './definitions';
+import { type WorkflowType, definitionProblems, invalidDefinitionMessage } from '../../workflows/service-integrations';
+import { integrationOf, taskStates, withAwsTaskTimeouts } from './definitions';
 import { type ExecutionRecord, ExecutionStore } from './execution-store';
 import { type HistoryEvent, toHistoryEvent } from './history';
 import { TaskTokens } from './task-tokens';
 
 export interface LocalStateMachine {
   readonly name: string;
-  readonly type: 'EXPRESS' | 'STANDARD';
+  readonly type: WorkflowType;
   readonly definition: Record<string, unknown>;
 }
 
 /**
- * A service a Task state calls, keyed by its resource without the `.waitForTaskToken` suffix
- * (e.g. `arn:aws:states:::dynamodb:putItem`). Receives the task's effective parameters; returns its result.
+ * A service a Task state calls, keyed by its resource in the `aws` partition without a pattern suffix
+ * (e.g. `arn:aws:states:::dynamodb:putItem`, `arn:aws:states:::aws-sdk:dynamodb:putItem`). Receives the
+ * task's effective parameters; returns its result.
  */
 export type TaskIntegration = (parameters: unknown) => Promise<unknown>;
 
@@ -67,7 +69,16 @@ export class LocalStepFunctionsEngine {
       readonly executionsMaxBytes?: number;
     },
   ) {
-    for (const sm of options.stateMachines) this.load(sm);
+    for (const sm of options.stateMachines) {
+      try {
+        this.load(sm);
+      } catch (error) {
+        // At start there is no caller to answer: say which state machine AWS would have refused.
+        if (error instanceof SfnApiError)
+          throw new SfnApiError(error.type, `state machine ${sm.name}: ${error.message}`);
+        throw error;
+      }
+    }
     this.store = new ExecutionStore(
       options.dataDir,
       options.executionsMaxBytes === undefined ? {} : { maxEndedBytes: options.executionsMaxBytes },
@@ -200,23 +211,45 @@ export class LocalStepFunctionsEngine {
     await Promise.allSettled(this.finished.values());
   }
 
-  private load(sm: LocalStateMachine): void {
-    const tasks = taskStates(sm.definition);
-    if (sm.type === 'EXPRESS') {
-      const waiting = tasks.find((t) => parseResource(t.resource).waitForTaskToken);
-      if (waiting !== undefined) {
-        throw new Error(
-          `${sm.name}: task ${waiting.name} waits for a task token, which only STANDARD workflows support`,
-        );
-      }
+  /**
+   * CreateStateMachine: the same name with the same definition and type is the same machine (AWS answers
+   * idempotently); a different one under a taken name is StateMachineAlreadyExists. Created machines live
+   * until the endpoint stops (the journal keeps executions, not definitions).
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html
+   */
+  createStateMachine(params: { name?: string; definition?: string; type?: string }) {
+    const name = params.name ?? '';
+    if (!isValidExecutionName(name)) throw new SfnApiError('InvalidName', `Invalid Name: '${name}'`);
+    const type = params.type ?? 'STANDARD';
+    if (type !== 'STANDARD' && type !== 'EXPRESS') {
+      throw new SfnApiError('ValidationException', `type must be STANDARD or EXPRESS, not '${type}'`);
     }
+    const definition = parseJson(params.definition ?? '', 'InvalidDefinition', 'definition');
+    if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) {
+      throw new SfnApiError('InvalidDefinition', 'definition is not a JSON object');
+    }
+    const existing = this.machines.get(name);
+    if (existing !== undefined) {
+      if (existing.type === type && JSON.stringify(existing.definition) === JSON.stringify(definition)) {
+        return { stateMachineArn: existing.arn, creationDate: existing.createdAt };
+      }
+      throw new SfnApiError('StateMachineAlreadyExists', `State Machine Already Exists: '${existing.arn}'`);
+    }
+    const loaded = this.load({ name, type, definition: definition as Record<string, unknown> });
+    return { stateMachineArn: loaded.arn, creationDate: loaded.createdAt };
+  }
+
+  /**
+   * Refuses, as CreateStateMachine does, every Task resource AWS's table (workflows/service-integrations.ts)
+   * refuses for this workflow type, nested Map and Parallel states included.
+   */
+  private load(sm: LocalStateMachine): LoadedStateMachine {
+    const problems = definitionProblems(sm.definition, sm.type);
+    if (problems.length > 0) throw new SfnApiError('InvalidDefinition', invalidDefinitionMessage(problems));
     const machine = compile(sm.definition);
-    this.machines.set(sm.name, {
-      ...sm,
-      arn: stateMachineArn(this.options.partition, sm.name),
-      machine,
-      createdAt: Date.now(),
-    });
+    const loaded = { ...sm, arn: stateMachineArn(this.options.partition, sm.name), machine, createdAt: Date.now() };
+    this.machines.set(sm.name, loaded);
+    return loaded;
   }
 
   private newExecution(
@@ -325,12 +358,13 @@ export class LocalStepFunctionsEngine {
   private taskHandlers(machine: LoadedStateMachine, executionArn: string) {
     const handlers: NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']> = {};
     for (const task of taskStates(machine.definition)) {
-      const { base, waitForTaskToken } = parseResource(task.resource);
+      const served = integrationOf(task.resource);
       handlers[task.name] = async (parameters) => {
-        const integration = this.options.integrations?.[base];
-        if (integration === undefined) {
+        const integration = served === undefined ? undefined : this.options.integrations?.[served.key];
+        if (served === undefined || integration === undefined || served.pattern.startsWith('sync')) {
           throw taskError('States.Runtime', `the local stack does not implement the Task resource ${task.resource}`);
         }
+        const waitForTaskToken = served.pattern === 'waitForTaskToken';
         if (!waitForTaskToken) return (await integration(parameters)) as never;
         const tokens = this.tokens.tokensIn(executionArn, parameters);
         const waiting = this.tokens.wait(executionArn, tokens, task.heartbeatSeconds);

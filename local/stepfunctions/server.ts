@@ -94,6 +94,15 @@ const operations: Record<string, Operation> = {
       } as never).stopDate,
     ),
   }),
+  // Refuses with InvalidDefinition every definition AWS would refuse (workflows/service-integrations.ts).
+  CreateStateMachine: (engine, p) => {
+    const created = engine.createStateMachine({
+      name: str(p, 'name'),
+      definition: str(p, 'definition'),
+      type: str(p, 'type'),
+    } as never);
+    return { stateMachineArn: created.stateMachineArn, creationDate: seconds(created.creationDate) };
+  },
   DescribeStateMachine: (engine, p) => {
     const machine = engine.machineByArn(str(p, 'stateMachineArn'));
     return {

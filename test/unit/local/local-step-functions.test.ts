@@ -26,14 +26,17 @@ import { type LocalStepFunctions, type TaskIntegration, startLocalStepFunctions 
 /** The local Step Functions endpoint, driven through the real @aws-sdk/client-sfn as handlers drive it. */
 const echo = { StartAt: 'Echo', States: { Echo: { Type: 'Pass', End: true } } };
 const fail = { StartAt: 'No', States: { No: { Type: 'Fail', Error: 'Example.Rejected', Cause: 'always fails' } } };
-/** Stores its task token through a (local) DynamoDB integration, then waits for it, as hookflow's callbacks do. */
+/**
+ * Hands its task token to a (local) integration, then waits for it, as hookflow's callbacks do. SQS
+ * sendMessage takes `.waitForTaskToken` in Standard workflows (workflows/service-integrations.ts).
+ */
 const waitForCallback = {
   StartAt: 'Wait for callback',
   States: {
     'Wait for callback': {
       Type: 'Task',
-      Resource: 'arn:aws:states:::dynamodb:putItem.waitForTaskToken',
-      Parameters: { TableName: 'tokens', Item: { token: { 'S.$': '$$.Task.Token' }, ref: { 'S.$': '$.ref' } } },
+      Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+      Parameters: { QueueUrl: 'tokens', MessageBody: { 'token.$': '$$.Task.Token', 'ref.$': '$.ref' } },
       HeartbeatSeconds: 1,
       Catch: [{ ErrorEquals: ['Callback.Rejected'], ResultPath: '$.failure', Next: 'Rejected' }],
       End: true,
@@ -49,8 +52,8 @@ describe('local Step Functions endpoint', () => {
   let stored: { token: string; ref: string }[];
 
   const storeToken: TaskIntegration = async (parameters) => {
-    const item = (parameters as { Item: { token: { S: string }; ref: { S: string } } }).Item;
-    stored.push({ token: item.token.S, ref: item.ref.S });
+    const message = (parameters as { MessageBody: { token: string; ref: string } }).MessageBody;
+    stored.push({ token: message.token, ref: message.ref });
     return {};
   };
 
@@ -64,7 +67,7 @@ describe('local Step Functions endpoint', () => {
         { name: 'fail', type: 'EXPRESS', definition: fail },
         { name: 'callback', type: 'STANDARD', definition: waitForCallback },
       ],
-      integrations: { 'arn:aws:states:::dynamodb:putItem': storeToken },
+      integrations: { 'arn:aws:states:::sqs:sendMessage': storeToken },
     });
     sfn = new SFNClient({
       endpoint: local.endpoint,
@@ -302,6 +305,10 @@ describe('local Step Functions endpoint', () => {
         dataDir,
         stateMachines: [{ name: 'bad', type: 'EXPRESS', definition: waitForCallback }],
       }),
-    ).rejects.toThrow(/only STANDARD/);
+    ).rejects.toMatchObject({
+      name: 'InvalidDefinition',
+      message:
+        "state machine bad: Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support '.waitForTaskToken' service integration at /States/Wait for callback/Resource'",
+    });
   });
 });
