@@ -32,6 +32,8 @@ export interface CheckContext {
   readonly settings: SmokeSettings;
   /** Unique to this smoke run: in every payload, uid, idempotency key and event id, so runs never collide. */
   readonly runId: string;
+  /** A secret the check was handed (a webhook's signing secret): never printed, whatever a server echoes. */
+  hide(secret: string): void;
   /** Registers an undo step for something the check created; the runner runs them all at the end. */
   cleanup(name: string, undo: () => Promise<string>): void;
 }
@@ -346,6 +348,7 @@ export const checks: readonly Check[] = [
       const created = expectStatus('POST /api/webhooks', await sendApi(api, 'POST', 'api/webhooks'), 201);
       const id = expectString('POST /api/webhooks', created, 'id');
       const secret = expectString('POST /api/webhooks', created, 'verifySecret');
+      context.hide(secret);
       context.cleanup(`delete webhook ${id}`, async () => {
         const deleted = await sendApi(api, 'DELETE', path('api', 'webhooks', id));
         expectStatus(`DELETE /api/webhooks/${id}`, deleted, 204);

@@ -148,6 +148,7 @@ export async function runSmoke(
   const context: CheckContext = {
     settings,
     runId: newRunId(),
+    hide: (secret) => secrets.push(secret),
     cleanup: (name, run) => undo.push({ name, run }),
   };
   const timed = async (name: string, work: () => Promise<string>) => {

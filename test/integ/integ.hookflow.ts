@@ -22,6 +22,8 @@ import { HookflowStack } from '../../lib/hookflow-stack';
  * own registry table, may trigger only `hello-standard`, and is destroyed with the test stack.
  */
 const INTEG_FLOW_KEY = 'hf_integ_only_valid_in_the_integ_test_stack';
+// A Standard flow: DescribeExecution, which the assertions poll, does not support Express executions
+// (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html).
 const FLOW = 'hello-standard';
 
 const app = new App();

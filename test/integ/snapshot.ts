@@ -10,10 +10,9 @@
  * toolkit catches up. Deploy-and-assert with an account: docs/deploy.md.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { format, resolveConfig } from 'prettier';
 
 const root = resolve(__dirname, '..', '..');
 export const INTEG_APP = join(root, 'test', 'integ', 'integ.hookflow.ts');
@@ -88,14 +87,4 @@ export function readSnapshot(): Record<string, unknown> {
   return Object.fromEntries(
     names.sort().map((name) => [name, JSON.parse(readFileSync(join(SNAPSHOT_DIR, name), 'utf8')) as unknown]),
   );
-}
-
-/** Writes the snapshot as `prettier --check .` (npm run lint) wants it. */
-export async function writeSnapshot(snapshot: Record<string, unknown>): Promise<void> {
-  const options = { ...(await resolveConfig(join(SNAPSHOT_DIR, 'x.json'))), parser: 'json' };
-  rmSync(SNAPSHOT_DIR, { recursive: true, force: true });
-  mkdirSync(SNAPSHOT_DIR, { recursive: true });
-  for (const [name, content] of Object.entries(snapshot)) {
-    writeFileSync(join(SNAPSHOT_DIR, name), await format(JSON.stringify(content), options));
-  }
 }

@@ -3,8 +3,21 @@
  * Run it after a change to lib/ (or a merge that brings one), look at `git diff`, and commit the snapshot.
  * Offline, no credentials. Only a deployment (`npm run integ:deploy`) proves the new templates work in AWS.
  */
-import { rmSync } from 'node:fs';
-import { SNAPSHOT_DIR, canIsolateNetwork, snapshotOf, synthIntegApp, writeSnapshot } from './snapshot';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+// Here, not in snapshot.ts: prettier's dynamic imports cannot load inside jest's CommonJS runtime.
+import { format, resolveConfig } from 'prettier';
+import { SNAPSHOT_DIR, canIsolateNetwork, snapshotOf, synthIntegApp } from './snapshot';
+
+/** Writes the snapshot as `prettier --check .` (npm run lint) wants it. */
+async function writeSnapshot(snapshot: Record<string, unknown>): Promise<void> {
+  const options = { ...(await resolveConfig(join(SNAPSHOT_DIR, 'x.json'))), parser: 'json' };
+  rmSync(SNAPSHOT_DIR, { recursive: true, force: true });
+  mkdirSync(SNAPSHOT_DIR, { recursive: true });
+  for (const [name, content] of Object.entries(snapshot)) {
+    writeFileSync(join(SNAPSHOT_DIR, name), await format(JSON.stringify(content), options));
+  }
+}
 
 async function main(): Promise<void> {
   const outDir = synthIntegApp({ isolateNetwork: canIsolateNetwork() });
