@@ -17,12 +17,32 @@ export class ApiError extends Error {
   }
 }
 
-export async function callApi(
+/** An answer as it came: status, headers and the body (parsed JSON, the text when not JSON, null when empty). */
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: unknown;
+}
+
+export interface ApiRequestOptions {
+  headers?: Record<string, string>;
+  body?: string;
+  /** Send the admin credentials (X-Api-Key, X-Api-Org). Default true. */
+  admin?: boolean;
+  /** Give up on the request after this long. Default 35 s: above API Gateway's 30 s integration timeout. */
+  timeoutMs?: number;
+}
+
+/**
+ * One request, whatever its status: for callers that must see 202 vs 200 vs 204 (the smoke test). `path` is
+ * relative to the base URL (a query string may follow), or an absolute URL the API handed out (a run URL).
+ */
+export async function sendApi(
   settings: ApiSettings,
   method: string,
   path: string,
-  options: { headers?: Record<string, string>; body?: string; admin?: boolean } = {},
-): Promise<unknown> {
+  options: ApiRequestOptions = {},
+): Promise<ApiResponse> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.admin !== false) {
     if (settings.apiKey === undefined) throw new UsageError('no API key: pass --api-key or set HOOKFLOW_API_KEY');
@@ -37,7 +57,7 @@ export async function callApi(
       method,
       headers,
       ...(options.body === undefined ? {} : { body: options.body }),
-      signal: AbortSignal.timeout(35_000),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 35_000),
     });
   } catch (error) {
     throw new Error(`could not reach ${settings.url}: ${(error as Error).message}`);
@@ -49,12 +69,27 @@ export async function callApi(
   } catch {
     // not JSON: keep the text
   }
-  if (!response.ok) {
-    const message =
-      body !== null && typeof body === 'object' && 'error' in body ? String(body.error) : `HTTP ${response.status}`;
-    throw new ApiError(response.status, message, body);
+  return { status: response.status, headers: response.headers, body };
+}
+
+/** The error message of a non-2xx answer: hookflow's `{ "error" }`, or the status. */
+export function errorMessage(response: ApiResponse): string {
+  const body = response.body;
+  return body !== null && typeof body === 'object' && 'error' in body ? String(body.error) : `HTTP ${response.status}`;
+}
+
+/** One request that must succeed: its body, or an ApiError with the status and hookflow's message. */
+export async function callApi(
+  settings: ApiSettings,
+  method: string,
+  path: string,
+  options: ApiRequestOptions = {},
+): Promise<unknown> {
+  const response = await sendApi(settings, method, path, options);
+  if (response.status < 200 || response.status > 299) {
+    throw new ApiError(response.status, errorMessage(response), response.body);
   }
-  return body;
+  return response.body;
 }
 
 /** The command line was wrong: print usage. */
