@@ -54,7 +54,7 @@ export async function startLocalStack(
   });
   const sfnEndpoint = /Step Functions \(aws-local-stepfunctions\) at (http:\/\/[\d.]+:\d+)/.exec(output)?.[1];
   if (sfnEndpoint === undefined) throw new Error(`no Step Functions endpoint in:\n${output}`);
-  const dynamodbEndpoint = /DynamoDB \(dynalite\) at (http:\/\/[\d.]+:\d+)/.exec(output)?.[1];
+  const dynamodbEndpoint = /DynamoDB \((?:dynalite|dynamodb-local)\) at (http:\/\/[\d.]+:\d+)/.exec(output)?.[1];
   if (dynamodbEndpoint === undefined) throw new Error(`no DynamoDB endpoint in:\n${output}`);
   const sqs = /SQS \(fauxqs\) at (http:\/\/[\d.]+:\d+): \S+, dead letters in (\S+)/.exec(output);
   if (sqs?.[1] === undefined || sqs[2] === undefined) throw new Error(`no SQS endpoint in:\n${output}`);
