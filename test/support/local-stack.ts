@@ -41,10 +41,11 @@ export async function startLocalStack(
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`local stack not ready after ${READY_TIMEOUT_MS / 1000} s:\n${output}`)),
-      READY_TIMEOUT_MS,
-    );
+    const timer = setTimeout(() => {
+      // Stop it too: a stack left starting keeps jest from exiting (and, on dynamodb-local, holds a JVM).
+      child.kill('SIGTERM');
+      reject(new Error(`local stack not ready after ${READY_TIMEOUT_MS / 1000} s:\n${output}`));
+    }, READY_TIMEOUT_MS);
     const check = () => {
       const ready = /ready at (http:\/\/[\d.]+:\d+)/.exec(output);
       if (ready?.[1] !== undefined) {
