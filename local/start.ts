@@ -1,6 +1,6 @@
 /**
  * `npm start`: every hookflow route on 127.0.0.1, backed by real protocol servers on loopback: DynamoDB
- * (dynalite, persisted), Step Functions (aws-local-stepfunctions behind a local SFN endpoint, persisted),
+ * (dynalite, persisted; or AWS's DynamoDB Local with HOOKFLOW_DYNAMODB=dynamodb-local, see docs/dynamodb.md), Step Functions (aws-local-stepfunctions behind a local SFN endpoint, persisted),
  * and the very same Lambda handler code that runs in AWS. Only the AWS_ENDPOINT_URL_* variables differ.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
 
   progress(`data folder ${dataDir}`);
   const dynamodb = await startLocalDynamoDb(host, join(dataDir, 'dynamodb'));
-  progress(`DynamoDB (dynalite) at ${dynamodb.endpoint}`);
+  progress(`DynamoDB (${dynamodb.backend}) at ${dynamodb.endpoint}`);
   const sqs = await startLocalSqs(host, join(dataDir, 'sqs'));
   const sqsClient = new SQSClient({ endpoint: sqs.endpoint });
   const fanout = await createFanoutQueues(sqsClient, {

@@ -239,5 +239,5 @@ describe('local stack restart', () => {
       await second.stop();
       removeDataDir(first.dataDir);
     }
-  });
+  }, 180_000); // two stack starts: on dynamodb-local each also starts a JVM (5-30 s)
 });

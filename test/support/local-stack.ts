@@ -2,8 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { dynamoDbBackend } from '../../local/dynamodb/start-dynamodb';
 
 const root = resolve(__dirname, '..', '..');
+/** How long a stack may take to print "ready at": DynamoDB Local's JVM adds 5-30 s on a loaded 2-core machine. */
+const READY_TIMEOUT_MS = dynamoDbBackend() === 'dynamodb-local' ? 120_000 : 60_000;
 
 export interface RunningStack {
   readonly url: string;
@@ -38,7 +41,11 @@ export async function startLocalStack(
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`local stack not ready after 60 s:\n${output}`)), 60_000);
+    const timer = setTimeout(() => {
+      // Stop it too: a stack left starting keeps jest from exiting (and, on dynamodb-local, holds a JVM).
+      child.kill('SIGTERM');
+      reject(new Error(`local stack not ready after ${READY_TIMEOUT_MS / 1000} s:\n${output}`));
+    }, READY_TIMEOUT_MS);
     const check = () => {
       const ready = /ready at (http:\/\/[\d.]+:\d+)/.exec(output);
       if (ready?.[1] !== undefined) {
@@ -54,7 +61,7 @@ export async function startLocalStack(
   });
   const sfnEndpoint = /Step Functions \(aws-local-stepfunctions\) at (http:\/\/[\d.]+:\d+)/.exec(output)?.[1];
   if (sfnEndpoint === undefined) throw new Error(`no Step Functions endpoint in:\n${output}`);
-  const dynamodbEndpoint = /DynamoDB \(dynalite\) at (http:\/\/[\d.]+:\d+)/.exec(output)?.[1];
+  const dynamodbEndpoint = /DynamoDB \((?:dynalite|dynamodb-local)\) at (http:\/\/[\d.]+:\d+)/.exec(output)?.[1];
   if (dynamodbEndpoint === undefined) throw new Error(`no DynamoDB endpoint in:\n${output}`);
   const sqs = /SQS \(fauxqs\) at (http:\/\/[\d.]+:\d+): \S+, dead letters in (\S+)/.exec(output);
   if (sqs?.[1] === undefined || sqs[2] === undefined) throw new Error(`no SQS endpoint in:\n${output}`);

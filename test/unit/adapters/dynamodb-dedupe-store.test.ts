@@ -1,4 +1,5 @@
 import { DynamoDbDedupeStore } from '../../../functions/adapters/aws/dynamodb-dedupe-store';
+import { backend } from '../../support/dynamodb-backend';
 import { startInMemoryDynamoDb } from '../../support/in-memory-dynamodb';
 
 const NOW = 1_700_000_000_000;
@@ -16,14 +17,14 @@ const run = {
   startDate: '2026-01-01T00:00:00.000Z',
 };
 
-describe('DynamoDbDedupeStore against dynalite', () => {
+describe(`DynamoDbDedupeStore against ${backend}`, () => {
   let db: Awaited<ReturnType<typeof startInMemoryDynamoDb>>;
   let store: DynamoDbDedupeStore;
   let key = 0;
   beforeAll(async () => {
     db = await startInMemoryDynamoDb();
     store = new DynamoDbDedupeStore(db.client, db.tables.dedupe);
-  });
+  }, 120_000); // DynamoDB Local's JVM, when a file runs alone on it, takes 5-30 s to start
   afterAll(() => db.close());
   // A fresh key per test keeps tests independent on the shared table.
   const nextKey = () => `key-${++key}`;

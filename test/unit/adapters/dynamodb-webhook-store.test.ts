@@ -2,6 +2,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbProcessStore } from '../../../functions/adapters/aws/dynamodb-process-store';
 import { DynamoDbWebhookStore } from '../../../functions/adapters/aws/dynamodb-webhook-store';
 import type { ProcessRecord, RegisteredWebhook } from '../../../functions/core/ports';
+import { backend } from '../../support/dynamodb-backend';
 import { startInMemoryDynamoDb } from '../../support/in-memory-dynamodb';
 
 const webhook = (id: string, orgId = 'acme', createdOn = '2026-01-01T00:00:00.000Z'): RegisteredWebhook => ({
@@ -15,7 +16,7 @@ const webhook = (id: string, orgId = 'acme', createdOn = '2026-01-01T00:00:00.00
   verifier: { verifier: { kind: 'contrail' } },
 });
 
-describe('DynamoDbWebhookStore and DynamoDbProcessStore against dynalite', () => {
+describe(`DynamoDbWebhookStore and DynamoDbProcessStore against ${backend}`, () => {
   let db: Awaited<ReturnType<typeof startInMemoryDynamoDb>>;
   let webhooks: DynamoDbWebhookStore;
   let processes: DynamoDbProcessStore;
@@ -23,7 +24,7 @@ describe('DynamoDbWebhookStore and DynamoDbProcessStore against dynalite', () =>
     db = await startInMemoryDynamoDb();
     webhooks = new DynamoDbWebhookStore(db.client, db.tables.registry);
     processes = new DynamoDbProcessStore(db.client, db.tables.dedupe);
-  });
+  }, 120_000); // DynamoDB Local's JVM, when a file runs alone on it, takes 5-30 s to start
   afterAll(() => db.close());
 
   it('stores a webhook with its bindings in one partition, listed per organisation in creation order', async () => {
