@@ -46,6 +46,12 @@ const configSchema = z.object({
    * later callback for the same run and topic gets 409 meanwhile.
    */
   EARLY_CALLBACK_TTL_SECONDS: positiveInt.max(7 * 24 * 60 * 60).default(24 * 60 * 60),
+  /**
+   * How long a callback's claim on its waiting task holds before another delivery may take it over: the
+   * claiming handler is presumed dead (it crashed between its claim and SendTaskSuccess). Keep it above the
+   * callback handler's timeout so a slow but live handler is never overtaken.
+   */
+  CALLBACK_CLAIM_LEASE_SECONDS: positiveInt.max(900).default(30),
   /** The SQS queue batch items are fanned out through (inbound style). Only the inbound handler needs it. */
   FANOUT_QUEUE_URL: z.string().url().optional(),
   /** Most items one inbound batch request may carry (413 above). */

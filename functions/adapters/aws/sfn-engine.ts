@@ -162,9 +162,8 @@ export class SfnWorkflowEngine implements WorkflowEngine {
       }
     } catch (error) {
       // The token's task is over (timed out, or its execution ended): nothing is waiting for it any more.
-      if (error instanceof Error && ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(error.name)) {
-        throw new TaskGoneError(error.message);
-      }
+      // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html ("Errors").
+      if (error instanceof Error && isTaskGone(error.name)) throw new TaskGoneError(error.message, error.name);
       throw this.translate(error);
     }
   }
@@ -181,6 +180,9 @@ export class SfnWorkflowEngine implements WorkflowEngine {
     return { executionArn, startDate: (output.startDate ?? new Date()).toISOString() };
   }
 }
+
+const TASK_GONE = ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'] as const;
+const isTaskGone = (name: string): name is (typeof TASK_GONE)[number] => (TASK_GONE as readonly string[]).includes(name);
 
 const ENDED: Record<string, Extract<RunEvent, { kind: 'ended' }>['status']> = {
   ExecutionSucceeded: 'SUCCEEDED',
