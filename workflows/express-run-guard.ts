@@ -80,7 +80,10 @@ export function expressRunGuardStates(options: ExpressRunGuardOptions): Record<s
  * The definition with the guard in front (StartAt moves to the guard). Idempotent: a definition that already
  * has the guard is returned as it is.
  */
-export function guardExpressDefinition(definition: Record<string, unknown>, tableName: string): Record<string, unknown> {
+export function guardExpressDefinition(
+  definition: Record<string, unknown>,
+  tableName: string,
+): Record<string, unknown> {
   const states = definition.States as Record<string, AslState> | undefined;
   const startAt = definition.StartAt;
   if (states === undefined || typeof startAt !== 'string') return definition;

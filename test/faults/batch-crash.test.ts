@@ -67,8 +67,16 @@ describe('crash during batch fan-out, then the sender retries and SQS redelivers
     );
     const sfn = stack.sfn();
     const counts = new Map([
-      ...(await countRuns(sfn, stateMachineArn('hookflow-inbound-echo'), names.filter((_, i) => i % 2 === 0))),
-      ...(await countRuns(sfn, stateMachineArn('hookflow-inbound-echo-standard'), names.filter((_, i) => i % 2 === 1))),
+      ...(await countRuns(
+        sfn,
+        stateMachineArn('hookflow-inbound-echo'),
+        names.filter((_, i) => i % 2 === 0),
+      )),
+      ...(await countRuns(
+        sfn,
+        stateMachineArn('hookflow-inbound-echo-standard'),
+        names.filter((_, i) => i % 2 === 1),
+      )),
     ]);
     const summary = summarize(counts.values());
     report({

@@ -1,4 +1,16 @@
-import { CrashingStack, SEED, arnOf, countRuns, executionName, mayBeCut, report, request, retryUntil, stateMachineArn, summarize } from './crash-support';
+import {
+  CrashingStack,
+  SEED,
+  arnOf,
+  countRuns,
+  executionName,
+  mayBeCut,
+  report,
+  request,
+  retryUntil,
+  stateMachineArn,
+  summarize,
+} from './crash-support';
 
 jest.setTimeout(240_000);
 
@@ -32,8 +44,16 @@ describe.each(['dedupe-claimed', 'run-started'])('crash at %s, then senders retr
     const names = answers.map((a) => executionName(arnOf((a.body as { executionLink: string }).executionLink)));
     const sfn = stack.sfn();
     const counts = new Map([
-      ...(await countRuns(sfn, stateMachineArn('hookflow-echo'), names.filter((_, i) => requests[i]!.flow === 'hello'))),
-      ...(await countRuns(sfn, stateMachineArn('hookflow-echo-standard'), names.filter((_, i) => requests[i]!.flow !== 'hello'))),
+      ...(await countRuns(
+        sfn,
+        stateMachineArn('hookflow-echo'),
+        names.filter((_, i) => requests[i]!.flow === 'hello'),
+      )),
+      ...(await countRuns(
+        sfn,
+        stateMachineArn('hookflow-echo-standard'),
+        names.filter((_, i) => requests[i]!.flow !== 'hello'),
+      )),
     ]);
     const summary = summarize(counts.values());
     report({

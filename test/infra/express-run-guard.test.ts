@@ -36,7 +36,10 @@ describe('ExpressRunGuard (CDK fragment for Express workflows)', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: 'dynamodb:PutItem', Resource: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }) }),
+          Match.objectLike({
+            Action: 'dynamodb:PutItem',
+            Resource: Match.objectLike({ 'Fn::GetAtt': Match.anyValue() }),
+          }),
         ]),
       },
     });

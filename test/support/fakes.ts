@@ -389,7 +389,11 @@ export class InMemoryWaitStore implements WaitStore {
     const task = this.tasks.get(`${ref}/${topic}`);
     if (task?.status !== 'CLAIMED' || task.claimOwner !== owner) return;
     const { resumedBy: _previous, ...rest } = task;
-    this.tasks.set(`${ref}/${topic}`, { ...rest, status: 'RESUMED', ...(eventId === undefined ? {} : { resumedBy: eventId }) });
+    this.tasks.set(`${ref}/${topic}`, {
+      ...rest,
+      status: 'RESUMED',
+      ...(eventId === undefined ? {} : { resumedBy: eventId }),
+    });
   }
 
   /** Early callbacks as kept, by `ref/topic`. */

@@ -53,7 +53,9 @@ export class DynamoDbWaitStore implements WaitStore {
   async claim(ref: string, topic: string, claim: TaskClaim): Promise<boolean> {
     return this.update(ref, topic, {
       condition: '(attribute_not_exists(#s) OR #s = :waiting OR (#s = :claimed AND leaseUntil <= :now))',
-      set: 'SET #s = :claimed, claimOwner = :owner, leaseUntil = :leaseUntil' + (claim.eventId === undefined ? ' REMOVE resumedBy' : ', resumedBy = :by'),
+      set:
+        'SET #s = :claimed, claimOwner = :owner, leaseUntil = :leaseUntil' +
+        (claim.eventId === undefined ? ' REMOVE resumedBy' : ', resumedBy = :by'),
       values: {
         ':waiting': 'WAITING',
         ':claimed': 'CLAIMED',

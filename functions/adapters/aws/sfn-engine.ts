@@ -182,7 +182,8 @@ export class SfnWorkflowEngine implements WorkflowEngine {
 }
 
 const TASK_GONE = ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'] as const;
-const isTaskGone = (name: string): name is (typeof TASK_GONE)[number] => (TASK_GONE as readonly string[]).includes(name);
+const isTaskGone = (name: string): name is (typeof TASK_GONE)[number] =>
+  (TASK_GONE as readonly string[]).includes(name);
 
 const ENDED: Record<string, Extract<RunEvent, { kind: 'ended' }>['status']> = {
   ExecutionSucceeded: 'SUCCEEDED',
