@@ -12,7 +12,7 @@ import {
   summarize,
 } from './crash-support';
 
-jest.setTimeout(240_000);
+jest.setTimeout(420_000);
 
 const SECRET = { 'inbound-webhook-secret': 'hf_local_inbound_secret' };
 const ITEMS = 100;

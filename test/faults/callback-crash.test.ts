@@ -4,7 +4,7 @@ import { waitKey } from '../../functions/adapters/aws/registry-items';
 import { waitForExecution } from '../support/local-stack';
 import { CrashingStack, SEED, mayBeCut, report, request, retryUntil } from './crash-support';
 
-jest.setTimeout(240_000);
+jest.setTimeout(420_000);
 
 /**
  * A Standard run waits for a callback; the callback handler dies between its claim on the waiting task and

@@ -12,7 +12,7 @@ import {
   summarize,
 } from './crash-support';
 
-jest.setTimeout(240_000);
+jest.setTimeout(420_000);
 
 /**
  * Flow triggers with an Idempotency-Key, Express (hello) and Standard (hello-standard), ten at once; the
