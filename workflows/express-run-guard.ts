@@ -13,7 +13,8 @@
  *   hookflow: run once       Task dynamodb:putItem (request-response: the optimized DynamoDB integration
  *                            Express workflows support, see
  *                            https://docs.aws.amazon.com/step-functions/latest/dg/integrate-optimized.html)
- *                            of `run#<state machine>#<execution name>`, only if absent
+ *                            of `run#<state machine>#<execution name>`, only if absent (or this very
+ *                            execution's: a re-run of it)
  *   hookflow: duplicate run  Fail `Hookflow.DuplicateRun`: the condition failed, the name already ran
  *
  * The item's TTL (`expiresAt`) is the dedupe claim's expiry, which the name carries as its second `-`-separated
@@ -61,7 +62,11 @@ export function expressRunGuardStates(options: ExpressRunGuardOptions): Record<s
           startTime: { 'S.$': '$$.Execution.StartTime' },
           expiresAt: { 'N.$': "States.ArrayGetItem(States.StringSplit($$.Execution.Name, '-'), 1)" },
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        // The same execution may pass again: Express runs an execution at least once (it may run it again:
+        // https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html), and a re-run of
+        // the execution that wrote the item is that run, not a duplicate; refusing it could lose the work.
+        ConditionExpression: 'attribute_not_exists(pk) OR executionArn = :self',
+        ExpressionAttributeValues: { ':self': { 'S.$': '$$.Execution.Id' } },
       },
       // The workflow's own input goes on untouched.
       ResultPath: null,
