@@ -1,6 +1,7 @@
 /**
- * Three tiers, each its own jest project and npm script: unit (pure rules, adapters against mocked
- * clients), infra (CDK Template assertions + cdk-nag), e2e (the local stack driven over HTTP).
+ * Four tiers, each its own jest project and npm script: unit (pure rules, adapters against mocked
+ * clients), infra (CDK Template assertions + cdk-nag), e2e (the local stack driven over HTTP), faults (the
+ * crash suite: the local stack killed and restarted mid-request, test/faults/).
  */
 const swc = [
   '@swc/jest',
@@ -30,5 +31,7 @@ module.exports = {
     },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    // The crash suite: the local stack killed with SIGKILL at chosen and random points, restarted, retried.
+    { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.test.ts'] },
   ],
 };

@@ -8,3 +8,4 @@ export { HookflowStack, type HookflowStackProps } from './hookflow-stack';
 export { HookflowTables } from './hookflow-tables';
 export { RegistryRecord } from './registry-record';
 export { WaitForEvent, type WaitForEventProps } from './wait-for-event';
+export { ExpressRunGuard, type ExpressRunGuardProps } from './express-run-guard';

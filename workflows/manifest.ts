@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { guardExpressDefinition } from './express-run-guard';
 import { expandWaitForEvent } from './wait-for-event-states';
 
 /** Reads workflows/workflows.json: the example state machines both the CDK stack and the local stack load. */
@@ -39,7 +40,7 @@ export function loadWorkflowManifest(
   return manifest.workflows.map((workflow) => {
     const definitionPath = join(dir, workflow.definition);
     const written = JSON.parse(readFileSync(definitionPath, 'utf8')) as Record<string, unknown>;
-    const definitionText = JSON.stringify(expandWaitForEvent(written), null, 2);
+    const definitionText = JSON.stringify(withRunGuard(workflow.type, expandWaitForEvent(written)), null, 2);
     return {
       name: workflow.name,
       type: workflow.type,
@@ -52,4 +53,12 @@ export function loadWorkflowManifest(
       ) as Record<string, unknown>,
     };
   });
+}
+
+/**
+ * Every Express workflow gets the run guard first (workflows/express-run-guard.ts): Express, unlike Standard,
+ * does not refuse a second execution with the same name, so this is what keeps a deduped run from running twice.
+ */
+function withRunGuard(type: 'EXPRESS' | 'STANDARD', definition: Record<string, unknown>): Record<string, unknown> {
+  return type === 'EXPRESS' ? guardExpressDefinition(definition, '${WaitsTable}') : definition;
 }

@@ -52,6 +52,12 @@ const configSchema = z.object({
    * same callback again gets its first answer.
    */
   WAIT_ITEM_GRACE_SECONDS: positiveInt.max(30 * 24 * 60 * 60).default(24 * 60 * 60),
+  /**
+   * How long a callback's claim on its waiting task holds before another delivery may take it over: the
+   * claiming handler is presumed dead (it crashed between its claim and SendTaskSuccess). Keep it above the
+   * callback handler's timeout so a slow but live handler is never overtaken.
+   */
+  CALLBACK_CLAIM_LEASE_SECONDS: positiveInt.max(900).default(30),
   /** The SQS queue batch items are fanned out through (inbound style). Only the inbound handler needs it. */
   FANOUT_QUEUE_URL: z.string().url().optional(),
   /** Most items one inbound batch request may carry (413 above). */

@@ -176,9 +176,13 @@ export interface WaitingTask {
   /** When the task started waiting (ISO 8601) and how long it may wait: the token dies after that. */
   readonly enteredTime?: string;
   readonly timeoutSeconds?: number;
-  readonly status: 'WAITING' | 'RESUMED' | 'EXPIRED' | 'EARLY';
-  /** The event id of the callback that resumed the task (or was kept early), if it carried one. */
+  /** CLAIMED: a callback is resuming it (until `leaseUntil`; after that its handler is presumed dead). */
+  readonly status: 'WAITING' | 'CLAIMED' | 'RESUMED' | 'EXPIRED' | 'EARLY';
+  /** The event id of the callback that resumed the task (or was kept early, or holds the claim), if it carried one. */
   readonly resumedBy?: string;
+  /** A CLAIMED task's claim: who holds it (a random id per delivery) and until when (epoch ms). */
+  readonly claimOwner?: string;
+  readonly leaseUntil?: number;
   /** An EARLY item's expiry (ISO 8601). */
   readonly expiresAtIso?: string;
 }
@@ -192,15 +196,26 @@ export interface EarlyCallback {
   readonly expiresAt: Date;
 }
 
+/** One delivery's claim on a waiting task. */
+export interface TaskClaim {
+  readonly owner: string;
+  readonly eventId?: string;
+  /** Epoch ms: claims whose lease ended before this may be taken over. */
+  readonly now: number;
+  readonly leaseUntil: number;
+}
+
 export interface WaitStore {
   get(ref: string, topic: string): Promise<WaitingTask | undefined>;
   /**
-   * Marks the task resumed (by `eventId`, if given), only if it is still WAITING: false means another callback
-   * got there first.
+   * Claims the task for one delivery (CLAIMED by `owner` until `leaseUntil`, epoch ms), only if it is WAITING or
+   * its previous claim's lease ran out (that claimer died): false means another callback got there first.
    */
-  claim(ref: string, topic: string, eventId?: string): Promise<boolean>;
-  /** Gives a claim back (resuming failed for a passing reason, e.g. throttling) so a retry can resume it. */
-  release(ref: string, topic: string): Promise<void>;
+  claim(ref: string, topic: string, claim: TaskClaim): Promise<boolean>;
+  /** The owner's resume succeeded: CLAIMED -> RESUMED (by `eventId`). */
+  confirm(ref: string, topic: string, owner: string, eventId?: string): Promise<void>;
+  /** Gives the owner's claim back (resuming failed for a passing reason, e.g. throttling) so a retry can resume it. */
+  release(ref: string, topic: string, owner: string): Promise<void>;
   /** The token is dead: every later callback gets 410. */
   markExpired(ref: string, topic: string): Promise<void>;
   /** Keeps a callback for a wait that has not begun; false if something (a wait, a callback) is already there. */
@@ -319,8 +334,19 @@ export interface RunHistory {
   readonly truncated: boolean;
 }
 
-/** The task behind a token no longer waits: it timed out, or its execution ended. */
-export class TaskGoneError extends Error {}
+/**
+ * The task behind a token no longer waits. `reason` is Step Functions' error name (SendTaskSuccess's errors:
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html): TaskTimedOut (the
+ * token expired or its task was already closed), TaskDoesNotExist, InvalidToken.
+ */
+export class TaskGoneError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'TaskTimedOut' | 'TaskDoesNotExist' | 'InvalidToken' = 'TaskTimedOut',
+  ) {
+    super(message);
+  }
+}
 
 /** A dedupe claim as stored. `executionArn` is set once the first request's run has started. */
 export interface DedupeRecord {

@@ -10,4 +10,5 @@ export const handler = makeEventWebhookHandler({
   executionLink,
   maxBodyBytes: config.MAX_BODY_BYTES,
   earlyCallbackTtlSeconds: config.EARLY_CALLBACK_TTL_SECONDS,
+  claimLeaseSeconds: config.CALLBACK_CLAIM_LEASE_SECONDS,
 });

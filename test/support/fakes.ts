@@ -20,6 +20,7 @@ import {
   type RunHistory,
   type RunOutcome,
   type StartRequest,
+  type TaskClaim,
   TaskGoneError,
   type WaitStore,
   type WaitingTask,
@@ -275,9 +276,11 @@ export class FakeEngine implements WorkflowEngine {
   readonly resumed: { taskToken: string; result: { output: unknown } | { error: string; cause: string } }[] = [];
   /** Tokens whose task is over: resuming them throws TaskGoneError. */
   readonly goneTokens = new Set<string>();
+  /** Step Functions' error for a gone token (SendTaskSuccess's errors). */
+  goneReason: TaskGoneError['reason'] = 'TaskTimedOut';
 
   async resumeTask(taskToken: string, result: { output: unknown } | { error: string; cause: string }) {
-    if (this.goneTokens.has(taskToken)) throw new TaskGoneError('Task Timed Out');
+    if (this.goneTokens.has(taskToken)) throw new TaskGoneError(this.goneReason, this.goneReason);
     this.resumed.push({ taskToken, result });
   }
 
@@ -368,15 +371,30 @@ export class InMemoryWaitStore implements WaitStore {
     return this.tasks.get(`${ref}/${topic}`);
   }
 
-  async claim(ref: string, topic: string, eventId?: string) {
+  async claim(ref: string, topic: string, claim: TaskClaim) {
     const task = this.tasks.get(`${ref}/${topic}`);
-    if (task?.status !== 'WAITING') return false;
+    const takeOver = task?.status === 'CLAIMED' && (task.leaseUntil ?? 0) <= claim.now;
+    if (task === undefined || (task.status !== 'WAITING' && !takeOver)) return false;
+    const { resumedBy: _previous, ...rest } = task;
     this.tasks.set(`${ref}/${topic}`, {
-      ...task,
+      ...rest,
+      status: 'CLAIMED',
+      claimOwner: claim.owner,
+      leaseUntil: claim.leaseUntil,
+      ...(claim.eventId === undefined ? {} : { resumedBy: claim.eventId }),
+    });
+    return true;
+  }
+
+  async confirm(ref: string, topic: string, owner: string, eventId?: string) {
+    const task = this.tasks.get(`${ref}/${topic}`);
+    if (task?.status !== 'CLAIMED' || task.claimOwner !== owner) return;
+    const { resumedBy: _previous, ...rest } = task;
+    this.tasks.set(`${ref}/${topic}`, {
+      ...rest,
       status: 'RESUMED',
       ...(eventId === undefined ? {} : { resumedBy: eventId }),
     });
-    return true;
   }
 
   /** Early callbacks as kept, by `ref/topic`. */
@@ -434,9 +452,12 @@ export class InMemoryWaitStore implements WaitStore {
     return this.tasks.get(key)?.status === 'EARLY' && (this.expiresAt.get(key) ?? 0) >= Math.floor(now / 1000);
   }
 
-  async release(ref: string, topic: string) {
+  async release(ref: string, topic: string, owner: string) {
     const task = this.tasks.get(`${ref}/${topic}`);
-    if (task?.status === 'RESUMED') this.tasks.set(`${ref}/${topic}`, { ...task, status: 'WAITING' });
+    if (task?.status === 'CLAIMED' && task.claimOwner === owner) {
+      const { claimOwner: _o, leaseUntil: _l, resumedBy: _r, ...rest } = task;
+      this.tasks.set(`${ref}/${topic}`, { ...rest, status: 'WAITING' });
+    }
   }
 
   async markExpired(ref: string, topic: string) {

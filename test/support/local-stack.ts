@@ -21,6 +21,10 @@ export interface RunningStack {
   /** Everything the stack printed (stdout and stderr), for assertions on what gets logged. */
   readonly output: () => string;
   stop(): Promise<void>;
+  /** Kills the stack with SIGKILL (no cleanup, as a host dying) and waits until it is gone. */
+  kill(): Promise<void>;
+  /** Resolves when the stack process has exited, whoever ended it (e.g. a crash point: HOOKFLOW_CRASH_AT). */
+  readonly exited: Promise<NodeJS.Signals | number | null>;
 }
 
 /**
@@ -28,24 +32,30 @@ export interface RunningStack {
  * of the test's own, and waits for its "ready at" line.
  */
 export async function startLocalStack(
-  options: { dataDir?: string; env?: Record<string, string> } = {},
+  options: { dataDir?: string; env?: Record<string, string>; readyWithinMs?: number } = {},
 ): Promise<RunningStack> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hookflow-e2e-'));
+  // Node itself with tsx's loader (not the tsx CLI, which runs the stack in a child of its own): the pid is the
+  // stack's, so kill() hits the stack and not a wrapper.
   const child = spawn(
-    join(root, 'node_modules', '.bin', 'tsx'),
-    ['local/start.ts', '--port', '0', '--data-dir', dataDir],
+    join(root, 'node_modules', '.bin', 'node'),
+    ['--import', 'tsx', 'local/start.ts', '--port', '0', '--data-dir', dataDir],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
+  );
+  const exited = new Promise<NodeJS.Signals | number | null>((resolveExit) =>
+    child.once('exit', (code, signal) => resolveExit(signal ?? code)),
   );
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
   const url = await new Promise<string>((resolveUrl, reject) => {
+    const readyWithinMs = options.readyWithinMs ?? READY_TIMEOUT_MS;
     const timer = setTimeout(() => {
       // Stop it too: a stack left starting keeps jest from exiting (and, on dynamodb-local, holds a JVM).
       child.kill('SIGTERM');
-      reject(new Error(`local stack not ready after ${READY_TIMEOUT_MS / 1000} s:\n${output}`));
-    }, READY_TIMEOUT_MS);
+      reject(new Error(`local stack not ready after ${readyWithinMs / 1000} s:\n${output}`));
+    }, readyWithinMs);
     const check = () => {
       const ready = /ready at (http:\/\/[\d.]+:\d+)/.exec(output);
       if (ready?.[1] !== undefined) {
@@ -75,6 +85,11 @@ export async function startLocalStack(
     dataDir,
     output: () => output,
     stop: () => stopChild(child),
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    exited,
   };
 }
 
@@ -84,7 +99,7 @@ export function removeDataDir(dataDir: string): void {
 
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolveStop) => {
-    if (child.exitCode !== null) return resolveStop();
+    if (child.exitCode !== null || child.signalCode !== null) return resolveStop();
     const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     child.once('exit', () => {
       clearTimeout(killer);

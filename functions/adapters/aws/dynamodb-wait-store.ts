@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
-import type { BeginningWait, EarlyCallback, WaitStore, WaitingTask } from '../../core/ports';
+import type { BeginningWait, EarlyCallback, TaskClaim, WaitStore, WaitingTask } from '../../core/ports';
 import { putUnlessLive } from './put-unless-live';
 import { waitKey } from './registry-items';
 
@@ -17,8 +17,10 @@ const waitItemSchema = z.object({
   executionArn: z.string().optional(),
   enteredTime: z.string().optional(),
   timeoutSeconds: z.coerce.number().positive().optional(),
-  status: z.enum(['WAITING', 'RESUMED', 'EXPIRED', 'EARLY']).default('WAITING'),
+  status: z.enum(['WAITING', 'CLAIMED', 'RESUMED', 'EXPIRED', 'EARLY']).default('WAITING'),
   resumedBy: z.string().optional(),
+  claimOwner: z.string().optional(),
+  leaseUntil: z.coerce.number().optional(),
   expiresAtIso: z.string().optional(),
 });
 
@@ -45,8 +47,39 @@ export class DynamoDbWaitStore implements WaitStore {
     return { ref, topic, ...item };
   }
 
-  async claim(ref: string, topic: string, eventId?: string): Promise<boolean> {
-    return this.setStatus(ref, topic, 'RESUMED', ['WAITING'], eventId);
+  /**
+   * WAITING (or a CLAIMED whose lease ended: its claimer died) -> CLAIMED by `owner` until `leaseUntil`. The
+   * lease is checked in the condition, so of two deliveries taking over a dead claim exactly one wins.
+   */
+  async claim(ref: string, topic: string, claim: TaskClaim): Promise<boolean> {
+    return this.update(ref, topic, {
+      condition: '(attribute_not_exists(#s) OR #s = :waiting OR (#s = :claimed AND leaseUntil <= :now))',
+      set:
+        'SET #s = :claimed, claimOwner = :owner, leaseUntil = :leaseUntil' +
+        (claim.eventId === undefined ? ' REMOVE resumedBy' : ', resumedBy = :by'),
+      values: {
+        ':waiting': 'WAITING',
+        ':claimed': 'CLAIMED',
+        ':now': claim.now,
+        ':owner': claim.owner,
+        ':leaseUntil': claim.leaseUntil,
+        ...(claim.eventId === undefined ? {} : { ':by': claim.eventId }),
+      },
+    });
+  }
+
+  async confirm(ref: string, topic: string, owner: string, eventId?: string): Promise<void> {
+    await this.update(ref, topic, {
+      condition: '#s = :claimed AND claimOwner = :owner',
+      set: `SET #s = :resumed, expiresAt = :expiresAt${eventId === undefined ? ' REMOVE resumedBy' : ', resumedBy = :by'}`,
+      values: {
+        ':claimed': 'CLAIMED',
+        ':resumed': 'RESUMED',
+        ':owner': owner,
+        ':expiresAt': keptADay(),
+        ...(eventId === undefined ? {} : { ':by': eventId }),
+      },
+    });
   }
 
   async keepEarly(ref: string, topic: string, callback: EarlyCallback): Promise<boolean> {
@@ -151,39 +184,44 @@ export class DynamoDbWaitStore implements WaitStore {
     }
   }
 
-  async release(ref: string, topic: string): Promise<void> {
-    await this.setStatus(ref, topic, 'WAITING', ['RESUMED']);
+  async release(ref: string, topic: string, owner: string): Promise<void> {
+    await this.update(ref, topic, {
+      condition: '#s = :claimed AND claimOwner = :owner',
+      set: 'SET #s = :waiting REMOVE claimOwner, leaseUntil, resumedBy',
+      values: { ':claimed': 'CLAIMED', ':waiting': 'WAITING', ':owner': owner },
+    });
   }
 
   async markExpired(ref: string, topic: string): Promise<void> {
-    await this.setStatus(ref, topic, 'EXPIRED', ['WAITING', 'RESUMED']);
+    await this.update(ref, topic, {
+      condition: '(attribute_not_exists(#s) OR #s IN (:waiting, :claimed, :resumed))',
+      set: 'SET #s = :expired, expiresAt = :expiresAt',
+      values: {
+        ':waiting': 'WAITING',
+        ':claimed': 'CLAIMED',
+        ':resumed': 'RESUMED',
+        ':expired': 'EXPIRED',
+        ':expiresAt': keptADay(),
+      },
+    });
   }
 
-  /** Moves the task to `status` if it is in one of `from` (an absent status counts as WAITING). */
-  private async setStatus(
+  /** One conditional update of the wait item (which must exist); false when the condition failed. */
+  private async update(
     ref: string,
     topic: string,
-    status: WaitingTask['status'],
-    from: readonly WaitingTask['status'][],
-    resumedBy?: string,
+    change: { condition: string; set: string; values: Record<string, unknown> },
   ): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(waitKey(ref, topic)),
-          // Wait items written before the wait-for-event function (by the workflow itself) had no status: absent
-          // means waiting.
-          ConditionExpression: `attribute_exists(pk) AND (${from.includes('WAITING') ? 'attribute_not_exists(#s) OR ' : ''}${from.map((_, i) => `#s = :from${i}`).join(' OR ')})`,
-          UpdateExpression: `SET #s = :status, expiresAt = :expiresAt${resumedBy === undefined ? '' : ', resumedBy = :by'}`,
+          // Written by the workflow without a status: absent means waiting.
+          ConditionExpression: `attribute_exists(pk) AND ${change.condition}`,
+          UpdateExpression: change.set,
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: marshall({
-            ...Object.fromEntries(from.map((value, i) => [`:from${i}`, value])),
-            ':status': status,
-            // Kept a day, for a late duplicate callback to get 409 rather than 404; then TTL removes it.
-            ':expiresAt': Math.floor(Date.now() / 1000) + 24 * 60 * 60,
-            ...(resumedBy === undefined ? {} : { ':by': resumedBy }),
-          }),
+          ExpressionAttributeValues: marshall(change.values),
         }),
       );
       return true;
@@ -193,6 +231,9 @@ export class DynamoDbWaitStore implements WaitStore {
     }
   }
 }
+
+/** A finished wait item is kept a day, for a late duplicate callback to get 409 rather than 404; then TTL removes it. */
+const keptADay = () => Math.floor(Date.now() / 1000) + 24 * 60 * 60;
 
 const earlyItemSchema = z.object({
   callbackStatus: z.enum(['succeeded', 'failed']),

@@ -61,15 +61,36 @@ export class SfnWorkflowEngine implements WorkflowEngine {
   async startSync(request: StartRequest, waitMs: number): Promise<RunOutcome> {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), waitMs);
+    // What the SDK's attempts (its retries included) came to, seen per attempt below the retry middleware: an
+    // attempt refused with ThrottlingException started nothing (HTTP 400, StartSyncExecution's "Errors":
+    // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartSyncExecution.html), anything
+    // else (an answer, a 5xx, a cut connection) may have started the run.
+    const attempts = { inFlight: false, inFlightAtAbort: false, mayHaveStarted: false };
+    abort.signal.addEventListener('abort', () => (attempts.inFlightAtAbort = attempts.inFlight), { once: true });
+    const command = new StartSyncExecutionCommand({
+      stateMachineArn: request.stateMachineArn,
+      name: request.name,
+      input: JSON.stringify(request.input),
+    });
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        // An attempt the SDK makes after our deadline is refused by the aborted signal before it is sent.
+        if (abort.signal.aborted) return next(args);
+        attempts.inFlight = true;
+        try {
+          return await next(args);
+        } catch (error) {
+          const refused = error instanceof Error && error.name === 'ThrottlingException';
+          if (!refused && !abort.signal.aborted) attempts.mayHaveStarted = true;
+          throw error;
+        } finally {
+          attempts.inFlight = false;
+        }
+      },
+      { step: 'deserialize', name: 'hookflowAttemptOutcome' },
+    );
     try {
-      const output = await this.client.send(
-        new StartSyncExecutionCommand({
-          stateMachineArn: request.stateMachineArn,
-          name: request.name,
-          input: JSON.stringify(request.input),
-        }),
-        { abortSignal: abort.signal },
-      );
+      const output = await this.client.send(command, { abortSignal: abort.signal });
       return {
         ...(output.executionArn === undefined ? {} : { executionArn: output.executionArn }),
         name: request.name,
@@ -78,8 +99,12 @@ export class SfnWorkflowEngine implements WorkflowEngine {
         ...details(output.output, output.error, output.cause),
       };
     } catch (error) {
-      // Only our own timer aborts: the run goes on in Step Functions, we just stop waiting for it.
-      if (abort.signal.aborted) return { name: request.name, status: 'RUNNING' };
+      // Only our own timer aborts: we stop waiting. RUNNING only if an attempt was out with Step Functions
+      // (the run may be going on); if every attempt so far was throttled, nothing started: 503, retry.
+      if (abort.signal.aborted) {
+        if (attempts.inFlightAtAbort || attempts.mayHaveStarted) return { name: request.name, status: 'RUNNING' };
+        throw new ServiceUnavailableError('the workflow engine is busy; nothing was started, retry shortly');
+      }
       throw this.translate(error);
     } finally {
       clearTimeout(timer);
@@ -138,9 +163,8 @@ export class SfnWorkflowEngine implements WorkflowEngine {
       }
     } catch (error) {
       // The token's task is over (timed out, or its execution ended): nothing is waiting for it any more.
-      if (error instanceof Error && ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(error.name)) {
-        throw new TaskGoneError(error.message);
-      }
+      // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html ("Errors").
+      if (error instanceof Error && isTaskGone(error.name)) throw new TaskGoneError(error.message, error.name);
       throw this.translate(error);
     }
   }
@@ -157,6 +181,10 @@ export class SfnWorkflowEngine implements WorkflowEngine {
     return { executionArn, startDate: (output.startDate ?? new Date()).toISOString() };
   }
 }
+
+const TASK_GONE = ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'] as const;
+const isTaskGone = (name: string): name is (typeof TASK_GONE)[number] =>
+  (TASK_GONE as readonly string[]).includes(name);
 
 const ENDED: Record<string, Extract<RunEvent, { kind: 'ended' }>['status']> = {
   ExecutionSucceeded: 'SUCCEEDED',

@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { crashPoint } from '../../core/faults/crash-point';
 import type { QueueMessage, WorkQueue } from '../../core/ports';
 
 /**
@@ -44,6 +45,7 @@ export class SqsWorkQueue implements WorkQueue {
             }),
           );
           for (const entry of output.Failed ?? []) if (entry.Id !== undefined) failed.push(entry.Id);
+          crashPoint('batch-chunk-sent');
         } catch {
           failed.push(...entries.map((m) => m.id));
         }

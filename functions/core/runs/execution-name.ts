@@ -3,12 +3,21 @@ import { createHash, randomUUID } from 'node:crypto';
 /**
  * Execution names. With a dedupe key the name is derived from the key and the claim's creation time, so
  * a retried or taken-over request asks Step Functions for the *same* name: for Standard workflows the
- * engine then refuses to start a second run. A new dedupe window (after expiry) gets a new name.
+ * engine then refuses to start a second run, and for Express workflows the run guard at the head of the
+ * workflow (workflows/express-run-guard.ts) ends a second run with that name at once. A new dedupe window
+ * (after expiry) gets a new name.
+ *
+ * `hf-<expiresAt>-<digest>`: the claim's expiry (epoch seconds) leads, so the run guard can give its item the
+ * same DynamoDB TTL with intrinsic functions alone (States.StringSplit), as ASL cannot compute a time.
+ * 3 + 10 + 1 + 43 = 57 characters, within Step Functions' 80.
  */
-export function executionNameFor(dedupeKey: string, claimCreatedAt: number): string {
+export function executionNameFor(dedupeKey: string, claimCreatedAt: number, claimExpiresAt: number): string {
   const digest = createHash('sha256').update(`${dedupeKey}\u0000${claimCreatedAt}`).digest('base64url');
-  return `hf-${digest.slice(0, 43)}`;
+  return `${DEDUPED_NAME_PREFIX}${Math.floor(claimExpiresAt)}-${digest.slice(0, 43)}`;
 }
+
+/** Names of deduped runs start so; only they can be started twice, so only they pass the Express run guard. */
+export const DEDUPED_NAME_PREFIX = 'hf-';
 
 export function randomExecutionName(): string {
   return randomUUID();

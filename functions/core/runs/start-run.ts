@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DedupeStore, RunHandle, WorkflowEngine, WorkflowType } from '../ports';
 import { ConflictError, UnprocessableContentError } from '../http/errors';
+import { crashPoint } from '../faults/crash-point';
 import { executionNameFor, randomExecutionName } from './execution-name';
 
 export interface RunTarget {
@@ -84,10 +85,12 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
       return { run: await awaitRecordedRun(claim.record.run), replayed: true };
     }
 
-    const name = executionNameFor(dedupe.key, claim.record.createdAt);
+    crashPoint('dedupe-claimed');
+    const name = executionNameFor(dedupe.key, claim.record.createdAt, claim.record.expiresAt);
     let run: RunHandle;
     try {
       run = await deps.engine.start({ ...target, name, input });
+      crashPoint('run-started');
     } catch (error) {
       await deps.dedupe.release(dedupe.key, owner).catch((releaseError: unknown) => {
         // The claim stays until its lease runs out; then a retry takes it over. Nothing is lost.

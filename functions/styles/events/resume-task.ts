@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { WaitStore, WorkflowEngine } from '../../core/ports';
 import { TaskGoneError } from '../../core/ports';
 import { ConflictError, GoneError } from '../../core/http/errors';
+import { crashPoint } from '../../core/faults/crash-point';
 
 export interface ResumeDeps {
   readonly waits: WaitStore;
@@ -8,6 +10,11 @@ export interface ResumeDeps {
   readonly now?: () => number;
   /** How long a callback that arrives before its run waits is kept (EARLY_CALLBACK_TTL_SECONDS). */
   readonly earlyCallbackTtlSeconds: number;
+  /**
+   * How long a delivery's claim on a waiting task holds (CALLBACK_CLAIM_LEASE_SECONDS): a delivery whose
+   * handler died between its claim and SendTaskSuccess is taken over by a retry after that.
+   */
+  readonly claimLeaseSeconds: number;
 }
 
 export type Resumption = { readonly output: unknown } | { readonly error: string; readonly cause: string };
@@ -21,11 +28,15 @@ export type Delivery =
 /**
  * Delivers a callback to the task run `ref` waits with on `topic`. Every step is one conditional write on the
  * wait item, so of two concurrent callbacks exactly one counts:
- * - a task waits: it is claimed and resumed (if Step Functions is briefly unavailable the claim is given back);
+ * - a task waits: it is claimed (CLAIMED, with a lease), resumed, then marked RESUMED; if Step Functions is
+ *   briefly unavailable the claim is given back; if the handler dies in between, the claim's lease runs out and
+ *   a retry takes it over (409 with Retry-After until then), so a callback is never lost to a crash;
  * - nothing waits yet: the callback is kept (EARLY) until the run's wait begins and takes it, or it expires;
  * - already resumed, or a callback already kept: 409, unless this is the same callback again (same `eventId`),
  *   which gets the first one's answer;
- * - the task's token expired: 410.
+ * - the task's token expired, or Step Functions says its task is over (TaskTimedOut, TaskDoesNotExist,
+ *   InvalidToken): 410 naming it. Taking over a dead delivery's claim and hearing the task is closed means
+ *   that delivery resumed it before it died: the task is marked RESUMED (by it).
  */
 export async function deliverCallback(
   deps: ResumeDeps,
@@ -71,30 +82,63 @@ export async function deliverCallback(
         throw new ConflictError(`the task of ${where} was already resumed`);
       case 'EXPIRED':
         throw expired();
+      case 'CLAIMED':
       case 'WAITING': {
+        // A live claim: another delivery is resuming it. A claim whose lease ran out: its handler died between
+        // its claim and the resume; take it over, as for a waiting task.
+        if (task.status === 'CLAIMED' && (task.leaseUntil ?? 0) > now()) {
+          throw new ConflictError(
+            `a callback for ${where} is being delivered right now; retry shortly`,
+            Math.max(1, Math.ceil(((task.leaseUntil ?? 0) - now()) / 1000)),
+          );
+        }
         const deadline = Date.parse(task.enteredTime ?? '') + (task.timeoutSeconds ?? 0) * 1000;
         if (Number.isFinite(deadline) && deadline <= now()) {
           await deps.waits.markExpired(ref, topic);
           throw expired();
         }
-        if (!(await deps.waits.claim(ref, topic, eventId))) continue;
+        const owner = randomUUID();
+        const claimed = await deps.waits.claim(ref, topic, {
+          owner,
+          ...(eventId === undefined ? {} : { eventId }),
+          now: now(),
+          leaseUntil: now() + deps.claimLeaseSeconds * 1000,
+        });
+        if (!claimed) continue;
+        crashPoint('callback-claimed');
+        const resumed = {
+          outcome: 'resumed' as const,
+          ...(task.executionArn === undefined ? {} : { executionArn: task.executionArn }),
+        };
         try {
           await deps.engine.resumeTask(task.taskToken!, result);
         } catch (error) {
           if (error instanceof TaskGoneError) {
+            if (task.status === 'CLAIMED' && error.reason === 'TaskTimedOut') {
+              // Its wait has not timed out (checked above), yet the task is closed: the delivery that died
+              // resumed it before dying. It counts; this one is its retry (same event id) or too late.
+              await deps.waits.confirm(ref, topic, owner, task.resumedBy);
+              if (same(task.resumedBy)) return { ...resumed, replayed: true };
+              throw new ConflictError(`the task of ${where} was already resumed`);
+            }
             await deps.waits.markExpired(ref, topic);
-            throw expired();
+            throw new GoneError(`the task of ${where} no longer waits (${error.reason}): ${goneReason[error.reason]}`);
           }
-          await deps.waits.release(ref, topic);
+          await deps.waits.release(ref, topic, owner);
           throw error;
         }
-        return {
-          outcome: 'resumed',
-          ...(task.executionArn === undefined ? {} : { executionArn: task.executionArn }),
-          replayed: false,
-        };
+        // If this write is lost (a crash), the claim's lease runs out and a retry finds the task closed: above.
+        await deps.waits.confirm(ref, topic, owner, eventId);
+        return { ...resumed, replayed: false };
       }
     }
   }
   throw new ConflictError(`callbacks for ${where} are racing; retry shortly`, 1);
 }
+
+/** What Step Functions' SendTaskSuccess/SendTaskFailure errors mean for the sender of the callback. */
+const goneReason: Record<TaskGoneError['reason'], string> = {
+  TaskTimedOut: 'its token expired or its task was already closed',
+  TaskDoesNotExist: 'its task does not exist any more',
+  InvalidToken: 'the token it stored is not valid',
+};

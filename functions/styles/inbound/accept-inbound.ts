@@ -2,7 +2,7 @@ import type { InboundWorkflowRecord, Registry, WorkQueue } from '../../core/port
 import { assertSharedSecret } from '../../core/auth/shared-secret';
 import { NotFoundError, PayloadTooLargeError } from '../../core/http/errors';
 import type { StartRun } from '../../core/runs/start-run';
-import { type FanoutMessage, UID_FINGERPRINT } from './fanout-message';
+import { type FanoutMessage, UID_FINGERPRINT, encodeFanoutMessage } from './fanout-message';
 import type { InboundItem, InboundRequest } from './request';
 import { type RunRef, runRefFor } from './run-refs';
 import { type RegistrationVerifyDeps, verifyRegistration } from '../../core/verify/verify-registration';
@@ -90,7 +90,7 @@ export async function acceptInbound(deps: InboundDeps, request: InboundRequest):
       target: { stateMachineArn: workflow.stateMachineArn, workflowType: workflow.workflowType },
       input,
     };
-    return { id: String(item.index), body: JSON.stringify(message) };
+    return { id: String(item.index), body: encodeFanoutMessage(message) };
   });
   const { failedIds } = await deps.queue.sendAll(messages);
   const failed = new Set(failedIds);

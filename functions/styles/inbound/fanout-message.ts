@@ -16,3 +16,23 @@ export type FanoutMessage = z.infer<typeof fanoutMessageSchema>;
 
 /** uid dedupe answers every repeat with the first run, whatever its body: the uid is the request's identity. */
 export const UID_FINGERPRINT = 'inbound-uid';
+
+/**
+ * Characters an SQS message body may hold: #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD |
+ * #x10000 to #x10FFFF; SQS refuses any other with InvalidMessageContents
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+ * Matched per code point (`u`), so a valid surrogate pair is one allowed character.
+ */
+const OUTSIDE_SQS_CHARACTERS = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/**
+ * The message as JSON text SQS accepts, whatever JSON the item holds. JSON.stringify already escapes control
+ * characters and lone surrogates; what is left outside SQS's set (U+FFFE, U+FFFF) can only stand inside a JSON
+ * string, where `\uXXXX` is the same character: the worker's JSON.parse gives back the very same value.
+ */
+export function encodeFanoutMessage(message: FanoutMessage): string {
+  return JSON.stringify(message).replace(
+    OUTSIDE_SQS_CHARACTERS,
+    (character) => `\\u${character.codePointAt(0)!.toString(16).padStart(4, '0')}`,
+  );
+}

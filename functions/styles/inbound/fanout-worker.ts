@@ -4,6 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseJsonKeepingNumbers } from '../../core/json';
+import { crashPoint } from '../../core/faults/crash-point';
 import type { StartRun } from '../../core/runs/start-run';
 import { UID_FINGERPRINT, fanoutMessageSchema } from './fanout-message';
 
@@ -28,6 +29,7 @@ export function makeFanoutRecordHandler(deps: FanoutDeps) {
       input: message.input,
       dedupe: { key: message.dedupeKey, fingerprint: UID_FINGERPRINT },
     });
+    crashPoint('fanout-item-started');
     deps.logger.info('fan-out item started', {
       runRef: message.runRef,
       executionArn: run.executionArn,

@@ -63,7 +63,7 @@ describe('makeRunStarter', () => {
 
     await startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
 
-    expect(engine.started[0]?.name).toBe(executionNameFor('k1', 1_700_000_000_000));
+    expect(engine.started[0]?.name).toBe(executionNameFor('k1', 1_700_000_000_000, 1_700_000_000 + 60));
     expect(engine.started[0]?.name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
   });
 
@@ -157,7 +157,7 @@ describe('makeRunStarter', () => {
     const started = await startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
 
     expect(started.replayed).toBe(false);
-    expect(engine.started[0]?.name).toBe(executionNameFor('k1', 1_700_000_000_000));
+    expect(engine.started[0]?.name).toBe(executionNameFor('k1', 1_700_000_000_000, 1_700_000_000 + 60));
   });
 
   it('starts a new run with a new name once the dedupe window has expired', async () => {

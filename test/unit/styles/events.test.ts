@@ -30,6 +30,7 @@ function setup() {
     logger: silentLogger,
     maxBodyBytes: 10_000,
     earlyCallbackTtlSeconds: 3600,
+    claimLeaseSeconds: 30,
     executionLink: executionLinker('https://console.example/{executionArn}'),
     now: () => clock,
   };
@@ -159,6 +160,55 @@ describe('GET|POST /api/v2/callback', () => {
       { error: 'Callback.Failed', cause: '{"reason":"no"}' },
       { error: 'Approval.Denied', cause: 'budget' },
     ]);
+  });
+
+  /** What a handler that died right after claiming the task leaves behind (no SendTaskSuccess sent). */
+  const diedAfterClaim = (s: ReturnType<typeof setup>, eventId: string) =>
+    s.waits.claim('run-1', 'approval', {
+      owner: 'dead-handler',
+      eventId,
+      now: Date.parse('2026-01-01T00:00:00.000Z'),
+      leaseUntil: Date.parse('2026-01-01T00:00:30.000Z'),
+    });
+
+  it('resumes the task when a callback is retried after its handler died between the claim and the resume', async () => {
+    const s = setup();
+    waiting(s);
+    await diedAfterClaim(s, 'cb-1');
+
+    const during = await s.callback('POST', { ref: 'run-1', topic: 'approval', eventId: 'cb-1' }, '{"ok":true}');
+    s.advance(30_000);
+    const after = await s.callback('POST', { ref: 'run-1', topic: 'approval', eventId: 'cb-1' }, '{"ok":true}');
+
+    expect(during).toMatchObject({ status: 409, body: { error: expect.stringContaining('being delivered') } });
+    expect(after).toMatchObject({ status: 204 });
+    expect(s.engine.resumed.map((r) => r.result)).toEqual([{ output: { ok: true } }]);
+    expect((await s.waits.get('run-1', 'approval'))?.status).toBe('RESUMED');
+  });
+
+  it('counts the dead delivery when it had resumed the task already: its retry gets 204, another callback 409', async () => {
+    const s = setup();
+    waiting(s);
+    await diedAfterClaim(s, 'cb-1');
+    s.engine.goneTokens.add('token-1'); // SendTaskSuccess went out before the handler died: the task is closed
+    s.advance(30_000);
+
+    const retry = await s.callback('POST', { ref: 'run-1', topic: 'approval', eventId: 'cb-1' }, '{"ok":true}');
+    const other = await s.callback('POST', { ref: 'run-1', topic: 'approval', eventId: 'cb-2' }, '{"ok":true}');
+
+    expect(retry).toMatchObject({ status: 204 });
+    expect(other).toMatchObject({ status: 409, body: { error: expect.stringContaining('already resumed') } });
+  });
+
+  it("answers 410 naming Step Functions' error when the token is refused (InvalidToken)", async () => {
+    const s = setup();
+    waiting(s);
+    s.engine.goneTokens.add('token-1');
+    s.engine.goneReason = 'InvalidToken';
+
+    const response = await s.callback('GET', { ref: 'run-1', topic: 'approval' });
+
+    expect(response).toMatchObject({ status: 410, body: { error: expect.stringContaining('InvalidToken') } });
   });
 
   it('answers 409 for a second callback, 410 once the token expired', async () => {

@@ -187,6 +187,20 @@ describe('POST /inbound, single requests', () => {
 });
 
 describe('POST /inbound, batches', () => {
+  it('queues items holding characters SQS refuses (U+FFFF, U+FFFE) as bodies SQS accepts, and runs them unchanged', async () => {
+    // SendMessage's character set: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
+    const sqsCharacters = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
+    const { engine, queue, post, deliver } = setup();
+    const stateValues = { text: 'a\uFFFFb\uFFFE c \u{1F600} \u0001', ['k\uFFFF']: 1 };
+
+    const response = await post({ workflow: 'workflow name', batch: [{ uid: 'odd-characters', stateValues }] });
+
+    expect(response.status).toBe(202);
+    expect(queue.sent.map((m) => sqsCharacters.test(m.body))).toEqual([true]);
+    expect(await deliver()).toEqual({ batchItemFailures: [] });
+    expect(engine.started.map((r) => (r.input as { stateValues: unknown }).stateValues)).toEqual([stateValues]);
+  });
+
   it("queues the seed's example: request1 on the alternative workflow, request2 inheriting the parent's", async () => {
     const { engine, queue, post, deliver } = setup();
 

@@ -26,7 +26,13 @@ function setup() {
     ...overrides,
   });
   const callback = (result: { output: unknown } | { error: string; cause: string }, eventId?: string) =>
-    deliverCallback({ waits, engine, now, earlyCallbackTtlSeconds: 600 }, 'run-1', 'approval', result, eventId);
+    deliverCallback(
+      { waits, engine, now, earlyCallbackTtlSeconds: 600, claimLeaseSeconds: 30 },
+      'run-1',
+      'approval',
+      result,
+      eventId,
+    );
   return { waits, engine, deps, input, callback, advance: (ms: number) => void (clock += ms), now };
 }
 

@@ -1,0 +1,70 @@
+import {
+  CrashingStack,
+  SEED,
+  arnOf,
+  countRuns,
+  executionName,
+  mayBeCut,
+  report,
+  request,
+  retryUntil,
+  stateMachineArn,
+  summarize,
+} from './crash-support';
+
+jest.setTimeout(420_000);
+
+/**
+ * Flow triggers with an Idempotency-Key, Express (hello) and Standard (hello-standard), ten at once; the
+ * stack dies at the third request to reach the crash point, and every request in flight is cut wherever it
+ * was. After a restart on the same data, each sender retries with its key: each key runs exactly once.
+ */
+describe.each(['dedupe-claimed', 'run-started'])('crash at %s, then senders retry', (point) => {
+  const stack = new CrashingStack();
+  afterAll(() => stack.close());
+
+  it('runs every request exactly once, Express and Standard', async () => {
+    await stack.start(`${point}:3`);
+    const requests = Array.from({ length: 10 }, (_, i) => ({
+      flow: i % 2 === 0 ? 'hello' : 'hello-standard',
+      key: `${point}-${SEED}-${i}`,
+    }));
+    const trigger = (r: (typeof requests)[number]) => () =>
+      request(`${stack.stack.url}/flows/${r.flow}/trigger`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer hf_local_dev_key', 'idempotency-key': r.key },
+        body: JSON.stringify({ key: r.key }),
+      });
+
+    const first = await Promise.all(requests.map((r) => mayBeCut(trigger(r))));
+    await stack.crashed();
+    await stack.start();
+    const answers = await Promise.all(requests.map((r) => retryUntil(trigger(r), (s) => s === 202)));
+
+    const names = answers.map((a) => executionName(arnOf((a.body as { executionLink: string }).executionLink)));
+    const sfn = stack.sfn();
+    const counts = new Map([
+      ...(await countRuns(
+        sfn,
+        stateMachineArn('hookflow-echo'),
+        names.filter((_, i) => requests[i]!.flow === 'hello'),
+      )),
+      ...(await countRuns(
+        sfn,
+        stateMachineArn('hookflow-echo-standard'),
+        names.filter((_, i) => requests[i]!.flow !== 'hello'),
+      )),
+    ]);
+    const summary = summarize(counts.values());
+    report({
+      scenario: 'flow-trigger',
+      seed: SEED,
+      kill: `${point}:3`,
+      kills: stack.kills,
+      requests: requests.length,
+      cut: first.filter((a) => a === 'cut').length,
+      ...summary,
+    });
+    expect(summary).toMatchObject({ ranOnce: requests.length, ranTwice: 0, lost: 0 });
+  });
+});
