@@ -6,6 +6,8 @@ import {
   type ClientWebhookRecord,
   type DedupeRecord,
   type DedupeStore,
+  type DeliveryClaimRequest,
+  type DeliveryLedger,
   type EarlyCallback,
   type EventWorkflowRecord,
   type FlowRecord,
@@ -198,15 +200,30 @@ export class InMemoryWebhookStore implements WebhookStore {
 }
 
 /** A delivery ledger in memory, with the DynamoDB one's contract (an expired entry counts as absent). */
-export class InMemoryDeliveryLedger {
-  readonly entries = new Map<string, number>();
+export class InMemoryDeliveryLedger implements DeliveryLedger {
+  readonly entries = new Map<string, { owner: string; leaseUntil: number; expiresAt: number; accepted: boolean }>();
   constructor(private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000)) {}
 
-  async remember(key: string, expiresAt: number) {
-    const existing = this.entries.get(key);
-    if (existing !== undefined && existing >= this.nowSeconds()) return false;
-    this.entries.set(key, expiresAt);
+  async claim(request: DeliveryClaimRequest) {
+    const existing = this.entries.get(request.key);
+    const now = this.nowSeconds();
+    // the same condition as DynamoDbDeliveryLedger's: absent, expired, or pending past its lease
+    const live =
+      existing !== undefined && existing.expiresAt >= now && (existing.accepted || existing.leaseUntil >= now);
+    if (live) return false;
+    const { key, owner, leaseUntil, expiresAt } = request;
+    this.entries.set(key, { owner, leaseUntil, expiresAt, accepted: false });
     return true;
+  }
+
+  async confirm(key: string, owner: string) {
+    const entry = this.entries.get(key);
+    if (entry?.owner === owner) entry.accepted = true;
+  }
+
+  async release(key: string, owner: string) {
+    const entry = this.entries.get(key);
+    if (entry?.owner === owner && !entry.accepted) this.entries.delete(key);
   }
 }
 

@@ -396,7 +396,7 @@ describe('registered webhooks: verifiers, rotation, replays and handshakes (issu
     // the same delivery again is a replay: refused, and nothing started
     expect(await t.fire(created.id, headers, body)).toEqual({
       status: 409,
-      body: { error: 'delivery "g-1" was already accepted; nothing was started again' },
+      body: { error: 'this delivery (the same signed content) was already accepted; nothing was started again' },
     });
     expect(t.engine.started).toHaveLength(1);
     // seed 5's header is not what this webhook verifies with
