@@ -205,6 +205,7 @@ export class InMemoryDeliveryLedger implements DeliveryLedger {
   constructor(private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000)) {}
 
   async claim(request: DeliveryClaimRequest) {
+    assertPartitionKeySize(`delivery#${request.key}`); // as DynamoDbDeliveryLedger writes it
     const existing = this.entries.get(request.key);
     const now = this.nowSeconds();
     // the same condition as DynamoDbDeliveryLedger's: absent, expired, or pending past its lease
@@ -320,11 +321,26 @@ export class FakeEngine implements WorkflowEngine {
   }
 }
 
+/**
+ * DynamoDB refuses a partition key over 2,048 bytes (a ValidationException, which a handler turns into 500):
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html#limits-partition-sort-keys
+ * The fakes refuse it too, so a test with a long id fails here as it would in AWS.
+ */
+export function assertPartitionKeySize(pk: string): void {
+  const bytes = Buffer.byteLength(pk, 'utf8');
+  if (bytes > 2048) {
+    throw new Error(
+      `ValidationException: One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes (${bytes})`,
+    );
+  }
+}
+
 export class InMemoryDedupeStore implements DedupeStore {
   readonly records = new Map<string, DedupeRecord>();
   failCompleteWith: Error | undefined;
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {
+    assertPartitionKeySize(request.key); // DynamoDbDedupeStore uses the key as the pk as it is
     const existing = await this.get(request.key, request.now);
     if (existing === undefined) {
       const record: DedupeRecord = {

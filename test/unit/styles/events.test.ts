@@ -285,6 +285,35 @@ describe('POST /api/v2/event', () => {
     });
   });
 
+  it('starts two runs for two events whose source and id only join alike (issue 15, defect 10)', async () => {
+    const { engine, event } = setup();
+    const structured = { 'content-type': 'application/cloudevents+json' };
+
+    const first = await event(structured, JSON.stringify({ ...orderCreated, source: '/shop#X', id: 'order-1' }));
+    const second = await event(structured, JSON.stringify({ ...orderCreated, source: '/shop', id: 'X#order-1' }));
+
+    expect([first.status, second.status]).toEqual([202, 202]);
+    const replayed = (r: typeof first) =>
+      (r.body!.events as { started: { replayed: boolean }[] }[])[0]!.started.map((s) => s.replayed);
+    expect([...replayed(first), ...replayed(second)]).toEqual([false, false, false, false]);
+    expect(engine.started).toHaveLength(4); // two subscribers each
+  });
+
+  it.each([
+    ['a 3,000-character id', { id: 'i'.repeat(3000) }],
+    ['a 3,000-character source', { source: `/${'s'.repeat(3000)}` }],
+    ['a 600-byte multi-byte id (within the body limit)', { id: '😀'.repeat(150) }],
+  ])('accepts an event with %s, and dedupes its redelivery (issue 15, defect 8)', async (_name, attributes) => {
+    const { engine, event } = setup();
+    const body = JSON.stringify({ ...orderCreated, ...attributes });
+
+    const first = await event({ 'content-type': 'application/cloudevents+json' }, body);
+    const again = await event({ 'content-type': 'application/cloudevents+json' }, body);
+
+    expect([first.status, again.status]).toEqual([202, 202]);
+    expect(engine.started).toHaveLength(2); // two subscribers, once each
+  });
+
   it('keeps a binary-mode ce-time that is RFC 3339 as sent (issue 15, defect 15)', async () => {
     const { engine, event } = setup();
 
