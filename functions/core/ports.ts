@@ -124,13 +124,18 @@ export interface WebhookBinding {
 export interface WebhookStore {
   /** Stores a new webhook; its id is random, so a clash is an error, never an overwrite. */
   create(webhook: RegisteredWebhook): Promise<void>;
-  /** Replaces a webhook's secrets if it still exists and `orgId` owns it; false otherwise. */
+  /**
+   * Replaces a webhook's secrets if it still exists, `orgId` owns it and its current secret is still
+   * `replacing` (the one the caller read): of two concurrent rotations exactly one wins, so the secret each
+   * caller is shown is the one that verifies. `missing`: no such webhook of `orgId`; `conflict`: rotated meanwhile.
+   */
   updateSecrets(
     id: string,
     orgId: string,
     secrets: SigningSecrets,
     updated: { updatedOn: string; updatedById: string },
-  ): Promise<boolean>;
+    replacing: string,
+  ): Promise<'updated' | 'missing' | 'conflict'>;
   /** The webhook with every binding, in one strongly consistent read. */
   get(id: string): Promise<{ webhook: RegisteredWebhook; bindings: readonly WebhookBinding[] } | undefined>;
   listByOrg(orgId: string): Promise<readonly RegisteredWebhook[]>;

@@ -166,11 +166,14 @@ export class InMemoryWebhookStore implements WebhookStore {
     orgId: string,
     secrets: RegisteredWebhook['secrets'],
     updated: { updatedOn: string; updatedById: string },
+    replacing: string,
   ) {
     const webhook = this.webhooks.get(id);
-    if (webhook?.orgId !== orgId) return false;
+    if (webhook?.orgId !== orgId) return 'missing' as const;
+    // the DynamoDB store's compare-and-set on the secret being replaced
+    if (webhook.secrets.current !== replacing) return 'conflict' as const;
     this.webhooks.set(id, { ...webhook, ...updated, secrets });
-    return true;
+    return 'updated' as const;
   }
 
   async get(id: string) {

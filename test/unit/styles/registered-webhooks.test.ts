@@ -433,6 +433,32 @@ describe('registered webhooks: verifiers, rotation, replays and handshakes (issu
     expect(other.status).toBe(404);
   });
 
+  it('of 20 concurrent rotations, one wins (200) and the rest get 409; the winner’s secret verifies (issue 15, defect 7)', async () => {
+    // Arrange
+    const t = setup();
+    const { id } = await t.createWebhook(ACME, '{"verifySecret":"old-secret-0123456789"}');
+    await t.bind(id, 'audit');
+
+    // Act: every call reads the webhook before any writes it
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        t.call(t.admin, 'POST', '/api/webhooks/{webhookId}/rotate-secret', {
+          params: { webhookId: id },
+          headers: ACME,
+        }),
+      ),
+    );
+
+    // Assert
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(19);
+    const winner = answers.find((a) => a.status === 200)!.body.verifySecret as string;
+    expect((await t.fire(id, { 'x-verify-signature': winner })).status).toBe(200);
+    expect(answers.find((a) => a.status === 409)!.body).toEqual({
+      error: 'the secret was rotated by another call meanwhile; nothing was changed by this one',
+    });
+  });
+
   it('answers a Slack url_verification after verifying it, and starts nothing', async () => {
     const t = setup();
     const { id } = await t.createWebhook(
