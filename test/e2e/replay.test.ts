@@ -122,4 +122,28 @@ describe('replay protection on the local stack (issue 15)', () => {
     expect(statuses.filter((s) => s === 409)).toHaveLength(5);
     expect((await executions('hookflow-echo')).length - before).toBe(1);
   });
+
+  it('20 concurrent rotate-secret calls: one 200, nineteen 409, and the secret shown verifies (defect 7)', async () => {
+    // Arrange
+    const created = await request(`${stack.url}/api/webhooks`, { method: 'POST', headers: ADMIN });
+    const { id } = created.body as { id: string };
+    await request(`${stack.url}/api/webhooks/${id}/workflows/audit`, { method: 'PUT', headers: ADMIN });
+
+    // Act
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        request(`${stack.url}/api/webhooks/${id}/rotate-secret`, { method: 'POST', headers: ADMIN }),
+      ),
+    );
+    const winner = answers.find((a) => a.status === 200)?.body as { verifySecret: string } | undefined;
+    const fired = await request(`${stack.url}/api/trigger-webhooks/${id}`, {
+      method: 'POST',
+      headers: { 'x-verify-signature': winner?.verifySecret ?? 'none', 'content-type': 'application/json' },
+      body: '{"rotated":true}',
+    });
+
+    // Assert
+    expect(answers.map((a) => a.status).sort()).toEqual([200, ...Array<number>(19).fill(409)]);
+    expect(fired.status).toBe(200);
+  });
 });
