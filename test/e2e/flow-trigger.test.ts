@@ -36,15 +36,15 @@ describe('flow trigger on the local stack (seed 1)', () => {
 
   it('checks a flow’s verifier on top of its key: GitHub signatures, replays refused, rotation without redeploy', async () => {
     const body = '{"ref":"refs/heads/main"}';
-    const signed = async (secret: string, delivery: string) =>
-      trigger('hello-signed', body, {
-        'x-hub-signature-256': await githubSign(secret, body),
+    const signed = async (secret: string, delivery: string, content = body) =>
+      trigger('hello-signed', content, {
+        'x-hub-signature-256': await githubSign(secret, content),
         'x-github-delivery': delivery,
       });
     expect((await signed('hf_local_github_webhook_secret', 'gh-1')).status).toBe(202);
     expect(await signed('hf_local_github_webhook_secret', 'gh-1')).toMatchObject({
       status: 409,
-      body: { error: 'delivery "gh-1" was already accepted; nothing was started again' },
+      body: { error: 'this delivery (the same signed content) was already accepted; nothing was started again' },
     });
     expect(await signed('not-the-secret', 'gh-2')).toMatchObject({
       status: 401,
@@ -83,8 +83,9 @@ describe('flow trigger on the local stack (seed 1)', () => {
     );
     const next = out.trim().split('\n').at(-1)!;
     expect(out).toContain('the previous secret verifies until');
-    expect((await signed(next, 'gh-3')).status).toBe(202);
-    expect((await signed('hf_local_github_webhook_secret', 'gh-4')).status).toBe(202);
+    // new deliveries (new bodies): the same body again would be a replay, whichever secret signed it
+    expect((await signed(next, 'gh-3', '{"ref":"refs/heads/three"}')).status).toBe(202);
+    expect((await signed('hf_local_github_webhook_secret', 'gh-4', '{"ref":"refs/heads/four"}')).status).toBe(202);
   });
 
   it('runs the README example: 202 with a link that resolves to a SUCCEEDED execution holding the body', async () => {
