@@ -1,6 +1,7 @@
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { sign as githubSign } from '@octokit/webhooks-methods';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { removeDataDir, request, type RunningStack, startLocalStack, waitForExecution } from '../support/local-stack';
 
@@ -56,7 +57,9 @@ describe('flow trigger on the local stack (seed 1)', () => {
     });
 
     // Rotate with the script, against the running stack: both secrets verify during the overlap.
-    const out = execFileSync(
+    // Async, so that the test's HTTP client sees the stack close idle keep-alive sockets meanwhile (a blocked
+    // event loop would reuse a closed one: "other side closed").
+    const { stdout: out } = await promisify(execFile)(
       'npx',
       [
         'tsx',
