@@ -124,13 +124,18 @@ export interface WebhookBinding {
 export interface WebhookStore {
   /** Stores a new webhook; its id is random, so a clash is an error, never an overwrite. */
   create(webhook: RegisteredWebhook): Promise<void>;
-  /** Replaces a webhook's secrets if it still exists and `orgId` owns it; false otherwise. */
+  /**
+   * Replaces a webhook's secrets if it still exists, `orgId` owns it and its current secret is still
+   * `replacing` (the one the caller read): of two concurrent rotations exactly one wins, so the secret each
+   * caller is shown is the one that verifies. `missing`: no such webhook of `orgId`; `conflict`: rotated meanwhile.
+   */
   updateSecrets(
     id: string,
     orgId: string,
     secrets: SigningSecrets,
     updated: { updatedOn: string; updatedById: string },
-  ): Promise<boolean>;
+    replacing: string,
+  ): Promise<'updated' | 'missing' | 'conflict'>;
   /** The webhook with every binding, in one strongly consistent read. */
   get(id: string): Promise<{ webhook: RegisteredWebhook; bindings: readonly WebhookBinding[] } | undefined>;
   listByOrg(orgId: string): Promise<readonly RegisteredWebhook[]>;
@@ -251,10 +256,31 @@ export interface BeginningWait {
   readonly expiresAt: number;
 }
 
-/** Delivery ids (or signatures) already accepted: replay protection's ledger. */
+/** One delivery's entry in the replay ledger, as a claim would write it. Times are epoch seconds. */
+export interface DeliveryClaimRequest {
+  /** The composite key (core/keys.ts): the registration's scope and the delivery's identity. */
+  readonly key: string;
+  /** Random per request: only the claim's owner may confirm or release it. */
+  readonly owner: string;
+  readonly now: number;
+  /** Until then the claim blocks other copies while its owner starts the run; after it, a copy may take over. */
+  readonly leaseUntil: number;
+  /** The end of the replay window: an entry past it counts as absent. */
+  readonly expiresAt: number;
+}
+
+/**
+ * Deliveries already accepted (or being accepted): replay protection's ledger. An entry is first PENDING (its
+ * owner is starting the run), then ACCEPTED. A pending entry is released when the start fails, and one whose
+ * owner died is taken over once its lease runs out: a delivery is never burned by a start that did not happen.
+ */
 export interface DeliveryLedger {
-  /** Records `key` until `expiresAt` (epoch seconds); false when it is already recorded and not expired. */
-  remember(key: string, expiresAt: number): Promise<boolean>;
+  /** One conditional write: true when no live entry holds the key (absent, expired, or pending past its lease). */
+  claim(request: DeliveryClaimRequest): Promise<boolean>;
+  /** The owner's run started: the entry now blocks every copy until it expires. */
+  confirm(key: string, owner: string): Promise<void>;
+  /** The owner's start failed: removes the entry (if still the owner's and pending) so a retry gets through. */
+  release(key: string, owner: string): Promise<void>;
 }
 
 /** A message for the fan-out queue. `id` is unique within one sendAll call. */

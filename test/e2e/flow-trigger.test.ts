@@ -1,6 +1,7 @@
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { sign as githubSign } from '@octokit/webhooks-methods';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { removeDataDir, request, type RunningStack, startLocalStack, waitForExecution } from '../support/local-stack';
 
@@ -36,15 +37,15 @@ describe('flow trigger on the local stack (seed 1)', () => {
 
   it('checks a flow’s verifier on top of its key: GitHub signatures, replays refused, rotation without redeploy', async () => {
     const body = '{"ref":"refs/heads/main"}';
-    const signed = async (secret: string, delivery: string) =>
-      trigger('hello-signed', body, {
-        'x-hub-signature-256': await githubSign(secret, body),
+    const signed = async (secret: string, delivery: string, content = body) =>
+      trigger('hello-signed', content, {
+        'x-hub-signature-256': await githubSign(secret, content),
         'x-github-delivery': delivery,
       });
     expect((await signed('hf_local_github_webhook_secret', 'gh-1')).status).toBe(202);
     expect(await signed('hf_local_github_webhook_secret', 'gh-1')).toMatchObject({
       status: 409,
-      body: { error: 'delivery "gh-1" was already accepted; nothing was started again' },
+      body: { error: 'this delivery (the same signed content) was already accepted; nothing was started again' },
     });
     expect(await signed('not-the-secret', 'gh-2')).toMatchObject({
       status: 401,
@@ -56,7 +57,9 @@ describe('flow trigger on the local stack (seed 1)', () => {
     });
 
     // Rotate with the script, against the running stack: both secrets verify during the overlap.
-    const out = execFileSync(
+    // Async, so that the test's HTTP client sees the stack close idle keep-alive sockets meanwhile (a blocked
+    // event loop would reuse a closed one: "other side closed").
+    const { stdout: out } = await promisify(execFile)(
       'npx',
       [
         'tsx',
@@ -83,8 +86,9 @@ describe('flow trigger on the local stack (seed 1)', () => {
     );
     const next = out.trim().split('\n').at(-1)!;
     expect(out).toContain('the previous secret verifies until');
-    expect((await signed(next, 'gh-3')).status).toBe(202);
-    expect((await signed('hf_local_github_webhook_secret', 'gh-4')).status).toBe(202);
+    // new deliveries (new bodies): the same body again would be a replay, whichever secret signed it
+    expect((await signed(next, 'gh-3', '{"ref":"refs/heads/three"}')).status).toBe(202);
+    expect((await signed('hf_local_github_webhook_secret', 'gh-4', '{"ref":"refs/heads/four"}')).status).toBe(202);
   });
 
   it('runs the README example: 202 with a link that resolves to a SUCCEEDED execution holding the body', async () => {

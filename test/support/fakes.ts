@@ -7,6 +7,8 @@ import {
   type DedupeRecord,
   type DedupeStore,
   type BeginningWait,
+  type DeliveryClaimRequest,
+  type DeliveryLedger,
   type EarlyCallback,
   type EventWorkflowRecord,
   type FlowRecord,
@@ -166,11 +168,14 @@ export class InMemoryWebhookStore implements WebhookStore {
     orgId: string,
     secrets: RegisteredWebhook['secrets'],
     updated: { updatedOn: string; updatedById: string },
+    replacing: string,
   ) {
     const webhook = this.webhooks.get(id);
-    if (webhook?.orgId !== orgId) return false;
+    if (webhook?.orgId !== orgId) return 'missing' as const;
+    // the DynamoDB store's compare-and-set on the secret being replaced
+    if (webhook.secrets.current !== replacing) return 'conflict' as const;
     this.webhooks.set(id, { ...webhook, ...updated, secrets });
-    return true;
+    return 'updated' as const;
   }
 
   async get(id: string) {
@@ -200,15 +205,31 @@ export class InMemoryWebhookStore implements WebhookStore {
 }
 
 /** A delivery ledger in memory, with the DynamoDB one's contract (an expired entry counts as absent). */
-export class InMemoryDeliveryLedger {
-  readonly entries = new Map<string, number>();
+export class InMemoryDeliveryLedger implements DeliveryLedger {
+  readonly entries = new Map<string, { owner: string; leaseUntil: number; expiresAt: number; accepted: boolean }>();
   constructor(private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000)) {}
 
-  async remember(key: string, expiresAt: number) {
-    const existing = this.entries.get(key);
-    if (existing !== undefined && existing >= this.nowSeconds()) return false;
-    this.entries.set(key, expiresAt);
+  async claim(request: DeliveryClaimRequest) {
+    assertPartitionKeySize(`delivery#${request.key}`); // as DynamoDbDeliveryLedger writes it
+    const existing = this.entries.get(request.key);
+    const now = this.nowSeconds();
+    // the same condition as DynamoDbDeliveryLedger's: absent, expired, or pending past its lease
+    const live =
+      existing !== undefined && existing.expiresAt >= now && (existing.accepted || existing.leaseUntil >= now);
+    if (live) return false;
+    const { key, owner, leaseUntil, expiresAt } = request;
+    this.entries.set(key, { owner, leaseUntil, expiresAt, accepted: false });
     return true;
+  }
+
+  async confirm(key: string, owner: string) {
+    const entry = this.entries.get(key);
+    if (entry?.owner === owner) entry.accepted = true;
+  }
+
+  async release(key: string, owner: string) {
+    const entry = this.entries.get(key);
+    if (entry?.owner === owner && !entry.accepted) this.entries.delete(key);
   }
 }
 
@@ -307,11 +328,26 @@ export class FakeEngine implements WorkflowEngine {
   }
 }
 
+/**
+ * DynamoDB refuses a partition key over 2,048 bytes (a ValidationException, which a handler turns into 500):
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html#limits-partition-sort-keys
+ * The fakes refuse it too, so a test with a long id fails here as it would in AWS.
+ */
+export function assertPartitionKeySize(pk: string): void {
+  const bytes = Buffer.byteLength(pk, 'utf8');
+  if (bytes > 2048) {
+    throw new Error(
+      `ValidationException: One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes (${bytes})`,
+    );
+  }
+}
+
 export class InMemoryDedupeStore implements DedupeStore {
   readonly records = new Map<string, DedupeRecord>();
   failCompleteWith: Error | undefined;
 
   async claim(request: ClaimRequest): Promise<ClaimResult> {
+    assertPartitionKeySize(request.key); // DynamoDbDedupeStore uses the key as the pk as it is
     const existing = await this.get(request.key, request.now);
     if (existing === undefined) {
       const record: DedupeRecord = {

@@ -85,24 +85,38 @@ export class DynamoDbWebhookStore implements WebhookStore {
     orgId: string,
     secrets: SigningSecrets,
     updated: { updatedOn: string; updatedById: string },
-  ): Promise<boolean> {
+    replacing: string,
+  ): Promise<'updated' | 'missing' | 'conflict'> {
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(webhookKey(id)),
-          ConditionExpression: 'orgId = :org',
+          // Compare-and-set on the secret being replaced: a condition expression is checked atomically with
+          // the write, so of concurrent rotations exactly one succeeds
+          // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html).
+          // CURRENT is a reserved word (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ReservedWords.html).
+          ConditionExpression: 'orgId = :org AND secrets.#current = :replacing',
           UpdateExpression: 'SET secrets = :secrets, updatedOn = :on, updatedById = :by',
+          ExpressionAttributeNames: { '#current': 'current' },
           ExpressionAttributeValues: marshall(
-            { ':org': orgId, ':secrets': secrets, ':on': updated.updatedOn, ':by': updated.updatedById },
+            {
+              ':org': orgId,
+              ':replacing': replacing,
+              ':secrets': secrets,
+              ':on': updated.updatedOn,
+              ':by': updated.updatedById,
+            },
             { removeUndefinedValues: true },
           ),
         }),
       );
-      return true;
+      return 'updated';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Which part failed: the webhook (gone, or another organisation's) or the secret (rotated meanwhile).
+      const found = await this.get(id);
+      return found === undefined || found.webhook.orgId !== orgId ? 'missing' : 'conflict';
     }
   }
 

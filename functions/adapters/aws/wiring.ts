@@ -44,6 +44,8 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
       webhooks: new DynamoDbWebhookStore(dynamodbClient, config.REGISTRY_TABLE),
       processes: new DynamoDbProcessStore(dynamodbClient, config.DEDUPE_TABLE),
       deliveries: new DynamoDbDeliveryLedger(dynamodbClient, config.DEDUPE_TABLE),
+      // A claimed delivery's lease: like a dedupe claim's, it must outlast the handler that holds it.
+      deliveryLeaseSeconds: config.DEDUPE_LEASE_SECONDS,
     },
     /** The fan-out queue; asking for it without FANOUT_QUEUE_URL fails the cold start, naming the variable. */
     fanoutQueue: () => {

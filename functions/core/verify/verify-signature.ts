@@ -16,8 +16,15 @@ export interface Verified {
   readonly deliveryId?: string;
   /** The signed timestamp (epoch seconds), when its scheme signs one. */
   readonly timestamp?: number;
-  /** The signature as presented: a replay of the exact request presents it again. */
-  readonly signature: string;
+  /**
+   * What makes this delivery this delivery, from signed parts only (replay protection's ledger key): the
+   * SHA-256 of the exact bytes the MAC covers (`content:`), or the id when the scheme signs one (`id:`,
+   * Standard Webhooks' webhook-id, a generic HMAC whose signedContent holds `{id}`). Never the signature as
+   * written (hex case, prefix, base64 or hex, header spacing, extra `v1=` all verify the same bytes), never
+   * an unsigned header such as X-GitHub-Delivery, and never which secret matched (during a rotation one
+   * delivery may verify with either).
+   */
+  readonly delivery: string;
   /** The header that carried the secret itself, if one did: it must never be passed on or logged. */
   readonly secretHeader?: string;
   readonly secret: 'current' | 'previous';
@@ -43,6 +50,13 @@ function timestampOf(value: string, name: string): number {
   return Number(value);
 }
 
+/** The delivery identity of a request whose signature covers exactly `content`. */
+const contentDelivery = (...content: readonly (string | Buffer)[]): string => {
+  const hash = createHash('sha256');
+  for (const piece of content) hash.update(piece);
+  return `content:${hash.digest('base64url')}`;
+};
+
 /** Whether a candidate secret verifies the request: `secret` when the request carried the secret itself. */
 type Check = (secret: string) => false | 'signature' | 'secret';
 
@@ -53,12 +67,14 @@ function scheme(
   config: VerifierConfig,
   request: SignedRequest,
 ): Omit<Verified, 'secret' | 'secretHeader'> & { check: Check; header?: string; label: string } {
+  // Each scheme's `delivery` is the identity of what its check verifies (see Verified.delivery).
   const body = request.rawBody;
   switch (config.kind) {
     case 'shared-secret': {
       const presented = required(request, config.header);
       return {
-        signature: presented,
+        // The secret itself is no signature: only the body tells one delivery from another.
+        delivery: contentDelivery(body),
         label: config.header,
         header: config.header,
         check: (secret) => (safeEqual(presented, secret) ? 'secret' : false),
@@ -68,7 +84,8 @@ function scheme(
       const presented = required(request, 'x-verify-signature');
       const mac = presented.replace(/^sha256=/i, '');
       return {
-        signature: presented,
+        // HMAC or the secret itself, hex or base64, with or without sha256=: the same body, the same delivery.
+        delivery: contentDelivery(body),
         label: 'X-Verify-Signature',
         header: 'x-verify-signature',
         check: (secret) => {
@@ -97,8 +114,11 @@ function scheme(
       const deliveryId = config.idHeader === undefined ? undefined : required(request, config.idHeader);
       const [before, after] = splitTemplate(config.signedContent, { timestamp, id: deliveryId });
       const content = Buffer.concat([Buffer.from(before), body, Buffer.from(after)]);
+      const idSigned = deliveryId !== undefined && config.signedContent.includes('{id}');
       return {
-        signature: presented,
+        // A signed id names the delivery (a sender's retry re-signs it with a new timestamp); an unsigned one
+        // could be changed at will, so then only the signed bytes do.
+        delivery: idSigned ? `id:${deliveryId}` : contentDelivery(content),
         label: config.header,
         ...(timestamp === undefined ? {} : { timestamp }),
         ...(deliveryId === undefined ? {} : { deliveryId }),
@@ -112,7 +132,8 @@ function scheme(
       const presented = required(request, 'x-hub-signature-256');
       const deliveryId = request.headers['x-github-delivery'];
       return {
-        signature: presented,
+        // X-GitHub-Delivery is not signed: it is reported, never what makes a request new.
+        delivery: contentDelivery(body),
         label: 'X-Hub-Signature-256',
         ...(deliveryId === undefined ? {} : { deliveryId }),
         check: (secret) =>
@@ -130,7 +151,7 @@ function scheme(
       const timestamp = timestampOf(t, 'stripe-signature t');
       const content = Buffer.concat([Buffer.from(`${t}.`), body]);
       return {
-        signature: presented,
+        delivery: contentDelivery(content),
         label: 'Stripe-Signature',
         timestamp,
         check: (secret) => {
@@ -145,7 +166,7 @@ function scheme(
       const timestamp = timestampOf(ts, 'x-slack-request-timestamp');
       const content = Buffer.concat([Buffer.from(`v0:${ts}:`), body]);
       return {
-        signature: presented,
+        delivery: contentDelivery(content),
         label: 'X-Slack-Signature',
         timestamp,
         check: (secret) => signed(safeEqual(presented, `v0=${hmac('sha256', secret, content).toString('hex')}`)),
@@ -157,7 +178,8 @@ function scheme(
       const presented = required(request, 'webhook-signature');
       const headers = { 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': presented };
       return {
-        signature: presented,
+        // webhook-id is signed, and the spec makes it the idempotency key: a retry re-signs it, same id.
+        delivery: `id:${id}`,
         label: 'webhook-signature',
         deliveryId: id,
         timestamp: timestampOf(ts, 'webhook-timestamp'),
@@ -181,7 +203,8 @@ function scheme(
     case 'microsoft-graph': {
       const states = graphClientStates(body);
       return {
-        signature: states.join(','),
+        // Nothing is signed: clientState is the secret, inside the body; only the body tells deliveries apart.
+        delivery: contentDelivery(body),
         label: 'clientState',
         check: (secret) => signed(states.map((state) => safeEqual(state, secret)).every(Boolean)),
       };

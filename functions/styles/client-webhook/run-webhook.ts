@@ -1,11 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { ClientWebhookRecord, Registry, RunOutcome, WorkflowEngine } from '../../core/ports';
+import type { ClientWebhookRecord, Registry, RunOutcome, WorkflowEngine, WorkflowTarget } from '../../core/ports';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../../core/http/errors';
 import { sha256Hex } from '../../core/http/request';
 import type { RunAndWait } from '../../core/runs/run-and-wait';
 import type { StartRun } from '../../core/runs/start-run';
 import { randomExecutionName } from '../../core/runs/execution-name';
-import { type RegistrationVerifyDeps, verifyRegistration } from '../../core/verify/verify-registration';
+import { compositeKey } from '../../core/keys';
+import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
 import type { ClientWebhookRequest } from './request';
 
 export interface ClientWebhookDeps extends RegistrationVerifyDeps {
@@ -64,7 +65,18 @@ export async function runClientWebhook(
     },
   };
   const base = { webhook, mode: webhook.mode, stateMachineArn: target.stateMachineArn, input };
+  // A verified delivery is settled with its start: a 503 releases it for the sender's retry.
+  return startVerified(deps, verified, () => run(deps, request, target, input, base));
+}
 
+async function run(
+  deps: ClientWebhookDeps,
+  request: ClientWebhookRequest,
+  target: WorkflowTarget,
+  input: unknown,
+  base: Omit<ClientWebhookRun, 'outcome' | 'waited' | 'replayed'>,
+): Promise<ClientWebhookRun> {
+  const { webhook } = base;
   if (request.idempotencyKey !== undefined) {
     if (!request.async && target.workflowType === 'EXPRESS') {
       throw new BadRequestError(
@@ -75,7 +87,7 @@ export async function runClientWebhook(
       target,
       input,
       dedupe: {
-        key: `client-webhook#${webhook.client}/${webhook.name}#${request.idempotencyKey}`,
+        key: compositeKey('client-webhook', `${webhook.client}/${webhook.name}`, request.idempotencyKey),
         fingerprint: sha256Hex(JSON.stringify([request.method, request.query, request.payload])),
       },
     });

@@ -3,7 +3,8 @@ import type { EventWorkflowRecord, Registry } from '../../core/ports';
 import { ConflictError, GoneError, NotFoundError } from '../../core/http/errors';
 import type { StartRun } from '../../core/runs/start-run';
 import type { SignedRequest } from '../../core/verify/verify-signature';
-import { type RegistrationVerifyDeps, verifyRegistration } from '../../core/verify/verify-registration';
+import { compositeKey } from '../../core/keys';
+import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
 import { type ResumeDeps, deliverCallback } from './resume-task';
 
 export interface EventsDeps extends ResumeDeps, Omit<RegistrationVerifyDeps, 'now'> {
@@ -36,21 +37,22 @@ export async function startByRef(
 ): Promise<StartedByRef> {
   const workflow = await deps.registry.getEventWorkflow(ref);
   if (workflow === undefined) throw new NotFoundError(`no workflow has ref "${ref}"`);
-  await verifyRegistration(
-    { ...deps, now: () => new Date((deps.now ?? Date.now)()) },
-    `event-workflow#${ref}`,
-    workflow.verifier,
-    signed,
+  const verifyDeps = { ...deps, now: () => new Date((deps.now ?? Date.now)()) };
+  const verified = await verifyRegistration(verifyDeps, `event-workflow#${ref}`, workflow.verifier, signed);
+  const { run, replayed } = await startVerified(verifyDeps, verified, () =>
+    deps.startRun({
+      target: workflow,
+      input: { payload, trigger: trigger('webhook', ref, new Date().toISOString()) },
+      ...(idempotency === undefined
+        ? {}
+        : {
+            dedupe: {
+              key: compositeKey('event-webhook', ref, idempotency.idempotencyKey),
+              fingerprint: idempotency.fingerprint,
+            },
+          }),
+    }),
   );
-  const { run, replayed } = await deps.startRun({
-    target: workflow,
-    input: { payload, trigger: trigger('webhook', ref, new Date().toISOString()) },
-    ...(idempotency === undefined
-      ? {}
-      : {
-          dedupe: { key: `event-webhook#${ref}#${idempotency.idempotencyKey}`, fingerprint: idempotency.fingerprint },
-        }),
-  });
   return startedOf(deps, workflow, run.executionArn, replayed);
 }
 
@@ -80,7 +82,7 @@ export async function acceptEvent(deps: EventsDeps, ref: string | undefined, eve
         target: workflow,
         input: { event: body, trigger: trigger('event', ref, receivedAt) },
         // CloudEvents: source + id identify an event, so a redelivery is the same event whatever else differs.
-        dedupe: { key: `event#${event.source}#${event.id}#${workflow.ref}`, fingerprint: 'cloudevent' },
+        dedupe: { key: compositeKey('event', event.source, event.id, workflow.ref), fingerprint: 'cloudevent' },
       });
       return startedOf(deps, workflow, run.executionArn, replayed);
     }),
@@ -90,9 +92,16 @@ export async function acceptEvent(deps: EventsDeps, ref: string | undefined, eve
     try {
       // An event names its run only loosely (ref may be a workflow's ref): it resumes a task that waits, and
       // is not kept for one that may wait later (callbacks are). Its source + id make a redelivery a no-op.
-      const delivery = await deliverCallback(deps, ref, event.type, { output: body }, `${event.source}#${event.id}`, {
-        keepEarly: false,
-      });
+      const delivery = await deliverCallback(
+        deps,
+        ref,
+        event.type,
+        { output: body },
+        compositeKey('callback-id', event.source, event.id),
+        {
+          keepEarly: false,
+        },
+      );
       resumed = delivery.outcome === 'resumed';
     } catch (error) {
       // Already resumed by another callback, or expired: the event may still have started runs.

@@ -127,14 +127,36 @@ function fromPlainJson(body: string): CloudEvent | CloudEvent[] {
 const REQUIRED = ['specversion', 'id', 'source', 'type'] as const;
 
 /**
- * CloudEvents 1.0 requires specversion, id, source and type. The SDK makes up an id (and a time) when one is
- * missing, which suits a sender, not a receiver: hookflow dedupes on source + id, so a missing id is an error.
+ * RFC 3339's date-time (https://www.rfc-editor.org/rfc/rfc3339#section-5.6), which CloudEvents requires of
+ * `time`; Date.parse then refuses impossible dates such as month 13.
+ */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const isRfc3339 = (value: string) => RFC3339.test(value) && !Number.isNaN(Date.parse(value.toUpperCase()));
+
+/**
+ * CloudEvents 1.0 requires specversion, id, source and type, each a non-empty string, and `time`, when
+ * present, to be an RFC 3339 timestamp (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md#required-attributes,
+ * #time). The SDK makes up an id (and a time) when one is missing or empty, and replaces a binary-mode
+ * `ce-time` it cannot read with the current time: that suits a sender, not a receiver. hookflow dedupes on
+ * source + id, so an event without them is refused with 400, as is a time it would otherwise change.
  */
 function assertRequiredAttributes(event: APIGatewayProxyEventV2, body: string, contentType: string): void {
   if (!/json/.test(contentType) || header(event, 'ce-specversion') !== undefined) {
     const missing = REQUIRED.filter((attribute) => header(event, `ce-${attribute}`) === undefined);
     if (missing.length > 0)
       throw new BadRequestError(`not a valid CloudEvent: missing header ${missing.map((a) => `ce-${a}`).join(', ')}`);
+    const empty = REQUIRED.filter((attribute) => header(event, `ce-${attribute}`)!.trim() === '');
+    if (empty.length > 0) {
+      throw new BadRequestError(
+        `not a valid CloudEvent: ${empty.map((a) => `ce-${a}`).join(', ')} must be a non-empty string`,
+      );
+    }
+    const time = header(event, 'ce-time');
+    if (time !== undefined && !isRfc3339(time.trim())) {
+      throw new BadRequestError(
+        'not a valid CloudEvent: ce-time must be an RFC 3339 timestamp, e.g. 2026-01-31T12:00:00Z',
+      );
+    }
     // Binary mode with JSON data: the SDK parses it; check it first (valid, not absurdly deep).
     if (/json/.test(contentType) && body.trim() !== '') parseJsonText(body);
     return;
@@ -145,9 +167,20 @@ function assertRequiredAttributes(event: APIGatewayProxyEventV2, body: string, c
     const where = Array.isArray(value) ? `event [${index}]` : 'the event';
     if (item === null || typeof item !== 'object')
       throw new BadRequestError(`not a valid CloudEvent: ${where} is not an object`);
-    const missing = REQUIRED.filter((attribute) => typeof (item as Record<string, unknown>)[attribute] !== 'string');
+    const attributes = item as Record<string, unknown>;
+    const missing = REQUIRED.filter((attribute) => typeof attributes[attribute] !== 'string');
     if (missing.length > 0) {
       throw new BadRequestError(`not a valid CloudEvent: ${where} lacks ${missing.join(', ')}`);
+    }
+    const empty = REQUIRED.filter((attribute) => (attributes[attribute] as string) === '');
+    if (empty.length > 0) {
+      throw new BadRequestError(`not a valid CloudEvent: in ${where}, ${empty.join(', ')} must be a non-empty string`);
+    }
+    const time = attributes.time;
+    if (time !== undefined && (typeof time !== 'string' || !isRfc3339(time))) {
+      throw new BadRequestError(
+        `not a valid CloudEvent: in ${where}, time must be an RFC 3339 timestamp, e.g. 2026-01-31T12:00:00Z`,
+      );
     }
   });
 }

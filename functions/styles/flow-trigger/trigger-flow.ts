@@ -3,7 +3,8 @@ import { assertKeyMayTrigger, authenticateApiKey } from '../../core/auth/api-key
 import { NotFoundError } from '../../core/http/errors';
 import { sha256Hex } from '../../core/http/request';
 import type { StartRun } from '../../core/runs/start-run';
-import { type RegistrationVerifyDeps, verifyRegistration } from '../../core/verify/verify-registration';
+import { compositeKey } from '../../core/keys';
+import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
 import type { FlowTriggerRequest } from './request';
 
 export interface FlowTriggerDeps extends RegistrationVerifyDeps {
@@ -29,27 +30,30 @@ export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerReq
   const flow = await deps.registry.getFlow(request.flowId);
   if (flow === undefined) throw new NotFoundError(`flow "${request.flowId}" does not exist`);
   if (!flow.published) throw new NotFoundError(`flow "${request.flowId}" is not published`);
-  await verifyRegistration(deps, `flow#${flow.flowId}`, flow.verifier, request.signed);
+  const verified = await verifyRegistration(deps, `flow#${flow.flowId}`, flow.verifier, request.signed);
 
-  const { run, replayed } = await deps.startRun({
-    target: flow,
-    input: {
-      payload: request.payload,
-      trigger: {
-        style: 'flow-trigger',
-        flowId: flow.flowId,
-        receivedAt: (deps.now?.() ?? new Date()).toISOString(),
+  // A verified delivery is settled with its start: a 503 releases it for the sender's retry.
+  const { run, replayed } = await startVerified(deps, verified, () =>
+    deps.startRun({
+      target: flow,
+      input: {
+        payload: request.payload,
+        trigger: {
+          style: 'flow-trigger',
+          flowId: flow.flowId,
+          receivedAt: (deps.now?.() ?? new Date()).toISOString(),
+        },
       },
-    },
-    ...(request.idempotencyKey === undefined
-      ? {}
-      : {
-          dedupe: {
-            // Scoped to the flow and the key's owner: two callers can't collide on each other's keys.
-            key: `flow-trigger#${flow.flowId}#${apiKey.keyId}#${request.idempotencyKey}`,
-            fingerprint: sha256Hex(request.body),
-          },
-        }),
-  });
+      ...(request.idempotencyKey === undefined
+        ? {}
+        : {
+            dedupe: {
+              // Scoped to the flow and the key's owner: two callers can't collide on each other's keys.
+              key: compositeKey('flow-trigger', flow.flowId, apiKey.keyId, request.idempotencyKey),
+              fingerprint: sha256Hex(request.body),
+            },
+          }),
+    }),
+  );
   return { executionLink: deps.executionLink(run.executionArn), executionArn: run.executionArn, replayed };
 }

@@ -5,7 +5,12 @@ import type { StartRun } from '../../core/runs/start-run';
 import { type FanoutMessage, UID_FINGERPRINT, encodeFanoutMessage } from './fanout-message';
 import type { InboundItem, InboundRequest } from './request';
 import { type RunRef, runRefFor } from './run-refs';
-import { type RegistrationVerifyDeps, verifyRegistration } from '../../core/verify/verify-registration';
+import {
+  type RegistrationVerifyDeps,
+  type VerifiedRegistration,
+  startVerified,
+  verifyRegistration,
+} from '../../core/verify/verify-registration';
 
 export interface InboundDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
@@ -42,8 +47,23 @@ export async function acceptInbound(deps: InboundDeps, request: InboundRequest):
     deps.registry.getInboundVerifier(),
   ]);
   assertSharedSecret(request.secret, secretHashes, 'Inbound-Webhook-Secret');
-  await verifyRegistration(deps, 'inbound', verifier, request.signed);
+  const verified = await verifyRegistration(deps, 'inbound', verifier, request.signed);
+  // A verified delivery is settled with its start (or its queueing): a 503 releases it for the sender's retry.
+  return startVerified(deps, verified, async () => {
+    const accepted = await accept(deps, request);
+    if (accepted.kind === 'queued' && accepted.entries.some((entry) => !entry.queued)) {
+      await releaseForRetry(verified);
+    }
+    return accepted;
+  });
+}
 
+/** Part of a batch was refused (503): the sender may resend the whole batch, which must not be a replay. */
+async function releaseForRetry(verified: VerifiedRegistration | undefined): Promise<void> {
+  await verified?.claim?.release();
+}
+
+async function accept(deps: InboundDeps, request: InboundRequest): Promise<InboundAccepted> {
   const workflows = await resolveWorkflows(deps.registry, [request.workflow, ...request.items.map((i) => i.workflow)]);
   if (workflows.get(request.workflow) === undefined) {
     throw new NotFoundError(`workflow "${request.workflow}" does not exist`);

@@ -18,6 +18,7 @@ import {
 } from './manage-webhooks';
 import { type ProcessStatusDeps, getProcess } from './process-status';
 import { graphValidation, slackUrlVerification } from '../../core/verify/handshakes';
+import { startVerified } from '../../core/verify/verify-registration';
 import { parseCreateWebhook, parseRotateSecret, parseTriggerRequest, pathId } from './request';
 import { PartialTriggerError, type TriggerDeps, findWebhook, triggerWebhook, verifyTrigger } from './trigger-webhook';
 
@@ -106,9 +107,15 @@ export function makeWebhookTriggerHandler(deps: TriggerHttpDeps): HttpHandler {
     if (validation !== undefined) return validation;
     const verified = await verifyTrigger(deps, found.webhook, request);
     const challenge = slackUrlVerification(verifier, request.body);
-    if (challenge !== undefined) return challenge;
+    if (challenge !== undefined) {
+      await verified.claim?.release(); // a handshake starts nothing: Slack may send it again
+      return challenge;
+    }
     try {
-      const processes = await triggerWebhook(deps, request, found, verified.secretHeader);
+      // The delivery is settled with the starts: released when any failed (503), so the retry gets through.
+      const processes = await startVerified(deps, verified, () =>
+        triggerWebhook(deps, request, found, verified.secretHeader, verified.claim?.key),
+      );
       deps.logger.info('webhook triggered', {
         webhookId: request.webhookId,
         secret: verified.secret,

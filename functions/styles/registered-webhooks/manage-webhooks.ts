@@ -75,8 +75,11 @@ export async function rotateSecret(
   const next = options.verifySecret ?? randomSecret();
   const secrets = rotateSecrets(webhook.secrets, next, options.overlapSeconds, now.getTime());
   const updated = { updatedOn: now.toISOString(), updatedById: caller.keyId };
-  if (!(await deps.webhooks.updateSecrets(webhookId, caller.orgId, secrets, updated))) {
-    throw new NotFoundError(`no webhook "${webhookId}"`);
+  const outcome = await deps.webhooks.updateSecrets(webhookId, caller.orgId, secrets, updated, webhook.secrets.current);
+  if (outcome === 'missing') throw new NotFoundError(`no webhook "${webhookId}"`);
+  // Another rotation replaced the secret this one read: its secret would never verify, so it is not shown.
+  if (outcome === 'conflict') {
+    throw new ConflictError('the secret was rotated by another call meanwhile; nothing was changed by this one');
   }
   return {
     ...publicWebhook({ ...webhook, ...updated, secrets }),

@@ -15,6 +15,7 @@ import type {
   WorkflowEngine,
 } from '../../core/ports';
 import { guardReplay } from '../../core/verify/replay-guard';
+import type { VerifiedRegistration } from '../../core/verify/verify-registration';
 import { verifySignedRequest } from '../../core/verify/verify-signature';
 import { standardExecutionArn } from '../../core/runs/execution-name';
 import { processIdFor, randomId } from './ids';
@@ -30,6 +31,8 @@ export interface TriggerDeps {
   readonly logger: Logger;
   readonly executionLink: (executionArn: string) => string;
   readonly now?: () => Date;
+  /** How long a claimed delivery blocks its copies while its runs start (DEDUPE_LEASE_SECONDS). */
+  readonly deliveryLeaseSeconds?: number;
 }
 
 /** Step Functions caps execution input at 256 KiB; `{ body, headers }` must fit. */
@@ -75,11 +78,19 @@ export async function verifyTrigger(
   deps: TriggerDeps,
   webhook: Awaited<ReturnType<typeof findWebhook>>['webhook'],
   request: TriggerRequest,
-) {
+): Promise<VerifiedRegistration> {
   const now = deps.now?.() ?? new Date();
   const verified = verifySignedRequest(webhook.verifier.verifier, webhook.secrets, request, now.getTime());
   if (webhook.verifier.replay !== undefined) {
-    await guardReplay(deps.deliveries, `webhook#${webhook.id}`, webhook.verifier.replay, verified, now.getTime());
+    const claim = await guardReplay(
+      deps.deliveries,
+      `webhook#${webhook.id}`,
+      webhook.verifier.replay,
+      verified,
+      now.getTime(),
+      deps.deliveryLeaseSeconds,
+    );
+    return { ...verified, claim };
   }
   return verified;
 }
@@ -88,13 +99,16 @@ export async function verifyTrigger(
  * Seed 5's trigger, once verified (verifyTrigger): start every workflow bound to the webhook, each as a process
  * whose record is written before its run starts (the run is named after the process, so it can never start
  * twice). With an Idempotency-Key, process ids derive from it: a retried trigger returns the processes it
- * already started and starts only those that failed.
+ * already started and starts only those that failed. Without one, on a webhook with replay protection, they
+ * derive from the verified delivery (`deliveryKey`): a sender's retry after a 503 (its delivery released) is
+ * the same delivery, so it too starts only what had failed.
  */
 export async function triggerWebhook(
   deps: TriggerDeps,
   request: TriggerRequest,
   found: Awaited<ReturnType<typeof findWebhook>>,
   secretHeader: string | undefined,
+  deliveryKey?: string,
 ): Promise<readonly ProcessView[]> {
   const { webhook, bindings } = found;
   const headers = { ...request.headers };
@@ -129,10 +143,9 @@ export async function triggerWebhook(
 
   const outcomes = await Promise.allSettled(
     targets.map(async (template): Promise<ProcessView> => {
-      const id =
-        request.idempotencyKey === undefined
-          ? randomId()
-          : processIdFor(webhook.id, request.idempotencyKey, template.id);
+      // An Idempotency-Key is printable ASCII, so it can never equal a `\u0000`-prefixed delivery key.
+      const stableKey = request.idempotencyKey ?? (deliveryKey === undefined ? undefined : `\u0000${deliveryKey}`);
+      const id = stableKey === undefined ? randomId() : processIdFor(webhook.id, stableKey, template.id);
       const candidate: ProcessRecord = {
         id,
         orgId: webhook.orgId,

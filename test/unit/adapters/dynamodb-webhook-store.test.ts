@@ -55,14 +55,18 @@ describe(`DynamoDbWebhookStore and DynamoDbProcessStore against ${backend}`, () 
     await expect(webhooks.create(webhook('w1'))).rejects.toThrow();
   });
 
-  it('rotates secrets only for the owning organisation', async () => {
+  it('rotates secrets only for the owning organisation, and only if the secret it replaces is still current', async () => {
     await webhooks.create(webhook('r1'));
     const secrets = { current: 'new', previous: { value: 'secret-of-r1', expiresAt: '2030-01-01T00:00:00.000Z' } };
     const updated = { updatedOn: '2026-02-01T00:00:00.000Z', updatedById: 'k2' };
-    expect(await webhooks.updateSecrets('r1', 'globex', secrets, updated)).toBe(false);
-    expect(await webhooks.updateSecrets('missing', 'acme', secrets, updated)).toBe(false);
-    expect(await webhooks.updateSecrets('r1', 'acme', secrets, updated)).toBe(true);
+    expect(await webhooks.updateSecrets('r1', 'globex', secrets, updated, 'secret-of-r1')).toBe('missing');
+    expect(await webhooks.updateSecrets('missing', 'acme', secrets, updated, 'secret-of-r1')).toBe('missing');
+    expect(await webhooks.updateSecrets('r1', 'acme', secrets, updated, 'secret-of-r1')).toBe('updated');
     expect((await webhooks.get('r1'))?.webhook).toEqual({ ...webhook('r1'), ...updated, secrets });
+    // a second rotation that read the old secret lost the race: nothing changes
+    const late = { current: 'late' };
+    expect(await webhooks.updateSecrets('r1', 'acme', late, updated, 'secret-of-r1')).toBe('conflict');
+    expect((await webhooks.get('r1'))?.webhook.secrets).toEqual(secrets);
   });
 
   it('unbinds, and deletes only for the owning organisation, taking bindings and the listing with it', async () => {

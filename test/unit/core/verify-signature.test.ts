@@ -155,28 +155,28 @@ describe('secret rotation with overlap', () => {
 
 describe('replay protection', () => {
   const replay = replaySchema.parse({});
-  const verified = { signature: 'sig-a', secret: 'current' as const };
+  const verified = { delivery: 'content:sig-a', secret: 'current' as const };
 
   it('accepts a timestamp inside the tolerance and refuses one outside it', async () => {
     const ledger = new InMemoryDeliveryLedger(() => nowSeconds);
     await guardReplay(ledger, 'w1', replay, { ...verified, timestamp: nowSeconds - 299 }, NOW);
     await expect(
-      guardReplay(ledger, 'w1', replay, { ...verified, signature: 'sig-b', timestamp: nowSeconds - 301 }, NOW),
+      guardReplay(ledger, 'w1', replay, { ...verified, delivery: 'content:b', timestamp: nowSeconds - 301 }, NOW),
     ).rejects.toThrow('the signed timestamp is 301 s away from now; at most 300 s is accepted');
     await expect(
-      guardReplay(ledger, 'w1', replay, { ...verified, signature: 'sig-c', timestamp: nowSeconds + 400 }, NOW),
+      guardReplay(ledger, 'w1', replay, { ...verified, delivery: 'content:c', timestamp: nowSeconds + 400 }, NOW),
     ).rejects.toThrow(UnauthorizedError);
   });
 
-  it('accepts a delivery once inside the window (by id, or by signature without one), per registration', async () => {
+  it('accepts a delivery once inside the window (by signed id, or by signed content), per registration', async () => {
     let clock = nowSeconds;
     const ledger = new InMemoryDeliveryLedger(() => clock);
-    await guardReplay(ledger, 'w1', replay, { ...verified, deliveryId: 'd-1' }, NOW);
-    await expect(guardReplay(ledger, 'w1', replay, { ...verified, deliveryId: 'd-1' }, NOW)).rejects.toThrow(
+    await (await guardReplay(ledger, 'w1', replay, { ...verified, delivery: 'id:d-1' }, NOW)).confirm();
+    await expect(guardReplay(ledger, 'w1', replay, { ...verified, delivery: 'id:d-1' }, NOW)).rejects.toThrow(
       new ConflictError('delivery "d-1" was already accepted; nothing was started again'),
     );
-    await guardReplay(ledger, 'w2', replay, { ...verified, deliveryId: 'd-1' }, NOW); // another registration
-    await guardReplay(ledger, 'w1', replay, verified, NOW);
+    await guardReplay(ledger, 'w2', replay, { ...verified, delivery: 'id:d-1' }, NOW); // another registration
+    await (await guardReplay(ledger, 'w1', replay, verified, NOW)).confirm();
     await expect(guardReplay(ledger, 'w1', replay, verified, NOW)).rejects.toBeInstanceOf(ConflictError);
     clock += replay.ledgerSeconds + 1; // outside the window the ledger has forgotten it
     await guardReplay(ledger, 'w1', replay, verified, (clock + 0) * 1000);

@@ -335,6 +335,54 @@ describe('POST /api/v2/event', () => {
     });
   });
 
+  it('starts two runs for two events whose source and id only join alike (issue 15, defect 10)', async () => {
+    const { engine, event } = setup();
+    const structured = { 'content-type': 'application/cloudevents+json' };
+
+    const first = await event(structured, JSON.stringify({ ...orderCreated, source: '/shop#X', id: 'order-1' }));
+    const second = await event(structured, JSON.stringify({ ...orderCreated, source: '/shop', id: 'X#order-1' }));
+
+    expect([first.status, second.status]).toEqual([202, 202]);
+    const replayed = (r: typeof first) =>
+      (r.body!.events as { started: { replayed: boolean }[] }[])[0]!.started.map((s) => s.replayed);
+    expect([...replayed(first), ...replayed(second)]).toEqual([false, false, false, false]);
+    expect(engine.started).toHaveLength(4); // two subscribers each
+  });
+
+  it.each([
+    ['a 3,000-character id', { id: 'i'.repeat(3000) }],
+    ['a 3,000-character source', { source: `/${'s'.repeat(3000)}` }],
+    ['a 600-byte multi-byte id (within the body limit)', { id: '😀'.repeat(150) }],
+  ])('accepts an event with %s, and dedupes its redelivery (issue 15, defect 8)', async (_name, attributes) => {
+    const { engine, event } = setup();
+    const body = JSON.stringify({ ...orderCreated, ...attributes });
+
+    const first = await event({ 'content-type': 'application/cloudevents+json' }, body);
+    const again = await event({ 'content-type': 'application/cloudevents+json' }, body);
+
+    expect([first.status, again.status]).toEqual([202, 202]);
+    expect(engine.started).toHaveLength(2); // two subscribers, once each
+  });
+
+  it('keeps a binary-mode ce-time that is RFC 3339 as sent (issue 15, defect 15)', async () => {
+    const { engine, event } = setup();
+
+    const response = await event(
+      {
+        'content-type': 'application/json',
+        'ce-specversion': '1.0',
+        'ce-id': 'evt-t',
+        'ce-source': '/shop',
+        'ce-type': 'com.example.order.created',
+        'ce-time': '1985-04-12T23:20:50.52Z',
+      },
+      '{"order":9}',
+    );
+
+    expect(response.status).toBe(202);
+    expect(engine.started[0]!.input).toMatchObject({ event: { time: '1985-04-12T23:20:50.520Z' } });
+  });
+
   it('reads binary mode from ce-* headers, the body as data', async () => {
     const { engine, event } = setup();
 
@@ -399,6 +447,31 @@ describe('POST /api/v2/event', () => {
     ['a bad specversion', { ...orderCreated, specversion: '0.1' }, {}, /CloudEvent/],
     ['binary mode without ce-id', 'x', { 'ce-specversion': '1.0', 'ce-source': '/s', 'ce-type': 't' }, /ce-id/],
     ['malformed JSON', '{', {}, /not valid JSON/],
+    // issue 15, defect 9: CloudEvents 1.0 requires id, source, specversion and type to be non-empty strings
+    ['an empty id', { ...orderCreated, id: '' }, {}, /id must be a non-empty string/],
+    ['an empty source', { ...orderCreated, source: '' }, {}, /source must be a non-empty string/],
+    ['an empty type', { ...orderCreated, type: '' }, {}, /type must be a non-empty string/],
+    ['an empty id in a batch', [orderCreated, { ...orderCreated, id: '' }], {}, /event \[1\].*id must be/],
+    [
+      'binary mode with an empty ce-id',
+      'x',
+      { 'ce-specversion': '1.0', 'ce-id': '', 'ce-source': '/s', 'ce-type': 't' },
+      /ce-id must be a non-empty string/,
+    ],
+    // issue 15, defect 15: a time that is not RFC 3339 is refused, never replaced by the current time
+    [
+      'binary mode with ce-time: yesterday',
+      '{}',
+      { 'ce-specversion': '1.0', 'ce-id': 'a', 'ce-source': '/s', 'ce-type': 't', 'ce-time': 'yesterday' },
+      /ce-time must be an RFC 3339 timestamp/,
+    ],
+    ['structured mode with time: yesterday', { ...orderCreated, time: 'yesterday' }, {}, /time must be an RFC 3339/],
+    [
+      'structured mode with time: 2026-13-45T99:00:00Z',
+      { ...orderCreated, time: '2026-13-45T99:00:00Z' },
+      {},
+      /RFC 3339/,
+    ],
   ])('answers 400 naming what is wrong for %s', async (_name, body, headers, message) => {
     const { engine, event } = setup();
 

@@ -396,7 +396,7 @@ describe('registered webhooks: verifiers, rotation, replays and handshakes (issu
     // the same delivery again is a replay: refused, and nothing started
     expect(await t.fire(created.id, headers, body)).toEqual({
       status: 409,
-      body: { error: 'delivery "g-1" was already accepted; nothing was started again' },
+      body: { error: 'this delivery (the same signed content) was already accepted; nothing was started again' },
     });
     expect(t.engine.started).toHaveLength(1);
     // seed 5's header is not what this webhook verifies with
@@ -431,6 +431,32 @@ describe('registered webhooks: verifiers, rotation, replays and handshakes (issu
       headers: GLOBEX,
     });
     expect(other.status).toBe(404);
+  });
+
+  it('of 20 concurrent rotations, one wins (200) and the rest get 409; the winner’s secret verifies (issue 15, defect 7)', async () => {
+    // Arrange
+    const t = setup();
+    const { id } = await t.createWebhook(ACME, '{"verifySecret":"old-secret-0123456789"}');
+    await t.bind(id, 'audit');
+
+    // Act: every call reads the webhook before any writes it
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        t.call(t.admin, 'POST', '/api/webhooks/{webhookId}/rotate-secret', {
+          params: { webhookId: id },
+          headers: ACME,
+        }),
+      ),
+    );
+
+    // Assert
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(19);
+    const winner = answers.find((a) => a.status === 200)!.body.verifySecret as string;
+    expect((await t.fire(id, { 'x-verify-signature': winner })).status).toBe(200);
+    expect(answers.find((a) => a.status === 409)!.body).toEqual({
+      error: 'the secret was rotated by another call meanwhile; nothing was changed by this one',
+    });
   });
 
   it('answers a Slack url_verification after verifying it, and starts nothing', async () => {
