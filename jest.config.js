@@ -1,6 +1,8 @@
 /**
  * Three tiers, each its own jest project and npm script: unit (pure rules, adapters against mocked
- * clients), infra (CDK Template assertions + cdk-nag), e2e (the local stack driven over HTTP).
+ * clients), infra (CDK Template assertions + cdk-nag), e2e (the local stack driven over HTTP). A fourth,
+ * iam, runs after them (npm test runs it in a second jest call): it simulates every AWS call the e2e run
+ * recorded against the synthesized IAM roles, so it needs a finished e2e run.
  */
 const swc = [
   '@swc/jest',
@@ -21,7 +23,19 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
-    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'infra',
+      testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.iam\\.test\\.ts$'],
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      // Records every AWS call of every stack of this run into one folder (for the iam project).
+      globalSetup: '<rootDir>/test/support/aws-calls-run.js',
+    },
+    { ...common, displayName: 'iam', testMatch: ['<rootDir>/test/infra/**/*.iam.test.ts'] },
   ],
 };
