@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type { RecordedAwsCall } from '../../functions/adapters/aws/clients';
 import { ACCOUNT, type IamRequest, REGION, ReferenceStack, simulate } from './iam-support';
 
-const { awsCallsBase } = require('../support/aws-calls-run.js') as { awsCallsBase: string };
+/** Where test/support/aws-calls-run.js (the e2e project's globalSetup) names the latest run's folder. */
+const awsCallsBase = join(__dirname, '..', '..', 'node_modules', '.cache', 'hookflow', 'aws-calls');
 
 /** The local stack's table names (local/start.ts), as the reference stack's tables. */
 const LOCAL_TABLES: Record<string, 'registry' | 'dedupe'> = {
