@@ -17,8 +17,8 @@ export type HandlerNeed =
   | `registry:read:${RegistryPartition}`
   | 'dedupe:read' // DEDUPE_TABLE, dynamodb:GetItem on the dedupe table
   | 'dedupe:write' // DEDUPE_TABLE, dynamodb:GetItem/PutItem/UpdateItem/DeleteItem on the dedupe table
-  | 'engine:start' // states:StartExecution (+ StartSyncExecution) on the bound state machines
-  | 'engine:describe' // states:DescribeExecution on the bound state machines' executions (sync waits)
+  | 'engine:start' // states:StartExecution on the bound state machines (DescribeExecution: a Standard name taken)
+  | 'engine:describe' // sync waits: states:StartSyncExecution (Express) + DescribeExecution on their executions
   | 'queue:send' // FANOUT_QUEUE_URL, sqs:SendMessage on the fan-out queue
   | 'engine:resume' // states:SendTaskSuccess/SendTaskFailure (no resource-level permissions exist for these)
   | 'engine:history' // states:GetExecutionHistory on the bound state machines' executions

@@ -307,7 +307,8 @@ export class Hookflow extends Construct {
       const needs = this.specs.get(handlerName)!.needs;
       if (needs.includes('engine:start')) {
         workflow.grantStartExecution(fn);
-        if (workflowType === 'EXPRESS') workflow.grantStartSyncExecution(fn);
+        // Only a handler that waits for runs (engine:describe) starts them synchronously.
+        if (workflowType === 'EXPRESS' && needs.includes('engine:describe')) workflow.grantStartSyncExecution(fn);
       }
       const reads = [
         ...(needs.includes('engine:start') || needs.includes('engine:describe') ? ['states:DescribeExecution'] : []),

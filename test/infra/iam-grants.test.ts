@@ -111,6 +111,18 @@ describe('IAM: actions no handler may take', () => {
     expect(await decide(handler, item(registry, 'BatchWriteItem', apiKeyKey('h').pk))).toBe('ImplicitlyDenied');
   });
 
+  it('lets only the handler that waits for runs start them synchronously', async () => {
+    const echo = reference.stateMachines().find((m) => m.name === 'hookflow-echo')!;
+    const resource = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${reference.stateMachineName(echo.logicalId)}`;
+    const syncStarters: string[] = [];
+    for (const handler of roles.keys()) {
+      if ((await decide(handler, { action: 'states:StartSyncExecution', resource })) === 'Allowed') {
+        syncStarters.push(handler);
+      }
+    }
+    expect(syncStarters).toEqual(['client-webhook']);
+  });
+
   it('keeps the read-only handlers read-only', async () => {
     const readOnly = handlers
       .filter((spec) => spec.routes.length > 0 && spec.routes.every((route) => route.method === 'GET'))
