@@ -12,6 +12,7 @@ import {
   inboundWorkflowItems,
   type RegistryPartition,
   registryPartitionPrefixes,
+  registryPartitionReads,
   webhookTemplateItem,
   webhookWritablePrefixes,
 } from '../functions/adapters/aws/registry-items';
@@ -108,18 +109,22 @@ export class Hookflow extends Construct {
    * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
    */
   private grantNeeds(fn: NodejsFunction, spec: HandlerSpec): void {
-    const registryReads = spec.needs.flatMap((need) => {
+    const kinds = spec.needs.flatMap((need) => {
       const kind = /^registry:read:(.+)$/.exec(need)?.[1] as RegistryPartition | undefined;
-      return kind === undefined ? [] : [registryPartitionPrefixes[kind]];
+      return kind === undefined ? [] : [kind];
     });
-    if (registryReads.length > 0) {
+    for (const action of ['GetItem', 'Query'] as const) {
+      const prefixes = kinds
+        .filter((kind) => registryPartitionReads[kind] === action)
+        .map((k) => registryPartitionPrefixes[k]);
+      if (prefixes.length === 0) continue;
       // The registry holds API key hashes, verifier secrets and signing secrets side by side: each handler reads
-      // only the partitions it declares, whatever a request makes it do.
+      // only the partitions it declares, the way its code reads them, whatever a request makes it do.
       fn.addToRolePolicy(
         new PolicyStatement({
-          actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+          actions: [`dynamodb:${action}`],
           resources: [this.tables.registry.tableArn],
-          conditions: leadingKeysLike(registryReads),
+          conditions: leadingKeysLike(prefixes),
         }),
       );
     }

@@ -71,7 +71,7 @@ describe('IAM: the registry partitions a handler may read', () => {
   it.each(Object.entries(secretReaders))('lets only its checkers read the %s partition', async (kind, readers) => {
     // Arrange
     const pk = `${registryPartitionPrefixes[kind as RegistryPartition]}x`;
-    // Act: every handler tries a GetItem and a Query of it
+    // Act: every handler tries a GetItem and a Query of it (each kind is read one way: docs/iam.md)
     const allowed: string[] = [];
     for (const handler of roles.keys()) {
       const get = await decide(handler, item(registry, 'GetItem', pk));

@@ -126,6 +126,23 @@ export const registryPartitionPrefixes = {
 export type RegistryPartition = keyof typeof registryPartitionPrefixes;
 
 /**
+ * How dynamodb-registry.ts / dynamodb-webhook-store.ts read each kind: one item by key (GetItem) or a whole
+ * partition (Query). IAM grants a reader exactly that action on the kind's keys.
+ */
+export const registryPartitionReads: Record<RegistryPartition, 'GetItem' | 'Query'> = {
+  flows: 'GetItem',
+  'api-keys': 'GetItem',
+  'client-webhooks': 'GetItem',
+  'inbound-workflows': 'GetItem',
+  'inbound-secret': 'GetItem',
+  'event-workflows': 'GetItem',
+  'event-subscriptions': 'Query',
+  'webhook-templates': 'Query',
+  webhooks: 'Query',
+  'org-webhooks': 'Query',
+};
+
+/**
  * A process (seed 5) sits in the dedupe table, which already expires what it holds. Its trigger event is kept
  * as JSON text: DynamoDB numbers can't hold every JSON number (e.g. 20-digit ids), and the event is only read
  * back whole.
