@@ -183,7 +183,7 @@ describe('IAM: state machine roles', () => {
   let simulated = 0;
   afterAll(() => {
     process.stdout.write(
-      `[iam] ${machines.length} state machines, ${simulated} Task state calls simulated against their roles: all allowed\n`,
+      `[iam] handler roles: ${denials} requests denied as intended; ${machines.length} state machines, ${simulated} Task state calls simulated against their roles: all allowed\n`,
     );
   });
 
