@@ -24,7 +24,13 @@ const reference = new ReferenceStack();
 const roles = reference.handlerRoles();
 const registry = reference.tableArn('registry');
 const dedupe = reference.tableArn('dedupe');
-const decide = (handler: string, request: IamRequest) => simulate(reference.statementsOf(roles.get(handler)!), request);
+/** Denials the tests below expect (each one asserted), for the printed count. */
+let denials = 0;
+const decide = async (handler: string, request: IamRequest) => {
+  const decision = await simulate(reference.statementsOf(roles.get(handler)!), request);
+  if (decision !== 'Allowed') denials++;
+  return decision;
+};
 const item = (table: string, action: string, ...leadingKeys: string[]): IamRequest => ({
   action: `dynamodb:${action}`,
   resource: table,
