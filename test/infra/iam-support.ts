@@ -92,7 +92,7 @@ export class ReferenceStack {
         )
         .map((r) => r.Properties!.PolicyDocument!),
     ];
-    return documents.flatMap((doc) => (this.resolve(doc) as { Statement: Statement[] }).Statement);
+    return documents.flatMap((doc) => (this.resolve(doc) as unknown as { Statement: Statement[] }).Statement);
   }
 
   /** Every action a role is allowed, expanded to the list its statements name (no wildcards are used). */

@@ -50,24 +50,32 @@ if (recordTo !== undefined && recordTo !== '') {
   const handler = basename(__filename, '.js');
   mkdirSync(recordTo, { recursive: true });
   const file = join(recordTo, `calls-${process.pid}.jsonl`);
+  const recorder =
+    (service: string) =>
+    (next: (args: { input: object }) => Promise<unknown>, context: { commandName?: string }) =>
+    async (args: { input: object }) => {
+      const action = String(context.commandName ?? '').replace(/Command$/, '');
+      const call: RecordedAwsCall = { handler, service, action, ...addressed(args.input as CallInput) };
+      // Synchronous, so a stack stopped right after a request still leaves the line behind.
+      appendFileSync(file, `${JSON.stringify(call)}\n`);
+      return next(args);
+    };
   for (const [client, service] of [
     [dynamodbClient, 'dynamodb'],
     [sfnClient, 'states'],
     [sqsClient, 'sqs'],
   ] as const) {
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const action = String(context.commandName ?? '').replace(/Command$/, '');
-        const call: RecordedAwsCall = { handler, service, action, ...addressed(args.input as CallInput) };
-        // Synchronous, so a stack stopped right after a request still leaves the line behind.
-        appendFileSync(file, `${JSON.stringify(call)}\n`);
-        return next(args);
-      },
-      { step: 'initialize', name: 'hookflowRecordAwsCall' },
-    );
+    // The three stacks differ only in their input and output types; the recorder reads `input` alone.
+    (client.middlewareStack as unknown as MiddlewareStack).add(recorder(service), {
+      step: 'initialize',
+      name: 'hookflowRecordAwsCall',
+    });
   }
 }
 
+interface MiddlewareStack {
+  add(middleware: unknown, options: { step: 'initialize'; name: string }): void;
+}
 type Attributes = Record<string, { S?: string } | undefined>;
 interface CallInput {
   TableName?: string;
