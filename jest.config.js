@@ -1,7 +1,9 @@
 /**
  * Four tiers, each its own jest project and npm script: unit (pure rules, adapters against mocked
  * clients), infra (CDK Template assertions + cdk-nag), e2e (the local stack driven over HTTP), faults (the
- * crash suite: the local stack killed and restarted mid-request, test/faults/).
+ * crash suite: the local stack killed and restarted mid-request, test/faults/). A fifth, iam, runs after them
+ * (npm test runs it in a second jest call): it simulates every AWS call the e2e run recorded against the
+ * synthesized IAM roles, so it needs a finished e2e run.
  */
 const swc = [
   '@swc/jest',
@@ -29,9 +31,21 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/dynamodb-global-setup.ts',
       globalTeardown: '<rootDir>/test/support/dynamodb-global-teardown.ts',
     },
-    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'infra',
+      testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.iam\\.test\\.ts$'],
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      // Records every AWS call of every stack of this run into one folder (for the iam project).
+      globalSetup: '<rootDir>/test/support/aws-calls-run.js',
+    },
     // The crash suite: the local stack killed with SIGKILL at chosen and random points, restarted, retried.
     { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.test.ts'] },
+    { ...common, displayName: 'iam', testMatch: ['<rootDir>/test/infra/**/*.iam.test.ts'] },
   ],
 };

@@ -5,13 +5,20 @@
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-/** What a handler needs; each need maps to one env var plus one IAM grant in `lib/`. */
+import type { RegistryPartition } from './adapters/aws/registry-items';
+
+/**
+ * What a handler needs; each need maps to one env var plus one IAM grant in `lib/` (docs/iam.md has the
+ * table). Declare only what the code calls: test/infra/iam-recorded.iam.test.ts fails on a grant no call uses.
+ */
 export type HandlerNeed =
-  | 'registry:read' // REGISTRY_TABLE, dynamodb:GetItem/Query on the registry table
+  // REGISTRY_TABLE, dynamodb:GetItem/Query on the registry items of that kind only (dynamodb:LeadingKeys):
+  // registry items hold API key hashes and verifier secrets, readable only by the handlers that check them.
+  | `registry:read:${RegistryPartition}`
   | 'dedupe:read' // DEDUPE_TABLE, dynamodb:GetItem on the dedupe table
   | 'dedupe:write' // DEDUPE_TABLE, dynamodb:GetItem/PutItem/UpdateItem/DeleteItem on the dedupe table
-  | 'engine:start' // states:StartExecution (+ StartSyncExecution) on the bound state machines
-  | 'engine:describe' // states:DescribeExecution on the bound state machines' executions (sync waits)
+  | 'engine:start' // states:StartExecution on the bound state machines (DescribeExecution: a Standard name taken)
+  | 'engine:describe' // sync waits: states:StartSyncExecution (Express) + DescribeExecution on their executions
   | 'queue:send' // FANOUT_QUEUE_URL, sqs:SendMessage on the fan-out queue
   | 'engine:resume' // states:SendTaskSuccess/SendTaskFailure (no resource-level permissions exist for these)
   | 'engine:history' // states:GetExecutionHistory on the bound state machines' executions
@@ -33,14 +40,14 @@ export const handlers: readonly HandlerSpec[] = [
   {
     name: 'flow-trigger',
     description: 'Flow trigger style: POST arbitrary JSON to a published flow, 202 {executionLink}',
-    needs: ['registry:read', 'dedupe:write', 'engine:start'],
+    needs: ['registry:read:flows', 'registry:read:api-keys', 'dedupe:write', 'engine:start'],
     routes: [{ method: 'POST', path: '/flows/{flowId}/trigger' }],
   },
   {
     name: 'client-webhook',
     description: 'Client webhook style: GET|POST runs the webhook workflow and waits for it (or ?async)',
     // dedupe:write for the replay ledger of webhooks whose verifier refuses replays
-    needs: ['registry:read', 'dedupe:write', 'engine:start', 'engine:describe'],
+    needs: ['registry:read:client-webhooks', 'dedupe:write', 'engine:start', 'engine:describe'],
     routes: [
       { method: 'GET', path: '/webhook/{client}/{name}' },
       { method: 'POST', path: '/webhook/{client}/{name}' },
@@ -51,7 +58,13 @@ export const handlers: readonly HandlerSpec[] = [
   {
     name: 'inbound',
     description: 'Inbound request style: POST /inbound starts one run, or queues a batch for the fan-out worker',
-    needs: ['registry:read', 'dedupe:write', 'engine:start', 'queue:send'],
+    needs: [
+      'registry:read:inbound-workflows',
+      'registry:read:inbound-secret',
+      'dedupe:write',
+      'engine:start',
+      'queue:send',
+    ],
     routes: [{ method: 'POST', path: '/inbound' }],
     // A 1,000-item batch is 100 SendMessageBatch calls, 10 in flight at a time.
     timeoutSeconds: 29,
@@ -59,7 +72,7 @@ export const handlers: readonly HandlerSpec[] = [
   {
     name: 'inbound-run-status',
     description: 'Inbound request style: GET /inbound/runs/{runRef} resolves a queued item to its execution',
-    needs: ['registry:read', 'dedupe:read'],
+    needs: ['registry:read:inbound-secret', 'dedupe:read'],
     routes: [{ method: 'GET', path: '/inbound/runs/{runRef}' }],
   },
   {
@@ -73,13 +86,13 @@ export const handlers: readonly HandlerSpec[] = [
   {
     name: 'event-webhook',
     description: 'Events style: POST /api/v2/webhook?ref= starts the workflow named by ref',
-    needs: ['registry:read', 'dedupe:write', 'engine:start'],
+    needs: ['registry:read:event-workflows', 'dedupe:write', 'engine:start'],
     routes: [{ method: 'POST', path: '/api/v2/webhook' }],
   },
   {
     name: 'event-intake',
     description: 'Events style: POST /api/v2/event takes CloudEvents, starts subscribers, resumes waiting tasks',
-    needs: ['registry:read', 'dedupe:write', 'engine:start', 'engine:resume'],
+    needs: ['registry:read:event-subscriptions', 'dedupe:write', 'engine:start', 'engine:resume'],
     routes: [{ method: 'POST', path: '/api/v2/event' }],
   },
   {
@@ -103,7 +116,7 @@ export const handlers: readonly HandlerSpec[] = [
   {
     name: 'webhook-admin',
     description: 'Registered webhooks style: create, list, get, delete webhooks; bind and unbind workflows',
-    needs: ['registry:read', 'webhooks:write'],
+    needs: ['registry:read:api-keys', 'registry:read:webhook-templates', 'webhooks:write'],
     routes: [
       { method: 'POST', path: '/api/webhooks' },
       { method: 'GET', path: '/api/webhooks' },
@@ -120,7 +133,7 @@ export const handlers: readonly HandlerSpec[] = [
     name: 'webhook-trigger',
     description: 'Registered webhooks style: POST /api/trigger-webhooks/{webhookId} starts every bound workflow',
     // dedupe:write holds process records and the replay ledger
-    needs: ['registry:read', 'dedupe:write', 'engine:start'],
+    needs: ['registry:read:webhooks', 'registry:read:webhook-templates', 'dedupe:write', 'engine:start'],
     routes: [{ method: 'POST', path: '/api/trigger-webhooks/{webhookId}' }],
     // Up to 25 bound workflows, each one PutItem and one StartExecution, in parallel.
     timeoutSeconds: 20,
@@ -128,7 +141,7 @@ export const handlers: readonly HandlerSpec[] = [
   {
     name: 'webhook-process-status',
     description: 'Registered webhooks style: GET /api/processes/{processId} reports a process from its run',
-    needs: ['registry:read', 'dedupe:read', 'engine:history'],
+    needs: ['registry:read:api-keys', 'dedupe:read', 'engine:history'],
     routes: [{ method: 'GET', path: '/api/processes/{processId}' }],
   },
 ];

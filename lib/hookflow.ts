@@ -10,6 +10,9 @@ import {
   eventWorkflowItems,
   flowItem,
   inboundWorkflowItems,
+  type RegistryPartition,
+  registryPartitionPrefixes,
+  registryPartitionReads,
   webhookTemplateItem,
   webhookWritablePrefixes,
 } from '../functions/adapters/aws/registry-items';
@@ -89,49 +92,93 @@ export class Hookflow extends Construct {
       };
       const fn = new HookflowFunction(this, pascal(spec.name), { spec, environment, logRetention, removalPolicy })
         .function;
-      for (const need of spec.needs) {
-        if (need === 'registry:read') this.tables.registry.grantReadData(fn);
-        if (need === 'dedupe:read') this.tables.dedupe.grantReadData(fn);
-        if (need === 'dedupe:write') this.tables.dedupe.grantReadWriteData(fn);
-        if (need === 'queue:send') this.fanout.queue.grantSendMessages(fn);
-        if (need === 'webhooks:write') {
-          // Registered webhooks live in the registry table next to API keys: this handler may write only their
-          // items, whatever a request makes it do.
-          fn.addToRolePolicy(
-            new PolicyStatement({
-              actions: [
-                'dynamodb:GetItem',
-                'dynamodb:Query',
-                'dynamodb:BatchGetItem',
-                'dynamodb:PutItem',
-                'dynamodb:UpdateItem',
-                'dynamodb:DeleteItem',
-                'dynamodb:BatchWriteItem',
-              ],
-              resources: [this.tables.registry.tableArn],
-              conditions: {
-                'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': webhookWritablePrefixes.map((p) => `${p}*`) },
-              },
-            }),
-          );
-        }
-        if (need === 'engine:resume') {
-          fn.addToRolePolicy(
-            new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: ['*'] }),
-          );
-          Validations.of(fn.role!).acknowledge({
-            id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-            reason:
-              'states:SendTaskSuccess/SendTaskFailure take a task token, not a resource: IAM offers no resource-level scoping for them. The token itself is the capability.',
-          });
-        }
-      }
+      this.grantNeeds(fn, spec);
       for (const route of spec.routes) this.http.addRoute(route.method, route.path, fn);
       if (spec.consumes === 'fanout') this.fanout.addWorker(fn);
       functions.set(spec.name, fn);
       this.specs.set(spec.name, spec);
     }
     this.functions = functions;
+  }
+
+  /**
+   * The IAM statements of a handler's declared needs, each action one its code calls (test/infra/iam-*.test.ts
+   * simulates every call the e2e suite records against these, and fails on an action no call uses). Never
+   * grantReadData/grantReadWriteData: those add Scan, BatchWriteItem and whole-table reads. Actions per
+   * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html and
+   * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
+   */
+  private grantNeeds(fn: NodejsFunction, spec: HandlerSpec): void {
+    const kinds = spec.needs.flatMap((need) => {
+      const kind = /^registry:read:(.+)$/.exec(need)?.[1] as RegistryPartition | undefined;
+      return kind === undefined ? [] : [kind];
+    });
+    for (const action of ['GetItem', 'Query'] as const) {
+      const prefixes = kinds
+        .filter((kind) => registryPartitionReads[kind] === action)
+        .map((k) => registryPartitionPrefixes[k]);
+      if (prefixes.length === 0) continue;
+      // The registry holds API key hashes, verifier secrets and signing secrets side by side: each handler reads
+      // only the partitions it declares, the way its code reads them, whatever a request makes it do.
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: [`dynamodb:${action}`],
+          resources: [this.tables.registry.tableArn],
+          conditions: leadingKeysLike(prefixes),
+        }),
+      );
+    }
+    for (const need of spec.needs) {
+      if (need === 'dedupe:read') {
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.tables.dedupe.tableArn] }),
+        );
+      }
+      if (need === 'dedupe:write') {
+        // Claim (PutItem), take over or complete (UpdateItem), release (DeleteItem), read a live claim (GetItem).
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+            resources: [this.tables.dedupe.tableArn],
+          }),
+        );
+      }
+      if (need === 'queue:send') {
+        // sqs:SendMessage also authorizes SendMessageBatch, which has no action of its own:
+        // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api-actions.html
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.fanout.queue.queueArn] }),
+        );
+      }
+      if (need === 'webhooks:write') {
+        // Registered webhooks live in the registry table next to API keys: this handler may write only their
+        // items, whatever a request makes it do. No GetItem: the store reads a webhook's partition with Query.
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: [
+              'dynamodb:Query',
+              'dynamodb:BatchGetItem',
+              'dynamodb:PutItem',
+              'dynamodb:UpdateItem',
+              'dynamodb:DeleteItem',
+              'dynamodb:BatchWriteItem',
+            ],
+            resources: [this.tables.registry.tableArn],
+            conditions: leadingKeysLike(webhookWritablePrefixes),
+          }),
+        );
+      }
+      if (need === 'engine:resume') {
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: ['*'] }),
+        );
+        Validations.of(fn.role!).acknowledge({
+          id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'states:SendTaskSuccess/SendTaskFailure take a task token, not a resource: IAM offers no resource-level scoping for them. The token itself is the capability.',
+        });
+      }
+    }
   }
 
   /** The API's base URL. */
@@ -265,7 +312,8 @@ export class Hookflow extends Construct {
       const needs = this.specs.get(handlerName)!.needs;
       if (needs.includes('engine:start')) {
         workflow.grantStartExecution(fn);
-        if (workflowType === 'EXPRESS') workflow.grantStartSyncExecution(fn);
+        // Only a handler that waits for runs (engine:describe) starts them synchronously.
+        if (workflowType === 'EXPRESS' && needs.includes('engine:describe')) workflow.grantStartSyncExecution(fn);
       }
       const reads = [
         ...(needs.includes('engine:start') || needs.includes('engine:describe') ? ['states:DescribeExecution'] : []),
@@ -281,6 +329,21 @@ export class Hookflow extends Construct {
     }
     return { stateMachineArn: workflow.stateMachineArn, workflowType };
   }
+}
+
+/**
+ * Items whose partition key starts with one of `prefixes`, and only calls that name their partition keys.
+ * `dynamodb:LeadingKeys` is the partition key values a call addresses:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+ * ForAllValues is also true when the key is absent from the request (a Scan names no partition), so the Null
+ * test requires it to be there:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+ */
+function leadingKeysLike(prefixes: readonly string[]): Record<string, Record<string, unknown>> {
+  return {
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) },
+    Null: { 'dynamodb:LeadingKeys': 'false' },
+  };
 }
 
 const pascal = (name: string) => name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());

@@ -10,6 +10,8 @@ import { join } from 'node:path';
  *
  * Bundles go under node_modules/.cache so that the external AWS SDK resolves from the project's node_modules;
  * each process gets its own folder, so parallel stacks (the e2e tests) never overwrite each other's bundles.
+ * Each bundle is named after its handler: the AWS call recorder (functions/adapters/aws/clients.ts) reads the
+ * handler's name from the bundle's file name, since all bundles share this one process.
  */
 export async function bundleHandlers(root: string, names: readonly string[]): Promise<Map<string, string>> {
   const outdir = join(root, 'node_modules', '.cache', 'hookflow', `handlers-${process.pid}`);

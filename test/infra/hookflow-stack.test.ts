@@ -205,6 +205,8 @@ describe('registered webhooks', () => {
     expect(writes).toHaveLength(1);
     expect(writes[0]!.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WEBHOOK#*', 'ORGWEBHOOKS#*'] },
+      // ForAllValues alone would also match a call that names no partition (a Scan)
+      Null: { 'dynamodb:LeadingKeys': 'false' },
     });
     // create, rotate-secret, delete, bind/unbind: every write the webhook store makes is in that statement
     expect(writes[0]!.Action).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:BatchWriteItem']));

@@ -40,7 +40,11 @@ export async function startLocalStack(
   const child = spawn(
     join(root, 'node_modules', '.bin', 'node'),
     ['--import', 'tsx', 'local/start.ts', '--port', '0', '--data-dir', dataDir],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HOOKFLOW_RECORD_AWS_CALLS: awsCallsFolder(), ...options.env },
+    },
   );
   const exited = new Promise<NodeJS.Signals | number | null>((resolveExit) =>
     child.once('exit', (code, signal) => resolveExit(signal ?? code)),
@@ -91,6 +95,15 @@ export async function startLocalStack(
     },
     exited,
   };
+}
+
+/**
+ * Where every e2e stack records the AWS calls its handlers make (functions/adapters/aws/clients.ts), for
+ * test/infra-iam to simulate against the synthesized roles: the jest run's folder (test/support/aws-calls-run.js),
+ * or, outside jest's e2e project, a folder of this process.
+ */
+function awsCallsFolder(): string {
+  return process.env.HOOKFLOW_RECORD_AWS_CALLS ?? join(tmpdir(), `hookflow-aws-calls-${process.pid}`);
 }
 
 export function removeDataDir(dataDir: string): void {

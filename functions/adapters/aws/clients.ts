@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 /**
  * SDK clients, created once per cold start and reused by every invocation. Endpoints come from the SDK's
@@ -18,3 +20,113 @@ export const sqsClient = new SQSClient({
   // the fan-out queue is always in the function's own region.
   useQueueUrlAsEndpoint: false,
 });
+
+/** One AWS API call as test/infra/iam-recorded.iam.test.ts simulates it against the handler's role. */
+export interface RecordedAwsCall {
+  readonly handler: string;
+  /** The IAM service prefix: dynamodb, states, sqs. */
+  readonly service: string;
+  /** The API action, as IAM names it (GetItem, SendMessageBatch, ...). */
+  readonly action: string;
+  /** DynamoDB: the tables and, per table, the partition key values addressed (`dynamodb:LeadingKeys`). */
+  readonly tables?: readonly { readonly table: string; readonly leadingKeys: readonly string[] }[];
+  readonly stateMachineArn?: string;
+  readonly executionArn?: string;
+  readonly queueUrl?: string;
+}
+
+/**
+ * `HOOKFLOW_RECORD_AWS_CALLS=<folder>` (tests only; never set in a deployed stack) appends one JSON line per
+ * AWS API call to `<folder>/calls-<pid>.jsonl`, so the IAM check can prove the deployed role allows exactly
+ * what the handler did. Unset, no middleware is added at all: the clients stay as they are. Only names and
+ * keys are recorded, never item values or task tokens (a token is a capability).
+ */
+const recordTo = process.env.HOOKFLOW_RECORD_AWS_CALLS;
+if (recordTo !== undefined && recordTo !== '') {
+  // Locally all handlers share one process (and its environment), but each is its own esbuild bundle named after
+  // the handler (local/handlers/bundle-handlers.ts), and a CommonJS bundle keeps `__filename`: that names it.
+  // One build for all bundles (rather than one per handler, each with its own `define`) costs a quarter of the
+  // CPU at every stack start.
+  const handler = basename(__filename, '.js');
+  mkdirSync(recordTo, { recursive: true });
+  const file = join(recordTo, `calls-${process.pid}.jsonl`);
+  const recorder =
+    (service: string) =>
+    (next: (args: { input: object }) => Promise<unknown>, context: { commandName?: string }) =>
+    async (args: { input: object }) => {
+      const action = String(context.commandName ?? '').replace(/Command$/, '');
+      const call: RecordedAwsCall = { handler, service, action, ...addressed(args.input as CallInput) };
+      // Synchronous, so a stack stopped right after a request still leaves the line behind.
+      appendFileSync(file, `${JSON.stringify(call)}\n`);
+      return next(args);
+    };
+  for (const [client, service] of [
+    [dynamodbClient, 'dynamodb'],
+    [sfnClient, 'states'],
+    [sqsClient, 'sqs'],
+  ] as const) {
+    // The three stacks differ only in their input and output types; the recorder reads `input` alone.
+    (client.middlewareStack as unknown as MiddlewareStack).add(recorder(service), {
+      step: 'initialize',
+      name: 'hookflowRecordAwsCall',
+    });
+  }
+}
+
+interface MiddlewareStack {
+  add(middleware: unknown, options: { step: 'initialize'; name: string }): void;
+}
+type Attributes = Record<string, { S?: string } | undefined>;
+interface CallInput {
+  TableName?: string;
+  Key?: Attributes;
+  Item?: Attributes;
+  KeyConditionExpression?: string;
+  ExpressionAttributeValues?: Attributes;
+  RequestItems?: Record<
+    string,
+    { Keys?: Attributes[] } | { PutRequest?: { Item?: Attributes }; DeleteRequest?: { Key?: Attributes } }[]
+  >;
+  stateMachineArn?: string;
+  executionArn?: string;
+  QueueUrl?: string;
+}
+
+/** Both hookflow tables are keyed by `pk` (functions/adapters/aws/table-schemas.ts). */
+const PARTITION_KEY = 'pk';
+
+/** The resources a call addresses, as IAM sees them. */
+function addressed(input: CallInput): Partial<RecordedAwsCall> {
+  if (input.RequestItems !== undefined) {
+    return {
+      tables: Object.entries(input.RequestItems).map(([table, request]) => ({
+        table,
+        leadingKeys: unique(
+          Array.isArray(request)
+            ? request.map((r) => partitionOf(r.PutRequest?.Item ?? r.DeleteRequest?.Key))
+            : (request.Keys ?? []).map(partitionOf),
+        ),
+      })),
+    };
+  }
+  if (input.TableName !== undefined) {
+    // A Query names its partition in the key condition: `pk = :value`.
+    const placeholder = new RegExp(`(?:^|\\s|\\()${PARTITION_KEY}\\s*=\\s*(:\\w+)`).exec(
+      input.KeyConditionExpression ?? '',
+    )?.[1];
+    const value =
+      placeholder === undefined
+        ? partitionOf(input.Key ?? input.Item)
+        : input.ExpressionAttributeValues?.[placeholder]?.S;
+    return { tables: [{ table: input.TableName, leadingKeys: value === undefined ? [] : [value] }] };
+  }
+  return {
+    ...(input.stateMachineArn === undefined ? {} : { stateMachineArn: input.stateMachineArn }),
+    ...(input.executionArn === undefined ? {} : { executionArn: input.executionArn }),
+    ...(input.QueueUrl === undefined ? {} : { queueUrl: input.QueueUrl }),
+  };
+}
+
+const partitionOf = (attributes: Attributes | undefined) => attributes?.[PARTITION_KEY]?.S;
+const unique = (values: readonly (string | undefined)[]) =>
+  [...new Set(values)].filter((value): value is string => value !== undefined);

@@ -106,6 +106,43 @@ export const orgWebhookListingKey = (orgId: string, webhookId: string) => ({
 export const webhookWritablePrefixes = ['WEBHOOK#', 'ORGWEBHOOKS#'] as const;
 
 /**
+ * Every kind of registry partition by the prefix of its `pk`, for IAM: a handler may read only the kinds it
+ * declares (`registry:read:<kind>` in functions/routes.ts), scoped with `dynamodb:LeadingKeys`. No prefix is
+ * a prefix of another kind's keys (`WEBHOOK#` never matches `WEBHOOKTEMPLATE#...`), so each grant reads
+ * exactly its kind. test/unit/adapters/registry-partitions.test.ts holds every key function to this table.
+ */
+export const registryPartitionPrefixes = {
+  flows: 'FLOW#',
+  'api-keys': 'APIKEY#',
+  'client-webhooks': 'CLIENTWEBHOOK#',
+  'inbound-workflows': 'INBOUNDWORKFLOW#',
+  'inbound-secret': 'INBOUNDSECRET',
+  'event-workflows': 'EVENTWORKFLOW#',
+  'event-subscriptions': 'EVENTSUB#',
+  'webhook-templates': 'WEBHOOKTEMPLATE#',
+  webhooks: 'WEBHOOK#',
+  'org-webhooks': 'ORGWEBHOOKS#',
+} as const;
+export type RegistryPartition = keyof typeof registryPartitionPrefixes;
+
+/**
+ * How dynamodb-registry.ts / dynamodb-webhook-store.ts read each kind: one item by key (GetItem) or a whole
+ * partition (Query). IAM grants a reader exactly that action on the kind's keys.
+ */
+export const registryPartitionReads: Record<RegistryPartition, 'GetItem' | 'Query'> = {
+  flows: 'GetItem',
+  'api-keys': 'GetItem',
+  'client-webhooks': 'GetItem',
+  'inbound-workflows': 'GetItem',
+  'inbound-secret': 'GetItem',
+  'event-workflows': 'GetItem',
+  'event-subscriptions': 'Query',
+  'webhook-templates': 'Query',
+  webhooks: 'Query',
+  'org-webhooks': 'Query',
+};
+
+/**
  * A process (seed 5) sits in the dedupe table, which already expires what it holds. Its trigger event is kept
  * as JSON text: DynamoDB numbers can't hold every JSON number (e.g. 20-digit ids), and the event is only read
  * back whole.

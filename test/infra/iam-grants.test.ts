@@ -1,0 +1,223 @@
+/**
+ * The synthesized roles, checked with @cloud-copilot/iam-simulate (AWS's evaluation logic, not ours): what
+ * each state machine's Task states call is allowed, nothing else is granted, and what must be refused is.
+ * The handlers' recorded calls are simulated in iam-recorded.iam.test.ts, after the e2e run.
+ */
+import { handlers } from '../../functions/routes';
+import {
+  type RegistryPartition,
+  registryPartitionPrefixes,
+  apiKeyKey,
+  clientWebhookKey,
+  eventSubscriptionPartition,
+  eventWorkflowKey,
+  flowKey,
+  inboundSecretKey,
+  inboundWorkflowKey,
+  orgWebhooksPartition,
+  webhookPartition,
+  webhookTemplatePartition,
+} from '../../functions/adapters/aws/registry-items';
+import { ACCOUNT, REGION, ReferenceStack, type IamRequest, simulate } from './iam-support';
+
+const reference = new ReferenceStack();
+const roles = reference.handlerRoles();
+const registry = reference.tableArn('registry');
+const dedupe = reference.tableArn('dedupe');
+/** Denials the tests below expect (each one asserted), for the printed count. */
+let denials = 0;
+const decide = async (handler: string, request: IamRequest) => {
+  const decision = await simulate(reference.statementsOf(roles.get(handler)!), request);
+  if (decision !== 'Allowed') denials++;
+  return decision;
+};
+const item = (table: string, action: string, ...leadingKeys: string[]): IamRequest => ({
+  action: `dynamodb:${action}`,
+  resource: table,
+  context: { 'dynamodb:LeadingKeys': leadingKeys },
+});
+
+/**
+ * Who may read each registry partition that holds a secret or a key hash: only the handlers that check it.
+ * docs/iam.md ("Who can read a secret") says the same in prose; this is the test that holds it.
+ */
+const secretReaders: Partial<Record<RegistryPartition, readonly string[]>> = {
+  flows: ['flow-trigger'], // a flow's verifier secrets
+  'api-keys': ['flow-trigger', 'webhook-admin', 'webhook-process-status'], // API key hashes
+  'client-webhooks': ['client-webhook'], // the webhook's key hash and verifier secrets
+  'inbound-secret': ['inbound', 'inbound-run-status'], // Inbound-Webhook-Secret hashes (and inbound's verifier)
+  'event-workflows': ['event-webhook'], // an event workflow's verifier secrets
+  webhooks: ['webhook-admin', 'webhook-trigger'], // registered webhooks' signing secrets
+};
+
+describe('IAM: the registry partitions a handler may read', () => {
+  it('keeps every registry key function inside its declared partition prefix', () => {
+    // Arrange: one key of each kind, as the adapters build them
+    const keys: Record<RegistryPartition, string> = {
+      flows: flowKey('f').pk,
+      'api-keys': apiKeyKey('h').pk,
+      'client-webhooks': clientWebhookKey('c', 'n').pk,
+      'inbound-workflows': inboundWorkflowKey('w').pk,
+      'inbound-secret': inboundSecretKey().pk,
+      'event-workflows': eventWorkflowKey('r').pk,
+      'event-subscriptions': eventSubscriptionPartition('t'),
+      'webhook-templates': webhookTemplatePartition('o'),
+      webhooks: webhookPartition('w'),
+      'org-webhooks': orgWebhooksPartition('o'),
+    };
+    // Assert: each starts with its own prefix and with no other kind's (no grant reaches a neighbour)
+    for (const [kind, pk] of Object.entries(keys) as [RegistryPartition, string][]) {
+      const matching = Object.entries(registryPartitionPrefixes)
+        .filter(([, prefix]) => pk.startsWith(prefix))
+        .map(([other]) => other);
+      expect({ kind, matching }).toEqual({ kind, matching: [kind] });
+    }
+  });
+
+  it.each(Object.entries(secretReaders))('lets only its checkers read the %s partition', async (kind, readers) => {
+    // Arrange
+    const pk = `${registryPartitionPrefixes[kind as RegistryPartition]}x`;
+    // Act: every handler tries a GetItem and a Query of it (each kind is read one way: docs/iam.md)
+    const allowed: string[] = [];
+    for (const handler of roles.keys()) {
+      const get = await decide(handler, item(registry, 'GetItem', pk));
+      const query = await decide(handler, item(registry, 'Query', pk));
+      if (get === 'Allowed' || query === 'Allowed') allowed.push(handler);
+    }
+    // Assert
+    expect(allowed.sort()).toEqual([...readers!].sort());
+  });
+
+  it('refuses a read that mixes an allowed partition with another (BatchGetItem checks every key)', async () => {
+    expect(await decide('webhook-admin', item(registry, 'BatchGetItem', webhookPartition('w')))).toBe('Allowed');
+    expect(await decide('webhook-admin', item(registry, 'BatchGetItem', webhookPartition('w'), flowKey('f').pk))).toBe(
+      'ImplicitlyDenied',
+    );
+  });
+
+  it('refuses flow-trigger the signing secrets of registered webhooks and the secrets of other styles', async () => {
+    for (const pk of [webhookPartition('w'), clientWebhookKey('c', 'n').pk, inboundSecretKey().pk]) {
+      expect(await decide('flow-trigger', item(registry, 'GetItem', pk))).toBe('ImplicitlyDenied');
+      expect(await decide('flow-trigger', item(registry, 'Query', pk))).toBe('ImplicitlyDenied');
+    }
+  });
+});
+
+describe('IAM: actions no handler may take', () => {
+  it.each([...roles.keys()])('refuses %s a Scan of either table, even of an allowed partition', async (handler) => {
+    for (const table of [registry, dedupe]) {
+      expect(await decide(handler, { action: 'dynamodb:Scan', resource: table })).toBe('ImplicitlyDenied');
+      // A Scan names no partition; a condition that only tests ForAllValues would let it through.
+      expect(await decide(handler, item(table, 'Scan', 'FLOW#x'))).toBe('ImplicitlyDenied');
+    }
+  });
+
+  it.each([...roles.keys()])('refuses %s BatchWriteItem outside registered-webhook items', async (handler) => {
+    expect(await decide(handler, item(dedupe, 'BatchWriteItem', 'flow-trigger#x'))).toBe('ImplicitlyDenied');
+    expect(await decide(handler, item(registry, 'BatchWriteItem', apiKeyKey('h').pk))).toBe('ImplicitlyDenied');
+  });
+
+  it('lets only the handler that waits for runs start them synchronously', async () => {
+    const echo = reference.stateMachines().find((m) => m.name === 'hookflow-echo')!;
+    const resource = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${reference.stateMachineName(echo.logicalId)}`;
+    const syncStarters: string[] = [];
+    for (const handler of roles.keys()) {
+      if ((await decide(handler, { action: 'states:StartSyncExecution', resource })) === 'Allowed') {
+        syncStarters.push(handler);
+      }
+    }
+    expect(syncStarters).toEqual(['client-webhook']);
+  });
+
+  it('keeps the read-only handlers read-only', async () => {
+    const readOnly = handlers
+      .filter((spec) => spec.routes.length > 0 && spec.routes.every((route) => route.method === 'GET'))
+      .map((s) => s.name);
+    expect(readOnly.sort()).toEqual(['inbound-run-status', 'webhook-process-status']);
+    for (const handler of readOnly) {
+      for (const action of ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']) {
+        for (const [table, pk] of [
+          [registry, inboundSecretKey().pk],
+          [dedupe, 'inbound#uid#x'],
+        ] as const) {
+          expect({ handler, action, decision: await decide(handler, item(table, action, pk)) }).toEqual({
+            handler,
+            action,
+            decision: 'ImplicitlyDenied',
+          });
+        }
+      }
+      for (const action of ['states:StartExecution', 'states:SendTaskSuccess', 'sqs:SendMessage']) {
+        const resource = action.startsWith('sqs') ? reference.fanoutQueueArn() : '*';
+        expect(await decide(handler, { action, resource })).toBe('ImplicitlyDenied');
+      }
+    }
+  });
+});
+
+/** The IAM action and resource a Task state's integration calls (optimized or AWS SDK, any pattern). */
+function taskCall(resource: string, parameters: Record<string, unknown>): IamRequest {
+  const match = /^arn:aws:states:::(?:aws-sdk:)?(dynamodb):(\w+)(?:\.waitForTaskToken)?$/.exec(resource);
+  if (match === null) {
+    throw new Error(`Task resource ${resource}: teach taskCall which IAM action and resource it needs`);
+  }
+  const [, service, api] = match as unknown as [string, string, string];
+  const action = `${service}:${api[0]!.toUpperCase()}${api.slice(1)}`;
+  return { action, resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${String(parameters.TableName)}` };
+}
+
+/** What the Step Functions service itself does with a state machine's role: log delivery and X-Ray. */
+const serviceActions: Record<string, string> = {
+  // https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html (the role must allow log delivery)
+  'logs:CreateLogDelivery': 'logging to CloudWatch Logs',
+  'logs:GetLogDelivery': 'logging to CloudWatch Logs',
+  'logs:UpdateLogDelivery': 'logging to CloudWatch Logs',
+  'logs:DeleteLogDelivery': 'logging to CloudWatch Logs',
+  'logs:ListLogDeliveries': 'logging to CloudWatch Logs',
+  'logs:PutResourcePolicy': 'logging to CloudWatch Logs',
+  'logs:DescribeResourcePolicies': 'logging to CloudWatch Logs',
+  'logs:DescribeLogGroups': 'logging to CloudWatch Logs',
+  // https://docs.aws.amazon.com/step-functions/latest/dg/concepts-xray-tracing.html
+  'xray:PutTraceSegments': 'X-Ray tracing',
+  'xray:PutTelemetryRecords': 'X-Ray tracing',
+  'xray:GetSamplingRules': 'X-Ray tracing',
+  'xray:GetSamplingTargets': 'X-Ray tracing',
+};
+
+describe('IAM: state machine roles', () => {
+  const machines = reference.stateMachines();
+  let simulated = 0;
+  afterAll(() => {
+    process.stdout.write(
+      `[iam] handler roles: ${denials} requests denied as intended; ${machines.length} state machines, ${simulated} Task state calls simulated against their roles: all allowed\n`,
+    );
+  });
+
+  it.each(machines.map((m) => [m.name, m] as const))('allows every Task of %s its call', async (_, machine) => {
+    const statements = reference.statementsOf(machine.roleId);
+    for (const task of reference.taskStates(machine.logicalId)) {
+      const call = taskCall(task.resource, task.parameters);
+      expect({ state: task.state, ...call, decision: await simulate(statements, call) }).toEqual({
+        state: task.state,
+        ...call,
+        decision: 'Allowed',
+      });
+      simulated++;
+    }
+  });
+
+  it.each(machines.map((m) => [m.name, m] as const))('grants %s no action its Tasks do not call', (_, machine) => {
+    const used = new Set(
+      reference.taskStates(machine.logicalId).map((task) => taskCall(task.resource, task.parameters).action),
+    );
+    const unused = [...reference.allowedActions(machine.roleId)].filter(
+      (action) => !used.has(action) && !(action in serviceActions),
+    );
+    expect(unused).toEqual([]);
+  });
+
+  it('has Task states to check (the approval workflows wait for events)', () => {
+    const tasks = machines.flatMap((m) => reference.taskStates(m.logicalId));
+    expect(tasks.length).toBeGreaterThanOrEqual(2);
+  });
+});
