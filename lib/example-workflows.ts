@@ -1,5 +1,6 @@
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
@@ -18,15 +19,20 @@ export class ExampleWorkflows extends Construct {
     id: string,
     /**
      * `waitForEvent`: hookflow's wait-for-event function (`hookflow.functions.get('wait-for-event')`), which the
-     * wait tasks of workflows that wait for callbacks invoke.
+     * wait tasks of workflows that wait for callbacks invoke. `dedupeTable`: hookflow's dedupe table, where the
+     * run guard at the head of every Express workflow (workflows/express-run-guard.ts) records each run's name.
      */
-    props: { waitForEvent: IFunction; logRetention?: RetentionDays },
+    props: { waitForEvent: IFunction; dedupeTable: ITable; logRetention?: RetentionDays },
   ) {
     super(scope, id);
     const byName = new Map<string, StateMachine>();
     // Definition substitutions, filled with deploy-time tokens that CDK turns into references: the function's ARN
     // and the stack's partition (aws, aws-cn, aws-us-gov), so no ARN in an ASL file names a partition itself.
-    const substitutions = { WaitForEventFunction: props.waitForEvent.functionArn, Partition: Stack.of(this).partition };
+    const substitutions = {
+      WaitForEventFunction: props.waitForEvent.functionArn,
+      DedupeTable: props.dedupeTable.tableName,
+      Partition: Stack.of(this).partition,
+    };
     for (const workflow of loadWorkflowManifest(undefined, substitutions)) {
       const logs = new LogGroup(this, `${workflow.name}-logs`, {
         // The vendedlogs prefix keeps Step Functions' log delivery under the resource-policy size limit.
@@ -51,6 +57,12 @@ export class ExampleWorkflows extends Construct {
       if (workflow.definitionText.includes('${WaitForEventFunction}')) {
         stateMachine.addToRolePolicy(
           new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.waitForEvent.functionArn] }),
+        );
+      }
+      // The Express run guard's one call: a conditional PutItem of the run's name on the dedupe table.
+      if (workflow.definitionText.includes('${DedupeTable}')) {
+        stateMachine.addToRolePolicy(
+          new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.dedupeTable.tableArn] }),
         );
       }
       byName.set(workflow.name, stateMachine);

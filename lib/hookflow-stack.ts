@@ -24,6 +24,7 @@ export class HookflowStack extends Stack {
     const hookflow = new Hookflow(this, 'Hookflow', props.hookflow);
     const workflows = new ExampleWorkflows(this, 'Workflows', {
       waitForEvent: hookflow.functions.get('wait-for-event')!,
+      dedupeTable: hookflow.tables.dedupe,
     });
     const config = loadLocalConfig(props.registrations ?? join(__dirname, '..', 'local', 'hookflow.local.json'));
 

@@ -52,6 +52,8 @@ async function main(): Promise<void> {
   // The definition substitutions CDK fills at deploy time (lib/example-workflows.ts), filled with local values.
   const workflows = loadWorkflowManifest(undefined, {
     Partition: 'aws',
+    // The Express run guard's table (workflows/express-run-guard.ts): hookflow's dedupe table.
+    DedupeTable: TABLES.dedupe,
     WaitForEventFunction: `arn:aws:lambda:${LOCAL_AWS.region}:${LOCAL_AWS.accountId}:function:hookflow-wait-for-event`,
   });
 

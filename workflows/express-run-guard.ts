@@ -35,7 +35,7 @@ export const GUARD_STATE_NAMES = {
 } as const;
 
 export interface ExpressRunGuardOptions {
-  /** hookflow's dedupe table: `${WaitsTable}` in ASL files, the table's name (a token) in CDK. */
+  /** hookflow's dedupe table: `${DedupeTable}` in ASL files, the table's name (a token) in CDK. */
   readonly tableName: string;
   /** The state the guarded workflow starts with: where a first run goes on. */
   readonly next: string;

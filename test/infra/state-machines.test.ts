@@ -131,7 +131,7 @@ function constructStack(): Stack {
  */
 const ASL_SUBSTITUTIONS = {
   Partition: 'aws',
-  WaitsTable: 'hookflow-dedupe',
+  DedupeTable: 'hookflow-dedupe',
   WaitForEventFunction: `arn:aws:lambda:${ENV.region}:${ENV.account}:function:hookflow-wait-for-event`,
 };
 
