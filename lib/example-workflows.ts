@@ -5,6 +5,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { loadWorkflowManifest } from '../workflows/manifest';
+import { stackScopedName } from './physical-name';
 
 /**
  * The example state machines of workflows/workflows.json (the same ASL files the local stack runs), each
@@ -24,13 +25,17 @@ export class ExampleWorkflows extends Construct {
     // The table name is a deploy-time token: substituted into the definition, CDK turns it into a reference.
     for (const workflow of loadWorkflowManifest(undefined, { WaitsTable: props.waitsTable.tableName })) {
       const logs = new LogGroup(this, `${workflow.name}-logs`, {
-        // The vendedlogs prefix keeps Step Functions' log delivery under the resource-policy size limit.
-        logGroupName: `/aws/vendedlogs/states/${workflow.name}`,
+        // The vendedlogs prefix keeps Step Functions' log delivery under the resource-policy size limit
+        // (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html); names are unique per stack.
+        // Log group names: up to 512 characters (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html).
+        logGroupName: `/aws/vendedlogs/states/${stackScopedName(this, workflow.name, 512 - 23)!}`,
         retention: props.logRetention ?? RetentionDays.ONE_MONTH,
         removalPolicy: RemovalPolicy.DESTROY,
       });
       const stateMachine = new StateMachine(this, workflow.name, {
-        stateMachineName: workflow.name,
+        // Unique per stack, so two hookflow stacks can share an account and region. State machine names: 1-80
+        // characters (https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html).
+        ...optional('stateMachineName', stackScopedName(this, workflow.name, 80)),
         stateMachineType: workflow.type === 'EXPRESS' ? StateMachineType.EXPRESS : StateMachineType.STANDARD,
         definitionBody: DefinitionBody.fromString(JSON.stringify(workflow.definition)),
         logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
@@ -62,3 +67,6 @@ export class ExampleWorkflows extends Construct {
     return workflow;
   }
 }
+
+const optional = <K extends string>(key: K, value: string | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, string>>;

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -10,6 +10,12 @@ export interface FanoutQueueProps {
   readonly workerTimeout: Duration;
   /** Deliveries before a message moves to the dead-letter queue. */
   readonly maxReceiveCount: number;
+  /**
+   * Who hears of it when an item lands in the dead-letter queue, e.g. `[new SnsAction(topic)]`
+   * (aws-cdk-lib/aws-cloudwatch-actions). What to do then: docs/construct.md, "When the dead-letter alarm fires".
+   * @default - none: the alarm only changes state in the CloudWatch console, and nobody is told
+   */
+  readonly alarmActions?: readonly IAlarmAction[];
 }
 
 /**
@@ -43,6 +49,7 @@ export class FanoutQueue extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    this.deadLetterAlarm.addAlarmAction(...(props.alarmActions ?? []));
   }
 
   /** Makes `worker` the queue's consumer, reporting partial batch failures as the worker does. */

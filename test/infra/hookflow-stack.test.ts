@@ -19,7 +19,7 @@ describe('the reference stack', () => {
   const resources = (type: string) => template.findResources(type);
   const stateMachineId = (name: string) =>
     Object.entries(resources('AWS::StepFunctions::StateMachine')).find(
-      ([, sm]) => sm.Properties.StateMachineName === name,
+      ([, sm]) => sm.Properties.StateMachineName === `Hookflow-${name}`,
     )![0];
   const policyOf = (handler: string) =>
     Object.values(resources('AWS::IAM::Policy')).find((p) =>
@@ -100,7 +100,7 @@ describe('the reference stack', () => {
   it('deploys every example workflow, logging all events and traced', () => {
     for (const workflow of loadWorkflowManifest()) {
       template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-        StateMachineName: workflow.name,
+        StateMachineName: `Hookflow-${workflow.name}`,
         StateMachineType: workflow.type,
         LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
         TracingConfiguration: { Enabled: true },
@@ -183,7 +183,7 @@ describe('events and callbacks', () => {
 
   it('deploys the approval example with its waits table substituted and PutItem + UpdateItem granted on it', () => {
     const [approval] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).filter(
-      (sm) => sm.Properties.StateMachineName === 'hookflow-approval',
+      (sm) => sm.Properties.StateMachineName === 'Hookflow-hookflow-approval',
     );
     const definition = JSON.stringify(approval!.Properties.DefinitionString);
     expect(definition).not.toContain('${WaitsTable}');
