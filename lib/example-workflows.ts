@@ -5,6 +5,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { loadWorkflowManifest } from '../workflows/manifest';
+import { acknowledgeLogGroupRules } from './guard-acknowledgements';
 import { stackScopedName } from './physical-name';
 
 /**
@@ -22,6 +23,7 @@ export class ExampleWorkflows extends Construct {
   ) {
     super(scope, id);
     const byName = new Map<string, StateMachine>();
+    const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
     // The table name is a deploy-time token: substituted into the definition, CDK turns it into a reference.
     for (const workflow of loadWorkflowManifest(undefined, { WaitsTable: props.waitsTable.tableName })) {
       const logs = new LogGroup(this, `${workflow.name}-logs`, {
@@ -29,9 +31,10 @@ export class ExampleWorkflows extends Construct {
         // (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html); names are unique per stack.
         // Log group names: up to 512 characters (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html).
         logGroupName: `/aws/vendedlogs/states/${stackScopedName(this, workflow.name, 512 - 23)!}`,
-        retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+        retention,
         removalPolicy: RemovalPolicy.DESTROY,
       });
+      acknowledgeLogGroupRules(logs, retention);
       const stateMachine = new StateMachine(this, workflow.name, {
         // Unique per stack, so two hookflow stacks can share an account and region. State machine names: 1-80
         // characters (https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html).

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -33,6 +33,12 @@ export class FanoutQueue extends Construct {
       retentionPeriod: Duration.days(14),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      // cfn-guard, Control Tower CT.SQS.PR.1 (every queue has a dead-letter queue).
+      id: 'cdk-validator-cfnguard::sqs_dlq_check',
+      reason:
+        'This is the dead-letter queue. A dead-letter queue of its own would only move failed items further from the alarm that watches this one.',
     });
     this.queue = new Queue(this, 'Queue', {
       visibilityTimeout: Duration.seconds(props.workerTimeout.toSeconds() * 6),

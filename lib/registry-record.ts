@@ -5,6 +5,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { LAMBDA_OUTSIDE_VPC } from './guard-acknowledgements';
 
 /** The id CDK gives the provider function every AwsCustomResource of a stack shares. */
 const PROVIDER_ID = `AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`;
@@ -92,8 +93,11 @@ function allowWrites(stack: Stack, table: ITable): void {
   provider.role!.addToPrincipalPolicy(
     new PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] }),
   );
-  Validations.of(provider).acknowledge({
-    id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    reason: "CDK's AwsCustomResource provider (deploy time only) uses the basic execution role for its own logs.",
-  });
+  Validations.of(provider).acknowledge(
+    {
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: "CDK's AwsCustomResource provider (deploy time only) uses the basic execution role for its own logs.",
+    },
+    LAMBDA_OUTSIDE_VPC,
+  );
 }
