@@ -24,7 +24,7 @@ interface Report {
     suppressedViolations?: {
       ruleName: string;
       reason?: string;
-      violatingResources: { resourceLogicalId?: string }[];
+      violatingConstructs: { constructPath: string }[];
     }[];
   }[];
 }
@@ -68,7 +68,7 @@ describe('cfn-guard (Control Tower proactive controls) over the reference stack'
     const acknowledged = new Set((guard.suppressedViolations ?? []).map((v) => v.ruleName));
     const resources = new Set(
       (guard.suppressedViolations ?? []).flatMap((v) =>
-        v.violatingResources.map((r) => `${v.ruleName} ${r.resourceLogicalId}`),
+        v.violatingConstructs.map((c) => `${v.ruleName} ${c.constructPath}`),
       ),
     );
     // The same binary and rules the plugin runs, asked for its full result: which rules passed, failed, did not apply.
