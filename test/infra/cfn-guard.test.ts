@@ -71,7 +71,8 @@ describe('cfn-guard (Control Tower proactive controls) over the reference stack'
         v.violatingConstructs.map((c) => `${v.ruleName} ${c.constructPath}`),
       ),
     );
-    // The same binary and rules the plugin runs, asked for its full result: which rules passed, failed, did not apply.
+    // The same binary and rules the plugin runs, asked for its full result: which rules passed, failed, did not apply
+    // (each failure wrapped as {Rule: {name, checks}}, as the plugin reads it).
     const binary = join(plugin, 'bin', 'ubuntu', process.arch === 'arm64' ? 'aarch64' : 'x86_64', 'cfn-guard');
     let output: string;
     try {
@@ -97,11 +98,11 @@ describe('cfn-guard (Control Tower proactive controls) over the reference stack'
     }
     const results = JSON.parse(output) as {
       compliant?: string[];
-      not_compliant?: { name: string }[];
+      not_compliant?: { Rule: { name: string } }[];
       not_applicable?: string[];
     }[];
     const passed = new Set(results.flatMap((r) => r.compliant ?? []));
-    const failed = new Set(results.flatMap((r) => (r.not_compliant ?? []).map((c) => c.name)));
+    const failed = new Set(results.flatMap((r) => (r.not_compliant ?? []).map((c) => c.Rule.name)));
     const notApplicable = new Set(results.flatMap((r) => r.not_applicable ?? []));
 
     expect([...failed].sort()).toEqual([...acknowledged].sort());
