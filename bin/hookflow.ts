@@ -1,8 +1,10 @@
 /**
- * The CDK app: the reference stack, checked against cdk-nag's AwsSolutions pack at every synth. A finding
- * fails the synth unless it is acknowledged, with its reason, next to the construct that causes it (lib/).
+ * The CDK app: the reference stack, checked at every synth against cdk-nag's AwsSolutions pack and AWS Control
+ * Tower's proactive controls (cfn-guard rules). A finding fails the synth unless it is acknowledged, with its
+ * reason, next to the construct that causes it (lib/; docs/construct.md lists them).
  */
 import { App, Validations } from 'aws-cdk-lib';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { HookflowStack } from '../lib/hookflow-stack';
 
@@ -10,4 +12,4 @@ const app = new App();
 new HookflowStack(app, 'Hookflow', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }), new CfnGuardValidator());

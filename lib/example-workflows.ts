@@ -6,6 +6,8 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { loadWorkflowManifest } from '../workflows/manifest';
+import { acknowledgeLogGroupRules } from './guard-acknowledgements';
+import { stackScopedName } from './physical-name';
 
 /**
  * The example state machines of workflows/workflows.json (the same ASL files the local stack runs), each
@@ -26,8 +28,10 @@ export class ExampleWorkflows extends Construct {
   ) {
     super(scope, id);
     const byName = new Map<string, StateMachine>();
-    // Definition substitutions, filled with deploy-time tokens that CDK turns into references: the function's ARN
-    // and the stack's partition (aws, aws-cn, aws-us-gov), so no ARN in an ASL file names a partition itself.
+    const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    // Definition substitutions, filled with deploy-time tokens that CDK turns into references: the function's ARN,
+    // the dedupe table's name and the stack's partition (aws, aws-cn, aws-us-gov), so no ARN in an ASL file names a
+    // partition itself.
     const substitutions = {
       WaitForEventFunction: props.waitForEvent.functionArn,
       DedupeTable: props.dedupeTable.tableName,
@@ -35,13 +39,18 @@ export class ExampleWorkflows extends Construct {
     };
     for (const workflow of loadWorkflowManifest(undefined, substitutions)) {
       const logs = new LogGroup(this, `${workflow.name}-logs`, {
-        // The vendedlogs prefix keeps Step Functions' log delivery under the resource-policy size limit.
-        logGroupName: `/aws/vendedlogs/states/${workflow.name}`,
-        retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+        // The vendedlogs prefix keeps Step Functions' log delivery under the resource-policy size limit
+        // (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html); names are unique per stack.
+        // Log group names: up to 512 characters (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html).
+        logGroupName: `/aws/vendedlogs/states/${stackScopedName(this, workflow.name, 512 - 23)!}`,
+        retention,
         removalPolicy: RemovalPolicy.DESTROY,
       });
+      acknowledgeLogGroupRules(logs, retention);
       const stateMachine = new StateMachine(this, workflow.name, {
-        stateMachineName: workflow.name,
+        // Unique per stack, so two hookflow stacks can share an account and region. State machine names: 1-80
+        // characters (https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html).
+        ...optional('stateMachineName', stackScopedName(this, workflow.name, 80)),
         stateMachineType: workflow.type === 'EXPRESS' ? StateMachineType.EXPRESS : StateMachineType.STANDARD,
         definitionBody: DefinitionBody.fromString(JSON.stringify(workflow.definition)),
         logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
@@ -76,3 +85,6 @@ export class ExampleWorkflows extends Construct {
     return workflow;
   }
 }
+
+const optional = <K extends string>(key: K, value: string | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, string>>;

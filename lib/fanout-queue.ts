@@ -1,5 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -10,6 +10,12 @@ export interface FanoutQueueProps {
   readonly workerTimeout: Duration;
   /** Deliveries before a message moves to the dead-letter queue. */
   readonly maxReceiveCount: number;
+  /**
+   * Who hears of it when an item lands in the dead-letter queue, e.g. `[new SnsAction(topic)]`
+   * (aws-cdk-lib/aws-cloudwatch-actions). What to do then: docs/construct.md, "When the dead-letter alarm fires".
+   * @default - none: the alarm only changes state in the CloudWatch console, and nobody is told
+   */
+  readonly alarmActions?: readonly IAlarmAction[];
 }
 
 /**
@@ -28,6 +34,12 @@ export class FanoutQueue extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      // cfn-guard, Control Tower CT.SQS.PR.1 (every queue has a dead-letter queue).
+      id: 'cdk-validator-cfnguard::sqs_dlq_check',
+      reason:
+        'This is the dead-letter queue. A dead-letter queue of its own would only move failed items further from the alarm that watches this one.',
+    });
     this.queue = new Queue(this, 'Queue', {
       visibilityTimeout: Duration.seconds(props.workerTimeout.toSeconds() * 6),
       retentionPeriod: Duration.days(4),
@@ -43,6 +55,7 @@ export class FanoutQueue extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    this.deadLetterAlarm.addAlarmAction(...(props.alarmActions ?? []));
   }
 
   /** Makes `worker` the queue's consumer, reporting partial batch failures as the worker does. */

@@ -6,6 +6,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import type { HandlerSpec } from '../functions/routes';
+import { LAMBDA_OUTSIDE_VPC, acknowledgeLogGroupRules } from './guard-acknowledgements';
 
 const root = join(__dirname, '..');
 
@@ -78,10 +79,14 @@ export class HookflowFunction extends Construct {
         reason: 'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level permissions.',
       },
     );
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-L1',
-      reason:
-        'hookflow pins nodejs22.x: the runtime its tests and local stack run on (the node@22 devDependency). Move both together.',
-    });
+    Validations.of(this.function).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-L1',
+        reason:
+          'hookflow pins nodejs22.x: the runtime its tests and local stack run on (the node@22 devDependency). Move both together.',
+      },
+      LAMBDA_OUTSIDE_VPC,
+    );
+    acknowledgeLogGroupRules(logGroup, props.logRetention);
   }
 }

@@ -5,6 +5,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeLogGroupRules } from './guard-acknowledgements';
 import type { HttpMethod as RouteMethod } from '../functions/routes';
 
 export interface ThrottleProps {
@@ -51,6 +52,7 @@ export class HookflowHttpApi extends Construct {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
+    acknowledgeLogGroupRules(accessLogs, props.logRetention);
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
@@ -73,12 +75,20 @@ export class HookflowHttpApi extends Construct {
       integration = new HttpLambdaIntegration(`${handler.node.id}Integration`, handler);
       this.integrations.set(handler, integration);
     }
+    const inHandler =
+      'Each webhook style authenticates in its handler, as its senders expect: API keys (hashed), webhook keys, shared secrets or signatures. An API Gateway authorizer cannot check body-borne keys or HMACs of the raw body.';
     for (const route of this.api.addRoutes({ path, methods: [HttpMethod[method]], integration })) {
-      Validations.of(route).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-APIG4',
-        reason:
-          'Each webhook style authenticates in its handler, as its senders expect: API keys (hashed), webhook keys, shared secrets or signatures. An API Gateway authorizer cannot check body-borne keys or HMACs of the raw body.',
-      });
+      Validations.of(route).acknowledge(
+        { id: 'AwsSolutions::AwsSolutions-APIG4', reason: inHandler },
+        // cfn-guard, Control Tower CT.APIGATEWAY.PR.5: the same finding as APIG4.
+        { id: 'cdk-validator-cfnguard::api_gw_v2_authorization_type_configured_check', reason: inHandler },
+        {
+          // CT.LAMBDA.PR.2, on the route's invoke permission (FunctionIntegration-Permission, under the route).
+          id: 'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check',
+          reason:
+            "Not public: the permission's principal is apigateway.amazonaws.com and its SourceArn is this API's execute-api ARN for this route. The rule accepts only a literal string or a Ref/GetAtt there, and an execute-api ARN is an Fn::Join.",
+        },
+      );
     }
   }
 }

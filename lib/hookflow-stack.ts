@@ -1,4 +1,7 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
 import { loadLocalConfig } from '../local/local-config';
@@ -13,6 +16,12 @@ export interface HookflowStackProps extends StackProps {
    * as the local stack does. Its API keys and secrets are never deployed: create real ones with scripts/.
    */
   readonly registrations?: string;
+  /**
+   * Who the stack's alarms email (the fan-out dead-letter alarm): an address subscribed to the alarm topic, which
+   * must confirm the subscription. Subscribe anything else (chat, paging) to the topic output `AlarmTopicArn`.
+   * @default - no subscriber: the topic still exists, so one can be added without a redeploy
+   */
+  readonly alarmEmail?: string;
 }
 
 /** The reference stack: hookflow, the example workflows, and the example registrations. */
@@ -21,7 +30,18 @@ export class HookflowStack extends Stack {
 
   constructor(scope: Construct, id: string, props: HookflowStackProps = {}) {
     super(scope, id, props);
-    const hookflow = new Hookflow(this, 'Hookflow', props.hookflow);
+    // A dead-letter alarm must reach someone (docs/construct.md, "When the dead-letter alarm fires").
+    const alarms = new Topic(this, 'AlarmTopic', { displayName: 'hookflow alarms', enforceSSL: true });
+    Validations.of(alarms).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SNS2',
+      reason:
+        "Alarm notifications carry an alarm's name, state and metric, no webhook data. CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key, and a customer managed key costs a monthly fee for nothing secret.",
+    });
+    if (props.alarmEmail !== undefined) alarms.addSubscription(new EmailSubscription(props.alarmEmail));
+    const hookflow = new Hookflow(this, 'Hookflow', {
+      deadLetterAlarmActions: [new SnsAction(alarms)],
+      ...props.hookflow,
+    });
     const workflows = new ExampleWorkflows(this, 'Workflows', {
       waitForEvent: hookflow.functions.get('wait-for-event')!,
       dedupeTable: hookflow.tables.dedupe,
@@ -71,5 +91,9 @@ export class HookflowStack extends Stack {
       description: 'For scripts/: API keys, webhook keys, inbound secrets',
     });
     new CfnOutput(this, 'FanoutDeadLetterQueueUrl', { value: hookflow.fanout.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: alarms.topicArn,
+      description: 'Subscribe whoever must hear of alarms',
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -34,13 +35,47 @@ export interface HookflowProps {
   /** Deliveries of a fan-out message before it moves to the dead-letter queue. Default: 5. */
   readonly fanoutMaxReceiveCount?: number;
   /**
+   * Who is told when a fan-out item lands in the dead-letter queue (an accepted item that never ran), e.g.
+   * `[new SnsAction(topic)]`. What to do then: docs/construct.md, "When the dead-letter alarm fires".
+   * @default - none: the alarm only changes state in the CloudWatch console
+   */
+  readonly deadLetterAlarmActions?: readonly IAlarmAction[];
+  /**
    * Handler settings (functions/core/config.ts) to override, e.g. `{ SYNC_WAIT_MS: '20000' }`. Default: the
    * documented defaults, and execution links to the Step Functions console.
    */
   readonly handlerSettings?: Record<string, string>;
 }
 
+/**
+ * A workflow's type decides how hookflow starts it (StartSyncExecution for Express) and what it may do (wait for
+ * callbacks, report history: Standard only). For a `StateMachine` built in the same app the construct reads it;
+ * for one imported by ARN (`StateMachine.fromStateMachineArn`) it cannot, so every binding then requires `type`.
+ */
 export type WorkflowType = 'EXPRESS' | 'STANDARD';
+
+/**
+ * The type of `workflow` as bound by `binding`: read from a CDK-built state machine (a contradicting `type` is
+ * an error), else the caller's `type`, else a synth error naming the binding. Guessing STANDARD would register
+ * an Express workflow that then fails at run time: hookflow would start it asynchronously and read its outcome
+ * with DescribeExecution, which "is not supported by EXPRESS state machine executions"
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html).
+ */
+export function workflowTypeOf(binding: string, workflow: IStateMachine, type: WorkflowType | undefined): WorkflowType {
+  if (workflow instanceof StateMachine) {
+    const actual = workflow.stateMachineType === StateMachineType.EXPRESS ? 'EXPRESS' : 'STANDARD';
+    if (type !== undefined && type !== actual) {
+      throw new Error(`${binding}: type ${type} given, but ${workflow.node.path} is ${actual}`);
+    }
+    return actual;
+  }
+  if (type === undefined) {
+    throw new Error(
+      `${binding}: ${workflow.node.path} is imported, so its workflow type is unknown: pass type: 'EXPRESS' or 'STANDARD'`,
+    );
+  }
+  return type;
+}
 
 /**
  * hookflow as one construct: the HTTP API, one Lambda per handler in functions/routes.ts (its env vars and
@@ -73,6 +108,7 @@ export class Hookflow extends Construct {
     this.fanout = new FanoutQueue(this, 'Fanout', {
       workerTimeout: Duration.seconds(worker?.timeoutSeconds ?? 10),
       maxReceiveCount: props.fanoutMaxReceiveCount ?? 5,
+      ...(props.deadLetterAlarmActions === undefined ? {} : { alarmActions: props.deadLetterAlarmActions }),
     });
 
     const functions = new Map<string, NodejsFunction>();
@@ -186,9 +222,16 @@ export class Hookflow extends Construct {
     return this.http.url;
   }
 
-  /** Seed 1: `POST /flows/{flowId}/trigger` starts `workflow`. Unpublished flows answer 404. */
+  /**
+   * Seed 1: `POST /flows/{flowId}/trigger` starts `workflow`. Unpublished flows answer 404. `type` is required
+   * for a state machine imported by ARN (see WorkflowType).
+   */
   bindFlow(flowId: string, workflow: IStateMachine, options: { type?: WorkflowType; published?: boolean } = {}): void {
-    const target = this.allowStart(workflow, ['flow-trigger'], options.type);
+    const target = this.allowStart(
+      workflow,
+      ['flow-trigger'],
+      workflowTypeOf(`flow ${flowId}`, workflow, options.type),
+    );
     const { pk, sk, ...attributes } = flowItem({ flowId, ...target, published: options.published ?? true });
     new RegistryRecord(this, `Flow-${flowId}`, { table: this.tables.registry, key: { pk, sk }, attributes });
   }
@@ -201,18 +244,35 @@ export class Hookflow extends Construct {
     client: string;
     name: string;
     workflow: IStateMachine;
+    /** Required when `workflow` is imported by ARN (see WorkflowType). */
+    type?: WorkflowType;
     devWorkflow?: IStateMachine;
+    /** Required when `devWorkflow` is imported by ARN. */
+    devType?: WorkflowType;
     runAs: string;
     mode?: 'productive' | 'dev';
   }): void {
+    const binding = `client webhook ${webhook.client}/${webhook.name}`;
     if (webhook.mode === 'dev' && webhook.devWorkflow === undefined) {
-      throw new Error(`client webhook ${webhook.client}/${webhook.name}: mode dev needs a devWorkflow`);
+      throw new Error(`${binding}: mode dev needs a devWorkflow`);
     }
     const { pk, sk, ...attributes } = clientWebhookItem({
       client: webhook.client,
       name: webhook.name,
-      productive: this.allowStart(webhook.workflow, ['client-webhook']),
-      ...(webhook.devWorkflow === undefined ? {} : { dev: this.allowStart(webhook.devWorkflow, ['client-webhook']) }),
+      productive: this.allowStart(
+        webhook.workflow,
+        ['client-webhook'],
+        workflowTypeOf(binding, webhook.workflow, webhook.type),
+      ),
+      ...(webhook.devWorkflow === undefined
+        ? {}
+        : {
+            dev: this.allowStart(
+              webhook.devWorkflow,
+              ['client-webhook'],
+              workflowTypeOf(`${binding} (devWorkflow)`, webhook.devWorkflow, webhook.devType),
+            ),
+          }),
       mode: webhook.mode ?? 'productive',
       runAs: webhook.runAs,
     });
@@ -223,9 +283,21 @@ export class Hookflow extends Construct {
     });
   }
 
-  /** Seed 4: `POST /inbound` may start `workflow`, named by `name` or `workflowId`. */
-  addInboundWorkflow(workflow: { name: string; workflowId: string; stateMachine: IStateMachine }): void {
-    const target = this.allowStart(workflow.stateMachine, ['inbound', 'inbound-fanout']);
+  /**
+   * Seed 4: `POST /inbound` may start `workflow`, named by `name` or `workflowId`. `type` is required for a
+   * state machine imported by ARN (see WorkflowType).
+   */
+  addInboundWorkflow(workflow: {
+    name: string;
+    workflowId: string;
+    stateMachine: IStateMachine;
+    type?: WorkflowType;
+  }): void {
+    const target = this.allowStart(
+      workflow.stateMachine,
+      ['inbound', 'inbound-fanout'],
+      workflowTypeOf(`inbound workflow ${workflow.name}`, workflow.stateMachine, workflow.type),
+    );
     for (const item of inboundWorkflowItems({ name: workflow.name, workflowId: workflow.workflowId, ...target })) {
       const { pk, sk, ...attributes } = item;
       new RegistryRecord(this, `InboundWorkflow-${pk}`, { table: this.tables.registry, key: { pk, sk }, attributes });
@@ -235,9 +307,19 @@ export class Hookflow extends Construct {
   /**
    * Seed 3: `POST /api/v2/webhook?ref=<ref>` starts `stateMachine`, and so does every CloudEvent of one of
    * `eventTypes` posted to `/api/v2/event`. To wait for callbacks it must be STANDARD (see WaitForEvent).
+   * `type` is required for a state machine imported by ARN (see WorkflowType).
    */
-  addEventWorkflow(workflow: { ref: string; stateMachine: IStateMachine; eventTypes?: readonly string[] }): void {
-    const target = this.allowStart(workflow.stateMachine, ['event-webhook', 'event-intake']);
+  addEventWorkflow(workflow: {
+    ref: string;
+    stateMachine: IStateMachine;
+    type?: WorkflowType;
+    eventTypes?: readonly string[];
+  }): void {
+    const target = this.allowStart(
+      workflow.stateMachine,
+      ['event-webhook', 'event-intake'],
+      workflowTypeOf(`event workflow ${workflow.ref}`, workflow.stateMachine, workflow.type),
+    );
     const items = eventWorkflowItems({ ref: workflow.ref, eventTypes: workflow.eventTypes ?? [], ...target });
     for (const item of items) {
       const { pk, sk, ...attributes } = item;
@@ -252,13 +334,22 @@ export class Hookflow extends Construct {
   /**
    * Seed 5: lets organisation `orgId` bind `stateMachine` (as template `id`) to its registered webhooks;
    * `POST /api/trigger-webhooks/{webhookId}` then starts it. It must be STANDARD: a process reports each
-   * step's output from the execution history, which Express workflows don't keep.
+   * step's output from the execution history, which Express workflows don't keep. A state machine imported by
+   * ARN needs `type: 'STANDARD'`: the construct cannot check it otherwise.
    */
-  addWebhookWorkflow(template: { orgId: string; id: string; name?: string; stateMachine: IStateMachine }): void {
-    if (
-      template.stateMachine instanceof StateMachine &&
-      template.stateMachine.stateMachineType === StateMachineType.EXPRESS
-    ) {
+  addWebhookWorkflow(template: {
+    orgId: string;
+    id: string;
+    name?: string;
+    stateMachine: IStateMachine;
+    type?: WorkflowType;
+  }): void {
+    const type = workflowTypeOf(
+      `webhook workflow ${template.orgId}/${template.id}`,
+      template.stateMachine,
+      template.type,
+    );
+    if (type === 'EXPRESS') {
       throw new Error(
         `webhook workflow ${template.orgId}/${template.id}: must be a STANDARD state machine (process records read its execution history)`,
       );

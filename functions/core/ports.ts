@@ -61,7 +61,7 @@ export interface InboundWorkflowRecord extends WorkflowTarget {
 export interface EventWorkflowRecord extends WorkflowTarget {
   readonly ref: string;
   readonly eventTypes: readonly string[];
-  /** Optional signature verification of `POST /api/v2/webhook?ref=` (scripts/set-verifier.ts). */
+  /** Optional signature verification of `POST /api/v2/webhook?ref=` and of the CloudEvents it subscribes to (scripts/set-verifier.ts). */
   readonly verifier?: StoredVerifier;
 }
 

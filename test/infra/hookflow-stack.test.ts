@@ -16,7 +16,7 @@ describe('the reference stack', () => {
   const resources = (type: string) => template.findResources(type);
   const stateMachineId = (name: string) =>
     Object.entries(resources('AWS::StepFunctions::StateMachine')).find(
-      ([, sm]) => sm.Properties.StateMachineName === name,
+      ([, sm]) => sm.Properties.StateMachineName === `Hookflow-${name}`,
     )![0];
   const policyOf = (handler: string) =>
     Object.values(resources('AWS::IAM::Policy')).find((p) =>
@@ -97,7 +97,7 @@ describe('the reference stack', () => {
   it('deploys every example workflow, logging all events and traced', () => {
     for (const workflow of loadWorkflowManifest()) {
       template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-        StateMachineName: workflow.name,
+        StateMachineName: `Hookflow-${workflow.name}`,
         StateMachineType: workflow.type,
         LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
         TracingConfiguration: { Enabled: true },

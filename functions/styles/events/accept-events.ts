@@ -66,14 +66,44 @@ export interface EventOutcome {
 }
 
 /**
- * One CloudEvent: starts every workflow subscribed to its type (only `ref`'s, when given), deduped on the
+ * POST /api/v2/event: the request's CloudEvents, each as acceptEvent takes it. First, every workflow subscribed
+ * to one of them must pass its verifier (scripts/set-verifier.ts), as `POST /api/v2/webhook?ref=` does: the
+ * signature covers the whole request, so each workflow is checked once, and a failure (401, or 409 for a
+ * replay) starts nothing at all, not even the runs of subscribers without a verifier.
+ */
+export async function acceptEvents(
+  deps: EventsDeps,
+  ref: string | undefined,
+  events: readonly CloudEvent[],
+  signed: SignedRequest,
+): Promise<EventOutcome[]> {
+  const refs = new Set<string>();
+  for (const event of events) for (const workflow of await subscribersOf(deps, ref, event.type)) refs.add(workflow.ref);
+  for (const subscriber of refs) {
+    // The subscription item is a copy; the verifier is set on the workflow's own item.
+    const workflow = await deps.registry.getEventWorkflow(subscriber);
+    await verifyRegistration(
+      { ...deps, now: () => new Date((deps.now ?? Date.now)()) },
+      `event-workflow#${subscriber}`,
+      workflow?.verifier,
+      signed,
+    );
+  }
+  const outcomes: EventOutcome[] = [];
+  for (const event of events) outcomes.push(await acceptEvent(deps, ref, event));
+  return outcomes;
+}
+
+const subscribersOf = async (deps: EventsDeps, ref: string | undefined, type: string) =>
+  (await deps.registry.getEventSubscribers(type)).filter((workflow) => ref === undefined || workflow.ref === ref);
+
+/**
+ * One CloudEvent (its subscribers' verifiers already checked by acceptEvents): starts every workflow subscribed to its type (only `ref`'s, when given), deduped on the
  * event's source and id (CloudEvents makes that pair unique, so a redelivered event starts nothing new), and
  * resumes the task of run `ref` waiting on the event's type, with the event as the task's output.
  */
 export async function acceptEvent(deps: EventsDeps, ref: string | undefined, event: CloudEvent): Promise<EventOutcome> {
-  const subscribers = (await deps.registry.getEventSubscribers(event.type)).filter(
-    (workflow) => ref === undefined || workflow.ref === ref,
-  );
+  const subscribers = await subscribersOf(deps, ref, event.type);
   const body = event.toJSON();
   const receivedAt = new Date().toISOString();
   const started = await Promise.all(

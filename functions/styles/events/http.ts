@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { httpHandler, type HttpHandler } from '../../core/http/http-handler';
 import { jsonResponse } from '../../core/http/responses';
-import { type EventsDeps, acceptEvent, startByRef } from './accept-events';
+import { type EventsDeps, acceptEvents, startByRef } from './accept-events';
 import { parseCallbackRequest, parseEventRequest, parseWebhookRequest } from './request';
 import { deliverCallback } from './resume-task';
 
@@ -32,8 +32,7 @@ export function makeEventWebhookHandler(deps: EventsHttpDeps): HttpHandler {
 export function makeEventIntakeHandler(deps: EventsHttpDeps): HttpHandler {
   return httpHandler(deps.logger, async (event) => {
     const request = parseEventRequest(event, deps.maxBodyBytes);
-    const events = [];
-    for (const cloudEvent of request.events) events.push(await acceptEvent(deps, request.ref, cloudEvent));
+    const events = await acceptEvents(deps, request.ref, request.events, request.signed);
     deps.logger.info('events accepted', {
       events: events.map((e) => ({ id: e.id, type: e.type, started: e.started.length, resumed: e.resumed })),
     });

@@ -12,6 +12,7 @@ import {
   sha256Hex,
 } from '../../core/http/request';
 import { signedRequestOf } from '../../core/verify/verify-registration';
+import type { SignedRequest } from '../../core/verify/verify-signature';
 
 /** Seed 3's query parameters: refs and topics are names, not paths. */
 const name = (what: string) =>
@@ -85,6 +86,8 @@ export function parseCallbackRequest(event: APIGatewayProxyEventV2, maxBodyBytes
 export interface EventRequest {
   readonly ref: string | undefined;
   readonly events: readonly CloudEvent[];
+  /** What subscribed workflows' verifiers check: headers, raw body and query. */
+  readonly signed: SignedRequest;
 }
 
 /**
@@ -95,7 +98,8 @@ export interface EventRequest {
  */
 export function parseEventRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number): EventRequest {
   const { ref } = query(eventQuery, event);
-  const body = bodyText(rawBody(event, maxBodyBytes));
+  const bytes = rawBody(event, maxBodyBytes);
+  const body = bodyText(bytes);
   const contentType = (header(event, 'content-type') ?? '').toLowerCase();
   try {
     assertRequiredAttributes(event, body, contentType);
@@ -110,7 +114,7 @@ export function parseEventRequest(event: APIGatewayProxyEventV2, maxBodyBytes: n
       if (e.specversion !== '1.0')
         throw new BadRequestError(`not a valid CloudEvent: specversion must be "1.0", not "${e.specversion}"`);
     }
-    return { ref, events };
+    return { ref, events, signed: signedRequestOf(event, bytes) };
   } catch (error) {
     if (error instanceof BadRequestError) throw error;
     throw new BadRequestError(`not a valid CloudEvent: ${describe(error)}`);

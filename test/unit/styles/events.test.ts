@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createHmac } from 'node:crypto';
 import { ServiceUnavailableError } from '../../../functions/core/http/errors';
 import { executionLinker } from '../../../functions/core/runs/execution-link';
 import { makeRunStarter } from '../../../functions/core/runs/start-run';
@@ -8,7 +9,14 @@ import {
   makeEventWebhookHandler,
 } from '../../../functions/styles/events/http';
 import { httpEvent, testContext } from '../../support/api-gateway-events';
-import { FakeEngine, FakeRegistry, InMemoryDedupeStore, InMemoryWaitStore, silentLogger } from '../../support/fakes';
+import {
+  FakeEngine,
+  FakeRegistry,
+  InMemoryDedupeStore,
+  InMemoryDeliveryLedger,
+  InMemoryWaitStore,
+  silentLogger,
+} from '../../support/fakes';
 
 function setup() {
   const registry = new FakeRegistry()
@@ -27,6 +35,7 @@ function setup() {
     engine,
     waits,
     startRun,
+    deliveries: new InMemoryDeliveryLedger(() => Math.floor(clock / 1000)),
     logger: silentLogger,
     maxBodyBytes: 10_000,
     earlyCallbackTtlSeconds: 3600,
@@ -54,6 +63,7 @@ function setup() {
     };
   };
   return {
+    registry,
     engine,
     waits,
     advance: (ms: number) => void (clock += ms),
@@ -482,5 +492,76 @@ describe('POST /api/v2/event', () => {
 
     expect(response).toMatchObject({ status: 400, body: { error: expect.stringMatching(message) } });
     expect(engine.started).toHaveLength(0);
+  });
+});
+
+describe('POST /api/v2/event with a subscriber that has a verifier', () => {
+  const SECRET = 'order-audit-github-secret';
+  const github = (body: string) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+  const withVerifier = () => {
+    const t = setup();
+    const audit = t.registry.eventWorkflows.get('order-audit')!;
+    t.registry.eventWorkflows.set('order-audit', {
+      ...audit,
+      verifier: {
+        verifier: { kind: 'github' },
+        replay: { toleranceSeconds: 300, ledgerSeconds: 86_400 },
+        secrets: { current: SECRET },
+      },
+    });
+    return t;
+  };
+  const json = { 'content-type': 'application/cloudevents+json' };
+
+  it('answers 401 to an unsigned event and starts no subscriber, not even one without a verifier', async () => {
+    const { engine, event } = withVerifier();
+    const body = JSON.stringify(orderCreated);
+
+    const response = await event(json, body);
+
+    expect(response).toEqual({ status: 401, body: { error: 'missing x-hub-signature-256 header' } });
+    expect(engine.started).toHaveLength(0);
+  });
+
+  it('answers 401 to a signature made with another secret, and starts nothing', async () => {
+    const { engine, event } = withVerifier();
+    const body = JSON.stringify(orderCreated);
+    const forged = `sha256=${createHmac('sha256', 'not-the-secret').update(body).digest('hex')}`;
+
+    const response = await event({ ...json, 'x-hub-signature-256': forged }, body);
+
+    expect(response.status).toBe(401);
+    expect(engine.started).toHaveLength(0);
+  });
+
+  it('starts every subscriber of a signed batch, checking each workflow once per request; a replay gets 409', async () => {
+    const { engine, event } = withVerifier();
+    const batch = JSON.stringify([orderCreated, { ...orderCreated, id: 'evt-9' }]);
+    const headers = {
+      'content-type': 'application/cloudevents-batch+json',
+      'x-hub-signature-256': github(batch),
+      'x-github-delivery': 'delivery-1',
+    };
+
+    const response = await event(headers, batch);
+    const replay = await event(headers, batch);
+
+    expect(response.status).toBe(202);
+    expect(replay.status).toBe(409);
+    expect(engine.started.map((run) => run.stateMachineArn.split(':').at(-1)).sort()).toEqual([
+      'order-audit',
+      'order-audit',
+      'order-echo',
+      'order-echo',
+    ]);
+  });
+
+  it('does not ask for a signature when ref names a workflow without a verifier', async () => {
+    const { engine, event } = withVerifier();
+
+    const response = await event(json, JSON.stringify(orderCreated), { ref: 'order-echo' });
+
+    expect(response.status).toBe(202);
+    expect(engine.started).toHaveLength(1);
   });
 });
