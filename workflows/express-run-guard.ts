@@ -87,6 +87,7 @@ export function expressRunGuardStates(options: ExpressRunGuardOptions): Record<s
 export function guardExpressDefinition(
   definition: Record<string, unknown>,
   tableName: string,
+  partition?: string,
 ): Record<string, unknown> {
   const states = definition.States as Record<string, AslState> | undefined;
   const startAt = definition.StartAt;
@@ -95,7 +96,10 @@ export function guardExpressDefinition(
   return {
     ...definition,
     StartAt: GUARD_STATE_NAMES.check,
-    States: { ...expressRunGuardStates({ tableName, next: startAt }), ...states },
+    States: {
+      ...expressRunGuardStates({ tableName, next: startAt, ...(partition === undefined ? {} : { partition }) }),
+      ...states,
+    },
   };
 }
 

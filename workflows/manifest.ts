@@ -60,5 +60,5 @@ export function loadWorkflowManifest(
  * does not refuse a second execution with the same name, so this is what keeps a deduped run from running twice.
  */
 function withRunGuard(type: 'EXPRESS' | 'STANDARD', definition: Record<string, unknown>): Record<string, unknown> {
-  return type === 'EXPRESS' ? guardExpressDefinition(definition, '${DedupeTable}') : definition;
+  return type === 'EXPRESS' ? guardExpressDefinition(definition, '${DedupeTable}', '${Partition}') : definition;
 }

@@ -157,6 +157,11 @@ describe('IAM: actions no handler may take', () => {
 
 /** The IAM action and resource a Task state's integration calls (optimized or AWS SDK, any pattern). */
 function taskCall(resource: string, parameters: Record<string, unknown>): IamRequest {
+  // lambda:invoke (any pattern) calls Invoke on the function it names
+  // (https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html, IAM policies for it).
+  if (/^arn:aws:states:::lambda:invoke(?:\.waitForTaskToken)?$/.test(resource)) {
+    return { action: 'lambda:InvokeFunction', resource: String(parameters.FunctionName) };
+  }
   const match = /^arn:aws:states:::(?:aws-sdk:)?(dynamodb):(\w+)(?:\.waitForTaskToken)?$/.exec(resource);
   if (match === null) {
     throw new Error(`Task resource ${resource}: teach taskCall which IAM action and resource it needs`);

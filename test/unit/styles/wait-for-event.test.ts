@@ -118,7 +118,7 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
     await s.callback({ output: { n: 1 } }, 'cb-1');
     s.engine.goneTokens.add('token-1');
 
-    await expect(beginWait(s.deps, s.input())).rejects.toThrow('Task Timed Out');
+    await expect(beginWait(s.deps, s.input())).rejects.toThrow('TaskTimedOut');
 
     expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'EARLY', resumedBy: 'cb-1' });
     expect(s.waits.tasks.get('run-1/approval')?.executionArn).toBeUndefined();
