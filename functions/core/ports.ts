@@ -204,6 +204,12 @@ export interface EarlyCallback {
 /** One delivery's claim on a waiting task. */
 export interface TaskClaim {
   readonly owner: string;
+  /**
+   * The token the delivery read and will resume with: the claim holds only if the item still carries it. A wait
+   * task that was retried (or run again after a restart) replaces its item with a new token between a
+   * delivery's read and its claim; resuming the old token would then fail the run's callback.
+   */
+  readonly taskToken: string;
   readonly eventId?: string;
   /** Epoch ms: claims whose lease ended before this may be taken over. */
   readonly now: number;

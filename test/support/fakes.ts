@@ -410,7 +410,8 @@ export class InMemoryWaitStore implements WaitStore {
   async claim(ref: string, topic: string, claim: TaskClaim) {
     const task = this.tasks.get(`${ref}/${topic}`);
     const takeOver = task?.status === 'CLAIMED' && (task.leaseUntil ?? 0) <= claim.now;
-    if (task === undefined || (task.status !== 'WAITING' && !takeOver)) return false;
+    if (task === undefined || task.taskToken !== claim.taskToken) return false; // replaced since it was read
+    if (task.status !== 'WAITING' && !takeOver) return false;
     const { resumedBy: _previous, ...rest } = task;
     this.tasks.set(`${ref}/${topic}`, {
       ...rest,

@@ -53,7 +53,8 @@ export class DynamoDbWaitStore implements WaitStore {
    */
   async claim(ref: string, topic: string, claim: TaskClaim): Promise<boolean> {
     return this.update(ref, topic, {
-      condition: '(attribute_not_exists(#s) OR #s = :waiting OR (#s = :claimed AND leaseUntil <= :now))',
+      condition:
+        'taskToken = :token AND (attribute_not_exists(#s) OR #s = :waiting OR (#s = :claimed AND leaseUntil <= :now))',
       set:
         'SET #s = :claimed, claimOwner = :owner, leaseUntil = :leaseUntil' +
         (claim.eventId === undefined ? ' REMOVE resumedBy' : ', resumedBy = :by'),
@@ -61,6 +62,7 @@ export class DynamoDbWaitStore implements WaitStore {
         ':waiting': 'WAITING',
         ':claimed': 'CLAIMED',
         ':now': claim.now,
+        ':token': claim.taskToken,
         ':owner': claim.owner,
         ':leaseUntil': claim.leaseUntil,
         ...(claim.eventId === undefined ? {} : { ':by': claim.eventId }),

@@ -100,6 +100,7 @@ export async function deliverCallback(
         const owner = randomUUID();
         const claimed = await deps.waits.claim(ref, topic, {
           owner,
+          taskToken: task.taskToken!,
           ...(eventId === undefined ? {} : { eventId }),
           now: now(),
           leaseUntil: now() + deps.claimLeaseSeconds * 1000,

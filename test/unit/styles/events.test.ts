@@ -176,6 +176,7 @@ describe('GET|POST /api/v2/callback', () => {
   const diedAfterClaim = (s: ReturnType<typeof setup>, eventId: string) =>
     s.waits.claim('run-1', 'approval', {
       owner: 'dead-handler',
+      taskToken: s.waits.tasks.get('run-1/approval')!.taskToken!,
       eventId,
       now: Date.parse('2026-01-01T00:00:00.000Z'),
       leaseUntil: Date.parse('2026-01-01T00:00:30.000Z'),
