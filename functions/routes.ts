@@ -20,7 +20,10 @@ export type HandlerNeed =
   | 'engine:start' // states:StartExecution on the bound state machines (DescribeExecution: a Standard name taken)
   | 'engine:describe' // sync waits: states:StartSyncExecution (Express) + DescribeExecution on their executions
   | 'queue:send' // FANOUT_QUEUE_URL, sqs:SendMessage on the fan-out queue
+  | 'waits:read' // DEDUPE_TABLE, dynamodb:GetItem on the dedupe table (a callback reads its wait# item)
+  | 'waits:write' // DEDUPE_TABLE, dynamodb:PutItem/UpdateItem on the dedupe table (begin, keep, claim, confirm a wait)
   | 'engine:resume' // states:SendTaskSuccess/SendTaskFailure (no resource-level permissions exist for these)
+  | 'engine:succeed' // states:SendTaskSuccess only: resumes tasks, never fails one (CloudEvents)
   | 'engine:history' // states:GetExecutionHistory on the bound state machines' executions
   | 'webhooks:write'; // REGISTRY_TABLE, read/write of the registered-webhook items only (dynamodb:LeadingKeys)
 
@@ -92,13 +95,20 @@ export const handlers: readonly HandlerSpec[] = [
   {
     name: 'event-intake',
     description: 'Events style: POST /api/v2/event takes CloudEvents, starts subscribers, resumes waiting tasks',
-    needs: ['registry:read:event-subscriptions', 'dedupe:write', 'engine:start', 'engine:resume'],
+    // event-workflows: a subscribed workflow's verifier is on its own registry item.
+    needs: [
+      'registry:read:event-subscriptions',
+      'registry:read:event-workflows',
+      'dedupe:write',
+      'engine:start',
+      'engine:succeed',
+    ],
     routes: [{ method: 'POST', path: '/api/v2/event' }],
   },
   {
     name: 'event-callback',
     description: 'Events style: GET|POST /api/v2/callback resumes the task a run waits with on a topic',
-    needs: ['dedupe:write', 'engine:resume'],
+    needs: ['waits:read', 'waits:write', 'engine:resume'],
     routes: [
       { method: 'GET', path: '/api/v2/callback' },
       { method: 'POST', path: '/api/v2/callback' },
@@ -108,9 +118,9 @@ export const handlers: readonly HandlerSpec[] = [
     name: 'wait-for-event',
     description:
       'Events style: the wait task of hookflow:WaitForEvent stores its token, or takes a callback that came first',
-    // dedupe:write: PutItem and UpdateItem on wait# items; engine:resume: SendTaskSuccess/SendTaskFailure on the
+    // waits:write: PutItem and UpdateItem on wait# items; engine:resume: SendTaskSuccess/SendTaskFailure on the
     // task's own token when a callback came first. Invoked by Step Functions (lambda:invoke.waitForTaskToken).
-    needs: ['dedupe:write', 'engine:resume'],
+    needs: ['waits:write', 'engine:resume'],
     routes: [],
   },
   {

@@ -204,6 +204,28 @@ export class Hookflow extends Construct {
           }),
         );
       }
+      if (need === 'waits:read') {
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.tables.dedupe.tableArn] }),
+        );
+      }
+      if (need === 'waits:write') {
+        // Begin a wait or keep an early callback (PutItem); claim, confirm, release, expire one (UpdateItem).
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            resources: [this.tables.dedupe.tableArn],
+          }),
+        );
+      }
+      if (need === 'engine:succeed') {
+        fn.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: ['*'] }));
+        Validations.of(fn.role!).acknowledge({
+          id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'states:SendTaskSuccess takes a task token, not a resource: IAM offers no resource-level scoping for it. The token itself is the capability.',
+        });
+      }
       if (need === 'engine:resume') {
         fn.addToRolePolicy(
           new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: ['*'] }),

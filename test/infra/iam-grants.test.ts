@@ -46,7 +46,7 @@ const secretReaders: Partial<Record<RegistryPartition, readonly string[]>> = {
   'api-keys': ['flow-trigger', 'webhook-admin', 'webhook-process-status'], // API key hashes
   'client-webhooks': ['client-webhook'], // the webhook's key hash and verifier secrets
   'inbound-secret': ['inbound', 'inbound-run-status'], // Inbound-Webhook-Secret hashes (and inbound's verifier)
-  'event-workflows': ['event-webhook'], // an event workflow's verifier secrets
+  'event-workflows': ['event-webhook', 'event-intake'], // an event workflow's verifier secrets: both routes verify them
   webhooks: ['webhook-admin', 'webhook-trigger'], // registered webhooks' signing secrets
 };
 
