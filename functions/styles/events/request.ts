@@ -102,12 +102,16 @@ export function parseEventRequest(event: APIGatewayProxyEventV2, maxBodyBytes: n
   const body = bodyText(bytes);
   const contentType = (header(event, 'content-type') ?? '').toLowerCase();
   try {
-    assertRequiredAttributes(event, body, contentType);
+    const exactData = assertRequiredAttributes(event, body, contentType);
     const isPlainJson = /^application\/json\b/.test(contentType) && header(event, 'ce-specversion') === undefined;
     // The SDK knows "application/cloudevents+json; charset=utf-8" but not seed 3's other spelling, without the space.
     const headers = { ...event.headers, 'content-type': contentType.replace(/\s*;\s*/g, '; ') };
     const parsed = isPlainJson ? fromPlainJson(body) : HTTP.toEvent({ headers, body });
-    const events = [parsed].flat() as CloudEvent[];
+    // The SDK parses JSON data with JSON.parse, rounding big numbers: give each event its data as hookflow
+    // read it (functions/core/json.ts: numbers as the sender wrote them).
+    const events = ([parsed].flat() as CloudEvent[]).map((e, index) =>
+      exactData[index] === undefined ? e : (e.cloneWith({ data: exactData[index].data }, false) as CloudEvent),
+    );
     if (events.length === 0) throw new BadRequestError('the batch holds no events');
     for (const e of events) {
       e.validate();
@@ -144,7 +148,11 @@ const isRfc3339 = (value: string) => RFC3339.test(value) && !Number.isNaN(Date.p
  * `ce-time` it cannot read with the current time: that suits a sender, not a receiver. hookflow dedupes on
  * source + id, so an event without them is refused with 400, as is a time it would otherwise change.
  */
-function assertRequiredAttributes(event: APIGatewayProxyEventV2, body: string, contentType: string): void {
+function assertRequiredAttributes(
+  event: APIGatewayProxyEventV2,
+  body: string,
+  contentType: string,
+): readonly ({ data: unknown } | undefined)[] {
   if (!/json/.test(contentType) || header(event, 'ce-specversion') !== undefined) {
     const missing = REQUIRED.filter((attribute) => header(event, `ce-${attribute}`) === undefined);
     if (missing.length > 0)
@@ -161,9 +169,9 @@ function assertRequiredAttributes(event: APIGatewayProxyEventV2, body: string, c
         'not a valid CloudEvent: ce-time must be an RFC 3339 timestamp, e.g. 2026-01-31T12:00:00Z',
       );
     }
-    // Binary mode with JSON data: the SDK parses it; check it first (valid, not absurdly deep).
-    if (/json/.test(contentType) && body.trim() !== '') parseJsonText(body);
-    return;
+    // Binary mode with JSON data: the SDK parses it; check it first (valid, not absurdly deep), and keep it.
+    if (/json/.test(contentType) && body.trim() !== '') return [{ data: parseJsonText(body) }];
+    return [];
   }
   const value = parseJsonText(body);
   const events = Array.isArray(value) ? value : [value];
@@ -187,6 +195,7 @@ function assertRequiredAttributes(event: APIGatewayProxyEventV2, body: string, c
       );
     }
   });
+  return events.map((item) => ('data' in (item as object) ? { data: (item as { data: unknown }).data } : undefined));
 }
 
 /** The SDK's ValidationError lists what failed; say it plainly. */
