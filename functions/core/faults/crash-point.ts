@@ -17,6 +17,8 @@ export const CRASH_POINTS = [
   'batch-chunk-sent',
   /** A fan-out worker started an item's run; SQS has not deleted its message (styles/inbound/fanout-worker.ts). */
   'fanout-item-started',
+  /** A webhook's new secret is stored; the answer that shows it once is not sent (registered-webhooks). */
+  'secret-rotated',
 ] as const;
 
 export type CrashPointName = (typeof CRASH_POINTS)[number];

@@ -1,4 +1,5 @@
 import type { OrgCaller } from '../../core/auth/org-member';
+import { crashPoint } from '../../core/faults/crash-point';
 import { ConflictError, NotFoundError } from '../../core/http/errors';
 import type { RegisteredWebhook, Registry, WebhookBinding, WebhookStore } from '../../core/ports';
 import { type RegistrationVerifier, rotateSecrets } from '../../core/verify/verifier-config';
@@ -81,6 +82,9 @@ export async function rotateSecret(
   if (outcome === 'conflict') {
     throw new ConflictError('the secret was rotated by another call meanwhile; nothing was changed by this one');
   }
+  // A crash here loses the new secret's only showing: the previous one keeps verifying for overlapSeconds, and
+  // the caller's retry rotates again (test/faults/rotation-crash.test.ts).
+  crashPoint('secret-rotated');
   return {
     ...publicWebhook({ ...webhook, ...updated, secrets }),
     verifySecret: next,
