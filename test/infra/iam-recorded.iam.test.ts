@@ -43,20 +43,25 @@ const USED_BY_LAMBDA: Record<string, string> = {
 };
 
 /**
- * Code paths the e2e suite cannot reach, each with its reason. Keep it short: every entry is a grant no test
- * has shown to be needed.
+ * Code paths the e2e suite reaches only by timing (a retry that arrives after the first run has ended, in the
+ * crash suite or under concurrency): exempt from the check below that an unreached path stays unreached.
  */
 const TAKEN_NAME = {
   'states:DescribeExecution':
-    'a Standard start whose name an ended run already took (ExecutionAlreadyExists) reads that run (sfn-engine.ts describeExisting); no e2e test retries after the first run has ended',
+    'a Standard start whose name an ended run already took (ExecutionAlreadyExists) reads that run (sfn-engine.ts describeExisting); reached only when a retry comes after the first run ended',
 };
-const UNREACHED: Record<string, Record<string, string>> = {
+const SOMETIMES_REACHED: Record<string, Record<string, string>> = {
   'flow-trigger': TAKEN_NAME,
   inbound: TAKEN_NAME,
   'inbound-fanout': TAKEN_NAME,
   'event-webhook': TAKEN_NAME,
   'event-intake': TAKEN_NAME,
 };
+/**
+ * Code paths the e2e suite cannot reach, each with its reason. Keep it short: every entry is a grant no test
+ * has shown to be needed.
+ */
+const UNREACHED: Record<string, Record<string, string>> = {};
 
 function recordedCalls(): { folder: string; calls: RecordedAwsCall[] } {
   const pointer = join(awsCallsBase, 'latest');
@@ -167,7 +172,11 @@ describe('IAM: every AWS call the e2e run recorded', () => {
         }),
     );
     const unused = [...reference.allowedActions(roles.get(handler)!)].filter(
-      (action) => !used.has(action) && !(action in USED_BY_LAMBDA) && !(action in (UNREACHED[handler] ?? {})),
+      (action) =>
+        !used.has(action) &&
+        !(action in USED_BY_LAMBDA) &&
+        !(action in (UNREACHED[handler] ?? {})) &&
+        !(action in (SOMETIMES_REACHED[handler] ?? {})),
     );
     expect(unused).toEqual([]);
   });
