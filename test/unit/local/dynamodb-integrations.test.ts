@@ -25,6 +25,11 @@ const put = (next: string, catchTo?: string) => ({
       }),
   Next: next,
 });
+/** The definition with its TableName set to `table`. */
+const onTable = (body: Record<string, unknown>, table: string): Record<string, unknown> =>
+  JSON.parse(
+    JSON.stringify(body).replaceAll(`"TableName":"${TABLE}"`, `"TableName":${JSON.stringify(table)}`),
+  ) as Record<string, unknown>;
 const definition = {
   StartAt: 'Put',
   States: {
@@ -84,7 +89,8 @@ describe('local optimized DynamoDB integration (against dynalite)', () => {
       host: '127.0.0.1',
       dataDir,
       stateMachines: [
-        { name: 'ddb', type: 'EXPRESS', definition },
+        // On a shared DynamoDB Local each test file has tables of its own (test/support/in-memory-dynamodb.ts).
+        { name: 'ddb', type: 'EXPRESS', definition: onTable(definition, db.tables.dedupe) },
         {
           name: 'missing-table',
           type: 'EXPRESS',
