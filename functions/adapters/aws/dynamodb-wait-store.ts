@@ -165,25 +165,16 @@ export class DynamoDbWaitStore implements WaitStore {
   }
 
   async returnEarly(ref: string, topic: string, callback: EarlyCallback): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(waitKey(ref, topic)),
-          ConditionExpression: '#s = :resumed',
-          UpdateExpression: 'SET #s = :early, expiresAt = :expiresAt REMOVE executionArn',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: marshall({
-            ':resumed': 'RESUMED',
-            ':early': 'EARLY',
-            ':expiresAt': Math.floor(callback.expiresAt.getTime() / 1000),
-          }),
-        }),
-      );
-    } catch (error) {
-      // Something else replaced it meanwhile (a new wait): nothing to give back to.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // A failed condition: something else replaced it meanwhile (a new wait), nothing to give back to.
+    await this.update(ref, topic, {
+      condition: '#s = :resumed',
+      set: 'SET #s = :early, expiresAt = :expiresAt REMOVE executionArn',
+      values: {
+        ':resumed': 'RESUMED',
+        ':early': 'EARLY',
+        ':expiresAt': Math.floor(callback.expiresAt.getTime() / 1000),
+      },
+    });
   }
 
   async release(ref: string, topic: string, owner: string): Promise<void> {
