@@ -15,13 +15,13 @@ export type HandlerNeed =
   // REGISTRY_TABLE, dynamodb:GetItem/Query on the registry items of that kind only (dynamodb:LeadingKeys):
   // registry items hold API key hashes and verifier secrets, readable only by the handlers that check them.
   | `registry:read:${RegistryPartition}`
-  | 'dedupe:read' // DEDUPE_TABLE, dynamodb:GetItem on the dedupe table
-  | 'dedupe:write' // DEDUPE_TABLE, dynamodb:GetItem/PutItem/UpdateItem/DeleteItem on the dedupe table
+  | 'dedupe:read' // DEDUPE_TABLE, dynamodb:GetItem on the dedupe table's claims (never its wait# items)
+  | 'dedupe:write' // DEDUPE_TABLE, dynamodb:GetItem/PutItem/UpdateItem/DeleteItem on its claims (not wait#)
   | 'engine:start' // states:StartExecution on the bound state machines (DescribeExecution: a Standard name taken)
   | 'engine:describe' // sync waits: states:StartSyncExecution (Express) + DescribeExecution on their executions
   | 'queue:send' // FANOUT_QUEUE_URL, sqs:SendMessage on the fan-out queue
-  | 'waits:read' // DEDUPE_TABLE, dynamodb:GetItem on the dedupe table (a callback reads its wait# item)
-  | 'waits:write' // DEDUPE_TABLE, dynamodb:PutItem/UpdateItem on the dedupe table (begin, keep, claim, confirm a wait)
+  | 'waits:read' // DEDUPE_TABLE, dynamodb:GetItem on wait# items only (a callback reads its task token)
+  | 'waits:write' // DEDUPE_TABLE, dynamodb:PutItem/UpdateItem on wait# items only (begin, keep, claim, confirm)
   | 'engine:resume' // states:SendTaskSuccess/SendTaskFailure (no resource-level permissions exist for these)
   | 'engine:succeed' // states:SendTaskSuccess only: resumes tasks, never fails one (CloudEvents)
   | 'engine:history' // states:GetExecutionHistory on the bound state machines' executions
@@ -64,6 +64,7 @@ export const handlers: readonly HandlerSpec[] = [
     needs: [
       'registry:read:inbound-workflows',
       'registry:read:inbound-secret',
+      'registry:read:inbound-verifier',
       'dedupe:write',
       'engine:start',
       'queue:send',
@@ -100,6 +101,9 @@ export const handlers: readonly HandlerSpec[] = [
       'registry:read:event-subscriptions',
       'registry:read:event-workflows',
       'dedupe:write',
+      // a CloudEvent with a callback id resumes the task waiting on its topic: reads and claims its wait# item
+      'waits:read',
+      'waits:write',
       'engine:start',
       'engine:succeed',
     ],

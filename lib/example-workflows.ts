@@ -6,6 +6,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { loadWorkflowManifest } from '../workflows/manifest';
+import { runGuardPolicy } from './express-run-guard';
 import { acknowledgeLogGroupRules } from './guard-acknowledgements';
 import { stackScopedName } from './physical-name';
 
@@ -70,9 +71,7 @@ export class ExampleWorkflows extends Construct {
       }
       // The Express run guard's one call: a conditional PutItem of the run's name on the dedupe table.
       if (workflow.definitionText.includes('${DedupeTable}')) {
-        stateMachine.addToRolePolicy(
-          new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.dedupeTable.tableArn] }),
-        );
+        stateMachine.addToRolePolicy(runGuardPolicy(props.dedupeTable.tableArn));
       }
       byName.set(workflow.name, stateMachine);
     }

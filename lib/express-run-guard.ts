@@ -14,7 +14,9 @@ import {
   StateMachineFragment,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { dedupePartitionPrefixes } from '../functions/adapters/aws/registry-items';
 import { CONDITION_FAILED } from '../workflows/express-run-guard';
+import { leadingKeysLike } from './leading-keys';
 import { DUPLICATE_RUN_ERROR, GUARD_STATE_NAMES, expressRunGuardStates } from '../workflows/express-run-guard';
 
 export interface ExpressRunGuardProps {
@@ -68,10 +70,17 @@ export class ExpressRunGuard extends StateMachineFragment {
     this.table = props.table;
   }
 
-  /** Lets the state machine's role write the guard item: PutItem on the dedupe table only. */
+  /** Lets the state machine's role write the guard item: PutItem of `run#…` items on the dedupe table only. */
   grantTo(stateMachine: IStateMachine): void {
-    stateMachine.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [this.table.tableArn] }),
-    );
+    stateMachine.grantPrincipal.addToPrincipalPolicy(runGuardPolicy(this.table.tableArn));
   }
+}
+
+/** The run guard's one grant (CDK-built and ASL-defined workflows alike): PutItem of its own items only. */
+export function runGuardPolicy(dedupeTableArn: string): PolicyStatement {
+  return new PolicyStatement({
+    actions: ['dynamodb:PutItem'],
+    resources: [dedupeTableArn],
+    conditions: leadingKeysLike([dedupePartitionPrefixes.runGuard]),
+  });
 }

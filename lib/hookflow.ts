@@ -16,6 +16,7 @@ import {
   registryPartitionReads,
   webhookTemplateItem,
   webhookWritablePrefixes,
+  dedupePartitionPrefixes,
 } from '../functions/adapters/aws/registry-items';
 import type { WorkflowTarget } from '../functions/core/ports';
 import { type HandlerSpec, handlers } from '../functions/routes';
@@ -23,6 +24,7 @@ import { FanoutQueue } from './fanout-queue';
 import { HookflowFunction } from './hookflow-function';
 import { HookflowHttpApi, type ThrottleProps } from './hookflow-http-api';
 import { HookflowTables } from './hookflow-tables';
+import { leadingKeysLike } from './leading-keys';
 import { RegistryRecord } from './registry-record';
 
 export interface HookflowProps {
@@ -165,9 +167,15 @@ export class Hookflow extends Construct {
       );
     }
     for (const need of spec.needs) {
+      // The dedupe table holds claims and ledgers next to waiting tasks' tokens: dedupe needs reach the claims
+      // only, waits needs the wait items only (dedupePartitionPrefixes), whatever a request makes a handler do.
       if (need === 'dedupe:read') {
         fn.addToRolePolicy(
-          new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.tables.dedupe.tableArn] }),
+          new PolicyStatement({
+            actions: ['dynamodb:GetItem'],
+            resources: [this.tables.dedupe.tableArn],
+            conditions: leadingKeysLike(dedupePartitionPrefixes.claims),
+          }),
         );
       }
       if (need === 'dedupe:write') {
@@ -176,6 +184,7 @@ export class Hookflow extends Construct {
           new PolicyStatement({
             actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
             resources: [this.tables.dedupe.tableArn],
+            conditions: leadingKeysLike(dedupePartitionPrefixes.claims),
           }),
         );
       }
@@ -206,7 +215,11 @@ export class Hookflow extends Construct {
       }
       if (need === 'waits:read') {
         fn.addToRolePolicy(
-          new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.tables.dedupe.tableArn] }),
+          new PolicyStatement({
+            actions: ['dynamodb:GetItem'],
+            resources: [this.tables.dedupe.tableArn],
+            conditions: leadingKeysLike([dedupePartitionPrefixes.waits]),
+          }),
         );
       }
       if (need === 'waits:write') {
@@ -215,6 +228,7 @@ export class Hookflow extends Construct {
           new PolicyStatement({
             actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
             resources: [this.tables.dedupe.tableArn],
+            conditions: leadingKeysLike([dedupePartitionPrefixes.waits]),
           }),
         );
       }
@@ -442,21 +456,6 @@ export class Hookflow extends Construct {
     }
     return { stateMachineArn: workflow.stateMachineArn, workflowType };
   }
-}
-
-/**
- * Items whose partition key starts with one of `prefixes`, and only calls that name their partition keys.
- * `dynamodb:LeadingKeys` is the partition key values a call addresses:
- * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
- * ForAllValues is also true when the key is absent from the request (a Scan names no partition), so the Null
- * test requires it to be there:
- * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
- */
-function leadingKeysLike(prefixes: readonly string[]): Record<string, Record<string, unknown>> {
-  return {
-    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) },
-    Null: { 'dynamodb:LeadingKeys': 'false' },
-  };
 }
 
 const pascal = (name: string) => name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());

@@ -14,15 +14,17 @@
  * Works against AWS (your credentials) or the local stack (AWS_ENDPOINT_URL_DYNAMODB).
  */
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   DynamoDBClient,
+  DeleteItemCommand,
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { registrationKey } from '../functions/adapters/aws/registry-items';
+import { inboundSecretKey, registrationKey } from '../functions/adapters/aws/registry-items';
 import {
   type StoredVerifier,
   replaySchema,
@@ -64,14 +66,37 @@ async function main(): Promise<void> {
   if (values.table === undefined || values.registration === undefined) throw new Error(USAGE);
   const key = marshall(registrationKey(values.registration));
   const client = new DynamoDBClient({});
-  const { Item } = await client.send(new GetItemCommand({ TableName: values.table, Key: key, ConsistentRead: true }));
-  if (Item === undefined) throw new Error(`${values.registration} is not registered in ${values.table}`);
-  const current = unmarshall(Item).verifier as unknown;
+  const read = async (itemKey: Record<string, AttributeValue>) =>
+    (await client.send(new GetItemCommand({ TableName: values.table, Key: itemKey, ConsistentRead: true }))).Item;
+  const Item = await read(key);
+  // The inbound verifier has an item of its own (INBOUNDVERIFIER), created here; the inbound style is
+  // registered when its secret item exists. A verifier left on that secret item by the older layout is moved.
+  const inbound = values.registration === 'inbound';
+  const secretItem = inbound ? await read(marshall(inboundSecretKey())) : undefined;
+  if (inbound ? secretItem === undefined : Item === undefined) {
+    throw new Error(`${values.registration} is not registered in ${values.table}`);
+  }
+  const legacy = secretItem === undefined ? undefined : (unmarshall(secretItem).verifier as unknown);
+  const own = Item === undefined ? undefined : (unmarshall(Item).verifier as unknown);
+  const current = own ?? legacy;
+  const removeLegacy = async () => {
+    if (legacy === undefined) return;
+    await client.send(
+      new UpdateItemCommand({
+        TableName: values.table,
+        Key: marshall(inboundSecretKey()),
+        UpdateExpression: 'REMOVE verifier',
+      }),
+    );
+  };
 
   if (values.remove) {
     await client.send(
-      new UpdateItemCommand({ TableName: values.table, Key: key, UpdateExpression: 'REMOVE verifier' }),
+      inbound
+        ? new DeleteItemCommand({ TableName: values.table, Key: key })
+        : new UpdateItemCommand({ TableName: values.table, Key: key, UpdateExpression: 'REMOVE verifier' }),
     );
+    await removeLegacy();
     process.stdout.write(`${values.registration}: verifier removed\n`);
     return;
   }
@@ -117,17 +142,20 @@ async function main(): Promise<void> {
         Key: key,
         UpdateExpression: 'SET verifier = :v',
         // Never create an item by accident, and never race another rotation.
+        // (The inbound verifier's item may not exist yet: UpdateItem creates it.)
         ConditionExpression:
-          current === undefined
-            ? 'attribute_exists(pk) AND attribute_not_exists(verifier)'
+          own === undefined
+            ? inbound
+              ? 'attribute_not_exists(verifier)'
+              : 'attribute_exists(pk) AND attribute_not_exists(verifier)'
             : 'verifier.secrets.#current = :current',
-        ...(current === undefined ? {} : { ExpressionAttributeNames: { '#current': 'current' } }),
+        ...(own === undefined ? {} : { ExpressionAttributeNames: { '#current': 'current' } }),
         ExpressionAttributeValues: marshall(
           {
             ':v': next,
-            ...(current === undefined
+            ...(own === undefined
               ? {}
-              : { ':current': (current as { secrets?: { current?: string } }).secrets?.current ?? '' }),
+              : { ':current': (own as { secrets?: { current?: string } }).secrets?.current ?? '' }),
           },
           { removeUndefinedValues: true },
         ),
@@ -139,6 +167,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Only once the verifier sits on its own item: a crash in between leaves both, which the inbound handler
+  // refuses (fail closed) until this runs again.
+  await removeLegacy();
   const previous = next.secrets.previous;
   process.stdout.write(
     `${values.registration}: ${next.verifier.kind} verifier${next.replay ? ', replay protection on' : ''}` +

@@ -20,9 +20,21 @@ import { createHash } from 'node:crypto';
  */
 export const KEY_PART_MAX_BYTES = 256;
 
-/** The kinds of composite key hookflow writes; a kind is a fixed word, never caller input. */
-export type KeyKind =
-  'flow-trigger' | 'client-webhook' | 'event-webhook' | 'event' | 'inbound' | 'delivery' | 'callback-id';
+/**
+ * The kinds of composite key hookflow writes; a kind is a fixed word, never caller input. Each is also the
+ * `pk` prefix of its items in the dedupe table, which IAM grants by (functions/adapters/aws/registry-items.ts,
+ * `dedupePartitionPrefixes`).
+ */
+export const KEY_KINDS = [
+  'flow-trigger',
+  'client-webhook',
+  'event-webhook',
+  'event',
+  'inbound',
+  'delivery',
+  'callback-id',
+] as const;
+export type KeyKind = (typeof KEY_KINDS)[number];
 
 /** One part of a key, escaped (or hashed when long) so that it can never contain the separator. */
 export function keyPart(part: string): string {

@@ -1,10 +1,16 @@
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { execFileSync } from 'node:child_process';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
 import { removeDataDir, request, startLocalStack, waitForExecution } from '../support/local-stack';
 
 jest.setTimeout(120_000);
 
+const execFileAsync = promisify(execFile);
 const SECRET = 'hf_local_inbound_secret'; // local/hookflow.local.json
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const arn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
@@ -197,6 +203,105 @@ describe('inbound requests on the local stack (seed 4)', () => {
       ),
     ).toEqual([]);
     expect((await s.executions('hookflow-inbound-echo')).length - before).toBe(1000);
+  });
+
+  /**
+   * Issue 14: the inbound verifier's signing secret sits on an item of its own (INBOUNDVERIFIER), which only
+   * POST /inbound may read; GET /inbound/runs reads the secret hashes on INBOUNDSECRET and nothing it could
+   * sign with. An item in the older layout (verifier on INBOUNDSECRET) is refused, never skipped.
+   */
+  describe('the inbound verifier, set as an operator sets it', () => {
+    let dynamodb: DynamoDBClient;
+    // Async, not execFileSync: a blocked event loop misses the gateway closing an idle keep-alive connection,
+    // and the next fetch on it fails with "other side closed".
+    const setVerifier = (...args: string[]) =>
+      execFileAsync(
+        'npx',
+        ['tsx', 'scripts/set-verifier.ts', '--table', 'hookflow-registry', '--registration', 'inbound', ...args],
+        {
+          cwd: join(__dirname, '..', '..'),
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            AWS_ENDPOINT_URL_DYNAMODB: s.stack.dynamodbEndpoint,
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'local',
+            AWS_SECRET_ACCESS_KEY: 'local',
+          },
+        },
+      );
+    const item = async (pk: string) => {
+      const { Item } = await dynamodb.send(
+        new GetItemCommand({ TableName: 'hookflow-registry', Key: marshall({ pk, sk: pk }), ConsistentRead: true }),
+      );
+      return Item === undefined ? undefined : unmarshall(Item);
+    };
+    const signed = (body: string, secret: string | undefined) =>
+      request(`${s.stack.url}/inbound`, {
+        method: 'POST',
+        headers: {
+          'inbound-webhook-secret': SECRET,
+          'content-type': 'application/json',
+          ...(secret === undefined
+            ? {}
+            : { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` }),
+        },
+        body,
+      });
+    beforeAll(() => {
+      dynamodb = new DynamoDBClient({ endpoint: s.stack.dynamodbEndpoint, region: 'us-east-1', credentials });
+    });
+    afterAll(async () => {
+      await setVerifier('--remove');
+      dynamodb?.destroy();
+    });
+
+    it('keeps the signing secret off the item GET /inbound/runs reads, and checks it on POST /inbound', async () => {
+      const secret = 'inbound-github-secret-e2e-1';
+      const body = JSON.stringify({ workflow: 'workflow name', uid: 'verifier-e2e-1' });
+
+      await setVerifier('--kind', 'github', '--secret', secret);
+      const unsigned = await signed(body, undefined);
+      const accepted = await signed(body, secret);
+
+      expect(unsigned.status).toBe(401);
+      expect(accepted.status).toBe(202);
+      expect((await item('INBOUNDVERIFIER'))?.verifier).toMatchObject({ secrets: { current: secret } });
+      expect(await item('INBOUNDSECRET')).not.toHaveProperty('verifier');
+      const runRef = `u_${Buffer.from('verifier-e2e-1').toString('base64url')}`;
+      const status = await request(`${s.stack.url}/inbound/runs/${runRef}`, {
+        headers: { 'inbound-webhook-secret': SECRET },
+      });
+      expect(status.status).toBe(200);
+    });
+
+    it('refuses (never skips) a verifier left on INBOUNDSECRET by the older layout, until set-verifier moves it', async () => {
+      const own = await item('INBOUNDVERIFIER');
+      await setVerifier('--remove');
+      // What a deployment upgraded from the older layout holds: the verifier on INBOUNDSECRET, no INBOUNDVERIFIER.
+      await dynamodb.send(
+        new UpdateItemCommand({
+          TableName: 'hookflow-registry',
+          Key: marshall({ pk: 'INBOUNDSECRET', sk: 'INBOUNDSECRET' }),
+          UpdateExpression: 'SET verifier = :v',
+          ExpressionAttributeValues: marshall({ ':v': own?.verifier }),
+        }),
+      );
+      const body = JSON.stringify({ workflow: 'workflow name', uid: 'verifier-e2e-2' });
+
+      const refused = await signed(body, undefined);
+      await setVerifier('--rotate', '--secret', 'inbound-github-secret-e2e-2', '--overlap-seconds', '0');
+      const unsignedAfter = await signed(body, undefined);
+      const acceptedAfter = await signed(body, 'inbound-github-secret-e2e-2');
+
+      expect(refused.status).toBe(500);
+      expect(unsignedAfter.status).toBe(401);
+      expect(acceptedAfter.status).toBe(202);
+      expect(await item('INBOUNDSECRET')).not.toHaveProperty('verifier');
+      expect((await item('INBOUNDVERIFIER'))?.verifier).toMatchObject({
+        secrets: { current: 'inbound-github-secret-e2e-2' },
+      });
+    });
   });
 });
 

@@ -13,12 +13,18 @@ import {
   eventWorkflowKey,
   flowKey,
   inboundSecretKey,
+  inboundVerifierKey,
   inboundWorkflowKey,
   orgWebhooksPartition,
   webhookPartition,
   webhookTemplatePartition,
+  dedupePartitionPrefixes,
+  processKey,
+  waitKey,
 } from '../../functions/adapters/aws/registry-items';
 import { ACCOUNT, REGION, ReferenceStack, type IamRequest, simulate } from './iam-support';
+import { KEY_KINDS, compositeKey } from '../../functions/core/keys';
+import { runRefFor } from '../../functions/styles/inbound/run-refs';
 
 const reference = new ReferenceStack();
 const roles = reference.handlerRoles();
@@ -45,7 +51,8 @@ const secretReaders: Partial<Record<RegistryPartition, readonly string[]>> = {
   flows: ['flow-trigger'], // a flow's verifier secrets
   'api-keys': ['flow-trigger', 'webhook-admin', 'webhook-process-status'], // API key hashes
   'client-webhooks': ['client-webhook'], // the webhook's key hash and verifier secrets
-  'inbound-secret': ['inbound', 'inbound-run-status'], // Inbound-Webhook-Secret hashes (and inbound's verifier)
+  'inbound-secret': ['inbound', 'inbound-run-status'], // Inbound-Webhook-Secret hashes only
+  'inbound-verifier': ['inbound'], // inbound's verifier secrets: only the route that verifies
   'event-workflows': ['event-webhook', 'event-intake'], // an event workflow's verifier secrets: both routes verify them
   webhooks: ['webhook-admin', 'webhook-trigger'], // registered webhooks' signing secrets
 };
@@ -59,6 +66,7 @@ describe('IAM: the registry partitions a handler may read', () => {
       'client-webhooks': clientWebhookKey('c', 'n').pk,
       'inbound-workflows': inboundWorkflowKey('w').pk,
       'inbound-secret': inboundSecretKey().pk,
+      'inbound-verifier': inboundVerifierKey().pk,
       'event-workflows': eventWorkflowKey('r').pk,
       'event-subscriptions': eventSubscriptionPartition('t'),
       'webhook-templates': webhookTemplatePartition('o'),
@@ -99,6 +107,69 @@ describe('IAM: the registry partitions a handler may read', () => {
     for (const pk of [webhookPartition('w'), clientWebhookKey('c', 'n').pk, inboundSecretKey().pk]) {
       expect(await decide('flow-trigger', item(registry, 'GetItem', pk))).toBe('ImplicitlyDenied');
       expect(await decide('flow-trigger', item(registry, 'Query', pk))).toBe('ImplicitlyDenied');
+    }
+  });
+});
+
+describe('IAM: the dedupe table, by item kind', () => {
+  it('keeps every dedupe key builder inside its declared prefix, and no prefix inside another', () => {
+    // Arrange: one key of each kind, as the code builds them
+    const claims = [
+      ...KEY_KINDS.map((kind) => compositeKey(kind, 'a', 'b')),
+      `delivery#${compositeKey('delivery', 'scope', 'how', 'what')}`, // dynamodb-delivery-ledger.ts
+      runRefFor('uid-1').dedupeKey,
+      runRefFor(undefined).dedupeKey,
+      processKey('p').pk,
+    ];
+    const all = [...dedupePartitionPrefixes.claims, dedupePartitionPrefixes.waits, dedupePartitionPrefixes.runGuard];
+    // Assert
+    for (const pk of claims) expect(dedupePartitionPrefixes.claims.filter((p) => pk.startsWith(p))).toHaveLength(1);
+    expect(waitKey(compositeKey('callback-id', 's', 'e'), 'topic').pk.startsWith(dedupePartitionPrefixes.waits)).toBe(
+      true,
+    );
+    for (const prefix of all)
+      expect({ prefix, within: all.filter((p) => prefix.startsWith(p)) }).toEqual({
+        prefix,
+        within: [prefix],
+      });
+  });
+
+  it("lets only the handlers that resume runs read or write a waiting task's token", async () => {
+    // Arrange
+    const pk = waitKey('run-ref', 'approval').pk;
+    // Act
+    const readers: string[] = [];
+    const writers: string[] = [];
+    for (const handler of roles.keys()) {
+      if ((await decide(handler, item(dedupe, 'GetItem', pk))) === 'Allowed') readers.push(handler);
+      if ((await decide(handler, item(dedupe, 'UpdateItem', pk))) === 'Allowed') writers.push(handler);
+    }
+    // Assert: flow-trigger, inbound and the others hold dedupe grants, but not on wait# items
+    expect(readers.sort()).toEqual(['event-callback', 'event-intake']);
+    expect(writers.sort()).toEqual(['event-callback', 'event-intake', 'wait-for-event']);
+  });
+
+  it('keeps the waiting handlers off the claims and ledgers', async () => {
+    for (const handler of ['event-callback', 'wait-for-event']) {
+      expect(await decide(handler, item(dedupe, 'PutItem', compositeKey('flow-trigger', 'f', 'k', 'i')))).toBe(
+        'ImplicitlyDenied',
+      );
+    }
+    expect(await decide('flow-trigger', item(dedupe, 'PutItem', compositeKey('flow-trigger', 'f', 'k', 'i')))).toBe(
+      'Allowed',
+    );
+  });
+
+  it('lets an Express run guard write its own run# items and nothing else', async () => {
+    const guarded = reference
+      .stateMachines()
+      .filter((m) => reference.taskStates(m.logicalId).some((t) => t.resource.endsWith(':dynamodb:putItem')));
+    expect(guarded.length).toBeGreaterThan(0);
+    for (const machine of guarded) {
+      const statements = reference.statementsOf(machine.roleId);
+      expect(await simulate(statements, item(dedupe, 'PutItem', 'run#sm#hf-1'))).toBe('Allowed');
+      expect(await simulate(statements, item(dedupe, 'PutItem', waitKey('r', 't').pk))).toBe('ImplicitlyDenied');
+      expect(await simulate(statements, item(dedupe, 'PutItem', 'flow-trigger#f#k#i'))).toBe('ImplicitlyDenied');
     }
   });
 });
@@ -168,7 +239,23 @@ function taskCall(resource: string, parameters: Record<string, unknown>): IamReq
   }
   const [, service, api] = match as unknown as [string, string, string];
   const action = `${service}:${api[0]!.toUpperCase()}${api.slice(1)}`;
-  return { action, resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${String(parameters.TableName)}` };
+  return {
+    action,
+    resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${String(parameters.TableName)}`,
+    context: { 'dynamodb:LeadingKeys': [taskPartitionKey(parameters)] },
+  };
+}
+
+/**
+ * The partition key a DynamoDB Task addresses (IAM's dynamodb:LeadingKeys): written as is (`"pk": {"S": …}`) or
+ * built at run time by States.Format, whose fixed text before the first `{}` is the key's prefix.
+ */
+function taskPartitionKey(parameters: Record<string, unknown>): string {
+  const key = (parameters.Item ?? parameters.Key) as { pk?: { S?: string; 'S.$'?: string } } | undefined;
+  if (typeof key?.pk?.S === 'string') return key.pk.S;
+  const format = /^States\.Format\('([^{']*)\{\}/.exec(key?.pk?.['S.$'] ?? '');
+  if (format === null) throw new Error(`Task parameters ${JSON.stringify(parameters)}: teach taskPartitionKey its pk`);
+  return `${format[1]}example`;
 }
 
 /** What the Step Functions service itself does with a state machine's role: log delivery and X-Ray. */

@@ -18,6 +18,7 @@ import {
   eventWorkflowKey,
   flowKey,
   inboundSecretKey,
+  inboundVerifierKey,
   inboundWorkflowKey,
   webhookTemplatePartition,
 } from './registry-items';
@@ -103,11 +104,19 @@ export class DynamoDbRegistry implements Registry {
 
   async getInboundSecretHashes(): Promise<readonly string[]> {
     const item = await this.getItem(inboundSecretKey());
+    // The layout before the verifier had an item of its own kept it here, where GET /inbound/runs could read
+    // it; the verifying handler now reads only INBOUNDVERIFIER, so such an item would silently stop checking
+    // signatures. Refuse it instead (fail closed) until scripts/set-verifier.ts moves it.
+    if (item?.verifier !== undefined) {
+      throw new Error(
+        'registry item INBOUNDSECRET still holds the inbound verifier: run scripts/set-verifier.ts --registration inbound --rotate (or --remove) to move it to INBOUNDVERIFIER',
+      );
+    }
     return Array.isArray(item?.secretHashes) ? item.secretHashes.map(String) : [];
   }
 
   async getInboundVerifier(): Promise<StoredVerifier | undefined> {
-    const item = await this.getItem(inboundSecretKey());
+    const item = await this.getItem(inboundVerifierKey());
     return item === undefined ? undefined : verifierOf(item).verifier;
   }
 

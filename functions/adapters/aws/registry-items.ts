@@ -9,6 +9,7 @@ import type {
   WebhookBinding,
   WebhookWorkflowTemplate,
 } from '../../core/ports';
+import { KEY_KINDS } from '../../core/keys';
 
 /**
  * How registry records sit in the registry table (single-table design: `pk` + `sk`). Shared by the
@@ -46,13 +47,24 @@ export const inboundWorkflowItems = (workflow: InboundWorkflowRecord) =>
     ...workflow,
   }));
 
-/** The accepted Inbound-Webhook-Secret hashes (a list, so a secret can be rotated without downtime). */
+/**
+ * The accepted Inbound-Webhook-Secret hashes (a list, so a secret can be rotated without downtime). Only hashes:
+ * GET /inbound/runs/{runRef} reads this item to check the secret and must learn nothing it could sign with.
+ */
 export const inboundSecretKey = () => ({ pk: 'INBOUNDSECRET', sk: 'INBOUNDSECRET' });
 export const inboundSecretItem = (secretHashes: readonly string[]) => ({
   ...inboundSecretKey(),
   type: 'inboundSecret',
   secretHashes: [...secretHashes],
 });
+
+/**
+ * The inbound style's optional signature verifier (scripts/set-verifier.ts --registration inbound), with its
+ * signing secrets in clear: an item of its own, readable only by the handler that verifies (POST /inbound).
+ * It sat on the INBOUNDSECRET item before; dynamodb-registry.ts refuses that layout (fail closed) and
+ * set-verifier moves it here.
+ */
+export const inboundVerifierKey = () => ({ pk: 'INBOUNDVERIFIER', sk: 'INBOUNDVERIFIER' });
 
 /** An events-style workflow by its ref, plus one subscription item per event type (queried by type). */
 export const eventWorkflowKey = (ref: string) => ({ pk: `EVENTWORKFLOW#${ref}`, sk: 'EVENTWORKFLOW' });
@@ -69,7 +81,24 @@ export const eventWorkflowItems = (workflow: EventWorkflowRecord) => [
 ];
 
 /** Where a waiting task's token sits (in the dedupe table, which already expires what it holds). */
-export const waitKey = (ref: string, topic: string) => ({ pk: `wait#${ref}#${topic}` });
+export const waitKey = (ref: string, topic: string) => ({ pk: `${dedupePartitionPrefixes.waits}${ref}#${topic}` });
+
+/**
+ * Every kind of item in the dedupe table by the prefix of its `pk`, for IAM as the registry's kinds are:
+ * - `claims`: dedupe claims, the replay ledger (`delivery#`) and process records (`process#`), what a handler
+ *   with `dedupe:read` / `dedupe:write` may address;
+ * - `waits`: waiting tasks with their task tokens (`wait#`), only for `waits:read` / `waits:write`: a token
+ *   resumes a run, so a handler that does not resume runs cannot read one;
+ * - `runGuard`: the Express run guard's items (`run#`), written by the Express state machines' roles only
+ *   (workflows/express-run-guard.ts).
+ * No prefix is a prefix of another kind's keys (`event#` never matches `event-webhook#…`);
+ * test/infra/iam-grants.test.ts holds every key builder to this table.
+ */
+export const dedupePartitionPrefixes = {
+  claims: [...KEY_KINDS.map((kind) => `${kind}#`), 'process#'],
+  waits: 'wait#',
+  runGuard: 'run#',
+} as const;
 
 /** Seed 5: an organisation's workflow templates, one partition per organisation (listed with one Query). */
 export const webhookTemplatePartition = (orgId: string) => `WEBHOOKTEMPLATE#${orgId}`;
@@ -109,7 +138,7 @@ export const webhookWritablePrefixes = ['WEBHOOK#', 'ORGWEBHOOKS#'] as const;
  * Every kind of registry partition by the prefix of its `pk`, for IAM: a handler may read only the kinds it
  * declares (`registry:read:<kind>` in functions/routes.ts), scoped with `dynamodb:LeadingKeys`. No prefix is
  * a prefix of another kind's keys (`WEBHOOK#` never matches `WEBHOOKTEMPLATE#...`), so each grant reads
- * exactly its kind. test/unit/adapters/registry-partitions.test.ts holds every key function to this table.
+ * exactly its kind. test/infra/iam-grants.test.ts holds every key function to this table.
  */
 export const registryPartitionPrefixes = {
   flows: 'FLOW#',
@@ -117,6 +146,7 @@ export const registryPartitionPrefixes = {
   'client-webhooks': 'CLIENTWEBHOOK#',
   'inbound-workflows': 'INBOUNDWORKFLOW#',
   'inbound-secret': 'INBOUNDSECRET',
+  'inbound-verifier': 'INBOUNDVERIFIER',
   'event-workflows': 'EVENTWORKFLOW#',
   'event-subscriptions': 'EVENTSUB#',
   'webhook-templates': 'WEBHOOKTEMPLATE#',
@@ -135,6 +165,7 @@ export const registryPartitionReads: Record<RegistryPartition, 'GetItem' | 'Quer
   'client-webhooks': 'GetItem',
   'inbound-workflows': 'GetItem',
   'inbound-secret': 'GetItem',
+  'inbound-verifier': 'GetItem',
   'event-workflows': 'GetItem',
   'event-subscriptions': 'Query',
   'webhook-templates': 'Query',
@@ -168,7 +199,7 @@ export function registrationKey(registration: string): { pk: string; sk: string 
     const [client, webhook] = name.split('/') as [string, string];
     return clientWebhookKey(client, webhook);
   }
-  if (registration === 'inbound') return inboundSecretKey();
+  if (registration === 'inbound') return inboundVerifierKey();
   throw new Error(
     `unknown registration "${registration}": use flow:<id>, client-webhook:<client>/<name>, event-workflow:<ref> or inbound`,
   );
