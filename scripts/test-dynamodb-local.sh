@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# The unit and e2e tiers a second time, on AWS's DynamoDB Local instead of dynalite (docs/dynamodb.md), inside
-# a private network namespace: DynamoDB Local listens on every interface, and there loopback is the only one.
-# `npm test` runs this after the main run; extra arguments go to jest (e.g. a test file).
+# The tests that talk to a DynamoDB a second time, on AWS's DynamoDB Local instead of dynalite (docs/dynamodb.md):
+# the whole e2e tier, and the unit test files that use a DynamoDB (test/support/in-memory-dynamodb.ts or
+# dynamodb-backend.ts); the other unit files are pure code and would prove nothing new. Inside a private network
+# namespace: DynamoDB Local listens on every interface, and there loopback is the only one.
+# `npm test` runs this after the main run; arguments replace the default selection (e.g. one test file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "$#" = 0 ]; then
+  mapfile -t unit_files < <(grep -rlE "support/(in-memory-dynamodb|dynamodb-backend)'" test/unit | sort)
+  set -- "${unit_files[@]}" test/e2e/
+fi
 if [ "$(id -u)" = 0 ]; then
   namespace=(unshare --net)
 else
