@@ -9,6 +9,7 @@ import type {
   WebhookBinding,
   WebhookWorkflowTemplate,
 } from '../../core/ports';
+import { canonicalRef } from '../../core/uuid';
 
 /**
  * How registry records sit in the registry table (single-table design: `pk` + `sk`). Shared by the
@@ -37,8 +38,11 @@ export const clientWebhookItem = (webhook: ClientWebhookRecord) =>
     JSON.stringify({ ...clientWebhookKey(webhook.client, webhook.name), type: 'clientWebhook', ...webhook }),
   ) as Record<string, unknown>;
 
-/** One item per way to name the workflow: its name and its id both resolve it. */
-export const inboundWorkflowKey = (nameOrId: string) => ({ pk: `INBOUNDWORKFLOW#${nameOrId}`, sk: 'INBOUNDWORKFLOW' });
+/** One item per way to name the workflow: its name and its id both resolve it (an id in any case: core/uuid.ts). */
+export const inboundWorkflowKey = (nameOrId: string) => ({
+  pk: `INBOUNDWORKFLOW#${canonicalRef(nameOrId)}`,
+  sk: 'INBOUNDWORKFLOW',
+});
 export const inboundWorkflowItems = (workflow: InboundWorkflowRecord) =>
   [workflow.name, workflow.workflowId].map((ref) => ({
     ...inboundWorkflowKey(ref),
@@ -55,7 +59,7 @@ export const inboundSecretItem = (secretHashes: readonly string[]) => ({
 });
 
 /** An events-style workflow by its ref, plus one subscription item per event type (queried by type). */
-export const eventWorkflowKey = (ref: string) => ({ pk: `EVENTWORKFLOW#${ref}`, sk: 'EVENTWORKFLOW' });
+export const eventWorkflowKey = (ref: string) => ({ pk: `EVENTWORKFLOW#${canonicalRef(ref)}`, sk: 'EVENTWORKFLOW' });
 export const eventSubscriptionKey = (type: string, ref: string) => ({ pk: `EVENTSUB#${type}`, sk: ref });
 export const eventSubscriptionPartition = (type: string) => `EVENTSUB#${type}`;
 export const eventWorkflowItems = (workflow: EventWorkflowRecord) => [
