@@ -4,7 +4,7 @@ import * as z from 'zod';
 /**
  * Every setting a handler reads, parsed once at cold start. A missing or malformed variable fails the cold
  * start with the variable's name in the message, instead of failing a request later.
- * Each limit here is documented in the README's "Limits" table.
+ * Each limit here is documented in docs/limits.md (settings and limits).
  */
 const positiveInt = z.coerce.number().int().positive();
 

@@ -132,6 +132,27 @@ describe('inbound requests on the local stack (seed 4)', () => {
     });
   });
 
+  it('answers DUPLICATE, with the run, for each item of a resent batch whose uid already ran; an id in upper case finds its workflow', async () => {
+    const batch = (uids: string[]) => ({
+      workflow: '3F1C2A9E-0B7D-4C55-9A51-1B2C3D4E5F60',
+      batch: uids.map((uid) => ({ uid })),
+    });
+    const first = await s.post(batch(['resend-1', 'resend-2']));
+    const firstEntries = (first.body as { batch: { runUrl: string }[] }).batch;
+    expect(await s.allStarted(firstEntries.map((e) => e.runUrl))).toEqual([]);
+    const started = await Promise.all(firstEntries.map(async (e) => (await s.status(e.runUrl)).executionId));
+
+    const resent = await s.post(batch(['resend-1', 'resend-2', 'resend-3']));
+
+    expect(resent.status).toBe(202);
+    const entries = (resent.body as { batch: { uid: string; status: string; executionId?: string }[] }).batch;
+    expect(entries.map((e) => [e.uid, e.status, e.executionId])).toEqual([
+      ['resend-1', 'DUPLICATE', started[0]],
+      ['resend-2', 'DUPLICATE', started[1]],
+      ['resend-3', 'QUEUED', undefined],
+    ]);
+  });
+
   it('applies inheritance item by item', async () => {
     const response = await s.post({
       workflow: 'workflow name',

@@ -10,6 +10,7 @@ import type {
   WebhookWorkflowTemplate,
 } from '../../core/ports';
 import { KEY_KINDS } from '../../core/keys';
+import { canonicalRef } from '../../core/uuid';
 
 /**
  * How registry records sit in the registry table (single-table design: `pk` + `sk`). Shared by the
@@ -38,8 +39,11 @@ export const clientWebhookItem = (webhook: ClientWebhookRecord) =>
     JSON.stringify({ ...clientWebhookKey(webhook.client, webhook.name), type: 'clientWebhook', ...webhook }),
   ) as Record<string, unknown>;
 
-/** One item per way to name the workflow: its name and its id both resolve it. */
-export const inboundWorkflowKey = (nameOrId: string) => ({ pk: `INBOUNDWORKFLOW#${nameOrId}`, sk: 'INBOUNDWORKFLOW' });
+/** One item per way to name the workflow: its name and its id both resolve it (an id in any case: core/uuid.ts). */
+export const inboundWorkflowKey = (nameOrId: string) => ({
+  pk: `INBOUNDWORKFLOW#${canonicalRef(nameOrId)}`,
+  sk: 'INBOUNDWORKFLOW',
+});
 export const inboundWorkflowItems = (workflow: InboundWorkflowRecord) =>
   [workflow.name, workflow.workflowId].map((ref) => ({
     ...inboundWorkflowKey(ref),
@@ -67,7 +71,7 @@ export const inboundSecretItem = (secretHashes: readonly string[]) => ({
 export const inboundVerifierKey = () => ({ pk: 'INBOUNDVERIFIER', sk: 'INBOUNDVERIFIER' });
 
 /** An events-style workflow by its ref, plus one subscription item per event type (queried by type). */
-export const eventWorkflowKey = (ref: string) => ({ pk: `EVENTWORKFLOW#${ref}`, sk: 'EVENTWORKFLOW' });
+export const eventWorkflowKey = (ref: string) => ({ pk: `EVENTWORKFLOW#${canonicalRef(ref)}`, sk: 'EVENTWORKFLOW' });
 export const eventSubscriptionKey = (type: string, ref: string) => ({ pk: `EVENTSUB#${type}`, sk: ref });
 export const eventSubscriptionPartition = (type: string) => `EVENTSUB#${type}`;
 export const eventWorkflowItems = (workflow: EventWorkflowRecord) => [

@@ -11,6 +11,7 @@ import {
   rawBody,
   sha256Hex,
 } from '../../core/http/request';
+import { canonicalRef } from '../../core/uuid';
 import { signedRequestOf } from '../../core/verify/verify-registration';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 
@@ -22,10 +23,15 @@ const name = (what: string) =>
     .max(256)
     .regex(/^[^\s#]+$/, `${what} must not contain spaces or "#"`);
 
-const webhookQuery = z.object({ ref: name('ref') });
-const eventQuery = z.object({ ref: name('ref').optional() });
+/** A ref that is a UUID (a run's execution name, or a workflow ref so written) matches in any case: core/uuid.ts. */
+const ref = () => name('ref').transform(canonicalRef);
+
+const webhookQuery = z.object({ ref: ref() });
+export const WEBHOOK_REF_REQUIRED =
+  'ref is required: it names the workflow to start (POST /api/v2/event starts workflows by event type instead)';
+const eventQuery = z.object({ ref: ref().optional() });
 const callbackQuery = z.object({
-  ref: name('ref'),
+  ref: ref(),
   topic: name('topic'),
   status: z
     .string()
@@ -40,8 +46,13 @@ function query<T>(schema: z.ZodType<T>, event: APIGatewayProxyEventV2): T {
   return parsed.data;
 }
 
-/** POST /api/v2/webhook?ref=: the workflow `ref` with the JSON object body. */
+/**
+ * POST /api/v2/webhook?ref=: the workflow `ref` with the JSON object body. Seed 3 lists `ref` as optional
+ * (default null) but names nothing to start without it; hookflow does not guess: a missing or empty `ref` is
+ * 400, checked before the body is read, and nothing starts (docs/styles/events.md).
+ */
 export function parseWebhookRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number) {
+  if ((event.queryStringParameters?.ref ?? '') === '') throw new BadRequestError(WEBHOOK_REF_REQUIRED);
   const { ref } = query(webhookQuery, event);
   const bytes = rawBody(event, maxBodyBytes);
   const idempotencyKey = idempotencyKeyOf(event);

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
+import { canonicalRef } from '../../core/uuid';
 import type { EarlyCallback, WaitStore, WorkflowEngine } from '../../core/ports';
 
 export interface WaitForEventDeps {
@@ -17,11 +18,13 @@ export interface WaitForEventDeps {
 const payloadSchema = z.object({
   // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html: 1 to 2048 characters.
   taskToken: z.string().min(1).max(2048),
+  // Stored as the callback route looks it up: a UUID in lower case (core/uuid.ts).
   ref: z
     .string()
     .min(1)
     .max(256)
-    .regex(/^[^#]+$/),
+    .regex(/^[^#]+$/)
+    .transform(canonicalRef),
   topic: z
     .string()
     .min(1)

@@ -1,4 +1,4 @@
-import type { InboundWorkflowRecord, Registry, WorkQueue } from '../../core/ports';
+import type { DedupeStore, InboundWorkflowRecord, Registry, WorkQueue } from '../../core/ports';
 import { assertSharedSecret } from '../../core/auth/shared-secret';
 import { NotFoundError, PayloadTooLargeError } from '../../core/http/errors';
 import type { StartRun } from '../../core/runs/start-run';
@@ -14,6 +14,8 @@ import {
 
 export interface InboundDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
+  /** Read only, to tell a resent batch item whose run has started (DUPLICATE) from one that will run. */
+  readonly dedupe: DedupeStore;
   readonly startRun: StartRun;
   readonly queue: WorkQueue;
   readonly executionLink: (executionArn: string) => string;
@@ -32,9 +34,21 @@ export type InboundAccepted =
     }
   | {
       readonly kind: 'queued';
-      /** `queued: false` only when SQS kept refusing the item after retries: it was not accepted. */
-      readonly entries: readonly { index: number; uid: string | null; runRef: string; queued: boolean }[];
+      readonly entries: readonly BatchEntry[];
     };
+
+/**
+ * What became of one batch item. QUEUED: it will run. NOT_QUEUED: SQS kept refusing it after retries, so it was
+ * not accepted. DUPLICATE: it will never run, because its uid's run has already started (`executionArn` names
+ * it) or an earlier item of the same batch holds the same uid (same `runRef`).
+ */
+export interface BatchEntry {
+  readonly index: number;
+  readonly uid: string | null;
+  readonly runRef: string;
+  readonly status: 'QUEUED' | 'NOT_QUEUED' | 'DUPLICATE';
+  readonly executionArn?: string;
+}
 
 /**
  * The inbound rules (seed 4): check the shared secret (401), resolve every named workflow (404, naming the
@@ -51,7 +65,7 @@ export async function acceptInbound(deps: InboundDeps, request: InboundRequest):
   // A verified delivery is settled with its start (or its queueing): a 503 releases it for the sender's retry.
   return startVerified(deps, verified, async () => {
     const accepted = await accept(deps, request);
-    if (accepted.kind === 'queued' && accepted.entries.some((entry) => !entry.queued)) {
+    if (accepted.kind === 'queued' && accepted.entries.some((entry) => entry.status === 'NOT_QUEUED')) {
       await releaseForRetry(verified);
     }
     return accepted;
@@ -102,7 +116,9 @@ async function accept(deps: InboundDeps, request: InboundRequest): Promise<Inbou
     };
   }
 
-  const messages = prepared.map(({ item, workflow, ref, input }) => {
+  const duplicates = await duplicatesOf(deps, prepared);
+  const toQueue = prepared.filter(({ item }) => !duplicates.has(item.index!));
+  const messages = toQueue.map(({ item, workflow, ref, input }) => {
     const message: FanoutMessage = {
       v: 1,
       runRef: ref!.runRef,
@@ -116,13 +132,40 @@ async function accept(deps: InboundDeps, request: InboundRequest): Promise<Inbou
   const failed = new Set(failedIds);
   return {
     kind: 'queued',
-    entries: prepared.map(({ item, ref }) => ({
-      index: item.index!,
-      uid: item.uid ?? null,
-      runRef: ref!.runRef,
-      queued: !failed.has(String(item.index)),
-    })),
+    entries: prepared.map(({ item, ref }): BatchEntry => {
+      const entry = { index: item.index!, uid: item.uid ?? null, runRef: ref!.runRef };
+      const duplicate = duplicates.get(item.index!);
+      if (duplicate !== undefined) return { ...entry, status: 'DUPLICATE', ...duplicate };
+      return { ...entry, status: failed.has(String(item.index)) ? 'NOT_QUEUED' : 'QUEUED' };
+    }),
   };
+}
+
+/**
+ * The batch items that would start nothing (seed 4: duplicates are ignored), by index: a uid already seen
+ * earlier in this batch, or a uid whose run has started (a resent batch). A uid that is claimed but whose run
+ * has not started yet is queued again: its first message may still fail and be dead-lettered, and the worker's
+ * dedupe makes a second delivery harmless.
+ */
+async function duplicatesOf(
+  deps: InboundDeps,
+  prepared: readonly { item: InboundItem; ref: RunRef | undefined }[],
+): Promise<Map<number, { executionArn?: string }>> {
+  const duplicates = new Map<number, { executionArn?: string }>();
+  const firstByKey = new Map<string, number>();
+  for (const { item, ref } of prepared) {
+    if (item.uid === undefined) continue;
+    if (firstByKey.has(ref!.dedupeKey)) duplicates.set(item.index!, {});
+    else firstByKey.set(ref!.dedupeKey, item.index!);
+  }
+  const now = (deps.now?.() ?? new Date()).getTime();
+  await Promise.all(
+    [...firstByKey].map(async ([dedupeKey, index]) => {
+      const run = (await deps.dedupe.get(dedupeKey, now))?.run;
+      if (run !== undefined) duplicates.set(index, { executionArn: run.executionArn });
+    }),
+  );
+  return duplicates;
 }
 
 /** What the workflow sees: `$.stateValues.<state>` and `$.runtime.<field>` mirror seed 4's handlebars. */

@@ -15,7 +15,8 @@ export interface InboundHttpDeps extends InboundDeps {
 /**
  * A single request: 202 `{uid, runRef, executionId, executionLink}` (`Idempotent-Replayed: true` for a uid
  * seen before). A batch: 202 `{batch: [{index, uid, runRef, runUrl, status: "QUEUED"}]}`, or 503 with the
- * same list when SQS refused some items (those say "NOT_QUEUED"; the rest will run).
+ * same list when SQS refused some items (those say "NOT_QUEUED"; the rest will run). An item that will never
+ * run says "DUPLICATE" (with `executionId` and `executionLink` when its uid's run has already started).
  */
 export function makeInboundHandler(deps: InboundHttpDeps): HttpHandler {
   return httpHandler(deps.logger, async (event) => {
@@ -38,14 +39,18 @@ export function makeInboundHandler(deps: InboundHttpDeps): HttpHandler {
         accepted.replayed ? { 'idempotent-replayed': 'true' } : {},
       );
     }
-    const refused = accepted.entries.filter((e) => !e.queued).length;
-    deps.logger.info('inbound batch queued', { items: accepted.entries.length, refused });
+    const refused = accepted.entries.filter((e) => e.status === 'NOT_QUEUED').length;
+    const duplicates = accepted.entries.filter((e) => e.status === 'DUPLICATE').length;
+    deps.logger.info('inbound batch queued', { items: accepted.entries.length, refused, duplicates });
     const batch = accepted.entries.map((entry) => ({
       index: entry.index,
       uid: entry.uid,
       runRef: entry.runRef,
       runUrl: `${baseUrl(event)}/inbound/runs/${entry.runRef}`,
-      status: entry.queued ? 'QUEUED' : 'NOT_QUEUED',
+      status: entry.status,
+      ...(entry.executionArn === undefined
+        ? {}
+        : { executionId: entry.executionArn, executionLink: deps.executionLink(entry.executionArn) }),
     }));
     if (refused > 0) {
       return jsonResponse(

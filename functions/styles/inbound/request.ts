@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { BadRequestError, PayloadTooLargeError } from '../../core/http/errors';
 import { parseJsonObject, rawBody } from '../../core/http/request';
+import { canonicalRef } from '../../core/uuid';
 import { signedRequestOf } from '../../core/verify/verify-registration';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 
@@ -11,7 +12,8 @@ import type { SignedRequest } from '../../core/verify/verify-signature';
  * `batch: [{uid, workflow, stateValues, runtimeData}]`. Both come out as a list of resolved items.
  */
 const uid = z.union([z.string().min(1).max(255), z.number().transform(String)]);
-const workflowRef = z.string().min(1, 'workflow must not be empty').max(256);
+// A workflow's id is a UUID: any case finds it (functions/core/uuid.ts). Names are compared as written.
+const workflowRef = z.string().min(1, 'workflow must not be empty').max(256).transform(canonicalRef);
 const stateValues = z.record(z.string(), z.unknown(), 'stateValues must be an object');
 
 const parentSchema = z.object({

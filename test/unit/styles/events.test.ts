@@ -8,6 +8,7 @@ import {
   makeEventIntakeHandler,
   makeEventWebhookHandler,
 } from '../../../functions/styles/events/http';
+import { WEBHOOK_REF_REQUIRED } from '../../../functions/styles/events/request';
 import { httpEvent, testContext } from '../../support/api-gateway-events';
 import {
   FakeEngine,
@@ -116,6 +117,28 @@ describe('POST /api/v2/webhook?ref=', () => {
   });
 
   it.each([
+    ['no ref', {}, '{"order":7}'],
+    ['an empty ref', { ref: '' }, '{"order":7}'],
+    ['no ref and a body that is not JSON', {}, 'not json'],
+  ])('answers 400 "ref is required" for %s, before reading the body, and starts nothing', async (_n, query, body) => {
+    const { engine, webhook } = setup();
+
+    const response = await webhook(query, body);
+
+    expect(response).toEqual({ status: 400, body: { error: WEBHOOK_REF_REQUIRED } });
+    expect(engine.started).toEqual([]);
+  });
+
+  it('finds a workflow whose ref is a UUID whatever the case the caller writes it in', async () => {
+    const s = setup();
+    s.registry.addEventWorkflow('7d0c2b9e-1a2b-4c3d-8e4f-5a6b7c8d9e0f');
+
+    const response = await s.webhook({ ref: '7D0C2B9E-1A2B-4C3D-8E4F-5A6B7C8D9E0F' }, '{}');
+
+    expect(response).toMatchObject({ status: 202, body: { workflow: '7d0c2b9e-1a2b-4c3d-8e4f-5a6b7c8d9e0f' } });
+  });
+
+  it.each([
     ['an unknown ref', { ref: 'nope' }, '{}', 404],
     ['no ref', {}, '{}', 400],
     ['a body that is not a JSON object', { ref: 'approval' }, '[1]', 400],
@@ -144,6 +167,17 @@ describe('GET|POST /api/v2/callback', () => {
 
     expect(response).toEqual({ status: 204, body: undefined });
     expect(s.engine.resumed).toEqual([{ taskToken: 'token-1', result: { output: { approvedBy: 'kevin' } } }]);
+  });
+
+  it('resumes a run whose ref is a UUID when the callback writes it in upper case', async () => {
+    const s = setup();
+    const ref = 'c0ffee00-1234-4abc-9def-0123456789ab';
+    s.waits.add({ ref, topic: 'approval', taskToken: 'token-uuid' });
+
+    const response = await s.callback('POST', { ref: ref.toUpperCase(), topic: 'approval' }, '{"ok":true}');
+
+    expect(response).toEqual({ status: 204, body: undefined });
+    expect(s.engine.resumed).toEqual([{ taskToken: 'token-uuid', result: { output: { ok: true } } }]);
   });
 
   it('resumes with GET, the other query parameters as output', async () => {

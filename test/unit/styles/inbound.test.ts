@@ -24,6 +24,7 @@ function setup(options: { maxBatchItems?: number; maxInputBytes?: number } = {})
   const executionLink = executionLinker('https://console.example/{executionArn}');
   const handler = makeInboundHandler({
     registry,
+    dedupe,
     startRun,
     queue,
     logger: silentLogger,
@@ -139,6 +140,29 @@ describe('POST /inbound, single requests', () => {
     await post({ workflow: ONBOARDING_ID });
 
     expect(engine.started[0]!.stateMachineArn).toContain(':stateMachine:workflow name');
+  });
+
+  it('finds the workflow by its id in upper case too: UUIDs compare case-insensitively', async () => {
+    const { engine, post } = setup();
+
+    const single = await post({ workflow: ONBOARDING_ID.toUpperCase() });
+    const batch = await post({
+      workflow: 'workflow name',
+      batch: [{ workflow: '0E4A7A51-5D0F-4A9A-8F4E-2F7C6B1D9E10' }],
+    });
+
+    expect(single.status).toBe(202);
+    expect(engine.started[0]!.stateMachineArn).toContain(':stateMachine:workflow name');
+    expect(batch.status).toBe(202);
+  });
+
+  it('keeps comparing names exactly: a name in another case is not found', async () => {
+    const { engine, post } = setup();
+
+    const response = await post({ workflow: 'Workflow Name' });
+
+    expect(response).toMatchObject({ status: 404, body: { error: 'workflow "Workflow Name" does not exist' } });
+    expect(engine.started).toHaveLength(0);
   });
 
   it('starts nothing for a uid seen before, answering with the first run', async () => {
@@ -345,6 +369,48 @@ describe('POST /inbound, batches', () => {
       status: 200,
       body: { status: 'STARTED', executionId: single.body.executionId },
     });
+  });
+
+  it('says which items of a resent batch are duplicates (with their run), queueing only the new ones', async () => {
+    const { engine, queue, post, deliver, status } = setup();
+    const first = await post({ workflow: 'workflow name', batch: [{ uid: 'a' }, { uid: 'b' }] });
+    await deliver();
+    const [runA, runB] = await Promise.all(
+      (first.body.batch as { runRef: string }[]).map(async (e) => (await status(e.runRef)).body.executionId),
+    );
+
+    const resent = await post({ workflow: 'workflow name', batch: [{ uid: 'a' }, { uid: 'b' }, { uid: 'c' }, {}] });
+
+    expect(resent.status).toBe(202);
+    expect(resent.body.batch).toEqual([
+      expect.objectContaining({
+        index: 0,
+        uid: 'a',
+        status: 'DUPLICATE',
+        executionId: runA,
+        executionLink: `https://console.example/${runA}`,
+      }),
+      expect.objectContaining({ index: 1, uid: 'b', status: 'DUPLICATE', executionId: runB }),
+      expect.objectContaining({ index: 2, uid: 'c', status: 'QUEUED' }),
+      expect.objectContaining({ index: 3, uid: null, status: 'QUEUED' }),
+    ]);
+    expect(queue.sent).toHaveLength(2);
+    await deliver();
+    expect(engine.started).toHaveLength(4);
+  });
+
+  it('marks a uid repeated within one batch as a duplicate of its first item, queueing it once', async () => {
+    const { engine, queue, post, deliver } = setup();
+
+    const response = await post({ workflow: 'workflow name', batch: [{ uid: 'x' }, { uid: 'y' }, { uid: 'x' }] });
+
+    const entries = response.body.batch as { runRef: string; status: string; executionId?: string }[];
+    expect(entries.map((e) => e.status)).toEqual(['QUEUED', 'QUEUED', 'DUPLICATE']);
+    expect(entries[2]!.runRef).toBe(entries[0]!.runRef);
+    expect(entries[2]!.executionId).toBeUndefined();
+    expect(queue.sent).toHaveLength(2);
+    await deliver();
+    expect(engine.started).toHaveLength(2);
   });
 
   it('resolves a run reference: PENDING while queued, then STARTED with the execution', async () => {

@@ -57,6 +57,15 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
     expect(s.engine.resumed).toEqual([]);
   });
 
+  it('stores a run ref that is a UUID in lower case, as the callback route looks it up', async () => {
+    const s = setup();
+    const handler = makeWaitForEventHandler({ ...s.deps, logger: silentLogger });
+
+    await handler(s.input({ ref: 'C0FFEE00-1234-4ABC-9DEF-0123456789AB' }));
+
+    expect(s.waits.tasks.get('c0ffee00-1234-4abc-9def-0123456789ab/approval')).toMatchObject({ status: 'WAITING' });
+  });
+
   it('lets a callback resume the stored token; after the timeout a late callback gets 410', async () => {
     const s = setup();
     await beginWait(s.deps, s.input());
