@@ -27,17 +27,51 @@ import { HookflowHttpApi, type ThrottleProps } from './hookflow-http-api';
 import { HookflowTables } from './hookflow-tables';
 import { RegistryRecord } from './registry-record';
 
-/** The settings the construct sets itself: `handlerSettings` may not name them. */
-type ConstructOwnedSetting = 'REGISTRY_TABLE' | 'DEDUPE_TABLE' | 'FANOUT_QUEUE_URL';
-
 /**
- * Handler settings to override (functions/core/config.ts documents each, with its default and limit), e.g.
- * `{ SYNC_WAIT_MS: 20000 }`. Checked at synth with the schema the handlers parse at cold start: an unknown name,
- * a value the schema refuses, or one that contradicts a handler's timeout fails the synth, naming the setting.
+ * Handler settings to override, for every handler (functions/core/config.ts is their one definition), e.g.
+ * `{ SYNC_WAIT_MS: 20000 }`. Numbers may be given as numbers or strings. Checked at synth with the schema the
+ * handlers parse at cold start: an unknown name, a value the schema refuses, or one that contradicts a
+ * handler's timeout fails the synth, naming the setting. The table names and the queue URL are the construct's.
  */
-export type HandlerSettings = {
-  readonly [Name in Exclude<keyof Config, ConstructOwnedSetting>]?: string | number;
-};
+export interface HandlerSettings {
+  /**
+   * The execution link returned to callers; `{executionArn}` is replaced by the execution's ARN.
+   * @default - the Step Functions console of the stack's region
+   */
+  readonly EXECUTION_LINK_TEMPLATE?: string;
+  /** How long a dedupe key (Idempotency-Key, uid) is remembered, in seconds. @default 86400 */
+  readonly DEDUPE_TTL_SECONDS?: number | string;
+  /** How long a duplicate waits for the first request with its key before 409 "still in progress", ms. @default 3000 */
+  readonly DEDUPE_WAIT_MS?: number | string;
+  /**
+   * How long a claim's owner has to record its run before a duplicate may take the claim over, in seconds. Must
+   * outlast the timeout of every handler that dedupes.
+   * @default - per handler: its timeout + 5 s, at least 30 s
+   */
+  readonly DEDUPE_LEASE_SECONDS?: number | string;
+  /** Largest accepted request body in bytes, at most 262144 (Step Functions' input limit). @default 245760 */
+  readonly MAX_BODY_BYTES?: number | string;
+  /**
+   * The longest a synchronous client webhook waits for its run before 202, ms, at most 28000; below the
+   * client-webhook handler's timeout.
+   * @default 25000
+   */
+  readonly SYNC_WAIT_MS?: number | string;
+  /** How long an early callback is kept for its wait (events style), seconds, at most 604800. @default 86400 */
+  readonly EARLY_CALLBACK_TTL_SECONDS?: number | string;
+  /** How long a wait item outlives its task's timeout (events style), seconds, at most 2592000. @default 86400 */
+  readonly WAIT_ITEM_GRACE_SECONDS?: number | string;
+  /** How long a callback's claim on its waiting task holds, seconds, at most 900. @default 30 */
+  readonly CALLBACK_CLAIM_LEASE_SECONDS?: number | string;
+  /** Most items one inbound batch may carry (413 above), at most 10000. @default 1000 */
+  readonly MAX_BATCH_ITEMS?: number | string;
+  /** Largest inbound request body in bytes, at most 6000000 (Lambda's synchronous payload). @default 5242880 */
+  readonly INBOUND_MAX_BODY_BYTES?: number | string;
+}
+
+// Every name above is a setting the handlers read: renaming one in functions/core/config.ts fails the typecheck.
+const _settingsAreConfig: readonly (keyof Config)[] = [] as (keyof HandlerSettings)[];
+void _settingsAreConfig;
 
 /** Lambda settings of one handler (`handlers` prop). */
 export interface HandlerOptions {
@@ -97,7 +131,7 @@ export interface HookflowProps {
    */
   readonly deadLetterAlarmActions?: readonly IAlarmAction[];
   /**
-   * Handler settings to override, for every handler (see HandlerSettings).
+   * Handler settings to override, for every handler: see HandlerSettings for each with its default.
    * @default - the defaults of functions/core/config.ts, and execution links to the Step Functions console
    */
   readonly handlerSettings?: HandlerSettings;

@@ -12,9 +12,10 @@
  * Run by `npm run build` and by `npm pack` (prepack).
  */
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { handlers } from '../functions/routes';
 
 const root = resolve(__dirname, '..');
@@ -22,18 +23,14 @@ const dist = join(root, 'dist');
 
 async function main(): Promise<void> {
   rmSync(dist, { recursive: true, force: true });
-  execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'tsconfig.build.json')], {
-    stdio: 'inherit',
+  // tsc and esbuild side by side: they write different folders.
+  const compiled = promisify(execFile)(join(root, 'node_modules', '.bin', 'tsc'), [
+    '-p',
+    join(root, 'tsconfig.build.json'),
+  ]).catch((error: { stdout?: string; message: string }) => {
+    throw new Error(`tsc -p tsconfig.build.json failed:\n${error.stdout ?? error.message}`);
   });
-
-  // Read at synth by the compiled workflows/manifest.ts (ExampleWorkflows) and lib/hookflow-stack.ts.
-  mkdirSync(join(dist, 'workflows'), { recursive: true });
-  for (const name of readdirSync(join(root, 'workflows')).filter((file) => file.endsWith('.json'))) {
-    cpSync(join(root, 'workflows', name), join(dist, 'workflows', name));
-  }
-  cpSync(join(root, 'local', 'hookflow.local.json'), join(dist, 'local', 'hookflow.local.json'));
-
-  await Promise.all(
+  const bundled = Promise.all(
     handlers.map((spec) =>
       build({
         entryPoints: [join(root, 'functions', 'handlers', `${spec.name}.ts`)],
@@ -52,6 +49,15 @@ async function main(): Promise<void> {
       }),
     ),
   );
+  await Promise.all([compiled, bundled]);
+
+  // Read at synth by the compiled workflows/manifest.ts (ExampleWorkflows) and lib/hookflow-stack.ts.
+  mkdirSync(join(dist, 'workflows'), { recursive: true });
+  for (const name of readdirSync(join(root, 'workflows')).filter((file) => file.endsWith('.json'))) {
+    cpSync(join(root, 'workflows', name), join(dist, 'workflows', name));
+  }
+  mkdirSync(join(dist, 'local'), { recursive: true });
+  cpSync(join(root, 'local', 'hookflow.local.json'), join(dist, 'local', 'hookflow.local.json'));
 }
 
 main().catch((error: unknown) => {

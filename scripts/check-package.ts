@@ -6,7 +6,8 @@
  *   3. the tarball installed there, and only what its package.json declares besides it;
  *   4. `node app.js` with CDK_OUTDIR, the way `cdk synth` runs the app, with no esbuild, tsx or Docker on the PATH;
  *   5. the template must have every route of functions/routes.ts, one Lambda function per handler deployed from
- *      its prebuilt bundle, and the `orders` flow bound to the app's Express state machine.
+ *      its prebuilt bundle, and the `orders` flow bound to the app's Express state machine;
+ *   6. the package's `hookflow` command (bin) must run: it prints its usage.
  *
  * How the tarball is installed (step 3). By default the tarball is unpacked into node_modules/hookflow, as npm
  * would, and each package its package.json names (dependencies and peerDependencies) plus the app's own
@@ -149,6 +150,16 @@ function check(work: string): void {
     return r.Type === 'AWS::IAM::Policy' && text.includes('states:StartExecution') && text.includes(ref.slice(1, -1));
   });
   if (!startGrant) problems.push('no IAM policy lets a handler start OrdersWorkflow');
+
+  // The package's `bin` runs the compiled CLI (no tsx in a consumer's app).
+  const cli = spawnSync(node, [join(app, 'node_modules', 'hookflow', 'cli', 'hookflow.cjs'), '--help'], {
+    cwd: app,
+    encoding: 'utf8',
+    env: { PATH: '/usr/bin:/bin' },
+  });
+  if (cli.status !== 0 || !cli.stdout.startsWith('usage: hookflow')) {
+    problems.push(`the hookflow CLI does not run from the package (${cli.status}): ${cli.stderr}`);
+  }
 
   if (problems.length > 0) throw new Error(`the consumer app's template is wrong:\n- ${problems.join('\n- ')}`);
   step(
