@@ -2,9 +2,9 @@
  * Plain values as DynamoDB attribute values (the JSON the DynamoDB API takes), for the registry items the stack
  * writes at deploy time (lib/registry-record.ts). Why not `marshall` from @aws-sdk/util-dynamodb: that package
  * declares @aws-sdk/client-dynamodb as a peer dependency, so a CDK app installing hookflow would install the
- * whole DynamoDB client (about 25 packages) to build a few strings at synth. The same mapping as `marshall` with
- * `removeUndefinedValues` and `convertClassInstanceToMap` for the values registry items hold; a value it has
- * no mapping for is an error, not a guess. test/infra/dynamodb-json.test.ts holds it to `marshall`.
+ * whole DynamoDB client (30 more packages in all) to build a few strings at synth. The same mapping as
+ * `marshall` with `removeUndefinedValues` and `convertClassInstanceToMap` for the values registry items hold; a
+ * value it has no mapping for is an error, not a guess. test/infra/dynamodb-json.test.ts holds it to `marshall`.
  * Data types: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_AttributeValue.html
  */
 export type AttributeValue =
