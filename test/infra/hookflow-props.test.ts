@@ -4,7 +4,8 @@ import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { Hookflow, type HookflowProps } from '../../lib/hookflow';
+import { settingNames } from '../../functions/core/config';
+import { type HandlerSettings, Hookflow, type HookflowProps } from '../../lib/hookflow';
 
 /**
  * Issue 17, item 2: each prop of the Hookflow construct does what its doc comment says, and a wrong value fails
@@ -143,6 +144,31 @@ describe('Hookflow props: what each one changes', () => {
       ],
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { Stage: '$default' });
+  });
+});
+
+describe('HandlerSettings', () => {
+  it('documents every setting the handlers read, except the three the construct sets', () => {
+    // Arrange: Required<> makes the compiler list every key of the interface here.
+    const documented: Required<HandlerSettings> = {
+      EXECUTION_LINK_TEMPLATE: '',
+      DEDUPE_TTL_SECONDS: 0,
+      DEDUPE_WAIT_MS: 0,
+      DEDUPE_LEASE_SECONDS: 0,
+      MAX_BODY_BYTES: 0,
+      SYNC_WAIT_MS: 0,
+      EARLY_CALLBACK_TTL_SECONDS: 0,
+      WAIT_ITEM_GRACE_SECONDS: 0,
+      CALLBACK_CLAIM_LEASE_SECONDS: 0,
+      MAX_BATCH_ITEMS: 0,
+      INBOUND_MAX_BODY_BYTES: 0,
+    };
+
+    // Act
+    const read = settingNames.filter((name) => !['REGISTRY_TABLE', 'DEDUPE_TABLE', 'FANOUT_QUEUE_URL'].includes(name));
+
+    // Assert: a setting added to functions/core/config.ts must be added to HandlerSettings (and its docs) too.
+    expect(Object.keys(documented).sort()).toEqual([...read].sort());
   });
 });
 
