@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.hookflow/', 'coverage/'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.hookflow/', 'coverage/', 'dist/', 'docs/api/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,28 +1,55 @@
 import { type CfnElement, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  Code,
+  Function as LambdaFunction,
+  type FunctionProps,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import type { HandlerSpec } from '../functions/routes';
 import { LAMBDA_OUTSIDE_VPC, acknowledgeLogGroupRules } from './guard-acknowledgements';
 
 const root = join(__dirname, '..');
+
+/**
+ * Where a handler's code comes from. Compiled (the published package: this file is dist/lib/hookflow-function.js)
+ * it is the bundle `npm run build` made, dist/handlers/<name>/index.js (scripts/build-package.ts), so a consumer
+ * needs no esbuild, no Docker and no lock file of ours. From source (this repository: tests, `cdk synth`, the
+ * integ snapshot) NodejsFunction bundles functions/handlers/<name>.ts at synth, so the code deployed is always
+ * the code checked in, never a stale dist/.
+ */
+export const runningFromSource = extname(__filename) === '.ts';
+
+/** The prebuilt bundle folder of a handler in the published package. */
+export function prebuiltHandlerDir(name: string): string {
+  return join(root, 'handlers', name);
+}
 
 export interface HookflowFunctionProps {
   readonly spec: HandlerSpec;
   readonly environment: Record<string, string>;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** Lambda memory in MiB. @default 256 */
+  readonly memorySize?: number;
+  /** Lambda timeout. @default the handler's own (functions/routes.ts), else 10 seconds */
+  readonly timeout?: Duration;
 }
 
 /**
- * One handler of functions/routes.ts as a Lambda function: esbuild-bundled (locally, no Docker), Node 22 on
- * arm64, its own log group with a retention, X-Ray tracing, and a role that can write only its own logs.
+ * One handler of functions/routes.ts as a Lambda function: prebuilt bundle (published package) or esbuild-bundled
+ * at synth (locally, no Docker, in this repository), Node 22 on arm64, its own log group with a retention, X-Ray
+ * tracing, and a role that can write only its own logs.
  */
 export class HookflowFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
 
   constructor(scope: Construct, id: string, props: HookflowFunctionProps) {
     super(scope, id);
@@ -41,16 +68,12 @@ export class HookflowFunction extends Construct {
         resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:*`],
       }),
     );
-    this.function = new NodejsFunction(this, 'Function', {
+    const common = {
       description: props.spec.description,
-      entry: join(root, 'functions', 'handlers', `${props.spec.name}.ts`),
-      handler: 'handler',
-      projectRoot: root,
-      depsLockFilePath: join(root, 'package-lock.json'),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(props.spec.timeoutSeconds ?? 10),
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(props.spec.timeoutSeconds ?? 10),
       tracing: Tracing.ACTIVE,
       role,
       logGroup,
@@ -59,15 +82,36 @@ export class HookflowFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'hookflow',
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        // The Lambda runtime ships the AWS SDK v3.
-        externalModules: ['@aws-sdk/*'],
-      },
-    });
+    } satisfies Partial<FunctionProps>;
+    if (runningFromSource) {
+      this.function = new NodejsFunction(this, 'Function', {
+        ...common,
+        entry: join(root, 'functions', 'handlers', `${props.spec.name}.ts`),
+        handler: 'handler',
+        projectRoot: root,
+        depsLockFilePath: join(root, 'package-lock.json'),
+        bundling: {
+          minify: true,
+          sourceMap: true,
+          target: 'node22',
+          format: OutputFormat.CJS,
+          // The Lambda runtime ships the AWS SDK v3.
+          externalModules: ['@aws-sdk/*'],
+        },
+      });
+    } else {
+      const bundle = prebuiltHandlerDir(props.spec.name);
+      if (!existsSync(join(bundle, 'index.js'))) {
+        throw new Error(
+          `hookflow: the bundle of handler ${props.spec.name} is missing (${join(bundle, 'index.js')}): the package was built without \`npm run build\``,
+        );
+      }
+      this.function = new LambdaFunction(this, 'Function', {
+        ...common,
+        code: Code.fromAsset(bundle),
+        handler: 'index.handler',
+      });
+    }
     const logsId = Stack.of(this).getLogicalId(logGroup.node.defaultChild as CfnElement);
     Validations.of(role).acknowledge(
       {

@@ -1,6 +1,14 @@
 import { type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
+import {
+  DomainName,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+  SecurityPolicy,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -36,14 +44,30 @@ const ACCESS_LOG_FIELDS = {
 export class HookflowHttpApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  /** The custom domain name, when one was given: point its DNS record at `regionalDomainName`. */
+  readonly domainName?: DomainName;
   private readonly integrations = new Map<IFunction, HttpLambdaIntegration>();
 
   constructor(
     scope: Construct,
     id: string,
-    props: { throttle: ThrottleProps; logRetention: RetentionDays; removalPolicy: RemovalPolicy },
+    props: {
+      throttle: ThrottleProps;
+      logRetention: RetentionDays;
+      removalPolicy: RemovalPolicy;
+      domain?: { domainName: string; certificate: ICertificate };
+    },
   ) {
     super(scope, id);
+    if (props.domain !== undefined) {
+      // Regional, TLS 1.2: HTTP APIs support no other TLS version
+      // (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-custom-domain-names.html).
+      this.domainName = new DomainName(this, 'DomainName', {
+        domainName: props.domain.domainName,
+        certificate: props.domain.certificate,
+        securityPolicy: SecurityPolicy.TLS_1_2,
+      });
+    }
     this.api = new HttpApi(this, 'Api', {
       description: 'hookflow: inbound webhooks to Step Functions runs',
       createDefaultStage: false,
@@ -58,6 +82,7 @@ export class HookflowHttpApi extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle: props.throttle,
+      ...(this.domainName === undefined ? {} : { domainMapping: { domainName: this.domainName } }),
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),

@@ -1,10 +1,10 @@
 import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type IStateMachine, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct } from 'constructs';
 import {
   clientWebhookItem,
@@ -18,8 +18,10 @@ import {
   webhookWritablePrefixes,
   dedupePartitionPrefixes,
 } from '../functions/adapters/aws/registry-items';
+import { type Config, parseConfig, settingNames } from '../functions/core/config';
 import type { WorkflowTarget } from '../functions/core/ports';
 import { type HandlerSpec, handlers } from '../functions/routes';
+import { flattenCfnReference } from './cfn-reference';
 import { FanoutQueue } from './fanout-queue';
 import { HookflowFunction } from './hookflow-function';
 import { HookflowHttpApi, type ThrottleProps } from './hookflow-http-api';
@@ -27,14 +29,102 @@ import { HookflowTables } from './hookflow-tables';
 import { leadingKeysLike } from './leading-keys';
 import { RegistryRecord } from './registry-record';
 
+/**
+ * Handler settings to override, for every handler (functions/core/config.ts is their one definition), e.g.
+ * `{ SYNC_WAIT_MS: 20000 }`. Numbers may be given as numbers or strings. Checked at synth with the schema the
+ * handlers parse at cold start: an unknown name, a value the schema refuses, or one that contradicts a
+ * handler's timeout fails the synth, naming the setting. The table names and the queue URL are the construct's.
+ */
+export interface HandlerSettings {
+  /**
+   * The execution link returned to callers; `{executionArn}` is replaced by the execution's ARN.
+   * @default - the Step Functions console of the stack's region
+   */
+  readonly EXECUTION_LINK_TEMPLATE?: string;
+  /** How long a dedupe key (Idempotency-Key, uid) is remembered, in seconds. @default 86400 */
+  readonly DEDUPE_TTL_SECONDS?: number | string;
+  /** How long a duplicate waits for the first request with its key before 409 "still in progress", ms. @default 3000 */
+  readonly DEDUPE_WAIT_MS?: number | string;
+  /**
+   * How long a claim's owner has to record its run before a duplicate may take the claim over, in seconds. Must
+   * outlast the timeout of every handler that dedupes.
+   * @default - per handler: its timeout + 5 s, at least 30 s
+   */
+  readonly DEDUPE_LEASE_SECONDS?: number | string;
+  /** Largest accepted request body in bytes, at most 262144 (Step Functions' input limit). @default 245760 */
+  readonly MAX_BODY_BYTES?: number | string;
+  /**
+   * The longest a synchronous client webhook waits for its run before 202, ms, at most 28000; below the
+   * client-webhook handler's timeout.
+   * @default 25000
+   */
+  readonly SYNC_WAIT_MS?: number | string;
+  /** How long an early callback is kept for its wait (events style), seconds, at most 604800. @default 86400 */
+  readonly EARLY_CALLBACK_TTL_SECONDS?: number | string;
+  /** How long a wait item outlives its task's timeout (events style), seconds, at most 2592000. @default 86400 */
+  readonly WAIT_ITEM_GRACE_SECONDS?: number | string;
+  /** How long a callback's claim on its waiting task holds, seconds, at most 900. @default 30 */
+  readonly CALLBACK_CLAIM_LEASE_SECONDS?: number | string;
+  /** Most items one inbound batch may carry (413 above), at most 10000. @default 1000 */
+  readonly MAX_BATCH_ITEMS?: number | string;
+  /** Largest inbound request body in bytes, at most 6000000 (Lambda's synchronous payload). @default 5242880 */
+  readonly INBOUND_MAX_BODY_BYTES?: number | string;
+}
+
+// Every name above is a setting the handlers read: renaming one in functions/core/config.ts fails the typecheck.
+const _settingsAreConfig: readonly (keyof Config)[] = [] as (keyof HandlerSettings)[];
+void _settingsAreConfig;
+
+/** Lambda settings of one handler (`handlers` prop). */
+export interface HandlerOptions {
+  /**
+   * Memory in MiB, 128 to 10,240 (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+   * Lambda gives CPU in proportion to memory.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * The Lambda timeout, 1 s to 15 min. A handler behind an API Gateway route answers within API Gateway's 30 s
+   * integration timeout anyway; a handler that waits for runs (client-webhook) needs more than `SYNC_WAIT_MS`.
+   * @default the handler's own in functions/routes.ts (29 s for client-webhook and inbound, 60 s for
+   * inbound-fanout), else 10 seconds
+   */
+  readonly timeout?: Duration;
+}
+
+/** A custom domain for the API (`customDomain` prop): a Regional API Gateway domain name mapped to its stage. */
+export interface HookflowDomainProps {
+  /** The domain name, e.g. `hooks.example.com`. Point a DNS record (CNAME or alias) at `http.domainName`. */
+  readonly domainName: string;
+  /**
+   * An ACM certificate for `domainName`, in the stack's own region: a Regional custom domain name needs one
+   * there (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-regional-api-custom-domain-create.html).
+   */
+  readonly certificate: ICertificate;
+}
+
+/** What `new Hookflow(scope, id, props)` accepts. Every prop is optional. */
 export interface HookflowProps {
-  /** Stage-wide API Gateway throttling. Default: 100 requests/s, bursts of 200. */
+  /**
+   * Stage-wide API Gateway throttling: steady requests per second and the burst above it, across all routes.
+   * @default - `{ rateLimit: 100, burstLimit: 200 }`
+   */
   readonly throttle?: ThrottleProps;
-  /** What happens to the tables when the stack is deleted. Default: RETAIN (they hold registrations). */
+  /**
+   * What happens to the tables and log groups when they leave the stack (or the stack is deleted).
+   * @default RemovalPolicy.RETAIN: the registry holds registrations and key hashes
+   */
   readonly removalPolicy?: RemovalPolicy;
-  /** Retention of handler and access logs. Default: one month. */
+  /**
+   * How long the handlers' and the API's access logs are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
   readonly logRetention?: RetentionDays;
-  /** Deliveries of a fan-out message before it moves to the dead-letter queue. Default: 5. */
+  /**
+   * Deliveries of a fan-out message before it moves to the dead-letter queue, 1 to 1,000
+   * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
+   * @default 5
+   */
   readonly fanoutMaxReceiveCount?: number;
   /**
    * Who is told when a fan-out item lands in the dead-letter queue (an accepted item that never ran), e.g.
@@ -43,10 +133,22 @@ export interface HookflowProps {
    */
   readonly deadLetterAlarmActions?: readonly IAlarmAction[];
   /**
-   * Handler settings (functions/core/config.ts) to override, e.g. `{ SYNC_WAIT_MS: '20000' }`. Default: the
-   * documented defaults, and execution links to the Step Functions console.
+   * Handler settings to override, for every handler: see HandlerSettings for each with its default.
+   * @default - the defaults of functions/core/config.ts, and execution links to the Step Functions console
    */
-  readonly handlerSettings?: Record<string, string>;
+  readonly handlerSettings?: HandlerSettings;
+  /**
+   * Memory and timeout per handler, by handler name (functions/routes.ts: `flow-trigger`, `client-webhook`,
+   * `inbound`, `inbound-fanout`, …), e.g. `{ 'inbound-fanout': { memorySize: 512 } }`. An unknown name fails
+   * the synth.
+   * @default - 256 MiB each, and each handler's own timeout
+   */
+  readonly handlers?: Readonly<Record<string, HandlerOptions>>;
+  /**
+   * Serve the API on a custom domain too (its execute-api URL keeps working).
+   * @default - none: the API is reached at its execute-api URL (`url`)
+   */
+  readonly customDomain?: HookflowDomainProps;
 }
 
 /**
@@ -90,7 +192,7 @@ export class Hookflow extends Construct {
   readonly tables: HookflowTables;
   readonly fanout: FanoutQueue;
   /** The Lambda functions by handler name (functions/routes.ts). */
-  readonly functions: ReadonlyMap<string, NodejsFunction>;
+  readonly functions: ReadonlyMap<string, LambdaFunction>;
   private readonly specs = new Map<string, HandlerSpec>();
   private readonly allowed = new Set<string>();
 
@@ -99,21 +201,30 @@ export class Hookflow extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const region = Stack.of(this).region;
+    const options = handlerOptions(props.handlers);
+    const timeoutOf = (spec: HandlerSpec) => options.get(spec.name)?.timeout?.toSeconds() ?? spec.timeoutSeconds ?? 10;
+    const fanoutMaxReceiveCount = props.fanoutMaxReceiveCount ?? 5;
+    // SQS accepts a maxReceiveCount of 1 to 1,000:
+    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+    if (!Number.isInteger(fanoutMaxReceiveCount) || fanoutMaxReceiveCount < 1 || fanoutMaxReceiveCount > 1000) {
+      throw new Error(`Hookflow fanoutMaxReceiveCount: ${fanoutMaxReceiveCount} is not a whole number from 1 to 1000`);
+    }
 
     this.tables = new HookflowTables(this, 'Tables', { removalPolicy });
     this.http = new HookflowHttpApi(this, 'Http', {
-      throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 },
+      throttle: validThrottle(props.throttle ?? { rateLimit: 100, burstLimit: 200 }),
       logRetention,
       removalPolicy,
+      ...(props.customDomain === undefined ? {} : { domain: props.customDomain }),
     });
     const worker = handlers.find((spec) => spec.consumes === 'fanout');
     this.fanout = new FanoutQueue(this, 'Fanout', {
-      workerTimeout: Duration.seconds(worker?.timeoutSeconds ?? 10),
-      maxReceiveCount: props.fanoutMaxReceiveCount ?? 5,
+      workerTimeout: Duration.seconds(worker === undefined ? 10 : timeoutOf(worker)),
+      maxReceiveCount: fanoutMaxReceiveCount,
       ...(props.deadLetterAlarmActions === undefined ? {} : { alarmActions: props.deadLetterAlarmActions }),
     });
 
-    const functions = new Map<string, NodejsFunction>();
+    const functions = new Map<string, LambdaFunction>();
     for (const spec of handlers) {
       const environment: Record<string, string> = {
         // Every handler's config names both tables; only the declared needs below grant access to them.
@@ -124,12 +235,20 @@ export class Hookflow extends Construct {
         // A claim's lease must outlast its owner's timeout, or a duplicate could take over a live owner's claim
         // and start a second run (Express names give no second line of defence).
         ...(spec.needs.includes('dedupe:write')
-          ? { DEDUPE_LEASE_SECONDS: String(Math.max(30, (spec.timeoutSeconds ?? 10) + 5)) }
+          ? { DEDUPE_LEASE_SECONDS: String(Math.max(30, timeoutOf(spec) + 5)) }
           : {}),
-        ...props.handlerSettings,
+        ...settingsEnvironment(props.handlerSettings),
       };
-      const fn = new HookflowFunction(this, pascal(spec.name), { spec, environment, logRetention, removalPolicy })
-        .function;
+      checkSettings(spec, environment, timeoutOf(spec));
+      const handlerOptions = options.get(spec.name);
+      const fn = new HookflowFunction(this, pascal(spec.name), {
+        spec,
+        environment,
+        logRetention,
+        removalPolicy,
+        ...(handlerOptions?.memorySize === undefined ? {} : { memorySize: handlerOptions.memorySize }),
+        ...(handlerOptions?.timeout === undefined ? {} : { timeout: handlerOptions.timeout }),
+      }).function;
       this.grantNeeds(fn, spec);
       for (const route of spec.routes) this.http.addRoute(route.method, route.path, fn);
       if (spec.consumes === 'fanout') this.fanout.addWorker(fn);
@@ -146,7 +265,7 @@ export class Hookflow extends Construct {
    * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html and
    * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
    */
-  private grantNeeds(fn: NodejsFunction, spec: HandlerSpec): void {
+  private grantNeeds(fn: LambdaFunction, spec: HandlerSpec): void {
     const kinds = spec.needs.flatMap((need) => {
       const kind = /^registry:read:(.+)$/.exec(need)?.[1] as RegistryPartition | undefined;
       return kind === undefined ? [] : [kind];
@@ -459,3 +578,88 @@ export class Hookflow extends Construct {
 }
 
 const pascal = (name: string) => name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+
+/** The `handlers` prop, checked: every name a handler of functions/routes.ts, every value within Lambda's limits. */
+function handlerOptions(given: Readonly<Record<string, HandlerOptions>> = {}): Map<string, HandlerOptions> {
+  const names = handlers.map((spec) => spec.name);
+  for (const [name, options] of Object.entries(given)) {
+    if (!names.includes(name)) {
+      throw new Error(`Hookflow handlers.${name}: no such handler (handlers are ${names.join(', ')})`);
+    }
+    const { memorySize, timeout } = options;
+    // Lambda: 128 MB to 10,240 MB of memory, at most 15 minutes per invocation:
+    // https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+    if (memorySize !== undefined && (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240)) {
+      throw new Error(
+        `Hookflow handlers.${name}.memorySize: ${memorySize} is not a whole number of MiB from 128 to 10240`,
+      );
+    }
+    if (timeout !== undefined) {
+      const seconds = timeout.toSeconds();
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 900) {
+        throw new Error(
+          `Hookflow handlers.${name}.timeout: ${seconds} s is not a whole number of seconds from 1 to 900`,
+        );
+      }
+    }
+  }
+  return new Map(Object.entries(given));
+}
+
+/** `handlerSettings` as environment variables, refusing names the handlers do not read or the construct sets. */
+function settingsEnvironment(settings: HandlerSettings = {}): Record<string, string> {
+  const owned: readonly string[] = ['REGISTRY_TABLE', 'DEDUPE_TABLE', 'FANOUT_QUEUE_URL'];
+  const environment: Record<string, string> = {};
+  for (const [name, value] of Object.entries(settings)) {
+    if (value === undefined) continue;
+    if (owned.includes(name)) throw new Error(`Hookflow handlerSettings.${name}: set by the construct itself`);
+    if (!(settingNames as readonly string[]).includes(name)) {
+      throw new Error(`Hookflow handlerSettings.${name}: no such setting (functions/core/config.ts lists them)`);
+    }
+    environment[name] = String(value);
+  }
+  return environment;
+}
+
+/**
+ * A handler's environment as the handler will parse it at cold start (the same schema, functions/core/config.ts),
+ * so a value it would refuse fails the synth instead of every request; plus what ties a setting to the
+ * handler's timeout, which only the construct knows.
+ */
+function checkSettings(spec: HandlerSpec, environment: Record<string, string>, timeoutSeconds: number): void {
+  let config: Config;
+  try {
+    // Table names and the queue URL are deploy-time tokens: any valid stand-in does for the check.
+    config = parseConfig({
+      ...environment,
+      REGISTRY_TABLE: 'registry',
+      DEDUPE_TABLE: 'dedupe',
+      ...(environment.FANOUT_QUEUE_URL === undefined
+        ? {}
+        : { FANOUT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/fanout' }),
+    });
+  } catch (error) {
+    throw new Error(`Hookflow handlerSettings (handler ${spec.name}): ${(error as Error).message}`);
+  }
+  if (spec.needs.includes('dedupe:write') && config.DEDUPE_LEASE_SECONDS <= timeoutSeconds) {
+    throw new Error(
+      `Hookflow handlerSettings.DEDUPE_LEASE_SECONDS: ${config.DEDUPE_LEASE_SECONDS} s does not outlast handler ${spec.name}'s timeout (${timeoutSeconds} s): a duplicate could take over a live claim and start a second run`,
+    );
+  }
+  if (spec.needs.includes('engine:describe') && config.SYNC_WAIT_MS >= timeoutSeconds * 1000) {
+    throw new Error(
+      `Hookflow handlerSettings.SYNC_WAIT_MS: ${config.SYNC_WAIT_MS} ms does not leave handler ${spec.name} (timeout ${timeoutSeconds} s) time to answer`,
+    );
+  }
+}
+
+/** Stage throttling as API Gateway takes it: a rate and a whole burst, neither negative. */
+function validThrottle(throttle: ThrottleProps): ThrottleProps {
+  if (!Number.isFinite(throttle.rateLimit) || throttle.rateLimit < 0) {
+    throw new Error(`Hookflow throttle.rateLimit: ${throttle.rateLimit} is not a number of requests per second ≥ 0`);
+  }
+  if (!Number.isInteger(throttle.burstLimit) || throttle.burstLimit < 0) {
+    throw new Error(`Hookflow throttle.burstLimit: ${throttle.burstLimit} is not a whole number of requests ≥ 0`);
+  }
+  return throttle;
+}

@@ -1,8 +1,15 @@
 /** What a CDK app imports to embed hookflow: the construct, its parts, and the reference stack. */
 export { ExampleWorkflows } from './example-workflows';
 export { FanoutQueue } from './fanout-queue';
-export { Hookflow, type HookflowProps, type WorkflowType } from './hookflow';
-export { HookflowFunction } from './hookflow-function';
+export {
+  type HandlerOptions,
+  type HandlerSettings,
+  Hookflow,
+  type HookflowDomainProps,
+  type HookflowProps,
+  type WorkflowType,
+} from './hookflow';
+export { HookflowFunction, type HookflowFunctionProps } from './hookflow-function';
 export { HookflowHttpApi, type ThrottleProps } from './hookflow-http-api';
 export { HookflowStack, type HookflowStackProps } from './hookflow-stack';
 export { HookflowTables } from './hookflow-tables';

@@ -1,10 +1,10 @@
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { Stack, Validations } from 'aws-cdk-lib';
 import { type IRole, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsCustomResource, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { toAttributeMap } from './dynamodb-json';
 import { LAMBDA_OUTSIDE_VPC } from './guard-acknowledgements';
 
 /** The id CDK gives the provider function every AwsCustomResource of a stack shares. */
@@ -29,7 +29,7 @@ export class RegistryRecord extends Construct {
   ) {
     super(scope, id);
     const names = Object.keys(props.attributes).filter((name) => props.attributes[name] !== undefined);
-    const key = marshall(props.key);
+    const key = toAttributeMap(props.key);
     const update = {
       service: 'DynamoDB',
       action: 'updateItem',
@@ -38,9 +38,8 @@ export class RegistryRecord extends Construct {
         Key: key,
         UpdateExpression: `SET ${names.map((_, i) => `#a${i} = :v${i}`).join(', ')}`,
         ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
-        ExpressionAttributeValues: marshall(
+        ExpressionAttributeValues: toAttributeMap(
           Object.fromEntries(names.map((name, i) => [`:v${i}`, props.attributes[name]])),
-          { removeUndefinedValues: true, convertClassInstanceToMap: true },
         ),
       },
       physicalResourceId: PhysicalResourceId.of(`${props.key.pk}|${props.key.sk}`),

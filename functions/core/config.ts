@@ -71,6 +71,9 @@ const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
+/** Every setting's name: the CDK construct refuses a handlerSettings key that is not one of them. */
+export const settingNames = Object.keys(configSchema.shape) as readonly (keyof Config)[];
+
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {

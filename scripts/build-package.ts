@@ -1,0 +1,66 @@
+/**
+ * Builds what `npm pack` ships (package.json `files`): dist/ with
+ *
+ * - the construct library (lib/ and what it imports) and the CLI compiled to CommonJS with `.d.ts`
+ *   (tsconfig.build.json),
+ * - the data files the compiled code reads at synth (the example workflows' ASL, the demo registrations),
+ * - every handler of functions/handlers/ bundled as Lambda runs it, into `dist/handlers/<name>/index.js`: the
+ *   construct deploys these with `Code.fromAsset` (lib/hookflow-function.ts), so a consumer needs no esbuild, no
+ *   Docker and no lock file of ours. The options are NodejsFunction's as the construct set them when it bundled
+ *   from source: minified, Node 22, CommonJS, source map beside the bundle, AWS SDK v3 left to the runtime.
+ *
+ * Run by `npm run build` and by `npm pack` (prepack).
+ */
+import { build } from 'esbuild';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { handlers } from '../functions/routes';
+
+const root = resolve(__dirname, '..');
+const dist = join(root, 'dist');
+
+async function main(): Promise<void> {
+  rmSync(dist, { recursive: true, force: true });
+  // tsc and esbuild side by side: they write different folders.
+  const compiled = promisify(execFile)(join(root, 'node_modules', '.bin', 'tsc'), [
+    '-p',
+    join(root, 'tsconfig.build.json'),
+  ]).catch((error: { stdout?: string; message: string }) => {
+    throw new Error(`tsc -p tsconfig.build.json failed:\n${error.stdout ?? error.message}`);
+  });
+  const bundled = Promise.all(
+    handlers.map((spec) =>
+      build({
+        entryPoints: [join(root, 'functions', 'handlers', `${spec.name}.ts`)],
+        outfile: join(dist, 'handlers', spec.name, 'index.js'),
+        bundle: true,
+        platform: 'node',
+        target: 'node22',
+        format: 'cjs',
+        minify: true,
+        sourcemap: true,
+        // File and line in stack traces (NODE_OPTIONS=--enable-source-maps) without shipping the sources again.
+        sourcesContent: false,
+        // The Lambda runtime ships the AWS SDK v3.
+        external: ['@aws-sdk/*'],
+        logLevel: 'warning',
+      }),
+    ),
+  );
+  await Promise.all([compiled, bundled]);
+
+  // Read at synth by the compiled workflows/manifest.ts (ExampleWorkflows) and lib/hookflow-stack.ts.
+  mkdirSync(join(dist, 'workflows'), { recursive: true });
+  for (const name of readdirSync(join(root, 'workflows')).filter((file) => file.endsWith('.json'))) {
+    cpSync(join(root, 'workflows', name), join(dist, 'workflows', name));
+  }
+  mkdirSync(join(dist, 'local'), { recursive: true });
+  cpSync(join(root, 'local', 'hookflow.local.json'), join(dist, 'local', 'hookflow.local.json'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
