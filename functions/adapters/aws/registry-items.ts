@@ -1,24 +1,36 @@
-import type {
-  ApiKeyRecord,
-  ClientWebhookRecord,
-  EventWorkflowRecord,
-  FlowRecord,
-  InboundWorkflowRecord,
-  ProcessRecord,
-  RegisteredWebhook,
-  WebhookBinding,
-  WebhookWorkflowTemplate,
-} from '../../core/ports';
-
 /**
  * How registry records sit in the registry table (single-table design: `pk` + `sk`). Shared by the
  * DynamoDB adapter, the CDK flow binding (which seeds items through a custom resource) and the local seed.
  * Items are plain objects for @aws-sdk/util-dynamodb's marshall.
  */
-export const flowKey = (flowId: string) => ({ pk: `FLOW#${flowId}`, sk: 'FLOW' });
+import type { ApiKeyRecord, ProcessRecord, RegisteredWebhook, WebhookBinding } from '../../core/ports';
+import { clientWebhookKey } from '../../styles/client-webhook/registration';
+import { eventWorkflowKey } from '../../styles/events/registration';
+import { flowKey } from '../../styles/flow-trigger/registration';
+import { inboundSecretKey } from '../../styles/inbound/registration';
+
+/**
+ * The registrations' items (flows, client webhooks, inbound and event workflows, webhook templates) are each
+ * style's registry slice, written by its registration codec (functions/styles/<style>/registration.ts).
+ */
+export { clientWebhookItem, clientWebhookKey } from '../../styles/client-webhook/registration';
+export {
+  eventSubscriptionKey,
+  eventSubscriptionPartition,
+  eventWorkflowItems,
+  eventWorkflowKey,
+} from '../../styles/events/registration';
+export { flowItem, flowKey } from '../../styles/flow-trigger/registration';
+export {
+  inboundSecretItem,
+  inboundSecretKey,
+  inboundWorkflowItems,
+  inboundWorkflowKey,
+} from '../../styles/inbound/registration';
+export { webhookTemplateItem, webhookTemplatePartition } from '../../styles/registered-webhooks/registration';
+
 export const apiKeyKey = (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' });
 
-export const flowItem = (flow: FlowRecord) => ({ ...flowKey(flow.flowId), type: 'flow', ...flow });
 export const apiKeyItem = (apiKey: ApiKeyRecord) => ({
   ...apiKeyKey(apiKey.keyHash),
   type: 'apiKey',
@@ -27,58 +39,8 @@ export const apiKeyItem = (apiKey: ApiKeyRecord) => ({
   orgs: [...apiKey.orgs],
 });
 
-export const clientWebhookKey = (client: string, name: string) => ({
-  pk: `CLIENTWEBHOOK#${client}#${name}`,
-  sk: 'CLIENTWEBHOOK',
-});
-/** Leaves out absent optional fields: marshall refuses undefined values. */
-export const clientWebhookItem = (webhook: ClientWebhookRecord) =>
-  JSON.parse(
-    JSON.stringify({ ...clientWebhookKey(webhook.client, webhook.name), type: 'clientWebhook', ...webhook }),
-  ) as Record<string, unknown>;
-
-/** One item per way to name the workflow: its name and its id both resolve it. */
-export const inboundWorkflowKey = (nameOrId: string) => ({ pk: `INBOUNDWORKFLOW#${nameOrId}`, sk: 'INBOUNDWORKFLOW' });
-export const inboundWorkflowItems = (workflow: InboundWorkflowRecord) =>
-  [workflow.name, workflow.workflowId].map((ref) => ({
-    ...inboundWorkflowKey(ref),
-    type: 'inboundWorkflow',
-    ...workflow,
-  }));
-
-/** The accepted Inbound-Webhook-Secret hashes (a list, so a secret can be rotated without downtime). */
-export const inboundSecretKey = () => ({ pk: 'INBOUNDSECRET', sk: 'INBOUNDSECRET' });
-export const inboundSecretItem = (secretHashes: readonly string[]) => ({
-  ...inboundSecretKey(),
-  type: 'inboundSecret',
-  secretHashes: [...secretHashes],
-});
-
-/** An events-style workflow by its ref, plus one subscription item per event type (queried by type). */
-export const eventWorkflowKey = (ref: string) => ({ pk: `EVENTWORKFLOW#${ref}`, sk: 'EVENTWORKFLOW' });
-export const eventSubscriptionKey = (type: string, ref: string) => ({ pk: `EVENTSUB#${type}`, sk: ref });
-export const eventSubscriptionPartition = (type: string) => `EVENTSUB#${type}`;
-export const eventWorkflowItems = (workflow: EventWorkflowRecord) => [
-  { ...eventWorkflowKey(workflow.ref), type: 'eventWorkflow', ...workflow, eventTypes: [...workflow.eventTypes] },
-  ...workflow.eventTypes.map((type) => ({
-    ...eventSubscriptionKey(type, workflow.ref),
-    type: 'eventSubscription',
-    ...workflow,
-    eventTypes: [...workflow.eventTypes],
-  })),
-];
-
 /** Where a waiting task's token sits (in the dedupe table, which already expires what it holds). */
 export const waitKey = (ref: string, topic: string) => ({ pk: `wait#${ref}#${topic}` });
-
-/** Seed 5: an organisation's workflow templates, one partition per organisation (listed with one Query). */
-export const webhookTemplatePartition = (orgId: string) => `WEBHOOKTEMPLATE#${orgId}`;
-export const webhookTemplateItem = (template: WebhookWorkflowTemplate) => ({
-  pk: webhookTemplatePartition(template.orgId),
-  sk: template.id,
-  type: 'webhookTemplate',
-  ...template,
-});
 
 /**
  * Seed 5's registered webhooks, written at run time by the admin API. A webhook and its bindings share one
