@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import * as z from 'zod';
 import type { WorkflowTarget } from './ports';
 
 /**
@@ -9,6 +9,12 @@ import type { WorkflowTarget } from './ports';
  * items. So the fields and their rules are written once, and the local stack, the construct and the registry
  * agree on them.
  */
+
+/** A resolved workflow as registry items hold it (read back by the registry adapter). */
+export const workflowTargetSchema = z.object({
+  stateMachineArn: z.string().startsWith('arn:'),
+  workflowType: z.enum(['EXPRESS', 'STANDARD']),
+});
 
 /** A registry item: its key (`pk` + `sk`) and plain attributes, as @aws-sdk/util-dynamodb's marshall takes them. */
 export type RegistryItem = { readonly pk: string; readonly sk: string } & Record<string, unknown>;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { ClientWebhookRecord } from '../../core/ports';
-import { type RegistrationKind, type RegistryItem, field, named } from '../../core/registration';
+import { type RegistrationKind, type RegistryItem, field, named, workflowTargetSchema } from '../../core/registration';
+import { storedVerifierSchema } from '../../core/verify/verifier-config';
 import { sha256Hex } from '../../core/http/request';
 
 /** Seed 2's registry slice: one item per webhook (read with GetItem by `client` + `name`). */
@@ -33,8 +34,9 @@ const shape = {
   mode: z.enum(['productive', 'dev']).default('productive'),
 };
 /** Mode dev runs the dev workflow: without one it could run nothing. */
+const runsSomething = (mode: string, dev: unknown) => mode !== 'dev' || dev !== undefined;
 const devHasWorkflow = (webhook: { mode: string; devWorkflow?: string | undefined }) =>
-  webhook.mode !== 'dev' || webhook.devWorkflow !== undefined;
+  runsSomething(webhook.mode, webhook.devWorkflow);
 const devNeedsWorkflow = () => ({ message: 'mode dev needs a devWorkflow', path: ['devWorkflow'] });
 
 const clientWebhookSchema = z.strictObject(shape).refine(devHasWorkflow, devNeedsWorkflow());
@@ -66,5 +68,25 @@ export const clientWebhookRegistrations: RegistrationKind<typeof clientWebhookSc
       }),
     ],
   };
+
+/**
+ * The item read back as a record (functions/adapters/aws/dynamodb-registry.ts). Registrations are data anyone with
+ * table access can edit, so the same rule holds on read: a malformed one fails loudly rather than run nothing.
+ */
+export const clientWebhookRecordSchema = z
+  .object({
+    client: z.string(),
+    name: z.string(),
+    productive: workflowTargetSchema,
+    dev: workflowTargetSchema.optional(),
+    mode: z.enum(['productive', 'dev']).default('productive'),
+    runAs: z.string().min(1),
+    keyHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+    verifier: storedVerifierSchema.optional(),
+  })
+  .refine((webhook) => runsSomething(webhook.mode, webhook.dev), 'mode dev needs a dev workflow');
 
 export type ClientWebhookRegistration = z.input<typeof clientWebhookSchema>;

@@ -1,6 +1,9 @@
 import { RegistrationError, parseRegistration } from '../../../functions/core/registration';
 import type { WorkflowTarget } from '../../../functions/core/ports';
-import { clientWebhookRegistrations } from '../../../functions/styles/client-webhook/registration';
+import {
+  clientWebhookRecordSchema,
+  clientWebhookRegistrations,
+} from '../../../functions/styles/client-webhook/registration';
 import { eventWorkflowRegistrations } from '../../../functions/styles/events/registration';
 import { flowRegistrations } from '../../../functions/styles/flow-trigger/registration';
 import { inboundWorkflowRegistrations } from '../../../functions/styles/inbound/registration';
@@ -123,6 +126,25 @@ describe('registry codecs', () => {
     expect(asked).toEqual(['workflow=prod', 'devWorkflow=dev']);
     expect(item).toMatchObject({ productive: express, dev: standard, mode: 'productive', runAs: 'kevin' });
     expect(item).not.toHaveProperty('keyHash');
+  });
+
+  it('reads back what it writes, and holds the dev rule on read too (a hand-edited item in mode dev with no dev workflow)', () => {
+    // Arrange
+    const webhook = parseRegistration(clientWebhookRegistrations, {
+      client: 'c',
+      name: 'n',
+      workflow: 'w',
+      runAs: 'u',
+    });
+    const [item] = clientWebhookRegistrations.items(webhook, () => express);
+
+    // Act
+    const readBack = clientWebhookRecordSchema.safeParse(item);
+    const edited = clientWebhookRecordSchema.safeParse({ ...item, mode: 'dev' });
+
+    // Assert
+    expect(readBack.data).toMatchObject({ client: 'c', name: 'n', productive: express, mode: 'productive' });
+    expect(edited.error?.issues.map((issue) => issue.message)).toEqual(['mode dev needs a dev workflow']);
   });
 
   it('keeps every item of a kind under the prefixes it declares (what a declarative config owns)', () => {
