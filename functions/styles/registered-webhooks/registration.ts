@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { WebhookWorkflowTemplate } from '../../core/ports';
+import { ID } from './request';
 import { RegistrationError, type RegistrationKind, type RegistryItem, field, named } from '../../core/registration';
 
 /**
@@ -21,8 +22,8 @@ export const webhookTemplateItem = (template: WebhookWorkflowTemplate) => ({
  */
 const webhookTemplateSchema = z.strictObject({
   orgId: z.string().min(1),
-  // The id a webhook's binding names (`eventWorkflowTemplateId`), in a request body and in the registry's sort key.
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a template id is 1-64 letters, digits, "_" or "-"'),
+  // The id a webhook's binding names (`eventWorkflowTemplateId`): an id the admin API's requests accept.
+  id: z.string().regex(ID, 'a template id is 1-64 letters, digits, "_" or "-"'),
   name: z.string().min(1).optional(),
   workflow: z.string().min(1),
 });
