@@ -11,5 +11,8 @@ import { HookflowStack } from '../lib/hookflow-stack';
 const app = new App();
 new HookflowStack(app, 'Hookflow', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  // The demo (example workflows and local/hookflow.local.json's registrations) only when asked for:
+  // `cdk deploy -c hookflow:demo=true`. A context value given on the command line is a string.
+  demo: [true, 'true'].includes(app.node.tryGetContext('hookflow:demo') as boolean | string),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }), new CfnGuardValidator());

@@ -4,16 +4,25 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import { loadLocalConfig } from '../local/local-config';
+import { loadLocalConfig, withoutSecrets } from '../local/local-config';
 import { ExampleWorkflows } from './example-workflows';
 import { Hookflow, type HookflowProps } from './hookflow';
 
 export interface HookflowStackProps extends StackProps {
   readonly hookflow?: HookflowProps;
   /**
-   * The file whose flows, client webhooks, inbound, event and webhook workflows the stack registers, bound to the example
-   * workflows. Default: local/hookflow.local.json, so the deployed stack answers the README's examples just
-   * as the local stack does. Its API keys and secrets are never deployed: create real ones with scripts/.
+   * Deploy the demo: the example workflows of workflows/workflows.json and the registrations of `registrations`
+   * bound to them, so the deployed stack answers the README's examples as the local stack does. Some demo
+   * registrations are open by design (client webhook `myclient/open` needs no key), so a production stack leaves
+   * this off and registers its own workflows (docs/configuration.md). `bin/hookflow.ts` sets it from the context
+   * `hookflow:demo` (`cdk deploy -c hookflow:demo=true`).
+   * @default false - hookflow with no workflows and no registrations
+   */
+  readonly demo?: boolean;
+  /**
+   * With `demo`: the file whose registrations the stack registers. Its API keys and secrets are never deployed:
+   * create real ones with scripts/ (docs/configuration.md).
+   * @default local/hookflow.local.json
    */
   readonly registrations?: string;
   /**
@@ -24,7 +33,7 @@ export interface HookflowStackProps extends StackProps {
   readonly alarmEmail?: string;
 }
 
-/** The reference stack: hookflow, the example workflows, and the example registrations. */
+/** The reference stack: hookflow, its alarm topic and outputs; with `demo`, the example workflows and registrations. */
 export class HookflowStack extends Stack {
   readonly hookflow: Hookflow;
 
@@ -42,46 +51,23 @@ export class HookflowStack extends Stack {
       deadLetterAlarmActions: [new SnsAction(alarms)],
       ...props.hookflow,
     });
-    const workflows = new ExampleWorkflows(this, 'Workflows', {
-      waitForEvent: hookflow.functions.get('wait-for-event')!,
-      dedupeTable: hookflow.tables.dedupe,
-    });
-    const config = loadLocalConfig(props.registrations ?? join(__dirname, '..', 'local', 'hookflow.local.json'));
-
-    for (const flow of config.flows) {
-      hookflow.bindFlow(flow.flowId, workflows.get(flow.workflow), { published: flow.published });
-    }
-    for (const webhook of config.clientWebhooks) {
-      hookflow.addClientWebhook({
-        client: webhook.client,
-        name: webhook.name,
-        workflow: workflows.get(webhook.workflow),
-        ...(webhook.devWorkflow === undefined ? {} : { devWorkflow: workflows.get(webhook.devWorkflow) }),
-        runAs: webhook.runAs,
-        mode: webhook.mode,
+    if (props.demo === true) {
+      const workflows = new ExampleWorkflows(this, 'Workflows', {
+        waitForEvent: hookflow.functions.get('wait-for-event')!,
+        dedupeTable: hookflow.tables.dedupe,
       });
-    }
-    for (const workflow of config.inbound.workflows) {
-      hookflow.addInboundWorkflow({
-        name: workflow.name,
-        workflowId: workflow.workflowId,
-        stateMachine: workflows.get(workflow.workflow),
-      });
-    }
-    for (const workflow of config.eventWorkflows) {
-      hookflow.addEventWorkflow({
-        ref: workflow.ref,
-        stateMachine: workflows.get(workflow.workflow),
-        eventTypes: workflow.eventTypes,
-      });
-    }
-    for (const template of config.webhookWorkflows) {
-      hookflow.addWebhookWorkflow({
-        orgId: template.orgId,
-        id: template.id,
-        name: template.name ?? template.id,
-        stateMachine: workflows.get(template.workflow),
-      });
+      const config = loadLocalConfig(props.registrations ?? join(__dirname, '..', 'local', 'hookflow.local.json'));
+      // Every kind of registration of the file, with the same schema the local stack checked it with; the secrets
+      // it holds for the laptop stay behind (the construct's schema would refuse them).
+      for (const { kind, registrations } of config.registrations) {
+        for (const registration of registrations) {
+          hookflow.addRegistration(kind, withoutSecrets(kind, registration), (name) => workflows.get(name));
+        }
+      }
+    } else if (props.registrations !== undefined) {
+      throw new Error(
+        "registrations: a registrations file is the demo's; set demo: true, or register your own workflows on the Hookflow construct",
+      );
     }
     this.hookflow = hookflow;
 

@@ -7,19 +7,21 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type IStateMachine, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
-  clientWebhookItem,
-  eventWorkflowItems,
-  flowItem,
-  inboundWorkflowItems,
   type RegistryPartition,
   registryPartitionPrefixes,
   registryPartitionReads,
-  webhookTemplateItem,
   webhookWritablePrefixes,
   dedupePartitionPrefixes,
 } from '../functions/adapters/aws/registry-items';
 import { type Config, parseConfig, settingNames } from '../functions/core/config';
 import type { WorkflowTarget } from '../functions/core/ports';
+import { parseRegistration } from '../functions/core/registration';
+import { clientWebhookRegistrations } from '../functions/styles/client-webhook/registration';
+import { eventWorkflowRegistrations } from '../functions/styles/events/registration';
+import { flowRegistrations } from '../functions/styles/flow-trigger/registration';
+import { inboundWorkflowRegistrations } from '../functions/styles/inbound/registration';
+import { webhookTemplateRegistrations } from '../functions/styles/registered-webhooks/registration';
+import type { AnyRegistrationKind } from '../functions/styles/registrations';
 import { type HandlerSpec, handlers } from '../functions/routes';
 import { flattenCfnReference } from './cfn-reference';
 import { FanoutQueue } from './fanout-queue';
@@ -379,16 +381,12 @@ export class Hookflow extends Construct {
 
   /**
    * Seed 1: `POST /flows/{flowId}/trigger` starts `workflow`. Unpublished flows answer 404. `type` is required
-   * for a state machine imported by ARN (see WorkflowType).
+   * for a state machine imported by ARN (see WorkflowType). API keys are created after deploy
+   * (scripts/create-api-key.ts): keys never go into a template.
    */
   bindFlow(flowId: string, workflow: IStateMachine, options: { type?: WorkflowType; published?: boolean } = {}): void {
-    const target = this.allowStart(
-      workflow,
-      ['flow-trigger'],
-      workflowTypeOf(`flow ${flowId}`, workflow, options.type),
-    );
-    const { pk, sk, ...attributes } = flowItem({ flowId, ...target, published: options.published ?? true });
-    new RegistryRecord(this, `Flow-${flowId}`, { table: this.tables.registry, key: { pk, sk }, attributes });
+    const { type, ...rest } = options;
+    this.register(flowRegistrations, { flowId, ...rest, workflow: this.named(workflow, type) });
   }
 
   /**
@@ -407,34 +405,11 @@ export class Hookflow extends Construct {
     runAs: string;
     mode?: 'productive' | 'dev';
   }): void {
-    const binding = `client webhook ${webhook.client}/${webhook.name}`;
-    if (webhook.mode === 'dev' && webhook.devWorkflow === undefined) {
-      throw new Error(`${binding}: mode dev needs a devWorkflow`);
-    }
-    const { pk, sk, ...attributes } = clientWebhookItem({
-      client: webhook.client,
-      name: webhook.name,
-      productive: this.allowStart(
-        webhook.workflow,
-        ['client-webhook'],
-        workflowTypeOf(binding, webhook.workflow, webhook.type),
-      ),
-      ...(webhook.devWorkflow === undefined
-        ? {}
-        : {
-            dev: this.allowStart(
-              webhook.devWorkflow,
-              ['client-webhook'],
-              workflowTypeOf(`${binding} (devWorkflow)`, webhook.devWorkflow, webhook.devType),
-            ),
-          }),
-      mode: webhook.mode ?? 'productive',
-      runAs: webhook.runAs,
-    });
-    new RegistryRecord(this, `ClientWebhook-${webhook.client}-${webhook.name}`, {
-      table: this.tables.registry,
-      key: { pk: String(pk), sk: String(sk) },
-      attributes,
+    const { workflow, type, devWorkflow, devType, ...rest } = webhook;
+    this.register(clientWebhookRegistrations, {
+      ...rest,
+      workflow: this.named(workflow, type),
+      ...(devWorkflow === undefined ? {} : { devWorkflow: this.named(devWorkflow, devType) }),
     });
   }
 
@@ -448,15 +423,8 @@ export class Hookflow extends Construct {
     stateMachine: IStateMachine;
     type?: WorkflowType;
   }): void {
-    const target = this.allowStart(
-      workflow.stateMachine,
-      ['inbound', 'inbound-fanout'],
-      workflowTypeOf(`inbound workflow ${workflow.name}`, workflow.stateMachine, workflow.type),
-    );
-    for (const item of inboundWorkflowItems({ name: workflow.name, workflowId: workflow.workflowId, ...target })) {
-      const { pk, sk, ...attributes } = item;
-      new RegistryRecord(this, `InboundWorkflow-${pk}`, { table: this.tables.registry, key: { pk, sk }, attributes });
-    }
+    const { stateMachine, type, ...rest } = workflow;
+    this.register(inboundWorkflowRegistrations, { ...rest, workflow: this.named(stateMachine, type) });
   }
 
   /**
@@ -470,20 +438,8 @@ export class Hookflow extends Construct {
     type?: WorkflowType;
     eventTypes?: readonly string[];
   }): void {
-    const target = this.allowStart(
-      workflow.stateMachine,
-      ['event-webhook', 'event-intake'],
-      workflowTypeOf(`event workflow ${workflow.ref}`, workflow.stateMachine, workflow.type),
-    );
-    const items = eventWorkflowItems({ ref: workflow.ref, eventTypes: workflow.eventTypes ?? [], ...target });
-    for (const item of items) {
-      const { pk, sk, ...attributes } = item;
-      new RegistryRecord(this, `EventWorkflow-${pk}-${sk}`, {
-        table: this.tables.registry,
-        key: { pk, sk },
-        attributes,
-      });
-    }
+    const { stateMachine, type, ...rest } = workflow;
+    this.register(eventWorkflowRegistrations, { ...rest, workflow: this.named(stateMachine, type) });
   }
 
   /**
@@ -499,31 +455,56 @@ export class Hookflow extends Construct {
     stateMachine: IStateMachine;
     type?: WorkflowType;
   }): void {
-    const type = workflowTypeOf(
-      `webhook workflow ${template.orgId}/${template.id}`,
-      template.stateMachine,
-      template.type,
-    );
-    if (type === 'EXPRESS') {
-      throw new Error(
-        `webhook workflow ${template.orgId}/${template.id}: must be a STANDARD state machine (process records read its execution history)`,
-      );
-    }
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(template.id)) {
-      throw new Error(`webhook workflow id "${template.id}": 1-64 letters, digits, "_" or "-"`);
-    }
-    const target = this.allowStart(template.stateMachine, ['webhook-trigger', 'webhook-process-status'], 'STANDARD');
-    const { pk, sk, ...attributes } = webhookTemplateItem({
-      id: template.id,
-      orgId: template.orgId,
-      name: template.name ?? template.id,
-      stateMachineArn: target.stateMachineArn,
+    const { stateMachine, type, ...rest } = template;
+    this.register(webhookTemplateRegistrations, { ...rest, workflow: this.named(stateMachine, type) });
+  }
+
+  /**
+   * Registers one registration given as data, in the shape local/hookflow.local.json lists it (docs/configuration.md),
+   * secrets excluded: `kind` is one of `registrationStyles`, and `workflows` resolves each workflow name the
+   * registration holds to a state machine (imported ones need `type`).
+   */
+  addRegistration(
+    kind: AnyRegistrationKind,
+    registration: unknown,
+    workflows: (name: string) => IStateMachine | { stateMachine: IStateMachine; type: WorkflowType },
+  ): void {
+    this.register(kind, registration, (name) => {
+      const workflow = workflows(name);
+      return Construct.isConstruct(workflow) ? { stateMachine: workflow } : workflow;
     });
-    new RegistryRecord(this, `WebhookWorkflow-${template.orgId}-${template.id}`, {
-      table: this.tables.registry,
-      key: { pk, sk },
-      attributes,
+  }
+
+  /** Workflows bound by the typed methods, by the name their registration gives them (their construct path). */
+  private readonly bound = new Map<string, { stateMachine: IStateMachine; type?: WorkflowType }>();
+
+  private named(stateMachine: IStateMachine, type: WorkflowType | undefined): string {
+    this.bound.set(stateMachine.node.path, { stateMachine, ...(type === undefined ? {} : { type }) });
+    return stateMachine.node.path;
+  }
+
+  /**
+   * Every registration passes here: validated with its style's schema (functions/styles/<style>/registration.ts,
+   * the one the local stack's config uses), so a bad one fails synth naming it and the field; its workflows
+   * granted to the style's handlers; its registry items, as the style's codec writes them, owned by the stack.
+   */
+  private register(
+    kind: AnyRegistrationKind,
+    input: unknown,
+    workflowOf: (name: string) => { stateMachine: IStateMachine; type?: WorkflowType } = (name) =>
+      this.bound.get(name)!,
+  ): void {
+    const label = kind.label(input);
+    const registration = parseRegistration(kind, input);
+    const items = kind.items(registration, (name, field) => {
+      const { stateMachine, type } = workflowOf(name);
+      const binding = field === 'workflow' ? label : `${label} (${field})`;
+      return this.allowStart(stateMachine, kind.starters, workflowTypeOf(binding, stateMachine, type));
     });
+    for (const item of items) {
+      const { pk, sk, ...attributes } = item;
+      new RegistryRecord(this, kind.recordId(item), { table: this.tables.registry, key: { pk, sk }, attributes });
+    }
   }
 
   /**

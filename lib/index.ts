@@ -13,6 +13,8 @@ export { HookflowFunction, type HookflowFunctionProps } from './hookflow-functio
 export { HookflowHttpApi, type ThrottleProps } from './hookflow-http-api';
 export { HookflowStack, type HookflowStackProps } from './hookflow-stack';
 export { HookflowTables } from './hookflow-tables';
+/** The registration kinds `Hookflow.addRegistration` takes (docs/configuration.md). */
+export { registrationStyles, type AnyRegistrationKind } from '../functions/styles/registrations';
 export { RegistryRecord } from './registry-record';
 export { WaitForEvent, type WaitForEventProps } from './wait-for-event';
 export { ExpressRunGuard, type ExpressRunGuardProps } from './express-run-guard';

@@ -1,87 +1,94 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { replaySchema, verifierSchema } from '../functions/core/verify/verifier-config';
+import { describeIssues, parseWith } from '../functions/core/registration';
+import { type AnyRegistrationKind, registrationStyles } from '../functions/styles/registrations';
 
-/** A registration's verifier for the laptop (deployed stacks set theirs with scripts/set-verifier.ts). */
-const localVerifier = z
-  .object({ verifier: verifierSchema, replay: replaySchema.optional(), secret: z.string().min(16) })
-  .optional();
-
-/** The local stack's seed file (local/hookflow.local.json by default). */
-const localConfigSchema = z.object({
-  flows: z.array(
-    z.object({
-      flowId: z.string().min(1),
-      workflow: z.string().min(1),
-      published: z.boolean().default(true),
-      verifier: localVerifier,
-    }),
-  ),
-  apiKeys: z.array(
-    z.object({
-      keyId: z.string().min(1),
-      key: z.string().min(8),
-      flows: z.array(z.string()).default([]),
-      /** Organisations whose registered webhooks (seed 5) the key manages, named by X-Api-Org. */
-      orgs: z.array(z.string().min(1)).default([]),
-      disabled: z.boolean().default(false),
-    }),
-  ),
-  /** Seed 2's webhook settings (`client.webhook.<name>`: flow_name, user_name, key, mode). */
-  clientWebhooks: z
-    .array(
-      z
-        .object({
-          client: z.string().min(1),
-          name: z.string().min(1),
-          workflow: z.string().min(1),
-          devWorkflow: z.string().min(1).optional(),
-          runAs: z.string().min(1),
-          key: z.string().min(1).optional(),
-          mode: z.enum(['productive', 'dev']).default('productive'),
-        })
-        .refine((w) => w.mode !== 'dev' || w.devWorkflow !== undefined, 'mode dev needs a devWorkflow'),
-    )
-    .default([]),
-  /** Seed 4: the accepted Inbound-Webhook-Secret values, and the workflows POST /inbound may start. */
-  inbound: z
-    .object({
-      secrets: z.array(z.string().min(16)),
-      workflows: z.array(
-        z.object({ name: z.string().min(1), workflowId: z.string().uuid(), workflow: z.string().min(1) }),
-      ),
-    })
-    .default({ secrets: [], workflows: [] }),
-  /** Seed 3: workflows started by ref, and by CloudEvents of the types they subscribe to. */
-  eventWorkflows: z
-    .array(
-      z.object({ ref: z.string().min(1), workflow: z.string().min(1), eventTypes: z.array(z.string()).default([]) }),
-    )
-    .default([]),
-  /**
-   * Seed 5: the workflow templates each organisation may bind to its registered webhooks (the webhooks
-   * themselves are created at run time through the admin API). Templates must be STANDARD workflows.
-   */
-  webhookWorkflows: z
-    .array(
-      z.object({
-        orgId: z.string().min(1),
-        id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'template ids are 1-64 letters, digits, "_" or "-"'),
-        name: z.string().min(1).optional(),
-        workflow: z.string().min(1),
-      }),
-    )
-    .default([]),
+/**
+ * The local stack's config file (local/hookflow.local.json by default; docs/configuration.md). Its registrations
+ * are checked with each style's own schema (functions/styles/<style>/registration.ts), the one the CDK construct
+ * checks at synth; what only a laptop holds (API keys, the inbound secrets, a flow's verifier secret, a client
+ * webhook's key) is local to this file.
+ */
+const apiKeySchema = z.strictObject({
+  keyId: z.string().min(1),
+  key: z.string().min(8),
+  /** Flow ids the key may trigger; `*` allows every flow. */
+  flows: z.array(z.string()).default([]),
+  /** Organisations whose registered webhooks (seed 5) the key manages, named by X-Api-Org. */
+  orgs: z.array(z.string().min(1)).default([]),
+  disabled: z.boolean().default(false),
 });
 
-export type LocalConfig = z.infer<typeof localConfigSchema>;
+export type LocalApiKey = z.infer<typeof apiKeySchema>;
+
+/** The file's own fields; each kind's list (`flows`, `inbound.workflows`, …) is an array checked per entry below. */
+const fileSchema = z.looseObject({
+  $comment: z.string().optional(),
+  apiKeys: z.array(apiKeySchema).default([]),
+  /** Seed 4: the accepted Inbound-Webhook-Secret values (more than one while rotating). */
+  inbound: z
+    .strictObject({ secrets: z.array(z.string().min(16)).default([]), workflows: z.unknown().optional() })
+    .default({ secrets: [] }),
+});
+
+/** The lists of registrations the file may hold, and its own fields: anything else is a typo, refused. */
+const knownTopLevel = new Set([
+  '$comment',
+  'apiKeys',
+  'inbound',
+  ...registrationStyles.map((kind) => kind.configPath[0]!),
+]);
+
+export interface LocalConfig {
+  readonly apiKeys: readonly LocalApiKey[];
+  readonly inboundSecrets: readonly string[];
+  /** Every kind of registration (in `registrationStyles` order) with the file's entries, each already valid. */
+  readonly registrations: readonly { kind: AnyRegistrationKind; registrations: readonly unknown[] }[];
+}
 
 export function loadLocalConfig(path: string): LocalConfig {
-  const parsed = localConfigSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) {
-    throw new Error(
-      `${path} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`${path} is not readable JSON: ${(error as Error).message}`);
   }
-  return parsed.data;
+  return parseLocalConfig(json, path);
+}
+
+/** Parses the file's content; errors name the file, the registration and the field. */
+export function parseLocalConfig(json: unknown, path: string): LocalConfig {
+  const parsed = fileSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`${path} is invalid: ${describeIssues(parsed.error.issues)}`);
+  const unknown = Object.keys(parsed.data).filter((key) => !knownTopLevel.has(key));
+  if (unknown.length > 0) {
+    throw new Error(`${path} is invalid: ${unknown.map((key) => `${key}: not a field of the config file`).join('; ')}`);
+  }
+  const registrations = registrationStyles.map((kind) => {
+    const list = kind.configPath.reduce<unknown>(
+      (at, key) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined),
+      json,
+    );
+    if (list !== undefined && !Array.isArray(list)) {
+      throw new Error(`${path} is invalid: ${kind.configPath.join('.')}: must be an array`);
+    }
+    return {
+      kind,
+      registrations: (list ?? []).map((entry, i) =>
+        parseWith(
+          kind.localSchema,
+          `${path} is invalid: ${kind.configPath.join('.')}[${i}] (${kind.label(entry)})`,
+          entry,
+        ),
+      ),
+    };
+  });
+  return { apiKeys: parsed.data.apiKeys, inboundSecrets: parsed.data.inbound.secrets, registrations };
+}
+
+/** A registration of the file as the construct takes it: its secret fields (a key, a verifier) left out. */
+export function withoutSecrets(kind: AnyRegistrationKind, registration: unknown): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(registration as Record<string, unknown>).filter(([name]) => !kind.secretFields.includes(name)),
+  );
 }

@@ -11,14 +11,14 @@ import { parseArgs } from 'node:util';
 import { handlers } from '../functions/routes';
 import { loadWorkflowManifest } from '../workflows/manifest';
 import { createTables } from './dynamodb/create-tables';
-import { seedRegistry } from './dynamodb/seed-registry';
+import { desiredItems, seedRegistry } from './dynamodb/seed-registry';
 import { startLocalDynamoDb } from './dynamodb/start-dynamodb';
 import { executionViewer } from './execution-viewer';
 import { bundleHandlers } from './handlers/bundle-handlers';
 import { type GatewayTarget, type LambdaHandler, startGateway } from './gateway/server';
 import { lambdaContext } from './gateway/api-gateway-event';
 import { localAwsEnv } from './local-aws-env';
-import { loadLocalConfig } from './local-config';
+import { type LocalConfig, loadLocalConfig } from './local-config';
 import { createFanoutQueues } from './sqs/create-queues';
 import { type SqsHandler, startSqsEventSource } from './sqs/event-source';
 import { startLocalSqs } from './sqs/start-sqs';
@@ -48,7 +48,7 @@ const progress = (line: string) => process.stdout.write(`[hookflow] ${line}\n`);
 async function main(): Promise<void> {
   const host = args.host!;
   const dataDir = resolve(args['data-dir']!);
-  const config = loadLocalConfig(args.config!);
+  const config = loadConfigOrExit(args.config!);
   // The definition substitutions CDK fills at deploy time (lib/example-workflows.ts), filled with local values.
   const workflows = loadWorkflowManifest(undefined, {
     Partition: 'aws',
@@ -56,6 +56,11 @@ async function main(): Promise<void> {
     DedupeTable: TABLES.dedupe,
     WaitForEventFunction: `arn:aws:lambda:${LOCAL_AWS.region}:${LOCAL_AWS.accountId}:function:hookflow-wait-for-event`,
   });
+  // Refuse a registration whose workflow no longer exists now, naming it, rather than answer 500 at request time.
+  const workflowTypes = new Map(
+    workflows.map((w) => [w.name, { arn: `arn:aws:states:::stateMachine:${w.name}`, type: w.type }]),
+  );
+  checkOrExit(() => desiredItems(config, workflowTypes));
 
   // Never let a laptop's real AWS credentials or region reach the handlers: everything here is local.
   Object.assign(process.env, localAwsEnv);
@@ -150,7 +155,13 @@ async function main(): Promise<void> {
     workflows: new Map(workflows.map((w) => [w.name, { arn: stepFunctions.stateMachineArn(w.name), type: w.type }])),
   });
   progress(
-    `seeded ${seeded.flows} flows, ${seeded.apiKeys} API keys, ${seeded.clientWebhooks} client webhooks, ${seeded.inboundWorkflows} inbound workflows and ${seeded.eventWorkflows} event workflows from ${args.config}`,
+    `registry holds ${args.config}: ${Object.entries(seeded.registrations)
+      .map(([kind, count]) => `${count} ${kind}(s)`)
+      .join(', ')}, ${seeded.apiKeys} API key(s)${
+      seeded.removed.length === 0
+        ? ''
+        : `; removed ${seeded.removed.map((key) => key.pk).join(', ')} (no longer in the file)`
+    }`,
   );
 
   const bundles = await bundleHandlers(
@@ -205,6 +216,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** The config file, or the stack stops here with what is wrong in it (no stack trace: the file is the user's). */
+function loadConfigOrExit(path: string): LocalConfig {
+  return checkOrExit(() => loadLocalConfig(path));
+}
+
+function checkOrExit<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    process.stderr.write(`[hookflow] refusing to start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
 }
 
 /** A positive number of MiB from the environment, as bytes; anything else stops the start, naming the setting. */

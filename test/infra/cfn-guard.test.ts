@@ -41,7 +41,10 @@ describe('cfn-guard (Control Tower proactive controls) over the reference stack'
       outdir,
       context: { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:validationReportJson': true },
     });
-    const stack = new HookflowStack(app, 'Hookflow', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const stack = new HookflowStack(app, 'Hookflow', {
+      demo: true,
+      env: { account: '123456789012', region: 'eu-west-1' },
+    });
     Validations.of(app).addPlugins(new CfnGuardValidator());
     try {
       app.synth();

@@ -107,7 +107,7 @@ describe('the workflow type of a bound state machine', () => {
 describe('two reference stacks in one account and region', () => {
   it('repeat no physical name (state machines, log groups, or any other named resource)', () => {
     const app = newApp();
-    const stacks = ['HookflowBlue', 'HookflowGreen'].map((id) => new HookflowStack(app, id, { env }));
+    const stacks = ['HookflowBlue', 'HookflowGreen'].map((id) => new HookflowStack(app, id, { demo: true, env }));
 
     // CloudFormation names a resource's physical-name property after its type: StateMachineName, LogGroupName...
     // Two are unique only within their parent, not the account: an inline policy's name (per role) and a stage's

@@ -11,7 +11,10 @@ import { loadWorkflowManifest } from '../../workflows/manifest';
 const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 
 describe('the reference stack', () => {
-  const stack = new HookflowStack(newApp(), 'Hookflow', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const stack = new HookflowStack(newApp(), 'Hookflow', {
+    demo: true,
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
   const template = Template.fromStack(stack);
   const resources = (type: string) => template.findResources(type);
   const stateMachineId = (name: string) =>
@@ -165,7 +168,10 @@ describe('the reference stack', () => {
 });
 
 describe('events and callbacks', () => {
-  const stack = new HookflowStack(newApp(), 'Hookflow', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const stack = new HookflowStack(newApp(), 'Hookflow', {
+    demo: true,
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
   const template = Template.fromStack(stack);
 
   it('lets the callback, intake and wait-for-event handlers resume tasks, and only them', () => {
@@ -189,7 +195,10 @@ describe('events and callbacks', () => {
 });
 
 describe('registered webhooks', () => {
-  const stack = new HookflowStack(newApp(), 'Hookflow', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const stack = new HookflowStack(newApp(), 'Hookflow', {
+    demo: true,
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
   const template = Template.fromStack(stack);
   const policyOf = (handler: string) =>
     Object.values(template.findResources('AWS::IAM::Policy')).find((p) =>
@@ -253,7 +262,7 @@ describe('registered webhooks', () => {
 describe('cdk-nag', () => {
   it('finds nothing unacknowledged in the reference stack (AwsSolutions pack)', () => {
     const app = newApp();
-    new HookflowStack(app, 'Hookflow', { env: { account: '123456789012', region: 'eu-west-1' } });
+    new HookflowStack(app, 'Hookflow', { demo: true, env: { account: '123456789012', region: 'eu-west-1' } });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
     let report = '';
@@ -267,7 +276,10 @@ describe('cdk-nag', () => {
 
   it('fails the synth on an unacknowledged finding (the check is live)', () => {
     const app = newApp();
-    const stack = new HookflowStack(app, 'Hookflow', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const stack = new HookflowStack(app, 'Hookflow', {
+      demo: true,
+      env: { account: '123456789012', region: 'eu-west-1' },
+    });
     const { Queue } = jest.requireActual<typeof import('aws-cdk-lib/aws-sqs')>('aws-cdk-lib/aws-sqs');
     new Queue(stack, 'UnencryptedNoDlq', { enforceSSL: false });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

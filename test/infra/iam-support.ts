@@ -41,7 +41,7 @@ export class ReferenceStack {
   constructor() {
     // `aws:cdk:bundling-stacks: []` skips esbuild: only the template matters here.
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    this.stack = new HookflowStack(app, 'Hookflow', { env: { account: ACCOUNT, region: REGION } });
+    this.stack = new HookflowStack(app, 'Hookflow', { demo: true, env: { account: ACCOUNT, region: REGION } });
     this.resources = Template.fromStack(this.stack).toJSON().Resources as Record<string, CfnResource>;
   }
 

@@ -44,7 +44,10 @@ const nonWhitespace = (document: Json) => JSON.stringify(resolved(document)).rep
 
 describe('200 bindings', () => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new HookflowStack(app, 'Hookflow', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const stack = new HookflowStack(app, 'Hookflow', {
+    demo: true,
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
   const definitionBody = DefinitionBody.fromString('{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}');
   const express = new StateMachine(stack, 'ScaleExpress', {
     stateMachineType: StateMachineType.EXPRESS,

@@ -136,7 +136,7 @@ const ASL_SUBSTITUTIONS = {
 };
 
 const machines: CheckedMachine[] = [
-  ...machinesOf(new HookflowStack(newApp(), 'Hookflow', { env: ENV }), 'reference stack'),
+  ...machinesOf(new HookflowStack(newApp(), 'Hookflow', { demo: true, env: ENV }), 'reference stack'),
   ...machinesOf(constructStack(), 'WaitForEvent construct'),
   ...loadWorkflowManifest(undefined, ASL_SUBSTITUTIONS).map((w) => ({
     source: 'workflows/',

@@ -139,7 +139,7 @@ describe('wait for an event (issue 14: a pattern AWS supports)', () => {
 
   describe('the reference stack', () => {
     const template = Template.fromStack(
-      new HookflowStack(newApp(), 'Hookflow', { env: { account: '123456789012', region: 'eu-west-1' } }),
+      new HookflowStack(newApp(), 'Hookflow', { demo: true, env: { account: '123456789012', region: 'eu-west-1' } }),
     );
     const resources = (type: string) => template.findResources(type) as Record<string, Resource>;
     const waitFunctionId = Object.keys(resources('AWS::Lambda::Function')).find((id) =>
@@ -209,7 +209,7 @@ describe('wait for an event (issue 14: a pattern AWS supports)', () => {
       ['aws-us-gov', { account: '123456789012', region: 'us-gov-west-1' }],
       ['an environment-agnostic stack', undefined],
     ])('synthesizes no state machine with a hard-coded arn:aws: (%s)', (_label, env) => {
-      const stack = new HookflowStack(newApp(), 'Hookflow', env === undefined ? {} : { env });
+      const stack = new HookflowStack(newApp(), 'Hookflow', { demo: true, ...(env === undefined ? {} : { env }) });
 
       const definitions = definitionsOf(Template.fromStack(stack));
 

@@ -28,6 +28,8 @@ const FLOW = 'hello-standard';
 
 const app = new App();
 const stack = new HookflowStack(app, 'HookflowInteg', {
+  // The assertions trigger the demo's flows and event workflows.
+  demo: true,
   // Tables and log groups go with the stack, so a test deployment leaves nothing behind.
   hookflow: { removalPolicy: RemovalPolicy.DESTROY },
 });

@@ -23,31 +23,10 @@ import {
   webhookTemplatePartition,
 } from './registry-items';
 import { type StoredVerifier, storedVerifierSchema } from '../../core/verify/verifier-config';
+import { workflowTargetSchema } from '../../core/registration';
+import { clientWebhookRecordSchema } from '../../styles/client-webhook/registration';
 
-const workflowTarget = z.object({
-  stateMachineArn: z.string().startsWith('arn:'),
-  workflowType: z.enum(['EXPRESS', 'STANDARD']),
-});
-
-/**
- * Registrations are data anyone with table access can edit, so they are checked on read: a malformed one
- * fails loudly (500, logged with the item's key) rather than running the wrong workflow.
- */
-const clientWebhookSchema = z
-  .object({
-    client: z.string(),
-    name: z.string(),
-    productive: workflowTarget,
-    dev: workflowTarget.optional(),
-    mode: z.enum(['productive', 'dev']).default('productive'),
-    runAs: z.string().min(1),
-    keyHash: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/)
-      .optional(),
-    verifier: storedVerifierSchema.optional(),
-  })
-  .refine((webhook) => webhook.mode !== 'dev' || webhook.dev !== undefined, 'mode dev needs a dev workflow');
+const workflowTarget = workflowTargetSchema;
 
 /** The registry backed by the registry table: one GetItem per lookup. */
 export class DynamoDbRegistry implements Registry {
@@ -87,7 +66,7 @@ export class DynamoDbRegistry implements Registry {
   async getClientWebhook(client: string, name: string): Promise<ClientWebhookRecord | undefined> {
     const item = await this.getItem(clientWebhookKey(client, name));
     if (item === undefined) return undefined;
-    const parsed = clientWebhookSchema.safeParse(item);
+    const parsed = clientWebhookRecordSchema.safeParse(item);
     if (!parsed.success) {
       throw new Error(`registry item ${String(item.pk)} is malformed: ${parsed.error.issues[0]?.message ?? ''}`);
     }

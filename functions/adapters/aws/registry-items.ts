@@ -1,26 +1,38 @@
-import type {
-  ApiKeyRecord,
-  ClientWebhookRecord,
-  EventWorkflowRecord,
-  FlowRecord,
-  InboundWorkflowRecord,
-  ProcessRecord,
-  RegisteredWebhook,
-  WebhookBinding,
-  WebhookWorkflowTemplate,
-} from '../../core/ports';
-import { KEY_KINDS } from '../../core/keys';
-import { canonicalRef } from '../../core/uuid';
-
 /**
  * How registry records sit in the registry table (single-table design: `pk` + `sk`). Shared by the
  * DynamoDB adapter, the CDK flow binding (which seeds items through a custom resource) and the local seed.
  * Items are plain objects for @aws-sdk/util-dynamodb's marshall.
  */
-export const flowKey = (flowId: string) => ({ pk: `FLOW#${flowId}`, sk: 'FLOW' });
+import type { ApiKeyRecord, ProcessRecord, RegisteredWebhook, WebhookBinding } from '../../core/ports';
+import { clientWebhookKey } from '../../styles/client-webhook/registration';
+import { eventWorkflowKey } from '../../styles/events/registration';
+import { flowKey } from '../../styles/flow-trigger/registration';
+import { inboundVerifierKey } from '../../styles/inbound/registration';
+import { KEY_KINDS } from '../../core/keys';
+
+/**
+ * The registrations' items (flows, client webhooks, inbound and event workflows, webhook templates) are each
+ * style's registry slice, written by its registration codec (functions/styles/<style>/registration.ts).
+ */
+export { clientWebhookItem, clientWebhookKey } from '../../styles/client-webhook/registration';
+export {
+  eventSubscriptionKey,
+  eventSubscriptionPartition,
+  eventWorkflowItems,
+  eventWorkflowKey,
+} from '../../styles/events/registration';
+export { flowItem, flowKey } from '../../styles/flow-trigger/registration';
+export {
+  inboundSecretItem,
+  inboundSecretKey,
+  inboundVerifierKey,
+  inboundWorkflowItems,
+  inboundWorkflowKey,
+} from '../../styles/inbound/registration';
+export { webhookTemplateItem, webhookTemplatePartition } from '../../styles/registered-webhooks/registration';
+
 export const apiKeyKey = (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' });
 
-export const flowItem = (flow: FlowRecord) => ({ ...flowKey(flow.flowId), type: 'flow', ...flow });
 export const apiKeyItem = (apiKey: ApiKeyRecord) => ({
   ...apiKeyKey(apiKey.keyHash),
   type: 'apiKey',
@@ -28,61 +40,6 @@ export const apiKeyItem = (apiKey: ApiKeyRecord) => ({
   flows: [...apiKey.flows],
   orgs: [...apiKey.orgs],
 });
-
-export const clientWebhookKey = (client: string, name: string) => ({
-  pk: `CLIENTWEBHOOK#${client}#${name}`,
-  sk: 'CLIENTWEBHOOK',
-});
-/** Leaves out absent optional fields: marshall refuses undefined values. */
-export const clientWebhookItem = (webhook: ClientWebhookRecord) =>
-  JSON.parse(
-    JSON.stringify({ ...clientWebhookKey(webhook.client, webhook.name), type: 'clientWebhook', ...webhook }),
-  ) as Record<string, unknown>;
-
-/** One item per way to name the workflow: its name and its id both resolve it (an id in any case: core/uuid.ts). */
-export const inboundWorkflowKey = (nameOrId: string) => ({
-  pk: `INBOUNDWORKFLOW#${canonicalRef(nameOrId)}`,
-  sk: 'INBOUNDWORKFLOW',
-});
-export const inboundWorkflowItems = (workflow: InboundWorkflowRecord) =>
-  [workflow.name, workflow.workflowId].map((ref) => ({
-    ...inboundWorkflowKey(ref),
-    type: 'inboundWorkflow',
-    ...workflow,
-  }));
-
-/**
- * The accepted Inbound-Webhook-Secret hashes (a list, so a secret can be rotated without downtime). Only hashes:
- * GET /inbound/runs/{runRef} reads this item to check the secret and must learn nothing it could sign with.
- */
-export const inboundSecretKey = () => ({ pk: 'INBOUNDSECRET', sk: 'INBOUNDSECRET' });
-export const inboundSecretItem = (secretHashes: readonly string[]) => ({
-  ...inboundSecretKey(),
-  type: 'inboundSecret',
-  secretHashes: [...secretHashes],
-});
-
-/**
- * The inbound style's optional signature verifier (scripts/set-verifier.ts --registration inbound), with its
- * signing secrets in clear: an item of its own, readable only by the handler that verifies (POST /inbound).
- * It sat on the INBOUNDSECRET item before; dynamodb-registry.ts refuses that layout (fail closed) and
- * set-verifier moves it here.
- */
-export const inboundVerifierKey = () => ({ pk: 'INBOUNDVERIFIER', sk: 'INBOUNDVERIFIER' });
-
-/** An events-style workflow by its ref, plus one subscription item per event type (queried by type). */
-export const eventWorkflowKey = (ref: string) => ({ pk: `EVENTWORKFLOW#${canonicalRef(ref)}`, sk: 'EVENTWORKFLOW' });
-export const eventSubscriptionKey = (type: string, ref: string) => ({ pk: `EVENTSUB#${type}`, sk: ref });
-export const eventSubscriptionPartition = (type: string) => `EVENTSUB#${type}`;
-export const eventWorkflowItems = (workflow: EventWorkflowRecord) => [
-  { ...eventWorkflowKey(workflow.ref), type: 'eventWorkflow', ...workflow, eventTypes: [...workflow.eventTypes] },
-  ...workflow.eventTypes.map((type) => ({
-    ...eventSubscriptionKey(type, workflow.ref),
-    type: 'eventSubscription',
-    ...workflow,
-    eventTypes: [...workflow.eventTypes],
-  })),
-];
 
 /** Where a waiting task's token sits (in the dedupe table, which already expires what it holds). */
 export const waitKey = (ref: string, topic: string) => ({ pk: `${dedupePartitionPrefixes.waits}${ref}#${topic}` });
@@ -103,15 +60,6 @@ export const dedupePartitionPrefixes = {
   waits: 'wait#',
   runGuard: 'run#',
 } as const;
-
-/** Seed 5: an organisation's workflow templates, one partition per organisation (listed with one Query). */
-export const webhookTemplatePartition = (orgId: string) => `WEBHOOKTEMPLATE#${orgId}`;
-export const webhookTemplateItem = (template: WebhookWorkflowTemplate) => ({
-  pk: webhookTemplatePartition(template.orgId),
-  sk: template.id,
-  type: 'webhookTemplate',
-  ...template,
-});
 
 /**
  * Seed 5's registered webhooks, written at run time by the admin API. A webhook and its bindings share one

@@ -6,7 +6,7 @@ import { MAX_JSON_DEPTH, header, jsonDepth, parseJsonObject, rawBody } from '../
 import { replaySchema, verifierSchema } from '../../core/verify/verifier-config';
 
 /** Ids hookflow hands out are 16 base64url characters; anything else in an id position names nothing. */
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A path id, or 404: an id that can't exist is reported exactly like one that doesn't. */
 export function pathId(event: APIGatewayProxyEventV2, name: string, what: string): string {

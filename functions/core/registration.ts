@@ -1,0 +1,106 @@
+import * as z from 'zod';
+import type { WorkflowTarget } from './ports';
+
+/**
+ * What every style's registration (functions/styles/<style>/registration.ts) shares. A registration names its
+ * workflows by a string: a workflow of workflows/workflows.json in the local config file, the state machine's
+ * construct path in the CDK construct. Each side resolves that name to a WorkflowTarget its own way (the local
+ * manifest; the construct's grants), and the style's codec turns the registration and its targets into registry
+ * items. So the fields and their rules are written once, and the local stack, the construct and the registry
+ * agree on them.
+ */
+
+/** A resolved workflow as registry items hold it (read back by the registry adapter). */
+export const workflowTargetSchema = z.object({
+  stateMachineArn: z.string().startsWith('arn:'),
+  workflowType: z.enum(['EXPRESS', 'STANDARD']),
+});
+
+/** A registry item: its key (`pk` + `sk`) and plain attributes, as @aws-sdk/util-dynamodb's marshall takes them. */
+export type RegistryItem = { readonly pk: string; readonly sk: string } & Record<string, unknown>;
+
+/** Resolves one workflow name of a registration; `field` names where the registration names it (e.g. devWorkflow). */
+export type ResolveWorkflow = (name: string, field: string) => WorkflowTarget;
+
+/** A registration that breaks a rule: the message names the registration and the field. */
+export class RegistrationError extends Error {
+  override readonly name = 'RegistrationError';
+}
+
+/**
+ * One kind of registration (flows, client webhooks, …): its schema, how to name one in a message, and its codec.
+ * `S` is the schema of one registration as the config file and the construct give it (secrets excluded: those
+ * are local-only extensions and, in AWS, set by scripts/ after deploy).
+ */
+export interface RegistrationKind<S extends z.ZodType, L extends z.ZodType = S> {
+  /** The kind as messages name it, e.g. `flow`. */
+  readonly kind: string;
+  /** Where the local config file (local/hookflow.local.json) lists this kind, e.g. `['inbound', 'workflows']`. */
+  readonly configPath: readonly string[];
+  /** One registration as the construct takes it. */
+  readonly schema: S;
+  /** One registration as the local config file gives it: the schema, plus the secrets a laptop may hold. */
+  readonly localSchema: L;
+  /** `flow hello`: how a message names one registration, from its raw input (it may be invalid). */
+  label(input: unknown): string;
+  /**
+   * The registry items of one valid registration. Rules that need the workflows' types (a webhook template
+   * must be STANDARD) are checked here, the one place both the local stack and the construct pass through.
+   */
+  items(registration: z.output<L>, resolve: ResolveWorkflow): RegistryItem[];
+  /** The partition-key prefixes this kind's items live under: what a declarative config owns in the registry. */
+  readonly prefixes: readonly string[];
+  /**
+   * The local schema's fields that hold secrets (a key, a verifier's secret). Never passed to the construct, whose
+   * schema refuses them: in AWS, scripts/ and the CLI set them after deploy.
+   */
+  readonly secretFields: readonly string[];
+  /** The handlers that start this kind's workflows (functions/routes.ts names): the construct grants them. */
+  readonly starters: readonly string[];
+  /**
+   * The construct id of an item's RegistryRecord. It must never change for an existing registration: CloudFormation
+   * would replace the record, and the old record's delete would remove the item the new one just wrote.
+   */
+  recordId(item: RegistryItem): string;
+}
+
+/**
+ * Parses one registration, or throws a RegistrationError naming it and each wrong field
+ * (`client webhook acme/signup: devWorkflow: mode dev needs a devWorkflow`).
+ */
+export function parseRegistration<S extends z.ZodType, L extends z.ZodType>(
+  kind: RegistrationKind<S, L>,
+  input: unknown,
+): z.output<S> {
+  return parseWith(kind.schema, kind.label(input), input);
+}
+
+/** As parseRegistration, with another schema of the same kind (the local file's, which adds secrets). */
+export function parseWith<S extends z.ZodType>(schema: S, label: string, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new RegistrationError(`${label}: ${describeIssues(parsed.error.issues)}`);
+}
+
+/** `field: message` per issue; an unknown field is named as such (e.g. a key passed to the construct). */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        const at = issue.path.length === 0 ? '' : `${issue.path.join('.')}.`;
+        return issue.keys.map((key) => `${at}${key}: not a field of this registration`).join('; ');
+      }
+      return issue.path.length === 0 ? issue.message : `${issue.path.join('.')}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** `acme/orders` for a message, whatever the raw input held (a missing part shows as `?`). */
+export function named(...parts: unknown[]): string {
+  return parts.map((part) => (typeof part === 'string' && part !== '' ? part : '?')).join('/');
+}
+
+/** A field of a raw, not yet validated input. */
+export function field(input: unknown, name: string): unknown {
+  return typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[name] : undefined;
+}

@@ -1,0 +1,92 @@
+import * as z from 'zod';
+import type { ClientWebhookRecord } from '../../core/ports';
+import { type RegistrationKind, type RegistryItem, field, named, workflowTargetSchema } from '../../core/registration';
+import { storedVerifierSchema } from '../../core/verify/verifier-config';
+import { sha256Hex } from '../../core/http/request';
+
+/** Seed 2's registry slice: one item per webhook (read with GetItem by `client` + `name`). */
+export const clientWebhookKey = (client: string, name: string) => ({
+  pk: `CLIENTWEBHOOK#${client}#${name}`,
+  sk: 'CLIENTWEBHOOK',
+});
+/** Leaves out absent optional fields: marshall refuses undefined values. */
+export const clientWebhookItem = (webhook: ClientWebhookRecord) =>
+  JSON.parse(
+    JSON.stringify({ ...clientWebhookKey(webhook.client, webhook.name), type: 'clientWebhook', ...webhook }),
+  ) as RegistryItem;
+
+const pathSegment = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .regex(/^[^/]+$/, `${what} is one path segment: no "/"`);
+
+/**
+ * A client webhook: `GET|POST /webhook/{client}/{name}` runs `workflow` as `runAs`, or `devWorkflow` in mode dev
+ * (seed 2's `client.webhook.<name>` settings: flow_name, user_name, mode).
+ */
+const shape = {
+  client: pathSegment('a client'),
+  name: pathSegment('a webhook name'),
+  workflow: z.string().min(1),
+  devWorkflow: z.string().min(1).optional(),
+  runAs: z.string().min(1),
+  mode: z.enum(['productive', 'dev']).default('productive'),
+};
+/** Mode dev runs the dev workflow: without one it could run nothing. */
+const runsSomething = (mode: string, dev: unknown) => mode !== 'dev' || dev !== undefined;
+const devHasWorkflow = (webhook: { mode: string; devWorkflow?: string | undefined }) =>
+  runsSomething(webhook.mode, webhook.devWorkflow);
+const devNeedsWorkflow = () => ({ message: 'mode dev needs a devWorkflow', path: ['devWorkflow'] });
+
+const clientWebhookSchema = z.strictObject(shape).refine(devHasWorkflow, devNeedsWorkflow());
+/** Local only: the webhook's key (stored hashed). A deployed webhook gets it from scripts/set-client-webhook-key.ts. */
+const localClientWebhookSchema = z
+  .strictObject({ ...shape, key: z.string().min(1).optional() })
+  .refine(devHasWorkflow, devNeedsWorkflow());
+
+export const clientWebhookRegistrations: RegistrationKind<typeof clientWebhookSchema, typeof localClientWebhookSchema> =
+  {
+    kind: 'client webhook',
+    configPath: ['clientWebhooks'],
+    schema: clientWebhookSchema,
+    localSchema: localClientWebhookSchema,
+    label: (input) => `client webhook ${named(field(input, 'client'), field(input, 'name'))}`,
+    prefixes: ['CLIENTWEBHOOK#'],
+    secretFields: ['key'],
+    starters: ['client-webhook'],
+    recordId: (item) => `ClientWebhook-${String(item.client)}-${String(item.name)}`,
+    items: (webhook, resolve): RegistryItem[] => [
+      clientWebhookItem({
+        client: webhook.client,
+        name: webhook.name,
+        productive: resolve(webhook.workflow, 'workflow'),
+        ...(webhook.devWorkflow === undefined ? {} : { dev: resolve(webhook.devWorkflow, 'devWorkflow') }),
+        mode: webhook.mode,
+        runAs: webhook.runAs,
+        ...(webhook.key === undefined ? {} : { keyHash: sha256Hex(webhook.key) }),
+      }),
+    ],
+  };
+
+/**
+ * The item read back as a record (functions/adapters/aws/dynamodb-registry.ts). Registrations are data anyone with
+ * table access can edit, so the same rule holds on read: a malformed one fails loudly rather than run nothing.
+ */
+export const clientWebhookRecordSchema = z
+  .object({
+    client: z.string(),
+    name: z.string(),
+    productive: workflowTargetSchema,
+    dev: workflowTargetSchema.optional(),
+    mode: z.enum(['productive', 'dev']).default('productive'),
+    runAs: z.string().min(1),
+    keyHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+    verifier: storedVerifierSchema.optional(),
+  })
+  .refine((webhook) => runsSomething(webhook.mode, webhook.dev), 'mode dev needs a dev workflow');
+
+export type ClientWebhookRegistration = z.input<typeof clientWebhookSchema>;
