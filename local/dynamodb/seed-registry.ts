@@ -9,7 +9,7 @@ import {
   inboundWorkflowItems,
   webhookTemplateItem,
 } from '../../functions/adapters/aws/registry-items';
-import { sha256Hex } from '../../functions/core/http/request';
+import { sha256Hex } from '../../functions/core/auth/secrets';
 import type { LocalConfig } from '../local-config';
 
 export interface SeedTarget {

@@ -31,7 +31,7 @@ import {
   type WebhookWorkflowTemplate,
   type WorkflowEngine,
 } from '../../functions/core/ports';
-import { sha256Hex } from '../../functions/core/http/request';
+import { sha256Hex } from '../../functions/core/auth/secrets';
 import type { StoredVerifier } from '../../functions/core/verify/verifier-config';
 
 /** In-memory ports with the same contracts as the DynamoDB / Step Functions adapters. */

@@ -1,5 +1,4 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { DeliveryLedger } from '../ports';
 import { type DeliveryClaim, guardReplay, settleDelivery } from './replay-guard';
 import type { StoredVerifier } from './verifier-config';
@@ -17,11 +16,6 @@ export interface RegistrationVerifyDeps {
 
 /** A verified request and, with replay protection, its claimed delivery: settle it (settleDelivery). */
 export type VerifiedRegistration = Verified & { readonly claim?: DeliveryClaim };
-
-/** The parts of an API Gateway request a verifier reads. */
-export function signedRequestOf(event: APIGatewayProxyEventV2, rawBody: Buffer): SignedRequest {
-  return { headers: event.headers ?? {}, rawBody, query: event.queryStringParameters ?? {} };
-}
 
 /**
  * For styles whose registrations may carry a verifier (flows, client webhooks, event workflows, inbound):

@@ -1,7 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { ClientWebhookRecord, Registry, RunOutcome, WorkflowEngine, WorkflowTarget } from '../../core/ports';
-import { BadRequestError, NotFoundError, UnauthorizedError } from '../../core/http/errors';
-import { sha256Hex } from '../../core/http/request';
+import { InvalidInputError, NotFoundError, UnauthorizedError } from '../../core/outcomes';
+import { matchesHashedSecret, sha256Hex } from '../../core/auth/secrets';
 import type { RunAndWait } from '../../core/runs/run-and-wait';
 import type { StartRun } from '../../core/runs/start-run';
 import { randomExecutionName } from '../../core/runs/execution-name';
@@ -79,7 +78,7 @@ async function run(
   const { webhook } = base;
   if (request.idempotencyKey !== undefined) {
     if (!request.async && target.workflowType === 'EXPRESS') {
-      throw new BadRequestError(
+      throw new InvalidInputError(
         'Idempotency-Key needs ?async or a Standard workflow: an Express run can only return its result to the call that started it',
       );
     }
@@ -113,7 +112,7 @@ function assertKey(webhook: ClientWebhookRecord, presented: string | undefined):
   if (presented === undefined || presented === '') {
     throw new UnauthorizedError('this webhook needs its key, as ?key=... or as "key" in the JSON payload');
   }
-  if (!timingSafeEqual(Buffer.from(sha256Hex(presented), 'hex'), Buffer.from(webhook.keyHash, 'hex'))) {
+  if (!matchesHashedSecret(presented, [webhook.keyHash])) {
     throw new UnauthorizedError('invalid webhook key');
   }
 }

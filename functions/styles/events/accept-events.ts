@@ -1,6 +1,6 @@
 import type { CloudEvent } from 'cloudevents';
 import type { EventWorkflowRecord, Registry } from '../../core/ports';
-import { ConflictError, GoneError, NotFoundError } from '../../core/http/errors';
+import { ConflictError, GoneError, NotFoundError } from '../../core/outcomes';
 import type { StartRun } from '../../core/runs/start-run';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 import { compositeKey } from '../../core/keys';

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import * as z from 'zod';
-import { BadRequestError } from '../../core/http/errors';
+import { InvalidInputError } from '../../core/outcomes';
+import { sha256Hex } from '../../core/auth/secrets';
 import {
   bodyText,
   header,
@@ -9,9 +10,8 @@ import {
   parseJsonObject,
   parseJsonText,
   rawBody,
-  sha256Hex,
-} from '../../core/http/request';
-import { signedRequestOf } from '../../core/verify/verify-registration';
+  signedRequestOf,
+} from '../../http/request';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 
 /** Seed 3's query parameters: refs and topics are names, not paths. */
@@ -36,7 +36,7 @@ const callbackQuery = z.object({
 
 function query<T>(schema: z.ZodType<T>, event: APIGatewayProxyEventV2): T {
   const parsed = schema.safeParse(event.queryStringParameters ?? {});
-  if (!parsed.success) throw new BadRequestError(parsed.error.issues[0]?.message ?? 'invalid query');
+  if (!parsed.success) throw new InvalidInputError(parsed.error.issues[0]?.message ?? 'invalid query');
   return parsed.data;
 }
 
@@ -71,7 +71,7 @@ export function parseCallbackRequest(event: APIGatewayProxyEventV2, maxBodyBytes
   const { ref, topic, status } = query(callbackQuery, event);
   const eventId = (header(event, 'idempotency-key') ?? event.queryStringParameters?.eventId)?.trim();
   if (eventId !== undefined && !EVENT_ID.test(eventId)) {
-    throw new BadRequestError(
+    throw new InvalidInputError(
       'the callback id (Idempotency-Key or eventId) must be 1 to 255 printable ASCII characters',
     );
   }
@@ -112,23 +112,23 @@ export function parseEventRequest(event: APIGatewayProxyEventV2, maxBodyBytes: n
     const events = ([parsed].flat() as CloudEvent[]).map((e, index) =>
       exactData[index] === undefined ? e : (e.cloneWith({ data: exactData[index].data }, false) as CloudEvent),
     );
-    if (events.length === 0) throw new BadRequestError('the batch holds no events');
+    if (events.length === 0) throw new InvalidInputError('the batch holds no events');
     for (const e of events) {
       e.validate();
       if (e.specversion !== '1.0')
-        throw new BadRequestError(`not a valid CloudEvent: specversion must be "1.0", not "${e.specversion}"`);
+        throw new InvalidInputError(`not a valid CloudEvent: specversion must be "1.0", not "${e.specversion}"`);
     }
     return { ref, events, signed: signedRequestOf(event, bytes) };
   } catch (error) {
-    if (error instanceof BadRequestError) throw error;
-    throw new BadRequestError(`not a valid CloudEvent: ${describe(error)}`);
+    if (error instanceof InvalidInputError) throw error;
+    throw new InvalidInputError(`not a valid CloudEvent: ${describe(error)}`);
   }
 }
 
 function fromPlainJson(body: string): CloudEvent | CloudEvent[] {
   const value = parseJsonText(body);
   if (Array.isArray(value)) return value.map((item) => new CloudEvent(item as never));
-  if (value === null || typeof value !== 'object') throw new BadRequestError('request body must be a JSON object');
+  if (value === null || typeof value !== 'object') throw new InvalidInputError('request body must be a JSON object');
   return new CloudEvent(value as never);
 }
 
@@ -156,16 +156,16 @@ function assertRequiredAttributes(
   if (!/json/.test(contentType) || header(event, 'ce-specversion') !== undefined) {
     const missing = REQUIRED.filter((attribute) => header(event, `ce-${attribute}`) === undefined);
     if (missing.length > 0)
-      throw new BadRequestError(`not a valid CloudEvent: missing header ${missing.map((a) => `ce-${a}`).join(', ')}`);
+      throw new InvalidInputError(`not a valid CloudEvent: missing header ${missing.map((a) => `ce-${a}`).join(', ')}`);
     const empty = REQUIRED.filter((attribute) => header(event, `ce-${attribute}`)!.trim() === '');
     if (empty.length > 0) {
-      throw new BadRequestError(
+      throw new InvalidInputError(
         `not a valid CloudEvent: ${empty.map((a) => `ce-${a}`).join(', ')} must be a non-empty string`,
       );
     }
     const time = header(event, 'ce-time');
     if (time !== undefined && !isRfc3339(time.trim())) {
-      throw new BadRequestError(
+      throw new InvalidInputError(
         'not a valid CloudEvent: ce-time must be an RFC 3339 timestamp, e.g. 2026-01-31T12:00:00Z',
       );
     }
@@ -178,19 +178,21 @@ function assertRequiredAttributes(
   events.forEach((item, index) => {
     const where = Array.isArray(value) ? `event [${index}]` : 'the event';
     if (item === null || typeof item !== 'object')
-      throw new BadRequestError(`not a valid CloudEvent: ${where} is not an object`);
+      throw new InvalidInputError(`not a valid CloudEvent: ${where} is not an object`);
     const attributes = item as Record<string, unknown>;
     const missing = REQUIRED.filter((attribute) => typeof attributes[attribute] !== 'string');
     if (missing.length > 0) {
-      throw new BadRequestError(`not a valid CloudEvent: ${where} lacks ${missing.join(', ')}`);
+      throw new InvalidInputError(`not a valid CloudEvent: ${where} lacks ${missing.join(', ')}`);
     }
     const empty = REQUIRED.filter((attribute) => (attributes[attribute] as string) === '');
     if (empty.length > 0) {
-      throw new BadRequestError(`not a valid CloudEvent: in ${where}, ${empty.join(', ')} must be a non-empty string`);
+      throw new InvalidInputError(
+        `not a valid CloudEvent: in ${where}, ${empty.join(', ')} must be a non-empty string`,
+      );
     }
     const time = attributes.time;
     if (time !== undefined && (typeof time !== 'string' || !isRfc3339(time))) {
-      throw new BadRequestError(
+      throw new InvalidInputError(
         `not a valid CloudEvent: in ${where}, time must be an RFC 3339 timestamp, e.g. 2026-01-31T12:00:00Z`,
       );
     }

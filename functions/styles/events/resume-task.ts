@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WaitStore, WorkflowEngine } from '../../core/ports';
 import { TaskGoneError } from '../../core/ports';
-import { ConflictError, GoneError } from '../../core/http/errors';
+import { ConflictError, GoneError, InProgressError } from '../../core/outcomes';
 import { crashPoint } from '../../core/faults/crash-point';
 
 export interface ResumeDeps {
@@ -87,7 +87,7 @@ export async function deliverCallback(
         // A live claim: another delivery is resuming it. A claim whose lease ran out: its handler died between
         // its claim and the resume; take it over, as for a waiting task.
         if (task.status === 'CLAIMED' && (task.leaseUntil ?? 0) > now()) {
-          throw new ConflictError(
+          throw new InProgressError(
             `a callback for ${where} is being delivered right now; retry shortly`,
             Math.max(1, Math.ceil(((task.leaseUntil ?? 0) - now()) / 1000)),
           );
@@ -134,7 +134,7 @@ export async function deliverCallback(
       }
     }
   }
-  throw new ConflictError(`callbacks for ${where} are racing; retry shortly`, 1);
+  throw new InProgressError(`callbacks for ${where} are racing; retry shortly`, 1);
 }
 
 /** What Step Functions' SendTaskSuccess/SendTaskFailure errors mean for the sender of the callback. */

@@ -1,7 +1,7 @@
 import type { Registry } from '../../core/ports';
 import { assertKeyMayTrigger, authenticateApiKey } from '../../core/auth/api-keys';
-import { NotFoundError } from '../../core/http/errors';
-import { sha256Hex } from '../../core/http/request';
+import { NotFoundError } from '../../core/outcomes';
+import { sha256Hex } from '../../core/auth/secrets';
 import type { StartRun } from '../../core/runs/start-run';
 import { compositeKey } from '../../core/keys';
 import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';

@@ -1,6 +1,6 @@
 import type { InboundWorkflowRecord, Registry, WorkQueue } from '../../core/ports';
 import { assertSharedSecret } from '../../core/auth/shared-secret';
-import { NotFoundError, PayloadTooLargeError } from '../../core/http/errors';
+import { NotFoundError, TooLargeError } from '../../core/outcomes';
 import type { StartRun } from '../../core/runs/start-run';
 import { type FanoutMessage, UID_FINGERPRINT, encodeFanoutMessage } from './fanout-message';
 import type { InboundItem, InboundRequest } from './request';
@@ -78,7 +78,7 @@ async function accept(deps: InboundDeps, request: InboundRequest): Promise<Inbou
     const input = workflowInput(item, workflow, ref, receivedAt);
     const bytes = Buffer.byteLength(JSON.stringify(input));
     if (bytes > deps.maxInputBytes) {
-      throw new PayloadTooLargeError(
+      throw new TooLargeError(
         `${where(item)}the workflow input would be ${bytes} bytes; the limit is ${deps.maxInputBytes} bytes`,
       );
     }

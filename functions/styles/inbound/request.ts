@@ -1,8 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { BadRequestError, PayloadTooLargeError } from '../../core/http/errors';
-import { parseJsonObject, rawBody } from '../../core/http/request';
-import { signedRequestOf } from '../../core/verify/verify-registration';
+import { InvalidInputError, TooLargeError } from '../../core/outcomes';
+import { parseJsonObject, rawBody, signedRequestOf } from '../../http/request';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 
 /**
@@ -60,7 +59,7 @@ export function parseInboundRequest(event: APIGatewayProxyEventV2, limits: Inbou
   const body = parseJsonObject(bytes);
   const signed = signedRequestOf(event, bytes);
   const parent = parentSchema.safeParse(body);
-  if (!parent.success) throw new BadRequestError(describe(parent.error));
+  if (!parent.success) throw new InvalidInputError(describe(parent.error));
   const secret = event.headers?.['inbound-webhook-secret'];
 
   if (parent.data.batch === undefined) {
@@ -82,15 +81,15 @@ export function parseInboundRequest(event: APIGatewayProxyEventV2, limits: Inbou
   }
 
   const batch = parent.data.batch;
-  if (batch.length === 0) throw new BadRequestError('batch must have at least one item');
+  if (batch.length === 0) throw new InvalidInputError('batch must have at least one item');
   if (batch.length > limits.maxBatchItems) {
-    throw new PayloadTooLargeError(`batch has ${batch.length} items; the limit is ${limits.maxBatchItems}`);
+    throw new TooLargeError(`batch has ${batch.length} items; the limit is ${limits.maxBatchItems}`);
   }
   // Inheritance: an item's undefined (absent or null) workflow and stateValues come from the parent; an
   // empty object overrides with nothing; the parent's uid is ignored.
   const items = batch.map((raw, index): InboundItem => {
     const item = batchItemSchema.safeParse(raw);
-    if (!item.success) throw new BadRequestError(`batch[${index}]: ${describe(item.error)}`);
+    if (!item.success) throw new InvalidInputError(`batch[${index}]: ${describe(item.error)}`);
     return {
       index,
       ...(item.data.uid == null ? {} : { uid: item.data.uid }),

@@ -1,9 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { authenticateOrgMember } from '../../core/auth/org-member';
-import { NotFoundError } from '../../core/http/errors';
-import { httpHandler, type HttpHandler } from '../../core/http/http-handler';
-import { jsonResponse } from '../../core/http/responses';
+import { NotFoundError, PartialFailureError } from '../../core/outcomes';
+import { httpAnswerOf } from '../../http/outcome-to-http';
+import { httpHandler, type HttpHandler } from '../../http/http-handler';
+import { jsonResponse } from '../../http/responses';
 import {
   type ManageDeps,
   bindWorkflow,
@@ -17,10 +18,10 @@ import {
   unbindWorkflow,
 } from './manage-webhooks';
 import { type ProcessStatusDeps, getProcess } from './process-status';
-import { graphValidation, slackUrlVerification } from '../../core/verify/handshakes';
+import { graphValidation, slackUrlVerification } from '../../http/handshakes';
 import { startVerified } from '../../core/verify/verify-registration';
 import { parseCreateWebhook, parseRotateSecret, parseTriggerRequest, pathId } from './request';
-import { PartialTriggerError, type TriggerDeps, findWebhook, triggerWebhook, verifyTrigger } from './trigger-webhook';
+import { type TriggerDeps, findWebhook, triggerWebhook, verifyTrigger } from './trigger-webhook';
 
 export interface AdminHttpDeps extends ManageDeps {
   readonly logger: Logger;
@@ -87,7 +88,7 @@ export function makeWebhookAdminHandler(deps: AdminHttpDeps): HttpHandler {
   return httpHandler(deps.logger, async (event) => {
     const route = adminRoutes[event.routeKey];
     if (route === undefined) throw new NotFoundError(`no route ${event.routeKey}`);
-    const caller = await authenticateOrgMember(deps.registry, event);
+    const caller = await authenticateOrgMember(deps.registry, event.headers);
     return route(deps, event, caller);
   });
 }
@@ -124,9 +125,9 @@ export function makeWebhookTriggerHandler(deps: TriggerHttpDeps): HttpHandler {
       });
       return jsonResponse(200, processes);
     } catch (error) {
-      if (!(error instanceof PartialTriggerError)) throw error;
+      if (!(error instanceof PartialFailureError)) throw error;
       deps.logger.warn('webhook trigger partly failed', { webhookId: request.webhookId, reason: error.message });
-      return jsonResponse(503, { error: error.message, processes: error.processes }, { ...error.headers });
+      return httpAnswerOf(error);
     }
   });
 }
@@ -139,7 +140,7 @@ export interface ProcessHttpDeps extends ProcessStatusDeps {
 /** GET /api/processes/{processId}: the process with its run's current status and task outputs. */
 export function makeProcessStatusHandler(deps: ProcessHttpDeps): HttpHandler {
   return httpHandler(deps.logger, async (event) => {
-    const caller = await authenticateOrgMember(deps.registry, event);
+    const caller = await authenticateOrgMember(deps.registry, event.headers);
     return jsonResponse(200, await getProcess(deps, caller, pathId(event, 'processId', 'process')));
   });
 }

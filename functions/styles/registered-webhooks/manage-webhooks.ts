@@ -1,6 +1,6 @@
 import type { OrgCaller } from '../../core/auth/org-member';
 import { crashPoint } from '../../core/faults/crash-point';
-import { ConflictError, NotFoundError } from '../../core/http/errors';
+import { ConflictError, NotFoundError } from '../../core/outcomes';
 import type { RegisteredWebhook, Registry, WebhookBinding, WebhookStore } from '../../core/ports';
 import { type RegistrationVerifier, rotateSecrets } from '../../core/verify/verifier-config';
 import { randomId, randomSecret } from './ids';

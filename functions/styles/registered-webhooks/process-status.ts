@@ -1,5 +1,5 @@
 import type { OrgCaller } from '../../core/auth/org-member';
-import { NotFoundError } from '../../core/http/errors';
+import { NotFoundError } from '../../core/outcomes';
 import type { ProcessStore, WorkflowEngine } from '../../core/ports';
 import { PROCESS_LIMITS, type ProcessView, processView } from './process-view';
 

@@ -2,8 +2,8 @@ import { sign as githubSign } from '@octokit/webhooks-methods';
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
-import { ConflictError, UnauthorizedError } from '../../../functions/core/http/errors';
-import { graphValidation, slackUrlVerification } from '../../../functions/core/verify/handshakes';
+import { ConflictError, UnauthorizedError } from '../../../functions/core/outcomes';
+import { graphValidation, slackUrlVerification } from '../../../functions/http/handshakes';
 import { guardReplay } from '../../../functions/core/verify/replay-guard';
 import {
   type SigningSecrets,
