@@ -4,6 +4,7 @@ import type { DedupeStore, RunHandle, WorkflowEngine, WorkflowType } from '../po
 import { InProgressError, KeyReusedError } from '../outcomes';
 import { crashPoint } from '../faults/crash-point';
 import { executionNameFor, randomExecutionName } from './execution-name';
+import { type Clock } from '../clock';
 
 export interface RunTarget {
   readonly stateMachineArn: string;
@@ -43,7 +44,7 @@ export interface RunStarterDeps {
   readonly engine: WorkflowEngine;
   readonly dedupe: DedupeStore;
   readonly logger: Logger;
-  readonly now?: () => number;
+  readonly now?: Clock;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { InvalidInputError } from '../../core/outcomes';
+import { describeInvalid } from '../../core/invalid-input';
 import {
   CREDENTIAL_HEADERS,
   bodyText,
@@ -36,7 +37,7 @@ export interface ClientWebhookRequest {
 /** GET|POST /webhook/{client}/{name}[?async][&key=...] with an optional JSON body. */
 export function parseClientWebhookRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number): ClientWebhookRequest {
   const path = pathSchema.safeParse(event.pathParameters ?? {});
-  if (!path.success) throw new InvalidInputError(path.error.issues[0]?.message ?? 'invalid webhook path');
+  if (!path.success) throw new InvalidInputError(describeInvalid(path.error, event.pathParameters ?? {}));
 
   const { key: queryKey, async: asyncFlag, ...query } = { ...(event.queryStringParameters ?? {}) };
   const bytes = rawBody(event, maxBodyBytes);

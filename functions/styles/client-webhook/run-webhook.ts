@@ -7,6 +7,7 @@ import { randomExecutionName } from '../../core/runs/execution-name';
 import { compositeKey } from '../../core/keys';
 import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
 import type { ClientWebhookRequest } from './request';
+import { dateOf } from '../../core/clock';
 
 export interface ClientWebhookDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
@@ -60,7 +61,7 @@ export async function runClientWebhook(
     trigger: {
       style: 'client-webhook',
       method: request.method,
-      receivedAt: (deps.now?.() ?? new Date()).toISOString(),
+      receivedAt: dateOf(deps.now).toISOString(),
     },
   };
   const base = { webhook, mode: webhook.mode, stateMachineArn: target.stateMachineArn, input };

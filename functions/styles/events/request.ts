@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import * as z from 'zod';
 import { InvalidInputError } from '../../core/outcomes';
+import { describeInvalid } from '../../core/invalid-input';
 import { sha256Hex } from '../../core/auth/secrets';
 import {
   bodyText,
@@ -36,7 +37,7 @@ const callbackQuery = z.object({
 
 function query<T>(schema: z.ZodType<T>, event: APIGatewayProxyEventV2): T {
   const parsed = schema.safeParse(event.queryStringParameters ?? {});
-  if (!parsed.success) throw new InvalidInputError(parsed.error.issues[0]?.message ?? 'invalid query');
+  if (!parsed.success) throw new InvalidInputError(describeInvalid(parsed.error, event.queryStringParameters ?? {}));
   return parsed.data;
 }
 

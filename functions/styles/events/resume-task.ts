@@ -3,11 +3,12 @@ import type { WaitStore, WorkflowEngine } from '../../core/ports';
 import { TaskGoneError } from '../../core/ports';
 import { ConflictError, GoneError, InProgressError } from '../../core/outcomes';
 import { crashPoint } from '../../core/faults/crash-point';
+import { type Clock, systemClock } from '../../core/clock';
 
 export interface ResumeDeps {
   readonly waits: WaitStore;
   readonly engine: WorkflowEngine;
-  readonly now?: () => number;
+  readonly now?: Clock;
   /** How long a callback that arrives before its run waits is kept (EARLY_CALLBACK_TTL_SECONDS). */
   readonly earlyCallbackTtlSeconds: number;
   /**
@@ -46,7 +47,7 @@ export async function deliverCallback(
   eventId?: string,
   options: { keepEarly: boolean } = { keepEarly: true },
 ): Promise<Delivery> {
-  const now = () => (deps.now ?? Date.now)();
+  const now = () => (deps.now ?? systemClock)();
   const where = `run "${ref}" on topic "${topic}"`;
   const expired = () => new GoneError(`the task of ${where} no longer waits: its token expired`);
   const same = (resumedBy: string | undefined) => eventId !== undefined && resumedBy === eventId;

@@ -1,11 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
+import { describeInvalid } from '../../core/invalid-input';
 import type { EarlyCallback, WaitStore, WorkflowEngine } from '../../core/ports';
+import { type Clock, systemClock } from '../../core/clock';
 
 export interface WaitForEventDeps {
   readonly waits: WaitStore;
   readonly engine: WorkflowEngine;
-  readonly now?: () => number;
+  readonly now?: Clock;
   /** WAIT_ITEM_GRACE_SECONDS: how long a wait item outlives its timeout before DynamoDB's TTL removes it. */
   readonly graceSeconds: number;
 }
@@ -51,7 +53,7 @@ export type WaitBegun =
  * so a callback racing this wait either finds the token or is found here, never neither.
  */
 export async function beginWait(deps: WaitForEventDeps, input: WaitForEventInput): Promise<WaitBegun> {
-  const now = (deps.now ?? Date.now)();
+  const now = (deps.now ?? systemClock)();
   const nowSeconds = Math.floor(now / 1000);
   // The item must outlive the token (timeout) so a late callback gets 410; then TTL may delete it.
   const expiresAt = nowSeconds + input.timeoutSeconds + deps.graceSeconds;
@@ -104,8 +106,7 @@ export function makeWaitForEventHandler(deps: WaitForEventDeps & { readonly logg
   return async (event: unknown): Promise<WaitBegun> => {
     const parsed = payloadSchema.safeParse(event);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new WaitInputError(`invalid wait payload: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim());
+      throw new WaitInputError(`invalid wait payload: ${describeInvalid(parsed.error, event)}`);
     }
     const begun = await beginWait(deps, parsed.data);
     // The token is a capability: never logged.

@@ -11,6 +11,7 @@ import {
   startVerified,
   verifyRegistration,
 } from '../../core/verify/verify-registration';
+import { dateOf } from '../../core/clock';
 
 export interface InboundDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
@@ -68,7 +69,7 @@ async function accept(deps: InboundDeps, request: InboundRequest): Promise<Inbou
   if (workflows.get(request.workflow) === undefined) {
     throw new NotFoundError(`workflow "${request.workflow}" does not exist`);
   }
-  const receivedAt = (deps.now?.() ?? new Date()).toISOString();
+  const receivedAt = dateOf(deps.now).toISOString();
   const prepared = request.items.map((item) => {
     const workflow = workflows.get(item.workflow);
     if (workflow === undefined) {

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { InvalidInputError, TooLargeError } from '../../core/outcomes';
+import { describeInvalid } from '../../core/invalid-input';
 import { parseJsonObject, rawBody, signedRequestOf } from '../../http/request';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 
@@ -59,7 +60,7 @@ export function parseInboundRequest(event: APIGatewayProxyEventV2, limits: Inbou
   const body = parseJsonObject(bytes);
   const signed = signedRequestOf(event, bytes);
   const parent = parentSchema.safeParse(body);
-  if (!parent.success) throw new InvalidInputError(describe(parent.error));
+  if (!parent.success) throw new InvalidInputError(describeInvalid(parent.error, body));
   const secret = event.headers?.['inbound-webhook-secret'];
 
   if (parent.data.batch === undefined) {
@@ -89,7 +90,7 @@ export function parseInboundRequest(event: APIGatewayProxyEventV2, limits: Inbou
   // empty object overrides with nothing; the parent's uid is ignored.
   const items = batch.map((raw, index): InboundItem => {
     const item = batchItemSchema.safeParse(raw);
-    if (!item.success) throw new InvalidInputError(`batch[${index}]: ${describe(item.error)}`);
+    if (!item.success) throw new InvalidInputError(`batch[${index}]: ${describeInvalid(item.error, raw)}`);
     return {
       index,
       ...(item.data.uid == null ? {} : { uid: item.data.uid }),
@@ -99,13 +100,4 @@ export function parseInboundRequest(event: APIGatewayProxyEventV2, limits: Inbou
     };
   });
   return { secret, signed, workflow: parent.data.workflow, batch: true, items };
-}
-
-function describe(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (issue === undefined) return 'invalid request';
-  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  const path = issue.path.join('.');
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${path} is required`;
-  return path === '' || issue.message.startsWith(path) ? issue.message : `${path}: ${issue.message}`;
 }

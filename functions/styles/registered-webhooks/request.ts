@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { InvalidInputError, NotFoundError, UnsupportedContentError } from '../../core/outcomes';
+import { describeInvalid } from '../../core/invalid-input';
 import { UnsupportedJsonError, jsonSyntaxErrorMessage, parseJsonExact } from '../../core/json';
 import { MAX_JSON_DEPTH, header, jsonDepth, parseJsonObject, rawBody } from '../../http/request';
 import { replaySchema, verifierSchema } from '../../core/verify/verifier-config';
@@ -43,13 +44,9 @@ const rotateBody = z.strictObject({
 
 function optionalJsonBody<T>(schema: z.ZodType<T>, event: APIGatewayProxyEventV2, maxBodyBytes: number): T {
   const bytes = rawBody(event, maxBodyBytes);
-  const parsed = schema.safeParse(bytes.toString('utf8').trim() === '' ? {} : parseJsonObject(bytes));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path.join('.') ?? '';
-    const message = issue?.message ?? 'invalid body';
-    throw new InvalidInputError(path === '' || message.startsWith(path) ? message : `${path}: ${message}`);
-  }
+  const body = bytes.toString('utf8').trim() === '' ? {} : parseJsonObject(bytes);
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new InvalidInputError(describeInvalid(parsed.error, body));
   return parsed.data;
 }
 

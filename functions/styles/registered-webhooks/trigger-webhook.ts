@@ -23,6 +23,7 @@ import { standardExecutionArn } from '../../core/runs/execution-name';
 import { processIdFor, randomId } from './ids';
 import { type ProcessView, pendingView } from './process-view';
 import type { TriggerRequest } from './request';
+import { type Clock, dateOf } from '../../core/clock';
 
 export interface TriggerDeps {
   readonly registry: Registry;
@@ -32,7 +33,7 @@ export interface TriggerDeps {
   readonly engine: WorkflowEngine;
   readonly logger: Logger;
   readonly executionLink: (executionArn: string) => string;
-  readonly now?: () => Date;
+  readonly now?: Clock;
   /** How long a claimed delivery blocks its copies while its runs start (DEDUPE_LEASE_SECONDS). */
   readonly deliveryLeaseSeconds?: number;
 }
@@ -71,7 +72,7 @@ export async function verifyTrigger(
   webhook: Awaited<ReturnType<typeof findWebhook>>['webhook'],
   request: TriggerRequest,
 ): Promise<VerifiedRegistration> {
-  const now = deps.now?.() ?? new Date();
+  const now = dateOf(deps.now);
   const verified = verifySignedRequest(webhook.verifier.verifier, webhook.secrets, request, now.getTime());
   if (webhook.verifier.replay !== undefined) {
     const claim = await guardReplay(
@@ -120,7 +121,7 @@ export async function triggerWebhook(
 
   const templates = bindings.length === 0 ? [] : await deps.registry.getWebhookTemplates(webhook.orgId);
   const fingerprint = sha256Hex(request.rawBody);
-  const createdOn = (deps.now?.() ?? new Date()).toISOString();
+  const createdOn = dateOf(deps.now).toISOString();
   const targets = bindings.flatMap((binding) => {
     const template = templates.find((t) => t.id === binding.eventWorkflowTemplateId);
     if (template === undefined) {

@@ -163,7 +163,7 @@ describe('replay protection keys the ledger on what was verified (issue 15, defe
 
   it.each(Object.entries(cases))('%s: one delivery, every re-encoding refused as a replay', async (_name, c) => {
     // Arrange
-    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW) };
+    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW).getTime() };
     const stored = {
       verifier: verifierSchema.parse(c.verifier),
       replay: replaySchema.parse({}),
@@ -189,7 +189,7 @@ describe('replay protection keys the ledger on what was verified (issue 15, defe
   });
 
   it('a different body is a different delivery, whatever id it claims', async () => {
-    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW) };
+    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW).getTime() };
     const stored = {
       verifier: verifierSchema.parse({ kind: 'github' }),
       replay: replaySchema.parse({}),

@@ -217,7 +217,7 @@ describe('verifyRegistration (flows, client webhooks, event workflows, inbound)'
   const request = (token: string) => ({ headers: { 'x-token': token }, rawBody: body });
 
   it('does nothing for a registration without a verifier, and verifies (and dedupes) one with it', async () => {
-    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW) };
+    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW).getTime() };
     expect(await verifyRegistration(deps, 'flow#a', undefined, undefined)).toBeUndefined();
     expect(await verifyRegistration(deps, 'flow#a', stored, request(secret))).toMatchObject({
       secretHeader: 'x-token',

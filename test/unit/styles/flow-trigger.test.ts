@@ -29,7 +29,7 @@ function setup(maxBodyBytes = 1024) {
     logger: silentLogger,
     maxBodyBytes,
     executionLink: executionLinker('https://console.example/{executionArn}'),
-    now: () => new Date('2026-01-01T00:00:00.000Z'),
+    now: () => new Date('2026-01-01T00:00:00.000Z').getTime(),
   });
   const trigger = async (options: {
     flowId?: string;

@@ -41,7 +41,7 @@ function setup() {
     webhooks,
     processes,
     deliveries: new InMemoryDeliveryLedger(() => Math.floor(clock / 1000)),
-    now: () => new Date(clock),
+    now: () => new Date(clock).getTime(),
     engine,
     logger: silentLogger,
     maxBodyBytes: 10_000,
