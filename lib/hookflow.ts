@@ -18,7 +18,7 @@ import {
   webhookWritablePrefixes,
 } from '../functions/adapters/aws/registry-items';
 import type { WorkflowTarget } from '../functions/core/ports';
-import { type HandlerSpec, handlers } from '../functions/routes';
+import { type HandlerSpec, type WorkflowBinding, handlers } from '../functions/routes';
 import { FanoutQueue } from './fanout-queue';
 import { HookflowFunction } from './hookflow-function';
 import { HookflowHttpApi, type ThrottleProps } from './hookflow-http-api';
@@ -249,11 +249,7 @@ export class Hookflow extends Construct {
    * for a state machine imported by ARN (see WorkflowType).
    */
   bindFlow(flowId: string, workflow: IStateMachine, options: { type?: WorkflowType; published?: boolean } = {}): void {
-    const target = this.allowStart(
-      workflow,
-      ['flow-trigger'],
-      workflowTypeOf(`flow ${flowId}`, workflow, options.type),
-    );
+    const target = this.allowStart(workflow, 'flows', workflowTypeOf(`flow ${flowId}`, workflow, options.type));
     const { pk, sk, ...attributes } = flowItem({ flowId, ...target, published: options.published ?? true });
     new RegistryRecord(this, `Flow-${flowId}`, { table: this.tables.registry, key: { pk, sk }, attributes });
   }
@@ -283,7 +279,7 @@ export class Hookflow extends Construct {
       name: webhook.name,
       productive: this.allowStart(
         webhook.workflow,
-        ['client-webhook'],
+        'client-webhooks',
         workflowTypeOf(binding, webhook.workflow, webhook.type),
       ),
       ...(webhook.devWorkflow === undefined
@@ -291,7 +287,7 @@ export class Hookflow extends Construct {
         : {
             dev: this.allowStart(
               webhook.devWorkflow,
-              ['client-webhook'],
+              'client-webhooks',
               workflowTypeOf(`${binding} (devWorkflow)`, webhook.devWorkflow, webhook.devType),
             ),
           }),
@@ -317,7 +313,7 @@ export class Hookflow extends Construct {
   }): void {
     const target = this.allowStart(
       workflow.stateMachine,
-      ['inbound', 'inbound-fanout'],
+      'inbound-workflows',
       workflowTypeOf(`inbound workflow ${workflow.name}`, workflow.stateMachine, workflow.type),
     );
     for (const item of inboundWorkflowItems({ name: workflow.name, workflowId: workflow.workflowId, ...target })) {
@@ -339,7 +335,7 @@ export class Hookflow extends Construct {
   }): void {
     const target = this.allowStart(
       workflow.stateMachine,
-      ['event-webhook', 'event-intake'],
+      'event-workflows',
       workflowTypeOf(`event workflow ${workflow.ref}`, workflow.stateMachine, workflow.type),
     );
     const items = eventWorkflowItems({ ref: workflow.ref, eventTypes: workflow.eventTypes ?? [], ...target });
@@ -379,7 +375,7 @@ export class Hookflow extends Construct {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(template.id)) {
       throw new Error(`webhook workflow id "${template.id}": 1-64 letters, digits, "_" or "-"`);
     }
-    const target = this.allowStart(template.stateMachine, ['webhook-trigger', 'webhook-process-status'], 'STANDARD');
+    const target = this.allowStart(template.stateMachine, 'webhook-templates', 'STANDARD');
     const { pk, sk, ...attributes } = webhookTemplateItem({
       id: template.id,
       orgId: template.orgId,
@@ -397,7 +393,11 @@ export class Hookflow extends Construct {
    * Grants the given style handlers exactly this state machine, as their declared needs say: start it
    * (sync-start too if Express) and describe its executions. Returns it as a registry target.
    */
-  private allowStart(workflow: IStateMachine, handlerNames: readonly string[], type?: WorkflowType): WorkflowTarget {
+  /**
+   * Grants the handlers that run workflows of this binding kind (their spec's `runs`) what their needs say they
+   * do with one: start it, start it synchronously, describe or read the history of its executions.
+   */
+  private allowStart(workflow: IStateMachine, binding: WorkflowBinding, type?: WorkflowType): WorkflowTarget {
     const workflowType =
       type ??
       (workflow instanceof StateMachine && workflow.stateMachineType === StateMachineType.EXPRESS
@@ -417,12 +417,13 @@ export class Hookflow extends Construct {
     });
     // cdk-nag names the finding after the resource as it flattens it: ask it, rather than guess the format.
     const finding = `AwsSolutions::AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(executions))}]`;
-    for (const handlerName of handlerNames) {
-      const key = `${handlerName} ${workflow.node.path}`;
-      const fn = this.functions.get(handlerName);
+    for (const spec of this.specs.values()) {
+      if (!(spec.runs ?? []).includes(binding)) continue;
+      const key = `${spec.name} ${workflow.node.path}`;
+      const fn = this.functions.get(spec.name);
       if (fn === undefined || this.allowed.has(key)) continue;
       this.allowed.add(key);
-      const needs = this.specs.get(handlerName)!.needs;
+      const needs = spec.needs;
       if (needs.includes('engine:start')) {
         workflow.grantStartExecution(fn);
         // Only a handler that waits for runs (engine:describe) starts them synchronously.

@@ -21,6 +21,7 @@ import { type ProcessStatusDeps, getProcess } from './process-status';
 import { graphValidation, slackUrlVerification } from '../../http/handshakes';
 import { startVerified } from '../../core/verify/verify-registration';
 import { parseCreateWebhook, parseRotateSecret, parseTriggerRequest, pathId } from './request';
+import type { AdminRouteKey } from './admin-routes';
 import { type TriggerDeps, findWebhook, triggerWebhook, verifyTrigger } from './trigger-webhook';
 
 export interface AdminHttpDeps extends ManageDeps {
@@ -37,8 +38,8 @@ type AdminRoute = (
 const webhookId = (event: APIGatewayProxyEventV2) => pathId(event, 'webhookId', 'webhook');
 const templateId = (event: APIGatewayProxyEventV2) => pathId(event, 'templateId', 'workflow template');
 
-/** The admin API (seed 5), by API Gateway route key. Every route acts for the caller's organisation only. */
-const adminRoutes: Record<string, AdminRoute> = {
+/** The admin API (seed 5), by API Gateway route key (admin-routes.ts declares them). Every route acts for the caller's organisation only. */
+const adminRoutes: Record<AdminRouteKey, AdminRoute> = {
   'POST /api/webhooks': async (deps, event, caller) => {
     const created = await createWebhook(deps, caller, parseCreateWebhook(event, deps.maxBodyBytes));
     deps.logger.info('webhook created', { webhookId: created.id, orgId: caller.orgId, by: caller.keyId });
@@ -81,12 +82,9 @@ const adminRoutes: Record<string, AdminRoute> = {
     jsonResponse(200, await listTemplates(deps, caller)),
 };
 
-/** The routes the admin handler serves (functions/routes.ts declares exactly these). */
-export const adminRouteKeys = Object.keys(adminRoutes);
-
 export function makeWebhookAdminHandler(deps: AdminHttpDeps): HttpHandler {
   return httpHandler(deps.logger, async (event) => {
-    const route = adminRoutes[event.routeKey];
+    const route = (adminRoutes as Partial<Record<string, AdminRoute>>)[event.routeKey];
     if (route === undefined) throw new NotFoundError(`no route ${event.routeKey}`);
     const caller = await authenticateOrgMember(deps.registry, event.headers);
     return route(deps, event, caller);
