@@ -28,9 +28,8 @@ export type HandlerNeed =
   | 'engine:history' // states:GetExecutionHistory on the bound state machines' executions
   | 'webhooks:write'; // REGISTRY_TABLE, read/write of the registered-webhook items only (dynamodb:LeadingKeys)
 
-/** The kinds of workflow binding a construct method creates (bindFlow, addClientWebhook, ...). */
-export type WorkflowBinding =
-  'flows' | 'client-webhooks' | 'inbound-workflows' | 'event-workflows' | 'webhook-templates';
+/** A kind of workflow binding: the registry partition a construct method (bindFlow, ...) writes it to. */
+export type WorkflowBinding = RegistryPartition;
 
 /**
  * The core steps a request goes through. `authenticate`: the caller's credential (API key, shared secret,

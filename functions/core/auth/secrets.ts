@@ -5,7 +5,7 @@ export function sha256Hex(data: Buffer | string): string {
 }
 
 /**
- * The one comparison of a presented secret (API key, client-webhook key, inbound secret) with the SHA-256
+ * The one comparison of a presented secret (an API key, a webhook's key, a shared header secret) with the SHA-256
  * hashes it is stored as (several while a secret is rotated). Every hash is compared, in constant time, so
  * timing tells nothing about which one matched or how close a guess was; a malformed stored hash never matches.
  */
