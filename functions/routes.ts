@@ -28,5 +28,18 @@ export const styles: readonly StyleDefinition[] = [
   registeredWebhooksStyle,
 ];
 
+/** A handler as it is served: its spec, its style, and its Lambda entry file (relative to functions/). */
+export interface ServedHandler extends HandlerSpec {
+  readonly style: string;
+  /** `styles/<style>/handlers/<name>.ts`: the file exports `handler`. */
+  readonly entry: string;
+}
+
 /** Every handler of every style, in the order of the list. */
-export const handlers: readonly HandlerSpec[] = styles.flatMap((style) => style.handlers);
+export const handlers: readonly ServedHandler[] = styles.flatMap((style) =>
+  style.handlers.map((spec) => ({
+    ...spec,
+    style: style.name,
+    entry: `styles/${style.name}/handlers/${spec.name}.ts`,
+  })),
+);

@@ -5,13 +5,13 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
-import type { HandlerSpec } from '../functions/routes';
+import type { ServedHandler } from '../functions/routes';
 import { LAMBDA_OUTSIDE_VPC, acknowledgeLogGroupRules } from './guard-acknowledgements';
 
 const root = join(__dirname, '..');
 
 export interface HookflowFunctionProps {
-  readonly spec: HandlerSpec;
+  readonly spec: ServedHandler;
   readonly environment: Record<string, string>;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
@@ -43,7 +43,7 @@ export class HookflowFunction extends Construct {
     );
     this.function = new NodejsFunction(this, 'Function', {
       description: props.spec.description,
-      entry: join(root, 'functions', 'handlers', `${props.spec.name}.ts`),
+      entry: join(root, 'functions', props.spec.entry),
       handler: 'handler',
       projectRoot: root,
       depsLockFilePath: join(root, 'package-lock.json'),

@@ -153,10 +153,7 @@ async function main(): Promise<void> {
     `seeded ${seeded.flows} flows, ${seeded.apiKeys} API keys, ${seeded.clientWebhooks} client webhooks, ${seeded.inboundWorkflows} inbound workflows and ${seeded.eventWorkflows} event workflows from ${args.config}`,
   );
 
-  const bundles = await bundleHandlers(
-    root,
-    handlers.map((spec) => spec.name),
-  );
+  const bundles = await bundleHandlers(root, handlers);
   for (const [name, bundle] of bundles) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle is CommonJS, as in Lambda
     loaded.set(name, (require(bundle) as { handler: LambdaHandler }).handler);

@@ -41,7 +41,7 @@ export type PipelineStep =
   'parse' | 'authenticate' | 'resolve' | 'verify' | 'claim' | 'start' | 'enqueue' | 'resume' | 'answer';
 
 export interface HandlerSpec {
-  /** Entry file under functions/handlers/, without extension; exports `handler`. */
+  /** The handler's name: its Lambda entry is the style folder's handlers/<name>.ts, which exports `handler`. */
   readonly name: string;
   readonly description: string;
   readonly needs: readonly HandlerNeed[];

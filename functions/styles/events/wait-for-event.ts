@@ -101,7 +101,7 @@ export async function beginWait(deps: WaitForEventDeps, input: WaitForEventInput
   throw new Error(`callbacks for run "${input.ref}" on topic "${input.topic}" kept racing the wait; retry`);
 }
 
-/** The Lambda handler behind the wait task (functions/handlers/wait-for-event.ts). */
+/** The Lambda handler behind the wait task (handlers/wait-for-event.ts). */
 export function makeWaitForEventHandler(deps: WaitForEventDeps & { readonly logger: Logger }) {
   return async (event: unknown): Promise<WaitBegun> => {
     const parsed = payloadSchema.safeParse(event);

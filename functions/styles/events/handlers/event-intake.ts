@@ -1,10 +1,10 @@
-/** Lambda entry: the events style (seed 3). Wiring only; the style lives in functions/styles/events. */
-import { wireAws } from '../adapters/aws/wiring';
-import { makeCallbackHandler } from '../styles/events/http';
+/** Lambda entry: the events style (seed 3). Wiring only; the style lives in this folder. */
+import { wireAws } from '../../../adapters/aws/wiring';
+import { makeEventIntakeHandler } from '../http';
 
 const { config, logger, ports, executionLink } = wireAws();
 
-export const handler = makeCallbackHandler({
+export const handler = makeEventIntakeHandler({
   ...ports,
   logger,
   executionLink,

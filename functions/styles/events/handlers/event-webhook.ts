@@ -1,6 +1,6 @@
-/** Lambda entry: the events style (seed 3). Wiring only; the style lives in functions/styles/events. */
-import { wireAws } from '../adapters/aws/wiring';
-import { makeEventWebhookHandler } from '../styles/events/http';
+/** Lambda entry: the events style (seed 3). Wiring only; the style lives in this folder. */
+import { wireAws } from '../../../adapters/aws/wiring';
+import { makeEventWebhookHandler } from '../http';
 
 const { config, logger, ports, executionLink } = wireAws();
 
