@@ -26,6 +26,24 @@ export default tseslint.config(
     },
   },
   {
+    // The core speaks in domain outcomes and talks to ports: no HTTP, no Lambda event types, no AWS SDK.
+    // test/unit/core/layering.test.ts checks the same on the import graph.
+    files: ['functions/core/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['aws-lambda', '@types/aws-lambda'], message: 'the core takes plain inputs, not Lambda events' },
+            { group: ['@aws-sdk/*'], message: 'the core talks to ports; adapters talk to AWS' },
+            { group: ['@middy/*'], message: 'middleware belongs at the edge (functions/http)' },
+            { group: ['**/http/*', '**/http'], message: 'the core throws domain outcomes; functions/http maps them' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

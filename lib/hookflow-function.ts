@@ -13,7 +13,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import type { HandlerSpec } from '../functions/routes';
+import type { ServedHandler } from '../functions/routes';
 import { LAMBDA_OUTSIDE_VPC, acknowledgeLogGroupRules } from './guard-acknowledgements';
 
 const root = join(__dirname, '..');
@@ -22,7 +22,7 @@ const root = join(__dirname, '..');
  * Where a handler's code comes from. Compiled (the published package: this file is dist/lib/hookflow-function.js)
  * it is the bundle `npm run build` made, dist/handlers/<name>/index.js (scripts/build-package.ts), so a consumer
  * needs no esbuild, no Docker and no lock file of ours. From source (this repository: tests, `cdk synth`, the
- * integ snapshot) NodejsFunction bundles functions/handlers/<name>.ts at synth, so the code deployed is always
+ * integ snapshot) NodejsFunction bundles the handler's entry (functions/styles/<style>/handlers/<name>.ts) at synth, so the code deployed is always
  * the code checked in, never a stale dist/.
  */
 export const runningFromSource = extname(__filename) === '.ts';
@@ -33,7 +33,7 @@ export function prebuiltHandlerDir(name: string): string {
 }
 
 export interface HookflowFunctionProps {
-  readonly spec: HandlerSpec;
+  readonly spec: ServedHandler;
   readonly environment: Record<string, string>;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
@@ -86,7 +86,7 @@ export class HookflowFunction extends Construct {
     if (runningFromSource) {
       this.function = new NodejsFunction(this, 'Function', {
         ...common,
-        entry: join(root, 'functions', 'handlers', `${props.spec.name}.ts`),
+        entry: join(root, 'functions', props.spec.entry),
         handler: 'handler',
         projectRoot: root,
         depsLockFilePath: join(root, 'package-lock.json'),

@@ -22,7 +22,7 @@ import { flowRegistrations } from '../functions/styles/flow-trigger/registration
 import { inboundWorkflowRegistrations } from '../functions/styles/inbound/registration';
 import { webhookTemplateRegistrations } from '../functions/styles/registered-webhooks/registration';
 import type { AnyRegistrationKind } from '../functions/styles/registrations';
-import { type HandlerSpec, handlers } from '../functions/routes';
+import { type HandlerSpec, type WorkflowBinding, handlers } from '../functions/routes';
 import { flattenCfnReference } from './cfn-reference';
 import { FanoutQueue } from './fanout-queue';
 import { HookflowFunction } from './hookflow-function';
@@ -499,7 +499,7 @@ export class Hookflow extends Construct {
     const items = kind.items(registration, (name, field) => {
       const { stateMachine, type } = workflowOf(name);
       const binding = field === 'workflow' ? label : `${label} (${field})`;
-      return this.allowStart(stateMachine, kind.starters, workflowTypeOf(binding, stateMachine, type));
+      return this.allowStart(stateMachine, kind.binding, workflowTypeOf(binding, stateMachine, type));
     });
     for (const item of items) {
       const { pk, sk, ...attributes } = item;
@@ -511,7 +511,11 @@ export class Hookflow extends Construct {
    * Grants the given style handlers exactly this state machine, as their declared needs say: start it
    * (sync-start too if Express) and describe its executions. Returns it as a registry target.
    */
-  private allowStart(workflow: IStateMachine, handlerNames: readonly string[], type?: WorkflowType): WorkflowTarget {
+  /**
+   * Grants the handlers that run workflows of this binding kind (their spec's `runs`) what their needs say they
+   * do with one: start it, start it synchronously, describe or read the history of its executions.
+   */
+  private allowStart(workflow: IStateMachine, binding: WorkflowBinding, type?: WorkflowType): WorkflowTarget {
     const workflowType =
       type ??
       (workflow instanceof StateMachine && workflow.stateMachineType === StateMachineType.EXPRESS
@@ -531,12 +535,13 @@ export class Hookflow extends Construct {
     });
     // cdk-nag names the finding after the resource as it flattens it: ask it, rather than guess the format.
     const finding = `AwsSolutions::AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(executions))}]`;
-    for (const handlerName of handlerNames) {
-      const key = `${handlerName} ${workflow.node.path}`;
-      const fn = this.functions.get(handlerName);
+    for (const spec of this.specs.values()) {
+      if (!(spec.runs ?? []).includes(binding)) continue;
+      const key = `${spec.name} ${workflow.node.path}`;
+      const fn = this.functions.get(spec.name);
       if (fn === undefined || this.allowed.has(key)) continue;
       this.allowed.add(key);
-      const needs = this.specs.get(handlerName)!.needs;
+      const needs = spec.needs;
       if (needs.includes('engine:start')) {
         workflow.grantStartExecution(fn);
         // Only a handler that waits for runs (engine:describe) starts them synchronously.

@@ -164,10 +164,7 @@ async function main(): Promise<void> {
     }`,
   );
 
-  const bundles = await bundleHandlers(
-    root,
-    handlers.map((spec) => spec.name),
-  );
+  const bundles = await bundleHandlers(root, handlers);
   for (const [name, bundle] of bundles) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle is CommonJS, as in Lambda
     loaded.set(name, (require(bundle) as { handler: LambdaHandler }).handler);

@@ -4,7 +4,7 @@
  * - the construct library (lib/ and what it imports) and the CLI compiled to CommonJS with `.d.ts`
  *   (tsconfig.build.json),
  * - the data files the compiled code reads at synth (the example workflows' ASL, the demo registrations),
- * - every handler of functions/handlers/ bundled as Lambda runs it, into `dist/handlers/<name>/index.js`: the
+ * - every handler (its entry: functions/styles/<style>/handlers/<name>.ts) bundled as Lambda runs it, into `dist/handlers/<name>/index.js`: the
  *   construct deploys these with `Code.fromAsset` (lib/hookflow-function.ts), so a consumer needs no esbuild, no
  *   Docker and no lock file of ours. The options are NodejsFunction's as the construct set them when it bundled
  *   from source: minified, Node 22, CommonJS, source map beside the bundle, AWS SDK v3 left to the runtime.
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const bundled = Promise.all(
     handlers.map((spec) =>
       build({
-        entryPoints: [join(root, 'functions', 'handlers', `${spec.name}.ts`)],
+        entryPoints: [join(root, 'functions', spec.entry)],
         outfile: join(dist, 'handlers', spec.name, 'index.js'),
         bundle: true,
         platform: 'node',

@@ -10,7 +10,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { clientWebhookKey } from '../functions/adapters/aws/registry-items';
-import { sha256Hex } from '../functions/core/http/request';
+import { sha256Hex } from '../functions/core/auth/secrets';
 
 const { values } = parseArgs({
   options: {

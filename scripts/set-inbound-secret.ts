@@ -10,7 +10,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { inboundSecretItem, inboundSecretKey } from '../functions/adapters/aws/registry-items';
-import { sha256Hex } from '../functions/core/http/request';
+import { sha256Hex } from '../functions/core/auth/secrets';
 
 const { values } = parseArgs({ options: { table: { type: 'string' }, only: { type: 'boolean', default: false } } });
 

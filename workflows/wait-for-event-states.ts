@@ -21,7 +21,7 @@ export interface WaitForEventOptions {
   readonly topic: string;
   readonly timeoutSeconds: number;
   /**
-   * hookflow's wait-for-event function (functions/handlers/wait-for-event.ts): `${WaitForEventFunction}` in ASL
+   * hookflow's wait-for-event function (functions/styles/events/handlers/wait-for-event.ts): `${WaitForEventFunction}` in ASL
    * files, the function's ARN (a token) in CDK.
    */
   readonly functionName: string;

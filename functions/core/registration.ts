@@ -1,6 +1,10 @@
 import * as z from 'zod';
 import type { WorkflowTarget } from './ports';
 
+/** The registry partitions that bind workflows (a subset of functions/adapters/aws/registry-items.ts' kinds). */
+export type RegisteredWorkflowBinding =
+  'flows' | 'client-webhooks' | 'inbound-workflows' | 'event-workflows' | 'webhook-templates';
+
 /**
  * What every style's registration (functions/styles/<style>/registration.ts) shares. A registration names its
  * workflows by a string: a workflow of workflows/workflows.json in the local config file, the state machine's
@@ -55,8 +59,11 @@ export interface RegistrationKind<S extends z.ZodType, L extends z.ZodType = S> 
    * schema refuses them: in AWS, scripts/ and the CLI set them after deploy.
    */
   readonly secretFields: readonly string[];
-  /** The handlers that start this kind's workflows (functions/routes.ts names): the construct grants them. */
-  readonly starters: readonly string[];
+  /**
+   * The registry partition this kind binds workflows under: the construct grants its workflows to every handler
+   * whose spec `runs` that binding (functions/styles/<style>/index.ts), never to handlers named here.
+   */
+  readonly binding: RegisteredWorkflowBinding;
   /**
    * The construct id of an item's RegistryRecord. It must never change for an existing registration: CloudFormation
    * would replace the record, and the old record's delete would remove the item the new one just wrote.

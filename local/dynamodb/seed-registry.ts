@@ -1,7 +1,7 @@
 import { DeleteItemCommand, type DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { apiKeyItem, apiKeyKey, inboundSecretItem } from '../../functions/adapters/aws/registry-items';
-import { sha256Hex } from '../../functions/core/http/request';
+import { sha256Hex } from '../../functions/core/auth/secrets';
 import type { RegistryItem } from '../../functions/core/registration';
 import { registrationStyles } from '../../functions/styles/registrations';
 import type { LocalConfig } from '../local-config';

@@ -13,12 +13,16 @@ import { join } from 'node:path';
  * Each bundle is named after its handler: the AWS call recorder (functions/adapters/aws/clients.ts) reads the
  * handler's name from the bundle's file name, since all bundles share this one process.
  */
-export async function bundleHandlers(root: string, names: readonly string[]): Promise<Map<string, string>> {
+export async function bundleHandlers(
+  root: string,
+  entries: readonly { readonly name: string; readonly entry: string }[],
+): Promise<Map<string, string>> {
+  const names = entries.map(({ name }) => name);
   const outdir = join(root, 'node_modules', '.cache', 'hookflow', `handlers-${process.pid}`);
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   await build({
-    entryPoints: Object.fromEntries(names.map((name) => [name, join(root, 'functions', 'handlers', `${name}.ts`)])),
+    entryPoints: Object.fromEntries(entries.map(({ name, entry }) => [name, join(root, 'functions', entry)])),
     outdir,
     bundle: true,
     platform: 'node',

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiKeyItem } from '../../functions/adapters/aws/registry-items';
-import { sha256Hex } from '../../functions/core/http/request';
+import { sha256Hex } from '../../functions/core/auth/secrets';
 import { type RunningStack, removeDataDir, request, startLocalStack } from '../support/local-stack';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };

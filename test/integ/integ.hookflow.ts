@@ -13,7 +13,7 @@ import { type AwsApiCall, ExpectedResult, IntegTest, Match } from '@aws-cdk/inte
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { App, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import { apiKeyItem } from '../../functions/adapters/aws/registry-items';
-import { sha256Hex } from '../../functions/core/http/request';
+import { sha256Hex } from '../../functions/core/auth/secrets';
 import { HookflowStack } from '../../lib/hookflow-stack';
 
 /**

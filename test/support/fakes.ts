@@ -1,11 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
   type ApiKeyRecord,
-  type ClaimRequest,
-  type ClaimResult,
   type ClientWebhookRecord,
   type DedupeRecord,
-  type DedupeStore,
   type BeginningWait,
   type DeliveryClaimRequest,
   type DeliveryLedger,
@@ -31,7 +28,14 @@ import {
   type WebhookWorkflowTemplate,
   type WorkflowEngine,
 } from '../../functions/core/ports';
-import { sha256Hex } from '../../functions/core/http/request';
+import { sha256Hex } from '../../functions/core/auth/secrets';
+import {
+  BaseDedupeStore,
+  type FirstWrite,
+  isExpired,
+  mayComplete,
+  mayRelease,
+} from '../../functions/core/runs/dedupe-claim';
 import type { StoredVerifier } from '../../functions/core/verify/verifier-config';
 
 /** In-memory ports with the same contracts as the DynamoDB / Step Functions adapters. */
@@ -342,47 +346,43 @@ export function assertPartitionKeySize(pk: string): void {
   }
 }
 
-export class InMemoryDedupeStore implements DedupeStore {
+/**
+ * Dedupe claims in memory. The rules are BaseDedupeStore's, the same the DynamoDB adapter writes as
+ * condition expressions: this class only stores, evaluating each rule where DynamoDB would evaluate its
+ * condition, so the startRun tests exercise the rule itself, not a copy of it.
+ */
+export class InMemoryDedupeStore extends BaseDedupeStore {
   readonly records = new Map<string, DedupeRecord>();
   failCompleteWith: Error | undefined;
 
-  async claim(request: ClaimRequest): Promise<ClaimResult> {
-    assertPartitionKeySize(request.key); // DynamoDbDedupeStore uses the key as the pk as it is
-    const existing = await this.get(request.key, request.now);
-    if (existing === undefined) {
-      const record: DedupeRecord = {
-        key: request.key,
-        fingerprint: request.fingerprint,
-        owner: request.owner,
-        createdAt: request.now,
-        leaseUntil: request.now + request.leaseMs,
-        expiresAt: Math.floor(request.now / 1000) + request.ttlSeconds,
-      };
-      this.records.set(request.key, record);
-      return { outcome: 'claimed', record };
-    }
-    if (existing.run === undefined && existing.leaseUntil <= request.now) {
-      const record = { ...existing, owner: request.owner, leaseUntil: request.now + request.leaseMs };
-      this.records.set(request.key, record);
-      return { outcome: 'claimed', record };
-    }
-    return { outcome: 'duplicate', record: existing };
+  protected async putIfFree(record: DedupeRecord, nowMs: number): Promise<FirstWrite> {
+    assertPartitionKeySize(record.key); // DynamoDbDedupeStore uses the key as the pk as it is
+    const existing = this.records.get(record.key);
+    if (existing !== undefined && !isExpired(existing, nowMs)) return { stored: false, existing };
+    this.records.set(record.key, record);
+    return { stored: true };
+  }
+
+  protected async replaceOwner(record: DedupeRecord, previousOwner: string): Promise<boolean> {
+    const current = this.records.get(record.key);
+    if (current?.owner !== previousOwner || current.run !== undefined) return false;
+    this.records.set(record.key, record);
+    return true;
+  }
+
+  protected async read(key: string): Promise<DedupeRecord | undefined> {
+    return this.records.get(key);
   }
 
   async complete(key: string, owner: string, run: RunHandle): Promise<void> {
     if (this.failCompleteWith !== undefined) throw this.failCompleteWith;
     const record = this.records.get(key);
-    if (record?.owner === owner) this.records.set(key, { ...record, run });
+    if (record !== undefined && mayComplete(record, owner)) this.records.set(key, { ...record, run });
   }
 
   async release(key: string, owner: string): Promise<void> {
     const record = this.records.get(key);
-    if (record?.owner === owner && record.run === undefined) this.records.delete(key);
-  }
-
-  async get(key: string, now: number): Promise<DedupeRecord | undefined> {
-    const record = this.records.get(key);
-    return record !== undefined && record.expiresAt * 1000 > now ? record : undefined;
+    if (record !== undefined && mayRelease(record, owner)) this.records.delete(key);
   }
 }
 

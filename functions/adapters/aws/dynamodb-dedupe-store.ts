@@ -7,81 +7,71 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ClaimRequest, ClaimResult, DedupeRecord, DedupeStore, RunHandle } from '../../core/ports';
+import type { DedupeRecord, RunHandle } from '../../core/ports';
+import { BaseDedupeStore, type FirstWrite } from '../../core/runs/dedupe-claim';
 
 /**
- * Dedupe claims in the dedupe table, one item per key. Expiry is checked in every condition and read:
+ * Dedupe claims in the dedupe table, one item per key. The rules (when a key is free, when a claim may be
+ * taken over, who may complete or release it) are BaseDedupeStore's (functions/core/runs/dedupe-claim.ts);
+ * this class writes each as a condition expression, so each holds atomically. Expiry is in every condition:
  * DynamoDB's TTL deletes expired items up to days late (and dynalite never does), so TTL only tidies up.
+ * Condition expressions: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
  */
-export class DynamoDbDedupeStore implements DedupeStore {
+export class DynamoDbDedupeStore extends BaseDedupeStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    super();
+  }
 
-  async claim(request: ClaimRequest): Promise<ClaimResult> {
-    const record: DedupeRecord = {
-      key: request.key,
-      fingerprint: request.fingerprint,
-      owner: request.owner,
-      createdAt: request.now,
-      leaseUntil: request.now + request.leaseMs,
-      expiresAt: Math.floor(request.now / 1000) + request.ttlSeconds,
-    };
+  /** isExpired as a condition: `expiresAt <= now` in whole seconds is `expiresAt * 1000 <= now` in ms. */
+  protected async putIfFree(record: DedupeRecord, nowMs: number): Promise<FirstWrite> {
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: marshall(toItem(record)),
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :nowSeconds',
-          ExpressionAttributeValues: marshall({ ':nowSeconds': Math.floor(request.now / 1000) }),
+          ExpressionAttributeValues: marshall({ ':nowSeconds': Math.floor(nowMs / 1000) }),
           // Real DynamoDB returns the live claim with the failure, saving a read; dynalite does not.
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { outcome: 'claimed', record };
+      return { stored: true };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing =
-        error.Item !== undefined ? fromItem(unmarshall(error.Item)) : await this.get(request.key, request.now);
-      if (existing === undefined) return this.claim(request); // expired or released in between
-      if (existing.run === undefined && existing.leaseUntil <= request.now) {
-        return this.takeOver(existing, request);
-      }
-      return { outcome: 'duplicate', record: existing };
+      return error.Item === undefined
+        ? { stored: false }
+        : { stored: false, existing: fromItem(unmarshall(error.Item)) };
     }
   }
 
-  /**
-   * The previous owner claimed the key but never recorded a run within its lease: it crashed or timed out.
-   * Keep `createdAt` so the execution name stays the same (a Standard run it did start is found, not doubled).
-   */
-  private async takeOver(existing: DedupeRecord, request: ClaimRequest): Promise<ClaimResult> {
-    const record: DedupeRecord = { ...existing, owner: request.owner, leaseUntil: request.now + request.leaseMs };
+  /** mayTakeOver's state as a condition: still the previous owner's, still no run. */
+  protected async replaceOwner(record: DedupeRecord, previousOwner: string): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: marshall({ pk: request.key }),
+          Key: marshall({ pk: record.key }),
           UpdateExpression: 'SET #owner = :owner, leaseUntil = :leaseUntil',
           ConditionExpression: '#owner = :previousOwner AND attribute_not_exists(#run)',
           ExpressionAttributeNames: { '#owner': 'owner', '#run': 'run' },
           ExpressionAttributeValues: marshall({
             ':owner': record.owner,
             ':leaseUntil': record.leaseUntil,
-            ':previousOwner': existing.owner,
+            ':previousOwner': previousOwner,
           }),
         }),
       );
-      return { outcome: 'claimed', record };
+      return true;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const current = await this.get(request.key, request.now);
-      if (current === undefined) return this.claim(request);
-      return { outcome: 'duplicate', record: current }; // another duplicate took it over first
+      return false;
     }
   }
 
+  /** mayComplete as a condition. */
   async complete(key: string, owner: string, run: RunHandle): Promise<void> {
     await this.client.send(
       new UpdateItemCommand({
@@ -95,6 +85,7 @@ export class DynamoDbDedupeStore implements DedupeStore {
     );
   }
 
+  /** mayRelease as a condition. */
   async release(key: string, owner: string): Promise<void> {
     try {
       await this.client.send(
@@ -112,13 +103,11 @@ export class DynamoDbDedupeStore implements DedupeStore {
     }
   }
 
-  async get(key: string, now: number): Promise<DedupeRecord | undefined> {
+  protected async read(key: string): Promise<DedupeRecord | undefined> {
     const { Item } = await this.client.send(
       new GetItemCommand({ TableName: this.tableName, Key: marshall({ pk: key }), ConsistentRead: true }),
     );
-    if (Item === undefined) return undefined;
-    const record = fromItem(unmarshall(Item));
-    return record.expiresAt * 1000 <= now ? undefined : record;
+    return Item === undefined ? undefined : fromItem(unmarshall(Item));
   }
 }
 

@@ -20,7 +20,7 @@ import {
   TaskGoneError,
   type WorkflowEngine,
 } from '../../core/ports';
-import { ServiceUnavailableError } from '../../core/http/errors';
+import { EngineBusyError } from '../../core/outcomes';
 import { parseJsonKeepingNumbers } from '../../core/json';
 import { standardExecutionArn } from '../../core/runs/execution-name';
 
@@ -52,7 +52,7 @@ export class SfnWorkflowEngine implements WorkflowEngine {
         return this.describeExisting(standardExecutionArn(request.stateMachineArn, request.name));
       }
       if (error instanceof Error && RETRYABLE.has(error.name)) {
-        throw new ServiceUnavailableError('the workflow engine is busy; nothing was started, retry shortly');
+        throw new EngineBusyError('the workflow engine is busy; nothing was started, retry shortly');
       }
       throw error;
     }
@@ -103,7 +103,7 @@ export class SfnWorkflowEngine implements WorkflowEngine {
       // (the run may be going on); if every attempt so far was throttled, nothing started: 503, retry.
       if (abort.signal.aborted) {
         if (attempts.inFlightAtAbort || attempts.mayHaveStarted) return { name: request.name, status: 'RUNNING' };
-        throw new ServiceUnavailableError('the workflow engine is busy; nothing was started, retry shortly');
+        throw new EngineBusyError('the workflow engine is busy; nothing was started, retry shortly');
       }
       throw this.translate(error);
     } finally {
@@ -171,7 +171,7 @@ export class SfnWorkflowEngine implements WorkflowEngine {
 
   private translate(error: unknown): unknown {
     if (error instanceof Error && RETRYABLE.has(error.name)) {
-      return new ServiceUnavailableError('the workflow engine is busy; retry shortly');
+      return new EngineBusyError('the workflow engine is busy; retry shortly');
     }
     return error;
   }

@@ -1,17 +1,18 @@
-import { timingSafeEqual } from 'node:crypto';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { ApiKeyRecord, Registry } from '../ports';
-import { ForbiddenError, UnauthorizedError } from '../http/errors';
-import { header, sha256Hex } from '../http/request';
+import { ForbiddenError, UnauthorizedError } from '../outcomes';
+import { matchesHashedSecret, sha256Hex } from './secrets';
+
+/** Request headers, names lower-cased (API Gateway payload 2.0 and the local stack both lower-case them). */
+export type Headers = Readonly<Record<string, string | undefined>>;
 
 /**
  * The key a caller presents: `Authorization: Bearer <key>` (as DoiT's API does) or `X-Api-Key: <key>`.
  * A bearer token wins; any other Authorization scheme (or a blank one) falls through to X-Api-Key.
  */
-export function presentedApiKey(event: APIGatewayProxyEventV2): string | undefined {
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header(event, 'authorization') ?? '');
+export function presentedApiKey(headers: Headers | undefined): string | undefined {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers?.authorization ?? '');
   if (bearer?.[1] !== undefined) return bearer[1];
-  const apiKey = header(event, 'x-api-key')?.trim();
+  const apiKey = headers?.['x-api-key']?.trim();
   return apiKey === '' ? undefined : apiKey;
 }
 
@@ -25,11 +26,7 @@ export async function authenticateApiKey(registry: Registry, presented: string |
   }
   const presentedHash = sha256Hex(presented);
   const record = await registry.getApiKeyByHash(presentedHash);
-  if (
-    record === undefined ||
-    record.disabled ||
-    !timingSafeEqual(Buffer.from(record.keyHash, 'hex'), Buffer.from(presentedHash, 'hex'))
-  ) {
+  if (record === undefined || record.disabled || !matchesHashedSecret(presented, [record.keyHash])) {
     throw new UnauthorizedError('invalid API key');
   }
   return record;

@@ -2,11 +2,12 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RunOutcome, WorkflowEngine } from '../ports';
 import type { RunTarget } from './start-run';
 import { randomExecutionName } from './execution-name';
+import { type Clock } from '../clock';
 
 export interface RunAndWaitDeps {
   readonly engine: WorkflowEngine;
   readonly logger: Logger;
-  readonly now?: () => number;
+  readonly now?: Clock;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DedupeStore, RunHandle, WorkflowEngine, WorkflowType } from '../ports';
-import { ConflictError, UnprocessableContentError } from '../http/errors';
+import { InProgressError, KeyReusedError } from '../outcomes';
 import { crashPoint } from '../faults/crash-point';
 import { executionNameFor, randomExecutionName } from './execution-name';
+import { type Clock } from '../clock';
 
 export interface RunTarget {
   readonly stateMachineArn: string;
@@ -43,7 +44,7 @@ export interface RunStarterDeps {
   readonly engine: WorkflowEngine;
   readonly dedupe: DedupeStore;
   readonly logger: Logger;
-  readonly now?: () => number;
+  readonly now?: Clock;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -80,7 +81,7 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
 
     if (claim.outcome === 'duplicate') {
       if (claim.record.fingerprint !== dedupe.fingerprint) {
-        throw new UnprocessableContentError('this idempotency key was already used with a different request body');
+        throw new KeyReusedError('this idempotency key was already used with a different request body');
       }
       return { run: await awaitRecordedRun(claim.record.run), replayed: true };
     }
@@ -119,7 +120,7 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
         if (record?.run !== undefined) return record.run;
         if (record === undefined) break; // released: the first request failed to start its run
       }
-      throw new ConflictError(
+      throw new InProgressError(
         'a request with this idempotency key is still being processed; retry shortly',
         Math.max(1, Math.ceil(settings.dedupeWaitMs / 1000)),
       );

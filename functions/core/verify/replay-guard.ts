@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, UnauthorizedError } from '../http/errors';
+import { DuplicateError, UnauthorizedError } from '../outcomes';
 import { compositeKey } from '../keys';
 import type { DeliveryLedger } from '../ports';
 import type { Verified } from './verify-signature';
@@ -57,7 +57,7 @@ export async function guardReplay(
     expiresAt: nowSeconds + window,
   });
   if (!first) {
-    throw new ConflictError(
+    throw new DuplicateError(
       verified.delivery.startsWith('id:')
         ? `delivery "${what.join(':')}" was already accepted; nothing was started again`
         : 'this delivery (the same signed content) was already accepted; nothing was started again',

@@ -1,14 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { DeliveryLedger } from '../ports';
 import { type DeliveryClaim, guardReplay, settleDelivery } from './replay-guard';
 import type { StoredVerifier } from './verifier-config';
 import { type SignedRequest, type Verified, verifySignedRequest } from './verify-signature';
+import { type Clock, systemClock } from '../clock';
 
 export interface RegistrationVerifyDeps {
   /** Needed only by registrations with replay protection. */
   readonly deliveries?: DeliveryLedger;
-  readonly now?: () => Date;
+  readonly now?: Clock;
   /** How long a claimed delivery blocks its copies while its run starts (DEDUPE_LEASE_SECONDS). */
   readonly deliveryLeaseSeconds?: number;
   /** Told when a claimed delivery could not be confirmed or released (its lease then frees it). */
@@ -17,11 +17,6 @@ export interface RegistrationVerifyDeps {
 
 /** A verified request and, with replay protection, its claimed delivery: settle it (settleDelivery). */
 export type VerifiedRegistration = Verified & { readonly claim?: DeliveryClaim };
-
-/** The parts of an API Gateway request a verifier reads. */
-export function signedRequestOf(event: APIGatewayProxyEventV2, rawBody: Buffer): SignedRequest {
-  return { headers: event.headers ?? {}, rawBody, query: event.queryStringParameters ?? {} };
-}
 
 /**
  * For styles whose registrations may carry a verifier (flows, client webhooks, event workflows, inbound):
@@ -38,7 +33,7 @@ export async function verifyRegistration(
 ): Promise<VerifiedRegistration | undefined> {
   if (stored === undefined) return undefined;
   if (request === undefined) throw new Error(`${scope} has a verifier but the request carries nothing to verify`);
-  const now = (deps.now?.() ?? new Date()).getTime();
+  const now = (deps.now ?? systemClock)();
   const verified = verifySignedRequest(stored.verifier, stored.secrets, request, now);
   if (stored.replay !== undefined) {
     if (deps.deliveries === undefined) throw new Error(`${scope} wants replay protection but no ledger is wired`);

@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { UnauthorizedError } from '../http/errors';
+import { UnauthorizedError } from '../outcomes';
 import { type SigningSecrets, type VerifierConfig, activeSecrets } from './verifier-config';
 
 /** A request as verifiers see it: lower-cased headers, the raw body bytes, the query. */

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { ClientWebhookRecord } from '../../core/ports';
 import { type RegistrationKind, type RegistryItem, field, named, workflowTargetSchema } from '../../core/registration';
 import { storedVerifierSchema } from '../../core/verify/verifier-config';
-import { sha256Hex } from '../../core/http/request';
+import { sha256Hex } from '../../core/auth/secrets';
 
 /** Seed 2's registry slice: one item per webhook (read with GetItem by `client` + `name`). */
 export const clientWebhookKey = (client: string, name: string) => ({
@@ -54,7 +54,7 @@ export const clientWebhookRegistrations: RegistrationKind<typeof clientWebhookSc
     label: (input) => `client webhook ${named(field(input, 'client'), field(input, 'name'))}`,
     prefixes: ['CLIENTWEBHOOK#'],
     secretFields: ['key'],
-    starters: ['client-webhook'],
+    binding: 'client-webhooks',
     recordId: (item) => `ClientWebhook-${String(item.client)}-${String(item.name)}`,
     items: (webhook, resolve): RegistryItem[] => [
       clientWebhookItem({

@@ -1,8 +1,15 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { BadRequestError } from '../../core/http/errors';
-import { CREDENTIAL_HEADERS, bodyText, idempotencyKeyOf, parseJsonText, rawBody } from '../../core/http/request';
-import { signedRequestOf } from '../../core/verify/verify-registration';
+import { InvalidInputError } from '../../core/outcomes';
+import { describeInvalid } from '../../core/invalid-input';
+import {
+  CREDENTIAL_HEADERS,
+  bodyText,
+  idempotencyKeyOf,
+  parseJsonText,
+  rawBody,
+  signedRequestOf,
+} from '../../http/request';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 
 const segment = (what: string) =>
@@ -30,7 +37,7 @@ export interface ClientWebhookRequest {
 /** GET|POST /webhook/{client}/{name}[?async][&key=...] with an optional JSON body. */
 export function parseClientWebhookRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number): ClientWebhookRequest {
   const path = pathSchema.safeParse(event.pathParameters ?? {});
-  if (!path.success) throw new BadRequestError(path.error.issues[0]?.message ?? 'invalid webhook path');
+  if (!path.success) throw new InvalidInputError(describeInvalid(path.error, event.pathParameters ?? {}));
 
   const { key: queryKey, async: asyncFlag, ...query } = { ...(event.queryStringParameters ?? {}) };
   const bytes = rawBody(event, maxBodyBytes);
@@ -45,7 +52,7 @@ export function parseClientWebhookRequest(event: APIGatewayProxyEventV2, maxBody
     bodyKey = key;
     payload = rest;
   }
-  if (bodyKey !== undefined && typeof bodyKey !== 'string') throw new BadRequestError('"key" must be a string');
+  if (bodyKey !== undefined && typeof bodyKey !== 'string') throw new InvalidInputError('"key" must be a string');
 
   return {
     ...path.data,

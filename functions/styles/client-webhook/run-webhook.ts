@@ -1,13 +1,13 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { ClientWebhookRecord, Registry, RunOutcome, WorkflowEngine, WorkflowTarget } from '../../core/ports';
-import { BadRequestError, NotFoundError, UnauthorizedError } from '../../core/http/errors';
-import { sha256Hex } from '../../core/http/request';
+import { InvalidInputError, NotFoundError, UnauthorizedError } from '../../core/outcomes';
+import { matchesHashedSecret, sha256Hex } from '../../core/auth/secrets';
 import type { RunAndWait } from '../../core/runs/run-and-wait';
 import type { StartRun } from '../../core/runs/start-run';
 import { randomExecutionName } from '../../core/runs/execution-name';
 import { compositeKey } from '../../core/keys';
 import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
 import type { ClientWebhookRequest } from './request';
+import { dateOf } from '../../core/clock';
 
 export interface ClientWebhookDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
@@ -61,7 +61,7 @@ export async function runClientWebhook(
     trigger: {
       style: 'client-webhook',
       method: request.method,
-      receivedAt: (deps.now?.() ?? new Date()).toISOString(),
+      receivedAt: dateOf(deps.now).toISOString(),
     },
   };
   const base = { webhook, mode: webhook.mode, stateMachineArn: target.stateMachineArn, input };
@@ -79,7 +79,7 @@ async function run(
   const { webhook } = base;
   if (request.idempotencyKey !== undefined) {
     if (!request.async && target.workflowType === 'EXPRESS') {
-      throw new BadRequestError(
+      throw new InvalidInputError(
         'Idempotency-Key needs ?async or a Standard workflow: an Express run can only return its result to the call that started it',
       );
     }
@@ -113,7 +113,7 @@ function assertKey(webhook: ClientWebhookRecord, presented: string | undefined):
   if (presented === undefined || presented === '') {
     throw new UnauthorizedError('this webhook needs its key, as ?key=... or as "key" in the JSON payload');
   }
-  if (!timingSafeEqual(Buffer.from(sha256Hex(presented), 'hex'), Buffer.from(webhook.keyHash, 'hex'))) {
+  if (!matchesHashedSecret(presented, [webhook.keyHash])) {
     throw new UnauthorizedError('invalid webhook key');
   }
 }

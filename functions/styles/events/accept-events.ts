@@ -1,13 +1,13 @@
 import type { CloudEvent } from 'cloudevents';
 import type { EventWorkflowRecord, Registry } from '../../core/ports';
-import { ConflictError, GoneError, NotFoundError } from '../../core/http/errors';
+import { ConflictError, GoneError, NotFoundError } from '../../core/outcomes';
 import type { StartRun } from '../../core/runs/start-run';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 import { compositeKey } from '../../core/keys';
 import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
 import { type ResumeDeps, deliverCallback } from './resume-task';
 
-export interface EventsDeps extends ResumeDeps, Omit<RegistrationVerifyDeps, 'now'> {
+export interface EventsDeps extends ResumeDeps, RegistrationVerifyDeps {
   readonly registry: Registry;
   readonly startRun: StartRun;
   readonly executionLink: (executionArn: string) => string;
@@ -37,9 +37,8 @@ export async function startByRef(
 ): Promise<StartedByRef> {
   const workflow = await deps.registry.getEventWorkflow(ref);
   if (workflow === undefined) throw new NotFoundError(`no workflow has ref "${ref}"`);
-  const verifyDeps = { ...deps, now: () => new Date((deps.now ?? Date.now)()) };
-  const verified = await verifyRegistration(verifyDeps, `event-workflow#${ref}`, workflow.verifier, signed);
-  const { run, replayed } = await startVerified(verifyDeps, verified, () =>
+  const verified = await verifyRegistration(deps, `event-workflow#${ref}`, workflow.verifier, signed);
+  const { run, replayed } = await startVerified(deps, verified, () =>
     deps.startRun({
       target: workflow,
       input: { payload, trigger: trigger('webhook', ref, new Date().toISOString()) },
@@ -82,12 +81,7 @@ export async function acceptEvents(
   for (const subscriber of refs) {
     // The subscription item is a copy; the verifier is set on the workflow's own item.
     const workflow = await deps.registry.getEventWorkflow(subscriber);
-    await verifyRegistration(
-      { ...deps, now: () => new Date((deps.now ?? Date.now)()) },
-      `event-workflow#${subscriber}`,
-      workflow?.verifier,
-      signed,
-    );
+    await verifyRegistration(deps, `event-workflow#${subscriber}`, workflow?.verifier, signed);
   }
   const outcomes: EventOutcome[] = [];
   for (const event of events) outcomes.push(await acceptEvent(deps, ref, event));

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { httpHandler, type HttpHandler } from '../../core/http/http-handler';
-import { jsonResponse } from '../../core/http/responses';
+import { httpHandler, type HttpHandler } from '../../http/http-handler';
+import { jsonResponse } from '../../http/responses';
 import { type EventsDeps, acceptEvents, startByRef } from './accept-events';
 import { parseCallbackRequest, parseEventRequest, parseWebhookRequest } from './request';
 import { deliverCallback } from './resume-task';

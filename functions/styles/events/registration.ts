@@ -36,7 +36,7 @@ export const eventWorkflowRegistrations: RegistrationKind<typeof eventWorkflowSc
   label: (input) => `event workflow ${named(field(input, 'ref'))}`,
   prefixes: ['EVENTWORKFLOW#', 'EVENTSUB#'],
   secretFields: [],
-  starters: ['event-webhook', 'event-intake'],
+  binding: 'event-workflows',
   recordId: (item) => `EventWorkflow-${item.pk}-${item.sk}`,
   items: (workflow, resolve): RegistryItem[] =>
     eventWorkflowItems({

@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
 import * as z from 'zod';
-import { BadRequestError } from '../../core/http/errors';
+import { InvalidInputError } from '../../core/outcomes';
+import { describeInvalid } from '../../core/invalid-input';
+import { sha256Hex } from '../../core/auth/secrets';
 import {
   bodyText,
   header,
@@ -9,10 +11,9 @@ import {
   parseJsonObject,
   parseJsonText,
   rawBody,
-  sha256Hex,
-} from '../../core/http/request';
+  signedRequestOf,
+} from '../../http/request';
 import { canonicalRef } from '../../core/uuid';
-import { signedRequestOf } from '../../core/verify/verify-registration';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 
 /** Seed 3's query parameters: refs and topics are names, not paths. */
@@ -42,7 +43,7 @@ const callbackQuery = z.object({
 
 function query<T>(schema: z.ZodType<T>, event: APIGatewayProxyEventV2): T {
   const parsed = schema.safeParse(event.queryStringParameters ?? {});
-  if (!parsed.success) throw new BadRequestError(parsed.error.issues[0]?.message ?? 'invalid query');
+  if (!parsed.success) throw new InvalidInputError(describeInvalid(parsed.error, event.queryStringParameters ?? {}));
   return parsed.data;
 }
 
@@ -52,7 +53,7 @@ function query<T>(schema: z.ZodType<T>, event: APIGatewayProxyEventV2): T {
  * 400, checked before the body is read, and nothing starts (docs/styles/events.md).
  */
 export function parseWebhookRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number) {
-  if ((event.queryStringParameters?.ref ?? '') === '') throw new BadRequestError(WEBHOOK_REF_REQUIRED);
+  if ((event.queryStringParameters?.ref ?? '') === '') throw new InvalidInputError(WEBHOOK_REF_REQUIRED);
   const { ref } = query(webhookQuery, event);
   const bytes = rawBody(event, maxBodyBytes);
   const idempotencyKey = idempotencyKeyOf(event);
@@ -82,7 +83,7 @@ export function parseCallbackRequest(event: APIGatewayProxyEventV2, maxBodyBytes
   const { ref, topic, status } = query(callbackQuery, event);
   const eventId = (header(event, 'idempotency-key') ?? event.queryStringParameters?.eventId)?.trim();
   if (eventId !== undefined && !EVENT_ID.test(eventId)) {
-    throw new BadRequestError(
+    throw new InvalidInputError(
       'the callback id (Idempotency-Key or eventId) must be 1 to 255 printable ASCII characters',
     );
   }
@@ -123,23 +124,23 @@ export function parseEventRequest(event: APIGatewayProxyEventV2, maxBodyBytes: n
     const events = ([parsed].flat() as CloudEvent[]).map((e, index) =>
       exactData[index] === undefined ? e : (e.cloneWith({ data: exactData[index].data }, false) as CloudEvent),
     );
-    if (events.length === 0) throw new BadRequestError('the batch holds no events');
+    if (events.length === 0) throw new InvalidInputError('the batch holds no events');
     for (const e of events) {
       e.validate();
       if (e.specversion !== '1.0')
-        throw new BadRequestError(`not a valid CloudEvent: specversion must be "1.0", not "${e.specversion}"`);
+        throw new InvalidInputError(`not a valid CloudEvent: specversion must be "1.0", not "${e.specversion}"`);
     }
     return { ref, events, signed: signedRequestOf(event, bytes) };
   } catch (error) {
-    if (error instanceof BadRequestError) throw error;
-    throw new BadRequestError(`not a valid CloudEvent: ${describe(error)}`);
+    if (error instanceof InvalidInputError) throw error;
+    throw new InvalidInputError(`not a valid CloudEvent: ${describe(error)}`);
   }
 }
 
 function fromPlainJson(body: string): CloudEvent | CloudEvent[] {
   const value = parseJsonText(body);
   if (Array.isArray(value)) return value.map((item) => new CloudEvent(item as never));
-  if (value === null || typeof value !== 'object') throw new BadRequestError('request body must be a JSON object');
+  if (value === null || typeof value !== 'object') throw new InvalidInputError('request body must be a JSON object');
   return new CloudEvent(value as never);
 }
 
@@ -167,16 +168,16 @@ function assertRequiredAttributes(
   if (!/json/.test(contentType) || header(event, 'ce-specversion') !== undefined) {
     const missing = REQUIRED.filter((attribute) => header(event, `ce-${attribute}`) === undefined);
     if (missing.length > 0)
-      throw new BadRequestError(`not a valid CloudEvent: missing header ${missing.map((a) => `ce-${a}`).join(', ')}`);
+      throw new InvalidInputError(`not a valid CloudEvent: missing header ${missing.map((a) => `ce-${a}`).join(', ')}`);
     const empty = REQUIRED.filter((attribute) => header(event, `ce-${attribute}`)!.trim() === '');
     if (empty.length > 0) {
-      throw new BadRequestError(
+      throw new InvalidInputError(
         `not a valid CloudEvent: ${empty.map((a) => `ce-${a}`).join(', ')} must be a non-empty string`,
       );
     }
     const time = header(event, 'ce-time');
     if (time !== undefined && !isRfc3339(time.trim())) {
-      throw new BadRequestError(
+      throw new InvalidInputError(
         'not a valid CloudEvent: ce-time must be an RFC 3339 timestamp, e.g. 2026-01-31T12:00:00Z',
       );
     }
@@ -189,19 +190,21 @@ function assertRequiredAttributes(
   events.forEach((item, index) => {
     const where = Array.isArray(value) ? `event [${index}]` : 'the event';
     if (item === null || typeof item !== 'object')
-      throw new BadRequestError(`not a valid CloudEvent: ${where} is not an object`);
+      throw new InvalidInputError(`not a valid CloudEvent: ${where} is not an object`);
     const attributes = item as Record<string, unknown>;
     const missing = REQUIRED.filter((attribute) => typeof attributes[attribute] !== 'string');
     if (missing.length > 0) {
-      throw new BadRequestError(`not a valid CloudEvent: ${where} lacks ${missing.join(', ')}`);
+      throw new InvalidInputError(`not a valid CloudEvent: ${where} lacks ${missing.join(', ')}`);
     }
     const empty = REQUIRED.filter((attribute) => (attributes[attribute] as string) === '');
     if (empty.length > 0) {
-      throw new BadRequestError(`not a valid CloudEvent: in ${where}, ${empty.join(', ')} must be a non-empty string`);
+      throw new InvalidInputError(
+        `not a valid CloudEvent: in ${where}, ${empty.join(', ')} must be a non-empty string`,
+      );
     }
     const time = attributes.time;
     if (time !== undefined && (typeof time !== 'string' || !isRfc3339(time))) {
-      throw new BadRequestError(
+      throw new InvalidInputError(
         `not a valid CloudEvent: in ${where}, time must be an RFC 3339 timestamp, e.g. 2026-01-31T12:00:00Z`,
       );
     }

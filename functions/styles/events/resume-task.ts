@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { WaitStore, WorkflowEngine } from '../../core/ports';
 import { TaskGoneError } from '../../core/ports';
-import { ConflictError, GoneError } from '../../core/http/errors';
+import { ConflictError, GoneError, InProgressError } from '../../core/outcomes';
 import { crashPoint } from '../../core/faults/crash-point';
+import { type Clock, systemClock } from '../../core/clock';
 
 export interface ResumeDeps {
   readonly waits: WaitStore;
   readonly engine: WorkflowEngine;
-  readonly now?: () => number;
+  readonly now?: Clock;
   /** How long a callback that arrives before its run waits is kept (EARLY_CALLBACK_TTL_SECONDS). */
   readonly earlyCallbackTtlSeconds: number;
   /**
@@ -46,7 +47,7 @@ export async function deliverCallback(
   eventId?: string,
   options: { keepEarly: boolean } = { keepEarly: true },
 ): Promise<Delivery> {
-  const now = () => (deps.now ?? Date.now)();
+  const now = () => (deps.now ?? systemClock)();
   const where = `run "${ref}" on topic "${topic}"`;
   const expired = () => new GoneError(`the task of ${where} no longer waits: its token expired`);
   const same = (resumedBy: string | undefined) => eventId !== undefined && resumedBy === eventId;
@@ -87,7 +88,7 @@ export async function deliverCallback(
         // A live claim: another delivery is resuming it. A claim whose lease ran out: its handler died between
         // its claim and the resume; take it over, as for a waiting task.
         if (task.status === 'CLAIMED' && (task.leaseUntil ?? 0) > now()) {
-          throw new ConflictError(
+          throw new InProgressError(
             `a callback for ${where} is being delivered right now; retry shortly`,
             Math.max(1, Math.ceil(((task.leaseUntil ?? 0) - now()) / 1000)),
           );
@@ -134,7 +135,7 @@ export async function deliverCallback(
       }
     }
   }
-  throw new ConflictError(`callbacks for ${where} are racing; retry shortly`, 1);
+  throw new InProgressError(`callbacks for ${where} are racing; retry shortly`, 1);
 }
 
 /** What Step Functions' SendTaskSuccess/SendTaskFailure errors mean for the sender of the callback. */

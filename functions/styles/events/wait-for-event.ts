@@ -1,12 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
 import { canonicalRef } from '../../core/uuid';
+import { describeInvalid } from '../../core/invalid-input';
 import type { EarlyCallback, WaitStore, WorkflowEngine } from '../../core/ports';
+import { type Clock, systemClock } from '../../core/clock';
 
 export interface WaitForEventDeps {
   readonly waits: WaitStore;
   readonly engine: WorkflowEngine;
-  readonly now?: () => number;
+  readonly now?: Clock;
   /** WAIT_ITEM_GRACE_SECONDS: how long a wait item outlives its timeout before DynamoDB's TTL removes it. */
   readonly graceSeconds: number;
 }
@@ -54,7 +56,7 @@ export type WaitBegun =
  * so a callback racing this wait either finds the token or is found here, never neither.
  */
 export async function beginWait(deps: WaitForEventDeps, input: WaitForEventInput): Promise<WaitBegun> {
-  const now = (deps.now ?? Date.now)();
+  const now = (deps.now ?? systemClock)();
   const nowSeconds = Math.floor(now / 1000);
   // The item must outlive the token (timeout) so a late callback gets 410; then TTL may delete it.
   const expiresAt = nowSeconds + input.timeoutSeconds + deps.graceSeconds;
@@ -102,13 +104,12 @@ export async function beginWait(deps: WaitForEventDeps, input: WaitForEventInput
   throw new Error(`callbacks for run "${input.ref}" on topic "${input.topic}" kept racing the wait; retry`);
 }
 
-/** The Lambda handler behind the wait task (functions/handlers/wait-for-event.ts). */
+/** The Lambda handler behind the wait task (handlers/wait-for-event.ts). */
 export function makeWaitForEventHandler(deps: WaitForEventDeps & { readonly logger: Logger }) {
   return async (event: unknown): Promise<WaitBegun> => {
     const parsed = payloadSchema.safeParse(event);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new WaitInputError(`invalid wait payload: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim());
+      throw new WaitInputError(`invalid wait payload: ${describeInvalid(parsed.error, event)}`);
     }
     const begun = await beginWait(deps, parsed.data);
     // The token is a capability: never logged.

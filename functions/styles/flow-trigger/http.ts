@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { httpHandler, type HttpHandler } from '../../core/http/http-handler';
-import { jsonResponse } from '../../core/http/responses';
+import { httpHandler, type HttpHandler } from '../../http/http-handler';
+import { jsonResponse } from '../../http/responses';
 import { parseFlowTriggerRequest } from './request';
 import { type FlowTriggerDeps, triggerFlow } from './trigger-flow';
 

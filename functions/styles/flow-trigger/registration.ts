@@ -36,7 +36,7 @@ export const flowRegistrations: RegistrationKind<typeof flowSchema, typeof local
   label: (input) => `flow ${named(field(input, 'flowId'))}`,
   prefixes: ['FLOW#'],
   secretFields: ['verifier'],
-  starters: ['flow-trigger'],
+  binding: 'flows',
   recordId: (item) => `Flow-${String(item.flowId)}`,
   items: (flow, resolve): RegistryItem[] => [
     flowItem({

@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { presentedApiKey } from '../../core/auth/api-keys';
-import { BadRequestError } from '../../core/http/errors';
-import { header, parseJsonObject, rawBody } from '../../core/http/request';
-import { signedRequestOf } from '../../core/verify/verify-registration';
+import { InvalidInputError } from '../../core/outcomes';
+import { describeInvalid } from '../../core/invalid-input';
+import { header, parseJsonObject, rawBody, signedRequestOf } from '../../http/request';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 
 const flowIdSchema = z
@@ -28,13 +28,13 @@ export interface FlowTriggerRequest {
 /** POST /flows/{flowId}/trigger: any JSON object body, an API key, an optional Idempotency-Key. */
 export function parseFlowTriggerRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number): FlowTriggerRequest {
   const flowId = flowIdSchema.safeParse(event.pathParameters?.flowId);
-  if (!flowId.success) throw new BadRequestError(flowId.error.issues[0]?.message ?? 'invalid flow id');
+  if (!flowId.success) throw new InvalidInputError(describeInvalid(flowId.error, event.pathParameters?.flowId));
 
   const rawIdempotencyKey = header(event, 'idempotency-key');
   const idempotencyKey =
     rawIdempotencyKey === undefined ? undefined : idempotencyKeySchema.safeParse(rawIdempotencyKey);
   if (idempotencyKey !== undefined && !idempotencyKey.success) {
-    throw new BadRequestError(idempotencyKey.error.issues[0]?.message ?? 'invalid Idempotency-Key');
+    throw new InvalidInputError(describeInvalid(idempotencyKey.error, rawIdempotencyKey));
   }
 
   const body = rawBody(event, maxBodyBytes);
@@ -42,7 +42,7 @@ export function parseFlowTriggerRequest(event: APIGatewayProxyEventV2, maxBodyBy
     flowId: flowId.data,
     payload: parseJsonObject(body),
     body,
-    apiKey: presentedApiKey(event),
+    apiKey: presentedApiKey(event.headers),
     idempotencyKey: idempotencyKey?.data,
     signed: signedRequestOf(event, body),
   };

@@ -1,11 +1,12 @@
 import type { Registry } from '../../core/ports';
 import { assertKeyMayTrigger, authenticateApiKey } from '../../core/auth/api-keys';
-import { NotFoundError } from '../../core/http/errors';
-import { sha256Hex } from '../../core/http/request';
+import { NotFoundError } from '../../core/outcomes';
+import { sha256Hex } from '../../core/auth/secrets';
 import type { StartRun } from '../../core/runs/start-run';
 import { compositeKey } from '../../core/keys';
 import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
 import type { FlowTriggerRequest } from './request';
+import { dateOf } from '../../core/clock';
 
 export interface FlowTriggerDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
@@ -41,7 +42,7 @@ export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerReq
         trigger: {
           style: 'flow-trigger',
           flowId: flow.flowId,
-          receivedAt: (deps.now?.() ?? new Date()).toISOString(),
+          receivedAt: dateOf(deps.now).toISOString(),
         },
       },
       ...(request.idempotencyKey === undefined

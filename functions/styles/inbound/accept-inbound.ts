@@ -1,6 +1,6 @@
 import type { DedupeStore, InboundWorkflowRecord, Registry, WorkQueue } from '../../core/ports';
 import { assertSharedSecret } from '../../core/auth/shared-secret';
-import { NotFoundError, PayloadTooLargeError } from '../../core/http/errors';
+import { NotFoundError, TooLargeError } from '../../core/outcomes';
 import type { StartRun } from '../../core/runs/start-run';
 import { type FanoutMessage, UID_FINGERPRINT, encodeFanoutMessage } from './fanout-message';
 import type { InboundItem, InboundRequest } from './request';
@@ -11,6 +11,7 @@ import {
   startVerified,
   verifyRegistration,
 } from '../../core/verify/verify-registration';
+import { dateOf, systemClock } from '../../core/clock';
 
 export interface InboundDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
@@ -82,7 +83,7 @@ async function accept(deps: InboundDeps, request: InboundRequest): Promise<Inbou
   if (workflows.get(request.workflow) === undefined) {
     throw new NotFoundError(`workflow "${request.workflow}" does not exist`);
   }
-  const receivedAt = (deps.now?.() ?? new Date()).toISOString();
+  const receivedAt = dateOf(deps.now).toISOString();
   const prepared = request.items.map((item) => {
     const workflow = workflows.get(item.workflow);
     if (workflow === undefined) {
@@ -92,7 +93,7 @@ async function accept(deps: InboundDeps, request: InboundRequest): Promise<Inbou
     const input = workflowInput(item, workflow, ref, receivedAt);
     const bytes = Buffer.byteLength(JSON.stringify(input));
     if (bytes > deps.maxInputBytes) {
-      throw new PayloadTooLargeError(
+      throw new TooLargeError(
         `${where(item)}the workflow input would be ${bytes} bytes; the limit is ${deps.maxInputBytes} bytes`,
       );
     }
@@ -158,7 +159,7 @@ async function duplicatesOf(
     if (firstByKey.has(ref!.dedupeKey)) duplicates.set(item.index!, {});
     else firstByKey.set(ref!.dedupeKey, item.index!);
   }
-  const now = (deps.now?.() ?? new Date()).getTime();
+  const now = (deps.now ?? systemClock)();
   await Promise.all(
     [...firstByKey].map(async ([dedupeKey, index]) => {
       const run = (await deps.dedupe.get(dedupeKey, now))?.run;

@@ -6,7 +6,37 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { parseJsonKeepingNumbers } from '../../core/json';
 import { crashPoint } from '../../core/faults/crash-point';
 import type { StartRun } from '../../core/runs/start-run';
+import { DomainError, type OutcomeKind } from '../../core/outcomes';
 import { UID_FINGERPRINT, fanoutMessageSchema } from './fanout-message';
+
+/**
+ * What the fan-out worker does with each domain outcome of a start: this worker's edge map, as
+ * functions/http/outcome-to-http.ts is the HTTP one. A duplicate is no outcome here: startRun answers it with
+ * the first run (replayed), and the item is done. `retry`: the outcome is passing (the engine was busy,
+ * another delivery of the item is still starting it), so the record is reported failed and SQS redelivers it
+ * after its visibility timeout. `fail`: the item cannot start as it is; it is reported failed too (nothing
+ * accepted is dropped) and reaches the dead-letter queue after its receives, logged as an error.
+ */
+export const FANOUT_DISPOSITION: Readonly<Record<OutcomeKind, 'retry' | 'fail'>> = {
+  'engine-busy': 'retry',
+  'in-progress': 'retry',
+  'partial-failure': 'retry',
+  'invalid-input': 'fail',
+  unauthorized: 'fail',
+  forbidden: 'fail',
+  'not-found': 'fail',
+  conflict: 'fail',
+  duplicate: 'fail',
+  gone: 'fail',
+  'too-large': 'fail',
+  'unsupported-content': 'fail',
+  'key-reused': 'fail',
+};
+
+/** Errors that are no domain outcome (an SDK fault, a network error) are retried: they are usually passing. */
+export function fanoutDisposition(error: unknown): 'retry' | 'fail' {
+  return error instanceof DomainError ? FANOUT_DISPOSITION[error.kind] : 'retry';
+}
 
 export interface FanoutDeps {
   readonly startRun: StartRun;
@@ -50,11 +80,13 @@ export function makeFanoutHandler(deps: FanoutDeps): (event: SQSEvent, context: 
     try {
       await handleRecord(record);
     } catch (error) {
-      deps.logger.warn('fan-out item failed; SQS will redeliver it', {
+      const context = {
         messageId: record.messageId,
         receiveCount: record.attributes.ApproximateReceiveCount,
         error: error as Error,
-      });
+      };
+      if (fanoutDisposition(error) === 'retry') deps.logger.warn('fan-out item failed; SQS will redeliver it', context);
+      else deps.logger.error('fan-out item cannot start; it goes to the dead-letter queue after its receives', context);
       throw error;
     }
   };

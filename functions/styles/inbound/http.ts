@@ -1,8 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { httpHandler, type HttpHandler } from '../../core/http/http-handler';
-import { header } from '../../core/http/request';
-import { jsonResponse } from '../../core/http/responses';
+import { httpHandler, type HttpHandler } from '../../http/http-handler';
+import { header } from '../../http/request';
+import { jsonResponse } from '../../http/responses';
+import { PartialFailureError } from '../../core/outcomes';
 import { type InboundDeps, acceptInbound } from './accept-inbound';
 import { type InboundLimits, parseInboundRequest } from './request';
 import { type RunStatusDeps, runStatus } from './run-status';
@@ -53,16 +54,11 @@ export function makeInboundHandler(deps: InboundHttpDeps): HttpHandler {
         : { executionId: entry.executionArn, executionLink: deps.executionLink(entry.executionArn) }),
     }));
     if (refused > 0) {
-      return jsonResponse(
-        503,
-        {
-          error:
-            refused === batch.length
-              ? 'the queue refused every item: nothing was accepted; retry the request'
-              : `the queue refused ${refused} of ${batch.length} items; the others are queued and will run. Resend the NOT_QUEUED ones (items with a uid are safe to resend)`,
-          batch,
-        },
-        { 'retry-after': '1' },
+      throw new PartialFailureError(
+        refused === batch.length
+          ? 'the queue refused every item: nothing was accepted; retry the request'
+          : `the queue refused ${refused} of ${batch.length} items; the others are queued and will run. Resend the NOT_QUEUED ones (items with a uid are safe to resend)`,
+        { batch },
       );
     }
     return jsonResponse(202, { batch });

@@ -53,7 +53,7 @@ export const inboundWorkflowRegistrations: RegistrationKind<typeof inboundWorkfl
   prefixes: ['INBOUNDWORKFLOW#'],
   // The fan-out worker starts the items of a batch.
   secretFields: [],
-  starters: ['inbound', 'inbound-fanout'],
+  binding: 'inbound-workflows',
   recordId: (item) => `InboundWorkflow-${item.pk}`,
   items: (workflow, resolve): RegistryItem[] =>
     inboundWorkflowItems({

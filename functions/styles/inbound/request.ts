@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { BadRequestError, PayloadTooLargeError } from '../../core/http/errors';
-import { parseJsonObject, rawBody } from '../../core/http/request';
+import { InvalidInputError, TooLargeError } from '../../core/outcomes';
+import { describeInvalid } from '../../core/invalid-input';
+import { parseJsonObject, rawBody, signedRequestOf } from '../../http/request';
 import { canonicalRef } from '../../core/uuid';
-import { signedRequestOf } from '../../core/verify/verify-registration';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 
 /**
@@ -62,7 +62,7 @@ export function parseInboundRequest(event: APIGatewayProxyEventV2, limits: Inbou
   const body = parseJsonObject(bytes);
   const signed = signedRequestOf(event, bytes);
   const parent = parentSchema.safeParse(body);
-  if (!parent.success) throw new BadRequestError(describe(parent.error));
+  if (!parent.success) throw new InvalidInputError(describeInvalid(parent.error, body));
   const secret = event.headers?.['inbound-webhook-secret'];
 
   if (parent.data.batch === undefined) {
@@ -84,15 +84,15 @@ export function parseInboundRequest(event: APIGatewayProxyEventV2, limits: Inbou
   }
 
   const batch = parent.data.batch;
-  if (batch.length === 0) throw new BadRequestError('batch must have at least one item');
+  if (batch.length === 0) throw new InvalidInputError('batch must have at least one item');
   if (batch.length > limits.maxBatchItems) {
-    throw new PayloadTooLargeError(`batch has ${batch.length} items; the limit is ${limits.maxBatchItems}`);
+    throw new TooLargeError(`batch has ${batch.length} items; the limit is ${limits.maxBatchItems}`);
   }
   // Inheritance: an item's undefined (absent or null) workflow and stateValues come from the parent; an
   // empty object overrides with nothing; the parent's uid is ignored.
   const items = batch.map((raw, index): InboundItem => {
     const item = batchItemSchema.safeParse(raw);
-    if (!item.success) throw new BadRequestError(`batch[${index}]: ${describe(item.error)}`);
+    if (!item.success) throw new InvalidInputError(`batch[${index}]: ${describeInvalid(item.error, raw)}`);
     return {
       index,
       ...(item.data.uid == null ? {} : { uid: item.data.uid }),
@@ -102,13 +102,4 @@ export function parseInboundRequest(event: APIGatewayProxyEventV2, limits: Inbou
     };
   });
   return { secret, signed, workflow: parent.data.workflow, batch: true, items };
-}
-
-function describe(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (issue === undefined) return 'invalid request';
-  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  const path = issue.path.join('.');
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${path} is required`;
-  return path === '' || issue.message.startsWith(path) ? issue.message : `${path}: ${issue.message}`;
 }

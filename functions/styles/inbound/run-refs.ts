@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestError } from '../../core/http/errors';
+import { InvalidInputError } from '../../core/outcomes';
 
 /**
  * Run references: what a caller gets back for each queued item, and later resolves to its execution.
@@ -24,5 +24,5 @@ export function parseRunRef(runRef: string): RunRef {
   if (/^u_[A-Za-z0-9_-]{1,400}$/.test(runRef)) {
     return { runRef, dedupeKey: `inbound#uid#${Buffer.from(runRef.slice(2), 'base64url').toString('utf8')}` };
   }
-  throw new BadRequestError(`"${runRef.slice(0, 80)}" is not a run reference`);
+  throw new InvalidInputError(`"${runRef.slice(0, 80)}" is not a run reference`);
 }

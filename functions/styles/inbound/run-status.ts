@@ -1,12 +1,13 @@
 import type { DedupeStore, Registry } from '../../core/ports';
 import { assertSharedSecret } from '../../core/auth/shared-secret';
 import { parseRunRef } from './run-refs';
+import { type Clock, systemClock } from '../../core/clock';
 
 export interface RunStatusDeps {
   readonly registry: Registry;
   readonly dedupe: DedupeStore;
   readonly executionLink: (executionArn: string) => string;
-  readonly now?: () => number;
+  readonly now?: Clock;
 }
 
 export type RunStatus =
@@ -20,7 +21,7 @@ export type RunStatus =
 export async function runStatus(deps: RunStatusDeps, secret: string | undefined, runRef: string): Promise<RunStatus> {
   assertSharedSecret(secret, await deps.registry.getInboundSecretHashes(), 'Inbound-Webhook-Secret');
   const { dedupeKey } = parseRunRef(runRef);
-  const record = await deps.dedupe.get(dedupeKey, (deps.now ?? Date.now)());
+  const record = await deps.dedupe.get(dedupeKey, (deps.now ?? systemClock)());
   if (record?.run !== undefined) {
     return {
       status: 'STARTED',

@@ -1,9 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { authenticateOrgMember } from '../../core/auth/org-member';
-import { NotFoundError } from '../../core/http/errors';
-import { httpHandler, type HttpHandler } from '../../core/http/http-handler';
-import { jsonResponse } from '../../core/http/responses';
+import { NotFoundError, PartialFailureError } from '../../core/outcomes';
+import { httpAnswerOf } from '../../http/outcome-to-http';
+import { httpHandler, type HttpHandler } from '../../http/http-handler';
+import { jsonResponse } from '../../http/responses';
 import {
   type ManageDeps,
   bindWorkflow,
@@ -17,10 +18,11 @@ import {
   unbindWorkflow,
 } from './manage-webhooks';
 import { type ProcessStatusDeps, getProcess } from './process-status';
-import { graphValidation, slackUrlVerification } from '../../core/verify/handshakes';
+import { graphValidation, slackUrlVerification } from '../../http/handshakes';
 import { startVerified } from '../../core/verify/verify-registration';
 import { parseCreateWebhook, parseRotateSecret, parseTriggerRequest, pathId } from './request';
-import { PartialTriggerError, type TriggerDeps, findWebhook, triggerWebhook, verifyTrigger } from './trigger-webhook';
+import type { AdminRouteKey } from './admin-routes';
+import { type TriggerDeps, findWebhook, triggerWebhook, verifyTrigger } from './trigger-webhook';
 
 export interface AdminHttpDeps extends ManageDeps {
   readonly logger: Logger;
@@ -36,8 +38,8 @@ type AdminRoute = (
 const webhookId = (event: APIGatewayProxyEventV2) => pathId(event, 'webhookId', 'webhook');
 const templateId = (event: APIGatewayProxyEventV2) => pathId(event, 'templateId', 'workflow template');
 
-/** The admin API (seed 5), by API Gateway route key. Every route acts for the caller's organisation only. */
-const adminRoutes: Record<string, AdminRoute> = {
+/** The admin API (seed 5), by API Gateway route key (admin-routes.ts declares them). Every route acts for the caller's organisation only. */
+const adminRoutes: Record<AdminRouteKey, AdminRoute> = {
   'POST /api/webhooks': async (deps, event, caller) => {
     const created = await createWebhook(deps, caller, parseCreateWebhook(event, deps.maxBodyBytes));
     deps.logger.info('webhook created', { webhookId: created.id, orgId: caller.orgId, by: caller.keyId });
@@ -80,14 +82,11 @@ const adminRoutes: Record<string, AdminRoute> = {
     jsonResponse(200, await listTemplates(deps, caller)),
 };
 
-/** The routes the admin handler serves (functions/routes.ts declares exactly these). */
-export const adminRouteKeys = Object.keys(adminRoutes);
-
 export function makeWebhookAdminHandler(deps: AdminHttpDeps): HttpHandler {
   return httpHandler(deps.logger, async (event) => {
-    const route = adminRoutes[event.routeKey];
+    const route = (adminRoutes as Partial<Record<string, AdminRoute>>)[event.routeKey];
     if (route === undefined) throw new NotFoundError(`no route ${event.routeKey}`);
-    const caller = await authenticateOrgMember(deps.registry, event);
+    const caller = await authenticateOrgMember(deps.registry, event.headers);
     return route(deps, event, caller);
   });
 }
@@ -124,9 +123,9 @@ export function makeWebhookTriggerHandler(deps: TriggerHttpDeps): HttpHandler {
       });
       return jsonResponse(200, processes);
     } catch (error) {
-      if (!(error instanceof PartialTriggerError)) throw error;
+      if (!(error instanceof PartialFailureError)) throw error;
       deps.logger.warn('webhook trigger partly failed', { webhookId: request.webhookId, reason: error.message });
-      return jsonResponse(503, { error: error.message, processes: error.processes }, { ...error.headers });
+      return httpAnswerOf(error);
     }
   });
 }
@@ -139,7 +138,7 @@ export interface ProcessHttpDeps extends ProcessStatusDeps {
 /** GET /api/processes/{processId}: the process with its run's current status and task outputs. */
 export function makeProcessStatusHandler(deps: ProcessHttpDeps): HttpHandler {
   return httpHandler(deps.logger, async (event) => {
-    const caller = await authenticateOrgMember(deps.registry, event);
+    const caller = await authenticateOrgMember(deps.registry, event.headers);
     return jsonResponse(200, await getProcess(deps, caller, pathId(event, 'processId', 'process')));
   });
 }

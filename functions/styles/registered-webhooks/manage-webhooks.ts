@@ -1,14 +1,15 @@
 import type { OrgCaller } from '../../core/auth/org-member';
 import { crashPoint } from '../../core/faults/crash-point';
-import { ConflictError, NotFoundError } from '../../core/http/errors';
+import { ConflictError, NotFoundError } from '../../core/outcomes';
 import type { RegisteredWebhook, Registry, WebhookBinding, WebhookStore } from '../../core/ports';
 import { type RegistrationVerifier, rotateSecrets } from '../../core/verify/verifier-config';
 import { randomId, randomSecret } from './ids';
+import { type Clock, dateOf } from '../../core/clock';
 
 export interface ManageDeps {
   readonly registry: Registry;
   readonly webhooks: WebhookStore;
-  readonly now?: () => Date;
+  readonly now?: Clock;
 }
 
 /** Most workflows one webhook may start: a trigger starts them all within one request. */
@@ -43,7 +44,7 @@ export async function createWebhook(
     replay?: RegistrationVerifier['replay'];
   },
 ) {
-  const now = (deps.now?.() ?? new Date()).toISOString();
+  const now = dateOf(deps.now).toISOString();
   const webhook: RegisteredWebhook = {
     id: randomId(),
     orgId: caller.orgId,
@@ -72,7 +73,7 @@ export async function rotateSecret(
   options: { overlapSeconds: number; verifySecret?: string },
 ) {
   const { webhook } = await ownWebhook(deps, caller, webhookId);
-  const now = deps.now?.() ?? new Date();
+  const now = dateOf(deps.now);
   const next = options.verifySecret ?? randomSecret();
   const secrets = rotateSecrets(webhook.secrets, next, options.overlapSeconds, now.getTime());
   const updated = { updatedOn: now.toISOString(), updatedById: caller.keyId };
@@ -135,7 +136,7 @@ export async function bindWorkflow(deps: ManageDeps, caller: OrgCaller, webhookI
     webhookId,
     eventWorkflowTemplateId: templateId,
     orgId: caller.orgId,
-    createdOn: (deps.now?.() ?? new Date()).toISOString(),
+    createdOn: dateOf(deps.now).toISOString(),
     createdById: caller.keyId,
   };
   await deps.webhooks.bind(binding);

@@ -37,7 +37,7 @@ export const webhookTemplateRegistrations: RegistrationKind<typeof webhookTempla
   prefixes: ['WEBHOOKTEMPLATE#'],
   // The status handler reads the history of the template's executions (engine:history).
   secretFields: [],
-  starters: ['webhook-trigger', 'webhook-process-status'],
+  binding: 'webhook-templates',
   recordId: (item) => `WebhookWorkflow-${String(item.orgId)}-${String(item.id)}`,
   items: (template, resolve): RegistryItem[] => {
     const target = resolve(template.workflow, 'workflow');

@@ -1,8 +1,9 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { BadRequestError, HttpError, NotFoundError } from '../../core/http/errors';
+import { InvalidInputError, NotFoundError, UnsupportedContentError } from '../../core/outcomes';
+import { describeInvalid } from '../../core/invalid-input';
 import { UnsupportedJsonError, jsonSyntaxErrorMessage, parseJsonExact } from '../../core/json';
-import { MAX_JSON_DEPTH, header, jsonDepth, parseJsonObject, rawBody } from '../../core/http/request';
+import { MAX_JSON_DEPTH, header, jsonDepth, parseJsonObject, rawBody } from '../../http/request';
 import { replaySchema, verifierSchema } from '../../core/verify/verifier-config';
 
 /** Ids hookflow hands out are 16 base64url characters; anything else in an id position names nothing. */
@@ -43,13 +44,9 @@ const rotateBody = z.strictObject({
 
 function optionalJsonBody<T>(schema: z.ZodType<T>, event: APIGatewayProxyEventV2, maxBodyBytes: number): T {
   const bytes = rawBody(event, maxBodyBytes);
-  const parsed = schema.safeParse(bytes.toString('utf8').trim() === '' ? {} : parseJsonObject(bytes));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path.join('.') ?? '';
-    const message = issue?.message ?? 'invalid body';
-    throw new BadRequestError(path === '' || message.startsWith(path) ? message : `${path}: ${message}`);
-  }
+  const body = bytes.toString('utf8').trim() === '' ? {} : parseJsonObject(bytes);
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new InvalidInputError(describeInvalid(parsed.error, body));
   return parsed.data;
 }
 
@@ -80,7 +77,7 @@ export function parseTriggerRequest(event: APIGatewayProxyEventV2, maxBodyBytes:
   const bytes = rawBody(event, maxBodyBytes);
   const idempotencyKey = header(event, 'idempotency-key')?.trim();
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-    throw new BadRequestError('Idempotency-Key must be 1 to 255 printable ASCII characters');
+    throw new InvalidInputError('Idempotency-Key must be 1 to 255 printable ASCII characters');
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) {
@@ -107,7 +104,7 @@ export function parseTriggerBody(bytes: Buffer, contentType: string | undefined)
   try {
     text = utf8.decode(bytes);
   } catch {
-    throw new HttpError(415, 'request body must be UTF-8 text (JSON, form data or plain text)');
+    throw new UnsupportedContentError('request body must be UTF-8 text (JSON, form data or plain text)');
   }
   if (text.trim() === '') return null;
   const declaredJson = /^application\/([\w.+-]+\+)?json\b/i.test(contentType?.trim() ?? '');
@@ -116,11 +113,11 @@ export function parseTriggerBody(bytes: Buffer, contentType: string | undefined)
     value = parseJsonExact(text);
   } catch (error) {
     // The same JSON rule as every other route (functions/core/json.ts), and never a quote of the body.
-    if (error instanceof UnsupportedJsonError) throw new BadRequestError(error.message);
-    if (declaredJson) throw new BadRequestError(jsonSyntaxErrorMessage(error));
+    if (error instanceof UnsupportedJsonError) throw new InvalidInputError(error.message);
+    if (declaredJson) throw new InvalidInputError(jsonSyntaxErrorMessage(error));
     return text;
   }
   if (jsonDepth(value) > MAX_JSON_DEPTH)
-    throw new BadRequestError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+    throw new InvalidInputError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   return value;
 }

@@ -1,11 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   NotFoundError,
-  PayloadTooLargeError,
-  ServiceUnavailableError,
-  UnprocessableContentError,
-} from '../../core/http/errors';
-import { CREDENTIAL_HEADERS, sha256Hex } from '../../core/http/request';
+  TooLargeError,
+  EngineBusyError,
+  KeyReusedError,
+  PartialFailureError,
+} from '../../core/outcomes';
+import { sha256Hex } from '../../core/auth/secrets';
+import { CREDENTIAL_HEADERS } from '../../http/request';
 import type {
   DeliveryLedger,
   ProcessRecord,
@@ -21,6 +23,7 @@ import { standardExecutionArn } from '../../core/runs/execution-name';
 import { processIdFor, randomId } from './ids';
 import { type ProcessView, pendingView } from './process-view';
 import type { TriggerRequest } from './request';
+import { type Clock, dateOf } from '../../core/clock';
 
 export interface TriggerDeps {
   readonly registry: Registry;
@@ -30,7 +33,7 @@ export interface TriggerDeps {
   readonly engine: WorkflowEngine;
   readonly logger: Logger;
   readonly executionLink: (executionArn: string) => string;
-  readonly now?: () => Date;
+  readonly now?: Clock;
   /** How long a claimed delivery blocks its copies while its runs start (DEDUPE_LEASE_SECONDS). */
   readonly deliveryLeaseSeconds?: number;
 }
@@ -52,16 +55,6 @@ function withoutClientState(body: unknown): unknown {
   };
 }
 
-/** Some bound workflows could not be started: the answer lists the ones that were. */
-export class PartialTriggerError extends ServiceUnavailableError {
-  constructor(
-    message: string,
-    readonly processes: readonly ProcessView[],
-  ) {
-    super(message);
-  }
-}
-
 /** Finds the webhook (404 first: nothing about secrets is said for a webhook that does not exist). */
 export async function findWebhook(deps: TriggerDeps, webhookId: string) {
   const found = await deps.webhooks.get(webhookId);
@@ -79,7 +72,7 @@ export async function verifyTrigger(
   webhook: Awaited<ReturnType<typeof findWebhook>>['webhook'],
   request: TriggerRequest,
 ): Promise<VerifiedRegistration> {
-  const now = deps.now?.() ?? new Date();
+  const now = dateOf(deps.now);
   const verified = verifySignedRequest(webhook.verifier.verifier, webhook.secrets, request, now.getTime());
   if (webhook.verifier.replay !== undefined) {
     const claim = await guardReplay(
@@ -121,14 +114,14 @@ export async function triggerWebhook(
   const input = { body, headers };
   const inputBytes = Buffer.byteLength(JSON.stringify(input));
   if (inputBytes > MAX_INPUT_BYTES) {
-    throw new PayloadTooLargeError(
+    throw new TooLargeError(
       `the workflow input ({ body, headers }) would be ${inputBytes} bytes; Step Functions accepts at most ${MAX_INPUT_BYTES}`,
     );
   }
 
   const templates = bindings.length === 0 ? [] : await deps.registry.getWebhookTemplates(webhook.orgId);
   const fingerprint = sha256Hex(request.rawBody);
-  const createdOn = (deps.now?.() ?? new Date()).toISOString();
+  const createdOn = dateOf(deps.now).toISOString();
   const targets = bindings.flatMap((binding) => {
     const template = templates.find((t) => t.id === binding.eventWorkflowTemplateId);
     if (template === undefined) {
@@ -159,7 +152,7 @@ export async function triggerWebhook(
       };
       const { created, record } = await deps.processes.create(candidate);
       if (!created && record.fingerprint !== fingerprint) {
-        throw new UnprocessableContentError(
+        throw new KeyReusedError(
           'this Idempotency-Key was already used with a different body; use a new key for a new trigger',
         );
       }
@@ -173,18 +166,19 @@ export async function triggerWebhook(
   const started = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
   const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
   if (failures.length === 0) return started;
-  const conflict = failures.find((f) => f instanceof UnprocessableContentError);
+  const conflict = failures.find((f) => f instanceof KeyReusedError);
   if (conflict !== undefined) throw conflict;
   for (const failure of failures) {
-    if (!(failure instanceof ServiceUnavailableError)) {
+    if (!(failure instanceof EngineBusyError)) {
       deps.logger.error('a bound workflow could not be started', failure as Error);
     }
   }
-  throw new PartialTriggerError(
+  // Some bound workflows could not be started: the answer lists the ones that were.
+  throw new PartialFailureError(
     `${failures.length} of ${targets.length} bound workflows could not be started; nothing else was lost. ` +
       (request.idempotencyKey === undefined
         ? 'Retrying starts all of them again: send an Idempotency-Key to retry only the failed ones.'
         : 'Retry with the same Idempotency-Key to start only the failed ones.'),
-    started,
+    { processes: started },
   );
 }

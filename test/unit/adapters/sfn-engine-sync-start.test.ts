@@ -2,7 +2,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SfnWorkflowEngine } from '../../../functions/adapters/aws/sfn-engine';
-import { ServiceUnavailableError } from '../../../functions/core/http/errors';
+import { EngineBusyError } from '../../../functions/core/outcomes';
 
 /**
  * StartSyncExecution through the real SDK (its retries included) against a small HTTP server speaking the
@@ -51,7 +51,7 @@ describe('SfnWorkflowEngine.startSync when the wait runs out', () => {
 
     const outcome = engine.startSync(request, 1_500);
 
-    await expect(outcome).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(outcome).rejects.toBeInstanceOf(EngineBusyError);
     expect(calls).toBeGreaterThan(0);
   });
 

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SfnWorkflowEngine, standardExecutionArn } from '../../../functions/adapters/aws/sfn-engine';
-import { ServiceUnavailableError } from '../../../functions/core/http/errors';
+import { EngineBusyError } from '../../../functions/core/outcomes';
 
 const sfn = mockClient(SFNClient);
 const stateMachineArn = 'arn:aws:states:us-east-1:123456789012:stateMachine:orders';
@@ -58,9 +58,7 @@ describe('SfnWorkflowEngine', () => {
         new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: {}, message: 'slow down' }),
       );
 
-    await expect(new SfnWorkflowEngine(new SFNClient({})).start(request)).rejects.toBeInstanceOf(
-      ServiceUnavailableError,
-    );
+    await expect(new SfnWorkflowEngine(new SFNClient({})).start(request)).rejects.toBeInstanceOf(EngineBusyError);
   });
 
   it('forms Standard execution ARNs the way Step Functions does', () => {
@@ -111,7 +109,7 @@ describe('SfnWorkflowEngine', () => {
 
     await expect(
       new SfnWorkflowEngine(new SFNClient({})).startSync({ ...request, workflowType: 'EXPRESS' }, 1000),
-    ).rejects.toBeInstanceOf(ServiceUnavailableError);
+    ).rejects.toBeInstanceOf(EngineBusyError);
   });
 
   it('reads the history as run events, page by page up to the limit, and undefined for an unknown execution', async () => {

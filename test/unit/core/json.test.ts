@@ -6,7 +6,9 @@ import {
   parseJsonKeepingNumbers,
   sameDecimal,
 } from '../../../functions/core/json';
-import { parseJsonObject, parseJsonText } from '../../../functions/core/http/request';
+import { parseJsonObject, parseJsonText } from '../../../functions/http/request';
+import { httpAnswerOf } from '../../../functions/http/outcome-to-http';
+import { InvalidInputError } from '../../../functions/core/outcomes';
 
 describe('parseJsonExact: numbers reach the workflow as the sender wrote them', () => {
   it.each([
@@ -124,9 +126,19 @@ describe('parseJsonObject', () => {
   });
 
   it('answers a __proto__ key with 400', () => {
-    // Act / Assert
-    expect(() => parseJsonObject(Buffer.from('{"__proto__":{}}'))).toThrow(
-      expect.objectContaining({ statusCode: 400, message: 'the key "__proto__" is not accepted in JSON bodies' }),
-    );
+    // Act
+    let thrown: unknown;
+    try {
+      parseJsonObject(Buffer.from('{"__proto__":{}}'));
+    } catch (error) {
+      thrown = error;
+    }
+
+    // Assert: the outcome, and the answer the HTTP edge makes of it
+    expect(thrown).toBeInstanceOf(InvalidInputError);
+    expect(httpAnswerOf(thrown as InvalidInputError)).toMatchObject({
+      statusCode: 400,
+      body: JSON.stringify({ error: 'the key "__proto__" is not accepted in JSON bodies' }),
+    });
   });
 });

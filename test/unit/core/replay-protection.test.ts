@@ -2,7 +2,7 @@ import { sign as githubSign } from '@octokit/webhooks-methods';
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
-import { ConflictError, ServiceUnavailableError } from '../../../functions/core/http/errors';
+import { ConflictError, EngineBusyError } from '../../../functions/core/outcomes';
 import { guardReplay, settleDelivery } from '../../../functions/core/verify/replay-guard';
 import { replaySchema, verifierSchema } from '../../../functions/core/verify/verifier-config';
 import { verifyRegistration } from '../../../functions/core/verify/verify-registration';
@@ -163,7 +163,7 @@ describe('replay protection keys the ledger on what was verified (issue 15, defe
 
   it.each(Object.entries(cases))('%s: one delivery, every re-encoding refused as a replay', async (_name, c) => {
     // Arrange
-    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW) };
+    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW).getTime() };
     const stored = {
       verifier: verifierSchema.parse(c.verifier),
       replay: replaySchema.parse({}),
@@ -189,7 +189,7 @@ describe('replay protection keys the ledger on what was verified (issue 15, defe
   });
 
   it('a different body is a different delivery, whatever id it claims', async () => {
-    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW) };
+    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW).getTime() };
     const stored = {
       verifier: verifierSchema.parse({ kind: 'github' }),
       replay: replaySchema.parse({}),
@@ -220,8 +220,8 @@ describe('a delivery whose run failed to start is not burned (issue 15, defect 2
 
     // Act
     await expect(
-      settleDelivery(failedStart, () => Promise.reject(new ServiceUnavailableError('throttled')), fail),
-    ).rejects.toBeInstanceOf(ServiceUnavailableError);
+      settleDelivery(failedStart, () => Promise.reject(new EngineBusyError('throttled')), fail),
+    ).rejects.toBeInstanceOf(EngineBusyError);
     const retry = await guardReplay(ledger, 'flow#a', replay, verified, NOW);
     await settleDelivery(retry, () => Promise.resolve('started'), fail);
 

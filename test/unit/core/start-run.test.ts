@@ -1,4 +1,4 @@
-import { ConflictError, UnprocessableContentError } from '../../../functions/core/http/errors';
+import { ConflictError, KeyReusedError } from '../../../functions/core/outcomes';
 import { executionNameFor } from '../../../functions/core/runs/execution-name';
 import { makeRunStarter, type RunStarterSettings } from '../../../functions/core/runs/start-run';
 import { FakeEngine, InMemoryDedupeStore, silentLogger } from '../../support/fakes';
@@ -72,7 +72,7 @@ describe('makeRunStarter', () => {
     await startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
 
     await expect(startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f2' } })).rejects.toBeInstanceOf(
-      UnprocessableContentError,
+      KeyReusedError,
     );
   });
 

@@ -2,8 +2,8 @@ import { sign as githubSign } from '@octokit/webhooks-methods';
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
-import { ConflictError, UnauthorizedError } from '../../../functions/core/http/errors';
-import { graphValidation, slackUrlVerification } from '../../../functions/core/verify/handshakes';
+import { ConflictError, UnauthorizedError } from '../../../functions/core/outcomes';
+import { graphValidation, slackUrlVerification } from '../../../functions/http/handshakes';
 import { guardReplay } from '../../../functions/core/verify/replay-guard';
 import {
   type SigningSecrets,
@@ -217,7 +217,7 @@ describe('verifyRegistration (flows, client webhooks, event workflows, inbound)'
   const request = (token: string) => ({ headers: { 'x-token': token }, rawBody: body });
 
   it('does nothing for a registration without a verifier, and verifies (and dedupes) one with it', async () => {
-    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW) };
+    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW).getTime() };
     expect(await verifyRegistration(deps, 'flow#a', undefined, undefined)).toBeUndefined();
     expect(await verifyRegistration(deps, 'flow#a', stored, request(secret))).toMatchObject({
       secretHeader: 'x-token',

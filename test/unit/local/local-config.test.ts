@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { sha256Hex } from '../../../functions/core/http/request';
+import { sha256Hex } from '../../../functions/core/auth/secrets';
 import { CONFIG_SOURCE, desiredItems, ownedByConfig, reconcile } from '../../../local/dynamodb/seed-registry';
 import { loadLocalConfig, parseLocalConfig } from '../../../local/local-config';
 import { loadWorkflowManifest } from '../../../workflows/manifest';

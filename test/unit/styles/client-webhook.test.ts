@@ -43,7 +43,7 @@ function setup() {
     maxBodyBytes: 1024,
     syncWaitMs: 1_000,
     executionLink: executionLinker('https://console.example/{executionArn}'),
-    now: () => new Date('2026-01-01T00:00:00.000Z'),
+    now: () => new Date('2026-01-01T00:00:00.000Z').getTime(),
   });
   const call = async (options: {
     name?: string;

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createHmac } from 'node:crypto';
-import { ServiceUnavailableError } from '../../../functions/core/http/errors';
+import { EngineBusyError } from '../../../functions/core/outcomes';
 import { executionLinker } from '../../../functions/core/runs/execution-link';
 import { makeRunStarter } from '../../../functions/core/runs/start-run';
 import {
@@ -339,7 +339,7 @@ describe('GET|POST /api/v2/callback', () => {
     waiting(s);
     const resume = s.engine.resumeTask.bind(s.engine);
     s.engine.resumeTask = async () => {
-      throw new ServiceUnavailableError('busy');
+      throw new EngineBusyError('busy');
     };
 
     expect(await s.callback('GET', { ref: 'run-1', topic: 'approval' })).toMatchObject({ status: 503 });

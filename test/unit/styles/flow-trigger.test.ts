@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ServiceUnavailableError } from '../../../functions/core/http/errors';
+import { EngineBusyError } from '../../../functions/core/outcomes';
 import { executionLinker } from '../../../functions/core/runs/execution-link';
 import { makeRunStarter } from '../../../functions/core/runs/start-run';
 import { makeFlowTriggerHandler } from '../../../functions/styles/flow-trigger/http';
@@ -29,7 +29,7 @@ function setup(maxBodyBytes = 1024) {
     logger: silentLogger,
     maxBodyBytes,
     executionLink: executionLinker('https://console.example/{executionArn}'),
-    now: () => new Date('2026-01-01T00:00:00.000Z'),
+    now: () => new Date('2026-01-01T00:00:00.000Z').getTime(),
   });
   const trigger = async (options: {
     flowId?: string;
@@ -200,7 +200,7 @@ describe('POST /flows/{flowId}/trigger', () => {
 
   it('answers 503 with Retry-After when the engine is busy, and a generic 500 for a real fault', async () => {
     const { engine, trigger } = setup();
-    engine.failWith = new ServiceUnavailableError('the workflow engine is busy; nothing was started, retry shortly');
+    engine.failWith = new EngineBusyError('the workflow engine is busy; nothing was started, retry shortly');
     const busy = await trigger({ body: '{}' });
     engine.failWith = new Error('secret internal detail at /var/task/index.js:1');
     const broken = await trigger({ body: '{}' });

@@ -31,7 +31,7 @@ function setup(options: { maxBatchItems?: number; maxInputBytes?: number } = {})
     executionLink,
     maxInputBytes: options.maxInputBytes ?? 10_000,
     limits: { maxBodyBytes: 1_000_000, maxBatchItems: options.maxBatchItems ?? 1000 },
-    now: () => new Date('2026-01-01T00:00:00.000Z'),
+    now: () => new Date('2026-01-01T00:00:00.000Z').getTime(),
   });
   const statusHandler = makeRunStatusHandler({ registry, dedupe, executionLink, logger: silentLogger });
   const fanout = makeFanoutHandler({ startRun, logger: silentLogger });

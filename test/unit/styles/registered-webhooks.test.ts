@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ServiceUnavailableError } from '../../../functions/core/http/errors';
+import { EngineBusyError } from '../../../functions/core/outcomes';
 import { executionLinker } from '../../../functions/core/runs/execution-link';
 import {
   makeProcessStatusHandler,
@@ -41,7 +41,7 @@ function setup() {
     webhooks,
     processes,
     deliveries: new InMemoryDeliveryLedger(() => Math.floor(clock / 1000)),
-    now: () => new Date(clock),
+    now: () => new Date(clock).getTime(),
     engine,
     logger: silentLogger,
     maxBodyBytes: 10_000,
@@ -330,7 +330,7 @@ describe('registered webhooks: trigger (seed 5)', () => {
     const start = t.engine.start.bind(t.engine);
     let failNotify = true;
     t.engine.start = async (request) => {
-      if (failNotify && request.stateMachineArn.endsWith(':notify')) throw new ServiceUnavailableError('busy');
+      if (failNotify && request.stateMachineArn.endsWith(':notify')) throw new EngineBusyError('busy');
       return start(request);
     };
     const headers = { 'x-verify-signature': 'my-secret-key-123', 'idempotency-key': 'delivery-2' };

@@ -1,4 +1,4 @@
-import { ConflictError, GoneError } from '../../../functions/core/http/errors';
+import { ConflictError, GoneError } from '../../../functions/core/outcomes';
 import { deliverCallback } from '../../../functions/styles/events/resume-task';
 import {
   type WaitForEventInput,

@@ -1,6 +1,6 @@
 /** Lambda entry: the registered webhooks admin API (seed 5). Wiring only; the style lives in functions/styles. */
-import { wireAws } from '../adapters/aws/wiring';
-import { makeWebhookAdminHandler } from '../styles/registered-webhooks/http';
+import { wireAws } from '../../../adapters/aws/wiring';
+import { makeWebhookAdminHandler } from '../http';
 
 const { config, logger, ports } = wireAws();
 

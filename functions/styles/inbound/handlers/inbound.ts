@@ -1,6 +1,6 @@
-/** Lambda entry: POST /inbound. Wiring only; the style lives in functions/styles/inbound. */
-import { wireAws } from '../adapters/aws/wiring';
-import { makeInboundHandler } from '../styles/inbound/http';
+/** Lambda entry: POST /inbound. Wiring only; the style lives in this folder. */
+import { wireAws } from '../../../adapters/aws/wiring';
+import { makeInboundHandler } from '../http';
 
 const { config, logger, ports, executionLink, fanoutQueue } = wireAws();
 

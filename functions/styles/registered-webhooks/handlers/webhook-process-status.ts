@@ -1,6 +1,6 @@
 /** Lambda entry: GET /api/processes/{processId} (seed 5). Wiring only. */
-import { wireAws } from '../adapters/aws/wiring';
-import { makeProcessStatusHandler } from '../styles/registered-webhooks/http';
+import { wireAws } from '../../../adapters/aws/wiring';
+import { makeProcessStatusHandler } from '../http';
 
 const { logger, ports, executionLink } = wireAws();
 

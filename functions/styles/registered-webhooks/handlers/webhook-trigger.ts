@@ -1,6 +1,6 @@
 /** Lambda entry: POST /api/trigger-webhooks/{webhookId} (seed 5). Wiring only. */
-import { wireAws } from '../adapters/aws/wiring';
-import { makeWebhookTriggerHandler } from '../styles/registered-webhooks/http';
+import { wireAws } from '../../../adapters/aws/wiring';
+import { makeWebhookTriggerHandler } from '../http';
 
 const { config, logger, ports, executionLink } = wireAws();
 

@@ -2,8 +2,8 @@
  * Lambda entry: the wait task of `hookflow:WaitForEvent` / lib/wait-for-event.ts invokes it with
  * `.waitForTaskToken`. Wiring only; the rules live in functions/styles/events/wait-for-event.ts.
  */
-import { wireAws } from '../adapters/aws/wiring';
-import { makeWaitForEventHandler } from '../styles/events/wait-for-event';
+import { wireAws } from '../../../adapters/aws/wiring';
+import { makeWaitForEventHandler } from '../wait-for-event';
 
 const { config, logger, ports } = wireAws();
 

@@ -1,14 +1,14 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createHash } from 'node:crypto';
-import { UnsupportedJsonError, isRawJsonNumber, jsonSyntaxErrorMessage, parseJsonExact } from '../json';
-import { BadRequestError, PayloadTooLargeError } from './errors';
+import { UnsupportedJsonError, isRawJsonNumber, jsonSyntaxErrorMessage, parseJsonExact } from '../core/json';
+import { InvalidInputError, TooLargeError } from '../core/outcomes';
+import type { SignedRequest } from '../core/verify/verify-signature';
 
 /** The raw request body as bytes: API Gateway base64-encodes bodies it does not consider text. */
 export function rawBody(event: APIGatewayProxyEventV2, maxBytes: number): Buffer {
   const body = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
   if (bytes.length > maxBytes) {
-    throw new PayloadTooLargeError(`request body is ${bytes.length} bytes; the limit is ${maxBytes} bytes`);
+    throw new TooLargeError(`request body is ${bytes.length} bytes; the limit is ${maxBytes} bytes`);
   }
   return bytes;
 }
@@ -23,7 +23,7 @@ export function bodyText(bytes: Buffer): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new BadRequestError('request body is not valid UTF-8');
+    throw new InvalidInputError('request body is not valid UTF-8');
   }
 }
 
@@ -51,11 +51,11 @@ export function parseJsonText(text: string): unknown {
   try {
     value = parseJsonExact(text);
   } catch (error) {
-    if (error instanceof UnsupportedJsonError) throw new BadRequestError(error.message);
-    throw new BadRequestError(jsonSyntaxErrorMessage(error));
+    if (error instanceof UnsupportedJsonError) throw new InvalidInputError(error.message);
+    throw new InvalidInputError(jsonSyntaxErrorMessage(error));
   }
   if (jsonDepth(value) > MAX_JSON_DEPTH) {
-    throw new BadRequestError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+    throw new InvalidInputError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   }
   return value;
 }
@@ -67,7 +67,7 @@ export function parseJsonText(text: string): unknown {
 export function parseJsonObject(bytes: Buffer): Record<string, unknown> {
   const text = bodyText(bytes);
   if (text.trim() === '') {
-    throw new BadRequestError('request body must be a JSON object; it was empty');
+    throw new InvalidInputError('request body must be a JSON object; it was empty');
   }
   const value = parseJsonText(text);
   if (value === null || typeof value !== 'object' || Array.isArray(value) || isRawJsonNumber(value)) {
@@ -79,7 +79,7 @@ export function parseJsonObject(bytes: Buffer): Record<string, unknown> {
           : isRawJsonNumber(value)
             ? 'a number'
             : `a ${typeof value}`;
-    throw new BadRequestError(`request body must be a JSON object, not ${kind}`);
+    throw new InvalidInputError(`request body must be a JSON object, not ${kind}`);
   }
   return value as Record<string, unknown>;
 }
@@ -89,7 +89,7 @@ export function idempotencyKeyOf(event: APIGatewayProxyEventV2): string | undefi
   const key = event.headers?.['idempotency-key'];
   if (key === undefined) return undefined;
   if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
-    throw new BadRequestError('Idempotency-Key must be 1-255 printable ASCII characters');
+    throw new InvalidInputError('Idempotency-Key must be 1-255 printable ASCII characters');
   }
   return key;
 }
@@ -110,6 +110,7 @@ export function header(event: APIGatewayProxyEventV2, name: string): string | un
   return event.headers?.[name.toLowerCase()];
 }
 
-export function sha256Hex(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
+/** What a verifier checks of a request: its headers, its exact body bytes and its query. */
+export function signedRequestOf(event: APIGatewayProxyEventV2, rawBody: Buffer): SignedRequest {
+  return { headers: event.headers ?? {}, rawBody, query: event.queryStringParameters ?? {} };
 }

@@ -2,7 +2,8 @@ import middy from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { HttpError } from './errors';
+import { DomainError } from '../core/outcomes';
+import { httpAnswerOf } from './outcome-to-http';
 import { errorResponse } from './responses';
 
 export type HttpHandler = (
@@ -12,7 +13,7 @@ export type HttpHandler = (
 
 /**
  * Wraps a style's request handling in the middleware every route shares: the Lambda context in every log
- * line, and errors turned into `{ "error": ... }` responses. HttpErrors expose their message; anything
+ * line, and domain outcomes turned into `{ "error": ... }` answers by outcome-to-http.ts, which expose their message; anything
  * else is logged with its stack and answered with a generic 500 that carries only the request id.
  */
 export function httpHandler(
@@ -24,9 +25,10 @@ export function httpHandler(
     .use({
       onError: (request) => {
         const { error } = request;
-        if (error instanceof HttpError) {
-          logger.info('request rejected', { statusCode: error.statusCode, reason: error.message });
-          request.response = errorResponse(error.statusCode, error.message, { ...error.headers });
+        if (error instanceof DomainError) {
+          const answer = httpAnswerOf(error);
+          logger.info('request rejected', { statusCode: answer.statusCode, reason: error.message });
+          request.response = answer;
           return;
         }
         logger.error('request failed', error as Error);

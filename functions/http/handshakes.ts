@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { VerifierConfig } from './verifier-config';
+import type { VerifierConfig } from '../core/verify/verifier-config';
 
 /**
  * Subscription handshakes some senders make before sending events. They start no run. Slack's is signed like

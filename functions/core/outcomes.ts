@@ -1,0 +1,120 @@
+/**
+ * The domain outcomes the core throws when a request cannot go on: what happened, never how to say it. The
+ * core knows nothing of HTTP (as Powertools' idempotency errors carry no status code); the edges decide what
+ * each outcome means for their caller: functions/http/outcome-to-http.ts turns it into a status code and an
+ * `{ "error" }` body, the SQS fan-out worker into a retry or a failure. Check with `instanceof`, never by
+ * matching on `error.name`. Messages are safe to show a caller: they never carry a secret or a stack.
+ */
+export type OutcomeKind =
+  | 'invalid-input'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'duplicate'
+  | 'in-progress'
+  | 'gone'
+  | 'too-large'
+  | 'unsupported-content'
+  | 'key-reused'
+  | 'engine-busy'
+  | 'partial-failure';
+
+export abstract class DomainError extends Error {
+  abstract readonly kind: OutcomeKind;
+  /** When the same request may succeed if sent again: how long to wait first. */
+  readonly retryAfterSeconds: number | undefined = undefined;
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The request is malformed or breaks a rule of its style (a field missing, of the wrong type, too long). */
+export class InvalidInputError extends DomainError {
+  readonly kind = 'invalid-input' as const;
+}
+
+/** No credential, or one that does not verify. */
+export class UnauthorizedError extends DomainError {
+  readonly kind = 'unauthorized' as const;
+}
+
+/** A valid credential that may not do this. */
+export class ForbiddenError extends DomainError {
+  readonly kind = 'forbidden' as const;
+}
+
+export class NotFoundError extends DomainError {
+  readonly kind = 'not-found' as const;
+}
+
+/** The state of the thing forbids the request (already resumed, rotated meanwhile, still bound). */
+export class ConflictError extends DomainError {
+  readonly kind: OutcomeKind = 'conflict';
+}
+
+/** This very delivery was already accepted: nothing is done again (a replayed signed request). */
+export class DuplicateError extends ConflictError {
+  override readonly kind = 'duplicate' as const;
+}
+
+/** A request with the same key is still being processed: the same request sent again shortly may succeed. */
+export class InProgressError extends ConflictError {
+  override readonly kind = 'in-progress' as const;
+  override readonly retryAfterSeconds: number | undefined;
+
+  constructor(message: string, retryAfterSeconds?: number) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The thing asked for existed but is gone for good (e.g. a waiting task whose token expired). */
+export class GoneError extends DomainError {
+  readonly kind = 'gone' as const;
+}
+
+/** The request is larger than a named limit allows. */
+export class TooLargeError extends DomainError {
+  readonly kind = 'too-large' as const;
+}
+
+/** The request's content cannot be read at all (a body that is not text where text is required). */
+export class UnsupportedContentError extends DomainError {
+  readonly kind = 'unsupported-content' as const;
+}
+
+/** The idempotency key was already used with a different request (Powertools: IdempotencyValidationError). */
+export class KeyReusedError extends DomainError {
+  readonly kind = 'key-reused' as const;
+}
+
+/** The workflow engine (or another dependency) is throttling or briefly down: nothing was accepted. */
+export class EngineBusyError extends DomainError {
+  readonly kind = 'engine-busy' as const;
+  override readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds = 1) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * Part of a request was accepted and part was refused by a busy dependency: `accepted` says which parts are
+ * which (the caller resends the refused ones). The one way every style reports a partial failure.
+ */
+export class PartialFailureError extends DomainError {
+  readonly kind = 'partial-failure' as const;
+  override readonly retryAfterSeconds = 1;
+
+  constructor(
+    message: string,
+    /** Fields the answer carries beside the message (e.g. `{ batch }`, `{ processes }`). */
+    readonly accepted: Readonly<Record<string, unknown>>,
+  ) {
+    super(message);
+  }
+}

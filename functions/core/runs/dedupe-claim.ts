@@ -1,0 +1,94 @@
+import type { ClaimRequest, ClaimResult, DedupeRecord, DedupeStore, RunHandle } from '../ports';
+
+/**
+ * The dedupe claim and lease policy, stated once. As Powertools' BasePersistenceLayer holds the idempotency
+ * rules and its DynamoDB layer only stores, BaseDedupeStore decides and a store only keeps records and
+ * applies each rule atomically: DynamoDbDedupeStore writes the rules below as condition expressions,
+ * InMemoryDedupeStore (test/support/fakes.ts) evaluates these very functions. Timeline of one key:
+ *
+ *   t0 claim A (new record: owner A, lease until t0+lease, expires t0+ttl)
+ *   t1 claim B: A's claim is live, B is a duplicate and waits for A's run
+ *   t2 A records its run: every later claim is a duplicate answered with that run, until expiry
+ *   or, if A died before recording a run: once the lease ran out, the next claim takes it over (same
+ *   createdAt, so the same execution name: a Standard run A did start is found, not doubled)
+ *   after expiry the key is free again (expiry is checked here, never left to TTL deletion).
+ */
+
+/** Whether a record no longer counts (DynamoDB's TTL deletes expired items up to days late). */
+export function isExpired(record: Pick<DedupeRecord, 'expiresAt'>, nowMs: number): boolean {
+  return record.expiresAt * 1000 <= nowMs;
+}
+
+/** The record a first claim writes. */
+export function newClaim(request: ClaimRequest): DedupeRecord {
+  return {
+    key: request.key,
+    fingerprint: request.fingerprint,
+    owner: request.owner,
+    createdAt: request.now,
+    leaseUntil: request.now + request.leaseMs,
+    expiresAt: Math.floor(request.now / 1000) + request.ttlSeconds,
+  };
+}
+
+/** A claim whose owner recorded no run within its lease: that owner crashed or timed out. */
+export function mayTakeOver(record: DedupeRecord, nowMs: number): boolean {
+  return record.run === undefined && record.leaseUntil <= nowMs;
+}
+
+/** The record a take-over writes: new owner and lease, the first claim's createdAt (so the same name). */
+export function takenOver(record: DedupeRecord, request: ClaimRequest): DedupeRecord {
+  return { ...record, owner: request.owner, leaseUntil: request.now + request.leaseMs };
+}
+
+/** Only the owner records the run. */
+export function mayComplete(record: DedupeRecord, owner: string): boolean {
+  return record.owner === owner;
+}
+
+/** Only the owner gives a claim up, and only before a run is recorded (a recorded run is kept for duplicates). */
+export function mayRelease(record: DedupeRecord, owner: string): boolean {
+  return record.owner === owner && record.run === undefined;
+}
+
+/** What a conditional first write reports when the condition failed: the live record, when the store returns it. */
+export type FirstWrite = { readonly stored: true } | { readonly stored: false; readonly existing?: DedupeRecord };
+
+/**
+ * The claim algorithm over four storage operations, each one atomic in the store. Subclasses store; they
+ * never decide.
+ */
+export abstract class BaseDedupeStore implements DedupeStore {
+  /** Writes `record` unless a live record holds its key (absent, or `isExpired` at `nowMs`). */
+  protected abstract putIfFree(record: DedupeRecord, nowMs: number): Promise<FirstWrite>;
+  /** Replaces `previousOwner`'s claim with `record` if it is still theirs with no run (`mayTakeOver`'s state). */
+  protected abstract replaceOwner(record: DedupeRecord, previousOwner: string): Promise<boolean>;
+  /** The stored record, expired or not. */
+  protected abstract read(key: string): Promise<DedupeRecord | undefined>;
+
+  abstract complete(key: string, owner: string, run: RunHandle): Promise<void>;
+  abstract release(key: string, owner: string): Promise<void>;
+
+  async get(key: string, now: number): Promise<DedupeRecord | undefined> {
+    const record = await this.read(key);
+    return record === undefined || isExpired(record, now) ? undefined : record;
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    // Each pass either claims or meets a live record; a record that vanished in between (released, expired)
+    // sends it round again.
+    for (;;) {
+      const record = newClaim(request);
+      const first = await this.putIfFree(record, request.now);
+      if (first.stored) return { outcome: 'claimed', record };
+      const existing = first.existing ?? (await this.get(request.key, request.now));
+      if (existing === undefined) continue;
+      if (!mayTakeOver(existing, request.now)) return { outcome: 'duplicate', record: existing };
+      const replacement = takenOver(existing, request);
+      if (await this.replaceOwner(replacement, existing.owner)) return { outcome: 'claimed', record: replacement };
+      const current = await this.get(request.key, request.now);
+      // Another duplicate took it over first: theirs now.
+      if (current !== undefined) return { outcome: 'duplicate', record: current };
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import type { StyleDefinition } from '../style';
+
+/** Seed 2: GET|POST /webhook/{client}/{name} runs the webhook's workflow and waits for it (or ?async). */
+export const clientWebhookStyle: StyleDefinition = {
+  name: 'client-webhook',
+  handlers: [
+    {
+      name: 'client-webhook',
+      description: 'Client webhook style: GET|POST runs the webhook workflow and waits for it (or ?async)',
+      // dedupe:write for the replay ledger of webhooks whose verifier refuses replays
+      needs: ['registry:read:client-webhooks', 'dedupe:write', 'engine:start', 'engine:describe'],
+      routes: [
+        { method: 'GET', path: '/webhook/{client}/{name}' },
+        { method: 'POST', path: '/webhook/{client}/{name}' },
+      ],
+      // SYNC_WAIT_MS (at most 28 s) plus room to answer, within API Gateway's 30 s integration timeout.
+      timeoutSeconds: 29,
+      runs: ['client-webhooks'],
+      // The key belongs to the webhook: it is found (404) before its key is checked (401).
+      pipeline: ['parse', 'resolve', 'authenticate', 'verify', 'claim', 'start', 'answer'],
+    },
+  ],
+};

@@ -1,0 +1,5 @@
+/** Lambda entry: the events style (seed 3). Wiring only; the style lives in this folder. */
+import { makeEventIntakeHandler } from '../http';
+import { eventsDeps } from './deps';
+
+export const handler = makeEventIntakeHandler(eventsDeps());

@@ -1,0 +1,17 @@
+import type { StyleDefinition } from '../style';
+
+/** Seed 1: POST arbitrary JSON to a published flow with an API key; 202 {executionLink}. */
+export const flowTriggerStyle: StyleDefinition = {
+  name: 'flow-trigger',
+  handlers: [
+    {
+      name: 'flow-trigger',
+      description: 'Flow trigger style: POST arbitrary JSON to a published flow, 202 {executionLink}',
+      needs: ['registry:read:flows', 'registry:read:api-keys', 'dedupe:write', 'engine:start'],
+      routes: [{ method: 'POST', path: '/flows/{flowId}/trigger' }],
+      runs: ['flows'],
+      // The key's scope before the flow lookup: a key that may not use a flow can't learn whether it exists.
+      pipeline: ['parse', 'authenticate', 'resolve', 'verify', 'claim', 'start', 'answer'],
+    },
+  ],
+};

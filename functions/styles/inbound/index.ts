@@ -1,0 +1,43 @@
+import type { StyleDefinition } from '../style';
+
+/** Seed 4: POST /inbound with a shared secret; uid dedupe; batches fanned out through SQS. */
+export const inboundStyle: StyleDefinition = {
+  name: 'inbound',
+  handlers: [
+    {
+      name: 'inbound',
+      description: 'Inbound request style: POST /inbound starts one run, or queues a batch for the fan-out worker',
+      needs: [
+        'registry:read:inbound-workflows',
+        'registry:read:inbound-secret',
+        'registry:read:inbound-verifier',
+        'dedupe:write',
+        'engine:start',
+        'queue:send',
+      ],
+      routes: [{ method: 'POST', path: '/inbound' }],
+      // A 1,000-item batch is 100 SendMessageBatch calls, 10 in flight at a time.
+      timeoutSeconds: 29,
+      runs: ['inbound-workflows'],
+      // The shared secret before anything is looked up; a batch is queued (enqueue) instead of started.
+      pipeline: ['parse', 'authenticate', 'verify', 'resolve', 'claim', 'start', 'enqueue', 'answer'],
+    },
+    {
+      name: 'inbound-run-status',
+      description: 'Inbound request style: GET /inbound/runs/{runRef} resolves a queued item to its execution',
+      needs: ['registry:read:inbound-secret', 'dedupe:read'],
+      routes: [{ method: 'GET', path: '/inbound/runs/{runRef}' }],
+      pipeline: ['authenticate', 'resolve', 'answer'],
+    },
+    {
+      name: 'inbound-fanout',
+      description: 'Inbound request style: starts the run of each queued batch item, deduped per item',
+      needs: ['dedupe:write', 'engine:start'],
+      routes: [],
+      consumes: 'fanout',
+      timeoutSeconds: 60,
+      runs: ['inbound-workflows'],
+      pipeline: ['parse', 'claim', 'start'],
+    },
+  ],
+};
