@@ -91,15 +91,30 @@ export class KeyReusedError extends DomainError {
   readonly kind = 'key-reused' as const;
 }
 
-/** The workflow engine (or another dependency) is throttling or briefly down: nothing was accepted. */
+/**
+ * The workflow engine (or another dependency) is throttling or briefly down. Either it refused and nothing was
+ * started (`mayHaveStarted` false: whatever claimed the request may let it go), or it did not answer and the
+ * run may have started (`mayHaveStarted` true: the claim must stay, so that the retry takes it over under the
+ * same execution name and finds that run rather than starting a second one).
+ */
 export class EngineBusyError extends DomainError {
   readonly kind = 'engine-busy' as const;
   override readonly retryAfterSeconds: number;
+  readonly mayHaveStarted: boolean;
 
-  constructor(message: string, retryAfterSeconds = 1) {
+  constructor(
+    message: string,
+    options: { readonly retryAfterSeconds?: number; readonly mayHaveStarted?: boolean } = {},
+  ) {
     super(message);
-    this.retryAfterSeconds = retryAfterSeconds;
+    this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
+    this.mayHaveStarted = options.mayHaveStarted ?? false;
   }
+}
+
+/** Whether a failed start left nothing behind, so that a claim taken for it may be released. */
+export function nothingStarted(error: unknown): boolean {
+  return !(error instanceof EngineBusyError && error.mayHaveStarted);
 }
 
 /**

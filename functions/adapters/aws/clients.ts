@@ -3,12 +3,47 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { EngineBusyError } from '../../core/outcomes';
 
 /**
  * SDK clients, created once per cold start and reused by every invocation. Endpoints come from the SDK's
  * own AWS_ENDPOINT_URL_* variables, which is all the local stack changes.
  */
-export const dynamodbClient = new DynamoDBClient({});
+export const dynamodbClient = answerBusyDynamoDb(new DynamoDBClient({}));
+
+/**
+ * DynamoDB's throttling and brief-outage errors, once the SDK's own retries are spent: the request was not
+ * carried out as asked and may succeed later, so the caller gets 503 with Retry-After (an EngineBusyError),
+ * never a 500. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html
+ * (ProvisionedThroughputExceededException, RequestLimitExceeded, ThrottlingException: 400, "OK to retry";
+ * InternalServerError 500, ServiceUnavailable 503). A conditional write that failed its condition is not busy
+ * and passes through untouched.
+ */
+export const DYNAMODB_BUSY_ERRORS: ReadonlySet<string> = new Set([
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'ThrottlingException',
+  'InternalServerError',
+  'ServiceUnavailable',
+]);
+
+/** Adds the mapping above to a DynamoDB client (outermost, so it sees the error after every SDK retry). */
+export function answerBusyDynamoDb(client: DynamoDBClient): DynamoDBClient {
+  (client.middlewareStack as unknown as MiddlewareStack).add(
+    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (error instanceof Error && DYNAMODB_BUSY_ERRORS.has(error.name)) {
+          throw new EngineBusyError('the registry or dedupe store is busy; retry shortly');
+        }
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'hookflowAnswerBusyDynamoDb' },
+  );
+  return client;
+}
 
 export const sfnClient = new SFNClient({
   // StartSyncExecution is served on a "sync-" host prefix in AWS; a local endpoint has no such host.

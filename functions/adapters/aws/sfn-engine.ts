@@ -26,8 +26,39 @@ import { standardExecutionArn } from '../../core/runs/execution-name';
 
 export { standardExecutionArn };
 
-/** Errors that mean "Step Functions is busy, nothing was started": the caller may safely retry. */
-const RETRYABLE = new Set(['ThrottlingException', 'ServiceUnavailable', 'InternalServerError', 'TimeoutError']);
+/**
+ * Refusals that started nothing and may pass later: HTTP 400 answers. ExecutionLimitExceeded is StartExecution's
+ * (Standard: a million open runs), https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+ * ("Errors"); ThrottlingException any action's,
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html
+ */
+const BUSY_REFUSALS = new Set(['ThrottlingException', 'ExecutionLimitExceeded']);
+/**
+ * Failures that say nothing about whether the call took effect: a 5xx (CommonErrors: InternalFailure 500,
+ * ServiceUnavailable 503), the SDK's own timeout, a connection cut after the request went out.
+ */
+const UNANSWERED = new Set(['ServiceUnavailable', 'InternalServerError', 'InternalFailure', 'TimeoutError']);
+const CUT_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+/** Whether a failed call may still have taken effect in Step Functions (a start that may have started). */
+export function mayHaveTakenEffect(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { $fault, code } = error as { $fault?: string; code?: string };
+  return $fault === 'server' || UNANSWERED.has(error.name) || (code !== undefined && CUT_CONNECTION.has(code));
+}
+
+/** A failed start as the core sees it: busy (nothing started), busy (may have started), or the error itself. */
+function startFailure(error: unknown): unknown {
+  if (error instanceof Error && BUSY_REFUSALS.has(error.name)) {
+    return new EngineBusyError('the workflow engine is busy; nothing was started, retry shortly');
+  }
+  if (mayHaveTakenEffect(error)) {
+    return new EngineBusyError('the workflow engine did not answer; the run may have started, retry shortly', {
+      mayHaveStarted: true,
+    });
+  }
+  return error;
+}
 
 /** The workflow engine backed by AWS Step Functions. */
 export class SfnWorkflowEngine implements WorkflowEngine {
@@ -48,13 +79,18 @@ export class SfnWorkflowEngine implements WorkflowEngine {
       };
     } catch (error) {
       if (error instanceof ExecutionAlreadyExists && request.workflowType === 'STANDARD') {
-        // Our names derive from dedupe keys: this is the run an earlier attempt with this key started.
-        return this.describeExisting(standardExecutionArn(request.stateMachineArn, request.name));
+        // Our names derive from dedupe keys: this is the run an earlier attempt with this key started. If it
+        // cannot be read now, the run still exists: the claim must stay (mayHaveStarted), never be released
+        // for a fresh claim under a new name.
+        return this.describeExisting(standardExecutionArn(request.stateMachineArn, request.name)).catch(
+          (describeError: unknown) => {
+            throw mayHaveTakenEffect(describeError) || describeError instanceof Error
+              ? new EngineBusyError('the run exists but could not be read; retry shortly', { mayHaveStarted: true })
+              : describeError;
+          },
+        );
       }
-      if (error instanceof Error && RETRYABLE.has(error.name)) {
-        throw new EngineBusyError('the workflow engine is busy; nothing was started, retry shortly');
-      }
-      throw error;
+      throw startFailure(error);
     }
   }
 
@@ -105,7 +141,13 @@ export class SfnWorkflowEngine implements WorkflowEngine {
         if (attempts.inFlightAtAbort || attempts.mayHaveStarted) return { name: request.name, status: 'RUNNING' };
         throw new EngineBusyError('the workflow engine is busy; nothing was started, retry shortly');
       }
-      throw this.translate(error);
+      // A sync start that an attempt may have carried out stays claimed (mayHaveStarted), as StartExecution's.
+      if (attempts.mayHaveStarted) {
+        throw new EngineBusyError('the workflow engine did not answer; the run may have started, retry shortly', {
+          mayHaveStarted: true,
+        });
+      }
+      throw startFailure(error);
     } finally {
       clearTimeout(timer);
     }
@@ -169,8 +211,9 @@ export class SfnWorkflowEngine implements WorkflowEngine {
     }
   }
 
+  /** Any other call (describe, history, task tokens): busy when throttled or unanswered; no start to protect. */
   private translate(error: unknown): unknown {
-    if (error instanceof Error && RETRYABLE.has(error.name)) {
+    if ((error instanceof Error && BUSY_REFUSALS.has(error.name)) || mayHaveTakenEffect(error)) {
       return new EngineBusyError('the workflow engine is busy; retry shortly');
     }
     return error;

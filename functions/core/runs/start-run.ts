@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DedupeStore, RunHandle, WorkflowEngine, WorkflowType } from '../ports';
-import { InProgressError, KeyReusedError } from '../outcomes';
+import { EngineBusyError, InProgressError, KeyReusedError, nothingStarted } from '../outcomes';
 import { crashPoint } from '../faults/crash-point';
 import { executionNameFor, randomExecutionName } from './execution-name';
 import { type Clock } from '../clock';
@@ -93,6 +93,16 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
       run = await deps.engine.start({ ...target, name, input });
       crashPoint('run-started');
     } catch (error) {
+      if (!nothingStarted(error)) {
+        // The engine did not answer: the run may exist. Releasing would let the retry claim afresh, under a new
+        // execution name, and start it twice. The claim stays; once its lease runs out the retry takes it over
+        // with the same createdAt, so the same name: Standard answers ExecutionAlreadyExists (and hookflow reads
+        // that run), Express's run guard ends the second one as Hookflow.DuplicateRun.
+        throw new EngineBusyError(
+          'the workflow engine did not confirm the start; the run may have started. Retry after Retry-After seconds: the same request finds it, and never starts it twice',
+          { mayHaveStarted: true, retryAfterSeconds: Math.max(1, Math.ceil(settings.dedupeLeaseMs / 1000)) },
+        );
+      }
       await deps.dedupe.release(dedupe.key, owner).catch((releaseError: unknown) => {
         // The claim stays until its lease runs out; then a retry takes it over. Nothing is lost.
         deps.logger.warn('could not release dedupe claim', { error: releaseError as Error });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DuplicateError, UnauthorizedError } from '../outcomes';
+import { DuplicateError, UnauthorizedError, nothingStarted } from '../outcomes';
 import { compositeKey } from '../keys';
 import type { DeliveryLedger } from '../ports';
 import type { Verified } from './verify-signature';
@@ -84,6 +84,9 @@ export async function settleDelivery<T>(
   try {
     result = await start();
   } catch (error) {
+    // A start that may have happened keeps the delivery pending: a redelivery within its lease is refused
+    // rather than started a second time (under a new name: replayed deliveries carry no idempotency key).
+    if (!nothingStarted(error)) throw error;
     // A failed release leaves a pending entry: its lease runs out and then a retry takes the delivery over.
     await claim?.release().catch(onSettleError);
     throw error;

@@ -61,6 +61,40 @@ describe('SfnWorkflowEngine', () => {
     await expect(new SfnWorkflowEngine(new SFNClient({})).start(request)).rejects.toBeInstanceOf(EngineBusyError);
   });
 
+  it.each([
+    ['ThrottlingException', 'client', false],
+    ['ExecutionLimitExceeded', 'client', false],
+    ['ServiceUnavailable', 'server', true],
+    ['InternalFailure', 'server', true],
+  ] as const)('maps a start failing with %s (%s fault) to 503, mayHaveStarted %s', async (name, $fault, may) => {
+    sfn.on(StartExecutionCommand).rejects(new SFNServiceException({ name, $fault, $metadata: {}, message: name }));
+
+    const error = await new SfnWorkflowEngine(new SFNClient({})).start(request).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EngineBusyError);
+    expect(error).toMatchObject({ mayHaveStarted: may });
+  });
+
+  it('treats a cut connection after the request went out as a start that may have happened', async () => {
+    sfn.on(StartExecutionCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+
+    const error = await new SfnWorkflowEngine(new SFNClient({})).start(request).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ mayHaveStarted: true });
+  });
+
+  it('keeps the claim when the run exists (ExecutionAlreadyExists) but cannot be read now', async () => {
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    sfn
+      .on(DescribeExecutionCommand)
+      .rejects(new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: {} }));
+
+    const error = await new SfnWorkflowEngine(new SFNClient({})).start(request).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(EngineBusyError);
+    expect(error).toMatchObject({ mayHaveStarted: true });
+  });
+
   it('forms Standard execution ARNs the way Step Functions does', () => {
     expect(standardExecutionArn(stateMachineArn, 'run-1')).toBe(
       'arn:aws:states:us-east-1:123456789012:execution:orders:run-1',

@@ -1,4 +1,4 @@
-import { ConflictError, KeyReusedError } from '../../../functions/core/outcomes';
+import { ConflictError, EngineBusyError, KeyReusedError } from '../../../functions/core/outcomes';
 import { executionNameFor } from '../../../functions/core/runs/execution-name';
 import { makeRunStarter, type RunStarterSettings } from '../../../functions/core/runs/start-run';
 import { FakeEngine, InMemoryDedupeStore, silentLogger } from '../../support/fakes';
@@ -140,6 +140,41 @@ describe('makeRunStarter', () => {
     const replayed = await startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
 
     expect(replayed).toEqual({ run, replayed: true });
+  });
+
+  it('keeps the claim when the engine did not answer (the run may exist), so the retry asks for the same name', async () => {
+    // Arrange: the first start times out on the engine's side; Step Functions may have started it
+    const { clock, engine, dedupe, startRun } = setup();
+    engine.failWith = new EngineBusyError('no answer', { mayHaveStarted: true });
+    const dedupeKey = { key: 'k1', fingerprint: 'f1' };
+
+    // Act: the first request fails; an immediate retry; a retry after the lease
+    const first = await startRun({ target, input: {}, dedupe: dedupeKey }).catch((error: unknown) => error);
+    engine.failWith = undefined;
+    const immediate = await startRun({ target, input: {}, dedupe: dedupeKey }).catch((error: unknown) => error);
+    clock.now += settings.dedupeLeaseMs;
+    const later = await startRun({ target, input: {}, dedupe: dedupeKey });
+
+    // Assert: 503 with a Retry-After that outlasts the lease; the claim was kept (not released, not re-made);
+    // the retry that took it over asked for the first attempt's execution name (Standard finds that run)
+    expect(first).toBeInstanceOf(EngineBusyError);
+    expect(first).toMatchObject({ mayHaveStarted: true, retryAfterSeconds: settings.dedupeLeaseMs / 1000 });
+    expect(immediate).toBeInstanceOf(ConflictError);
+    expect(later.replayed).toBe(false);
+    expect(engine.started.map((run) => run.name)).toEqual([
+      executionNameFor('k1', 1_700_000_000_000, 1_700_000_000 + 60),
+    ]);
+  });
+
+  it('releases the claim when the engine refused the start (throttled: nothing started)', async () => {
+    const { engine, dedupe, startRun } = setup();
+    engine.failWith = new EngineBusyError('throttled');
+
+    await expect(startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } })).rejects.toMatchObject({
+      mayHaveStarted: false,
+    });
+
+    expect(dedupe.records.size).toBe(0);
   });
 
   it('takes over a claim whose owner died before recording a run, reusing its execution name', async () => {
