@@ -144,7 +144,7 @@ describe('makeRunStarter', () => {
 
   it('keeps the claim when the engine did not answer (the run may exist), so the retry asks for the same name', async () => {
     // Arrange: the first start times out on the engine's side; Step Functions may have started it
-    const { clock, engine, dedupe, startRun } = setup();
+    const { clock, engine, startRun } = setup();
     engine.failWith = new EngineBusyError('no answer', { mayHaveStarted: true });
     const dedupeKey = { key: 'k1', fingerprint: 'f1' };
 
