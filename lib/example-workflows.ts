@@ -72,6 +72,7 @@ export class ExampleWorkflows extends Construct {
       // The Express run guard's one call: a conditional PutItem of the run's name on the dedupe table.
       if (workflow.definitionText.includes('${DedupeTable}')) {
         stateMachine.addToRolePolicy(runGuardPolicy(props.dedupeTable.tableArn));
+        props.dedupeTable.encryptionKey?.grantEncryptDecrypt(stateMachine);
       }
       byName.set(workflow.name, stateMachine);
     }

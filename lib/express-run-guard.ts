@@ -73,6 +73,8 @@ export class ExpressRunGuard extends StateMachineFragment {
   /** Lets the state machine's role write the guard item: PutItem of `run#…` items on the dedupe table only. */
   grantTo(stateMachine: IStateMachine): void {
     stateMachine.grantPrincipal.addToPrincipalPolicy(runGuardPolicy(this.table.tableArn));
+    // A dedupe table encrypted with a customer managed key (HookflowProps.encryptionKey): the PutItem needs it.
+    this.table.encryptionKey?.grantEncryptDecrypt(stateMachine);
   }
 }
 

@@ -2,7 +2,8 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface FanoutQueueProps {
@@ -16,6 +17,10 @@ export interface FanoutQueueProps {
    * @default - none: the alarm only changes state in the CloudWatch console, and nobody is told
    */
   readonly alarmActions?: readonly IAlarmAction[];
+  /** Queues that already exist (HookflowProps.fanoutQueues), instead of two new ones. */
+  readonly existing?: { readonly queue: IQueue; readonly deadLetterQueue: IQueue };
+  /** A customer managed KMS key for new queues. @default - SQS managed encryption */
+  readonly encryptionKey?: IKey;
 }
 
 /**
@@ -23,30 +28,40 @@ export interface FanoutQueueProps {
  * alarm that fires as soon as anything lands there: a message in the DLQ is an accepted item that never ran.
  */
 export class FanoutQueue extends Construct {
-  readonly queue: Queue;
-  readonly deadLetterQueue: Queue;
+  readonly queue: IQueue;
+  readonly deadLetterQueue: IQueue;
   readonly deadLetterAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: FanoutQueueProps) {
     super(scope, id);
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      // cfn-guard, Control Tower CT.SQS.PR.1 (every queue has a dead-letter queue).
-      id: 'cdk-validator-cfnguard::sqs_dlq_check',
-      reason:
-        'This is the dead-letter queue. A dead-letter queue of its own would only move failed items further from the alarm that watches this one.',
-    });
-    this.queue = new Queue(this, 'Queue', {
-      visibilityTimeout: Duration.seconds(props.workerTimeout.toSeconds() * 6),
-      retentionPeriod: Duration.days(4),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
-    });
+    const encryption =
+      props.encryptionKey === undefined
+        ? { encryption: QueueEncryption.SQS_MANAGED }
+        : { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey };
+    if (props.existing !== undefined) {
+      this.queue = props.existing.queue;
+      this.deadLetterQueue = props.existing.deadLetterQueue;
+    } else {
+      const deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+        retentionPeriod: Duration.days(14),
+        ...encryption,
+        enforceSSL: true,
+      });
+      Validations.of(deadLetterQueue).acknowledge({
+        // cfn-guard, Control Tower CT.SQS.PR.1 (every queue has a dead-letter queue).
+        id: 'cdk-validator-cfnguard::sqs_dlq_check',
+        reason:
+          'This is the dead-letter queue. A dead-letter queue of its own would only move failed items further from the alarm that watches this one.',
+      });
+      this.deadLetterQueue = deadLetterQueue;
+      this.queue = new Queue(this, 'Queue', {
+        visibilityTimeout: Duration.seconds(props.workerTimeout.toSeconds() * 6),
+        retentionPeriod: Duration.days(4),
+        ...encryption,
+        enforceSSL: true,
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+      });
+    }
     this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
       alarmDescription: 'hookflow: fan-out items failed every attempt and wait in the dead-letter queue',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),

@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { dedupeTableSchema, registryTableSchema } from '../functions/adapters/aws/table-schemas';
 
@@ -7,15 +8,45 @@ import { dedupeTableSchema, registryTableSchema } from '../functions/adapters/aw
  * hookflow's two DynamoDB tables, keyed exactly as the handlers (and the local stack) expect: the registry
  * (flows, keys, webhook registrations) and the dedupe claims. On-demand, encrypted, point-in-time recovery on.
  */
-export class HookflowTables extends Construct {
-  readonly registry: Table;
-  readonly dedupe: Table;
+export interface HookflowTablesProps {
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Tables that already exist, instead of two new ones. Each must have the key schema of
+   * functions/adapters/aws/table-schemas.ts: the registry `pk` (string) + `sk` (string), the dedupe table `pk`
+   * (string) with TTL on `expiresAt`. A table built in the same app is checked at synth; an imported one cannot be.
+   * @default - two new on-demand tables with point-in-time recovery
+   */
+  readonly existing?: { readonly registry: ITable; readonly dedupe: ITable };
+  /**
+   * A customer managed KMS key for new tables (ignored for existing ones, which keep their own encryption).
+   * @default - AWS managed encryption
+   */
+  readonly encryptionKey?: IKey;
+}
 
-  constructor(scope: Construct, id: string, props: { removalPolicy?: RemovalPolicy } = {}) {
+export class HookflowTables extends Construct {
+  readonly registry: ITable;
+  readonly dedupe: ITable;
+
+  constructor(scope: Construct, id: string, props: HookflowTablesProps = {}) {
     super(scope, id);
+    if (props.existing !== undefined) {
+      checkKeySchema(
+        'registry',
+        props.existing.registry,
+        registryTableSchema.partitionKey,
+        registryTableSchema.sortKey,
+      );
+      checkKeySchema('dedupe', props.existing.dedupe, dedupeTableSchema.partitionKey, undefined);
+      this.registry = props.existing.registry;
+      this.dedupe = props.existing.dedupe;
+      return;
+    }
     const common = {
       billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.AWS_MANAGED,
+      ...(props.encryptionKey === undefined
+        ? { encryption: TableEncryption.AWS_MANAGED }
+        : { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     };
@@ -30,5 +61,16 @@ export class HookflowTables extends Construct {
       // Only housekeeping: expiry is enforced in every condition expression, since TTL deletes late.
       timeToLiveAttribute: dedupeTableSchema.timeToLiveAttribute,
     });
+  }
+}
+
+/** A table built in this app must be keyed as the handlers read it: a wrong one fails synth, not requests. */
+function checkKeySchema(which: string, table: ITable, partitionKey: string, sortKey: string | undefined): void {
+  if (!(table instanceof Table)) return;
+  const schema = table.schema();
+  const actual = `${schema.partitionKey?.name}:${schema.partitionKey?.type}/${schema.sortKey ? `${schema.sortKey.name}:${schema.sortKey.type}` : '-'}`;
+  const expected = `${partitionKey}:${AttributeType.STRING}/${sortKey === undefined ? '-' : `${sortKey}:${AttributeType.STRING}`}`;
+  if (actual !== expected) {
+    throw new Error(`Hookflow tables.${which}: ${table.node.path} is keyed ${actual}, hookflow needs ${expected}`);
   }
 }

@@ -1,6 +1,9 @@
 import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -151,6 +154,28 @@ export interface HookflowProps {
    * @default - none: the API is reached at its execute-api URL (`url`)
    */
   readonly customDomain?: HookflowDomainProps;
+  /**
+   * Use existing tables instead of creating two (e.g. shared with another stack, or kept across stacks). Each
+   * must be keyed as functions/adapters/aws/table-schemas.ts says: the registry `pk` + `sk` (strings), the
+   * dedupe table `pk` (string) with TTL on `expiresAt`; a `Table` built in the same app is checked at synth.
+   * Their removal policy and encryption stay yours; if a table has a customer managed key (`encryptionKey` on
+   * the ITable), the handlers are granted it.
+   * @default - two new on-demand tables with point-in-time recovery, retained on delete
+   */
+  readonly tables?: { readonly registry: ITable; readonly dedupe: ITable };
+  /**
+   * Use an existing fan-out queue and its dead-letter queue instead of creating them. The queue's visibility
+   * timeout must be at least six times the fan-out worker's timeout (60 s by default: 360 s), and its redrive
+   * policy must send to `deadLetterQueue`, which the dead-letter alarm watches.
+   * @default - a new queue (4 days) with a dead-letter queue (14 days), both encrypted, SSL only
+   */
+  readonly fanoutQueues?: { readonly queue: IQueue; readonly deadLetterQueue: IQueue };
+  /**
+   * A customer managed KMS key to encrypt the tables and queues hookflow creates (not existing ones); every
+   * handler and state machine role that reads or writes them is granted its use.
+   * @default - AWS managed keys (DynamoDB) and SQS managed encryption
+   */
+  readonly encryptionKey?: IKey;
 }
 
 /**
@@ -212,7 +237,11 @@ export class Hookflow extends Construct {
       throw new Error(`Hookflow fanoutMaxReceiveCount: ${fanoutMaxReceiveCount} is not a whole number from 1 to 1000`);
     }
 
-    this.tables = new HookflowTables(this, 'Tables', { removalPolicy });
+    this.tables = new HookflowTables(this, 'Tables', {
+      removalPolicy,
+      ...(props.tables === undefined ? {} : { existing: props.tables }),
+      ...(props.encryptionKey === undefined ? {} : { encryptionKey: props.encryptionKey }),
+    });
     this.http = new HookflowHttpApi(this, 'Http', {
       throttle: validThrottle(props.throttle ?? { rateLimit: 100, burstLimit: 200 }),
       logRetention,
@@ -224,6 +253,8 @@ export class Hookflow extends Construct {
       workerTimeout: Duration.seconds(worker === undefined ? 10 : timeoutOf(worker)),
       maxReceiveCount: fanoutMaxReceiveCount,
       ...(props.deadLetterAlarmActions === undefined ? {} : { alarmActions: props.deadLetterAlarmActions }),
+      ...(props.fanoutQueues === undefined ? {} : { existing: props.fanoutQueues }),
+      ...(props.encryptionKey === undefined ? {} : { encryptionKey: props.encryptionKey }),
     });
 
     const functions = new Map<string, LambdaFunction>();
@@ -268,6 +299,27 @@ export class Hookflow extends Construct {
    * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
    */
   private grantNeeds(fn: LambdaFunction, spec: HandlerSpec): void {
+    // Tables and the queue encrypted with a customer managed key: a handler that reads or writes them uses the
+    // key too (DynamoDB and SQS call KMS as the caller). None is set by default, so no grant then.
+    // Readers get kms:Decrypt only; writers encrypt as well.
+    const grantKey = (key: IKey | undefined, uses: boolean, writes: boolean) => {
+      if (writes) key?.grantEncryptDecrypt(fn);
+      else if (uses) key?.grantDecrypt(fn);
+    };
+    const needs = spec.needs;
+    grantKey(
+      this.tables.registry.encryptionKey,
+      needs.some((need) => need.startsWith('registry:')),
+      needs.includes('webhooks:write'),
+    );
+    grantKey(
+      this.tables.dedupe.encryptionKey,
+      needs.some((need) => need === 'dedupe:read' || need === 'waits:read'),
+      needs.some((need) => need === 'dedupe:write' || need === 'waits:write'),
+    );
+    // SQS producers of a KMS-encrypted queue need kms:GenerateDataKey and kms:Decrypt:
+    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+    grantKey(this.fanout.queue.encryptionMasterKey, false, needs.includes('queue:send'));
     const kinds = spec.needs.flatMap((need) => {
       const kind = /^registry:read:(.+)$/.exec(need)?.[1] as RegistryPartition | undefined;
       return kind === undefined ? [] : [kind];

@@ -92,6 +92,8 @@ function allowWrites(stack: Stack, table: ITable): void {
   provider.role!.addToPrincipalPolicy(
     new PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] }),
   );
+  // A table encrypted with a customer managed key: writing its items needs the key too.
+  table.encryptionKey?.grantEncryptDecrypt(provider.role!);
   Validations.of(provider).acknowledge(
     {
       id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
