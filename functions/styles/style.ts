@@ -1,3 +1,5 @@
+import type * as z from 'zod';
+import type { RegistrationKind } from '../core/registration';
 /**
  * What a style is, as data: its handlers (routes, needs, timeout, queue) and, per handler, its pipeline: the
  * core steps it composes, in the order it runs them. Each style folder exports one StyleDefinition from its
@@ -63,4 +65,9 @@ export interface StyleDefinition {
   /** The style's folder under functions/styles/. */
   readonly name: string;
   readonly handlers: readonly HandlerSpec[];
+  /**
+   * Its kinds of registration (functions/styles/<style>/registration.ts): the one schema and codec the construct,
+   * the local config and the seed share. Empty for a style whose registrations are made at run time only.
+   */
+  readonly registrations: readonly RegistrationKind<z.ZodType, z.ZodType>[];
 }

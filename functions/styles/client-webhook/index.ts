@@ -1,8 +1,10 @@
 import type { StyleDefinition } from '../style';
+import { clientWebhookRegistrations } from './registration';
 
 /** Seed 2: GET|POST /webhook/{client}/{name} runs the webhook's workflow and waits for it (or ?async). */
 export const clientWebhookStyle: StyleDefinition = {
   name: 'client-webhook',
+  registrations: [clientWebhookRegistrations],
   handlers: [
     {
       name: 'client-webhook',

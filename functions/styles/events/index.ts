@@ -1,8 +1,10 @@
 import type { StyleDefinition } from '../style';
+import { eventWorkflowRegistrations } from './registration';
 
 /** Seed 3: POST /api/v2/webhook?ref=, CloudEvents on /api/v2/event, callbacks that resume waiting runs. */
 export const eventsStyle: StyleDefinition = {
   name: 'events',
+  registrations: [eventWorkflowRegistrations],
   handlers: [
     {
       name: 'event-webhook',

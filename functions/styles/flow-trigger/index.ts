@@ -1,8 +1,10 @@
 import type { StyleDefinition } from '../style';
+import { flowRegistrations } from './registration';
 
 /** Seed 1: POST arbitrary JSON to a published flow with an API key; 202 {executionLink}. */
 export const flowTriggerStyle: StyleDefinition = {
   name: 'flow-trigger',
+  registrations: [flowRegistrations],
   handlers: [
     {
       name: 'flow-trigger',

@@ -1,8 +1,10 @@
 import type { StyleDefinition } from '../style';
+import { inboundWorkflowRegistrations } from './registration';
 
 /** Seed 4: POST /inbound with a shared secret; uid dedupe; batches fanned out through SQS. */
 export const inboundStyle: StyleDefinition = {
   name: 'inbound',
+  registrations: [inboundWorkflowRegistrations],
   handlers: [
     {
       name: 'inbound',

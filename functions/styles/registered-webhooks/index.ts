@@ -1,9 +1,11 @@
 import type { StyleDefinition } from '../style';
+import { webhookTemplateRegistrations } from './registration';
 import { ADMIN_ROUTES } from './admin-routes';
 
 /** Seed 5: an admin API for webhooks and their bound workflows, a trigger that starts every bound one. */
 export const registeredWebhooksStyle: StyleDefinition = {
   name: 'registered-webhooks',
+  registrations: [webhookTemplateRegistrations],
   handlers: [
     {
       name: 'webhook-admin',
