@@ -6,6 +6,14 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+/**
+ * How many fan-out workers the queue's event source runs at once at most (its maximum concurrency). A reserved
+ * concurrency on the worker must be at least this:
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html ("don't configure a maximum concurrency
+ * higher than the function's reserved concurrency").
+ */
+export const FANOUT_MAX_CONCURRENCY = 20;
+
 export interface FanoutQueueProps {
   /** The worker's timeout: the visibility timeout is six times it, as AWS advises for event sources. */
   readonly workerTimeout: Duration;
@@ -80,7 +88,7 @@ export class FanoutQueue extends Construct {
         batchSize: 10,
         maxBatchingWindow: Duration.seconds(1),
         reportBatchItemFailures: true,
-        maxConcurrency: 20,
+        maxConcurrency: FANOUT_MAX_CONCURRENCY,
       }),
     );
   }

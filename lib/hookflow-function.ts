@@ -41,6 +41,8 @@ export interface HookflowFunctionProps {
   readonly memorySize?: number;
   /** Lambda timeout. @default the handler's own (functions/routes.ts), else 10 seconds */
   readonly timeout?: Duration;
+  /** Reserved concurrency. @default - none: the account's unreserved pool */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -73,6 +75,9 @@ export class HookflowFunction extends Construct {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       timeout: props.timeout ?? Duration.seconds(props.spec.timeoutSeconds ?? 10),
       tracing: Tracing.ACTIVE,
       role,

@@ -27,7 +27,7 @@ import { webhookTemplateRegistrations } from '../functions/styles/registered-web
 import type { AnyRegistrationKind } from '../functions/styles/registrations';
 import { type HandlerSpec, type WorkflowBinding, handlers } from '../functions/routes';
 import { flattenCfnReference } from './cfn-reference';
-import { FanoutQueue } from './fanout-queue';
+import { FANOUT_MAX_CONCURRENCY, FanoutQueue } from './fanout-queue';
 import { HookflowFunction } from './hookflow-function';
 import { HookflowHttpApi, type ThrottleProps } from './hookflow-http-api';
 import { HookflowTables } from './hookflow-tables';
@@ -95,6 +95,18 @@ export interface HandlerOptions {
    * inbound-fanout), else 10 seconds
    */
   readonly timeout?: Duration;
+  /**
+   * Reserved concurrency: at most this many instances of the handler run at once, and they are set aside from
+   * the account's pool (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). Use it to
+   * keep one style from taking every instance, e.g. `{ 'client-webhook': { reservedConcurrentExecutions: 200 } }`:
+   * sync client webhooks hold an instance while their run goes on, so at 100 rps of 10 s runs they would take
+   * the default 1,000 (docs/scale.md). Beyond it API Gateway answers 500 for that route only; the other styles
+   * keep their capacity. For `inbound-fanout` it must be at least the queue's maximum concurrency (20), or the
+   * event source is throttled (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
+   * @default - none: every handler draws on the account's unreserved concurrency (reserving in an account whose
+   * quota is low can fail the deploy: Lambda keeps 100 unreserved)
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /** A custom domain for the API (`customDomain` prop): a Regional API Gateway domain name mapped to its stage. */
@@ -281,6 +293,9 @@ export class Hookflow extends Construct {
         removalPolicy,
         ...(handlerOptions?.memorySize === undefined ? {} : { memorySize: handlerOptions.memorySize }),
         ...(handlerOptions?.timeout === undefined ? {} : { timeout: handlerOptions.timeout }),
+        ...(handlerOptions?.reservedConcurrentExecutions === undefined
+          ? {}
+          : { reservedConcurrentExecutions: handlerOptions.reservedConcurrentExecutions }),
       }).function;
       this.grantNeeds(fn, spec);
       for (const route of spec.routes) this.http.addRoute(route.method, route.path, fn);
@@ -624,7 +639,16 @@ function handlerOptions(given: Readonly<Record<string, HandlerOptions>> = {}): M
     if (!names.includes(name)) {
       throw new Error(`Hookflow handlers.${name}: no such handler (handlers are ${names.join(', ')})`);
     }
-    const { memorySize, timeout } = options;
+    const { memorySize, timeout, reservedConcurrentExecutions: reserved } = options;
+    if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
+      throw new Error(`Hookflow handlers.${name}.reservedConcurrentExecutions: ${reserved} is not a whole number >= 1`);
+    }
+    const consumer = handlers.find((spec) => spec.name === name)?.consumes !== undefined;
+    if (reserved !== undefined && consumer && reserved < FANOUT_MAX_CONCURRENCY) {
+      throw new Error(
+        `Hookflow handlers.${name}.reservedConcurrentExecutions: ${reserved} is below the fan-out queue's maximum concurrency (${FANOUT_MAX_CONCURRENCY}): its event source would be throttled`,
+      );
+    }
     // Lambda: 128 MB to 10,240 MB of memory, at most 15 minutes per invocation:
     // https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
     if (memorySize !== undefined && (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240)) {

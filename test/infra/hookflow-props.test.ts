@@ -57,6 +57,23 @@ describe('Hookflow props: what each one changes', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 720 });
   });
 
+  it('handlers: reserved concurrency for the handler it names, and for no other', () => {
+    // Arrange
+    const { stack, hookflow } = build({ handlers: { 'client-webhook': { reservedConcurrentExecutions: 200 } } });
+
+    // Act
+    const template = Template.fromStack(stack);
+
+    // Assert
+    const reservedOf = (name: string) =>
+      (
+        template.toJSON().Resources[stack.getLogicalId(hookflow.functions.get(name)!.node.defaultChild as never)]
+          .Properties as { ReservedConcurrentExecutions?: number }
+      ).ReservedConcurrentExecutions;
+    expect(reservedOf('client-webhook')).toBe(200);
+    expect(reservedOf('flow-trigger')).toBeUndefined();
+  });
+
   it('handlerSettings: reach every handler as environment variables, numbers as strings', () => {
     // Arrange
     const { stack, hookflow } = build({ handlerSettings: { SYNC_WAIT_MS: 20_000, MAX_BODY_BYTES: '100000' } });
@@ -218,6 +235,16 @@ describe('Hookflow props: a wrong value fails the synth, naming it', () => {
     ['a fractional burst', { throttle: { rateLimit: 10, burstLimit: 1.5 } }, /throttle\.burstLimit: 1\.5/],
     ['no delivery before the dead-letter queue', { fanoutMaxReceiveCount: 0 }, /fanoutMaxReceiveCount: 0/],
     ['more deliveries than SQS allows', { fanoutMaxReceiveCount: 1001 }, /fanoutMaxReceiveCount: 1001/],
+    [
+      'a reserved concurrency of zero',
+      { handlers: { 'client-webhook': { reservedConcurrentExecutions: 0 } } },
+      /handlers\.client-webhook\.reservedConcurrentExecutions: 0 is not a whole number >= 1/,
+    ],
+    [
+      'a fan-out worker reserved below its queue maximum concurrency',
+      { handlers: { 'inbound-fanout': { reservedConcurrentExecutions: 10 } } },
+      /handlers\.inbound-fanout\.reservedConcurrentExecutions: 10 is below the fan-out queue's maximum concurrency \(20\)/,
+    ],
   ])('%s', (_, props, message) => {
     // Arrange
     const stack = new Stack(newApp(), 'Wrong', { env });
