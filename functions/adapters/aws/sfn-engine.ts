@@ -52,13 +52,14 @@ function startFailure(error: unknown): unknown {
   if (error instanceof Error && BUSY_REFUSALS.has(error.name)) {
     return new EngineBusyError('the workflow engine is busy; nothing was started, retry shortly');
   }
-  if (mayHaveTakenEffect(error)) {
-    return new EngineBusyError('the workflow engine did not answer; the run may have started, retry shortly', {
-      mayHaveStarted: true,
-    });
-  }
-  return error;
+  return mayHaveTakenEffect(error) ? mayHaveStarted() : error;
 }
+
+/** A start whose outcome is unknown: the claim taken for it must stay (core/outcomes.ts, EngineBusyError). */
+const mayHaveStarted = () =>
+  new EngineBusyError('the workflow engine did not answer; the run may have started, retry shortly', {
+    mayHaveStarted: true,
+  });
 
 /** The workflow engine backed by AWS Step Functions. */
 export class SfnWorkflowEngine implements WorkflowEngine {
@@ -82,13 +83,9 @@ export class SfnWorkflowEngine implements WorkflowEngine {
         // Our names derive from dedupe keys: this is the run an earlier attempt with this key started. If it
         // cannot be read now, the run still exists: the claim must stay (mayHaveStarted), never be released
         // for a fresh claim under a new name.
-        return this.describeExisting(standardExecutionArn(request.stateMachineArn, request.name)).catch(
-          (describeError: unknown) => {
-            throw mayHaveTakenEffect(describeError) || describeError instanceof Error
-              ? new EngineBusyError('the run exists but could not be read; retry shortly', { mayHaveStarted: true })
-              : describeError;
-          },
-        );
+        return this.describeExisting(standardExecutionArn(request.stateMachineArn, request.name)).catch(() => {
+          throw new EngineBusyError('the run exists but could not be read; retry shortly', { mayHaveStarted: true });
+        });
       }
       throw startFailure(error);
     }
@@ -142,12 +139,7 @@ export class SfnWorkflowEngine implements WorkflowEngine {
         throw new EngineBusyError('the workflow engine is busy; nothing was started, retry shortly');
       }
       // A sync start that an attempt may have carried out stays claimed (mayHaveStarted), as StartExecution's.
-      if (attempts.mayHaveStarted) {
-        throw new EngineBusyError('the workflow engine did not answer; the run may have started, retry shortly', {
-          mayHaveStarted: true,
-        });
-      }
-      throw startFailure(error);
+      throw attempts.mayHaveStarted ? mayHaveStarted() : startFailure(error);
     } finally {
       clearTimeout(timer);
     }
