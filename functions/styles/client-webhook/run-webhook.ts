@@ -1,9 +1,8 @@
-import type { ClientWebhookRecord, Registry, RunOutcome, WorkflowEngine, WorkflowTarget } from '../../core/ports';
+import type { ClientWebhookRecord, Registry, RunOutcome, WorkflowTarget } from '../../core/ports';
 import { InvalidInputError, NotFoundError, UnauthorizedError } from '../../core/outcomes';
 import { matchesHashedSecret, sha256Hex } from '../../core/auth/secrets';
 import type { RunAndWait } from '../../core/runs/run-and-wait';
 import type { StartRun } from '../../core/runs/start-run';
-import { randomExecutionName } from '../../core/runs/execution-name';
 import { compositeKey } from '../../core/keys';
 import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
 import type { ClientWebhookRequest } from './request';
@@ -11,7 +10,6 @@ import { dateOf } from '../../core/clock';
 
 export interface ClientWebhookDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
-  readonly engine: WorkflowEngine;
   readonly runAndWait: RunAndWait;
   readonly startRun: StartRun;
 }
@@ -99,8 +97,9 @@ async function run(
   }
 
   if (request.async) {
-    const name = randomExecutionName();
-    const run = await deps.engine.start({ ...target, name, input });
+    // The one way every style starts a run (functions/core/runs/start-run.ts), here without a dedupe key.
+    const { run } = await deps.startRun({ target, input });
+    const name = run.executionArn.split(':').at(-1)!;
     const outcome: RunOutcome = { executionArn: run.executionArn, name, status: 'RUNNING', startDate: run.startDate };
     return { ...base, outcome, waited: false };
   }

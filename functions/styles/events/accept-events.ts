@@ -1,11 +1,11 @@
 import type { CloudEvent } from 'cloudevents';
 import type { EventWorkflowRecord, Registry } from '../../core/ports';
-import { ConflictError, GoneError, NotFoundError } from '../../core/outcomes';
+import { NotFoundError } from '../../core/outcomes';
 import type { StartRun } from '../../core/runs/start-run';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 import { compositeKey } from '../../core/keys';
 import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
-import { type ResumeDeps, deliverCallback } from './resume-task';
+import { type ResumeDeps, deliverCallback, refusalError } from './resume-task';
 
 export interface EventsDeps extends ResumeDeps, RegistrationVerifyDeps {
   readonly registry: Registry;
@@ -113,24 +113,20 @@ export async function acceptEvent(deps: EventsDeps, ref: string | undefined, eve
   );
   let resumed = false;
   if (ref !== undefined) {
-    try {
-      // An event names its run only loosely (ref may be a workflow's ref): it resumes a task that waits, and
-      // is not kept for one that may wait later (callbacks are). Its source + id make a redelivery a no-op.
-      const delivery = await deliverCallback(
-        deps,
-        ref,
-        event.type,
-        { output: body },
-        compositeKey('callback-id', event.source, event.id),
-        {
-          keepEarly: false,
-        },
-      );
-      resumed = delivery.outcome === 'resumed';
-    } catch (error) {
-      // Already resumed by another callback, or expired: the event may still have started runs.
-      if (!(error instanceof ConflictError || error instanceof GoneError)) throw error;
-    }
+    // An event names its run only loosely (ref may be a workflow's ref): it resumes a task that waits, and
+    // is not kept for one that may wait later (callbacks are). Its source + id make a redelivery a no-op.
+    const delivery = await deliverCallback(
+      deps,
+      ref,
+      event.type,
+      { output: body },
+      compositeKey('callback-id', event.source, event.id),
+      { keepEarly: false },
+    );
+    // Already resumed by another callback, or expired: the event may still have started runs. Another delivery
+    // resuming the task right now: the sender retries (the runs it started are deduped on source + id).
+    if (delivery.outcome === 'in-progress') throw refusalError(delivery);
+    resumed = delivery.outcome === 'resumed';
   }
   return { id: event.id, type: event.type, source: event.source, started, resumed };
 }

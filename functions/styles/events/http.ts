@@ -3,7 +3,7 @@ import { httpHandler, type HttpHandler } from '../../http/http-handler';
 import { jsonResponse } from '../../http/responses';
 import { type EventsDeps, acceptEvents, startByRef } from './accept-events';
 import { parseCallbackRequest, parseEventRequest, parseWebhookRequest } from './request';
-import { deliverCallback } from './resume-task';
+import { deliverCallback, isRefusal, refusalError } from './resume-task';
 
 export interface EventsHttpDeps extends EventsDeps {
   readonly logger: Logger;
@@ -61,6 +61,7 @@ export function makeCallbackHandler(deps: EventsHttpDeps): HttpHandler {
           },
       request.eventId,
     );
+    if (isRefusal(delivery)) throw refusalError(delivery);
     deps.logger.info(delivery.outcome === 'kept' ? 'callback kept until the run waits' : 'task resumed by callback', {
       ref: request.ref,
       topic: request.topic,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WaitStore, WorkflowEngine } from '../../core/ports';
 import { TaskGoneError } from '../../core/ports';
-import { ConflictError, GoneError, InProgressError } from '../../core/outcomes';
+import { ConflictError, type DomainError, GoneError, InProgressError } from '../../core/outcomes';
 import { crashPoint } from '../../core/faults/crash-point';
 import { type Clock, systemClock } from '../../core/clock';
 
@@ -20,24 +20,56 @@ export interface ResumeDeps {
 
 export type Resumption = { readonly output: unknown } | { readonly error: string; readonly cause: string };
 
-/** What became of a callback: it resumed the waiting task, or it is kept until the run waits. */
+/**
+ * What became of a callback: it resumed the waiting task, or it is kept until the run waits, or nothing waits
+ * (and it was not to be kept), or it was refused (a DeliveryRefusal). Every expected outcome is a value: the
+ * caller decides what each means (the callback route answers 409/410, an event carries on with its runs).
+ */
 export type Delivery =
   | { readonly outcome: 'resumed'; readonly executionArn?: string; readonly replayed: boolean }
   | { readonly outcome: 'kept'; readonly expiresAt: string; readonly replayed: boolean }
-  | { readonly outcome: 'nothing-waits' };
+  | { readonly outcome: 'nothing-waits' }
+  | DeliveryRefusal;
+
+/**
+ * A callback that did not count: another one was kept or resumed the task first (`already-kept`,
+ * `already-resumed`), the task no longer waits (`gone`: its token expired or Step Functions closed it), or
+ * another delivery is resuming it right now (`in-progress`: retry after `retryAfterSeconds`).
+ */
+export type DeliveryRefusal =
+  | { readonly outcome: 'already-kept' | 'already-resumed' | 'gone'; readonly message: string }
+  | { readonly outcome: 'in-progress'; readonly message: string; readonly retryAfterSeconds: number };
+
+export function isRefusal(delivery: Delivery): delivery is DeliveryRefusal {
+  return ['already-kept', 'already-resumed', 'gone', 'in-progress'].includes(delivery.outcome);
+}
+
+/** The domain outcome a refusal is for a caller that answers it (outcome-to-http.ts maps it to 409/410). */
+export function refusalError(refusal: DeliveryRefusal): DomainError {
+  switch (refusal.outcome) {
+    case 'already-kept':
+    case 'already-resumed':
+      return new ConflictError(refusal.message);
+    case 'gone':
+      return new GoneError(refusal.message);
+    case 'in-progress':
+      return new InProgressError(refusal.message, refusal.retryAfterSeconds);
+  }
+}
 
 /**
  * Delivers a callback to the task run `ref` waits with on `topic`. Every step is one conditional write on the
  * wait item, so of two concurrent callbacks exactly one counts:
  * - a task waits: it is claimed (CLAIMED, with a lease), resumed, then marked RESUMED; if Step Functions is
  *   briefly unavailable the claim is given back; if the handler dies in between, the claim's lease runs out and
- *   a retry takes it over (409 with Retry-After until then), so a callback is never lost to a crash;
+ *   a retry takes it over (`in-progress` until then), so a callback is never lost to a crash;
  * - nothing waits yet: the callback is kept (EARLY) until the run's wait begins and takes it, or it expires;
- * - already resumed, or a callback already kept: 409, unless this is the same callback again (same `eventId`),
- *   which gets the first one's answer;
+ * - already resumed, or a callback already kept: `already-resumed`/`already-kept`, unless this is the same
+ *   callback again (same `eventId`), which gets the first one's answer;
  * - the task's token expired, or Step Functions says its task is over (TaskTimedOut, TaskDoesNotExist,
- *   InvalidToken): 410 naming it. Taking over a dead delivery's claim and hearing the task is closed means
+ *   InvalidToken): `gone`, naming it. Taking over a dead delivery's claim and hearing the task is closed means
  *   that delivery resumed it before it died: the task is marked RESUMED (by it).
+ * Only failures (the wait store or Step Functions failing) are thrown.
  */
 export async function deliverCallback(
   deps: ResumeDeps,
@@ -49,7 +81,14 @@ export async function deliverCallback(
 ): Promise<Delivery> {
   const now = () => (deps.now ?? systemClock)();
   const where = `run "${ref}" on topic "${topic}"`;
-  const expired = () => new GoneError(`the task of ${where} no longer waits: its token expired`);
+  const expired = (): DeliveryRefusal => ({
+    outcome: 'gone',
+    message: `the task of ${where} no longer waits: its token expired`,
+  });
+  const alreadyResumed = (): DeliveryRefusal => ({
+    outcome: 'already-resumed',
+    message: `the task of ${where} was already resumed`,
+  });
   const same = (resumedBy: string | undefined) => eventId !== undefined && resumedBy === eventId;
 
   // Each pass either answers or loses a race to another writer; the next pass sees what that writer did.
@@ -71,7 +110,10 @@ export async function deliverCallback(
     switch (task.status) {
       case 'EARLY':
         if (same(task.resumedBy)) return { outcome: 'kept', expiresAt: task.expiresAtIso ?? '', replayed: true };
-        throw new ConflictError(`a callback for ${where} is already kept until the run waits for it`);
+        return {
+          outcome: 'already-kept',
+          message: `a callback for ${where} is already kept until the run waits for it`,
+        };
       case 'RESUMED':
         if (same(task.resumedBy)) {
           return {
@@ -80,23 +122,24 @@ export async function deliverCallback(
             replayed: true,
           };
         }
-        throw new ConflictError(`the task of ${where} was already resumed`);
+        return alreadyResumed();
       case 'EXPIRED':
-        throw expired();
+        return expired();
       case 'CLAIMED':
       case 'WAITING': {
         // A live claim: another delivery is resuming it. A claim whose lease ran out: its handler died between
         // its claim and the resume; take it over, as for a waiting task.
         if (task.status === 'CLAIMED' && (task.leaseUntil ?? 0) > now()) {
-          throw new InProgressError(
-            `a callback for ${where} is being delivered right now; retry shortly`,
-            Math.max(1, Math.ceil(((task.leaseUntil ?? 0) - now()) / 1000)),
-          );
+          return {
+            outcome: 'in-progress',
+            message: `a callback for ${where} is being delivered right now; retry shortly`,
+            retryAfterSeconds: Math.max(1, Math.ceil(((task.leaseUntil ?? 0) - now()) / 1000)),
+          };
         }
         const deadline = Date.parse(task.enteredTime ?? '') + (task.timeoutSeconds ?? 0) * 1000;
         if (Number.isFinite(deadline) && deadline <= now()) {
           await deps.waits.markExpired(ref, topic);
-          throw expired();
+          return expired();
         }
         const owner = randomUUID();
         const claimed = await deps.waits.claim(ref, topic, {
@@ -121,10 +164,13 @@ export async function deliverCallback(
               // resumed it before dying. It counts; this one is its retry (same event id) or too late.
               await deps.waits.confirm(ref, topic, owner, task.resumedBy);
               if (same(task.resumedBy)) return { ...resumed, replayed: true };
-              throw new ConflictError(`the task of ${where} was already resumed`);
+              return alreadyResumed();
             }
             await deps.waits.markExpired(ref, topic);
-            throw new GoneError(`the task of ${where} no longer waits (${error.reason}): ${goneReason[error.reason]}`);
+            return {
+              outcome: 'gone',
+              message: `the task of ${where} no longer waits (${error.reason}): ${goneReason[error.reason]}`,
+            };
           }
           await deps.waits.release(ref, topic, owner);
           throw error;
@@ -135,7 +181,7 @@ export async function deliverCallback(
       }
     }
   }
-  throw new InProgressError(`callbacks for ${where} are racing; retry shortly`, 1);
+  return { outcome: 'in-progress', message: `callbacks for ${where} are racing; retry shortly`, retryAfterSeconds: 1 };
 }
 
 /** What Step Functions' SendTaskSuccess/SendTaskFailure errors mean for the sender of the callback. */

@@ -36,7 +36,6 @@ function setup() {
   );
   const handler = makeClientWebhookHandler({
     registry,
-    engine,
     runAndWait,
     startRun,
     logger: silentLogger,

@@ -1,5 +1,5 @@
-import { ConflictError, GoneError } from '../../../functions/core/outcomes';
-import { deliverCallback } from '../../../functions/styles/events/resume-task';
+import { httpAnswerOf } from '../../../functions/http/outcome-to-http';
+import { type DeliveryRefusal, deliverCallback, refusalError } from '../../../functions/styles/events/resume-task';
 import {
   type WaitForEventInput,
   WaitInputError,
@@ -76,7 +76,10 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
     const late = setup();
     await beginWait(late.deps, late.input({ timeoutSeconds: 2 }));
     late.advance(2_001);
-    await expect(late.callback({ output: {} })).rejects.toBeInstanceOf(GoneError);
+    expect(await late.callback({ output: {} })).toMatchObject({
+      outcome: 'gone',
+      message: expect.stringMatching(/expired/),
+    });
   });
 
   it('takes a callback that came first: completes its own token with it, once, and the same callback id replays', async () => {
@@ -95,7 +98,7 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
       executionArn: EXECUTION,
       replayed: true,
     });
-    await expect(s.callback({ output: {} }, 'cb-2')).rejects.toBeInstanceOf(ConflictError);
+    expect(await s.callback({ output: {} }, 'cb-2')).toMatchObject({ outcome: 'already-resumed' });
     expect(s.engine.resumed).toHaveLength(1);
   });
 
@@ -157,5 +160,20 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
     }
     expect(s.waits.tasks.size).toBe(0);
     expect(await handler(s.input())).toMatchObject({ outcome: 'waiting' });
+  });
+});
+
+describe('callback refusals (functions/styles/events/resume-task.ts)', () => {
+  it.each<[DeliveryRefusal, number, string | undefined]>([
+    [{ outcome: 'already-kept', message: 'kept' }, 409, undefined],
+    [{ outcome: 'already-resumed', message: 'resumed' }, 409, undefined],
+    [{ outcome: 'gone', message: 'expired' }, 410, undefined],
+    [{ outcome: 'in-progress', message: 'busy', retryAfterSeconds: 7 }, 409, '7'],
+  ])('%j answers %i on the callback route', (refusal, status, retryAfter) => {
+    const answer = httpAnswerOf(refusalError(refusal));
+
+    expect(answer.statusCode).toBe(status);
+    expect(JSON.parse(answer.body!)).toEqual({ error: refusal.message });
+    expect(answer.headers?.['retry-after']).toBe(retryAfter);
   });
 });
