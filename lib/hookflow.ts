@@ -74,6 +74,14 @@ export interface HandlerSettings {
   readonly MAX_BATCH_ITEMS?: number | string;
   /** Largest inbound request body in bytes, at most 6000000 (Lambda's synchronous payload). @default 5242880 */
   readonly INBOUND_MAX_BODY_BYTES?: number | string;
+  /**
+   * How many times the fan-out worker sends a batch item back to its queue, delayed, while Step Functions or
+   * DynamoDB is busy (throttled), before the item fails like any other (then the dead-letter queue after
+   * `fanoutMaxReceiveCount` receives), at most 1000. @default 20
+   */
+  readonly FANOUT_BUSY_REQUEUES?: number | string;
+  /** The first such delay in seconds, doubled each time (with jitter) up to SQS's 900, at most 900. @default 2 */
+  readonly FANOUT_BUSY_BACKOFF_SECONDS?: number | string;
 }
 
 // Every name above is a setting the handlers read: renaming one in functions/core/config.ts fails the typecheck.

@@ -60,6 +60,20 @@ const configSchema = z.object({
   CALLBACK_CLAIM_LEASE_SECONDS: positiveInt.max(900).default(30),
   /** The SQS queue batch items are fanned out through (inbound style). Only the inbound handler needs it. */
   FANOUT_QUEUE_URL: z.string().url().optional(),
+  /**
+   * How many times the fan-out worker sends a batch item back to its queue, delayed, because Step Functions
+   * or DynamoDB was busy (throttled). Such a requeue is a new message, so a busy engine does not spend the
+   * item's receives (the queue's maxReceiveCount, the construct's fanoutMaxReceiveCount); after this many, a busy item fails like any
+   * other and reaches the dead-letter queue after its receives. With the default backoff, 20 requeues span
+   * 1.5 to 3 hours, depending on the jitter (docs/scale.md, gap 4).
+   */
+  FANOUT_BUSY_REQUEUES: z.coerce.number().int().min(0).max(1_000).default(20),
+  /**
+   * The first requeue's delay, doubled on each further one (with jitter) up to SQS's 900 s maximum, and never
+   * shorter than the Retry-After the busy outcome asks for (a start that may have happened keeps its claim for
+   * the lease: the requeued item must come back after it).
+   */
+  FANOUT_BUSY_BACKOFF_SECONDS: positiveInt.max(900).default(2),
   /** Most items one inbound batch request may carry (413 above). */
   MAX_BATCH_ITEMS: positiveInt.max(10_000).default(1_000),
   /**

@@ -295,12 +295,23 @@ export interface QueueMessage {
   readonly body: string;
 }
 
+/**
+ * The longest a queued message can be delayed: SQS SendMessage's DelaySeconds takes "0 to 900" (15 minutes)
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+ */
+export const QUEUE_MAX_DELAY_SECONDS = 900;
+
 export interface WorkQueue {
   /**
    * Sends every message (SendMessageBatch: up to 10 and 1 MiB per call, calls in parallel, failed entries
    * retried). Returns the ids that could still not be sent; every other message is durably queued.
    */
   sendAll(messages: readonly QueueMessage[]): Promise<{ readonly failedIds: readonly string[] }>;
+  /**
+   * Sends one message that becomes visible after `delaySeconds` (0-900): the fan-out worker's way to try an
+   * item again later as a new message, so a busy engine does not spend the item's receives. Throws if not sent.
+   */
+  sendDelayed(message: QueueMessage, delaySeconds: number): Promise<void>;
 }
 
 /** What a started run is known by; every link and id a caller gets back is derived from it. */

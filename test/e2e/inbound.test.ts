@@ -327,9 +327,9 @@ describe('inbound requests on the local stack (seed 4)', () => {
 });
 
 describe('the fan-out worker under faults', () => {
-  it('retries records whose start was throttled, losing and doubling none', async () => {
-    // The first 60 StartExecution calls are throttled: with the SDK's own 3 attempts, about 20 records fail
-    // their first delivery and come back after the 1 s visibility timeout.
+  it('requeues records whose start was throttled, losing and doubling none', async () => {
+    // The first 60 StartExecution calls are throttled: with the SDK's own 3 attempts, about 20 records find
+    // the engine busy and are sent back to the queue, delayed (FANOUT_BUSY_BACKOFF_SECONDS), as new messages.
     const s = await withStack({ HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS: '60' });
     try {
       const response = await s.post({
@@ -339,7 +339,7 @@ describe('the fan-out worker under faults', () => {
       const entries = (response.body as { batch: { runUrl: string }[] }).batch;
 
       expect(await s.allStarted(entries.map((e) => e.runUrl))).toEqual([]);
-      expect(s.stack.output()).toContain('fan-out item failed; SQS will redeliver it');
+      expect(s.stack.output()).toContain('fan-out item requeued: the engine is busy');
       const names = (await s.executions('hookflow-inbound-echo')).map((e) => e.name);
       expect(names).toHaveLength(50);
       expect(new Set(names).size).toBe(50);
@@ -348,8 +348,13 @@ describe('the fan-out worker under faults', () => {
     }
   });
 
-  it('moves records that fail every attempt to the dead-letter queue', async () => {
-    const s = await withStack({ HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS: '100000', HOOKFLOW_FANOUT_MAX_RECEIVE_COUNT: '2' });
+  it('moves records that fail every attempt (their busy requeues spent) to the dead-letter queue', async () => {
+    const s = await withStack({
+      HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS: '100000',
+      HOOKFLOW_FANOUT_MAX_RECEIVE_COUNT: '2',
+      FANOUT_BUSY_REQUEUES: '1',
+      FANOUT_BUSY_BACKOFF_SECONDS: '1',
+    });
     const sqs = new SQSClient({ endpoint: s.stack.sqsEndpoint, region: 'us-east-1', credentials });
     try {
       await s.post({ workflow: 'workflow name', batch: [{ uid: 'dead-1' }, { uid: 'dead-2' }] });

@@ -57,10 +57,11 @@ export class CrashingStack {
   readonly dataDir = mkdtempSync(join(tmpdir(), 'hookflow-faults-'));
   kills = 0;
 
-  async start(crashAt?: string): Promise<RunningStack> {
+  /** Starts (or restarts) the stack on its data folder; `env` adds settings for this start only. */
+  async start(crashAt?: string, env: Record<string, string> = {}): Promise<RunningStack> {
     this.running = await startLocalStack({
       dataDir: this.dataDir,
-      env: { ...FAST_RECOVERY, ...(crashAt === undefined ? {} : { HOOKFLOW_CRASH_AT: crashAt }) },
+      env: { ...FAST_RECOVERY, ...env, ...(crashAt === undefined ? {} : { HOOKFLOW_CRASH_AT: crashAt }) },
       // A start bundles every handler: on a loaded machine that alone can take a minute.
       readyWithinMs: 180_000,
     });

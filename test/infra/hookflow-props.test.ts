@@ -179,6 +179,8 @@ describe('HandlerSettings', () => {
       CALLBACK_CLAIM_LEASE_SECONDS: 0,
       MAX_BATCH_ITEMS: 0,
       INBOUND_MAX_BODY_BYTES: 0,
+      FANOUT_BUSY_REQUEUES: 0,
+      FANOUT_BUSY_BACKOFF_SECONDS: 0,
     };
 
     // Act

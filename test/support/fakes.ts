@@ -262,6 +262,15 @@ export class FakeWorkQueue {
     this.sent.push(...messages.filter((m) => !this.failIds.has(m.id)));
     return { failedIds };
   }
+
+  readonly delayed: { message: QueueMessage; delaySeconds: number }[] = [];
+  /** Set to make sendDelayed fail (SQS refusing the send). */
+  failDelayed: Error | undefined;
+
+  async sendDelayed(message: QueueMessage, delaySeconds: number) {
+    if (this.failDelayed !== undefined) throw this.failDelayed;
+    this.delayed.push({ message, delaySeconds });
+  }
 }
 
 export class FakeEngine implements WorkflowEngine {

@@ -1,6 +1,6 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { crashPoint } from '../../core/faults/crash-point';
-import type { QueueMessage, WorkQueue } from '../../core/ports';
+import { QUEUE_MAX_DELAY_SECONDS, type QueueMessage, type WorkQueue } from '../../core/ports';
 
 /**
  * SendMessageBatch takes 10 entries per call, and (on queues of any age) 256 KiB per call in total:
@@ -27,6 +27,17 @@ export class SqsWorkQueue implements WorkQueue {
       pending = pending.filter((m) => failed.has(m.id));
     }
     return { failedIds: pending.map((m) => m.id) };
+  }
+
+  /** SendMessage with DelaySeconds; SQS refuses a value outside 0-900 (QUEUE_MAX_DELAY_SECONDS), so it is clamped. */
+  async sendDelayed(message: QueueMessage, delaySeconds: number): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: message.body,
+        DelaySeconds: Math.min(QUEUE_MAX_DELAY_SECONDS, Math.max(0, Math.round(delaySeconds))),
+      }),
+    );
   }
 
   /** One pass: every chunk sent, PARALLEL_CALLS at a time. Returns the ids that failed. */

@@ -17,6 +17,8 @@ export const CRASH_POINTS = [
   'batch-chunk-sent',
   /** A fan-out worker started an item's run; SQS has not deleted its message (styles/inbound/fanout-worker.ts). */
   'fanout-item-started',
+  /** A busy fan-out item was sent back to the queue, delayed; SQS has not deleted the original (fanout-worker.ts). */
+  'fanout-item-requeued',
   /** A webhook's new secret is stored; the answer that shows it once is not sent (registered-webhooks). */
   'secret-rotated',
 ] as const;

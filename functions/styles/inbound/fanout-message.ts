@@ -10,6 +10,8 @@ export const fanoutMessageSchema = z.object({
     workflowType: z.enum(['EXPRESS', 'STANDARD']),
   }),
   input: z.unknown(),
+  /** How many times the worker has sent this item back to the queue because the engine was busy. */
+  busyRequeues: z.number().int().nonnegative().optional(),
 });
 
 export type FanoutMessage = z.infer<typeof fanoutMessageSchema>;

@@ -6,8 +6,9 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { parseJsonKeepingNumbers } from '../../core/json';
 import { crashPoint } from '../../core/faults/crash-point';
 import type { StartRun } from '../../core/runs/start-run';
-import { DomainError, type OutcomeKind } from '../../core/outcomes';
-import { UID_FINGERPRINT, fanoutMessageSchema } from './fanout-message';
+import { DomainError, EngineBusyError, type OutcomeKind } from '../../core/outcomes';
+import { QUEUE_MAX_DELAY_SECONDS, type WorkQueue } from '../../core/ports';
+import { UID_FINGERPRINT, encodeFanoutMessage, fanoutMessageSchema } from './fanout-message';
 
 /**
  * What the fan-out worker does with each domain outcome of a start: this worker's edge map, as
@@ -38,9 +39,39 @@ export function fanoutDisposition(error: unknown): 'retry' | 'fail' {
   return error instanceof DomainError ? FANOUT_DISPOSITION[error.kind] : 'retry';
 }
 
+export interface BusyRequeueSettings {
+  /** FANOUT_BUSY_REQUEUES: how many times an item may be sent back because the engine was busy. */
+  readonly maxRequeues: number;
+  /** FANOUT_BUSY_BACKOFF_SECONDS: the first requeue's delay, doubled on each further one. */
+  readonly backoffSeconds: number;
+}
+
+/**
+ * When a busy item comes back (seconds), or undefined when it has used its requeues. Exponential backoff with
+ * "equal jitter" (half fixed, half random, so a throttled batch does not come back as one wave), at least the
+ * busy outcome's Retry-After (a start that may have happened holds its claim that long), at most SQS's 900 s.
+ */
+export function busyRequeueDelay(
+  requeuesSoFar: number,
+  retryAfterSeconds: number,
+  settings: BusyRequeueSettings,
+  random: () => number = Math.random,
+): number | undefined {
+  if (requeuesSoFar >= settings.maxRequeues) return undefined;
+  const backoff = Math.min(QUEUE_MAX_DELAY_SECONDS, settings.backoffSeconds * 2 ** requeuesSoFar);
+  const jittered = backoff / 2 + (random() * backoff) / 2;
+  return Math.min(QUEUE_MAX_DELAY_SECONDS, Math.max(retryAfterSeconds, Math.ceil(jittered)));
+}
+
 export interface FanoutDeps {
   readonly startRun: StartRun;
   readonly logger: Logger;
+  /**
+   * Where a busy item goes back to, delayed (the fan-out queue itself). Without it, a busy item is thrown
+   * back to SQS like any passing failure, spending one of its receives.
+   */
+  readonly requeue?: { readonly queue: WorkQueue; readonly settings: BusyRequeueSettings };
+  readonly random?: () => number;
 }
 
 /**
@@ -54,11 +85,35 @@ export function makeFanoutRecordHandler(deps: FanoutDeps) {
     const parsed = fanoutMessageSchema.safeParse(parseJsonKeepingNumbers(record.body));
     if (!parsed.success) throw new Error(`message ${record.messageId} is not a fan-out message`);
     const message = parsed.data;
-    const { run, replayed } = await deps.startRun({
-      target: message.target,
-      input: message.input,
-      dedupe: { key: message.dedupeKey, fingerprint: UID_FINGERPRINT },
-    });
+    let started;
+    try {
+      started = await deps.startRun({
+        target: message.target,
+        input: message.input,
+        dedupe: { key: message.dedupeKey, fingerprint: UID_FINGERPRINT },
+      });
+    } catch (error) {
+      if (!(error instanceof EngineBusyError) || deps.requeue === undefined) throw error;
+      const requeues = message.busyRequeues ?? 0;
+      const delaySeconds = busyRequeueDelay(requeues, error.retryAfterSeconds, deps.requeue.settings, deps.random);
+      if (delaySeconds === undefined) throw error;
+      // A new message: it starts with no receives. If this send fails, the error below fails the record and
+      // SQS redelivers the original. If the worker dies after the send, both copies run through startRun on
+      // the same dedupe key (and execution name): one run.
+      await deps.requeue.queue.sendDelayed(
+        { id: record.messageId, body: encodeFanoutMessage({ ...message, busyRequeues: requeues + 1 }) },
+        delaySeconds,
+      );
+      crashPoint('fanout-item-requeued');
+      deps.logger.warn('fan-out item requeued: the engine is busy', {
+        runRef: message.runRef,
+        busyRequeues: requeues + 1,
+        delaySeconds,
+        error: error.message,
+      });
+      return;
+    }
+    const { run, replayed } = started;
     crashPoint('fanout-item-started');
     deps.logger.info('fan-out item started', {
       runRef: message.runRef,

@@ -34,12 +34,13 @@ export const inboundStyle: StyleDefinition = {
     {
       name: 'inbound-fanout',
       description: 'Inbound request style: starts the run of each queued batch item, deduped per item',
-      needs: ['dedupe:write', 'engine:start'],
+      // queue:send: an item the engine was too busy to start goes back to the queue, delayed.
+      needs: ['dedupe:write', 'engine:start', 'queue:send'],
       routes: [],
       consumes: 'fanout',
       timeoutSeconds: 60,
       runs: ['inbound-workflows'],
-      pipeline: ['parse', 'claim', 'start'],
+      pipeline: ['parse', 'claim', 'start', 'enqueue'],
     },
   ],
 };

@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SQS_BATCH_BYTES, SqsWorkQueue, chunk } from '../../../functions/adapters/aws/sqs-work-queue';
 
@@ -14,6 +14,19 @@ describe('SqsWorkQueue', () => {
     expect(chunk(messages(25)).map((c) => c.length)).toEqual([10, 10, 5]);
     const big = messages(5, Math.floor(SQS_BATCH_BYTES / 2) - 1);
     expect(chunk(big).map((c) => c.length)).toEqual([2, 2, 1]);
+  });
+
+  it('sends a delayed message with DelaySeconds kept inside the 0-900 s SQS accepts', async () => {
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
+    const queue = new SqsWorkQueue(new SQSClient({}), 'https://q', noSleep);
+
+    await queue.sendDelayed({ id: 'a', body: '{"v":1}' }, 12.4);
+    await queue.sendDelayed({ id: 'b', body: '{"v":1}' }, 5_000);
+
+    expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: 'https://q', MessageBody: '{"v":1}', DelaySeconds: 12 },
+      { QueueUrl: 'https://q', MessageBody: '{"v":1}', DelaySeconds: 900 },
+    ]);
   });
 
   it('sends 1,000 messages in 100 calls', async () => {

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyStructuredResultV2, SQSEvent, SQSRecord } from 'aws-lambda';
 import { executionLinker } from '../../../functions/core/runs/execution-link';
 import { makeRunStarter } from '../../../functions/core/runs/start-run';
-import { makeFanoutHandler } from '../../../functions/styles/inbound/fanout-worker';
+import { busyRequeueDelay, makeFanoutHandler } from '../../../functions/styles/inbound/fanout-worker';
+import { EngineBusyError } from '../../../functions/core/outcomes';
 import { makeInboundHandler, makeRunStatusHandler } from '../../../functions/styles/inbound/http';
 import { httpEvent, testContext } from '../../support/api-gateway-events';
 import { FakeEngine, FakeRegistry, FakeWorkQueue, InMemoryDedupeStore, silentLogger } from '../../support/fakes';
@@ -34,7 +35,13 @@ function setup(options: { maxBatchItems?: number; maxInputBytes?: number } = {})
     now: () => new Date('2026-01-01T00:00:00.000Z').getTime(),
   });
   const statusHandler = makeRunStatusHandler({ registry, dedupe, executionLink, logger: silentLogger });
-  const fanout = makeFanoutHandler({ startRun, logger: silentLogger });
+  // As deployed: a busy engine sends the item back to the same queue, delayed (here at most twice).
+  const fanout = makeFanoutHandler({
+    startRun,
+    logger: silentLogger,
+    requeue: { queue, settings: { maxRequeues: 2, backoffSeconds: 2 } },
+    random: () => 0.5,
+  });
 
   const respond = (result: APIGatewayProxyStructuredResultV2) => ({
     status: result.statusCode,
@@ -456,11 +463,101 @@ describe('the fan-out worker', () => {
     expect(engine.started).toHaveLength(2);
   });
 
+  it('sends an item the engine was too busy to start back to the queue, delayed, instead of failing it', async () => {
+    const { engine, queue, post, deliver } = setup();
+    await post({ workflow: 'workflow name', batch: [{ uid: 'busy-1' }] });
+    const [original] = queue.sent.splice(0);
+    engine.failWith = new EngineBusyError('Rate exceeded', { retryAfterSeconds: 1 });
+
+    const first = await deliver([original!]);
+
+    // Not failed: SQS deletes the original, whose receives stay unspent; a new message carries the item.
+    expect(first.batchItemFailures).toEqual([]);
+    expect(queue.delayed).toHaveLength(1);
+    expect(queue.delayed[0]!.delaySeconds).toBe(2);
+    const requeued = queue.delayed[0]!.message;
+    expect(JSON.parse(requeued.body)).toMatchObject({ ...JSON.parse(original!.body), busyRequeues: 1 });
+    expect(engine.started).toHaveLength(0);
+  });
+
+  it('starts a requeued item once, even when the original is delivered again too (a crash after the requeue)', async () => {
+    const { engine, queue, post, deliver } = setup();
+    await post({ workflow: 'workflow name', batch: [{ uid: 'busy-2' }] });
+    const [original] = queue.sent.splice(0);
+    engine.failWith = new EngineBusyError('Rate exceeded');
+    await deliver([original!]);
+    engine.failWith = undefined;
+
+    const results = [await deliver([queue.delayed[0]!.message]), await deliver([original!])];
+
+    expect(results.map((r) => r.batchItemFailures)).toEqual([[], []]);
+    expect(engine.started).toHaveLength(1);
+  });
+
+  it('fails a busy item once it has used its requeues, so it reaches the dead-letter queue after its receives', async () => {
+    const { engine, queue, post, deliver } = setup();
+    await post({ workflow: 'workflow name', batch: [{ uid: 'busy-3' }] });
+    engine.failWith = new EngineBusyError('Rate exceeded');
+    let message = queue.sent.splice(0)[0]!;
+    for (let i = 0; i < 2; i++) {
+      await deliver([message]);
+      message = queue.delayed.at(-1)!.message;
+    }
+
+    const last = await deliver([message]);
+
+    expect(JSON.parse(message.body)).toMatchObject({ busyRequeues: 2 });
+    expect(last.batchItemFailures).toHaveLength(1);
+    expect(queue.delayed).toHaveLength(2);
+  });
+
+  it('fails a busy item whose requeue SQS refused: the original comes back after its visibility timeout', async () => {
+    const { engine, queue, post, deliver } = setup();
+    await post({ workflow: 'workflow name', batch: [{ uid: 'busy-4' }] });
+    engine.failWith = new EngineBusyError('Rate exceeded');
+    queue.failDelayed = new Error('SQS unavailable');
+
+    const result = await deliver(queue.sent.splice(0));
+
+    expect(result.batchItemFailures).toHaveLength(1);
+    expect(queue.delayed).toHaveLength(0);
+  });
+
   it('fails a record that is not a fan-out message', async () => {
     const { deliver } = setup();
 
     const result = await deliver([{ id: 'x', body: '{"nope":true}' }]);
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm-x-0' }]);
+  });
+});
+
+describe('busyRequeueDelay (functions/styles/inbound/fanout-worker.ts)', () => {
+  const settings = { maxRequeues: 20, backoffSeconds: 2 };
+
+  it('doubles from FANOUT_BUSY_BACKOFF_SECONDS, with equal jitter (half fixed, half random)', () => {
+    const delays = [0, 1, 2, 3].map((n) => [
+      busyRequeueDelay(n, 1, settings, () => 0),
+      busyRequeueDelay(n, 1, settings, () => 0.999),
+    ]);
+
+    expect(delays).toEqual([
+      [1, 2],
+      [2, 4],
+      [4, 8],
+      [8, 16],
+    ]);
+  });
+
+  it("is never shorter than the busy outcome's Retry-After, never longer than SQS's 900 s", () => {
+    expect(busyRequeueDelay(0, 30, settings, () => 0)).toBe(30);
+    expect(busyRequeueDelay(19, 1, settings, () => 0.999)).toBe(900);
+    expect(busyRequeueDelay(0, 5_000, settings, () => 0)).toBe(900);
+  });
+
+  it('stops after FANOUT_BUSY_REQUEUES requeues', () => {
+    expect(busyRequeueDelay(19, 1, settings)).toBeDefined();
+    expect(busyRequeueDelay(20, 1, settings)).toBeUndefined();
+    expect(busyRequeueDelay(0, 1, { ...settings, maxRequeues: 0 })).toBeUndefined();
   });
 });

@@ -2,6 +2,17 @@
 import { wireAws } from '../../../adapters/aws/wiring';
 import { makeFanoutHandler } from '../fanout-worker';
 
-const { logger, ports } = wireAws();
+const wired = wireAws();
 
-export const handler = makeFanoutHandler({ startRun: ports.startRun, logger });
+export const handler = makeFanoutHandler({
+  startRun: wired.ports.startRun,
+  logger: wired.logger,
+  // A busy engine sends the item back to this same queue, delayed, instead of spending its receives.
+  requeue: {
+    queue: wired.fanoutQueue(),
+    settings: {
+      maxRequeues: wired.config.FANOUT_BUSY_REQUEUES,
+      backoffSeconds: wired.config.FANOUT_BUSY_BACKOFF_SECONDS,
+    },
+  },
+});
