@@ -1,4 +1,8 @@
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { type HttpResult, removeDataDir, request, startLocalStack } from '../support/local-stack';
 
 jest.setTimeout(120_000);
@@ -215,5 +219,30 @@ describe('throttles (issue 18): at each AWS quota the sender sees 429 or 503 (50
     const deadline = Date.now() + 20_000;
     while ((await runs('hookflow-inbound-echo')).length - before < 15 && Date.now() < deadline) await sleep(250);
     expect((await runs('hookflow-inbound-echo')).length - before).toBe(15);
+  });
+});
+
+describe('HOOKFLOW_LOCAL_THROTTLE it cannot read', () => {
+  it('stops the start before anything runs, naming the setting and the entry', async () => {
+    // Arrange
+    const root = resolve(__dirname, '..', '..');
+    const dataDir = mkdtempSync(join(tmpdir(), 'hookflow-throttle-'));
+    const child = spawn(
+      join(root, 'node_modules', '.bin', 'node'),
+      ['--import', 'tsx', 'local/start.ts', '--port', '0', '--data-dir', dataDir],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOOKFLOW_LOCAL_THROTTLE: 'lambda=fast' } },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+    // Act
+    const code = await new Promise<number | null>((done) => child.once('exit', done));
+    rmSync(dataDir, { recursive: true, force: true });
+
+    // Assert
+    expect(code).toBe(1);
+    expect(output).toContain('refusing to start: HOOKFLOW_LOCAL_THROTTLE: "lambda=fast" needs a whole number');
+    expect(output).not.toContain('DynamoDB');
   });
 });
