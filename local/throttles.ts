@@ -201,7 +201,7 @@ export const throttleAnswer = {
   /**
    * SQS: RequestThrottled, "Exceeds the permitted request rate for the queue or for the recipient of the
    * request"; the JSON protocol carries the query-compatible code in x-amzn-query-error, HTTP 403 (the SDK's
-   * model): https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html
+   * model): https://docs.aws.amazon.com/botocore/latest/reference/services/sqs/client/exceptions/RequestThrottled.html
    */
   sqs(): AwsErrorAnswer {
     return {
@@ -241,8 +241,11 @@ export class ConcurrencyLimit {
 }
 
 /**
- * Lambda's refusal when a function has no concurrency left: Invoke fails with TooManyRequestsException (HTTP
- * 429, https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html). The gateway answers it as API Gateway
+ * Lambda's refusal when a function has no concurrency left: Invoke fails with TooManyRequestsException ("The
+ * request throughput limit was exceeded", Reason ReservedFunctionConcurrentInvocationLimitExceeded or
+ * ConcurrentInvocationLimitExceeded):
+ * https://docs.aws.amazon.com/botocore/latest/reference/services/lambda/client/exceptions/TooManyRequestsException.html
+ * The gateway answers it as API Gateway
  * does, Step Functions' Lambda task fails with it, the SQS event source leaves the batch on the queue.
  */
 export class LambdaThrottledError extends Error {
