@@ -21,8 +21,9 @@ const THROTTLES = [
   'gateway:POST /flows/{flowId}/trigger=2/s:2',
   'lambda:event-webhook=1',
   'sfn:StartSyncExecution=2/s:2',
+  'sfn:DescribeExecution=1/s:1',
   'sfn:open=1',
-  'dynamodb:inbound#uid#hot=5/s:3',
+  'dynamodb:inbound#uid#hot=10/s:3',
   'sqs:SendMessageBatch=1/s:1',
 ].join(',');
 
@@ -34,7 +35,7 @@ const INBOUND = { 'inbound-webhook-secret': 'hf_local_inbound_secret', 'content-
 /**
  * A sender that retries what a throttle answers (429, 503, and the 500 API Gateway gives for a throttled
  * Lambda) as AWS advises, with exponential backoff and jitter [sdk-retry in docs/scale.md]: Retry-After (else
- * 250 ms) doubled per attempt up to 8x, times 0.5-1.5. A fixed delay is not enough: six duplicates of one uid
+ * 250 ms) doubled per attempt up to 4x, times 0.5-1.5. A fixed delay is not enough: six duplicates of one uid
  * retrying every Retry-After (jittered) kept a partition of 4/s busy with refused requests, each of which
  * spends a token on its claim before its read is refused. Every refusal is kept for the assertions.
  */
@@ -45,7 +46,7 @@ async function sendUntilAccepted(call: () => Promise<HttpResult>, refusals: Http
     refusals.push(response);
     const retryAfter = response.headers.get('retry-after');
     const base = retryAfter === null ? 250 : Number(retryAfter) * 1000;
-    await sleep(base * 2 ** Math.min(attempt, 3) * (0.5 + Math.random()));
+    await sleep(base * 2 ** Math.min(attempt, 2) * (0.5 + Math.random()));
   }
 }
 
@@ -232,6 +233,23 @@ describe('throttles (issue 18): at each AWS quota the sender sees 429 or 503 (50
     const deadline = Date.now() + 20_000;
     while ((await runs('hookflow-inbound-echo')).length - before < 15 && Date.now() < deadline) await sleep(250);
     expect((await runs('hookflow-inbound-echo')).length - before).toBe(15);
+  });
+
+  it('DescribeExecution throttled while a synchronous Standard call waits: 202 RUNNING with its one run, not the result', async () => {
+    // Arrange: a Standard run of 3 s, polled every 100-1,000 ms against a bucket of 1 at 1/s
+    const before = (await runs('hookflow-slow-standard')).length;
+
+    // Act
+    const response = await request(`${stack.url}/webhook/myclient/slow-standard`, { method: 'POST', body: '{}' });
+
+    // Assert
+    expect(response).toMatchObject({
+      status: 202,
+      body: { status: 'RUNNING', executionId: expect.stringContaining(':execution:hookflow-slow-standard:') },
+    });
+    const started = await runs('hookflow-slow-standard');
+    expect(started.length - before).toBe(1);
+    expect(started.map((e) => e.executionArn)).toContain((response.body as { executionId: string }).executionId);
   });
 });
 
