@@ -23,6 +23,19 @@ import { createFanoutQueues } from './sqs/create-queues';
 import { type SqsHandler, startSqsEventSource } from './sqs/event-source';
 import { startLocalSqs } from './sqs/start-sqs';
 import { startLocalStepFunctions } from './stepfunctions';
+import { partitionKeyOf, startThrottleProxy, tableOf } from './throttle-proxy';
+import {
+  ConcurrencyLimit,
+  THROTTLE_ENV,
+  TokenBucket,
+  buckets,
+  dynamodbThrottlingReason,
+  limitConcurrency,
+  parseThrottles,
+  type AwsErrorAnswer,
+  type RateLimit,
+  throttleAnswer,
+} from './throttles';
 import { dynamodbIntegrations } from './stepfunctions/dynamodb-integrations';
 import { type LocalLambdaHandler, lambdaIntegrations } from './stepfunctions/lambda-integrations';
 
@@ -61,6 +74,13 @@ async function main(): Promise<void> {
     workflows.map((w) => [w.name, { arn: `arn:aws:states:::stateMachine:${w.name}`, type: w.type }]),
   );
   checkOrExit(() => desiredItems(config, workflowTypes));
+  // AWS's quotas, injected on request (docs/local-stack.md#throttles); a value it cannot read stops the start.
+  const throttles = checkOrExit(() =>
+    parseThrottles(process.env[THROTTLE_ENV], {
+      routeKeys: handlers.flatMap((spec) => spec.routes.map((route) => `${route.method} ${route.path}`)),
+      handlers: handlers.map((spec) => spec.name),
+    }),
+  );
 
   // Never let a laptop's real AWS credentials or region reach the handlers: everything here is local.
   Object.assign(process.env, localAwsEnv);
@@ -68,6 +88,17 @@ async function main(): Promise<void> {
   progress(`data folder ${dataDir}`);
   const dynamodb = await startLocalDynamoDb(host, join(dataDir, 'dynamodb'));
   progress(`DynamoDB (${dynamodb.backend}) at ${dynamodb.endpoint}`);
+  // With DynamoDB throttles, the handlers and the workflows' DynamoDB tasks reach it through a proxy that
+  // refuses what is over a limit; the stack's own setup (tables, seeding) and the tests' checks go direct.
+  const dynamodbProxy =
+    throttles.dynamodb === undefined && Object.keys(throttles.dynamodbPartitions).length === 0
+      ? undefined
+      : await startThrottleProxy({
+          host,
+          upstream: dynamodb.endpoint,
+          refuse: dynamodbRefusal(throttles.dynamodb, throttles.dynamodbPartitions),
+        });
+  const dynamodbForHandlers = dynamodbProxy?.endpoint ?? dynamodb.endpoint;
   const sqs = await startLocalSqs(host, join(dataDir, 'sqs'));
   const sqsClient = new SQSClient({ endpoint: sqs.endpoint });
   const fanout = await createFanoutQueues(sqsClient, {
@@ -77,6 +108,18 @@ async function main(): Promise<void> {
     maxReceiveCount: Number(process.env.HOOKFLOW_FANOUT_MAX_RECEIVE_COUNT ?? 5),
   });
   progress(`SQS (fauxqs) at ${sqs.endpoint}: ${fanout.queueUrl}, dead letters in ${fanout.deadLetterQueueUrl}`);
+  const sqsRefuse = buckets(throttles.sqs);
+  const sqsProxy =
+    Object.keys(throttles.sqs).length === 0
+      ? undefined
+      : await startThrottleProxy({
+          host,
+          upstream: sqs.endpoint,
+          refuse: (operation) => (sqsRefuse(operation) ? undefined : throttleAnswer.sqs()),
+        });
+  if (process.env[THROTTLE_ENV] !== undefined && process.env[THROTTLE_ENV] !== '') {
+    progress(`throttles (${THROTTLE_ENV}): ${process.env[THROTTLE_ENV]}`);
+  }
   // Handlers load only after the gateway knows its URL: their config (the execution link) names it.
   const loaded = new Map<string, LambdaHandler>();
   // Task states that invoke Lambda reach the bundled handlers once they are loaded (below); an execution that
@@ -91,7 +134,7 @@ async function main(): Promise<void> {
     // Task states reach the local DynamoDB and the local handlers, as Step Functions' optimized integrations
     // reach DynamoDB and Lambda.
     integrations: {
-      ...dynamodbIntegrations(new DynamoDBClient({ endpoint: dynamodb.endpoint })),
+      ...dynamodbIntegrations(new DynamoDBClient({ endpoint: dynamodbForHandlers })),
       ...lambdaIntegrations({
         ...LOCAL_AWS,
         context: lambdaContext,
@@ -108,7 +151,11 @@ async function main(): Promise<void> {
       ? {}
       : { executionsMaxBytes: megabytes('HOOKFLOW_LOCAL_EXECUTIONS_MAX_MB') }),
     // Fault injection for tests: the first N starts answer ThrottlingException.
-    faults: { throttleStarts: Number(process.env.HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS ?? 0) },
+    faults: {
+      throttleStarts: Number(process.env.HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS ?? 0),
+      rates: throttles.sfn,
+      ...(throttles.sfnOpenExecutions === undefined ? {} : { openExecutions: throttles.sfnOpenExecutions }),
+    },
   });
   progress(
     `Step Functions (aws-local-stepfunctions) at ${stepFunctions.endpoint}: ${workflows.map((w) => w.name).join(', ')}`,
@@ -127,6 +174,10 @@ async function main(): Promise<void> {
         } satisfies GatewayTarget,
       })),
     ),
+    throttle: {
+      ...(throttles.gateway === undefined ? {} : { stage: throttles.gateway }),
+      routes: throttles.routes,
+    },
     localRoutes: [
       { method: 'GET', path: '/executions/{executionArn+}', target: executionViewer(sfn) },
       { method: 'GET', path: '/health', target: async () => ({ statusCode: 200, body: { status: 'ok' } }) },
@@ -136,9 +187,9 @@ async function main(): Promise<void> {
   progress(`gateway listening at ${gateway.url} (every route answers 503 until ready)`);
 
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodbForHandlers,
     AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
-    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    AWS_ENDPOINT_URL_SQS: sqsProxy?.endpoint ?? sqs.endpoint,
     // Fault injection for tests: a queue that does not exist makes every SendMessageBatch fail.
     FANOUT_QUEUE_URL:
       process.env.HOOKFLOW_LOCAL_SQS_FAIL_SENDS === '1' ? `${fanout.queueUrl}-missing` : fanout.queueUrl,
@@ -165,9 +216,15 @@ async function main(): Promise<void> {
   );
 
   const bundles = await bundleHandlers(root, handlers);
+  // Lambda concurrency (HOOKFLOW_LOCAL_THROTTLE's lambda, lambda:<handler>): every invocation, from the gateway,
+  // the SQS event source or a workflow's Lambda task, takes a slot of its function and of the account.
+  const account = throttles.lambdaConcurrency === undefined ? [] : [new ConcurrencyLimit(throttles.lambdaConcurrency)];
   for (const [name, bundle] of bundles) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle is CommonJS, as in Lambda
-    loaded.set(name, (require(bundle) as { handler: LambdaHandler }).handler);
+    const handler = (require(bundle) as { handler: LambdaHandler }).handler;
+    const reserved = throttles.reservedConcurrency[name];
+    const limits = [...(reserved === undefined ? [] : [new ConcurrencyLimit(reserved)]), ...account];
+    loaded.set(name, limitConcurrency(`hookflow-${name}`, handler, limits));
   }
   progress(`bundled ${bundles.size} handlers with esbuild, as Lambda runs them`);
   handlersLoaded();
@@ -206,13 +263,38 @@ async function main(): Promise<void> {
     gateway.server.closeAllConnections();
     await closed;
     await Promise.all(eventSources.map((source) => source.stop()));
+    await sqsProxy?.close();
     await sqs.close();
     await stepFunctions.close();
+    await dynamodbProxy?.close();
     await dynamodb.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/**
+ * DynamoDB's refusal for a request over a partition's limit (`dynamodb:<pk>`: KeyRangeThroughputExceeded) or the
+ * table-wide one (`dynamodb`: an on-demand table's AccountLimitExceeded), or undefined to let it through.
+ */
+function dynamodbRefusal(
+  table: RateLimit | undefined,
+  partitions: Readonly<Record<string, RateLimit>>,
+): (operation: string, body: Buffer) => AwsErrorAnswer | undefined {
+  const tableBucket = table === undefined ? undefined : new TokenBucket(table);
+  const partitionBucket = buckets(partitions);
+  return (operation, body) => {
+    const arn = `arn:aws:dynamodb:${LOCAL_AWS.region}:${LOCAL_AWS.accountId}:table/${tableOf(body)}`;
+    const key = partitionKeyOf(body);
+    if (key !== undefined && !partitionBucket(key)) {
+      return throttleAnswer.dynamodb(dynamodbThrottlingReason(operation, 'partition'), arn);
+    }
+    if (tableBucket?.take() === false) {
+      return throttleAnswer.dynamodb(dynamodbThrottlingReason(operation, 'table'), arn);
+    }
+    return undefined;
+  };
 }
 
 /** The config file, or the stack stops here with what is wrong in it (no stack trace: the file is the user's). */

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { apiGatewayEvent, lambdaContext } from './api-gateway-event';
 import { type Route, Router } from './router';
+import { LambdaThrottledError, type RateLimit, TokenBucket, buckets } from '../throttles';
 
 /** API Gateway HTTP APIs refuse bodies over 10 MB before any Lambda runs; so does the local gateway. */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -21,6 +22,8 @@ export interface GatewayOptions {
   readonly port: number;
   readonly lambdaRoutes: readonly Route<GatewayTarget>[];
   readonly localRoutes: readonly Route<LocalRoute>[];
+  /** HOOKFLOW_LOCAL_THROTTLE's `gateway` (every Lambda route) and `gateway:<route key>` (that route instead). */
+  readonly throttle?: { readonly stage?: RateLimit; readonly routes?: Readonly<Record<string, RateLimit>> };
 }
 
 /**
@@ -33,6 +36,12 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
   // The server must listen before the handlers load (their config names its URL), but nothing may be served
   // until they have: until open(), every route, /health included, answers 503 with Retry-After.
   let opened = false;
+  const stageBucket = options.throttle?.stage === undefined ? undefined : new TokenBucket(options.throttle.stage);
+  const routeLimits = options.throttle?.routes ?? {};
+  const routeBucket = buckets(routeLimits);
+  /** A route's own throttle overrides the stage's default route throttle, as HTTP API route settings do. */
+  const throttled = (routeKey: string) =>
+    routeLimits[routeKey] !== undefined ? !routeBucket(routeKey) : stageBucket?.take() === false;
 
   // Node would cut requests off at 16 KB of headers with a bare 431; take up to 64 KB and answer as API Gateway does.
   const server = createServer({ maxHeaderSize: 65_536 }, (request, response) => {
@@ -63,6 +72,17 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
       return send(response, 405, { error: `${method} is not allowed on ${path}` });
     }
 
+    const routeKey = `${match.route.method} ${match.route.path}`;
+    if (throttled(routeKey)) {
+      // Over the route's rate and burst, API Gateway answers 429 itself and never invokes the function:
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html. Body: the THROTTLED
+      // gateway response's default message, "Too Many Requests"
+      // (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html);
+      // no Retry-After: neither page promises one, so the local stack gives none either.
+      request.resume();
+      return send(response, 429, { message: 'Too Many Requests' });
+    }
+
     const headerBytes = headerSize(request);
     if (headerBytes > GATEWAY_MAX_HEADER_BYTES) {
       return send(response, 431, {
@@ -75,13 +95,19 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
         error: `request body exceeds the gateway limit of ${GATEWAY_MAX_BODY_BYTES} bytes`,
       });
     }
-    const routeKey = `${match.route.method} ${match.route.path}`;
     const event = apiGatewayEvent(request, body, routeKey, match.pathParameters);
     const context = lambdaContext(match.route.target.functionName, event.requestContext.requestId);
     let result: APIGatewayProxyResultV2;
     try {
       result = await match.route.target.handler(event, context);
     } catch (error) {
+      if (error instanceof LambdaThrottledError) {
+        // Lambda refused the invocation (no concurrency left): "If the Lambda API rejects the invocation request,
+        // API Gateway returns a 500 error code ... the body ... is {"message": "Internal server error"}"; API
+        // Gateway does not retry: https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html
+        process.stderr.write(`${match.route.target.functionName}: ${error.message}\n`);
+        return send(response, 500, { message: 'Internal server error' });
+      }
       // What API Gateway answers when the function itself fails (the handler should never let this happen).
       process.stderr.write(`${match.route.target.functionName} threw: ${(error as Error).stack ?? String(error)}\n`);
       return send(response, 500, { message: 'Internal Server Error' });

@@ -156,6 +156,15 @@ export class LocalStepFunctionsEngine {
     return this.histories.get(executionArn) ?? record.history ?? [];
   }
 
+  /** How many Standard executions are RUNNING: what the open-executions quota counts (sfn:open). */
+  openStandardExecutions(): number {
+    let open = 0;
+    for (const executionArn of this.running.keys()) {
+      if (this.describeExecution(executionArn).type === 'STANDARD') open++;
+    }
+    return open;
+  }
+
   listExecutions(params: { stateMachineArn?: string; statusFilter?: string }): ExecutionRecord[] {
     const machine = this.machineByArn(params.stateMachineArn);
     return [...this.store.all()]

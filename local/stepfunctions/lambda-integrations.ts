@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { taskError } from './api-error';
 import type { TaskIntegration } from './engine';
+import { LambdaThrottledError } from '../throttles';
 
 /** A handler the local stack loaded from its esbuild bundle, called as Lambda calls it. */
 export type LocalLambdaHandler = (event: unknown, context: Context) => unknown;
@@ -63,6 +64,10 @@ export function lambdaIntegrations(options: LocalLambdaOptions): Record<string, 
     try {
       returned = await handler(event, options.context(name!, requestId));
     } catch (thrown) {
+      // Lambda refused the invoke (no concurrency): the task fails with the service's error, prefixed as Step
+      // Functions names Lambda's own errors (Lambda.TooManyRequestsException), which a Retry may match:
+      // https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+      if (thrown instanceof LambdaThrottledError) throw taskError('Lambda.TooManyRequestsException', thrown.message);
       const document = errorDocument(thrown);
       throw taskError(document.errorType, JSON.stringify(document));
     }

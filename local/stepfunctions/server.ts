@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SfnApiError } from './api-error';
 import type { LocalStepFunctionsEngine } from './engine';
 import type { ExecutionRecord } from './execution-store';
+import { THROTTLE_ENV, type RateLimit, buckets } from '../throttles';
 
 type Params = Record<string, unknown>;
 type Operation = (engine: LocalStepFunctionsEngine, params: Params) => unknown;
@@ -152,10 +153,29 @@ export function startSfnServer(
   faults: LocalFaults = {},
 ): Promise<Server> {
   let throttleStarts = faults.throttleStarts ?? 0;
-  const injectFault = (operation: string) => {
+  const bucket = buckets(faults.rates ?? {});
+  const injectFault = (operation: string, params: Params) => {
     if (throttleStarts > 0 && operation.startsWith('Start')) {
       throttleStarts--;
       throw new SfnApiError('ThrottlingException', 'Rate exceeded (injected: HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS)');
+    }
+    // Step Functions refuses a call over its API bucket with ThrottlingException (HTTP 400; "Rate exceeded"):
+    // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartSyncExecution.html (Errors) and
+    // https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html (API action throttling).
+    if (!bucket(operation)) throw new SfnApiError('ThrottlingException', `Rate exceeded (injected: ${THROTTLE_ENV})`);
+    // "The maximum number of running executions has been reached. Running executions must end or be stopped
+    // before a new execution can be started." Standard only (Express executions are not counted):
+    // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html (Errors).
+    if (
+      operation === 'StartExecution' &&
+      faults.openExecutions !== undefined &&
+      isStandard(engine, str(params, 'stateMachineArn')) &&
+      engine.openStandardExecutions() >= faults.openExecutions
+    ) {
+      throw new SfnApiError(
+        'ExecutionLimitExceeded',
+        `The maximum number of running executions has been reached (injected: ${THROTTLE_ENV} sfn:open=${faults.openExecutions}).`,
+      );
     }
   };
   const server = createServer((req, res) => void handle(engine, req, res, injectFault));
@@ -165,17 +185,29 @@ export function startSfnServer(
   });
 }
 
+function isStandard(engine: LocalStepFunctionsEngine, stateMachineArn: string | undefined): boolean {
+  try {
+    return engine.machineByArn(stateMachineArn).type === 'STANDARD';
+  } catch {
+    return false; // the operation itself answers StateMachineDoesNotExist
+  }
+}
+
 /** Faults the local endpoint can inject, so tests can show what a throttled Step Functions does to hookflow. */
 export interface LocalFaults {
   /** Answer this many StartExecution / StartSyncExecution calls with ThrottlingException first. */
   readonly throttleStarts?: number;
+  /** Token buckets by operation (HOOKFLOW_LOCAL_THROTTLE's `sfn:<Operation>`): ThrottlingException when empty. */
+  readonly rates?: Readonly<Record<string, RateLimit>>;
+  /** `sfn:open`: StartExecution answers ExecutionLimitExceeded while this many Standard executions run. */
+  readonly openExecutions?: number;
 }
 
 async function handle(
   engine: LocalStepFunctionsEngine,
   req: IncomingMessage,
   res: ServerResponse,
-  injectFault: (operation: string) => void,
+  injectFault: (operation: string, params: Params) => void,
 ): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -192,7 +224,7 @@ async function handle(
     } catch {
       throw new SfnApiError('SerializationException', 'the request body is not JSON');
     }
-    injectFault(name);
+    injectFault(name, params);
     send(res, 200, await operation(engine, params));
   } catch (error) {
     if (error instanceof SfnApiError) return send(res, 400, { __type: error.type, message: error.message });
