@@ -179,6 +179,7 @@ describe('HandlerSettings', () => {
       CALLBACK_CLAIM_LEASE_SECONDS: 0,
       MAX_BATCH_ITEMS: 0,
       INBOUND_MAX_BODY_BYTES: 0,
+      REGISTRY_CACHE_SECONDS: 0,
     };
 
     // Act
@@ -220,6 +221,11 @@ describe('Hookflow props: a wrong value fails the synth, naming it', () => {
       /handlerSettings\.REGISTRY_TABLE: set by the construct/,
     ],
     ['a setting above its limit', { handlerSettings: { SYNC_WAIT_MS: 40_000 } }, /SYNC_WAIT_MS: Too big/],
+    [
+      'a negative registry cache',
+      { handlerSettings: { REGISTRY_CACHE_SECONDS: -1 } },
+      /REGISTRY_CACHE_SECONDS: Too small/,
+    ],
     ['a setting that is not a number', { handlerSettings: { MAX_BATCH_ITEMS: 'many' } }, /MAX_BATCH_ITEMS/],
     [
       'a link template without {executionArn}',
