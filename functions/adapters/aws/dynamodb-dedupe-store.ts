@@ -125,6 +125,7 @@ function fromItem(item: Record<string, unknown>): DedupeRecord {
     createdAt: Number(item.createdAt),
     leaseUntil: Number(item.leaseUntil),
     expiresAt: Number(item.expiresAt),
+    ...(typeof item.executionArn === 'string' ? { executionArn: item.executionArn } : {}),
     ...(run === undefined ? {} : { run: { executionArn: String(run.executionArn), startDate: String(run.startDate) } }),
   };
 }

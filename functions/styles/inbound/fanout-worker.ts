@@ -57,7 +57,8 @@ export function makeFanoutRecordHandler(deps: FanoutDeps) {
     const { run, replayed } = await deps.startRun({
       target: message.target,
       input: message.input,
-      dedupe: { key: message.dedupeKey, fingerprint: UID_FINGERPRINT },
+      // The claim is the run record GET /inbound/runs/{runRef} reads: recorded, whatever the workflow type.
+      dedupe: { key: message.dedupeKey, fingerprint: UID_FINGERPRINT, recordRun: true },
     });
     crashPoint('fanout-item-started');
     deps.logger.info('fan-out item started', {
