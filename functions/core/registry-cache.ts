@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from './clock';
-import type { Registry } from './ports';
+import type { Registry, WebhookStore } from './ports';
 
 /**
  * A short in-process cache of registry reads: once a handler is warm, flows, key records, secret hashes,
@@ -80,4 +80,17 @@ export function cachedRegistry(registry: Registry, settings: TtlCacheSettings): 
     getWebhookTemplates: (orgId) =>
       cache.get(key('webhook-templates', orgId), () => registry.getWebhookTemplates(orgId)),
   };
+}
+
+/**
+ * A webhook store whose `get` (a registered webhook with its secrets and bindings) is served from a TtlCache:
+ * for the trigger route only, which reads and never writes. The admin API reads fresh: its secret rotation is
+ * a compare-and-set on the secret it read.
+ */
+export function cachedWebhookReads(store: WebhookStore, settings: TtlCacheSettings): WebhookStore {
+  if (settings.ttlMs <= 0) return store;
+  const cache = new TtlCache(settings);
+  return Object.assign(Object.create(store) as WebhookStore, {
+    get: (id: string) => cache.get(id, () => store.get(id)),
+  });
 }

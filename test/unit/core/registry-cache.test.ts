@@ -1,6 +1,6 @@
 import { sha256Hex } from '../../../functions/core/auth/secrets';
-import { cachedRegistry, TtlCache } from '../../../functions/core/registry-cache';
-import { FakeRegistry } from '../../support/fakes';
+import { cachedRegistry, cachedWebhookReads, TtlCache } from '../../../functions/core/registry-cache';
+import { FakeRegistry, InMemoryWebhookStore } from '../../support/fakes';
 
 /** The fake registry, counting the reads that reach it. */
 function counted(registry: FakeRegistry) {
@@ -99,5 +99,22 @@ describe('the registry cache (functions/core/registry-cache.ts)', () => {
     await registry.getFlow('hello');
 
     expect(reads).toEqual(['flow hello', 'flow hello']);
+  });
+
+  it('serves a registered webhook from memory to the trigger route, and leaves the store’s writes as they are', async () => {
+    const store = new InMemoryWebhookStore();
+    const reads: string[] = [];
+    const get = store.get.bind(store);
+    store.get = async (id) => {
+      reads.push(id);
+      return get(id);
+    };
+    const cached = cachedWebhookReads(store, { ttlMs: 5_000 });
+
+    const answers = [await cached.get('w1'), await cached.get('w1')];
+    await cached.unbind('w1', 't1');
+
+    expect(answers).toEqual([undefined, undefined]);
+    expect(reads).toEqual(['w1']);
   });
 });
