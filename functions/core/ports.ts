@@ -422,9 +422,10 @@ export interface ClaimRequest {
 export interface DedupeStore {
   /**
    * Claims `key` with one conditional write. Succeeds when no live claim exists (absent, expired, or a
-   * crashed owner's claim whose lease ran out with no run recorded); otherwise returns the live claim.
+   * crashed owner's claim whose lease ran out with no run recorded, and for a claim naming its Standard run,
+   * no such run in `runOf`); otherwise returns the live claim (with `run` set when `runOf` found it).
    */
-  claim(request: ClaimRequest): Promise<ClaimResult>;
+  claim(request: ClaimRequest, runOf?: (record: DedupeRecord) => Promise<RunHandle | undefined>): Promise<ClaimResult>;
   /** Records the started run on the owner's claim (Express claims only: a Standard claim names its run). */
   complete(key: string, owner: string, run: RunHandle): Promise<void>;
   /** Gives the claim up (the run could not be started) so that a retry can claim it again. */

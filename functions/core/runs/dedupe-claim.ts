@@ -101,7 +101,14 @@ export abstract class BaseDedupeStore implements DedupeStore {
     return record === undefined || isExpired(record, now) ? undefined : record;
   }
 
-  async claim(request: ClaimRequest): Promise<ClaimResult> {
+  /**
+   * `runOf` (startedRunOf with the engine) settles a claim past its lease that named its Standard run: if that run
+   * exists, the claim is a duplicate answered with it (one DescribeExecution), not taken over and started again.
+   */
+  async claim(
+    request: ClaimRequest,
+    runOf?: (record: DedupeRecord) => Promise<RunHandle | undefined>,
+  ): Promise<ClaimResult> {
     // Each pass either claims or meets a live record; a record that vanished in between (released, expired)
     // sends it round again.
     for (;;) {
@@ -111,6 +118,8 @@ export abstract class BaseDedupeStore implements DedupeStore {
       const existing = first.existing ?? (await this.get(request.key, request.now));
       if (existing === undefined) continue;
       if (!mayTakeOver(existing, request.now)) return { outcome: 'duplicate', record: existing };
+      const started = existing.executionArn === undefined ? undefined : await runOf?.(existing);
+      if (started !== undefined) return { outcome: 'duplicate', record: { ...existing, run: started } };
       const replacement = takenOver(existing, request);
       if (await this.replaceOwner(replacement, existing.owner)) return { outcome: 'claimed', record: replacement };
       const current = await this.get(request.key, request.now);

@@ -80,17 +80,20 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
     }
 
     const owner = randomUUID();
-    const claim = await deps.dedupe.claim({
-      key: dedupe.key,
-      fingerprint: dedupe.fingerprint,
-      owner,
-      now: now(),
-      leaseMs: settings.dedupeLeaseMs,
-      ttlSeconds: settings.dedupeTtlSeconds,
-      ...(target.workflowType === 'STANDARD' && dedupe.recordRun !== true
-        ? { standardStateMachineArn: target.stateMachineArn }
-        : {}),
-    });
+    const claim = await deps.dedupe.claim(
+      {
+        key: dedupe.key,
+        fingerprint: dedupe.fingerprint,
+        owner,
+        now: now(),
+        leaseMs: settings.dedupeLeaseMs,
+        ttlSeconds: settings.dedupeTtlSeconds,
+        ...(target.workflowType === 'STANDARD' && dedupe.recordRun !== true
+          ? { standardStateMachineArn: target.stateMachineArn }
+          : {}),
+      },
+      (record) => startedRunOf(record, deps.engine),
+    );
 
     if (claim.outcome === 'duplicate') {
       if (claim.record.fingerprint !== dedupe.fingerprint) {

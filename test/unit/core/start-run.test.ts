@@ -292,6 +292,20 @@ describe('makeRunStarter', () => {
       expect(engine.started).toHaveLength(0);
     });
 
+    it('answers a late duplicate (past the lease) with the started run: no take-over, no second start', async () => {
+      const { clock, engine, dedupe, startRun } = setup();
+      const key = { key: 'k1', fingerprint: 'f1' };
+      const first = await startRun({ target: standard, input: {}, dedupe: key });
+      const claimed = dedupe.records.get('k1');
+      clock.now += settings.dedupeLeaseMs + 1;
+
+      const late = await startRun({ target: standard, input: {}, dedupe: key });
+
+      expect(late).toEqual({ run: first.run, replayed: true });
+      expect(engine.started).toHaveLength(1);
+      expect(dedupe.records.get('k1')).toEqual(claimed);
+    });
+
     it('after a crash between claim and start, a retry past the lease takes over and asks for the same name', async () => {
       const { clock, engine, dedupe, startRun } = setup();
       await dedupe.claim({
