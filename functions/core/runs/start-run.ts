@@ -143,8 +143,13 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
       const started = await startedRunOf(claimed, deps.engine);
       if (started !== undefined) return started;
       const deadline = now() + settings.dedupeWaitMs;
+      // A claim that names its Standard run is polled with DescribeExecution, whose account-wide bucket is small
+      // (refill 15/s in us-east-1, docs/scale.md): back off, doubling up to 1 s, so a storm of duplicates of one
+      // key cannot drain it. A recorded run is polled on the claim (a GetItem) at the plain interval.
+      let interval = pollIntervalMs;
       while (now() < deadline) {
-        await sleep(pollIntervalMs);
+        await sleep(interval);
+        if (claimed.executionArn !== undefined) interval = Math.min(interval * 2, Math.max(pollIntervalMs, 1_000));
         const record = await deps.dedupe.get(dedupe!.key, now());
         if (record === undefined) break; // released: the first request failed to start its run
         const run = await startedRunOf(record, deps.engine);

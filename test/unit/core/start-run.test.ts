@@ -266,6 +266,46 @@ describe('makeRunStarter', () => {
       expect(engine.started).toHaveLength(1);
     });
 
+    it('polls Step Functions for a run not started yet with a backoff, so duplicates cannot drain DescribeExecution', async () => {
+      // Arrange: a live claim whose run never starts (its owner is slow), and a wait long enough to see the backoff.
+      const clock = { now: 1_700_000_000_000 };
+      const engine = new FakeEngine();
+      const dedupe = new InMemoryDedupeStore();
+      const sleeps: number[] = [];
+      const startRun = makeRunStarter(
+        {
+          engine,
+          dedupe,
+          logger: silentLogger,
+          now: () => clock.now,
+          sleep: async (ms) => {
+            sleeps.push(ms);
+            clock.now += ms;
+          },
+        },
+        { ...settings, dedupeWaitMs: 3_000, pollIntervalMs: 50 },
+      );
+      await dedupe.claim({
+        key: 'k1',
+        fingerprint: 'f1',
+        owner: 'slow',
+        now: clock.now,
+        leaseMs: 30_000,
+        ttlSeconds: 60,
+        standardStateMachineArn: standard.stateMachineArn,
+      });
+
+      // Act
+      const attempt = await startRun({ target: standard, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } }).catch(
+        (error: unknown) => error,
+      );
+
+      // Assert: 409 "retry shortly", after 50, 100, 200, 400, 800, 1000 ms waits: 7 looks in 3 s, not 60
+      expect(attempt).toBeInstanceOf(ConflictError);
+      expect(sleeps).toEqual([50, 100, 200, 400, 800, 1_000, 1_000]);
+      expect(engine.looked.length).toBeLessThanOrEqual(8);
+    });
+
     it('answers 409 when the owner released its claim (its start failed) while the duplicate waited', async () => {
       // Arrange: another request holds the claim, and gives it up during the duplicate's first wait.
       const { clock, engine, dedupe, startRun } = setup();
