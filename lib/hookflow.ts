@@ -70,6 +70,13 @@ export interface HandlerSettings {
   readonly WAIT_ITEM_GRACE_SECONDS?: number | string;
   /** How long a callback's claim on its waiting task holds, seconds, at most 900. @default 30 */
   readonly CALLBACK_CLAIM_LEASE_SECONDS?: number | string;
+  /**
+   * How long each handler serves registry reads (flows, API keys, secret hashes, verifiers, registrations)
+   * from memory, seconds, 0 to 300; 0 reads the registry on every request. It is also how long a revoked key or
+   * a rotated-out secret may still work on a warm handler (docs/aws-calls.md#the-registry-cache).
+   * @default 5
+   */
+  readonly REGISTRY_CACHE_SECONDS?: number | string;
   /** Most items one inbound batch may carry (413 above), at most 10000. @default 1000 */
   readonly MAX_BATCH_ITEMS?: number | string;
   /** Largest inbound request body in bytes, at most 6000000 (Lambda's synchronous payload). @default 5242880 */

@@ -73,7 +73,8 @@ export function bundleHandler(name: string, variant: BundleVariant = 'deployed')
     mkdirSync(outdir, { recursive: true });
     const file = join(outdir, 'index.js');
     const result = await build({
-      entryPoints: [join(root, 'functions', 'handlers', `${name}.ts`)],
+      // The entry as routes.ts serves it (functions/styles/<style>/handlers/<name>.ts).
+      entryPoints: [join(root, 'functions', handlers.find((h) => h.name === name)?.entry ?? `${name}.ts`)],
       absWorkingDir: root,
       bundle: true,
       target: 'node22',

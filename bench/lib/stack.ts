@@ -39,6 +39,8 @@ export async function startBenchStack(): Promise<BenchStack> {
     env: {
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${counterPreload}`.trim(),
       HOOKFLOW_BENCH_COUNTS_FILE: countsFile,
+      // As deployed: the handlers' default registry cache (test stacks turn it off).
+      REGISTRY_CACHE_SECONDS: '5',
     },
   });
   const queue = /SQS \(fauxqs\) at \S+: (\S+), dead letters in/.exec(stack.output())?.[1];

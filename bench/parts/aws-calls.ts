@@ -27,6 +27,10 @@ export interface AwsCallsResult {
     readonly requests: number;
     readonly withIdempotencyKey: Record<string, number>;
     readonly withoutIdempotencyKey: Record<string, number>;
+    /** The same for hello-standard (a Standard workflow): a keyed claim names its run, no second write. */
+    readonly standardWithIdempotencyKey?: Record<string, number>;
+    /** hello-standard, every request repeating one Idempotency-Key whose run has started: the duplicate path. */
+    readonly standardDuplicate?: Record<string, number>;
   };
 }
 
@@ -55,17 +59,25 @@ export function callsRow(run: ScenarioRun): AwsCallsRow {
   };
 }
 
-async function gatewayCalls(stack: BenchStack, n: number, withKey: boolean): Promise<Record<string, number>> {
-  const before = await stack.counts({ newerThan: Date.now() });
-  for (let i = 0; i < n; i++) {
-    const answer = await request(`${stack.url}/flows/hello/trigger`, {
+async function gatewayCalls(
+  stack: BenchStack,
+  n: number,
+  withKey: boolean | 'repeated',
+  flow = 'hello',
+): Promise<Record<string, number>> {
+  const repeated = `bench-calls-${randomUUID()}`;
+  const send = (key: string | undefined) =>
+    request(`${stack.url}/flows/${flow}/trigger`, {
       method: 'POST',
-      headers: {
-        authorization: 'Bearer hf_local_dev_key',
-        ...(withKey ? { 'idempotency-key': `bench-calls-${randomUUID()}` } : {}),
-      },
+      headers: { authorization: 'Bearer hf_local_dev_key', ...(key === undefined ? {} : { 'idempotency-key': key }) },
       body: '{"hello":"world"}',
     });
+  // The first request with the repeated key starts its run; the counted ones are its duplicates.
+  if (withKey === 'repeated') await send(repeated);
+  const before = await stack.counts({ newerThan: Date.now() });
+  for (let i = 0; i < n; i++) {
+    const key = withKey === 'repeated' ? repeated : withKey ? `bench-calls-${randomUUID()}` : undefined;
+    const answer = await send(key);
     if (answer.status !== 202) throw new Error(`flow trigger answered ${answer.status}: ${answer.text}`);
   }
   const after = await stack.counts({ newerThan: Date.now() + 150 });
@@ -91,8 +103,20 @@ export async function runAwsCalls(stack: BenchStack, handlerRuns?: readonly Scen
   const withKey = await gatewayCalls(stack, n, true);
   const withoutKey = await gatewayCalls(stack, n, false);
   log('aws-calls', `  with key ${JSON.stringify(withKey)}; without ${JSON.stringify(withoutKey)}`);
+  const standardWithKey = await gatewayCalls(stack, n, true, 'hello-standard');
+  const standardDuplicate = await gatewayCalls(stack, n, 'repeated', 'hello-standard');
+  log(
+    'aws-calls',
+    `  hello-standard with key ${JSON.stringify(standardWithKey)}; duplicates ${JSON.stringify(standardDuplicate)}`,
+  );
   return {
     perHandler,
-    gatewayCrossCheck: { requests: n, withIdempotencyKey: withKey, withoutIdempotencyKey: withoutKey },
+    gatewayCrossCheck: {
+      requests: n,
+      withIdempotencyKey: withKey,
+      withoutIdempotencyKey: withoutKey,
+      standardWithIdempotencyKey: standardWithKey,
+      standardDuplicate,
+    },
   };
 }

@@ -58,6 +58,12 @@ const configSchema = z.object({
    * callback handler's timeout so a slow but live handler is never overtaken.
    */
   CALLBACK_CLAIM_LEASE_SECONDS: positiveInt.max(900).default(30),
+  /**
+   * How long a handler serves registry reads (flows, API keys, secret hashes, verifiers, registrations) from
+   * memory, in seconds; 0 reads the registry on every request. Also how long a revoked key, a rotated-out
+   * secret or a changed registration may still act on a warm handler (docs/aws-calls.md#the-registry-cache).
+   */
+  REGISTRY_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   /** The SQS queue batch items are fanned out through (inbound style). Only the inbound handler needs it. */
   FANOUT_QUEUE_URL: z.string().url().optional(),
   /**

@@ -350,6 +350,8 @@ export interface WorkflowEngine {
   startSync(request: StartRequest, waitMs: number): Promise<RunOutcome>;
   /** Describes a (Standard) execution. */
   describe(executionArn: string): Promise<RunOutcome>;
+  /** A Standard execution if it exists (has started), else undefined. */
+  findRun(executionArn: string): Promise<RunHandle | undefined>;
   /**
    * A Standard execution's history, oldest first, read up to `maxEvents`. Undefined when no such execution
    * exists (yet).
@@ -391,7 +393,11 @@ export class TaskGoneError extends Error {
   }
 }
 
-/** A dedupe claim as stored. `executionArn` is set once the first request's run has started. */
+/**
+ * A dedupe claim as stored. A claim for a Standard workflow names its run from the start (`executionArn`, written
+ * by the claim's one PutItem): whether that run has started is Step Functions' to say. A claim for an Express
+ * workflow cannot (AWS adds a random id to an Express execution's ARN), so its owner records `run` once started.
+ */
 export interface DedupeRecord {
   readonly key: string;
   readonly fingerprint: string;
@@ -399,6 +405,9 @@ export interface DedupeRecord {
   readonly createdAt: number;
   readonly leaseUntil: number;
   readonly expiresAt: number;
+  /** Standard: the ARN the claim's run has, or will have once started (state machine ARN + execution name). */
+  readonly executionArn?: string;
+  /** Express: the run, recorded by the owner after it started. */
   readonly run?: RunHandle;
 }
 
@@ -414,15 +423,21 @@ export interface ClaimRequest {
   readonly now: number;
   readonly leaseMs: number;
   readonly ttlSeconds: number;
+  /**
+   * A Standard workflow's state machine (or version or alias) ARN: the claim then names its run's execution ARN
+   * itself, and no second write records the run.
+   */
+  readonly standardStateMachineArn?: string;
 }
 
 export interface DedupeStore {
   /**
    * Claims `key` with one conditional write. Succeeds when no live claim exists (absent, expired, or a
-   * crashed owner's claim whose lease ran out with no run recorded); otherwise returns the live claim.
+   * crashed owner's claim whose lease ran out with no run recorded, and for a claim naming its Standard run,
+   * no such run in `runOf`); otherwise returns the live claim (with `run` set when `runOf` found it).
    */
-  claim(request: ClaimRequest): Promise<ClaimResult>;
-  /** Records the started run on the owner's claim. */
+  claim(request: ClaimRequest, runOf?: (record: DedupeRecord) => Promise<RunHandle | undefined>): Promise<ClaimResult>;
+  /** Records the started run on the owner's claim (Express claims only: a Standard claim names its run). */
   complete(key: string, owner: string, run: RunHandle): Promise<void>;
   /** Gives the claim up (the run could not be started) so that a retry can claim it again. */
   release(key: string, owner: string): Promise<void>;

@@ -181,6 +181,7 @@ describe('HandlerSettings', () => {
       INBOUND_MAX_BODY_BYTES: 0,
       FANOUT_BUSY_REQUEUES: 0,
       FANOUT_BUSY_BACKOFF_SECONDS: 0,
+      REGISTRY_CACHE_SECONDS: 0,
     };
 
     // Act
@@ -222,6 +223,11 @@ describe('Hookflow props: a wrong value fails the synth, naming it', () => {
       /handlerSettings\.REGISTRY_TABLE: set by the construct/,
     ],
     ['a setting above its limit', { handlerSettings: { SYNC_WAIT_MS: 40_000 } }, /SYNC_WAIT_MS: Too big/],
+    [
+      'a negative registry cache',
+      { handlerSettings: { REGISTRY_CACHE_SECONDS: -1 } },
+      /REGISTRY_CACHE_SECONDS: Too small/,
+    ],
     ['a setting that is not a number', { handlerSettings: { MAX_BATCH_ITEMS: 'many' } }, /MAX_BATCH_ITEMS/],
     [
       'a link template without {executionArn}',

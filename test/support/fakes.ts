@@ -307,6 +307,15 @@ export class FakeEngine implements WorkflowEngine {
     return { executionArn, name: request.name, ...this.outcome(request) };
   }
 
+  /** The ARNs findRun was asked for (a duplicate learning whether a Standard run started). */
+  readonly looked: string[] = [];
+
+  async findRun(executionArn: string): Promise<RunHandle | undefined> {
+    this.looked.push(executionArn);
+    const started = this.started.some((r) => this.arnOf(r) === executionArn);
+    return started ? { executionArn, startDate: new Date(0).toISOString() } : undefined;
+  }
+
   readonly resumed: { taskToken: string; result: { output: unknown } | { error: string; cause: string } }[] = [];
   /** Tokens whose task is over: resuming them throws TaskGoneError. */
   readonly goneTokens = new Set<string>();

@@ -43,7 +43,15 @@ export async function startLocalStack(
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HOOKFLOW_RECORD_AWS_CALLS: awsCallsFolder(), ...options.env },
+      env: {
+        ...process.env,
+        HOOKFLOW_RECORD_AWS_CALLS: awsCallsFolder(),
+        // Tests change the registry at run time (keys revoked, verifiers set, webhooks rotated) and expect the
+        // next request to see it: no registry cache unless a test asks for one (test/e2e/registry-cache.test.ts).
+        // `npm start` keeps the handlers' default, as in AWS.
+        REGISTRY_CACHE_SECONDS: '0',
+        ...options.env,
+      },
     },
   );
   const exited = new Promise<NodeJS.Signals | number | null>((resolveExit) =>

@@ -34,7 +34,9 @@ export class DynamoDbDedupeStore extends BaseDedupeStore {
           Item: marshall(toItem(record)),
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :nowSeconds',
           ExpressionAttributeValues: marshall({ ':nowSeconds': Math.floor(nowMs / 1000) }),
-          // Real DynamoDB returns the live claim with the failure, saving a read; dynalite does not.
+          // Real DynamoDB returns the live claim with the failure, saving a read; dynalite does not (the duplicate
+          // path then reads it). A duplicate's claim names its Standard run, so this one call tells it where to
+          // look: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValuesOnConditionCheckFailure
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
@@ -125,6 +127,7 @@ function fromItem(item: Record<string, unknown>): DedupeRecord {
     createdAt: Number(item.createdAt),
     leaseUntil: Number(item.leaseUntil),
     expiresAt: Number(item.expiresAt),
+    ...(typeof item.executionArn === 'string' ? { executionArn: item.executionArn } : {}),
     ...(run === undefined ? {} : { run: { executionArn: String(run.executionArn), startDate: String(run.startDate) } }),
   };
 }

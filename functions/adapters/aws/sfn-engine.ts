@@ -160,6 +160,21 @@ export class SfnWorkflowEngine implements WorkflowEngine {
     }
   }
 
+  /**
+   * The Standard execution at `executionArn`, if it exists. DescribeExecution answers ExecutionDoesNotExist for a
+   * name not started (yet); it is eventually consistent, so a run started a moment ago may not show at once: the
+   * callers poll, and after the claim's lease the take-over's StartExecution settles it (ExecutionAlreadyExists).
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html
+   */
+  async findRun(executionArn: string): Promise<RunHandle | undefined> {
+    try {
+      return await this.describeExisting(executionArn);
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) return undefined;
+      throw this.translate(error);
+    }
+  }
+
   async history(executionArn: string, maxEvents: number): Promise<RunHistory | undefined> {
     const events: RunEvent[] = [];
     let nextToken: string | undefined;

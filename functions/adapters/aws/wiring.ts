@@ -2,6 +2,7 @@ import { parseConfig } from '../../core/config';
 import { logger } from '../../core/logger';
 import { executionLinker } from '../../core/runs/execution-link';
 import { makeRunAndWait } from '../../core/runs/run-and-wait';
+import { cachedRegistry } from '../../core/registry-cache';
 import { makeRunStarter } from '../../core/runs/start-run';
 import { dynamodbClient, sfnClient, sqsClient } from './clients';
 import { DynamoDbDedupeStore } from './dynamodb-dedupe-store';
@@ -19,7 +20,10 @@ import { SqsWorkQueue } from './sqs-work-queue';
  */
 export function wireAws(env: Record<string, string | undefined> = process.env) {
   const config = parseConfig(env);
-  const registry = new DynamoDbRegistry(dynamodbClient, config.REGISTRY_TABLE);
+  // Warm, a handler reads the registry at most once per REGISTRY_CACHE_SECONDS per item (docs/aws-calls.md).
+  const registry = cachedRegistry(new DynamoDbRegistry(dynamodbClient, config.REGISTRY_TABLE), {
+    ttlMs: config.REGISTRY_CACHE_SECONDS * 1000,
+  });
   const dedupe = new DynamoDbDedupeStore(dynamodbClient, config.DEDUPE_TABLE);
   const engine = new SfnWorkflowEngine(sfnClient);
   const startRun = makeRunStarter(

@@ -1,4 +1,5 @@
-import type { ClaimRequest, ClaimResult, DedupeRecord, DedupeStore, RunHandle } from '../ports';
+import type { ClaimRequest, ClaimResult, DedupeRecord, DedupeStore, RunHandle, WorkflowEngine } from '../ports';
+import { executionNameFor, standardExecutionArn } from './execution-name';
 
 /**
  * The dedupe claim and lease policy, stated once. As Powertools' BasePersistenceLayer holds the idempotency
@@ -8,9 +9,13 @@ import type { ClaimRequest, ClaimResult, DedupeRecord, DedupeStore, RunHandle } 
  *
  *   t0 claim A (new record: owner A, lease until t0+lease, expires t0+ttl)
  *   t1 claim B: A's claim is live, B is a duplicate and waits for A's run
- *   t2 A records its run: every later claim is a duplicate answered with that run, until expiry
+ *   t2 A starts its run. Express: A records the run on the claim, and every later claim is a duplicate
+ *      answered with it, until expiry. Standard: nothing more is written; the claim named its run at t0
+ *      (`executionArn`), and a duplicate asks Step Functions whether that run exists (`startedRunOf`)
  *   or, if A died before recording a run: once the lease ran out, the next claim takes it over (same
- *   createdAt, so the same execution name: a Standard run A did start is found, not doubled)
+ *   createdAt, so the same execution name: a Standard run A did start is found, not doubled; Express's run
+ *   guard ends a second start of the name). A Standard claim records no run, so after its lease a late
+ *   duplicate takes it over too, and Step Functions' name idempotency hands it A's run (ExecutionAlreadyExists)
  *   after expiry the key is free again (expiry is checked here, never left to TTL deletion).
  */
 
@@ -19,16 +24,38 @@ export function isExpired(record: Pick<DedupeRecord, 'expiresAt'>, nowMs: number
   return record.expiresAt * 1000 <= nowMs;
 }
 
-/** The record a first claim writes. */
+/** The record a first claim writes: for a Standard workflow, with the ARN its run will have. */
 export function newClaim(request: ClaimRequest): DedupeRecord {
+  const expiresAt = Math.floor(request.now / 1000) + request.ttlSeconds;
+  const name = executionNameFor(request.key, request.now, expiresAt);
   return {
     key: request.key,
     fingerprint: request.fingerprint,
     owner: request.owner,
     createdAt: request.now,
     leaseUntil: request.now + request.leaseMs,
-    expiresAt: Math.floor(request.now / 1000) + request.ttlSeconds,
+    expiresAt,
+    ...(request.standardStateMachineArn === undefined
+      ? {}
+      : { executionArn: standardExecutionArn(request.standardStateMachineArn, name) }),
   };
+}
+
+/** The execution name of a claim's run: derived from its key and creation time, the same after a take-over. */
+export function runNameOf(record: DedupeRecord): string {
+  return executionNameFor(record.key, record.createdAt, record.expiresAt);
+}
+
+/**
+ * The run a claim stands for, if it has started: recorded on the claim (Express), or, for a claim that named
+ * its Standard run, that execution if Step Functions has it. One DescribeExecution, on duplicate paths only.
+ */
+export async function startedRunOf(
+  record: DedupeRecord,
+  engine: Pick<WorkflowEngine, 'findRun'>,
+): Promise<RunHandle | undefined> {
+  if (record.run !== undefined) return record.run;
+  return record.executionArn === undefined ? undefined : engine.findRun(record.executionArn);
 }
 
 /** A claim whose owner recorded no run within its lease: that owner crashed or timed out. */
@@ -74,7 +101,14 @@ export abstract class BaseDedupeStore implements DedupeStore {
     return record === undefined || isExpired(record, now) ? undefined : record;
   }
 
-  async claim(request: ClaimRequest): Promise<ClaimResult> {
+  /**
+   * `runOf` (startedRunOf with the engine) settles a claim past its lease that named its Standard run: if that run
+   * exists, the claim is a duplicate answered with it (one DescribeExecution), not taken over and started again.
+   */
+  async claim(
+    request: ClaimRequest,
+    runOf?: (record: DedupeRecord) => Promise<RunHandle | undefined>,
+  ): Promise<ClaimResult> {
     // Each pass either claims or meets a live record; a record that vanished in between (released, expired)
     // sends it round again.
     for (;;) {
@@ -84,6 +118,8 @@ export abstract class BaseDedupeStore implements DedupeStore {
       const existing = first.existing ?? (await this.get(request.key, request.now));
       if (existing === undefined) continue;
       if (!mayTakeOver(existing, request.now)) return { outcome: 'duplicate', record: existing };
+      const started = existing.executionArn === undefined ? undefined : await runOf?.(existing);
+      if (started !== undefined) return { outcome: 'duplicate', record: { ...existing, run: started } };
       const replacement = takenOver(existing, request);
       if (await this.replaceOwner(replacement, existing.owner)) return { outcome: 'claimed', record: replacement };
       const current = await this.get(request.key, request.now);

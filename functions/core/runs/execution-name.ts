@@ -25,7 +25,12 @@ export function randomExecutionName(): string {
 
 /**
  * arn:…:stateMachine:NAME[:VERSION|ALIAS] → arn:…:execution:NAME:EXECUTION: how Step Functions forms a
- * Standard execution's ARN (a version or alias qualifier is not part of it).
+ * Standard execution's ARN (a version or alias qualifier is not part of it). The Service Authorization
+ * Reference's resource types give the two shapes: `execution` is
+ * `arn:${Partition}:states:${Region}:${Account}:execution:${StateMachineName}:${ExecutionId}`, while `express`
+ * adds an id AWS picks (`…:express:${StateMachineName}:${ExecutionId}:${ExpressId}`), so only a Standard
+ * execution's ARN follows from its name:
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html#awsstepfunctions-resources-for-iam-policies
  */
 export function standardExecutionArn(stateMachineArn: string, executionName: string): string {
   const [arn, partition, service, region, account, , name] = stateMachineArn.split(':');

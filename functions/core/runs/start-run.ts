@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { DedupeStore, RunHandle, WorkflowEngine, WorkflowType } from '../ports';
+import type { DedupeRecord, DedupeStore, RunHandle, WorkflowEngine, WorkflowType } from '../ports';
 import { EngineBusyError, InProgressError, KeyReusedError, nothingStarted } from '../outcomes';
 import { crashPoint } from '../faults/crash-point';
-import { executionNameFor, randomExecutionName } from './execution-name';
+import { randomExecutionName } from './execution-name';
+import { runNameOf, startedRunOf } from './dedupe-claim';
 import { type Clock } from '../clock';
 
 export interface RunTarget {
@@ -16,6 +17,12 @@ export interface DedupeRequest {
   readonly key: string;
   /** Hash of what makes the request this request (its body): the same key with another body is refused. */
   readonly fingerprint: string;
+  /**
+   * Record the started run on the claim even for a Standard workflow (a second write), because something other
+   * than a duplicate reads the run off the claim without access to Step Functions: inbound's
+   * GET /inbound/runs/{runRef} and its resent-batch DUPLICATE answers.
+   */
+  readonly recordRun?: boolean;
 }
 
 export interface StartRunRequest {
@@ -54,8 +61,11 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /**
  * The heart of every style: dedupe, then start. Without a dedupe key it is one StartExecution. With one,
- * a single conditional write claims the key; the winner starts the run and records it on the claim;
- * every duplicate answers with that same run (waiting briefly if the winner is still starting it).
+ * a single conditional write claims the key; the winner starts the run; every duplicate answers with that
+ * same run (waiting briefly if the winner is still starting it). For a Standard workflow that is all: the claim
+ * named the run's execution ARN (state machine ARN + the name derived from the claim), and a duplicate asks
+ * Step Functions whether it exists. For an Express workflow AWS adds a random id to the ARN, so the winner
+ * records the run on the claim with a second write (docs/aws-calls.md says why this is the floor).
  * If the start fails, the claim is released so the caller's retry can succeed: nothing half-accepted.
  */
 export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSettings): StartRun {
@@ -70,24 +80,30 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
     }
 
     const owner = randomUUID();
-    const claim = await deps.dedupe.claim({
-      key: dedupe.key,
-      fingerprint: dedupe.fingerprint,
-      owner,
-      now: now(),
-      leaseMs: settings.dedupeLeaseMs,
-      ttlSeconds: settings.dedupeTtlSeconds,
-    });
+    const claim = await deps.dedupe.claim(
+      {
+        key: dedupe.key,
+        fingerprint: dedupe.fingerprint,
+        owner,
+        now: now(),
+        leaseMs: settings.dedupeLeaseMs,
+        ttlSeconds: settings.dedupeTtlSeconds,
+        ...(target.workflowType === 'STANDARD' && dedupe.recordRun !== true
+          ? { standardStateMachineArn: target.stateMachineArn }
+          : {}),
+      },
+      (record) => startedRunOf(record, deps.engine),
+    );
 
     if (claim.outcome === 'duplicate') {
       if (claim.record.fingerprint !== dedupe.fingerprint) {
         throw new KeyReusedError('this idempotency key was already used with a different request body');
       }
-      return { run: await awaitRecordedRun(claim.record.run), replayed: true };
+      return { run: await awaitStartedRun(claim.record), replayed: true };
     }
 
     crashPoint('dedupe-claimed');
-    const name = executionNameFor(dedupe.key, claim.record.createdAt, claim.record.expiresAt);
+    const name = runNameOf(claim.record);
     let run: RunHandle;
     try {
       run = await deps.engine.start({ ...target, name, input });
@@ -109,6 +125,8 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
       });
       throw error;
     }
+    // A Standard claim named this run when it was written: nothing to record.
+    if (claim.record.executionArn !== undefined) return { run, replayed: false };
     try {
       await deps.dedupe.complete(dedupe.key, owner, run);
     } catch (error) {
@@ -121,14 +139,21 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
     }
     return { run, replayed: false };
 
-    async function awaitRecordedRun(recorded: RunHandle | undefined): Promise<RunHandle> {
-      if (recorded !== undefined) return recorded;
+    async function awaitStartedRun(claimed: DedupeRecord): Promise<RunHandle> {
+      const started = await startedRunOf(claimed, deps.engine);
+      if (started !== undefined) return started;
       const deadline = now() + settings.dedupeWaitMs;
+      // A claim that names its Standard run is polled with DescribeExecution, whose account-wide bucket is small
+      // (refill 15/s in us-east-1, docs/scale.md): back off, doubling up to 1 s, so a storm of duplicates of one
+      // key cannot drain it. A recorded run is polled on the claim (a GetItem) at the plain interval.
+      let interval = pollIntervalMs;
       while (now() < deadline) {
-        await sleep(pollIntervalMs);
+        await sleep(interval);
+        if (claimed.executionArn !== undefined) interval = Math.min(interval * 2, Math.max(pollIntervalMs, 1_000));
         const record = await deps.dedupe.get(dedupe!.key, now());
-        if (record?.run !== undefined) return record.run;
         if (record === undefined) break; // released: the first request failed to start its run
+        const run = await startedRunOf(record, deps.engine);
+        if (run !== undefined) return run;
       }
       throw new InProgressError(
         'a request with this idempotency key is still being processed; retry shortly',

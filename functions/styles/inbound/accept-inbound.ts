@@ -105,7 +105,8 @@ async function accept(deps: InboundDeps, request: InboundRequest): Promise<Inbou
     const { run, replayed } = await deps.startRun({
       target: workflow,
       input,
-      ...(ref === undefined ? {} : { dedupe: { key: ref.dedupeKey, fingerprint: UID_FINGERPRINT } }),
+      // The claim is the run record GET /inbound/runs/{runRef} reads: recorded, whatever the workflow type.
+      ...(ref === undefined ? {} : { dedupe: { key: ref.dedupeKey, fingerprint: UID_FINGERPRINT, recordRun: true } }),
     });
     return {
       kind: 'started',

@@ -90,7 +90,8 @@ export function makeFanoutRecordHandler(deps: FanoutDeps) {
       started = await deps.startRun({
         target: message.target,
         input: message.input,
-        dedupe: { key: message.dedupeKey, fingerprint: UID_FINGERPRINT },
+        // The claim is the run record GET /inbound/runs/{runRef} reads: recorded, whatever the workflow type.
+        dedupe: { key: message.dedupeKey, fingerprint: UID_FINGERPRINT, recordRun: true },
       });
     } catch (error) {
       if (!(error instanceof EngineBusyError) || deps.requeue === undefined) throw error;

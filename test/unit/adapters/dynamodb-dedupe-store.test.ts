@@ -59,6 +59,17 @@ describe(`DynamoDbDedupeStore against ${backend}`, () => {
     expect(duplicate).toMatchObject({ outcome: 'duplicate', record: { run } });
   });
 
+  it('stores a Standard claim’s execution ARN with the claim itself, for duplicates to find the run by', async () => {
+    const k = nextKey();
+    const stateMachineArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:orders';
+
+    const first = await store.claim(claimRequest({ key: k, standardStateMachineArn: stateMachineArn }));
+    const duplicate = await store.claim(claimRequest({ key: k, owner: 'owner-b', now: NOW + 5 }));
+
+    expect(first.record.executionArn).toMatch(/^arn:aws:states:us-east-1:000000000000:execution:orders:hf-/);
+    expect(duplicate).toEqual({ outcome: 'duplicate', record: first.record });
+  });
+
   it('refuses to record a run for an owner that lost the claim', async () => {
     const k = nextKey();
     await store.claim(claimRequest({ key: k }));

@@ -33,6 +33,26 @@ describe('SfnWorkflowEngine', () => {
     });
   });
 
+  it('finds a Standard run by its ARN: the run when it exists, undefined when it has not started, busy when throttled', async () => {
+    const arn = standardExecutionArn(stateMachineArn, 'hf-abc');
+    const engine = new SfnWorkflowEngine(new SFNClient({}));
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolvesOnce({ startDate: new Date('2026-01-01T00:00:00Z') })
+      .rejectsOnce(new ExecutionDoesNotExist({ message: 'no such execution', $metadata: {} }))
+      .rejectsOnce(
+        new SFNServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: {}, message: 'slow down' }),
+      );
+
+    const found = await engine.findRun(arn);
+    const missing = await engine.findRun(arn);
+    const throttled = await engine.findRun(arn).catch((error: unknown) => error);
+
+    expect(found).toEqual({ executionArn: arn, startDate: '2026-01-01T00:00:00.000Z' });
+    expect(missing).toBeUndefined();
+    expect(throttled).toBeInstanceOf(EngineBusyError);
+  });
+
   it('returns the existing Standard execution when the name was already used (an earlier attempt started it)', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
     sfn.on(DescribeExecutionCommand).resolves({ startDate: new Date('2026-01-01T00:00:00Z') });

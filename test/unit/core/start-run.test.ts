@@ -206,4 +206,163 @@ describe('makeRunStarter', () => {
     expect(engine.started).toHaveLength(2);
     expect(engine.started[1]?.name).not.toBe(engine.started[0]?.name);
   });
+
+  describe('a Standard workflow: one write (the claim) and one start', () => {
+    const standard = {
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:orders',
+      workflowType: 'STANDARD' as const,
+    };
+    const name = executionNameFor('k1', 1_700_000_000_000, 1_700_000_000 + 60);
+    const arn = `arn:aws:states:us-east-1:000000000000:execution:orders:${name}`;
+
+    it('names the run on the claim and records nothing after the start', async () => {
+      const { engine, dedupe, startRun } = setup();
+      const complete = jest.spyOn(dedupe, 'complete');
+
+      const started = await startRun({ target: standard, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
+
+      expect(started.run.executionArn).toBe(arn);
+      expect(dedupe.records.get('k1')).toMatchObject({ executionArn: arn });
+      expect(dedupe.records.get('k1')?.run).toBeUndefined();
+      expect(complete).not.toHaveBeenCalled();
+      expect(engine.started).toHaveLength(1);
+    });
+
+    it('answers a duplicate with the run Step Functions has under the claim’s name, starting nothing', async () => {
+      const { engine, startRun } = setup();
+      const key = { key: 'k1', fingerprint: 'f1' };
+      await startRun({ target: standard, input: {}, dedupe: key });
+
+      const duplicate = await startRun({ target: standard, input: {}, dedupe: key });
+
+      expect(duplicate).toEqual({ run: { executionArn: arn, startDate: expect.any(String) }, replayed: true });
+      expect(engine.started).toHaveLength(1);
+      expect(engine.looked).toEqual([arn]);
+    });
+
+    it('makes a duplicate wait while the owner has claimed but not started, and hands it the run once started', async () => {
+      // Arrange: another request holds the claim; its run starts while the duplicate polls.
+      const { clock, engine, dedupe, startRun } = setup();
+      await dedupe.claim({
+        key: 'k1',
+        fingerprint: 'f1',
+        owner: 'first',
+        now: clock.now,
+        leaseMs: 5_000,
+        ttlSeconds: 60,
+        standardStateMachineArn: standard.stateMachineArn,
+      });
+      const originalFind = engine.findRun.bind(engine);
+      engine.findRun = async (executionArn) => {
+        if (engine.looked.length === 2) await engine.start({ ...standard, name, input: {} });
+        return originalFind(executionArn);
+      };
+
+      // Act
+      const replayed = await startRun({ target: standard, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
+
+      // Assert: the first request's run, not a second one
+      expect(replayed).toEqual({ run: { executionArn: arn, startDate: expect.any(String) }, replayed: true });
+      expect(engine.started).toHaveLength(1);
+    });
+
+    it('polls Step Functions for a run not started yet with a backoff, so duplicates cannot drain DescribeExecution', async () => {
+      // Arrange: a live claim whose run never starts (its owner is slow), and a wait long enough to see the backoff.
+      const clock = { now: 1_700_000_000_000 };
+      const engine = new FakeEngine();
+      const dedupe = new InMemoryDedupeStore();
+      const sleeps: number[] = [];
+      const startRun = makeRunStarter(
+        {
+          engine,
+          dedupe,
+          logger: silentLogger,
+          now: () => clock.now,
+          sleep: async (ms) => {
+            sleeps.push(ms);
+            clock.now += ms;
+          },
+        },
+        { ...settings, dedupeWaitMs: 3_000, pollIntervalMs: 50 },
+      );
+      await dedupe.claim({
+        key: 'k1',
+        fingerprint: 'f1',
+        owner: 'slow',
+        now: clock.now,
+        leaseMs: 30_000,
+        ttlSeconds: 60,
+        standardStateMachineArn: standard.stateMachineArn,
+      });
+
+      // Act
+      const attempt = await startRun({ target: standard, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } }).catch(
+        (error: unknown) => error,
+      );
+
+      // Assert: 409 "retry shortly", after 50, 100, 200, 400, 800, 1000 ms waits: 7 looks in 3 s, not 60
+      expect(attempt).toBeInstanceOf(ConflictError);
+      expect(sleeps).toEqual([50, 100, 200, 400, 800, 1_000, 1_000]);
+      expect(engine.looked.length).toBeLessThanOrEqual(8);
+    });
+
+    it('answers 409 when the owner released its claim (its start failed) while the duplicate waited', async () => {
+      // Arrange: another request holds the claim, and gives it up during the duplicate's first wait.
+      const { clock, engine, dedupe, startRun } = setup();
+      await dedupe.claim({
+        key: 'k1',
+        fingerprint: 'f1',
+        owner: 'first',
+        now: clock.now,
+        leaseMs: 5_000,
+        ttlSeconds: 60,
+        standardStateMachineArn: standard.stateMachineArn,
+      });
+      const originalGet = dedupe.get.bind(dedupe);
+      dedupe.get = async (key, now) => {
+        await dedupe.release('k1', 'first');
+        return originalGet(key, now);
+      };
+
+      // Act
+      const attempt = startRun({ target: standard, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
+
+      // Assert: "retry shortly", and nothing started
+      await expect(attempt).rejects.toBeInstanceOf(ConflictError);
+      expect(engine.started).toHaveLength(0);
+    });
+
+    it('answers a late duplicate (past the lease) with the started run: no take-over, no second start', async () => {
+      const { clock, engine, dedupe, startRun } = setup();
+      const key = { key: 'k1', fingerprint: 'f1' };
+      const first = await startRun({ target: standard, input: {}, dedupe: key });
+      const claimed = dedupe.records.get('k1');
+      clock.now += settings.dedupeLeaseMs + 1;
+
+      const late = await startRun({ target: standard, input: {}, dedupe: key });
+
+      expect(late).toEqual({ run: first.run, replayed: true });
+      expect(engine.started).toHaveLength(1);
+      expect(dedupe.records.get('k1')).toEqual(claimed);
+    });
+
+    it('after a crash between claim and start, a retry past the lease takes over and asks for the same name', async () => {
+      const { clock, engine, dedupe, startRun } = setup();
+      await dedupe.claim({
+        key: 'k1',
+        fingerprint: 'f1',
+        owner: 'crashed',
+        now: clock.now,
+        leaseMs: 1_000,
+        ttlSeconds: 60,
+        standardStateMachineArn: standard.stateMachineArn,
+      });
+      clock.now += 1_001;
+
+      const retried = await startRun({ target: standard, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
+
+      expect(retried).toMatchObject({ run: { executionArn: arn }, replayed: false });
+      expect(engine.started.map((run) => run.name)).toEqual([name]);
+    });
+  });
 });

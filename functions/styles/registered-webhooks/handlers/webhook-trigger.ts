@@ -1,11 +1,14 @@
 /** Lambda entry: POST /api/trigger-webhooks/{webhookId} (seed 5). Wiring only. */
 import { wireAws } from '../../../adapters/aws/wiring';
+import { cachedWebhookReads } from '../../../core/registry-cache';
 import { makeWebhookTriggerHandler } from '../http';
 
 const { config, logger, ports, executionLink } = wireAws();
 
 export const handler = makeWebhookTriggerHandler({
   ...ports,
+  // Warm, a webhook and its bindings are read once per REGISTRY_CACHE_SECONDS, like every other registration.
+  webhooks: cachedWebhookReads(ports.webhooks, { ttlMs: config.REGISTRY_CACHE_SECONDS * 1000 }),
   logger,
   executionLink,
   maxBodyBytes: config.MAX_BODY_BYTES,

@@ -1,0 +1,120 @@
+import { sha256Hex } from '../../../functions/core/auth/secrets';
+import { cachedRegistry, cachedWebhookReads, TtlCache } from '../../../functions/core/registry-cache';
+import { FakeRegistry, InMemoryWebhookStore } from '../../support/fakes';
+
+/** The fake registry, counting the reads that reach it. */
+function counted(registry: FakeRegistry) {
+  const reads: string[] = [];
+  const getApiKeyByHash = registry.getApiKeyByHash.bind(registry);
+  const getFlow = registry.getFlow.bind(registry);
+  registry.getApiKeyByHash = async (hash) => {
+    reads.push(`key ${hash.slice(0, 6)}`);
+    return getApiKeyByHash(hash);
+  };
+  registry.getFlow = async (flowId) => {
+    reads.push(`flow ${flowId}`);
+    return getFlow(flowId);
+  };
+  return reads;
+}
+
+describe('the registry cache (functions/core/registry-cache.ts)', () => {
+  it('serves a read from memory within the TTL and reads again after it: a revoked key works until then', async () => {
+    // Arrange
+    const clock = { now: 1_000 };
+    const store = new FakeRegistry().addApiKey('k1', { keyId: 'one' });
+    const reads = counted(store);
+    const registry = cachedRegistry(store, { ttlMs: 5_000, now: () => clock.now });
+    const hash = sha256Hex('k1');
+
+    // Act
+    const first = await registry.getApiKeyByHash(hash);
+    store.addApiKey('k1', { keyId: 'one', disabled: true }); // revoked in the store
+    clock.now += 4_999;
+    const withinTtl = await registry.getApiKeyByHash(hash);
+    clock.now += 1;
+    const afterTtl = await registry.getApiKeyByHash(hash);
+
+    // Assert
+    expect([first?.disabled, withinTtl?.disabled, afterTtl?.disabled]).toEqual([false, false, true]);
+    expect(reads).toHaveLength(2);
+  });
+
+  it('caches a miss too, so a missing key costs one read per TTL', async () => {
+    const clock = { now: 0 };
+    const store = new FakeRegistry();
+    const reads = counted(store);
+    const registry = cachedRegistry(store, { ttlMs: 5_000, now: () => clock.now });
+
+    const answers = [await registry.getFlow('nope'), await registry.getFlow('nope'), await registry.getFlow('nope')];
+
+    expect(answers).toEqual([undefined, undefined, undefined]);
+    expect(reads).toEqual(['flow nope']);
+  });
+
+  it('keeps at most maxEntries: a flood of random keys evicts the oldest and never grows past the bound', async () => {
+    const cache = new TtlCache({ ttlMs: 60_000, maxEntries: 3 });
+    const loads: string[] = [];
+    const load = (key: string) => cache.get(key, async () => loads.push(key));
+
+    for (const key of ['a', 'b', 'c', 'd', 'e']) await load(key);
+    await load('e'); // still cached
+    await load('a'); // evicted: read again
+
+    expect(cache.size).toBe(3);
+    expect(loads).toEqual(['a', 'b', 'c', 'd', 'e', 'a']);
+  });
+
+  it('does not cache a failed read: the next request reads again', async () => {
+    const cache = new TtlCache({ ttlMs: 60_000 });
+    let calls = 0;
+    const read = () =>
+      cache.get('flow', async () => {
+        calls += 1;
+        if (calls === 1) throw new Error('throttled');
+        return 'ok';
+      });
+
+    await expect(read()).rejects.toThrow('throttled');
+    await expect(read()).resolves.toBe('ok');
+    expect(calls).toBe(2);
+  });
+
+  it('shares one read between concurrent requests for the same item', async () => {
+    const cache = new TtlCache({ ttlMs: 60_000 });
+    let calls = 0;
+    const read = () => cache.get('flow', async () => ++calls);
+
+    const answers = await Promise.all([read(), read(), read()]);
+
+    expect(answers).toEqual([1, 1, 1]);
+  });
+
+  it('with a TTL of 0 reads the registry every time', async () => {
+    const store = new FakeRegistry().addFlow({ flowId: 'hello' });
+    const reads = counted(store);
+    const registry = cachedRegistry(store, { ttlMs: 0 });
+
+    await registry.getFlow('hello');
+    await registry.getFlow('hello');
+
+    expect(reads).toEqual(['flow hello', 'flow hello']);
+  });
+
+  it('serves a registered webhook from memory to the trigger route, and leaves the store’s writes as they are', async () => {
+    const store = new InMemoryWebhookStore();
+    const reads: string[] = [];
+    const get = store.get.bind(store);
+    store.get = async (id) => {
+      reads.push(id);
+      return get(id);
+    };
+    const cached = cachedWebhookReads(store, { ttlMs: 5_000 });
+
+    const answers = [await cached.get('w1'), await cached.get('w1')];
+    await cached.unbind('w1', 't1');
+
+    expect(answers).toEqual([undefined, undefined]);
+    expect(reads).toEqual(['w1']);
+  });
+});
