@@ -73,7 +73,7 @@ export function bundleHandler(name: string, variant: BundleVariant = 'deployed')
     mkdirSync(outdir, { recursive: true });
     const file = join(outdir, 'index.js');
     const result = await build({
-      entryPoints: [join(root, 'functions', 'handlers', `${name}.ts`)],
+      entryPoints: [join(root, 'functions', handlers.find((h) => h.name === name)!.entry)],
       absWorkingDir: root,
       bundle: true,
       target: 'node22',

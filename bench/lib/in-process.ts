@@ -9,6 +9,8 @@ import { request } from '../../test/support/local-stack';
 import { bundleHandler } from './bundles';
 import { log, withStdoutSilenced } from './log';
 import { type BenchStack, type CallCounts, diffCounts } from './stack';
+import { comparePaired } from './paired';
+import { bareClients, prepareReplay, record, type RecordedCall, sendReplay } from './replay';
 import { round, summarize, type Summary } from './stats';
 
 interface Counter {
@@ -48,6 +50,20 @@ export interface ScenarioRun {
   readonly failures: number;
   /** CPU (user + system) of this process per invocation, ms. */
   readonly cpuMs: Summary;
+  /**
+   * Paired with each invocation (A, B, A, B …, alternating which goes first): the CPU of the same AWS calls
+   * replayed bare from plain SDK clients (bench/lib/replay.ts), ms.
+   */
+  readonly bareCpuMs: Summary;
+  /** Median handler CPU / median bare-calls CPU (target 3: at most 1.3). */
+  readonly cpuRatio: number;
+  /** The median of the per-pair ratios, a check on the ratio of medians. */
+  readonly cpuMedianPairRatio: number;
+  /** Replayed calls that answered differently from the handler's (e.g. a task token already used), per invocation. */
+  readonly replayMismatchesPerInvocation: number;
+  readonly replayMismatchExamples: readonly string[];
+  /** Bytes the handler wrote to stdout and stderr per invocation (its log lines, what CloudWatch Logs ingests). */
+  readonly logBytesPerInvocation: number;
   /** Share of that CPU that is system (kernel) time: mostly the loopback sockets' work. */
   readonly systemCpuShare: number;
   /** Wall time per invocation against the local stack's services, ms. */
@@ -326,6 +342,23 @@ export function scenarios(stack: BenchStack): Scenario[] {
       ok: status(204),
     },
     {
+      handler: 'wait-for-event',
+      what: 'the wait task of hookflow:WaitForEvent (a run begins waiting; Step Functions invokes it)',
+      dedupe: 'once per ref + topic',
+      sizes: [null],
+      async prepare() {
+        // The payload workflows/wait-for-event-states.ts sends; a fresh ref each time, so the run starts waiting.
+        return () => ({
+          taskToken: `bench-token-${randomUUID()}`,
+          ref: randomUUID(),
+          topic: 'approval',
+          timeoutSeconds: 300,
+          executionArn: `arn:aws:states:us-east-1:000000000000:execution:hookflow-bench:${randomUUID()}`,
+        });
+      },
+      ok: (result) => (result as { outcome?: string } | undefined)?.outcome === 'waiting',
+    },
+    {
       handler: 'webhook-admin',
       what: 'POST /api/webhooks (create a webhook)',
       dedupe: 'n/a',
@@ -382,14 +415,18 @@ export function scenarios(stack: BenchStack): Scenario[] {
 }
 
 export interface RunSettings {
+  /** Pair each invocation with the bare replay of its calls (default true; off under the profiler). */
+  readonly replay?: boolean;
   readonly warmup: number;
   readonly iterations: Record<BodySize | 'none', number>;
 }
 
 /**
- * Invokes each scenario's handler in this process, one request at a time, and measures each invocation:
- * process.cpuUsage() (user + system) and wall time around the awaited handler call, and the AWS SDK calls
- * it made (counted by wrapping the SDK clients' send). Handler log lines are discarded (not written).
+ * Invokes each scenario's handler in this process, one request at a time, paired with a replay of the same AWS
+ * calls from bare SDK clients (A, B, A, B …; odd pairs replay first, the calls of the previous invocation). Each
+ * side is measured by process.cpuUsage() (user + system) around the awaited call only; the handler also by wall
+ * time and by the AWS SDK calls it made (counted by wrapping the SDK clients' send). Handler log lines are
+ * discarded (not written) and their bytes counted.
  */
 export async function runScenarios(
   stack: BenchStack,
@@ -399,6 +436,8 @@ export async function runScenarios(
 ): Promise<ScenarioRun[]> {
   useStackForHandlers(stack);
   const runs: ScenarioRun[] = [];
+  const replay = settings.replay ?? true;
+  const clients = bareClients();
   for (const scenario of scenarios(stack)) {
     const handler = await loadHandler(scenario.handler);
     for (const size of scenario.sizes) {
@@ -407,42 +446,80 @@ export async function runScenarios(
       if (iterations === 0) continue;
       const total = settings.warmup + iterations;
       const label = `${scenario.handler} ${size ?? ''}`.trim();
-      log(part, `${label}: ${scenario.what}; ${settings.warmup} warm-up + ${iterations} measured`);
+      log(part, `${label}: ${scenario.what}; ${settings.warmup} warm-up + ${iterations} measured pairs`);
       const makeEvent = await scenario.prepare(size, total);
       const cpu: number[] = [];
+      const bare: number[] = [];
+      const order: ('ab' | 'ba')[] = [];
       let systemMicros = 0;
       const wall: number[] = [];
       const calls: Record<string, number>[] = [];
       let failures = 0;
       let firstFailure: unknown;
-      await withStdoutSilenced(async () => {
-        for (let i = 0; i < total; i++) {
-          const event = makeEvent(i);
-          const before = counter.snapshot().counts;
-          const cpu0 = process.cpuUsage();
-          const t0 = performance.now();
-          let result: unknown;
+      let mismatches = 0;
+      const mismatchExamples = new Set<string>();
+      let logBytes = 0;
+      let counting = false;
+      let lastCalls: RecordedCall[] | undefined;
+
+      const invokeHandler = async (i: number) => {
+        const event = makeEvent(i);
+        const context = { ...testContext, awsRequestId: randomUUID() };
+        const before = counter.snapshot().counts;
+        counting = true;
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        const recorded = await record(async () => {
           try {
-            result = await handler(event, { ...testContext, awsRequestId: randomUUID() });
+            return await handler(event, context);
           } catch (error) {
-            result = error;
+            return error;
           }
-          const elapsed = performance.now() - t0;
-          const used = process.cpuUsage(cpu0);
-          const after = counter.snapshot().counts;
-          if (i < settings.warmup) continue;
-          if (!scenario.ok(result)) {
-            failures++;
-            firstFailure ??= result;
+        });
+        const elapsed = performance.now() - t0;
+        const used = process.cpuUsage(cpu0);
+        counting = false;
+        const after = counter.snapshot().counts;
+        lastCalls = recorded.calls;
+        return { result: recorded.result, elapsed, used, before, after };
+      };
+      const replayBare = async () => {
+        const prepared = prepareReplay(lastCalls ?? []);
+        const cpu0 = process.cpuUsage();
+        const outcome = await sendReplay(clients, prepared);
+        const used = process.cpuUsage(cpu0);
+        return { ms: (used.user + used.system) / 1000, outcome };
+      };
+
+      await withStdoutSilenced(
+        async () => {
+          for (let i = 0; i < total; i++) {
+            const bareFirst = replay && i % 2 === 1 && lastCalls !== undefined;
+            const first = bareFirst ? await replayBare() : undefined;
+            const h = await invokeHandler(i);
+            const b =
+              first ?? (replay ? await replayBare() : { ms: Number.NaN, outcome: { mismatches: 0, examples: [] } });
+            if (i < settings.warmup) continue;
+            if (!scenario.ok(h.result)) {
+              failures++;
+              firstFailure ??= h.result;
+            }
+            cpu.push((h.used.user + h.used.system) / 1000);
+            bare.push(b.ms);
+            order.push(bareFirst ? 'ba' : 'ab');
+            systemMicros += h.used.system;
+            wall.push(h.elapsed);
+            mismatches += b.outcome.mismatches;
+            for (const example of b.outcome.examples) mismatchExamples.add(example);
+            calls.push(
+              Object.fromEntries(Object.entries(diffCounts(h.before, h.after)).map(([op, { calls: n }]) => [op, n])),
+            );
           }
-          cpu.push((used.user + used.system) / 1000);
-          systemMicros += used.system;
-          wall.push(elapsed);
-          calls.push(
-            Object.fromEntries(Object.entries(diffCounts(before, after)).map(([op, { calls: n }]) => [op, n])),
-          );
-        }
-      });
+        },
+        (bytes) => {
+          if (counting) logBytes += bytes;
+        },
+      );
       if (failures > 0) {
         log(
           part,
@@ -454,6 +531,7 @@ export async function runScenarios(
         operations.map((op) => [op, round(calls.reduce((sum, c) => sum + (c[op] ?? 0), 0) / calls.length, 3)]),
       );
       const constant = calls.every((c) => operations.every((op) => (c[op] ?? 0) === (calls[0]![op] ?? 0)));
+      const paired = replay ? comparePaired(cpu, bare, order) : { ratio: Number.NaN, medianPairRatio: Number.NaN };
       const run: ScenarioRun = {
         handler: scenario.handler,
         what: scenario.what,
@@ -464,6 +542,12 @@ export async function runScenarios(
         iterations,
         failures,
         cpuMs: summarize(cpu),
+        bareCpuMs: summarize(bare),
+        cpuRatio: round(paired.ratio, 3),
+        cpuMedianPairRatio: round(paired.medianPairRatio, 3),
+        replayMismatchesPerInvocation: round(mismatches / iterations, 3),
+        replayMismatchExamples: [...mismatchExamples],
+        logBytesPerInvocation: round(logBytes / total, 1),
         systemCpuShare: round(systemMicros / 1000 / cpu.reduce((a, b) => a + b, 0), 3),
         wallMs: summarize(wall),
         awsCalls,
@@ -471,10 +555,13 @@ export async function runScenarios(
       };
       log(
         part,
-        `  CPU p50 ${run.cpuMs.p50} ms, p99 ${run.cpuMs.p99} ms; wall p50 ${run.wallMs.p50} ms; calls ${JSON.stringify(awsCalls)}`,
+        `  CPU p50 ${run.cpuMs.p50} ms vs the same calls bare ${run.bareCpuMs.p50} ms: x${run.cpuRatio} (pairs x${run.cpuMedianPairRatio})` +
+          `${mismatches > 0 ? `, ${run.replayMismatchesPerInvocation} replayed calls per invocation answered differently (${run.replayMismatchExamples.join('; ')})` : ''}; ` +
+          `wall p50 ${run.wallMs.p50} ms; ${run.logBytesPerInvocation} log bytes; calls ${JSON.stringify(awsCalls)}`,
       );
       runs.push(run);
     }
   }
+  clients.destroy();
   return runs;
 }
