@@ -62,7 +62,7 @@ export function evaluateTargets(results: Results): Target[] {
         group: 'handlers.cpu',
         part: 'handlers',
         description: `${run.handler}${run.dedupe === 'none' ? ' (no Idempotency-Key)' : ''}${perItem}: CPU per request ≤ 1.3× the same AWS calls sent bare`,
-        sides: `${ms(run.cpuMs.p50, 2)} vs ${ms(run.bareCpuMs.p50, 2)}`,
+        sides: `${ms(run.cpuMedianMs ?? run.cpuMs.p50, 2)} vs ${ms(run.bareCpuMedianMs ?? run.bareCpuMs.p50, 2)}`,
         ratio: run.cpuRatio,
         limit: 1.3,
         kind: 'max',
@@ -175,17 +175,17 @@ function derivedFigures(results: Results): Record<string, number> {
     const trigger = handlers.runs.find((r) => r.handler === 'flow-trigger' && r.size === '1KB' && r.dedupe !== 'none');
     const noKey = handlers.runs.find((r) => r.handler === 'flow-trigger' && r.dedupe === 'none');
     if (trigger !== undefined && noKey !== undefined) {
-      d.flowTriggerCpuP50 = trigger.cpuMs.p50;
-      d.flowTriggerBareCpuP50 = trigger.bareCpuMs.p50;
+      d.flowTriggerCpuP50 = trigger.cpuMedianMs;
+      d.flowTriggerBareCpuP50 = trigger.bareCpuMedianMs;
       d.flowTriggerCpuRatio = trigger.cpuRatio;
-      d.flowTriggerOwnSharePercent = 100 * (1 - trigger.bareCpuMs.p50 / trigger.cpuMs.p50);
+      d.flowTriggerOwnSharePercent = 100 * (1 - trigger.bareCpuMedianMs / trigger.cpuMedianMs);
       d.flowTriggerNoKeyCpuP50 = noKey.cpuMs.p50;
       const callsOf = (r: ScenarioRun) => Object.values(r.awsCalls).reduce((a, b) => a + b, 0);
       d.flowTriggerCalls = callsOf(trigger);
       d.flowTriggerNoKeyCalls = callsOf(noKey);
       d.flowTriggerWallP50 = trigger.wallMs.p50;
       d.flowTriggerSystemPercent = 100 * (trigger.systemCpuShare ?? Number.NaN);
-      d.bareCpuPerCallMs = trigger.bareCpuMs.p50 / callsOf(trigger);
+      d.bareCpuPerCallMs = trigger.bareCpuMedianMs / callsOf(trigger);
     }
     const oneKb = handlers.runs.filter((r) => (r.size === '1KB' || r.size === null) && r.cpuRatio !== undefined);
     const ratios = oneKb.map((r) => r.cpuRatio);
@@ -435,8 +435,8 @@ export function render(results: Results): string {
           'handler',
           'request',
           'body',
-          'handler CPU p50',
-          'same calls bare p50',
+          'handler CPU (median)',
+          'same calls bare (median)',
           'ratio (pairs)',
           "hookflow's share",
           'replay differed',
@@ -448,10 +448,10 @@ export function render(results: Results): string {
           r.handler,
           `${r.what}${r.dedupe === 'none' ? ' (no key)' : ''}`,
           r.size ?? '—',
-          ms(r.cpuMs.p50, 2),
-          r.bareCpuMs === undefined ? 'n/a' : ms(r.bareCpuMs.p50, 2),
+          ms(r.cpuMedianMs ?? r.cpuMs.p50, 2),
+          r.bareCpuMedianMs === undefined ? 'n/a' : ms(r.bareCpuMedianMs, 2),
           r.cpuRatio === undefined ? 'n/a' : `${times(r.cpuRatio)} (${times(r.cpuMedianPairRatio)})`,
-          r.bareCpuMs === undefined ? 'n/a' : `${num(100 * (1 - r.bareCpuMs.p50 / r.cpuMs.p50), 0)}%`,
+          r.bareCpuMedianMs === undefined ? 'n/a' : `${num(100 * (1 - r.bareCpuMedianMs / r.cpuMedianMs), 0)}%`,
           r.replayMismatchesPerInvocation === undefined || r.replayMismatchesPerInvocation === 0
             ? 'no'
             : `${num(r.replayMismatchesPerInvocation, 2)} calls/inv. (${r.replayMismatchExamples.join('; ')})`,

@@ -55,6 +55,9 @@ export interface ScenarioRun {
    * replayed bare from plain SDK clients (bench/lib/replay.ts), ms.
    */
   readonly bareCpuMs: Summary;
+  /** The two medians of the pairs (bench/lib/paired.ts), ms: the sides of the ratio. */
+  readonly cpuMedianMs: number;
+  readonly bareCpuMedianMs: number;
   /** Median handler CPU / median bare-calls CPU (target 3: at most 1.3). */
   readonly cpuRatio: number;
   /** The median of the per-pair ratios, a check on the ratio of medians. */
@@ -531,7 +534,9 @@ export async function runScenarios(
         operations.map((op) => [op, round(calls.reduce((sum, c) => sum + (c[op] ?? 0), 0) / calls.length, 3)]),
       );
       const constant = calls.every((c) => operations.every((op) => (c[op] ?? 0) === (calls[0]![op] ?? 0)));
-      const paired = replay ? comparePaired(cpu, bare, order) : { ratio: Number.NaN, medianPairRatio: Number.NaN };
+      const paired = replay
+        ? comparePaired(cpu, bare, order)
+        : { ratio: Number.NaN, medianPairRatio: Number.NaN, medianA: Number.NaN, medianB: Number.NaN };
       const run: ScenarioRun = {
         handler: scenario.handler,
         what: scenario.what,
@@ -543,6 +548,8 @@ export async function runScenarios(
         failures,
         cpuMs: summarize(cpu),
         bareCpuMs: summarize(bare),
+        cpuMedianMs: round(paired.medianA, 3),
+        bareCpuMedianMs: round(paired.medianB, 3),
         cpuRatio: round(paired.ratio, 3),
         cpuMedianPairRatio: round(paired.medianPairRatio, 3),
         replayMismatchesPerInvocation: round(mismatches / iterations, 3),
@@ -555,7 +562,7 @@ export async function runScenarios(
       };
       log(
         part,
-        `  CPU p50 ${run.cpuMs.p50} ms vs the same calls bare ${run.bareCpuMs.p50} ms: x${run.cpuRatio} (pairs x${run.cpuMedianPairRatio})` +
+        `  CPU median ${run.cpuMedianMs} ms vs the same calls bare ${run.bareCpuMedianMs} ms: x${run.cpuRatio} (pairs x${run.cpuMedianPairRatio})` +
           `${mismatches > 0 ? `, ${run.replayMismatchesPerInvocation} replayed calls per invocation answered differently (${run.replayMismatchExamples.join('; ')})` : ''}; ` +
           `wall p50 ${run.wallMs.p50} ms; ${run.logBytesPerInvocation} log bytes; calls ${JSON.stringify(awsCalls)}`,
       );

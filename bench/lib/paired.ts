@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { median, round, type Summary, summarize } from './stats';
+import { round, type Summary, summarize } from './stats';
 
 export type Thunk = () => unknown;
 
@@ -54,6 +54,14 @@ export interface PairedResult {
   readonly summaryB: Summary;
   /** Which side ran first in each measured pair. */
   readonly order: readonly ('ab' | 'ba')[];
+}
+
+/** The median, averaging the two middle samples when their number is even (a few rounds must not pick a side). */
+export function median(samples: readonly number[]): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const isCommand = (side: Side): side is Command => typeof side === 'object' && side !== null && 'command' in side;

@@ -16,7 +16,7 @@ import { round } from '../lib/stats';
 export const GATEWAY_SETTINGS = {
   connections: 50,
   warmupSeconds: 3,
-  rounds: 4,
+  rounds: 5,
   roundSeconds: 5,
   maxRequests: 40_000,
   timeoutSeconds: 10,

@@ -1,4 +1,4 @@
-import { comparePaired, paired } from '../../../bench/lib/paired';
+import { comparePaired, median, paired } from '../../../bench/lib/paired';
 
 describe('bench paired runner', () => {
   it('runs A and B in alternating pairs after the warm-up and compares their medians', async () => {
@@ -62,5 +62,15 @@ describe('bench paired runner', () => {
   it('refuses samples of unequal length', () => {
     // Arrange, Act and Assert
     expect(() => comparePaired([1, 2], [1])).toThrow(/same non-zero number/);
+  });
+
+  it('takes the mean of the two middle samples when their number is even', () => {
+    // Act
+    const result = comparePaired([1, 2, 10, 20], [1, 1, 1, 1]);
+
+    // Assert
+    expect(median([3, 1, 2])).toBe(2);
+    expect(result.medianA).toBe(6);
+    expect(result.ratio).toBe(6);
   });
 });
