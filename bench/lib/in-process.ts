@@ -1,3 +1,4 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { localAwsEnv } from '../../local/local-aws-env';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -10,7 +11,7 @@ import { bundleHandler } from './bundles';
 import { log, withStdoutSilenced } from './log';
 import { type BenchStack, type CallCounts, diffCounts } from './stack';
 import { comparePaired } from './paired';
-import { bareClients, prepareReplay, record, type RecordedCall, sendReplay } from './replay';
+import { bareClients, type BareClients, prepareReplay, record, type RecordedCall, sendReplay } from './replay';
 import { round, summarize, type Summary } from './stats';
 
 interface Counter {
@@ -35,6 +36,17 @@ export interface Scenario {
   readonly recordsPerInvocation?: number;
   /** Called once per measured or warm-up invocation, outside the timed section. */
   prepare(size: BodySize | null, count: number): Promise<(i: number) => unknown>;
+  /**
+   * For a request that consumes its state (a callback uses its run's task token once): strings to replace in the
+   * replay of the calls recorded for invocation `recordedFor` so that it meets that state again, set up once more
+   * for pair `pair` (a second run prepared per pair). Called outside the timed section.
+   */
+  replaySubstitutions?(
+    recordedFor: number,
+    pair: number,
+    calls: readonly RecordedCall[],
+    clients: BareClients,
+  ): Promise<Map<string, string>>;
   /** Whether the handler's answer is the success the scenario expects. */
   ok(result: unknown): boolean;
 }
@@ -145,6 +157,8 @@ const ACME_ADMIN = { 'x-api-key': 'hf_local_acme_admin_key', 'x-api-org': 'acme'
 /** Each handler's main request. The state some need (a run to resume, a webhook to trigger) is made over HTTP. */
 export function scenarios(stack: BenchStack): Scenario[] {
   const sizes: BodySize[] = ['1KB', '100KB'];
+  const refs: string[] = [];
+  const spares: string[] = [];
   let webhook: Promise<{ id: string; secret: string }> | undefined;
   const registeredWebhook = () =>
     (webhook ??= (async () => {
@@ -326,21 +340,41 @@ export function scenarios(stack: BenchStack): Scenario[] {
       dedupe: 'once per waiting task',
       sizes,
       async prepare(size, count) {
-        // One waiting run per invocation, started over HTTP before the timed loop.
-        const refs: string[] = [];
-        for (let i = 0; i < count; i++) {
+        // Two waiting runs per invocation, started over HTTP before the timed loop: one for the handler, one
+        // for the bare replay of its calls (a task token resumes a task once).
+        const start = async () => {
           const started = await request(`${stack.url}/api/v2/webhook?ref=approval`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: '{"order":1}',
           });
           if (started.status !== 202) throw new Error(`approval run not started: ${started.text}`);
-          refs.push((started.body as { runRef: string }).runRef);
+          return (started.body as { runRef: string }).runRef;
+        };
+        refs.length = 0;
+        spares.length = 0;
+        for (let i = 0; i < count; i++) {
+          refs.push(await start());
+          spares.push(await start());
         }
         await new Promise((r) => setTimeout(r, 500)); // let the runs reach their wait and store their tokens
         const body = jsonOfSize(BODY_BYTES[size!], { approvedBy: 'bench' });
         return (i) =>
           post('/api/v2/callback', 'POST /api/v2/callback', { query: { ref: refs[i]!, topic: 'approval' }, body });
+      },
+      async replaySubstitutions(i, pair, calls, clients) {
+        const substitutions = new Map([[refs[i]!, spares[pair]!]]);
+        const token = calls.find((c) => /^SendTask(Success|Failure)$/.test(c.operation))?.input.taskToken;
+        const read = calls.find((c) => c.service === 'DynamoDB' && c.operation === 'GetItem');
+        if (typeof token === 'string' && read !== undefined) {
+          const input = JSON.parse(JSON.stringify(read.input).split(refs[i]!).join(spares[pair]!)) as object;
+          const { Item } = (await clients.DynamoDB.send(new GetItemCommand(input as never))) as {
+            Item?: { taskToken?: { S?: string } };
+          };
+          const spareToken = Item?.taskToken?.S;
+          if (spareToken !== undefined) substitutions.set(token, spareToken);
+        }
+        return substitutions;
       },
       ok: status(204),
     },
@@ -464,6 +498,7 @@ export async function runScenarios(
       let logBytes = 0;
       let counting = false;
       let lastCalls: RecordedCall[] | undefined;
+      let lastIndex = 0;
 
       const invokeHandler = async (i: number) => {
         const event = makeEvent(i);
@@ -484,10 +519,13 @@ export async function runScenarios(
         counting = false;
         const after = counter.snapshot().counts;
         lastCalls = recorded.calls;
+        lastIndex = i;
         return { result: recorded.result, elapsed, used, before, after };
       };
-      const replayBare = async () => {
-        const prepared = prepareReplay(lastCalls ?? []);
+      const replayBare = async (pair: number) => {
+        const calls = lastCalls ?? [];
+        const substitutions = await scenario.replaySubstitutions?.(lastIndex, pair, calls, clients);
+        const prepared = prepareReplay(calls, substitutions);
         const cpu0 = process.cpuUsage();
         const outcome = await sendReplay(clients, prepared);
         const used = process.cpuUsage(cpu0);
@@ -498,10 +536,10 @@ export async function runScenarios(
         async () => {
           for (let i = 0; i < total; i++) {
             const bareFirst = replay && i % 2 === 1 && lastCalls !== undefined;
-            const first = bareFirst ? await replayBare() : undefined;
+            const first = bareFirst ? await replayBare(i) : undefined;
             const h = await invokeHandler(i);
             const b =
-              first ?? (replay ? await replayBare() : { ms: Number.NaN, outcome: { mismatches: 0, examples: [] } });
+              first ?? (replay ? await replayBare(i) : { ms: Number.NaN, outcome: { mismatches: 0, examples: [] } });
             if (i < settings.warmup) continue;
             if (!scenario.ok(h.result)) {
               failures++;

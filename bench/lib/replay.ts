@@ -15,8 +15,9 @@
  *  - nothing else: reads are repeatable, SQS sends are not deduplicated on standard queues.
  * Each replayed call waits for the calls that had answered when the handler sent it, no more: calls the handler
  * had in flight together go together, calls it sent one after another's answer go in that order.
- * What a replay still cannot repeat (a task token already used, an item a request consumed) answers differently;
- * each replayed call's outcome is compared with the handler's, and the mismatches are reported next to the ratio.
+ * State a request consumes (a task token resumes its task once) is set up twice by the scenario (a second
+ * waiting run per pair) and substituted into the replay (Scenario.replaySubstitutions in bench/lib/in-process.ts).
+ * Each replayed call's outcome is still compared with the handler's, and mismatches are reported next to the ratio.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -111,7 +112,9 @@ export async function record<T>(fn: () => Promise<T>): Promise<{ result: T; call
 }
 
 /** Plain clients as functions/adapters/aws/clients.ts builds them (same options, same endpoint variables). */
-export function bareClients(): Record<RecordedCall['service'], Sendable> & { destroy(): void } {
+export type BareClients = Record<RecordedCall['service'], Sendable> & { destroy(): void };
+
+export function bareClients(): BareClients {
   const clients = {
     DynamoDB: new DynamoDBClient({}),
     SFN: new SFNClient({ disableHostPrefix: process.env.AWS_ENDPOINT_URL_SFN !== undefined }),
@@ -134,11 +137,32 @@ const freshKey = (value: string) => {
 type Attr = { S?: string };
 type Item = Record<string, Attr>;
 
-/** A copy of the calls with the rewrites above, ready to send. */
-export function prepareReplay(calls: readonly RecordedCall[]): { calls: { call: RecordedCall; command: object }[] } {
+/** Replaces every occurrence of each key of `substitutions` in the string values of `value` (deeply, in place). */
+function substitute(value: unknown, substitutions: ReadonlyMap<string, string>): unknown {
+  if (typeof value === 'string') {
+    let out = value;
+    for (const [from, to] of substitutions) out = out.split(from).join(to);
+    return out;
+  }
+  if (Array.isArray(value)) return value.map((v) => substitute(v, substitutions));
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    for (const [k, v] of Object.entries(value)) (value as Record<string, unknown>)[k] = substitute(v, substitutions);
+  }
+  return value;
+}
+
+/**
+ * A copy of the calls with the rewrites above, ready to send. `substitutions` (from the scenario, when the state a
+ * request consumes can be set up twice: a second waiting run for a callback) replace strings everywhere first.
+ */
+export function prepareReplay(
+  calls: readonly RecordedCall[],
+  substitutions?: ReadonlyMap<string, string>,
+): { calls: { call: RecordedCall; command: object }[] } {
   const keys = new Map<string, string>();
   const prepared = calls.map((call) => {
     const input = structuredClone(call.input);
+    if (substitutions !== undefined && substitutions.size > 0) substitute(input, substitutions);
     if (call.service === 'DynamoDB') {
       const item = input.Item as Item | undefined;
       const key = input.Key as Item | undefined;
