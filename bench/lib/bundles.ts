@@ -74,7 +74,7 @@ export function bundleHandler(name: string, variant: BundleVariant = 'deployed')
     const file = join(outdir, 'index.js');
     const result = await build({
       // The entry as routes.ts serves it (functions/styles/<style>/handlers/<name>.ts).
-      entryPoints: [join(root, 'functions', handlers.find((h) => h.name === name)?.entry ?? `${name}.ts`)],
+      entryPoints: [join(root, 'functions', handlers.find((h) => h.name === name)!.entry)],
       absWorkingDir: root,
       bundle: true,
       target: 'node22',

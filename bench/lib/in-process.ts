@@ -1,3 +1,4 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { localAwsEnv } from '../../local/local-aws-env';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -9,6 +10,8 @@ import { request } from '../../test/support/local-stack';
 import { bundleHandler } from './bundles';
 import { log, withStdoutSilenced } from './log';
 import { type BenchStack, type CallCounts, diffCounts } from './stack';
+import { comparePaired } from './paired';
+import { bareClients, type BareClients, prepareReplay, record, type RecordedCall, sendReplay } from './replay';
 import { round, summarize, type Summary } from './stats';
 
 interface Counter {
@@ -33,6 +36,17 @@ export interface Scenario {
   readonly recordsPerInvocation?: number;
   /** Called once per measured or warm-up invocation, outside the timed section. */
   prepare(size: BodySize | null, count: number): Promise<(i: number) => unknown>;
+  /**
+   * For a request that consumes its state (a callback uses its run's task token once): strings to replace in the
+   * replay of the calls recorded for invocation `recordedFor` so that it meets that state again, set up once more
+   * for pair `pair` (a second run prepared per pair). Called outside the timed section.
+   */
+  replaySubstitutions?(
+    recordedFor: number,
+    pair: number,
+    calls: readonly RecordedCall[],
+    clients: BareClients,
+  ): Promise<Map<string, string>>;
   /** Whether the handler's answer is the success the scenario expects. */
   ok(result: unknown): boolean;
 }
@@ -48,6 +62,23 @@ export interface ScenarioRun {
   readonly failures: number;
   /** CPU (user + system) of this process per invocation, ms. */
   readonly cpuMs: Summary;
+  /**
+   * Paired with each invocation (A, B, A, B …, alternating which goes first): the CPU of the same AWS calls
+   * replayed bare from plain SDK clients (bench/lib/replay.ts), ms.
+   */
+  readonly bareCpuMs: Summary;
+  /** The two medians of the pairs (bench/lib/paired.ts), ms: the sides of the ratio. */
+  readonly cpuMedianMs: number;
+  readonly bareCpuMedianMs: number;
+  /** Median handler CPU / median bare-calls CPU (target 3: at most 1.3). */
+  readonly cpuRatio: number;
+  /** The median of the per-pair ratios, a check on the ratio of medians. */
+  readonly cpuMedianPairRatio: number;
+  /** Replayed calls that answered differently from the handler's (e.g. a task token already used), per invocation. */
+  readonly replayMismatchesPerInvocation: number;
+  readonly replayMismatchExamples: readonly string[];
+  /** Bytes the handler wrote to stdout and stderr per invocation (its log lines, what CloudWatch Logs ingests). */
+  readonly logBytesPerInvocation: number;
   /** Share of that CPU that is system (kernel) time: mostly the loopback sockets' work. */
   readonly systemCpuShare: number;
   /** Wall time per invocation against the local stack's services, ms. */
@@ -126,6 +157,8 @@ const ACME_ADMIN = { 'x-api-key': 'hf_local_acme_admin_key', 'x-api-org': 'acme'
 /** Each handler's main request. The state some need (a run to resume, a webhook to trigger) is made over HTTP. */
 export function scenarios(stack: BenchStack): Scenario[] {
   const sizes: BodySize[] = ['1KB', '100KB'];
+  const refs: string[] = [];
+  const spares: string[] = [];
   let webhook: Promise<{ id: string; secret: string }> | undefined;
   const registeredWebhook = () =>
     (webhook ??= (async () => {
@@ -307,23 +340,60 @@ export function scenarios(stack: BenchStack): Scenario[] {
       dedupe: 'once per waiting task',
       sizes,
       async prepare(size, count) {
-        // One waiting run per invocation, started over HTTP before the timed loop.
-        const refs: string[] = [];
-        for (let i = 0; i < count; i++) {
+        // Two waiting runs per invocation, started over HTTP before the timed loop: one for the handler, one
+        // for the bare replay of its calls (a task token resumes a task once).
+        const start = async () => {
           const started = await request(`${stack.url}/api/v2/webhook?ref=approval`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: '{"order":1}',
           });
           if (started.status !== 202) throw new Error(`approval run not started: ${started.text}`);
-          refs.push((started.body as { runRef: string }).runRef);
+          return (started.body as { runRef: string }).runRef;
+        };
+        refs.length = 0;
+        spares.length = 0;
+        for (let i = 0; i < count; i++) {
+          refs.push(await start());
+          spares.push(await start());
         }
         await new Promise((r) => setTimeout(r, 500)); // let the runs reach their wait and store their tokens
         const body = jsonOfSize(BODY_BYTES[size!], { approvedBy: 'bench' });
         return (i) =>
           post('/api/v2/callback', 'POST /api/v2/callback', { query: { ref: refs[i]!, topic: 'approval' }, body });
       },
+      async replaySubstitutions(i, pair, calls, clients) {
+        const substitutions = new Map([[refs[i]!, spares[pair]!]]);
+        const token = calls.find((c) => /^SendTask(Success|Failure)$/.test(c.operation))?.input.taskToken;
+        const read = calls.find((c) => c.service === 'DynamoDB' && c.operation === 'GetItem');
+        if (typeof token === 'string' && read !== undefined) {
+          const input = JSON.parse(JSON.stringify(read.input).split(refs[i]!).join(spares[pair]!)) as object;
+          const { Item } = (await clients.DynamoDB.send(new GetItemCommand(input as never))) as {
+            Item?: { taskToken?: { S?: string } };
+          };
+          const spareToken = Item?.taskToken?.S;
+          if (spareToken !== undefined) substitutions.set(token, spareToken);
+        }
+        return substitutions;
+      },
       ok: status(204),
+    },
+    {
+      handler: 'wait-for-event',
+      what: 'the wait task of hookflow:WaitForEvent (a run begins waiting; Step Functions invokes it)',
+      dedupe: 'once per ref + topic',
+      sizes: [null],
+      async prepare() {
+        // The payload workflows/wait-for-event-states.ts sends; a fresh ref each time, so the run starts waiting.
+        return () => ({
+          taskToken: `bench-token-${randomUUID()}`,
+          ref: randomUUID(),
+          topic: 'approval',
+          timeoutSeconds: 300,
+          executionArn: `arn:aws:states:us-east-1:000000000000:execution:hookflow-bench:${randomUUID()}`,
+        });
+      },
+      ok: (result) => (result as { outcome?: string } | undefined)?.outcome === 'waiting',
     },
     {
       handler: 'webhook-admin',
@@ -382,14 +452,18 @@ export function scenarios(stack: BenchStack): Scenario[] {
 }
 
 export interface RunSettings {
+  /** Pair each invocation with the bare replay of its calls (default true; off under the profiler). */
+  readonly replay?: boolean;
   readonly warmup: number;
   readonly iterations: Record<BodySize | 'none', number>;
 }
 
 /**
- * Invokes each scenario's handler in this process, one request at a time, and measures each invocation:
- * process.cpuUsage() (user + system) and wall time around the awaited handler call, and the AWS SDK calls
- * it made (counted by wrapping the SDK clients' send). Handler log lines are discarded (not written).
+ * Invokes each scenario's handler in this process, one request at a time, paired with a replay of the same AWS
+ * calls from bare SDK clients (A, B, A, B …; odd pairs replay first, the calls of the previous invocation). Each
+ * side is measured by process.cpuUsage() (user + system) around the awaited call only; the handler also by wall
+ * time and by the AWS SDK calls it made (counted by wrapping the SDK clients' send). Handler log lines are
+ * discarded (not written) and their bytes counted.
  */
 export async function runScenarios(
   stack: BenchStack,
@@ -399,6 +473,8 @@ export async function runScenarios(
 ): Promise<ScenarioRun[]> {
   useStackForHandlers(stack);
   const runs: ScenarioRun[] = [];
+  const replay = settings.replay ?? true;
+  const clients = bareClients();
   for (const scenario of scenarios(stack)) {
     const handler = await loadHandler(scenario.handler);
     for (const size of scenario.sizes) {
@@ -407,42 +483,84 @@ export async function runScenarios(
       if (iterations === 0) continue;
       const total = settings.warmup + iterations;
       const label = `${scenario.handler} ${size ?? ''}`.trim();
-      log(part, `${label}: ${scenario.what}; ${settings.warmup} warm-up + ${iterations} measured`);
+      log(part, `${label}: ${scenario.what}; ${settings.warmup} warm-up + ${iterations} measured pairs`);
       const makeEvent = await scenario.prepare(size, total);
       const cpu: number[] = [];
+      const bare: number[] = [];
+      const order: ('ab' | 'ba')[] = [];
       let systemMicros = 0;
       const wall: number[] = [];
       const calls: Record<string, number>[] = [];
       let failures = 0;
       let firstFailure: unknown;
-      await withStdoutSilenced(async () => {
-        for (let i = 0; i < total; i++) {
-          const event = makeEvent(i);
-          const before = counter.snapshot().counts;
-          const cpu0 = process.cpuUsage();
-          const t0 = performance.now();
-          let result: unknown;
+      let mismatches = 0;
+      const mismatchExamples = new Set<string>();
+      let logBytes = 0;
+      let counting = false;
+      let lastCalls: RecordedCall[] | undefined;
+      let lastIndex = 0;
+
+      const invokeHandler = async (i: number) => {
+        const event = makeEvent(i);
+        const context = { ...testContext, awsRequestId: randomUUID() };
+        const before = counter.snapshot().counts;
+        counting = true;
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        const recorded = await record(async () => {
           try {
-            result = await handler(event, { ...testContext, awsRequestId: randomUUID() });
+            return await handler(event, context);
           } catch (error) {
-            result = error;
+            return error;
           }
-          const elapsed = performance.now() - t0;
-          const used = process.cpuUsage(cpu0);
-          const after = counter.snapshot().counts;
-          if (i < settings.warmup) continue;
-          if (!scenario.ok(result)) {
-            failures++;
-            firstFailure ??= result;
+        });
+        const elapsed = performance.now() - t0;
+        const used = process.cpuUsage(cpu0);
+        counting = false;
+        const after = counter.snapshot().counts;
+        lastCalls = recorded.calls;
+        lastIndex = i;
+        return { result: recorded.result, elapsed, used, before, after };
+      };
+      const replayBare = async (pair: number) => {
+        const calls = lastCalls ?? [];
+        const substitutions = await scenario.replaySubstitutions?.(lastIndex, pair, calls, clients);
+        const prepared = prepareReplay(calls, substitutions);
+        const cpu0 = process.cpuUsage();
+        const outcome = await sendReplay(clients, prepared);
+        const used = process.cpuUsage(cpu0);
+        return { ms: (used.user + used.system) / 1000, outcome };
+      };
+
+      await withStdoutSilenced(
+        async () => {
+          for (let i = 0; i < total; i++) {
+            const bareFirst = replay && i % 2 === 1 && lastCalls !== undefined;
+            const first = bareFirst ? await replayBare(i) : undefined;
+            const h = await invokeHandler(i);
+            const b =
+              first ?? (replay ? await replayBare(i) : { ms: Number.NaN, outcome: { mismatches: 0, examples: [] } });
+            if (i < settings.warmup) continue;
+            if (!scenario.ok(h.result)) {
+              failures++;
+              firstFailure ??= h.result;
+            }
+            cpu.push((h.used.user + h.used.system) / 1000);
+            bare.push(b.ms);
+            order.push(bareFirst ? 'ba' : 'ab');
+            systemMicros += h.used.system;
+            wall.push(h.elapsed);
+            mismatches += b.outcome.mismatches;
+            for (const example of b.outcome.examples) mismatchExamples.add(example);
+            calls.push(
+              Object.fromEntries(Object.entries(diffCounts(h.before, h.after)).map(([op, { calls: n }]) => [op, n])),
+            );
           }
-          cpu.push((used.user + used.system) / 1000);
-          systemMicros += used.system;
-          wall.push(elapsed);
-          calls.push(
-            Object.fromEntries(Object.entries(diffCounts(before, after)).map(([op, { calls: n }]) => [op, n])),
-          );
-        }
-      });
+        },
+        (bytes) => {
+          if (counting) logBytes += bytes;
+        },
+      );
       if (failures > 0) {
         log(
           part,
@@ -454,6 +572,9 @@ export async function runScenarios(
         operations.map((op) => [op, round(calls.reduce((sum, c) => sum + (c[op] ?? 0), 0) / calls.length, 3)]),
       );
       const constant = calls.every((c) => operations.every((op) => (c[op] ?? 0) === (calls[0]![op] ?? 0)));
+      const paired = replay
+        ? comparePaired(cpu, bare, order)
+        : { ratio: Number.NaN, medianPairRatio: Number.NaN, medianA: Number.NaN, medianB: Number.NaN };
       const run: ScenarioRun = {
         handler: scenario.handler,
         what: scenario.what,
@@ -464,6 +585,14 @@ export async function runScenarios(
         iterations,
         failures,
         cpuMs: summarize(cpu),
+        bareCpuMs: summarize(bare),
+        cpuMedianMs: round(paired.medianA, 3),
+        bareCpuMedianMs: round(paired.medianB, 3),
+        cpuRatio: round(paired.ratio, 3),
+        cpuMedianPairRatio: round(paired.medianPairRatio, 3),
+        replayMismatchesPerInvocation: round(mismatches / iterations, 3),
+        replayMismatchExamples: [...mismatchExamples],
+        logBytesPerInvocation: round(logBytes / total, 1),
         systemCpuShare: round(systemMicros / 1000 / cpu.reduce((a, b) => a + b, 0), 3),
         wallMs: summarize(wall),
         awsCalls,
@@ -471,10 +600,13 @@ export async function runScenarios(
       };
       log(
         part,
-        `  CPU p50 ${run.cpuMs.p50} ms, p99 ${run.cpuMs.p99} ms; wall p50 ${run.wallMs.p50} ms; calls ${JSON.stringify(awsCalls)}`,
+        `  CPU median ${run.cpuMedianMs} ms vs the same calls bare ${run.bareCpuMedianMs} ms: x${run.cpuRatio} (pairs x${run.cpuMedianPairRatio})` +
+          `${mismatches > 0 ? `, ${run.replayMismatchesPerInvocation} replayed calls per invocation answered differently (${run.replayMismatchExamples.join('; ')})` : ''}; ` +
+          `wall p50 ${run.wallMs.p50} ms; ${run.logBytesPerInvocation} log bytes; calls ${JSON.stringify(awsCalls)}`,
       );
       runs.push(run);
     }
   }
+  clients.destroy();
   return runs;
 }

@@ -13,7 +13,10 @@ export interface Machine {
   readonly loadAverage1m: number;
   readonly date: string;
   readonly gitCommit: string;
-  /** Uncommitted changes were present: the figures are for the working tree, not the commit alone. */
+  /**
+   * Uncommitted changes were present: the figures are for the working tree, not the commit alone. The bench's own
+   * outputs (bench/results.json, docs/BENCHMARKS.md), rewritten as the run goes, do not count.
+   */
   readonly gitDirty: boolean;
   readonly versions: Record<string, string>;
 }
@@ -49,7 +52,7 @@ export function describeMachine(): Machine {
     loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
     date: new Date().toISOString(),
     gitCommit: git(['rev-parse', '--short', 'HEAD']),
-    gitDirty: git(['status', '--porcelain']) !== '',
+    gitDirty: git(['status', '--porcelain', '--', '.', ':!bench/results.json', ':!docs/BENCHMARKS.md']) !== '',
     versions: Object.fromEntries(
       ['autocannon', 'dynalite', 'fauxqs', 'aws-local-stepfunctions', 'esbuild', '@aws-sdk/client-dynamodb', 'zod'].map(
         (name) => [name, packageVersion(name)],

@@ -92,15 +92,15 @@ function findPids(dataDir: string): BenchStack['pids'] {
     const line = cmdline.join(' ');
     if (line.includes('dynalite-process')) pids.dynalite = Number(entry);
     else if (line.includes('fauxqs-process')) pids.fauxqs = Number(entry);
-    // tsx's CLI and the node process it starts share the arguments; the latter carries tsx's loader.
-    else if (line.includes('local/start.ts') && /loader|preflight/.test(line)) pids.stack = Number(entry);
+    // tsx's CLI and the node process it starts share the arguments; the latter carries tsx's loader (or `--import tsx`).
+    else if (line.includes('local/start.ts') && /loader|preflight|--import tsx/.test(line)) pids.stack = Number(entry);
   }
   return pids;
 }
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-function processCpuSeconds(pid: number): number {
+export function processCpuSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -96,7 +96,11 @@ async function gatewayCalls(
 export async function runAwsCalls(stack: BenchStack, handlerRuns?: readonly ScenarioRun[]): Promise<AwsCallsResult> {
   const runs =
     handlerRuns ??
-    (await runScenarios(stack, { warmup: 2, iterations: { '1KB': 10, '100KB': 0, none: 10 } }, 'aws-calls'));
+    (await runScenarios(
+      stack,
+      { replay: false, warmup: 2, iterations: { '1KB': 10, '100KB': 0, none: 10 } },
+      'aws-calls',
+    ));
   const perHandler = runs.filter((r) => r.size === '1KB' || r.size === null).map(callsRow);
   const n = 20;
   log('aws-calls', `gateway cross-check: ${n} flow triggers with an Idempotency-Key and ${n} without`);

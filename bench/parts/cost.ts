@@ -1,16 +1,25 @@
 import type { ScenarioRun } from '../lib/in-process';
 import { round } from '../lib/stats';
-import type { AwsCallsResult } from './aws-calls';
 import type { FanoutResult } from './fanout';
 import type { HandlerCpuResult } from './handler-cpu';
 
 /**
- * Public list prices, us-east-1, as issue 7 gives them (DynamoDB on-demand after AWS's November 2024 price
- * reduction). They were not re-read from AWS's price pages by this script: check them before quoting.
+ * Public list prices, us-east-1, read from AWS's pricing pages (cited per line; the first tier of each):
+ * - API Gateway HTTP APIs, $1.00 per million requests (first 300 million): https://aws.amazon.com/api-gateway/pricing/
+ * - Lambda arm64, $0.0000133334 per GB-second and $0.20 per million requests: https://aws.amazon.com/lambda/pricing/
+ * - Lambda INIT phase billed like the invoke phase for on-demand ZIP functions on managed runtimes since
+ *   1 August 2025 ("AWS Lambda standardizes billing for INIT Phase", which also says INITs typically occur in
+ *   under 1% of invocations): https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/
+ * - DynamoDB on-demand, $0.625 per million write request units and $0.125 per million read request units (an
+ *   eventually consistent read of up to 4 KB is half a unit): https://aws.amazon.com/dynamodb/pricing/on-demand/
+ * - Step Functions Express, $1.00 per million requests plus $0.00001667 per GB-second, rounded up to 100 ms and
+ *   billed in 64 MB chunks; Standard, $0.025 per 1,000 state transitions: https://aws.amazon.com/step-functions/pricing/
+ * - CloudWatch Logs, standard log class, $0.50 per GB ingested: https://aws.amazon.com/cloudwatch/pricing/
+ * - SQS standard queues, $0.40 per million requests (64 KB chunks): https://aws.amazon.com/sqs/pricing/
  */
 export const PRICES = {
   region: 'us-east-1',
-  asOf: 'issue 7 (DynamoDB on-demand prices after the November 2024 reduction); not re-checked by this run',
+  asOf: 'first tier, no free tier',
   apiGatewayHttpPerMillionRequests: 1.0,
   lambdaArmPerGbSecond: 0.0000133334,
   lambdaPerMillionRequests: 0.2,
@@ -22,16 +31,34 @@ export const PRICES = {
   stepFunctionsExpressMinimumGb: 0.0625,
   stepFunctionsExpressBillingIncrementSeconds: 0.1,
   stepFunctionsStandardPerMillionTransitions: 25.0,
+  cloudwatchLogsPerGbIngested: 0.5,
 } as const;
+
+/**
+ * The share of invocations that are cold starts (their INIT phase billed), from AWS's INIT-billing post
+ * ("typically occur in under 1% of invocations"): an assumption, not a measurement; real traffic decides it.
+ */
+export const COLD_START_SHARE = 0.01;
+/** INIT duration when the cold-start part has no figure for the flow trigger (ms). */
+const DEFAULT_INIT_MS = 250;
+
+/**
+ * Lambda's own log lines per invocation in the text log format (the functions' default): START, END and REPORT.
+ * Built from their documented shape with a typical REPORT; computed, not measured.
+ */
+const PLATFORM_LOG_LINES = [
+  'START RequestId: 00000000-0000-0000-0000-000000000000 Version: $LATEST\n',
+  'END RequestId: 00000000-0000-0000-0000-000000000000\n',
+  'REPORT RequestId: 00000000-0000-0000-0000-000000000000\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 256 MB\tMax Memory Used: 98 MB\t\n',
+];
+export const PLATFORM_LOG_BYTES = PLATFORM_LOG_LINES.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
 
 /** lib/hookflow-function.ts: every handler is arm64 with 256 MB. */
 export const LAMBDA_MEMORY_MB = 256;
-/** Lambda gives a function one vCPU's worth of CPU time at 1,769 MB, and a proportional share below. */
-const FULL_VCPU_MB = 1769;
 
 export interface CostLine {
   readonly item: string;
-  /** What one unit of work (a webhook, or a batched item) uses of it. */
+  /** What one unit of work uses of it, and where that figure comes from (measured by which part, or computed). */
   readonly usage: string;
   /** $ per million units of work. */
   readonly perMillion: number;
@@ -41,26 +68,38 @@ export interface CostTable {
   readonly title: string;
   readonly lines: CostLine[];
   readonly total: number;
-  /** The same work with no overhead: only the Step Functions start. */
+  /** The floor: the same work with nothing between API Gateway and Step Functions. */
+  readonly floorLines: CostLine[];
   readonly floor: number;
-  readonly overheadRatio: number;
+  /** total / floor. */
+  readonly ratio: number;
+  /** The issue's target for this ratio, if it has one. */
+  readonly target?: number;
+  /** What delivery recording (one more write per request) would add, where it is not already the claim. */
+  readonly withRecording?: { readonly total: number; readonly ratio: number; readonly note: string };
 }
 
 export interface CostResult {
   readonly prices: typeof PRICES;
   readonly lambdaMemoryMb: number;
+  readonly coldStartShare: number;
+  readonly initMs: number;
+  readonly platformLogBytes: number;
   readonly assumptions: string[];
-  readonly singleWebhook: CostTable;
+  readonly unkeyed: CostTable;
+  readonly keyed: CostTable;
   readonly batchedItem: CostTable;
   /** $ per million invocations for each extra 10 ms of billed Lambda duration at this memory size. */
   readonly per10msPerMillion: number;
-  /** The flow trigger's Lambda duration if its measured CPU ran at 256 MB's share of a vCPU (an estimate). */
-  readonly cpuShareDurationMs: number;
-  readonly cpuShareTotal: number;
 }
 
 const lambdaGbSeconds = (ms: number) => (LAMBDA_MEMORY_MB / 1024) * (Math.ceil(ms) / 1000);
 const perMillion = (dollarsPerUnit: number) => round(dollarsPerUnit * 1e6, 4);
+const sum = (lines: readonly CostLine[]) =>
+  round(
+    lines.reduce((total, line) => total + line.perMillion, 0),
+    4,
+  );
 
 /** Express: $1/M requests, plus GB-seconds billed per 100 ms at 64 MB at least (an echo run: one increment). */
 const expressStart = () =>
@@ -69,13 +108,31 @@ const expressStart = () =>
     PRICES.stepFunctionsExpressBillingIncrementSeconds *
     PRICES.stepFunctionsExpressPerGbSecond;
 
-function table(title: string, lines: CostLine[]): CostTable {
-  const total = round(
-    lines.reduce((sum, line) => sum + line.perMillion, 0),
-    4,
-  );
-  const floor = perMillion(expressStart());
-  return { title, lines, total, floor, overheadRatio: round(total / floor, 2) };
+const apiGatewayLine = (usage = '1 request (under 512 KB)', perRequest = 1): CostLine => ({
+  item: 'API Gateway HTTP API',
+  usage,
+  perMillion: round(PRICES.apiGatewayHttpPerMillionRequests * perRequest, 4),
+});
+const expressLine = (usage: string): CostLine => ({
+  item: 'Step Functions Express start (request + one 100 ms, 64 MB increment)',
+  usage,
+  perMillion: perMillion(expressStart()),
+});
+/** The floor of issue 18: API Gateway's direct Step Functions integration, no Lambda: one request, one start. */
+const singleFloor = () => [apiGatewayLine(), expressLine('1 StartExecution (the same workflow run on both sides)')];
+
+function table(title: string, lines: CostLine[], floorLines: CostLine[], target?: number): CostTable {
+  const total = sum(lines);
+  const floor = sum(floorLines);
+  return {
+    title,
+    lines,
+    total,
+    floorLines,
+    floor,
+    ratio: round(total / floor, 3),
+    ...(target === undefined ? {} : { target }),
+  };
 }
 
 function find(runs: readonly ScenarioRun[], handler: string, size: string, dedupe?: (d: string) => boolean) {
@@ -84,121 +141,171 @@ function find(runs: readonly ScenarioRun[], handler: string, size: string, dedup
   return run;
 }
 
-/** 6. Cost per million single webhooks and per million batched items, from the other parts' measurements. */
-export function computeCost(handlers: HandlerCpuResult, fanout: FanoutResult, calls: AwsCallsResult): CostResult {
-  const trigger = find(handlers.runs, 'flow-trigger', '1KB', (d) => d !== 'none');
-  const triggerCalls = calls.perHandler.find((r) => r.handler === 'flow-trigger' && r.dedupe !== 'none')!;
+const READS = ['DynamoDB.GetItem', 'DynamoDB.Query', 'DynamoDB.BatchGetItem'];
+const WRITES = ['DynamoDB.PutItem', 'DynamoDB.UpdateItem', 'DynamoDB.DeleteItem', 'DynamoDB.BatchWriteItem'];
+const countOf = (calls: Record<string, number>, ops: readonly string[]) =>
+  round(
+    ops.reduce((total, op) => total + (calls[op] ?? 0), 0),
+    3,
+  );
+
+/** The Lambda-fronted lines of one single-webhook request, from one in-process run (handlers part). */
+function lambdaLines(run: ScenarioRun, initMs: number): CostLine[] {
+  const reads = countOf(run.awsCalls, READS);
+  const writes = countOf(run.awsCalls, WRITES);
+  const starts = run.awsCalls['SFN.StartExecution'] ?? 0;
+  const durationMs = run.wallMs.p50;
+  const logBytes = (run.logBytesPerInvocation ?? 0) + PLATFORM_LOG_BYTES;
+  return [
+    apiGatewayLine(),
+    { item: 'Lambda requests', usage: '1 invocation', perMillion: PRICES.lambdaPerMillionRequests },
+    {
+      item: `Lambda duration (arm64, ${LAMBDA_MEMORY_MB} MB)`,
+      usage: `measured: wall p50 ${round(durationMs, 2)} ms in process against the local services; computed: billed ${Math.ceil(durationMs)} ms × ${LAMBDA_MEMORY_MB / 1024} GB`,
+      perMillion: perMillion(lambdaGbSeconds(durationMs) * PRICES.lambdaArmPerGbSecond),
+    },
+    {
+      item: 'Lambda INIT (billed since August 2025)',
+      usage: `computed: ${COLD_START_SHARE * 100}% of invocations cold (assumed) × ${Math.ceil(initMs)} ms INIT (cold-start part's load time) × ${LAMBDA_MEMORY_MB / 1024} GB`,
+      perMillion: perMillion(COLD_START_SHARE * lambdaGbSeconds(initMs) * PRICES.lambdaArmPerGbSecond),
+    },
+    {
+      item: 'DynamoDB writes (on-demand)',
+      usage: `measured: ${writes} write(s) per request (call counter); computed: items under 1 KB, 1 WRU each`,
+      perMillion: perMillion((writes * PRICES.dynamodbPerMillionWriteUnits) / 1e6),
+    },
+    {
+      item: 'DynamoDB reads (on-demand)',
+      usage: `measured: ${reads} read(s) per request (call counter); computed: eventually consistent, under 4 KB, ½ RRU each`,
+      perMillion: perMillion(((reads / 2) * PRICES.dynamodbPerMillionReadUnits) / 1e6),
+    },
+    expressLine(`measured: ${starts} start(s) per request (call counter)`),
+    {
+      item: 'CloudWatch Logs ingestion',
+      usage: `measured: ${round(run.logBytesPerInvocation ?? 0, 0)} bytes of handler log lines per request; computed: + ${PLATFORM_LOG_BYTES} bytes of Lambda's START/END/REPORT lines`,
+      perMillion: perMillion((logBytes / 1e9) * PRICES.cloudwatchLogsPerGbIngested),
+    },
+  ];
+}
+
+/** 6. Cost per million single webhooks and per million batched items, next to their floors, from the other parts. */
+export function computeCost(
+  handlers: HandlerCpuResult,
+  fanout: FanoutResult,
+  initMs: number = DEFAULT_INIT_MS,
+): CostResult {
+  const keyedRun = find(handlers.runs, 'flow-trigger', '1KB', (d) => d !== 'none');
+  const unkeyedRun = find(handlers.runs, 'flow-trigger', '1KB', (d) => d === 'none');
+  const recordingWrite = perMillion(PRICES.dynamodbPerMillionWriteUnits / 1e6);
+  const unkeyedBase = table(
+    'Per million single webhooks, unkeyed (POST /flows/hello/trigger, 1 KB, no Idempotency-Key)',
+    lambdaLines(unkeyedRun, initMs),
+    singleFloor(),
+    1.15,
+  );
+  const unkeyed: CostTable = {
+    ...unkeyedBase,
+    withRecording: {
+      total: round(unkeyedBase.total + recordingWrite, 4),
+      ratio: round((unkeyedBase.total + recordingWrite) / unkeyedBase.floor, 3),
+      note: 'plus one DynamoDB write per request to record the delivery (computed: 1 WRU)',
+    },
+  };
+  const keyed: CostTable = {
+    ...table(
+      'Per million single webhooks, keyed (POST /flows/hello/trigger, 1 KB, Idempotency-Key)',
+      lambdaLines(keyedRun, initMs),
+      singleFloor(),
+      1.45,
+    ),
+    withRecording: {
+      total: sum(lambdaLines(keyedRun, initMs)),
+      ratio: round(sum(lambdaLines(keyedRun, initMs)) / sum(singleFloor()), 3),
+      note: 'nothing more: the dedupe claim is the delivery record',
+    },
+  };
+
   const worker = find(handlers.runs, 'inbound-fanout', '1KB');
   const batch = fanout.runs[0]!;
   const items = batch.items;
   const perItem = (op: string) => (batch.calls[op]?.calls ?? 0) / items;
-  const writesPerItem = ['DynamoDB.PutItem', 'DynamoDB.UpdateItem', 'DynamoDB.DeleteItem'].reduce(
-    (sum, op) => sum + perItem(op),
-    0,
-  );
-  const readsPerItem = ['DynamoDB.GetItem', 'DynamoDB.Query'].reduce((sum, op) => sum + perItem(op), 0);
+  const writesPerItem = WRITES.reduce((total, op) => total + perItem(op), 0);
+  const readsPerItem = READS.reduce((total, op) => total + perItem(op), 0);
   const sqsPerItem = ['SQS.SendMessageBatch', 'SQS.ReceiveMessage', 'SQS.DeleteMessageBatch'].reduce(
-    (sum, op) => sum + perItem(op),
+    (total, op) => total + perItem(op),
     0,
   );
   const workerInvocationsPerItem = perItem('SQS.ReceiveMessage');
-  const expressLine = (usage: string): CostLine => ({
-    item: 'Step Functions Express start (request + one 100 ms, 64 MB increment)',
-    usage,
-    perMillion: perMillion(expressStart()),
-  });
-
-  const triggerMs = trigger.wallMs.p50;
-  const single = table('Per million single webhooks (flow trigger, 1 KB, Idempotency-Key)', [
-    {
-      item: 'API Gateway HTTP API',
-      usage: '1 request (under 512 KB)',
-      perMillion: PRICES.apiGatewayHttpPerMillionRequests,
-    },
-    { item: 'Lambda requests', usage: '1 invocation', perMillion: PRICES.lambdaPerMillionRequests },
-    {
-      item: `Lambda duration (arm64, ${LAMBDA_MEMORY_MB} MB)`,
-      usage: `${Math.ceil(triggerMs)} ms billed (measured wall p50, local services)`,
-      perMillion: perMillion(lambdaGbSeconds(triggerMs) * PRICES.lambdaArmPerGbSecond),
-    },
-    {
-      item: 'DynamoDB writes (on-demand)',
-      usage: `${triggerCalls.dynamodbWrites} write(s), items under 1 KB: ${triggerCalls.dynamodbWrites} WRU`,
-      perMillion: perMillion((triggerCalls.dynamodbWrites * PRICES.dynamodbPerMillionWriteUnits) / 1e6),
-    },
-    {
-      item: 'DynamoDB reads (on-demand)',
-      usage: `${triggerCalls.dynamodbReads} eventually consistent read(s) under 4 KB: ${triggerCalls.dynamodbReads / 2} RRU`,
-      perMillion: perMillion(((triggerCalls.dynamodbReads / 2) * PRICES.dynamodbPerMillionReadUnits) / 1e6),
-    },
-    expressLine(`${triggerCalls.stepFunctions} start(s)`),
-  ]);
-
   const acceptedMs = fanout.acceptedMsMedian;
   const workerMs = worker.wallMs.p50;
-  const batched = table(`Per million batched items (POST /inbound, ${items}-item batches)`, [
-    {
-      item: 'API Gateway HTTP API',
-      usage: `1 request per ${items} items (${Math.ceil(batch.requestBytes / 1024)} KB, one 512 KB unit)`,
-      perMillion: round(PRICES.apiGatewayHttpPerMillionRequests / items, 4),
-    },
-    {
-      item: 'Lambda requests',
-      usage: `1 inbound invocation per ${items} items + ${round(workerInvocationsPerItem, 3)} worker invocations per item`,
-      perMillion: round(PRICES.lambdaPerMillionRequests * (1 / items + workerInvocationsPerItem), 4),
-    },
-    {
-      item: `Lambda duration (arm64, ${LAMBDA_MEMORY_MB} MB)`,
-      usage: `inbound ${Math.ceil(acceptedMs)} ms per batch (POST to 202, local) + worker ${Math.ceil(workerMs)} ms per 10 items (wall p50, local)`,
-      perMillion: perMillion(
-        (lambdaGbSeconds(acceptedMs) / items + lambdaGbSeconds(workerMs) * workerInvocationsPerItem) *
-          PRICES.lambdaArmPerGbSecond,
+  const batched = table(
+    `Per million batched items (POST /inbound, ${items}-item batches)`,
+    [
+      apiGatewayLine(
+        `1 request per ${items} items (${Math.ceil(batch.requestBytes / 1024)} KB, one 512 KB unit)`,
+        1 / items,
       ),
-    },
-    {
-      item: 'SQS standard requests',
-      usage: `${round(sqsPerItem, 3)} per item (SendMessageBatch, ReceiveMessage, DeleteMessageBatch of 10; each under 64 KB)`,
-      perMillion: perMillion((sqsPerItem * PRICES.sqsStandardPerMillionRequests) / 1e6),
-    },
-    {
-      item: 'DynamoDB writes (on-demand)',
-      usage: `${round(writesPerItem, 3)} per item, under 1 KB each`,
-      perMillion: perMillion((writesPerItem * PRICES.dynamodbPerMillionWriteUnits) / 1e6),
-    },
-    {
-      item: 'DynamoDB reads (on-demand)',
-      usage: `${round(readsPerItem, 4)} per item (per-batch lookups), eventually consistent: half an RRU each`,
-      perMillion: perMillion(((readsPerItem / 2) * PRICES.dynamodbPerMillionReadUnits) / 1e6),
-    },
-    expressLine('1 start per item'),
-  ]);
+      {
+        item: 'Lambda requests',
+        usage: `measured: 1 inbound invocation per ${items} items + ${round(workerInvocationsPerItem, 3)} worker invocations per item`,
+        perMillion: round(PRICES.lambdaPerMillionRequests * (1 / items + workerInvocationsPerItem), 4),
+      },
+      {
+        item: `Lambda duration (arm64, ${LAMBDA_MEMORY_MB} MB)`,
+        usage: `measured: inbound ${Math.ceil(acceptedMs)} ms per batch (POST to 202, local) + worker ${Math.ceil(workerMs)} ms per 10 items (wall p50, local)`,
+        perMillion: perMillion(
+          (lambdaGbSeconds(acceptedMs) / items + lambdaGbSeconds(workerMs) * workerInvocationsPerItem) *
+            PRICES.lambdaArmPerGbSecond,
+        ),
+      },
+      {
+        item: 'SQS standard requests',
+        usage: `measured: ${round(sqsPerItem, 3)} per item (SendMessageBatch, ReceiveMessage, DeleteMessageBatch of 10; each under 64 KB)`,
+        perMillion: perMillion((sqsPerItem * PRICES.sqsStandardPerMillionRequests) / 1e6),
+      },
+      {
+        item: 'DynamoDB writes (on-demand)',
+        usage: `measured: ${round(writesPerItem, 3)} per item; computed: under 1 KB each`,
+        perMillion: perMillion((writesPerItem * PRICES.dynamodbPerMillionWriteUnits) / 1e6),
+      },
+      {
+        item: 'DynamoDB reads (on-demand)',
+        usage: `measured: ${round(readsPerItem, 4)} per item (per-batch lookups); computed: ½ RRU each`,
+        perMillion: perMillion(((readsPerItem / 2) * PRICES.dynamodbPerMillionReadUnits) / 1e6),
+      },
+      expressLine('1 start per item'),
+      {
+        item: 'CloudWatch Logs ingestion',
+        usage: `measured: ${round((worker.logBytesPerInvocation ?? 0) / worker.recordsPerInvocation, 0)} bytes of worker log lines per item; computed: + Lambda's platform lines per worker invocation`,
+        perMillion: perMillion(
+          (((worker.logBytesPerInvocation ?? 0) / worker.recordsPerInvocation +
+            PLATFORM_LOG_BYTES * workerInvocationsPerItem) /
+            1e9) *
+            PRICES.cloudwatchLogsPerGbIngested,
+        ),
+      },
+    ],
+    [apiGatewayLine(`1 request per ${items} items`, 1 / items), expressLine('1 start per item')],
+  );
 
-  const cpuShareDurationMs = round(
-    trigger.cpuMs.p50 * (FULL_VCPU_MB / LAMBDA_MEMORY_MB) + Math.max(0, triggerMs - trigger.cpuMs.p50),
-    1,
-  );
-  const per10ms = perMillion(lambdaGbSeconds(10) * PRICES.lambdaArmPerGbSecond);
-  const durationLine = single.lines.find((l) => l.item.startsWith('Lambda duration'))!;
-  const cpuShareTotal = round(
-    single.total -
-      durationLine.perMillion +
-      perMillion(lambdaGbSeconds(cpuShareDurationMs) * PRICES.lambdaArmPerGbSecond),
-    4,
-  );
   return {
     prices: PRICES,
     lambdaMemoryMb: LAMBDA_MEMORY_MB,
+    coldStartShare: COLD_START_SHARE,
+    initMs,
+    platformLogBytes: PLATFORM_LOG_BYTES,
     assumptions: [
-      'Lambda durations are the local measurements (wall time against dynalite, fauxqs and the local Step Functions endpoint on loopback): AWS service calls take longer over the network, so the real billed durations are likely longer. The sensitivity line above says what each extra 10 ms adds.',
-      `Lambda at ${LAMBDA_MEMORY_MB} MB gets about ${round((100 * LAMBDA_MEMORY_MB) / FULL_VCPU_MB, 1)}% of a vCPU (one vCPU at ${FULL_VCPU_MB} MB): CPU-bound work stretches by ${round(FULL_VCPU_MB / LAMBDA_MEMORY_MB, 1)}x. The CPU-share estimate scales the measured CPU p50 by that factor and keeps the rest of the wall time.`,
-      'DynamoDB: every item hookflow writes on these paths is under 1 KB (1 WRU per write); registry reads are eventually consistent GetItems under 4 KB (0.5 RRU). TTL deletes are free.',
-      'SQS: the worker side counts the event source mapping as the local stack emulates it, one ReceiveMessage and one DeleteMessageBatch per batch of 10; Lambda also long-polls an idle queue, which is not per item and not counted.',
-      "Not included (not in the issue's price list): CloudWatch Logs ingestion of the handlers' log lines, X-Ray traces (the functions have active tracing; sampled), data transfer, free tiers.",
+      "Measured: AWS calls per request (the call counter in the handlers part), handler log bytes per request (what the deployed bundle wrote to stdout and stderr in process), Lambda duration (wall p50 in process against the local services on loopback), INIT duration (the cold-start part's load time, a proxy). Computed: everything else, from the prices above.",
+      'Lambda durations are local: AWS service calls take longer over the network, so real billed durations are longer. The sensitivity line says what each extra 10 ms adds.',
+      `INIT: billed like invocation time since August 2025 for on-demand functions; ${COLD_START_SHARE * 100}% of invocations cold is AWS's own "typically under 1%", an assumption.`,
+      "CloudWatch Logs: the Lambda runtime's per-line prefix (timestamp, request id, level) is not counted; the platform lines are computed from their text format.",
+      'DynamoDB: every item hookflow writes on these paths is under 1 KB (1 WRU per write); registry reads are eventually consistent GetItems under 4 KB (½ RRU). TTL deletes are free.',
+      'Step Functions: the workflow run is the same on both sides (one Express start of the echo workflow), so its cost sits in the floor too; a Standard workflow bills per state transition instead, the same on both sides.',
+      'Not included: X-Ray traces (sampled), data transfer, free tiers, SQS long polling of an idle queue.',
     ],
-    singleWebhook: single,
+    unkeyed,
+    keyed,
     batchedItem: batched,
-    per10msPerMillion: per10ms,
-    cpuShareDurationMs,
-    cpuShareTotal,
+    per10msPerMillion: perMillion(lambdaGbSeconds(10) * PRICES.lambdaArmPerGbSecond),
   };
 }

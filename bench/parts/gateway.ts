@@ -1,17 +1,26 @@
 import autocannon from 'autocannon';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { request } from '../../test/support/local-stack';
 import { log } from '../lib/log';
-import { type BenchStack, diffCounts, ownCpuSeconds } from '../lib/stack';
+import { comparePaired, type PairedResult } from '../lib/paired';
+import { type BenchStack, diffCounts, ownCpuSeconds, processCpuSeconds } from '../lib/stack';
+import { localAwsEnv } from '../../local/local-aws-env';
 import { round } from '../lib/stats';
 
-/** Load settings: the issue's 50 connections, bounded in time and in count (whichever comes first). */
+/**
+ * Load settings: the issue's 50 connections; each side warmed up once, then measured in alternating rounds
+ * (ceiling, hookflow, then hookflow, ceiling, …), each round bounded in time and in count.
+ */
 export const GATEWAY_SETTINGS = {
   connections: 50,
   warmupSeconds: 3,
-  measureSeconds: 10,
+  rounds: 5,
+  roundSeconds: 5,
   maxRequests: 40_000,
   timeoutSeconds: 10,
+  oneConnectionSeconds: 4,
 } as const;
 
 export interface LoadResult {
@@ -26,21 +35,28 @@ export interface LoadResult {
   /** Completed 2xx responses per second over the whole run. */
   readonly rps: number;
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
-  /** CPU used during the run by each process: the stack's, dynalite's, fauxqs's, and the load generator's. */
+  /** CPU used during the run by each process (100 = one core): the stack's, dynalite's, fauxqs's, the ceiling's, the load generator's. */
   readonly cpuPercent: Record<string, number>;
+}
+
+export interface GatewayRound {
+  readonly order: 'ceiling first' | 'hookflow first';
+  readonly ceiling: LoadResult;
+  readonly hookflow: LoadResult;
 }
 
 export interface GatewayResult {
   readonly settings: typeof GATEWAY_SETTINGS;
-  readonly ceiling: LoadResult;
-  readonly hookflow: LoadResult;
+  readonly rounds: GatewayRound[];
+  /** Paired by round: hookflow's req/s against the ceiling's (ratio of medians; target 4: at least 0.5). */
+  readonly rps: PairedResult;
+  /** Paired by round: hookflow's p99 latency against the ceiling's (ratio of medians; target 4: at most 3). */
+  readonly p99: PairedResult;
   /** The same route at 1 connection (no queueing): the latency of one request on an otherwise idle stack. */
   readonly hookflowOneConnection: LoadResult;
-  /** hookflow's rps / the ceiling's rps. */
-  readonly ratio: number;
   /**
-   * AWS calls the stack process made during the measured run, per answered request (counted in the stack by
-   * bench/support/aws-call-counter.cjs; approximate at the edges: requests in flight when the run starts).
+   * AWS calls the stack process made during the measured rounds, per answered request (counted in the stack by
+   * bench/support/aws-call-counter.cjs; approximate at the edges: requests in flight when a round starts).
    */
   readonly awsCallsPerRequest: Record<string, number>;
 }
@@ -59,38 +75,22 @@ function runCannon(options: autocannon.Options, seconds: number): Promise<autoca
   });
 }
 
+type CpuSource = () => Record<string, number>;
+
 async function measure(
-  stack: BenchStack,
   target: string,
   options: autocannon.Options,
-  connections: number = GATEWAY_SETTINGS.connections,
-  warmupSeconds: number = GATEWAY_SETTINGS.warmupSeconds,
-  measureSeconds: number = GATEWAY_SETTINGS.measureSeconds,
-): Promise<{ result: LoadResult; calls: Record<string, number> }> {
-  if (warmupSeconds > 0) {
-    log('gateway', `${target}: warm-up, ${warmupSeconds} s at ${connections} connections`);
-    await runCannon({ ...options, connections }, warmupSeconds);
-  }
-  log(
-    'gateway',
-    `${target}: measuring, ${measureSeconds} s or ${GATEWAY_SETTINGS.maxRequests} requests at ${connections} connection(s)`,
-  );
-  const cpuBefore: Record<string, number> = { ...stack.cpuSeconds(), 'load generator (bench)': ownCpuSeconds() };
-  const countsBefore = await stack.counts({ newerThan: Date.now() });
+  cpuOf: CpuSource,
+  connections: number,
+  seconds: number,
+): Promise<{ result: LoadResult; raw: autocannon.Result }> {
+  const cpuBefore: Record<string, number> = { ...cpuOf(), 'load generator (bench)': ownCpuSeconds() };
   const wallBefore = process.hrtime.bigint();
-  const raw = await runCannon({ ...options, connections }, measureSeconds);
+  const raw = await runCannon({ ...options, connections }, seconds);
   const wall = Number(process.hrtime.bigint() - wallBefore) / 1e9;
-  const cpuAfter = { ...stack.cpuSeconds(), 'load generator (bench)': ownCpuSeconds() };
+  const cpuAfter = { ...cpuOf(), 'load generator (bench)': ownCpuSeconds() };
   const cpuPercent = Object.fromEntries(
-    Object.entries(cpuAfter).map(([name, seconds]) => [name, round((100 * (seconds - cpuBefore[name]!)) / wall, 1)]),
-  );
-  await new Promise((r) => setTimeout(r, 300)); // requests still in flight when autocannon stopped
-  const countsAfter = await stack.counts({ newerThan: Date.now() });
-  const answered = raw['2xx'] + raw.non2xx;
-  const calls = Object.fromEntries(
-    Object.entries(diffCounts(countsBefore.counts, countsAfter.counts))
-      .filter(([operation]) => !/^SQS\.(ReceiveMessage|DeleteMessageBatch)$/.test(operation)) // the idle event source
-      .map(([operation, { calls }]) => [operation, round(calls / answered, 3)]),
+    Object.entries(cpuAfter).map(([name, s]) => [name, round((100 * (s - (cpuBefore[name] ?? 0))) / wall, 1)]),
   );
   const result: LoadResult = {
     target,
@@ -110,14 +110,49 @@ async function measure(
     `${target}: ${result.rps} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
       `${result.non2xx} non-2xx, ${result.errors} errors; CPU ${JSON.stringify(cpuPercent)}`,
   );
-  return { result, calls };
+  return { result, raw };
+}
+
+/** Starts bench/support/ceiling-server.ts against the stack's dynalite; resolves its URL and process. */
+async function startCeiling(stack: BenchStack): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'support', 'ceiling-server.ts')], {
+    cwd: join(__dirname, '..', '..'),
+    env: {
+      ...process.env,
+      ...localAwsEnv,
+      AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
+      DEDUPE_TABLE: 'hookflow-dedupe',
+      NODE_OPTIONS: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ceiling server did not start:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /ceiling listening on (\d+)/.exec(output);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`ceiling server exited ${code}:\n${output}`));
+    });
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
 }
 
 /**
- * 1. Gateway throughput and latency: the flow-trigger route through the local stack (gateway, handler,
- * dynalite, local Step Functions), each request with its own Idempotency-Key, beside dynalite's own ceiling
- * for the dedupe claim's conditional PutItem at the same concurrency, both driven by autocannon from this
- * process (the stack runs in its own processes).
+ * 1. Local throughput (target 4): the keyed flow trigger through the local stack (gateway, handler, dynalite,
+ * local Step Functions) against a like-for-like ceiling in the same run: a Node HTTP server making one SDK
+ * PutItem per request to the same dynalite (bench/support/ceiling-server.ts). Both driven by autocannon from
+ * this process at the same concurrency with the same body and a unique Idempotency-Key per request, in
+ * alternating rounds; req/s and p99 compared by the ratio of their medians.
  */
 export async function runGateway(stack: BenchStack): Promise<GatewayResult> {
   const check = await request(`${stack.url}/flows/hello/trigger`, {
@@ -127,56 +162,100 @@ export async function runGateway(stack: BenchStack): Promise<GatewayResult> {
   });
   if (check.status !== 202) throw new Error(`flow trigger answered ${check.status}: ${check.text}`);
 
-  // The same item and condition the dedupe claim writes (functions/adapters/aws/dynamodb-dedupe-store.ts).
-  const now = Date.now();
-  const claim = {
-    TableName: 'hookflow-dedupe',
-    Item: {
-      pk: { S: 'flow-trigger#hello#local-dev#bench-raw-[<id>]' },
-      fingerprint: { S: 'c2a6b03f190dfb2b4aa91f8af8d477a9bc3401dcc7d04ff0cf1bd6ed1f4e4e3b' },
-      owner: { S: '[<id>]' },
-      createdAt: { N: String(now) },
-      leaseUntil: { N: String(now + 30_000) },
-      expiresAt: { N: String(Math.floor(now / 1000) + 86_400) },
-    },
-    ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :nowSeconds',
-    ExpressionAttributeValues: { ':nowSeconds': { N: String(Math.floor(now / 1000)) } },
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-  };
-  const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
-  const ceiling = await measure(stack, 'dynalite conditional PutItem (ceiling)', {
-    url: stack.dynamodbEndpoint,
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': 'DynamoDB_20120810.PutItem',
-      'x-amz-date': amzDate,
-      // dynalite checks the header's shape, not the signature.
-      authorization: `AWS4-HMAC-SHA256 Credential=local/${amzDate.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0`,
-    },
-    body: JSON.stringify(claim),
-    idReplacement: true,
-  });
-
-  const trigger: autocannon.Options = {
-    url: `${stack.url}/flows/hello/trigger`,
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: 'Bearer hf_local_dev_key',
-      'idempotency-key': 'bench-[<id>]',
-    },
-    body: '{"hello":"world"}',
-    idReplacement: true,
-  };
-  const hookflow = await measure(stack, 'hookflow POST /flows/hello/trigger', trigger);
-  const single = await measure(stack, 'hookflow POST /flows/hello/trigger, 1 connection', trigger, 1, 0, 5);
-  return {
-    settings: GATEWAY_SETTINGS,
-    ceiling: ceiling.result,
-    hookflow: hookflow.result,
-    hookflowOneConnection: single.result,
-    ratio: round(hookflow.result.rps / ceiling.result.rps, 3),
-    awsCallsPerRequest: hookflow.calls,
-  };
+  const ceiling = await startCeiling(stack);
+  try {
+    const ceilingCheck = await request(ceiling.url, { method: 'POST', body: '{"hello":"world"}' });
+    if (ceilingCheck.status !== 202) throw new Error(`ceiling answered ${ceilingCheck.status}: ${ceilingCheck.text}`);
+    const cpuOf: CpuSource = () => ({ ...stack.cpuSeconds(), ceiling: processCpuSeconds(ceiling.child.pid!) });
+    const body = '{"hello":"world"}';
+    const sides = {
+      ceiling: {
+        target: 'ceiling: Node HTTP server + one SDK PutItem',
+        options: {
+          url: ceiling.url,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': 'bench-[<id>]' },
+          body,
+          idReplacement: true,
+        } satisfies autocannon.Options,
+      },
+      hookflow: {
+        target: 'hookflow POST /flows/hello/trigger',
+        options: {
+          url: `${stack.url}/flows/hello/trigger`,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: 'Bearer hf_local_dev_key',
+            'idempotency-key': 'bench-[<id>]',
+          },
+          body,
+          idReplacement: true,
+        } satisfies autocannon.Options,
+      },
+    };
+    const { connections, warmupSeconds, rounds: roundCount, roundSeconds } = GATEWAY_SETTINGS;
+    for (const side of [sides.ceiling, sides.hookflow]) {
+      log('gateway', `${side.target}: warm-up, ${warmupSeconds} s at ${connections} connections`);
+      await runCannon({ ...side.options, connections }, warmupSeconds);
+    }
+    const rounds: GatewayRound[] = [];
+    const countsBefore = await stack.counts({ newerThan: Date.now() });
+    let hookflowAnswered = 0;
+    for (let r = 0; r < roundCount; r++) {
+      const hookflowFirst = r % 2 === 1;
+      log(
+        'gateway',
+        `round ${r + 1} of ${roundCount}: ${roundSeconds} s each, ${hookflowFirst ? 'hookflow' : 'ceiling'} first`,
+      );
+      const results: Partial<Record<'ceiling' | 'hookflow', LoadResult>> = {};
+      for (const name of hookflowFirst ? (['hookflow', 'ceiling'] as const) : (['ceiling', 'hookflow'] as const)) {
+        const { result } = await measure(sides[name].target, sides[name].options, cpuOf, connections, roundSeconds);
+        results[name] = result;
+        if (name === 'hookflow') hookflowAnswered += result.requests;
+      }
+      rounds.push({
+        order: hookflowFirst ? 'hookflow first' : 'ceiling first',
+        ceiling: results.ceiling!,
+        hookflow: results.hookflow!,
+      });
+    }
+    await new Promise((r) => setTimeout(r, 300)); // requests still in flight when autocannon stopped
+    const countsAfter = await stack.counts({ newerThan: Date.now() });
+    const awsCallsPerRequest = Object.fromEntries(
+      Object.entries(diffCounts(countsBefore.counts, countsAfter.counts))
+        .filter(([operation]) => !/^SQS\.(ReceiveMessage|DeleteMessageBatch)$/.test(operation)) // the idle event source
+        .map(([operation, { calls }]) => [operation, round(calls / hookflowAnswered, 3)]),
+    );
+    log('gateway', `${sides.hookflow.target}, 1 connection, ${GATEWAY_SETTINGS.oneConnectionSeconds} s`);
+    const single = await measure(
+      `${sides.hookflow.target}, 1 connection`,
+      sides.hookflow.options,
+      cpuOf,
+      1,
+      GATEWAY_SETTINGS.oneConnectionSeconds,
+    );
+    const order = rounds.map((r) => (r.order === 'hookflow first' ? 'ab' : 'ba') as 'ab' | 'ba');
+    const rps = comparePaired(
+      rounds.map((r) => r.hookflow.rps),
+      rounds.map((r) => r.ceiling.rps),
+      order,
+    );
+    const p99 = comparePaired(
+      rounds.map((r) => r.hookflow.latencyMs.p99),
+      rounds.map((r) => r.ceiling.latencyMs.p99),
+      order,
+    );
+    log('gateway', `req/s hookflow / ceiling x${rps.ratio} (pairs x${rps.medianPairRatio}); p99 x${p99.ratio}`);
+    return {
+      settings: GATEWAY_SETTINGS,
+      rounds,
+      rps,
+      p99,
+      hookflowOneConnection: single.result,
+      awsCallsPerRequest,
+    };
+  } finally {
+    ceiling.child.kill('SIGTERM');
+  }
 }

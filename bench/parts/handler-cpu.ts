@@ -1,15 +1,12 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { randomUUID } from 'node:crypto';
 import { Session } from 'node:inspector';
-import { flowKey } from '../../functions/adapters/aws/registry-items';
-import { runScenarios, type RunSettings, type ScenarioRun, useStackForHandlers } from '../lib/in-process';
-import { log, withStdoutSilenced } from '../lib/log';
+import { runScenarios, type RunSettings, type ScenarioRun } from '../lib/in-process';
+import { log } from '../lib/log';
 import type { BenchStack } from '../lib/stack';
-import { round, summarize, type Summary } from '../lib/stats';
+import { round } from '../lib/stats';
 
 export const HANDLER_SETTINGS: RunSettings & { readonly profiledIterations: number } = {
   warmup: 30,
-  iterations: { '1KB': 150, '100KB': 50, none: 150 },
+  iterations: { '1KB': 120, '100KB': 40, none: 120 },
   profiledIterations: 150,
 };
 
@@ -21,11 +18,6 @@ export interface HandlerCpuResult {
    * busy CPU by where it was spent (innermost frame that belongs to a package or to the handler bundle).
    */
   readonly flowTriggerProfile: Record<string, number>;
-  /**
-   * Calibration: the CPU of one bare SDK call from this process to the local dynalite (a DynamoDBClient
-   * configured as functions/adapters/aws/clients.ts configures it), outside any handler.
-   */
-  readonly sdkCallCpuMs: { readonly getItem: Summary; readonly conditionalPutItem: Summary };
 }
 
 const HARNESS = 'bench harness';
@@ -70,44 +62,10 @@ function shares(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: 
   );
 }
 
-async function sdkCalibration(stack: BenchStack): Promise<HandlerCpuResult['sdkCallCpuMs']> {
-  useStackForHandlers(stack);
-  const client = new DynamoDBClient({});
-  const measure = async (send: () => Promise<unknown>) => {
-    const samples: number[] = [];
-    for (let i = 0; i < HANDLER_SETTINGS.warmup + HANDLER_SETTINGS.iterations['1KB']; i++) {
-      const cpu0 = process.cpuUsage();
-      await send();
-      const used = process.cpuUsage(cpu0);
-      if (i >= HANDLER_SETTINGS.warmup) samples.push((used.user + used.system) / 1000);
-    }
-    return summarize(samples);
-  };
-  const getItem = await measure(() =>
-    client.send(
-      new GetItemCommand({
-        TableName: 'hookflow-registry',
-        Key: { pk: { S: flowKey('hello').pk }, sk: { S: flowKey('hello').sk } },
-      }),
-    ),
-  );
-  const conditionalPutItem = await measure(() =>
-    client.send(
-      new PutItemCommand({
-        TableName: 'hookflow-dedupe',
-        Item: { pk: { S: `bench-calibration#${randomUUID()}` }, expiresAt: { N: '0' } },
-        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
-        ExpressionAttributeValues: { ':now': { N: '1' } },
-      }),
-    ),
-  );
-  client.destroy();
-  return { getItem, conditionalPutItem };
-}
-
 /**
- * 2. Per-request overhead of each handler in process: its deployed bundle invoked here, the AWS calls
- * answered by the local stack's services, CPU per request from process.cpuUsage().
+ * 2. CPU per request of each handler in process (target 3): its deployed bundle invoked here, the AWS calls
+ * answered by the local stack's services, paired with the same calls replayed bare from plain SDK clients
+ * (bench/lib/replay.ts); process.cpuUsage() around each side, medians and their ratio.
  */
 export async function runHandlerCpu(stack: BenchStack): Promise<HandlerCpuResult> {
   const runs = await runScenarios(stack, HANDLER_SETTINGS, 'handlers');
@@ -126,7 +84,7 @@ export async function runHandlerCpu(stack: BenchStack): Promise<HandlerCpuResult
   await post('Profiler.start');
   await runScenarios(
     stack,
-    { warmup: 0, iterations: { '1KB': HANDLER_SETTINGS.profiledIterations, '100KB': 0, none: 0 } },
+    { replay: false, warmup: 0, iterations: { '1KB': HANDLER_SETTINGS.profiledIterations, '100KB': 0, none: 0 } },
     'handlers',
     (scenario, size) => scenario.handler === 'flow-trigger' && scenario.dedupe !== 'none' && size === '1KB',
   );
@@ -134,11 +92,5 @@ export async function runHandlerCpu(stack: BenchStack): Promise<HandlerCpuResult
   session.disconnect();
   const flowTriggerProfile = shares(profile);
   log('handlers', `  busy CPU by origin (%): ${JSON.stringify(flowTriggerProfile)}`);
-  log('handlers', 'calibration: CPU of one bare SDK call to the local dynalite (GetItem, conditional PutItem)');
-  const sdkCallCpuMs = await withStdoutSilenced(() => sdkCalibration(stack));
-  log(
-    'handlers',
-    `  GetItem p50 ${sdkCallCpuMs.getItem.p50} ms, conditional PutItem p50 ${sdkCallCpuMs.conditionalPutItem.p50} ms`,
-  );
-  return { settings: HANDLER_SETTINGS, runs, flowTriggerProfile, sdkCallCpuMs };
+  return { settings: HANDLER_SETTINGS, runs, flowTriggerProfile };
 }
