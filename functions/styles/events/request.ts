@@ -17,11 +17,10 @@ import {
 import { canonicalRef } from '../../core/uuid';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 
-/** Seed 3's query parameters: refs and topics are names, not paths. */
 /**
  * The cloudevents SDK, loaded at the first event request rather than at cold start: of the events handlers only
- * POST /api/v2/event parses CloudEvents, and the SDK (with its ajv) costs more at load than anything else the
- * style brings (bench part 3). A `require` inside a function is what esbuild bundles as a lazily run module.
+ * POST /api/v2/event parses CloudEvents, and loading the SDK (with its ajv) took about 14 ms of CPU here, more
+ * than zod (docs/performance.md). A `require` inside a function is what esbuild bundles as a lazily run module.
  */
 let cloudEventsSdk: typeof CloudEventsSdk | undefined;
 function cloudevents(): typeof CloudEventsSdk {
@@ -29,6 +28,7 @@ function cloudevents(): typeof CloudEventsSdk {
   return (cloudEventsSdk ??= require('cloudevents') as typeof CloudEventsSdk);
 }
 
+/** Seed 3's query parameters: refs and topics are names, not paths. */
 const name = (what: string) =>
   z
     .string(`${what} is required`)
