@@ -1,7 +1,7 @@
 /**
  * hookflow's benchmark suite (issue 7): `npm run bench`, or `npx tsx bench/run.ts [part…]`.
  *
- *   coldstart  bundle sizes (as `cdk synth` builds them) and load time in fresh Node processes
+ *   coldstart  each handler as `cdk synth` bundles it, loaded in fresh Node processes paired with empty ones
  *   gateway    keyed flow-trigger req/s and p99 through the local stack, paired with a like-for-like ceiling
  *   fanout     a 1,000-item inbound batch: time to 202, to every run started, and the SQS calls made
  *   handlers   CPU per request of each handler in process, paired with the same AWS calls sent bare

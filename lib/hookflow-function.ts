@@ -8,12 +8,13 @@ import {
   Runtime,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { ServedHandler } from '../functions/routes';
+import { HANDLER_ENVIRONMENT, nodejsBundlingOptions } from './handler-bundling';
 import { LAMBDA_OUTSIDE_VPC, acknowledgeLogGroupRules } from './guard-acknowledgements';
 
 const root = join(__dirname, '..');
@@ -84,8 +85,7 @@ export class HookflowFunction extends Construct {
       logGroup,
       environment: {
         ...props.environment,
-        POWERTOOLS_SERVICE_NAME: 'hookflow',
-        NODE_OPTIONS: '--enable-source-maps',
+        ...HANDLER_ENVIRONMENT,
       },
     } satisfies Partial<FunctionProps>;
     if (runningFromSource) {
@@ -95,14 +95,8 @@ export class HookflowFunction extends Construct {
         handler: 'handler',
         projectRoot: root,
         depsLockFilePath: join(root, 'package-lock.json'),
-        bundling: {
-          minify: true,
-          sourceMap: true,
-          target: 'node22',
-          format: OutputFormat.CJS,
-          // The Lambda runtime ships the AWS SDK v3.
-          externalModules: ['@aws-sdk/*'],
-        },
+        // The one definition the package build, the local stack and the bench share (lib/handler-bundling.ts).
+        bundling: nodejsBundlingOptions(),
       });
     } else {
       const bundle = prebuiltHandlerDir(props.spec.name);

@@ -6,8 +6,9 @@
  * - the data files the compiled code reads at synth (the example workflows' ASL, the demo registrations),
  * - every handler (its entry: functions/styles/<style>/handlers/<name>.ts) bundled as Lambda runs it, into `dist/handlers/<name>/index.js`: the
  *   construct deploys these with `Code.fromAsset` (lib/hookflow-function.ts), so a consumer needs no esbuild, no
- *   Docker and no lock file of ours. The options are NodejsFunction's as the construct set them when it bundled
- *   from source: minified, Node 22, CommonJS, source map beside the bundle, AWS SDK v3 left to the runtime.
+ *   Docker and no lock file of ours. The options are the ones the construct gives NodejsFunction when it bundles
+ *   from source (lib/handler-bundling.ts): minified, Node 22, CommonJS, AWS SDK bundled in, source map beside
+ *   the bundle (not loaded at run time: see docs/performance.md for reading a trace with it).
  *
  * Run by `npm run build` and by `npm pack` (prepack).
  */
@@ -17,6 +18,7 @@ import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { handlers } from '../functions/routes';
+import { handlerBuildOptions } from '../lib/handler-bundling';
 
 const root = resolve(__dirname, '..');
 const dist = join(root, 'dist');
@@ -35,16 +37,8 @@ async function main(): Promise<void> {
       build({
         entryPoints: [join(root, 'functions', spec.entry)],
         outfile: join(dist, 'handlers', spec.name, 'index.js'),
-        bundle: true,
-        platform: 'node',
-        target: 'node22',
-        format: 'cjs',
-        minify: true,
-        sourcemap: true,
-        // File and line in stack traces (NODE_OPTIONS=--enable-source-maps) without shipping the sources again.
-        sourcesContent: false,
-        // The Lambda runtime ships the AWS SDK v3.
-        external: ['@aws-sdk/*'],
+        ...handlerBuildOptions(),
+        absWorkingDir: root,
         logLevel: 'warning',
       }),
     ),

@@ -1,13 +1,21 @@
-import { build, type Metafile, type Plugin } from 'esbuild';
-import { mkdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { mkdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { handlers } from '../../functions/routes';
+import { handlerBuildOptions } from '../../lib/handler-bundling';
 
 export const root = join(__dirname, '..', '..');
 
-/** The bundle variants the bench builds. `deployed` is what `cdk synth` ships; the others are what-ifs. */
-export type BundleVariant = 'deployed' | 'zod-namespace-import';
+/**
+ * The bundle variants the bench builds. `deployed` is what `cdk synth` ships (lib/handler-bundling.ts, the one
+ * definition the construct uses); `before` is issue 18's starting point, kept as a comparison in the same run:
+ * the AWS SDK left to the runtime's copy, `main` fields only, and NODE_OPTIONS=--enable-source-maps.
+ * `sdk-external` is `deployed` with the AWS SDK left external, for handlers required into the bench's own process
+ * (bench/lib/in-process.ts): their SDK calls must go through node_modules' SDK classes, the ones
+ * bench/support/aws-call-counter.cjs wraps to count them; the SDK's code is the same version either way.
+ */
+export type BundleVariant = 'deployed' | 'before' | 'sdk-external';
 
 export interface Bundle {
   readonly name: string;
@@ -16,47 +24,43 @@ export interface Bundle {
   readonly bytes: number;
   readonly sourceMapBytes: number;
   readonly metafile: Metafile;
-  /** The packages the bundle leaves to the runtime (the AWS SDK), as it requires them. */
+  /** The packages the bundle leaves to the runtime (the `before` variant: the AWS SDK), as it requires them. */
   readonly externals: readonly string[];
+  /** NODE_OPTIONS the function runs with (the `before` variant: --enable-source-maps). */
+  readonly nodeOptions?: string;
 }
 
 export const handlerNames = handlers.map((spec) => spec.name);
 
+function buildOptionsOf(variant: BundleVariant): { options: BuildOptions; nodeOptions?: string } {
+  if (variant === 'deployed') return { options: handlerBuildOptions() };
+  if (variant === 'sdk-external') return { options: { ...handlerBuildOptions(), external: ['@aws-sdk/*'] } };
+  const { mainFields: _moduleFirst, ...deployed } = handlerBuildOptions();
+  return { options: { ...deployed, external: ['@aws-sdk/*'] }, nodeOptions: '--enable-source-maps' };
+}
+
 /**
- * Bundles go under node_modules/.cache (as the local stack's do) so that the external AWS SDK resolves from
- * the project's node_modules when a bundle is required; each bench process gets its own folder.
+ * Bundles go under node_modules/.cache (as the local stack's do) so that an external AWS SDK (the `before`
+ * variant) resolves from the project's node_modules, as the Lambda runtime resolves its own copy; each bench
+ * process gets its own folder.
  */
 const outRoot = join(root, 'node_modules', '.cache', 'hookflow-bench', `bundles-${process.pid}`);
 let cleanupRegistered = false;
 
-/**
- * What if the handlers imported zod as a namespace (`import * as z from 'zod'`, as zod's docs advise for
- * bundlers) instead of `import { z } from 'zod'`? The source is rewritten in memory; nothing on disk changes.
- */
-const zodNamespaceImport: Plugin = {
-  name: 'zod-namespace-import',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]functions[\\/].*\.ts$/ }, (args) => ({
-      contents: readFileSync(args.path, 'utf8').replace(
-        /import\s*\{\s*z\s*\}\s*from\s*'zod';/g,
-        "import * as z from 'zod';",
-      ),
-      loader: 'ts',
-    }));
-  },
-};
-
 const cache = new Map<string, Promise<Bundle>>();
 
 /**
- * One handler bundled as lib/hookflow-function.ts has NodejsFunction bundle it at `cdk synth`:
- * `esbuild --bundle <entry> --target=node22 --platform=node --format=cjs --outfile=index.js --minify --sourcemap
- * --external:@aws-sdk/*`, run from the project root. Plus a metafile, to say what the bytes are.
+ * One handler bundled as lib/hookflow-function.ts has NodejsFunction bundle it at `cdk synth`: the options of
+ * lib/handler-bundling.ts (`esbuild --bundle <entry> --platform=node --target=node22 --format=cjs --minify
+ * --sourcemap --sources-content=false --main-fields=module,main --outfile=index.js`), run from the project root,
+ * plus a metafile (which changes nothing in the output) to say what the bytes are.
  */
 export function bundleHandler(name: string, variant: BundleVariant = 'deployed'): Promise<Bundle> {
   const key = `${variant}/${name}`;
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
+  const spec = handlers.find((h) => h.name === name);
+  if (spec === undefined) throw new Error(`no handler named ${name}`);
   const promise = (async () => {
     if (!cleanupRegistered) {
       cleanupRegistered = true;
@@ -72,21 +76,15 @@ export function bundleHandler(name: string, variant: BundleVariant = 'deployed')
     const outdir = join(outRoot, variant, name);
     mkdirSync(outdir, { recursive: true });
     const file = join(outdir, 'index.js');
+    const { options, nodeOptions } = buildOptionsOf(variant);
     const result = await build({
       // The entry as routes.ts serves it (functions/styles/<style>/handlers/<name>.ts).
-      entryPoints: [join(root, 'functions', handlers.find((h) => h.name === name)!.entry)],
+      ...options,
+      entryPoints: [join(root, 'functions', spec.entry)],
       absWorkingDir: root,
-      bundle: true,
-      target: 'node22',
-      platform: 'node',
-      format: 'cjs',
       outfile: file,
-      minify: true,
-      sourcemap: true,
-      external: ['@aws-sdk/*'],
       metafile: true,
       logLevel: 'error',
-      plugins: variant === 'zod-namespace-import' ? [zodNamespaceImport] : [],
     });
     const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
     return {
@@ -97,10 +95,49 @@ export function bundleHandler(name: string, variant: BundleVariant = 'deployed')
       sourceMapBytes: statSync(`${file}.map`).size,
       metafile: result.metafile,
       externals: [...new Set(output.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path))],
+      ...(nodeOptions === undefined ? {} : { nodeOptions }),
     };
   })();
   cache.set(key, promise);
   return promise;
+}
+
+/**
+ * The floor a handler cannot go under while it loads the AWS SDK at init: only the three SDK clients hookflow
+ * uses (functions/adapters/aws/clients.ts), constructed, bundled with the deployed options and nothing else.
+ */
+export async function bundleSdkClients(): Promise<Bundle> {
+  const outdir = join(outRoot, 'sdk-clients');
+  mkdirSync(outdir, { recursive: true });
+  const file = join(outdir, 'index.js');
+  const result = await build({
+    ...handlerBuildOptions(),
+    stdin: {
+      contents: [
+        "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+        "import { SFNClient } from '@aws-sdk/client-sfn';",
+        "import { SQSClient } from '@aws-sdk/client-sqs';",
+        'const clients = [new DynamoDBClient({}), new SFNClient({}), new SQSClient({})];',
+        'export const handler = async () => clients.length;',
+      ].join('\n'),
+      resolveDir: root,
+      sourcefile: 'sdk-clients.ts',
+      loader: 'ts',
+    },
+    absWorkingDir: root,
+    outfile: file,
+    metafile: true,
+    logLevel: 'error',
+  });
+  return {
+    name: 'aws-sdk-clients',
+    variant: 'deployed',
+    file,
+    bytes: statSync(file).size,
+    sourceMapBytes: statSync(`${file}.map`).size,
+    metafile: result.metafile,
+    externals: [],
+  };
 }
 
 /** Bytes in the output per package (node_modules/<pkg>) or per hookflow folder (functions/<dir>). */

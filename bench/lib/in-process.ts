@@ -109,11 +109,14 @@ export function useStackForHandlers(stack: BenchStack): void {
 
 const loaded = new Map<string, AnyHandler>();
 
-/** The handler's deployed bundle (minified, as `cdk synth` builds it), required in this process. */
+/**
+ * The handler's deployed bundle (minified, as `cdk synth` builds it), required in this process, with the AWS SDK
+ * left external so that the call counter above sees its calls (bench/lib/bundles.ts, `sdk-external`).
+ */
 export async function loadHandler(name: string): Promise<AnyHandler> {
   const cached = loaded.get(name);
   if (cached !== undefined) return cached;
-  const bundle = await bundleHandler(name, 'deployed');
+  const bundle = await bundleHandler(name, 'sdk-external');
   const handler = (createRequire(__filename)(bundle.file) as { handler: AnyHandler }).handler;
   loaded.set(name, handler);
   return handler;

@@ -22,7 +22,8 @@ interface Profile {
 export type LoadBreakdown = Record<string, number>;
 
 const BUNDLED = 'bundled: ';
-const SDK = 'AWS SDK (external: its code and module loading)';
+/** Modules the bundle requires rather than inlines: Node's own (https, tls, crypto…) and any external package. */
+const SDK = 'required modules (Node built-ins, externals)';
 /** Native frames of the module loader (file reads, stats, compilation). */
 const LOADER_NATIVES = new Set([
   'compileFunction',

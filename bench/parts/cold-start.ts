@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { type Bundle, bundleHandler, bytesByOrigin, handlerNames, root } from '../lib/bundles';
+import { type Bundle, bundleHandler, bundleSdkClients, bytesByOrigin, handlerNames, root } from '../lib/bundles';
 import { type LoadBreakdown, profileLoad } from '../lib/load-profile';
 import { log } from '../lib/log';
 import { median, round } from '../lib/stats';
@@ -8,44 +8,60 @@ import { median, round } from '../lib/stats';
 const run = promisify(execFile);
 
 export const COLD_START_SETTINGS = {
-  /** Fresh processes per handler for the deployed bundle with source maps on (the target). */
-  runs: 7,
-  /** Fresh processes per handler for each comparison (no source maps; the zod what-if). */
-  comparisonRuns: 3,
+  /** Pairs per handler (A: the handler's process, B: an empty one, A, B, ...) for the deployed bundle. */
+  pairs: 15,
+  /** Pairs per handler for issue 18's starting point, the comparison. */
+  beforePairs: 7,
+  /** The target: each handler's process at most this many times the CPU of an empty Node process (medians). */
+  maxRatio: 2.5,
 } as const;
+
+/** Paired processes: medians of each side and their ratio. Wall: spawn to exit; CPU: the child's own, at exit. */
+export interface PairedLoad {
+  readonly pairs: number;
+  readonly handlerMs: number;
+  readonly emptyMs: number;
+  /** median(handler wall) / median(empty wall): shown; other load on the machine moves it a lot. */
+  readonly ratio: number;
+  readonly handlerCpuMs: number;
+  readonly emptyCpuMs: number;
+  /**
+   * median(handler CPU) / median(empty CPU): the target's figure. Other load on the machine barely moves it, and
+   * at a Lambda function's fractional vCPU (256 MB: about a seventh of one; "at 1,769 MB, a function has the
+   * equivalent of one vCPU": https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html) init's
+   * wall time follows its CPU.
+   */
+  readonly cpuRatio: number;
+}
 
 export interface ColdStartHandler {
   readonly name: string;
+  /** The deployed bundle (lib/handler-bundling.ts): information, not a target (bytes do not predict load time). */
   readonly bytes: number;
   readonly sourceMapBytes: number;
   /** The largest contributors to the minified bytes (esbuild metafile, bytesInOutput). */
   readonly origins: { origin: string; bytes: number }[];
   readonly hookflowBytes: number;
-  readonly externals: readonly string[];
-  /** Median ms to require() the bundle in a fresh Node process, NODE_OPTIONS=--enable-source-maps as deployed. */
-  readonly loadMs: number;
-  readonly loadSamplesMs: number[];
-  /** The same without --enable-source-maps. */
-  readonly loadMsNoSourceMaps: number;
-  /** Median ms for Node to reach the first line of the script (process start, before the require). */
-  readonly nodeBootMs: number;
-  /** One load under the CPU profiler: ms by origin (profiling inflates them: read the shares). */
+  /** The deployed bundle loaded in a fresh Node process, paired with an empty Node process. */
+  readonly load: PairedLoad;
+  /** Issue 18's starting point, measured the same way in the same run: SDK external, --enable-source-maps. */
+  readonly before: { readonly bytes: number; readonly load: PairedLoad };
+  /** One load of the deployed bundle under the CPU profiler: ms by origin (profiling inflates them: read the shares). */
   readonly loadProfileMs: LoadBreakdown;
-  /** What-if: the same handler with `import * as z from 'zod'` (rewritten in memory at bundling). */
-  readonly zodNamespace: { readonly bytes: number; readonly loadMs: number };
 }
 
 export interface ColdStartResult {
   readonly settings: typeof COLD_START_SETTINGS;
   readonly handlers: ColdStartHandler[];
-  /** Median ms to require only the AWS SDK packages the bundles leave external, in a fresh process. */
-  readonly sdkOnly: { readonly modules: readonly string[]; readonly loadMs: number; readonly samplesMs: number[] };
-  /** Median ms to require @aws-sdk/client-dynamodb alone (every handler uses DynamoDB): a floor for any handler. */
-  readonly dynamodbClientOnlyMs: number;
+  /**
+   * The floor while the SDK loads at init: a bundle of only the DynamoDB, Step Functions and SQS clients,
+   * constructed (deployed options), measured the same way.
+   */
+  readonly sdkClients?: { readonly bytes: number; readonly load: PairedLoad };
 }
 
 /** The environment a handler reads at cold start (parseConfig), as CDK sets it, minus anything real. */
-function coldStartEnv(name: string, sourceMaps: boolean): NodeJS.ProcessEnv {
+function coldStartEnv(name: string, nodeOptions: string | undefined): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     AWS_REGION: 'us-east-1',
@@ -57,108 +73,89 @@ function coldStartEnv(name: string, sourceMaps: boolean): NodeJS.ProcessEnv {
       ? { FANOUT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/hookflow-fanout' }
       : {}),
     POWERTOOLS_SERVICE_NAME: 'hookflow',
-    ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+    ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
   };
 }
 
-/** Requires `modules` in a fresh Node 22 process; returns ms for the requires and ms Node took to get there. */
-async function timeLoad(modules: readonly string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; bootMs: number }> {
-  const isBundle = modules.length === 1 && modules[0]!.endsWith('.js');
-  const script = `
-const bootMs = performance.now();
-const t0 = performance.now();
-let exported;
-for (const m of ${JSON.stringify(modules)}) exported = require(m);
-const ms = performance.now() - t0;
-process.stdout.write(JSON.stringify({ ms, bootMs, handler: typeof exported?.handler }));`;
+/** What both processes of a pair end with: the child's own CPU (user + system, all threads) so far. */
+const REPORT_CPU = 'const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000));';
+
+/**
+ * One fresh Node process (this process's node: node_modules/.bin/node, v22), timed from spawn to exit by this
+ * process. `bundle` undefined: the empty process, which does nothing but report its CPU, as the other does after
+ * requiring the bundle and checking that it exports a handler function.
+ */
+async function timeProcess(bundle: string | undefined, env: NodeJS.ProcessEnv): Promise<{ ms: number; cpuMs: number }> {
+  const script =
+    bundle === undefined
+      ? REPORT_CPU
+      : `if (typeof require(${JSON.stringify(bundle)}).handler !== 'function') throw new Error('no handler export'); ${REPORT_CPU}`;
+  const start = process.hrtime.bigint();
   const { stdout } = await run(process.execPath, ['-e', script], { cwd: root, env });
-  const parsed = JSON.parse(stdout) as { ms: number; bootMs: number; handler: string };
-  if (isBundle && parsed.handler !== 'function') throw new Error(`${modules[0]} exports no handler function`);
-  return parsed;
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, cpuMs: Number(stdout) };
+}
+
+/** A, B, A, B, ...: the handler's process then an empty one, `pairs` times; medians and their ratios. */
+async function pairedLoad(bundle: Bundle, pairs: number): Promise<PairedLoad> {
+  const env = coldStartEnv(bundle.name, bundle.nodeOptions);
+  const a: { ms: number; cpuMs: number }[] = [];
+  const b: { ms: number; cpuMs: number }[] = [];
+  for (let i = 0; i < pairs; i++) {
+    a.push(await timeProcess(bundle.file, env));
+    b.push(await timeProcess(undefined, env));
+  }
+  const handlerMs = median(a.map((s) => s.ms));
+  const emptyMs = median(b.map((s) => s.ms));
+  const handlerCpuMs = median(a.map((s) => s.cpuMs));
+  const emptyCpuMs = median(b.map((s) => s.cpuMs));
+  return {
+    pairs,
+    handlerMs: round(handlerMs, 1),
+    emptyMs: round(emptyMs, 1),
+    ratio: round(handlerMs / emptyMs, 2),
+    handlerCpuMs: round(handlerCpuMs, 1),
+    emptyCpuMs: round(emptyCpuMs, 1),
+    cpuRatio: round(handlerCpuMs / emptyCpuMs, 2),
+  };
 }
 
 /**
- * 3. Cold start proxy: each handler's bundle as `cdk synth` builds it (minified bytes, and what they are),
- * and the median time to load it in a fresh Node 22 process with the environment a handler needs.
+ * 3. Cold start: each handler bundled exactly as the construct bundles it (lib/handler-bundling.ts), loaded in
+ * fresh Node processes paired with empty Node processes (A, B, A, B, ...); the figure is the ratio of the
+ * medians. Issue 18's starting point is measured the same way, for comparison; bytes are shown as information.
  */
 export async function runColdStart(): Promise<ColdStartResult> {
-  log('coldstart', `bundling ${handlerNames.length} handlers with esbuild as NodejsFunction does (+ a zod what-if)`);
-  const bundles = new Map<string, { deployed: Bundle; zod: Bundle }>();
+  log('coldstart', `bundling ${handlerNames.length} handlers as the construct does (lib/handler-bundling.ts)`);
+  const bundles = new Map<string, { deployed: Bundle; before: Bundle }>();
   for (const name of handlerNames) {
-    bundles.set(name, {
-      deployed: await bundleHandler(name, 'deployed'),
-      zod: await bundleHandler(name, 'zod-namespace-import'),
+    bundles.set(name, { deployed: await bundleHandler(name, 'deployed'), before: await bundleHandler(name, 'before') });
+  }
+  const handlers: ColdStartHandler[] = [];
+  for (const name of handlerNames) {
+    const b = bundles.get(name)!;
+    log('coldstart', `${name}: ${COLD_START_SETTINGS.pairs} pairs (handler, empty Node), then the 'before' bundle`);
+    const load = await pairedLoad(b.deployed, COLD_START_SETTINGS.pairs);
+    const before = await pairedLoad(b.before, COLD_START_SETTINGS.beforePairs);
+    const origins = bytesByOrigin(b.deployed);
+    handlers.push({
+      name,
+      bytes: b.deployed.bytes,
+      sourceMapBytes: b.deployed.sourceMapBytes,
+      origins: origins.slice(0, 6),
+      hookflowBytes: origins.filter((o) => o.origin.startsWith('hookflow ')).reduce((sum, o) => sum + o.bytes, 0),
+      load,
+      before: { bytes: b.before.bytes, load: before },
+      loadProfileMs: await profileLoad(b.deployed.file, coldStartEnv(name, undefined)),
     });
-  }
-  const samples = new Map<string, { maps: number[]; noMaps: number[]; zod: number[]; boot: number[] }>(
-    handlerNames.map((name) => [name, { maps: [], noMaps: [], zod: [], boot: [] }]),
-  );
-  const sdkModules = [...new Set([...bundles.values()].flatMap((b) => b.deployed.externals))].sort();
-  const sdkSamples: number[] = [];
-  const dynamodbSamples: number[] = [];
-
-  // Round-robin over the handlers, so that a noisy moment on the machine spreads over all of them.
-  for (let i = 0; i < COLD_START_SETTINGS.runs; i++) {
     log(
       'coldstart',
-      `load round ${i + 1}/${COLD_START_SETTINGS.runs}: ${handlerNames.length} handlers in fresh processes`,
-    );
-    sdkSamples.push((await timeLoad(sdkModules, coldStartEnv('sdk', true))).ms);
-    dynamodbSamples.push((await timeLoad(['@aws-sdk/client-dynamodb'], coldStartEnv('sdk', true))).ms);
-    for (const name of handlerNames) {
-      const b = bundles.get(name)!;
-      const s = samples.get(name)!;
-      const withMaps = await timeLoad([b.deployed.file], coldStartEnv(name, true));
-      s.maps.push(withMaps.ms);
-      s.boot.push(withMaps.bootMs);
-      if (i < COLD_START_SETTINGS.comparisonRuns) {
-        s.noMaps.push((await timeLoad([b.deployed.file], coldStartEnv(name, false))).ms);
-        s.zod.push((await timeLoad([b.zod.file], coldStartEnv(name, true))).ms);
-      }
-    }
-  }
-
-  const profiles = new Map<string, LoadBreakdown>();
-  log('coldstart', 'one profiled load per handler (V8 CPU profiler, 100 µs), to say where the load time goes');
-  for (const name of handlerNames) {
-    profiles.set(name, await profileLoad(bundles.get(name)!.deployed.file, coldStartEnv(name, true)));
-  }
-
-  const result: ColdStartResult = {
-    settings: COLD_START_SETTINGS,
-    dynamodbClientOnlyMs: round(median(dynamodbSamples), 1),
-    sdkOnly: {
-      modules: sdkModules,
-      loadMs: round(median(sdkSamples), 1),
-      samplesMs: sdkSamples.map((v) => round(v, 1)),
-    },
-    handlers: handlerNames.map((name) => {
-      const b = bundles.get(name)!;
-      const s = samples.get(name)!;
-      const origins = bytesByOrigin(b.deployed);
-      return {
-        name,
-        bytes: b.deployed.bytes,
-        sourceMapBytes: b.deployed.sourceMapBytes,
-        origins: origins.slice(0, 6),
-        hookflowBytes: origins.filter((o) => o.origin.startsWith('hookflow ')).reduce((sum, o) => sum + o.bytes, 0),
-        externals: b.deployed.externals,
-        loadMs: round(median(s.maps), 1),
-        loadSamplesMs: s.maps.map((v) => round(v, 1)),
-        loadMsNoSourceMaps: round(median(s.noMaps), 1),
-        nodeBootMs: round(median(s.boot), 1),
-        loadProfileMs: profiles.get(name)!,
-        zodNamespace: { bytes: b.zod.bytes, loadMs: round(median(s.zod), 1) },
-      };
-    }),
-  };
-  for (const h of result.handlers) {
-    log(
-      'coldstart',
-      `${h.name}: ${(h.bytes / 1024).toFixed(0)} KB, load ${h.loadMs} ms (no maps ${h.loadMsNoSourceMaps} ms; ` +
-        `zod namespace: ${(h.zodNamespace.bytes / 1024).toFixed(0)} KB, ${h.zodNamespace.loadMs} ms)`,
+      `${name}: ${(b.deployed.bytes / 1024).toFixed(0)} KB, ${load.handlerMs} ms vs empty ${load.emptyMs} ms: ` +
+        `${load.ratio}x (CPU ${load.cpuRatio}x); before: ${before.ratio}x (CPU ${before.cpuRatio}x)`,
     );
   }
-  log('coldstart', `AWS SDK alone (${sdkModules.join(', ')}): ${result.sdkOnly.loadMs} ms`);
-  return result;
+  const sdk = await bundleSdkClients();
+  log('coldstart', `the AWS SDK clients alone: ${COLD_START_SETTINGS.pairs} pairs`);
+  const sdkLoad = await pairedLoad(sdk, COLD_START_SETTINGS.pairs);
+  log('coldstart', `the AWS SDK clients alone: ${sdkLoad.ratio}x (CPU ${sdkLoad.cpuRatio}x)`);
+  return { settings: COLD_START_SETTINGS, handlers, sdkClients: { bytes: sdk.bytes, load: sdkLoad } };
 }

@@ -1,12 +1,13 @@
 import { build } from 'esbuild';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { localHandlerBuildOptions } from '../../lib/handler-bundling';
 
 /**
- * Bundles each Lambda entry with esbuild, the way CDK's NodejsFunction does for AWS (same target, same
- * CommonJS output, AWS SDK left external as the Lambda runtime provides it), so the local stack runs the
- * handler code in the shape Lambda runs it. It also resolves ESM-only packages (@middy/core) exactly as the
- * deployed bundle does.
+ * Bundles each Lambda entry with esbuild, with the construct's options (lib/handler-bundling.ts: same target,
+ * CommonJS output, `module` first) minus the two local differences named there (AWS SDK external, not
+ * minified), so the local stack runs the handler code in the shape Lambda runs it. It also resolves ESM-only
+ * packages (@middy/core) exactly as the deployed bundle does.
  *
  * Bundles go under node_modules/.cache so that the external AWS SDK resolves from the project's node_modules;
  * each process gets its own folder, so parallel stacks (the e2e tests) never overwrite each other's bundles.
@@ -24,12 +25,8 @@ export async function bundleHandlers(
   await build({
     entryPoints: Object.fromEntries(entries.map(({ name, entry }) => [name, join(root, 'functions', entry)])),
     outdir,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    sourcemap: 'inline',
-    external: ['@aws-sdk/*'],
+    ...localHandlerBuildOptions(),
+    absWorkingDir: root,
     logLevel: 'warning',
   });
   process.once('exit', () => rmSync(outdir, { recursive: true, force: true }));

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
+import type * as CloudEventsSdk from 'cloudevents';
+import type { CloudEvent } from 'cloudevents';
 import * as z from 'zod';
 import { InvalidInputError } from '../../core/outcomes';
 import { describeInvalid } from '../../core/invalid-input';
@@ -15,6 +16,17 @@ import {
 } from '../../http/request';
 import { canonicalRef } from '../../core/uuid';
 import type { SignedRequest } from '../../core/verify/verify-signature';
+
+/**
+ * The cloudevents SDK, loaded at the first event request rather than at cold start: of the events handlers only
+ * POST /api/v2/event parses CloudEvents, and loading the SDK (with its ajv) took about 14 ms of CPU here, more
+ * than zod (docs/performance.md). A `require` inside a function is what esbuild bundles as a lazily run module.
+ */
+let cloudEventsSdk: typeof CloudEventsSdk | undefined;
+function cloudevents(): typeof CloudEventsSdk {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load, not an import (see above)
+  return (cloudEventsSdk ??= require('cloudevents') as typeof CloudEventsSdk);
+}
 
 /** Seed 3's query parameters: refs and topics are names, not paths. */
 const name = (what: string) =>
@@ -118,7 +130,7 @@ export function parseEventRequest(event: APIGatewayProxyEventV2, maxBodyBytes: n
     const isPlainJson = /^application\/json\b/.test(contentType) && header(event, 'ce-specversion') === undefined;
     // The SDK knows "application/cloudevents+json; charset=utf-8" but not seed 3's other spelling, without the space.
     const headers = { ...event.headers, 'content-type': contentType.replace(/\s*;\s*/g, '; ') };
-    const parsed = isPlainJson ? fromPlainJson(body) : HTTP.toEvent({ headers, body });
+    const parsed = isPlainJson ? fromPlainJson(body) : cloudevents().HTTP.toEvent({ headers, body });
     // The SDK parses JSON data with JSON.parse, rounding big numbers: give each event its data as hookflow
     // read it (functions/core/json.ts: numbers as the sender wrote them).
     const events = ([parsed].flat() as CloudEvent[]).map((e, index) =>
@@ -138,6 +150,7 @@ export function parseEventRequest(event: APIGatewayProxyEventV2, maxBodyBytes: n
 }
 
 function fromPlainJson(body: string): CloudEvent | CloudEvent[] {
+  const { CloudEvent } = cloudevents();
   const value = parseJsonText(body);
   if (Array.isArray(value)) return value.map((item) => new CloudEvent(item as never));
   if (value === null || typeof value !== 'object') throw new InvalidInputError('request body must be a JSON object');
@@ -214,7 +227,7 @@ function assertRequiredAttributes(
 
 /** The SDK's ValidationError lists what failed; say it plainly. */
 function describe(error: unknown): string {
-  if (error instanceof ValidationError) {
+  if (error instanceof cloudevents().ValidationError) {
     const details = (error.errors ?? [])
       .map((e) =>
         typeof e === 'string'

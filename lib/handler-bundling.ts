@@ -1,0 +1,101 @@
+import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+
+/**
+ * How every handler is bundled, in one place: the construct (NodejsFunction at `cdk synth`), the package build
+ * (scripts/build-package.ts, dist/handlers/), the local stack (local/handlers/bundle-handlers.ts, with the two
+ * differences named in {@link localHandlerBuildOptions}) and the cold-start bench (bench/lib/bundles.ts) all read
+ * it, so "the handler as synthesized" is one thing. Why each choice (measured: `npx tsx bench/run.ts coldstart`,
+ * docs/performance.md "Cold start"):
+ *
+ * - **The AWS SDK bundled in**, not left to the runtime's copy: the runtime's SDK is hundreds of unbundled files
+ *   resolved, read and compiled one by one at every cold start, while esbuild inlines (and tree-shakes) only what
+ *   a handler uses, and the version deployed is the version tested. The runtime includes SDK v3
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html, "Runtime-included SDK versions"); the SDK
+ *   team recommends bundling it when cold starts matter
+ *   (https://aws.amazon.com/blogs/developer/reduce-lambda-cold-start-times-migrate-to-aws-sdk-for-javascript-v3/)
+ *   and explains why the runtime's copy is slower (https://github.com/aws/aws-cdk/issues/25492).
+ * - **`module` before `main`**: the SDK and Powertools publish ES modules beside CommonJS; esbuild tree-shakes
+ *   only ES modules, so preferring them drops the commands and helpers a handler never calls (a third of the
+ *   bytes).
+ * - **CommonJS output**: Node loads one CommonJS file faster than the same code as an ES module (measured).
+ * - **Minified, with a source map beside the bundle (index.js.map) but no `--enable-source-maps`**: Node then
+ *   never reads the map at load time (the flag cost about 10% of the load) and a stack trace names
+ *   `index.js:1:<column>`; the map deployed with the same code turns it back into file and line:
+ *   `npm run symbolicate -- <index.js.map> < trace.txt` (scripts/symbolicate.ts, docs/performance.md). No
+ *   sources in the map (`sourcesContent: false`): file and line need only the mappings.
+ */
+export const HANDLER_BUNDLING = {
+  target: 'node22',
+  format: 'cjs',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  /** Nothing external: the AWS SDK is bundled in (see above). */
+  externalModules: [] as string[],
+} as const;
+
+/** The environment every handler gets from the construct besides its settings: no NODE_OPTIONS (see above). */
+export const HANDLER_ENVIRONMENT = {
+  POWERTOOLS_SERVICE_NAME: 'hookflow',
+} as const;
+
+/** {@link HANDLER_BUNDLING} as NodejsFunction's bundling props (it runs esbuild's CLI with these flags). */
+export function nodejsBundlingOptions(): BundlingOptions {
+  return {
+    target: HANDLER_BUNDLING.target,
+    format: OutputFormat.CJS,
+    minify: HANDLER_BUNDLING.minify,
+    sourceMap: HANDLER_BUNDLING.sourceMap,
+    sourcesContent: HANDLER_BUNDLING.sourcesContent,
+    mainFields: [...HANDLER_BUNDLING.mainFields],
+    // Empty, not undefined: NodejsFunction's default for Node 18+ runtimes is `@aws-sdk/*` external.
+    externalModules: [...HANDLER_BUNDLING.externalModules],
+  };
+}
+
+/**
+ * The esbuild options hookflow sets, typed here rather than as esbuild's `BuildOptions` so that the published
+ * construct's types need no esbuild (a consumer has none); assignable to `BuildOptions`.
+ */
+export interface HandlerBuildOptions {
+  readonly bundle: true;
+  readonly platform: 'node';
+  readonly target: string;
+  readonly format: 'cjs';
+  readonly minify: boolean;
+  readonly sourcemap: boolean | 'inline';
+  readonly sourcesContent?: boolean;
+  readonly mainFields: string[];
+  readonly external: string[];
+}
+
+/**
+ * {@link HANDLER_BUNDLING} as esbuild's JavaScript API options, the same flags NodejsFunction passes to its CLI
+ * (`--bundle --platform=node --target --format --minify --sourcemap --sources-content=false --main-fields`).
+ */
+export function handlerBuildOptions(): HandlerBuildOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    target: HANDLER_BUNDLING.target,
+    format: HANDLER_BUNDLING.format,
+    minify: HANDLER_BUNDLING.minify,
+    sourcemap: HANDLER_BUNDLING.sourceMap,
+    sourcesContent: HANDLER_BUNDLING.sourcesContent,
+    mainFields: [...HANDLER_BUNDLING.mainFields],
+    external: [...HANDLER_BUNDLING.externalModules],
+  };
+}
+
+/**
+ * The local stack's build: {@link handlerBuildOptions} with two differences. The AWS SDK stays external: all
+ * handlers share one Node process there, so every bundle uses the one copy in node_modules (loaded once, and the
+ * classes the bench's call counter wraps: bench/support/aws-call-counter.cjs). And the code is not minified, with
+ * its source map inline (tsx, which runs the stack, applies it): there a readable trace matters more than load
+ * time.
+ */
+export function localHandlerBuildOptions(): HandlerBuildOptions {
+  const { sourcesContent: _deployedOnly, ...deployed } = handlerBuildOptions();
+  return { ...deployed, minify: false, sourcemap: 'inline', external: ['@aws-sdk/*'] };
+}
