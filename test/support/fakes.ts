@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import * as ledgerRules from '../../functions/core/verify/delivery-ledger';
 import {
   type ApiKeyRecord,
   type ClientWebhookRecord,
@@ -210,17 +211,11 @@ export class InMemoryWebhookStore implements WebhookStore {
 
 /** A delivery ledger in memory, with the DynamoDB one's contract (an expired entry counts as absent). */
 export class InMemoryDeliveryLedger implements DeliveryLedger {
-  readonly entries = new Map<string, { owner: string; leaseUntil: number; expiresAt: number; accepted: boolean }>();
-  constructor(private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000)) {}
+  readonly entries = new Map<string, ledgerRules.LedgerEntry>();
 
   async claim(request: DeliveryClaimRequest) {
     assertPartitionKeySize(`delivery#${request.key}`); // as DynamoDbDeliveryLedger writes it
-    const existing = this.entries.get(request.key);
-    const now = this.nowSeconds();
-    // the same condition as DynamoDbDeliveryLedger's: absent, expired, or pending past its lease
-    const live =
-      existing !== undefined && existing.expiresAt >= now && (existing.accepted || existing.leaseUntil >= now);
-    if (live) return false;
+    if (!ledgerRules.isClaimable(this.entries.get(request.key), request.now)) return false;
     const { key, owner, leaseUntil, expiresAt } = request;
     this.entries.set(key, { owner, leaseUntil, expiresAt, accepted: false });
     return true;
@@ -228,12 +223,12 @@ export class InMemoryDeliveryLedger implements DeliveryLedger {
 
   async confirm(key: string, owner: string) {
     const entry = this.entries.get(key);
-    if (entry?.owner === owner) entry.accepted = true;
+    if (entry !== undefined && ledgerRules.mayConfirm(entry, owner))
+      this.entries.set(key, { ...entry, accepted: true });
   }
 
   async release(key: string, owner: string) {
-    const entry = this.entries.get(key);
-    if (entry?.owner === owner && !entry.accepted) this.entries.delete(key);
+    if (ledgerRules.mayRelease(this.entries.get(key), owner)) this.entries.delete(key);
   }
 }
 

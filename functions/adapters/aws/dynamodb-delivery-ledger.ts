@@ -11,7 +11,9 @@ import type { DeliveryClaimRequest, DeliveryLedger } from '../../core/ports';
 /**
  * Replay protection's ledger in the dedupe table, one item per delivery: `pk` = `delivery#<scope>#<how>#<what>`
  * (core/keys.ts), `owner`, `leaseUntil` and `expiresAt` (epoch seconds), and `acceptedAt` once the run started.
- * Every rule is a condition expression, evaluated atomically on the item
+ * Every rule of core/verify/delivery-ledger.ts (isClaimable, mayConfirm, mayRelease) is a condition expression
+ * here, evaluated atomically on the item (test/unit/adapters/delivery-ledger-contract.test.ts runs the same cases
+ * through this ledger and the in-memory one that calls those rules)
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html);
  * expiry is checked there too, because TTL deletes late (and dynalite never does).
  * Entries written by earlier versions carry neither `owner` nor `leaseUntil`: with no lease to run out they

@@ -163,7 +163,7 @@ describe('replay protection keys the ledger on what was verified (issue 15, defe
 
   it.each(Object.entries(cases))('%s: one delivery, every re-encoding refused as a replay', async (_name, c) => {
     // Arrange
-    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW).getTime() };
+    const deps = { deliveries: new InMemoryDeliveryLedger(), now: () => new Date(NOW).getTime() };
     const stored = {
       verifier: verifierSchema.parse(c.verifier),
       replay: replaySchema.parse({}),
@@ -189,7 +189,7 @@ describe('replay protection keys the ledger on what was verified (issue 15, defe
   });
 
   it('a different body is a different delivery, whatever id it claims', async () => {
-    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW).getTime() };
+    const deps = { deliveries: new InMemoryDeliveryLedger(), now: () => new Date(NOW).getTime() };
     const stored = {
       verifier: verifierSchema.parse({ kind: 'github' }),
       replay: replaySchema.parse({}),
@@ -215,7 +215,7 @@ describe('a delivery whose run failed to start is not burned (issue 15, defect 2
 
   it('a released claim lets the retry through; a confirmed one refuses it', async () => {
     // Arrange
-    const ledger = new InMemoryDeliveryLedger(() => nowSeconds);
+    const ledger = new InMemoryDeliveryLedger();
     const failedStart = await guardReplay(ledger, 'flow#a', replay, verified, NOW);
 
     // Act
@@ -231,7 +231,7 @@ describe('a delivery whose run failed to start is not burned (issue 15, defect 2
 
   it('a claim whose owner died blocks copies during its lease, and is taken over after it', async () => {
     let clock = nowSeconds;
-    const ledger = new InMemoryDeliveryLedger(() => clock);
+    const ledger = new InMemoryDeliveryLedger();
     await guardReplay(ledger, 'flow#a', replay, verified, clock * 1000, 30); // never settled: the owner crashed
 
     await expect(guardReplay(ledger, 'flow#a', replay, verified, clock * 1000, 30)).rejects.toBeInstanceOf(
@@ -248,7 +248,7 @@ describe('a delivery whose run failed to start is not burned (issue 15, defect 2
 
   it('a stale owner can neither confirm nor release the claim that was taken over', async () => {
     let clock = nowSeconds;
-    const ledger = new InMemoryDeliveryLedger(() => clock);
+    const ledger = new InMemoryDeliveryLedger();
     const stale = await guardReplay(ledger, 'flow#a', replay, verified, clock * 1000, 30);
     clock += 31;
     const current = await guardReplay(ledger, 'flow#a', replay, verified, clock * 1000, 30);

@@ -158,7 +158,7 @@ describe('replay protection', () => {
   const verified = { delivery: 'content:sig-a', secret: 'current' as const };
 
   it('accepts a timestamp inside the tolerance and refuses one outside it', async () => {
-    const ledger = new InMemoryDeliveryLedger(() => nowSeconds);
+    const ledger = new InMemoryDeliveryLedger();
     await guardReplay(ledger, 'w1', replay, { ...verified, timestamp: nowSeconds - 299 }, NOW);
     await expect(
       guardReplay(ledger, 'w1', replay, { ...verified, delivery: 'content:b', timestamp: nowSeconds - 301 }, NOW),
@@ -170,7 +170,7 @@ describe('replay protection', () => {
 
   it('accepts a delivery once inside the window (by signed id, or by signed content), per registration', async () => {
     let clock = nowSeconds;
-    const ledger = new InMemoryDeliveryLedger(() => clock);
+    const ledger = new InMemoryDeliveryLedger();
     await (await guardReplay(ledger, 'w1', replay, { ...verified, delivery: 'id:d-1' }, NOW)).confirm();
     await expect(guardReplay(ledger, 'w1', replay, { ...verified, delivery: 'id:d-1' }, NOW)).rejects.toThrow(
       new ConflictError('delivery "d-1" was already accepted; nothing was started again'),
@@ -217,7 +217,7 @@ describe('verifyRegistration (flows, client webhooks, event workflows, inbound)'
   const request = (token: string) => ({ headers: { 'x-token': token }, rawBody: body });
 
   it('does nothing for a registration without a verifier, and verifies (and dedupes) one with it', async () => {
-    const deps = { deliveries: new InMemoryDeliveryLedger(() => nowSeconds), now: () => new Date(NOW).getTime() };
+    const deps = { deliveries: new InMemoryDeliveryLedger(), now: () => new Date(NOW).getTime() };
     expect(await verifyRegistration(deps, 'flow#a', undefined, undefined)).toBeUndefined();
     expect(await verifyRegistration(deps, 'flow#a', stored, request(secret))).toMatchObject({
       secretHeader: 'x-token',

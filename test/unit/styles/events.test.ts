@@ -36,7 +36,7 @@ function setup() {
     engine,
     waits,
     startRun,
-    deliveries: new InMemoryDeliveryLedger(() => Math.floor(clock / 1000)),
+    deliveries: new InMemoryDeliveryLedger(),
     logger: silentLogger,
     maxBodyBytes: 10_000,
     earlyCallbackTtlSeconds: 3600,

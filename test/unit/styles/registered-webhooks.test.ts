@@ -40,7 +40,7 @@ function setup() {
     registry,
     webhooks,
     processes,
-    deliveries: new InMemoryDeliveryLedger(() => Math.floor(clock / 1000)),
+    deliveries: new InMemoryDeliveryLedger(),
     now: () => new Date(clock).getTime(),
     engine,
     logger: silentLogger,
