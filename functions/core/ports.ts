@@ -229,8 +229,11 @@ export interface WaitStore {
   release(ref: string, topic: string, owner: string): Promise<void>;
   /** The token is dead: every later callback gets 410. */
   markExpired(ref: string, topic: string): Promise<void>;
-  /** Keeps a callback for a wait that has not begun; false if something (a wait, a callback) is already there. */
-  keepEarly(ref: string, topic: string, callback: EarlyCallback): Promise<boolean>;
+  /**
+   * Keeps a callback for a wait that has not begun; false if something live (a wait, a callback) is already there.
+   * `now` in epoch ms.
+   */
+  keepEarly(ref: string, topic: string, callback: EarlyCallback, now: number): Promise<boolean>;
   /**
    * Stores the token of a task that begins waiting, unless a live EARLY callback holds the key (false then).
    * Anything else there (a resumed or expired wait, an earlier attempt of this wait) is replaced.

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import * as ledgerRules from '../../functions/core/verify/delivery-ledger';
+import * as waitRules from '../../functions/styles/events/wait-rules';
 import {
   type ApiKeyRecord,
   type ClientWebhookRecord,
@@ -403,8 +404,13 @@ export class InMemoryDedupeStore extends BaseDedupeStore {
 export const silentLogger = new Logger({ serviceName: 'hookflow-test', logLevel: 'SILENT' });
 
 /** Waiting tasks in memory, with the same claim-once contract as DynamoDbWaitStore. */
+/** The wait store in memory: every decision is a rule of functions/styles/events/wait-rules.ts, as in DynamoDB. */
 export class InMemoryWaitStore implements WaitStore {
   readonly tasks = new Map<string, WaitingTask>();
+  /** The items' TTL attribute (epoch seconds), by `ref/topic`, as DynamoDbWaitStore writes it. */
+  readonly expiresAt = new Map<string, number>();
+  /** Early callbacks as kept, by `ref/topic`. */
+  readonly early = new Map<string, EarlyCallback>();
 
   add(task: Partial<WaitingTask> & { ref: string; topic: string; taskToken: string }): this {
     this.tasks.set(`${task.ref}/${task.topic}`, {
@@ -416,17 +422,23 @@ export class InMemoryWaitStore implements WaitStore {
     return this;
   }
 
+  /** The item as the rules see it. */
+  private item(key: string): waitRules.WaitItem | undefined {
+    const task = this.tasks.get(key);
+    if (task === undefined) return undefined;
+    const expiresAt = this.expiresAt.get(key);
+    return expiresAt === undefined ? task : { ...task, expiresAt };
+  }
+
   async get(ref: string, topic: string) {
     return this.tasks.get(`${ref}/${topic}`);
   }
 
   async claim(ref: string, topic: string, claim: TaskClaim) {
-    const task = this.tasks.get(`${ref}/${topic}`);
-    const takeOver = task?.status === 'CLAIMED' && (task.leaseUntil ?? 0) <= claim.now;
-    if (task === undefined || task.taskToken !== claim.taskToken) return false; // replaced since it was read
-    if (task.status !== 'WAITING' && !takeOver) return false;
-    const { resumedBy: _previous, ...rest } = task;
-    this.tasks.set(`${ref}/${topic}`, {
+    const key = `${ref}/${topic}`;
+    if (!waitRules.mayClaim(this.item(key), claim.taskToken, claim.now)) return false;
+    const { resumedBy: _previous, ...rest } = this.tasks.get(key)!;
+    this.tasks.set(key, {
       ...rest,
       status: 'CLAIMED',
       claimOwner: claim.owner,
@@ -437,27 +449,16 @@ export class InMemoryWaitStore implements WaitStore {
   }
 
   async confirm(ref: string, topic: string, owner: string, eventId?: string) {
-    const task = this.tasks.get(`${ref}/${topic}`);
-    if (task?.status !== 'CLAIMED' || task.claimOwner !== owner) return;
-    const { resumedBy: _previous, ...rest } = task;
-    this.tasks.set(`${ref}/${topic}`, {
-      ...rest,
-      status: 'RESUMED',
-      ...(eventId === undefined ? {} : { resumedBy: eventId }),
-    });
+    const key = `${ref}/${topic}`;
+    if (!waitRules.holdsClaim(this.item(key), owner)) return;
+    const { resumedBy: _previous, ...rest } = this.tasks.get(key)!;
+    this.tasks.set(key, { ...rest, status: 'RESUMED', ...(eventId === undefined ? {} : { resumedBy: eventId }) });
+    this.expiresAt.set(key, keptADay());
   }
 
-  /** Early callbacks as kept, by `ref/topic`. */
-  readonly early = new Map<string, EarlyCallback>();
-
-  /** The items' TTL attribute (epoch seconds), by `ref/topic`, as DynamoDbWaitStore writes it. */
-  readonly expiresAt = new Map<string, number>();
-
-  async keepEarly(ref: string, topic: string, callback: EarlyCallback) {
+  async keepEarly(ref: string, topic: string, callback: EarlyCallback, now: number) {
     const key = `${ref}/${topic}`;
-    const existing = this.tasks.get(key);
-    const leftover = existing?.status === 'EARLY' && Date.parse(existing.expiresAtIso ?? '') <= Date.now();
-    if (existing !== undefined && !leftover) return false;
+    if (!waitRules.mayKeepEarly(this.item(key), now)) return false;
     this.early.set(key, callback);
     this.expiresAt.set(key, Math.floor(callback.expiresAt.getTime() / 1000));
     this.tasks.set(key, {
@@ -470,10 +471,9 @@ export class InMemoryWaitStore implements WaitStore {
     return true;
   }
 
-  /** Same conditions as DynamoDbWaitStore: a live EARLY item (expiresAt >= now, in seconds) keeps a wait out. */
   async beginWait(wait: BeginningWait, now: number) {
     const key = `${wait.ref}/${wait.topic}`;
-    if (this.liveEarly(key, now)) return false;
+    if (waitRules.isLiveEarly(this.item(key), now)) return false;
     const { expiresAt, ...task } = wait;
     this.tasks.set(key, { ...task, status: 'WAITING' });
     this.expiresAt.set(key, expiresAt);
@@ -483,7 +483,7 @@ export class InMemoryWaitStore implements WaitStore {
 
   async takeEarly(ref: string, topic: string, taker: { executionArn: string; now: number; retainUntil: number }) {
     const key = `${ref}/${topic}`;
-    if (!this.liveEarly(key, taker.now)) return undefined;
+    if (!waitRules.isLiveEarly(this.item(key), taker.now)) return undefined;
     this.tasks.set(key, { ...this.tasks.get(key)!, status: 'RESUMED', executionArn: taker.executionArn });
     this.expiresAt.set(key, taker.retainUntil);
     return this.early.get(key);
@@ -491,27 +491,26 @@ export class InMemoryWaitStore implements WaitStore {
 
   async returnEarly(ref: string, topic: string, callback: EarlyCallback) {
     const key = `${ref}/${topic}`;
-    const task = this.tasks.get(key);
-    if (task?.status !== 'RESUMED') return;
-    const { executionArn: _taker, ...early } = task;
+    if (!waitRules.mayReturnEarly(this.item(key))) return;
+    const { executionArn: _taker, ...early } = this.tasks.get(key)!;
     this.tasks.set(key, { ...early, status: 'EARLY' });
     this.expiresAt.set(key, Math.floor(callback.expiresAt.getTime() / 1000));
   }
 
-  private liveEarly(key: string, now: number) {
-    return this.tasks.get(key)?.status === 'EARLY' && (this.expiresAt.get(key) ?? 0) >= Math.floor(now / 1000);
-  }
-
   async release(ref: string, topic: string, owner: string) {
-    const task = this.tasks.get(`${ref}/${topic}`);
-    if (task?.status === 'CLAIMED' && task.claimOwner === owner) {
-      const { claimOwner: _o, leaseUntil: _l, resumedBy: _r, ...rest } = task;
-      this.tasks.set(`${ref}/${topic}`, { ...rest, status: 'WAITING' });
-    }
+    const key = `${ref}/${topic}`;
+    if (!waitRules.holdsClaim(this.item(key), owner)) return;
+    const { claimOwner: _o, leaseUntil: _l, resumedBy: _r, ...rest } = this.tasks.get(key)!;
+    this.tasks.set(key, { ...rest, status: 'WAITING' });
   }
 
   async markExpired(ref: string, topic: string) {
-    const task = this.tasks.get(`${ref}/${topic}`);
-    if (task !== undefined) this.tasks.set(`${ref}/${topic}`, { ...task, status: 'EXPIRED' });
+    const key = `${ref}/${topic}`;
+    if (!waitRules.mayMarkExpired(this.item(key))) return;
+    this.tasks.set(key, { ...this.tasks.get(key)!, status: 'EXPIRED' });
+    this.expiresAt.set(key, keptADay());
   }
 }
+
+/** As DynamoDbWaitStore keeps a finished wait item: a day, for late duplicates to get 409 rather than 404. */
+const keptADay = () => Math.floor(Date.now() / 1000) + 24 * 60 * 60;

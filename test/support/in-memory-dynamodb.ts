@@ -51,3 +51,20 @@ async function startDynalite() {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/**
+ * For a describe block: starts the in-memory DynamoDB before its tests and closes it after them. Returns a getter
+ * (the database exists only once beforeAll has run).
+ */
+export function useInMemoryDynamoDb(): () => Awaited<ReturnType<typeof startInMemoryDynamoDb>> {
+  let db: Awaited<ReturnType<typeof startInMemoryDynamoDb>> | undefined;
+  // DynamoDB Local's JVM, when a file runs alone on it, takes 5-30 s to start.
+  beforeAll(async () => {
+    db = await startInMemoryDynamoDb();
+  }, 120_000);
+  afterAll(() => db?.close());
+  return () => {
+    if (db === undefined) throw new Error('the in-memory DynamoDB is not started yet (use it inside a test)');
+    return db;
+  };
+}

@@ -48,6 +48,8 @@ export class DynamoDbWaitStore implements WaitStore {
   }
 
   /**
+   * (Each condition below is a rule of functions/styles/events/wait-rules.ts, named beside it; the contract test
+   * test/unit/adapters/wait-store-contract.test.ts runs the same cases through this store and the in-memory one.)
    * WAITING (or a CLAIMED whose lease ended: its claimer died) -> CLAIMED by `owner` until `leaseUntil`. The
    * lease is checked in the condition, so of two deliveries taking over a dead claim exactly one wins.
    */
@@ -84,20 +86,25 @@ export class DynamoDbWaitStore implements WaitStore {
     });
   }
 
-  async keepEarly(ref: string, topic: string, callback: EarlyCallback): Promise<boolean> {
+  async keepEarly(ref: string, topic: string, callback: EarlyCallback, now: number): Promise<boolean> {
     // Nothing there, or only an expired leftover: a waiting task's item lives until its timeout plus
     // WAIT_ITEM_GRACE_SECONDS (then it is as good as deleted by TTL).
-    return putUnlessLive(this.client, this.tableName, {
-      ...waitKey(ref, topic),
-      status: 'EARLY',
-      callbackStatus: callback.callbackStatus,
-      // JSON text, as kept; the wait that takes it parses it back.
-      output: JSON.stringify(callback.output ?? null),
-      resumedBy: callback.eventId,
-      expiresAt: Math.floor(callback.expiresAt.getTime() / 1000),
-      // What deliverCallback compares to the millisecond (expiresAt, in seconds, is the TTL attribute).
-      expiresAtIso: callback.expiresAt.toISOString(),
-    });
+    return putUnlessLive(
+      this.client,
+      this.tableName,
+      {
+        ...waitKey(ref, topic),
+        status: 'EARLY',
+        callbackStatus: callback.callbackStatus,
+        // JSON text, as kept; the wait that takes it parses it back.
+        output: JSON.stringify(callback.output ?? null),
+        resumedBy: callback.eventId,
+        expiresAt: Math.floor(callback.expiresAt.getTime() / 1000),
+        // What deliverCallback compares to the millisecond (expiresAt, in seconds, is the TTL attribute).
+        expiresAtIso: callback.expiresAt.toISOString(),
+      },
+      now,
+    );
   }
 
   async beginWait(wait: BeginningWait, now: number): Promise<boolean> {

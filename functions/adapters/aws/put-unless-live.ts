@@ -4,11 +4,13 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 /**
  * Puts `item` unless a live item holds its key: one conditional write. An item past its `expiresAt` (epoch
  * seconds; TTL deletes late) counts as absent; an item without `expiresAt` is always live. False: kept out.
+ * `now` in epoch ms.
  */
 export async function putUnlessLive(
   client: DynamoDBClient,
   tableName: string,
   item: Record<string, unknown>,
+  now: number = Date.now(),
 ): Promise<boolean> {
   try {
     await client.send(
@@ -16,7 +18,7 @@ export async function putUnlessLive(
         TableName: tableName,
         Item: marshall(item, { removeUndefinedValues: true }),
         ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-        ExpressionAttributeValues: marshall({ ':now': Math.floor(Date.now() / 1000) }),
+        ExpressionAttributeValues: marshall({ ':now': Math.floor(now / 1000) }),
       }),
     );
     return true;

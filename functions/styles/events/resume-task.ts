@@ -98,12 +98,17 @@ export async function deliverCallback(
     if (task === undefined || leftover) {
       if (!options.keepEarly) return { outcome: 'nothing-waits' };
       const expiresAt = new Date(now() + deps.earlyCallbackTtlSeconds * 1000);
-      const kept = await deps.waits.keepEarly(ref, topic, {
-        callbackStatus: 'output' in result ? 'succeeded' : 'failed',
-        output: 'output' in result ? result.output : { error: result.error, cause: result.cause },
-        ...(eventId === undefined ? {} : { eventId }),
-        expiresAt,
-      });
+      const kept = await deps.waits.keepEarly(
+        ref,
+        topic,
+        {
+          callbackStatus: 'output' in result ? 'succeeded' : 'failed',
+          output: 'output' in result ? result.output : { error: result.error, cause: result.cause },
+          ...(eventId === undefined ? {} : { eventId }),
+          expiresAt,
+        },
+        now(),
+      );
       if (kept) return { outcome: 'kept', expiresAt: expiresAt.toISOString(), replayed: false };
       continue;
     }

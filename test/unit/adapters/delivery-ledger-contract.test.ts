@@ -4,7 +4,7 @@ import { DynamoDbDeliveryLedger } from '../../../functions/adapters/aws/dynamodb
 import type { DeliveryLedger } from '../../../functions/core/ports';
 import { backend } from '../../support/dynamodb-backend';
 import { InMemoryDeliveryLedger } from '../../support/fakes';
-import { startInMemoryDynamoDb } from '../../support/in-memory-dynamodb';
+import { useInMemoryDynamoDb } from '../../support/in-memory-dynamodb';
 
 /**
  * The replay ledger's rules (functions/core/verify/delivery-ledger.ts) hold the same in the DynamoDB ledger,
@@ -89,12 +89,8 @@ const cases: readonly (readonly [string, readonly Step[]])[] = [
 ];
 
 describe(`the replay ledger's rules, in DynamoDB (${backend}) and in memory alike`, () => {
-  let db: Awaited<ReturnType<typeof startInMemoryDynamoDb>>;
+  const database = useInMemoryDynamoDb();
   let caseNumber = 0;
-  beforeAll(async () => {
-    db = await startInMemoryDynamoDb();
-  }, 120_000); // DynamoDB Local's JVM, when a file runs alone on it, takes 5-30 s to start
-  afterAll(() => db.close());
 
   /** Runs the steps on one ledger and returns what each claim answered. */
   const run = async (ledger: DeliveryLedger, steps: readonly Step[], key: string, putLegacy: () => Promise<void>) => {
@@ -121,7 +117,7 @@ describe(`the replay ledger's rules, in DynamoDB (${backend}) and in memory alik
     // Arrange: a key of its own per case on the shared table.
     const key = `scope#id#contract-${++caseNumber}`;
     const memory = new InMemoryDeliveryLedger();
-    const dynamodb = new DynamoDbDeliveryLedger(db.client, db.tables.dedupe);
+    const dynamodb = new DynamoDbDeliveryLedger(database().client, database().tables.dedupe);
     const expected = steps.flatMap((step) => ('claim' in step ? [step.expect] : []));
 
     // Act
@@ -130,9 +126,9 @@ describe(`the replay ledger's rules, in DynamoDB (${backend}) and in memory alik
     });
     const inDynamoDb = await run(dynamodb, steps, key, async () => {
       // As earlier versions wrote it: no owner, no lease, no acceptedAt.
-      await db.client.send(
+      await database().client.send(
         new PutItemCommand({
-          TableName: db.tables.dedupe,
+          TableName: database().tables.dedupe,
           Item: marshall({ pk: `delivery#${key}`, expiresAt: NOW + WINDOW }),
         }),
       );

@@ -36,7 +36,12 @@ describe('DynamoDbWaitStore: the wait item the wait-for-event function writes (a
     return Item;
   };
   const keep = (ref: string, expiresAt = new Date(NOW + 600_000)) =>
-    store.keepEarly(ref, 'approval', { callbackStatus: 'succeeded', output: { ok: true }, eventId: 'cb-1', expiresAt });
+    store.keepEarly(
+      ref,
+      'approval',
+      { callbackStatus: 'succeeded', output: { ok: true }, eventId: 'cb-1', expiresAt },
+      NOW,
+    );
 
   it("stores the wait with the table's TTL attribute as a DynamoDB number of epoch seconds", async () => {
     const ref = nextRef();

@@ -1,0 +1,50 @@
+import type { WaitingTask } from '../../core/ports';
+
+/**
+ * The rules of a wait item's life (one item per run ref and topic: a waiting task, a callback kept early, or
+ * their end state), stated once: the DynamoDB wait store (adapters/aws/dynamodb-wait-store.ts) writes each as a
+ * condition expression, the in-memory wait store of the tests calls these very functions, and
+ * test/unit/adapters/wait-store-contract.test.ts runs the same cases through both.
+ *
+ * `item` is the stored item as these rules see it: absent when there is none; a missing status means WAITING
+ * (the workflow writes its wait without one); `expiresAt` is the TTL attribute in epoch seconds (DynamoDB's TTL
+ * deletes late, so every rule checks expiry itself); `leaseUntil` is in epoch ms. `now` is epoch ms.
+ */
+export type WaitItem = Pick<WaitingTask, 'taskToken' | 'claimOwner' | 'leaseUntil'> & {
+  readonly status?: WaitingTask['status'];
+  readonly expiresAt?: number;
+};
+
+const seconds = (nowMs: number) => Math.floor(nowMs / 1000);
+const waiting = (item: WaitItem) => item.status === undefined || item.status === 'WAITING';
+
+/** A delivery claims the task: it is waiting (or claimed by a delivery whose lease ran out), with this token. */
+export function mayClaim(item: WaitItem | undefined, taskToken: string, nowMs: number): boolean {
+  if (item === undefined || item.taskToken !== taskToken) return false;
+  return waiting(item) || (item.status === 'CLAIMED' && (item.leaseUntil ?? 0) <= nowMs);
+}
+
+/** Only the delivery holding the claim marks the task resumed, or gives the claim back. */
+export function holdsClaim(item: WaitItem | undefined, owner: string): boolean {
+  return item?.status === 'CLAIMED' && item.claimOwner === owner;
+}
+
+/** A callback is kept early only where nothing live is: no item, or one past its expiry. */
+export function mayKeepEarly(item: WaitItem | undefined, nowMs: number): boolean {
+  return item === undefined || (item.expiresAt !== undefined && item.expiresAt < seconds(nowMs));
+}
+
+/** A callback kept early and not yet expired: a beginning wait takes it instead of waiting. */
+export function isLiveEarly(item: WaitItem | undefined, nowMs: number): boolean {
+  return item?.status === 'EARLY' && item.expiresAt !== undefined && item.expiresAt >= seconds(nowMs);
+}
+
+/** A wait that took an early callback gives it back (its resume failed) only while it is still the taker's. */
+export function mayReturnEarly(item: WaitItem | undefined): boolean {
+  return item?.status === 'RESUMED';
+}
+
+/** A task is marked expired from any state of a wait (not from a callback kept early, nor twice). */
+export function mayMarkExpired(item: WaitItem | undefined): boolean {
+  return item !== undefined && (waiting(item) || item.status === 'CLAIMED' || item.status === 'RESUMED');
+}

@@ -1,0 +1,149 @@
+import { DynamoDbWaitStore } from '../../../functions/adapters/aws/dynamodb-wait-store';
+import type { BeginningWait, EarlyCallback, WaitStore } from '../../../functions/core/ports';
+import { backend } from '../../support/dynamodb-backend';
+import { InMemoryWaitStore } from '../../support/fakes';
+import { useInMemoryDynamoDb } from '../../support/in-memory-dynamodb';
+
+/**
+ * The wait item's rules (functions/styles/events/wait-rules.ts) hold the same in the DynamoDB wait store, which
+ * writes them as condition expressions, and in the in-memory one the unit tests use, which calls them: every case
+ * runs through both, and both must observe the same answers, which are the expected ones.
+ */
+const NOW = Date.now();
+const SECOND = 1000;
+const TOPIC = 'approval';
+
+const wait = (ref: string, expiresInSeconds = 3600): BeginningWait => ({
+  ref,
+  topic: TOPIC,
+  taskToken: 'token-1',
+  executionArn: 'arn:aws:states:us-east-1:000000000000:execution:hookflow-approval:run',
+  enteredTime: new Date(NOW).toISOString(),
+  timeoutSeconds: 60,
+  expiresAt: Math.floor(NOW / SECOND) + expiresInSeconds,
+});
+const early = (expiresInMs: number): EarlyCallback => ({
+  callbackStatus: 'succeeded',
+  output: { ok: true },
+  eventId: 'cb-1',
+  expiresAt: new Date(NOW + expiresInMs),
+});
+const claim = (owner: string, at: number, token = 'token-1') => ({
+  owner,
+  taskToken: token,
+  now: at,
+  leaseUntil: at + 30 * SECOND,
+});
+
+/** Each case drives one store for one ref and returns what it observed, in order. */
+type Case = (store: WaitStore, ref: string) => Promise<unknown[]>;
+const status = async (store: WaitStore, ref: string) => (await store.get(ref, TOPIC))?.status ?? 'none';
+
+const cases: readonly (readonly [string, Case, unknown[]])[] = [
+  [
+    'a waiting task is claimed once, with its own token only; a live claim keeps others out until its lease ends',
+    async (store, ref) => [
+      await store.claim(ref, TOPIC, claim('a', NOW)), // nothing waits yet
+      await store.beginWait(wait(ref), NOW),
+      await store.claim(ref, TOPIC, claim('a', NOW, 'another-token')),
+      await store.claim(ref, TOPIC, claim('a', NOW)),
+      await store.claim(ref, TOPIC, claim('b', NOW + 30 * SECOND - 1)),
+      await store.claim(ref, TOPIC, claim('c', NOW + 30 * SECOND)),
+      await status(store, ref),
+    ],
+    [false, true, false, true, false, true, 'CLAIMED'],
+  ],
+  [
+    'only the claim holder confirms or releases; a released task can be claimed again, a resumed one cannot',
+    async (store, ref) => {
+      await store.beginWait(wait(ref), NOW);
+      await store.claim(ref, TOPIC, claim('a', NOW));
+      await store.release(ref, TOPIC, 'b');
+      const afterForeignRelease = await status(store, ref);
+      await store.release(ref, TOPIC, 'a');
+      const afterRelease = await status(store, ref);
+      await store.claim(ref, TOPIC, claim('c', NOW));
+      await store.confirm(ref, TOPIC, 'a');
+      const afterForeignConfirm = await status(store, ref);
+      await store.confirm(ref, TOPIC, 'c', 'cb-9');
+      return [
+        afterForeignRelease,
+        afterRelease,
+        afterForeignConfirm,
+        await status(store, ref),
+        await store.claim(ref, TOPIC, claim('d', NOW + 3600 * SECOND)),
+      ];
+    },
+    ['CLAIMED', 'WAITING', 'CLAIMED', 'RESUMED', false],
+  ],
+  [
+    'a callback is kept early only where nothing live is: not over a live wait, over an expired one',
+    async (store, ref) => [
+      await store.keepEarly(ref, TOPIC, early(600 * SECOND), NOW),
+      await store.keepEarly(ref, TOPIC, early(600 * SECOND), NOW + SECOND), // the first is still live
+      await store
+        .keepEarly(`${ref}-b`, TOPIC, early(600 * SECOND), NOW)
+        .then(() => store.beginWait(wait(`${ref}-b`), NOW)), // a live early callback keeps the wait out
+      await store.beginWait(wait(`${ref}-c`, 10), NOW),
+      await store.keepEarly(`${ref}-c`, TOPIC, early(600 * SECOND), NOW + 5 * SECOND), // live wait
+      await store.keepEarly(`${ref}-c`, TOPIC, early(600 * SECOND), NOW + 12 * SECOND), // expired wait
+    ],
+    [true, false, false, true, false, true],
+  ],
+  [
+    'a beginning wait takes a live early callback once; a taker gives it back; an expired one is not taken',
+    async (store, ref) => {
+      await store.keepEarly(ref, TOPIC, early(600 * SECOND), NOW);
+      const taker = { executionArn: 'arn:run', now: NOW, retainUntil: Math.floor(NOW / SECOND) + 60 };
+      const taken = await store.takeEarly(ref, TOPIC, taker);
+      const again = await store.takeEarly(ref, TOPIC, taker);
+      await store.returnEarly(ref, TOPIC, early(600 * SECOND));
+      const returned = await status(store, ref);
+      const retaken = await store.takeEarly(ref, TOPIC, taker);
+      await store.keepEarly(`${ref}-x`, TOPIC, early(2 * SECOND), NOW);
+      const late = await store.takeEarly(`${ref}-x`, TOPIC, { ...taker, now: NOW + 3 * SECOND });
+      return [
+        taken?.eventId,
+        again,
+        returned,
+        retaken?.eventId,
+        late,
+        await store.beginWait(wait(`${ref}-x`), NOW + 3 * SECOND),
+      ];
+    },
+    ['cb-1', undefined, 'EARLY', 'cb-1', undefined, true],
+  ],
+  [
+    'a task is marked expired from a wait, never from a callback kept early',
+    async (store, ref) => {
+      await store.beginWait(wait(ref), NOW);
+      await store.markExpired(ref, TOPIC);
+      await store.keepEarly(`${ref}-e`, TOPIC, early(600 * SECOND), NOW);
+      await store.markExpired(`${ref}-e`, TOPIC);
+      return [
+        await status(store, ref),
+        await store.claim(ref, TOPIC, claim('a', NOW)),
+        await status(store, `${ref}-e`),
+      ];
+    },
+    ['EXPIRED', false, 'EARLY'],
+  ],
+];
+
+describe(`the wait item's rules, in DynamoDB (${backend}) and in memory alike`, () => {
+  const database = useInMemoryDynamoDb();
+  let n = 0;
+
+  it.each(cases)('%s', async (_, drive, expected) => {
+    // Arrange: refs of their own per case on the shared table.
+    const ref = `contract-${++n}`;
+
+    // Act
+    const inMemory = await drive(new InMemoryWaitStore(), ref);
+    const inDynamoDb = await drive(new DynamoDbWaitStore(database().client, database().tables.dedupe), ref);
+
+    // Assert
+    expect(inMemory).toEqual(expected);
+    expect(inDynamoDb).toEqual(expected);
+  });
+});
