@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { handlers as servedHandlers } from '../../functions/routes';
 import { type Bundle, bundleHandler, bundleSdkClients, bytesByOrigin, handlerNames, root } from '../lib/bundles';
 import { type LoadBreakdown, profileLoad } from '../lib/load-profile';
 import { log } from '../lib/log';
@@ -69,7 +70,8 @@ function coldStartEnv(name: string, nodeOptions: string | undefined): NodeJS.Pro
     DEDUPE_TABLE: 'hookflow-dedupe',
     EXECUTION_LINK_TEMPLATE:
       'https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/{executionArn}',
-    ...(name === 'inbound'
+    // As the construct sets it (lib/hookflow.ts): for the handlers that send to the fan-out queue.
+    ...(servedHandlers.find((h) => h.name === name)?.needs.includes('queue:send') === true
       ? { FANOUT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/hookflow-fanout' }
       : {}),
     POWERTOOLS_SERVICE_NAME: 'hookflow',
