@@ -103,8 +103,9 @@ export function bundleHandler(name: string, variant: BundleVariant = 'deployed')
 }
 
 /**
- * The floor a handler cannot go under while it loads the AWS SDK at init: only the three SDK clients hookflow
- * uses (functions/adapters/aws/clients.ts), constructed, bundled with the deployed options and nothing else.
+ * The floor a handler cannot go under while it loads the AWS SDK at init: only the SDK clients 10 of the 12
+ * handlers use, DynamoDB and Step Functions (functions/adapters/aws/clients.ts; inbound's two add SQS),
+ * constructed, bundled with the deployed options and nothing else.
  */
 export async function bundleSdkClients(): Promise<Bundle> {
   const outdir = join(outRoot, 'sdk-clients');
@@ -116,8 +117,7 @@ export async function bundleSdkClients(): Promise<Bundle> {
       contents: [
         "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
         "import { SFNClient } from '@aws-sdk/client-sfn';",
-        "import { SQSClient } from '@aws-sdk/client-sqs';",
-        'const clients = [new DynamoDBClient({}), new SFNClient({}), new SQSClient({})];',
+        'const clients = [new DynamoDBClient({}), new SFNClient({})];',
         'export const handler = async () => clients.length;',
       ].join('\n'),
       resolveDir: root,

@@ -5,11 +5,46 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { EngineBusyError } from '../../core/outcomes';
 
-/**
- * SDK clients, created once per cold start and reused by every invocation. Endpoints come from the SDK's
- * own AWS_ENDPOINT_URL_* variables, which is all the local stack changes.
+/*
+ * SDK clients, each created once per cold start (at its first use) and reused by every invocation. Endpoints come
+ * from the SDK's own AWS_ENDPOINT_URL_* variables, which is all the local stack changes.
+ *
+ * Functions rather than module-level constants, so that a handler's bundle holds only the clients it uses: a
+ * handler that never asks for SQS (every one but inbound's two) reaches no SQSClient, and esbuild leaves the whole
+ * SQS client package out (the SDK's packages declare `"sideEffects": false`). A client module built at load would
+ * be kept in every bundle that imports this file. docs/performance.md, "Cold start".
  */
-export const dynamodbClient = answerBusyDynamoDb(new DynamoDBClient({}));
+let dynamodb: DynamoDBClient | undefined;
+let sfn: SFNClient | undefined;
+let sqs: SQSClient | undefined;
+
+/** The DynamoDB client, answering busy errors (below) and recording its calls when asked to (tests). */
+export function dynamodbClient(): DynamoDBClient {
+  return (dynamodb ??= recordCalls(answerBusyDynamoDb(new DynamoDBClient({})), 'dynamodb'));
+}
+
+/** The Step Functions client, recording its calls when asked to (tests). */
+export function sfnClient(): SFNClient {
+  return (sfn ??= recordCalls(
+    new SFNClient({
+      // StartSyncExecution is served on a "sync-" host prefix in AWS; a local endpoint has no such host.
+      disableHostPrefix: process.env.AWS_ENDPOINT_URL_SFN !== undefined,
+    }),
+    'states',
+  ));
+}
+
+/** The SQS client (inbound's fan-out queue), recording its calls when asked to (tests). */
+export function sqsClient(): SQSClient {
+  return (sqs ??= recordCalls(
+    new SQSClient({
+      // Send to the configured (regional or AWS_ENDPOINT_URL_SQS) endpoint, not to the host inside a queue URL:
+      // the fan-out queue is always in the function's own region.
+      useQueueUrlAsEndpoint: false,
+    }),
+    'sqs',
+  ));
+}
 
 /**
  * DynamoDB's throttling and brief-outage errors, once the SDK's own retries are spent: the request was not
@@ -45,17 +80,6 @@ export function answerBusyDynamoDb(client: DynamoDBClient): DynamoDBClient {
   return client;
 }
 
-export const sfnClient = new SFNClient({
-  // StartSyncExecution is served on a "sync-" host prefix in AWS; a local endpoint has no such host.
-  disableHostPrefix: process.env.AWS_ENDPOINT_URL_SFN !== undefined,
-});
-
-export const sqsClient = new SQSClient({
-  // Send to the configured (regional or AWS_ENDPOINT_URL_SQS) endpoint, not to the host inside a queue URL:
-  // the fan-out queue is always in the function's own region.
-  useQueueUrlAsEndpoint: false,
-});
-
 /** One AWS API call as test/infra/iam-recorded.iam.test.ts simulates it against the handler's role. */
 export interface RecordedAwsCall {
   readonly handler: string;
@@ -77,35 +101,29 @@ export interface RecordedAwsCall {
  * keys are recorded, never item values or task tokens (a token is a capability).
  */
 const recordTo = process.env.HOOKFLOW_RECORD_AWS_CALLS;
-if (recordTo !== undefined && recordTo !== '') {
+const recordFile = recordTo === undefined || recordTo === '' ? undefined : join(recordTo, `calls-${process.pid}.jsonl`);
+if (recordTo !== undefined && recordFile !== undefined) mkdirSync(recordTo, { recursive: true });
+
+/** Adds the recorder to `client` when HOOKFLOW_RECORD_AWS_CALLS is set (outermost but for busy errors). */
+function recordCalls<Client extends { middlewareStack: unknown }>(client: Client, service: string): Client {
+  if (recordFile === undefined) return client;
   // Locally all handlers share one process (and its environment), but each is its own esbuild bundle named after
   // the handler (local/handlers/bundle-handlers.ts), and a CommonJS bundle keeps `__filename`: that names it.
   // One build for all bundles (rather than one per handler, each with its own `define`) costs a quarter of the
   // CPU at every stack start.
   const handler = basename(__filename, '.js');
-  mkdirSync(recordTo, { recursive: true });
-  const file = join(recordTo, `calls-${process.pid}.jsonl`);
   const recorder =
-    (service: string) =>
     (next: (args: { input: object }) => Promise<unknown>, context: { commandName?: string }) =>
     async (args: { input: object }) => {
       const action = String(context.commandName ?? '').replace(/Command$/, '');
       const call: RecordedAwsCall = { handler, service, action, ...addressed(args.input as CallInput) };
       // Synchronous, so a stack stopped right after a request still leaves the line behind.
-      appendFileSync(file, `${JSON.stringify(call)}\n`);
+      appendFileSync(recordFile, `${JSON.stringify(call)}\n`);
       return next(args);
     };
-  for (const [client, service] of [
-    [dynamodbClient, 'dynamodb'],
-    [sfnClient, 'states'],
-    [sqsClient, 'sqs'],
-  ] as const) {
-    // The three stacks differ only in their input and output types; the recorder reads `input` alone.
-    (client.middlewareStack as unknown as MiddlewareStack).add(recorder(service), {
-      step: 'initialize',
-      name: 'hookflowRecordAwsCall',
-    });
-  }
+  // The three clients' stacks differ only in their input and output types; the recorder reads `input` alone.
+  (client.middlewareStack as MiddlewareStack).add(recorder, { step: 'initialize', name: 'hookflowRecordAwsCall' });
+  return client;
 }
 
 interface MiddlewareStack {

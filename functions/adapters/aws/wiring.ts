@@ -4,7 +4,7 @@ import { executionLinker } from '../../core/runs/execution-link';
 import { makeRunAndWait } from '../../core/runs/run-and-wait';
 import { cachedRegistry } from '../../core/registry-cache';
 import { makeRunStarter } from '../../core/runs/start-run';
-import { dynamodbClient, sfnClient, sqsClient } from './clients';
+import { dynamodbClient as awsDynamoDbClient, sfnClient } from './clients';
 import { DynamoDbDedupeStore } from './dynamodb-dedupe-store';
 import { DynamoDbDeliveryLedger } from './dynamodb-delivery-ledger';
 import { DynamoDbProcessStore } from './dynamodb-process-store';
@@ -12,20 +12,21 @@ import { DynamoDbRegistry } from './dynamodb-registry';
 import { DynamoDbWaitStore } from './dynamodb-wait-store';
 import { DynamoDbWebhookStore } from './dynamodb-webhook-store';
 import { SfnWorkflowEngine } from './sfn-engine';
-import { SqsWorkQueue } from './sqs-work-queue';
 
 /**
  * The composition root every handler calls once at cold start: config parsed from the environment (a bad
- * variable fails the cold start, naming it) and the AWS-backed ports.
+ * variable fails the cold start, naming it) and the AWS-backed ports. The fan-out queue is wired apart
+ * (./fanout-queue.ts), so that only the handlers using it bundle the SQS client.
  */
 export function wireAws(env: Record<string, string | undefined> = process.env) {
   const config = parseConfig(env);
+  const dynamodbClient = awsDynamoDbClient();
   // Warm, a handler reads the registry at most once per REGISTRY_CACHE_SECONDS per item (docs/aws-calls.md).
   const registry = cachedRegistry(new DynamoDbRegistry(dynamodbClient, config.REGISTRY_TABLE), {
     ttlMs: config.REGISTRY_CACHE_SECONDS * 1000,
   });
   const dedupe = new DynamoDbDedupeStore(dynamodbClient, config.DEDUPE_TABLE);
-  const engine = new SfnWorkflowEngine(sfnClient);
+  const engine = new SfnWorkflowEngine(sfnClient());
   const startRun = makeRunStarter(
     { engine, dedupe, logger },
     {
@@ -50,12 +51,6 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
       deliveries: new DynamoDbDeliveryLedger(dynamodbClient, config.DEDUPE_TABLE),
       // A claimed delivery's lease: like a dedupe claim's, it must outlast the handler that holds it.
       deliveryLeaseSeconds: config.DEDUPE_LEASE_SECONDS,
-    },
-    /** The fan-out queue; asking for it without FANOUT_QUEUE_URL fails the cold start, naming the variable. */
-    fanoutQueue: () => {
-      if (config.FANOUT_QUEUE_URL === undefined)
-        throw new Error('hookflow configuration is invalid: FANOUT_QUEUE_URL is not set');
-      return new SqsWorkQueue(sqsClient, config.FANOUT_QUEUE_URL);
     },
     executionLink: executionLinker(config.EXECUTION_LINK_TEMPLATE),
   };

@@ -1,4 +1,5 @@
 /** Lambda entry: the fan-out queue's worker (SQS event source). Wiring only; see functions/styles/inbound. */
+import { fanoutQueue } from '../../../adapters/aws/fanout-queue';
 import { wireAws } from '../../../adapters/aws/wiring';
 import { makeFanoutHandler } from '../fanout-worker';
 
@@ -9,7 +10,7 @@ export const handler = makeFanoutHandler({
   logger: wired.logger,
   // A busy engine sends the item back to this same queue, delayed, instead of spending its receives.
   requeue: {
-    queue: wired.fanoutQueue(),
+    queue: fanoutQueue(wired.config),
     settings: {
       maxRequeues: wired.config.FANOUT_BUSY_REQUEUES,
       backoffSeconds: wired.config.FANOUT_BUSY_BACKOFF_SECONDS,

@@ -1,12 +1,13 @@
 /** Lambda entry: POST /inbound. Wiring only; the style lives in this folder. */
+import { fanoutQueue } from '../../../adapters/aws/fanout-queue';
 import { wireAws } from '../../../adapters/aws/wiring';
 import { makeInboundHandler } from '../http';
 
-const { config, logger, ports, executionLink, fanoutQueue } = wireAws();
+const { config, logger, ports, executionLink } = wireAws();
 
 export const handler = makeInboundHandler({
   ...ports,
-  queue: fanoutQueue(),
+  queue: fanoutQueue(config),
   logger,
   executionLink,
   maxInputBytes: config.MAX_BODY_BYTES,
