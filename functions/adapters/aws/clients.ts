@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { EngineBusyError } from '../../core/outcomes';
+import { mayHaveTakenEffect } from './unanswered';
 
 /*
  * SDK clients, each created once per cold start (at its first use) and reused by every invocation. Endpoints come
@@ -51,8 +52,11 @@ export function sqsClient(): SQSClient {
  * carried out as asked and may succeed later, so the caller gets 503 with Retry-After (an EngineBusyError),
  * never a 500. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html
  * (ProvisionedThroughputExceededException, RequestLimitExceeded, ThrottlingException: 400, "OK to retry";
- * InternalServerError 500, ServiceUnavailable 503). A conditional write that failed its condition is not busy
- * and passes through untouched.
+ * InternalServerError 500, ServiceUnavailable 503). So do the failures that got no answer at all once the SDK's
+ * retries are spent (its timeout, a cut connection, any 5xx: ./unanswered.ts): a read may simply be retried, and
+ * a conditional write that may have happened is one the dedupe rules already handle (the retry meets the claim,
+ * and takes it over once its lease runs out). A conditional write that failed its condition is not busy and
+ * passes through untouched.
  */
 export const DYNAMODB_BUSY_ERRORS: ReadonlySet<string> = new Set([
   'ProvisionedThroughputExceededException',
@@ -69,7 +73,8 @@ export function answerBusyDynamoDb(client: DynamoDBClient): DynamoDBClient {
       try {
         return await next(args);
       } catch (error) {
-        if (error instanceof Error && DYNAMODB_BUSY_ERRORS.has(error.name)) {
+        const name = (error as { name?: unknown } | null)?.name;
+        if ((typeof name === 'string' && DYNAMODB_BUSY_ERRORS.has(name)) || mayHaveTakenEffect(error)) {
           throw new EngineBusyError('the registry or dedupe store is busy; retry shortly');
         }
         throw error;

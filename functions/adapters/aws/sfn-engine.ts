@@ -22,6 +22,7 @@ import {
 } from '../../core/ports';
 import { EngineBusyError } from '../../core/outcomes';
 import { parseJsonKeepingNumbers } from '../../core/json';
+import { mayHaveTakenEffect } from './unanswered';
 import { standardExecutionArn } from '../../core/runs/execution-name';
 
 export { standardExecutionArn };
@@ -33,19 +34,6 @@ export { standardExecutionArn };
  * https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html
  */
 const BUSY_REFUSALS = new Set(['ThrottlingException', 'ExecutionLimitExceeded']);
-/**
- * Failures that say nothing about whether the call took effect: a 5xx (CommonErrors: InternalFailure 500,
- * ServiceUnavailable 503), the SDK's own timeout, a connection cut after the request went out.
- */
-const UNANSWERED = new Set(['ServiceUnavailable', 'InternalServerError', 'InternalFailure', 'TimeoutError']);
-const CUT_CONNECTION = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
-
-/** Whether a failed call may still have taken effect in Step Functions (a start that may have started). */
-export function mayHaveTakenEffect(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const { $fault, code } = error as { $fault?: string; code?: string };
-  return $fault === 'server' || UNANSWERED.has(error.name) || (code !== undefined && CUT_CONNECTION.has(code));
-}
 
 /** A failed start as the core sees it: busy (nothing started), busy (may have started), or the error itself. */
 function startFailure(error: unknown): unknown {

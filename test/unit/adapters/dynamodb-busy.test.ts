@@ -55,6 +55,52 @@ describe('DynamoDB errors that mean busy', () => {
     });
   });
 
+  it('answers a DynamoDB that never answered (the SDK timed out, every attempt) as 503 with Retry-After', async () => {
+    const silent = createServer(() => undefined); // takes the request, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const timingOut = answerBusyDynamoDb(
+      new DynamoDBClient({
+        endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        region: 'us-east-1',
+        maxAttempts: 2,
+        // hookflow sets no request timeout (Lambda's own timeout bounds a call); a client that does, and turns it
+        // into an error, gets the SDK's TimeoutError.
+        requestHandler: { requestTimeout: 50, throwOnRequestTimeout: true },
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      }),
+    );
+
+    const error = await get(timingOut);
+    timingOut.destroy();
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
+
+    expect(error).toBeInstanceOf(EngineBusyError);
+    expect(httpAnswerOf(error as EngineBusyError).statusCode).toBe(503);
+  });
+
+  it('answers a connection cut before the answer (ECONNRESET, every attempt) as 503 with Retry-After', async () => {
+    // What the SDK's Node handler throws when the server cuts the socket (seen outside jest: name TimeoutError,
+    // code ECONNRESET, "socket hang up"). Made here rather than by a real socket: inside jest, Node's own error
+    // comes from another realm and the SDK wraps it, which never happens in Lambda.
+    const cut = answerBusyDynamoDb(
+      new DynamoDBClient({
+        region: 'us-east-1',
+        maxAttempts: 2,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+        requestHandler: {
+          handle: async () => {
+            throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
+          },
+        },
+      }),
+    );
+
+    const error = await get(cut);
+
+    expect(error).toBeInstanceOf(EngineBusyError);
+  });
+
   it('passes a failed condition through untouched (it is an answer, not a busy store)', async () => {
     answer = { status: 400, type: 'ConditionalCheckFailedException' };
 
