@@ -9,7 +9,7 @@ type ExtraAttributes = Parameters<LogFormatter['formatAttributes']>[1];
  * (docs/BENCHMARKS.md, "Cost per million"). Powertools' default line repeats on every line what the log group
  * already says (function_arn, function_name, function_memory_size, service) or what is constant
  * (sampling_rate), about 250 bytes. A custom formatter is Powertools' documented way to choose the keys
- * (https://docs.powertools.aws.dev/lambda/typescript/latest/features/logger/#custom-log-formatter).
+ * (https://docs.powertools.aws.dev/lambda/typescript/latest/features/logger/, "Custom log formatter").
  *
  * Kept, and why:
  * - `level` and `timestamp` (RFC 3339): with Lambda's JSON log format, Lambda reads both from a line the
