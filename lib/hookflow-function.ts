@@ -1,11 +1,14 @@
 import { type CfnElement, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
+  ApplicationLogLevel,
   Architecture,
   Code,
   Function as LambdaFunction,
   type FunctionProps,
+  LoggingFormat,
   Runtime,
+  SystemLogLevel,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -44,6 +47,46 @@ export interface HookflowFunctionProps {
   readonly timeout?: Duration;
   /** Reserved concurrency. @default - none: the account's unreserved pool */
   readonly reservedConcurrentExecutions?: number;
+  /** Which of Lambda's own log lines are kept (the Hookflow prop of that name). @default SystemLogLevel.WARN */
+  readonly systemLogLevel?: SystemLogLevel;
+  /** The least severe handler line kept (the Hookflow prop of that name). @default ApplicationLogLevel.INFO */
+  readonly applicationLogLevel?: ApplicationLogLevel;
+}
+
+/**
+ * Lambda's own lines kept by default: WARN and above, so not the START, END and REPORT lines (INFO) that Lambda
+ * writes for every invocation, about 260 bytes of CloudWatch Logs ingestion per request, as much as a handler's
+ * own line (docs/construct.md, "Logs"; bench/parts/cost.ts counts them from this value).
+ */
+export const DEFAULT_SYSTEM_LOG_LEVEL = SystemLogLevel.WARN;
+/** Handler lines kept by default: INFO and above, one line per successful request (functions/core/logger.ts). */
+export const DEFAULT_APPLICATION_LOG_LEVEL = ApplicationLogLevel.INFO;
+
+/**
+ * The function's logging configuration, its levels checked (a wrong one fails the synth naming `prop`). Lambda
+ * filters by level only in the JSON log format ("To use log-level filtering, your function must be configured
+ * to use the JSON log format": https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html),
+ * and the system and application levels are set apart
+ * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html). The handlers' lines are
+ * JSON already (Powertools), which Lambda does not encode again
+ * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-logformat.html); Lambda sets
+ * AWS_LAMBDA_LOG_LEVEL to the application level, which Powertools' Logger obeys before POWERTOOLS_LOG_LEVEL, so
+ * a line below it is never written at all.
+ */
+export function handlerLogging(
+  levels: { readonly systemLogLevel?: SystemLogLevel; readonly applicationLogLevel?: ApplicationLogLevel },
+  prop = 'HookflowFunction',
+): Pick<FunctionProps, 'loggingFormat' | 'systemLogLevelV2' | 'applicationLogLevelV2'> {
+  const system = levels.systemLogLevel ?? DEFAULT_SYSTEM_LOG_LEVEL;
+  const application = levels.applicationLogLevel ?? DEFAULT_APPLICATION_LOG_LEVEL;
+  const check = (name: string, value: string, allowed: readonly string[]) => {
+    if (!allowed.includes(value)) {
+      throw new Error(`${prop} ${name}: ${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
+    }
+  };
+  check('systemLogLevel', system, Object.values(SystemLogLevel));
+  check('applicationLogLevel', application, Object.values(ApplicationLogLevel));
+  return { loggingFormat: LoggingFormat.JSON, systemLogLevelV2: system, applicationLogLevelV2: application };
 }
 
 /**
@@ -83,6 +126,7 @@ export class HookflowFunction extends Construct {
       tracing: Tracing.ACTIVE,
       role,
       logGroup,
+      ...handlerLogging(props),
       environment: {
         ...props.environment,
         ...HANDLER_ENVIRONMENT,

@@ -5,7 +5,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ApplicationLogLevel, Function as LambdaFunction, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type IStateMachine, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -28,7 +28,7 @@ import type { AnyRegistrationKind } from '../functions/styles/registrations';
 import { type HandlerSpec, type WorkflowBinding, handlers } from '../functions/routes';
 import { flattenCfnReference } from './cfn-reference';
 import { FANOUT_MAX_CONCURRENCY, FanoutQueue } from './fanout-queue';
-import { HookflowFunction } from './hookflow-function';
+import { HookflowFunction, handlerLogging } from './hookflow-function';
 import { HookflowHttpApi, type ThrottleProps } from './hookflow-http-api';
 import { HookflowTables } from './hookflow-tables';
 import { leadingKeysLike } from './leading-keys';
@@ -153,6 +153,24 @@ export interface HookflowProps {
    */
   readonly logRetention?: RetentionDays;
   /**
+   * Which of Lambda's own log lines (its system log, in the JSON log format) reach each handler's log group:
+   * `DEBUG`, `INFO` or `WARN`. At `WARN` Lambda drops the START, END and REPORT lines it writes for every
+   * invocation (INFO), about 260 bytes of CloudWatch Logs ingestion per request; what a REPORT line said
+   * (duration, memory used, init duration) then comes from Lambda's CloudWatch metrics (Duration, Errors,
+   * Throttles, ConcurrentExecutions) or Lambda Insights. `SystemLogLevel.INFO` keeps them
+   * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html; docs/construct.md, "Logs").
+   * @default SystemLogLevel.WARN
+   */
+  readonly systemLogLevel?: SystemLogLevel;
+  /**
+   * The least severe handler line that reaches the log groups: `TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR` or
+   * `FATAL`. At `INFO` each handler writes one compact line per successful request and every warning and error
+   * in full; at `WARN` only warnings and errors. Lambda passes it to the handlers (AWS_LAMBDA_LOG_LEVEL), whose
+   * logger then writes nothing below it.
+   * @default ApplicationLogLevel.INFO
+   */
+  readonly applicationLogLevel?: ApplicationLogLevel;
+  /**
    * Deliveries of a fan-out message before it moves to the dead-letter queue, 1 to 1,000
    * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
    * @default 5
@@ -257,6 +275,11 @@ export class Hookflow extends Construct {
     const region = Stack.of(this).region;
     const options = handlerOptions(props.handlers);
     const timeoutOf = (spec: HandlerSpec) => options.get(spec.name)?.timeout?.toSeconds() ?? spec.timeoutSeconds ?? 10;
+    const logLevels = {
+      ...(props.systemLogLevel === undefined ? {} : { systemLogLevel: props.systemLogLevel }),
+      ...(props.applicationLogLevel === undefined ? {} : { applicationLogLevel: props.applicationLogLevel }),
+    };
+    handlerLogging(logLevels, 'Hookflow'); // checked once here, so that a wrong level names the construct's prop
     const fanoutMaxReceiveCount = props.fanoutMaxReceiveCount ?? 5;
     // SQS accepts a maxReceiveCount of 1 to 1,000:
     // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
@@ -306,6 +329,7 @@ export class Hookflow extends Construct {
         environment,
         logRetention,
         removalPolicy,
+        ...logLevels,
         ...(handlerOptions?.memorySize === undefined ? {} : { memorySize: handlerOptions.memorySize }),
         ...(handlerOptions?.timeout === undefined ? {} : { timeout: handlerOptions.timeout }),
         ...(handlerOptions?.reservedConcurrentExecutions === undefined

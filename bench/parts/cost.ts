@@ -1,3 +1,4 @@
+import { DEFAULT_SYSTEM_LOG_LEVEL } from '../../lib/hookflow-function';
 import type { ScenarioRun } from '../lib/in-process';
 import { round } from '../lib/stats';
 import type { FanoutResult } from './fanout';
@@ -43,15 +44,31 @@ export const COLD_START_SHARE = 0.01;
 const DEFAULT_INIT_MS = 250;
 
 /**
- * Lambda's own log lines per invocation in the text log format (the functions' default): START, END and REPORT.
- * Built from their documented shape with a typical REPORT; computed, not measured.
+ * Lambda's own log lines per invocation (its system log). The construct gives every handler the JSON log format
+ * (lib/hookflow-function.ts), in which they are JSON objects: platform.start, platform.runtimeDone and
+ * platform.report, at INFO (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-logformat.html,
+ * "JSON format for system logs"). Built from their documented shape with typical values; computed, not measured.
  */
 const PLATFORM_LOG_LINES = [
-  'START RequestId: 00000000-0000-0000-0000-000000000000 Version: $LATEST\n',
-  'END RequestId: 00000000-0000-0000-0000-000000000000\n',
-  'REPORT RequestId: 00000000-0000-0000-0000-000000000000\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 256 MB\tMax Memory Used: 98 MB\t\n',
+  '{"time":"2026-01-01T00:00:00.000Z","type":"platform.start","record":{"requestId":"00000000-0000-0000-0000-000000000000","version":"$LATEST"}}\n',
+  '{"time":"2026-01-01T00:00:00.013Z","type":"platform.runtimeDone","record":{"requestId":"00000000-0000-0000-0000-000000000000","status":"success","spans":[{"name":"responseLatency","start":"2026-01-01T00:00:00.000Z","durationMs":12.1},{"name":"responseDuration","start":"2026-01-01T00:00:00.012Z","durationMs":0.1}],"metrics":{"durationMs":12.34,"producedBytes":120}}}\n',
+  '{"time":"2026-01-01T00:00:00.014Z","type":"platform.report","record":{"requestId":"00000000-0000-0000-0000-000000000000","metrics":{"durationMs":12.34,"billedDurationMs":13,"memorySizeMB":256,"maxMemoryUsedMB":98},"status":"success"}}\n',
 ];
-export const PLATFORM_LOG_BYTES = PLATFORM_LOG_LINES.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
+/** Bytes of Lambda's per-invocation lines when the system log level keeps them (INFO or DEBUG). */
+export const PLATFORM_LOG_BYTES_WHEN_KEPT = PLATFORM_LOG_LINES.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
+
+/**
+ * Lambda's per-invocation bytes at a system log level: none at WARN, where Lambda sends only its lines at WARN and
+ * above (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html), so not the
+ * INFO lines above; all of them at INFO or DEBUG.
+ */
+export function platformLogBytes(systemLogLevel: string): number {
+  return systemLogLevel === 'WARN' ? 0 : PLATFORM_LOG_BYTES_WHEN_KEPT;
+}
+
+/** The system log level the construct deploys by default (`systemLogLevel` prop), so the bytes it costs. */
+export const SYSTEM_LOG_LEVEL: string = DEFAULT_SYSTEM_LOG_LEVEL;
+export const PLATFORM_LOG_BYTES = platformLogBytes(SYSTEM_LOG_LEVEL);
 
 /** lib/hookflow-function.ts: every handler is arm64 with 256 MB. */
 export const LAMBDA_MEMORY_MB = 256;
@@ -84,7 +101,13 @@ export interface CostResult {
   readonly lambdaMemoryMb: number;
   readonly coldStartShare: number;
   readonly initMs: number;
+  /** Lambda's system log level the figures assume (the construct's default), and its per-invocation bytes. */
+  readonly systemLogLevel: string;
   readonly platformLogBytes: number;
+  /** What Lambda's START/END/REPORT lines would add per invocation at system log level INFO. */
+  readonly platformLogBytesWhenKept: number;
+  /** $ per million invocations those lines would add. */
+  readonly platformLogsWhenKeptPerMillion: number;
   readonly assumptions: string[];
   readonly unkeyed: CostTable;
   readonly keyed: CostTable;
@@ -182,7 +205,7 @@ function lambdaLines(run: ScenarioRun, initMs: number): CostLine[] {
     expressLine(`measured: ${starts} start(s) per request (call counter)`),
     {
       item: 'CloudWatch Logs ingestion',
-      usage: `measured: ${round(run.logBytesPerInvocation ?? 0, 0)} bytes of handler log lines per request; computed: + ${PLATFORM_LOG_BYTES} bytes of Lambda's START/END/REPORT lines`,
+      usage: `measured: ${round(run.logBytesPerInvocation ?? 0, 0)} bytes of handler log lines per request; computed: + ${PLATFORM_LOG_BYTES} bytes of Lambda's START/END/REPORT lines (system log level ${SYSTEM_LOG_LEVEL}, the construct's default)`,
       perMillion: perMillion((logBytes / 1e9) * PRICES.cloudwatchLogsPerGbIngested),
     },
   ];
@@ -293,12 +316,17 @@ export function computeCost(
     lambdaMemoryMb: LAMBDA_MEMORY_MB,
     coldStartShare: COLD_START_SHARE,
     initMs,
+    systemLogLevel: SYSTEM_LOG_LEVEL,
     platformLogBytes: PLATFORM_LOG_BYTES,
+    platformLogBytesWhenKept: PLATFORM_LOG_BYTES_WHEN_KEPT,
+    platformLogsWhenKeptPerMillion: perMillion(
+      (PLATFORM_LOG_BYTES_WHEN_KEPT / 1e9) * PRICES.cloudwatchLogsPerGbIngested,
+    ),
     assumptions: [
       "Measured: AWS calls per request (the call counter in the handlers part), handler log bytes per request (what the deployed bundle wrote to stdout and stderr in process), Lambda duration (wall p50 in process against the local services on loopback), INIT duration (the cold-start part's load time, a proxy). Computed: everything else, from the prices above.",
       'Lambda durations are local: AWS service calls take longer over the network, so real billed durations are longer. The sensitivity line says what each extra 10 ms adds.',
       `INIT: billed like invocation time since August 2025 for on-demand functions; ${COLD_START_SHARE * 100}% of invocations cold is AWS's own "typically under 1%", an assumption.`,
-      "CloudWatch Logs: the Lambda runtime's per-line prefix (timestamp, request id, level) is not counted; the platform lines are computed from their text format.",
+      `CloudWatch Logs: the handlers write their JSON lines to stdout themselves (Powertools), and Lambda's JSON log format keeps such lines as written, so the bytes measured are the bytes ingested. Lambda's own per-invocation lines follow the construct's system log level: ${SYSTEM_LOG_LEVEL} by default, where Lambda sends none of them (${PLATFORM_LOG_BYTES} bytes); at INFO (\`systemLogLevel\` prop) they would add ${PLATFORM_LOG_BYTES_WHEN_KEPT} bytes per invocation (computed from their JSON shape), ${'$'}${perMillion((PLATFORM_LOG_BYTES_WHEN_KEPT / 1e9) * PRICES.cloudwatchLogsPerGbIngested).toFixed(3)} per million.`,
       'DynamoDB: every item hookflow writes on these paths is under 1 KB (1 WRU per write); registry reads are eventually consistent GetItems under 4 KB (½ RRU). TTL deletes are free.',
       'Step Functions: the workflow run is the same on both sides (one Express start of the echo workflow), so its cost sits in the floor too; a Standard workflow bills per state transition instead, the same on both sides.',
       'Not included: X-Ray traces (sampled), data transfer, free tiers, SQS long polling of an idle queue.',

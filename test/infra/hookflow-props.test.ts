@@ -2,6 +2,7 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ApplicationLogLevel, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { settingNames } from '../../functions/core/config';
@@ -29,6 +30,7 @@ function functionOf(template: Template, stack: Stack, hookflow: Hookflow, name: 
     MemorySize: number;
     Timeout: number;
     Environment: { Variables: Record<string, unknown> };
+    LoggingConfig: Record<string, unknown>;
   };
 }
 
@@ -131,6 +133,45 @@ describe('Hookflow props: what each one changes', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
     template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+  });
+
+  it("logs by default: JSON, Lambda's START/END/REPORT lines dropped (system WARN), handler lines from INFO", () => {
+    // Arrange
+    const { stack, hookflow } = build({});
+
+    // Act
+    const template = Template.fromStack(stack);
+
+    // Assert: every handler, each with its own log group.
+    expect(hookflow.functions.size).toBeGreaterThan(5);
+    for (const name of hookflow.functions.keys()) {
+      expect(functionOf(template, stack, hookflow, name).LoggingConfig).toEqual({
+        LogFormat: 'JSON',
+        SystemLogLevel: 'WARN',
+        ApplicationLogLevel: 'INFO',
+        LogGroup: expect.anything(),
+      });
+    }
+  });
+
+  it("systemLogLevel and applicationLogLevel: keep Lambda's per-invocation lines, or only warnings of the handlers", () => {
+    // Arrange
+    const { stack, hookflow } = build({
+      systemLogLevel: SystemLogLevel.INFO,
+      applicationLogLevel: ApplicationLogLevel.WARN,
+    });
+
+    // Act
+    const template = Template.fromStack(stack);
+
+    // Assert
+    for (const name of hookflow.functions.keys()) {
+      expect(functionOf(template, stack, hookflow, name).LoggingConfig).toMatchObject({
+        LogFormat: 'JSON',
+        SystemLogLevel: 'INFO',
+        ApplicationLogLevel: 'WARN',
+      });
+    }
   });
 
   it('customDomain: a Regional TLS 1.2 domain name mapped to the stage', () => {
@@ -238,6 +279,16 @@ describe('Hookflow props: a wrong value fails the synth, naming it', () => {
       'a dedupe lease shorter than a handler timeout',
       { handlerSettings: { DEDUPE_LEASE_SECONDS: 20 } },
       /handlerSettings\.DEDUPE_LEASE_SECONDS: 20 s does not outlast handler client-webhook's timeout \(29 s\)/,
+    ],
+    [
+      'a system log level Lambda does not have',
+      { systemLogLevel: 'ERROR' as SystemLogLevel },
+      /Hookflow systemLogLevel: "ERROR" is not one of INFO, DEBUG, WARN/,
+    ],
+    [
+      'an application log level Lambda does not have',
+      { applicationLogLevel: 'VERBOSE' as ApplicationLogLevel },
+      /Hookflow applicationLogLevel: "VERBOSE" is not one of/,
     ],
     ['a negative rate', { throttle: { rateLimit: -1, burstLimit: 10 } }, /throttle\.rateLimit: -1/],
     ['a fractional burst', { throttle: { rateLimit: 10, burstLimit: 1.5 } }, /throttle\.burstLimit: 1\.5/],

@@ -36,3 +36,13 @@ export function standardExecutionArn(stateMachineArn: string, executionName: str
   const [arn, partition, service, region, account, , name] = stateMachineArn.split(':');
   return [arn, partition, service, region, account, 'execution', name, executionName].join(':');
 }
+
+/**
+ * The execution name in an execution's ARN (`…:execution:MACHINE:NAME`, or `…:express:MACHINE:NAME:ID`: the two
+ * shapes above), for log lines: a substring of the ARN a caller holds in its execution link, so a search for it
+ * finds the line, in a third of the ARN's bytes (docs/construct.md, "Logs"). Anything else is returned whole.
+ */
+export function executionNameOf(executionArn: string): string {
+  const parts = executionArn.split(':');
+  return parts.length >= 8 && (parts[5] === 'execution' || parts[5] === 'express') ? parts[7]! : executionArn;
+}

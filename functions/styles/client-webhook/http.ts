@@ -21,13 +21,13 @@ export function makeClientWebhookHandler(deps: ClientWebhookHttpDeps): HttpHandl
     const request = parseClientWebhookRequest(event, deps.maxBodyBytes);
     const run = await runClientWebhook(deps, request);
     const { outcome } = run;
+    // The one line of a successful request: compact, as CloudWatch Logs bills it per request (core/logger.ts).
     deps.logger.info('client webhook ran', {
       client: request.client,
       webhook: request.name,
       mode: run.mode,
-      async: request.async,
-      executionArn: outcome.executionArn,
-      executionName: outcome.name,
+      ...(request.async ? { async: true } : {}),
+      execution: outcome.name,
       status: outcome.status,
     });
     const statusCode = outcome.status === 'RUNNING' ? 202 : outcome.status === 'SUCCEEDED' ? 200 : 424;

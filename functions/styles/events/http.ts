@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { httpHandler, type HttpHandler } from '../../http/http-handler';
 import { jsonResponse } from '../../http/responses';
+import { executionNameOf } from '../../core/runs/execution-name';
 import { type EventsDeps, acceptEvents, startByRef } from './accept-events';
 import { parseCallbackRequest, parseEventRequest, parseWebhookRequest } from './request';
 import { deliverCallback, isRefusal, refusalError } from './resume-task';
@@ -23,7 +24,7 @@ export function makeEventWebhookHandler(deps: EventsHttpDeps): HttpHandler {
         ? undefined
         : { idempotencyKey: request.idempotencyKey, fingerprint: request.fingerprint! },
     );
-    deps.logger.info('workflow started by ref', { ref: request.ref, executionArn: started.executionId });
+    deps.logger.info('workflow started by ref', { ref: request.ref, execution: executionNameOf(started.executionId) });
     return jsonResponse(202, started);
   });
 }

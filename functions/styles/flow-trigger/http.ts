@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { httpHandler, type HttpHandler } from '../../http/http-handler';
 import { jsonResponse } from '../../http/responses';
+import { executionNameOf } from '../../core/runs/execution-name';
 import { parseFlowTriggerRequest } from './request';
 import { type FlowTriggerDeps, triggerFlow } from './trigger-flow';
 
@@ -14,10 +15,11 @@ export function makeFlowTriggerHandler(deps: FlowTriggerHttpDeps): HttpHandler {
   return httpHandler(deps.logger, async (event) => {
     const request = parseFlowTriggerRequest(event, deps.maxBodyBytes);
     const triggered = await triggerFlow(deps, request);
+    // The one line of a successful request: compact, as CloudWatch Logs bills it per request (core/logger.ts).
     deps.logger.info('flow triggered', {
       flowId: request.flowId,
-      executionArn: triggered.executionArn,
-      replayed: triggered.replayed,
+      execution: executionNameOf(triggered.executionArn),
+      ...(triggered.replayed ? { replayed: true } : {}),
     });
     return jsonResponse(
       202,

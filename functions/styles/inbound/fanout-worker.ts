@@ -5,6 +5,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseJsonKeepingNumbers } from '../../core/json';
 import { crashPoint } from '../../core/faults/crash-point';
+import { executionNameOf } from '../../core/runs/execution-name';
 import type { StartRun } from '../../core/runs/start-run';
 import { DomainError, EngineBusyError, type OutcomeKind } from '../../core/outcomes';
 import { QUEUE_MAX_DELAY_SECONDS, type WorkQueue } from '../../core/ports';
@@ -116,11 +117,12 @@ export function makeFanoutRecordHandler(deps: FanoutDeps) {
     }
     const { run, replayed } = started;
     crashPoint('fanout-item-started');
+    const receives = record.attributes.ApproximateReceiveCount;
     deps.logger.info('fan-out item started', {
       runRef: message.runRef,
-      executionArn: run.executionArn,
-      replayed,
-      receiveCount: record.attributes.ApproximateReceiveCount,
+      execution: executionNameOf(run.executionArn),
+      ...(replayed ? { replayed: true } : {}),
+      ...(receives === '1' ? {} : { receiveCount: receives }),
     });
   };
 }

@@ -4,6 +4,7 @@ import { httpHandler, type HttpHandler } from '../../http/http-handler';
 import { header } from '../../http/request';
 import { jsonResponse } from '../../http/responses';
 import { PartialFailureError } from '../../core/outcomes';
+import { executionNameOf } from '../../core/runs/execution-name';
 import { type InboundDeps, acceptInbound } from './accept-inbound';
 import { type InboundLimits, parseInboundRequest } from './request';
 import { type RunStatusDeps, runStatus } from './run-status';
@@ -26,8 +27,8 @@ export function makeInboundHandler(deps: InboundHttpDeps): HttpHandler {
     if (accepted.kind === 'started') {
       deps.logger.info('inbound run started', {
         uid: accepted.uid,
-        executionArn: accepted.executionArn,
-        replayed: accepted.replayed,
+        execution: executionNameOf(accepted.executionArn),
+        ...(accepted.replayed ? { replayed: true } : {}),
       });
       return jsonResponse(
         202,
