@@ -1,19 +1,17 @@
 import { sha256Hex } from '../../../functions/core/auth/secrets';
+import { readApiKey } from '../../../functions/core/auth/api-keys';
+import { readFlow } from '../../../functions/styles/flow-trigger/registration';
 import { cachedRegistry, cachedWebhookReads, TtlCache } from '../../../functions/core/registry-cache';
 import { FakeRegistry, InMemoryWebhookStore } from '../../support/fakes';
 
-/** The fake registry, counting the reads that reach it. */
+/** The fake registry, counting the reads that reach it (named by the kind of item: a key, a flow). */
 function counted(registry: FakeRegistry) {
   const reads: string[] = [];
-  const getApiKeyByHash = registry.getApiKeyByHash.bind(registry);
-  const getFlow = registry.getFlow.bind(registry);
-  registry.getApiKeyByHash = async (hash) => {
-    reads.push(`key ${hash.slice(0, 6)}`);
-    return getApiKeyByHash(hash);
-  };
-  registry.getFlow = async (flowId) => {
-    reads.push(`flow ${flowId}`);
-    return getFlow(flowId);
+  const getItem = registry.getItem.bind(registry);
+  registry.getItem = async (key) => {
+    const [kind = '', id = ''] = key.pk.split(/#(.*)/s);
+    reads.push(kind === 'APIKEY' ? `key ${id.slice(0, 6)}` : `${kind.toLowerCase()} ${id}`);
+    return getItem(key);
   };
   return reads;
 }
@@ -28,12 +26,12 @@ describe('the registry cache (functions/core/registry-cache.ts)', () => {
     const hash = sha256Hex('k1');
 
     // Act
-    const first = await registry.getApiKeyByHash(hash);
+    const first = await readApiKey(registry, hash);
     store.addApiKey('k1', { keyId: 'one', disabled: true }); // revoked in the store
     clock.now += 4_999;
-    const withinTtl = await registry.getApiKeyByHash(hash);
+    const withinTtl = await readApiKey(registry, hash);
     clock.now += 1;
-    const afterTtl = await registry.getApiKeyByHash(hash);
+    const afterTtl = await readApiKey(registry, hash);
 
     // Assert
     expect([first?.disabled, withinTtl?.disabled, afterTtl?.disabled]).toEqual([false, false, true]);
@@ -46,7 +44,11 @@ describe('the registry cache (functions/core/registry-cache.ts)', () => {
     const reads = counted(store);
     const registry = cachedRegistry(store, { ttlMs: 5_000, now: () => clock.now });
 
-    const answers = [await registry.getFlow('nope'), await registry.getFlow('nope'), await registry.getFlow('nope')];
+    const answers = [
+      await readFlow(registry, 'nope'),
+      await readFlow(registry, 'nope'),
+      await readFlow(registry, 'nope'),
+    ];
 
     expect(answers).toEqual([undefined, undefined, undefined]);
     expect(reads).toEqual(['flow nope']);
@@ -95,10 +97,34 @@ describe('the registry cache (functions/core/registry-cache.ts)', () => {
     const reads = counted(store);
     const registry = cachedRegistry(store, { ttlMs: 0 });
 
-    await registry.getFlow('hello');
-    await registry.getFlow('hello');
+    await readFlow(registry, 'hello');
+    await readFlow(registry, 'hello');
 
     expect(reads).toEqual(['flow hello', 'flow hello']);
+  });
+
+  it('caches a partition apart from an item of the same pk, so neither answers for the other', async () => {
+    // Arrange
+    const store = new FakeRegistry().put(
+      { pk: 'EVENTSUB#a', sk: 'r1', ref: 'r1' },
+      { pk: 'EVENTSUB#a', sk: 'EVENTSUB#a' },
+    );
+    const queries: string[] = [];
+    const queryPartition = store.queryPartition.bind(store);
+    store.queryPartition = async (pk) => {
+      queries.push(pk);
+      return queryPartition(pk);
+    };
+    const registry = cachedRegistry(store, { ttlMs: 5_000 });
+
+    // Act
+    const partition = [await registry.queryPartition('EVENTSUB#a'), await registry.queryPartition('EVENTSUB#a')];
+    const item = await registry.getItem({ pk: 'EVENTSUB#a', sk: 'EVENTSUB#a' });
+
+    // Assert
+    expect(partition.map((items) => items.length)).toEqual([2, 2]);
+    expect(item).toEqual({ pk: 'EVENTSUB#a', sk: 'EVENTSUB#a' });
+    expect(queries).toEqual(['EVENTSUB#a']);
   });
 
   it('serves a registered webhook from memory to the trigger route, and leaves the store’s writes as they are', async () => {
