@@ -1,8 +1,14 @@
 import * as z from 'zod';
 import type { Registry, StoredItem, WorkflowTarget } from '../../core/ports';
 import { canonicalRef } from '../../core/uuid';
-import { type RegistrationKind, type RegistryItem, decodeItem, field, named } from '../../core/registration';
-import { workflowTargetSchema as target } from '../../core/registration';
+import {
+  type RegistrationKind,
+  type RegistryItem,
+  decodeItem,
+  field,
+  named,
+  workflowTargetSchema,
+} from '../../core/registration';
 import { type StoredVerifier, storedVerifierSchema } from '../../core/verify/verifier-config';
 
 /** A workflow of the events style (seed 3): started by `ref`, and by CloudEvents of the types it subscribes to. */
@@ -27,7 +33,7 @@ export const eventWorkflowItems = (workflow: EventWorkflowRecord) => [
   })),
 ];
 
-const eventWorkflowRecordSchema = target.extend({
+const eventWorkflowRecordSchema = workflowTargetSchema.extend({
   ref: z.string(),
   eventTypes: z.array(z.string()).default([]),
   verifier: storedVerifierSchema.optional(),
