@@ -16,6 +16,19 @@ function counted(registry: FakeRegistry) {
   return reads;
 }
 
+/** Records the first argument of every call of `method` that reaches `target`. */
+function recordCalls<T extends object>(target: T, method: keyof T & string): unknown[] {
+  const calls: unknown[] = [];
+  const original = (target[method] as (...args: unknown[]) => unknown).bind(target);
+  Object.assign(target, {
+    [method]: (...args: unknown[]) => {
+      calls.push(args[0]);
+      return original(...args);
+    },
+  });
+  return calls;
+}
+
 describe('the registry cache (functions/core/registry-cache.ts)', () => {
   it('serves a read from memory within the TTL and reads again after it: a revoked key works until then', async () => {
     // Arrange
@@ -109,12 +122,7 @@ describe('the registry cache (functions/core/registry-cache.ts)', () => {
       { pk: 'EVENTSUB#a', sk: 'r1', ref: 'r1' },
       { pk: 'EVENTSUB#a', sk: 'EVENTSUB#a' },
     );
-    const queries: string[] = [];
-    const queryPartition = store.queryPartition.bind(store);
-    store.queryPartition = async (pk) => {
-      queries.push(pk);
-      return queryPartition(pk);
-    };
+    const queries = recordCalls(store, 'queryPartition');
     const registry = cachedRegistry(store, { ttlMs: 5_000 });
 
     // Act
@@ -129,12 +137,7 @@ describe('the registry cache (functions/core/registry-cache.ts)', () => {
 
   it('serves a registered webhook from memory to the trigger route, and leaves the store’s writes as they are', async () => {
     const store = new InMemoryWebhookStore();
-    const reads: string[] = [];
-    const get = store.get.bind(store);
-    store.get = async (id) => {
-      reads.push(id);
-      return get(id);
-    };
+    const reads = recordCalls(store, 'get');
     const cached = cachedWebhookReads(store, { ttlMs: 5_000 });
 
     const answers = [await cached.get('w1'), await cached.get('w1')];
