@@ -1,5 +1,10 @@
 import { parseRegistration } from '../../../functions/core/registration';
-import type { WorkflowTarget } from '../../../functions/core/ports';
+import type { RegistryKey, WorkflowTarget } from '../../../functions/core/ports';
+import {
+  type RegistryPartition,
+  registryPartitionPrefixes,
+  registryPartitionReads,
+} from '../../../functions/adapters/aws/registry-items';
 import { apiKeyItem, readApiKey } from '../../../functions/core/auth/api-keys';
 import {
   clientWebhookItem,
@@ -151,5 +156,49 @@ describe('a slice fails closed on an item it cannot trust', () => {
 
     expect(await readInboundSecretHashes(registry)).toEqual([]);
     expect(await registry.getItem(inboundSecretKey())).toBeUndefined();
+  });
+});
+
+describe("each slice's reads are the calls IAM grants for its partitions", () => {
+  /** The partition whose prefix `pk` starts with (no prefix is a prefix of another kind's keys). */
+  const partitionOf = (pk: string) =>
+    (Object.entries(registryPartitionPrefixes) as [RegistryPartition, string][]).find(([, prefix]) =>
+      pk.startsWith(prefix),
+    )?.[0];
+
+  it('reads each kind only by the action registry-items.ts grants it (GetItem by key, Query by partition)', async () => {
+    // Arrange: a registry that records how each read reaches the table.
+    const calls: { action: 'GetItem' | 'Query'; partition: RegistryPartition | undefined }[] = [];
+    const store = new InMemoryRegistry();
+    const registry = {
+      getItem: (key: RegistryKey) => {
+        calls.push({ action: 'GetItem', partition: partitionOf(key.pk) });
+        return store.getItem(key);
+      },
+      queryPartition: (pk: string) => {
+        calls.push({ action: 'Query', partition: partitionOf(pk) });
+        return store.queryPartition(pk);
+      },
+    };
+
+    // Act: every read a handler makes.
+    await Promise.all([
+      readFlow(registry, 'f'),
+      readApiKey(registry, 'a'.repeat(64)),
+      readClientWebhook(registry, 'c', 'n'),
+      readInboundWorkflow(registry, 'orders'),
+      readInboundSecretHashes(registry),
+      readInboundVerifier(registry),
+      readEventWorkflow(registry, 'audit'),
+      readEventSubscribers(registry, 'a'),
+      readWebhookTemplates(registry, 'o1'),
+    ]);
+
+    // Assert
+    expect(calls).toHaveLength(9);
+    for (const call of calls) {
+      expect(call.partition).toBeDefined();
+      expect({ ...call, granted: registryPartitionReads[call.partition!] }).toEqual({ ...call, granted: call.action });
+    }
   });
 });
