@@ -64,6 +64,7 @@ export class TtlCache {
  * `registry` with every read served from a TtlCache; the same wrapper serves the AWS registry and the fakes. It
  * caches the generic reads (an item by key, a partition), so it knows no style: each style's slice decodes what
  * it gets, from memory or from the table alike.
+ * A cached item is shared by every hit: slices decode it into a new record and never change it.
  */
 export function cachedRegistry(registry: Registry, settings: TtlCacheSettings): Registry {
   if (settings.ttlMs <= 0) return registry;
