@@ -1,4 +1,4 @@
-import type { RegistrationVerifier, SigningSecrets, StoredVerifier } from './verify/verifier-config';
+import type { RegistrationVerifier, SigningSecrets } from './verify/verifier-config';
 
 /**
  * The small interfaces the core talks to. The core never imports @aws-sdk: one adapter per AWS client
@@ -7,92 +7,31 @@ import type { RegistrationVerifier, SigningSecrets, StoredVerifier } from './ver
 
 export type WorkflowType = 'EXPRESS' | 'STANDARD';
 
-/** A flow: a named, publishable binding of a webhook to a state machine. */
-export interface FlowRecord {
-  readonly flowId: string;
-  readonly stateMachineArn: string;
-  readonly workflowType: WorkflowType;
-  readonly published: boolean;
-  /** Optional signature verification on top of the API key (scripts/set-verifier.ts). */
-  readonly verifier?: StoredVerifier;
-}
-
-/** An API key as stored: only the SHA-256 of the key, never the key itself. */
-export interface ApiKeyRecord {
-  readonly keyId: string;
-  readonly keyHash: string;
-  /** Flow ids this key may trigger; `*` allows every flow. */
-  readonly flows: readonly string[];
-  /** Organisations whose registered webhooks (seed 5) this key manages, named by X-Api-Org. */
-  readonly orgs: readonly string[];
-  readonly disabled: boolean;
-}
-
 /** Where a run goes: a state machine (or a version or alias of one) and its type. */
 export interface WorkflowTarget {
   readonly stateMachineArn: string;
   readonly workflowType: WorkflowType;
 }
 
-/**
- * A client webhook (seed 2): `client` + `name` resolve to a workflow run as `runAs`. `mode: dev` runs the
- * development variant (`dev`), e.g. the unpublished latest revision while `productive` names an alias.
- */
-export interface ClientWebhookRecord {
-  readonly client: string;
-  readonly name: string;
-  readonly productive: WorkflowTarget;
-  readonly dev?: WorkflowTarget;
-  readonly mode: 'productive' | 'dev';
-  readonly runAs: string;
-  /** SHA-256 of the webhook's key; no key means the webhook is open. */
-  readonly keyHash?: string;
-  /** Optional signature verification (scripts/set-verifier.ts). */
-  readonly verifier?: StoredVerifier;
+/** A registry item's key: the registry table is one table of `pk` + `sk` items (single-table design). */
+export interface RegistryKey {
+  readonly pk: string;
+  readonly sk: string;
 }
 
-/** A workflow the inbound style (seed 4) may start, found by its name or its id (a UUID). */
-export interface InboundWorkflowRecord extends WorkflowTarget {
-  readonly workflowId: string;
-  readonly name: string;
-}
-
-/** A workflow of the events style (seed 3): started by `ref`, and by CloudEvents of the types it subscribes to. */
-export interface EventWorkflowRecord extends WorkflowTarget {
-  readonly ref: string;
-  readonly eventTypes: readonly string[];
-  /** Optional signature verification of `POST /api/v2/webhook?ref=` and of the CloudEvents it subscribes to (scripts/set-verifier.ts). */
-  readonly verifier?: StoredVerifier;
-}
+/** A registry item as stored: plain attributes, its key among them. */
+export type StoredItem = Readonly<Record<string, unknown>>;
 
 /**
- * A workflow an organisation may bind to its registered webhooks (seed 5's event workflow template). Always
- * STANDARD: process records report each step's output, which only Standard executions keep a history of.
+ * The registry table, read generically. Each style owns its registry slice (its items' keys, its codec and the
+ * reads its handlers make: functions/styles/<style>/registration.ts; API keys: core/auth/api-keys.ts), so this
+ * port, its DynamoDB adapter, the read cache and the test fake know no style, and a new style touches none of them.
  */
-export interface WebhookWorkflowTemplate {
-  readonly id: string;
-  readonly orgId: string;
-  readonly name: string;
-  readonly stateMachineArn: string;
-}
-
 export interface Registry {
-  getFlow(flowId: string): Promise<FlowRecord | undefined>;
-  getApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
-  getClientWebhook(client: string, name: string): Promise<ClientWebhookRecord | undefined>;
-  getInboundWorkflow(nameOrId: string): Promise<InboundWorkflowRecord | undefined>;
-  /**
-   * SHA-256 hashes of the accepted `Inbound-Webhook-Secret` values: more than one while a secret is being
-   * rotated. Empty when none is configured (every request is then refused).
-   */
-  getInboundSecretHashes(): Promise<readonly string[]>;
-  /** Optional signature verification of inbound requests, on top of the secret (scripts/set-verifier.ts). */
-  getInboundVerifier(): Promise<StoredVerifier | undefined>;
-  getEventWorkflow(ref: string): Promise<EventWorkflowRecord | undefined>;
-  /** The workflows subscribed to CloudEvents of `type`. */
-  getEventSubscribers(type: string): Promise<readonly EventWorkflowRecord[]>;
-  /** The workflow templates of an organisation (seed 5). */
-  getWebhookTemplates(orgId: string): Promise<readonly WebhookWorkflowTemplate[]>;
+  /** One item by its key (GetItem); undefined when there is none. */
+  getItem(key: RegistryKey): Promise<StoredItem | undefined>;
+  /** Every item of one partition, in sort-key order (Query, page after page). */
+  queryPartition(pk: string): Promise<readonly StoredItem[]>;
 }
 
 /** A registered webhook (seed 5): created through the admin API, owned by one organisation. */

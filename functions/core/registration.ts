@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import type { WorkflowTarget } from './ports';
+import type { StoredItem, WorkflowTarget } from './ports';
+import { type StoredVerifier, storedVerifierSchema } from './verify/verifier-config';
 
 /** The registry partitions that bind workflows (a subset of functions/adapters/aws/registry-items.ts' kinds). */
 export type RegisteredWorkflowBinding =
@@ -110,4 +111,26 @@ export function named(...parts: unknown[]): string {
 /** A field of a raw, not yet validated input. */
 export function field(input: unknown, name: string): unknown {
   return typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[name] : undefined;
+}
+
+/**
+ * A registry item read back with its kind's schema (each style's registry slice decodes its own kinds).
+ * Registrations are data anyone with table access can edit, so a malformed item fails loudly, never runs as
+ * something else and never opens what it guards.
+ */
+export function decodeItem<S extends z.ZodType>(schema: S, item: StoredItem, detail = false): z.output<S> {
+  const parsed = schema.safeParse(item);
+  if (parsed.success) return parsed.data;
+  const why = detail ? `: ${parsed.error.issues[0]?.message ?? ''}` : '';
+  throw new Error(
+    `registry item ${String(item.pk)}${item.sk === undefined ? '' : ` ${String(item.sk)}`} is malformed${why}`,
+  );
+}
+
+/** A registration's optional verifier (scripts/set-verifier.ts); a malformed one fails loudly, never open. */
+export function verifierOf(item: StoredItem): { verifier?: StoredVerifier } {
+  if (item.verifier === undefined) return {};
+  const parsed = storedVerifierSchema.safeParse(item.verifier);
+  if (!parsed.success) throw new Error(`registry item ${String(item.pk)} has a malformed verifier`);
+  return { verifier: parsed.data };
 }

@@ -60,25 +60,20 @@ export class TtlCache {
   }
 }
 
-/** `registry` with every read served from a TtlCache; the same wrapper serves the AWS registry and the fakes. */
+/**
+ * `registry` with every read served from a TtlCache; the same wrapper serves the AWS registry and the fakes. It
+ * caches the generic reads (an item by key, a partition), so it knows no style: each style's slice decodes what
+ * it gets, from memory or from the table alike.
+ * A cached item is shared by every hit: slices decode it into a new record and never change it.
+ */
 export function cachedRegistry(registry: Registry, settings: TtlCacheSettings): Registry {
   if (settings.ttlMs <= 0) return registry;
   const cache = new TtlCache(settings);
   // \u0000 cannot appear in a flow id, key hash or name read from a request path or header, so keys never collide.
   const key = (...parts: string[]) => parts.join('\u0000');
   return {
-    getFlow: (flowId) => cache.get(key('flow', flowId), () => registry.getFlow(flowId)),
-    getApiKeyByHash: (hash) => cache.get(key('key', hash), () => registry.getApiKeyByHash(hash)),
-    getClientWebhook: (client, name) =>
-      cache.get(key('client-webhook', client, name), () => registry.getClientWebhook(client, name)),
-    getInboundWorkflow: (nameOrId) =>
-      cache.get(key('inbound-workflow', nameOrId), () => registry.getInboundWorkflow(nameOrId)),
-    getInboundSecretHashes: () => cache.get(key('inbound-secret'), () => registry.getInboundSecretHashes()),
-    getInboundVerifier: () => cache.get(key('inbound-verifier'), () => registry.getInboundVerifier()),
-    getEventWorkflow: (ref) => cache.get(key('event-workflow', ref), () => registry.getEventWorkflow(ref)),
-    getEventSubscribers: (type) => cache.get(key('event-subscribers', type), () => registry.getEventSubscribers(type)),
-    getWebhookTemplates: (orgId) =>
-      cache.get(key('webhook-templates', orgId), () => registry.getWebhookTemplates(orgId)),
+    getItem: (item) => cache.get(key('item', item.pk, item.sk), () => registry.getItem(item)),
+    queryPartition: (pk) => cache.get(key('partition', pk), () => registry.queryPartition(pk)),
   };
 }
 

@@ -2,35 +2,38 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import * as ledgerRules from '../../functions/core/verify/delivery-ledger';
 import * as waitRules from '../../functions/styles/events/wait-rules';
 import {
-  type ApiKeyRecord,
-  type ClientWebhookRecord,
   type DedupeRecord,
   type BeginningWait,
   type DeliveryClaimRequest,
   type DeliveryLedger,
   type EarlyCallback,
-  type EventWorkflowRecord,
-  type FlowRecord,
-  type InboundWorkflowRecord,
   type ProcessRecord,
   type ProcessStore,
   type QueueMessage,
   type RegisteredWebhook,
   type Registry,
+  type RegistryKey,
   type RunHandle,
   type RunHistory,
   type RunOutcome,
   type StartRequest,
+  type StoredItem,
   type TaskClaim,
   TaskGoneError,
   type WaitStore,
   type WaitingTask,
   type WebhookBinding,
   type WebhookStore,
-  type WebhookWorkflowTemplate,
   type WorkflowEngine,
 } from '../../functions/core/ports';
 import { sha256Hex } from '../../functions/core/auth/secrets';
+import { type ApiKeyRecord, apiKeyItem } from '../../functions/core/auth/api-keys';
+import type { RegistryItem } from '../../functions/core/registration';
+import { type ClientWebhookRecord, clientWebhookItem } from '../../functions/styles/client-webhook/registration';
+import { eventWorkflowItems } from '../../functions/styles/events/registration';
+import { type FlowRecord, flowItem } from '../../functions/styles/flow-trigger/registration';
+import { inboundSecretItem, inboundSecretKey, inboundWorkflowItems } from '../../functions/styles/inbound/registration';
+import { webhookTemplateItem } from '../../functions/styles/registered-webhooks/registration';
 import {
   BaseDedupeStore,
   type FirstWrite,
@@ -41,121 +44,96 @@ import {
 import type { StoredVerifier } from '../../functions/core/verify/verifier-config';
 
 /** In-memory ports with the same contracts as the DynamoDB / Step Functions adapters. */
-export class FakeRegistry implements Registry {
-  readonly flows = new Map<string, FlowRecord>();
-  readonly apiKeys = new Map<string, ApiKeyRecord>();
-  readonly clientWebhooks = new Map<string, ClientWebhookRecord>();
 
-  addFlow(flow: Partial<FlowRecord> & { flowId: string }): this {
-    this.flows.set(flow.flowId, {
-      stateMachineArn: `arn:aws:states:us-east-1:000000000000:stateMachine:${flow.flowId}`,
-      workflowType: 'EXPRESS',
-      published: true,
-      ...flow,
-    });
+/**
+ * The registry table in memory: items by `pk` and `sk`, read as DynamoDbRegistry reads them (a copy per read, a
+ * partition in sort-key byte order). It knows no style: the handlers' reads are the styles' own registry slices,
+ * run against these items, and the builders below write items with the styles' own codecs.
+ */
+export class InMemoryRegistry implements Registry {
+  protected readonly partitions = new Map<string, Map<string, StoredItem>>();
+
+  /** Stores items as they are, replacing any with the same key (PutItem). */
+  put(...items: readonly RegistryItem[]): this {
+    for (const item of items) {
+      const partition = this.partitions.get(item.pk) ?? new Map<string, StoredItem>();
+      partition.set(item.sk, structuredClone(item));
+      this.partitions.set(item.pk, partition);
+    }
     return this;
+  }
+
+  async getItem(key: RegistryKey): Promise<StoredItem | undefined> {
+    const item = this.partitions.get(key.pk)?.get(key.sk);
+    return item === undefined ? undefined : structuredClone(item);
+  }
+
+  async queryPartition(pk: string): Promise<readonly StoredItem[]> {
+    // DynamoDB returns a partition's items ordered by sort key, strings by their UTF-8 bytes.
+    return [...(this.partitions.get(pk)?.entries() ?? [])]
+      .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+      .map(([, item]) => structuredClone(item));
+  }
+}
+
+const fakeArn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
+
+/** The in-memory registry with builders for the registrations tests arrange, written by each style's codec. */
+export class FakeRegistry extends InMemoryRegistry {
+  addFlow(flow: Partial<FlowRecord> & { flowId: string }): this {
+    return this.put(
+      flowItem({ stateMachineArn: fakeArn(flow.flowId), workflowType: 'EXPRESS', published: true, ...flow }),
+    );
   }
 
   addApiKey(key: string, record: Partial<ApiKeyRecord> & { keyId: string }): this {
     const keyHash = sha256Hex(key);
-    this.apiKeys.set(keyHash, { keyHash, flows: ['*'], orgs: [], disabled: false, ...record });
-    return this;
-  }
-
-  async getFlow(flowId: string) {
-    return this.flows.get(flowId);
-  }
-
-  async getApiKeyByHash(keyHash: string) {
-    return this.apiKeys.get(keyHash);
+    return this.put(apiKeyItem({ keyHash, flows: ['*'], orgs: [], disabled: false, ...record }));
   }
 
   addClientWebhook(webhook: Partial<ClientWebhookRecord> & { client: string; name: string; key?: string }): this {
     const { key, ...rest } = webhook;
-    this.clientWebhooks.set(`${webhook.client}/${webhook.name}`, {
-      productive: {
-        stateMachineArn: `arn:aws:states:us-east-1:000000000000:stateMachine:${webhook.name}`,
-        workflowType: 'EXPRESS',
-      },
-      mode: 'productive',
-      runAs: 'kevin',
-      ...(key === undefined ? {} : { keyHash: sha256Hex(key) }),
-      ...rest,
-    });
-    return this;
+    return this.put(
+      clientWebhookItem({
+        productive: { stateMachineArn: fakeArn(webhook.name), workflowType: 'EXPRESS' },
+        mode: 'productive',
+        runAs: 'kevin',
+        ...(key === undefined ? {} : { keyHash: sha256Hex(key) }),
+        ...rest,
+      }),
+    );
   }
-
-  async getClientWebhook(client: string, name: string) {
-    return this.clientWebhooks.get(`${client}/${name}`);
-  }
-
-  readonly inboundWorkflows = new Map<string, InboundWorkflowRecord>();
-  inboundSecretHashes: string[] = [];
 
   addInboundWorkflow(name: string, workflowId: string, workflowType: 'EXPRESS' | 'STANDARD' = 'EXPRESS'): this {
-    const record = {
-      name,
-      workflowId,
-      stateMachineArn: `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`,
-      workflowType,
-    };
-    this.inboundWorkflows.set(name, record).set(workflowId, record);
-    return this;
+    return this.put(...inboundWorkflowItems({ name, workflowId, stateMachineArn: fakeArn(name), workflowType }));
   }
 
+  /** Adds an accepted Inbound-Webhook-Secret to those already stored (as a rotation does). */
   addInboundSecret(secret: string): this {
-    this.inboundSecretHashes.push(sha256Hex(secret));
-    return this;
+    const key = inboundSecretKey();
+    const stored = this.partitions.get(key.pk)?.get(key.sk)?.secretHashes;
+    return this.put(inboundSecretItem([...(Array.isArray(stored) ? stored.map(String) : []), sha256Hex(secret)]));
   }
 
-  async getInboundWorkflow(nameOrId: string) {
-    return this.inboundWorkflows.get(nameOrId);
+  addEventWorkflow(
+    ref: string,
+    eventTypes: string[] = [],
+    workflowType: 'EXPRESS' | 'STANDARD' = 'STANDARD',
+    verifier?: StoredVerifier,
+  ): this {
+    return this.put(
+      ...eventWorkflowItems({
+        ref,
+        eventTypes,
+        stateMachineArn: fakeArn(ref),
+        workflowType,
+        ...(verifier === undefined ? {} : { verifier }),
+      }),
+    );
   }
-
-  async getInboundSecretHashes() {
-    return this.inboundSecretHashes;
-  }
-
-  inboundVerifier: StoredVerifier | undefined;
-
-  async getInboundVerifier() {
-    return this.inboundVerifier;
-  }
-
-  readonly eventWorkflows = new Map<string, EventWorkflowRecord>();
-
-  addEventWorkflow(ref: string, eventTypes: string[] = [], workflowType: 'EXPRESS' | 'STANDARD' = 'STANDARD'): this {
-    this.eventWorkflows.set(ref, {
-      ref,
-      eventTypes,
-      stateMachineArn: `arn:aws:states:us-east-1:000000000000:stateMachine:${ref}`,
-      workflowType,
-    });
-    return this;
-  }
-
-  async getEventWorkflow(ref: string) {
-    return this.eventWorkflows.get(ref);
-  }
-
-  async getEventSubscribers(type: string) {
-    return [...this.eventWorkflows.values()].filter((w) => w.eventTypes.includes(type));
-  }
-
-  readonly webhookTemplates: WebhookWorkflowTemplate[] = [];
 
   addWebhookTemplate(orgId: string, id: string, name = id): this {
-    this.webhookTemplates.push({
-      id,
-      orgId,
-      name,
-      stateMachineArn: `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`,
-    });
-    return this;
-  }
-
-  async getWebhookTemplates(orgId: string) {
-    return this.webhookTemplates.filter((t) => t.orgId === orgId);
+    return this.put(webhookTemplateItem({ id, orgId, name, stateMachineArn: fakeArn(name) }));
   }
 }
 

@@ -3,7 +3,7 @@
  * DynamoDB adapter, the CDK flow binding (which seeds items through a custom resource) and the local seed.
  * Items are plain objects for @aws-sdk/util-dynamodb's marshall.
  */
-import type { ApiKeyRecord, ProcessRecord, RegisteredWebhook, WebhookBinding } from '../../core/ports';
+import type { ProcessRecord, RegisteredWebhook, WebhookBinding } from '../../core/ports';
 import { clientWebhookKey } from '../../styles/client-webhook/registration';
 import { eventWorkflowKey } from '../../styles/events/registration';
 import { flowKey } from '../../styles/flow-trigger/registration';
@@ -31,15 +31,7 @@ export {
 } from '../../styles/inbound/registration';
 export { webhookTemplateItem, webhookTemplatePartition } from '../../styles/registered-webhooks/registration';
 
-export const apiKeyKey = (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' });
-
-export const apiKeyItem = (apiKey: ApiKeyRecord) => ({
-  ...apiKeyKey(apiKey.keyHash),
-  type: 'apiKey',
-  ...apiKey,
-  flows: [...apiKey.flows],
-  orgs: [...apiKey.orgs],
-});
+export { apiKeyItem, apiKeyKey } from '../../core/auth/api-keys';
 
 /** Where a waiting task's token sits (in the dedupe table, which already expires what it holds). */
 export const waitKey = (ref: string, topic: string) => ({ pk: `${dedupePartitionPrefixes.waits}${ref}#${topic}` });
@@ -108,7 +100,7 @@ export const registryPartitionPrefixes = {
 export type RegistryPartition = keyof typeof registryPartitionPrefixes;
 
 /**
- * How dynamodb-registry.ts / dynamodb-webhook-store.ts read each kind: one item by key (GetItem) or a whole
+ * How the styles' registry slices (through dynamodb-registry.ts) and dynamodb-webhook-store.ts read each kind: one item by key (GetItem) or a whole
  * partition (Query). IAM grants a reader exactly that action on the kind's keys.
  */
 export const registryPartitionReads: Record<RegistryPartition, 'GetItem' | 'Query'> = {

@@ -1,6 +1,44 @@
-import type { ApiKeyRecord, Registry } from '../ports';
+import type { Registry } from '../ports';
 import { ForbiddenError, UnauthorizedError } from '../outcomes';
 import { matchesHashedSecret, sha256Hex } from './secrets';
+
+/** An API key as stored: only the SHA-256 of the key, never the key itself. */
+export interface ApiKeyRecord {
+  readonly keyId: string;
+  readonly keyHash: string;
+  /** Flow ids this key may trigger; `*` allows every flow. */
+  readonly flows: readonly string[];
+  /** Organisations whose registered webhooks (seed 5) this key manages, named by X-Api-Org. */
+  readonly orgs: readonly string[];
+  readonly disabled: boolean;
+}
+
+/**
+ * API keys' registry slice (shared by seed 1's trigger and seed 5's admin API and status route): one item per
+ * key, found by the key's hash (read with GetItem).
+ */
+export const apiKeyKey = (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' });
+
+export const apiKeyItem = (apiKey: ApiKeyRecord) => ({
+  ...apiKeyKey(apiKey.keyHash),
+  type: 'apiKey',
+  ...apiKey,
+  flows: [...apiKey.flows],
+  orgs: [...apiKey.orgs],
+});
+
+/** The key whose SHA-256 is `keyHash`, if there is one. */
+export async function readApiKey(registry: Registry, keyHash: string): Promise<ApiKeyRecord | undefined> {
+  const item = await registry.getItem(apiKeyKey(keyHash));
+  if (item === undefined) return undefined;
+  return {
+    keyId: String(item.keyId),
+    keyHash: String(item.keyHash),
+    flows: Array.isArray(item.flows) ? item.flows.map(String) : [],
+    orgs: Array.isArray(item.orgs) ? item.orgs.map(String) : [],
+    disabled: item.disabled === true,
+  };
+}
 
 /** Request headers, names lower-cased (API Gateway payload 2.0 and the local stack both lower-case them). */
 export type Headers = Readonly<Record<string, string | undefined>>;
@@ -25,7 +63,7 @@ export async function authenticateApiKey(registry: Registry, presented: string |
     throw new UnauthorizedError('missing API key: send it as "Authorization: Bearer <key>" or "X-Api-Key"');
   }
   const presentedHash = sha256Hex(presented);
-  const record = await registry.getApiKeyByHash(presentedHash);
+  const record = await readApiKey(registry, presentedHash);
   if (record === undefined || record.disabled || !matchesHashedSecret(presented, [record.keyHash])) {
     throw new UnauthorizedError('invalid API key');
   }

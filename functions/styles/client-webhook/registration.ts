@@ -1,8 +1,32 @@
 import * as z from 'zod';
-import type { ClientWebhookRecord } from '../../core/ports';
-import { type RegistrationKind, type RegistryItem, field, named, workflowTargetSchema } from '../../core/registration';
-import { storedVerifierSchema } from '../../core/verify/verifier-config';
+import type { Registry, WorkflowTarget } from '../../core/ports';
+import {
+  type RegistrationKind,
+  type RegistryItem,
+  decodeItem,
+  field,
+  named,
+  workflowTargetSchema,
+} from '../../core/registration';
+import { type StoredVerifier, storedVerifierSchema } from '../../core/verify/verifier-config';
 import { sha256Hex } from '../../core/auth/secrets';
+
+/**
+ * A client webhook (seed 2): `client` + `name` resolve to a workflow run as `runAs`. `mode: dev` runs the
+ * development variant (`dev`), e.g. the unpublished latest revision while `productive` names an alias.
+ */
+export interface ClientWebhookRecord {
+  readonly client: string;
+  readonly name: string;
+  readonly productive: WorkflowTarget;
+  readonly dev?: WorkflowTarget;
+  readonly mode: 'productive' | 'dev';
+  readonly runAs: string;
+  /** SHA-256 of the webhook's key; no key means the webhook is open. */
+  readonly keyHash?: string;
+  /** Optional signature verification (scripts/set-verifier.ts). */
+  readonly verifier?: StoredVerifier;
+}
 
 /** Seed 2's registry slice: one item per webhook (read with GetItem by `client` + `name`). */
 export const clientWebhookKey = (client: string, name: string) => ({
@@ -70,8 +94,8 @@ export const clientWebhookRegistrations: RegistrationKind<typeof clientWebhookSc
   };
 
 /**
- * The item read back as a record (functions/adapters/aws/dynamodb-registry.ts). Registrations are data anyone with
- * table access can edit, so the same rule holds on read: a malformed one fails loudly rather than run nothing.
+ * The item read back as a record. Registrations are data anyone with table access can edit, so the same rule
+ * holds on read: a malformed one fails loudly rather than run nothing.
  */
 export const clientWebhookRecordSchema = z
   .object({
@@ -88,5 +112,15 @@ export const clientWebhookRecordSchema = z
     verifier: storedVerifierSchema.optional(),
   })
   .refine((webhook) => runsSomething(webhook.mode, webhook.dev), 'mode dev needs a dev workflow');
+
+/** The client webhook `client`/`name`, if registered. */
+export async function readClientWebhook(
+  registry: Registry,
+  client: string,
+  name: string,
+): Promise<ClientWebhookRecord | undefined> {
+  const item = await registry.getItem(clientWebhookKey(client, name));
+  return item === undefined ? undefined : decodeItem(clientWebhookRecordSchema, item, true);
+}
 
 export type ClientWebhookRegistration = z.input<typeof clientWebhookSchema>;

@@ -1,4 +1,5 @@
-import type { ClientWebhookRecord, Registry, RunOutcome, WorkflowTarget } from '../../core/ports';
+import type { Registry, RunOutcome, WorkflowTarget } from '../../core/ports';
+import { type ClientWebhookRecord, readClientWebhook } from './registration';
 import { InvalidInputError, NotFoundError, UnauthorizedError } from '../../core/outcomes';
 import { matchesHashedSecret, sha256Hex } from '../../core/auth/secrets';
 import type { RunAndWait } from '../../core/runs/run-and-wait';
@@ -34,7 +35,7 @@ export async function runClientWebhook(
   deps: ClientWebhookDeps,
   request: ClientWebhookRequest,
 ): Promise<ClientWebhookRun> {
-  const webhook = await deps.registry.getClientWebhook(request.client, request.name);
+  const webhook = await readClientWebhook(deps.registry, request.client, request.name);
   if (webhook === undefined) {
     throw new NotFoundError(`webhook "${request.name}" of client "${request.client}" does not exist`);
   }

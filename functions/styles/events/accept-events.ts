@@ -1,5 +1,6 @@
 import type { CloudEvent } from 'cloudevents';
-import type { EventWorkflowRecord, Registry } from '../../core/ports';
+import type { Registry } from '../../core/ports';
+import { type EventWorkflowRecord, readEventSubscribers, readEventWorkflow } from './registration';
 import { NotFoundError } from '../../core/outcomes';
 import type { StartRun } from '../../core/runs/start-run';
 import type { SignedRequest } from '../../core/verify/verify-signature';
@@ -35,7 +36,7 @@ export async function startByRef(
   signed?: SignedRequest,
   idempotency?: { idempotencyKey: string; fingerprint: string },
 ): Promise<StartedByRef> {
-  const workflow = await deps.registry.getEventWorkflow(ref);
+  const workflow = await readEventWorkflow(deps.registry, ref);
   if (workflow === undefined) throw new NotFoundError(`no workflow has ref "${ref}"`);
   const verified = await verifyRegistration(deps, `event-workflow#${ref}`, workflow.verifier, signed);
   const { run, replayed } = await startVerified(deps, verified, () =>
@@ -80,7 +81,7 @@ export async function acceptEvents(
   for (const event of events) for (const workflow of await subscribersOf(deps, ref, event.type)) refs.add(workflow.ref);
   for (const subscriber of refs) {
     // The subscription item is a copy; the verifier is set on the workflow's own item.
-    const workflow = await deps.registry.getEventWorkflow(subscriber);
+    const workflow = await readEventWorkflow(deps.registry, subscriber);
     await verifyRegistration(deps, `event-workflow#${subscriber}`, workflow?.verifier, signed);
   }
   const outcomes: EventOutcome[] = [];
@@ -89,7 +90,7 @@ export async function acceptEvents(
 }
 
 const subscribersOf = async (deps: EventsDeps, ref: string | undefined, type: string) =>
-  (await deps.registry.getEventSubscribers(type)).filter((workflow) => ref === undefined || workflow.ref === ref);
+  (await readEventSubscribers(deps.registry, type)).filter((workflow) => ref === undefined || workflow.ref === ref);
 
 /**
  * One CloudEvent (its subscribers' verifiers already checked by acceptEvents): starts every workflow subscribed to its type (only `ref`'s, when given), deduped on the

@@ -1,7 +1,23 @@
 import * as z from 'zod';
-import type { EventWorkflowRecord } from '../../core/ports';
+import type { Registry, StoredItem, WorkflowTarget } from '../../core/ports';
 import { canonicalRef } from '../../core/uuid';
-import { type RegistrationKind, type RegistryItem, field, named } from '../../core/registration';
+import {
+  type RegistrationKind,
+  type RegistryItem,
+  decodeItem,
+  field,
+  named,
+  workflowTargetSchema,
+} from '../../core/registration';
+import { type StoredVerifier, storedVerifierSchema } from '../../core/verify/verifier-config';
+
+/** A workflow of the events style (seed 3): started by `ref`, and by CloudEvents of the types it subscribes to. */
+export interface EventWorkflowRecord extends WorkflowTarget {
+  readonly ref: string;
+  readonly eventTypes: readonly string[];
+  /** Optional signature verification of `POST /api/v2/webhook?ref=` and of the CloudEvents it subscribes to (scripts/set-verifier.ts). */
+  readonly verifier?: StoredVerifier;
+}
 
 /** Seed 3's registry slice: a workflow by its ref, plus one subscription item per event type (queried by type). */
 export const eventWorkflowKey = (ref: string) => ({ pk: `EVENTWORKFLOW#${canonicalRef(ref)}`, sk: 'EVENTWORKFLOW' });
@@ -16,6 +32,24 @@ export const eventWorkflowItems = (workflow: EventWorkflowRecord) => [
     eventTypes: [...workflow.eventTypes],
   })),
 ];
+
+const eventWorkflowRecordSchema = workflowTargetSchema.extend({
+  ref: z.string(),
+  eventTypes: z.array(z.string()).default([]),
+  verifier: storedVerifierSchema.optional(),
+});
+const decodeEventWorkflow = (item: StoredItem): EventWorkflowRecord => decodeItem(eventWorkflowRecordSchema, item);
+
+/** The workflow `ref`, if registered. */
+export async function readEventWorkflow(registry: Registry, ref: string): Promise<EventWorkflowRecord | undefined> {
+  const item = await registry.getItem(eventWorkflowKey(ref));
+  return item === undefined ? undefined : decodeEventWorkflow(item);
+}
+
+/** The workflows subscribed to CloudEvents of `type` (their subscription items: copies of the workflow's). */
+export async function readEventSubscribers(registry: Registry, type: string): Promise<readonly EventWorkflowRecord[]> {
+  return (await registry.queryPartition(eventSubscriptionPartition(type))).map(decodeEventWorkflow);
+}
 
 /**
  * A workflow of the events style: `POST /api/v2/webhook?ref=<ref>` starts it, and so does every CloudEvent of one

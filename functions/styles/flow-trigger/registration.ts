@@ -1,11 +1,34 @@
 import * as z from 'zod';
-import type { FlowRecord } from '../../core/ports';
-import { type RegistrationKind, type RegistryItem, field, named } from '../../core/registration';
-import { replaySchema, verifierSchema } from '../../core/verify/verifier-config';
+import type { Registry, WorkflowType } from '../../core/ports';
+import { type RegistrationKind, type RegistryItem, field, named, verifierOf } from '../../core/registration';
+import { type StoredVerifier, replaySchema, verifierSchema } from '../../core/verify/verifier-config';
+
+/** A flow: a named, publishable binding of a webhook to a state machine. */
+export interface FlowRecord {
+  readonly flowId: string;
+  readonly stateMachineArn: string;
+  readonly workflowType: WorkflowType;
+  readonly published: boolean;
+  /** Optional signature verification on top of the API key (scripts/set-verifier.ts). */
+  readonly verifier?: StoredVerifier;
+}
 
 /** Seed 1's registry slice: one item per flow (read with GetItem by the trigger). */
 export const flowKey = (flowId: string) => ({ pk: `FLOW#${flowId}`, sk: 'FLOW' });
 export const flowItem = (flow: FlowRecord) => ({ ...flowKey(flow.flowId), type: 'flow', ...flow });
+
+/** The flow `flowId`, if registered (published or not: the trigger answers 404 for both). */
+export async function readFlow(registry: Registry, flowId: string): Promise<FlowRecord | undefined> {
+  const item = await registry.getItem(flowKey(flowId));
+  if (item === undefined) return undefined;
+  return {
+    flowId: String(item.flowId),
+    stateMachineArn: String(item.stateMachineArn),
+    workflowType: item.workflowType === 'STANDARD' ? 'STANDARD' : 'EXPRESS',
+    published: item.published === true,
+    ...verifierOf(item),
+  };
+}
 
 /** A flow: `POST /flows/{flowId}/trigger` starts `workflow`; an unpublished flow answers 404. */
 const flowSchema = z.strictObject({

@@ -6,6 +6,7 @@ import type { StartRun } from '../../core/runs/start-run';
 import { compositeKey } from '../../core/keys';
 import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
 import type { FlowTriggerRequest } from './request';
+import { readFlow } from './registration';
 import { dateOf } from '../../core/clock';
 
 export interface FlowTriggerDeps extends RegistrationVerifyDeps {
@@ -28,7 +29,7 @@ export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerReq
   const apiKey = await authenticateApiKey(deps.registry, request.apiKey);
   assertKeyMayTrigger(apiKey, request.flowId);
 
-  const flow = await deps.registry.getFlow(request.flowId);
+  const flow = await readFlow(deps.registry, request.flowId);
   if (flow === undefined) throw new NotFoundError(`flow "${request.flowId}" does not exist`);
   if (!flow.published) throw new NotFoundError(`flow "${request.flowId}" is not published`);
   const verified = await verifyRegistration(deps, `flow#${flow.flowId}`, flow.verifier, request.signed);

@@ -1,4 +1,10 @@
-import type { DedupeStore, InboundWorkflowRecord, Registry, WorkQueue } from '../../core/ports';
+import type { DedupeStore, Registry, WorkQueue } from '../../core/ports';
+import {
+  type InboundWorkflowRecord,
+  readInboundSecretHashes,
+  readInboundVerifier,
+  readInboundWorkflow,
+} from './registration';
 import { assertSharedSecret } from '../../core/auth/shared-secret';
 import { NotFoundError, TooLargeError } from '../../core/outcomes';
 import type { StartRun } from '../../core/runs/start-run';
@@ -58,8 +64,8 @@ export interface BatchEntry {
  */
 export async function acceptInbound(deps: InboundDeps, request: InboundRequest): Promise<InboundAccepted> {
   const [secretHashes, verifier] = await Promise.all([
-    deps.registry.getInboundSecretHashes(),
-    deps.registry.getInboundVerifier(),
+    readInboundSecretHashes(deps.registry),
+    readInboundVerifier(deps.registry),
   ]);
   assertSharedSecret(request.secret, secretHashes, 'Inbound-Webhook-Secret');
   const verified = await verifyRegistration(deps, 'inbound', verifier, request.signed);
@@ -194,7 +200,7 @@ function workflowInput(
 
 async function resolveWorkflows(registry: Registry, refs: readonly string[]) {
   const unique = [...new Set(refs)];
-  const found = await Promise.all(unique.map(async (ref) => [ref, await registry.getInboundWorkflow(ref)] as const));
+  const found = await Promise.all(unique.map(async (ref) => [ref, await readInboundWorkflow(registry, ref)] as const));
   return new Map(found.filter((entry): entry is readonly [string, InboundWorkflowRecord] => entry[1] !== undefined));
 }
 

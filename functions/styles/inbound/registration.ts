@@ -1,7 +1,22 @@
 import * as z from 'zod';
-import type { InboundWorkflowRecord } from '../../core/ports';
+import type { Registry, WorkflowTarget } from '../../core/ports';
 import { canonicalRef } from '../../core/uuid';
-import { type RegistrationKind, type RegistryItem, field, named } from '../../core/registration';
+import {
+  type RegistrationKind,
+  type RegistryItem,
+  decodeItem,
+  field,
+  named,
+  verifierOf,
+  workflowTargetSchema,
+} from '../../core/registration';
+import type { StoredVerifier } from '../../core/verify/verifier-config';
+
+/** A workflow the inbound style (seed 4) may start, found by its name or its id (a UUID). */
+export interface InboundWorkflowRecord extends WorkflowTarget {
+  readonly workflowId: string;
+  readonly name: string;
+}
 
 /**
  * Seed 4's registry slice: one item per way to name the workflow, so its name and its id both resolve it (an id
@@ -32,10 +47,44 @@ export const inboundSecretItem = (secretHashes: readonly string[]) => ({
 /**
  * The inbound style's optional signature verifier (scripts/set-verifier.ts --registration inbound), with its
  * signing secrets in clear: an item of its own, readable only by the handler that verifies (POST /inbound).
- * It sat on the INBOUNDSECRET item before; dynamodb-registry.ts refuses that layout (fail closed) and
+ * It sat on the INBOUNDSECRET item before; readInboundSecretHashes refuses that layout (fail closed) and
  * set-verifier moves it here.
  */
 export const inboundVerifierKey = () => ({ pk: 'INBOUNDVERIFIER', sk: 'INBOUNDVERIFIER' });
+
+const inboundWorkflowRecordSchema = workflowTargetSchema.extend({ workflowId: z.string(), name: z.string() });
+
+/** The workflow a request names by its name or its id, if registered. */
+export async function readInboundWorkflow(
+  registry: Registry,
+  nameOrId: string,
+): Promise<InboundWorkflowRecord | undefined> {
+  const item = await registry.getItem(inboundWorkflowKey(nameOrId));
+  return item === undefined ? undefined : decodeItem(inboundWorkflowRecordSchema, item);
+}
+
+/**
+ * SHA-256 hashes of the accepted `Inbound-Webhook-Secret` values: more than one while a secret is being
+ * rotated. Empty when none is configured (every request is then refused).
+ */
+export async function readInboundSecretHashes(registry: Registry): Promise<readonly string[]> {
+  const item = await registry.getItem(inboundSecretKey());
+  // The layout before the verifier had an item of its own kept it here, where GET /inbound/runs could read
+  // it; the verifying handler now reads only INBOUNDVERIFIER, so such an item would silently stop checking
+  // signatures. Refuse it instead (fail closed) until scripts/set-verifier.ts moves it.
+  if (item?.verifier !== undefined) {
+    throw new Error(
+      'registry item INBOUNDSECRET still holds the inbound verifier: run scripts/set-verifier.ts --registration inbound --rotate (or --remove) to move it to INBOUNDVERIFIER',
+    );
+  }
+  return Array.isArray(item?.secretHashes) ? item.secretHashes.map(String) : [];
+}
+
+/** Optional signature verification of inbound requests, on top of the secret (scripts/set-verifier.ts). */
+export async function readInboundVerifier(registry: Registry): Promise<StoredVerifier | undefined> {
+  const item = await registry.getItem(inboundVerifierKey());
+  return item === undefined ? undefined : verifierOf(item).verifier;
+}
 
 /** A workflow `POST /inbound` may start, named in a request by `name` or by `workflowId` (a UUID). */
 const inboundWorkflowSchema = z.strictObject({

@@ -1,4 +1,5 @@
 import type { DedupeStore, Registry } from '../../core/ports';
+import { readInboundSecretHashes } from './registration';
 import { assertSharedSecret } from '../../core/auth/shared-secret';
 import { parseRunRef } from './run-refs';
 import { type Clock, systemClock } from '../../core/clock';
@@ -19,7 +20,7 @@ export type RunStatus =
 
 /** GET /inbound/runs/{runRef}: what became of a queued item, behind the same shared secret. */
 export async function runStatus(deps: RunStatusDeps, secret: string | undefined, runRef: string): Promise<RunStatus> {
-  assertSharedSecret(secret, await deps.registry.getInboundSecretHashes(), 'Inbound-Webhook-Secret');
+  assertSharedSecret(secret, await readInboundSecretHashes(deps.registry), 'Inbound-Webhook-Secret');
   const { dedupeKey } = parseRunRef(runRef);
   const record = await deps.dedupe.get(dedupeKey, (deps.now ?? systemClock)());
   if (record?.run !== undefined) {

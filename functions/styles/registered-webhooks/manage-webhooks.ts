@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../../core/outcomes';
 import type { RegisteredWebhook, Registry, WebhookBinding, WebhookStore } from '../../core/ports';
 import { type RegistrationVerifier, rotateSecrets } from '../../core/verify/verifier-config';
 import { randomId, randomSecret } from './ids';
+import { readWebhookTemplates } from './registration';
 import { type Clock, dateOf } from '../../core/clock';
 
 export interface ManageDeps {
@@ -123,7 +124,7 @@ export async function bindWorkflow(deps: ManageDeps, caller: OrgCaller, webhookI
   const { bindings } = await ownWebhook(deps, caller, webhookId);
   const existing = bindings.find((b) => b.eventWorkflowTemplateId === templateId);
   if (existing !== undefined) return { created: false, binding: publicBinding(existing) };
-  const templates = await deps.registry.getWebhookTemplates(caller.orgId);
+  const templates = await readWebhookTemplates(deps.registry, caller.orgId);
   if (!templates.some((t) => t.id === templateId)) {
     throw new NotFoundError(`no workflow template "${templateId}" in organisation "${caller.orgId}"`);
   }
@@ -151,7 +152,7 @@ export async function unbindWorkflow(deps: ManageDeps, caller: OrgCaller, webhoo
 }
 
 export async function listTemplates(deps: ManageDeps, caller: OrgCaller) {
-  return (await deps.registry.getWebhookTemplates(caller.orgId)).map((t) => ({
+  return (await readWebhookTemplates(deps.registry, caller.orgId)).map((t) => ({
     id: t.id,
     name: t.name,
     orgId: t.orgId,

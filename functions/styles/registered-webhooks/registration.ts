@@ -1,7 +1,25 @@
 import * as z from 'zod';
-import type { WebhookWorkflowTemplate } from '../../core/ports';
+import type { Registry } from '../../core/ports';
 import { ID } from './request';
-import { RegistrationError, type RegistrationKind, type RegistryItem, field, named } from '../../core/registration';
+import {
+  RegistrationError,
+  type RegistrationKind,
+  type RegistryItem,
+  decodeItem,
+  field,
+  named,
+} from '../../core/registration';
+
+/**
+ * A workflow an organisation may bind to its registered webhooks (seed 5's event workflow template). Always
+ * STANDARD: process records report each step's output, which only Standard executions keep a history of.
+ */
+export interface WebhookWorkflowTemplate {
+  readonly id: string;
+  readonly orgId: string;
+  readonly name: string;
+  readonly stateMachineArn: string;
+}
 
 /**
  * Seed 5's registry slice for templates: an organisation's workflow templates, one partition per organisation
@@ -15,6 +33,23 @@ export const webhookTemplateItem = (template: WebhookWorkflowTemplate) => ({
   type: 'webhookTemplate',
   ...template,
 });
+
+const webhookTemplateRecordSchema = z.object({
+  id: z.string().min(1),
+  orgId: z.string().min(1),
+  name: z.string(),
+  stateMachineArn: z.string().startsWith('arn:'),
+});
+
+/** The workflow templates of organisation `orgId`. */
+export async function readWebhookTemplates(
+  registry: Registry,
+  orgId: string,
+): Promise<readonly WebhookWorkflowTemplate[]> {
+  return (await registry.queryPartition(webhookTemplatePartition(orgId))).map((item) =>
+    decodeItem(webhookTemplateRecordSchema, item),
+  );
+}
 
 /**
  * A workflow template organisation `orgId` may bind to its registered webhooks (as `id`, shown as `name`);

@@ -23,6 +23,7 @@ import { standardExecutionArn } from '../../core/runs/execution-name';
 import { processIdFor, randomId } from './ids';
 import { type ProcessView, pendingView } from './process-view';
 import type { TriggerRequest } from './request';
+import { readWebhookTemplates } from './registration';
 import { type Clock, dateOf } from '../../core/clock';
 
 export interface TriggerDeps {
@@ -119,7 +120,7 @@ export async function triggerWebhook(
     );
   }
 
-  const templates = bindings.length === 0 ? [] : await deps.registry.getWebhookTemplates(webhook.orgId);
+  const templates = bindings.length === 0 ? [] : await readWebhookTemplates(deps.registry, webhook.orgId);
   const fingerprint = sha256Hex(request.rawBody);
   const createdOn = dateOf(deps.now).toISOString();
   const targets = bindings.flatMap((binding) => {

@@ -1,21 +1,32 @@
 import { sha256Hex } from '../../../functions/core/auth/secrets';
+import { readApiKey } from '../../../functions/core/auth/api-keys';
+import { readFlow } from '../../../functions/styles/flow-trigger/registration';
 import { cachedRegistry, cachedWebhookReads, TtlCache } from '../../../functions/core/registry-cache';
 import { FakeRegistry, InMemoryWebhookStore } from '../../support/fakes';
 
-/** The fake registry, counting the reads that reach it. */
+/** The fake registry, counting the reads that reach it (named by the kind of item: a key, a flow). */
 function counted(registry: FakeRegistry) {
   const reads: string[] = [];
-  const getApiKeyByHash = registry.getApiKeyByHash.bind(registry);
-  const getFlow = registry.getFlow.bind(registry);
-  registry.getApiKeyByHash = async (hash) => {
-    reads.push(`key ${hash.slice(0, 6)}`);
-    return getApiKeyByHash(hash);
-  };
-  registry.getFlow = async (flowId) => {
-    reads.push(`flow ${flowId}`);
-    return getFlow(flowId);
+  const getItem = registry.getItem.bind(registry);
+  registry.getItem = async (key) => {
+    const [kind = '', id = ''] = key.pk.split(/#(.*)/s);
+    reads.push(kind === 'APIKEY' ? `key ${id.slice(0, 6)}` : `${kind.toLowerCase()} ${id}`);
+    return getItem(key);
   };
   return reads;
+}
+
+/** Records the first argument of every call of `method` that reaches `target`. */
+function recordCalls<T extends object>(target: T, method: keyof T & string): unknown[] {
+  const calls: unknown[] = [];
+  const original = (target[method] as (...args: unknown[]) => unknown).bind(target);
+  Object.assign(target, {
+    [method]: (...args: unknown[]) => {
+      calls.push(args[0]);
+      return original(...args);
+    },
+  });
+  return calls;
 }
 
 describe('the registry cache (functions/core/registry-cache.ts)', () => {
@@ -28,12 +39,12 @@ describe('the registry cache (functions/core/registry-cache.ts)', () => {
     const hash = sha256Hex('k1');
 
     // Act
-    const first = await registry.getApiKeyByHash(hash);
+    const first = await readApiKey(registry, hash);
     store.addApiKey('k1', { keyId: 'one', disabled: true }); // revoked in the store
     clock.now += 4_999;
-    const withinTtl = await registry.getApiKeyByHash(hash);
+    const withinTtl = await readApiKey(registry, hash);
     clock.now += 1;
-    const afterTtl = await registry.getApiKeyByHash(hash);
+    const afterTtl = await readApiKey(registry, hash);
 
     // Assert
     expect([first?.disabled, withinTtl?.disabled, afterTtl?.disabled]).toEqual([false, false, true]);
@@ -46,7 +57,11 @@ describe('the registry cache (functions/core/registry-cache.ts)', () => {
     const reads = counted(store);
     const registry = cachedRegistry(store, { ttlMs: 5_000, now: () => clock.now });
 
-    const answers = [await registry.getFlow('nope'), await registry.getFlow('nope'), await registry.getFlow('nope')];
+    const answers = [
+      await readFlow(registry, 'nope'),
+      await readFlow(registry, 'nope'),
+      await readFlow(registry, 'nope'),
+    ];
 
     expect(answers).toEqual([undefined, undefined, undefined]);
     expect(reads).toEqual(['flow nope']);
@@ -95,20 +110,34 @@ describe('the registry cache (functions/core/registry-cache.ts)', () => {
     const reads = counted(store);
     const registry = cachedRegistry(store, { ttlMs: 0 });
 
-    await registry.getFlow('hello');
-    await registry.getFlow('hello');
+    await readFlow(registry, 'hello');
+    await readFlow(registry, 'hello');
 
     expect(reads).toEqual(['flow hello', 'flow hello']);
   });
 
+  it('caches a partition apart from an item of the same pk, so neither answers for the other', async () => {
+    // Arrange
+    const store = new FakeRegistry().put(
+      { pk: 'EVENTSUB#a', sk: 'r1', ref: 'r1' },
+      { pk: 'EVENTSUB#a', sk: 'EVENTSUB#a' },
+    );
+    const queries = recordCalls(store, 'queryPartition');
+    const registry = cachedRegistry(store, { ttlMs: 5_000 });
+
+    // Act
+    const partition = [await registry.queryPartition('EVENTSUB#a'), await registry.queryPartition('EVENTSUB#a')];
+    const item = await registry.getItem({ pk: 'EVENTSUB#a', sk: 'EVENTSUB#a' });
+
+    // Assert
+    expect(partition.map((items) => items.length)).toEqual([2, 2]);
+    expect(item).toEqual({ pk: 'EVENTSUB#a', sk: 'EVENTSUB#a' });
+    expect(queries).toEqual(['EVENTSUB#a']);
+  });
+
   it('serves a registered webhook from memory to the trigger route, and leaves the store’s writes as they are', async () => {
     const store = new InMemoryWebhookStore();
-    const reads: string[] = [];
-    const get = store.get.bind(store);
-    store.get = async (id) => {
-      reads.push(id);
-      return get(id);
-    };
+    const reads = recordCalls(store, 'get');
     const cached = cachedWebhookReads(store, { ttlMs: 5_000 });
 
     const answers = [await cached.get('w1'), await cached.get('w1')];

@@ -535,14 +535,10 @@ describe('POST /api/v2/event with a subscriber that has a verifier', () => {
   const github = (body: string) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
   const withVerifier = () => {
     const t = setup();
-    const audit = t.registry.eventWorkflows.get('order-audit')!;
-    t.registry.eventWorkflows.set('order-audit', {
-      ...audit,
-      verifier: {
-        verifier: { kind: 'github' },
-        replay: { toleranceSeconds: 300, ledgerSeconds: 86_400 },
-        secrets: { current: SECRET },
-      },
+    t.registry.addEventWorkflow('order-audit', ['com.example.order.created'], 'STANDARD', {
+      verifier: { kind: 'github' },
+      replay: { toleranceSeconds: 300, ledgerSeconds: 86_400 },
+      secrets: { current: SECRET },
     });
     return t;
   };
