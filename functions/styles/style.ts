@@ -57,7 +57,10 @@ export interface HandlerSpec {
    * binding a workflow grants exactly these handlers, by need, on that state machine.
    */
   readonly runs?: readonly WorkflowBinding[];
-  /** The core steps in the order the handler runs them (test/unit/styles/pipelines.test.ts pins the deliberate ones). */
+  /**
+   * The core steps in the order the handler runs them: test/unit/styles/pipeline-trace.test.ts traces each handler's
+   * port calls as steps and holds them to this order; test/unit/styles/pipelines.test.ts pins the deliberate ones.
+   */
   readonly pipeline: readonly PipelineStep[];
 }
 
