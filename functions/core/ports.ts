@@ -1,3 +1,4 @@
+import type { LedgerEntry } from './verify/delivery-ledger';
 import type { RegistrationVerifier, SigningSecrets } from './verify/verifier-config';
 
 /**
@@ -229,6 +230,8 @@ export interface DeliveryLedger {
   confirm(key: string, owner: string): Promise<void>;
   /** The owner's start failed: removes the entry (if still the owner's and pending) so a retry gets through. */
   release(key: string, owner: string): Promise<void>;
+  /** The entry as stored (expired or not), to tell a refused copy why: accepted, or still being started. */
+  peek(key: string): Promise<LedgerEntry | undefined>;
 }
 
 /** A message for the fan-out queue. `id` is unique within one sendAll call. */

@@ -209,6 +209,10 @@ export class InMemoryDeliveryLedger implements DeliveryLedger {
   async release(key: string, owner: string) {
     if (ledgerRules.mayRelease(this.entries.get(key), owner)) this.entries.delete(key);
   }
+
+  async peek(key: string) {
+    return this.entries.get(key);
+  }
 }
 
 export class InMemoryProcessStore implements ProcessStore {

@@ -2,10 +2,12 @@ import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { LedgerEntry } from '../../core/verify/delivery-ledger';
 import type { DeliveryClaimRequest, DeliveryLedger } from '../../core/ports';
 
 /**
@@ -82,5 +84,23 @@ export class DynamoDbDeliveryLedger implements DeliveryLedger {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  async peek(key: string): Promise<LedgerEntry | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ pk: `delivery#${key}` }),
+        ConsistentRead: true,
+      }),
+    );
+    if (Item === undefined) return undefined;
+    const item = unmarshall(Item) as { owner?: string; leaseUntil?: number; expiresAt?: number; acceptedAt?: number };
+    return {
+      ...(item.owner === undefined ? {} : { owner: item.owner }),
+      ...(item.leaseUntil === undefined ? {} : { leaseUntil: item.leaseUntil }),
+      expiresAt: item.expiresAt ?? 0,
+      accepted: item.acceptedAt !== undefined,
+    };
   }
 }

@@ -26,6 +26,14 @@ export function isClaimable(entry: LedgerEntry | undefined, now: number): boolea
   return !entry.accepted && entry.leaseUntil !== undefined && entry.leaseUntil < now;
 }
 
+/**
+ * A live entry whose owner has not started its run yet (or died before it could): a copy refused now is told to
+ * retry once the lease has run out, not that the delivery was accepted. Entries without a lease count as accepted.
+ */
+export function isPending(entry: LedgerEntry | undefined, now: number): entry is LedgerEntry & { leaseUntil: number } {
+  return entry !== undefined && !entry.accepted && entry.leaseUntil !== undefined && entry.expiresAt >= now;
+}
+
 /** Only the entry's owner marks it accepted (a copy that took it over owns it now). */
 export function mayConfirm(entry: LedgerEntry | undefined, owner: string): boolean {
   return entry?.owner === owner;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DuplicateError, UnauthorizedError, nothingStarted } from '../outcomes';
+import { DuplicateError, InProgressError, UnauthorizedError, nothingStarted } from '../outcomes';
+import { isPending } from './delivery-ledger';
 import { compositeKey } from '../keys';
 import type { DeliveryLedger } from '../ports';
 import type { Verified } from './verify-signature';
@@ -57,6 +58,15 @@ export async function guardReplay(
     expiresAt: nowSeconds + window,
   });
   if (!first) {
+    // Refused: accepted already, or still being started by another copy (or by one that died: its lease runs out).
+    const entry = await ledger.peek(key);
+    if (entry === undefined || isPending(entry, nowSeconds)) {
+      const wait = entry === undefined ? 1 : Math.max(1, entry.leaseUntil - nowSeconds + 1);
+      throw new InProgressError(
+        'a copy of this delivery is being started right now, or its first attempt failed; retry after Retry-After seconds',
+        wait,
+      );
+    }
     throw new DuplicateError(
       verified.delivery.startsWith('id:')
         ? `delivery "${what.join(':')}" was already accepted; nothing was started again`

@@ -134,8 +134,9 @@ describe(`the replay ledger's rules, in DynamoDB (${backend}) and in memory alik
       );
     });
 
-    // Assert
+    // Assert: the same answers, and the same entry left behind (what a refused copy is told comes from it).
     expect(inMemory).toEqual(expected);
     expect(inDynamoDb).toEqual(expected);
+    expect(await dynamodb.peek(key)).toEqual(await memory.peek(key));
   });
 });

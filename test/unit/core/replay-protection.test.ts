@@ -2,7 +2,8 @@ import { sign as githubSign } from '@octokit/webhooks-methods';
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
-import { ConflictError, EngineBusyError } from '../../../functions/core/outcomes';
+import { ConflictError, DuplicateError, EngineBusyError, InProgressError } from '../../../functions/core/outcomes';
+import { httpAnswerOf } from '../../../functions/http/outcome-to-http';
 import { guardReplay, settleDelivery } from '../../../functions/core/verify/replay-guard';
 import { replaySchema, verifierSchema } from '../../../functions/core/verify/verifier-config';
 import { verifyRegistration } from '../../../functions/core/verify/verify-registration';
@@ -244,6 +245,30 @@ describe('a delivery whose run failed to start is not burned (issue 15, defect 2
     await expect(guardReplay(ledger, 'flow#a', replay, verified, clock * 1000, 30)).rejects.toBeInstanceOf(
       ConflictError,
     );
+  });
+
+  it('tells a copy of a delivery still being started to retry after the lease, and one already accepted that it was', async () => {
+    // Arrange: the first copy claimed the delivery 10 s ago and has not started its run yet (or died).
+    const ledger = new InMemoryDeliveryLedger();
+    const first = await guardReplay(ledger, 'flow#a', replay, verified, (nowSeconds - 10) * 1000, 30);
+
+    // Act
+    const whileStarting = await guardReplay(ledger, 'flow#a', replay, verified, nowSeconds * 1000, 30).catch(
+      (error: unknown) => error,
+    );
+    await first.confirm();
+    const afterAccepted = await guardReplay(ledger, 'flow#a', replay, verified, nowSeconds * 1000, 30).catch(
+      (error: unknown) => error,
+    );
+
+    // Assert: in progress (409 with the lease's remaining 21 s as Retry-After), then a duplicate (409, no retry).
+    expect(whileStarting).toBeInstanceOf(InProgressError);
+    expect(httpAnswerOf(whileStarting as InProgressError)).toMatchObject({
+      statusCode: 409,
+      headers: { 'retry-after': '21' },
+    });
+    expect(afterAccepted).toBeInstanceOf(DuplicateError);
+    expect((afterAccepted as DuplicateError).message).toMatch(/already accepted/);
   });
 
   it('a stale owner can neither confirm nor release the claim that was taken over', async () => {
