@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import * as ledgerRules from '../../functions/core/verify/delivery-ledger';
 import * as waitRules from '../../functions/styles/events/wait-rules';
+import * as processRules from '../../functions/styles/registered-webhooks/process-rules';
 import {
   type DedupeRecord,
   type BeginningWait,
@@ -215,18 +216,29 @@ export class InMemoryDeliveryLedger implements DeliveryLedger {
   }
 }
 
+/** Process records in memory, kept and expired by the rules of styles/registered-webhooks/process-rules.ts. */
 export class InMemoryProcessStore implements ProcessStore {
   readonly records = new Map<string, ProcessRecord>();
 
+  /** `now`: the clock of the handlers that use it (epoch ms), as DynamoDB's is the real one. */
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private live(id: string) {
+    const record = this.records.get(id);
+    if (record === undefined) return undefined;
+    const expiresAt = processRules.processExpiresAt(record, processRules.PROCESS_RETENTION_SECONDS);
+    return processRules.isLive(expiresAt, this.now()) ? record : undefined;
+  }
+
   async create(record: ProcessRecord) {
-    const existing = this.records.get(record.id);
+    const existing = this.live(record.id);
     if (existing !== undefined) return { created: false, record: existing };
     this.records.set(record.id, record);
     return { created: true, record };
   }
 
   async get(id: string) {
-    return this.records.get(id);
+    return this.live(id);
   }
 }
 

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import type { ProcessRecord, ProcessStore } from '../../core/ports';
 import { putUnlessLive } from './put-unless-live';
 import { processItem, processKey } from './registry-items';
+import { PROCESS_RETENTION_SECONDS, isLive, processExpiresAt } from '../../styles/registered-webhooks/process-rules';
 
 const processSchema = z.object({
   id: z.string(),
@@ -18,18 +19,19 @@ const processSchema = z.object({
 });
 
 /**
- * Process records (seed 5) in the dedupe table. They are kept as long as Step Functions keeps a Standard
- * execution's history (90 days), after which there is no status left to report.
+ * Process records (seed 5) in the dedupe table, kept PROCESS_RETENTION_SECONDS by the rules of
+ * styles/registered-webhooks/process-rules.ts (putUnlessLive's condition and the read below apply them; the
+ * in-memory store of the tests calls them).
  */
 export class DynamoDbProcessStore implements ProcessStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
-    private readonly retentionSeconds = 90 * 24 * 60 * 60,
+    private readonly retentionSeconds = PROCESS_RETENTION_SECONDS,
   ) {}
 
   async create(record: ProcessRecord): Promise<{ created: boolean; record: ProcessRecord }> {
-    const expiresAt = Math.floor(Date.parse(record.createdOn) / 1000) + this.retentionSeconds;
+    const expiresAt = processExpiresAt(record, this.retentionSeconds);
     if (await putUnlessLive(this.client, this.tableName, processItem(record, expiresAt)))
       return { created: true, record };
     const existing = await this.get(record.id);
@@ -43,7 +45,7 @@ export class DynamoDbProcessStore implements ProcessStore {
     );
     if (Item === undefined) return undefined;
     const item = unmarshall(Item);
-    if (typeof item.expiresAt === 'number' && item.expiresAt < Date.now() / 1000) return undefined;
+    if (typeof item.expiresAt === 'number' && !isLive(item.expiresAt, Date.now())) return undefined;
     const parsed = processSchema.safeParse(item);
     if (!parsed.success) throw new Error(`process item ${id} is malformed`);
     return parsed.data as ProcessRecord;

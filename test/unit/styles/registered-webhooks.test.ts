@@ -33,9 +33,9 @@ function setup() {
     .addWebhookTemplate('acme', 'audit')
     .addWebhookTemplate('globex', 'notify', 'globex-notify');
   const webhooks = new InMemoryWebhookStore();
-  const processes = new InMemoryProcessStore();
   const engine = new FakeEngine();
   let clock = Date.parse('2026-01-01T00:00:00.000Z');
+  const processes = new InMemoryProcessStore(() => clock);
   const deps = {
     registry,
     webhooks,
