@@ -16,8 +16,10 @@ import { UID_FINGERPRINT, encodeFanoutMessage, fanoutMessageSchema } from './fan
  * functions/http/outcome-to-http.ts is the HTTP one. A duplicate is no outcome here: startRun answers it with
  * the first run (replayed), and the item is done. `retry`: the outcome is passing (the engine was busy,
  * another delivery of the item is still starting it), so the record is reported failed and SQS redelivers it
- * after its visibility timeout. `fail`: the item cannot start as it is; it is reported failed too (nothing
- * accepted is dropped) and reaches the dead-letter queue after its receives, logged as an error.
+ * after its visibility timeout; a busy engine is first answered by a requeue (busyRequeueDelay below), which
+ * spends none of the item's receives, and comes here once its requeues are used up. `fail`: the item cannot
+ * start as it is; it is reported failed too (nothing accepted is dropped) and reaches the dead-letter queue
+ * after its receives, logged as an error.
  */
 export const FANOUT_DISPOSITION: Readonly<Record<OutcomeKind, 'retry' | 'fail'>> = {
   'engine-busy': 'retry',

@@ -15,6 +15,24 @@ const settings: RunStarterSettings = {
 };
 
 /** A clock that only moves when the code under test sleeps, so waits are exact and instant. */
+/** Another request's claim on key `k1` (body `f1`), taken at `now` with a lease of `leaseMs`: what a duplicate meets. */
+const claimHeldBy = (
+  dedupe: InMemoryDedupeStore,
+  owner: string,
+  now: number,
+  leaseMs: number,
+  standardStateMachineArn?: string,
+) =>
+  dedupe.claim({
+    key: 'k1',
+    fingerprint: 'f1',
+    owner,
+    now,
+    leaseMs,
+    ttlSeconds: 60,
+    ...(standardStateMachineArn === undefined ? {} : { standardStateMachineArn }),
+  });
+
 function setup() {
   const clock = { now: 1_700_000_000_000 };
   const engine = new FakeEngine();
@@ -102,14 +120,7 @@ describe('makeRunStarter', () => {
 
   it('answers 409 to a duplicate whose first request has not recorded its run within the wait', async () => {
     const { clock, dedupe, startRun } = setup();
-    await dedupe.claim({
-      key: 'k1',
-      fingerprint: 'f1',
-      owner: 'other',
-      now: clock.now,
-      leaseMs: 5_000,
-      ttlSeconds: 60,
-    });
+    await claimHeldBy(dedupe, 'other', clock.now, 5_000);
     const startedAt = clock.now;
 
     const attempt = startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
@@ -120,14 +131,7 @@ describe('makeRunStarter', () => {
 
   it('hands a waiting duplicate the run as soon as the first request records it', async () => {
     const { clock, dedupe, startRun } = setup();
-    await dedupe.claim({
-      key: 'k1',
-      fingerprint: 'f1',
-      owner: 'first',
-      now: clock.now,
-      leaseMs: 5_000,
-      ttlSeconds: 60,
-    });
+    await claimHeldBy(dedupe, 'first', clock.now, 5_000);
     const run = { executionArn: 'arn:aws:states:us-east-1:000000000000:execution:echo:first', startDate: 'x' };
     const originalGet = dedupe.get.bind(dedupe);
     let reads = 0;
@@ -179,14 +183,7 @@ describe('makeRunStarter', () => {
 
   it('takes over a claim whose owner died before recording a run, reusing its execution name', async () => {
     const { clock, engine, dedupe, startRun } = setup();
-    await dedupe.claim({
-      key: 'k1',
-      fingerprint: 'f1',
-      owner: 'crashed',
-      now: clock.now,
-      leaseMs: 1_000,
-      ttlSeconds: 60,
-    });
+    await claimHeldBy(dedupe, 'crashed', clock.now, 1_000);
     clock.now += 1_001;
 
     const started = await startRun({ target, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
@@ -243,15 +240,7 @@ describe('makeRunStarter', () => {
     it('makes a duplicate wait while the owner has claimed but not started, and hands it the run once started', async () => {
       // Arrange: another request holds the claim; its run starts while the duplicate polls.
       const { clock, engine, dedupe, startRun } = setup();
-      await dedupe.claim({
-        key: 'k1',
-        fingerprint: 'f1',
-        owner: 'first',
-        now: clock.now,
-        leaseMs: 5_000,
-        ttlSeconds: 60,
-        standardStateMachineArn: standard.stateMachineArn,
-      });
+      await claimHeldBy(dedupe, 'first', clock.now, 5_000, standard.stateMachineArn);
       const originalFind = engine.findRun.bind(engine);
       engine.findRun = async (executionArn) => {
         if (engine.looked.length === 2) await engine.start({ ...standard, name, input: {} });
@@ -285,15 +274,7 @@ describe('makeRunStarter', () => {
         },
         { ...settings, dedupeWaitMs: 3_000, pollIntervalMs: 50 },
       );
-      await dedupe.claim({
-        key: 'k1',
-        fingerprint: 'f1',
-        owner: 'slow',
-        now: clock.now,
-        leaseMs: 30_000,
-        ttlSeconds: 60,
-        standardStateMachineArn: standard.stateMachineArn,
-      });
+      await claimHeldBy(dedupe, 'slow', clock.now, 30_000, standard.stateMachineArn);
 
       // Act
       const attempt = await startRun({ target: standard, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } }).catch(
@@ -309,15 +290,7 @@ describe('makeRunStarter', () => {
     it('answers 409 when the owner released its claim (its start failed) while the duplicate waited', async () => {
       // Arrange: another request holds the claim, and gives it up during the duplicate's first wait.
       const { clock, engine, dedupe, startRun } = setup();
-      await dedupe.claim({
-        key: 'k1',
-        fingerprint: 'f1',
-        owner: 'first',
-        now: clock.now,
-        leaseMs: 5_000,
-        ttlSeconds: 60,
-        standardStateMachineArn: standard.stateMachineArn,
-      });
+      await claimHeldBy(dedupe, 'first', clock.now, 5_000, standard.stateMachineArn);
       const originalGet = dedupe.get.bind(dedupe);
       dedupe.get = async (key, now) => {
         await dedupe.release('k1', 'first');
@@ -348,15 +321,7 @@ describe('makeRunStarter', () => {
 
     it('after a crash between claim and start, a retry past the lease takes over and asks for the same name', async () => {
       const { clock, engine, dedupe, startRun } = setup();
-      await dedupe.claim({
-        key: 'k1',
-        fingerprint: 'f1',
-        owner: 'crashed',
-        now: clock.now,
-        leaseMs: 1_000,
-        ttlSeconds: 60,
-        standardStateMachineArn: standard.stateMachineArn,
-      });
+      await claimHeldBy(dedupe, 'crashed', clock.now, 1_000, standard.stateMachineArn);
       clock.now += 1_001;
 
       const retried = await startRun({ target: standard, input: {}, dedupe: { key: 'k1', fingerprint: 'f1' } });
