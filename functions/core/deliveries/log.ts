@@ -1,0 +1,43 @@
+import type { DeliveryOutcome, DeliveryRecord, DeliveryStyle } from './record';
+
+/**
+ * The deliveries port: the DynamoDB adapter (functions/adapters/aws/dynamodb-delivery-log.ts) and the in-memory
+ * fake (test/support) implement it; the recorder (./recorder.ts) writes through it, the deliveries API reads.
+ */
+
+/** A filter of GET /api/deliveries, validated (./query.ts parses the query string into this). */
+export interface DeliveryQuery {
+  readonly style?: DeliveryStyle;
+  readonly registration?: string;
+  readonly outcome?: DeliveryOutcome;
+  readonly correlationId?: string;
+  /** Only deliveries of these organisations' registrations (a key limited to orgs), or of none (undefined: any). */
+  readonly orgs?: readonly string[];
+  /** Only deliveries of these flows (a key limited to flows); undefined: any. */
+  readonly flows?: readonly string[];
+  /** Inclusive bounds, epoch ms. */
+  readonly from: number;
+  readonly to: number;
+  /** Page size, 1..MAX_DELIVERIES_PAGE. */
+  readonly limit: number;
+  /** Opaque: the `next` of the previous page. */
+  readonly cursor?: string;
+}
+
+/** What a list shows of a delivery: the record without its headers and body. */
+export type DeliverySummary = Omit<DeliveryRecord, 'headers' | 'body'> & { readonly bodyBytes: number };
+
+export interface DeliveryPage {
+  /** Newest first. */
+  readonly items: readonly DeliverySummary[];
+  /** Present when more match: pass it back as `cursor`. */
+  readonly next?: string;
+}
+
+export interface DeliveryLog {
+  /** Stores a record that no claim carries (an unkeyed request, a refusal, a duplicate): one PutItem. */
+  put(record: DeliveryRecord): Promise<void>;
+  /** One record by id, headers and body included; undefined when unknown or expired. */
+  get(id: string): Promise<DeliveryRecord | undefined>;
+  list(query: DeliveryQuery): Promise<DeliveryPage>;
+}
