@@ -41,3 +41,20 @@ export interface DeliveryLog {
   get(id: string): Promise<DeliveryRecord | undefined>;
   list(query: DeliveryQuery): Promise<DeliveryPage>;
 }
+
+/** Where a body kept out of its record lives (and a claim-checked run input points). */
+export interface BodyRef {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+/**
+ * Large bodies, kept apart from their records (S3 in AWS, fauxqs's S3 locally): the raw bytes, exactly as
+ * received, so that a replay can be checked against the original signature.
+ */
+export interface BodyStore {
+  /** Keeps the raw bytes of delivery `deliveryId` (one PutObject); they expire with the record. */
+  put(deliveryId: string, raw: Buffer): Promise<BodyRef>;
+  /** The raw bytes, or undefined once expired or removed. */
+  get(ref: BodyRef): Promise<Buffer | undefined>;
+}
