@@ -89,6 +89,11 @@ export interface HandlerSettings {
   readonly FANOUT_BUSY_REQUEUES?: number | string;
   /** The first such delay in seconds, doubled each time (with jitter) up to SQS's 900, at most 900. @default 2 */
   readonly FANOUT_BUSY_BACKOFF_SECONDS?: number | string;
+  /**
+   * How long one attempt of an AWS API call may wait for its answer before the SDK gives it up and retries
+   * (3 attempts), milliseconds, at most 10000; then the caller gets 503 with Retry-After. @default 2000
+   */
+  readonly AWS_REQUEST_TIMEOUT_MS?: number | string;
 }
 
 // Every name above is a setting the handlers read: renaming one in functions/core/config.ts fails the typecheck.

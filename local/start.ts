@@ -197,6 +197,9 @@ async function main(): Promise<void> {
     DEDUPE_TABLE: TABLES.dedupe,
     EXECUTION_LINK_TEMPLATE: `${gateway.url}/executions/{executionArn}`,
     POWERTOOLS_LOG_LEVEL: args['log-level'],
+    // One process serves every handler and stand-in here, on a laptop or a shared CI machine: a call may wait
+    // behind a 1,000-item batch far longer than in AWS. A timeout is for a hung connection, not a busy laptop.
+    AWS_REQUEST_TIMEOUT_MS: process.env.AWS_REQUEST_TIMEOUT_MS ?? '10000',
   });
 
   const dynamodbClient = new DynamoDBClient({ endpoint: dynamodb.endpoint });

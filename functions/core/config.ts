@@ -98,7 +98,24 @@ const configSchema = z.object({
    * invocation; each item's workflow input must still fit MAX_BODY_BYTES.
    */
   INBOUND_MAX_BODY_BYTES: z._default(positiveInt(z.maximum(6_000_000)), 5 * 1024 * 1024),
+  /**
+   * How long one attempt of an AWS API call (DynamoDB, Step Functions, SQS) may wait for its answer before the
+   * SDK abandons it (a TimeoutError) and retries it (the SDK makes 3 attempts). Without it a call to a hung
+   * connection waits until the Lambda times out, and the caller gets API Gateway's bare 503/504 instead of
+   * hookflow's 503 with Retry-After. The default keeps 3 attempts and their backoff within a handler's
+   * 10 s timeout. A synchronous client webhook's StartSyncExecution waits SYNC_WAIT_MS instead.
+   */
+  AWS_REQUEST_TIMEOUT_MS: z._default(positiveInt(z.maximum(10_000)), 2_000),
 });
+
+/** AWS_REQUEST_TIMEOUT_MS alone, for the SDK clients (./adapters/aws/clients.ts), which are built before wiring. */
+export function awsRequestTimeoutMs(env: Record<string, string | undefined>): number {
+  const parsed = configSchema.shape.AWS_REQUEST_TIMEOUT_MS.safeParse(env.AWS_REQUEST_TIMEOUT_MS);
+  if (!parsed.success) {
+    throw new Error(`hookflow configuration is invalid: AWS_REQUEST_TIMEOUT_MS: ${parsed.error.issues[0]?.message}`);
+  }
+  return parsed.data;
+}
 
 export type Config = z.infer<typeof configSchema>;
 

@@ -223,6 +223,7 @@ describe('HandlerSettings', () => {
       FANOUT_BUSY_REQUEUES: 0,
       FANOUT_BUSY_BACKOFF_SECONDS: 0,
       REGISTRY_CACHE_SECONDS: 0,
+      AWS_REQUEST_TIMEOUT_MS: 0,
     };
 
     // Act

@@ -3,6 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { awsRequestTimeoutMs } from '../../core/config';
 import { EngineBusyError } from '../../core/outcomes';
 import { mayHaveTakenEffect } from './unanswered';
 
@@ -16,18 +17,32 @@ import { mayHaveTakenEffect } from './unanswered';
  * be kept in every bundle that imports this file. docs/performance.md, "Cold start".
  */
 let dynamodb: DynamoDBClient | undefined;
+
+/**
+ * Every client's HTTP settings: one attempt may wait AWS_REQUEST_TIMEOUT_MS for its answer (the SDK's default is
+ * to wait for ever: `requestTimeout` alone only warns unless `throwOnRequestTimeout` is set, since
+ * @smithy/node-http-handler 4.4), and a connection 1 s to open. The TimeoutError is retried by the SDK and,
+ * once its attempts are spent, answered as busy (./unanswered.ts): 503 with Retry-After.
+ */
+export function requestHandlerOptions(env: Record<string, string | undefined> = process.env) {
+  return { requestTimeout: awsRequestTimeoutMs(env), connectionTimeout: 1_000, throwOnRequestTimeout: true };
+}
 let sfn: SFNClient | undefined;
 let sqs: SQSClient | undefined;
 
 /** The DynamoDB client, answering busy errors (below) and recording its calls when asked to (tests). */
 export function dynamodbClient(): DynamoDBClient {
-  return (dynamodb ??= recordCalls(answerBusyDynamoDb(new DynamoDBClient({})), 'dynamodb'));
+  return (dynamodb ??= recordCalls(
+    answerBusyDynamoDb(new DynamoDBClient({ requestHandler: requestHandlerOptions() })),
+    'dynamodb',
+  ));
 }
 
 /** The Step Functions client, recording its calls when asked to (tests). */
 export function sfnClient(): SFNClient {
   return (sfn ??= recordCalls(
     new SFNClient({
+      requestHandler: requestHandlerOptions(),
       // StartSyncExecution is served on a "sync-" host prefix in AWS; a local endpoint has no such host.
       disableHostPrefix: process.env.AWS_ENDPOINT_URL_SFN !== undefined,
     }),
@@ -39,6 +54,7 @@ export function sfnClient(): SFNClient {
 export function sqsClient(): SQSClient {
   return (sqs ??= recordCalls(
     new SQSClient({
+      requestHandler: requestHandlerOptions(),
       // Send to the configured (regional or AWS_ENDPOINT_URL_SQS) endpoint, not to the host inside a queue URL:
       // the fan-out queue is always in the function's own region.
       useQueueUrlAsEndpoint: false,

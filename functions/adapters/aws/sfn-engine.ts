@@ -111,7 +111,8 @@ export class SfnWorkflowEngine implements WorkflowEngine {
       { step: 'deserialize', name: 'hookflowAttemptOutcome' },
     );
     try {
-      const output = await this.client.send(command, { abortSignal: abort.signal });
+      // The attempt waits for the run (up to waitMs, our own abort), not the client's AWS_REQUEST_TIMEOUT_MS.
+      const output = await this.client.send(command, { abortSignal: abort.signal, requestTimeout: waitMs + 1_000 });
       return {
         ...(output.executionArn === undefined ? {} : { executionArn: output.executionArn }),
         name: request.name,

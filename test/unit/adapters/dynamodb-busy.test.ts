@@ -1,7 +1,11 @@
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DYNAMODB_BUSY_ERRORS, answerBusyDynamoDb } from '../../../functions/adapters/aws/clients';
+import {
+  DYNAMODB_BUSY_ERRORS,
+  answerBusyDynamoDb,
+  requestHandlerOptions,
+} from '../../../functions/adapters/aws/clients';
 import { EngineBusyError } from '../../../functions/core/outcomes';
 import { httpAnswerOf } from '../../../functions/http/outcome-to-http';
 
@@ -63,9 +67,8 @@ describe('DynamoDB errors that mean busy', () => {
         endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
         region: 'us-east-1',
         maxAttempts: 2,
-        // hookflow sets no request timeout (Lambda's own timeout bounds a call); a client that does, and turns it
-        // into an error, gets the SDK's TimeoutError.
-        requestHandler: { requestTimeout: 50, throwOnRequestTimeout: true },
+        // hookflow's own client options (clients.ts), with a 50 ms attempt: the SDK's TimeoutError, every attempt.
+        requestHandler: requestHandlerOptions({ AWS_REQUEST_TIMEOUT_MS: '50' }),
         credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
       }),
     );
@@ -107,5 +110,16 @@ describe('DynamoDB errors that mean busy', () => {
     const error = await get(client());
 
     expect(error).toBeInstanceOf(ConditionalCheckFailedException);
+  });
+
+  it('gives every attempt of an AWS call a deadline that throws (AWS_REQUEST_TIMEOUT_MS, default 2 s)', () => {
+    // Arrange / Act
+    const defaults = requestHandlerOptions({});
+    const set = requestHandlerOptions({ AWS_REQUEST_TIMEOUT_MS: '750' });
+
+    // Assert: without throwOnRequestTimeout the SDK only warns and waits for ever.
+    expect(defaults).toEqual({ requestTimeout: 2_000, connectionTimeout: 1_000, throwOnRequestTimeout: true });
+    expect(set.requestTimeout).toBe(750);
+    expect(() => requestHandlerOptions({ AWS_REQUEST_TIMEOUT_MS: '0' })).toThrow(/AWS_REQUEST_TIMEOUT_MS/);
   });
 });

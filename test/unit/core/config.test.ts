@@ -35,6 +35,7 @@ describe('parseConfig', () => {
       FANOUT_BUSY_BACKOFF_SECONDS: 2,
       MAX_BATCH_ITEMS: 1_000,
       INBOUND_MAX_BODY_BYTES: 5_242_880,
+      AWS_REQUEST_TIMEOUT_MS: 2_000,
     });
   });
 
@@ -90,6 +91,7 @@ describe('parseConfig', () => {
       'FANOUT_BUSY_BACKOFF_SECONDS',
       'MAX_BATCH_ITEMS',
       'INBOUND_MAX_BODY_BYTES',
+      'AWS_REQUEST_TIMEOUT_MS',
     ]);
   });
 });
