@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { appendFileSync, mkdirSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { mayHaveTakenEffect } from './unanswered';
 let dynamodb: DynamoDBClient | undefined;
 let sfn: SFNClient | undefined;
 let sqs: SQSClient | undefined;
+let s3: S3Client | undefined;
 
 /** The DynamoDB client, answering busy errors (below) and recording its calls when asked to (tests). */
 export function dynamodbClient(): DynamoDBClient {
@@ -45,6 +47,14 @@ export function sqsClient(): SQSClient {
     }),
     'sqs',
   ));
+}
+
+/**
+ * The S3 client (the body store: large bodies, claim-checked run inputs), recording its calls when asked to
+ * (tests). Locally AWS_ENDPOINT_URL_S3 names fauxqs by IP address, which the SDK addresses path-style by itself.
+ */
+export function s3Client(): S3Client {
+  return (s3 ??= recordCalls(new S3Client({}), 's3'));
 }
 
 /**
@@ -88,7 +98,7 @@ export function answerBusyDynamoDb(client: DynamoDBClient): DynamoDBClient {
 /** One AWS API call as test/infra/iam-recorded.iam.test.ts simulates it against the handler's role. */
 export interface RecordedAwsCall {
   readonly handler: string;
-  /** The IAM service prefix: dynamodb, states, sqs. */
+  /** The IAM service prefix: dynamodb, states, sqs, s3. */
   readonly service: string;
   /** The API action, as IAM names it (GetItem, SendMessageBatch, ...). */
   readonly action: string;
@@ -97,6 +107,9 @@ export interface RecordedAwsCall {
   readonly stateMachineArn?: string;
   readonly executionArn?: string;
   readonly queueUrl?: string;
+  /** S3: the bucket and object key addressed. */
+  readonly bucket?: string;
+  readonly key?: string;
 }
 
 /**
@@ -137,7 +150,8 @@ interface MiddlewareStack {
 type Attributes = Record<string, { S?: string } | undefined>;
 interface CallInput {
   TableName?: string;
-  Key?: Attributes;
+  /** DynamoDB: the item's key; S3: the object's key. */
+  Key?: Attributes | string;
   Item?: Attributes;
   KeyConditionExpression?: string;
   ExpressionAttributeValues?: Attributes;
@@ -148,6 +162,7 @@ interface CallInput {
   stateMachineArn?: string;
   executionArn?: string;
   QueueUrl?: string;
+  Bucket?: string;
 }
 
 /** Both hookflow tables are keyed by `pk` (functions/adapters/aws/table-schemas.ts). */
@@ -174,7 +189,7 @@ function addressed(input: CallInput): Partial<RecordedAwsCall> {
     )?.[1];
     const value =
       placeholder === undefined
-        ? partitionOf(input.Key ?? input.Item)
+        ? partitionOf(typeof input.Key === 'string' ? undefined : (input.Key ?? input.Item))
         : input.ExpressionAttributeValues?.[placeholder]?.S;
     return { tables: [{ table: input.TableName, leadingKeys: value === undefined ? [] : [value] }] };
   }
@@ -182,6 +197,8 @@ function addressed(input: CallInput): Partial<RecordedAwsCall> {
     ...(input.stateMachineArn === undefined ? {} : { stateMachineArn: input.stateMachineArn }),
     ...(input.executionArn === undefined ? {} : { executionArn: input.executionArn }),
     ...(input.QueueUrl === undefined ? {} : { queueUrl: input.QueueUrl }),
+    ...(input.Bucket === undefined ? {} : { bucket: input.Bucket }),
+    ...(typeof input.Key === 'string' ? { key: input.Key } : {}),
   };
 }
 

@@ -4,13 +4,15 @@ import { executionLinker } from '../../core/runs/execution-link';
 import { makeRunAndWait } from '../../core/runs/run-and-wait';
 import { cachedRegistry } from '../../core/registry-cache';
 import { makeRunStarter } from '../../core/runs/start-run';
-import { dynamodbClient as awsDynamoDbClient, sfnClient } from './clients';
+import { makeClaimCheck } from '../../core/runs/claim-check';
+import { dynamodbClient as awsDynamoDbClient, s3Client, sfnClient } from './clients';
 import { DynamoDbDedupeStore } from './dynamodb-dedupe-store';
 import { DynamoDbDeliveryLedger } from './dynamodb-delivery-ledger';
 import { DynamoDbProcessStore } from './dynamodb-process-store';
 import { DynamoDbRegistry } from './dynamodb-registry';
 import { DynamoDbWaitStore } from './dynamodb-wait-store';
 import { DynamoDbWebhookStore } from './dynamodb-webhook-store';
+import { S3BodyStore } from './s3-body-store';
 import { SfnWorkflowEngine } from './sfn-engine';
 
 /**
@@ -36,6 +38,8 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
     },
   );
   const runAndWait = makeRunAndWait({ engine, logger }, { syncWaitMs: config.SYNC_WAIT_MS });
+  // Large bodies (issue 19): only where the construct gave the handler a bucket (bodies:write / bodies:read).
+  const bodies = config.BODIES_BUCKET === undefined ? undefined : new S3BodyStore(s3Client(), config.BODIES_BUCKET);
   return {
     config,
     logger,
@@ -45,6 +49,8 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
       engine,
       startRun,
       runAndWait,
+      ...(bodies === undefined ? {} : { bodies }),
+      claimCheck: makeClaimCheck({ logger, ...(bodies === undefined ? {} : { bodies }) }),
       waits: new DynamoDbWaitStore(dynamodbClient, config.DEDUPE_TABLE),
       webhooks: new DynamoDbWebhookStore(dynamodbClient, config.REGISTRY_TABLE),
       processes: new DynamoDbProcessStore(dynamodbClient, config.DEDUPE_TABLE),

@@ -8,6 +8,6 @@ export const handler = makeClientWebhookHandler({
   ...ports,
   logger,
   executionLink,
-  maxBodyBytes: config.MAX_BODY_BYTES,
+  maxBodyBytes: config.MAX_STORED_BODY_BYTES,
   syncWaitMs: config.SYNC_WAIT_MS,
 });

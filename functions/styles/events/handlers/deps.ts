@@ -8,6 +8,7 @@ export function eventsDeps() {
     logger,
     executionLink,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    maxStoredBodyBytes: config.MAX_STORED_BODY_BYTES,
     earlyCallbackTtlSeconds: config.EARLY_CALLBACK_TTL_SECONDS,
     claimLeaseSeconds: config.CALLBACK_CLAIM_LEASE_SECONDS,
   };

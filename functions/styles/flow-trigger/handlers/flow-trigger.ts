@@ -8,5 +8,5 @@ export const handler = makeFlowTriggerHandler({
   ...ports,
   logger,
   executionLink,
-  maxBodyBytes: config.MAX_BODY_BYTES,
+  maxBodyBytes: config.MAX_STORED_BODY_BYTES,
 });

@@ -11,5 +11,5 @@ export const handler = makeWebhookTriggerHandler({
   webhooks: cachedWebhookReads(ports.webhooks, { ttlMs: config.REGISTRY_CACHE_SECONDS * 1000 }),
   logger,
   executionLink,
-  maxBodyBytes: config.MAX_BODY_BYTES,
+  maxBodyBytes: config.MAX_STORED_BODY_BYTES,
 });
