@@ -27,6 +27,7 @@ export const eventsStyle: StyleDefinition = {
         'waits:write',
         'engine:start',
         'engine:succeed',
+        'bodies:write',
       ],
       routes: [{ method: 'POST', path: '/api/v2/event' }],
       runs: ['event-workflows'],
