@@ -26,6 +26,7 @@ describe('parseConfig', () => {
       DEDUPE_WAIT_MS: 3_000,
       DEDUPE_LEASE_SECONDS: 30,
       MAX_BODY_BYTES: 245_760,
+      MAX_STORED_BODY_BYTES: 4_194_304,
       SYNC_WAIT_MS: 1_000,
       EARLY_CALLBACK_TTL_SECONDS: 86_400,
       WAIT_ITEM_GRACE_SECONDS: 86_400,
@@ -35,6 +36,7 @@ describe('parseConfig', () => {
       FANOUT_BUSY_BACKOFF_SECONDS: 2,
       MAX_BATCH_ITEMS: 1_000,
       INBOUND_MAX_BODY_BYTES: 5_242_880,
+      DELIVERY_RETENTION_DAYS: 7,
     });
   });
 
@@ -80,6 +82,8 @@ describe('parseConfig', () => {
       'DEDUPE_WAIT_MS',
       'DEDUPE_LEASE_SECONDS',
       'MAX_BODY_BYTES',
+      'MAX_STORED_BODY_BYTES',
+      'BODIES_BUCKET',
       'SYNC_WAIT_MS',
       'EARLY_CALLBACK_TTL_SECONDS',
       'WAIT_ITEM_GRACE_SECONDS',
@@ -90,6 +94,7 @@ describe('parseConfig', () => {
       'FANOUT_BUSY_BACKOFF_SECONDS',
       'MAX_BATCH_ITEMS',
       'INBOUND_MAX_BODY_BYTES',
+      'DELIVERY_RETENTION_DAYS',
     ]);
   });
 });
