@@ -29,7 +29,9 @@ export class HookflowBodies extends Construct {
   constructor(scope: Construct, id: string, props: HookflowBodiesProps) {
     super(scope, id);
     if (!Number.isInteger(props.retentionDays) || props.retentionDays < 1) {
-      throw new Error(`Hookflow handlerSettings.DELIVERY_RETENTION_DAYS: ${props.retentionDays} is not a whole number of days, 1 or more`);
+      throw new Error(
+        `Hookflow handlerSettings.DELIVERY_RETENTION_DAYS: ${props.retentionDays} is not a whole number of days, 1 or more`,
+      );
     }
     if (props.existing !== undefined) {
       this.bucket = props.existing;
@@ -60,14 +62,14 @@ export class HookflowBodies extends Construct {
       Validations.of(bucket).acknowledge({
         id: 'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check',
         reason:
-          'Encrypted with S3 managed keys (SSE-S3) unless the construct is given encryptionKey, which turns this bucket to SSE-KMS with that key (and grants it to the handlers): a KMS key of hookflow\'s own would add a monthly key and per-request KMS calls for no control the deployer asked for.',
+          "Encrypted with S3 managed keys (SSE-S3) unless the construct is given encryptionKey, which turns this bucket to SSE-KMS with that key (and grants it to the handlers): a KMS key of hookflow's own would add a monthly key and per-request KMS calls for no control the deployer asked for.",
       });
     }
     Validations.of(bucket).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-S1',
         reason:
-          'Server access logs would need a second bucket (itself unlogged) for objects written once and read rarely; who read a body is CloudTrail data events\' job, which a deployer turns on account-wide.',
+          "Server access logs would need a second bucket (itself unlogged) for objects written once and read rarely; who read a body is CloudTrail data events' job, which a deployer turns on account-wide.",
       },
       {
         id: 'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',

@@ -4,13 +4,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type HttpResult,
-  removeDataDir,
-  request,
-  type RunningStack,
-  startLocalStack,
-} from '../support/local-stack';
+import { type HttpResult, removeDataDir, request, type RunningStack, startLocalStack } from '../support/local-stack';
 
 jest.setTimeout(120_000);
 

@@ -80,7 +80,9 @@ describe('the bodies bucket', () => {
         string,
         unknown
       >;
-      const stores = ['client-webhook', 'event-intake', 'event-webhook', 'flow-trigger', 'webhook-trigger'].includes(name);
+      const stores = ['client-webhook', 'event-intake', 'event-webhook', 'flow-trigger', 'webhook-trigger'].includes(
+        name,
+      );
       expect([name, variables.BODIES_BUCKET]).toEqual([name, stores ? bucketRef : undefined]);
     }
   });
@@ -96,7 +98,9 @@ describe('the bodies bucket', () => {
   });
 
   it('refuses a retention that is not a whole number of days', () => {
-    expect(() => build({ handlerSettings: { DELIVERY_RETENTION_DAYS: 0 } })).toThrow(/handlerSettings.DELIVERY_RETENTION_DAYS: 0 is not a whole number of days/);
+    expect(() => build({ handlerSettings: { DELIVERY_RETENTION_DAYS: 0 } })).toThrow(
+      /handlerSettings.DELIVERY_RETENTION_DAYS: 0 is not a whole number of days/,
+    );
   });
 
   it('grants a workflow reading the bodies: GetObject on bodies/ and ListBucket (a gone body reads as NoSuchKey)', () => {

@@ -197,7 +197,15 @@ export class ReferenceStack {
   /** A resource's physical name: the one its template sets, else (as CloudFormation generates one) its id. */
   private nameOf(id: string): string {
     const properties = this.resources[id]?.Properties ?? {};
-    const named = ['TableName', 'QueueName', 'StateMachineName', 'LogGroupName', 'RoleName', 'FunctionName', 'BucketName']
+    const named = [
+      'TableName',
+      'QueueName',
+      'StateMachineName',
+      'LogGroupName',
+      'RoleName',
+      'FunctionName',
+      'BucketName',
+    ]
       .map((key) => properties[key])
       .find((value) => value !== undefined);
     return named === undefined ? id : String(this.resolve(named));

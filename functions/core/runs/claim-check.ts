@@ -51,7 +51,9 @@ export function isHookflowBodyReference(value: unknown): value is HookflowBodyRe
   const ref = (value as { hookflowBody?: unknown }).hookflowBody;
   if (ref === null || typeof ref !== 'object') return false;
   const { bucket, key, bytes, sha256 } = ref as Record<string, unknown>;
-  return typeof bucket === 'string' && typeof key === 'string' && typeof bytes === 'number' && typeof sha256 === 'string';
+  return (
+    typeof bucket === 'string' && typeof key === 'string' && typeof bytes === 'number' && typeof sha256 === 'string'
+  );
 }
 
 export interface ClaimCheckRequest<Input> {

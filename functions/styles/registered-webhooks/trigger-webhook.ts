@@ -1,10 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import {
-  NotFoundError,
-  EngineBusyError,
-  KeyReusedError,
-  PartialFailureError,
-} from '../../core/outcomes';
+import { NotFoundError, EngineBusyError, KeyReusedError, PartialFailureError } from '../../core/outcomes';
 import { sha256Hex } from '../../core/auth/secrets';
 import { CREDENTIAL_HEADERS } from '../../http/request';
 import type {

@@ -21,7 +21,9 @@ describe('S3BodyStore', () => {
     );
     // A burst of ids (one millisecond, consecutive) lands on many prefixes, not one.
     const prefixes = new Set(
-      Array.from({ length: 100 }, (_, i) => bodyKeyOf(`dlv_01KBX00000000000000000${String(i).padStart(4, '0')}`).slice(0, 9)),
+      Array.from({ length: 100 }, (_, i) =>
+        bodyKeyOf(`dlv_01KBX00000000000000000${String(i).padStart(4, '0')}`).slice(0, 9),
+      ),
     );
     expect(prefixes.size).toBeGreaterThan(50);
   });
