@@ -3,6 +3,7 @@ import type { BodyStore } from '../deliveries/log';
 import { newDeliveryId } from '../deliveries/ids';
 import { DomainError, EngineBusyError, TooLargeError } from '../outcomes';
 import type { Clock } from '../clock';
+import { crashPoint } from '../faults/crash-point';
 import type { Logger } from '@aws-lambda-powertools/logger';
 
 /**
@@ -103,6 +104,7 @@ export function makeClaimCheck(deps: ClaimCheckDeps, limit: number = STEP_FUNCTI
       // Nothing is claimed or started yet: the sender's retry finds everything as it was.
       throw new EngineBusyError('the body store did not keep the request body; nothing was started, retry shortly');
     }
+    crashPoint('body-stored');
     const reference: HookflowBodyReference = {
       hookflowBody: {
         bucket: stored.bucket,
