@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { appendFileSync, mkdirSync } from 'node:fs';
@@ -19,7 +18,6 @@ import { mayHaveTakenEffect } from './unanswered';
 let dynamodb: DynamoDBClient | undefined;
 let sfn: SFNClient | undefined;
 let sqs: SQSClient | undefined;
-let s3: S3Client | undefined;
 
 /** The DynamoDB client, answering busy errors (below) and recording its calls when asked to (tests). */
 export function dynamodbClient(): DynamoDBClient {
@@ -47,14 +45,6 @@ export function sqsClient(): SQSClient {
     }),
     'sqs',
   ));
-}
-
-/**
- * The S3 client (the body store: large bodies, claim-checked run inputs), recording its calls when asked to
- * (tests). Locally AWS_ENDPOINT_URL_S3 names fauxqs by IP address, which the SDK addresses path-style by itself.
- */
-export function s3Client(): S3Client {
-  return (s3 ??= recordCalls(new S3Client({}), 's3'));
 }
 
 /**
@@ -123,7 +113,7 @@ const recordFile = recordTo === undefined || recordTo === '' ? undefined : join(
 if (recordTo !== undefined && recordFile !== undefined) mkdirSync(recordTo, { recursive: true });
 
 /** Adds the recorder to `client` when HOOKFLOW_RECORD_AWS_CALLS is set (outermost but for busy errors). */
-function recordCalls<Client extends { middlewareStack: unknown }>(client: Client, service: string): Client {
+export function recordCalls<Client extends { middlewareStack: unknown }>(client: Client, service: string): Client {
   if (recordFile === undefined) return client;
   // Locally all handlers share one process (and its environment), but each is its own esbuild bundle named after
   // the handler (local/handlers/bundle-handlers.ts), and a CommonJS bundle keeps `__filename`: that names it.

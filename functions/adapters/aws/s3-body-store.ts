@@ -1,8 +1,21 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { BodyRef, BodyStore } from '../../core/deliveries/log';
 import { EngineBusyError } from '../../core/outcomes';
+import { recordCalls } from './clients';
 import { mayHaveTakenEffect } from './unanswered';
+
+let s3: S3Client | undefined;
+
+/**
+ * The S3 client, created once (at its first use) and recording its calls when asked to (tests), as the other
+ * clients (./clients.ts). Here rather than there, so that only what loads this module loads the S3 client
+ * (./body-store.ts loads it at the first large body). Locally AWS_ENDPOINT_URL_S3 names fauxqs by IP address,
+ * which the SDK addresses path-style by itself.
+ */
+export function s3Client(): S3Client {
+  return (s3 ??= recordCalls(new S3Client({}), 's3'));
+}
 
 /**
  * Where a body's object goes: `bodies/<2 hex digits>/<delivery id>`. S3 serves "at least 3,500

@@ -4,21 +4,20 @@ import { executionLinker } from '../../core/runs/execution-link';
 import { makeRunAndWait } from '../../core/runs/run-and-wait';
 import { cachedRegistry } from '../../core/registry-cache';
 import { makeRunStarter } from '../../core/runs/start-run';
-import { makeClaimCheck } from '../../core/runs/claim-check';
-import { dynamodbClient as awsDynamoDbClient, s3Client, sfnClient } from './clients';
+import { dynamodbClient as awsDynamoDbClient, sfnClient } from './clients';
 import { DynamoDbDedupeStore } from './dynamodb-dedupe-store';
 import { DynamoDbDeliveryLedger } from './dynamodb-delivery-ledger';
 import { DynamoDbProcessStore } from './dynamodb-process-store';
 import { DynamoDbRegistry } from './dynamodb-registry';
 import { DynamoDbWaitStore } from './dynamodb-wait-store';
 import { DynamoDbWebhookStore } from './dynamodb-webhook-store';
-import { S3BodyStore } from './s3-body-store';
 import { SfnWorkflowEngine } from './sfn-engine';
 
 /**
  * The composition root every handler calls once at cold start: config parsed from the environment (a bad
- * variable fails the cold start, naming it) and the AWS-backed ports. The fan-out queue is wired apart
- * (./fanout-queue.ts), so that only the handlers using it bundle the SQS client.
+ * variable fails the cold start, naming it) and the AWS-backed ports. The fan-out queue and the body store are
+ * wired apart (./fanout-queue.ts, ./body-store.ts), so that only the handlers using them bundle the SQS and S3
+ * clients.
  */
 export function wireAws(env: Record<string, string | undefined> = process.env) {
   const config = parseConfig(env);
@@ -38,8 +37,6 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
     },
   );
   const runAndWait = makeRunAndWait({ engine, logger }, { syncWaitMs: config.SYNC_WAIT_MS });
-  // Large bodies (issue 19): only where the construct gave the handler a bucket (bodies:write / bodies:read).
-  const bodies = config.BODIES_BUCKET === undefined ? undefined : new S3BodyStore(s3Client(), config.BODIES_BUCKET);
   return {
     config,
     logger,
@@ -49,8 +46,6 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
       engine,
       startRun,
       runAndWait,
-      ...(bodies === undefined ? {} : { bodies }),
-      claimCheck: makeClaimCheck({ logger, ...(bodies === undefined ? {} : { bodies }) }),
       waits: new DynamoDbWaitStore(dynamodbClient, config.DEDUPE_TABLE),
       webhooks: new DynamoDbWebhookStore(dynamodbClient, config.REGISTRY_TABLE),
       processes: new DynamoDbProcessStore(dynamodbClient, config.DEDUPE_TABLE),

@@ -4,11 +4,11 @@ import { wireAws } from '../../../adapters/aws/wiring';
 export function eventsDeps() {
   const { config, logger, ports, executionLink } = wireAws();
   return {
+    config,
     ...ports,
     logger,
     executionLink,
     maxBodyBytes: config.MAX_BODY_BYTES,
-    maxStoredBodyBytes: config.MAX_STORED_BODY_BYTES,
     earlyCallbackTtlSeconds: config.EARLY_CALLBACK_TTL_SECONDS,
     claimLeaseSeconds: config.CALLBACK_CLAIM_LEASE_SECONDS,
   };
