@@ -4,7 +4,14 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type HttpResult, removeDataDir, request, type RunningStack, startLocalStack } from '../support/local-stack';
+import {
+  type HttpResult,
+  localClientConfig,
+  removeDataDir,
+  request,
+  type RunningStack,
+  startLocalStack,
+} from '../support/local-stack';
 
 jest.setTimeout(120_000);
 
@@ -45,11 +52,7 @@ describe('large bodies on the local stack (claim-check)', () => {
   const calls = mkdtempSync(join(tmpdir(), 'hookflow-bodies-calls-'));
   beforeAll(async () => {
     stack = await startLocalStack({ env: { HOOKFLOW_RECORD_AWS_CALLS: calls } });
-    s3 = new S3Client({
-      endpoint: stack.sqsEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    s3 = new S3Client(localClientConfig(stack.sqsEndpoint));
   });
   afterAll(async () => {
     s3?.destroy();
@@ -200,11 +203,7 @@ describe('large bodies when S3 is down', () => {
   let sfn: SFNClient;
   beforeAll(async () => {
     stack = await startLocalStack({ env: { HOOKFLOW_LOCAL_S3_DOWN: '1' } });
-    sfn = new SFNClient({
-      endpoint: stack.sfnEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    sfn = new SFNClient(localClientConfig(stack.sfnEndpoint));
   });
   afterAll(async () => {
     sfn?.destroy();
