@@ -4,7 +4,8 @@ import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ApplicationLogLevel, Function as LambdaFunction, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type IStateMachine, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
@@ -31,6 +32,7 @@ import { FANOUT_MAX_CONCURRENCY, FanoutQueue } from './fanout-queue';
 import { HookflowFunction, handlerLogging } from './hookflow-function';
 import { HookflowHttpApi, type ThrottleProps } from './hookflow-http-api';
 import { HookflowTables } from './hookflow-tables';
+import { HookflowBodies } from './hookflow-bodies';
 import { leadingKeysLike } from './leading-keys';
 import { RegistryRecord } from './registry-record';
 
@@ -56,8 +58,22 @@ export interface HandlerSettings {
    * @default - per handler: its timeout + 5 s, at least 30 s
    */
   readonly DEDUPE_LEASE_SECONDS?: number | string;
-  /** Largest accepted request body in bytes, at most 262144 (Step Functions' input limit). @default 245760 */
+  /**
+   * Largest body of the requests that start no run (admin routes, callbacks) and largest workflow input of one
+   * inbound item, in bytes, at most 262144 (Step Functions' input limit). @default 245760
+   */
   readonly MAX_BODY_BYTES?: number | string;
+  /**
+   * Largest body of the requests that start runs, in bytes, at most 6291456 (Lambda's synchronous payload, which
+   * the whole event must fit). A run input over Step Functions' 256 KiB gets a reference to the body, kept in the
+   * bodies bucket (docs/request-bodies.md). @default 4194304
+   */
+  readonly MAX_STORED_BODY_BYTES?: number | string;
+  /**
+   * How long delivery records and stored bodies are kept, in days; also the bodies bucket's lifecycle expiration.
+   * @default 7
+   */
+  readonly DELIVERY_RETENTION_DAYS?: number | string;
   /**
    * The longest a synchronous client webhook waits for its run before 202, ms, at most 28000; below the
    * client-webhook handler's timeout.
@@ -221,7 +237,15 @@ export interface HookflowProps {
    */
   readonly fanoutQueues?: { readonly queue: IQueue; readonly deadLetterQueue: IQueue };
   /**
-   * A customer managed KMS key to encrypt the tables and queues hookflow creates (not existing ones); every
+   * Use an existing bucket for large request bodies instead of creating one. hookflow writes and reads keys under
+   * `bodies/` only; the bucket's encryption, lifecycle (expire objects after the delivery retention) and policy
+   * stay yours. If it has a KMS key (`encryptionKey` on the IBucket), the handlers are granted it.
+   * @default - a new bucket: encrypted (SSE-S3, or `encryptionKey`), public access blocked, TLS only, objects
+   * expired after DELIVERY_RETENTION_DAYS, removed as `removalPolicy` says
+   */
+  readonly bodiesBucket?: IBucket;
+  /**
+   * A customer managed KMS key to encrypt the tables, queues and bucket hookflow creates (not existing ones); every
    * handler and state machine role that reads or writes them is granted its use.
    * @default - AWS managed keys (DynamoDB) and SQS managed encryption
    */
@@ -268,6 +292,8 @@ export class Hookflow extends Construct {
   readonly http: HookflowHttpApi;
   readonly tables: HookflowTables;
   readonly fanout: FanoutQueue;
+  /** The bucket large request bodies are kept in (docs/request-bodies.md, "Large bodies"). */
+  readonly bodies: HookflowBodies;
   /** The Lambda functions by handler name (functions/routes.ts). */
   readonly functions: ReadonlyMap<string, LambdaFunction>;
   private readonly specs = new Map<string, HandlerSpec>();
@@ -312,6 +338,13 @@ export class Hookflow extends Construct {
       ...(props.encryptionKey === undefined ? {} : { encryptionKey: props.encryptionKey }),
     });
 
+    this.bodies = new HookflowBodies(this, 'Bodies', {
+      retentionDays: Number(props.handlerSettings?.DELIVERY_RETENTION_DAYS ?? 7),
+      removalPolicy,
+      ...(props.bodiesBucket === undefined ? {} : { existing: props.bodiesBucket }),
+      ...(props.encryptionKey === undefined ? {} : { encryptionKey: props.encryptionKey }),
+    });
+
     const functions = new Map<string, LambdaFunction>();
     for (const spec of handlers) {
       const environment: Record<string, string> = {
@@ -320,6 +353,9 @@ export class Hookflow extends Construct {
         DEDUPE_TABLE: this.tables.dedupe.tableName,
         EXECUTION_LINK_TEMPLATE: `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/{executionArn}`,
         ...(spec.needs.includes('queue:send') ? { FANOUT_QUEUE_URL: this.fanout.queue.queueUrl } : {}),
+        ...(spec.needs.includes('bodies:write') || spec.needs.includes('bodies:read')
+          ? { BODIES_BUCKET: this.bodies.bucket.bucketName }
+          : {}),
         // A claim's lease must outlast its owner's timeout, or a duplicate could take over a live owner's claim
         // and start a second run (Express names give no second line of defence).
         ...(spec.needs.includes('dedupe:write')
@@ -420,6 +456,9 @@ export class Hookflow extends Construct {
           }),
         );
       }
+      // Large bodies (issue 19): objects under bodies/ only (lib/hookflow-bodies.ts says what each grants).
+      if (need === 'bodies:write') this.bodies.grantWrite(fn);
+      if (need === 'bodies:read') this.bodies.grantRead(fn);
       if (need === 'queue:send') {
         // sqs:SendMessage also authorizes SendMessageBatch, which has no action of its own:
         // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api-actions.html
@@ -488,6 +527,16 @@ export class Hookflow extends Construct {
   /** The API's base URL. */
   get url(): string {
     return this.http.url;
+  }
+
+  /**
+   * Lets a workflow read the bodies hookflow stored for it (a run whose input holds `{"hookflowBody": ...}` in
+   * place of its payload: docs/request-bodies.md, "Large bodies"): s3:GetObject on the bodies' keys, and
+   * s3:ListBucket so that an expired body reads as NoSuchKey rather than AccessDenied. Pass the state machine
+   * (its role, for a GetObject task) or the Lambda function that calls `readHookflowBody`.
+   */
+  grantReadBodies(grantee: IGrantable): void {
+    this.bodies.grantRead(grantee);
   }
 
   /**
@@ -714,7 +763,7 @@ function handlerOptions(given: Readonly<Record<string, HandlerOptions>> = {}): M
 
 /** `handlerSettings` as environment variables, refusing names the handlers do not read or the construct sets. */
 function settingsEnvironment(settings: HandlerSettings = {}): Record<string, string> {
-  const owned: readonly string[] = ['REGISTRY_TABLE', 'DEDUPE_TABLE', 'FANOUT_QUEUE_URL'];
+  const owned: readonly string[] = ['REGISTRY_TABLE', 'DEDUPE_TABLE', 'FANOUT_QUEUE_URL', 'BODIES_BUCKET'];
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries(settings)) {
     if (value === undefined) continue;

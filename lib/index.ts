@@ -18,3 +18,13 @@ export { registrationStyles, type AnyRegistrationKind } from '../functions/style
 export { RegistryRecord } from './registry-record';
 export { WaitForEvent, type WaitForEventProps } from './wait-for-event';
 export { ExpressRunGuard, type ExpressRunGuardProps } from './express-run-guard';
+/** For workflows' Lambda tasks (also `hookflow/body`, which loads no CDK): reading a claim-checked body. */
+export {
+  HookflowBodyGoneError,
+  type HookflowBodyReference,
+  isHookflowBody,
+  readHookflowBody,
+  readHookflowPayload,
+  type ReadHookflowBodyOptions,
+} from './read-hookflow-body';
+export { HookflowBodies, type HookflowBodiesProps } from './hookflow-bodies';

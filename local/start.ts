@@ -6,6 +6,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { S3Client } from '@aws-sdk/client-s3';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { handlers } from '../functions/routes';
@@ -20,6 +22,7 @@ import { lambdaContext } from './gateway/api-gateway-event';
 import { localAwsEnv } from './local-aws-env';
 import { type LocalConfig, loadLocalConfig } from './local-config';
 import { createFanoutQueues } from './sqs/create-queues';
+import { createBodiesBucket } from './sqs/create-bucket';
 import { type SqsHandler, startSqsEventSource } from './sqs/event-source';
 import { startLocalSqs } from './sqs/start-sqs';
 import { startLocalStepFunctions } from './stepfunctions';
@@ -54,6 +57,8 @@ const { values: args } = parseArgs({
 });
 
 const TABLES = { registry: 'hookflow-registry', dedupe: 'hookflow-dedupe' };
+/** The bucket large bodies are kept in (issue 19): on fauxqs's S3, which shares the SQS endpoint. */
+const BODIES_BUCKET = 'hookflow-bodies';
 /** The local stack's region and account: every local ARN (state machines, functions) names them. */
 const LOCAL_AWS = { region: 'us-east-1', accountId: '000000000000' };
 const progress = (line: string) => process.stdout.write(`[hookflow] ${line}\n`);
@@ -108,6 +113,15 @@ async function main(): Promise<void> {
     maxReceiveCount: Number(process.env.HOOKFLOW_FANOUT_MAX_RECEIVE_COUNT ?? 5),
   });
   progress(`SQS (fauxqs) at ${sqs.endpoint}: ${fanout.queueUrl}, dead letters in ${fanout.deadLetterQueueUrl}`);
+  // fauxqs serves S3 on the same port: the bucket for large bodies (issue 19), as the construct deploys it.
+  await createBodiesBucket(
+    new S3Client({ endpoint: sqs.endpoint }),
+    BODIES_BUCKET,
+    Number(process.env.DELIVERY_RETENTION_DAYS ?? 7),
+  );
+  progress(`S3 (fauxqs) at ${sqs.endpoint}: bucket ${BODIES_BUCKET}`);
+  // Fault injection for tests: S3 down (nothing listens where the handlers look for it).
+  const s3ForHandlers = process.env.HOOKFLOW_LOCAL_S3_DOWN === '1' ? await closedPortUrl(host) : sqs.endpoint;
   const sqsRefuse = buckets(throttles.sqs);
   const sqsProxy =
     Object.keys(throttles.sqs).length === 0
@@ -190,6 +204,8 @@ async function main(): Promise<void> {
     AWS_ENDPOINT_URL_DYNAMODB: dynamodbForHandlers,
     AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
     AWS_ENDPOINT_URL_SQS: sqsProxy?.endpoint ?? sqs.endpoint,
+    AWS_ENDPOINT_URL_S3: s3ForHandlers,
+    BODIES_BUCKET,
     // Fault injection for tests: a queue that does not exist makes every SendMessageBatch fail.
     FANOUT_QUEUE_URL:
       process.env.HOOKFLOW_LOCAL_SQS_FAIL_SENDS === '1' ? `${fanout.queueUrl}-missing` : fanout.queueUrl,
@@ -325,3 +341,12 @@ main().catch((error: unknown) => {
   process.stderr.write(`[hookflow] failed to start: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });
+
+/** An address nothing listens on: a port the system handed out, then closed. */
+async function closedPortUrl(host: string): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, host, done));
+  const address = server.address();
+  await new Promise<void>((done) => server.close(() => done()));
+  return `http://${host}:${typeof address === 'object' && address !== null ? address.port : 9}`;
+}

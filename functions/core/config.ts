@@ -42,10 +42,23 @@ const configSchema = z.object({
    */
   DEDUPE_LEASE_SECONDS: z._default(positiveInt(), 30),
   /**
-   * Largest accepted request body, in bytes. Step Functions caps execution input at 256 KiB; the default
-   * leaves room for the envelope hookflow wraps around the payload.
+   * Largest body of the requests that are not run inputs (admin routes, callbacks, which resume a task whose
+   * output Step Functions caps at 256 KiB) and largest workflow input of one inbound item, in bytes.
    */
   MAX_BODY_BYTES: z._default(positiveInt(z.maximum(262_144)), 240 * 1024),
+  /**
+   * Largest body a request that starts runs may carry (flow trigger, client webhook, events, registered webhooks),
+   * in bytes. A body whose run input would pass Step Functions' 256 KiB is kept in BODIES_BUCKET and the run gets a
+   * reference (docs/request-bodies.md, "Large bodies"). Capped at Lambda's 6 MB synchronous invocation payload
+   * (6,291,456 bytes), which the whole event (headers, and a binary body as base64: 4/3 of its bytes) must fit:
+   * the default leaves room for that (docs/limits.md).
+   */
+  MAX_STORED_BODY_BYTES: z._default(positiveInt(z.maximum(6_291_456)), 4 * 1024 * 1024),
+  /**
+   * The S3 bucket large bodies are kept in (the construct's, or fauxqs's locally). Unset: no body store, and a run
+   * input over Step Functions' limit is refused with 413 as before.
+   */
+  BODIES_BUCKET: z.optional(z.string().check(z.minLength(3))),
   /**
    * The longest a synchronous call (client webhooks) waits for its run before answering 202 with the
    * execution id. Capped under API Gateway's 30 s integration timeout, so a caller never sees a gateway
@@ -106,6 +119,11 @@ const configSchema = z.object({
    * 10 s timeout. A synchronous client webhook's StartSyncExecution waits SYNC_WAIT_MS instead.
    */
   AWS_REQUEST_TIMEOUT_MS: z._default(positiveInt(z.maximum(10_000)), 2_000),
+  /**
+   * How long delivery records and their stored bodies are kept, in days (issue 19): the records' TTL and the body
+   * bucket's lifecycle expiration (set from the same construct prop).
+   */
+  DELIVERY_RETENTION_DAYS: z._default(positiveInt(z.maximum(3650)), 7),
 });
 
 /** AWS_REQUEST_TIMEOUT_MS alone, for the SDK clients (./adapters/aws/clients.ts), which are built before wiring. */

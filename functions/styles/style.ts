@@ -28,6 +28,8 @@ export type HandlerNeed =
   | 'engine:resume' // states:SendTaskSuccess/SendTaskFailure (no resource-level permissions exist for these)
   | 'engine:succeed' // states:SendTaskSuccess only: resumes tasks, never fails one (CloudEvents)
   | 'engine:history' // states:GetExecutionHistory on the bound state machines' executions
+  | 'bodies:write' // BODIES_BUCKET, s3:PutObject on its bodies/ keys (large bodies, claim-checked run inputs)
+  | 'bodies:read' // BODIES_BUCKET, s3:GetObject on its bodies/ keys + s3:ListBucket (a gone body is NoSuchKey)
   | 'webhooks:write'; // REGISTRY_TABLE, read/write of the registered-webhook items only (dynamodb:LeadingKeys)
 
 /** A kind of workflow binding: the registry partition a construct method (bindFlow, ...) writes it to. */

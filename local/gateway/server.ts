@@ -7,6 +7,16 @@ import { LambdaThrottledError, type RateLimit, TokenBucket, buckets } from '../t
 /** API Gateway HTTP APIs refuse bodies over 10 MB before any Lambda runs; so does the local gateway. */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/**
+ * Lambda takes at most 6 MB per synchronous invocation ("For synchronous invocations, the maximum payload size is
+ * 6 MB": https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html; "Invocation payload (request and
+ * response)", https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), and the payload is the
+ * whole event: headers, path, and the body as a JSON string (escaped) or, binary, as base64 (4/3 of its bytes).
+ * So behind a Lambda proxy integration the real ceiling is below the gateway's 10 MB: a request whose event
+ * passes 6 MB never reaches the function, and API Gateway answers 413 (observed: `{"message":"Request Too Long"}`).
+ */
+export const LAMBDA_MAX_EVENT_BYTES = 6 * 1024 * 1024;
+
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
 export interface GatewayTarget {
@@ -96,6 +106,12 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
       });
     }
     const event = apiGatewayEvent(request, body, routeKey, match.pathParameters);
+    const eventBytes = Buffer.byteLength(JSON.stringify(event));
+    if (eventBytes > LAMBDA_MAX_EVENT_BYTES) {
+      return send(response, 413, {
+        error: `the request makes a ${eventBytes}-byte Lambda event (body${event.isBase64Encoded ? ' as base64' : ''} and headers); Lambda takes at most ${LAMBDA_MAX_EVENT_BYTES} bytes`,
+      });
+    }
     const context = lambdaContext(match.route.target.functionName, event.requestContext.requestId);
     let result: APIGatewayProxyResultV2;
     try {

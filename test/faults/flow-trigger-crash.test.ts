@@ -19,7 +19,17 @@ jest.setTimeout(420_000);
  * stack dies at the third request to reach the crash point, and every request in flight is cut wherever it
  * was. After a restart on the same data, each sender retries with its key: each key runs exactly once.
  */
-describe.each(['dedupe-claimed', 'run-started'])('crash at %s, then senders retry', (point) => {
+/** A body whose run input passes Step Functions' 256 KiB: stored in S3, the run gets a reference (claim-check). */
+const LARGE = 'x'.repeat(300 * 1024);
+
+describe.each([
+  ['dedupe-claimed', ''],
+  ['run-started', ''],
+  // Large bodies: the body is stored before the claim; each retry stores it again under a new key, so its input
+  // differs from the first attempt's, and exactly-once must still hold (same execution name, run guard).
+  ['body-stored', LARGE],
+  ['run-started', LARGE],
+])('crash at %s, then senders retry (%#)', (point, padding) => {
   const stack = new CrashingStack();
   afterAll(() => stack.close());
 
@@ -33,7 +43,7 @@ describe.each(['dedupe-claimed', 'run-started'])('crash at %s, then senders retr
       request(`${stack.stack.url}/flows/${r.flow}/trigger`, {
         method: 'POST',
         headers: { authorization: 'Bearer hf_local_dev_key', 'idempotency-key': r.key },
-        body: JSON.stringify({ key: r.key }),
+        body: JSON.stringify({ key: r.key, padding }),
       });
 
     const first = await Promise.all(requests.map((r) => mayBeCut(trigger(r))));
@@ -57,7 +67,7 @@ describe.each(['dedupe-claimed', 'run-started'])('crash at %s, then senders retr
     ]);
     const summary = summarize(counts.values());
     report({
-      scenario: 'flow-trigger',
+      scenario: padding === '' ? 'flow-trigger' : 'flow-trigger, claim-checked body',
       seed: SEED,
       kill: `${point}:3`,
       kills: stack.kills,

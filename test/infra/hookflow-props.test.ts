@@ -206,7 +206,7 @@ describe('Hookflow props: what each one changes', () => {
 });
 
 describe('HandlerSettings', () => {
-  it('documents every setting the handlers read, except the three the construct sets', () => {
+  it('documents every setting the handlers read, except the four the construct sets', () => {
     // Arrange: Required<> makes the compiler list every key of the interface here.
     const documented: Required<HandlerSettings> = {
       EXECUTION_LINK_TEMPLATE: '',
@@ -214,6 +214,8 @@ describe('HandlerSettings', () => {
       DEDUPE_WAIT_MS: 0,
       DEDUPE_LEASE_SECONDS: 0,
       MAX_BODY_BYTES: 0,
+      MAX_STORED_BODY_BYTES: 0,
+      DELIVERY_RETENTION_DAYS: 0,
       SYNC_WAIT_MS: 0,
       EARLY_CALLBACK_TTL_SECONDS: 0,
       WAIT_ITEM_GRACE_SECONDS: 0,
@@ -227,7 +229,9 @@ describe('HandlerSettings', () => {
     };
 
     // Act
-    const read = settingNames.filter((name) => !['REGISTRY_TABLE', 'DEDUPE_TABLE', 'FANOUT_QUEUE_URL'].includes(name));
+    const read = settingNames.filter(
+      (name) => !['REGISTRY_TABLE', 'DEDUPE_TABLE', 'FANOUT_QUEUE_URL', 'BODIES_BUCKET'].includes(name),
+    );
 
     // Assert: a setting added to functions/core/config.ts must be added to HandlerSettings (and its docs) too.
     expect(Object.keys(documented).sort()).toEqual([...read].sort());

@@ -276,6 +276,42 @@ const serviceActions: Record<string, string> = {
   'xray:GetSamplingTargets': 'X-Ray tracing',
 };
 
+describe('IAM: the bodies bucket (large bodies, issue 19)', () => {
+  const bucket = reference.bodiesBucketArn();
+  const writers = handlers.filter((spec) => spec.needs.includes('bodies:write')).map((spec) => spec.name);
+
+  it('lets exactly the handlers that start runs from request bodies store them, under bodies/ only', async () => {
+    const allowed: string[] = [];
+    for (const handler of roles.keys()) {
+      const put = await decide(handler, { action: 's3:PutObject', resource: `${bucket}/bodies/0a/dlv_x` });
+      if (put === 'Allowed') allowed.push(handler);
+      // Outside hookflow's key layout, or another bucket: never.
+      expect(await decide(handler, { action: 's3:PutObject', resource: `${bucket}/other/x` })).toBe('ImplicitlyDenied');
+      expect(await decide(handler, { action: 's3:PutObject', resource: 'arn:aws:s3:::another/bodies/x' })).toBe(
+        'ImplicitlyDenied',
+      );
+    }
+    expect(allowed.sort()).toEqual(
+      ['client-webhook', 'event-intake', 'event-webhook', 'flow-trigger', 'webhook-trigger'].sort(),
+    );
+    expect(writers.sort()).toEqual(allowed.sort());
+  });
+
+  it.each([...roles.keys()])('refuses %s reading, deleting or listing bodies it did not declare', async (handler) => {
+    const spec = handlers.find((h) => h.name === handler)!;
+    const reads = spec.needs.includes('bodies:read');
+    expect(await decide(handler, { action: 's3:GetObject', resource: `${bucket}/bodies/0a/dlv_x` })).toBe(
+      reads ? 'Allowed' : 'ImplicitlyDenied',
+    );
+    expect(await decide(handler, { action: 's3:DeleteObject', resource: `${bucket}/bodies/0a/dlv_x` })).toBe(
+      'ImplicitlyDenied',
+    );
+    expect(await decide(handler, { action: 's3:ListBucket', resource: bucket })).toBe(
+      reads ? 'Allowed' : 'ImplicitlyDenied',
+    );
+  });
+});
+
 describe('IAM: state machine roles', () => {
   const machines = reference.stateMachines();
   let simulated = 0;

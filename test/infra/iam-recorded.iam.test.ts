@@ -22,6 +22,8 @@ const LOCAL_TABLES: Record<string, 'registry' | 'dedupe'> = {
 /** The local fan-out queue (local/start.ts); `-missing` is its fault injection (HOOKFLOW_LOCAL_SQS_FAIL_SENDS). */
 const LOCAL_QUEUE = 'hookflow-fanout';
 const FAULT_INJECTED_QUEUE = `${LOCAL_QUEUE}-missing`;
+/** The local bodies bucket (local/start.ts), as the reference stack's (lib/hookflow-bodies.ts). */
+const LOCAL_BUCKET = 'hookflow-bodies';
 
 /**
  * Granted actions no handler code calls: the Lambda service takes them with the function's role.
@@ -109,6 +111,11 @@ function iamRequests(call: RecordedAwsCall): IamRequest[] | 'fault' {
     // SendMessageBatch is authorized as sqs:SendMessage:
     // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api-actions.html
     return [{ action: action.replace(/Batch$/, ''), resource: reference.fanoutQueueArn() }];
+  }
+  if (call.service === 's3') {
+    if (call.bucket !== LOCAL_BUCKET) throw new Error(`bucket ${call.bucket} is not the reference stack's`);
+    // GetObject of a key that may be gone is also authorized against s3:ListBucket (lib/hookflow-bodies.ts).
+    return [{ action, resource: `${reference.bodiesBucketArn()}/${call.key}` }];
   }
   if (call.stateMachineArn !== undefined) {
     const local = call.stateMachineArn.split(':').at(-1)!;

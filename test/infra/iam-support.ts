@@ -70,6 +70,11 @@ export class ReferenceStack {
     return this.resolve({ 'Fn::GetAtt': [this.logicalId(this.stack.hookflow.fanout.queue), 'Arn'] }) as string;
   }
 
+  /** The bucket large bodies are kept in (lib/hookflow-bodies.ts). */
+  bodiesBucketArn(): string {
+    return this.resolve({ 'Fn::GetAtt': [this.logicalId(this.stack.hookflow.bodies.bucket), 'Arn'] }) as string;
+  }
+
   /** The concrete name a state machine of the stack deploys under. */
   stateMachineName(logicalId: string): string {
     return this.nameOf(logicalId);
@@ -175,6 +180,7 @@ export class ReferenceStack {
       'AWS::Logs::LogGroup': `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${name}:*`,
       'AWS::IAM::Role': `arn:aws:iam::${ACCOUNT}:role/${name}`,
       'AWS::Lambda::Function': `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`,
+      'AWS::S3::Bucket': `arn:aws:s3:::${name}`,
     };
     if (attribute === 'Arn' && type in arns) return arns[type]!;
     if (['Name', 'QueueName', 'TableName'].includes(attribute)) return name;
@@ -191,7 +197,15 @@ export class ReferenceStack {
   /** A resource's physical name: the one its template sets, else (as CloudFormation generates one) its id. */
   private nameOf(id: string): string {
     const properties = this.resources[id]?.Properties ?? {};
-    const named = ['TableName', 'QueueName', 'StateMachineName', 'LogGroupName', 'RoleName', 'FunctionName']
+    const named = [
+      'TableName',
+      'QueueName',
+      'StateMachineName',
+      'LogGroupName',
+      'RoleName',
+      'FunctionName',
+      'BucketName',
+    ]
       .map((key) => properties[key])
       .find((value) => value !== undefined);
     return named === undefined ? id : String(this.resolve(named));

@@ -114,6 +114,11 @@ function awsCallsFolder(): string {
   return process.env.HOOKFLOW_RECORD_AWS_CALLS ?? join(tmpdir(), `hookflow-aws-calls-${process.pid}`);
 }
 
+/** An SDK client's configuration for one of the local stack's endpoints: its fixed local region and credentials. */
+export function localClientConfig(endpoint: string) {
+  return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+}
+
 export function removeDataDir(dataDir: string): void {
   rmSync(dataDir, { recursive: true, force: true });
 }

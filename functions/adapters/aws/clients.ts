@@ -104,7 +104,7 @@ export function answerBusyDynamoDb(client: DynamoDBClient): DynamoDBClient {
 /** One AWS API call as test/infra/iam-recorded.iam.test.ts simulates it against the handler's role. */
 export interface RecordedAwsCall {
   readonly handler: string;
-  /** The IAM service prefix: dynamodb, states, sqs. */
+  /** The IAM service prefix: dynamodb, states, sqs, s3. */
   readonly service: string;
   /** The API action, as IAM names it (GetItem, SendMessageBatch, ...). */
   readonly action: string;
@@ -113,6 +113,9 @@ export interface RecordedAwsCall {
   readonly stateMachineArn?: string;
   readonly executionArn?: string;
   readonly queueUrl?: string;
+  /** S3: the bucket and object key addressed. */
+  readonly bucket?: string;
+  readonly key?: string;
 }
 
 /**
@@ -126,7 +129,7 @@ const recordFile = recordTo === undefined || recordTo === '' ? undefined : join(
 if (recordTo !== undefined && recordFile !== undefined) mkdirSync(recordTo, { recursive: true });
 
 /** Adds the recorder to `client` when HOOKFLOW_RECORD_AWS_CALLS is set (outermost but for busy errors). */
-function recordCalls<Client extends { middlewareStack: unknown }>(client: Client, service: string): Client {
+export function recordCalls<Client extends { middlewareStack: unknown }>(client: Client, service: string): Client {
   if (recordFile === undefined) return client;
   // Locally all handlers share one process (and its environment), but each is its own esbuild bundle named after
   // the handler (local/handlers/bundle-handlers.ts), and a CommonJS bundle keeps `__filename`: that names it.
@@ -153,7 +156,8 @@ interface MiddlewareStack {
 type Attributes = Record<string, { S?: string } | undefined>;
 interface CallInput {
   TableName?: string;
-  Key?: Attributes;
+  /** DynamoDB: the item's key; S3: the object's key. */
+  Key?: Attributes | string;
   Item?: Attributes;
   KeyConditionExpression?: string;
   ExpressionAttributeValues?: Attributes;
@@ -164,6 +168,7 @@ interface CallInput {
   stateMachineArn?: string;
   executionArn?: string;
   QueueUrl?: string;
+  Bucket?: string;
 }
 
 /** Both hookflow tables are keyed by `pk` (functions/adapters/aws/table-schemas.ts). */
@@ -190,7 +195,7 @@ function addressed(input: CallInput): Partial<RecordedAwsCall> {
     )?.[1];
     const value =
       placeholder === undefined
-        ? partitionOf(input.Key ?? input.Item)
+        ? partitionOf(typeof input.Key === 'string' ? undefined : (input.Key ?? input.Item))
         : input.ExpressionAttributeValues?.[placeholder]?.S;
     return { tables: [{ table: input.TableName, leadingKeys: value === undefined ? [] : [value] }] };
   }
@@ -198,6 +203,8 @@ function addressed(input: CallInput): Partial<RecordedAwsCall> {
     ...(input.stateMachineArn === undefined ? {} : { stateMachineArn: input.stateMachineArn }),
     ...(input.executionArn === undefined ? {} : { executionArn: input.executionArn }),
     ...(input.QueueUrl === undefined ? {} : { queueUrl: input.QueueUrl }),
+    ...(input.Bucket === undefined ? {} : { bucket: input.Bucket }),
+    ...(typeof input.Key === 'string' ? { key: input.Key } : {}),
   };
 }
 

@@ -15,8 +15,9 @@ import { SfnWorkflowEngine } from './sfn-engine';
 
 /**
  * The composition root every handler calls once at cold start: config parsed from the environment (a bad
- * variable fails the cold start, naming it) and the AWS-backed ports. The fan-out queue is wired apart
- * (./fanout-queue.ts), so that only the handlers using it bundle the SQS client.
+ * variable fails the cold start, naming it) and the AWS-backed ports. The fan-out queue and the body store are
+ * wired apart (./fanout-queue.ts, ./body-store.ts), so that only the handlers using them bundle the SQS and S3
+ * clients.
  */
 export function wireAws(env: Record<string, string | undefined> = process.env) {
   const config = parseConfig(env);

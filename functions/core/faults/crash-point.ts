@@ -11,6 +11,8 @@ export const CRASH_POINTS = [
   'dedupe-claimed',
   /** The run has started; its dedupe claim does not record it yet (core/runs/start-run.ts). */
   'run-started',
+  /** A large body is stored in S3; nothing is claimed or started yet (core/runs/claim-check.ts). */
+  'body-stored',
   /** A callback claimed its waiting task; SendTaskSuccess/Failure not yet sent (styles/events/resume-task.ts). */
   'callback-claimed',
   /** Some of a batch's SendMessageBatch calls are done, not all (adapters/aws/sqs-work-queue.ts). */

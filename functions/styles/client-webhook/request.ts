@@ -30,6 +30,12 @@ export interface ClientWebhookRequest {
   readonly signed: SignedRequest;
   /** The JSON body, or null for a GET or an empty POST. */
   readonly payload: unknown;
+  /**
+   * The body as a claim-checked run gets it (functions/core/runs/claim-check.ts): the raw bytes, or, when the body
+   * carried the webhook's `"key"`, the payload without it as JSON: a credential never reaches a workflow.
+   */
+  readonly bodyForRun: Buffer;
+  readonly contentType: string | undefined;
   /** With one, a repeated call answers with the first call's run instead of starting another. */
   readonly idempotencyKey?: string;
 }
@@ -53,6 +59,7 @@ export function parseClientWebhookRequest(event: APIGatewayProxyEventV2, maxBody
     payload = rest;
   }
   if (bodyKey !== undefined && typeof bodyKey !== 'string') throw new InvalidInputError('"key" must be a string');
+  const bodyForRun = bodyKey === undefined ? bytes : Buffer.from(JSON.stringify(payload), 'utf8');
 
   return {
     ...path.data,
@@ -70,5 +77,7 @@ export function parseClientWebhookRequest(event: APIGatewayProxyEventV2, maxBody
       Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined),
     ),
     payload,
+    bodyForRun,
+    contentType: event.headers?.['content-type'],
   };
 }

@@ -4,6 +4,7 @@ import { InvalidInputError, NotFoundError, UnauthorizedError } from '../../core/
 import { matchesHashedSecret, sha256Hex } from '../../core/auth/secrets';
 import type { RunAndWait } from '../../core/runs/run-and-wait';
 import type { StartRun } from '../../core/runs/start-run';
+import { type ClaimCheck, withoutBodyStore } from '../../core/runs/claim-check';
 import { compositeKey } from '../../core/keys';
 import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
 import type { ClientWebhookRequest } from './request';
@@ -13,6 +14,8 @@ export interface ClientWebhookDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
   readonly runAndWait: RunAndWait;
   readonly startRun: StartRun;
+  /** Large bodies: the run gets a reference to the stored body (functions/core/runs/claim-check.ts). */
+  readonly claimCheck?: ClaimCheck;
 }
 
 export interface ClientWebhookRun {
@@ -49,23 +52,31 @@ export async function runClientWebhook(
   const secretHeader = verified?.secretHeader;
 
   const target = webhook.mode === 'dev' ? webhook.dev! : webhook.productive;
-  const input = {
+  const receivedAt = dateOf(deps.now).toISOString();
+  const build = (payload: unknown) => ({
     headers:
       secretHeader === undefined
         ? request.headers
         : Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== secretHeader)),
     query: request.query,
-    payload: request.payload,
+    payload,
     webhook: { client: webhook.client, name: webhook.name, runAs: webhook.runAs, mode: webhook.mode },
-    trigger: {
-      style: 'client-webhook',
-      method: request.method,
-      receivedAt: dateOf(deps.now).toISOString(),
-    },
-  };
-  const base = { webhook, mode: webhook.mode, stateMachineArn: target.stateMachineArn, input };
+    trigger: { style: 'client-webhook', method: request.method, receivedAt },
+  });
+  const claimCheck = deps.claimCheck ?? withoutBodyStore;
+  const checked = () =>
+    claimCheck({
+      payload: request.payload,
+      build,
+      raw: request.bodyForRun,
+      ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
+    });
   // A verified delivery is settled with its start: a 503 releases it for the sender's retry.
-  return startVerified(deps, verified, () => run(deps, request, target, input, base));
+  return startVerified(deps, verified, async () => {
+    const input = await checked();
+    const base = { webhook, mode: webhook.mode, stateMachineArn: target.stateMachineArn, input };
+    return run(deps, request, target, input, base);
+  });
 }
 
 async function run(

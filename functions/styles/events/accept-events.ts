@@ -3,6 +3,7 @@ import type { Registry } from '../../core/ports';
 import { type EventWorkflowRecord, readEventSubscribers, readEventWorkflow } from './registration';
 import { NotFoundError } from '../../core/outcomes';
 import type { StartRun } from '../../core/runs/start-run';
+import { type ClaimCheck, withoutBodyStore } from '../../core/runs/claim-check';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 import { compositeKey } from '../../core/keys';
 import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
@@ -12,6 +13,8 @@ export interface EventsDeps extends ResumeDeps, RegistrationVerifyDeps {
   readonly registry: Registry;
   readonly startRun: StartRun;
   readonly executionLink: (executionArn: string) => string;
+  /** Large bodies: the run gets a reference to the stored body (functions/core/runs/claim-check.ts). */
+  readonly claimCheck?: ClaimCheck;
 }
 
 export interface StartedByRef {
@@ -35,14 +38,22 @@ export async function startByRef(
   payload: Record<string, unknown>,
   signed?: SignedRequest,
   idempotency?: { idempotencyKey: string; fingerprint: string },
+  body?: { readonly raw: Buffer; readonly contentType?: string },
 ): Promise<StartedByRef> {
   const workflow = await readEventWorkflow(deps.registry, ref);
   if (workflow === undefined) throw new NotFoundError(`no workflow has ref "${ref}"`);
   const verified = await verifyRegistration(deps, `event-workflow#${ref}`, workflow.verifier, signed);
-  const { run, replayed } = await startVerified(deps, verified, () =>
+  const receivedAt = new Date().toISOString();
+  const { run, replayed } = await startVerified(deps, verified, async () =>
     deps.startRun({
       target: workflow,
-      input: { payload, trigger: trigger('webhook', ref, new Date().toISOString()) },
+      input: await (deps.claimCheck ?? withoutBodyStore)({
+        payload,
+        build: (p) => ({ payload: p, trigger: trigger('webhook', ref, receivedAt) }),
+        // Callers without the raw bytes (none in the handlers) store the payload as JSON.
+        raw: body?.raw ?? Buffer.from(JSON.stringify(payload), 'utf8'),
+        ...(body?.contentType === undefined ? {} : { contentType: body.contentType }),
+      }),
       ...(idempotency === undefined
         ? {}
         : {
@@ -105,7 +116,14 @@ export async function acceptEvent(deps: EventsDeps, ref: string | undefined, eve
     subscribers.map(async (workflow) => {
       const { run, replayed } = await deps.startRun({
         target: workflow,
-        input: { event: body, trigger: trigger('event', ref, receivedAt) },
+        // A large event keeps its attributes; the reference stands in for its `data` (the payload), and the stored
+        // object holds the data as this run would have got it.
+        input: await (deps.claimCheck ?? withoutBodyStore)({
+          payload: body.data,
+          build: (data) => ({ event: { ...body, data }, trigger: trigger('event', ref, receivedAt) }),
+          raw: dataBytes(body.data),
+          ...(event.datacontenttype === undefined ? {} : { contentType: event.datacontenttype }),
+        }),
         // CloudEvents: source + id identify an event, so a redelivery is the same event whatever else differs.
         dedupe: { key: compositeKey('event', event.source, event.id, workflow.ref), fingerprint: 'cloudevent' },
       });
@@ -146,4 +164,11 @@ function startedOf(
     executionLink: deps.executionLink(executionArn),
     replayed,
   };
+}
+
+/** An event's data as bytes: binary data as it is, text as UTF-8, anything else as JSON (numbers as sent). */
+function dataBytes(data: unknown): Buffer {
+  if (data instanceof Uint8Array) return Buffer.from(data);
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  return Buffer.from(JSON.stringify(data ?? null), 'utf8');
 }

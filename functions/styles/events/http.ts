@@ -8,13 +8,18 @@ import { deliverCallback, isRefusal, refusalError } from './resume-task';
 
 export interface EventsHttpDeps extends EventsDeps {
   readonly logger: Logger;
+  /** Largest callback body (a task's output: Step Functions takes 256 KiB). */
   readonly maxBodyBytes: number;
+  /** Largest body of the routes that start runs (webhook, event); larger run inputs are claim-checked. */
+  readonly maxStoredBodyBytes?: number;
 }
+
+const startingBodyLimit = (deps: EventsHttpDeps) => deps.maxStoredBodyBytes ?? deps.maxBodyBytes;
 
 /** POST /api/v2/webhook?ref=: 202 `{workflow, runRef, executionId, executionLink}`. */
 export function makeEventWebhookHandler(deps: EventsHttpDeps): HttpHandler {
   return httpHandler(deps.logger, async (event) => {
-    const request = parseWebhookRequest(event, deps.maxBodyBytes);
+    const request = parseWebhookRequest(event, startingBodyLimit(deps));
     const started = await startByRef(
       deps,
       request.ref,
@@ -23,6 +28,7 @@ export function makeEventWebhookHandler(deps: EventsHttpDeps): HttpHandler {
       request.idempotencyKey === undefined
         ? undefined
         : { idempotencyKey: request.idempotencyKey, fingerprint: request.fingerprint! },
+      { raw: request.raw, ...(request.contentType === undefined ? {} : { contentType: request.contentType }) },
     );
     deps.logger.info('workflow started by ref', { ref: request.ref, execution: executionNameOf(started.executionId) });
     return jsonResponse(202, started);
@@ -32,7 +38,7 @@ export function makeEventWebhookHandler(deps: EventsHttpDeps): HttpHandler {
 /** POST /api/v2/event[?ref=]: 202 `{events: [{id, type, source, started: [...], resumed}]}`. */
 export function makeEventIntakeHandler(deps: EventsHttpDeps): HttpHandler {
   return httpHandler(deps.logger, async (event) => {
-    const request = parseEventRequest(event, deps.maxBodyBytes);
+    const request = parseEventRequest(event, startingBodyLimit(deps));
     const events = await acceptEvents(deps, request.ref, request.events, request.signed);
     deps.logger.info('events accepted', {
       events: events.map((e) => ({ id: e.id, type: e.type, started: e.started.length, resumed: e.resumed })),

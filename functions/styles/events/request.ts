@@ -72,6 +72,8 @@ export function parseWebhookRequest(event: APIGatewayProxyEventV2, maxBodyBytes:
   return {
     ref,
     payload: parseJsonObject(bytes),
+    raw: bytes,
+    contentType: header(event, 'content-type'),
     signed: signedRequestOf(event, bytes),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey, fingerprint: sha256Hex(bytes) }),
   };

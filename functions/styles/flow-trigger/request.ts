@@ -19,6 +19,7 @@ export interface FlowTriggerRequest {
   readonly flowId: string;
   readonly payload: Record<string, unknown>;
   readonly body: Buffer;
+  readonly contentType: string | undefined;
   readonly apiKey: string | undefined;
   readonly idempotencyKey: string | undefined;
   /** What a flow's optional verifier checks. */
@@ -42,6 +43,7 @@ export function parseFlowTriggerRequest(event: APIGatewayProxyEventV2, maxBodyBy
     flowId: flowId.data,
     payload: parseJsonObject(body),
     body,
+    contentType: header(event, 'content-type'),
     apiKey: presentedApiKey(event.headers),
     idempotencyKey: idempotencyKey?.data,
     signed: signedRequestOf(event, body),

@@ -3,6 +3,7 @@ import { assertKeyMayTrigger, authenticateApiKey } from '../../core/auth/api-key
 import { NotFoundError } from '../../core/outcomes';
 import { sha256Hex } from '../../core/auth/secrets';
 import type { StartRun } from '../../core/runs/start-run';
+import { type ClaimCheck, withoutBodyStore } from '../../core/runs/claim-check';
 import { compositeKey } from '../../core/keys';
 import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
 import type { FlowTriggerRequest } from './request';
@@ -13,6 +14,8 @@ export interface FlowTriggerDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
   readonly startRun: StartRun;
   readonly executionLink: (executionArn: string) => string;
+  /** Large bodies: the run gets a reference to the stored body (functions/core/runs/claim-check.ts). */
+  readonly claimCheck?: ClaimCheck;
 }
 
 export interface FlowTriggered {
@@ -35,17 +38,23 @@ export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerReq
   const verified = await verifyRegistration(deps, `flow#${flow.flowId}`, flow.verifier, request.signed);
 
   // A verified delivery is settled with its start: a 503 releases it for the sender's retry.
-  const { run, replayed } = await startVerified(deps, verified, () =>
+  const claimCheck = deps.claimCheck ?? withoutBodyStore;
+  const { run, replayed } = await startVerified(deps, verified, async () =>
     deps.startRun({
       target: flow,
-      input: {
+      input: await claimCheck({
         payload: request.payload,
-        trigger: {
-          style: 'flow-trigger',
-          flowId: flow.flowId,
-          receivedAt: dateOf(deps.now).toISOString(),
-        },
-      },
+        raw: request.body,
+        ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
+        build: (payload) => ({
+          payload,
+          trigger: {
+            style: 'flow-trigger',
+            flowId: flow.flowId,
+            receivedAt: dateOf(deps.now).toISOString(),
+          },
+        }),
+      }),
       ...(request.idempotencyKey === undefined
         ? {}
         : {

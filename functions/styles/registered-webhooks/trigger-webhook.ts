@@ -1,11 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import {
-  NotFoundError,
-  TooLargeError,
-  EngineBusyError,
-  KeyReusedError,
-  PartialFailureError,
-} from '../../core/outcomes';
+import { NotFoundError, EngineBusyError, KeyReusedError, PartialFailureError } from '../../core/outcomes';
 import { sha256Hex } from '../../core/auth/secrets';
 import { CREDENTIAL_HEADERS } from '../../http/request';
 import type {
@@ -20,6 +14,7 @@ import { guardReplay } from '../../core/verify/replay-guard';
 import type { VerifiedRegistration } from '../../core/verify/verify-registration';
 import { verifySignedRequest } from '../../core/verify/verify-signature';
 import { standardExecutionArn } from '../../core/runs/execution-name';
+import { type ClaimCheck, withoutBodyStore } from '../../core/runs/claim-check';
 import { processIdFor, randomId } from './ids';
 import { type ProcessView, pendingView } from './process-view';
 import type { TriggerRequest } from './request';
@@ -37,10 +32,12 @@ export interface TriggerDeps {
   readonly now?: Clock;
   /** How long a claimed delivery blocks its copies while its runs start (DEDUPE_LEASE_SECONDS). */
   readonly deliveryLeaseSeconds?: number;
+  /**
+   * Step Functions caps execution input at 256 KiB: a larger `{ body, headers }` gets a reference to the stored
+   * body in place of `body` (functions/core/runs/claim-check.ts); 413 when no store is wired.
+   */
+  readonly claimCheck?: ClaimCheck;
 }
-
-/** Step Functions caps execution input at 256 KiB; `{ body, headers }` must fit. */
-const MAX_INPUT_BYTES = 262_144;
 
 const REDACTED = '[redacted]';
 
@@ -111,14 +108,17 @@ export async function triggerWebhook(
   for (const name of [...CREDENTIAL_HEADERS, ...(secretHeader === undefined ? [] : [secretHeader])]) {
     if (headers[name] !== undefined) headers[name] = REDACTED;
   }
-  const body = webhook.verifier.verifier.kind === 'microsoft-graph' ? withoutClientState(request.body) : request.body;
-  const input = { body, headers };
-  const inputBytes = Buffer.byteLength(JSON.stringify(input));
-  if (inputBytes > MAX_INPUT_BYTES) {
-    throw new TooLargeError(
-      `the workflow input ({ body, headers }) would be ${inputBytes} bytes; Step Functions accepts at most ${MAX_INPUT_BYTES}`,
-    );
-  }
+  const graph = webhook.verifier.verifier.kind === 'microsoft-graph';
+  const passedOn = graph ? withoutClientState(request.body) : request.body;
+  const input = await (deps.claimCheck ?? withoutBodyStore)({
+    payload: passedOn,
+    build: (body) => ({ body, headers }),
+    // Graph's clientState is a secret: the stored object is the body as the workflow sees it, without it.
+    raw: graph ? Buffer.from(JSON.stringify(passedOn), 'utf8') : request.rawBody,
+    ...(request.headers['content-type'] === undefined ? {} : { contentType: request.headers['content-type'] }),
+  });
+  // What a process record keeps of the trigger: the body, or its reference (a DynamoDB item holds 400 KB at most).
+  const body = input.body;
 
   const templates = bindings.length === 0 ? [] : await readWebhookTemplates(deps.registry, webhook.orgId);
   const fingerprint = sha256Hex(request.rawBody);

@@ -26,6 +26,7 @@ describe('parseConfig', () => {
       DEDUPE_WAIT_MS: 3_000,
       DEDUPE_LEASE_SECONDS: 30,
       MAX_BODY_BYTES: 245_760,
+      MAX_STORED_BODY_BYTES: 4_194_304,
       SYNC_WAIT_MS: 1_000,
       EARLY_CALLBACK_TTL_SECONDS: 86_400,
       WAIT_ITEM_GRACE_SECONDS: 86_400,
@@ -36,6 +37,7 @@ describe('parseConfig', () => {
       MAX_BATCH_ITEMS: 1_000,
       INBOUND_MAX_BODY_BYTES: 5_242_880,
       AWS_REQUEST_TIMEOUT_MS: 2_000,
+      DELIVERY_RETENTION_DAYS: 7,
     });
   });
 
@@ -81,6 +83,8 @@ describe('parseConfig', () => {
       'DEDUPE_WAIT_MS',
       'DEDUPE_LEASE_SECONDS',
       'MAX_BODY_BYTES',
+      'MAX_STORED_BODY_BYTES',
+      'BODIES_BUCKET',
       'SYNC_WAIT_MS',
       'EARLY_CALLBACK_TTL_SECONDS',
       'WAIT_ITEM_GRACE_SECONDS',
@@ -92,6 +96,7 @@ describe('parseConfig', () => {
       'MAX_BATCH_ITEMS',
       'INBOUND_MAX_BODY_BYTES',
       'AWS_REQUEST_TIMEOUT_MS',
+      'DELIVERY_RETENTION_DAYS',
     ]);
   });
 });

@@ -1,4 +1,5 @@
 /** Lambda entry: GET|POST /webhook/{client}/{name}. Wiring only; the style lives in this folder. */
+import { claimCheckOf } from '../../../adapters/aws/body-store';
 import { wireAws } from '../../../adapters/aws/wiring';
 import { makeClientWebhookHandler } from '../http';
 
@@ -8,6 +9,8 @@ export const handler = makeClientWebhookHandler({
   ...ports,
   logger,
   executionLink,
-  maxBodyBytes: config.MAX_BODY_BYTES,
+  maxBodyBytes: config.MAX_STORED_BODY_BYTES,
+  // Large bodies: a run input over Step Functions' 256 KiB gets a reference to the body, stored in S3.
+  claimCheck: claimCheckOf(config, logger),
   syncWaitMs: config.SYNC_WAIT_MS,
 });

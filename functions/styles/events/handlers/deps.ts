@@ -4,6 +4,7 @@ import { wireAws } from '../../../adapters/aws/wiring';
 export function eventsDeps() {
   const { config, logger, ports, executionLink } = wireAws();
   return {
+    config,
     ...ports,
     logger,
     executionLink,

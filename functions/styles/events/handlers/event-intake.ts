@@ -1,5 +1,13 @@
 /** Lambda entry: the events style (seed 3). Wiring only; the style lives in this folder. */
 import { makeEventIntakeHandler } from '../http';
+import { claimCheckOf } from '../../../adapters/aws/body-store';
 import { eventsDeps } from './deps';
 
-export const handler = makeEventIntakeHandler(eventsDeps());
+const deps = eventsDeps();
+
+// Starts runs from request bodies: bodies up to MAX_STORED_BODY_BYTES, a run input over 256 KiB claim-checked.
+export const handler = makeEventIntakeHandler({
+  ...deps,
+  maxStoredBodyBytes: deps.config.MAX_STORED_BODY_BYTES,
+  claimCheck: claimCheckOf(deps.config, deps.logger),
+});

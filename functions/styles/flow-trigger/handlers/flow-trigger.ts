@@ -1,4 +1,5 @@
 /** Lambda entry: POST /flows/{flowId}/trigger. Wiring only; the style lives in this folder. */
+import { claimCheckOf } from '../../../adapters/aws/body-store';
 import { wireAws } from '../../../adapters/aws/wiring';
 import { makeFlowTriggerHandler } from '../http';
 
@@ -8,5 +9,7 @@ export const handler = makeFlowTriggerHandler({
   ...ports,
   logger,
   executionLink,
-  maxBodyBytes: config.MAX_BODY_BYTES,
+  maxBodyBytes: config.MAX_STORED_BODY_BYTES,
+  // Large bodies: a run input over Step Functions' 256 KiB gets a reference to the body, stored in S3.
+  claimCheck: claimCheckOf(config, logger),
 });

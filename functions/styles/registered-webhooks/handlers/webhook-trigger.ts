@@ -1,4 +1,5 @@
 /** Lambda entry: POST /api/trigger-webhooks/{webhookId} (seed 5). Wiring only. */
+import { claimCheckOf } from '../../../adapters/aws/body-store';
 import { wireAws } from '../../../adapters/aws/wiring';
 import { cachedWebhookReads } from '../../../core/registry-cache';
 import { makeWebhookTriggerHandler } from '../http';
@@ -11,5 +12,7 @@ export const handler = makeWebhookTriggerHandler({
   webhooks: cachedWebhookReads(ports.webhooks, { ttlMs: config.REGISTRY_CACHE_SECONDS * 1000 }),
   logger,
   executionLink,
-  maxBodyBytes: config.MAX_BODY_BYTES,
+  maxBodyBytes: config.MAX_STORED_BODY_BYTES,
+  // Large bodies: a run input over Step Functions' 256 KiB gets a reference to the body, stored in S3.
+  claimCheck: claimCheckOf(config, logger),
 });
