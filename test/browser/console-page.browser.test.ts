@@ -118,11 +118,16 @@ describe('the console page in Chromium, with fixture API answers', () => {
     await rowCountIs(25);
 
     await page.click('#more');
-    await rowCountIs(30);
+    await rowCountIs(50);
+    await page.click('#more');
+    await rowCountIs(60);
 
     expect(await rowIds()).toEqual(FIXTURE_DELIVERIES.map((d) => d.id));
-    expect(new URL(api.requests.at(-1)!.url()).searchParams.get('cursor')).toBe(FIXTURE_DELIVERIES[24]!.id);
+    expect(new URL(api.requests.at(-1)!.url()).searchParams.get('cursor')).toBe(FIXTURE_DELIVERIES[49]!.id);
     await expectHidden('#more');
+    expect(await page.textContent('#range')).toBe(
+      'Received from 2026-12-04 10:02:00Z to 2026-12-05 10:02:00Z, newest first',
+    );
 
     await page.selectOption('select[name=outcome]', 'refused');
     await page.fill('input[name=correlationId]', '<img src=x onerror=alert(1)>');
@@ -157,7 +162,7 @@ describe('the console page in Chromium, with fixture API answers', () => {
     await page.locator('#detail-id', { hasText: FIXTURE_DELIVERIES[0]!.id }).waitFor();
     const run = page.locator('#detail-runs tbody tr').first();
     expect(await run.innerText()).toContain('SUCCEEDED');
-    expect(await run.locator('a').getAttribute('href')).toBe(FIXTURE_DELIVERIES[0]!.runs[0]!.link);
+    expect(await run.locator('a').getAttribute('href')).toBe(FIXTURE_DELIVERIES[0]!.runs[0]!.executionLink);
     expect(await run.locator('a').getAttribute('rel')).toBe('noopener noreferrer');
     expect(await page.textContent('#detail-body')).toBe('{\n  "order": 1\n}');
     expect(pageErrors).toEqual([]);
@@ -166,15 +171,17 @@ describe('the console page in Chromium, with fixture API answers', () => {
   it('replays one delivery: the dry run and its count first, nothing started until confirmed', async () => {
     await enterKey(FIXTURE_KEY);
     await rows().first().waitFor();
+    const failed = FIXTURE_DELIVERIES[3]!;
     await rows().nth(3).locator('button.link').click();
     await expectVisible('#detail');
 
     await page.click('#preview-one');
     await expectVisible('#preview');
 
-    expect(await page.textContent('#preview-summary')).toContain('1 would start. Nothing has started yet.');
+    expect(await page.textContent('#preview-summary')).toBe(
+      `Dry run of delivery ${failed.id}, mode if-no-run: 1 of 1 would start. Nothing has started yet.`,
+    );
     expect(await page.textContent('#confirm-replay')).toBe('Start 1 replay');
-    const posts = () => api.requests.filter((r) => r.method() === 'POST').map((r) => r.postDataJSON());
     expect(posts()).toEqual([{ mode: 'if-no-run', dryRun: true }]);
 
     await page.click('#confirm-replay');
@@ -184,38 +191,91 @@ describe('the console page in Chromium, with fixture API answers', () => {
       { mode: 'if-no-run', dryRun: true },
       { mode: 'if-no-run', dryRun: false },
     ]);
-    expect(await page.textContent('#notice')).toContain('1 started');
+    expect(await page.textContent('#notice-text')).toBe('Replayed, mode if-no-run: 1 started.');
+    expect(await page.locator('#notice-items li').allTextContents()).toEqual([`${failed.id}: started`]);
   });
 
-  it('replays a selection in force mode, one dry run per delivery, and a filter through the bulk replay', async () => {
+  it("previews a selection one delivery at a time: a refusal's 409 shown as the API wrote it, the others still counted", async () => {
     await enterKey(FIXTURE_KEY);
     await rows().first().waitFor();
-    await rows().nth(0).locator('input[type=checkbox]').check();
-    await rows().nth(2).locator('input[type=checkbox]').check();
+    for (const n of [0, 1, 2]) await rows().nth(n).locator('input[type=checkbox]').check();
     await page.selectOption('#replay-mode', 'force');
 
     await page.click('#preview-selected');
     await expectVisible('#preview');
 
+    const [first, refused, third] = FIXTURE_DELIVERIES;
     expect(await page.textContent('#preview-summary')).toBe(
-      'Dry run of the 2 selected deliveries, mode force: 2 would start. Nothing has started yet.',
+      'Dry run of the 3 selected deliveries, mode force: 2 of 3 would start. Nothing has started yet.',
     );
     expect(await page.locator('#preview-items li').allTextContents()).toEqual([
-      FIXTURE_DELIVERIES[0]!.id,
-      FIXTURE_DELIVERIES[2]!.id,
+      `${first!.id}: would-start`,
+      `${refused!.id}: error (409: delivery "${refused!.id}" was refused (signature does not match): a refused request is not replayed)`,
+      `${third!.id}: would-start`,
     ]);
 
-    await page.click('#cancel-replay');
-    await page.selectOption('select[name=style]', 'inbound');
+    await page.click('#confirm-replay');
+    await expectVisible('#notice');
+
+    expect(posts().filter((body) => body.dryRun === false)).toEqual([
+      { mode: 'force', dryRun: false },
+      { mode: 'force', dryRun: false },
+    ]);
+    expect(await page.textContent('#notice-text')).toBe('Replayed, mode force: 2 started.');
+  });
+
+  it('replays everything matching the filter page by page, each page confirmed with its own dry-run count', async () => {
+    await enterKey(FIXTURE_KEY);
+    await rows().first().waitFor();
+    await page.selectOption('#replay-mode', 'force');
+
+    await page.click('#preview-filter');
+    await expectVisible('#preview');
+
+    expect(await page.textContent('#preview-summary')).toBe(
+      'Dry run of every delivery matching the filter, mode force: 59 of 60 would start. Nothing has started yet.',
+    );
+    expect(await page.textContent('#confirm-replay')).toBe('Start 59 replays');
+    const dryRuns = bulkCalls();
+    expect(dryRuns.map(({ dryRun, cursor }) => ({ dryRun, cursor }))).toEqual([
+      { dryRun: true, cursor: undefined },
+      { dryRun: true, cursor: FIXTURE_DELIVERIES[49]!.id },
+    ]);
+    expect(typeof dryRuns[0]!.filter.to).toBe('string');
+
+    await page.click('#confirm-replay');
+    await expectVisible('#notice');
+
+    expect(bulkCalls().slice(2)).toEqual([
+      { filter: dryRuns[1]!.filter, mode: 'force', dryRun: false, expect: 49 },
+      { filter: dryRuns[1]!.filter, mode: 'force', dryRun: false, expect: 10, cursor: FIXTURE_DELIVERIES[49]!.id },
+    ]);
+    expect(await page.textContent('#notice-text')).toBe(
+      'Replayed, mode force: 59 started, 1 not started (listed below).',
+    );
+  });
+
+  it("starts nothing on a page whose count changed since its dry run, and shows the API's 409 as it is", async () => {
+    await enterKey(FIXTURE_KEY);
+    await rows().first().waitFor();
+    await page.selectOption('select[name=outcome]', 'failed');
     await page.click('#filters button[type=submit]');
     await rowCountIs(1);
     await page.click('#preview-filter');
-    await page.locator('#error:not([hidden]), #preview:not([hidden])').first().waitFor();
+    await expectVisible('#preview');
+    expect(await page.textContent('#confirm-replay')).toBe('Start 1 replay');
 
-    const bulk = api.requests.at(-1)!;
-    expect(new URL(bulk.url()).pathname).toBe('/api/deliveries/replay');
-    expect(bulk.postDataJSON()).toMatchObject({ filter: { style: 'inbound' }, mode: 'force', dryRun: true });
-    expect(typeof bulk.postDataJSON().filter.to).toBe('string');
+    // Meanwhile someone else replays that delivery: the page's count is now 0.
+    await page.evaluate(
+      `fetch('/api/deliveries/${FIXTURE_DELIVERIES[3]!.id}/replay', { method: 'POST', headers: { authorization: 'Bearer ${FIXTURE_KEY}' }, body: JSON.stringify({ mode: 'if-no-run', dryRun: false }) })`,
+    );
+    await page.click('#confirm-replay');
+    await page.locator('#error:not([hidden])').waitFor();
+
+    expect(await page.textContent('#error')).toBe(
+      'POST /api/deliveries/replay answered 409: expected 1 replays to start, 0 would now: dry-run again',
+    );
+    expect(await page.textContent('#notice-text')).toBe('Replayed, mode if-no-run: 0 started.');
   });
 
   it('is held by its Content-Security-Policy: an injected inline script does not run', async () => {
@@ -227,6 +287,15 @@ describe('the console page in Chromium, with fixture API answers', () => {
     expect(violations.length).toBeGreaterThan(0);
   });
 });
+
+/** The bodies of the page's replay calls (POST), in order. */
+const posts = () =>
+  api.requests.filter((r) => r.method() === 'POST').map((r) => r.postDataJSON() as Record<string, unknown>);
+/** The bodies of the page's bulk replay calls, in order. */
+const bulkCalls = () =>
+  api.requests
+    .filter((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/deliveries/replay')
+    .map((r) => r.postDataJSON() as { filter: Record<string, string>; dryRun: boolean; cursor?: string });
 
 async function expectVisible(selector: string): Promise<void> {
   await page.locator(selector).waitFor({ state: 'visible' });

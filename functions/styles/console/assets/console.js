@@ -129,7 +129,7 @@
   }
 
   function showNotice(text) {
-    $('notice').textContent = text;
+    $('notice-text').textContent = text;
     $('notice').hidden = false;
   }
 
@@ -137,6 +137,7 @@
     $('error').hidden = true;
     $('error').replaceChildren();
     $('notice').hidden = true;
+    $('notice-items').replaceChildren();
   }
 
   /** Runs an action with its errors shown, never swallowed. */
@@ -176,6 +177,7 @@
     state.selected.clear();
     state.next = undefined;
     $('deliveries').tBodies[0].replaceChildren();
+    $('range').textContent = '';
     $('empty').hidden = true;
     $('more').hidden = true;
     $('select-all').checked = false;
@@ -190,6 +192,11 @@
     const deliveries = Array.isArray(answer?.deliveries) ? answer.deliveries : [];
     for (const delivery of deliveries) appendRow(delivery);
     state.next = typeof answer?.next === 'string' && answer.next !== '' ? answer.next : undefined;
+    // The range the API searched (its defaults resolved: the last 24 hours unless told).
+    $('range').textContent =
+      typeof answer?.from === 'string' && typeof answer?.to === 'string'
+        ? `Received from ${shortTime(answer.from)} to ${shortTime(answer.to)}, newest first`
+        : '';
     $('more').hidden = state.next === undefined;
     $('empty').hidden = state.shown.size > 0;
   }
@@ -310,34 +317,22 @@
     return a;
   }
 
-  /** The body as text: UTF-8 JSON pretty-printed, other UTF-8 as is, anything else as base64. */
+  /**
+   * The body as the API gives it (docs/deliveries.md): `text` when its bytes are UTF-8 (JSON pretty-printed),
+   * `base64` otherwise, nothing once it is no longer kept.
+   */
   function bodyText(body) {
     if (body === undefined || body === null) return { text: '', meta: 'none' };
-    if (typeof body === 'string') return { text: body, meta: '' };
-    const size = typeof body.bytes === 'number' ? `${body.bytes} bytes` : '';
-    const sha = typeof body.sha256 === 'string' ? `sha256 ${body.sha256}` : '';
-    const meta = [size, sha].filter((part) => part !== '').join(', ');
-    let text;
-    if (typeof body.text === 'string') text = body.text;
-    else if (typeof body.inline === 'string') {
-      let bytes;
-      try {
-        bytes = Uint8Array.from(atob(body.inline), (c) => c.charCodeAt(0));
-      } catch {
-        return { text: body.inline, meta: `${meta} (not base64 as sent)` };
-      }
-      try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-      } catch {
-        return { text: body.inline, meta: `${meta}, not UTF-8: shown as base64` };
-      }
-    } else if (body.s3 !== undefined) {
-      return { text: '', meta: `${meta}, kept in S3 (s3://${body.s3.bucket}/${body.s3.key})` };
-    } else return { text: '', meta: meta === '' ? 'not kept' : `${meta}, not kept` };
+    const parts = [];
+    if (typeof body.bytes === 'number') parts.push(`${body.bytes} bytes`);
+    if (typeof body.sha256 === 'string') parts.push(`sha256 ${body.sha256}`);
+    if (body.kept === false) return { text: '', meta: [...parts, 'no longer kept'].join(', ') };
+    if (typeof body.base64 === 'string') return { text: body.base64, meta: [...parts, 'not UTF-8: base64'].join(', ') };
+    const text = typeof body.text === 'string' ? body.text : '';
     try {
-      return { text: JSON.stringify(JSON.parse(text), null, 2), meta };
+      return { text: text === '' ? '' : JSON.stringify(JSON.parse(text), null, 2), meta: parts.join(', ') };
     } catch {
-      return { text, meta };
+      return { text, meta: parts.join(', ') };
     }
   }
 
@@ -369,10 +364,12 @@
     for (const run of Array.isArray(delivery.runs) ? delivery.runs : []) {
       const row = runs.insertRow();
       cell(row, run.executionArn ?? run.runRef ?? '(not started yet)', 'arn');
-      cell(row, run.status ?? run.error ?? '');
-      const link = run.link ?? run.executionLink;
+      const status = cell(row, run.status ?? '');
+      if (typeof run.statusNote === 'string') status.title = run.statusNote;
       const linkCell = row.insertCell();
-      if (typeof link === 'string' && link !== '') linkCell.append(safeLink(link, 'open'));
+      if (typeof run.executionLink === 'string' && run.executionLink !== '') {
+        linkCell.append(safeLink(run.executionLink, 'open'));
+      }
     }
     if (runs.rows.length === 0) cell(runs.insertRow(), 'no run', 'muted').colSpan = 3;
 
@@ -391,42 +388,87 @@
   }
 
   // ---- replay: always a dry run first, its count shown, then the real one on confirm ----
+  //
+  // One delivery or a selection: POST /api/deliveries/{id}/replay per delivery (dry run, then the real one for
+  // those that would start). Everything matching the filter: POST /api/deliveries/replay, which examines at most
+  // MAX_BULK_REPLAY (50) deliveries a call and gives `next` when more match; the preview dry-runs every page
+  // first and shows the total, then each page is started with the `expect` of its own dry run, so a page whose
+  // count changed meanwhile is refused by the API (409) with nothing started on it.
 
   const modeOf = () => $('replay-mode').value;
-
-  /** How many runs a dry run's answer says would start. */
-  function wouldStartOf(answer) {
-    if (typeof answer?.count === 'number') return answer.count;
-    if (typeof answer?.wouldStart === 'number') return answer.wouldStart;
-    if (typeof answer?.wouldStart === 'boolean') return answer.wouldStart ? 1 : 0;
-    if (Array.isArray(answer?.wouldStart)) return answer.wouldStart.length;
-    if (Array.isArray(answer?.deliveries)) return answer.deliveries.length;
-    if (Array.isArray(answer?.replays)) return answer.replays.length;
-    return 0;
-  }
-
-  /** The deliveries a dry run's answer lists (what would start), as ids with their reason where given. */
-  function previewItemsOf(answer, fallbackId) {
-    const list = Array.isArray(answer?.deliveries)
-      ? answer.deliveries
-      : Array.isArray(answer?.replays)
-        ? answer.replays
-        : Array.isArray(answer?.wouldStart)
-          ? answer.wouldStart
-          : [];
-    const items = list.map((item) =>
-      typeof item === 'string' ? item : (item?.id ?? item?.deliveryId ?? JSON.stringify(item)),
-    );
-    if (items.length === 0 && fallbackId !== undefined && wouldStartOf(answer) > 0) items.push(fallbackId);
-    return items;
-  }
+  /** The most pages of a bulk replay one preview follows (MAX_BULK_REPLAY each: 1,000 deliveries). */
+  const MAX_BULK_PAGES = 20;
 
   function closePreview() {
     state.pending = undefined;
     $('preview').hidden = true;
   }
 
-  function showPreview(pending, count, items, answers) {
+  /** One line per delivery of a preview or a result: its id, its outcome, and why (the API's words). */
+  function itemLine(item) {
+    const id = item.deliveryId ?? '';
+    const outcome = item.outcome ?? (item.error === undefined ? '' : 'error');
+    const why = item.error ?? item.reason;
+    return `${id}: ${outcome}${why === undefined ? '' : ` (${why})`}`;
+  }
+
+  function renderItems(list, items) {
+    list.replaceChildren();
+    for (const item of items) {
+      const li = document.createElement('li');
+      li.textContent = itemLine(item);
+      li.className = `item-${String(item.outcome ?? 'error')}`;
+      list.append(li);
+    }
+  }
+
+  /** One delivery's replay; an API error becomes that item's `error`, so one refusal never hides the others. */
+  async function replayOne(id, mode, dryRun) {
+    try {
+      return await api('POST', `/api/deliveries/${encodeURIComponent(id)}/replay`, { mode, dryRun });
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status === 0 || error.status === 401 || error.status === 403) {
+        throw error;
+      }
+      return { deliveryId: id, outcome: 'error', error: `${error.status}: ${error.message}` };
+    }
+  }
+
+  async function preview(pending) {
+    closePreview();
+    if (pending.kind === 'filter') {
+      const pages = [];
+      let cursor;
+      let filter = pending.filter;
+      do {
+        const answer = await api('POST', '/api/deliveries/replay', {
+          filter,
+          mode: pending.mode,
+          dryRun: true,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        // The filter as the API echoes it (its from/to resolved): every later call sends exactly that.
+        if (answer?.filter !== undefined) filter = answer.filter;
+        pages.push({ cursor, answer });
+        cursor = typeof answer?.next === 'string' ? answer.next : undefined;
+      } while (cursor !== undefined && pages.length < MAX_BULK_PAGES);
+      pending.filter = filter;
+      pending.pages = pages;
+      pending.truncated = cursor !== undefined;
+      pending.items = pages.flatMap((page) => (Array.isArray(page.answer?.deliveries) ? page.answer.deliveries : []));
+      pending.matched = pages.reduce((sum, page) => sum + (Number(page.answer?.matched) || 0), 0);
+      pending.wouldStart = pages.reduce((sum, page) => sum + (Number(page.answer?.wouldStart) || 0), 0);
+    } else {
+      const items = [];
+      for (const id of pending.ids) items.push(await replayOne(id, pending.mode, true));
+      pending.items = items;
+      pending.matched = items.length;
+      pending.wouldStart = items.filter((item) => item.outcome === 'would-start').length;
+    }
+    showPreview(pending);
+  }
+
+  function showPreview(pending) {
     state.pending = pending;
     const what =
       pending.kind === 'filter'
@@ -434,44 +476,64 @@
         : pending.kind === 'selected'
           ? `the ${pending.ids.length} selected deliveries`
           : `delivery ${pending.ids[0]}`;
+    const more = pending.truncated
+      ? ` More match beyond these ${pending.matched}: replay these, then preview again for the rest.`
+      : '';
     $('preview-summary').textContent =
-      `Dry run of ${what}, mode ${pending.mode}: ${count} would start. Nothing has started yet.`;
-    const list = $('preview-items');
-    list.replaceChildren();
-    for (const item of items) {
-      const li = document.createElement('li');
-      li.textContent = item;
-      list.append(li);
-    }
-    $('preview-raw').textContent = JSON.stringify(answers.length === 1 ? answers[0] : answers, null, 2);
+      `Dry run of ${what}, mode ${pending.mode}: ${pending.wouldStart} of ${pending.matched} would start. ` +
+      `Nothing has started yet.${more}`;
+    renderItems($('preview-items'), pending.items);
+    $('preview-raw').textContent = JSON.stringify(
+      pending.kind === 'filter' ? pending.pages.map((page) => page.answer) : pending.items,
+      null,
+      2,
+    );
     const confirm = $('confirm-replay');
-    confirm.textContent = count === 1 ? 'Start 1 replay' : `Start ${count} replays`;
-    confirm.disabled = count === 0;
+    confirm.textContent = pending.wouldStart === 1 ? 'Start 1 replay' : `Start ${pending.wouldStart} replays`;
+    confirm.disabled = pending.wouldStart === 0;
     $('preview').hidden = false;
   }
 
-  /** Calls the replay API for what `pending` names; one call per selected delivery, one call for a filter. */
-  async function replay(pending, dryRun) {
+  /** Starts what the preview counted; returns each delivery's result. */
+  async function start(pending) {
+    const results = [];
     if (pending.kind === 'filter') {
-      return [await api('POST', '/api/deliveries/replay', { filter: pending.filter, mode: pending.mode, dryRun })];
+      for (const page of pending.pages) {
+        const expected = Number(page.answer?.wouldStart) || 0;
+        if (expected === 0) continue;
+        try {
+          const answer = await api('POST', '/api/deliveries/replay', {
+            filter: pending.filter,
+            mode: pending.mode,
+            dryRun: false,
+            expect: expected,
+            ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
+          });
+          results.push(...(Array.isArray(answer?.deliveries) ? answer.deliveries : []));
+        } catch (error) {
+          // A page refused (409: its count changed) stops here; what earlier pages started is reported too.
+          showResults(pending, results);
+          throw error;
+        }
+      }
+    } else {
+      for (const item of pending.items) {
+        if (item.outcome !== 'would-start') continue;
+        results.push(await replayOne(item.deliveryId, pending.mode, false));
+      }
     }
-    const answers = [];
-    for (const id of pending.ids) {
-      answers.push(
-        await api('POST', `/api/deliveries/${encodeURIComponent(id)}/replay`, { mode: pending.mode, dryRun }),
-      );
-    }
-    return answers;
+    return results;
   }
 
-  async function preview(pending) {
-    closePreview();
-    const answers = await replay(pending, true);
-    const count = answers.reduce((sum, answer) => sum + wouldStartOf(answer), 0);
-    const items = answers.flatMap((answer, index) =>
-      previewItemsOf(answer, pending.kind === 'filter' ? undefined : pending.ids[index]),
+  function showResults(pending, results) {
+    const started = results.filter((item) => item.outcome === 'started').length;
+    const others = results.length - started;
+    showNotice(
+      `Replayed, mode ${pending.mode}: ${started} started` +
+        (others === 0 ? '.' : `, ${others} not started (listed below).`),
     );
-    showPreview(pending, count, items, answers);
+    renderItems($('notice-items'), results);
+    $('notice-items').hidden = results.length === 0;
   }
 
   $('preview-one').addEventListener(
@@ -484,8 +546,7 @@
   );
   $('preview-filter').addEventListener(
     'click',
-    // The filter frozen at the preview: without an end, it ends now, so the real replay covers what was counted
-    // (and not deliveries that arrive meanwhile).
+    // Without an end, the filter ends now: the replay covers what was counted, not what arrives meanwhile.
     act(() => preview({ kind: 'filter', filter: { to: new Date().toISOString(), ...state.filter }, mode: modeOf() })),
   );
   $('cancel-replay').addEventListener('click', closePreview);
@@ -495,25 +556,12 @@
       const pending = state.pending;
       if (pending === undefined) return;
       closePreview();
-      const answers = await replay(pending, false);
-      const started = answers.reduce((sum, answer) => sum + startedOf(answer), 0);
-      showNotice(
-        `Replay done, mode ${pending.mode}: ${started} started. ${JSON.stringify(answers.length === 1 ? answers[0] : answers)}`,
-      );
+      const results = await start(pending);
+      showResults(pending, results);
       await search();
       if (state.openId !== undefined) await openDelivery(state.openId);
     }),
   );
-
-  /** How many runs a replay's answer says started. */
-  function startedOf(answer) {
-    if (typeof answer?.started === 'number') return answer.started;
-    if (Array.isArray(answer?.started)) return answer.started.length;
-    if (typeof answer?.count === 'number') return answer.count;
-    if (typeof answer?.replay === 'object' && answer.replay !== null) return 1;
-    if (typeof answer?.id === 'string' || typeof answer?.deliveryId === 'string') return 1;
-    return 0;
-  }
 
   showKeyState();
   if (keyOf() !== null) void act(search)();
