@@ -248,7 +248,15 @@
     cell(row, shortTime(delivery.receivedAt), 'time').title = delivery.receivedAt ?? '';
     cell(row, delivery.style);
     cell(row, delivery.registration);
-    cell(row, delivery.outcome, `outcome outcome-${String(delivery.outcome)}`).title = delivery.reason ?? '';
+    const outcome = cell(row, delivery.outcome, `outcome outcome-${String(delivery.outcome)}`);
+    outcome.title = delivery.reason ?? '';
+    if (typeof delivery.replayOf === 'string') {
+      const badge = document.createElement('span');
+      badge.className = 'badge';
+      badge.textContent = 'replay';
+      badge.title = `replay of ${delivery.replayOf}`;
+      outcome.append(' ', badge);
+    }
     cell(row, delivery.status);
     cell(row, delivery.correlationId);
     cell(row, Array.isArray(delivery.runs) ? delivery.runs.length : '');
