@@ -55,6 +55,7 @@ function delivery(n: number, fields: Partial<Omit<FixtureDelivery, 'body'>> & { 
  */
 export const FIXTURE_DELIVERIES: readonly FixtureDelivery[] = [
   delivery(1, {
+    body: '{"id":"evt_1QStripe1002","type":"payment_intent.succeeded","data":{"object":{"amount":4200,"currency":"eur"}}}',
     correlationId: 'evt_1QStripe1002',
     headers: { 'stripe-signature': '[redacted]', 'content-type': 'application/json' },
   }),

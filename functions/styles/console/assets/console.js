@@ -245,7 +245,19 @@
       updateSelection();
     });
     row.insertCell().append(check);
-    cell(row, shortTime(delivery.receivedAt), 'time').title = delivery.receivedAt ?? '';
+    // The time opens the delivery ("the webhook Stripe sent at 10:02"); the id is its title and the detail's heading.
+    const open = document.createElement('button');
+    open.type = 'button';
+    open.className = 'link';
+    open.textContent = shortTime(delivery.receivedAt);
+    open.title = delivery.id;
+    open.addEventListener(
+      'click',
+      act(() => openDelivery(delivery.id)),
+    );
+    const when = row.insertCell();
+    when.className = 'time';
+    when.append(open);
     cell(row, delivery.style);
     cell(row, delivery.registration);
     const outcome = cell(row, delivery.outcome, `outcome outcome-${String(delivery.outcome)}`);
@@ -257,18 +269,9 @@
       badge.title = `replay of ${delivery.replayOf}`;
       outcome.append(' ', badge);
     }
-    cell(row, delivery.status);
-    cell(row, delivery.correlationId);
-    cell(row, Array.isArray(delivery.runs) ? delivery.runs.length : '');
-    const open = document.createElement('button');
-    open.type = 'button';
-    open.className = 'link id';
-    open.textContent = delivery.id;
-    open.addEventListener(
-      'click',
-      act(() => openDelivery(delivery.id)),
-    );
-    row.insertCell().append(open);
+    cell(row, delivery.status, 'num');
+    cell(row, delivery.correlationId, 'wrap');
+    cell(row, Array.isArray(delivery.runs) ? delivery.runs.length : '', 'num');
   }
 
   function updateSelection() {
@@ -348,6 +351,7 @@
     const answer = await api('GET', `/api/deliveries/${encodeURIComponent(id)}`);
     const delivery = answer?.delivery ?? answer;
     state.openId = id;
+    for (const row of $('deliveries').tBodies[0].rows) row.classList.toggle('open', row.dataset.id === id);
     $('detail-id').textContent = delivery?.id ?? id;
     const fields = $('detail-fields');
     fields.replaceChildren();
@@ -372,7 +376,7 @@
     for (const run of Array.isArray(delivery.runs) ? delivery.runs : []) {
       const row = runs.insertRow();
       cell(row, run.executionArn ?? run.runRef ?? '(not started yet)', 'arn');
-      const status = cell(row, run.status ?? '');
+      const status = cell(row, run.status ?? '', 'status');
       if (typeof run.statusNote === 'string') status.title = run.statusNote;
       const linkCell = row.insertCell();
       if (typeof run.executionLink === 'string' && run.executionLink !== '') {
