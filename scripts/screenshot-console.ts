@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     }
     await show(page, key, openText);
     mkdirSync(dirname(args.out!), { recursive: true });
-    await page.screenshot({ path: args.out!, fullPage: false });
+    await page.screenshot({ path: args.out!, fullPage: true });
     process.stdout.write(`wrote ${args.out}${args.fixtures ? ' (fixture answers)' : ''}\n`);
   } finally {
     for (const close of stop.reverse()) await close();
@@ -83,7 +83,8 @@ async function sendWebhooks(url: string): Promise<void> {
     [`/flows/hello-standard/trigger`, { ...bearer, 'idempotency-key': 'ik-2026-12-05-1' }, { order: 43 }],
     [`/flows/hello-standard/trigger`, { ...bearer, 'idempotency-key': 'ik-2026-12-05-1' }, { order: 43 }],
     [
-      `/flows/hello/trigger`,
+      // A Standard workflow: the picture shows its run's status read back from Step Functions.
+      `/flows/hello-standard/trigger`,
       {
         ...bearer,
         'x-correlation-id': 'evt_1QStripe1002',

@@ -258,8 +258,8 @@
     const when = row.insertCell();
     when.className = 'time';
     when.append(open);
-    cell(row, delivery.style);
-    cell(row, delivery.registration);
+    cell(row, delivery.style, 'style');
+    cell(row, delivery.registration, 'wrap');
     const outcome = cell(row, delivery.outcome, `outcome outcome-${String(delivery.outcome)}`);
     outcome.title = delivery.reason ?? '';
     if (typeof delivery.replayOf === 'string') {
@@ -336,7 +336,6 @@
     if (body === undefined || body === null) return { text: '', meta: 'none' };
     const parts = [];
     if (typeof body.bytes === 'number') parts.push(`${body.bytes} bytes`);
-    if (typeof body.sha256 === 'string') parts.push(`sha256 ${body.sha256}`);
     if (body.kept === false) return { text: '', meta: [...parts, 'no longer kept'].join(', ') };
     if (typeof body.base64 === 'string') return { text: body.base64, meta: [...parts, 'not UTF-8: base64'].join(', ') };
     const text = typeof body.text === 'string' ? body.text : '';
@@ -365,6 +364,7 @@
     field(fields, 'Reason', delivery.reason);
     field(fields, 'Correlation id', delivery.correlationId);
     field(fields, 'Replay of', delivery.replayOf);
+    field(fields, 'Body SHA-256', delivery.body?.sha256);
     field(
       fields,
       'Expires',
