@@ -159,6 +159,37 @@ describe('the console on the local stack, in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('replays a selection (one dry run per delivery) and dry-runs everything matching through the bulk replay', async () => {
+    // Needs the deliveries API and recording (issue 19 items 1 and 3).
+    await page.goto(`${stack.url}/console`);
+    await page.fill('#key-input', KEY);
+    await page.click('#key-form button[type=submit]');
+    await rowFor('evt_other_2').waitFor();
+    await rowFor('evt_other_1').locator('input[type=checkbox]').check();
+    await rowFor('evt_other_2').locator('input[type=checkbox]').check();
+    await page.selectOption('#replay-mode', 'force');
+
+    await page.click('#preview-selected');
+    await page.locator('#preview:not([hidden])').waitFor();
+    expect(await page.textContent('#preview-summary')).toBe(
+      'Dry run of the 2 selected deliveries, mode force: 2 of 2 would start. Nothing has started yet.',
+    );
+    await page.click('#confirm-replay');
+    await page.locator('#notice:not([hidden])').waitFor();
+    expect(await page.textContent('#notice-text')).toBe('Replayed, mode force: 2 started.');
+
+    // if-no-run over everything: every delivery here started a run (or is a replay of one), so none would start.
+    await page.selectOption('#replay-mode', 'if-no-run');
+    await page.click('#preview-filter');
+    await page.locator('#preview:not([hidden])').waitFor();
+    expect(await page.textContent('#preview-summary')).toMatch(
+      /^Dry run of every delivery matching the filter, mode if-no-run: 0 of [1-9]\d* would start\. Nothing has started yet\.$/,
+    );
+    expect(await page.isDisabled('#confirm-replay')).toBe(true);
+    expect(await page.isHidden('#error')).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
   it("shows the API's own error for a key without access, word for word", async () => {
     await page.goto(`${stack.url}/console`);
     await page.fill('#key-input', 'hf_not_a_key');
