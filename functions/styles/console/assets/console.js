@@ -192,7 +192,11 @@
     const deliveries = Array.isArray(answer?.deliveries) ? answer.deliveries : [];
     for (const delivery of deliveries) appendRow(delivery);
     state.next = typeof answer?.next === 'string' && answer.next !== '' ? answer.next : undefined;
-    // The range the API searched (its defaults resolved: the last 24 hours unless told).
+    // The range the API searched (its defaults resolved: the last 24 hours unless told) becomes the list's own:
+    // More pages through that range, and "Replay all matching" covers exactly it, not what arrived since.
+    for (const bound of ['from', 'to']) {
+      if (state.filter[bound] === undefined && typeof answer?.[bound] === 'string') state.filter[bound] = answer[bound];
+    }
     $('range').textContent =
       typeof answer?.from === 'string' && typeof answer?.to === 'string'
         ? `Received from ${shortTime(answer.from)} to ${shortTime(answer.to)}, newest first`
@@ -558,7 +562,8 @@
   );
   $('preview-filter').addEventListener(
     'click',
-    // Without an end, the filter ends now: the replay covers what was counted, not what arrives meanwhile.
+    // The list's filter with its range (set from the API's answer): the replay covers what the list covers. Should
+    // the API not have said, the range ends now, so what is started is what was counted, not what arrives meanwhile.
     act(() => preview({ kind: 'filter', filter: { to: new Date().toISOString(), ...state.filter }, mode: modeOf() })),
   );
   $('cancel-replay').addEventListener('click', closePreview);
