@@ -202,7 +202,8 @@
         ? `Received from ${shortTime(answer.from)} to ${shortTime(answer.to)}, newest first`
         : '';
     $('more').hidden = state.next === undefined;
-    $('empty').hidden = state.shown.size > 0;
+    // A page may come back empty and still have a `next` (filters apply after the index read): not "no match" yet.
+    $('empty').hidden = state.shown.size > 0 || state.next !== undefined;
   }
 
   async function search() {
