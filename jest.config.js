@@ -11,7 +11,11 @@ const swc = [
 ];
 const common = {
   testEnvironment: 'node',
-  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transform: {
+    // The console's page files are imported as text (functions/styles/console/http.ts); first match wins.
+    'functions/styles/console/assets/.+\\.(html|css|js)$': '<rootDir>/test/support/text-transform.js',
+    '^.+\\.(t|j|mj)s$': swc,
+  },
   // @middy/core 7 and @octokit/webhooks-methods 6 are ESM-only: let swc turn them into CommonJS like our own sources.
   transformIgnorePatterns: ['/node_modules/(?!@middy/|@octokit/webhooks-methods/)'],
   moduleNameMapper: {
@@ -47,5 +51,7 @@ module.exports = {
     // The crash suite: the local stack killed with SIGKILL at chosen and random points, restarted, retried.
     { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.test.ts'] },
     { ...common, displayName: 'iam', testMatch: ['<rootDir>/test/infra/**/*.iam.test.ts'] },
+    // The console in a real browser: Debian's Chromium driven by playwright-core (scripts/ensure-chromium.sh).
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.browser.test.ts'] },
   ],
 };

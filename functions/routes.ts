@@ -5,6 +5,7 @@
  * disagree about what is served. A new style is a folder with an index.ts and one line here.
  */
 import { clientWebhookStyle } from './styles/client-webhook';
+import { consoleStyle } from './styles/console';
 import { eventsStyle } from './styles/events';
 import { flowTriggerStyle } from './styles/flow-trigger';
 import { inboundStyle } from './styles/inbound';
@@ -26,6 +27,8 @@ export const styles: readonly StyleDefinition[] = [
   inboundStyle,
   eventsStyle,
   registeredWebhooksStyle,
+  // Not a webhook style: the deliveries console's page (docs/console.md), served and deployed like the others.
+  consoleStyle,
 ];
 
 /** A handler as it is served: its spec, its style, and its Lambda entry file (relative to functions/). */

@@ -204,7 +204,7 @@ describe('IAM: actions no handler may take', () => {
     const readOnly = handlers
       .filter((spec) => spec.routes.length > 0 && spec.routes.every((route) => route.method === 'GET'))
       .map((s) => s.name);
-    expect(readOnly.sort()).toEqual(['inbound-run-status', 'webhook-process-status']);
+    expect(readOnly.sort()).toEqual(['console', 'inbound-run-status', 'webhook-process-status']);
     for (const handler of readOnly) {
       for (const action of ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']) {
         for (const [table, pk] of [
@@ -222,6 +222,24 @@ describe('IAM: actions no handler may take', () => {
         const resource = action.startsWith('sqs') ? reference.fanoutQueueArn() : '*';
         expect(await decide(handler, { action, resource })).toBe('ImplicitlyDenied');
       }
+    }
+  });
+
+  it('gives the console (a static page, no needs) no table, engine or queue at all, not even a read', async () => {
+    for (const [table, pk] of [
+      [registry, inboundSecretKey().pk],
+      [dedupe, 'inbound#uid#x'],
+    ] as const) {
+      for (const action of ['GetItem', 'Query']) {
+        expect({ action, decision: await decide('console', item(table, action, pk)) }).toEqual({
+          action,
+          decision: 'ImplicitlyDenied',
+        });
+      }
+    }
+    for (const action of ['states:DescribeExecution', 'states:StartExecution', 'sqs:SendMessage']) {
+      const resource = action.startsWith('sqs') ? reference.fanoutQueueArn() : '*';
+      expect(await decide('console', { action, resource })).toBe('ImplicitlyDenied');
     }
   });
 });
