@@ -5,6 +5,7 @@
  * disagree about what is served. A new style is a folder with an index.ts and one line here.
  */
 import { clientWebhookStyle } from './styles/client-webhook';
+import { deliveriesStyle } from './styles/deliveries';
 import { eventsStyle } from './styles/events';
 import { flowTriggerStyle } from './styles/flow-trigger';
 import { inboundStyle } from './styles/inbound';
@@ -26,6 +27,7 @@ export const styles: readonly StyleDefinition[] = [
   inboundStyle,
   eventsStyle,
   registeredWebhooksStyle,
+  deliveriesStyle,
 ];
 
 /** A handler as it is served: its spec, its style, and its Lambda entry file (relative to functions/). */

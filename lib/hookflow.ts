@@ -15,6 +15,7 @@ import {
   registryPartitionReads,
   webhookWritablePrefixes,
   dedupePartitionPrefixes,
+  DELIVERIES_INDEX,
 } from '../functions/adapters/aws/registry-items';
 import { type Config, parseConfig, settingNames } from '../functions/core/config';
 import type { WorkflowTarget } from '../functions/core/ports';
@@ -368,7 +369,7 @@ export class Hookflow extends Construct {
     );
     grantKey(
       this.tables.dedupe.encryptionKey,
-      needs.some((need) => need === 'dedupe:read' || need === 'waits:read'),
+      needs.some((need) => need === 'dedupe:read' || need === 'waits:read' || need === 'deliveries:read'),
       needs.some((need) => need === 'dedupe:write' || need === 'waits:write'),
     );
     // SQS producers of a KMS-encrypted queue need kms:GenerateDataKey and kms:Decrypt:
@@ -412,6 +413,25 @@ export class Hookflow extends Construct {
             actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
             resources: [this.tables.dedupe.tableArn],
             conditions: leadingKeysLike(dedupePartitionPrefixes.claims),
+          }),
+        );
+      }
+      if (need === 'deliveries:read') {
+        // Delivery records (docs/deliveries.md): listed and found by id on the dedupe table's `deliveries` index
+        // (Query: an index has an ARN of its own, `<table>/index/<name>`), read whole from the table (GetItem), where
+        // a record is its claim (a claim's prefix) or an item of its own (`dlv#`). Never a Scan.
+        // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['dynamodb:Query'],
+            resources: [`${this.tables.dedupe.tableArn}/index/${DELIVERIES_INDEX}`],
+          }),
+        );
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['dynamodb:GetItem'],
+            resources: [this.tables.dedupe.tableArn],
+            conditions: leadingKeysLike([...dedupePartitionPrefixes.claims, dedupePartitionPrefixes.records]),
           }),
         );
       }

@@ -91,6 +91,11 @@ const configSchema = z.object({
    * the lease: the requeued item must come back after it).
    */
   FANOUT_BUSY_BACKOFF_SECONDS: z._default(positiveInt(z.maximum(900)), 2),
+  /**
+   * How long delivery records are kept (their TTL), and with them replay's claims (docs/deliveries.md). The
+   * deliveries API refuses a time range reaching further back (400): nothing older exists.
+   */
+  DELIVERY_RETENTION_DAYS: z._default(positiveInt(z.maximum(365)), 7),
   /** Most items one inbound batch request may carry (413 above). */
   MAX_BATCH_ITEMS: z._default(positiveInt(z.maximum(10_000)), 1_000),
   /**

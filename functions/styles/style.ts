@@ -28,6 +28,8 @@ export type HandlerNeed =
   | 'engine:resume' // states:SendTaskSuccess/SendTaskFailure (no resource-level permissions exist for these)
   | 'engine:succeed' // states:SendTaskSuccess only: resumes tasks, never fails one (CloudEvents)
   | 'engine:history' // states:GetExecutionHistory on the bound state machines' executions
+  // DEDUPE_TABLE: dynamodb:Query on its `deliveries` index, GetItem on the records (claims and dlv# items)
+  | 'deliveries:read'
   | 'webhooks:write'; // REGISTRY_TABLE, read/write of the registered-webhook items only (dynamodb:LeadingKeys)
 
 /** A kind of workflow binding: the registry partition a construct method (bindFlow, ...) writes it to. */

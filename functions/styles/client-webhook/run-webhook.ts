@@ -46,23 +46,9 @@ export async function runClientWebhook(
     webhook.verifier,
     request.signed,
   );
-  const secretHeader = verified?.secretHeader;
 
   const target = webhook.mode === 'dev' ? webhook.dev! : webhook.productive;
-  const input = {
-    headers:
-      secretHeader === undefined
-        ? request.headers
-        : Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== secretHeader)),
-    query: request.query,
-    payload: request.payload,
-    webhook: { client: webhook.client, name: webhook.name, runAs: webhook.runAs, mode: webhook.mode },
-    trigger: {
-      style: 'client-webhook',
-      method: request.method,
-      receivedAt: dateOf(deps.now).toISOString(),
-    },
-  };
+  const input = clientWebhookInput(webhook, request, verified?.secretHeader, dateOf(deps.now).toISOString());
   const base = { webhook, mode: webhook.mode, stateMachineArn: target.stateMachineArn, input };
   // A verified delivery is settled with its start: a 503 releases it for the sender's retry.
   return startVerified(deps, verified, () => run(deps, request, target, input, base));
@@ -116,4 +102,26 @@ function assertKey(webhook: ClientWebhookRecord, presented: string | undefined):
   if (!matchesHashedSecret(presented, [webhook.keyHash])) {
     throw new UnauthorizedError('invalid webhook key');
   }
+}
+
+/**
+ * What a client webhook's run gets: the request's headers (less a plain secret's header), query and payload, and
+ * the webhook (a replay builds it the same way: ./replay.ts).
+ */
+export function clientWebhookInput(
+  webhook: ClientWebhookRecord,
+  request: Pick<ClientWebhookRequest, 'headers' | 'query' | 'payload' | 'method'>,
+  secretHeader: string | undefined,
+  receivedAt: string,
+) {
+  return {
+    headers:
+      secretHeader === undefined
+        ? request.headers
+        : Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== secretHeader)),
+    query: request.query,
+    payload: request.payload,
+    webhook: { client: webhook.client, name: webhook.name, runAs: webhook.runAs, mode: webhook.mode },
+    trigger: { style: 'client-webhook', method: request.method, receivedAt },
+  };
 }

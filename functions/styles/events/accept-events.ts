@@ -28,6 +28,12 @@ const trigger = (style: string, ref: string | undefined, receivedAt: string) => 
   receivedAt,
 });
 
+/** What a workflow started by ref gets (a replay builds it the same way: ./replay.ts). */
+export const webhookRunInput = (ref: string, payload: Record<string, unknown>, receivedAt: string) => ({
+  payload,
+  trigger: trigger('webhook', ref, receivedAt),
+});
+
 /** POST /api/v2/webhook?ref=: starts workflow `ref` with the payload (404 for an unknown ref). */
 export async function startByRef(
   deps: EventsDeps,
@@ -42,7 +48,7 @@ export async function startByRef(
   const { run, replayed } = await startVerified(deps, verified, () =>
     deps.startRun({
       target: workflow,
-      input: { payload, trigger: trigger('webhook', ref, new Date().toISOString()) },
+      input: webhookRunInput(ref, payload, new Date().toISOString()),
       ...(idempotency === undefined
         ? {}
         : {

@@ -38,14 +38,7 @@ export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerReq
   const { run, replayed } = await startVerified(deps, verified, () =>
     deps.startRun({
       target: flow,
-      input: {
-        payload: request.payload,
-        trigger: {
-          style: 'flow-trigger',
-          flowId: flow.flowId,
-          receivedAt: dateOf(deps.now).toISOString(),
-        },
-      },
+      input: flowRunInput(flow.flowId, request.payload, dateOf(deps.now).toISOString()),
       ...(request.idempotencyKey === undefined
         ? {}
         : {
@@ -58,4 +51,9 @@ export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerReq
     }),
   );
   return { executionLink: deps.executionLink(run.executionArn), executionArn: run.executionArn, replayed };
+}
+
+/** What a flow's run gets: the payload and where it came from (a replay builds it the same way: ./replay.ts). */
+export function flowRunInput(flowId: string, payload: Record<string, unknown>, receivedAt: string) {
+  return { payload, trigger: { style: 'flow-trigger', flowId, receivedAt } };
 }

@@ -12,6 +12,7 @@ import type {
   DeliveryLedger,
   ProcessRecord,
   ProcessStore,
+  RegisteredWebhook,
   Registry,
   WebhookStore,
   WorkflowEngine,
@@ -54,6 +55,32 @@ function withoutClientState(body: unknown): unknown {
       n !== null && typeof n === 'object' && 'clientState' in n ? { ...n, clientState: REDACTED } : n,
     ),
   };
+}
+
+/**
+ * A bound workflow's input, `{ body, headers }` as seed 5 passes them, less credentials (a replay builds it the
+ * same way: ./replay.ts). 413 when it would pass Step Functions' input limit.
+ */
+export function triggerInput(
+  webhook: RegisteredWebhook,
+  request: Pick<TriggerRequest, 'headers' | 'body'>,
+  secretHeader: string | undefined,
+) {
+  const headers = { ...request.headers };
+  // Seed 5 passes every header on. Credential headers and a plain secret (not an HMAC) would land in the
+  // execution history: redact them.
+  for (const name of [...CREDENTIAL_HEADERS, ...(secretHeader === undefined ? [] : [secretHeader])]) {
+    if (headers[name] !== undefined) headers[name] = REDACTED;
+  }
+  const body = webhook.verifier.verifier.kind === 'microsoft-graph' ? withoutClientState(request.body) : request.body;
+  const input = { body, headers };
+  const inputBytes = Buffer.byteLength(JSON.stringify(input));
+  if (inputBytes > MAX_INPUT_BYTES) {
+    throw new TooLargeError(
+      `the workflow input ({ body, headers }) would be ${inputBytes} bytes; Step Functions accepts at most ${MAX_INPUT_BYTES}`,
+    );
+  }
+  return { input, body };
 }
 
 /** Finds the webhook (404 first: nothing about secrets is said for a webhook that does not exist). */
@@ -105,20 +132,7 @@ export async function triggerWebhook(
   deliveryKey?: string,
 ): Promise<readonly ProcessView[]> {
   const { webhook, bindings } = found;
-  const headers = { ...request.headers };
-  // Seed 5 passes every header on. Credential headers and a plain secret (not an HMAC) would land in the
-  // execution history: redact them.
-  for (const name of [...CREDENTIAL_HEADERS, ...(secretHeader === undefined ? [] : [secretHeader])]) {
-    if (headers[name] !== undefined) headers[name] = REDACTED;
-  }
-  const body = webhook.verifier.verifier.kind === 'microsoft-graph' ? withoutClientState(request.body) : request.body;
-  const input = { body, headers };
-  const inputBytes = Buffer.byteLength(JSON.stringify(input));
-  if (inputBytes > MAX_INPUT_BYTES) {
-    throw new TooLargeError(
-      `the workflow input ({ body, headers }) would be ${inputBytes} bytes; Step Functions accepts at most ${MAX_INPUT_BYTES}`,
-    );
-  }
+  const { input, body } = triggerInput(webhook, request, secretHeader);
 
   const templates = bindings.length === 0 ? [] : await readWebhookTemplates(deps.registry, webhook.orgId);
   const fingerprint = sha256Hex(request.rawBody);
