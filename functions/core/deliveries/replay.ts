@@ -44,11 +44,15 @@ export function replayKey(record: DeliveryRecord, mode: ReplayMode, replayId: st
  * the check that refused it.
  */
 export function assertReplayable(record: DeliveryRecord): void {
-  if (record.outcome === 'refused') {
-    throw new ConflictError(
-      `delivery "${record.id}" was refused (${record.reason ?? `status ${record.status}`}): a refused request is not replayed`,
-    );
-  }
+  const reason = notReplayableReason(record);
+  if (reason !== undefined) throw new ConflictError(reason);
+}
+
+/** Why the delivery is never replayed (it was refused), or undefined. */
+export function notReplayableReason(record: DeliveryRecord): string | undefined {
+  return record.outcome === 'refused'
+    ? `delivery "${record.id}" was refused (${record.reason ?? `status ${record.status}`}): a refused request is not replayed`
+    : undefined;
 }
 
 /**

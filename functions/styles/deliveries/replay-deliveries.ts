@@ -10,6 +10,7 @@ import {
   type ReplayMode,
   type StyleReplayer,
   assertReplayable,
+  notReplayableReason,
   ifNoRunSkipReason,
   originalOf,
   replayKey,
@@ -113,6 +114,11 @@ export async function bulkReplay(deps: DeliveriesDeps, reach: Reach, request: Bu
     const record = await deps.log.get(summary.id);
     if (record === undefined) {
       planned.push({ answer: skipped(summary.id, 'expired since it was listed') });
+      continue;
+    }
+    const refused = notReplayableReason(record);
+    if (refused !== undefined) {
+      planned.push({ answer: skipped(record.id, refused) });
       continue;
     }
     // In if-no-run, a delivery and its replays claim one key: only the first of them in a page counts.
