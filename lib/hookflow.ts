@@ -80,6 +80,11 @@ export interface HandlerSettings {
   readonly REGISTRY_CACHE_SECONDS?: number | string;
   /** Most items one inbound batch may carry (413 above), at most 10000. @default 1000 */
   readonly MAX_BATCH_ITEMS?: number | string;
+  /**
+   * How long delivery records and replay claims are kept, in days, at most 365; the oldest `from` the deliveries
+   * API accepts (docs/deliveries.md). @default 7
+   */
+  readonly DELIVERY_RETENTION_DAYS?: number | string;
   /** Largest inbound request body in bytes, at most 6000000 (Lambda's synchronous payload). @default 5242880 */
   readonly INBOUND_MAX_BODY_BYTES?: number | string;
   /**
@@ -673,8 +678,14 @@ export class Hookflow extends Construct {
         // Only a handler that waits for runs (engine:describe) starts them synchronously.
         if (workflowType === 'EXPRESS' && needs.includes('engine:describe')) workflow.grantStartSyncExecution(fn);
       }
+      // DescribeExecution serves Standard executions only ("Executions of an EXPRESS state machine aren't supported
+      // by DescribeExecution unless a Map Run dispatched them",
+      // https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html), and an Express
+      // execution's ARN (`…:express:…`) is not under `execution:<name>:*` anyway: no grant for an Express workflow.
+      const describes =
+        (needs.includes('engine:start') || needs.includes('engine:describe')) && workflowType === 'STANDARD';
       const reads = [
-        ...(needs.includes('engine:start') || needs.includes('engine:describe') ? ['states:DescribeExecution'] : []),
+        ...(describes ? ['states:DescribeExecution'] : []),
         ...(needs.includes('engine:history') ? ['states:GetExecutionHistory'] : []),
       ];
       if (reads.length > 0) {
