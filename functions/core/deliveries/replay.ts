@@ -122,6 +122,12 @@ export interface PlannedStart {
   readonly input: Readonly<Record<string, unknown>>;
   /** Set when the original already started this part: an `if-no-run` replay skips it. */
   readonly alreadyRan?: boolean;
+  /**
+   * The style's own dedupe claim for this run, when the original carried one (an inbound uid, an Idempotency-Key):
+   * an `if-no-run` replay claims it instead of `replay#<id>`, so that the replay and the sender's own retry of the
+   * same request converge on one run, whichever comes first. `force` never uses it (a new run is the point).
+   */
+  readonly dedupe?: { readonly key: string; readonly fingerprint: string; readonly recordRun?: boolean };
 }
 
 /**

@@ -2,7 +2,7 @@ import { type StyleReplayer, registrationGone } from '../../core/deliveries/repl
 import { eventOfRecord } from '../../http/recorded-request';
 import { readClientWebhook } from './registration';
 import { parseClientWebhookRequest } from './request';
-import { clientWebhookInput } from './run-webhook';
+import { clientWebhookDedupe, clientWebhookInput } from './run-webhook';
 
 /**
  * A client-webhook delivery again, always started at once (as `?async`: nobody waits for a replay's result), on
@@ -14,5 +14,13 @@ export const replayClientWebhook: StyleReplayer = async (deps, record, raw) => {
   const webhook = await readClientWebhook(deps.registry, request.client, request.name);
   if (webhook === undefined) throw registrationGone(record, `(client webhook "${client}/${name}")`);
   const target = webhook.mode === 'dev' ? webhook.dev! : webhook.productive;
-  return [{ target, input: clientWebhookInput(webhook, request, undefined, record.receivedAt) }];
+  return [
+    {
+      target,
+      input: clientWebhookInput(webhook, request, undefined, record.receivedAt),
+      ...(request.idempotencyKey === undefined
+        ? {}
+        : { dedupe: clientWebhookDedupe(webhook, request, request.idempotencyKey) }),
+    },
+  ];
 };

@@ -71,10 +71,7 @@ async function run(
     const { run, replayed } = await deps.startRun({
       target,
       input,
-      dedupe: {
-        key: compositeKey('client-webhook', `${webhook.client}/${webhook.name}`, request.idempotencyKey),
-        fingerprint: sha256Hex(JSON.stringify([request.method, request.query, request.payload])),
-      },
+      dedupe: clientWebhookDedupe(webhook, request, request.idempotencyKey),
     });
     const name = run.executionArn.split(':').at(-1)!;
     const outcome: RunOutcome = request.async
@@ -123,5 +120,17 @@ export function clientWebhookInput(
     payload: request.payload,
     webhook: { client: webhook.client, name: webhook.name, runAs: webhook.runAs, mode: webhook.mode },
     trigger: { style: 'client-webhook', method: request.method, receivedAt },
+  };
+}
+
+/** The claim of a call with an Idempotency-Key: scoped to the webhook; the same key with another request is refused. */
+export function clientWebhookDedupe(
+  webhook: Pick<ClientWebhookRecord, 'client' | 'name'>,
+  request: Pick<ClientWebhookRequest, 'method' | 'query' | 'payload'>,
+  idempotencyKey: string,
+) {
+  return {
+    key: compositeKey('client-webhook', `${webhook.client}/${webhook.name}`, idempotencyKey),
+    fingerprint: sha256Hex(JSON.stringify([request.method, request.query, request.payload])),
   };
 }

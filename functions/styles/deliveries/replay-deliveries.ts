@@ -181,7 +181,7 @@ const errored = (deliveryId: string, error: DomainError): ReplayAnswer => ({
 function nothingToStart(parts: readonly PlannedPart[]): string {
   if (parts.length === 0) return 'its registration starts no workflow now';
   const replayed = parts.flatMap((part) => (part.executionArn === undefined ? [] : [part.executionArn]));
-  if (replayed.length > 0) return `already replayed: ${replayed.join(', ')}`;
+  if (replayed.length > 0) return `already started since (by a replay or the sender's retry): ${replayed.join(', ')}`;
   return 'the original already started every run it makes';
 }
 
@@ -216,7 +216,7 @@ async function planReplay(deps: DeliveriesDeps, record: DeliveryRecord, mode: Re
     starts.map(async (start): Promise<PlannedPart> => {
       if (mode === 'force') return { ...start, status: 'start' };
       if (start.alreadyRan === true) return { ...start, status: 'ran' };
-      const claim = await deps.dedupe.get(replayKey(record, mode, '', start.part), deps.now());
+      const claim = await deps.dedupe.get(start.dedupe?.key ?? replayKey(record, mode, '', start.part), deps.now());
       if (claim === undefined) return { ...start, status: 'start' };
       const executionArn = claim.run?.executionArn ?? claim.executionArn;
       return { ...start, status: 'replayed', ...(executionArn === undefined ? {} : { executionArn }) };
@@ -243,7 +243,10 @@ async function executeReplay(
       deps.startReplay({
         target: part.target,
         input: { ...part.input, deliveryId: replayId, replayOf: record.id },
-        dedupe: { key: replayKey(record, mode, replayId, part.part), fingerprint: record.body.sha256 },
+        dedupe:
+          mode === 'if-no-run' && part.dedupe !== undefined
+            ? part.dedupe
+            : { key: replayKey(record, mode, replayId, part.part), fingerprint: record.body.sha256 },
       }),
     ),
   );

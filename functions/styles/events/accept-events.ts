@@ -34,6 +34,12 @@ export const webhookRunInput = (ref: string, payload: Record<string, unknown>, r
   trigger: trigger('webhook', ref, receivedAt),
 });
 
+/** The claim of a call with an Idempotency-Key, scoped to the workflow's ref. */
+export const webhookDedupe = (ref: string, idempotency: { idempotencyKey: string; fingerprint: string }) => ({
+  key: compositeKey('event-webhook', ref, idempotency.idempotencyKey),
+  fingerprint: idempotency.fingerprint,
+});
+
 /** POST /api/v2/webhook?ref=: starts workflow `ref` with the payload (404 for an unknown ref). */
 export async function startByRef(
   deps: EventsDeps,
@@ -52,10 +58,7 @@ export async function startByRef(
       ...(idempotency === undefined
         ? {}
         : {
-            dedupe: {
-              key: compositeKey('event-webhook', ref, idempotency.idempotencyKey),
-              fingerprint: idempotency.fingerprint,
-            },
+            dedupe: webhookDedupe(ref, idempotency),
           }),
     }),
   );

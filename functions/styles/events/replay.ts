@@ -1,7 +1,7 @@
 import { ConflictError } from '../../core/outcomes';
 import { type StyleReplayer, registrationGone } from '../../core/deliveries/replay';
 import { eventOfRecord } from '../../http/recorded-request';
-import { webhookRunInput } from './accept-events';
+import { webhookDedupe, webhookRunInput } from './accept-events';
 import { readEventWorkflow } from './registration';
 import { parseWebhookRequest } from './request';
 
@@ -19,5 +19,18 @@ export const replayEvents: StyleReplayer = async (deps, record, raw) => {
   const request = parseWebhookRequest(eventOfRecord(record, raw, {}, { ref: record.registration }), raw.length);
   const workflow = await readEventWorkflow(deps.registry, request.ref);
   if (workflow === undefined) throw registrationGone(record, `(event workflow "${request.ref}")`);
-  return [{ target: workflow, input: webhookRunInput(request.ref, request.payload, record.receivedAt) }];
+  return [
+    {
+      target: workflow,
+      input: webhookRunInput(request.ref, request.payload, record.receivedAt),
+      ...(request.idempotencyKey === undefined
+        ? {}
+        : {
+            dedupe: webhookDedupe(request.ref, {
+              idempotencyKey: request.idempotencyKey,
+              fingerprint: request.fingerprint!,
+            }),
+          }),
+    },
+  ];
 };

@@ -281,7 +281,7 @@ describe('POST /api/deliveries/{id}/replay', () => {
     expect(t.engine.started).toHaveLength(1);
   });
 
-  it('replays an inbound batch item by item, each once', async () => {
+  it("replays an inbound batch item by item, each once, under each uid's own claim", async () => {
     const t = setup();
     const text = JSON.stringify({ workflow: 'inbound-echo', batch: [{ uid: 'a' }, { uid: 'b' }] });
     const [batch] = await t.add(recordOf({ style: 'inbound', registration: 'inbound-echo', path: '/inbound', text }));
@@ -293,6 +293,9 @@ describe('POST /api/deliveries/{id}/replay', () => {
     expect(first.body.runs).toHaveLength(2);
     expect(second.body.outcome).toBe('deduplicated');
     expect(t.engine.started.map((s) => (s.input as { trigger: { uid: string } }).trigger.uid)).toEqual(['a', 'b']);
+    // Each uid's own claim now names its run: the sender's resent batch (or a later replay) starts it no more
+    expect(t.dedupe.records.get('inbound#uid#a')?.run?.executionArn).toBe(first.body.runs[0].executionArn);
+    expect(t.dedupe.records.get('inbound#uid#b')?.run?.executionArn).toBe(first.body.runs[1].executionArn);
   });
 
   it("replays a registered webhook's trigger to every bound workflow", async () => {
@@ -325,6 +328,40 @@ describe('POST /api/deliveries/{id}/replay', () => {
     expect(t.engine.started[0]!.stateMachineArn).toBe(SM('notify'));
     expect(t.engine.started[0]!.input).toMatchObject({ body: { order: 42 }, replayOf: trigger!.id });
     expect(body.runs).toHaveLength(1);
+  });
+});
+
+describe("POST /api/deliveries/{id}/replay and the sender's own retry", () => {
+  it('an inbound uid started by the sender since is answered with that run by an if-no-run replay, not started again', async () => {
+    // Arrange: the original failed; the sender's retry of the same uid started its run (the uid's claim names it)
+    const t = setup();
+    const text = JSON.stringify({ workflow: 'inbound-echo', uid: 'order-7' });
+    const [failed] = await t.add(recordOf({ style: 'inbound', registration: 'inbound-echo', path: '/inbound', text }));
+    t.dedupe.records.set('inbound#uid#order-7', {
+      key: 'inbound#uid#order-7',
+      fingerprint: 'inbound-uid',
+      owner: 'sender-retry',
+      createdAt: NOW - 1_000,
+      leaseUntil: NOW + 29_000,
+      expiresAt: Math.floor(NOW / 1000) + 86_400,
+      run: { executionArn: 'arn:aws:states:us-east-1:000000000000:execution:inbound-echo:retry', startDate: '' },
+    });
+
+    // Act
+    const dry = await t.replay(failed!.id, { dryRun: true });
+    const replayed = await t.replay(failed!.id);
+
+    // Assert
+    expect(dry.body).toMatchObject({
+      outcome: 'skipped',
+      reason:
+        "already started since (by a replay or the sender's retry): arn:aws:states:us-east-1:000000000000:execution:inbound-echo:retry",
+    });
+    expect(replayed.body).toMatchObject({
+      outcome: 'deduplicated',
+      runs: [{ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:inbound-echo:retry' }],
+    });
+    expect(t.engine.started).toHaveLength(0);
   });
 });
 
