@@ -10,14 +10,16 @@ jest.setTimeout(120_000);
  * from the API and the CLI by time range and correlation id, and every delivery of the last hour that never
  * started a run is replayed with one CLI command, twice, without starting anything twice.
  *
- * The engine is made busy with the local throttle (local/throttles.ts): `sfn:open=1` lets one Standard execution
- * run at a time, so while a 3-second run holds the slot every Standard start answers ExecutionLimitExceeded and
- * the sender gets 503 (recorded as `failed`, nothing started).
+ * The engine is made busy with the local throttle (local/throttles.ts): `sfn:open=3` lets three Standard
+ * executions run at once, so while three 3-second runs hold the slots every Standard start answers
+ * ExecutionLimitExceeded and the sender gets 503 (recorded as `failed`, nothing started). Once they end, the three
+ * replays have a slot each, however long their own runs stay open.
  */
 const DEV_KEY = 'hf_local_dev_key'; // trigger and deliveries scopes, every flow and org (local/hookflow.local.json)
 const GITHUB_SECRET = 'hf_local_github_webhook_secret'; // flow hello-signed
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const arn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
+const SLOTS = 3;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('deliveries (issue 19): found by time and correlation id, replayed once', () => {
@@ -45,7 +47,7 @@ describe('deliveries (issue 19): found by time and correlation id, replayed once
   };
 
   beforeAll(async () => {
-    stack = await startLocalStack({ env: { HOOKFLOW_LOCAL_THROTTLE: 'sfn:open=1', AWS_MAX_ATTEMPTS: '1' } });
+    stack = await startLocalStack({ env: { HOOKFLOW_LOCAL_THROTTLE: `sfn:open=${SLOTS}`, AWS_MAX_ATTEMPTS: '1' } });
     sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials });
   });
   afterAll(async () => {
@@ -120,9 +122,11 @@ describe('deliveries (issue 19): found by time and correlation id, replayed once
   });
 
   it('replays every delivery of the last hour that never started a run with one CLI command, and the same command again starts nothing', async () => {
-    // Arrange: a 3-second Standard run holds the only open slot; three deliveries meanwhile start nothing (503)
-    const holder = await request(`${stack.url}/webhook/myclient/slow-standard?async`, { method: 'POST', body: '{}' });
-    expect(holder.status).toBe(202);
+    // Arrange: 3-second Standard runs hold every open slot; three deliveries meanwhile start nothing (503)
+    for (let i = 0; i < SLOTS; i++) {
+      const holder = await request(`${stack.url}/webhook/myclient/slow-standard?async`, { method: 'POST', body: '{}' });
+      expect(holder.status).toBe(202);
+    }
     const refused = [];
     for (const n of [1, 2, 3]) {
       refused.push(
@@ -135,7 +139,7 @@ describe('deliveries (issue 19): found by time and correlation id, replayed once
     }
     expect(refused.map((r) => r.status)).toEqual([503, 503, 503]);
     expect(await executions('hookflow-echo-standard')).toHaveLength(0);
-    // The slot frees once the holder's run ends
+    // The slots free once the holders' runs end
     while ((await executions('hookflow-slow-standard')).some((e) => e.status === 'RUNNING')) await sleep(200);
 
     // Act: count first (a dry run), then replay for real, then the very same command again
