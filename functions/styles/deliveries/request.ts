@@ -21,7 +21,8 @@ export function parseListRequest(event: APIGatewayProxyEventV2, settings: QueryS
 /** `{id}`: anything that is not a delivery id is unknown (404, the same words as an unknown id), never a 400. */
 export function deliveryIdOf(event: APIGatewayProxyEventV2): string {
   const id = event.pathParameters?.id ?? '';
-  if (!isDeliveryId(id)) throw deliveryNotFound(id);
+  // A delivery id is 30 characters: a longer path segment is not echoed back whole.
+  if (!isDeliveryId(id)) throw deliveryNotFound(id.length > 64 ? `${id.slice(0, 64)}…` : id);
   return id;
 }
 
