@@ -1,7 +1,8 @@
 import { type Reach } from '../../core/deliveries/listing';
 import { withinReach } from '../../core/deliveries/access';
 import type { DeliveryRecord, DeliveryRun } from '../../core/deliveries/record';
-import { parseRunRef } from '../inbound/run-refs';
+import { InvalidInputError } from '../../core/outcomes';
+import { resolveRunRef } from '../inbound/run-status';
 import type { DeliveriesDeps } from './deps';
 
 /** A run as GET /api/deliveries/{id} shows it: its status read now, or why it cannot be. */
@@ -71,15 +72,15 @@ async function runView(deps: DeliveriesDeps, run: DeliveryRun): Promise<RunView>
   let executionArn = run.executionArn;
   if (executionArn === undefined && run.runRef !== undefined) {
     // As GET /inbound/runs/{runRef} resolves it: the item's claim names its run once the worker started it.
-    let dedupeKey: string;
+    let resolved: Awaited<ReturnType<typeof resolveRunRef>>;
     try {
-      dedupeKey = parseRunRef(run.runRef).dedupeKey;
-    } catch {
+      resolved = await resolveRunRef(deps.dedupe, run.runRef, deps.now());
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error;
       return { ...runRef, status: 'UNKNOWN', statusNote: 'not a run reference' };
     }
-    const claim = await deps.dedupe.get(dedupeKey, deps.now());
-    if (claim?.run === undefined) return { ...runRef, status: claim === undefined ? 'PENDING' : 'STARTING' };
-    executionArn = claim.run.executionArn;
+    if (resolved.status !== 'STARTED') return { ...runRef, status: resolved.status };
+    executionArn = resolved.executionArn;
   }
   if (executionArn === undefined) {
     return { ...runRef, status: 'UNKNOWN', statusNote: 'the run started, but its execution was not recorded' };
