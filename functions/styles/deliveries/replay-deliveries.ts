@@ -23,6 +23,7 @@ import {
   TooLargeError,
   UnsupportedContentError,
 } from '../../core/outcomes';
+import { startedRunOf } from '../../core/runs/dedupe-claim';
 import type { StartedRun } from '../../core/runs/start-run';
 import { replayClientWebhook } from '../client-webhook/replay';
 import { replayEvents } from '../events/replay';
@@ -217,9 +218,12 @@ async function planReplay(deps: DeliveriesDeps, record: DeliveryRecord, mode: Re
       if (mode === 'force') return { ...start, status: 'start' };
       if (start.alreadyRan === true) return { ...start, status: 'ran' };
       const claim = await deps.dedupe.get(start.dedupe?.key ?? replayKey(record, mode, '', start.part), deps.now());
-      if (claim === undefined) return { ...start, status: 'start' };
-      const executionArn = claim.run?.executionArn ?? claim.executionArn;
-      return { ...start, status: 'replayed', ...(executionArn === undefined ? {} : { executionArn }) };
+      // A claim whose run has not started (its owner is still starting it, or died) is no run yet: the start goes
+      // through the run starter, which waits for that owner's run or takes a dead owner's claim over.
+      const run = claim === undefined ? undefined : await startedRunOf(claim, deps.engine);
+      return run === undefined
+        ? { ...start, status: 'start' }
+        : { ...start, status: 'replayed', executionArn: run.executionArn };
     }),
   );
   return { parts };
@@ -252,9 +256,7 @@ async function executeReplay(
   );
   const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
-  const earlier = parts.flatMap((part) =>
-    part.status === 'replayed' && part.executionArn !== undefined ? [part.executionArn] : [],
-  );
+  const earlier = parts.flatMap((part) => (part.status === 'replayed' ? [part.executionArn!] : []));
   const runs: DeliveryRun[] = [
     ...started.map((s: StartedRun) => ({ executionArn: s.run.executionArn })),
     ...earlier.map((executionArn) => ({ executionArn })),

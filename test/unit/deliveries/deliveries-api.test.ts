@@ -1,5 +1,6 @@
 import { REDACTED } from '../../../functions/core/deliveries/record';
 import { MAX_BULK_REPLAY } from '../../../functions/core/deliveries/replay';
+import { compositeKey } from '../../../functions/core/keys';
 import { EngineBusyError } from '../../../functions/core/outcomes';
 import { EXPRESS_STATUS_NOTE } from '../../../functions/styles/deliveries/show-delivery';
 import { ACME, ALL, HELLO, NOW, SM, TRIGGER_ONLY, idAt, recordOf, setup } from '../../support/deliveries-api';
@@ -265,6 +266,30 @@ describe('POST /api/deliveries/{id}/replay', () => {
     expect((await t.replay(refused!.id, { mode: 'again' })).status).toBe(400);
     expect((await t.replay(refused!.id, { dryrun: true })).body.error).toContain('unknown field "dryrun"');
     expect(t.engine.started).toHaveLength(0);
+  });
+
+  it('a replay whose handler died after its claim (lease run out, no run) is taken over and started once', async () => {
+    // Arrange: a replay claimed replay#<id> and crashed before StartExecution
+    const t = setup();
+    const [failed] = await t.add(recordOf());
+    const key = compositeKey('replay', failed!.id);
+    t.dedupe.records.set(key, {
+      key,
+      fingerprint: failed!.body.sha256,
+      owner: 'crashed',
+      createdAt: NOW - 120_000,
+      leaseUntil: NOW - 90_000,
+      expiresAt: Math.floor(NOW / 1000) + 86_400,
+    });
+
+    // Act
+    const first = await t.replay(failed!.id);
+    const second = await t.replay(failed!.id);
+
+    // Assert
+    expect(first.body.outcome).toBe('started');
+    expect(second.body.outcome).toBe('deduplicated');
+    expect(t.engine.started).toHaveLength(1);
   });
 
   it('answers 503 when the engine is busy, releases the claim, and a later replay starts it', async () => {
