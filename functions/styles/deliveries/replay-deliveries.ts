@@ -172,6 +172,25 @@ export async function bulkReplay(deps: DeliveriesDeps, reach: Reach, request: Bu
   return { ...base, started: deliveries.filter((d) => d.outcome === 'started').length, deliveries };
 }
 
+/**
+ * Most runs one replay starts at once: an inbound batch may hold MAX_BATCH_ITEMS (1,000) items, and starting them
+ * all together would spend Step Functions' StartExecution bucket (docs/scale.md) in one burst.
+ */
+export const REPLAY_START_CONCURRENCY = 10;
+
+/** `fn` over `items`, at most `width` at a time, each settled (one failure never stops the others). */
+async function settleInWaves<T, R>(
+  items: readonly T[],
+  width: number,
+  fn: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const settled: PromiseSettledResult<R>[] = [];
+  for (let i = 0; i < items.length; i += width) {
+    settled.push(...(await Promise.allSettled(items.slice(i, i + width).map(fn))));
+  }
+  return settled;
+}
+
 const skipped = (deliveryId: string, reason: string): ReplayAnswer => ({ deliveryId, outcome: 'skipped', reason });
 const errored = (deliveryId: string, error: DomainError): ReplayAnswer => ({
   deliveryId,
@@ -242,17 +261,15 @@ async function executeReplay(
 ): Promise<ReplayAnswer> {
   const replayId = newDeliveryId(deps.now());
   const toStart = parts.filter((part) => part.status === 'start');
-  const settled = await Promise.allSettled(
-    toStart.map((part) =>
-      deps.startReplay({
-        target: part.target,
-        input: { ...part.input, deliveryId: replayId, replayOf: record.id },
-        dedupe:
-          mode === 'if-no-run' && part.dedupe !== undefined
-            ? part.dedupe
-            : { key: replayKey(record, mode, replayId, part.part), fingerprint: record.body.sha256 },
-      }),
-    ),
+  const settled = await settleInWaves(toStart, REPLAY_START_CONCURRENCY, (part) =>
+    deps.startReplay({
+      target: part.target,
+      input: { ...part.input, deliveryId: replayId, replayOf: record.id },
+      dedupe:
+        mode === 'if-no-run' && part.dedupe !== undefined
+          ? part.dedupe
+          : { key: replayKey(record, mode, replayId, part.part), fingerprint: record.body.sha256 },
+    }),
   );
   const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
