@@ -135,12 +135,15 @@ function parseFilterValues(values: ReadonlyMap<string, string>, settings: QueryS
   };
 }
 
-function timeOf(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
+function timeOf(name: string, given: string | undefined): number | undefined {
+  if (given === undefined) return undefined;
+  // An unencoded `+01:00` in a query string arrives as ` 01:00` (form decoding turns `+` into a space): a space is
+  // never valid there, so it can only be that plus.
+  const value = given.replace(/^(\d{4}-\d{2}-\d{2}T[\d:.]+) (\d{2}:\d{2})$/, '$1+$2');
   const ms = ISO_8601.test(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms)) {
     throw new InvalidInputError(
-      `${name} "${value}" is not an ISO 8601 time with a zone, like 2026-12-05T10:02:00Z or 2026-12-05T11:02:00+01:00`,
+      `${name} "${given}" is not an ISO 8601 time with a zone, like 2026-12-05T10:02:00Z or 2026-12-05T11:02:00+01:00`,
     );
   }
   return ms;

@@ -51,6 +51,10 @@ describe('GET /api/deliveries query parsing', () => {
     });
   });
 
+  it("reads an unencoded '+' of a zone (form-decoded to a space) as the plus it was", () => {
+    expect(parse('from=2026-12-05T11:02:00+01:00').from).toBe(Date.parse('2026-12-05T10:02:00Z'));
+  });
+
   it('takes a cursor inside the range', () => {
     const cursor = idAt(NOW - 60_000);
     expect(parse(`cursor=${cursor}`).cursor).toBe(cursor);
