@@ -29,6 +29,8 @@ export interface ApiRequestOptions {
   body?: string;
   /** Send the admin credentials (X-Api-Key, X-Api-Org). Default true. */
   admin?: boolean;
+  /** Send only the API key, as `Authorization: Bearer <key>` (the deliveries API: no organisation). */
+  keyOnly?: boolean;
   /** Give up on the request after this long. Default 35 s: above API Gateway's 30 s integration timeout. */
   timeoutMs?: number;
 }
@@ -44,7 +46,10 @@ export async function sendApi(
   options: ApiRequestOptions = {},
 ): Promise<ApiResponse> {
   const headers: Record<string, string> = { ...options.headers };
-  if (options.admin !== false) {
+  if (options.keyOnly === true) {
+    if (settings.apiKey === undefined) throw new UsageError('no API key: pass --api-key or set HOOKFLOW_API_KEY');
+    headers.authorization = `Bearer ${settings.apiKey}`;
+  } else if (options.admin !== false) {
     if (settings.apiKey === undefined) throw new UsageError('no API key: pass --api-key or set HOOKFLOW_API_KEY');
     if (settings.org === undefined) throw new UsageError('no organisation: pass --org or set HOOKFLOW_ORG');
     headers['x-api-key'] = settings.apiKey;

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { type ApiSettings, UsageError, callApi } from './api-client';
+import { type DeliveryFlags, getDelivery, listDeliveries, replayBulk, replayOne } from './deliveries';
 
 export interface Output {
   print(text: string): void;
@@ -18,6 +19,8 @@ export interface CommandInput {
   readonly overlapSeconds?: number;
   readonly data?: string;
   readonly idempotencyKey?: string;
+  /** `deliveries` commands: filters, paging and replay options. */
+  readonly deliveries?: DeliveryFlags;
 }
 
 type Command = (input: CommandInput, out: Output) => Promise<void>;
@@ -175,4 +178,13 @@ export const commands: Record<string, Command> = {
     )) as Process;
     out.print(input.json ? pretty(process) : `${describeProcess(process)}\n`);
   },
+  'deliveries list': (input, out) => listDeliveries(input, deliveryFlags(input), out),
+  'deliveries get': (input, out) => getDelivery(input, arg(input, 0, '<deliveryId>'), out),
+  'deliveries replay': (input, out) =>
+    input.args[0] === undefined
+      ? replayBulk(input, deliveryFlags(input), out)
+      : replayOne(input, input.args[0], deliveryFlags(input), out),
 };
+
+const deliveryFlags = (input: CommandInput): DeliveryFlags =>
+  input.deliveries ?? { filters: {}, dryRun: false, yes: false };

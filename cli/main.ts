@@ -13,13 +13,17 @@
  *   npx hookflow webhooks trigger <id> --secret S [--data JSON | --data @file] [--hmac] [--idempotency-key K] [-j]
  *   npx hookflow webhooks templates [-j]
  *   npx hookflow processes get <id> [-j]
+ *   npx hookflow deliveries list [--style --registration --outcome --correlation-id --from --to --since --limit --cursor] [-j]
+ *   npx hookflow deliveries get <id> [-j]
+ *   npx hookflow deliveries replay <id> [--mode if-no-run|force] [--dry-run] [-j]
+ *   npx hookflow deliveries replay [filters] [--mode M] [--yes] [-j]   (a dry run, unless --yes)
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ApiError, UsageError } from './api-client';
 import { type Output, commands } from './commands';
 
-const USAGE = `usage: hookflow <webhooks|processes> <command> [arguments] [options]
+const USAGE = `usage: hookflow <webhooks|processes|deliveries> <command> [arguments] [options]
 
 webhooks create [--verify-secret S]      create a webhook; its verification secret is shown once
     [--verifier KIND] [--replay]          KIND: contrail (default), github, stripe, slack,
@@ -34,6 +38,14 @@ webhooks templates                       the workflow templates the organisation
 webhooks trigger <id> --secret S         start every bound workflow; prints the process records
     [--data JSON|@file] [--hmac] [--idempotency-key K]
 processes get <id>                       a process's status and task outputs
+deliveries list [filters]                recorded deliveries, newest first (needs the deliveries scope)
+    [--limit N] [--cursor C]              filters: --style --registration --outcome --correlation-id
+                                          --from ISO --to ISO, or --since 30m|1h|2d (default: the last 24 h)
+deliveries get <id>                      one delivery: headers, body, outcome, its runs' status and links
+deliveries replay <id>                   replay one: --mode if-no-run (default: only if it started no run)
+    [--mode M] [--dry-run]                or force (a new run, marked as a replay)
+deliveries replay [filters] [--mode M]   replay every match: prints how many would start (a dry run);
+    [--yes]                               --yes starts them, page by page
 
 options:
   --url URL         API base URL          (HOOKFLOW_URL, default http://127.0.0.1:3000)
@@ -63,6 +75,18 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
         data: { type: 'string', short: 'd' },
         hmac: { type: 'boolean', default: false },
         'idempotency-key': { type: 'string' },
+        style: { type: 'string' },
+        registration: { type: 'string' },
+        outcome: { type: 'string' },
+        'correlation-id': { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        since: { type: 'string' },
+        limit: { type: 'string' },
+        cursor: { type: 'string' },
+        mode: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        yes: { type: 'boolean', short: 'y', default: false },
         json: { type: 'boolean', short: 'j', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -104,6 +128,22 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
         ),
         ...optional('data', data),
         ...optional('idempotencyKey', values['idempotency-key']),
+        deliveries: {
+          filters: {
+            ...optional('style', values.style),
+            ...optional('registration', values.registration),
+            ...optional('outcome', values.outcome),
+            ...optional('correlation-id', values['correlation-id']),
+            ...optional('from', values.from),
+            ...optional('to', values.to),
+          },
+          ...optional('since', values.since),
+          ...optional('limit', values.limit),
+          ...optional('cursor', values.cursor),
+          ...optional('mode', values.mode),
+          dryRun: values['dry-run'],
+          yes: values.yes,
+        },
       },
       out,
     );

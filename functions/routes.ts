@@ -6,6 +6,7 @@
  */
 import { clientWebhookStyle } from './styles/client-webhook';
 import { consoleStyle } from './styles/console';
+import { deliveriesStyle } from './styles/deliveries';
 import { eventsStyle } from './styles/events';
 import { flowTriggerStyle } from './styles/flow-trigger';
 import { inboundStyle } from './styles/inbound';
@@ -29,6 +30,7 @@ export const styles: readonly StyleDefinition[] = [
   registeredWebhooksStyle,
   // Not a webhook style: the deliveries console's page (docs/console.md), served and deployed like the others.
   consoleStyle,
+  deliveriesStyle,
 ];
 
 /** A handler as it is served: its spec, its style, and its Lambda entry file (relative to functions/). */

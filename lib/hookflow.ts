@@ -16,6 +16,7 @@ import {
   registryPartitionReads,
   webhookWritablePrefixes,
   dedupePartitionPrefixes,
+  DELIVERIES_INDEX,
 } from '../functions/adapters/aws/registry-items';
 import { type Config, parseConfig, settingNames } from '../functions/core/config';
 import type { WorkflowTarget } from '../functions/core/ports';
@@ -70,11 +71,6 @@ export interface HandlerSettings {
    */
   readonly MAX_STORED_BODY_BYTES?: number | string;
   /**
-   * How long delivery records and stored bodies are kept, in days; also the bodies bucket's lifecycle expiration.
-   * @default 7
-   */
-  readonly DELIVERY_RETENTION_DAYS?: number | string;
-  /**
    * The longest a synchronous client webhook waits for its run before 202, ms, at most 28000; below the
    * client-webhook handler's timeout.
    * @default 25000
@@ -95,6 +91,11 @@ export interface HandlerSettings {
   readonly REGISTRY_CACHE_SECONDS?: number | string;
   /** Most items one inbound batch may carry (413 above), at most 10000. @default 1000 */
   readonly MAX_BATCH_ITEMS?: number | string;
+  /**
+   * How long delivery records, replay claims and stored bodies are kept, in days, at most 365 (also the bodies
+   * bucket's lifecycle expiration); the oldest `from` the deliveries API accepts (docs/deliveries.md). @default 7
+   */
+  readonly DELIVERY_RETENTION_DAYS?: number | string;
   /** Largest inbound request body in bytes, at most 6000000 (Lambda's synchronous payload). @default 5242880 */
   readonly INBOUND_MAX_BODY_BYTES?: number | string;
   /**
@@ -409,7 +410,7 @@ export class Hookflow extends Construct {
     );
     grantKey(
       this.tables.dedupe.encryptionKey,
-      needs.some((need) => need === 'dedupe:read' || need === 'waits:read'),
+      needs.some((need) => need === 'dedupe:read' || need === 'waits:read' || need === 'deliveries:read'),
       needs.some((need) => need === 'dedupe:write' || need === 'waits:write'),
     );
     // SQS producers of a KMS-encrypted queue need kms:GenerateDataKey and kms:Decrypt:
@@ -459,6 +460,25 @@ export class Hookflow extends Construct {
       // Large bodies (issue 19): objects under bodies/ only (lib/hookflow-bodies.ts says what each grants).
       if (need === 'bodies:write') this.bodies.grantWrite(fn);
       if (need === 'bodies:read') this.bodies.grantRead(fn);
+      if (need === 'deliveries:read') {
+        // Delivery records (docs/deliveries.md): listed and found by id on the dedupe table's `deliveries` index
+        // (Query: an index has an ARN of its own, `<table>/index/<name>`), read whole from the table (GetItem), where
+        // a record is its claim (a claim's prefix) or an item of its own (`dlv#`). Never a Scan.
+        // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['dynamodb:Query'],
+            resources: [`${this.tables.dedupe.tableArn}/index/${DELIVERIES_INDEX}`],
+          }),
+        );
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['dynamodb:GetItem'],
+            resources: [this.tables.dedupe.tableArn],
+            conditions: leadingKeysLike([...dedupePartitionPrefixes.claims, dedupePartitionPrefixes.records]),
+          }),
+        );
+      }
       if (need === 'queue:send') {
         // sqs:SendMessage also authorizes SendMessageBatch, which has no action of its own:
         // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api-actions.html
@@ -707,8 +727,14 @@ export class Hookflow extends Construct {
         // Only a handler that waits for runs (engine:describe) starts them synchronously.
         if (workflowType === 'EXPRESS' && needs.includes('engine:describe')) workflow.grantStartSyncExecution(fn);
       }
+      // DescribeExecution serves Standard executions only ("Executions of an EXPRESS state machine aren't supported
+      // by DescribeExecution unless a Map Run dispatched them",
+      // https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html), and an Express
+      // execution's ARN (`…:express:…`) is not under `execution:<name>:*` anyway: no grant for an Express workflow.
+      const describes =
+        (needs.includes('engine:start') || needs.includes('engine:describe')) && workflowType === 'STANDARD';
       const reads = [
-        ...(needs.includes('engine:start') || needs.includes('engine:describe') ? ['states:DescribeExecution'] : []),
+        ...(describes ? ['states:DescribeExecution'] : []),
         ...(needs.includes('engine:history') ? ['states:GetExecutionHistory'] : []),
       ];
       if (reads.length > 0) {

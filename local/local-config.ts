@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { API_KEY_SCOPES } from '../functions/core/auth/api-keys';
 import { describeIssues, parseWith } from '../functions/core/registration';
 import { type AnyRegistrationKind, registrationStyles } from '../functions/styles/registrations';
 
@@ -16,6 +17,8 @@ const apiKeySchema = z.strictObject({
   flows: z.array(z.string()).default([]),
   /** Organisations whose registered webhooks (seed 5) the key manages, named by X-Api-Org. */
   orgs: z.array(z.string().min(1)).default([]),
+  /** What the key may do: `trigger` (the default) and/or `deliveries` (the deliveries API, docs/deliveries.md). */
+  scopes: z.array(z.enum(API_KEY_SCOPES)).min(1).default(['trigger']),
   disabled: z.boolean().default(false),
 });
 

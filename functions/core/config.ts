@@ -104,6 +104,12 @@ const configSchema = z.object({
    * the lease: the requeued item must come back after it).
    */
   FANOUT_BUSY_BACKOFF_SECONDS: z._default(positiveInt(z.maximum(900)), 2),
+  /**
+   * How long delivery records are kept (their TTL), and with them replay's claims and stored bodies (the body
+   * bucket's lifecycle expiration, set from the same setting) (docs/deliveries.md). The deliveries API refuses a
+   * time range reaching further back (400): nothing older exists.
+   */
+  DELIVERY_RETENTION_DAYS: z._default(positiveInt(z.maximum(365)), 7),
   /** Most items one inbound batch request may carry (413 above). */
   MAX_BATCH_ITEMS: z._default(positiveInt(z.maximum(10_000)), 1_000),
   /**
@@ -119,11 +125,6 @@ const configSchema = z.object({
    * 10 s timeout. A synchronous client webhook's StartSyncExecution waits SYNC_WAIT_MS instead.
    */
   AWS_REQUEST_TIMEOUT_MS: z._default(positiveInt(z.maximum(10_000)), 2_000),
-  /**
-   * How long delivery records and their stored bodies are kept, in days (issue 19): the records' TTL and the body
-   * bucket's lifecycle expiration (set from the same construct prop).
-   */
-  DELIVERY_RETENTION_DAYS: z._default(positiveInt(z.maximum(3650)), 7),
 });
 
 /** AWS_REQUEST_TIMEOUT_MS alone, for the SDK clients (./adapters/aws/clients.ts), which are built before wiring. */

@@ -33,6 +33,8 @@ export const KEY_KINDS = [
   'inbound',
   'delivery',
   'callback-id',
+  // Replays of recorded deliveries (functions/core/deliveries/replay.ts): replay#<original id>[#…].
+  'replay',
 ] as const;
 export type KeyKind = (typeof KEY_KINDS)[number];
 

@@ -30,6 +30,8 @@ export type HandlerNeed =
   | 'engine:history' // states:GetExecutionHistory on the bound state machines' executions
   | 'bodies:write' // BODIES_BUCKET, s3:PutObject on its bodies/ keys (large bodies, claim-checked run inputs)
   | 'bodies:read' // BODIES_BUCKET, s3:GetObject on its bodies/ keys + s3:ListBucket (a gone body is NoSuchKey)
+  // DEDUPE_TABLE: dynamodb:Query on its `deliveries` index, GetItem on the records (claims and dlv# items)
+  | 'deliveries:read'
   | 'webhooks:write'; // REGISTRY_TABLE, read/write of the registered-webhook items only (dynamodb:LeadingKeys)
 
 /** A kind of workflow binding: the registry partition a construct method (bindFlow, ...) writes it to. */

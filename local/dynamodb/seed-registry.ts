@@ -52,6 +52,7 @@ export function desiredItems(config: LocalConfig, workflows: SeedTarget['workflo
       keyHash: sha256Hex(apiKey.key),
       flows: apiKey.flows,
       orgs: apiKey.orgs,
+      scopes: apiKey.scopes,
       disabled: apiKey.disabled,
     });
     desired.push({

@@ -19,6 +19,7 @@ import {
   webhookPartition,
   webhookTemplatePartition,
   dedupePartitionPrefixes,
+  DELIVERIES_INDEX,
   processKey,
   waitKey,
 } from '../../functions/adapters/aws/registry-items';
@@ -47,14 +48,15 @@ const item = (table: string, action: string, ...leadingKeys: string[]): IamReque
  * Who may read each registry partition that holds a secret or a key hash: only the handlers that check it.
  * docs/iam.md ("Who can read a secret") says the same in prose; this is the test that holds it.
  */
+// The deliveries API reads the registrations a replay re-resolves (docs/iam.md says why): their items hold these.
 const secretReaders: Partial<Record<RegistryPartition, readonly string[]>> = {
-  flows: ['flow-trigger'], // a flow's verifier secrets
-  'api-keys': ['flow-trigger', 'webhook-admin', 'webhook-process-status'], // API key hashes
-  'client-webhooks': ['client-webhook'], // the webhook's key hash and verifier secrets
+  flows: ['deliveries-api', 'flow-trigger'], // a flow's verifier secrets
+  'api-keys': ['deliveries-api', 'flow-trigger', 'webhook-admin', 'webhook-process-status'], // API key hashes
+  'client-webhooks': ['client-webhook', 'deliveries-api'], // the webhook's key hash and verifier secrets
   'inbound-secret': ['inbound', 'inbound-run-status'], // Inbound-Webhook-Secret hashes only
   'inbound-verifier': ['inbound'], // inbound's verifier secrets: only the route that verifies
-  'event-workflows': ['event-webhook', 'event-intake'], // an event workflow's verifier secrets: both routes verify them
-  webhooks: ['webhook-admin', 'webhook-trigger'], // registered webhooks' signing secrets
+  'event-workflows': ['deliveries-api', 'event-webhook', 'event-intake'], // verifier secrets: both routes verify them
+  webhooks: ['deliveries-api', 'webhook-admin', 'webhook-trigger'], // registered webhooks' signing secrets
 };
 
 describe('IAM: the registry partitions a handler may read', () => {
@@ -121,7 +123,12 @@ describe('IAM: the dedupe table, by item kind', () => {
       runRefFor(undefined).dedupeKey,
       processKey('p').pk,
     ];
-    const all = [...dedupePartitionPrefixes.claims, dedupePartitionPrefixes.waits, dedupePartitionPrefixes.runGuard];
+    const all = [
+      ...dedupePartitionPrefixes.claims,
+      dedupePartitionPrefixes.waits,
+      dedupePartitionPrefixes.runGuard,
+      dedupePartitionPrefixes.records,
+    ];
     // Assert
     for (const pk of claims) expect(dedupePartitionPrefixes.claims.filter((p) => pk.startsWith(p))).toHaveLength(1);
     expect(waitKey(compositeKey('callback-id', 's', 'e'), 'topic').pk.startsWith(dedupePartitionPrefixes.waits)).toBe(
@@ -157,6 +164,38 @@ describe('IAM: the dedupe table, by item kind', () => {
     }
     expect(await decide('flow-trigger', item(dedupe, 'PutItem', compositeKey('flow-trigger', 'f', 'k', 'i')))).toBe(
       'Allowed',
+    );
+  });
+
+  it('lets only the deliveries API read delivery records: the index, dlv# items and claims, never a task token', async () => {
+    // Arrange
+    const index = `${dedupe}/index/${DELIVERIES_INDEX}`;
+    const record = `${dedupePartitionPrefixes.records}01JEBX6Q2Z8K3V4M5N6P7Q8R9S`;
+    // Act
+    const indexReaders: string[] = [];
+    const recordReaders: string[] = [];
+    for (const handler of roles.keys()) {
+      if ((await decide(handler, item(index, 'Query', 'd#0'))) === 'Allowed') indexReaders.push(handler);
+      if ((await decide(handler, item(dedupe, 'GetItem', record))) === 'Allowed') recordReaders.push(handler);
+    }
+    // Assert
+    expect(indexReaders).toEqual(['deliveries-api']);
+    expect(recordReaders).toEqual(['deliveries-api']);
+    expect(await decide('deliveries-api', item(dedupe, 'GetItem', compositeKey('flow-trigger', 'f', 'k')))).toBe(
+      'Allowed',
+    );
+    expect(await decide('deliveries-api', item(dedupe, 'GetItem', waitKey('r', 't').pk))).toBe('ImplicitlyDenied');
+    expect(await decide('deliveries-api', item(dedupe, 'PutItem', record))).toBe('ImplicitlyDenied');
+    expect(await decide('deliveries-api', item(dedupe, 'Query', record))).toBe('ImplicitlyDenied');
+  });
+
+  it('lets the deliveries API claim replays (replay#) and start a bound workflow, never resume a task', async () => {
+    const echo = reference.stateMachines().find((m) => m.name === 'hookflow-echo')!;
+    const machine = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${reference.stateMachineName(echo.logicalId)}`;
+    expect(await decide('deliveries-api', item(dedupe, 'PutItem', compositeKey('replay', 'dlv_x')))).toBe('Allowed');
+    expect(await decide('deliveries-api', { action: 'states:StartExecution', resource: machine })).toBe('Allowed');
+    expect(await decide('deliveries-api', { action: 'states:SendTaskSuccess', resource: '*' })).toBe(
+      'ImplicitlyDenied',
     );
   });
 

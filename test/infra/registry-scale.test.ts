@@ -92,7 +92,9 @@ describe('200 bindings', () => {
 
     expect(items).toBeGreaterThanOrEqual(200);
     expect(resources.length).toBeLessThanOrEqual(CFN_MAX_RESOURCES);
-    expect(resources.filter(([, r]) => r.Type === 'AWS::IAM::Policy').length).toBeLessThan(30);
+    // About one policy per role (a handler's, a state machine's), never one per binding: 200 bindings would be 200.
+    const roles = resources.filter(([, r]) => r.Type === 'AWS::IAM::Role').length;
+    expect(resources.filter(([, r]) => r.Type === 'AWS::IAM::Policy').length).toBeLessThanOrEqual(roles);
   });
 
   it('keeps the template file `cdk deploy` uploads under CloudFormation’s 1 MB', () => {

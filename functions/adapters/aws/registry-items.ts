@@ -43,7 +43,8 @@ export const waitKey = (ref: string, topic: string) => ({ pk: `${dedupePartition
  * - `waits`: waiting tasks with their task tokens (`wait#`), only for `waits:read` / `waits:write`: a token
  *   resumes a run, so a handler that does not resume runs cannot read one;
  * - `runGuard`: the Express run guard's items (`run#`), written by the Express state machines' roles only
- *   (workflows/express-run-guard.ts).
+ *   (workflows/express-run-guard.ts);
+ * - `records`: delivery records of their own (`dlv#<id>`, a request no claim records), read by `deliveries:read`.
  * No prefix is a prefix of another kind's keys (`event#` never matches `event-webhook#…`);
  * test/infra/iam-grants.test.ts holds every key builder to this table.
  */
@@ -51,7 +52,12 @@ export const dedupePartitionPrefixes = {
   claims: [...KEY_KINDS.map((kind) => `${kind}#`), 'process#'],
   waits: 'wait#',
   runGuard: 'run#',
+  // Delivery records no claim carries (functions/core/deliveries/record.ts): read by `deliveries:read`.
+  records: 'dlv#',
 } as const;
+
+/** The dedupe table's index of delivery records (docs/deliveries.md): `dPk` (shard) + `dSk` (the id). */
+export const DELIVERIES_INDEX = 'deliveries';
 
 /**
  * Seed 5's registered webhooks, written at run time by the admin API. A webhook and its bindings share one

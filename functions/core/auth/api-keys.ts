@@ -2,6 +2,19 @@ import type { Registry } from '../ports';
 import { ForbiddenError, UnauthorizedError } from '../outcomes';
 import { matchesHashedSecret, sha256Hex } from './secrets';
 
+/**
+ * What a key may do, on top of its flows and orgs: `trigger` (POST /flows/{flowId}/trigger) and `deliveries`
+ * (the deliveries API: list, read and replay the deliveries its flows and orgs reach; docs/deliveries.md).
+ */
+export const API_KEY_SCOPES = ['trigger', 'deliveries'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/**
+ * The scopes of a key stored before keys had scopes: trigger only, so that no existing key silently gains the
+ * deliveries API (which reads every header and body its flows received, and replays them).
+ */
+export const LEGACY_KEY_SCOPES: readonly ApiKeyScope[] = ['trigger'];
+
 /** An API key as stored: only the SHA-256 of the key, never the key itself. */
 export interface ApiKeyRecord {
   readonly keyId: string;
@@ -10,8 +23,13 @@ export interface ApiKeyRecord {
   readonly flows: readonly string[];
   /** Organisations whose registered webhooks (seed 5) this key manages, named by X-Api-Org. */
   readonly orgs: readonly string[];
+  /** What the key may do (API_KEY_SCOPES); LEGACY_KEY_SCOPES for a key stored without any. */
+  readonly scopes: readonly ApiKeyScope[];
   readonly disabled: boolean;
 }
+
+/** A key to store: `scopes` may be left out (LEGACY_KEY_SCOPES). */
+export type NewApiKey = Omit<ApiKeyRecord, 'scopes'> & { readonly scopes?: readonly ApiKeyScope[] };
 
 /**
  * API keys' registry slice (shared by seed 1's trigger and seed 5's admin API and status route): one item per
@@ -19,13 +37,20 @@ export interface ApiKeyRecord {
  */
 export const apiKeyKey = (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' });
 
-export const apiKeyItem = (apiKey: ApiKeyRecord) => ({
+export const apiKeyItem = (apiKey: NewApiKey) => ({
   ...apiKeyKey(apiKey.keyHash),
   type: 'apiKey',
   ...apiKey,
   flows: [...apiKey.flows],
   orgs: [...apiKey.orgs],
+  scopes: [...(apiKey.scopes ?? LEGACY_KEY_SCOPES)],
 });
+
+/** The stored scopes, unknown words dropped (never widened); none stored: LEGACY_KEY_SCOPES. */
+function scopesOf(stored: unknown): readonly ApiKeyScope[] {
+  if (!Array.isArray(stored)) return LEGACY_KEY_SCOPES;
+  return stored.filter((scope): scope is ApiKeyScope => (API_KEY_SCOPES as readonly unknown[]).includes(scope));
+}
 
 /** The key whose SHA-256 is `keyHash`, if there is one. */
 export async function readApiKey(registry: Registry, keyHash: string): Promise<ApiKeyRecord | undefined> {
@@ -36,6 +61,7 @@ export async function readApiKey(registry: Registry, keyHash: string): Promise<A
     keyHash: String(item.keyHash),
     flows: Array.isArray(item.flows) ? item.flows.map(String) : [],
     orgs: Array.isArray(item.orgs) ? item.orgs.map(String) : [],
+    scopes: scopesOf(item.scopes),
     disabled: item.disabled === true,
   };
 }
@@ -72,7 +98,13 @@ export async function authenticateApiKey(registry: Registry, presented: string |
 
 /** Checked before the flow is looked up, so a key that may not use a flow can't learn whether it exists. */
 export function assertKeyMayTrigger(apiKey: ApiKeyRecord, flowId: string): void {
+  assertKeyScope(apiKey, 'trigger');
   if (!apiKey.flows.includes('*') && !apiKey.flows.includes(flowId)) {
     throw new ForbiddenError(`this API key may not trigger flow "${flowId}"`);
   }
+}
+
+/** 403 when the key lacks `scope`: a valid key that may not do this (checked before anything is looked up). */
+export function assertKeyScope(apiKey: ApiKeyRecord, scope: ApiKeyScope): void {
+  if (!apiKey.scopes.includes(scope)) throw new ForbiddenError(`this API key lacks the "${scope}" scope`);
 }

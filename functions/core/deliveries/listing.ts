@@ -22,15 +22,28 @@ export function matches(delivery: DeliverySummary, query: DeliveryQuery): boolea
   if (query.registration !== undefined && delivery.registration !== query.registration) return false;
   if (query.outcome !== undefined && delivery.outcome !== query.outcome) return false;
   if (query.correlationId !== undefined && delivery.correlationId !== query.correlationId) return false;
-  if (query.orgs !== undefined && (delivery.org === undefined || !query.orgs.includes(delivery.org))) return false;
-  if (
-    query.flows !== undefined &&
-    (delivery.style !== 'flow-trigger' || !query.flows.includes(delivery.registration))
-  ) {
-    return false;
-  }
-  return true;
+  return reaches(delivery, query);
 }
+
+/**
+ * Whether a key limited to flows and/or orgs (`query.flows`, `query.orgs`; both undefined: any delivery) reaches
+ * the delivery: a flow-trigger delivery of one of its flows, or a registered-webhooks delivery of one of its
+ * organisations (`*` in either: every one of that kind). A limit is a union, never an intersection: a key of
+ * flow `a` and org `o` sees both. Other styles' deliveries belong to no flow or org: only an unlimited key sees them.
+ */
+export function reaches(delivery: Pick<DeliverySummary, 'style' | 'registration' | 'org'>, query: Reach): boolean {
+  if (query.flows === undefined && query.orgs === undefined) return true;
+  const flows = query.flows ?? [];
+  const orgs = query.orgs ?? [];
+  if (delivery.style === 'flow-trigger') return flows.includes('*') || flows.includes(delivery.registration);
+  if (delivery.style === 'registered-webhooks' && delivery.org !== undefined) {
+    return orgs.includes('*') || orgs.includes(delivery.org);
+  }
+  return false;
+}
+
+/** A key's reach as a query carries it (./access.ts derives it from the key). */
+export type Reach = Pick<DeliveryQuery, 'flows' | 'orgs'>;
 
 /**
  * Newest first across shards: each shard's matches (each newest first, ids beyond the cursor already left out)

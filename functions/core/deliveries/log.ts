@@ -11,10 +11,12 @@ export interface DeliveryQuery {
   readonly registration?: string;
   readonly outcome?: DeliveryOutcome;
   readonly correlationId?: string;
-  /** Only deliveries of these organisations' registrations (a key limited to orgs), or of none (undefined: any). */
-  readonly orgs?: readonly string[];
-  /** Only deliveries of these flows (a key limited to flows); undefined: any. */
+  /**
+   * The reach of a limited key (listing.ts `reaches`): deliveries of these flows or of these organisations'
+   * registered webhooks (`*`: every one). Both undefined: every delivery (an unlimited key).
+   */
   readonly flows?: readonly string[];
+  readonly orgs?: readonly string[];
   /** Inclusive bounds, epoch ms. */
   readonly from: number;
   readonly to: number;

@@ -49,20 +49,11 @@ export async function runClientWebhook(
     webhook.verifier,
     request.signed,
   );
-  const secretHeader = verified?.secretHeader;
 
   const target = webhook.mode === 'dev' ? webhook.dev! : webhook.productive;
   const receivedAt = dateOf(deps.now).toISOString();
-  const build = (payload: unknown) => ({
-    headers:
-      secretHeader === undefined
-        ? request.headers
-        : Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== secretHeader)),
-    query: request.query,
-    payload,
-    webhook: { client: webhook.client, name: webhook.name, runAs: webhook.runAs, mode: webhook.mode },
-    trigger: { style: 'client-webhook', method: request.method, receivedAt },
-  });
+  const build = (payload: unknown) =>
+    clientWebhookInput(webhook, { ...request, payload }, verified?.secretHeader, receivedAt);
   const claimCheck = deps.claimCheck ?? withoutBodyStore;
   const checked = () =>
     claimCheck({
@@ -96,10 +87,7 @@ async function run(
     const { run, replayed } = await deps.startRun({
       target,
       input,
-      dedupe: {
-        key: compositeKey('client-webhook', `${webhook.client}/${webhook.name}`, request.idempotencyKey),
-        fingerprint: sha256Hex(JSON.stringify([request.method, request.query, request.payload])),
-      },
+      dedupe: clientWebhookDedupe(webhook, request, request.idempotencyKey),
     });
     const name = run.executionArn.split(':').at(-1)!;
     const outcome: RunOutcome = request.async
@@ -127,4 +115,38 @@ function assertKey(webhook: ClientWebhookRecord, presented: string | undefined):
   if (!matchesHashedSecret(presented, [webhook.keyHash])) {
     throw new UnauthorizedError('invalid webhook key');
   }
+}
+
+/**
+ * What a client webhook's run gets: the request's headers (less a plain secret's header), query and payload, and
+ * the webhook (a replay builds it the same way: ./replay.ts).
+ */
+export function clientWebhookInput(
+  webhook: ClientWebhookRecord,
+  request: Pick<ClientWebhookRequest, 'headers' | 'query' | 'method'> & { readonly payload: unknown },
+  secretHeader: string | undefined,
+  receivedAt: string,
+) {
+  return {
+    headers:
+      secretHeader === undefined
+        ? request.headers
+        : Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== secretHeader)),
+    query: request.query,
+    payload: request.payload,
+    webhook: { client: webhook.client, name: webhook.name, runAs: webhook.runAs, mode: webhook.mode },
+    trigger: { style: 'client-webhook', method: request.method, receivedAt },
+  };
+}
+
+/** The claim of a call with an Idempotency-Key: scoped to the webhook; the same key with another request is refused. */
+export function clientWebhookDedupe(
+  webhook: Pick<ClientWebhookRecord, 'client' | 'name'>,
+  request: Pick<ClientWebhookRequest, 'method' | 'query' | 'payload'>,
+  idempotencyKey: string,
+) {
+  return {
+    key: compositeKey('client-webhook', `${webhook.client}/${webhook.name}`, idempotencyKey),
+    fingerprint: sha256Hex(JSON.stringify([request.method, request.query, request.payload])),
+  };
 }

@@ -31,6 +31,18 @@ const trigger = (style: string, ref: string | undefined, receivedAt: string) => 
   receivedAt,
 });
 
+/** What a workflow started by ref gets (a replay builds it the same way: ./replay.ts). */
+export const webhookRunInput = (ref: string, payload: unknown, receivedAt: string) => ({
+  payload,
+  trigger: trigger('webhook', ref, receivedAt),
+});
+
+/** The claim of a call with an Idempotency-Key, scoped to the workflow's ref. */
+export const webhookDedupe = (ref: string, idempotency: { idempotencyKey: string; fingerprint: string }) => ({
+  key: compositeKey('event-webhook', ref, idempotency.idempotencyKey),
+  fingerprint: idempotency.fingerprint,
+});
+
 /** POST /api/v2/webhook?ref=: starts workflow `ref` with the payload (404 for an unknown ref). */
 export async function startByRef(
   deps: EventsDeps,
@@ -49,7 +61,7 @@ export async function startByRef(
       target: workflow,
       input: await (deps.claimCheck ?? withoutBodyStore)({
         payload,
-        build: (p) => ({ payload: p, trigger: trigger('webhook', ref, receivedAt) }),
+        build: (p) => webhookRunInput(ref, p, receivedAt),
         // Callers without the raw bytes (none in the handlers) store the payload as JSON.
         raw: body?.raw ?? Buffer.from(JSON.stringify(payload), 'utf8'),
         ...(body?.contentType === undefined ? {} : { contentType: body.contentType }),
@@ -57,10 +69,7 @@ export async function startByRef(
       ...(idempotency === undefined
         ? {}
         : {
-            dedupe: {
-              key: compositeKey('event-webhook', ref, idempotency.idempotencyKey),
-              fingerprint: idempotency.fingerprint,
-            },
+            dedupe: webhookDedupe(ref, idempotency),
           }),
     }),
   );

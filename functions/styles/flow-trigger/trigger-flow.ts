@@ -46,14 +46,7 @@ export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerReq
         payload: request.payload,
         raw: request.body,
         ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
-        build: (payload) => ({
-          payload,
-          trigger: {
-            style: 'flow-trigger',
-            flowId: flow.flowId,
-            receivedAt: dateOf(deps.now).toISOString(),
-          },
-        }),
+        build: (payload) => flowRunInput(flow.flowId, payload, dateOf(deps.now).toISOString()),
       }),
       ...(request.idempotencyKey === undefined
         ? {}
@@ -67,4 +60,9 @@ export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerReq
     }),
   );
   return { executionLink: deps.executionLink(run.executionArn), executionArn: run.executionArn, replayed };
+}
+
+/** What a flow's run gets: the payload and where it came from (a replay builds it the same way: ./replay.ts). */
+export function flowRunInput(flowId: string, payload: unknown, receivedAt: string) {
+  return { payload, trigger: { style: 'flow-trigger', flowId, receivedAt } };
 }

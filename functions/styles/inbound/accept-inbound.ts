@@ -176,8 +176,11 @@ async function duplicatesOf(
   return duplicates;
 }
 
-/** What the workflow sees: `$.stateValues.<state>` and `$.runtime.<field>` mirror seed 4's handlebars. */
-function workflowInput(
+/**
+ * What the workflow sees: `$.stateValues.<state>` and `$.runtime.<field>` mirror seed 4's handlebars (a replay
+ * builds it the same way: ./replay.ts).
+ */
+export function workflowInput(
   item: InboundItem,
   workflow: InboundWorkflowRecord,
   ref: RunRef | undefined,
@@ -198,7 +201,8 @@ function workflowInput(
   };
 }
 
-async function resolveWorkflows(registry: Registry, refs: readonly string[]) {
+/** Every named workflow that exists, by the name or id the request used. */
+export async function resolveWorkflows(registry: Registry, refs: readonly string[]) {
   const unique = [...new Set(refs)];
   const found = await Promise.all(unique.map(async (ref) => [ref, await readInboundWorkflow(registry, ref)] as const));
   return new Map(found.filter((entry): entry is readonly [string, InboundWorkflowRecord] => entry[1] !== undefined));

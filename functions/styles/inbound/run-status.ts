@@ -21,14 +21,29 @@ export type RunStatus =
 /** GET /inbound/runs/{runRef}: what became of a queued item, behind the same shared secret. */
 export async function runStatus(deps: RunStatusDeps, secret: string | undefined, runRef: string): Promise<RunStatus> {
   assertSharedSecret(secret, await readInboundSecretHashes(deps.registry), 'Inbound-Webhook-Secret');
-  const { dedupeKey } = parseRunRef(runRef);
-  const record = await deps.dedupe.get(dedupeKey, (deps.now ?? systemClock)());
-  if (record?.run !== undefined) {
-    return {
-      status: 'STARTED',
-      executionId: record.run.executionArn,
-      executionLink: deps.executionLink(record.run.executionArn),
-    };
-  }
+  const resolved = await resolveRunRef(deps.dedupe, runRef, (deps.now ?? systemClock)());
+  return resolved.status === 'STARTED'
+    ? {
+        status: 'STARTED',
+        executionId: resolved.executionArn,
+        executionLink: deps.executionLink(resolved.executionArn),
+      }
+    : resolved;
+}
+
+/**
+ * Where a run reference led, read off its claim: the run once the item's start recorded it (STARTED), the claim
+ * alone while it is being started (STARTING), nothing yet (PENDING). The deliveries API resolves a recorded batch
+ * item with this too. A malformed reference is a 400 (InvalidInputError).
+ */
+export async function resolveRunRef(
+  dedupe: DedupeStore,
+  runRef: string,
+  now: number,
+): Promise<
+  { readonly status: 'STARTED'; readonly executionArn: string } | { readonly status: 'STARTING' | 'PENDING' }
+> {
+  const record = await dedupe.get(parseRunRef(runRef).dedupeKey, now);
+  if (record?.run !== undefined) return { status: 'STARTED', executionArn: record.run.executionArn };
   return record === undefined ? { status: 'PENDING' } : { status: 'STARTING' };
 }

@@ -6,6 +6,7 @@ import type {
   DeliveryLedger,
   ProcessRecord,
   ProcessStore,
+  RegisteredWebhook,
   Registry,
   WebhookStore,
   WorkflowEngine,
@@ -51,6 +52,25 @@ function withoutClientState(body: unknown): unknown {
       n !== null && typeof n === 'object' && 'clientState' in n ? { ...n, clientState: REDACTED } : n,
     ),
   };
+}
+
+/**
+ * A bound workflow's input, `{ body, headers }` as seed 5 passes them, less credentials (a replay builds it the
+ * same way: ./replay.ts). 413 when it would pass Step Functions' input limit.
+ */
+export function triggerInput(
+  webhook: RegisteredWebhook,
+  request: Pick<TriggerRequest, 'headers' | 'body'>,
+  secretHeader: string | undefined,
+) {
+  const headers = { ...request.headers };
+  // Seed 5 passes every header on. Credential headers and a plain secret (not an HMAC) would land in the
+  // execution history: redact them.
+  for (const name of [...CREDENTIAL_HEADERS, ...(secretHeader === undefined ? [] : [secretHeader])]) {
+    if (headers[name] !== undefined) headers[name] = REDACTED;
+  }
+  const graph = webhook.verifier.verifier.kind === 'microsoft-graph';
+  return { headers, body: graph ? withoutClientState(request.body) : request.body, graph };
 }
 
 /** Finds the webhook (404 first: nothing about secrets is said for a webhook that does not exist). */
@@ -102,14 +122,7 @@ export async function triggerWebhook(
   deliveryKey?: string,
 ): Promise<readonly ProcessView[]> {
   const { webhook, bindings } = found;
-  const headers = { ...request.headers };
-  // Seed 5 passes every header on. Credential headers and a plain secret (not an HMAC) would land in the
-  // execution history: redact them.
-  for (const name of [...CREDENTIAL_HEADERS, ...(secretHeader === undefined ? [] : [secretHeader])]) {
-    if (headers[name] !== undefined) headers[name] = REDACTED;
-  }
-  const graph = webhook.verifier.verifier.kind === 'microsoft-graph';
-  const passedOn = graph ? withoutClientState(request.body) : request.body;
+  const { headers, body: passedOn, graph } = triggerInput(webhook, request, secretHeader);
   const input = await (deps.claimCheck ?? withoutBodyStore)({
     payload: passedOn,
     build: (body) => ({ body, headers }),

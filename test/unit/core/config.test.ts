@@ -34,10 +34,10 @@ describe('parseConfig', () => {
       REGISTRY_CACHE_SECONDS: 0,
       FANOUT_BUSY_REQUEUES: 20,
       FANOUT_BUSY_BACKOFF_SECONDS: 2,
+      DELIVERY_RETENTION_DAYS: 7,
       MAX_BATCH_ITEMS: 1_000,
       INBOUND_MAX_BODY_BYTES: 5_242_880,
       AWS_REQUEST_TIMEOUT_MS: 2_000,
-      DELIVERY_RETENTION_DAYS: 7,
     });
   });
 
@@ -93,10 +93,10 @@ describe('parseConfig', () => {
       'FANOUT_QUEUE_URL',
       'FANOUT_BUSY_REQUEUES',
       'FANOUT_BUSY_BACKOFF_SECONDS',
+      'DELIVERY_RETENTION_DAYS',
       'MAX_BATCH_ITEMS',
       'INBOUND_MAX_BODY_BYTES',
       'AWS_REQUEST_TIMEOUT_MS',
-      'DELIVERY_RETENTION_DAYS',
     ]);
   });
 });

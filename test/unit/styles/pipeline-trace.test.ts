@@ -14,7 +14,10 @@ import {
 import { makeFlowTriggerHandler } from '../../../functions/styles/flow-trigger/http';
 import { makeInboundHandler, makeRunStatusHandler } from '../../../functions/styles/inbound/http';
 import { makeWebhookAdminHandler, makeWebhookTriggerHandler } from '../../../functions/styles/registered-webhooks/http';
+import { makeDeliveriesHandler } from '../../../functions/styles/deliveries/http';
 import { httpEvent, testContext } from '../../support/api-gateway-events';
+import { NOW, recordOf } from '../../support/deliveries-api';
+import { InMemoryDeliveryLog } from '../../support/in-memory-delivery-log';
 import {
   FakeEngine,
   FakeRegistry,
@@ -278,6 +281,35 @@ describe('each handler runs its steps in the order its style declares', () => {
             routeKey: 'POST /api/trigger-webhooks/{webhookId}',
             pathParameters: { webhookId: id },
             headers: { 'x-verify-signature': 's3cret-key-12345', 'idempotency-key': 'one' },
+            body: '{}',
+          }),
+        );
+      },
+    ],
+    [
+      'deliveries-api',
+      async (trace) => {
+        // A replay: the key (authenticate), the delivery and its flow (resolve), the replay claim, the start.
+        const ports = tracedPorts(
+          new FakeRegistry().addFlow({ flowId: 'hello' }).addApiKey('key', { keyId: 'k', scopes: ['deliveries'] }),
+          trace,
+        );
+        const log = new InMemoryDeliveryLog(() => NOW);
+        const failed = recordOf();
+        await log.put(failed);
+        return invoke(
+          makeDeliveriesHandler({
+            ...ports,
+            log: traced(log, trace, (method) => (method === 'get' || method === 'list' ? 'resolve' : undefined)),
+            startReplay: ports.startRun,
+            now: () => NOW,
+            retentionDays: 7,
+          }),
+          httpEvent({
+            path: `/api/deliveries/${failed.id}/replay`,
+            routeKey: 'POST /api/deliveries/{id}/replay',
+            pathParameters: { id: failed.id },
+            headers: { authorization: 'Bearer key' },
             body: '{}',
           }),
         );

@@ -110,7 +110,14 @@ describe("each style's registry slice reads back what its codec writes", () => {
   });
 
   it('an API key, by its hash', async () => {
-    const record = { keyId: 'k', keyHash: 'a'.repeat(64), flows: ['*'], orgs: ['o'], disabled: false };
+    const record = {
+      keyId: 'k',
+      keyHash: 'a'.repeat(64),
+      flows: ['*'],
+      orgs: ['o'],
+      scopes: ['trigger', 'deliveries'] as const,
+      disabled: false,
+    };
     const registry = new InMemoryRegistry().put(apiKeyItem(record));
 
     expect(await readApiKey(registry, record.keyHash)).toEqual(record);

@@ -1,0 +1,13 @@
+import { type StyleReplayer, registrationGone } from '../../core/deliveries/replay';
+import { eventOfRecord } from '../../http/recorded-request';
+import { readFlow } from './registration';
+import { parseFlowTriggerRequest } from './request';
+import { flowRunInput } from './trigger-flow';
+
+/** A flow-trigger delivery again: the flow re-read (gone or unpublished: 409), the payload parsed as the route does. */
+export const replayFlowTrigger: StyleReplayer = async (deps, record, raw) => {
+  const request = parseFlowTriggerRequest(eventOfRecord(record, raw, { flowId: record.registration }), raw.length);
+  const flow = await readFlow(deps.registry, request.flowId);
+  if (flow === undefined || !flow.published) throw registrationGone(record, `(flow "${request.flowId}", published)`);
+  return [{ target: flow, input: flowRunInput(flow.flowId, request.payload, record.receivedAt) }];
+};
