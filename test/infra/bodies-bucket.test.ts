@@ -69,7 +69,7 @@ describe('the bodies bucket', () => {
     });
   });
 
-  it('names the bucket to the handlers that store bodies, and only to them', () => {
+  it('names the bucket to the handlers that store or read bodies, and only to them', () => {
     const { stack, hookflow } = build();
     const template = Template.fromStack(stack);
     const bucketRef = stack.resolve(hookflow.bodies.bucket.bucketName) as unknown;
@@ -80,10 +80,16 @@ describe('the bodies bucket', () => {
         string,
         unknown
       >;
-      const stores = ['client-webhook', 'event-intake', 'event-webhook', 'flow-trigger', 'webhook-trigger'].includes(
-        name,
-      );
-      expect([name, variables.BODIES_BUCKET]).toEqual([name, stores ? bucketRef : undefined]);
+      // The five that start runs from a request body store large ones; the deliveries API reads them back.
+      const uses = [
+        'client-webhook',
+        'event-intake',
+        'event-webhook',
+        'flow-trigger',
+        'webhook-trigger',
+        'deliveries-api',
+      ].includes(name);
+      expect([name, variables.BODIES_BUCKET]).toEqual([name, uses ? bucketRef : undefined]);
     }
   });
 
