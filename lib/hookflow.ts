@@ -77,6 +77,14 @@ export interface HandlerSettings {
    * @default 5
    */
   readonly REGISTRY_CACHE_SECONDS?: number | string;
+  /** How long a delivery record is kept, days, at most 365 (docs/deliveries.md). @default 7 */
+  readonly DELIVERY_RETENTION_DAYS?: number | string;
+  /** Partitions of the `deliveries` index (1,000 writes/s each), at most 64. @default 4 */
+  readonly DELIVERY_INDEX_SHARDS?: number | string;
+  /** Largest body kept on its record (base64) rather than in the body store, bytes. @default 4096 */
+  readonly DELIVERY_INLINE_BODY_BYTES?: number | string;
+  /** Most index items one deliveries list call reads before it answers with a `next` cursor. @default 2000 */
+  readonly DELIVERY_LIST_MAX_READ?: number | string;
   /** Most items one inbound batch may carry (413 above), at most 10000. @default 1000 */
   readonly MAX_BATCH_ITEMS?: number | string;
   /** Largest inbound request body in bytes, at most 6000000 (Lambda's synchronous payload). @default 5242880 */
