@@ -377,7 +377,7 @@ export class Hookflow extends Construct {
     grantKey(
       this.tables.dedupe.encryptionKey,
       needs.some((need) => need === 'dedupe:read' || need === 'waits:read'),
-      needs.some((need) => need === 'dedupe:write' || need === 'waits:write'),
+      needs.some((need) => need === 'dedupe:write' || need === 'waits:write' || need === 'deliveries:write'),
     );
     // SQS producers of a KMS-encrypted queue need kms:GenerateDataKey and kms:Decrypt:
     // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
@@ -420,6 +420,16 @@ export class Hookflow extends Construct {
             actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
             resources: [this.tables.dedupe.tableArn],
             conditions: leadingKeysLike(dedupePartitionPrefixes.claims),
+          }),
+        );
+      }
+      if (need === 'deliveries:write') {
+        // A record no claim carries: one PutItem of its own dlv# item (docs/deliveries.md).
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['dynamodb:PutItem'],
+            resources: [this.tables.dedupe.tableArn],
+            conditions: leadingKeysLike([dedupePartitionPrefixes.deliveries]),
           }),
         );
       }

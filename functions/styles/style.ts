@@ -28,7 +28,8 @@ export type HandlerNeed =
   | 'engine:resume' // states:SendTaskSuccess/SendTaskFailure (no resource-level permissions exist for these)
   | 'engine:succeed' // states:SendTaskSuccess only: resumes tasks, never fails one (CloudEvents)
   | 'engine:history' // states:GetExecutionHistory on the bound state machines' executions
-  | 'webhooks:write'; // REGISTRY_TABLE, read/write of the registered-webhook items only (dynamodb:LeadingKeys)
+  | 'webhooks:write' // REGISTRY_TABLE, read/write of the registered-webhook items only (dynamodb:LeadingKeys)
+  | 'deliveries:write'; // DEDUPE_TABLE, dynamodb:PutItem on delivery records (dlv# items) only: docs/deliveries.md
 
 /** A kind of workflow binding: the registry partition a construct method (bindFlow, ...) writes it to. */
 export type WorkflowBinding = RegistryPartition;

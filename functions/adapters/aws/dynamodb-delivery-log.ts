@@ -11,6 +11,7 @@ import { idRangeOf, indexPartitionOf, indexPartitions, isDeliveryId } from '../.
 import { matches, mergeNewestFirst } from '../../core/deliveries/listing';
 import type { DeliveryLog, DeliveryPage, DeliveryQuery, DeliverySummary } from '../../core/deliveries/log';
 import type { DeliveryRecord } from '../../core/deliveries/record';
+import { dedupePartitionPrefixes } from './registry-items';
 import { DELIVERIES_INDEX, deliveriesIndexSchema } from './table-schemas';
 
 /**
@@ -21,7 +22,7 @@ import { DELIVERIES_INDEX, deliveriesIndexSchema } from './table-schemas';
  */
 
 /** The base-table key of a record no claim carries. */
-export const deliveryItemKey = (id: string) => `dlv#${id}`;
+export const deliveryItemKey = (id: string) => `${dedupePartitionPrefixes.deliveries}${id}`;
 
 /**
  * The attributes a record adds to an item (its own or its claim's): the record's fields as named, the index keys,

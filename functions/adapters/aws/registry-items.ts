@@ -51,6 +51,8 @@ export const dedupePartitionPrefixes = {
   claims: [...KEY_KINDS.map((kind) => `${kind}#`), 'process#'],
   waits: 'wait#',
   runGuard: 'run#',
+  /** Delivery records no claim carries (docs/deliveries.md). */
+  deliveries: 'dlv#',
 } as const;
 
 /**

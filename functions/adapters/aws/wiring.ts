@@ -7,6 +7,9 @@ import { makeRunStarter } from '../../core/runs/start-run';
 import { dynamodbClient as awsDynamoDbClient, sfnClient } from './clients';
 import { DynamoDbDedupeStore } from './dynamodb-dedupe-store';
 import { DynamoDbDeliveryLedger } from './dynamodb-delivery-ledger';
+import { DynamoDbDeliveryLog } from './dynamodb-delivery-log';
+import { CREDENTIAL_HEADERS } from '../../http/request';
+import type { Recording } from '../../http/http-handler';
 import { DynamoDbProcessStore } from './dynamodb-process-store';
 import { DynamoDbRegistry } from './dynamodb-registry';
 import { DynamoDbWaitStore } from './dynamodb-wait-store';
@@ -35,6 +38,16 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
       dedupeLeaseMs: config.DEDUPE_LEASE_SECONDS * 1000,
     },
   );
+  const deliveryLog = new DynamoDbDeliveryLog(dynamodbClient, config.DEDUPE_TABLE, {
+    shards: config.DELIVERY_INDEX_SHARDS,
+    maxItemsRead: config.DELIVERY_LIST_MAX_READ,
+  });
+  // Delivery records (docs/deliveries.md). No body store is wired here yet: a body above DELIVERY_INLINE_BODY_BYTES
+  // keeps its size and SHA-256 only, until the S3 body store is.
+  const recording: Recording = {
+    deps: { log: deliveryLog, credentialHeaders: CREDENTIAL_HEADERS },
+    settings: { retentionDays: config.DELIVERY_RETENTION_DAYS, inlineBodyBytes: config.DELIVERY_INLINE_BODY_BYTES },
+  };
   const runAndWait = makeRunAndWait({ engine, logger }, { syncWaitMs: config.SYNC_WAIT_MS });
   return {
     config,
@@ -51,6 +64,8 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
       deliveries: new DynamoDbDeliveryLedger(dynamodbClient, config.DEDUPE_TABLE),
       // A claimed delivery's lease: like a dedupe claim's, it must outlast the handler that holds it.
       deliveryLeaseSeconds: config.DEDUPE_LEASE_SECONDS,
+      deliveryLog,
+      recording,
     },
     executionLink: executionLinker(config.EXECUTION_LINK_TEMPLATE),
   };

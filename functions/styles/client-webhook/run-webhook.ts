@@ -8,6 +8,7 @@ import { compositeKey } from '../../core/keys';
 import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
 import type { ClientWebhookRequest } from './request';
 import { dateOf } from '../../core/clock';
+import type { Delivery } from '../../core/deliveries/recorder';
 
 export interface ClientWebhookDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
@@ -34,11 +35,18 @@ export interface ClientWebhookRun {
 export async function runClientWebhook(
   deps: ClientWebhookDeps,
   request: ClientWebhookRequest,
+  delivery?: Delivery,
 ): Promise<ClientWebhookRun> {
   const webhook = await readClientWebhook(deps.registry, request.client, request.name);
   if (webhook === undefined) {
     throw new NotFoundError(`webhook "${request.name}" of client "${request.client}" does not exist`);
   }
+  const resolved = {
+    style: 'client-webhook',
+    registration: `${webhook.client}/${webhook.name}`,
+    record: webhook.recordDeliveries !== false,
+  } as const;
+  delivery?.resolved(resolved);
   assertKey(webhook, request.key);
   const verified = await verifyRegistration(
     deps,
@@ -47,6 +55,7 @@ export async function runClientWebhook(
     request.signed,
   );
   const secretHeader = verified?.secretHeader;
+  if (secretHeader !== undefined) delivery?.resolved({ ...resolved, secretHeaders: [secretHeader] });
 
   const target = webhook.mode === 'dev' ? webhook.dev! : webhook.productive;
   const input = {
@@ -61,11 +70,15 @@ export async function runClientWebhook(
       style: 'client-webhook',
       method: request.method,
       receivedAt: dateOf(deps.now).toISOString(),
+      ...delivery?.ref(),
     },
   };
   const base = { webhook, mode: webhook.mode, stateMachineArn: target.stateMachineArn, input };
   // A verified delivery is settled with its start: a 503 releases it for the sender's retry.
-  return startVerified(deps, verified, () => run(deps, request, target, input, base));
+  const ran = await startVerified(deps, verified, () => run(deps, request, target, input, base));
+  delivery?.ran(ran.outcome.executionArn === undefined ? {} : { executionArn: ran.outcome.executionArn });
+  if (ran.replayed === true) delivery?.deduplicated();
+  return ran;
 }
 
 async function run(

@@ -2,6 +2,7 @@ import type { CloudEvent } from 'cloudevents';
 import type { Registry } from '../../core/ports';
 import { type EventWorkflowRecord, readEventSubscribers, readEventWorkflow } from './registration';
 import { NotFoundError } from '../../core/outcomes';
+import type { Delivery, DeliveryRef } from '../../core/deliveries/recorder';
 import type { StartRun } from '../../core/runs/start-run';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 import { compositeKey } from '../../core/keys';
@@ -22,10 +23,11 @@ export interface StartedByRef {
   readonly replayed: boolean;
 }
 
-const trigger = (style: string, ref: string | undefined, receivedAt: string) => ({
+const trigger = (style: string, ref: string | undefined, receivedAt: string, delivery?: DeliveryRef) => ({
   style,
   ...(ref === undefined ? {} : { ref }),
   receivedAt,
+  ...delivery,
 });
 
 /** POST /api/v2/webhook?ref=: starts workflow `ref` with the payload (404 for an unknown ref). */
@@ -35,14 +37,16 @@ export async function startByRef(
   payload: Record<string, unknown>,
   signed?: SignedRequest,
   idempotency?: { idempotencyKey: string; fingerprint: string },
+  delivery?: Delivery,
 ): Promise<StartedByRef> {
   const workflow = await readEventWorkflow(deps.registry, ref);
   if (workflow === undefined) throw new NotFoundError(`no workflow has ref "${ref}"`);
+  delivery?.resolved({ style: 'events', registration: ref, record: workflow.recordDeliveries !== false });
   const verified = await verifyRegistration(deps, `event-workflow#${ref}`, workflow.verifier, signed);
   const { run, replayed } = await startVerified(deps, verified, () =>
     deps.startRun({
       target: workflow,
-      input: { payload, trigger: trigger('webhook', ref, new Date().toISOString()) },
+      input: { payload, trigger: trigger('webhook', ref, new Date().toISOString(), delivery?.ref()) },
       ...(idempotency === undefined
         ? {}
         : {
@@ -53,6 +57,8 @@ export async function startByRef(
           }),
     }),
   );
+  delivery?.ran({ executionArn: run.executionArn });
+  if (replayed) delivery?.deduplicated();
   return startedOf(deps, workflow, run.executionArn, replayed);
 }
 
@@ -76,16 +82,21 @@ export async function acceptEvents(
   ref: string | undefined,
   events: readonly CloudEvent[],
   signed: SignedRequest,
+  delivery?: Delivery,
 ): Promise<EventOutcome[]> {
   const refs = new Set<string>();
   for (const event of events) for (const workflow of await subscribersOf(deps, ref, event.type)) refs.add(workflow.ref);
+  // Known when some workflow subscribes to its events: recorded under `ref`, or the subscribers' refs.
+  if (refs.size > 0) {
+    delivery?.resolved({ style: 'events', registration: ref ?? [...refs].sort().join(','), record: true });
+  }
   for (const subscriber of refs) {
     // The subscription item is a copy; the verifier is set on the workflow's own item.
     const workflow = await readEventWorkflow(deps.registry, subscriber);
     await verifyRegistration(deps, `event-workflow#${subscriber}`, workflow?.verifier, signed);
   }
   const outcomes: EventOutcome[] = [];
-  for (const event of events) outcomes.push(await acceptEvent(deps, ref, event));
+  for (const event of events) outcomes.push(await acceptEvent(deps, ref, event, delivery));
   return outcomes;
 }
 
@@ -97,7 +108,12 @@ const subscribersOf = async (deps: EventsDeps, ref: string | undefined, type: st
  * event's source and id (CloudEvents makes that pair unique, so a redelivered event starts nothing new), and
  * resumes the task of run `ref` waiting on the event's type, with the event as the task's output.
  */
-export async function acceptEvent(deps: EventsDeps, ref: string | undefined, event: CloudEvent): Promise<EventOutcome> {
+export async function acceptEvent(
+  deps: EventsDeps,
+  ref: string | undefined,
+  event: CloudEvent,
+  delivery?: Delivery,
+): Promise<EventOutcome> {
   const subscribers = await subscribersOf(deps, ref, event.type);
   const body = event.toJSON();
   const receivedAt = new Date().toISOString();
@@ -105,10 +121,12 @@ export async function acceptEvent(deps: EventsDeps, ref: string | undefined, eve
     subscribers.map(async (workflow) => {
       const { run, replayed } = await deps.startRun({
         target: workflow,
-        input: { event: body, trigger: trigger('event', ref, receivedAt) },
+        input: { event: body, trigger: trigger('event', ref, receivedAt, delivery?.ref()) },
         // CloudEvents: source + id identify an event, so a redelivery is the same event whatever else differs.
         dedupe: { key: compositeKey('event', event.source, event.id, workflow.ref), fingerprint: 'cloudevent' },
       });
+      delivery?.ran({ executionArn: run.executionArn });
+      if (replayed) delivery?.deduplicated();
       return startedOf(deps, workflow, run.executionArn, replayed);
     }),
   );

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { httpHandler, type HttpHandler } from '../../http/http-handler';
+import { httpHandler, type HttpHandler, type Recording } from '../../http/http-handler';
 import { jsonResponse } from '../../http/responses';
 import { executionNameOf } from '../../core/runs/execution-name';
 import { type EventsDeps, acceptEvents, startByRef } from './accept-events';
@@ -9,36 +9,50 @@ import { deliverCallback, isRefusal, refusalError } from './resume-task';
 export interface EventsHttpDeps extends EventsDeps {
   readonly logger: Logger;
   readonly maxBodyBytes: number;
+  /** Delivery records (docs/deliveries.md); absent: none written. */
+  readonly recording?: Recording;
 }
 
 /** POST /api/v2/webhook?ref=: 202 `{workflow, runRef, executionId, executionLink}`. */
 export function makeEventWebhookHandler(deps: EventsHttpDeps): HttpHandler {
-  return httpHandler(deps.logger, async (event) => {
-    const request = parseWebhookRequest(event, deps.maxBodyBytes);
-    const started = await startByRef(
-      deps,
-      request.ref,
-      request.payload,
-      request.signed,
-      request.idempotencyKey === undefined
-        ? undefined
-        : { idempotencyKey: request.idempotencyKey, fingerprint: request.fingerprint! },
-    );
-    deps.logger.info('workflow started by ref', { ref: request.ref, execution: executionNameOf(started.executionId) });
-    return jsonResponse(202, started);
-  });
+  return httpHandler(
+    deps.logger,
+    async (event, delivery) => {
+      const request = parseWebhookRequest(event, deps.maxBodyBytes);
+      const started = await startByRef(
+        deps,
+        request.ref,
+        request.payload,
+        request.signed,
+        request.idempotencyKey === undefined
+          ? undefined
+          : { idempotencyKey: request.idempotencyKey, fingerprint: request.fingerprint! },
+        delivery,
+      );
+      deps.logger.info('workflow started by ref', {
+        ref: request.ref,
+        execution: executionNameOf(started.executionId),
+      });
+      return jsonResponse(202, started);
+    },
+    deps.recording,
+  );
 }
 
 /** POST /api/v2/event[?ref=]: 202 `{events: [{id, type, source, started: [...], resumed}]}`. */
 export function makeEventIntakeHandler(deps: EventsHttpDeps): HttpHandler {
-  return httpHandler(deps.logger, async (event) => {
-    const request = parseEventRequest(event, deps.maxBodyBytes);
-    const events = await acceptEvents(deps, request.ref, request.events, request.signed);
-    deps.logger.info('events accepted', {
-      events: events.map((e) => ({ id: e.id, type: e.type, started: e.started.length, resumed: e.resumed })),
-    });
-    return jsonResponse(202, { events });
-  });
+  return httpHandler(
+    deps.logger,
+    async (event, delivery) => {
+      const request = parseEventRequest(event, deps.maxBodyBytes);
+      const events = await acceptEvents(deps, request.ref, request.events, request.signed, delivery);
+      deps.logger.info('events accepted', {
+        events: events.map((e) => ({ id: e.id, type: e.type, started: e.started.length, resumed: e.resumed })),
+      });
+      return jsonResponse(202, { events });
+    },
+    deps.recording,
+  );
 }
 
 /**

@@ -9,7 +9,7 @@ export const eventsStyle: StyleDefinition = {
     {
       name: 'event-webhook',
       description: 'Events style: POST /api/v2/webhook?ref= starts the workflow named by ref',
-      needs: ['registry:read:event-workflows', 'dedupe:write', 'engine:start'],
+      needs: ['registry:read:event-workflows', 'dedupe:write', 'engine:start', 'deliveries:write'],
       routes: [{ method: 'POST', path: '/api/v2/webhook' }],
       runs: ['event-workflows'],
       pipeline: ['parse', 'resolve', 'verify', 'claim', 'start', 'answer'],
@@ -27,6 +27,7 @@ export const eventsStyle: StyleDefinition = {
         'waits:write',
         'engine:start',
         'engine:succeed',
+        'deliveries:write',
       ],
       routes: [{ method: 'POST', path: '/api/v2/event' }],
       runs: ['event-workflows'],

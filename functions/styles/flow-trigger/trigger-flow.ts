@@ -8,6 +8,7 @@ import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '
 import type { FlowTriggerRequest } from './request';
 import { readFlow } from './registration';
 import { dateOf } from '../../core/clock';
+import type { Delivery } from '../../core/deliveries/recorder';
 
 export interface FlowTriggerDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
@@ -25,13 +26,18 @@ export interface FlowTriggered {
  * The flow-trigger rules (seed 1): authenticate the key (401), check it may use the flow (403), find the
  * published flow (404), then start it with the payload, deduped on the Idempotency-Key when one is sent.
  */
-export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerRequest): Promise<FlowTriggered> {
+export async function triggerFlow(
+  deps: FlowTriggerDeps,
+  request: FlowTriggerRequest,
+  delivery?: Delivery,
+): Promise<FlowTriggered> {
   const apiKey = await authenticateApiKey(deps.registry, request.apiKey);
   assertKeyMayTrigger(apiKey, request.flowId);
 
   const flow = await readFlow(deps.registry, request.flowId);
   if (flow === undefined) throw new NotFoundError(`flow "${request.flowId}" does not exist`);
   if (!flow.published) throw new NotFoundError(`flow "${request.flowId}" is not published`);
+  delivery?.resolved({ style: 'flow-trigger', registration: flow.flowId, record: flow.recordDeliveries });
   const verified = await verifyRegistration(deps, `flow#${flow.flowId}`, flow.verifier, request.signed);
 
   // A verified delivery is settled with its start: a 503 releases it for the sender's retry.
@@ -44,6 +50,7 @@ export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerReq
           style: 'flow-trigger',
           flowId: flow.flowId,
           receivedAt: dateOf(deps.now).toISOString(),
+          ...delivery?.ref(),
         },
       },
       ...(request.idempotencyKey === undefined
@@ -57,5 +64,7 @@ export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerReq
           }),
     }),
   );
+  delivery?.ran({ executionArn: run.executionArn });
+  if (replayed) delivery?.deduplicated();
   return { executionLink: deps.executionLink(run.executionArn), executionArn: run.executionArn, replayed };
 }

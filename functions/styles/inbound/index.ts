@@ -16,6 +16,7 @@ export const inboundStyle: StyleDefinition = {
         'dedupe:write',
         'engine:start',
         'queue:send',
+        'deliveries:write',
       ],
       routes: [{ method: 'POST', path: '/inbound' }],
       // A 1,000-item batch is 100 SendMessageBatch calls, 10 in flight at a time.

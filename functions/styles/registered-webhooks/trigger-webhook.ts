@@ -1,3 +1,4 @@
+import type { DeliveryRef } from '../../core/deliveries/recorder';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   NotFoundError,
@@ -103,6 +104,7 @@ export async function triggerWebhook(
   found: Awaited<ReturnType<typeof findWebhook>>,
   secretHeader: string | undefined,
   deliveryKey?: string,
+  delivery?: DeliveryRef,
 ): Promise<readonly ProcessView[]> {
   const { webhook, bindings } = found;
   const headers = { ...request.headers };
@@ -112,7 +114,8 @@ export async function triggerWebhook(
     if (headers[name] !== undefined) headers[name] = REDACTED;
   }
   const body = webhook.verifier.verifier.kind === 'microsoft-graph' ? withoutClientState(request.body) : request.body;
-  const input = { body, headers };
+  // The delivery's id beside seed 5's { body, headers }: a run leads back to its delivery record.
+  const input = { body, headers, ...delivery };
   const inputBytes = Buffer.byteLength(JSON.stringify(input));
   if (inputBytes > MAX_INPUT_BYTES) {
     throw new TooLargeError(
