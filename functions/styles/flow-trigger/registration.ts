@@ -21,15 +21,12 @@ export interface FlowRecord {
   /** Optional signature verification on top of the API key (scripts/set-verifier.ts). */
   readonly verifier?: StoredVerifier;
   /** False: this flow's deliveries are not recorded (docs/deliveries.md). */
-  readonly recordDeliveries: boolean;
+  readonly recordDeliveries?: false;
 }
 
 /** Seed 1's registry slice: one item per flow (read with GetItem by the trigger). */
 export const flowKey = (flowId: string) => ({ pk: `FLOW#${flowId}`, sk: 'FLOW' });
-export const flowItem = (flow: Omit<FlowRecord, 'recordDeliveries'> & { recordDeliveries?: boolean }) => {
-  const { recordDeliveries, ...rest } = flow;
-  return { ...flowKey(flow.flowId), type: 'flow', ...rest, ...recordDeliveriesItem({ recordDeliveries }) };
-};
+export const flowItem = (flow: FlowRecord) => ({ ...flowKey(flow.flowId), type: 'flow', ...flow });
 
 /** The flow `flowId`, if registered (published or not: the trigger answers 404 for both). */
 export async function readFlow(registry: Registry, flowId: string): Promise<FlowRecord | undefined> {
@@ -40,7 +37,7 @@ export async function readFlow(registry: Registry, flowId: string): Promise<Flow
     stateMachineArn: String(item.stateMachineArn),
     workflowType: item.workflowType === 'STANDARD' ? 'STANDARD' : 'EXPRESS',
     published: item.published === true,
-    recordDeliveries: recordsDeliveries(item),
+    ...(recordsDeliveries(item) ? {} : { recordDeliveries: false as const }),
     ...verifierOf(item),
   };
 }

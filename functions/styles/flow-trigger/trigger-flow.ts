@@ -37,7 +37,7 @@ export async function triggerFlow(
   const flow = await readFlow(deps.registry, request.flowId);
   if (flow === undefined) throw new NotFoundError(`flow "${request.flowId}" does not exist`);
   if (!flow.published) throw new NotFoundError(`flow "${request.flowId}" is not published`);
-  delivery?.resolved({ style: 'flow-trigger', registration: flow.flowId, record: flow.recordDeliveries });
+  delivery?.resolved({ style: 'flow-trigger', registration: flow.flowId, record: flow.recordDeliveries !== false });
   const verified = await verifyRegistration(deps, `flow#${flow.flowId}`, flow.verifier, request.signed);
 
   // A verified delivery is settled with its start: a 503 releases it for the sender's retry.
