@@ -113,6 +113,8 @@ function checkDeliveriesIndex(table: ITable): void {
   const actual = `${schema.partitionKey?.name}:${schema.partitionKey?.type}/${schema.sortKey?.name}:${schema.sortKey?.type}`;
   const expected = `${deliveriesIndexSchema.partitionKey}:${AttributeType.STRING}/${deliveriesIndexSchema.sortKey}:${AttributeType.STRING}`;
   if (actual !== expected) {
-    throw new Error(`Hookflow tables.dedupe: index "${DELIVERIES_INDEX}" of ${table.node.path} is keyed ${actual}, hookflow needs ${expected}`);
+    throw new Error(
+      `Hookflow tables.dedupe: index "${DELIVERIES_INDEX}" of ${table.node.path} is keyed ${actual}, hookflow needs ${expected}`,
+    );
   }
 }

@@ -4,7 +4,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DomainError } from '../core/outcomes';
 import { newDeliveryId } from '../core/deliveries/ids';
-import { Delivery, type RecorderDeps, type RecorderSettings, recordDelivery } from '../core/deliveries/recorder';
+import {
+  type Delivery,
+  type RecorderDeps,
+  type RecorderSettings,
+  newDelivery,
+  recordDelivery,
+} from '../core/deliveries/recorder';
 import { httpAnswerOf } from './outcome-to-http';
 import { errorResponse } from './responses';
 
@@ -40,14 +46,18 @@ export function httpHandler(
 ): HttpHandler {
   const now = recording?.now ?? Date.now;
   const answered = async (event: APIGatewayProxyEventV2, context: Context) => {
-    const delivery = new Delivery({
-      id: newDeliveryId(now()),
-      receivedAtMs: now(),
-      method: event.requestContext?.http?.method ?? 'POST',
-      path: event.rawPath ?? '',
-      headers: event.headers ?? {},
-      rawBody: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
-    });
+    const receivedAtMs = now();
+    const delivery = newDelivery(
+      {
+        id: newDeliveryId(receivedAtMs),
+        receivedAtMs,
+        method: event.requestContext?.http?.method ?? 'POST',
+        path: event.rawPath ?? '',
+        headers: event.headers ?? {},
+        rawBody: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
+      },
+      recording,
+    );
     let answer: APIGatewayProxyStructuredResultV2;
     let reason: string | undefined;
     try {

@@ -111,7 +111,12 @@ async function addDeliveriesIndex(client: DynamoDBClient, tableName: string): Pr
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey !== undefined);
   await client.send(new DeleteTableCommand({ TableName: tableName }));
-  await createIfMissing(client, tableName, [{ name: dedupeTableSchema.partitionKey, keyType: 'HASH' }], deliveriesIndex);
+  await createIfMissing(
+    client,
+    tableName,
+    [{ name: dedupeTableSchema.partitionKey, keyType: 'HASH' }],
+    deliveriesIndex,
+  );
   for (let at = 0; at < items.length; at += 25) {
     await client.send(
       new BatchWriteItemCommand({

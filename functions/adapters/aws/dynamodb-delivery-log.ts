@@ -64,7 +64,11 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
       new PutItemCommand({
         TableName: this.tableName,
         Item: marshall(
-          { pk: deliveryItemKey(record.id), ...deliveryAttributes(record, this.options.shards), expiresAt: record.expiresAt },
+          {
+            pk: deliveryItemKey(record.id),
+            ...deliveryAttributes(record, this.options.shards),
+            expiresAt: record.expiresAt,
+          },
           { removeUndefinedValues: true },
         ),
       }),
@@ -147,7 +151,10 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
           TableName: this.tableName,
           IndexName: DELIVERIES_INDEX,
           KeyConditionExpression: '#dPk = :dPk AND #dSk BETWEEN :first AND :upper',
-          ExpressionAttributeNames: { '#dPk': deliveriesIndexSchema.partitionKey, '#dSk': deliveriesIndexSchema.sortKey },
+          ExpressionAttributeNames: {
+            '#dPk': deliveriesIndexSchema.partitionKey,
+            '#dSk': deliveriesIndexSchema.sortKey,
+          },
           ExpressionAttributeValues: marshall({ ':dPk': partition, ':first': first, ':upper': upper }),
           ScanIndexForward: false,
           Limit: Math.min(budget - read, Math.max(query.limit + 1, 25)),

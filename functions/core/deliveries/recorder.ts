@@ -50,15 +50,52 @@ export interface DeliveryRef {
   readonly correlationId?: string;
 }
 
+/** The record a delivery would have if it ended now with `answer`; undefined when it is not to be recorded. */
+export type PrepareRecord = (
+  delivery: Delivery,
+  answer: { readonly status: number },
+) => Promise<DeliveryRecord | undefined>;
+
+/** What a dedupe claim is handed to carry the record (StartRunRequest's `dedupe.delivery`). */
+export interface ClaimCarrier {
+  readonly record: DeliveryRecord;
+  carried(byClaim: boolean): void;
+}
+
 /** What a style reports into, during one request. */
 export class Delivery {
   private registration?: ResolvedRegistration;
   private readonly started: DeliveryRun[] = [];
   private duplicate = false;
+  private heldByClaim = false;
   readonly correlationId?: string;
 
-  constructor(readonly receipt: DeliveryReceipt) {
+  constructor(
+    readonly receipt: DeliveryReceipt,
+    private readonly prepare?: PrepareRecord,
+  ) {
     this.correlationId = correlationIdOf(receipt.headers);
+  }
+
+  /**
+   * The record for the request's dedupe claim to carry (docs/deliveries.md: the claim is the record), as it will
+   * read once the run has started and `status` was answered; undefined when nothing is recorded (no recording
+   * wired, no registration resolved, or it opted out). Call it only where `status` is the answer the start gives.
+   */
+  async forClaim(status: number): Promise<ClaimCarrier | undefined> {
+    const record = await this.prepare?.(this, { status });
+    if (record === undefined) return undefined;
+    return {
+      record,
+      carried: (byClaim) => {
+        this.heldByClaim = byClaim;
+      },
+    };
+  }
+
+  /** Whether the request's dedupe claim holds its record: then nothing more is written. */
+  get carriedByClaim(): boolean {
+    return this.heldByClaim;
   }
 
   get id(): string {
@@ -190,8 +227,24 @@ async function storedBody(
   return { ...kept, s3: await bodies.put(id, raw) };
 }
 
+/** A delivery whose record `recordDelivery` will write with these deps and settings. */
+export function newDelivery(
+  receipt: DeliveryReceipt,
+  recording?: {
+    readonly deps: Pick<RecorderDeps, 'bodies' | 'credentialHeaders'>;
+    readonly settings: RecorderSettings;
+  },
+): Delivery {
+  if (recording === undefined) return new Delivery(receipt);
+  return new Delivery(receipt, async (delivery, answer) => {
+    const registration = delivery.resolution;
+    if (registration === undefined || !registration.record) return undefined;
+    return buildRecord(delivery, registration, answer, recording.deps, recording.settings);
+  });
+}
+
 /**
- * Writes the record of a finished request, once: only when it named a known registration that records (else one
+ * Writes the record of a finished request, once (unless its dedupe claim carries it): only when it named a known registration that records (else one
  * log line, `delivery not recorded`, which counts it). A record that cannot be written changes nothing of the
  * answer: the failure is logged with the delivery id and the reason, never the body or a header.
  */
@@ -206,7 +259,7 @@ export async function recordDelivery(
     deps.logger.info('delivery not recorded', { deliveryId: delivery.id, reason: 'unknown registration' });
     return;
   }
-  if (!registration.record) return;
+  if (!registration.record || delivery.carriedByClaim) return;
   try {
     await deps.log.put(await buildRecord(delivery, registration, answer, deps, settings));
   } catch (error) {

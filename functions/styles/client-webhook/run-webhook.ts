@@ -75,7 +75,7 @@ export async function runClientWebhook(
   };
   const base = { webhook, mode: webhook.mode, stateMachineArn: target.stateMachineArn, input };
   // A verified delivery is settled with its start: a 503 releases it for the sender's retry.
-  const ran = await startVerified(deps, verified, () => run(deps, request, target, input, base));
+  const ran = await startVerified(deps, verified, () => run(deps, request, target, input, base, delivery));
   delivery?.ran(ran.outcome.executionArn === undefined ? {} : { executionArn: ran.outcome.executionArn });
   if (ran.replayed === true) delivery?.deduplicated();
   return ran;
@@ -87,6 +87,7 @@ async function run(
   target: WorkflowTarget,
   input: unknown,
   base: Omit<ClientWebhookRun, 'outcome' | 'waited' | 'replayed'>,
+  delivery?: Delivery,
 ): Promise<ClientWebhookRun> {
   const { webhook } = base;
   if (request.idempotencyKey !== undefined) {
@@ -101,6 +102,9 @@ async function run(
       dedupe: {
         key: compositeKey('client-webhook', `${webhook.client}/${webhook.name}`, request.idempotencyKey),
         fingerprint: sha256Hex(JSON.stringify([request.method, request.query, request.payload])),
+        // With ?async the answer is known before the start (202): the claim carries the record. A sync call's
+        // answer comes with the run's end, so its record is written then, apart.
+        ...(request.async ? { delivery: await delivery?.forClaim(202) } : {}),
       },
     });
     const name = run.executionArn.split(':').at(-1)!;

@@ -43,7 +43,7 @@ export async function startByRef(
   if (workflow === undefined) throw new NotFoundError(`no workflow has ref "${ref}"`);
   delivery?.resolved({ style: 'events', registration: ref, record: workflow.recordDeliveries !== false });
   const verified = await verifyRegistration(deps, `event-workflow#${ref}`, workflow.verifier, signed);
-  const { run, replayed } = await startVerified(deps, verified, () =>
+  const { run, replayed } = await startVerified(deps, verified, async () =>
     deps.startRun({
       target: workflow,
       input: { payload, trigger: trigger('webhook', ref, new Date().toISOString(), delivery?.ref()) },
@@ -53,6 +53,7 @@ export async function startByRef(
             dedupe: {
               key: compositeKey('event-webhook', ref, idempotency.idempotencyKey),
               fingerprint: idempotency.fingerprint,
+              delivery: await delivery?.forClaim(202),
             },
           }),
     }),

@@ -41,7 +41,7 @@ export async function triggerFlow(
   const verified = await verifyRegistration(deps, `flow#${flow.flowId}`, flow.verifier, request.signed);
 
   // A verified delivery is settled with its start: a 503 releases it for the sender's retry.
-  const { run, replayed } = await startVerified(deps, verified, () =>
+  const { run, replayed } = await startVerified(deps, verified, async () =>
     deps.startRun({
       target: flow,
       input: {
@@ -60,6 +60,8 @@ export async function triggerFlow(
               // Scoped to the flow and the key's owner: two callers can't collide on each other's keys.
               key: compositeKey('flow-trigger', flow.flowId, apiKey.keyId, request.idempotencyKey),
               fingerprint: sha256Hex(request.body),
+              // The claim is the delivery's record (docs/deliveries.md): its one write carries it.
+              delivery: await delivery?.forClaim(202),
             },
           }),
     }),

@@ -120,7 +120,17 @@ async function accept(deps: InboundDeps, request: InboundRequest, delivery?: Del
       target: workflow,
       input,
       // The claim is the run record GET /inbound/runs/{runRef} reads: recorded, whatever the workflow type.
-      ...(ref === undefined ? {} : { dedupe: { key: ref.dedupeKey, fingerprint: UID_FINGERPRINT, recordRun: true } }),
+      // It carries the delivery's record too (docs/deliveries.md).
+      ...(ref === undefined
+        ? {}
+        : {
+            dedupe: {
+              key: ref.dedupeKey,
+              fingerprint: UID_FINGERPRINT,
+              recordRun: true,
+              delivery: await delivery?.forClaim(202),
+            },
+          }),
     });
     delivery?.ran({ executionArn: run.executionArn, ...(ref === undefined ? {} : { runRef: ref.runRef }) });
     if (replayed) delivery?.deduplicated();

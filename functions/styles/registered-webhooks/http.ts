@@ -109,7 +109,7 @@ export function makeWebhookTriggerHandler(deps: TriggerHttpDeps): HttpHandler {
         registration: found.webhook.id,
         org: found.webhook.orgId,
         // Registered at run time through the admin API, which has no recordDeliveries field yet: always recorded.
-      record: true,
+        record: true,
       } as const;
       delivery.resolved(resolved);
       const verifier = found.webhook.verifier.verifier;

@@ -18,7 +18,13 @@ export const registeredWebhooksStyle: StyleDefinition = {
       name: 'webhook-trigger',
       description: 'Registered webhooks style: POST /api/trigger-webhooks/{webhookId} starts every bound workflow',
       // dedupe:write holds process records and the replay ledger
-      needs: ['registry:read:webhooks', 'registry:read:webhook-templates', 'dedupe:write', 'engine:start', 'deliveries:write'],
+      needs: [
+        'registry:read:webhooks',
+        'registry:read:webhook-templates',
+        'dedupe:write',
+        'engine:start',
+        'deliveries:write',
+      ],
       routes: [{ method: 'POST', path: '/api/trigger-webhooks/{webhookId}' }],
       // Up to 25 bound workflows, each one PutItem and one StartExecution, in parallel.
       timeoutSeconds: 20,
