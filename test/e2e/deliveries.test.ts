@@ -200,6 +200,8 @@ describe('delivery records on the local stack', () => {
       outcome: 'started',
       correlationId: 'cw-1',
     });
+    // Its key came in the body: the record keeps the body's size and hash, never its bytes.
+    expect(records.clientWebhook!.body).toEqual({ bytes: 27, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(records.inboundBatch).toMatchObject({ style: 'inbound', outcome: 'started', status: 202 });
     expect(records.inboundBatch!.runs.map((run) => run.runRef)).toEqual([
       expect.stringMatching(/^u_/),

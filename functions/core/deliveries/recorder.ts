@@ -42,6 +42,11 @@ export interface ResolvedRegistration {
   readonly record: boolean;
   /** Headers that carry this registration's secret (a shared-secret header): redacted like credentials. */
   readonly secretHeaders?: readonly string[];
+  /**
+   * The raw body carries a credential (a client webhook's key in its JSON): the record keeps the body's size and
+   * SHA-256 only, never its bytes. The raw bytes cannot be redacted and stay raw (a replay is checked against them).
+   */
+  readonly bodyHoldsCredential?: boolean;
 }
 
 /** What a run's input carries to lead back to its delivery (docs/styles/*: the trigger metadata). */
@@ -210,7 +215,12 @@ export async function buildRecord(
     ...(delivery.correlationId === undefined ? {} : { correlationId: delivery.correlationId }),
     runs: [...delivery.runs],
     headers: redactedHeaders(receipt.headers, deps.credentialHeaders, registration.secretHeaders),
-    body: await storedBody(receipt.id, receipt.rawBody, deps.bodies, settings.inlineBodyBytes),
+    body: await storedBody(
+      receipt.id,
+      receipt.rawBody,
+      registration.bodyHoldsCredential === true ? undefined : deps.bodies,
+      registration.bodyHoldsCredential === true ? -1 : settings.inlineBodyBytes,
+    ),
     expiresAt: Math.floor(receipt.receivedAtMs / 1000) + settings.retentionDays * 86_400,
   };
 }

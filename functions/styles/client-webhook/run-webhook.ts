@@ -45,6 +45,7 @@ export async function runClientWebhook(
     style: 'client-webhook',
     registration: `${webhook.client}/${webhook.name}`,
     record: webhook.recordDeliveries !== false,
+    bodyHoldsCredential: request.keyInBody,
   } as const;
   delivery?.resolved(resolved);
   assertKey(webhook, request.key);
