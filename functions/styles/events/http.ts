@@ -61,38 +61,49 @@ export function makeEventIntakeHandler(deps: EventsHttpDeps): HttpHandler {
  * callback already kept), unless it is the same callback id again; 410 its token expired.
  */
 export function makeCallbackHandler(deps: EventsHttpDeps): HttpHandler {
-  return httpHandler(deps.logger, async (event) => {
-    const request = parseCallbackRequest(event, deps.maxBodyBytes);
-    const failure = request.output as { error?: unknown; cause?: unknown };
-    const delivery = await deliverCallback(
-      deps,
-      request.ref,
-      request.topic,
-      request.status === 'succeeded'
-        ? { output: request.output }
-        : {
-            error: typeof failure.error === 'string' ? failure.error.slice(0, 256) : 'Callback.Failed',
-            cause: typeof failure.cause === 'string' ? failure.cause.slice(0, 32_768) : JSON.stringify(request.output),
-          },
-      request.eventId,
-    );
-    if (isRefusal(delivery)) throw refusalError(delivery);
-    deps.logger.info(delivery.outcome === 'kept' ? 'callback kept until the run waits' : 'task resumed by callback', {
-      ref: request.ref,
-      topic: request.topic,
-      status: request.status,
-      ...delivery,
-    });
-    if (delivery.outcome === 'kept') {
-      return jsonResponse(
-        202,
-        { status: 'KEPT', ref: request.ref, topic: request.topic, expiresAt: delivery.expiresAt },
-        delivery.replayed ? { 'idempotent-replayed': 'true' } : {},
+  return httpHandler(
+    deps.logger,
+    async (event, received) => {
+      const request = parseCallbackRequest(event, deps.maxBodyBytes);
+      // A callback names the run it resumes (its ref): recorded under it. A kept callback (nothing waits yet) reads
+      // `started` with no run; one that resumed a task names that run.
+      received.resolved({ style: 'events', registration: request.ref, record: true });
+      const failure = request.output as { error?: unknown; cause?: unknown };
+      const delivery = await deliverCallback(
+        deps,
+        request.ref,
+        request.topic,
+        request.status === 'succeeded'
+          ? { output: request.output }
+          : {
+              error: typeof failure.error === 'string' ? failure.error.slice(0, 256) : 'Callback.Failed',
+              cause:
+                typeof failure.cause === 'string' ? failure.cause.slice(0, 32_768) : JSON.stringify(request.output),
+            },
+        request.eventId,
       );
-    }
-    return {
-      statusCode: 204,
-      ...(delivery.outcome === 'resumed' && delivery.replayed ? { headers: { 'idempotent-replayed': 'true' } } : {}),
-    };
-  });
+      if (isRefusal(delivery)) throw refusalError(delivery);
+      if (delivery.outcome === 'resumed' && delivery.executionArn !== undefined) {
+        received.ran({ executionArn: delivery.executionArn });
+      }
+      deps.logger.info(delivery.outcome === 'kept' ? 'callback kept until the run waits' : 'task resumed by callback', {
+        ref: request.ref,
+        topic: request.topic,
+        status: request.status,
+        ...delivery,
+      });
+      if (delivery.outcome === 'kept') {
+        return jsonResponse(
+          202,
+          { status: 'KEPT', ref: request.ref, topic: request.topic, expiresAt: delivery.expiresAt },
+          delivery.replayed ? { 'idempotent-replayed': 'true' } : {},
+        );
+      }
+      return {
+        statusCode: 204,
+        ...(delivery.outcome === 'resumed' && delivery.replayed ? { headers: { 'idempotent-replayed': 'true' } } : {}),
+      };
+    },
+    deps.recording,
+  );
 }

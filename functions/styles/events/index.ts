@@ -37,7 +37,7 @@ export const eventsStyle: StyleDefinition = {
     {
       name: 'event-callback',
       description: 'Events style: GET|POST /api/v2/callback resumes the task a run waits with on a topic',
-      needs: ['waits:read', 'waits:write', 'engine:resume'],
+      needs: ['waits:read', 'waits:write', 'engine:resume', 'deliveries:write'],
       routes: [
         { method: 'GET', path: '/api/v2/callback' },
         { method: 'POST', path: '/api/v2/callback' },
