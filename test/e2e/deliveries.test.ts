@@ -182,6 +182,7 @@ describe('delivery records on the local stack', () => {
           data: { order: 8 },
         }),
       ),
+      callback: await post(`/api/v2/callback?ref=run-${Date.now()}&topic=approved`, {}, '{"ok":true}'),
       registeredWebhook: await post(
         `/api/trigger-webhooks/${webhook.id}`,
         { 'x-verify-signature': webhook.verifySecret },
@@ -209,6 +210,10 @@ describe('delivery records on the local stack', () => {
     ]);
     expect(records.eventWebhook).toMatchObject({ style: 'events', registration: 'order-echo', outcome: 'started' });
     expect(records.cloudEvent).toMatchObject({ style: 'events', registration: 'order-echo', outcome: 'started' });
+    // Nothing waits yet: the callback is kept for its run, and recorded under the run it names.
+    expect(answers.callback.status).toBe(202);
+    expect(records.callback).toMatchObject({ style: 'events', outcome: 'started', status: 202, runs: [] });
+    expect(records.callback!.registration).toMatch(/^run-/);
     expect(records.registeredWebhook).toMatchObject({
       style: 'registered-webhooks',
       registration: webhook.id,
