@@ -54,7 +54,11 @@ export function httpHandler(
         method: event.requestContext?.http?.method ?? 'POST',
         path: event.rawPath ?? '',
         headers: event.headers ?? {},
-        rawBody: Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
+        // Decoded only where it may be kept (a handler that records): up to 5 MB copied for nothing otherwise.
+        rawBody:
+          recording === undefined
+            ? Buffer.alloc(0)
+            : Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
       },
       recording,
     );

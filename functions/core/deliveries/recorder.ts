@@ -249,14 +249,17 @@ export function newDelivery(
   return new Delivery(receipt, async (delivery, answer) => {
     const registration = delivery.resolution;
     if (registration === undefined || !registration.record) return undefined;
-    return buildRecord(delivery, registration, answer, recording.deps, recording.settings);
+    // For a claim to carry: a record that cannot be built (its body store failed) leaves the claim without one,
+    // and the request goes on; the recorder tries again once the answer is known.
+    return buildRecord(delivery, registration, answer, recording.deps, recording.settings).catch(() => undefined);
   });
 }
 
 /**
- * Writes the record of a finished request, once (unless its dedupe claim carries it): only when it named a known registration that records (else one
- * log line, `delivery not recorded`, which counts it). A record that cannot be written changes nothing of the
- * answer: the failure is logged with the delivery id and the reason, never the body or a header.
+ * Writes the record of a finished request, once, unless its dedupe claim carries it: only when it named a known
+ * registration that records (else one log line, `delivery not recorded`, which counts it). A record that cannot be
+ * written changes nothing of the answer: the failure is logged with the delivery id and the reason, never the body
+ * or a header.
  */
 export async function recordDelivery(
   delivery: Delivery,

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { DeliveryLog } from '../../../functions/core/deliveries/log';
+import type { BodyStore, DeliveryLog } from '../../../functions/core/deliveries/log';
 import { REDACTED } from '../../../functions/core/deliveries/record';
 import { correlationIdOf, outcomeOf, redactedHeaders } from '../../../functions/core/deliveries/recorder';
 import { EngineBusyError } from '../../../functions/core/outcomes';
@@ -34,7 +34,7 @@ function capturingLogger() {
   return { logger, lines };
 }
 
-function setup(options: { log?: DeliveryLog; engine?: FakeEngine } = {}) {
+function setup(options: { log?: DeliveryLog; engine?: FakeEngine; bodies?: BodyStore } = {}) {
   const registry = new FakeRegistry()
     .addFlow({ flowId: 'orders' })
     .addFlow({ flowId: 'quiet', recordDeliveries: false })
@@ -55,7 +55,11 @@ function setup(options: { log?: DeliveryLog; engine?: FakeEngine } = {}) {
     executionLink: executionLinker('https://console.example/{executionArn}'),
     now: () => NOW,
     recording: {
-      deps: { log, credentialHeaders: CREDENTIAL_HEADERS },
+      deps: {
+        log,
+        credentialHeaders: CREDENTIAL_HEADERS,
+        ...(options.bodies === undefined ? {} : { bodies: options.bodies }),
+      },
       settings: { retentionDays: 7, inlineBodyBytes: 1024 },
       now: () => NOW,
     },
@@ -258,6 +262,55 @@ describe('the delivery recorder', () => {
     expect(JSON.parse(line!)).toMatchObject({ deliveryId: id, reason: 'ThrottlingException' });
     expect(lines.join('')).not.toContain('4242-secret');
     expect(lines.join('')).not.toContain(KEY);
+  });
+});
+
+describe('the recorder and a body store', () => {
+  it('a body store that fails leaves a keyed request accepted: no record on the claim, the failure logged', async () => {
+    // Arrange: a body above the inline limit (1,024 bytes here), and a store that cannot take it
+    const bodies: BodyStore = {
+      put: async () => {
+        throw Object.assign(new Error('unavailable'), { name: 'ServiceUnavailable' });
+      },
+      get: async () => undefined,
+    };
+    const { trigger, dedupe, engine, lines } = setup({ bodies });
+
+    // Act
+    const { status, id } = await trigger(
+      'orders',
+      { 'idempotency-key': 'big-1' },
+      JSON.stringify({ pad: 'x'.repeat(2_000) }),
+    );
+
+    // Assert
+    expect(status).toBe(202);
+    expect(engine.started).toHaveLength(1);
+    expect([...dedupe.records.values()][0]!.delivery).toBeUndefined();
+    const line = lines.find((l) => l.includes('delivery not recorded'));
+    expect(JSON.parse(line!)).toMatchObject({ deliveryId: id, reason: 'ServiceUnavailable' });
+  });
+
+  it('keeps a body above the inline limit in the body store, the record naming where', async () => {
+    // Arrange
+    const kept = new Map<string, Buffer>();
+    const bodies: BodyStore = {
+      put: async (deliveryId, raw) => {
+        kept.set(deliveryId, raw);
+        return { bucket: 'bodies', key: deliveryId };
+      },
+      get: async (ref) => kept.get(ref.key),
+    };
+    const { trigger, log } = setup({ bodies });
+    const body = JSON.stringify({ pad: 'y'.repeat(2_000) });
+
+    // Act
+    const { id } = await trigger('orders', {}, body);
+
+    // Assert
+    const record = await log.get(id);
+    expect(record!.body).toEqual({ bytes: body.length, sha256: expect.any(String), s3: { bucket: 'bodies', key: id } });
+    expect(kept.get(id)?.toString()).toBe(body);
   });
 });
 
