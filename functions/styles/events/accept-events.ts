@@ -86,10 +86,17 @@ export async function acceptEvents(
   delivery?: Delivery,
 ): Promise<EventOutcome[]> {
   const refs = new Set<string>();
-  for (const event of events) for (const workflow of await subscribersOf(deps, ref, event.type)) refs.add(workflow.ref);
-  // Known when some workflow subscribes to its events: recorded under `ref`, or the subscribers' refs.
+  let recorded = false;
+  for (const event of events) {
+    for (const workflow of await subscribersOf(deps, ref, event.type)) {
+      refs.add(workflow.ref);
+      recorded ||= workflow.recordDeliveries !== false;
+    }
+  }
+  // Known when some workflow subscribes to its events: recorded under `ref`, or the subscribers' refs, unless every
+  // subscriber turned recording off (a subscription item copies its workflow's item).
   if (refs.size > 0) {
-    delivery?.resolved({ style: 'events', registration: ref ?? [...refs].sort().join(','), record: true });
+    delivery?.resolved({ style: 'events', registration: ref ?? [...refs].sort().join(','), record: recorded });
   }
   for (const subscriber of refs) {
     // The subscription item is a copy; the verifier is set on the workflow's own item.
