@@ -31,6 +31,7 @@ export class DynamoDbDedupeStore extends BaseDedupeStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    /** deliveryShards: DELIVERY_INDEX_SHARDS, the index partitions a carried record is written to (default 4). */
     options: { readonly deliveryShards?: number } = {},
   ) {
     super();

@@ -28,7 +28,10 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
   const registry = cachedRegistry(new DynamoDbRegistry(dynamodbClient, config.REGISTRY_TABLE), {
     ttlMs: config.REGISTRY_CACHE_SECONDS * 1000,
   });
-  const dedupe = new DynamoDbDedupeStore(dynamodbClient, config.DEDUPE_TABLE);
+  // Its claims carry delivery records: their index keys use the same shard count as the log that lists them.
+  const dedupe = new DynamoDbDedupeStore(dynamodbClient, config.DEDUPE_TABLE, {
+    deliveryShards: config.DELIVERY_INDEX_SHARDS,
+  });
   const engine = new SfnWorkflowEngine(sfnClient());
   const startRun = makeRunStarter(
     { engine, dedupe, logger },
