@@ -128,6 +128,8 @@ describe('delivery records on the local stack', () => {
     );
     const badSignature = await post('/flows/hello-signed/trigger', { authorization: `Bearer ${DEV_KEY}` }, '{}');
     const unknown = await post('/flows/no-such-flow/trigger', { authorization: `Bearer ${DEV_KEY}` }, '{}');
+    const badKey = await post('/flows/hello/trigger', { authorization: 'Bearer not-a-key' }, '{}');
+    const badSecret = await post('/inbound', { 'inbound-webhook-secret': 'wrong' }, '{"workflow":"workflow name"}');
 
     // Assert
     expect(await recordOf(refused)).toMatchObject({ outcome: 'refused', status: 422, reason: expect.any(String) });
@@ -136,6 +138,9 @@ describe('delivery records on the local stack', () => {
       status: 401,
       reason: 'missing x-hub-signature-256 header',
     });
+    expect(await recordOf(badKey)).toMatchObject({ registration: 'hello', outcome: 'refused', status: 401 });
+    expect(await recordOf(badSecret)).toMatchObject({ style: 'inbound', outcome: 'refused', status: 401 });
+    expect(JSON.stringify(await recordOf(badSecret))).not.toContain('"wrong"');
     expect(unknown.status).toBe(404);
     expect(deliveryIdOf(unknown)).toMatch(/^dlv_/);
     expect(await recordOf(unknown)).toBeUndefined();

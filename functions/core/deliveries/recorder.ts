@@ -98,6 +98,11 @@ export class Delivery {
     };
   }
 
+  /** Whether this request's record may be written at all (a handler that records): worth a lookup to resolve it. */
+  get recording(): boolean {
+    return this.prepare !== undefined;
+  }
+
   /** Whether the request's dedupe claim holds its record: then nothing more is written. */
   get carriedByClaim(): boolean {
     return this.heldByClaim;

@@ -6,7 +6,7 @@ import type { StartRun } from '../../core/runs/start-run';
 import { compositeKey } from '../../core/keys';
 import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
 import type { FlowTriggerRequest } from './request';
-import { readFlow } from './registration';
+import { type FlowRecord, readFlow } from './registration';
 import { dateOf } from '../../core/clock';
 import type { Delivery } from '../../core/deliveries/recorder';
 
@@ -31,13 +31,22 @@ export async function triggerFlow(
   request: FlowTriggerRequest,
   delivery?: Delivery,
 ): Promise<FlowTriggered> {
-  const apiKey = await authenticateApiKey(deps.registry, request.apiKey);
-  assertKeyMayTrigger(apiKey, request.flowId);
+  const apiKey = await authenticateApiKey(deps.registry, request.apiKey)
+    .then((key) => {
+      assertKeyMayTrigger(key, request.flowId);
+      return key;
+    })
+    .catch(async (error: unknown) => {
+      // A refused key still named a flow: its delivery is recorded as refused when that flow exists. The answer is
+      // the same either way (the flow is looked up only after the refusal is decided), so a key learns nothing.
+      if (delivery?.recording === true) await resolveForRecord(deps, request.flowId, delivery);
+      throw error;
+    });
 
   const flow = await readFlow(deps.registry, request.flowId);
   if (flow === undefined) throw new NotFoundError(`flow "${request.flowId}" does not exist`);
   if (!flow.published) throw new NotFoundError(`flow "${request.flowId}" is not published`);
-  delivery?.resolved({ style: 'flow-trigger', registration: flow.flowId, record: flow.recordDeliveries !== false });
+  resolvedFlow(flow, delivery);
   const verified = await verifyRegistration(deps, `flow#${flow.flowId}`, flow.verifier, request.signed);
 
   // A verified delivery is settled with its start: a 503 releases it for the sender's retry.
@@ -69,4 +78,14 @@ export async function triggerFlow(
   delivery?.ran({ executionArn: run.executionArn });
   if (replayed) delivery?.deduplicated();
   return { executionLink: deps.executionLink(run.executionArn), executionArn: run.executionArn, replayed };
+}
+
+function resolvedFlow(flow: FlowRecord, delivery: Delivery | undefined): void {
+  delivery?.resolved({ style: 'flow-trigger', registration: flow.flowId, record: flow.recordDeliveries !== false });
+}
+
+/** For the record only: the flow a refused request named, if it exists and is published. */
+async function resolveForRecord(deps: FlowTriggerDeps, flowId: string, delivery: Delivery): Promise<void> {
+  const flow = await readFlow(deps.registry, flowId).catch(() => undefined);
+  if (flow?.published === true) resolvedFlow(flow, delivery);
 }

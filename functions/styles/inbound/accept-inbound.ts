@@ -72,7 +72,17 @@ export async function acceptInbound(
     readInboundSecretHashes(deps.registry),
     readInboundVerifier(deps.registry),
   ]);
-  assertSharedSecret(request.secret, secretHashes, 'Inbound-Webhook-Secret');
+  try {
+    assertSharedSecret(request.secret, secretHashes, 'Inbound-Webhook-Secret');
+  } catch (error) {
+    // A refused secret still named a workflow: its delivery is recorded as refused when that workflow exists (the
+    // answer is decided before the lookup, and is the same either way).
+    if (delivery?.recording === true) {
+      const named = await readInboundWorkflow(deps.registry, request.workflow).catch(() => undefined);
+      if (named !== undefined) delivery.resolved(inboundResolution(named));
+    }
+    throw error;
+  }
   const verified = await verifyRegistration(deps, 'inbound', verifier, request.signed);
   // A verified delivery is settled with its start (or its queueing): a 503 releases it for the sender's retry.
   return startVerified(deps, verified, async () => {
@@ -83,6 +93,9 @@ export async function acceptInbound(
     return accepted;
   });
 }
+
+const inboundResolution = (workflow: InboundWorkflowRecord) =>
+  ({ style: 'inbound', registration: workflow.workflowId, record: workflow.recordDeliveries !== false }) as const;
 
 /** Part of a batch was refused (503): the sender may resend the whole batch, which must not be a replay. */
 async function releaseForRetry(verified: VerifiedRegistration | undefined): Promise<void> {
@@ -96,7 +109,7 @@ async function accept(deps: InboundDeps, request: InboundRequest, delivery?: Del
     throw new NotFoundError(`workflow "${request.workflow}" does not exist`);
   }
   // One record per request, a batch included: its items are the record's runs, by run reference.
-  delivery?.resolved({ style: 'inbound', registration: named.workflowId, record: named.recordDeliveries !== false });
+  delivery?.resolved(inboundResolution(named));
   const receivedAt = dateOf(deps.now).toISOString();
   const prepared = request.items.map((item) => {
     const workflow = workflows.get(item.workflow);

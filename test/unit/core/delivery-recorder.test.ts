@@ -200,6 +200,20 @@ describe('the delivery recorder', () => {
     expect([...dedupe.records.values()][0]!.delivery!.id).toBe(retried.id);
   });
 
+  it('records a refused API key under the flow it named, and nothing when that flow does not exist', async () => {
+    // Arrange
+    const { trigger, log } = setup();
+
+    // Act
+    const known = await trigger('orders', { authorization: 'Bearer not-a-key' });
+    const unknown = await trigger('missing', { authorization: 'Bearer not-a-key' });
+
+    // Assert: the same answer for both
+    expect([known.status, unknown.status]).toEqual([401, 401]);
+    expect(await log.get(known.id)).toMatchObject({ registration: 'orders', outcome: 'refused', status: 401 });
+    expect(await log.get(unknown.id)).toBeUndefined();
+  });
+
   it('stores nothing for an unknown registration, and logs it once to be counted', async () => {
     // Arrange
     const { trigger, log, lines } = setup();
