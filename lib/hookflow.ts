@@ -89,6 +89,12 @@ export interface HandlerSettings {
    * @default 5
    */
   readonly REGISTRY_CACHE_SECONDS?: number | string;
+  /** Partitions of the `deliveries` index (1,000 writes/s each), at most 64. @default 4 */
+  readonly DELIVERY_INDEX_SHARDS?: number | string;
+  /** Largest body kept on its record (base64) rather than in the body store, bytes. @default 4096 */
+  readonly DELIVERY_INLINE_BODY_BYTES?: number | string;
+  /** Most index items one deliveries list call reads before it answers with a `next` cursor. @default 2000 */
+  readonly DELIVERY_LIST_MAX_READ?: number | string;
   /** Most items one inbound batch may carry (413 above), at most 10000. @default 1000 */
   readonly MAX_BATCH_ITEMS?: number | string;
   /**
@@ -411,7 +417,7 @@ export class Hookflow extends Construct {
     grantKey(
       this.tables.dedupe.encryptionKey,
       needs.some((need) => need === 'dedupe:read' || need === 'waits:read' || need === 'deliveries:read'),
-      needs.some((need) => need === 'dedupe:write' || need === 'waits:write'),
+      needs.some((need) => need === 'dedupe:write' || need === 'waits:write' || need === 'deliveries:write'),
     );
     // SQS producers of a KMS-encrypted queue need kms:GenerateDataKey and kms:Decrypt:
     // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
@@ -476,6 +482,16 @@ export class Hookflow extends Construct {
             actions: ['dynamodb:GetItem'],
             resources: [this.tables.dedupe.tableArn],
             conditions: leadingKeysLike([...dedupePartitionPrefixes.claims, dedupePartitionPrefixes.records]),
+          }),
+        );
+      }
+      if (need === 'deliveries:write') {
+        // A record no claim carries: one PutItem of its own dlv# item (docs/deliveries.md).
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['dynamodb:PutItem'],
+            resources: [this.tables.dedupe.tableArn],
+            conditions: leadingKeysLike([dedupePartitionPrefixes.records]),
           }),
         );
       }

@@ -105,11 +105,35 @@ const configSchema = z.object({
    */
   FANOUT_BUSY_BACKOFF_SECONDS: z._default(positiveInt(z.maximum(900)), 2),
   /**
-   * How long delivery records are kept (their TTL), and with them replay's claims and stored bodies (the body
-   * bucket's lifecycle expiration, set from the same setting) (docs/deliveries.md). The deliveries API refuses a
-   * time range reaching further back (400): nothing older exists.
+   * How long a delivery record is kept (docs/deliveries.md), days: the record's TTL attribute. A record on a
+   * dedupe claim is kept for the later of this and the claim's dedupe window. Also how long replay's claims and
+   * stored bodies are kept (the body bucket's lifecycle expiration, set from the same setting). The deliveries
+   * API refuses a time range reaching further back (400): nothing older exists.
    */
   DELIVERY_RETENTION_DAYS: z._default(positiveInt(z.maximum(365)), 7),
+  /**
+   * How many partitions of the `deliveries` index records are spread over. One index partition takes at most
+   * 1,000 write units per second, like a table's
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/warm-throughput-scenarios.html), and every
+   * record writes its index entry: 4 shards take 4,000 records/s. Listing reads every shard. Changing it moves new
+   * records only, and a record is looked up under the count in force: records written under another count are
+   * neither listed nor found until they expire. Change it only while no records are kept.
+   */
+  DELIVERY_INDEX_SHARDS: z._default(positiveInt(z.maximum(64)), 4),
+  /**
+   * Largest body kept on its record (base64, in DynamoDB); larger ones go to the body store (S3) when one is
+   * wired, else only their size and SHA-256 are kept. DynamoDB bills a write per KB ($0.625 per million write
+   * units: https://aws.amazon.com/dynamodb/pricing/on-demand/), S3 a PUT per object ($0.005 per 1,000:
+   * https://aws.amazon.com/s3/pricing/), so one PUT costs as much as 8 KB written: 6 KiB of raw body once base64
+   * (4/3). The default stays under that with the record's headers (about 1 KB) on top. At most 256 KiB: base64
+   * of it and the record stay under DynamoDB's 400 KB item.
+   */
+  DELIVERY_INLINE_BODY_BYTES: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(262_144)), 4_096),
+  /**
+   * Most index items one GET /api/deliveries page reads, over every shard: a narrow filter over a wide time
+   * range stops there and answers what it found with a `next` cursor (docs/deliveries.md).
+   */
+  DELIVERY_LIST_MAX_READ: z._default(positiveInt(z.maximum(100_000)), 2_000),
   /** Most items one inbound batch request may carry (413 above). */
   MAX_BATCH_ITEMS: z._default(positiveInt(z.maximum(10_000)), 1_000),
   /**

@@ -1,3 +1,4 @@
+import type { DeliveryRecord } from './deliveries/record';
 import type { LedgerEntry } from './verify/delivery-ledger';
 import type { RegistrationVerifier, SigningSecrets } from './verify/verifier-config';
 
@@ -354,6 +355,11 @@ export interface DedupeRecord {
   readonly executionArn?: string;
   /** Express: the run, recorded by the owner after it started. */
   readonly run?: RunHandle;
+  /**
+   * The delivery record the claim carries (docs/deliveries.md: the claim is the record, no extra write): the
+   * first claimant's, kept through a take-over. Its runs name the claim's run once known.
+   */
+  readonly delivery?: DeliveryRecord;
 }
 
 export type ClaimResult =
@@ -373,6 +379,8 @@ export interface ClaimRequest {
    * itself, and no second write records the run.
    */
   readonly standardStateMachineArn?: string;
+  /** The delivery record the claim's one write carries (outcome `started`). */
+  readonly delivery?: DeliveryRecord;
 }
 
 export interface DedupeStore {

@@ -134,3 +134,21 @@ export function verifierOf(item: StoredItem): { verifier?: StoredVerifier } {
   if (!parsed.success) throw new Error(`registry item ${String(item.pk)} has a malformed verifier`);
   return { verifier: parsed.data };
 }
+
+/**
+ * `recordDeliveries: false` turns delivery records off for one registration (docs/deliveries.md): one field every
+ * style's registration schema extends with, written to its registry item only when false.
+ */
+export const recordDeliveriesField = { recordDeliveries: z.boolean().optional() };
+
+/** The registry item's attribute for a registration's `recordDeliveries` (absent: recording on). */
+export function recordDeliveriesItem(registration: { readonly recordDeliveries?: boolean | undefined }): {
+  recordDeliveries?: false;
+} {
+  return registration.recordDeliveries === false ? { recordDeliveries: false } : {};
+}
+
+/** Whether a registry item's registration records its deliveries: on unless it says false. */
+export function recordsDeliveries(item: StoredItem): boolean {
+  return item.recordDeliveries !== false;
+}

@@ -3,6 +3,14 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DomainError } from '../core/outcomes';
+import { newDeliveryId } from '../core/deliveries/ids';
+import {
+  type Delivery,
+  type RecorderDeps,
+  type RecorderSettings,
+  newDelivery,
+  recordDelivery,
+} from '../core/deliveries/recorder';
 import { httpAnswerOf } from './outcome-to-http';
 import { errorResponse } from './responses';
 
@@ -11,32 +19,76 @@ export type HttpHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
+/** The header every answer carries: the request's delivery id (docs/deliveries.md). */
+export const DELIVERY_ID_HEADER = 'hookflow-delivery-id';
+
+/** What a handler records its deliveries with (wired by functions/adapters/aws/wiring.ts). */
+export interface Recording {
+  readonly deps: Omit<RecorderDeps, 'logger'>;
+  readonly settings: RecorderSettings;
+  readonly now?: () => number;
+}
+
 /**
  * Wraps a style's request handling in the middleware every route shares: the Lambda context in every log
  * line, and domain outcomes turned into `{ "error": ... }` answers by outcome-to-http.ts, which expose their message; anything
  * else is logged with its stack and answered with a generic 500 that carries only the request id.
+ *
+ * Deliveries (docs/deliveries.md): every request gets a delivery id at receipt, and every answer, 500 included,
+ * carries it in `Hookflow-Delivery-Id`. The style reports into the `Delivery` it is handed (the registration it
+ * resolved, the runs it started); once the answer is known and `recording` is wired, the record is written
+ * (functions/core/deliveries/recorder.ts holds the rules), before the answer leaves: Lambda freezes what runs after.
  */
 export function httpHandler(
   logger: Logger,
-  handle: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>,
+  handle: (event: APIGatewayProxyEventV2, delivery: Delivery) => Promise<APIGatewayProxyStructuredResultV2>,
+  recording?: Recording,
 ): HttpHandler {
+  const now = recording?.now ?? Date.now;
+  const answered = async (event: APIGatewayProxyEventV2, context: Context) => {
+    const receivedAtMs = now();
+    const delivery = newDelivery(
+      {
+        id: newDeliveryId(receivedAtMs),
+        receivedAtMs,
+        method: event.requestContext?.http?.method ?? 'POST',
+        path: event.rawPath ?? '',
+        headers: event.headers ?? {},
+        // Decoded only where it may be kept (a handler that records): up to 5 MB copied for nothing otherwise.
+        rawBody:
+          recording === undefined
+            ? Buffer.alloc(0)
+            : Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
+      },
+      recording,
+    );
+    let answer: APIGatewayProxyStructuredResultV2;
+    let reason: string | undefined;
+    try {
+      answer = await handle(event, delivery);
+    } catch (error) {
+      if (error instanceof DomainError) {
+        answer = httpAnswerOf(error);
+        reason = error.message;
+        logger.info('request rejected', { statusCode: answer.statusCode, reason: error.message });
+      } else {
+        logger.error('request failed', error as Error);
+        reason = 'internal error';
+        answer = errorResponse(500, `internal error; quote request id ${context.awsRequestId} when reporting it`);
+      }
+    }
+    answer = { ...answer, headers: { ...answer.headers, [DELIVERY_ID_HEADER]: delivery.id } };
+    if (recording !== undefined) {
+      await recordDelivery(
+        delivery,
+        { status: answer.statusCode ?? 200, ...(reason === undefined ? {} : { reason }) },
+        { ...recording.deps, logger },
+        recording.settings,
+      );
+    }
+    return answer;
+  };
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use({
-      onError: (request) => {
-        const { error } = request;
-        if (error instanceof DomainError) {
-          const answer = httpAnswerOf(error);
-          logger.info('request rejected', { statusCode: answer.statusCode, reason: error.message });
-          request.response = answer;
-          return;
-        }
-        logger.error('request failed', error as Error);
-        request.response = errorResponse(
-          500,
-          `internal error; quote request id ${request.context.awsRequestId} when reporting it`,
-        );
-      },
-    })
-    .handler(handle) as unknown as HttpHandler;
+    .handler(answered) as unknown as HttpHandler;
 }

@@ -103,6 +103,7 @@ export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
   'proxy-authorization',
   'cookie',
   'x-api-key',
+  'inbound-webhook-secret',
 ]);
 
 /** API Gateway (payload 2.0) lower-cases header names; the local stack does the same. */

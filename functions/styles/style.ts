@@ -32,7 +32,8 @@ export type HandlerNeed =
   | 'bodies:read' // BODIES_BUCKET, s3:GetObject on its bodies/ keys + s3:ListBucket (a gone body is NoSuchKey)
   // DEDUPE_TABLE: dynamodb:Query on its `deliveries` index, GetItem on the records (claims and dlv# items)
   | 'deliveries:read'
-  | 'webhooks:write'; // REGISTRY_TABLE, read/write of the registered-webhook items only (dynamodb:LeadingKeys)
+  | 'webhooks:write' // REGISTRY_TABLE, read/write of the registered-webhook items only (dynamodb:LeadingKeys)
+  | 'deliveries:write'; // DEDUPE_TABLE, dynamodb:PutItem on delivery records (dlv# items) only: docs/deliveries.md
 
 /** A kind of workflow binding: the registry partition a construct method (bindFlow, ...) writes it to. */
 export type WorkflowBinding = RegistryPartition;

@@ -1,165 +1,292 @@
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { sign as githubSign } from '@octokit/webhooks-methods';
-import { run } from '../../cli/main';
-import { type HttpResult, type RunningStack, removeDataDir, request, startLocalStack } from '../support/local-stack';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RecordedAwsCall } from '../../functions/adapters/aws/clients';
+import { DynamoDbDeliveryLog } from '../../functions/adapters/aws/dynamodb-delivery-log';
+import type { DeliveryRecord } from '../../functions/core/deliveries/record';
+import { removeDataDir, request, type RunningStack, startLocalStack } from '../support/local-stack';
 
 jest.setTimeout(120_000);
 
-/**
- * Issue 19's "Done when", on the local stack: "what happened to the webhook Stripe sent at 10:02?" is answered
- * from the API and the CLI by time range and correlation id, and every delivery of the last hour that never
- * started a run is replayed with one CLI command, twice, without starting anything twice.
- *
- * The engine is made busy with the local throttle (local/throttles.ts): `sfn:open=3` lets three Standard
- * executions run at once, so while three 3-second runs hold the slots every Standard start answers
- * ExecutionLimitExceeded and the sender gets 503 (recorded as `failed`, nothing started). Once they end, the three
- * replays have a slot each, however long their own runs stay open.
- */
-const DEV_KEY = 'hf_local_dev_key'; // trigger and deliveries scopes, every flow and org (local/hookflow.local.json)
-const GITHUB_SECRET = 'hf_local_github_webhook_secret'; // flow hello-signed
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const arn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
-const SLOTS = 3;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const DEV_KEY = 'hf_local_dev_key';
+const INBOUND_SECRET = 'hf_local_inbound_secret';
+const ACME_KEY = 'hf_local_acme_admin_key';
 
-describe('deliveries (issue 19): found by time and correlation id, replayed once', () => {
+/**
+ * Deliveries (issue 19) on the local stack: every style answers Hookflow-Delivery-Id and leaves the record its
+ * request earned, read back through DynamoDbDeliveryLog from the stack's own dedupe table, as the deliveries API
+ * reads it. And the calls a record costs, counted from the AWS calls the stack's handlers made.
+ */
+describe('delivery records on the local stack', () => {
   let stack: RunningStack;
-  let sfn: SFNClient;
-  const executions = async (machine: string) =>
-    (await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn(machine), maxResults: 1000 }))).executions ?? [];
-  const api = (path: string, init: { method?: string; body?: unknown } = {}): Promise<HttpResult> =>
-    request(`${stack.url}${path}`, {
-      method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${DEV_KEY}`, 'content-type': 'application/json' },
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-    });
-  const cli = async (...argv: string[]) => {
-    const out = { stdout: '', stderr: '' };
-    const code = await run(
-      argv,
-      { HOOKFLOW_URL: stack.url, HOOKFLOW_API_KEY: DEV_KEY },
-      {
-        print: (text) => void (out.stdout += text),
-        error: (text) => void (out.stderr += text),
-      },
-    );
-    return { code, ...out };
-  };
+  let dynamodb: DynamoDBClient;
+  let log: DynamoDbDeliveryLog;
+  const callsFolder = mkdtempSync(join(tmpdir(), 'hookflow-deliveries-calls-'));
 
   beforeAll(async () => {
-    stack = await startLocalStack({ env: { HOOKFLOW_LOCAL_THROTTLE: `sfn:open=${SLOTS}`, AWS_MAX_ATTEMPTS: '1' } });
-    sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials });
+    // Its own calls folder, to count calls; a warm registry cache, so that a request's calls are its own.
+    stack = await startLocalStack({ env: { HOOKFLOW_RECORD_AWS_CALLS: callsFolder, REGISTRY_CACHE_SECONDS: '300' } });
+    dynamodb = new DynamoDBClient({
+      endpoint: stack.dynamodbEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    log = new DynamoDbDeliveryLog(dynamodb, 'hookflow-dedupe', { shards: 4, maxItemsRead: 2_000 });
   });
   afterAll(async () => {
-    sfn?.destroy();
+    dynamodb?.destroy();
     await stack?.stop();
     if (stack !== undefined) removeDataDir(stack.dataDir);
+    removeDataDir(callsFolder);
   });
 
-  it('finds a signed delivery sent at a known time by its time range and correlation id, through the API and the CLI', async () => {
-    // Arrange: a GitHub-signed delivery, its X-GitHub-Delivery the id the sender knows it by
-    const body = JSON.stringify({ action: 'opened', number: 1002 });
-    const correlationId = `gh-${Date.now()}`;
-    const sentFrom = new Date(Date.now() - 1_000).toISOString();
-    const sent = await request(`${stack.url}/flows/hello-signed/trigger`, {
+  const post = (path: string, headers: Record<string, string>, body: string) =>
+    request(`${stack.url}${path}`, {
       method: 'POST',
-      headers: {
-        authorization: `Bearer ${DEV_KEY}`,
-        'content-type': 'application/json',
-        'x-hub-signature-256': await githubSign(GITHUB_SECRET, body),
-        'x-github-delivery': correlationId,
-      },
+      headers: { 'content-type': 'application/json', ...headers },
       body,
     });
-    const sentTo = new Date(Date.now() + 1_000).toISOString();
-    const deliveryId = sent.headers.get('hookflow-delivery-id');
+  const deliveryIdOf = (answer: { headers: Headers }) => answer.headers.get('hookflow-delivery-id') ?? '';
+  const recordOf = async (answer: { headers: Headers }): Promise<DeliveryRecord | undefined> =>
+    log.get(deliveryIdOf(answer));
 
+  /** Every AWS call the stack's handlers made so far. */
+  const calls = (): RecordedAwsCall[] =>
+    readdirSync(callsFolder)
+      .filter((file) => file.endsWith('.jsonl'))
+      .flatMap((file) => readFileSync(join(callsFolder, file), 'utf8').split('\n'))
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as RecordedAwsCall);
+  /** The calls one request makes (the registry already cached by an earlier request). */
+  const callsOf = async (send: () => Promise<unknown>) => {
+    const before = calls().length;
+    await send();
+    return calls()
+      .slice(before)
+      .map((call) => `${call.service}:${call.action}`)
+      .sort();
+  };
+
+  it('flow trigger: answers its delivery id, and the record names the run, which leads back to it', async () => {
     // Act
-    const listed = await api(`/api/deliveries?correlationId=${correlationId}&from=${sentFrom}&to=${sentTo}`);
-    const shown = await api(`/api/deliveries/${deliveryId}`);
-    const byCli = await cli(
-      'deliveries',
-      'list',
-      '--correlation-id',
-      correlationId,
-      '--from',
-      sentFrom,
-      '--to',
-      sentTo,
-    );
-    const getByCli = await cli('deliveries', 'get', String(deliveryId), '-j');
+    const answer = await post('/flows/hello/trigger', { authorization: `Bearer ${DEV_KEY}` }, '{"order":1}');
 
     // Assert
-    expect(sent.status).toBe(202);
-    expect(deliveryId).toMatch(/^dlv_[0-9A-HJKMNP-TV-Z]{26}$/);
-    expect(listed.status).toBe(200);
-    expect(listed.body).toMatchObject({
-      deliveries: [
-        {
-          id: deliveryId,
-          style: 'flow-trigger',
-          registration: 'hello-signed',
-          outcome: 'started',
-          status: 202,
-          correlationId,
-          runs: [{ executionArn: expect.stringContaining(':hookflow-echo:') }],
-        },
-      ],
+    expect(answer.status).toBe(202);
+    const record = await recordOf(answer);
+    expect(record).toMatchObject({
+      style: 'flow-trigger',
+      registration: 'hello',
+      outcome: 'started',
+      status: 202,
+      method: 'POST',
+      path: '/flows/hello/trigger',
+      body: { bytes: 11, inline: Buffer.from('{"order":1}').toString('base64') },
     });
-    expect(shown.status).toBe(200);
-    expect(shown.body).toMatchObject({
-      delivery: {
-        id: deliveryId,
-        headers: { 'x-github-delivery': correlationId, authorization: '[redacted]' },
-        body: { kept: true, encoding: 'utf8', text: body },
-        runs: [{ executionArn: expect.any(String), executionLink: expect.any(String), status: expect.any(String) }],
-      },
-    });
-    expect(byCli).toMatchObject({ code: 0, stderr: '' });
-    expect(byCli.stdout).toContain(`${deliveryId}  `);
-    expect(byCli.stdout).toContain(`correlation ${correlationId}`);
-    expect(JSON.parse(getByCli.stdout).delivery.body.text).toBe(body);
+    expect(record!.runs).toHaveLength(1);
+    expect(record!.headers.authorization).toBe('[redacted]');
+    const execution = await request(`${stack.url}/executions/${encodeURIComponent(record!.runs[0]!.executionArn!)}`);
+    expect(execution.text).toContain(deliveryIdOf(answer));
   });
 
-  it('replays every delivery of the last hour that never started a run with one CLI command, and the same command again starts nothing', async () => {
-    // Arrange: 3-second Standard runs hold every open slot; three deliveries meanwhile start nothing (503)
-    for (let i = 0; i < SLOTS; i++) {
-      const holder = await request(`${stack.url}/webhook/myclient/slow-standard?async`, { method: 'POST', body: '{}' });
-      expect(holder.status).toBe(202);
-    }
-    const refused = [];
-    for (const n of [1, 2, 3]) {
-      refused.push(
-        await request(`${stack.url}/flows/hello-standard/trigger`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${DEV_KEY}`, 'x-correlation-id': `busy-${n}` },
-          body: JSON.stringify({ n }),
-        }),
-      );
-    }
-    expect(refused.map((r) => r.status)).toEqual([503, 503, 503]);
-    expect(await executions('hookflow-echo-standard')).toHaveLength(0);
-    // The slots free once the holders' runs end
-    while ((await executions('hookflow-slow-standard')).some((e) => e.status === 'RUNNING')) await sleep(200);
+  it('keeps no credential anywhere in a stored record', async () => {
+    // Arrange: every credential a sender might send, and the inbound secret
+    const headers = {
+      authorization: `Bearer ${DEV_KEY}`,
+      cookie: 'session=hf-secret-cookie',
+      'x-api-key': 'hf-secret-api-key',
+      'proxy-authorization': 'Basic hf-secret-proxy',
+    };
 
-    // Act: count first (a dry run), then replay for real, then the very same command again
-    const counted = await cli('deliveries', 'replay', '--since', '1h', '--outcome', 'failed');
-    const replayed = await cli('deliveries', 'replay', '--since', '1h', '--outcome', 'failed', '--yes');
-    const afterFirst = await executions('hookflow-echo-standard');
-    const again = await cli('deliveries', 'replay', '--since', '1h', '--outcome', 'failed', '--yes');
+    // Act
+    const flow = await post('/flows/hello/trigger', headers, '{}');
+    const inbound = await post(
+      '/inbound',
+      { 'inbound-webhook-secret': INBOUND_SECRET },
+      JSON.stringify({ workflow: 'workflow name', uid: `secret-${Date.now()}` }),
+    );
 
     // Assert
-    expect(counted).toMatchObject({ code: 0, stderr: '' });
-    expect(counted.stdout).toMatch(/^3 deliveries match from .+; 3 would start \(mode if-no-run\)\n/);
-    expect(replayed).toMatchObject({ code: 0, stderr: '' });
-    expect(replayed.stdout).toContain('started 3 of 3 matching');
-    expect(afterFirst).toHaveLength(3);
-    expect(again).toMatchObject({ code: 0, stderr: '' });
-    expect(again.stdout).toContain('; 0 would start');
-    expect(await executions('hookflow-echo-standard')).toHaveLength(3);
-    // Each replay is a delivery of its own, marked as one, that leads back to the original
-    const listed = await api('/api/deliveries?registration=hello-standard&outcome=started');
-    const ids = new Set((listed.body as { deliveries: { replayOf?: string }[] }).deliveries.map((d) => d.replayOf));
-    expect(ids.size).toBe(3);
+    for (const answer of [flow, inbound]) {
+      const stored = JSON.stringify(await recordOf(answer));
+      expect(stored).toContain(deliveryIdOf(answer));
+      for (const secret of [DEV_KEY, 'hf-secret-cookie', 'hf-secret-api-key', 'hf-secret-proxy', INBOUND_SECRET]) {
+        expect(stored).not.toContain(secret);
+      }
+    }
+  });
+
+  it('records refusals of a known registration with their reason, and stores nothing for an unknown one', async () => {
+    // Act
+    const reused = `reuse-${Date.now()}`;
+    await post('/flows/hello/trigger', { authorization: `Bearer ${DEV_KEY}`, 'idempotency-key': reused }, '{"a":1}');
+    const refused = await post(
+      '/flows/hello/trigger',
+      { authorization: `Bearer ${DEV_KEY}`, 'idempotency-key': reused },
+      '{"a":2}',
+    );
+    const badSignature = await post('/flows/hello-signed/trigger', { authorization: `Bearer ${DEV_KEY}` }, '{}');
+    const unknown = await post('/flows/no-such-flow/trigger', { authorization: `Bearer ${DEV_KEY}` }, '{}');
+    const badKey = await post('/flows/hello/trigger', { authorization: 'Bearer not-a-key' }, '{}');
+    const badSecret = await post('/inbound', { 'inbound-webhook-secret': 'wrong' }, '{"workflow":"workflow name"}');
+
+    // Assert
+    expect(await recordOf(refused)).toMatchObject({ outcome: 'refused', status: 422, reason: expect.any(String) });
+    expect(await recordOf(badSignature)).toMatchObject({
+      outcome: 'refused',
+      status: 401,
+      reason: 'missing x-hub-signature-256 header',
+    });
+    expect(await recordOf(badKey)).toMatchObject({ registration: 'hello', outcome: 'refused', status: 401 });
+    expect(await recordOf(badSecret)).toMatchObject({ style: 'inbound', outcome: 'refused', status: 401 });
+    expect(JSON.stringify(await recordOf(badSecret))).not.toContain('"wrong"');
+    expect(unknown.status).toBe(404);
+    expect(deliveryIdOf(unknown)).toMatch(/^dlv_/);
+    expect(await recordOf(unknown)).toBeUndefined();
+    expect(stack.output()).toContain('delivery not recorded');
+  });
+
+  it('every style answers its delivery id and leaves its record', async () => {
+    // Arrange: a registered webhook of acme, bound to a template
+    const created = await request(`${stack.url}/api/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': ACME_KEY, 'x-api-org': 'acme' },
+      body: '{}',
+    });
+    const webhook = created.body as { id: string; verifySecret: string };
+    await request(`${stack.url}/api/webhooks/${webhook.id}/workflows/audit`, {
+      method: 'PUT',
+      headers: { 'x-api-key': ACME_KEY, 'x-api-org': 'acme' },
+    });
+
+    // Act
+    const answers = {
+      clientWebhook: await post(
+        '/webhook/test-client/my-webhook?async',
+        { 'x-correlation-id': 'cw-1' },
+        '{"key":"my-secret-api-key"}',
+      ),
+      inboundBatch: await post(
+        '/inbound',
+        { 'inbound-webhook-secret': INBOUND_SECRET },
+        JSON.stringify({
+          workflow: 'workflow name',
+          batch: [{ uid: `b1-${Date.now()}` }, { uid: `b2-${Date.now()}` }],
+        }),
+      ),
+      eventWebhook: await post('/api/v2/webhook?ref=order-echo', {}, '{"order":7}'),
+      cloudEvent: await post(
+        '/api/v2/event',
+        { 'content-type': 'application/cloudevents+json' },
+        JSON.stringify({
+          specversion: '1.0',
+          id: `evt-${Date.now()}`,
+          source: '/shop',
+          type: 'com.example.order.created',
+          data: { order: 8 },
+        }),
+      ),
+      callback: await post(`/api/v2/callback?ref=run-${Date.now()}&topic=approved`, {}, '{"ok":true}'),
+      registeredWebhook: await post(
+        `/api/trigger-webhooks/${webhook.id}`,
+        { 'x-verify-signature': webhook.verifySecret },
+        '{"event":"x"}',
+      ),
+    };
+
+    // Assert
+    const records = Object.fromEntries(
+      await Promise.all(Object.entries(answers).map(async ([name, answer]) => [name, await recordOf(answer)])),
+    ) as Record<keyof typeof answers, DeliveryRecord | undefined>;
+    for (const answer of Object.values(answers)) expect(deliveryIdOf(answer)).toMatch(/^dlv_/);
+    expect(records.clientWebhook).toMatchObject({
+      style: 'client-webhook',
+      registration: 'test-client/my-webhook',
+      outcome: 'started',
+      correlationId: 'cw-1',
+    });
+    // Its key came in the body: the record keeps the body's size and hash, never its bytes.
+    expect(records.clientWebhook!.body).toEqual({ bytes: 27, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(records.inboundBatch).toMatchObject({ style: 'inbound', outcome: 'started', status: 202 });
+    expect(records.inboundBatch!.runs.map((run) => run.runRef)).toEqual([
+      expect.stringMatching(/^u_/),
+      expect.stringMatching(/^u_/),
+    ]);
+    expect(records.eventWebhook).toMatchObject({ style: 'events', registration: 'order-echo', outcome: 'started' });
+    expect(records.cloudEvent).toMatchObject({ style: 'events', registration: 'order-echo', outcome: 'started' });
+    // Nothing waits yet: the callback is kept for its run, and recorded under the run it names.
+    expect(answers.callback.status).toBe(202);
+    expect(records.callback).toMatchObject({ style: 'events', outcome: 'started', status: 202, runs: [] });
+    expect(records.callback!.registration).toMatch(/^run-/);
+    expect(records.registeredWebhook).toMatchObject({
+      style: 'registered-webhooks',
+      registration: webhook.id,
+      org: 'acme',
+      outcome: 'started',
+      headers: { 'x-verify-signature': '[redacted]' },
+    });
+    expect(JSON.stringify(records.registeredWebhook)).not.toContain(webhook.verifySecret);
+  });
+
+  it('a 3,000-character correlation header is kept cut to 256 characters, and listed by it', async () => {
+    // Arrange
+    const long = `c${Date.now()}`.padEnd(3_000, 'x');
+
+    // Act
+    const answer = await post(
+      '/inbound',
+      { 'inbound-webhook-secret': INBOUND_SECRET, 'idempotency-key': long },
+      JSON.stringify({ workflow: 'workflow name' }),
+    );
+
+    // Assert
+    expect(answer.status).toBe(202);
+    const record = await recordOf(answer);
+    expect(record!.correlationId).toBe(long.slice(0, 256));
+    expect(record!.headers['idempotency-key']).toBe(long);
+    const listed = await log.list({
+      from: Date.now() - 60_000,
+      to: Date.now(),
+      limit: 10,
+      correlationId: long.slice(0, 256),
+    });
+    expect(listed.items.map((item) => item.id)).toEqual([deliveryIdOf(answer)]);
+  });
+
+  it('concurrent duplicates of one key: one started record on the claim, every other one deduplicated', async () => {
+    // Arrange
+    const key = `dup-${Date.now()}`;
+    const send = () =>
+      post('/flows/hello-standard/trigger', { authorization: `Bearer ${DEV_KEY}`, 'idempotency-key': key }, '{"d":1}');
+
+    // Act
+    const answers = await Promise.all(Array.from({ length: 8 }, send));
+
+    // Assert
+    expect(answers.every((answer) => answer.status === 202)).toBe(true);
+    const records = await Promise.all(answers.map(recordOf));
+    const outcomes = records.map((record) => record!.outcome).sort();
+    expect(outcomes.filter((outcome) => outcome === 'started')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome === 'deduplicated')).toHaveLength(7);
+    expect(new Set(records.map((record) => record!.runs[0]!.executionArn)).size).toBe(1);
+  });
+
+  it('costs: keyed Standard stays one PutItem and one StartExecution; unkeyed is one StartExecution and one PutItem', async () => {
+    // Arrange: warm the registry cache of both flows
+    const trigger =
+      (flow: string, headers: Record<string, string> = {}) =>
+      () =>
+        post(`/flows/${flow}/trigger`, { authorization: `Bearer ${DEV_KEY}`, ...headers }, '{}');
+    await trigger('hello-standard')();
+    await trigger('hello')();
+
+    // Act
+    const keyed = await callsOf(trigger('hello-standard', { 'idempotency-key': `cost-${Date.now()}` }));
+    const unkeyed = await callsOf(trigger('hello'));
+
+    // Assert
+    expect(keyed).toEqual(['dynamodb:PutItem', 'states:StartExecution']);
+    expect(unkeyed).toEqual(['dynamodb:PutItem', 'states:StartExecution']);
   });
 });

@@ -80,8 +80,11 @@ describe('the bodies bucket', () => {
         string,
         unknown
       >;
-      // The five that start runs from a request body store large ones; the deliveries API reads them back.
+      // The handlers that record deliveries or start runs from a request body store large ones; the deliveries
+      // API reads them back.
       const uses = [
+        'inbound',
+        'event-callback',
         'client-webhook',
         'event-intake',
         'event-webhook',

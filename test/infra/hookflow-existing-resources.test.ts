@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, Pass, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
@@ -19,17 +19,29 @@ function build(props: (stack: Stack) => HookflowProps) {
   const hookflow = new Hookflow(stack, 'Hookflow', props(stack));
   return { stack, hookflow, template: Template.fromStack(stack) };
 }
+const dedupeIn = (stack: Stack, id: string, withIndex = true) => {
+  const table = new Table(stack, id, {
+    billingMode: BillingMode.PAY_PER_REQUEST,
+    partitionKey: { name: 'pk', type: AttributeType.STRING },
+    timeToLiveAttribute: 'expiresAt',
+  });
+  if (withIndex) {
+    table.addGlobalSecondaryIndex({
+      indexName: 'deliveries',
+      partitionKey: { name: 'dPk', type: AttributeType.STRING },
+      sortKey: { name: 'dSk', type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+  }
+  return table;
+};
 const tablesIn = (stack: Stack) => ({
   registry: new Table(stack, 'MyRegistry', {
     billingMode: BillingMode.PAY_PER_REQUEST,
     partitionKey: { name: 'pk', type: AttributeType.STRING },
     sortKey: { name: 'sk', type: AttributeType.STRING },
   }),
-  dedupe: new Table(stack, 'MyDedupe', {
-    billingMode: BillingMode.PAY_PER_REQUEST,
-    partitionKey: { name: 'pk', type: AttributeType.STRING },
-    timeToLiveAttribute: 'expiresAt',
-  }),
+  dedupe: dedupeIn(stack, 'MyDedupe'),
 });
 /** The policy statements of one handler's role. */
 function statementsOf(template: Template, stack: Stack, hookflow: Hookflow, handler: string) {
@@ -71,6 +83,12 @@ describe('Hookflow: existing tables, queues and a KMS key', () => {
         },
       })),
     ).toThrow('Hookflow tables.dedupe: Existing/WrongDedupe is keyed id:S/-, hookflow needs pk:S/-');
+  });
+
+  it('fails synth on an existing dedupe table without the deliveries index, naming it', () => {
+    expect(() => build((s) => ({ tables: { ...tablesIn(s), dedupe: dedupeIn(s, 'OldDedupe', false) } }))).toThrow(
+      'Hookflow tables.dedupe: Existing/OldDedupe has no global secondary index "deliveries"',
+    );
   });
 
   it('uses existing fan-out queues: creates none, sends to the given queue, alarms on the given dead-letter queue', () => {

@@ -226,6 +226,9 @@ describe('HandlerSettings', () => {
       FANOUT_BUSY_BACKOFF_SECONDS: 0,
       REGISTRY_CACHE_SECONDS: 0,
       AWS_REQUEST_TIMEOUT_MS: 0,
+      DELIVERY_INDEX_SHARDS: 0,
+      DELIVERY_INLINE_BODY_BYTES: 0,
+      DELIVERY_LIST_MAX_READ: 0,
     };
 
     // Act

@@ -1,3 +1,4 @@
+import type { DeliveryRecord } from '../../functions/core/deliveries/record';
 import { Logger } from '@aws-lambda-powertools/logger';
 import * as ledgerRules from '../../functions/core/verify/delivery-ledger';
 import * as waitRules from '../../functions/styles/events/wait-rules';
@@ -39,6 +40,7 @@ import {
   BaseDedupeStore,
   type FirstWrite,
   isExpired,
+  completed,
   mayComplete,
   mayRelease,
 } from '../../functions/core/runs/dedupe-claim';
@@ -361,6 +363,8 @@ export function assertPartitionKeySize(pk: string): void {
  */
 export class InMemoryDedupeStore extends BaseDedupeStore {
   readonly records = new Map<string, DedupeRecord>();
+  /** Delivery records moved off a replaced claim (DynamoDbDedupeStore: `dlv#` items), by id. */
+  readonly archived = new Map<string, DeliveryRecord>();
   failCompleteWith: Error | undefined;
 
   protected async putIfFree(record: DedupeRecord, nowMs: number): Promise<FirstWrite> {
@@ -368,7 +372,11 @@ export class InMemoryDedupeStore extends BaseDedupeStore {
     const existing = this.records.get(record.key);
     if (existing !== undefined && !isExpired(existing, nowMs)) return { stored: false, existing };
     this.records.set(record.key, record);
-    return { stored: true };
+    return existing === undefined ? { stored: true } : { stored: true, replaced: existing };
+  }
+
+  protected async archive(delivery: DeliveryRecord): Promise<void> {
+    this.archived.set(delivery.id, delivery);
   }
 
   protected async replaceOwner(record: DedupeRecord, previousOwner: string): Promise<boolean> {
@@ -385,7 +393,7 @@ export class InMemoryDedupeStore extends BaseDedupeStore {
   async complete(key: string, owner: string, run: RunHandle): Promise<void> {
     if (this.failCompleteWith !== undefined) throw this.failCompleteWith;
     const record = this.records.get(key);
-    if (record !== undefined && mayComplete(record, owner)) this.records.set(key, { ...record, run });
+    if (record !== undefined && mayComplete(record, owner)) this.records.set(key, completed(record, run));
   }
 
   async release(key: string, owner: string): Promise<void> {

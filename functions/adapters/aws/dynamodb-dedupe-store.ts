@@ -7,8 +7,11 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DeliveryRecord } from '../../core/deliveries/record';
 import type { DedupeRecord, RunHandle } from '../../core/ports';
-import { BaseDedupeStore, type FirstWrite } from '../../core/runs/dedupe-claim';
+import { BaseDedupeStore, type FirstWrite, itemExpiresAt } from '../../core/runs/dedupe-claim';
+import { DynamoDbDeliveryLog, deliveryAttributes, recordOf } from './dynamodb-delivery-log';
+import { deliveriesIndexSchema } from './table-schemas';
 
 /**
  * Dedupe claims in the dedupe table, one item per key. The rules (when a key is free, when a claim may be
@@ -16,31 +19,48 @@ import { BaseDedupeStore, type FirstWrite } from '../../core/runs/dedupe-claim';
  * this class writes each as a condition expression, so each holds atomically. Expiry is in every condition:
  * DynamoDB's TTL deletes expired items up to days late (and dynalite never does), so TTL only tidies up.
  * Condition expressions: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
+ *
+ * A claim may carry its request's delivery record (docs/deliveries.md: the claim is the record): the record's
+ * attributes and `deliveries` index keys ride on the claim's one PutItem. The claim's own expiry is then
+ * `dedupeUntil`, and the item's TTL attribute `expiresAt` the later of it and the record's retention. A claim an
+ * earlier version wrote has no `dedupeUntil`: its `expiresAt` is its expiry, read and checked as before.
  */
 export class DynamoDbDedupeStore extends BaseDedupeStore {
+  private readonly deliveryShards: number;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    /** deliveryShards: DELIVERY_INDEX_SHARDS, the index partitions a carried record is written to (default 4). */
+    options: { readonly deliveryShards?: number } = {},
   ) {
     super();
+    this.deliveryShards = options.deliveryShards ?? 4;
   }
 
-  /** isExpired as a condition: `expiresAt <= now` in whole seconds is `expiresAt * 1000 <= now` in ms. */
+  /**
+   * isExpired as a condition: `dedupeUntil <= now` in whole seconds is `expiresAt * 1000 <= now` in ms (a claim
+   * of an earlier version: its `expiresAt`). ReturnValues ALL_OLD hands back an expired claim it replaced, so the
+   * delivery record that claim carried can be kept (BaseDedupeStore.keepReplaced).
+   */
   protected async putIfFree(record: DedupeRecord, nowMs: number): Promise<FirstWrite> {
     try {
-      await this.client.send(
+      const { Attributes } = await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: marshall(toItem(record)),
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :nowSeconds',
+          Item: marshall(toItem(record, this.deliveryShards), { removeUndefinedValues: true }),
+          ConditionExpression:
+            'attribute_not_exists(pk) OR dedupeUntil <= :nowSeconds OR (attribute_not_exists(dedupeUntil) AND expiresAt <= :nowSeconds)',
           ExpressionAttributeValues: marshall({ ':nowSeconds': Math.floor(nowMs / 1000) }),
+          // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValues
+          ReturnValues: 'ALL_OLD',
           // Real DynamoDB returns the live claim with the failure, saving a read; dynalite does not (the duplicate
           // path then reads it). A duplicate's claim names its Standard run, so this one call tells it where to
           // look: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValuesOnConditionCheckFailure
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { stored: true };
+      return Attributes === undefined ? { stored: true } : { stored: true, replaced: fromItem(unmarshall(Attributes)) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       return error.Item === undefined
@@ -73,17 +93,31 @@ export class DynamoDbDedupeStore extends BaseDedupeStore {
     }
   }
 
-  /** mayComplete as a condition. */
+  /**
+   * mayComplete as a condition. The same write names the run in the delivery record the claim carries (`runs`:
+   * `completed`'s rule; on a claim that carries none the attribute is unused).
+   */
   async complete(key: string, owner: string, run: RunHandle): Promise<void> {
     await this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: marshall({ pk: key }),
-        UpdateExpression: 'SET #run = :run',
+        UpdateExpression: 'SET #run = :run, runs = :runs',
         ConditionExpression: '#owner = :owner',
         ExpressionAttributeNames: { '#owner': 'owner', '#run': 'run' },
-        ExpressionAttributeValues: marshall({ ':owner': owner, ':run': run }),
+        ExpressionAttributeValues: marshall({
+          ':owner': owner,
+          ':run': run,
+          ':runs': [{ executionArn: run.executionArn }],
+        }),
       }),
+    );
+  }
+
+  /** A replaced claim's delivery record, on its own `dlv#` item (deliveries:write). */
+  protected async archive(delivery: DeliveryRecord): Promise<void> {
+    await new DynamoDbDeliveryLog(this.client, this.tableName, { shards: this.deliveryShards, maxItemsRead: 1 }).put(
+      delivery,
     );
   }
 
@@ -113,9 +147,15 @@ export class DynamoDbDedupeStore extends BaseDedupeStore {
   }
 }
 
-function toItem(record: DedupeRecord): Record<string, unknown> {
-  const { key, ...rest } = record;
-  return { pk: key, ...rest };
+function toItem(record: DedupeRecord, shards: number): Record<string, unknown> {
+  const { key, delivery, expiresAt, ...rest } = record;
+  return {
+    ...(delivery === undefined ? {} : deliveryAttributes(delivery, shards)),
+    pk: key,
+    ...rest,
+    dedupeUntil: expiresAt,
+    expiresAt: itemExpiresAt(record),
+  };
 }
 
 function fromItem(item: Record<string, unknown>): DedupeRecord {
@@ -126,8 +166,10 @@ function fromItem(item: Record<string, unknown>): DedupeRecord {
     owner: String(item.owner),
     createdAt: Number(item.createdAt),
     leaseUntil: Number(item.leaseUntil),
-    expiresAt: Number(item.expiresAt),
+    // A claim of an earlier version has no dedupeUntil: its expiresAt was its expiry.
+    expiresAt: Number(item.dedupeUntil ?? item.expiresAt),
     ...(typeof item.executionArn === 'string' ? { executionArn: item.executionArn } : {}),
     ...(run === undefined ? {} : { run: { executionArn: String(run.executionArn), startDate: String(run.startDate) } }),
+    ...(typeof item[deliveriesIndexSchema.sortKey] === 'string' ? { delivery: recordOf(item) } : {}),
   };
 }

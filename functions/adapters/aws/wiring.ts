@@ -7,11 +7,15 @@ import { makeRunStarter } from '../../core/runs/start-run';
 import { dynamodbClient as awsDynamoDbClient, sfnClient } from './clients';
 import { DynamoDbDedupeStore } from './dynamodb-dedupe-store';
 import { DynamoDbDeliveryLedger } from './dynamodb-delivery-ledger';
+import { DynamoDbDeliveryLog } from './dynamodb-delivery-log';
+import { CREDENTIAL_HEADERS } from '../../http/request';
+import type { Recording } from '../../http/http-handler';
 import { DynamoDbProcessStore } from './dynamodb-process-store';
 import { DynamoDbRegistry } from './dynamodb-registry';
 import { DynamoDbWaitStore } from './dynamodb-wait-store';
 import { DynamoDbWebhookStore } from './dynamodb-webhook-store';
 import { SfnWorkflowEngine } from './sfn-engine';
+import { lazyS3BodyStore } from './body-store';
 
 /**
  * The composition root every handler calls once at cold start: config parsed from the environment (a bad
@@ -26,7 +30,10 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
   const registry = cachedRegistry(new DynamoDbRegistry(dynamodbClient, config.REGISTRY_TABLE), {
     ttlMs: config.REGISTRY_CACHE_SECONDS * 1000,
   });
-  const dedupe = new DynamoDbDedupeStore(dynamodbClient, config.DEDUPE_TABLE);
+  // Its claims carry delivery records: their index keys use the same shard count as the log that lists them.
+  const dedupe = new DynamoDbDedupeStore(dynamodbClient, config.DEDUPE_TABLE, {
+    deliveryShards: config.DELIVERY_INDEX_SHARDS,
+  });
   const engine = new SfnWorkflowEngine(sfnClient());
   const startRun = makeRunStarter(
     { engine, dedupe, logger },
@@ -36,6 +43,21 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
       dedupeLeaseMs: config.DEDUPE_LEASE_SECONDS * 1000,
     },
   );
+  const deliveryLog = new DynamoDbDeliveryLog(dynamodbClient, config.DEDUPE_TABLE, {
+    shards: config.DELIVERY_INDEX_SHARDS,
+    maxItemsRead: config.DELIVERY_LIST_MAX_READ,
+  });
+  // Delivery records (docs/deliveries.md). A body above DELIVERY_INLINE_BODY_BYTES goes to the S3 body store, whose
+  // module (and S3 client) loads at the first such body (./body-store.ts); without BODIES_BUCKET (a handler that
+  // records nothing large, or a stack without the bucket) such a body keeps its size and SHA-256 only.
+  const recording: Recording = {
+    deps: {
+      log: deliveryLog,
+      credentialHeaders: CREDENTIAL_HEADERS,
+      ...(config.BODIES_BUCKET === undefined ? {} : { bodies: lazyS3BodyStore(config.BODIES_BUCKET) }),
+    },
+    settings: { retentionDays: config.DELIVERY_RETENTION_DAYS, inlineBodyBytes: config.DELIVERY_INLINE_BODY_BYTES },
+  };
   const runAndWait = makeRunAndWait({ engine, logger }, { syncWaitMs: config.SYNC_WAIT_MS });
   return {
     config,
@@ -52,6 +74,8 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
       deliveries: new DynamoDbDeliveryLedger(dynamodbClient, config.DEDUPE_TABLE),
       // A claimed delivery's lease: like a dedupe claim's, it must outlast the handler that holds it.
       deliveryLeaseSeconds: config.DEDUPE_LEASE_SECONDS,
+      deliveryLog,
+      recording,
     },
     executionLink: executionLinker(config.EXECUTION_LINK_TEMPLATE),
   };

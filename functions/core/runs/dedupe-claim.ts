@@ -1,3 +1,4 @@
+import type { DeliveryRecord } from '../deliveries/record';
 import type { ClaimRequest, ClaimResult, DedupeRecord, DedupeStore, RunHandle, WorkflowEngine } from '../ports';
 import { executionNameFor, standardExecutionArn } from './execution-name';
 
@@ -38,6 +39,38 @@ export function newClaim(request: ClaimRequest): DedupeRecord {
     ...(request.standardStateMachineArn === undefined
       ? {}
       : { executionArn: standardExecutionArn(request.standardStateMachineArn, name) }),
+    ...(request.delivery === undefined
+      ? {}
+      : {
+          delivery:
+            request.standardStateMachineArn === undefined
+              ? request.delivery
+              : // The claim names its Standard run: so does the record it carries.
+                {
+                  ...request.delivery,
+                  runs: [{ executionArn: standardExecutionArn(request.standardStateMachineArn, name) }],
+                },
+        }),
+  };
+}
+
+/**
+ * How long the item of a claim lives (its TTL attribute, epoch seconds): the later of the claim's dedupe expiry
+ * and the retention of the delivery record it carries. The claim's own expiry stays `expiresAt`, checked in every
+ * condition: a record outlives the dedupe window, and its key is free again when the window ends.
+ */
+export function itemExpiresAt(record: DedupeRecord): number {
+  return Math.max(record.expiresAt, record.delivery?.expiresAt ?? 0);
+}
+
+/** The record a claim carries once its Express run is recorded on it: the run is the record's run. */
+export function completed(record: DedupeRecord, run: RunHandle): DedupeRecord {
+  return {
+    ...record,
+    run,
+    ...(record.delivery === undefined
+      ? {}
+      : { delivery: { ...record.delivery, runs: [{ executionArn: run.executionArn }] } }),
   };
 }
 
@@ -78,8 +111,13 @@ export function mayRelease(record: DedupeRecord, owner: string): boolean {
   return record.owner === owner && record.run === undefined;
 }
 
-/** What a conditional first write reports when the condition failed: the live record, when the store returns it. */
-export type FirstWrite = { readonly stored: true } | { readonly stored: false; readonly existing?: DedupeRecord };
+/**
+ * What a conditional first write reports: when stored, the expired record it replaced (if the store returns it);
+ * when the condition failed, the live record (when the store returns it).
+ */
+export type FirstWrite =
+  | { readonly stored: true; readonly replaced?: DedupeRecord }
+  | { readonly stored: false; readonly existing?: DedupeRecord };
 
 /**
  * The claim algorithm over four storage operations, each one atomic in the store. Subclasses store; they
@@ -92,6 +130,8 @@ export abstract class BaseDedupeStore implements DedupeStore {
   protected abstract replaceOwner(record: DedupeRecord, previousOwner: string): Promise<boolean>;
   /** The stored record, expired or not. */
   protected abstract read(key: string): Promise<DedupeRecord | undefined>;
+  /** Keeps a delivery record whose claim was replaced, on an item of its own (one write). */
+  protected abstract archive(delivery: DeliveryRecord): Promise<void>;
 
   abstract complete(key: string, owner: string, run: RunHandle): Promise<void>;
   abstract release(key: string, owner: string): Promise<void>;
@@ -114,7 +154,10 @@ export abstract class BaseDedupeStore implements DedupeStore {
     for (;;) {
       const record = newClaim(request);
       const first = await this.putIfFree(record, request.now);
-      if (first.stored) return { outcome: 'claimed', record };
+      if (first.stored) {
+        await this.keepReplaced(first.replaced, record, request.now);
+        return { outcome: 'claimed', record };
+      }
       const existing = first.existing ?? (await this.get(request.key, request.now));
       if (existing === undefined) continue;
       if (!mayTakeOver(existing, request.now)) return { outcome: 'duplicate', record: existing };
@@ -126,5 +169,17 @@ export abstract class BaseDedupeStore implements DedupeStore {
       // Another duplicate took it over first: theirs now.
       if (current !== undefined) return { outcome: 'duplicate', record: current };
     }
+  }
+
+  /**
+   * A key used again after its dedupe window replaces the expired claim, and with it the record of the earlier
+   * delivery it carried, which must outlive the window (DELIVERY_RETENTION_DAYS): that record moves to an item of
+   * its own. One write, only when a key comes back after its window. If it fails, the earlier record is lost and
+   * nothing else: the claim is taken, the request goes on.
+   */
+  private async keepReplaced(replaced: DedupeRecord | undefined, record: DedupeRecord, nowMs: number): Promise<void> {
+    const earlier = replaced?.delivery;
+    if (earlier === undefined || earlier.id === record.delivery?.id || earlier.expiresAt * 1000 <= nowMs) return;
+    await this.archive(earlier).catch(() => undefined);
   }
 }

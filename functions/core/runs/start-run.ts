@@ -6,6 +6,7 @@ import { crashPoint } from '../faults/crash-point';
 import { randomExecutionName } from './execution-name';
 import { runNameOf, startedRunOf } from './dedupe-claim';
 import { type Clock } from '../clock';
+import type { DeliveryRecord } from '../deliveries/record';
 
 export interface RunTarget {
   readonly stateMachineArn: string;
@@ -23,6 +24,12 @@ export interface DedupeRequest {
    * GET /inbound/runs/{runRef} and its resent-batch DUPLICATE answers.
    */
   readonly recordRun?: boolean;
+  /**
+   * The request's delivery record, for the claim to carry (docs/deliveries.md: the claim is the record): `carried`
+   * is told whether the claim holds it when the start ends (true once claimed with it; false again if the claim was
+   * released, or when the request turned out a duplicate), so the recorder writes a record only when none is held.
+   */
+  readonly delivery?: { readonly record: DeliveryRecord; carried(byClaim: boolean): void };
 }
 
 export interface StartRunRequest {
@@ -91,6 +98,7 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
         ...(target.workflowType === 'STANDARD' && dedupe.recordRun !== true
           ? { standardStateMachineArn: target.stateMachineArn }
           : {}),
+        ...(dedupe.delivery === undefined ? {} : { delivery: dedupe.delivery.record }),
       },
       (record) => startedRunOf(record, deps.engine),
     );
@@ -102,6 +110,8 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
       return { run: await awaitStartedRun(claim.record), replayed: true };
     }
 
+    // A take-over keeps the first claimant's record: this request's own is written apart.
+    dedupe.delivery?.carried(claim.record.delivery?.id === dedupe.delivery.record.id);
     crashPoint('dedupe-claimed');
     const name = runNameOf(claim.record);
     let run: RunHandle;
@@ -119,10 +129,14 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
           { mayHaveStarted: true, retryAfterSeconds: Math.max(1, Math.ceil(settings.dedupeLeaseMs / 1000)) },
         );
       }
-      await deps.dedupe.release(dedupe.key, owner).catch((releaseError: unknown) => {
-        // The claim stays until its lease runs out; then a retry takes it over. Nothing is lost.
-        deps.logger.warn('could not release dedupe claim', { error: releaseError as Error });
-      });
+      await deps.dedupe
+        .release(dedupe.key, owner)
+        // Released, the claim took its record with it: the recorder writes the `failed` record apart.
+        .then(() => dedupe.delivery?.carried(false))
+        .catch((releaseError: unknown) => {
+          // The claim stays until its lease runs out; then a retry takes it over. Nothing is lost.
+          deps.logger.warn('could not release dedupe claim', { error: releaseError as Error });
+        });
       throw error;
     }
     // A Standard claim named this run when it was written: nothing to record.

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { httpHandler, type HttpHandler } from '../../http/http-handler';
+import { httpHandler, type HttpHandler, type Recording } from '../../http/http-handler';
 import { jsonResponse } from '../../http/responses';
 import { parseClientWebhookRequest } from './request';
 import { type ClientWebhookDeps, type ClientWebhookRun, runClientWebhook } from './run-webhook';
@@ -9,6 +9,8 @@ export interface ClientWebhookHttpDeps extends ClientWebhookDeps {
   readonly maxBodyBytes: number;
   readonly syncWaitMs: number;
   readonly executionLink: (executionArn: string) => string;
+  /** Delivery records (docs/deliveries.md); absent: none written. */
+  readonly recording?: Recording;
 }
 
 /**
@@ -17,25 +19,29 @@ export interface ClientWebhookHttpDeps extends ClientWebhookDeps {
  * wait). The status is also in the `Hookflow-Execution-Status` header.
  */
 export function makeClientWebhookHandler(deps: ClientWebhookHttpDeps): HttpHandler {
-  return httpHandler(deps.logger, async (event) => {
-    const request = parseClientWebhookRequest(event, deps.maxBodyBytes);
-    const run = await runClientWebhook(deps, request);
-    const { outcome } = run;
-    // The one line of a successful request: compact, as CloudWatch Logs bills it per request (core/logger.ts).
-    deps.logger.info('client webhook ran', {
-      client: request.client,
-      webhook: request.name,
-      mode: run.mode,
-      ...(request.async ? { async: true } : {}),
-      execution: outcome.name,
-      status: outcome.status,
-    });
-    const statusCode = outcome.status === 'RUNNING' ? 202 : outcome.status === 'SUCCEEDED' ? 200 : 424;
-    return jsonResponse(statusCode, responseBody(deps, run), {
-      'hookflow-execution-status': outcome.status,
-      ...(run.replayed === true ? { 'idempotent-replayed': 'true' } : {}),
-    });
-  });
+  return httpHandler(
+    deps.logger,
+    async (event, delivery) => {
+      const request = parseClientWebhookRequest(event, deps.maxBodyBytes);
+      const run = await runClientWebhook(deps, request, delivery);
+      const { outcome } = run;
+      // The one line of a successful request: compact, as CloudWatch Logs bills it per request (core/logger.ts).
+      deps.logger.info('client webhook ran', {
+        client: request.client,
+        webhook: request.name,
+        mode: run.mode,
+        ...(request.async ? { async: true } : {}),
+        execution: outcome.name,
+        status: outcome.status,
+      });
+      const statusCode = outcome.status === 'RUNNING' ? 202 : outcome.status === 'SUCCEEDED' ? 200 : 424;
+      return jsonResponse(statusCode, responseBody(deps, run), {
+        'hookflow-execution-status': outcome.status,
+        ...(run.replayed === true ? { 'idempotent-replayed': 'true' } : {}),
+      });
+    },
+    deps.recording,
+  );
 }
 
 function responseBody(deps: ClientWebhookHttpDeps, run: ClientWebhookRun) {

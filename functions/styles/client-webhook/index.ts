@@ -10,7 +10,14 @@ export const clientWebhookStyle: StyleDefinition = {
       name: 'client-webhook',
       description: 'Client webhook style: GET|POST runs the webhook workflow and waits for it (or ?async)',
       // dedupe:write for the replay ledger of webhooks whose verifier refuses replays
-      needs: ['registry:read:client-webhooks', 'dedupe:write', 'engine:start', 'engine:describe', 'bodies:write'],
+      needs: [
+        'registry:read:client-webhooks',
+        'dedupe:write',
+        'engine:start',
+        'engine:describe',
+        'bodies:write',
+        'deliveries:write',
+      ],
       routes: [
         { method: 'GET', path: '/webhook/{client}/{name}' },
         { method: 'POST', path: '/webhook/{client}/{name}' },

@@ -6,6 +6,8 @@ import {
   decodeItem,
   field,
   named,
+  recordDeliveriesField,
+  recordDeliveriesItem,
   workflowTargetSchema,
 } from '../../core/registration';
 import { type StoredVerifier, storedVerifierSchema } from '../../core/verify/verifier-config';
@@ -26,6 +28,8 @@ export interface ClientWebhookRecord {
   readonly keyHash?: string;
   /** Optional signature verification (scripts/set-verifier.ts). */
   readonly verifier?: StoredVerifier;
+  /** False: this webhook's deliveries are not recorded (docs/deliveries.md). */
+  readonly recordDeliveries?: false;
 }
 
 /** Seed 2's registry slice: one item per webhook (read with GetItem by `client` + `name`). */
@@ -56,6 +60,7 @@ const shape = {
   devWorkflow: z.string().min(1).optional(),
   runAs: z.string().min(1),
   mode: z.enum(['productive', 'dev']).default('productive'),
+  ...recordDeliveriesField,
 };
 /** Mode dev runs the dev workflow: without one it could run nothing. */
 const runsSomething = (mode: string, dev: unknown) => mode !== 'dev' || dev !== undefined;
@@ -88,6 +93,7 @@ export const clientWebhookRegistrations: RegistrationKind<typeof clientWebhookSc
         ...(webhook.devWorkflow === undefined ? {} : { dev: resolve(webhook.devWorkflow, 'devWorkflow') }),
         mode: webhook.mode,
         runAs: webhook.runAs,
+        ...recordDeliveriesItem(webhook),
         ...(webhook.key === undefined ? {} : { keyHash: sha256Hex(webhook.key) }),
       }),
     ],
@@ -110,6 +116,7 @@ export const clientWebhookRecordSchema = z
       .regex(/^[0-9a-f]{64}$/)
       .optional(),
     verifier: storedVerifierSchema.optional(),
+    recordDeliveries: z.literal(false).optional(),
   })
   .refine((webhook) => runsSomething(webhook.mode, webhook.dev), 'mode dev needs a dev workflow');
 

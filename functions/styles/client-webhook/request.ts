@@ -24,6 +24,8 @@ export interface ClientWebhookRequest {
   readonly async: boolean;
   /** The key from `?key=` or the JSON payload's `"key"`; removed from both before they reach the workflow. */
   readonly key: string | undefined;
+  /** The key came in the JSON body: the raw body holds a credential (a delivery record keeps no copy of it). */
+  readonly keyInBody: boolean;
   readonly headers: Record<string, string>;
   readonly query: Record<string, string>;
   /** What a webhook's optional verifier checks. */
@@ -68,6 +70,7 @@ export function parseClientWebhookRequest(event: APIGatewayProxyEventV2, maxBody
     ...(idempotencyKeyOf(event) === undefined ? {} : { idempotencyKey: idempotencyKeyOf(event) }),
     async: asyncFlag !== undefined && !['false', '0'].includes(asyncFlag.toLowerCase()),
     key: queryKey ?? bodyKey,
+    keyInBody: bodyKey !== undefined,
     headers: Object.fromEntries(
       Object.entries(event.headers ?? {}).filter(
         (entry): entry is [string, string] => entry[1] !== undefined && !CREDENTIAL_HEADERS.has(entry[0]),

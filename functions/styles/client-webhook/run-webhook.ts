@@ -9,6 +9,7 @@ import { compositeKey } from '../../core/keys';
 import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
 import type { ClientWebhookRequest } from './request';
 import { dateOf } from '../../core/clock';
+import type { Delivery, DeliveryRef } from '../../core/deliveries/recorder';
 
 export interface ClientWebhookDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
@@ -37,11 +38,19 @@ export interface ClientWebhookRun {
 export async function runClientWebhook(
   deps: ClientWebhookDeps,
   request: ClientWebhookRequest,
+  delivery?: Delivery,
 ): Promise<ClientWebhookRun> {
   const webhook = await readClientWebhook(deps.registry, request.client, request.name);
   if (webhook === undefined) {
     throw new NotFoundError(`webhook "${request.name}" of client "${request.client}" does not exist`);
   }
+  const resolved = {
+    style: 'client-webhook',
+    registration: `${webhook.client}/${webhook.name}`,
+    record: webhook.recordDeliveries !== false,
+    bodyHoldsCredential: request.keyInBody,
+  } as const;
+  delivery?.resolved(resolved);
   assertKey(webhook, request.key);
   const verified = await verifyRegistration(
     deps,
@@ -49,11 +58,13 @@ export async function runClientWebhook(
     webhook.verifier,
     request.signed,
   );
+  const secretHeader = verified?.secretHeader;
+  if (secretHeader !== undefined) delivery?.resolved({ ...resolved, secretHeaders: [secretHeader] });
 
   const target = webhook.mode === 'dev' ? webhook.dev! : webhook.productive;
   const receivedAt = dateOf(deps.now).toISOString();
   const build = (payload: unknown) =>
-    clientWebhookInput(webhook, { ...request, payload }, verified?.secretHeader, receivedAt);
+    clientWebhookInput(webhook, { ...request, payload }, secretHeader, receivedAt, delivery?.ref());
   const claimCheck = deps.claimCheck ?? withoutBodyStore;
   const checked = () =>
     claimCheck({
@@ -61,13 +72,17 @@ export async function runClientWebhook(
       build,
       raw: request.bodyForRun,
       ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
+      ...(delivery === undefined ? {} : { deliveryId: delivery.id }),
     });
   // A verified delivery is settled with its start: a 503 releases it for the sender's retry.
-  return startVerified(deps, verified, async () => {
+  const ran = await startVerified(deps, verified, async () => {
     const input = await checked();
     const base = { webhook, mode: webhook.mode, stateMachineArn: target.stateMachineArn, input };
-    return run(deps, request, target, input, base);
+    return run(deps, request, target, input, base, delivery);
   });
+  delivery?.ran(ran.outcome.executionArn === undefined ? {} : { executionArn: ran.outcome.executionArn });
+  if (ran.replayed === true) delivery?.deduplicated();
+  return ran;
 }
 
 async function run(
@@ -76,6 +91,7 @@ async function run(
   target: WorkflowTarget,
   input: unknown,
   base: Omit<ClientWebhookRun, 'outcome' | 'waited' | 'replayed'>,
+  delivery?: Delivery,
 ): Promise<ClientWebhookRun> {
   const { webhook } = base;
   if (request.idempotencyKey !== undefined) {
@@ -87,7 +103,12 @@ async function run(
     const { run, replayed } = await deps.startRun({
       target,
       input,
-      dedupe: clientWebhookDedupe(webhook, request, request.idempotencyKey),
+      dedupe: {
+        ...clientWebhookDedupe(webhook, request, request.idempotencyKey),
+        // With ?async the answer is known before the start (202): the claim carries the record. A sync call's
+        // answer comes with the run's end, so its record is written then, apart.
+        ...(request.async ? { delivery: await delivery?.forClaim(202) } : {}),
+      },
     });
     const name = run.executionArn.split(':').at(-1)!;
     const outcome: RunOutcome = request.async
@@ -126,6 +147,7 @@ export function clientWebhookInput(
   request: Pick<ClientWebhookRequest, 'headers' | 'query' | 'method'> & { readonly payload: unknown },
   secretHeader: string | undefined,
   receivedAt: string,
+  ref?: DeliveryRef,
 ) {
   return {
     headers:
@@ -135,7 +157,7 @@ export function clientWebhookInput(
     query: request.query,
     payload: request.payload,
     webhook: { client: webhook.client, name: webhook.name, runAs: webhook.runAs, mode: webhook.mode },
-    trigger: { style: 'client-webhook', method: request.method, receivedAt },
+    trigger: { style: 'client-webhook', method: request.method, receivedAt, ...ref },
   };
 }
 

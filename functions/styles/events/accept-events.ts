@@ -2,6 +2,7 @@ import type { CloudEvent } from 'cloudevents';
 import type { Registry } from '../../core/ports';
 import { type EventWorkflowRecord, readEventSubscribers, readEventWorkflow } from './registration';
 import { NotFoundError } from '../../core/outcomes';
+import type { Delivery, DeliveryRef } from '../../core/deliveries/recorder';
 import type { StartRun } from '../../core/runs/start-run';
 import { type ClaimCheck, withoutBodyStore } from '../../core/runs/claim-check';
 import type { SignedRequest } from '../../core/verify/verify-signature';
@@ -25,16 +26,17 @@ export interface StartedByRef {
   readonly replayed: boolean;
 }
 
-const trigger = (style: string, ref: string | undefined, receivedAt: string) => ({
+const trigger = (style: string, ref: string | undefined, receivedAt: string, delivery?: DeliveryRef) => ({
   style,
   ...(ref === undefined ? {} : { ref }),
   receivedAt,
+  ...delivery,
 });
 
 /** What a workflow started by ref gets (a replay builds it the same way: ./replay.ts). */
-export const webhookRunInput = (ref: string, payload: unknown, receivedAt: string) => ({
+export const webhookRunInput = (ref: string, payload: unknown, receivedAt: string, delivery?: DeliveryRef) => ({
   payload,
-  trigger: trigger('webhook', ref, receivedAt),
+  trigger: trigger('webhook', ref, receivedAt, delivery),
 });
 
 /** The claim of a call with an Idempotency-Key, scoped to the workflow's ref. */
@@ -51,9 +53,11 @@ export async function startByRef(
   signed?: SignedRequest,
   idempotency?: { idempotencyKey: string; fingerprint: string },
   body?: { readonly raw: Buffer; readonly contentType?: string },
+  delivery?: Delivery,
 ): Promise<StartedByRef> {
   const workflow = await readEventWorkflow(deps.registry, ref);
   if (workflow === undefined) throw new NotFoundError(`no workflow has ref "${ref}"`);
+  delivery?.resolved({ style: 'events', registration: ref, record: workflow.recordDeliveries !== false });
   const verified = await verifyRegistration(deps, `event-workflow#${ref}`, workflow.verifier, signed);
   const receivedAt = new Date().toISOString();
   const { run, replayed } = await startVerified(deps, verified, async () =>
@@ -61,18 +65,21 @@ export async function startByRef(
       target: workflow,
       input: await (deps.claimCheck ?? withoutBodyStore)({
         payload,
-        build: (p) => webhookRunInput(ref, p, receivedAt),
+        build: (p) => webhookRunInput(ref, p, receivedAt, delivery?.ref()),
         // Callers without the raw bytes (none in the handlers) store the payload as JSON.
         raw: body?.raw ?? Buffer.from(JSON.stringify(payload), 'utf8'),
         ...(body?.contentType === undefined ? {} : { contentType: body.contentType }),
+        ...(delivery === undefined ? {} : { deliveryId: delivery.id }),
       }),
       ...(idempotency === undefined
         ? {}
         : {
-            dedupe: webhookDedupe(ref, idempotency),
+            dedupe: { ...webhookDedupe(ref, idempotency), delivery: await delivery?.forClaim(202) },
           }),
     }),
   );
+  delivery?.ran({ executionArn: run.executionArn });
+  if (replayed) delivery?.deduplicated();
   return startedOf(deps, workflow, run.executionArn, replayed);
 }
 
@@ -96,16 +103,28 @@ export async function acceptEvents(
   ref: string | undefined,
   events: readonly CloudEvent[],
   signed: SignedRequest,
+  delivery?: Delivery,
 ): Promise<EventOutcome[]> {
   const refs = new Set<string>();
-  for (const event of events) for (const workflow of await subscribersOf(deps, ref, event.type)) refs.add(workflow.ref);
+  let recorded = false;
+  for (const event of events) {
+    for (const workflow of await subscribersOf(deps, ref, event.type)) {
+      refs.add(workflow.ref);
+      recorded ||= workflow.recordDeliveries !== false;
+    }
+  }
+  // Known when some workflow subscribes to its events: recorded under `ref`, or the subscribers' refs, unless every
+  // subscriber turned recording off (a subscription item copies its workflow's item).
+  if (refs.size > 0) {
+    delivery?.resolved({ style: 'events', registration: ref ?? [...refs].sort().join(','), record: recorded });
+  }
   for (const subscriber of refs) {
     // The subscription item is a copy; the verifier is set on the workflow's own item.
     const workflow = await readEventWorkflow(deps.registry, subscriber);
     await verifyRegistration(deps, `event-workflow#${subscriber}`, workflow?.verifier, signed);
   }
   const outcomes: EventOutcome[] = [];
-  for (const event of events) outcomes.push(await acceptEvent(deps, ref, event));
+  for (const event of events) outcomes.push(await acceptEvent(deps, ref, event, delivery));
   return outcomes;
 }
 
@@ -117,7 +136,12 @@ const subscribersOf = async (deps: EventsDeps, ref: string | undefined, type: st
  * event's source and id (CloudEvents makes that pair unique, so a redelivered event starts nothing new), and
  * resumes the task of run `ref` waiting on the event's type, with the event as the task's output.
  */
-export async function acceptEvent(deps: EventsDeps, ref: string | undefined, event: CloudEvent): Promise<EventOutcome> {
+export async function acceptEvent(
+  deps: EventsDeps,
+  ref: string | undefined,
+  event: CloudEvent,
+  delivery?: Delivery,
+): Promise<EventOutcome> {
   const subscribers = await subscribersOf(deps, ref, event.type);
   const body = event.toJSON();
   const receivedAt = new Date().toISOString();
@@ -129,13 +153,15 @@ export async function acceptEvent(deps: EventsDeps, ref: string | undefined, eve
         // object holds the data as this run would have got it.
         input: await (deps.claimCheck ?? withoutBodyStore)({
           payload: body.data,
-          build: (data) => ({ event: { ...body, data }, trigger: trigger('event', ref, receivedAt) }),
+          build: (data) => ({ event: { ...body, data }, trigger: trigger('event', ref, receivedAt, delivery?.ref()) }),
           raw: dataBytes(body.data),
           ...(event.datacontenttype === undefined ? {} : { contentType: event.datacontenttype }),
         }),
         // CloudEvents: source + id identify an event, so a redelivery is the same event whatever else differs.
         dedupe: { key: compositeKey('event', event.source, event.id, workflow.ref), fingerprint: 'cloudevent' },
       });
+      delivery?.ran({ executionArn: run.executionArn });
+      if (replayed) delivery?.deduplicated();
       return startedOf(deps, workflow, run.executionArn, replayed);
     }),
   );

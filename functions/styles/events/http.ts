@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { httpHandler, type HttpHandler } from '../../http/http-handler';
+import { httpHandler, type HttpHandler, type Recording } from '../../http/http-handler';
 import { jsonResponse } from '../../http/responses';
 import { executionNameOf } from '../../core/runs/execution-name';
 import { type EventsDeps, acceptEvents, startByRef } from './accept-events';
@@ -12,39 +12,53 @@ export interface EventsHttpDeps extends EventsDeps {
   readonly maxBodyBytes: number;
   /** Largest body of the routes that start runs (webhook, event); larger run inputs are claim-checked. */
   readonly maxStoredBodyBytes?: number;
+  /** Delivery records (docs/deliveries.md); absent: none written. */
+  readonly recording?: Recording;
 }
 
 const startingBodyLimit = (deps: EventsHttpDeps) => deps.maxStoredBodyBytes ?? deps.maxBodyBytes;
 
 /** POST /api/v2/webhook?ref=: 202 `{workflow, runRef, executionId, executionLink}`. */
 export function makeEventWebhookHandler(deps: EventsHttpDeps): HttpHandler {
-  return httpHandler(deps.logger, async (event) => {
-    const request = parseWebhookRequest(event, startingBodyLimit(deps));
-    const started = await startByRef(
-      deps,
-      request.ref,
-      request.payload,
-      request.signed,
-      request.idempotencyKey === undefined
-        ? undefined
-        : { idempotencyKey: request.idempotencyKey, fingerprint: request.fingerprint! },
-      { raw: request.raw, ...(request.contentType === undefined ? {} : { contentType: request.contentType }) },
-    );
-    deps.logger.info('workflow started by ref', { ref: request.ref, execution: executionNameOf(started.executionId) });
-    return jsonResponse(202, started);
-  });
+  return httpHandler(
+    deps.logger,
+    async (event, delivery) => {
+      const request = parseWebhookRequest(event, startingBodyLimit(deps));
+      const started = await startByRef(
+        deps,
+        request.ref,
+        request.payload,
+        request.signed,
+        request.idempotencyKey === undefined
+          ? undefined
+          : { idempotencyKey: request.idempotencyKey, fingerprint: request.fingerprint! },
+        { raw: request.raw, ...(request.contentType === undefined ? {} : { contentType: request.contentType }) },
+        delivery,
+      );
+      deps.logger.info('workflow started by ref', {
+        ref: request.ref,
+        execution: executionNameOf(started.executionId),
+      });
+      return jsonResponse(202, started);
+    },
+    deps.recording,
+  );
 }
 
 /** POST /api/v2/event[?ref=]: 202 `{events: [{id, type, source, started: [...], resumed}]}`. */
 export function makeEventIntakeHandler(deps: EventsHttpDeps): HttpHandler {
-  return httpHandler(deps.logger, async (event) => {
-    const request = parseEventRequest(event, startingBodyLimit(deps));
-    const events = await acceptEvents(deps, request.ref, request.events, request.signed);
-    deps.logger.info('events accepted', {
-      events: events.map((e) => ({ id: e.id, type: e.type, started: e.started.length, resumed: e.resumed })),
-    });
-    return jsonResponse(202, { events });
-  });
+  return httpHandler(
+    deps.logger,
+    async (event, delivery) => {
+      const request = parseEventRequest(event, startingBodyLimit(deps));
+      const events = await acceptEvents(deps, request.ref, request.events, request.signed, delivery);
+      deps.logger.info('events accepted', {
+        events: events.map((e) => ({ id: e.id, type: e.type, started: e.started.length, resumed: e.resumed })),
+      });
+      return jsonResponse(202, { events });
+    },
+    deps.recording,
+  );
 }
 
 /**
@@ -53,38 +67,49 @@ export function makeEventIntakeHandler(deps: EventsHttpDeps): HttpHandler {
  * callback already kept), unless it is the same callback id again; 410 its token expired.
  */
 export function makeCallbackHandler(deps: EventsHttpDeps): HttpHandler {
-  return httpHandler(deps.logger, async (event) => {
-    const request = parseCallbackRequest(event, deps.maxBodyBytes);
-    const failure = request.output as { error?: unknown; cause?: unknown };
-    const delivery = await deliverCallback(
-      deps,
-      request.ref,
-      request.topic,
-      request.status === 'succeeded'
-        ? { output: request.output }
-        : {
-            error: typeof failure.error === 'string' ? failure.error.slice(0, 256) : 'Callback.Failed',
-            cause: typeof failure.cause === 'string' ? failure.cause.slice(0, 32_768) : JSON.stringify(request.output),
-          },
-      request.eventId,
-    );
-    if (isRefusal(delivery)) throw refusalError(delivery);
-    deps.logger.info(delivery.outcome === 'kept' ? 'callback kept until the run waits' : 'task resumed by callback', {
-      ref: request.ref,
-      topic: request.topic,
-      status: request.status,
-      ...delivery,
-    });
-    if (delivery.outcome === 'kept') {
-      return jsonResponse(
-        202,
-        { status: 'KEPT', ref: request.ref, topic: request.topic, expiresAt: delivery.expiresAt },
-        delivery.replayed ? { 'idempotent-replayed': 'true' } : {},
+  return httpHandler(
+    deps.logger,
+    async (event, received) => {
+      const request = parseCallbackRequest(event, deps.maxBodyBytes);
+      // A callback names the run it resumes (its ref): recorded under it. A kept callback (nothing waits yet) reads
+      // `started` with no run; one that resumed a task names that run.
+      received.resolved({ style: 'events', registration: request.ref, record: true });
+      const failure = request.output as { error?: unknown; cause?: unknown };
+      const delivery = await deliverCallback(
+        deps,
+        request.ref,
+        request.topic,
+        request.status === 'succeeded'
+          ? { output: request.output }
+          : {
+              error: typeof failure.error === 'string' ? failure.error.slice(0, 256) : 'Callback.Failed',
+              cause:
+                typeof failure.cause === 'string' ? failure.cause.slice(0, 32_768) : JSON.stringify(request.output),
+            },
+        request.eventId,
       );
-    }
-    return {
-      statusCode: 204,
-      ...(delivery.outcome === 'resumed' && delivery.replayed ? { headers: { 'idempotent-replayed': 'true' } } : {}),
-    };
-  });
+      if (isRefusal(delivery)) throw refusalError(delivery);
+      if (delivery.outcome === 'resumed' && delivery.executionArn !== undefined) {
+        received.ran({ executionArn: delivery.executionArn });
+      }
+      deps.logger.info(delivery.outcome === 'kept' ? 'callback kept until the run waits' : 'task resumed by callback', {
+        ref: request.ref,
+        topic: request.topic,
+        status: request.status,
+        ...delivery,
+      });
+      if (delivery.outcome === 'kept') {
+        return jsonResponse(
+          202,
+          { status: 'KEPT', ref: request.ref, topic: request.topic, expiresAt: delivery.expiresAt },
+          delivery.replayed ? { 'idempotent-replayed': 'true' } : {},
+        );
+      }
+      return {
+        statusCode: 204,
+        ...(delivery.outcome === 'resumed' && delivery.replayed ? { headers: { 'idempotent-replayed': 'true' } } : {}),
+      };
+    },
+    deps.recording,
+  );
 }

@@ -9,7 +9,7 @@ export const eventsStyle: StyleDefinition = {
     {
       name: 'event-webhook',
       description: 'Events style: POST /api/v2/webhook?ref= starts the workflow named by ref',
-      needs: ['registry:read:event-workflows', 'dedupe:write', 'engine:start', 'bodies:write'],
+      needs: ['registry:read:event-workflows', 'dedupe:write', 'engine:start', 'bodies:write', 'deliveries:write'],
       routes: [{ method: 'POST', path: '/api/v2/webhook' }],
       runs: ['event-workflows'],
       pipeline: ['parse', 'resolve', 'verify', 'claim', 'start', 'answer'],
@@ -28,6 +28,7 @@ export const eventsStyle: StyleDefinition = {
         'engine:start',
         'engine:succeed',
         'bodies:write',
+        'deliveries:write',
       ],
       routes: [{ method: 'POST', path: '/api/v2/event' }],
       runs: ['event-workflows'],
@@ -37,7 +38,7 @@ export const eventsStyle: StyleDefinition = {
     {
       name: 'event-callback',
       description: 'Events style: GET|POST /api/v2/callback resumes the task a run waits with on a topic',
-      needs: ['waits:read', 'waits:write', 'engine:resume'],
+      needs: ['waits:read', 'waits:write', 'engine:resume', 'deliveries:write', 'bodies:write'],
       routes: [
         { method: 'GET', path: '/api/v2/callback' },
         { method: 'POST', path: '/api/v2/callback' },

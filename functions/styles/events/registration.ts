@@ -7,6 +7,8 @@ import {
   decodeItem,
   field,
   named,
+  recordDeliveriesField,
+  recordDeliveriesItem,
   workflowTargetSchema,
 } from '../../core/registration';
 import { type StoredVerifier, storedVerifierSchema } from '../../core/verify/verifier-config';
@@ -17,6 +19,8 @@ export interface EventWorkflowRecord extends WorkflowTarget {
   readonly eventTypes: readonly string[];
   /** Optional signature verification of `POST /api/v2/webhook?ref=` and of the CloudEvents it subscribes to (scripts/set-verifier.ts). */
   readonly verifier?: StoredVerifier;
+  /** False: this workflow's deliveries are not recorded (docs/deliveries.md). */
+  readonly recordDeliveries?: false;
 }
 
 /** Seed 3's registry slice: a workflow by its ref, plus one subscription item per event type (queried by type). */
@@ -37,6 +41,7 @@ const eventWorkflowRecordSchema = workflowTargetSchema.extend({
   ref: z.string(),
   eventTypes: z.array(z.string()).default([]),
   verifier: storedVerifierSchema.optional(),
+  recordDeliveries: z.literal(false).optional(),
 });
 const decodeEventWorkflow = (item: StoredItem): EventWorkflowRecord => decodeItem(eventWorkflowRecordSchema, item);
 
@@ -60,6 +65,7 @@ const eventWorkflowSchema = z.strictObject({
   ref: z.string().min(1),
   workflow: z.string().min(1),
   eventTypes: z.array(z.string().min(1)).default([]),
+  ...recordDeliveriesField,
 });
 
 export const eventWorkflowRegistrations: RegistrationKind<typeof eventWorkflowSchema> = {
@@ -77,6 +83,7 @@ export const eventWorkflowRegistrations: RegistrationKind<typeof eventWorkflowSc
       ref: workflow.ref,
       eventTypes: [...new Set(workflow.eventTypes)],
       ...resolve(workflow.workflow, 'workflow'),
+      ...recordDeliveriesItem(workflow),
     }),
 };
 

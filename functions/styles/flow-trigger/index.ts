@@ -9,7 +9,14 @@ export const flowTriggerStyle: StyleDefinition = {
     {
       name: 'flow-trigger',
       description: 'Flow trigger style: POST arbitrary JSON to a published flow, 202 {executionLink}',
-      needs: ['registry:read:flows', 'registry:read:api-keys', 'dedupe:write', 'engine:start', 'bodies:write'],
+      needs: [
+        'registry:read:flows',
+        'registry:read:api-keys',
+        'dedupe:write',
+        'engine:start',
+        'bodies:write',
+        'deliveries:write',
+      ],
       routes: [{ method: 'POST', path: '/flows/{flowId}/trigger' }],
       runs: ['flows'],
       // The key's scope before the flow lookup: a key that may not use a flow can't learn whether it exists.

@@ -1,6 +1,15 @@
 import * as z from 'zod';
 import type { Registry, WorkflowType } from '../../core/ports';
-import { type RegistrationKind, type RegistryItem, field, named, verifierOf } from '../../core/registration';
+import {
+  type RegistrationKind,
+  type RegistryItem,
+  field,
+  named,
+  recordDeliveriesField,
+  recordDeliveriesItem,
+  recordsDeliveries,
+  verifierOf,
+} from '../../core/registration';
 import { type StoredVerifier, replaySchema, verifierSchema } from '../../core/verify/verifier-config';
 
 /** A flow: a named, publishable binding of a webhook to a state machine. */
@@ -11,6 +20,8 @@ export interface FlowRecord {
   readonly published: boolean;
   /** Optional signature verification on top of the API key (scripts/set-verifier.ts). */
   readonly verifier?: StoredVerifier;
+  /** False: this flow's deliveries are not recorded (docs/deliveries.md). */
+  readonly recordDeliveries?: false;
 }
 
 /** Seed 1's registry slice: one item per flow (read with GetItem by the trigger). */
@@ -26,6 +37,7 @@ export async function readFlow(registry: Registry, flowId: string): Promise<Flow
     stateMachineArn: String(item.stateMachineArn),
     workflowType: item.workflowType === 'STANDARD' ? 'STANDARD' : 'EXPRESS',
     published: item.published === true,
+    ...(recordsDeliveries(item) ? {} : { recordDeliveries: false as const }),
     ...verifierOf(item),
   };
 }
@@ -39,6 +51,7 @@ const flowSchema = z.strictObject({
     .regex(/^[^/]+$/, 'a flow id is one path segment: no "/"'),
   workflow: z.string().min(1),
   published: z.boolean().default(true),
+  ...recordDeliveriesField,
 });
 
 /**
@@ -66,6 +79,7 @@ export const flowRegistrations: RegistrationKind<typeof flowSchema, typeof local
       flowId: flow.flowId,
       ...resolve(flow.workflow, 'workflow'),
       published: flow.published,
+      ...recordDeliveriesItem(flow),
       ...(flow.verifier === undefined
         ? {}
         : {

@@ -7,8 +7,9 @@ import { type ClaimCheck, withoutBodyStore } from '../../core/runs/claim-check';
 import { compositeKey } from '../../core/keys';
 import { type RegistrationVerifyDeps, startVerified, verifyRegistration } from '../../core/verify/verify-registration';
 import type { FlowTriggerRequest } from './request';
-import { readFlow } from './registration';
+import { type FlowRecord, readFlow } from './registration';
 import { dateOf } from '../../core/clock';
+import type { Delivery, DeliveryRef } from '../../core/deliveries/recorder';
 
 export interface FlowTriggerDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
@@ -28,13 +29,27 @@ export interface FlowTriggered {
  * The flow-trigger rules (seed 1): authenticate the key (401), check it may use the flow (403), find the
  * published flow (404), then start it with the payload, deduped on the Idempotency-Key when one is sent.
  */
-export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerRequest): Promise<FlowTriggered> {
-  const apiKey = await authenticateApiKey(deps.registry, request.apiKey);
-  assertKeyMayTrigger(apiKey, request.flowId);
+export async function triggerFlow(
+  deps: FlowTriggerDeps,
+  request: FlowTriggerRequest,
+  delivery?: Delivery,
+): Promise<FlowTriggered> {
+  const apiKey = await authenticateApiKey(deps.registry, request.apiKey)
+    .then((key) => {
+      assertKeyMayTrigger(key, request.flowId);
+      return key;
+    })
+    .catch(async (error: unknown) => {
+      // A refused key still named a flow: its delivery is recorded as refused when that flow exists. The answer is
+      // the same either way (the flow is looked up only after the refusal is decided), so a key learns nothing.
+      if (delivery?.recording === true) await resolveForRecord(deps, request.flowId, delivery);
+      throw error;
+    });
 
   const flow = await readFlow(deps.registry, request.flowId);
   if (flow === undefined) throw new NotFoundError(`flow "${request.flowId}" does not exist`);
   if (!flow.published) throw new NotFoundError(`flow "${request.flowId}" is not published`);
+  resolvedFlow(flow, delivery);
   const verified = await verifyRegistration(deps, `flow#${flow.flowId}`, flow.verifier, request.signed);
 
   // A verified delivery is settled with its start: a 503 releases it for the sender's retry.
@@ -46,7 +61,8 @@ export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerReq
         payload: request.payload,
         raw: request.body,
         ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
-        build: (payload) => flowRunInput(flow.flowId, payload, dateOf(deps.now).toISOString()),
+        ...(delivery === undefined ? {} : { deliveryId: delivery.id }),
+        build: (payload) => flowRunInput(flow.flowId, payload, dateOf(deps.now).toISOString(), delivery?.ref()),
       }),
       ...(request.idempotencyKey === undefined
         ? {}
@@ -55,14 +71,28 @@ export async function triggerFlow(deps: FlowTriggerDeps, request: FlowTriggerReq
               // Scoped to the flow and the key's owner: two callers can't collide on each other's keys.
               key: compositeKey('flow-trigger', flow.flowId, apiKey.keyId, request.idempotencyKey),
               fingerprint: sha256Hex(request.body),
+              // The claim is the delivery's record (docs/deliveries.md): its one write carries it.
+              delivery: await delivery?.forClaim(202),
             },
           }),
     }),
   );
+  delivery?.ran({ executionArn: run.executionArn });
+  if (replayed) delivery?.deduplicated();
   return { executionLink: deps.executionLink(run.executionArn), executionArn: run.executionArn, replayed };
 }
 
 /** What a flow's run gets: the payload and where it came from (a replay builds it the same way: ./replay.ts). */
-export function flowRunInput(flowId: string, payload: unknown, receivedAt: string) {
-  return { payload, trigger: { style: 'flow-trigger', flowId, receivedAt } };
+export function flowRunInput(flowId: string, payload: unknown, receivedAt: string, ref?: DeliveryRef) {
+  return { payload, trigger: { style: 'flow-trigger', flowId, receivedAt, ...ref } };
+}
+
+function resolvedFlow(flow: FlowRecord, delivery: Delivery | undefined): void {
+  delivery?.resolved({ style: 'flow-trigger', registration: flow.flowId, record: flow.recordDeliveries !== false });
+}
+
+/** For the record only: the flow a refused request named, if it exists and is published. */
+async function resolveForRecord(deps: FlowTriggerDeps, flowId: string, delivery: Delivery): Promise<void> {
+  const flow = await readFlow(deps.registry, flowId).catch(() => undefined);
+  if (flow?.published === true) resolvedFlow(flow, delivery);
 }

@@ -18,6 +18,7 @@ import {
   verifyRegistration,
 } from '../../core/verify/verify-registration';
 import { dateOf, systemClock } from '../../core/clock';
+import type { Delivery, DeliveryRef } from '../../core/deliveries/recorder';
 
 export interface InboundDeps extends RegistrationVerifyDeps {
   readonly registry: Registry;
@@ -62,16 +63,30 @@ export interface BatchEntry {
  * batch item), then either start the single request's run (deduped on its uid) or queue every batch item
  * for the fan-out worker. Nothing is queued unless every item is valid.
  */
-export async function acceptInbound(deps: InboundDeps, request: InboundRequest): Promise<InboundAccepted> {
+export async function acceptInbound(
+  deps: InboundDeps,
+  request: InboundRequest,
+  delivery?: Delivery,
+): Promise<InboundAccepted> {
   const [secretHashes, verifier] = await Promise.all([
     readInboundSecretHashes(deps.registry),
     readInboundVerifier(deps.registry),
   ]);
-  assertSharedSecret(request.secret, secretHashes, 'Inbound-Webhook-Secret');
+  try {
+    assertSharedSecret(request.secret, secretHashes, 'Inbound-Webhook-Secret');
+  } catch (error) {
+    // A refused secret still named a workflow: its delivery is recorded as refused when that workflow exists (the
+    // answer is decided before the lookup, and is the same either way).
+    if (delivery?.recording === true) {
+      const named = await readInboundWorkflow(deps.registry, request.workflow).catch(() => undefined);
+      if (named !== undefined) delivery.resolved(inboundResolution(named));
+    }
+    throw error;
+  }
   const verified = await verifyRegistration(deps, 'inbound', verifier, request.signed);
   // A verified delivery is settled with its start (or its queueing): a 503 releases it for the sender's retry.
   return startVerified(deps, verified, async () => {
-    const accepted = await accept(deps, request);
+    const accepted = await accept(deps, request, delivery);
     if (accepted.kind === 'queued' && accepted.entries.some((entry) => entry.status === 'NOT_QUEUED')) {
       await releaseForRetry(verified);
     }
@@ -79,16 +94,22 @@ export async function acceptInbound(deps: InboundDeps, request: InboundRequest):
   });
 }
 
+const inboundResolution = (workflow: InboundWorkflowRecord) =>
+  ({ style: 'inbound', registration: workflow.workflowId, record: workflow.recordDeliveries !== false }) as const;
+
 /** Part of a batch was refused (503): the sender may resend the whole batch, which must not be a replay. */
 async function releaseForRetry(verified: VerifiedRegistration | undefined): Promise<void> {
   await verified?.claim?.release();
 }
 
-async function accept(deps: InboundDeps, request: InboundRequest): Promise<InboundAccepted> {
+async function accept(deps: InboundDeps, request: InboundRequest, delivery?: Delivery): Promise<InboundAccepted> {
   const workflows = await resolveWorkflows(deps.registry, [request.workflow, ...request.items.map((i) => i.workflow)]);
-  if (workflows.get(request.workflow) === undefined) {
+  const named = workflows.get(request.workflow);
+  if (named === undefined) {
     throw new NotFoundError(`workflow "${request.workflow}" does not exist`);
   }
+  // One record per request, a batch included: its items are the record's runs, by run reference.
+  delivery?.resolved(inboundResolution(named));
   const receivedAt = dateOf(deps.now).toISOString();
   const prepared = request.items.map((item) => {
     const workflow = workflows.get(item.workflow);
@@ -96,7 +117,7 @@ async function accept(deps: InboundDeps, request: InboundRequest): Promise<Inbou
       throw new NotFoundError(`${where(item)}workflow "${item.workflow}" does not exist`);
     }
     const ref = item.uid !== undefined || request.batch ? runRefFor(item.uid) : undefined;
-    const input = workflowInput(item, workflow, ref, receivedAt);
+    const input = workflowInput(item, workflow, ref, receivedAt, delivery?.ref());
     const bytes = Buffer.byteLength(JSON.stringify(input));
     if (bytes > deps.maxInputBytes) {
       throw new TooLargeError(
@@ -112,8 +133,20 @@ async function accept(deps: InboundDeps, request: InboundRequest): Promise<Inbou
       target: workflow,
       input,
       // The claim is the run record GET /inbound/runs/{runRef} reads: recorded, whatever the workflow type.
-      ...(ref === undefined ? {} : { dedupe: { key: ref.dedupeKey, fingerprint: UID_FINGERPRINT, recordRun: true } }),
+      // It carries the delivery's record too (docs/deliveries.md).
+      ...(ref === undefined
+        ? {}
+        : {
+            dedupe: {
+              key: ref.dedupeKey,
+              fingerprint: UID_FINGERPRINT,
+              recordRun: true,
+              delivery: await delivery?.forClaim(202),
+            },
+          }),
     });
+    delivery?.ran({ executionArn: run.executionArn, ...(ref === undefined ? {} : { runRef: ref.runRef }) });
+    if (replayed) delivery?.deduplicated();
     return {
       kind: 'started',
       uid: item.uid ?? null,
@@ -138,6 +171,7 @@ async function accept(deps: InboundDeps, request: InboundRequest): Promise<Inbou
   });
   const { failedIds } = await deps.queue.sendAll(messages);
   const failed = new Set(failedIds);
+  for (const { item, ref } of toQueue) if (!failed.has(String(item.index))) delivery?.ran({ runRef: ref!.runRef });
   return {
     kind: 'queued',
     entries: prepared.map(({ item, ref }): BatchEntry => {
@@ -185,6 +219,7 @@ export function workflowInput(
   workflow: InboundWorkflowRecord,
   ref: RunRef | undefined,
   receivedAt: string,
+  deliveryRef: DeliveryRef | undefined,
 ) {
   return {
     stateValues: item.stateValues,
@@ -197,6 +232,7 @@ export function workflowInput(
       runRef: ref?.runRef ?? null,
       ...(item.index === undefined ? {} : { batchIndex: item.index }),
       receivedAt,
+      ...deliveryRef,
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { httpHandler, type HttpHandler } from '../../http/http-handler';
+import { httpHandler, type HttpHandler, type Recording } from '../../http/http-handler';
 import { header } from '../../http/request';
 import { jsonResponse } from '../../http/responses';
 import { PartialFailureError } from '../../core/outcomes';
@@ -12,6 +12,8 @@ import { type RunStatusDeps, runStatus } from './run-status';
 export interface InboundHttpDeps extends InboundDeps {
   readonly logger: Logger;
   readonly limits: InboundLimits;
+  /** Delivery records (docs/deliveries.md); absent: none written. */
+  readonly recording?: Recording;
 }
 
 /**
@@ -21,49 +23,53 @@ export interface InboundHttpDeps extends InboundDeps {
  * run says "DUPLICATE" (with `executionId` and `executionLink` when its uid's run has already started).
  */
 export function makeInboundHandler(deps: InboundHttpDeps): HttpHandler {
-  return httpHandler(deps.logger, async (event) => {
-    const request = parseInboundRequest(event, deps.limits);
-    const accepted = await acceptInbound(deps, request);
-    if (accepted.kind === 'started') {
-      deps.logger.info('inbound run started', {
-        uid: accepted.uid,
-        execution: executionNameOf(accepted.executionArn),
-        ...(accepted.replayed ? { replayed: true } : {}),
-      });
-      return jsonResponse(
-        202,
-        {
+  return httpHandler(
+    deps.logger,
+    async (event, delivery) => {
+      const request = parseInboundRequest(event, deps.limits);
+      const accepted = await acceptInbound(deps, request, delivery);
+      if (accepted.kind === 'started') {
+        deps.logger.info('inbound run started', {
           uid: accepted.uid,
-          runRef: accepted.runRef,
-          executionId: accepted.executionArn,
-          executionLink: accepted.executionLink,
-        },
-        accepted.replayed ? { 'idempotent-replayed': 'true' } : {},
-      );
-    }
-    const refused = accepted.entries.filter((e) => e.status === 'NOT_QUEUED').length;
-    const duplicates = accepted.entries.filter((e) => e.status === 'DUPLICATE').length;
-    deps.logger.info('inbound batch queued', { items: accepted.entries.length, refused, duplicates });
-    const batch = accepted.entries.map((entry) => ({
-      index: entry.index,
-      uid: entry.uid,
-      runRef: entry.runRef,
-      runUrl: `${baseUrl(event)}/inbound/runs/${entry.runRef}`,
-      status: entry.status,
-      ...(entry.executionArn === undefined
-        ? {}
-        : { executionId: entry.executionArn, executionLink: deps.executionLink(entry.executionArn) }),
-    }));
-    if (refused > 0) {
-      throw new PartialFailureError(
-        refused === batch.length
-          ? 'the queue refused every item: nothing was accepted; retry the request'
-          : `the queue refused ${refused} of ${batch.length} items; the others are queued and will run. Resend the NOT_QUEUED ones (items with a uid are safe to resend)`,
-        { batch },
-      );
-    }
-    return jsonResponse(202, { batch });
-  });
+          execution: executionNameOf(accepted.executionArn),
+          ...(accepted.replayed ? { replayed: true } : {}),
+        });
+        return jsonResponse(
+          202,
+          {
+            uid: accepted.uid,
+            runRef: accepted.runRef,
+            executionId: accepted.executionArn,
+            executionLink: accepted.executionLink,
+          },
+          accepted.replayed ? { 'idempotent-replayed': 'true' } : {},
+        );
+      }
+      const refused = accepted.entries.filter((e) => e.status === 'NOT_QUEUED').length;
+      const duplicates = accepted.entries.filter((e) => e.status === 'DUPLICATE').length;
+      deps.logger.info('inbound batch queued', { items: accepted.entries.length, refused, duplicates });
+      const batch = accepted.entries.map((entry) => ({
+        index: entry.index,
+        uid: entry.uid,
+        runRef: entry.runRef,
+        runUrl: `${baseUrl(event)}/inbound/runs/${entry.runRef}`,
+        status: entry.status,
+        ...(entry.executionArn === undefined
+          ? {}
+          : { executionId: entry.executionArn, executionLink: deps.executionLink(entry.executionArn) }),
+      }));
+      if (refused > 0) {
+        throw new PartialFailureError(
+          refused === batch.length
+            ? 'the queue refused every item: nothing was accepted; retry the request'
+            : `the queue refused ${refused} of ${batch.length} items; the others are queued and will run. Resend the NOT_QUEUED ones (items with a uid are safe to resend)`,
+          { batch },
+        );
+      }
+      return jsonResponse(202, { batch });
+    },
+    deps.recording,
+  );
 }
 
 /** The API's own base URL, from what API Gateway tells the integration. */

@@ -16,6 +16,8 @@ export const inboundStyle: StyleDefinition = {
         'dedupe:write',
         'engine:start',
         'queue:send',
+        'deliveries:write',
+        'bodies:write',
       ],
       routes: [{ method: 'POST', path: '/inbound' }],
       // A 1,000-item batch is 100 SendMessageBatch calls, 10 in flight at a time.
@@ -34,8 +36,10 @@ export const inboundStyle: StyleDefinition = {
     {
       name: 'inbound-fanout',
       description: 'Inbound request style: starts the run of each queued batch item, deduped per item',
-      // queue:send: an item the engine was too busy to start goes back to the queue, delayed.
-      needs: ['dedupe:write', 'engine:start', 'queue:send'],
+      // queue:send: an item the engine was too busy to start goes back to the queue, delayed. deliveries:write: an
+      // item's claim that replaces an expired one carrying an earlier request's delivery record keeps that record
+      // on an item of its own (docs/deliveries.md); the batch's own record is the inbound handler's.
+      needs: ['dedupe:write', 'engine:start', 'queue:send', 'deliveries:write'],
       routes: [],
       consumes: 'fanout',
       timeoutSeconds: 60,

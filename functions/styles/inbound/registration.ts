@@ -7,6 +7,8 @@ import {
   decodeItem,
   field,
   named,
+  recordDeliveriesField,
+  recordDeliveriesItem,
   verifierOf,
   workflowTargetSchema,
 } from '../../core/registration';
@@ -16,6 +18,8 @@ import type { StoredVerifier } from '../../core/verify/verifier-config';
 export interface InboundWorkflowRecord extends WorkflowTarget {
   readonly workflowId: string;
   readonly name: string;
+  /** False: this workflow's deliveries are not recorded (docs/deliveries.md). */
+  readonly recordDeliveries?: false;
 }
 
 /**
@@ -52,7 +56,11 @@ export const inboundSecretItem = (secretHashes: readonly string[]) => ({
  */
 export const inboundVerifierKey = () => ({ pk: 'INBOUNDVERIFIER', sk: 'INBOUNDVERIFIER' });
 
-const inboundWorkflowRecordSchema = workflowTargetSchema.extend({ workflowId: z.string(), name: z.string() });
+const inboundWorkflowRecordSchema = workflowTargetSchema.extend({
+  workflowId: z.string(),
+  name: z.string(),
+  recordDeliveries: z.literal(false).optional(),
+});
 
 /** The workflow a request names by its name or its id, if registered. */
 export async function readInboundWorkflow(
@@ -91,6 +99,7 @@ const inboundWorkflowSchema = z.strictObject({
   name: z.string().min(1),
   workflowId: z.uuid(),
   workflow: z.string().min(1),
+  ...recordDeliveriesField,
 });
 
 export const inboundWorkflowRegistrations: RegistrationKind<typeof inboundWorkflowSchema> = {
@@ -109,6 +118,7 @@ export const inboundWorkflowRegistrations: RegistrationKind<typeof inboundWorkfl
       name: workflow.name,
       workflowId: workflow.workflowId,
       ...resolve(workflow.workflow, 'workflow'),
+      ...recordDeliveriesItem(workflow),
     }),
 };
 

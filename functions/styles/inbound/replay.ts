@@ -25,7 +25,7 @@ export const replayInbound: StyleReplayer = async (deps, record, raw) => {
       return {
         ...(request.batch ? { part: String(item.index) } : {}),
         target: workflow,
-        input: workflowInput(item, workflow, ref, record.receivedAt),
+        input: workflowInput(item, workflow, ref, record.receivedAt, undefined),
         // The uid's own claim, as the style claims it: a replay and a resent batch start the uid once between them.
         ...(item.uid === undefined
           ? {}

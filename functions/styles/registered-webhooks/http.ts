@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { authenticateOrgMember } from '../../core/auth/org-member';
 import { NotFoundError, PartialFailureError } from '../../core/outcomes';
 import { httpAnswerOf } from '../../http/outcome-to-http';
-import { httpHandler, type HttpHandler } from '../../http/http-handler';
+import { httpHandler, type HttpHandler, type Recording } from '../../http/http-handler';
 import { jsonResponse } from '../../http/responses';
 import {
   type ManageDeps,
@@ -93,41 +93,58 @@ export function makeWebhookAdminHandler(deps: AdminHttpDeps): HttpHandler {
 
 export interface TriggerHttpDeps extends TriggerDeps {
   readonly maxBodyBytes: number;
+  /** Delivery records (docs/deliveries.md); absent: none written. */
+  readonly recording?: Recording;
 }
 
 /** POST /api/trigger-webhooks/{webhookId}: 200 with one process record per bound workflow (seed 5). */
 export function makeWebhookTriggerHandler(deps: TriggerHttpDeps): HttpHandler {
-  return httpHandler(deps.logger, async (event) => {
-    const request = parseTriggerRequest(event, deps.maxBodyBytes);
-    const found = await findWebhook(deps, request.webhookId);
-    const verifier = found.webhook.verifier.verifier;
-    // Handshakes start no run: Graph's (unsigned) before verification, Slack's (signed) after it.
-    const validation = graphValidation(verifier, request.query);
-    if (validation !== undefined) return validation;
-    const verified = await verifyTrigger(deps, found.webhook, request);
-    const challenge = slackUrlVerification(verifier, request.body);
-    if (challenge !== undefined) {
-      await verified.claim?.release(); // a handshake starts nothing: Slack may send it again
-      return challenge;
-    }
-    try {
-      // The delivery is settled with the starts: released when any failed (503), so the retry gets through.
-      const processes = await startVerified(deps, verified, () =>
-        triggerWebhook(deps, request, found, verified.secretHeader, verified.claim?.key),
-      );
-      deps.logger.info('webhook triggered', {
-        webhookId: request.webhookId,
-        secret: verified.secret,
-        ...(verified.deliveryId === undefined ? {} : { deliveryId: verified.deliveryId }),
-        processes: processes.map((p) => ({ id: p.id, template: p.eventWorkflowTemplateId })),
-      });
-      return jsonResponse(200, processes);
-    } catch (error) {
-      if (!(error instanceof PartialFailureError)) throw error;
-      deps.logger.warn('webhook trigger partly failed', { webhookId: request.webhookId, reason: error.message });
-      return httpAnswerOf(error);
-    }
-  });
+  return httpHandler(
+    deps.logger,
+    async (event, delivery) => {
+      const request = parseTriggerRequest(event, deps.maxBodyBytes);
+      const found = await findWebhook(deps, request.webhookId);
+      const resolved = {
+        style: 'registered-webhooks',
+        registration: found.webhook.id,
+        org: found.webhook.orgId,
+        // Registered at run time through the admin API, which has no recordDeliveries field yet: always recorded.
+        record: true,
+      } as const;
+      delivery.resolved(resolved);
+      const verifier = found.webhook.verifier.verifier;
+      // Handshakes start no run: Graph's (unsigned) before verification, Slack's (signed) after it.
+      const validation = graphValidation(verifier, request.query);
+      if (validation !== undefined) return validation;
+      const verified = await verifyTrigger(deps, found.webhook, request);
+      if (verified.secretHeader !== undefined)
+        delivery.resolved({ ...resolved, secretHeaders: [verified.secretHeader] });
+      const challenge = slackUrlVerification(verifier, request.body);
+      if (challenge !== undefined) {
+        await verified.claim?.release(); // a handshake starts nothing: Slack may send it again
+        return challenge;
+      }
+      try {
+        // The delivery is settled with the starts: released when any failed (503), so the retry gets through.
+        const processes = await startVerified(deps, verified, () =>
+          triggerWebhook(deps, request, found, verified.secretHeader, verified.claim?.key, delivery.ref()),
+        );
+        for (const process of processes) delivery.ran({ executionArn: process.executionArn });
+        deps.logger.info('webhook triggered', {
+          webhookId: request.webhookId,
+          secret: verified.secret,
+          ...(verified.deliveryId === undefined ? {} : { deliveryId: verified.deliveryId }),
+          processes: processes.map((p) => ({ id: p.id, template: p.eventWorkflowTemplateId })),
+        });
+        return jsonResponse(200, processes);
+      } catch (error) {
+        if (!(error instanceof PartialFailureError)) throw error;
+        deps.logger.warn('webhook trigger partly failed', { webhookId: request.webhookId, reason: error.message });
+        return httpAnswerOf(error);
+      }
+    },
+    deps.recording,
+  );
 }
 
 export interface ProcessHttpDeps extends ProcessStatusDeps {

@@ -24,6 +24,7 @@ export const registeredWebhooksStyle: StyleDefinition = {
         'dedupe:write',
         'engine:start',
         'bodies:write',
+        'deliveries:write',
       ],
       routes: [{ method: 'POST', path: '/api/trigger-webhooks/{webhookId}' }],
       // Up to 25 bound workflows, each one PutItem and one StartExecution, in parallel.

@@ -1,3 +1,4 @@
+import type { DeliveryRef } from '../../core/deliveries/recorder';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { NotFoundError, EngineBusyError, KeyReusedError, PartialFailureError } from '../../core/outcomes';
 import { sha256Hex } from '../../core/auth/secrets';
@@ -120,12 +121,14 @@ export async function triggerWebhook(
   found: Awaited<ReturnType<typeof findWebhook>>,
   secretHeader: string | undefined,
   deliveryKey?: string,
+  delivery?: DeliveryRef,
 ): Promise<readonly ProcessView[]> {
   const { webhook, bindings } = found;
   const { headers, body: passedOn, graph } = triggerInput(webhook, request, secretHeader);
   const input = await (deps.claimCheck ?? withoutBodyStore)({
     payload: passedOn,
-    build: (body) => ({ body, headers }),
+    // The delivery's id beside seed 5's { body, headers }: a run leads back to its delivery record.
+    build: (body) => ({ body, headers, ...delivery }),
     // Graph's clientState is a secret: the stored object is the body as the workflow sees it, without it.
     raw: graph ? Buffer.from(JSON.stringify(passedOn), 'utf8') : request.rawBody,
     ...(request.headers['content-type'] === undefined ? {} : { contentType: request.headers['content-type'] }),

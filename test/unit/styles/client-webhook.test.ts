@@ -111,7 +111,14 @@ describe('GET|POST /webhook/{client}/{name}', () => {
       query: { ref: 'campaign-7' },
       payload: { email: 'a@example.com' },
       webhook: { client: 'myclient', name: 'signup', runAs: 'kevin', mode: 'productive' },
-      trigger: { style: 'client-webhook', method: 'POST', receivedAt: '2026-01-01T00:00:00.000Z' },
+      trigger: {
+        style: 'client-webhook',
+        method: 'POST',
+        receivedAt: '2026-01-01T00:00:00.000Z',
+        // The delivery's id, and the sender's own (X-Request-Id) as its correlation id (docs/deliveries.md).
+        deliveryId: expect.stringMatching(/^dlv_/),
+        correlationId: 'r1',
+      },
     });
     expect(JSON.stringify(input)).not.toContain(KEY);
   });

@@ -68,7 +68,12 @@ describe('POST /flows/{flowId}/trigger', () => {
     });
     expect(started.input).toEqual({
       payload: { hello: 'world', n: [1, 2] },
-      trigger: { style: 'flow-trigger', flowId: 'hello', receivedAt: '2026-01-01T00:00:00.000Z' },
+      trigger: {
+        style: 'flow-trigger',
+        flowId: 'hello',
+        receivedAt: '2026-01-01T00:00:00.000Z',
+        deliveryId: expect.stringMatching(/^dlv_/),
+      },
     });
   });
 

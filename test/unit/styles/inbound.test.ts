@@ -137,6 +137,8 @@ describe('POST /inbound, single requests', () => {
         uid: SEED_SINGLE.uid,
         runRef: response.body.runRef,
         receivedAt: '2026-01-01T00:00:00.000Z',
+        // The run leads back to its delivery record (docs/deliveries.md).
+        deliveryId: response.headers['hookflow-delivery-id'],
       },
     });
   });

@@ -1,0 +1,194 @@
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { idRangeOf, indexPartitionOf, indexPartitions, isDeliveryId } from '../../core/deliveries/ids';
+import { matches, mergeNewestFirst } from '../../core/deliveries/listing';
+import type { DeliveryLog, DeliveryPage, DeliveryQuery, DeliverySummary } from '../../core/deliveries/log';
+import type { DeliveryRecord } from '../../core/deliveries/record';
+import { dedupePartitionPrefixes } from './registry-items';
+import { DELIVERIES_INDEX, deliveriesIndexSchema } from './table-schemas';
+
+/**
+ * Delivery records on the dedupe table (docs/deliveries.md). A record no claim carries is its own item,
+ * `pk = dlv#<id>`; a keyed request's record rides on its dedupe claim (DynamoDbDedupeStore writes the same
+ * attributes, from `deliveryAttributes`). Either way the item carries the `deliveries` index keys (`dPk`, `dSk`),
+ * and the index projects the summary attributes only (lib/hookflow-tables.ts), never headers or body.
+ */
+
+/** The base-table key of a record no claim carries. */
+export const deliveryItemKey = (id: string) => `${dedupePartitionPrefixes.records}${id}`;
+
+/**
+ * The attributes a record adds to an item (its own or its claim's): the record's fields as named, the index keys,
+ * and `bodyBytes` (the body's size on its own, so a summary read off the index has it without the body).
+ * `expiresAt` is left to the caller: on a claim it is the later of the claim's dedupe expiry and the record's.
+ */
+export function deliveryAttributes(record: DeliveryRecord, shards: number): Record<string, unknown> {
+  const { expiresAt: _expiresAt, ...fields } = record;
+  return {
+    ...fields,
+    bodyBytes: record.body.bytes,
+    [deliveriesIndexSchema.partitionKey]: indexPartitionOf(record.id, shards),
+    [deliveriesIndexSchema.sortKey]: record.id,
+  };
+}
+
+export interface DynamoDbDeliveryLogOptions {
+  /** DELIVERY_INDEX_SHARDS: how many index partitions records are spread over. */
+  readonly shards: number;
+  /** DELIVERY_LIST_MAX_READ: most index items one list call reads, over every shard (docs/limits.md). */
+  readonly maxItemsRead: number;
+  readonly now?: () => number;
+}
+
+export class DynamoDbDeliveryLog implements DeliveryLog {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly options: DynamoDbDeliveryLogOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** One unconditional PutItem: a record's id is new (a ULID), so nothing can already hold its key. */
+  async put(record: DeliveryRecord): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall(
+          {
+            pk: deliveryItemKey(record.id),
+            ...deliveryAttributes(record, this.options.shards),
+            expiresAt: record.expiresAt,
+          },
+          { removeUndefinedValues: true },
+        ),
+      }),
+    );
+  }
+
+  /**
+   * The id names its index partition: one Query of the index (dPk, dSk = id) finds the base-table item, whichever
+   * it is (its own `dlv#` item or the claim that carries it), then one GetItem reads headers and body, which the
+   * index does not project. A record on its own item could be read with the GetItem alone, but the index answers
+   * for both kinds in the same two calls, and reads are the console's and the CLI's, not the webhook path's.
+   */
+  async get(id: string): Promise<DeliveryRecord | undefined> {
+    if (!isDeliveryId(id)) return undefined;
+    const found = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: DELIVERIES_INDEX,
+        KeyConditionExpression: '#dPk = :dPk AND #dSk = :dSk',
+        ExpressionAttributeNames: { '#dPk': deliveriesIndexSchema.partitionKey, '#dSk': deliveriesIndexSchema.sortKey },
+        ExpressionAttributeValues: marshall({ ':dPk': indexPartitionOf(id, this.options.shards), ':dSk': id }),
+      }),
+    );
+    const pk = found.Items?.[0]?.pk?.S;
+    if (pk === undefined) return undefined;
+    const { Item } = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall({ pk }), ConsistentRead: true }),
+    );
+    if (Item === undefined) return undefined;
+    const item = unmarshall(Item);
+    // The claim may have been taken over by a later delivery since the index answered.
+    if (item[deliveriesIndexSchema.sortKey] !== id) return undefined;
+    const record = recordOf(item);
+    return record.expiresAt * 1000 <= this.now() ? undefined : record;
+  }
+
+  /**
+   * Each shard's key range (the time range, below the cursor), newest first, filtered by `matches` and merged by
+   * `mergeNewestFirst` (core/deliveries/listing.ts). At most `maxItemsRead` index items are read per call, split
+   * over the shards, so a narrow filter over a wide range answers in bounded time: a shard that spent its share
+   * stops at the id it reached, only what every shard has read above the highest such stop is returned, and
+   * `next` resumes there (a page may then hold fewer than `limit` deliveries, even none, with a `next`).
+   */
+  async list(query: DeliveryQuery): Promise<DeliveryPage> {
+    const { first, last } = idRangeOf(query.from, query.to);
+    const upper = query.cursor !== undefined && query.cursor < last ? query.cursor : last;
+    if (upper < first) return { items: [] };
+    const partitions = indexPartitions(this.options.shards);
+    const share = Math.max(1, Math.floor(this.options.maxItemsRead / partitions.length));
+    const shards = await Promise.all(
+      partitions.map((partition) => this.readShard(partition, first, upper, query, share)),
+    );
+    const stops = shards.flatMap((shard) => (shard.stoppedAt === undefined ? [] : [shard.stoppedAt]));
+    if (stops.length === 0) return mergeNewestFirst(shards, query.limit);
+    const frontier = stops.reduce((highest, stop) => (stop > highest ? stop : highest));
+    const page = mergeNewestFirst(
+      shards.map((shard) => ({ items: shard.items.filter((item) => item.id >= frontier), more: true })),
+      query.limit,
+    );
+    // A full page's own `next` (its last id, above the frontier) loses nothing; a short one resumes at the frontier.
+    return page.items.length === query.limit ? page : { items: page.items, next: frontier };
+  }
+
+  private async readShard(
+    partition: string,
+    first: string,
+    upper: string,
+    query: DeliveryQuery,
+    budget: number,
+  ): Promise<{ items: DeliverySummary[]; more: boolean; stoppedAt?: string }> {
+    const items: DeliverySummary[] = [];
+    const now = this.now();
+    let read = 0;
+    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+    do {
+      // Limit counts the items read (no FilterExpression here: filtering costs the same read units either way).
+      // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html
+      const page: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: DELIVERIES_INDEX,
+          KeyConditionExpression: '#dPk = :dPk AND #dSk BETWEEN :first AND :upper',
+          ExpressionAttributeNames: {
+            '#dPk': deliveriesIndexSchema.partitionKey,
+            '#dSk': deliveriesIndexSchema.sortKey,
+          },
+          ExpressionAttributeValues: marshall({ ':dPk': partition, ':first': first, ':upper': upper }),
+          ScanIndexForward: false,
+          Limit: Math.min(budget - read, Math.max(query.limit + 1, 25)),
+          ExclusiveStartKey,
+        }),
+      );
+      for (const raw of page.Items ?? []) {
+        read += 1;
+        const summary = summaryOfItem(unmarshall(raw));
+        if (summary.id === query.cursor || summary.expiresAt * 1000 <= now) continue;
+        if (matches(summary, query)) items.push(summary);
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+      if (items.length > query.limit) return { items, more: true };
+    } while (ExclusiveStartKey !== undefined && read < budget);
+    if (ExclusiveStartKey === undefined) return { items, more: false };
+    // Out of budget with more to read: everything at or above the last id read has been seen.
+    return { items, more: true, stoppedAt: String(unmarshall(ExclusiveStartKey)[deliveriesIndexSchema.sortKey]) };
+  }
+}
+
+function summaryOfItem(item: Record<string, unknown>): DeliverySummary {
+  const summary: Record<string, unknown> = { id: item[deliveriesIndexSchema.sortKey] };
+  for (const name of deliveriesIndexSchema.projected) if (item[name] !== undefined) summary[name] = item[name];
+  summary.runs ??= [];
+  return summary as unknown as DeliverySummary;
+}
+
+/** A record read off its item (its own `dlv#` item or its claim): the claim's own attributes are left out. */
+export function recordOf(item: Record<string, unknown>): DeliveryRecord {
+  const { bodyBytes: _bytes, ...summary } = summaryOfItem(item);
+  return {
+    ...summary,
+    headers: (item.headers ?? {}) as Record<string, string>,
+    body: item.body as DeliveryRecord['body'],
+  } as DeliveryRecord;
+}

@@ -1,0 +1,165 @@
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { sign as githubSign } from '@octokit/webhooks-methods';
+import { run } from '../../cli/main';
+import { type HttpResult, type RunningStack, removeDataDir, request, startLocalStack } from '../support/local-stack';
+
+jest.setTimeout(120_000);
+
+/**
+ * Issue 19's "Done when", on the local stack: "what happened to the webhook Stripe sent at 10:02?" is answered
+ * from the API and the CLI by time range and correlation id, and every delivery of the last hour that never
+ * started a run is replayed with one CLI command, twice, without starting anything twice.
+ *
+ * The engine is made busy with the local throttle (local/throttles.ts): `sfn:open=3` lets three Standard
+ * executions run at once, so while three 3-second runs hold the slots every Standard start answers
+ * ExecutionLimitExceeded and the sender gets 503 (recorded as `failed`, nothing started). Once they end, the three
+ * replays have a slot each, however long their own runs stay open.
+ */
+const DEV_KEY = 'hf_local_dev_key'; // trigger and deliveries scopes, every flow and org (local/hookflow.local.json)
+const GITHUB_SECRET = 'hf_local_github_webhook_secret'; // flow hello-signed
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const arn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
+const SLOTS = 3;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('deliveries (issue 19): found by time and correlation id, replayed once', () => {
+  let stack: RunningStack;
+  let sfn: SFNClient;
+  const executions = async (machine: string) =>
+    (await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn(machine), maxResults: 1000 }))).executions ?? [];
+  const api = (path: string, init: { method?: string; body?: unknown } = {}): Promise<HttpResult> =>
+    request(`${stack.url}${path}`, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${DEV_KEY}`, 'content-type': 'application/json' },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
+  const cli = async (...argv: string[]) => {
+    const out = { stdout: '', stderr: '' };
+    const code = await run(
+      argv,
+      { HOOKFLOW_URL: stack.url, HOOKFLOW_API_KEY: DEV_KEY },
+      {
+        print: (text) => void (out.stdout += text),
+        error: (text) => void (out.stderr += text),
+      },
+    );
+    return { code, ...out };
+  };
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ env: { HOOKFLOW_LOCAL_THROTTLE: `sfn:open=${SLOTS}`, AWS_MAX_ATTEMPTS: '1' } });
+    sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials });
+  });
+  afterAll(async () => {
+    sfn?.destroy();
+    await stack?.stop();
+    if (stack !== undefined) removeDataDir(stack.dataDir);
+  });
+
+  it('finds a signed delivery sent at a known time by its time range and correlation id, through the API and the CLI', async () => {
+    // Arrange: a GitHub-signed delivery, its X-GitHub-Delivery the id the sender knows it by
+    const body = JSON.stringify({ action: 'opened', number: 1002 });
+    const correlationId = `gh-${Date.now()}`;
+    const sentFrom = new Date(Date.now() - 1_000).toISOString();
+    const sent = await request(`${stack.url}/flows/hello-signed/trigger`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${DEV_KEY}`,
+        'content-type': 'application/json',
+        'x-hub-signature-256': await githubSign(GITHUB_SECRET, body),
+        'x-github-delivery': correlationId,
+      },
+      body,
+    });
+    const sentTo = new Date(Date.now() + 1_000).toISOString();
+    const deliveryId = sent.headers.get('hookflow-delivery-id');
+
+    // Act
+    const listed = await api(`/api/deliveries?correlationId=${correlationId}&from=${sentFrom}&to=${sentTo}`);
+    const shown = await api(`/api/deliveries/${deliveryId}`);
+    const byCli = await cli(
+      'deliveries',
+      'list',
+      '--correlation-id',
+      correlationId,
+      '--from',
+      sentFrom,
+      '--to',
+      sentTo,
+    );
+    const getByCli = await cli('deliveries', 'get', String(deliveryId), '-j');
+
+    // Assert
+    expect(sent.status).toBe(202);
+    expect(deliveryId).toMatch(/^dlv_[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toMatchObject({
+      deliveries: [
+        {
+          id: deliveryId,
+          style: 'flow-trigger',
+          registration: 'hello-signed',
+          outcome: 'started',
+          status: 202,
+          correlationId,
+          runs: [{ executionArn: expect.stringContaining(':hookflow-echo:') }],
+        },
+      ],
+    });
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({
+      delivery: {
+        id: deliveryId,
+        headers: { 'x-github-delivery': correlationId, authorization: '[redacted]' },
+        body: { kept: true, encoding: 'utf8', text: body },
+        runs: [{ executionArn: expect.any(String), executionLink: expect.any(String), status: expect.any(String) }],
+      },
+    });
+    expect(byCli).toMatchObject({ code: 0, stderr: '' });
+    expect(byCli.stdout).toContain(`${deliveryId}  `);
+    expect(byCli.stdout).toContain(`correlation ${correlationId}`);
+    expect(JSON.parse(getByCli.stdout).delivery.body.text).toBe(body);
+  });
+
+  it('replays every delivery of the last hour that never started a run with one CLI command, and the same command again starts nothing', async () => {
+    // Arrange: 3-second Standard runs hold every open slot; three deliveries meanwhile start nothing (503)
+    for (let i = 0; i < SLOTS; i++) {
+      const holder = await request(`${stack.url}/webhook/myclient/slow-standard?async`, { method: 'POST', body: '{}' });
+      expect(holder.status).toBe(202);
+    }
+    const refused = [];
+    for (const n of [1, 2, 3]) {
+      refused.push(
+        await request(`${stack.url}/flows/hello-standard/trigger`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${DEV_KEY}`, 'x-correlation-id': `busy-${n}` },
+          body: JSON.stringify({ n }),
+        }),
+      );
+    }
+    expect(refused.map((r) => r.status)).toEqual([503, 503, 503]);
+    expect(await executions('hookflow-echo-standard')).toHaveLength(0);
+    // The slots free once the holders' runs end
+    while ((await executions('hookflow-slow-standard')).some((e) => e.status === 'RUNNING')) await sleep(200);
+
+    // Act: count first (a dry run), then replay for real, then the very same command again
+    const counted = await cli('deliveries', 'replay', '--since', '1h', '--outcome', 'failed');
+    const replayed = await cli('deliveries', 'replay', '--since', '1h', '--outcome', 'failed', '--yes');
+    const afterFirst = await executions('hookflow-echo-standard');
+    const again = await cli('deliveries', 'replay', '--since', '1h', '--outcome', 'failed', '--yes');
+
+    // Assert
+    expect(counted).toMatchObject({ code: 0, stderr: '' });
+    expect(counted.stdout).toMatch(/^3 deliveries match from .+; 3 would start \(mode if-no-run\)\n/);
+    expect(replayed).toMatchObject({ code: 0, stderr: '' });
+    expect(replayed.stdout).toContain('started 3 of 3 matching');
+    expect(afterFirst).toHaveLength(3);
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    expect(again.stdout).toContain('; 0 would start');
+    expect(await executions('hookflow-echo-standard')).toHaveLength(3);
+    // Each replay is a delivery of its own, marked as one, that leads back to the original
+    const listed = await api('/api/deliveries?registration=hello-standard&outcome=started');
+    const ids = new Set((listed.body as { deliveries: { replayOf?: string }[] }).deliveries.map((d) => d.replayOf));
+    expect(ids.size).toBe(3);
+  });
+});

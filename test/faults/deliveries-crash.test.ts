@@ -1,0 +1,77 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbDeliveryLog } from '../../functions/adapters/aws/dynamodb-delivery-log';
+import type { DeliveryRecord } from '../../functions/core/deliveries/record';
+import {
+  CrashingStack,
+  SEED,
+  arnOf,
+  countRuns,
+  executionName,
+  mayBeCut,
+  report,
+  request,
+  retryUntil,
+  stateMachineArn,
+  summarize,
+} from './crash-support';
+
+jest.setTimeout(420_000);
+
+/**
+ * Deliveries through a crash (issue 19): the stack dies right after a keyed flow trigger's claim (which carries the
+ * delivery's record), before the start. After a restart the sender retries with its key: one run, and the records
+ * say what happened: the first delivery's record (on the claim) names the run its retry started under the claim's
+ * name, and the retry's own record names the same run.
+ */
+describe('crash after the claim that carries the record, then the sender retries', () => {
+  const stack = new CrashingStack();
+  afterAll(() => stack.close());
+
+  it('one run, and every record of the key names that run', async () => {
+    // Arrange
+    await stack.start('dedupe-claimed:1');
+    const key = `deliveries-crash-${SEED}`;
+    const trigger = () =>
+      request(`${stack.stack.url}/flows/hello-standard/trigger`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer hf_local_dev_key', 'idempotency-key': key },
+        body: JSON.stringify({ key }),
+      });
+
+    // Act
+    const first = await mayBeCut(trigger);
+    await stack.crashed();
+    await stack.start();
+    const answer = await retryUntil(trigger, (status) => status === 202);
+
+    // Assert: one run
+    const name = executionName(arnOf((answer.body as { executionLink: string }).executionLink));
+    const summary = summarize(
+      (await countRuns(stack.sfn(), stateMachineArn('hookflow-echo-standard'), [name])).values(),
+    );
+    report({ scenario: 'deliveries', seed: SEED, kill: 'dedupe-claimed:1', kills: stack.kills, ...summary });
+    expect(first).toBe('cut');
+    expect(summary).toMatchObject({ ranOnce: 1, ranTwice: 0, lost: 0 });
+
+    // Assert: the records of the key, read as the deliveries API reads them
+    const dynamodb = new DynamoDBClient({
+      endpoint: stack.stack.dynamodbEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const log = new DynamoDbDeliveryLog(dynamodb, 'hookflow-dedupe', { shards: 4, maxItemsRead: 2_000 });
+    const page = await log.list({ from: Date.now() - 600_000, to: Date.now(), limit: 100, correlationId: key });
+    const records = (await Promise.all(page.items.map((item) => log.get(item.id)))) as DeliveryRecord[];
+    dynamodb.destroy();
+    const started = records.filter((record) => record.outcome === 'started');
+    const retried = answer.headers.get('hookflow-delivery-id');
+    // The cut request's record (on the claim) and the retry's: both started, both naming the one run.
+    expect(started.map((record) => record.id)).toContain(retried);
+    expect(started.length).toBe(2);
+    for (const record of started) expect(record.runs.map((run) => executionName(run.executionArn!))).toEqual([name]);
+    // Any retry answered 409 while the claim's lease ran is a refusal that says why.
+    for (const record of records.filter((r) => r.outcome !== 'started')) {
+      expect(record).toMatchObject({ outcome: 'refused', status: 409, reason: expect.any(String) });
+    }
+  });
+});

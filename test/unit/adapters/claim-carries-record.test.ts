@@ -1,0 +1,160 @@
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { DynamoDbDedupeStore } from '../../../functions/adapters/aws/dynamodb-dedupe-store';
+import { DynamoDbDeliveryLog } from '../../../functions/adapters/aws/dynamodb-delivery-log';
+import { newDeliveryId } from '../../../functions/core/deliveries/ids';
+import type { DeliveryRecord } from '../../../functions/core/deliveries/record';
+import type { ClaimRequest, DedupeStore } from '../../../functions/core/ports';
+import { backend } from '../../support/dynamodb-backend';
+import { InMemoryDedupeStore } from '../../support/fakes';
+import { useInMemoryDynamoDb } from '../../support/in-memory-dynamodb';
+
+/**
+ * The claim is the record (docs/deliveries.md): a keyed request's delivery record rides on its dedupe claim's one
+ * PutItem, outlives the claim's dedupe window, and is kept when a later request reuses the key after that window.
+ * Each case runs through the DynamoDB store (dynalite or DynamoDB Local) and the in-memory one, which must agree.
+ */
+const NOW = 1_770_000_000_000;
+const STATE_MACHINE = 'arn:aws:states:us-east-1:000000000000:stateMachine:orders';
+let key = 0;
+
+function recordAt(at: number): DeliveryRecord {
+  return {
+    id: newDeliveryId(at),
+    style: 'flow-trigger',
+    registration: 'orders',
+    receivedAt: new Date(at).toISOString(),
+    method: 'POST',
+    path: '/flows/orders/trigger',
+    outcome: 'started',
+    status: 202,
+    runs: [],
+    headers: { 'idempotency-key': 'k' },
+    body: { bytes: 2, sha256: 'b'.repeat(64), inline: 'e30=' },
+    // Kept 7 days: far past the claim's 60 s window.
+    expiresAt: Math.floor(at / 1000) + 7 * 86_400,
+  };
+}
+
+describe(`a dedupe claim carries its delivery record, in DynamoDB (${backend}) and in memory alike`, () => {
+  const database = useInMemoryDynamoDb();
+  const stores = () => {
+    const memory = new InMemoryDedupeStore();
+    const dynamodb = new DynamoDbDedupeStore(database().client, database().tables.dedupe, { deliveryShards: 4 });
+    const log = new DynamoDbDeliveryLog(database().client, database().tables.dedupe, {
+      shards: 4,
+      maxItemsRead: 100,
+      now: () => NOW,
+    });
+    return { memory, dynamodb, log };
+  };
+  const request = (k: string, at: number, delivery?: DeliveryRecord): ClaimRequest => ({
+    key: k,
+    fingerprint: 'f',
+    owner: `owner-${at}`,
+    now: at,
+    leaseMs: 1_000,
+    ttlSeconds: 60,
+    standardStateMachineArn: STATE_MACHINE,
+    ...(delivery === undefined ? {} : { delivery }),
+  });
+
+  it('writes the record with the claim, naming the Standard run, and the log finds it by id', async () => {
+    // Arrange
+    const { memory, dynamodb, log } = stores();
+    const k = `carry-${++key}`;
+    const delivery = recordAt(NOW);
+
+    // Act
+    const claims = await Promise.all(
+      ([memory, dynamodb] as DedupeStore[]).map((store) => store.claim(request(k, NOW, delivery))),
+    );
+
+    // Assert
+    for (const claim of claims) {
+      expect(claim.outcome).toBe('claimed');
+      expect(claim.record.delivery).toEqual({ ...delivery, runs: [{ executionArn: claim.record.executionArn }] });
+    }
+    expect(await log.get(delivery.id)).toEqual(claims[1]!.record.delivery);
+    expect(await dynamodb.get(k, NOW)).toEqual(claims[1]!.record);
+  });
+
+  it('keeps the item past the dedupe window for the record, yet frees the key when the window ends', async () => {
+    // Arrange
+    const { dynamodb, memory } = stores();
+    const k = `window-${++key}`;
+    const first = recordAt(NOW);
+    const firstClaim = await dynamodb.claim(request(k, NOW, first));
+    await memory.claim(request(k, NOW, first));
+    const { Item } = await database().client.send(
+      new GetItemCommand({ TableName: database().tables.dedupe, Key: marshall({ pk: k }) }),
+    );
+
+    // Act: the same key, after the 60 s window
+    const later = NOW + 61_000;
+    const second = recordAt(later);
+    const again = await Promise.all([
+      dynamodb.claim(request(k, later, second)),
+      memory.claim(request(k, later, second)),
+    ]);
+
+    // Assert: the item lives as long as the record; the claim's own expiry is the window's end
+    expect(unmarshall(Item!)).toMatchObject({ expiresAt: first.expiresAt, dedupeUntil: Math.floor(NOW / 1000) + 60 });
+    for (const claim of again) expect(claim.outcome).toBe('claimed');
+    // The earlier delivery's record is kept on an item of its own, and the new claim carries the new one.
+    const { log } = stores();
+    expect(await log.get(first.id)).toEqual({ ...first, runs: [{ executionArn: firstClaim.record.executionArn }] });
+    expect(again[0]!.record.executionArn).not.toBe(firstClaim.record.executionArn);
+    expect((await log.get(second.id))?.id).toBe(second.id);
+    expect(memory.archived.get(first.id)?.id).toBe(first.id);
+  });
+
+  it('reads a claim written by the previous version (no dedupeUntil: its expiresAt is its expiry)', async () => {
+    // Arrange: as the previous version wrote it, live for 60 s
+    const { dynamodb } = stores();
+    const k = `legacy-${++key}`;
+    await database().client.send(
+      new PutItemCommand({
+        TableName: database().tables.dedupe,
+        Item: marshall({
+          pk: k,
+          fingerprint: 'f',
+          owner: 'old-owner',
+          createdAt: NOW,
+          leaseUntil: NOW + 1_000,
+          expiresAt: Math.floor(NOW / 1000) + 60,
+          run: { executionArn: `${STATE_MACHINE}:x`, startDate: '2026-01-01T00:00:00.000Z' },
+        }),
+      }),
+    );
+
+    // Act
+    const during = await dynamodb.claim(request(k, NOW + 30_000));
+    const after = await dynamodb.claim(request(k, NOW + 61_000));
+
+    // Assert
+    expect(during.outcome).toBe('duplicate');
+    expect(during.record.expiresAt).toBe(Math.floor(NOW / 1000) + 60);
+    expect(after.outcome).toBe('claimed');
+  });
+
+  it('an Express claim names its run in the record when the run is recorded (the same UpdateItem)', async () => {
+    // Arrange
+    const { memory, dynamodb, log } = stores();
+    const k = `express-${++key}`;
+    const delivery = recordAt(NOW);
+    const express = { ...request(k, NOW, delivery) };
+    delete (express as { standardStateMachineArn?: string }).standardStateMachineArn;
+    const run = { executionArn: `${STATE_MACHINE}:run-1:abc`, startDate: '2026-01-01T00:00:00.000Z' };
+
+    // Act
+    for (const store of [memory, dynamodb] as DedupeStore[]) {
+      await store.claim(express);
+      await store.complete(k, express.owner, run);
+    }
+
+    // Assert
+    expect((await log.get(delivery.id))?.runs).toEqual([{ executionArn: run.executionArn }]);
+    expect((await memory.get(k, NOW))?.delivery?.runs).toEqual([{ executionArn: run.executionArn }]);
+  });
+});

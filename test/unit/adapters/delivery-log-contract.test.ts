@@ -1,0 +1,179 @@
+import { DynamoDbDeliveryLog } from '../../../functions/adapters/aws/dynamodb-delivery-log';
+import { newDeliveryId } from '../../../functions/core/deliveries/ids';
+import type { DeliveryLog, DeliveryQuery, DeliverySummary } from '../../../functions/core/deliveries/log';
+import type { DeliveryRecord } from '../../../functions/core/deliveries/record';
+import { backend } from '../../support/dynamodb-backend';
+import { InMemoryDeliveryLog } from '../../support/in-memory-delivery-log';
+import { useInMemoryDynamoDb } from '../../support/in-memory-dynamodb';
+
+/**
+ * The deliveries port answers alike in DynamoDB (records on the dedupe table, listed off the `deliveries` index,
+ * shard by shard) and in memory (the fake the unit tests use): every case runs through both. Each case lives in a
+ * time window of its own on the shared table, so cases never see each other's records.
+ */
+const NOW = 1_760_000_000_000;
+const HOUR = 3_600_000;
+let window = 0;
+// Ids come from one monotonic ULID factory: each case's window is later than the last one's, so that its ids carry
+// its own times (an earlier time after a later one would get the later one's).
+
+function recordAt(at: number, overrides: Partial<DeliveryRecord> = {}): DeliveryRecord {
+  return {
+    id: newDeliveryId(at),
+    style: 'flow-trigger',
+    registration: 'orders',
+    receivedAt: new Date(at).toISOString(),
+    method: 'POST',
+    path: '/flows/orders/trigger',
+    outcome: 'started',
+    status: 202,
+    runs: [{ executionArn: 'arn:aws:states:us-east-1:123456789012:execution:orders:run-1' }],
+    headers: { 'content-type': 'application/json', 'x-api-key': '[redacted]' },
+    body: { bytes: 2, sha256: 'a'.repeat(64), inline: Buffer.from('{}').toString('base64') },
+    expiresAt: Math.floor(NOW / 1000) + 7 * 86_400,
+    ...overrides,
+  };
+}
+
+/** Every page of a query, following `next`, as ids. */
+async function allPages(log: DeliveryLog, query: DeliveryQuery): Promise<{ ids: string[]; pages: number }> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await log.list({ ...query, ...(cursor === undefined ? {} : { cursor }) });
+    ids.push(...page.items.map((item: DeliverySummary) => item.id));
+    cursor = page.next;
+    pages += 1;
+  } while (cursor !== undefined && pages < 1_000);
+  return { ids, pages };
+}
+
+describe(`the deliveries log, in DynamoDB (${backend}) and in memory alike`, () => {
+  const database = useInMemoryDynamoDb();
+  const logs = (maxItemsRead = 2_000) => ({
+    memory: new InMemoryDeliveryLog(() => NOW),
+    dynamodb: new DynamoDbDeliveryLog(database().client, database().tables.dedupe, {
+      shards: 4,
+      maxItemsRead,
+      now: () => NOW,
+    }),
+  });
+  /** A time window of its own: [start, start + HOUR). */
+  const nextWindow = () => NOW - 100 * HOUR + ++window * HOUR;
+
+  it('keeps a record whole: get by id returns headers and body as put', async () => {
+    // Arrange
+    const record = recordAt(nextWindow(), { correlationId: 'evt_1', org: 'acme', reason: undefined });
+    for (const log of Object.values(logs())) {
+      // Act
+      await log.put(record);
+      // Assert
+      expect(await log.get(record.id)).toEqual(JSON.parse(JSON.stringify(record)));
+    }
+  });
+
+  it('answers undefined for an unknown id, a malformed one and an expired record', async () => {
+    // Arrange
+    const start = nextWindow();
+    const expired = recordAt(start, { expiresAt: Math.floor(NOW / 1000) - 1 });
+    const unknown = newDeliveryId(start + 1);
+    for (const log of Object.values(logs())) {
+      await log.put(expired);
+      // Act / Assert
+      expect(await log.get(unknown)).toBeUndefined();
+      expect(await log.get('not-a-delivery')).toBeUndefined();
+      expect(await log.get(expired.id)).toBeUndefined();
+    }
+  });
+
+  it('lists newest first within the time range, filtered, in pages that lose nothing and repeat nothing', async () => {
+    // Arrange: 30 records a minute apart, every third one refused
+    const start = nextWindow();
+    const records = Array.from({ length: 30 }, (_, i) =>
+      recordAt(start + i * 60_000, i % 3 === 0 ? { outcome: 'refused', status: 401, reason: 'bad key' } : {}),
+    );
+    const both = logs();
+    for (const log of Object.values(both)) for (const record of records) await log.put(record);
+    const query: DeliveryQuery = { from: start + 5 * 60_000, to: start + 25 * 60_000, limit: 4 };
+
+    // Act
+    const results = await Promise.all(Object.values(both).map((log) => allPages(log, query)));
+    const refused = await Promise.all(
+      Object.values(both).map((log) => allPages(log, { ...query, outcome: 'refused', limit: 100 })),
+    );
+
+    // Assert
+    const expected = records
+      .slice(5, 26)
+      .map((record) => record.id)
+      .reverse();
+    for (const result of results) expect(result.ids).toEqual(expected);
+    const expectedRefused = records
+      .slice(5, 26)
+      .filter((record) => record.outcome === 'refused')
+      .map((record) => record.id)
+      .reverse();
+    for (const result of refused) expect(result.ids).toEqual(expectedRefused);
+    // A summary never carries headers or body, only the body's size.
+    const [first] = (await both.dynamodb.list({ ...query, limit: 1 })).items;
+    expect(first).toEqual(
+      expect.objectContaining({ id: expected[0], bodyBytes: 2, runs: records[25]!.runs, outcome: 'started' }),
+    );
+    expect(first).not.toHaveProperty('headers');
+    expect(first).not.toHaveProperty('body');
+  });
+
+  it('filters by style, registration, correlation id and organisation', async () => {
+    // Arrange
+    const start = nextWindow();
+    const records = [
+      recordAt(start, { style: 'inbound', registration: 'wf-1', correlationId: 'uid-1' }),
+      recordAt(start + 1, { style: 'registered-webhooks', registration: 'wh-1', org: 'acme' }),
+      recordAt(start + 2, { style: 'registered-webhooks', registration: 'wh-2', org: 'other' }),
+      recordAt(start + 3),
+    ];
+    const both = logs();
+    for (const log of Object.values(both)) for (const record of records) await log.put(record);
+    const range = { from: start, to: start + HOUR - 1, limit: 10 };
+    const queries: [DeliveryQuery, string[]][] = [
+      [{ ...range, style: 'inbound' }, [records[0]!.id]],
+      [{ ...range, registration: 'wh-2' }, [records[2]!.id]],
+      [{ ...range, correlationId: 'uid-1' }, [records[0]!.id]],
+      [{ ...range, orgs: ['acme'] }, [records[1]!.id]],
+      [{ ...range, flows: ['orders'] }, [records[3]!.id]],
+    ];
+
+    for (const [query, ids] of queries) {
+      for (const log of Object.values(both)) {
+        // Act
+        const page = await log.list(query);
+        // Assert
+        expect(page.items.map((item) => item.id)).toEqual(ids);
+        expect(page.next).toBeUndefined();
+      }
+    }
+  });
+
+  it('DynamoDB: a narrow filter over many records stops at its read budget with a next cursor, and paging still finds every match', async () => {
+    // Arrange: 120 records, 3 of them refused, and a budget of 20 items read per call
+    const start = nextWindow();
+    const records = Array.from({ length: 120 }, (_, i) =>
+      recordAt(start + i * 1_000, [7, 64, 113].includes(i) ? { outcome: 'refused', status: 403 } : {}),
+    );
+    const { memory, dynamodb } = logs(20);
+    for (const log of [memory, dynamodb]) for (const record of records) await log.put(record);
+    const query: DeliveryQuery = { from: start, to: start + HOUR - 1, limit: 10, outcome: 'refused' };
+
+    // Act
+    const firstPage = await dynamodb.list(query);
+    const paged = await allPages(dynamodb, query);
+
+    // Assert: the first call could not read all 120, so it says where to go on
+    expect(firstPage.next).toBeDefined();
+    expect(firstPage.items.length).toBeLessThan(3);
+    expect(paged.ids).toEqual((await allPages(memory, query)).ids);
+    expect(paged.ids).toHaveLength(3);
+    expect(paged.pages).toBeGreaterThan(1);
+  });
+});
