@@ -337,7 +337,7 @@ describe('IAM: the bodies bucket (large bodies, issue 19)', () => {
   const bucket = reference.bodiesBucketArn();
   const writers = handlers.filter((spec) => spec.needs.includes('bodies:write')).map((spec) => spec.name);
 
-  it('lets exactly the handlers that start runs from request bodies store them, under bodies/ only', async () => {
+  it('lets exactly the handlers that store request bodies (claim-check or delivery record) store them, under bodies/ only', async () => {
     const allowed: string[] = [];
     for (const handler of roles.keys()) {
       const put = await decide(handler, { action: 's3:PutObject', resource: `${bucket}/bodies/0a/dlv_x` });
@@ -349,7 +349,15 @@ describe('IAM: the bodies bucket (large bodies, issue 19)', () => {
       );
     }
     expect(allowed.sort()).toEqual(
-      ['client-webhook', 'event-intake', 'event-webhook', 'flow-trigger', 'webhook-trigger'].sort(),
+      [
+        'client-webhook',
+        'event-callback',
+        'event-intake',
+        'event-webhook',
+        'flow-trigger',
+        'inbound',
+        'webhook-trigger',
+      ].sort(),
     );
     expect(writers.sort()).toEqual(allowed.sort());
   });
