@@ -111,11 +111,21 @@ describe('large bodies on the local stack (claim-check)', () => {
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(reference.hookflowBody.sha256);
   });
 
-  it('passes a body that fits as before, with no S3 call', async () => {
+  it('passes a body that fits inline in the run input; only its delivery record keeps it in S3 (one PUT)', async () => {
     const before = putObjects().length;
     const body = jsonOfSize(200 * 1024);
 
     const payload = await runInput(await trigger(body), 'payload');
+
+    expect(payload).toMatchObject({ text: expect.stringMatching(/^a+€$/) as string });
+    // Over DELIVERY_INLINE_BODY_BYTES (4 KiB): the record's copy, and no claim-check copy.
+    expect(putObjects().length).toBe(before + 1);
+  });
+
+  it('makes no S3 call for a small body: run input and record both hold it', async () => {
+    const before = putObjects().length;
+
+    const payload = await runInput(await trigger(jsonOfSize(2 * 1024)), 'payload');
 
     expect(payload).toMatchObject({ text: expect.stringMatching(/^a+€$/) as string });
     expect(putObjects().length).toBe(before);

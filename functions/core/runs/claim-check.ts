@@ -65,7 +65,12 @@ export interface ClaimCheckRequest<Input> {
   /** The raw request bytes, exactly as received: what is stored, and what the reference's sha256 is of. */
   readonly raw: Buffer;
   readonly contentType?: string;
-  /** The delivery the body belongs to (its record names the same object); a new id when the caller has none. */
+  /**
+   * The object's id; a new delivery-style id when absent, as every style leaves it. Not the delivery's own id: the
+   * delivery record stores the request's raw bytes under that id, and what a run gets may differ from them (a
+   * client webhook's body without its key, a Graph notification without its clientState), so the two never share
+   * an object (docs/deliveries.md, "Where bodies live").
+   */
   readonly deliveryId?: string;
 }
 

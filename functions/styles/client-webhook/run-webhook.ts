@@ -72,7 +72,6 @@ export async function runClientWebhook(
       build,
       raw: request.bodyForRun,
       ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
-      ...(delivery === undefined ? {} : { deliveryId: delivery.id }),
     });
   // A verified delivery is settled with its start: a 503 releases it for the sender's retry.
   const ran = await startVerified(deps, verified, async () => {

@@ -69,7 +69,6 @@ export async function startByRef(
         // Callers without the raw bytes (none in the handlers) store the payload as JSON.
         raw: body?.raw ?? Buffer.from(JSON.stringify(payload), 'utf8'),
         ...(body?.contentType === undefined ? {} : { contentType: body.contentType }),
-        ...(delivery === undefined ? {} : { deliveryId: delivery.id }),
       }),
       ...(idempotency === undefined
         ? {}

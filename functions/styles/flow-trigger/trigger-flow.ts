@@ -61,7 +61,6 @@ export async function triggerFlow(
         payload: request.payload,
         raw: request.body,
         ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
-        ...(delivery === undefined ? {} : { deliveryId: delivery.id }),
         build: (payload) => flowRunInput(flow.flowId, payload, dateOf(deps.now).toISOString(), delivery?.ref()),
       }),
       ...(request.idempotencyKey === undefined
