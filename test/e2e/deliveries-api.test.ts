@@ -162,4 +162,47 @@ describe('deliveries (issue 19): found by time and correlation id, replayed once
     const ids = new Set((listed.body as { deliveries: { replayOf?: string }[] }).deliveries.map((d) => d.replayOf));
     expect(ids.size).toBe(3);
   });
+
+  it('reads a large body back from the body store, replays an Express delivery, and a replay the busy engine refused leaves no claim', async () => {
+    // Arrange: a 6 KiB body (over DELIVERY_INLINE_BODY_BYTES: kept in S3) to the Express flow `hello`, and a small
+    // one to the Standard flow `hello-standard`
+    const body = JSON.stringify({ filler: 'c'.repeat(6 * 1024) });
+    const trigger = (flow: string, payload: string) =>
+      request(`${stack.url}/flows/${flow}/trigger`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${DEV_KEY}`, 'content-type': 'application/json' },
+        body: payload,
+      });
+    const large = await trigger('hello', body);
+    const standard = await trigger('hello-standard', '{"n":42}');
+    expect([large.status, standard.status]).toEqual([202, 202]);
+    const largeId = large.headers.get('hookflow-delivery-id')!;
+    const standardId = standard.headers.get('hookflow-delivery-id')!;
+
+    // Act: read the large one and replay it (Express: its run is recorded on the replay's claim); replay the Standard
+    // one while Standard runs hold every open slot (503: its claim released), then again once they end
+    const shown = await api(`/api/deliveries/${largeId}`);
+    const expressReplay = await api(`/api/deliveries/${largeId}/replay`, { method: 'POST', body: { mode: 'force' } });
+    for (let i = 0; i < SLOTS; i++) {
+      const holder = await request(`${stack.url}/webhook/myclient/slow-standard?async`, { method: 'POST', body: '{}' });
+      expect(holder.status).toBe(202);
+    }
+    const busy = await api(`/api/deliveries/${standardId}/replay`, { method: 'POST', body: { mode: 'force' } });
+    while ((await executions('hookflow-slow-standard')).some((e) => e.status === 'RUNNING')) await sleep(200);
+    const forced = await api(`/api/deliveries/${standardId}/replay`, { method: 'POST', body: { mode: 'force' } });
+
+    // Assert
+    expect(shown.status).toBe(200);
+    expect((shown.body as { delivery: { body: unknown } }).delivery.body).toMatchObject({
+      kept: true,
+      encoding: 'utf8',
+      text: body,
+      bytes: Buffer.byteLength(body),
+    });
+    expect(expressReplay.status).toBe(202);
+    expect(expressReplay.body).toMatchObject({ deliveryId: largeId, outcome: 'started' });
+    expect(busy.status).toBe(503);
+    expect(forced.status).toBe(202);
+    expect(forced.body).toMatchObject({ deliveryId: standardId, outcome: 'started' });
+  });
 });

@@ -1,11 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordedAwsCall } from '../../functions/adapters/aws/clients';
 import { DynamoDbDeliveryLog } from '../../functions/adapters/aws/dynamodb-delivery-log';
 import type { DeliveryRecord } from '../../functions/core/deliveries/record';
-import { removeDataDir, request, type RunningStack, startLocalStack } from '../support/local-stack';
+import { localClientConfig, removeDataDir, request, type RunningStack, startLocalStack } from '../support/local-stack';
 
 jest.setTimeout(120_000);
 
@@ -37,6 +39,9 @@ describe('delivery records on the local stack', () => {
   afterAll(async () => {
     dynamodb?.destroy();
     await stack?.stop();
+    // This file's calls count for the IAM check too (test/infra/iam-recorded.iam.test.ts reads the shared folder).
+    const shared = process.env.HOOKFLOW_RECORD_AWS_CALLS;
+    if (shared !== undefined && shared !== '') cpSync(callsFolder, shared, { recursive: true });
     if (stack !== undefined) removeDataDir(stack.dataDir);
     removeDataDir(callsFolder);
   });
@@ -252,6 +257,40 @@ describe('delivery records on the local stack', () => {
       correlationId: long.slice(0, 256),
     });
     expect(listed.items.map((item) => item.id)).toEqual([deliveryIdOf(answer)]);
+  });
+
+  it('keeps a body over DELIVERY_INLINE_BODY_BYTES in the body store (S3), byte for byte: inbound and a callback', async () => {
+    // Arrange: 6 KiB JSON, over the 4 KiB kept inline on the record.
+    const filler = 'b'.repeat(6 * 1024);
+    const inboundBody = JSON.stringify({ workflow: 'workflow name', stateValues: { filler } });
+    const callbackBody = JSON.stringify({ ok: true, filler });
+
+    // Act
+    const inbound = await post('/inbound', { 'inbound-webhook-secret': INBOUND_SECRET }, inboundBody);
+    const callback = await post(`/api/v2/callback?ref=run-big-${Date.now()}&topic=approved`, {}, callbackBody);
+
+    // Assert: the record names the object, not the bytes; the object holds exactly what was sent.
+    for (const [answer, sent] of [
+      [inbound, inboundBody],
+      [callback, callbackBody],
+    ] as const) {
+      expect(answer.status).toBe(202);
+      const record = await recordOf(answer);
+      expect(record!.body.inline).toBeUndefined();
+      expect(record!.body.s3).toEqual({
+        bucket: expect.any(String) as string,
+        key: expect.stringContaining(record!.id) as string,
+      });
+      expect(record!.body.bytes).toBe(Buffer.byteLength(sent));
+      const s3 = new S3Client(localClientConfig(stack.sqsEndpoint));
+      const object = await s3.send(
+        new GetObjectCommand({ Bucket: record!.body.s3!.bucket, Key: record!.body.s3!.key }),
+      );
+      const bytes = Buffer.from(await object.Body!.transformToByteArray());
+      s3.destroy();
+      expect(bytes.toString('utf8')).toBe(sent);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(record!.body.sha256);
+    }
   });
 
   it('concurrent duplicates of one key: one started record on the claim, every other one deduplicated', async () => {

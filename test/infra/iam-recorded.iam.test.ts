@@ -53,6 +53,10 @@ const TAKEN_NAME = {
     'a Standard start whose name an ended run already took (ExecutionAlreadyExists) reads that run (sfn-engine.ts describeExisting); reached only when a retry comes after the first run ended',
 };
 const SOMETIMES_REACHED: Record<string, Record<string, string>> = {
+  // Never called by code: with it, S3 answers a GetObject of a missing key with NoSuchKey rather than AccessDenied
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"), so an expired body reads
+  // as gone (410), not as a permissions fault. Needed only when a record outlives its body.
+  'deliveries-api': { 's3:ListBucket': 'what makes a missing body NoSuchKey (gone) instead of AccessDenied' },
   'flow-trigger': TAKEN_NAME,
   inbound: TAKEN_NAME,
   'inbound-fanout': TAKEN_NAME,
@@ -94,12 +98,12 @@ function deployedStateMachine(localName: string): string {
 function iamRequests(call: RecordedAwsCall): IamRequest[] | 'fault' {
   const action = `${call.service}:${call.action}`;
   if (call.service === 'dynamodb') {
-    return (call.tables ?? []).map(({ table, leadingKeys }) => {
+    return (call.tables ?? []).map(({ table, leadingKeys, index }) => {
       const kind = LOCAL_TABLES[table];
       if (kind === undefined) throw new Error(`table ${table} is not one of the reference stack's`);
       return {
         action,
-        resource: reference.tableArn(kind),
+        resource: index === undefined ? reference.tableArn(kind) : `${reference.tableArn(kind)}/index/${index}`,
         ...(leadingKeys.length === 0 ? {} : { context: { 'dynamodb:LeadingKeys': [...leadingKeys] } }),
       };
     });

@@ -108,8 +108,15 @@ export interface RecordedAwsCall {
   readonly service: string;
   /** The API action, as IAM names it (GetItem, SendMessageBatch, ...). */
   readonly action: string;
-  /** DynamoDB: the tables and, per table, the partition key values addressed (`dynamodb:LeadingKeys`). */
-  readonly tables?: readonly { readonly table: string; readonly leadingKeys: readonly string[] }[];
+  /**
+   * DynamoDB: the tables and, per table, the partition key values addressed (`dynamodb:LeadingKeys`), and the
+   * index a Query reads (an index is a resource of its own in IAM: `table/<name>/index/<index>`).
+   */
+  readonly tables?: readonly {
+    readonly table: string;
+    readonly leadingKeys: readonly string[];
+    readonly index?: string;
+  }[];
   readonly stateMachineArn?: string;
   readonly executionArn?: string;
   readonly queueUrl?: string;
@@ -156,6 +163,7 @@ interface MiddlewareStack {
 type Attributes = Record<string, { S?: string } | undefined>;
 interface CallInput {
   TableName?: string;
+  IndexName?: string;
   /** DynamoDB: the item's key; S3: the object's key. */
   Key?: Attributes | string;
   Item?: Attributes;
@@ -197,7 +205,15 @@ function addressed(input: CallInput): Partial<RecordedAwsCall> {
       placeholder === undefined
         ? partitionOf(typeof input.Key === 'string' ? undefined : (input.Key ?? input.Item))
         : input.ExpressionAttributeValues?.[placeholder]?.S;
-    return { tables: [{ table: input.TableName, leadingKeys: value === undefined ? [] : [value] }] };
+    return {
+      tables: [
+        {
+          table: input.TableName,
+          leadingKeys: value === undefined ? [] : [value],
+          ...(input.IndexName === undefined ? {} : { index: input.IndexName }),
+        },
+      ],
+    };
   }
   return {
     ...(input.stateMachineArn === undefined ? {} : { stateMachineArn: input.stateMachineArn }),

@@ -23,6 +23,8 @@ export const deliveriesStyle: StyleDefinition = {
         'registry:read:webhooks',
         'registry:read:webhook-templates',
         'deliveries:read',
+        // A replay is a delivery of its own: its record (a dlv# item).
+        'deliveries:write',
         'bodies:read',
         'dedupe:write',
         'engine:start',
