@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Config } from '../../core/config';
 import type { BodyRef, BodyStore } from '../../core/deliveries/log';
 import { type ClaimCheck, makeClaimCheck } from '../../core/runs/claim-check';
+import type { Recording } from '../../http/http-handler';
 
 /**
  * The body store and the claim-check, for the handlers that store large bodies (`bodies:write`). Apart from
@@ -24,4 +25,14 @@ export function lazyS3BodyStore(bucket: string): BodyStore {
     put: async (deliveryId: string, raw: Buffer) => (await store()).put(deliveryId, raw),
     get: async (ref: BodyRef) => (await store()).get(ref),
   };
+}
+
+/**
+ * `recording` with the S3 body store, for the handlers that record deliveries (`bodies:write`): a body above
+ * DELIVERY_INLINE_BODY_BYTES goes to S3, the store (and the S3 client) loaded at the first such body. Without
+ * BODIES_BUCKET (a stack without the bucket) such a body keeps its size and SHA-256 only.
+ */
+export function withBodyStore(recording: Recording, config: Pick<Config, 'BODIES_BUCKET'>): Recording {
+  if (config.BODIES_BUCKET === undefined) return recording;
+  return { ...recording, deps: { ...recording.deps, bodies: lazyS3BodyStore(config.BODIES_BUCKET) } };
 }

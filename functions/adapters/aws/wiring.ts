@@ -15,7 +15,6 @@ import { DynamoDbRegistry } from './dynamodb-registry';
 import { DynamoDbWaitStore } from './dynamodb-wait-store';
 import { DynamoDbWebhookStore } from './dynamodb-webhook-store';
 import { SfnWorkflowEngine } from './sfn-engine';
-import { lazyS3BodyStore } from './body-store';
 
 /**
  * The composition root every handler calls once at cold start: config parsed from the environment (a bad
@@ -47,15 +46,10 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
     shards: config.DELIVERY_INDEX_SHARDS,
     maxItemsRead: config.DELIVERY_LIST_MAX_READ,
   });
-  // Delivery records (docs/deliveries.md). A body above DELIVERY_INLINE_BODY_BYTES goes to the S3 body store, whose
-  // module (and S3 client) loads at the first such body (./body-store.ts); without BODIES_BUCKET (a handler that
-  // records nothing large, or a stack without the bucket) such a body keeps its size and SHA-256 only.
+  // Delivery records (docs/deliveries.md). The handlers that record large bodies add the S3 body store
+  // (./body-store.ts `withBodyStore`): wired here, every handler's bundle would hold the S3 client.
   const recording: Recording = {
-    deps: {
-      log: deliveryLog,
-      credentialHeaders: CREDENTIAL_HEADERS,
-      ...(config.BODIES_BUCKET === undefined ? {} : { bodies: lazyS3BodyStore(config.BODIES_BUCKET) }),
-    },
+    deps: { log: deliveryLog, credentialHeaders: CREDENTIAL_HEADERS },
     settings: { retentionDays: config.DELIVERY_RETENTION_DAYS, inlineBodyBytes: config.DELIVERY_INLINE_BODY_BYTES },
   };
   const runAndWait = makeRunAndWait({ engine, logger }, { syncWaitMs: config.SYNC_WAIT_MS });

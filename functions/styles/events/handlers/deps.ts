@@ -1,3 +1,4 @@
+import { withBodyStore } from '../../../adapters/aws/body-store';
 import { wireAws } from '../../../adapters/aws/wiring';
 
 /** What the events style's HTTP handlers are given in AWS: one wiring for all three (intake, webhook, callback). */
@@ -6,6 +7,8 @@ export function eventsDeps() {
   return {
     config,
     ...ports,
+    // Delivery records: a body over DELIVERY_INLINE_BODY_BYTES is kept in S3.
+    recording: withBodyStore(ports.recording, config),
     logger,
     executionLink,
     maxBodyBytes: config.MAX_BODY_BYTES,

@@ -1,5 +1,5 @@
 /** Lambda entry: POST /flows/{flowId}/trigger. Wiring only; the style lives in this folder. */
-import { claimCheckOf } from '../../../adapters/aws/body-store';
+import { claimCheckOf, withBodyStore } from '../../../adapters/aws/body-store';
 import { wireAws } from '../../../adapters/aws/wiring';
 import { makeFlowTriggerHandler } from '../http';
 
@@ -7,6 +7,8 @@ const { config, logger, ports, executionLink } = wireAws();
 
 export const handler = makeFlowTriggerHandler({
   ...ports,
+  // Delivery records: a body over DELIVERY_INLINE_BODY_BYTES is kept in S3.
+  recording: withBodyStore(ports.recording, config),
   logger,
   executionLink,
   maxBodyBytes: config.MAX_STORED_BODY_BYTES,

@@ -1,4 +1,5 @@
 /** Lambda entry: POST /inbound. Wiring only; the style lives in this folder. */
+import { withBodyStore } from '../../../adapters/aws/body-store';
 import { fanoutQueue } from '../../../adapters/aws/fanout-queue';
 import { wireAws } from '../../../adapters/aws/wiring';
 import { makeInboundHandler } from '../http';
@@ -7,6 +8,8 @@ const { config, logger, ports, executionLink } = wireAws();
 
 export const handler = makeInboundHandler({
   ...ports,
+  // Delivery records: a body over DELIVERY_INLINE_BODY_BYTES is kept in S3.
+  recording: withBodyStore(ports.recording, config),
   queue: fanoutQueue(config),
   logger,
   executionLink,

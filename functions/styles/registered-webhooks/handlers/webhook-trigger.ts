@@ -1,5 +1,5 @@
 /** Lambda entry: POST /api/trigger-webhooks/{webhookId} (seed 5). Wiring only. */
-import { claimCheckOf } from '../../../adapters/aws/body-store';
+import { claimCheckOf, withBodyStore } from '../../../adapters/aws/body-store';
 import { wireAws } from '../../../adapters/aws/wiring';
 import { cachedWebhookReads } from '../../../core/registry-cache';
 import { makeWebhookTriggerHandler } from '../http';
@@ -8,6 +8,8 @@ const { config, logger, ports, executionLink } = wireAws();
 
 export const handler = makeWebhookTriggerHandler({
   ...ports,
+  // Delivery records: a body over DELIVERY_INLINE_BODY_BYTES is kept in S3.
+  recording: withBodyStore(ports.recording, config),
   // Warm, a webhook and its bindings are read once per REGISTRY_CACHE_SECONDS, like every other registration.
   webhooks: cachedWebhookReads(ports.webhooks, { ttlMs: config.REGISTRY_CACHE_SECONDS * 1000 }),
   logger,
