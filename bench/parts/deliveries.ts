@@ -122,7 +122,7 @@ async function itemLeft(stack: BenchStack, dynamodb: DynamoDBClient, r: Request)
       ? undefined
       : deliveryItemKey(id);
   if (pk === undefined) return undefined;
-  // The Express run is named on the claim by an UpdateItem after the answer: give it a moment to land.
+  // A moment for any write that lands after the answer, so the item read back is the one the request left.
   await new Promise((resolve) => setTimeout(resolve, 200));
   const { Item } = await dynamodb.send(
     new GetItemCommand({ TableName: 'hookflow-dedupe', Key: { pk: { S: pk } }, ConsistentRead: true }),
