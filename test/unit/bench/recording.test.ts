@@ -77,7 +77,7 @@ describe('bench delivery recording', () => {
     expect(config.flows).toHaveLength(1);
   });
 
-  it('counts every write of an item with its index entry', () => {
+  it("counts the item's writes with its index entry, and other items' writes at one unit", () => {
     // Arrange
     const record = writtenItem({
       pk: { S: 'dlv#1' },
@@ -88,13 +88,14 @@ describe('bench delivery recording', () => {
     const claim = writtenItem({ pk: { S: 'flow-trigger#k' } });
 
     // Act
-    const keyedExpress = writeUnitsPerRequest({ 'DynamoDB.PutItem': 1, 'DynamoDB.UpdateItem': 1 }, record);
+    // The claim's PutItem and UpdateItem, and the run guard's PutItem (another item, under 1 KB).
+    const keyedExpress = writeUnitsPerRequest({ 'DynamoDB.PutItem': 2, 'DynamoDB.UpdateItem': 1 }, record);
     const plain = writeUnitsPerRequest({ 'DynamoDB.PutItem': 1, 'SFN.StartExecution': 1 }, claim);
     const none = writeUnitsPerRequest({ 'SFN.StartExecution': 1 }, undefined);
 
     // Assert
     expect(record).toMatchObject({ writeUnits: 2, indexWriteUnits: 1 });
-    expect(keyedExpress).toBe(6);
+    expect(keyedExpress).toBe(7);
     expect(plain).toBe(1);
     expect(none).toBe(0);
   });
