@@ -35,7 +35,8 @@ const num = (value: number, digits = 1) =>
   Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
 const ms = (value: number, digits = 1) => `${num(value, digits)} ms`;
 const kb = (bytes: number) => `${num(bytes / KB, 0)} KB`;
-const usd = (value: number) => `$${value < 0.01 ? value.toFixed(5) : value.toFixed(3)}`;
+const usd = (value: number): string =>
+  value < 0 ? `−${usd(-value)}` : `$${value < 0.01 ? value.toFixed(5) : value.toFixed(3)}`;
 const times = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a');
 
 function dynamoWrites(calls: Record<string, number>): number {

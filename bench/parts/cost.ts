@@ -271,7 +271,7 @@ export function recordingCost(comparison: DeliveriesComparison, retentionDays: n
   const lines: CostLine[] = [
     {
       item: 'DynamoDB write units (on-demand)',
-      usage: `measured: ${a.label} ${writesOf(a.calls)} write(s), ${itemText(a)}: ${a.writeUnitsPerRequest} WRU; ${b.label} ${writesOf(b.calls)} write(s), ${itemText(b)}: ${b.writeUnitsPerRequest} WRU; computed: ${wru} WRU more per request`,
+      usage: `measured: ${a.label} ${writesOf(a.calls)} write(s), ${itemText(a)}: ${a.writeUnitsPerRequest} WRU; ${b.label} ${writesOf(b.calls)} write(s), ${itemText(b)}: ${b.writeUnitsPerRequest} WRU; computed: A − B = ${wru} WRU per request`,
       perMillion: perMillion((wru * PRICES.dynamodbPerMillionWriteUnits) / 1e6),
     },
     {
@@ -281,7 +281,7 @@ export function recordingCost(comparison: DeliveriesComparison, retentionDays: n
     },
     {
       item: `Storage for the ${retentionDays}-day retention`,
-      usage: `computed: DynamoDB ${round(((storedA.dynamodb - storedB.dynamodb) * 1e9) / retentionDays, 0)} B more (item + index entry, 100 B overhead each), S3 ${round(((storedA.s3 - storedB.s3) * 1e9) / retentionDays, 0)} B more, kept ${retentionDays} days`,
+      usage: `computed: A − B = DynamoDB ${round(((storedA.dynamodb - storedB.dynamodb) * 1e9) / retentionDays, 0)} B (item + index entry, 100 B overhead each), S3 ${round(((storedA.s3 - storedB.s3) * 1e9) / retentionDays, 0)} B, kept ${retentionDays} days`,
       perMillion: perMillion(
         ((storedA.dynamodb - storedB.dynamodb) * PRICES.dynamodbStoragePerGbMonth +
           (storedA.s3 - storedB.s3) * PRICES.s3StandardPerGbMonth) /
@@ -335,13 +335,13 @@ export function computeCost(
     'unkeyed',
     unkeyedRun,
     1.15,
-    'its record, an item of its own: one PutItem and its index entry (deliveries part, measured)',
+    'its record, an item of its own: one PutItem and its index entry; measured by the deliveries part',
   );
   const keyed = single(
     'keyed',
     keyedRun,
     1.45,
-    'no extra call: the claim carries the record, a larger item and its index entry (deliveries part, measured)',
+    'no extra call, the claim carries the record: a larger item and its index entry, written by the claim and by the UpdateItem naming the run; measured by the deliveries part',
   );
 
   const worker = find(handlers.runs, 'inbound-fanout', '1KB');

@@ -63,8 +63,10 @@ export interface DeliveriesResult {
 
 /**
  * Write units one request costs. The item it leaves is written by one PutItem (the record, or the claim carrying it)
- * and each UpdateItem (a keyed Express claim's, naming its run): each bills the item's size (an UpdateItem the larger
- * of before and after: the after, here, which only adds the run), and each such write of an item carrying the
+ * and each UpdateItem (a keyed Express claim's, naming its run): each bills the item's size, an UpdateItem the larger
+ * of the item before and after (here the after, which only adds the run:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html#write-operation-consumption),
+ * and each such write of an item carrying the
  * index's keys writes its index entry too, `runs` being projected
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes).
  * Any other PutItem is another item's, under 1 KB: the Express run guard's `run#` item, which the workflow writes
