@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { ScenarioRun } from './lib/in-process';
 import type { Machine } from './lib/machine';
 import type { PartName, PartRecord, Results } from './lib/results';
-import type { CostTable } from './parts/cost';
+import type { CostTable, RecordingCost } from './parts/cost';
+import type { WrittenItem } from './parts/deliveries';
 
 export const docsFile = join(__dirname, '..', 'docs', 'BENCHMARKS.md');
 const analysisFile = join(__dirname, 'analysis.md');
@@ -34,7 +35,8 @@ const num = (value: number, digits = 1) =>
   Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
 const ms = (value: number, digits = 1) => `${num(value, digits)} ms`;
 const kb = (bytes: number) => `${num(bytes / KB, 0)} KB`;
-const usd = (value: number) => `$${value < 0.01 ? value.toFixed(5) : value.toFixed(3)}`;
+const usd = (value: number): string =>
+  value < 0 ? `−${usd(-value)}` : `$${value < 0.01 ? value.toFixed(5) : value.toFixed(3)}`;
 const times = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a');
 
 function dynamoWrites(calls: Record<string, number>): number {
@@ -355,12 +357,32 @@ function costSection(t: CostTable): string {
   return lines.join('\n');
 }
 
+const itemText = (item: WrittenItem | undefined) =>
+  item === undefined
+    ? 'none'
+    : `${item.bytes} B, ${item.writeUnits} WRU${item.indexBytes === undefined ? '' : `; index entry ${item.indexBytes} B, ${item.indexWriteUnits} WRU`}`;
+
+function recordingSection(recording: readonly RecordingCost[]): string {
+  return [
+    '**What delivery recording adds, per million deliveries** (the deliveries part, section 7: side A recorded, or a body over the inline limit, against side B)',
+    '',
+    tableOf(
+      ['comparison', 'item', 'usage per delivery (measured / computed)', '$ per million'],
+      recording.flatMap((r) => [
+        ...r.lines.map((l) => [r.name, l.item, l.usage, usd(l.perMillion)]),
+        [`**${r.name}**`, '**added**', '', `**${usd(r.total)}**`],
+      ]),
+    ),
+  ].join('\n');
+}
+
 export function render(results: Results): string {
   const targets = evaluateTargets(results);
   const analysis = analysisSections(results);
   const { gateway, handlers, coldstart, fanout } = results.parts;
   const awsCalls = results.parts['aws-calls'];
   const cost = results.parts.cost;
+  const deliveries = results.parts.deliveries;
   const out: string[] = [];
   const push = (...blocks: string[]) => {
     for (const block of blocks) out.push(block, '');
@@ -373,7 +395,7 @@ export function render(results: Results): string {
       'These are benchmarks, not tests: nothing here runs in CI, and no figure fails a build. ' +
       '`npm run bench` (`npx tsx bench/run.ts`) runs every part (a few minutes on a 2-core machine), writes the raw figures to ' +
       '`bench/results.json` and regenerates this page; `npx tsx bench/run.ts <part>…` runs some parts ' +
-      "(`coldstart`, `gateway`, `fanout`, `handlers`, `aws-calls`, `cost`) and keeps the others' last figures; `render` only regenerates this page.",
+      "(`coldstart`, `gateway`, `fanout`, `handlers`, `aws-calls`, `deliveries`, `cost`) and keeps the others' last figures; `render` only regenerates this page.",
     'How to read it: every comparison is paired (A, B, A, B …, alternating which goes first) and reported as the ratio of the two medians, with the median of the per-pair ratios as a check. ' +
       'No target is an absolute time: those depend on the machine, and the machine is shared and noisy (expect 10-30% between runs in absolute figures; ratios move less). ' +
       'Each section says what is **measured** (and how) and what is **computed** from measurements and public prices. ' +
@@ -590,7 +612,7 @@ export function render(results: Results): string {
   if (awsCalls?.data !== undefined) {
     const a = awsCalls.data;
     push(
-      "Counted by wrapping `send` on the SDK's DynamoDB, Step Functions and SQS client classes (bench/support/aws-call-counter.cjs): each handler's deployed bundle runs in the bench process against the local stack's services, and every call it makes is counted, per invocation (1 KB bodies; the same calls at 100 KB). " +
+      "Counted by wrapping `send` on the SDK's DynamoDB, Step Functions, SQS and S3 client classes (bench/support/aws-call-counter.cjs): each handler's deployed bundle runs in the bench process against the local stack's services, and every call it makes is counted, per invocation (1 KB bodies; the same calls at 100 KB). " +
         '"constant" says whether every invocation made exactly the same calls.',
       tableOf(
         [
@@ -633,9 +655,46 @@ export function render(results: Results): string {
       costSection(c.unkeyed),
       costSection(c.keyed),
       costSection(c.batchedItem),
+      ...(c.recording === undefined ? [] : [recordingSection(c.recording)]),
       `Lambda sensitivity: each extra 10 ms of billed duration at ${c.lambdaMemoryMb} MB adds ${usd(c.per10msPerMillion)} per million invocations.`,
       'Assumptions:',
       c.assumptions.map((a) => `- ${a}`).join('\n'),
+    );
+  }
+
+  // 7. Delivery recording
+  push('## 7. Delivery recording: latency, calls and items', provenance(deliveries, 'deliveries'));
+  if (deliveries?.data !== undefined) {
+    const d = deliveries.data;
+    push(
+      `**Measured** through the local stack's gateway (issue 19 item 1): flow triggers to \`hello\` (recorded) and to \`hello-unrecorded\` (the same workflow, \`recordDeliveries: false\`: a flow only the bench's copy of the local config registers, bench/lib/stack.ts), ${d.settings.pairs} pairs after ${d.settings.warmup} warm-up pairs, A, B, A, B … alternating which goes first; ${d.settings.bodyBytes}-byte JSON bodies. ` +
+        `The body comparison sends a recorded body just over \`DELIVERY_INLINE_BODY_BYTES\` (${d.settings.inlineBodyBytes} bytes: kept in S3, one PutObject) against one at it (kept on the record, base64). ` +
+        "Latency is the sender's wall time per request (one request at a time, on loopback). Calls per request: the call counter in the stack process over " +
+        `${d.settings.callRequests} sequential requests per side. Items: one more request per side, its item read back (GetItem) and sized as DynamoDB bills it (bench/lib/item-size.ts); its \`deliveries\` index entry is the table key, the index keys and the projected attributes. ` +
+        "Not measured here: the handler's CPU per request (the gateway runs the handlers in the stack process with the Step Functions emulator, so its CPU is not the handler's alone).",
+      tableOf(
+        [
+          'comparison',
+          'A',
+          'B',
+          'latency median A / B',
+          'A / B',
+          'median pair ratio',
+          'calls per request A; B',
+          'item A; B',
+        ],
+        d.comparisons.map((c) => [
+          `${c.name}: ${c.description}`,
+          c.a.label,
+          c.b.label,
+          `${ms(c.latency.medianA, 2)} / ${ms(c.latency.medianB, 2)}`,
+          `**${times(c.latency.ratio)}**`,
+          times(c.latency.medianPairRatio),
+          `${callsText(c.a.calls)}; ${callsText(c.b.calls)}`,
+          `${itemText(c.a.item)}; ${itemText(c.b.item)}`,
+        ]),
+      ),
+      'What recording costs per million deliveries is in section 6 (computed from these calls and items).',
     );
   }
 

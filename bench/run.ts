@@ -6,7 +6,8 @@
  *   fanout     a 1,000-item inbound batch: time to 202, to every run started, and the SQS calls made
  *   handlers   CPU per request of each handler in process, paired with the same AWS calls sent bare
  *   aws-calls  AWS calls per request of each style's main route
- *   cost       $ per million webhooks and batched items next to their floors, from the figures above
+ *   deliveries delivery recording: latency recorded vs not (paired), its calls and the items it writes
+ *   cost       $ per million webhooks and batched items next to their floors, and what recording adds, from the above
  *   render     only regenerate docs/BENCHMARKS.md from bench/results.json
  *
  * Benchmarks, not tests: nothing fails on a missed target. Raw figures go to bench/results.json (parts not
@@ -15,6 +16,7 @@
 import { runAwsCalls } from './parts/aws-calls';
 import { runColdStart } from './parts/cold-start';
 import { computeCost } from './parts/cost';
+import { runDeliveries } from './parts/deliveries';
 import { runFanout } from './parts/fanout';
 import { runGateway } from './parts/gateway';
 import { runHandlerCpu } from './parts/handler-cpu';
@@ -34,7 +36,7 @@ import {
 import { type BenchStack, startBenchStack } from './lib/stack';
 import { docsFile, evaluateTargets, passes, render } from './render';
 
-const STACK_PARTS = new Set<PartName>(['gateway', 'fanout', 'handlers', 'aws-calls']);
+const STACK_PARTS = new Set<PartName>(['gateway', 'fanout', 'handlers', 'aws-calls', 'deliveries']);
 
 function usage(): never {
   process.stderr.write(
@@ -93,6 +95,7 @@ async function main(): Promise<number> {
       return result;
     },
     'aws-calls': async () => runAwsCalls(await getStack(), handlerRuns),
+    deliveries: async () => runDeliveries(await getStack()),
     cost: async () => {
       const handlers = results.parts.handlers?.data;
       const fanout = results.parts.fanout?.data;
@@ -102,7 +105,7 @@ async function main(): Promise<number> {
       // The flow trigger's load time from the cold-start part, as the INIT duration (a proxy), when it has one.
       const cold = results.parts.coldstart?.data as { handlers?: { name: string; loadMs?: number }[] } | undefined;
       const initMs = cold?.handlers?.find((h) => h.name === 'flow-trigger')?.loadMs;
-      return computeCost(handlers, fanout, initMs);
+      return computeCost(handlers, fanout, initMs, results.parts.deliveries?.data);
     },
   };
 

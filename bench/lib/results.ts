@@ -4,6 +4,7 @@ import * as prettier from 'prettier';
 import type { AwsCallsResult } from '../parts/aws-calls';
 import type { ColdStartResult } from '../parts/cold-start';
 import type { CostResult } from '../parts/cost';
+import type { DeliveriesResult } from '../parts/deliveries';
 import type { FanoutResult } from '../parts/fanout';
 import type { GatewayResult } from '../parts/gateway';
 import type { HandlerCpuResult } from '../parts/handler-cpu';
@@ -28,10 +29,19 @@ export interface PartData {
   coldstart: ColdStartResult;
   fanout: FanoutResult;
   'aws-calls': AwsCallsResult;
+  deliveries: DeliveriesResult;
   cost: CostResult;
 }
 export type PartName = keyof PartData;
-export const PART_NAMES: readonly PartName[] = ['coldstart', 'gateway', 'fanout', 'handlers', 'aws-calls', 'cost'];
+export const PART_NAMES: readonly PartName[] = [
+  'coldstart',
+  'gateway',
+  'fanout',
+  'handlers',
+  'aws-calls',
+  'deliveries',
+  'cost',
+];
 
 export interface Results {
   readonly version: 1;

@@ -1,9 +1,24 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeDataDir, type RunningStack, startLocalStack } from '../../test/support/local-stack';
 
 const counterPreload = join(__dirname, '..', 'support', 'aws-call-counter.cjs');
+const localConfig = join(__dirname, '..', '..', 'local', 'hookflow.local.json');
+
+/**
+ * A flow the bench stack registers on top of local/hookflow.local.json: the same workflow as `hello`, with delivery
+ * recording turned off (docs/deliveries.md, "Turning it off"), so the deliveries part can pair a recorded request
+ * with an unrecorded one. Only the bench's copy of the config has it: the demo config keeps recording on.
+ */
+export const UNRECORDED_FLOW = 'hello-unrecorded';
+
+/** The local config the bench stack starts with: the demo's, plus UNRECORDED_FLOW. */
+export function benchConfig(config: { flows: Record<string, unknown>[] }): { flows: Record<string, unknown>[] } {
+  const hello = config.flows.find((flow) => flow.flowId === 'hello');
+  if (hello === undefined) throw new Error('local/hookflow.local.json has no flow "hello"');
+  return { ...config, flows: [...config.flows, { ...hello, flowId: UNRECORDED_FLOW, recordDeliveries: false }] };
+}
 
 /** Per AWS operation, as written by bench/support/aws-call-counter.cjs. */
 export interface CallCount {
@@ -35,8 +50,15 @@ export interface BenchStack extends RunningStack {
  */
 export async function startBenchStack(): Promise<BenchStack> {
   const countsFile = join(tmpdir(), `hookflow-bench-counts-${process.pid}.json`);
+  const configFile = join(tmpdir(), `hookflow-bench-config-${process.pid}.json`);
+  writeFileSync(
+    configFile,
+    JSON.stringify(benchConfig(JSON.parse(readFileSync(localConfig, 'utf8')) as { flows: Record<string, unknown>[] })),
+  );
   const stack = await startLocalStack({
     env: {
+      // local/start.ts's --config default (docs/configuration.md): the demo's registrations plus UNRECORDED_FLOW.
+      HOOKFLOW_LOCAL_CONFIG: configFile,
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${counterPreload}`.trim(),
       HOOKFLOW_BENCH_COUNTS_FILE: countsFile,
       // As deployed: the handlers' default registry cache (test stacks turn it off).
@@ -73,6 +95,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     async stop() {
       await stop();
       rmSync(countsFile, { force: true });
+      rmSync(configFile, { force: true });
       removeDataDir(stack.dataDir);
     },
   };

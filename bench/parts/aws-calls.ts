@@ -59,18 +59,20 @@ export function callsRow(run: ScenarioRun): AwsCallsRow {
   };
 }
 
-async function gatewayCalls(
+/** AWS calls per flow trigger through the gateway, counted in the stack process over `n` sequential requests. */
+export async function gatewayCalls(
   stack: BenchStack,
   n: number,
   withKey: boolean | 'repeated',
   flow = 'hello',
+  body = '{"hello":"world"}',
 ): Promise<Record<string, number>> {
   const repeated = `bench-calls-${randomUUID()}`;
   const send = (key: string | undefined) =>
     request(`${stack.url}/flows/${flow}/trigger`, {
       method: 'POST',
       headers: { authorization: 'Bearer hf_local_dev_key', ...(key === undefined ? {} : { 'idempotency-key': key }) },
-      body: '{"hello":"world"}',
+      body,
     });
   // The first request with the repeated key starts its run; the counted ones are its duplicates.
   if (withKey === 'repeated') await send(repeated);

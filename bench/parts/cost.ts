@@ -1,6 +1,7 @@
 import { DEFAULT_SYSTEM_LOG_LEVEL } from '../../lib/hookflow-function';
 import type { ScenarioRun } from '../lib/in-process';
 import { round } from '../lib/stats';
+import type { DeliveriesComparison, DeliveriesResult, DeliveriesSide } from './deliveries';
 import type { FanoutResult } from './fanout';
 import type { HandlerCpuResult } from './handler-cpu';
 
@@ -17,6 +18,10 @@ import type { HandlerCpuResult } from './handler-cpu';
  *   billed in 64 MB chunks; Standard, $0.025 per 1,000 state transitions: https://aws.amazon.com/step-functions/pricing/
  * - CloudWatch Logs, standard log class, $0.50 per GB ingested: https://aws.amazon.com/cloudwatch/pricing/
  * - SQS standard queues, $0.40 per million requests (64 KB chunks): https://aws.amazon.com/sqs/pricing/
+ * - DynamoDB Standard table class storage, $0.25 per GB-month (after the first 25 GB), and every item takes 100
+ *   bytes of overhead: https://aws.amazon.com/dynamodb/pricing/on-demand/ and
+ *   https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html
+ * - S3 Standard, $0.005 per 1,000 PUT requests and $0.023 per GB-month (first 50 TB): https://aws.amazon.com/s3/pricing/
  */
 export const PRICES = {
   region: 'us-east-1',
@@ -33,7 +38,13 @@ export const PRICES = {
   stepFunctionsExpressBillingIncrementSeconds: 0.1,
   stepFunctionsStandardPerMillionTransitions: 25.0,
   cloudwatchLogsPerGbIngested: 0.5,
+  dynamodbStoragePerGbMonth: 0.25,
+  s3PerMillionPuts: 5.0,
+  s3StandardPerGbMonth: 0.023,
 } as const;
+
+/** A month as storage prices count it (GB-month: 30 days is close enough for a 7-day retention). */
+const DAYS_PER_MONTH = 30;
 
 /**
  * The share of invocations that are cold starts (their INIT phase billed), from AWS's INIT-billing post
@@ -92,8 +103,16 @@ export interface CostTable {
   readonly ratio: number;
   /** The issue's target for this ratio, if it has one. */
   readonly target?: number;
-  /** What delivery recording (one more write per request) would add, where it is not already the claim. */
+  /** The same with delivery recording on (the deliveries part's measured calls and items, priced). */
   readonly withRecording?: { readonly total: number; readonly ratio: number; readonly note: string };
+}
+
+/** What recording adds per million deliveries, one comparison of the deliveries part priced. */
+export interface RecordingCost {
+  readonly name: string;
+  readonly description: string;
+  readonly lines: CostLine[];
+  readonly total: number;
 }
 
 export interface CostResult {
@@ -112,6 +131,9 @@ export interface CostResult {
   readonly unkeyed: CostTable;
   readonly keyed: CostTable;
   readonly batchedItem: CostTable;
+  /** What recording adds per million deliveries (unkeyed, keyed, a body over the inline limit); absent without
+   * the deliveries part's figures. */
+  readonly recording?: RecordingCost[];
   /** $ per million invocations for each extra 10 ms of billed Lambda duration at this memory size. */
   readonly per10msPerMillion: number;
 }
@@ -173,9 +195,12 @@ const countOf = (calls: Record<string, number>, ops: readonly string[]) =>
   );
 
 /** The Lambda-fronted lines of one single-webhook request, from one in-process run (handlers part). */
-function lambdaLines(run: ScenarioRun, initMs: number): CostLine[] {
+function lambdaLines(run: ScenarioRun, initMs: number, recordWrites = 0): CostLine[] {
   const reads = countOf(run.awsCalls, READS);
-  const writes = countOf(run.awsCalls, WRITES);
+  // Without recording: a record's own PutItem, when the run made one, is priced apart (recordingCost).
+  const measuredWrites = countOf(run.awsCalls, WRITES);
+  const withoutRecord = Math.min(recordWrites, measuredWrites);
+  const writes = round(measuredWrites - withoutRecord, 3);
   const starts = run.awsCalls['SFN.StartExecution'] ?? 0;
   const durationMs = run.wallMs.p50;
   const logBytes = (run.logBytesPerInvocation ?? 0) + PLATFORM_LOG_BYTES;
@@ -194,7 +219,7 @@ function lambdaLines(run: ScenarioRun, initMs: number): CostLine[] {
     },
     {
       item: 'DynamoDB writes (on-demand)',
-      usage: `measured: ${writes} write(s) per request (call counter); computed: items under 1 KB, 1 WRU each`,
+      usage: `measured: ${writes} write(s) per request (call counter${withoutRecord > 0 ? `; the record's ${withoutRecord} PutItem left out, priced under recording` : ''}); computed: items under 1 KB, 1 WRU each`,
       perMillion: perMillion((writes * PRICES.dynamodbPerMillionWriteUnits) / 1e6),
     },
     {
@@ -211,42 +236,113 @@ function lambdaLines(run: ScenarioRun, initMs: number): CostLine[] {
   ];
 }
 
+const writesOf = (calls: Record<string, number>) => countOf(calls, WRITES);
+const s3Puts = (calls: Record<string, number>) => calls['S3.PutObject'] ?? 0;
+
+/**
+ * Bytes a side keeps for the records' retention: its item (plus DynamoDB's 100 bytes per item) and its index entry
+ * (the same overhead) when it is a record, and the S3 objects it wrote. A side that does not record keeps at most a
+ * plain claim for its dedupe window, left out here (shorter than the retention, and the same without recording).
+ */
+function storedGbDays(side: DeliveriesSide, retentionDays: number): { dynamodb: number; s3: number } {
+  const item = side.item;
+  const isRecord = item?.indexBytes !== undefined;
+  const dynamodbBytes = isRecord ? item.bytes + 100 + item.indexBytes + 100 : 0;
+  const s3Bytes = s3Puts(side.calls) * side.request.bodyBytes;
+  return { dynamodb: (dynamodbBytes / 1e9) * retentionDays, s3: (s3Bytes / 1e9) * retentionDays };
+}
+
+/**
+ * What side A of a deliveries comparison costs on top of side B, per million requests: the DynamoDB write units
+ * (measured calls × item sizes read back), the S3 PUTs (measured), the storage for the retention (computed), and the
+ * Lambda duration the measured latency difference would bill (local, a proxy; never below 0).
+ */
+export function recordingCost(comparison: DeliveriesComparison, retentionDays: number): RecordingCost {
+  const { a, b, latency } = comparison;
+  const wru = round(a.writeUnitsPerRequest - b.writeUnitsPerRequest, 3);
+  const puts = round(s3Puts(a.calls) - s3Puts(b.calls), 3);
+  const storedA = storedGbDays(a, retentionDays);
+  const storedB = storedGbDays(b, retentionDays);
+  const extraMs = Math.max(0, latency.medianA - latency.medianB);
+  const itemText = (side: DeliveriesSide) =>
+    side.item === undefined
+      ? 'no item'
+      : `${side.item.bytes} B item (${side.item.writeUnits} WRU)${side.item.indexBytes === undefined ? '' : ` + ${side.item.indexBytes} B index entry (${side.item.indexWriteUnits} WRU)`}`;
+  const lines: CostLine[] = [
+    {
+      item: 'DynamoDB write units (on-demand)',
+      usage: `measured: ${a.label} ${writesOf(a.calls)} write(s), ${itemText(a)}: ${a.writeUnitsPerRequest} WRU; ${b.label} ${writesOf(b.calls)} write(s), ${itemText(b)}: ${b.writeUnitsPerRequest} WRU; computed: A − B = ${wru} WRU per request`,
+      perMillion: perMillion((wru * PRICES.dynamodbPerMillionWriteUnits) / 1e6),
+    },
+    {
+      item: 'S3 PUT (body store)',
+      usage: `measured: ${s3Puts(a.calls)} PutObject per request against ${s3Puts(b.calls)}`,
+      perMillion: perMillion((puts * PRICES.s3PerMillionPuts) / 1e6),
+    },
+    {
+      item: `Storage for the ${retentionDays}-day retention`,
+      usage: `computed: A − B = DynamoDB ${round(((storedA.dynamodb - storedB.dynamodb) * 1e9) / retentionDays, 0)} B (item + index entry, 100 B overhead each), S3 ${round(((storedA.s3 - storedB.s3) * 1e9) / retentionDays, 0)} B, kept ${retentionDays} days`,
+      perMillion: perMillion(
+        ((storedA.dynamodb - storedB.dynamodb) * PRICES.dynamodbStoragePerGbMonth +
+          (storedA.s3 - storedB.s3) * PRICES.s3StandardPerGbMonth) /
+          DAYS_PER_MONTH,
+      ),
+    },
+    {
+      item: `Lambda duration (arm64, ${LAMBDA_MEMORY_MB} MB)`,
+      usage: `measured: latency median ${round(latency.medianA, 2)} ms against ${round(latency.medianB, 2)} ms through the local gateway (×${latency.ratio.toFixed(3)}); computed: ${round(extraMs, 2)} ms more billed, a local proxy`,
+      perMillion: perMillion((LAMBDA_MEMORY_MB / 1024) * (extraMs / 1000) * PRICES.lambdaArmPerGbSecond),
+    },
+  ];
+  return { name: comparison.name, description: comparison.description, lines, total: sum(lines) };
+}
+
 /** 6. Cost per million single webhooks and per million batched items, next to their floors, from the other parts. */
 export function computeCost(
   handlers: HandlerCpuResult,
   fanout: FanoutResult,
   initMs: number = DEFAULT_INIT_MS,
+  deliveries?: DeliveriesResult,
 ): CostResult {
   const keyedRun = find(handlers.runs, 'flow-trigger', '1KB', (d) => d !== 'none');
   const unkeyedRun = find(handlers.runs, 'flow-trigger', '1KB', (d) => d === 'none');
-  const recordingWrite = perMillion(PRICES.dynamodbPerMillionWriteUnits / 1e6);
-  const unkeyedBase = table(
-    'Per million single webhooks, unkeyed (POST /flows/hello/trigger, 1 KB, no Idempotency-Key)',
-    lambdaLines(unkeyedRun, initMs),
-    singleFloor(),
+  const recording = deliveries?.comparisons.map((c) => recordingCost(c, deliveries.settings.retentionDays));
+  const comparison = (name: string) => deliveries?.comparisons.find((c) => c.name === name);
+  const recordingOf = (name: string) => recording?.find((r) => r.name === name);
+  /** The record's own writes (recorded side's writes minus the unrecorded side's): priced under recording. */
+  const recordWrites = (name: string) => {
+    const c = comparison(name);
+    return c === undefined ? 0 : Math.max(0, writesOf(c.a.calls) - writesOf(c.b.calls));
+  };
+  const withRecording = (base: CostTable, name: string, note: string): CostTable => {
+    const added = recordingOf(name);
+    if (added === undefined) return base;
+    const total = round(base.total + added.total, 4);
+    return { ...base, withRecording: { total, ratio: round(total / base.floor, 3), note } };
+  };
+  const single = (name: 'unkeyed' | 'keyed', run: ScenarioRun, target: number, note: string) =>
+    withRecording(
+      table(
+        `Per million single webhooks, ${name} (POST /flows/hello/trigger, 1 KB, ${name === 'keyed' ? 'Idempotency-Key' : 'no Idempotency-Key'})`,
+        lambdaLines(run, initMs, recordWrites(name)),
+        singleFloor(),
+        target,
+      ),
+      name,
+      note,
+    );
+  const unkeyed = single(
+    'unkeyed',
+    unkeyedRun,
     1.15,
+    'its record, an item of its own: one PutItem and its index entry; measured by the deliveries part',
   );
-  const unkeyed: CostTable = {
-    ...unkeyedBase,
-    withRecording: {
-      total: round(unkeyedBase.total + recordingWrite, 4),
-      ratio: round((unkeyedBase.total + recordingWrite) / unkeyedBase.floor, 3),
-      note: 'plus one DynamoDB write per request to record the delivery (computed: 1 WRU)',
-    },
-  };
-  const keyed: CostTable = {
-    ...table(
-      'Per million single webhooks, keyed (POST /flows/hello/trigger, 1 KB, Idempotency-Key)',
-      lambdaLines(keyedRun, initMs),
-      singleFloor(),
-      1.45,
-    ),
-    withRecording: {
-      total: sum(lambdaLines(keyedRun, initMs)),
-      ratio: round(sum(lambdaLines(keyedRun, initMs)) / sum(singleFloor()), 3),
-      note: 'nothing more: the dedupe claim is the delivery record',
-    },
-  };
+  const keyed = single(
+    'keyed',
+    keyedRun,
+    1.45,
+    'no extra call, the claim carries the record: a larger item and its index entry, written by the claim and by the UpdateItem naming the run; measured by the deliveries part',
+  );
 
   const worker = find(handlers.runs, 'inbound-fanout', '1KB');
   const batch = fanout.runs[0]!;
@@ -334,6 +430,7 @@ export function computeCost(
     unkeyed,
     keyed,
     batchedItem: batched,
+    ...(recording === undefined ? {} : { recording }),
     per10msPerMillion: perMillion(lambdaGbSeconds(10) * PRICES.lambdaArmPerGbSecond),
   };
 }

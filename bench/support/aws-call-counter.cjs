@@ -17,6 +17,8 @@ const clients = [
   ['@aws-sdk/client-dynamodb', 'DynamoDBClient', 'DynamoDB'],
   ['@aws-sdk/client-sfn', 'SFNClient', 'SFN'],
   ['@aws-sdk/client-sqs', 'SQSClient', 'SQS'],
+  // The body store (docs/deliveries.md, "Where bodies live"): a recorded body over the inline limit is one PutObject.
+  ['@aws-sdk/client-s3', 'S3Client', 'S3'],
 ];
 
 /** `${service}.${operation}` -> { calls, ok, failed, entries, lastOkAt } */
