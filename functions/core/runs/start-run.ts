@@ -49,6 +49,9 @@ export interface StartRunRequest {
    * An unkeyed start (no `dedupe`) under a deterministic name instead of a random one: derived as a claim's is, so
    * that a second start of the same delivery is refused as a claim's retry is (Standard: ExecutionAlreadyExists,
    * which the engine adapter answers with that run; Express: the run guard ends it as Hookflow.DuplicateRun).
+   * StartExecution: "An execution can't use the name of another execution for 90 days"; a second call with the same
+   * name starts nothing and answers ExecutionAlreadyExists (or the open run itself, for an identical input):
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
    */
   readonly naming?: RunNaming;
 }
