@@ -635,6 +635,12 @@ export class Hookflow extends Construct {
     workflowId: string;
     stateMachine: IStateMachine;
     type?: WorkflowType;
+    /**
+     * When Step Functions is busy: `queue` keeps the delivery and starts it once the engine is free (202 `queued`),
+     * `reject` answers 503 with Retry-After (docs/deliveries.md, "Queue when busy").
+     * @default 'queue'
+     */
+    whenBusy?: 'queue' | 'reject';
   }): void {
     const { stateMachine, type, ...rest } = workflow;
     this.register(inboundWorkflowRegistrations, { ...rest, workflow: this.named(stateMachine, type) });

@@ -8,9 +8,21 @@ import { CREDENTIAL_HEADERS } from '../../../functions/http/request';
 import { makeFanoutHandler } from '../../../functions/styles/inbound/fanout-worker';
 import { fanoutMessageSchema } from '../../../functions/styles/inbound/fanout-message';
 import { makeInboundHandler } from '../../../functions/styles/inbound/http';
-import { inboundWorkflowItems } from '../../../functions/styles/inbound/registration';
+import {
+  inboundWorkflowItems,
+  inboundWorkflowRegistrations,
+  readInboundWorkflow,
+} from '../../../functions/styles/inbound/registration';
+import { RegistrationError, parseRegistration } from '../../../functions/core/registration';
 import { httpEvent, testContext } from '../../support/api-gateway-events';
-import { FakeEngine, FakeRegistry, FakeWorkQueue, InMemoryDedupeStore, silentLogger } from '../../support/fakes';
+import {
+  FakeEngine,
+  FakeRegistry,
+  FakeWorkQueue,
+  InMemoryDedupeStore,
+  InMemoryRegistry,
+  silentLogger,
+} from '../../support/fakes';
 import { InMemoryDeliveryLog } from '../../support/in-memory-delivery-log';
 
 /**
@@ -122,6 +134,44 @@ describe('keepsWhenBusy (functions/core/runs/queue-when-busy.ts)', () => {
 
   it('names an unkeyed start by its delivery: the same delivery, the same name', () => {
     expect(deliveryNaming('dlv_01ABC', NOW)).toEqual({ key: 'dlv#dlv_01ABC', createdAt: NOW });
+  });
+});
+
+describe('whenBusy, an inbound workflow registration field', () => {
+  const input = { name: 'in', workflowId: 'cccccccc-0b7d-4c55-9a51-1b2c3d4e5f60', workflow: 'w' };
+  const resolve = () => ({
+    stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:x',
+    workflowType: 'STANDARD' as const,
+  });
+
+  it('is written only when it differs from the default (queue), and read back', async () => {
+    for (const [whenBusy, stored] of [
+      ['reject', 'reject'],
+      ['queue', undefined],
+      [undefined, undefined],
+    ] as const) {
+      // Arrange
+      const registry = new InMemoryRegistry();
+      const registration = parseRegistration(inboundWorkflowRegistrations, {
+        ...input,
+        ...(whenBusy === undefined ? {} : { whenBusy }),
+      });
+
+      // Act
+      const items = inboundWorkflowRegistrations.items(registration, resolve);
+      for (const item of items) registry.put(item as never);
+
+      // Assert
+      expect(items.map((item) => item.whenBusy)).toEqual([stored, stored]);
+      expect((await readInboundWorkflow(registry, 'in'))?.whenBusy).toBe(stored);
+    }
+  });
+
+  it('refuses any other value, naming the field', () => {
+    expect(() => parseRegistration(inboundWorkflowRegistrations, { ...input, whenBusy: 'later' })).toThrow(
+      RegistrationError,
+    );
+    expect(() => parseRegistration(inboundWorkflowRegistrations, { ...input, whenBusy: 'later' })).toThrow(/whenBusy/);
   });
 });
 
