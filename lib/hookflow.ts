@@ -34,6 +34,7 @@ import { HookflowFunction, handlerLogging } from './hookflow-function';
 import { HookflowHttpApi, type ThrottleProps } from './hookflow-http-api';
 import { HookflowTables } from './hookflow-tables';
 import { HookflowBodies } from './hookflow-bodies';
+import { DeliveryAlarms } from './delivery-alarms';
 import { leadingKeysLike } from './leading-keys';
 import { RegistryRecord } from './registry-record';
 
@@ -206,7 +207,9 @@ export interface HookflowProps {
   readonly fanoutMaxReceiveCount?: number;
   /**
    * Who is told when a fan-out item lands in the dead-letter queue (an accepted item that never ran), e.g.
-   * `[new SnsAction(topic)]`. What to do then: docs/construct.md, "When the dead-letter alarm fires".
+   * `[new SnsAction(topic)]`, and when delivery records could not be written (the requests were answered; their
+   * records are missing). What to do then: docs/construct.md, "When the dead-letter alarm fires", and
+   * docs/deliveries.md, "Recording never fails a good request".
    * @default - none: the alarm only changes state in the CloudWatch console
    */
   readonly deadLetterAlarmActions?: readonly IAlarmAction[];
@@ -301,6 +304,11 @@ export class Hookflow extends Construct {
   readonly fanout: FanoutQueue;
   /** The bucket large request bodies are kept in (docs/request-bodies.md, "Large bodies"). */
   readonly bodies: HookflowBodies;
+  /**
+   * Delivery records that could not be written, and requests that named no registration, counted from the
+   * recording handlers' logs; the alarm notifies `deadLetterAlarmActions` (docs/deliveries.md).
+   */
+  readonly deliveryAlarms: DeliveryAlarms;
   /** The Lambda functions by handler name (functions/routes.ts). */
   readonly functions: ReadonlyMap<string, LambdaFunction>;
   private readonly specs = new Map<string, HandlerSpec>();
@@ -345,6 +353,9 @@ export class Hookflow extends Construct {
       ...(props.encryptionKey === undefined ? {} : { encryptionKey: props.encryptionKey }),
     });
 
+    this.deliveryAlarms = new DeliveryAlarms(this, 'Deliveries', {
+      ...(props.deadLetterAlarmActions === undefined ? {} : { alarmActions: props.deadLetterAlarmActions }),
+    });
     this.bodies = new HookflowBodies(this, 'Bodies', {
       retentionDays: Number(props.handlerSettings?.DELIVERY_RETENTION_DAYS ?? 7),
       removalPolicy,
@@ -385,6 +396,7 @@ export class Hookflow extends Construct {
           : { reservedConcurrentExecutions: handlerOptions.reservedConcurrentExecutions }),
       }).function;
       this.grantNeeds(fn, spec);
+      if (spec.needs.includes('deliveries:write')) this.deliveryAlarms.watch(pascal(spec.name), fn.logGroup);
       for (const route of spec.routes) this.http.addRoute(route.method, route.path, fn);
       if (spec.consumes === 'fanout') this.fanout.addWorker(fn);
       functions.set(spec.name, fn);

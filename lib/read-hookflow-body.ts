@@ -9,9 +9,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type HookflowBodyReference, isHookflowBodyReference } from '../functions/core/runs/claim-check';
+import { type HookflowBodyReference, isHookflowBodyReference } from '../functions/core/runs/body-reference';
 
-export type { HookflowBodyReference } from '../functions/core/runs/claim-check';
+export type { HookflowBodyReference } from '../functions/core/runs/body-reference';
 
 /** Whether `value` (what a run's input holds where its payload would be) is a reference to a stored body. */
 export function isHookflowBody(value: unknown): value is HookflowBodyReference {

@@ -161,6 +161,15 @@ function check(work: string): void {
     problems.push(`the hookflow CLI does not run from the package (${cli.status}): ${cli.stderr}`);
   }
 
+  // The workflow helper's entry (`hookflow/body`, for Lambda tasks reading claim-checked bodies) loads with what the
+  // package declares: no ULID, no SDK until a reference is read (the Lambda runtime has the SDK).
+  const body = spawnSync(
+    node,
+    ['-e', "const b = require('hookflow/body'); if (typeof b.readHookflowBody !== 'function') process.exit(3)"],
+    { cwd: app, encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } },
+  );
+  if (body.status !== 0) problems.push(`require('hookflow/body') fails in the app (${body.status}): ${body.stderr}`);
+
   if (problems.length > 0) throw new Error(`the consumer app's template is wrong:\n- ${problems.join('\n- ')}`);
   step(
     `ok: ${expected.length} routes, ${handlers.length} handlers from prebuilt bundles, flow orders bound (${binding![0]})`,

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { HookflowBodyReference } from './body-reference';
+
+export { type HookflowBodyReference, isHookflowBodyReference } from './body-reference';
 import type { BodyStore } from '../deliveries/log';
 import { newDeliveryId } from '../deliveries/ids';
 import { DomainError, EngineBusyError, TooLargeError } from '../outcomes';
@@ -20,20 +23,6 @@ import type { Logger } from '@aws-lambda-powertools/logger';
  */
 export const STEP_FUNCTIONS_MAX_INPUT_BYTES = 262_144;
 
-/** What a run's input holds where the payload would be, when the body was claim-checked: one shape for every style. */
-export interface HookflowBodyReference {
-  readonly hookflowBody: {
-    readonly bucket: string;
-    readonly key: string;
-    /** The raw body's length in bytes. */
-    readonly bytes: number;
-    /** SHA-256 of the raw bytes, hex: what a reader checks the object it fetched against. */
-    readonly sha256: string;
-    /** The request's Content-Type, when it sent one. */
-    readonly contentType?: string;
-  };
-}
-
 /**
  * The size rule, pure: the input as the engine adapters send it (`JSON.stringify`, functions/adapters/aws/sfn-engine.ts)
  * measured in UTF-8 bytes, as Step Functions measures it. A character outside ASCII counts 2 to 4 bytes.
@@ -44,17 +33,6 @@ export function runInputBytes(input: unknown): number {
 
 export function fitsRunInput(input: unknown, limit: number = STEP_FUNCTIONS_MAX_INPUT_BYTES): boolean {
   return runInputBytes(input) <= limit;
-}
-
-/** Whether a value found where a payload goes is a claim-check reference (the shape above). */
-export function isHookflowBodyReference(value: unknown): value is HookflowBodyReference {
-  if (value === null || typeof value !== 'object') return false;
-  const ref = (value as { hookflowBody?: unknown }).hookflowBody;
-  if (ref === null || typeof ref !== 'object') return false;
-  const { bucket, key, bytes, sha256 } = ref as Record<string, unknown>;
-  return (
-    typeof bucket === 'string' && typeof key === 'string' && typeof bytes === 'number' && typeof sha256 === 'string'
-  );
 }
 
 export interface ClaimCheckRequest<Input> {
