@@ -429,7 +429,13 @@ export class Hookflow extends Construct {
     grantKey(
       this.tables.dedupe.encryptionKey,
       needs.some((need) => need === 'dedupe:read' || need === 'waits:read' || need === 'deliveries:read'),
-      needs.some((need) => need === 'dedupe:write' || need === 'waits:write' || need === 'deliveries:write'),
+      needs.some(
+        (need) =>
+          need === 'dedupe:write' ||
+          need === 'waits:write' ||
+          need === 'deliveries:write' ||
+          need === 'deliveries:mark',
+      ),
     );
     // SQS producers of a KMS-encrypted queue need kms:GenerateDataKey and kms:Decrypt:
     // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
@@ -502,6 +508,17 @@ export class Hookflow extends Construct {
         fn.addToRolePolicy(
           new PolicyStatement({
             actions: ['dynamodb:PutItem'],
+            resources: [this.tables.dedupe.tableArn],
+            conditions: leadingKeysLike([dedupePartitionPrefixes.records]),
+          }),
+        );
+      }
+      if (need === 'deliveries:mark') {
+        // A delivery queued while the engine was busy, marked started by the worker that started it: one conditional
+        // UpdateItem of its own dlv# item (docs/deliveries.md, "Queue when busy").
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['dynamodb:UpdateItem'],
             resources: [this.tables.dedupe.tableArn],
             conditions: leadingKeysLike([dedupePartitionPrefixes.records]),
           }),
@@ -630,6 +647,12 @@ export class Hookflow extends Construct {
     workflowId: string;
     stateMachine: IStateMachine;
     type?: WorkflowType;
+    /**
+     * When Step Functions is busy: `queue` keeps the delivery and starts it once the engine is free (202 `queued`),
+     * `reject` answers 503 with Retry-After (docs/deliveries.md, "Queue when busy").
+     * @default 'queue'
+     */
+    whenBusy?: 'queue' | 'reject';
   }): void {
     const { stateMachine, type, ...rest } = workflow;
     this.register(inboundWorkflowRegistrations, { ...rest, workflow: this.named(stateMachine, type) });

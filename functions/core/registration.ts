@@ -152,3 +152,30 @@ export function recordDeliveriesItem(registration: { readonly recordDeliveries?:
 export function recordsDeliveries(item: StoredItem): boolean {
   return item.recordDeliveries !== false;
 }
+
+/**
+ * What a registration's request does when the workflow engine is busy (throttled or briefly down) and its start
+ * fails (docs/deliveries.md, "Queue when busy"): `reject` answers 503 with Retry-After and keeps nothing (the
+ * sender retries); `queue` keeps the delivery, answers 202 `queued` with its delivery id, and starts it through the
+ * fan-out queue once the engine has capacity again. Each style chooses its default, next to its registration schema.
+ */
+export type WhenBusy = 'queue' | 'reject';
+
+/** The one `whenBusy` field every style that may queue extends its registration schema with. */
+export const whenBusyField = { whenBusy: z.enum(['queue', 'reject']).optional() };
+
+/** The registry item's attribute for a registration's `whenBusy`: written only when it differs from the default. */
+export function whenBusyItem(
+  registration: { readonly whenBusy?: WhenBusy | undefined },
+  styleDefault: WhenBusy,
+): { whenBusy?: WhenBusy } {
+  return registration.whenBusy === undefined || registration.whenBusy === styleDefault
+    ? {}
+    : { whenBusy: registration.whenBusy };
+}
+
+/** A registry item's `whenBusy`, its style's default when absent (a malformed value is the safe `reject`). */
+export function whenBusyOf(item: { readonly whenBusy?: unknown }, styleDefault: WhenBusy): WhenBusy {
+  if (item.whenBusy === undefined) return styleDefault;
+  return item.whenBusy === 'queue' ? 'queue' : 'reject';
+}

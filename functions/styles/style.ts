@@ -33,7 +33,8 @@ export type HandlerNeed =
   // DEDUPE_TABLE: dynamodb:Query on its `deliveries` index, GetItem on the records (claims and dlv# items)
   | 'deliveries:read'
   | 'webhooks:write' // REGISTRY_TABLE, read/write of the registered-webhook items only (dynamodb:LeadingKeys)
-  | 'deliveries:write'; // DEDUPE_TABLE, dynamodb:PutItem on delivery records (dlv# items) only: docs/deliveries.md
+  | 'deliveries:write' // DEDUPE_TABLE, dynamodb:PutItem on delivery records (dlv# items) only: docs/deliveries.md
+  | 'deliveries:mark'; // DEDUPE_TABLE, dynamodb:UpdateItem on dlv# items only: a queued delivery marked started
 
 /** A kind of workflow binding: the registry partition a construct method (bindFlow, ...) writes it to. */
 export type WorkflowBinding = RegistryPartition;

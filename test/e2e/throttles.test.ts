@@ -169,14 +169,16 @@ describe('throttles (issue 18): at each AWS quota the sender sees 429 or 503 (50
   });
 
   it('a hot DynamoDB partition (an accepted uid redelivered six times at once): 503 with Retry-After; every retry finds the one run', async () => {
-    // Arrange: the first delivery is accepted on its own (its claim and its completion: 2 of the 3 tokens)
-    const before = (await runs('hookflow-inbound-echo')).length;
+    // Arrange: the first delivery is accepted on its own (its claim and its completion: 2 of the 3 tokens). A
+    // workflow that rejects when busy (`whenBusy: "reject"`): one that queues would keep each refused redelivery
+    // instead (202 `queued`, docs/deliveries.md), which test/e2e/queue-when-busy.test.ts covers.
+    const before = (await runs('hookflow-inbound-echo-standard')).length;
     const refusals: HttpResult[] = [];
     const deliver = () =>
       request(`${stack.url}/inbound`, {
         method: 'POST',
         headers: INBOUND,
-        body: JSON.stringify({ workflow: 'workflow name', uid: 'hot' }),
+        body: JSON.stringify({ workflow: 'alternative workflow', uid: 'hot' }),
       });
     const first = await sendUntilAccepted(deliver, refusals);
     const run = (first.body as { executionId: string }).executionId;
@@ -201,7 +203,7 @@ describe('throttles (issue 18): at each AWS quota the sender sees 429 or 503 (50
       });
       expect(refusal.headers.get('retry-after')).toMatch(/^\d+$/);
     }
-    expect((await runs('hookflow-inbound-echo')).length - before).toBe(1);
+    expect((await runs('hookflow-inbound-echo-standard')).length - before).toBe(1);
   });
 
   it('SendMessageBatch throttled: 503 naming the NOT_QUEUED items; resending those runs every item once', async () => {

@@ -189,6 +189,19 @@ describe('IAM: the dedupe table, by item kind', () => {
     expect(await decide('deliveries-api', item(dedupe, 'Query', record))).toBe('ImplicitlyDenied');
   });
 
+  it('lets only the fan-out worker update a delivery record (a queued one marked started), and only a dlv# item', async () => {
+    // Arrange
+    const record = `${dedupePartitionPrefixes.records}01JEBX6Q2Z8K3V4M5N6P7Q8R9S`;
+    // Act
+    const updaters: string[] = [];
+    for (const handler of roles.keys()) {
+      if ((await decide(handler, item(dedupe, 'UpdateItem', record))) === 'Allowed') updaters.push(handler);
+    }
+    // Assert
+    expect(updaters).toEqual(['inbound-fanout']);
+    expect(await decide('inbound-fanout', item(dedupe, 'UpdateItem', waitKey('r', 't').pk))).toBe('ImplicitlyDenied');
+  });
+
   it('lets the deliveries API claim replays (replay#) and start a bound workflow, never resume a task', async () => {
     const echo = reference.stateMachines().find((m) => m.name === 'hookflow-echo')!;
     const machine = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${reference.stateMachineName(echo.logicalId)}`;

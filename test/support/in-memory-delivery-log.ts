@@ -1,6 +1,6 @@
 import type { DeliveryLog, DeliveryPage, DeliveryQuery } from '../../functions/core/deliveries/log';
 import { matches, mergeNewestFirst, summaryOf } from '../../functions/core/deliveries/listing';
-import type { DeliveryRecord } from '../../functions/core/deliveries/record';
+import type { DeliveryRecord, DeliveryRun } from '../../functions/core/deliveries/record';
 import { idRangeOf } from '../../functions/core/deliveries/ids';
 
 /** The deliveries port in memory, on the listing rules the DynamoDB adapter applies (one shard). */
@@ -16,6 +16,13 @@ export class InMemoryDeliveryLog implements DeliveryLog {
   async get(id: string): Promise<DeliveryRecord | undefined> {
     const record = this.records.get(id);
     return record === undefined || record.expiresAt * 1000 <= this.nowMs() ? undefined : record;
+  }
+
+  async markStarted(id: string, run: DeliveryRun): Promise<boolean> {
+    const record = await this.get(id);
+    if (record === undefined || record.outcome !== 'queued') return false;
+    this.records.set(id, { ...record, outcome: 'started', runs: [run] });
+    return true;
   }
 
   async list(query: DeliveryQuery): Promise<DeliveryPage> {

@@ -1,16 +1,18 @@
 import {
   type AttributeValue,
+  ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   type QueryCommandOutput,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { idRangeOf, indexPartitionOf, indexPartitions, isDeliveryId } from '../../core/deliveries/ids';
 import { matches, mergeNewestFirst } from '../../core/deliveries/listing';
 import type { DeliveryLog, DeliveryPage, DeliveryQuery, DeliverySummary } from '../../core/deliveries/log';
-import type { DeliveryRecord } from '../../core/deliveries/record';
+import type { DeliveryRecord, DeliveryRun } from '../../core/deliveries/record';
 import { dedupePartitionPrefixes } from './registry-items';
 import { DELIVERIES_INDEX, deliveriesIndexSchema } from './table-schemas';
 
@@ -73,6 +75,33 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
         ),
       }),
     );
+  }
+
+  /**
+   * One conditional UpdateItem of the record's own `dlv#` item: only a `queued` record becomes `started` (a redelivered
+   * worker message, or a record a claim carries, changes nothing). The condition fails with
+   * ConditionalCheckFailedException: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
+   */
+  async markStarted(id: string, run: DeliveryRun): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ pk: deliveryItemKey(id) }),
+          UpdateExpression: 'SET #outcome = :started, #runs = :runs',
+          ConditionExpression: '#outcome = :queued',
+          ExpressionAttributeNames: { '#outcome': 'outcome', '#runs': 'runs' },
+          ExpressionAttributeValues: marshall(
+            { ':started': 'started', ':queued': 'queued', ':runs': [run] },
+            { removeUndefinedValues: true },
+          ),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { DeliveryOutcome, DeliveryRecord, DeliveryStyle } from './record';
+import type { DeliveryOutcome, DeliveryRecord, DeliveryRun, DeliveryStyle } from './record';
 
 /**
  * The deliveries port: the DynamoDB adapter (functions/adapters/aws/dynamodb-delivery-log.ts) and the in-memory
@@ -42,6 +42,11 @@ export interface DeliveryLog {
   /** One record by id, headers and body included; undefined when unknown or expired. */
   get(id: string): Promise<DeliveryRecord | undefined>;
   list(query: DeliveryQuery): Promise<DeliveryPage>;
+  /**
+   * A `queued` record (its own `dlv#` item) once the fan-out worker has started its run: outcome `started`, `run` its
+   * runs. False when there is no such record (expired, never written, or one a claim carries): nothing is changed.
+   */
+  markStarted(id: string, run: DeliveryRun): Promise<boolean>;
 }
 
 /** Where a body kept out of its record lives (and a claim-checked run input points). */

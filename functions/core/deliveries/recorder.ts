@@ -72,6 +72,7 @@ export class Delivery {
   private registration?: ResolvedRegistration;
   private readonly started: DeliveryRun[] = [];
   private duplicate = false;
+  private kept = false;
   private heldByClaim = false;
   readonly correlationId?: string;
 
@@ -127,6 +128,15 @@ export class Delivery {
     this.duplicate = true;
   }
 
+  /** The engine was busy: the delivery was queued, to start once it has capacity (docs/deliveries.md). */
+  queued(): void {
+    this.kept = true;
+  }
+
+  get wasQueued(): boolean {
+    return this.kept;
+  }
+
   /** For the run's input: `deliveryId`, and `correlationId` when the sender sent one. */
   ref(): DeliveryRef {
     return { deliveryId: this.id, ...(this.correlationId === undefined ? {} : { correlationId: this.correlationId }) };
@@ -172,12 +182,13 @@ export function redactedHeaders(
 
 /**
  * What became of the delivery, from its answer and its runs: a 5xx is `failed` (the sender was told to retry);
- * a 4xx with no run `refused`; otherwise `started`, or `deduplicated` when it repeated an earlier request (a 424 of
- * a client webhook whose run failed started that run).
+ * a 4xx with no run `refused`; a 2xx kept for later (the engine was busy) `queued`; otherwise `started`, or
+ * `deduplicated` when it repeated an earlier request (a 424 of a client webhook whose run failed started that run).
  */
-export function outcomeOf(status: number, duplicate: boolean, ran: boolean): DeliveryOutcome {
+export function outcomeOf(status: number, duplicate: boolean, ran: boolean, queued = false): DeliveryOutcome {
   if (status >= 500) return 'failed';
   if (status >= 400 && !ran) return 'refused';
+  if (queued) return 'queued';
   return duplicate ? 'deduplicated' : 'started';
 }
 
@@ -214,7 +225,7 @@ export async function buildRecord(
     receivedAt: new Date(receipt.receivedAtMs).toISOString(),
     method: receipt.method,
     path: receipt.path,
-    outcome: outcomeOf(answer.status, delivery.wasDuplicate, delivery.runs.length > 0),
+    outcome: outcomeOf(answer.status, delivery.wasDuplicate, delivery.runs.length > 0, delivery.wasQueued),
     status: answer.status,
     ...(answer.reason === undefined || answer.status < 400 ? {} : { reason: answer.reason }),
     ...(delivery.correlationId === undefined ? {} : { correlationId: delivery.correlationId }),

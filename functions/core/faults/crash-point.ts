@@ -21,6 +21,8 @@ export const CRASH_POINTS = [
   'fanout-item-started',
   /** A busy fan-out item was sent back to the queue, delayed; SQS has not deleted the original (fanout-worker.ts). */
   'fanout-item-requeued',
+  /** A busy engine's delivery is queued to start later; its 202 `queued` is not answered yet (queue-when-busy). */
+  'busy-delivery-queued',
   /** A webhook's new secret is stored; the answer that shows it once is not sent (registered-webhooks). */
   'secret-rotated',
 ] as const;

@@ -3,7 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DedupeRecord, DedupeStore, RunHandle, WorkflowEngine, WorkflowType } from '../ports';
 import { EngineBusyError, InProgressError, KeyReusedError, nothingStarted } from '../outcomes';
 import { crashPoint } from '../faults/crash-point';
-import { randomExecutionName } from './execution-name';
+import { executionNameFor, randomExecutionName } from './execution-name';
 import { runNameOf, startedRunOf } from './dedupe-claim';
 import { type Clock } from '../clock';
 import type { DeliveryRecord } from '../deliveries/record';
@@ -32,10 +32,28 @@ export interface DedupeRequest {
   readonly delivery?: { readonly record: DeliveryRecord; carried(byClaim: boolean): void };
 }
 
+/**
+ * What names an unkeyed run whose start may be tried twice (docs/deliveries.md, "Queue when busy": the request's own
+ * start and, if the engine was busy, the queued one): its delivery, as `dlv#<id>`, and when it was received.
+ */
+export interface RunNaming {
+  readonly key: string;
+  readonly createdAt: number;
+}
+
 export interface StartRunRequest {
   readonly target: RunTarget;
   readonly input: unknown;
   readonly dedupe?: DedupeRequest;
+  /**
+   * An unkeyed start (no `dedupe`) under a deterministic name instead of a random one: derived as a claim's is, so
+   * that a second start of the same delivery is refused as a claim's retry is (Standard: ExecutionAlreadyExists,
+   * which the engine adapter answers with that run; Express: the run guard ends it as Hookflow.DuplicateRun).
+   * StartExecution: "An execution can't use the name of another execution for 90 days"; a second call with the same
+   * name starts nothing and answers ExecutionAlreadyExists (or the open run itself, for an identical input):
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+   */
+  readonly naming?: RunNaming;
 }
 
 export interface StartedRun {
@@ -80,9 +98,17 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
   const sleep = deps.sleep ?? defaultSleep;
   const pollIntervalMs = settings.pollIntervalMs ?? 50;
 
-  return async ({ target, input, dedupe }) => {
+  return async ({ target, input, dedupe, naming }) => {
     if (dedupe === undefined) {
-      const run = await deps.engine.start({ ...target, name: randomExecutionName(), input });
+      const name =
+        naming === undefined
+          ? randomExecutionName()
+          : executionNameFor(
+              naming.key,
+              naming.createdAt,
+              Math.floor(naming.createdAt / 1000) + settings.dedupeTtlSeconds,
+            );
+      const run = await deps.engine.start({ ...target, name, input });
       return { run, replayed: false };
     }
 

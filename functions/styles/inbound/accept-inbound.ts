@@ -1,12 +1,15 @@
 import type { DedupeStore, Registry, WorkQueue } from '../../core/ports';
 import {
+  INBOUND_WHEN_BUSY_DEFAULT,
   type InboundWorkflowRecord,
   readInboundSecretHashes,
   readInboundVerifier,
   readInboundWorkflow,
 } from './registration';
 import { assertSharedSecret } from '../../core/auth/shared-secret';
-import { NotFoundError, TooLargeError } from '../../core/outcomes';
+import { type EngineBusyError, NotFoundError, TooLargeError } from '../../core/outcomes';
+import { crashPoint } from '../../core/faults/crash-point';
+import { deliveryNaming, firstQueuedDelaySeconds, keepsWhenBusy } from '../../core/runs/queue-when-busy';
 import type { StartRun } from '../../core/runs/start-run';
 import { type FanoutMessage, UID_FINGERPRINT, encodeFanoutMessage } from './fanout-message';
 import type { InboundItem, InboundRequest } from './request';
@@ -43,6 +46,13 @@ export type InboundAccepted =
   | {
       readonly kind: 'queued';
       readonly entries: readonly BatchEntry[];
+    }
+  | {
+      /** A single request the engine was too busy to start, kept to start later (docs/deliveries.md). */
+      readonly kind: 'kept';
+      readonly deliveryId: string;
+      readonly uid: string | null;
+      readonly runRef: string | null;
     };
 
 /**
@@ -129,22 +139,56 @@ async function accept(deps: InboundDeps, request: InboundRequest, delivery?: Del
 
   if (!request.batch) {
     const { item, workflow, ref, input } = prepared[0]!;
-    const { run, replayed } = await deps.startRun({
-      target: workflow,
-      input,
-      // The claim is the run record GET /inbound/runs/{runRef} reads: recorded, whatever the workflow type.
-      // It carries the delivery's record too (docs/deliveries.md).
-      ...(ref === undefined
-        ? {}
-        : {
-            dedupe: {
-              key: ref.dedupeKey,
-              fingerprint: UID_FINGERPRINT,
-              recordRun: true,
-              delivery: await delivery?.forClaim(202),
-            },
-          }),
-    });
+    const whenBusy = workflow.whenBusy ?? INBOUND_WHEN_BUSY_DEFAULT;
+    // Unkeyed, a start that may be tried twice (now, and queued if the engine is busy) is named by its delivery.
+    const naming =
+      ref === undefined && whenBusy === 'queue' && delivery !== undefined
+        ? deliveryNaming(delivery.id, delivery.receipt.receivedAtMs)
+        : undefined;
+    let started;
+    try {
+      started = await deps.startRun({
+        target: workflow,
+        input,
+        // The claim is the run record GET /inbound/runs/{runRef} reads: recorded, whatever the workflow type.
+        // It carries the delivery's record too (docs/deliveries.md).
+        ...(ref === undefined
+          ? naming === undefined
+            ? {}
+            : { naming }
+          : {
+              dedupe: {
+                key: ref.dedupeKey,
+                fingerprint: UID_FINGERPRINT,
+                recordRun: true,
+                delivery: await delivery?.forClaim(202),
+              },
+            }),
+      });
+    } catch (error) {
+      if (!keepsWhenBusy(error, whenBusy, delivery?.id)) throw error;
+      const message: FanoutMessage = {
+        v: 1,
+        ...(ref === undefined ? { naming: naming! } : { runRef: ref.runRef, dedupeKey: ref.dedupeKey }),
+        deliveryId: delivery!.id,
+        target: { stateMachineArn: workflow.stateMachineArn, workflowType: workflow.workflowType },
+        input,
+      };
+      try {
+        await deps.queue.sendDelayed(
+          { id: delivery!.id, body: encodeFanoutMessage(message) },
+          firstQueuedDelaySeconds(error as EngineBusyError),
+        );
+      } catch {
+        // Not queued: the sender gets the engine's 503 and its Retry-After, as a `reject` registration would.
+        throw error;
+      }
+      crashPoint('busy-delivery-queued');
+      delivery!.queued();
+      if (ref !== undefined) delivery!.ran({ runRef: ref.runRef });
+      return { kind: 'kept', deliveryId: delivery!.id, uid: item.uid ?? null, runRef: ref?.runRef ?? null };
+    }
+    const { run, replayed } = started;
     delivery?.ran({ executionArn: run.executionArn, ...(ref === undefined ? {} : { runRef: ref.runRef }) });
     if (replayed) delivery?.deduplicated();
     return {

@@ -1,10 +1,18 @@
 import * as z from 'zod';
 
-/** What the inbound handler queues for each batch item, and the fan-out worker reads back. */
+/**
+ * What the inbound handler queues for each batch item, and for a single request the engine was too busy to start
+ * (docs/deliveries.md, "Queue when busy"); the fan-out worker reads it back. A batch item and a keyed single request
+ * carry `runRef` and `dedupeKey`, so the worker's start and a sender's retry claim the same key: one run between
+ * them. An unkeyed one carries `naming` instead (its delivery), so both starts ask for the same execution name.
+ */
 export const fanoutMessageSchema = z.object({
   v: z.literal(1),
-  runRef: z.string(),
-  dedupeKey: z.string(),
+  runRef: z.string().optional(),
+  dedupeKey: z.string().optional(),
+  naming: z.object({ key: z.string(), createdAt: z.number() }).optional(),
+  /** A queued single request: its delivery record (`queued`) is marked started with the run once it starts. */
+  deliveryId: z.string().optional(),
   target: z.object({
     stateMachineArn: z.string().startsWith('arn:'),
     workflowType: z.enum(['EXPRESS', 'STANDARD']),

@@ -9,6 +9,8 @@ import { executionNameOf } from '../../core/runs/execution-name';
 import type { StartRun } from '../../core/runs/start-run';
 import { DomainError, EngineBusyError, type OutcomeKind } from '../../core/outcomes';
 import { QUEUE_MAX_DELAY_SECONDS, type WorkQueue } from '../../core/ports';
+import type { DeliveryLog } from '../../core/deliveries/log';
+import type { DeliveryRun } from '../../core/deliveries/record';
 import { UID_FINGERPRINT, encodeFanoutMessage, fanoutMessageSchema } from './fanout-message';
 
 /**
@@ -75,6 +77,25 @@ export interface FanoutDeps {
    */
   readonly requeue?: { readonly queue: WorkQueue; readonly settings: BusyRequeueSettings };
   readonly random?: () => number;
+  /** Where a queued request's record is marked started (docs/deliveries.md, "Queue when busy"). */
+  readonly deliveries?: Pick<DeliveryLog, 'markStarted'>;
+}
+
+/**
+ * The run has started: a failure to record it is logged, never thrown. Thrown, SQS would redeliver the message, and
+ * an Express run's second start (ended by the run guard) has an ARN of its own, which would be recorded instead.
+ */
+async function markStarted(deps: FanoutDeps, deliveryId: string, run: DeliveryRun): Promise<void> {
+  try {
+    const marked = await deps.deliveries!.markStarted(deliveryId, run);
+    // Not marked: a claim carries the record (a start that may have happened), or a redelivery marked it already.
+    if (!marked) deps.logger.info('queued delivery not marked started', { deliveryId });
+  } catch (error) {
+    deps.logger.warn('queued delivery started, but its record could not be marked', {
+      deliveryId,
+      error: error as Error,
+    });
+  }
 }
 
 /**
@@ -94,7 +115,11 @@ export function makeFanoutRecordHandler(deps: FanoutDeps) {
         target: message.target,
         input: message.input,
         // The claim is the run record GET /inbound/runs/{runRef} reads: recorded, whatever the workflow type.
-        dedupe: { key: message.dedupeKey, fingerprint: UID_FINGERPRINT, recordRun: true },
+        ...(message.dedupeKey === undefined
+          ? message.naming === undefined
+            ? {}
+            : { naming: message.naming }
+          : { dedupe: { key: message.dedupeKey, fingerprint: UID_FINGERPRINT, recordRun: true } }),
       });
     } catch (error) {
       if (!(error instanceof EngineBusyError) || deps.requeue === undefined) throw error;
@@ -111,6 +136,7 @@ export function makeFanoutRecordHandler(deps: FanoutDeps) {
       crashPoint('fanout-item-requeued');
       deps.logger.warn('fan-out item requeued: the engine is busy', {
         runRef: message.runRef,
+        deliveryId: message.deliveryId,
         busyRequeues: requeues + 1,
         delaySeconds,
         error: error.message,
@@ -119,9 +145,16 @@ export function makeFanoutRecordHandler(deps: FanoutDeps) {
     }
     const { run, replayed } = started;
     crashPoint('fanout-item-started');
+    if (message.deliveryId !== undefined && deps.deliveries !== undefined) {
+      await markStarted(deps, message.deliveryId, {
+        executionArn: run.executionArn,
+        ...(message.runRef === undefined ? {} : { runRef: message.runRef }),
+      });
+    }
     const receives = record.attributes.ApproximateReceiveCount;
     deps.logger.info('fan-out item started', {
       runRef: message.runRef,
+      ...(message.deliveryId === undefined ? {} : { deliveryId: message.deliveryId }),
       execution: executionNameOf(run.executionArn),
       ...(replayed ? { replayed: true } : {}),
       ...(receives === '1' ? {} : { receiveCount: receives }),

@@ -18,7 +18,8 @@ export interface InboundHttpDeps extends InboundDeps {
 
 /**
  * A single request: 202 `{uid, runRef, executionId, executionLink}` (`Idempotent-Replayed: true` for a uid
- * seen before). A batch: 202 `{batch: [{index, uid, runRef, runUrl, status: "QUEUED"}]}`, or 503 with the
+ * seen before); when the engine was busy and the workflow queues (`whenBusy`), 202 `{deliveryId, status: "queued",
+ * deliveryLink, uid, runRef[, runUrl]}`: the run starts once the engine has capacity (docs/deliveries.md). A batch: 202 `{batch: [{index, uid, runRef, runUrl, status: "QUEUED"}]}`, or 503 with the
  * same list when SQS refused some items (those say "NOT_QUEUED"; the rest will run). An item that will never
  * run says "DUPLICATE" (with `executionId` and `executionLink` when its uid's run has already started).
  */
@@ -44,6 +45,17 @@ export function makeInboundHandler(deps: InboundHttpDeps): HttpHandler {
           },
           accepted.replayed ? { 'idempotent-replayed': 'true' } : {},
         );
+      }
+      if (accepted.kind === 'kept') {
+        deps.logger.warn('inbound delivery queued: the engine is busy', { deliveryId: accepted.deliveryId });
+        return jsonResponse(202, {
+          deliveryId: accepted.deliveryId,
+          status: 'queued',
+          deliveryLink: `${baseUrl(event)}/api/deliveries/${accepted.deliveryId}`,
+          uid: accepted.uid,
+          runRef: accepted.runRef,
+          ...(accepted.runRef === null ? {} : { runUrl: `${baseUrl(event)}/inbound/runs/${accepted.runRef}` }),
+        });
       }
       const refused = accepted.entries.filter((e) => e.status === 'NOT_QUEUED').length;
       const duplicates = accepted.entries.filter((e) => e.status === 'DUPLICATE').length;

@@ -38,8 +38,9 @@ export const inboundStyle: StyleDefinition = {
       description: 'Inbound request style: starts the run of each queued batch item, deduped per item',
       // queue:send: an item the engine was too busy to start goes back to the queue, delayed. deliveries:write: an
       // item's claim that replaces an expired one carrying an earlier request's delivery record keeps that record
-      // on an item of its own (docs/deliveries.md); the batch's own record is the inbound handler's.
-      needs: ['dedupe:write', 'engine:start', 'queue:send', 'deliveries:write'],
+      // on an item of its own (docs/deliveries.md); the batch's own record is the inbound handler's. deliveries:mark:
+      // a single request queued while the engine was busy has its `queued` record marked started with its run.
+      needs: ['dedupe:write', 'engine:start', 'queue:send', 'deliveries:write', 'deliveries:mark'],
       routes: [],
       consumes: 'fanout',
       timeoutSeconds: 60,

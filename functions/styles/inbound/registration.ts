@@ -9,7 +9,10 @@ import {
   named,
   recordDeliveriesField,
   recordDeliveriesItem,
+  type WhenBusy,
   verifierOf,
+  whenBusyField,
+  whenBusyItem,
   workflowTargetSchema,
 } from '../../core/registration';
 import type { StoredVerifier } from '../../core/verify/verifier-config';
@@ -20,7 +23,15 @@ export interface InboundWorkflowRecord extends WorkflowTarget {
   readonly name: string;
   /** False: this workflow's deliveries are not recorded (docs/deliveries.md). */
   readonly recordDeliveries?: false;
+  /** Absent: INBOUND_WHEN_BUSY_DEFAULT (`queue`). */
+  readonly whenBusy?: WhenBusy;
 }
+
+/**
+ * Inbound senders are third-party systems that may never retry (docs/deliveries.md, "Queue when busy"): a busy
+ * engine keeps their delivery and starts it later, unless the registration says `whenBusy: 'reject'`.
+ */
+export const INBOUND_WHEN_BUSY_DEFAULT: WhenBusy = 'queue';
 
 /**
  * Seed 4's registry slice: one item per way to name the workflow, so its name and its id both resolve it (an id
@@ -60,6 +71,7 @@ const inboundWorkflowRecordSchema = workflowTargetSchema.extend({
   workflowId: z.string(),
   name: z.string(),
   recordDeliveries: z.literal(false).optional(),
+  whenBusy: z.enum(['queue', 'reject']).optional(),
 });
 
 /** The workflow a request names by its name or its id, if registered. */
@@ -100,6 +112,7 @@ const inboundWorkflowSchema = z.strictObject({
   workflowId: z.uuid(),
   workflow: z.string().min(1),
   ...recordDeliveriesField,
+  ...whenBusyField,
 });
 
 export const inboundWorkflowRegistrations: RegistrationKind<typeof inboundWorkflowSchema> = {
@@ -119,6 +132,7 @@ export const inboundWorkflowRegistrations: RegistrationKind<typeof inboundWorkfl
       workflowId: workflow.workflowId,
       ...resolve(workflow.workflow, 'workflow'),
       ...recordDeliveriesItem(workflow),
+      ...whenBusyItem(workflow, INBOUND_WHEN_BUSY_DEFAULT),
     }),
 };
 

@@ -87,6 +87,32 @@ describe(`the deliveries log, in DynamoDB (${backend}) and in memory alike`, () 
     }
   });
 
+  it('marks a queued record started with its run, once, and nothing else', async () => {
+    // Arrange: a queued delivery (the engine was busy), a started one, and an id never recorded
+    const start = nextWindow();
+    const queued = recordAt(start, { outcome: 'queued', runs: [] });
+    const started = recordAt(start + 1);
+    const unknown = newDeliveryId(start + 2);
+    const run = { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:orders:hf-1-abc' };
+    for (const log of Object.values(logs())) {
+      await log.put(queued);
+      await log.put(started);
+
+      // Act
+      const marked = await log.markStarted(queued.id, run);
+      const again = await log.markStarted(queued.id, { executionArn: `${run.executionArn}-2` });
+      const others = [await log.markStarted(started.id, run), await log.markStarted(unknown, run)];
+
+      // Assert
+      expect(marked).toBe(true);
+      expect(again).toBe(false);
+      expect(others).toEqual([false, false]);
+      expect(await log.get(queued.id)).toMatchObject({ outcome: 'started', status: 202, runs: [run] });
+      expect((await log.get(started.id))?.runs).toEqual(started.runs);
+      expect(await log.get(unknown)).toBeUndefined();
+    }
+  });
+
   it('lists newest first within the time range, filtered, in pages that lose nothing and repeat nothing', async () => {
     // Arrange: 30 records a minute apart, every third one refused
     const start = nextWindow();

@@ -135,6 +135,7 @@ describe('the delivery recorder', () => {
       ...memory,
       get: memory.get.bind(memory),
       list: memory.list.bind(memory),
+      markStarted: memory.markStarted.bind(memory),
       put: async (r) => void puts.push(r.id),
     };
     const { trigger, dedupe } = setup({ log });
@@ -263,6 +264,7 @@ describe('the delivery recorder', () => {
       },
       get: async () => undefined,
       list: async () => ({ items: [] }),
+      markStarted: async () => false,
     };
     const { trigger, engine, lines } = setup({ log });
 

@@ -8,6 +8,7 @@ const wired = wireAws();
 export const handler = makeFanoutHandler({
   startRun: wired.ports.startRun,
   logger: wired.logger,
+  deliveries: wired.ports.deliveryLog,
   // A busy engine sends the item back to this same queue, delayed, instead of spending its receives.
   requeue: {
     queue: fanoutQueue(wired.config),

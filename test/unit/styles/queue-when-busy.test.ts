@@ -1,0 +1,288 @@
+import type { APIGatewayProxyStructuredResultV2, SQSEvent, SQSRecord } from 'aws-lambda';
+import { EngineBusyError, InvalidInputError } from '../../../functions/core/outcomes';
+import { executionLinker } from '../../../functions/core/runs/execution-link';
+import { deliveryNaming, keepsWhenBusy } from '../../../functions/core/runs/queue-when-busy';
+import { makeRunStarter } from '../../../functions/core/runs/start-run';
+import type { StartRequest } from '../../../functions/core/ports';
+import { CREDENTIAL_HEADERS } from '../../../functions/http/request';
+import { makeFanoutHandler } from '../../../functions/styles/inbound/fanout-worker';
+import { fanoutMessageSchema } from '../../../functions/styles/inbound/fanout-message';
+import { makeInboundHandler } from '../../../functions/styles/inbound/http';
+import {
+  inboundWorkflowItems,
+  inboundWorkflowRegistrations,
+  readInboundWorkflow,
+} from '../../../functions/styles/inbound/registration';
+import { RegistrationError, parseRegistration } from '../../../functions/core/registration';
+import { httpEvent, testContext } from '../../support/api-gateway-events';
+import {
+  FakeEngine,
+  FakeRegistry,
+  FakeWorkQueue,
+  InMemoryDedupeStore,
+  InMemoryRegistry,
+  silentLogger,
+} from '../../support/fakes';
+import { InMemoryDeliveryLog } from '../../support/in-memory-delivery-log';
+
+/**
+ * Queue when busy (docs/deliveries.md): a busy engine keeps a delivery of a registration that queues, answers 202
+ * `queued` with its delivery id, and the fan-out worker starts it later, once, marking its record started.
+ */
+const SECRET = 'queue-when-busy-secret';
+const NOW = new Date('2026-01-01T00:00:00.000Z').getTime();
+const BUSY = () => new EngineBusyError('Rate exceeded', { retryAfterSeconds: 3 });
+
+/** An engine that starts the run and then loses the answer: the run exists, the caller hears "may have started". */
+class AnswerLosingEngine extends FakeEngine {
+  loseAnswers = false;
+  override async start(request: StartRequest) {
+    const run = await super.start(request);
+    if (this.loseAnswers) throw new EngineBusyError('no answer', { mayHaveStarted: true, retryAfterSeconds: 2 });
+    return run;
+  }
+}
+
+function setup() {
+  const registry = new FakeRegistry()
+    .addInboundSecret(SECRET)
+    .addInboundWorkflow('queues', 'aaaaaaaa-0b7d-4c55-9a51-1b2c3d4e5f60', 'STANDARD');
+  registry.put(
+    ...inboundWorkflowItems({
+      name: 'rejects',
+      workflowId: 'bbbbbbbb-0b7d-4c55-9a51-1b2c3d4e5f60',
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:rejects',
+      workflowType: 'STANDARD',
+      whenBusy: 'reject',
+    }),
+  );
+  const engine = new AnswerLosingEngine();
+  const dedupe = new InMemoryDedupeStore();
+  const queue = new FakeWorkQueue();
+  const log = new InMemoryDeliveryLog(() => NOW);
+  const startRun = makeRunStarter(
+    { engine, dedupe, logger: silentLogger, now: () => NOW },
+    { dedupeTtlSeconds: 60, dedupeWaitMs: 100, dedupeLeaseMs: 1000 },
+  );
+  const handler = makeInboundHandler({
+    registry,
+    dedupe,
+    startRun,
+    queue,
+    logger: silentLogger,
+    executionLink: executionLinker('https://console.example/{executionArn}'),
+    maxInputBytes: 10_000,
+    limits: { maxBodyBytes: 1_000_000, maxBatchItems: 1000 },
+    now: () => NOW,
+    recording: {
+      deps: { log, credentialHeaders: CREDENTIAL_HEADERS },
+      settings: { retentionDays: 7, inlineBodyBytes: 1024 },
+      now: () => NOW,
+    },
+  });
+  const fanout = makeFanoutHandler({
+    startRun,
+    logger: silentLogger,
+    requeue: { queue, settings: { maxRequeues: 2, backoffSeconds: 2 } },
+    deliveries: log,
+  });
+  const post = async (body: unknown) => {
+    const result = (await handler(
+      httpEvent({ path: '/inbound', body: JSON.stringify(body), headers: { 'inbound-webhook-secret': SECRET } }),
+      testContext,
+    )) as APIGatewayProxyStructuredResultV2;
+    return {
+      status: result.statusCode,
+      headers: result.headers ?? {},
+      body: JSON.parse(result.body ?? 'null') as Record<string, unknown>,
+    };
+  };
+  /** Hands the worker what the handler queued when the engine was busy, as SQS records. */
+  const deliver = async () => {
+    const event: SQSEvent = {
+      Records: queue.delayed.splice(0).map(
+        ({ message }, i) =>
+          ({
+            messageId: `m-${message.id}-${i}`,
+            receiptHandle: 'r',
+            body: message.body,
+            attributes: { ApproximateReceiveCount: '1' },
+            messageAttributes: {},
+            md5OfBody: '',
+            eventSource: 'aws:sqs',
+            eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:fanout',
+            awsRegion: 'us-east-1',
+          }) as unknown as SQSRecord,
+      ),
+    };
+    return fanout(event, testContext);
+  };
+  return { engine, queue, log, post, deliver };
+}
+
+describe('keepsWhenBusy (functions/core/runs/queue-when-busy.ts)', () => {
+  it.each([
+    ['queue', BUSY(), 'dlv_1', true],
+    ['queue', new EngineBusyError('no answer', { mayHaveStarted: true }), 'dlv_1', true],
+    ['reject', BUSY(), 'dlv_1', false],
+    ['queue', BUSY(), undefined, false],
+    ['queue', new InvalidInputError('bad'), 'dlv_1', false],
+    ['queue', new Error('socket hang up'), 'dlv_1', false],
+  ] as const)('whenBusy %s, %p, delivery %s: %s', (whenBusy, error, deliveryId, kept) => {
+    expect(keepsWhenBusy(error, whenBusy, deliveryId)).toBe(kept);
+  });
+
+  it('names an unkeyed start by its delivery: the same delivery, the same name', () => {
+    expect(deliveryNaming('dlv_01ABC', NOW)).toEqual({ key: 'dlv#dlv_01ABC', createdAt: NOW });
+  });
+});
+
+describe('whenBusy, an inbound workflow registration field', () => {
+  const input = { name: 'in', workflowId: 'cccccccc-0b7d-4c55-9a51-1b2c3d4e5f60', workflow: 'w' };
+  const resolve = () => ({
+    stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:x',
+    workflowType: 'STANDARD' as const,
+  });
+
+  it('is written only when it differs from the default (queue), and read back', async () => {
+    for (const [whenBusy, stored] of [
+      ['reject', 'reject'],
+      ['queue', undefined],
+      [undefined, undefined],
+    ] as const) {
+      // Arrange
+      const registry = new InMemoryRegistry();
+      const registration = parseRegistration(inboundWorkflowRegistrations, {
+        ...input,
+        ...(whenBusy === undefined ? {} : { whenBusy }),
+      });
+
+      // Act
+      const items = inboundWorkflowRegistrations.items(registration, resolve);
+      for (const item of items) registry.put(item as never);
+
+      // Assert
+      expect(items.map((item) => item.whenBusy)).toEqual([stored, stored]);
+      expect((await readInboundWorkflow(registry, 'in'))?.whenBusy).toBe(stored);
+    }
+  });
+
+  it('refuses any other value, naming the field', () => {
+    expect(() => parseRegistration(inboundWorkflowRegistrations, { ...input, whenBusy: 'later' })).toThrow(
+      RegistrationError,
+    );
+    expect(() => parseRegistration(inboundWorkflowRegistrations, { ...input, whenBusy: 'later' })).toThrow(/whenBusy/);
+  });
+});
+
+describe('POST /inbound when the engine is busy', () => {
+  it('queues an unkeyed request (202 queued, record queued), then starts it once and marks its record started', async () => {
+    // Arrange
+    const { engine, queue, log, post, deliver } = setup();
+    engine.failWith = BUSY();
+
+    // Act
+    const answer = await post({ workflow: 'queues', stateValues: { a: 1 } });
+    const queuedRecord = await log.get(String(answer.body.deliveryId));
+    engine.failWith = undefined;
+    const worked = await deliver();
+
+    // Assert
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual({
+      deliveryId: expect.stringMatching(/^dlv_/),
+      status: 'queued',
+      deliveryLink: expect.stringMatching(/\/api\/deliveries\/dlv_/),
+      uid: null,
+      runRef: null,
+    });
+    expect(answer.headers['hookflow-delivery-id']).toBe(answer.body.deliveryId);
+    expect(queuedRecord).toMatchObject({ outcome: 'queued', status: 202, runs: [] });
+    expect(worked.batchItemFailures).toEqual([]);
+    expect(engine.started).toHaveLength(1);
+    expect(engine.started[0]!.name).toMatch(/^hf-/);
+    expect(await log.get(String(answer.body.deliveryId))).toMatchObject({
+      outcome: 'started',
+      runs: [{ executionArn: expect.stringContaining(engine.started[0]!.name) }],
+    });
+    expect(queue.delayed).toHaveLength(0);
+  });
+
+  it('sends one message carrying the target, the input, the naming and the delivery id, delayed by Retry-After', async () => {
+    // Arrange
+    const { engine, queue, post } = setup();
+    engine.failWith = BUSY();
+
+    // Act
+    const answer = await post({ workflow: 'queues', stateValues: { a: 1 } });
+
+    // Assert
+    expect(queue.delayed).toHaveLength(1);
+    expect(queue.delayed[0]!.delaySeconds).toBe(3);
+    const message = fanoutMessageSchema.parse(JSON.parse(queue.delayed[0]!.message.body));
+    expect(message).toMatchObject({
+      deliveryId: answer.body.deliveryId,
+      naming: { key: `dlv#${String(answer.body.deliveryId)}`, createdAt: NOW },
+      target: { workflowType: 'STANDARD' },
+      input: { stateValues: { a: 1 } },
+    });
+    expect(message.dedupeKey).toBeUndefined();
+  });
+
+  it('asks for the same execution name twice when the first start may have happened: Step Functions keeps one run', async () => {
+    // Arrange: the engine starts the run but the answer is lost
+    const { engine, post, deliver } = setup();
+    engine.loseAnswers = true;
+    const answer = await post({ workflow: 'queues', stateValues: { a: 1 } });
+    engine.loseAnswers = false;
+
+    // Act
+    await deliver();
+
+    // Assert: ExecutionAlreadyExists (Standard) or the run guard (Express) makes the second start that same run
+    expect(answer.body.status).toBe('queued');
+    expect(engine.started.map((s) => s.name)).toEqual([engine.started[0]!.name, engine.started[0]!.name]);
+    expect(engine.started[0]!.name).toMatch(/^hf-/);
+  });
+
+  it('queues a keyed request on its uid: a resend meanwhile and the queued start make one run between them', async () => {
+    // Arrange
+    const { engine, log, post, deliver } = setup();
+    engine.failWith = BUSY();
+    const queued = await post({ workflow: 'queues', uid: 'order-7', stateValues: { a: 1 } });
+    engine.failWith = undefined;
+
+    // Act
+    const resent = await post({ workflow: 'queues', uid: 'order-7', stateValues: { a: 1 } });
+    const worked = await deliver();
+
+    // Assert
+    expect(queued.body).toMatchObject({ status: 'queued', uid: 'order-7', runRef: expect.stringMatching(/^u_/) });
+    expect(resent.status).toBe(202);
+    expect(worked.batchItemFailures).toEqual([]);
+    expect(engine.started).toHaveLength(1);
+    expect(await log.get(String(queued.body.deliveryId))).toMatchObject({
+      outcome: 'started',
+      runs: [{ executionArn: resent.body.executionId, runRef: queued.body.runRef }],
+    });
+  });
+
+  it('answers 503 with Retry-After for a registration that rejects, and when the queue refuses the message', async () => {
+    // Arrange
+    const { engine, queue, log, post } = setup();
+    engine.failWith = BUSY();
+
+    // Act
+    const rejected = await post({ workflow: 'rejects', stateValues: {} });
+    queue.failDelayed = new Error('SQS unavailable');
+    const unqueued = await post({ workflow: 'queues', stateValues: {} });
+
+    // Assert
+    for (const answer of [rejected, unqueued]) {
+      expect(answer.status).toBe(503);
+      expect(answer.headers['retry-after']).toBe('3');
+      expect(await log.get(String(answer.headers['hookflow-delivery-id']))).toMatchObject({ outcome: 'failed' });
+    }
+    expect(queue.delayed).toHaveLength(0);
+  });
+});
