@@ -255,6 +255,14 @@ describe('registered webhooks on the local stack (seed 5)', () => {
       }
     };
 
+    /** The JSON a `-j` command printed; a command that failed says why (its exit code and stderr), not "bad JSON". */
+    const jsonOf = (result: { code: number; stdout: string; stderr: string }): unknown => {
+      if (result.code !== 0 || result.stdout === '') {
+        throw new Error(`the CLI exited ${result.code} with no JSON; stderr: ${result.stderr}`);
+      }
+      return JSON.parse(result.stdout) as unknown;
+    };
+
     it('creates, binds, triggers, lists, gets and deletes, with -j printing the API JSON', async () => {
       const created = await cli('webhooks', 'create', '-j');
       expect(created.code).toBe(0);
@@ -264,9 +272,9 @@ describe('registered webhooks on the local stack (seed 5)', () => {
       expect((await cli('webhooks', 'bind', `webhookId:${webhook.id}`, 'notify')).stdout).toBe(
         `notify now has trigger webhookId:${webhook.id}\n`,
       );
-      const listed = JSON.parse((await cli('webhooks', 'list', '-j')).stdout) as { id: string }[];
+      const listed = jsonOf(await cli('webhooks', 'list', '-j')) as { id: string }[];
       expect(listed.map((w) => w.id)).toContain(webhook.id);
-      const got = JSON.parse((await cli('webhooks', 'get', webhook.id, '-j')).stdout) as { workflows: unknown[] };
+      const got = jsonOf(await cli('webhooks', 'get', webhook.id, '-j')) as { workflows: unknown[] };
       expect(got.workflows).toEqual([expect.objectContaining({ eventWorkflowTemplateId: 'notify' })]);
 
       const triggered = await cli(
