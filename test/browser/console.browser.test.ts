@@ -7,8 +7,7 @@ import { type RunningStack, removeDataDir, request, startLocalStack, waitForExec
  * The console against the real local stack (issue 19 item 4): the page as `npm start` serves it, the real
  * deliveries API, real runs. A user enters the demo key, lists, filters by the sender's id, opens the delivery
  * (its headers, body and run), replays it with a dry run first, then for real, and forgets the key.
- * Only the first test needs nothing but this branch; the others need the deliveries API and recording
- * (issue 19 items 1 and 3).
+ * The first test needs only the page; the others drive the deliveries API and recording (issue 19 items 1 and 3).
  */
 jest.setTimeout(180_000);
 
