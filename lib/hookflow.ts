@@ -459,27 +459,22 @@ export class Hookflow extends Construct {
         }),
       );
     }
+    // One statement on the dedupe table: `actions` on the items under `prefixes` only (dynamodb:LeadingKeys).
+    const allowOnDedupe = (actions: readonly string[], prefixes: readonly string[]) =>
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: actions.map((action) => `dynamodb:${action}`),
+          resources: [this.tables.dedupe.tableArn],
+          conditions: leadingKeysLike(prefixes),
+        }),
+      );
     for (const need of spec.needs) {
       // The dedupe table holds claims and ledgers next to waiting tasks' tokens: dedupe needs reach the claims
       // only, waits needs the wait items only (dedupePartitionPrefixes), whatever a request makes a handler do.
-      if (need === 'dedupe:read') {
-        fn.addToRolePolicy(
-          new PolicyStatement({
-            actions: ['dynamodb:GetItem'],
-            resources: [this.tables.dedupe.tableArn],
-            conditions: leadingKeysLike(dedupePartitionPrefixes.claims),
-          }),
-        );
-      }
+      if (need === 'dedupe:read') allowOnDedupe(['GetItem'], dedupePartitionPrefixes.claims);
+      // Claim (PutItem), take over or complete (UpdateItem), release (DeleteItem), read a live claim (GetItem).
       if (need === 'dedupe:write') {
-        // Claim (PutItem), take over or complete (UpdateItem), release (DeleteItem), read a live claim (GetItem).
-        fn.addToRolePolicy(
-          new PolicyStatement({
-            actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-            resources: [this.tables.dedupe.tableArn],
-            conditions: leadingKeysLike(dedupePartitionPrefixes.claims),
-          }),
-        );
+        allowOnDedupe(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], dedupePartitionPrefixes.claims);
       }
       // Large bodies (issue 19): objects under bodies/ only (lib/hookflow-bodies.ts says what each grants).
       if (need === 'bodies:write') this.bodies.grantWrite(fn);
@@ -495,35 +490,13 @@ export class Hookflow extends Construct {
             resources: [`${this.tables.dedupe.tableArn}/index/${DELIVERIES_INDEX}`],
           }),
         );
-        fn.addToRolePolicy(
-          new PolicyStatement({
-            actions: ['dynamodb:GetItem'],
-            resources: [this.tables.dedupe.tableArn],
-            conditions: leadingKeysLike([...dedupePartitionPrefixes.claims, dedupePartitionPrefixes.records]),
-          }),
-        );
+        allowOnDedupe(['GetItem'], [...dedupePartitionPrefixes.claims, dedupePartitionPrefixes.records]);
       }
-      if (need === 'deliveries:write') {
-        // A record no claim carries: one PutItem of its own dlv# item (docs/deliveries.md).
-        fn.addToRolePolicy(
-          new PolicyStatement({
-            actions: ['dynamodb:PutItem'],
-            resources: [this.tables.dedupe.tableArn],
-            conditions: leadingKeysLike([dedupePartitionPrefixes.records]),
-          }),
-        );
-      }
-      if (need === 'deliveries:mark') {
-        // A delivery queued while the engine was busy, marked started by the worker that started it: one conditional
-        // UpdateItem of its own dlv# item (docs/deliveries.md, "Queue when busy").
-        fn.addToRolePolicy(
-          new PolicyStatement({
-            actions: ['dynamodb:UpdateItem'],
-            resources: [this.tables.dedupe.tableArn],
-            conditions: leadingKeysLike([dedupePartitionPrefixes.records]),
-          }),
-        );
-      }
+      // A record no claim carries: one PutItem of its own dlv# item (docs/deliveries.md).
+      if (need === 'deliveries:write') allowOnDedupe(['PutItem'], [dedupePartitionPrefixes.records]);
+      // A delivery queued while the engine was busy, marked started by the worker that started it: one conditional
+      // UpdateItem of its own dlv# item (docs/deliveries.md, "Queue when busy").
+      if (need === 'deliveries:mark') allowOnDedupe(['UpdateItem'], [dedupePartitionPrefixes.records]);
       if (need === 'queue:send') {
         // sqs:SendMessage also authorizes SendMessageBatch, which has no action of its own:
         // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-batch-api-actions.html
@@ -549,25 +522,9 @@ export class Hookflow extends Construct {
           }),
         );
       }
-      if (need === 'waits:read') {
-        fn.addToRolePolicy(
-          new PolicyStatement({
-            actions: ['dynamodb:GetItem'],
-            resources: [this.tables.dedupe.tableArn],
-            conditions: leadingKeysLike([dedupePartitionPrefixes.waits]),
-          }),
-        );
-      }
-      if (need === 'waits:write') {
-        // Begin a wait or keep an early callback (PutItem); claim, confirm, release, expire one (UpdateItem).
-        fn.addToRolePolicy(
-          new PolicyStatement({
-            actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-            resources: [this.tables.dedupe.tableArn],
-            conditions: leadingKeysLike([dedupePartitionPrefixes.waits]),
-          }),
-        );
-      }
+      if (need === 'waits:read') allowOnDedupe(['GetItem'], [dedupePartitionPrefixes.waits]);
+      // Begin a wait or keep an early callback (PutItem); claim, confirm, release, expire one (UpdateItem).
+      if (need === 'waits:write') allowOnDedupe(['PutItem', 'UpdateItem'], [dedupePartitionPrefixes.waits]);
       if (need === 'engine:succeed') {
         fn.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: ['*'] }));
         Validations.of(fn.role!).acknowledge({
