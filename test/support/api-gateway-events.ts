@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 
 /** A payload-2.0 event as API Gateway HTTP APIs deliver it (headers lower-cased). */
 export function httpEvent(options: {
@@ -52,3 +52,23 @@ export const testContext = {
   fail: () => undefined,
   succeed: () => undefined,
 } satisfies Context;
+
+/** Queue messages as the fan-out queue's event source mapping hands them to its worker: first receives. */
+export function sqsEvent(messages: readonly { readonly id: string; readonly body: string }[]): SQSEvent {
+  return {
+    Records: messages.map(
+      (m, i) =>
+        ({
+          messageId: `m-${m.id}-${i}`,
+          receiptHandle: 'r',
+          body: m.body,
+          attributes: { ApproximateReceiveCount: '1' },
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:fanout',
+          awsRegion: 'us-east-1',
+        }) as unknown as SQSRecord,
+    ),
+  };
+}

@@ -1,10 +1,10 @@
-import type { APIGatewayProxyStructuredResultV2, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { executionLinker } from '../../../functions/core/runs/execution-link';
 import { makeRunStarter } from '../../../functions/core/runs/start-run';
 import { busyRequeueDelay, makeFanoutHandler } from '../../../functions/styles/inbound/fanout-worker';
 import { EngineBusyError } from '../../../functions/core/outcomes';
 import { makeInboundHandler, makeRunStatusHandler } from '../../../functions/styles/inbound/http';
-import { httpEvent, testContext } from '../../support/api-gateway-events';
+import { httpEvent, sqsEvent, testContext } from '../../support/api-gateway-events';
 import { FakeEngine, FakeRegistry, FakeWorkQueue, InMemoryDedupeStore, silentLogger } from '../../support/fakes';
 
 const SECRET = 'inbound-test-secret';
@@ -69,25 +69,7 @@ function setup(options: { maxBatchItems?: number; maxInputBytes?: number } = {})
       )) as APIGatewayProxyStructuredResultV2,
     );
   /** Delivers what the inbound handler queued to the worker, as SQS records. */
-  const deliver = async (messages = queue.sent.splice(0)) => {
-    const event: SQSEvent = {
-      Records: messages.map(
-        (m, i) =>
-          ({
-            messageId: `m-${m.id}-${i}`,
-            receiptHandle: 'r',
-            body: m.body,
-            attributes: { ApproximateReceiveCount: '1' },
-            messageAttributes: {},
-            md5OfBody: '',
-            eventSource: 'aws:sqs',
-            eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:fanout',
-            awsRegion: 'us-east-1',
-          }) as unknown as SQSRecord,
-      ),
-    };
-    return fanout(event, testContext);
-  };
+  const deliver = async (messages = queue.sent.splice(0)) => fanout(sqsEvent(messages), testContext);
   return { registry, engine, queue, post, status, deliver };
 }
 

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyStructuredResultV2, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { EngineBusyError, InvalidInputError } from '../../../functions/core/outcomes';
 import { executionLinker } from '../../../functions/core/runs/execution-link';
 import { deliveryNaming, keepsWhenBusy } from '../../../functions/core/runs/queue-when-busy';
@@ -14,7 +14,7 @@ import {
   readInboundWorkflow,
 } from '../../../functions/styles/inbound/registration';
 import { RegistrationError, parseRegistration } from '../../../functions/core/registration';
-import { httpEvent, testContext } from '../../support/api-gateway-events';
+import { httpEvent, sqsEvent, testContext } from '../../support/api-gateway-events';
 import {
   FakeEngine,
   FakeRegistry,
@@ -98,25 +98,7 @@ function setup() {
     };
   };
   /** Hands the worker what the handler queued when the engine was busy, as SQS records. */
-  const deliver = async () => {
-    const event: SQSEvent = {
-      Records: queue.delayed.splice(0).map(
-        ({ message }, i) =>
-          ({
-            messageId: `m-${message.id}-${i}`,
-            receiptHandle: 'r',
-            body: message.body,
-            attributes: { ApproximateReceiveCount: '1' },
-            messageAttributes: {},
-            md5OfBody: '',
-            eventSource: 'aws:sqs',
-            eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:fanout',
-            awsRegion: 'us-east-1',
-          }) as unknown as SQSRecord,
-      ),
-    };
-    return fanout(event, testContext);
-  };
+  const deliver = async () => fanout(sqsEvent(queue.delayed.splice(0).map(({ message }) => message)), testContext);
   return { engine, queue, log, post, deliver };
 }
 
