@@ -1,7 +1,16 @@
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { sign as githubSign } from '@octokit/webhooks-methods';
+import { S3Client } from '@aws-sdk/client-s3';
 import { run } from '../../cli/main';
-import { type HttpResult, type RunningStack, removeDataDir, request, startLocalStack } from '../support/local-stack';
+import { isHookflowBody, readHookflowBody } from '../../lib/read-hookflow-body';
+import {
+  type HttpResult,
+  type RunningStack,
+  localClientConfig,
+  removeDataDir,
+  request,
+  startLocalStack,
+} from '../support/local-stack';
 
 jest.setTimeout(120_000);
 
@@ -204,5 +213,39 @@ describe('deliveries (issue 19): found by time and correlation id, replayed once
     expect(busy.status).toBe(503);
     expect(forced.status).toBe(202);
     expect(forced.body).toMatchObject({ deliveryId: standardId, outcome: 'started' });
+  });
+  it('replays a large delivery the busy engine refused: its run gets a fresh claim-check reference, read back byte for byte', async () => {
+    // Arrange: Standard runs hold every open slot; a 400 KB body (over Step Functions' 256 KiB input) is refused 503
+    for (let i = 0; i < SLOTS; i++) {
+      const holder = await request(`${stack.url}/webhook/myclient/slow-standard?async`, { method: 'POST', body: '{}' });
+      expect(holder.status).toBe(202);
+    }
+    const body = JSON.stringify({ id: 12345678901234567890, text: `${'é'.repeat(200 * 1024)}€` });
+    const refused = await request(`${stack.url}/flows/hello-standard/trigger`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DEV_KEY}`, 'content-type': 'application/json' },
+      body,
+    });
+    const deliveryId = refused.headers.get('hookflow-delivery-id')!;
+    expect(refused.status).toBe(503);
+    while ((await executions('hookflow-slow-standard')).some((e) => e.status === 'RUNNING')) await sleep(200);
+
+    // Act
+    const replayed = await api(`/api/deliveries/${deliveryId}/replay`, { method: 'POST', body: { mode: 'if-no-run' } });
+    const [run] = (replayed.body as { runs: { executionLink: string }[] }).runs;
+    const execution = await request(run!.executionLink);
+    const input = (execution.body as { input: { payload: unknown; replayOf: string } }).input;
+    const s3 = new S3Client(localClientConfig(stack.sqsEndpoint));
+    const bytes = isHookflowBody(input.payload) ? await readHookflowBody(input.payload, { client: s3 }) : undefined;
+    s3.destroy();
+
+    // Assert
+    expect(replayed.status).toBe(202);
+    expect(replayed.body).toMatchObject({ deliveryId, outcome: 'started' });
+    expect(input.replayOf).toBe(deliveryId);
+    expect(input.payload).toMatchObject({
+      hookflowBody: { bytes: Buffer.byteLength(body), contentType: 'application/json' },
+    });
+    expect(bytes?.equals(Buffer.from(body, 'utf8'))).toBe(true);
   });
 });

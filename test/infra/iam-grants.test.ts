@@ -352,7 +352,7 @@ describe('IAM: the bodies bucket (large bodies, issue 19)', () => {
   const bucket = reference.bodiesBucketArn();
   const writers = handlers.filter((spec) => spec.needs.includes('bodies:write')).map((spec) => spec.name);
 
-  it('lets exactly the handlers that store request bodies (claim-check or delivery record) store them, under bodies/ only', async () => {
+  it("lets exactly the handlers that store request bodies (claim-check, delivery record, a replayed run's claim-check) store them, under bodies/ only", async () => {
     const allowed: string[] = [];
     for (const handler of roles.keys()) {
       const put = await decide(handler, { action: 's3:PutObject', resource: `${bucket}/bodies/0a/dlv_x` });
@@ -366,6 +366,8 @@ describe('IAM: the bodies bucket (large bodies, issue 19)', () => {
     expect(allowed.sort()).toEqual(
       [
         'client-webhook',
+        // A replayed run input over 256 KiB is claim-checked into a fresh object (docs/deliveries.md).
+        'deliveries-api',
         'event-callback',
         'event-intake',
         'event-webhook',

@@ -4,6 +4,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ulid } from 'ulid';
 import { type DeliveryRecord, REDACTED } from '../../functions/core/deliveries/record';
 import type { BodyStore } from '../../functions/core/deliveries/log';
+import type { ClaimCheck } from '../../functions/core/runs/claim-check';
 import { executionLinker } from '../../functions/core/runs/execution-link';
 import { makeRunStarter } from '../../functions/core/runs/start-run';
 import { makeDeliveriesHandler } from '../../functions/styles/deliveries/http';
@@ -46,7 +47,7 @@ export function recordOf(overrides: Partial<DeliveryRecord> & { at?: number; tex
   };
 }
 
-export function setup(options: { bodies?: BodyStore } = {}) {
+export function setup(options: { bodies?: BodyStore; claimCheck?: ClaimCheck } = {}) {
   const registry = new FakeRegistry()
     .addFlow({ flowId: 'hello' })
     .addFlow({ flowId: 'orders', workflowType: 'STANDARD' })
@@ -68,6 +69,7 @@ export function setup(options: { bodies?: BodyStore } = {}) {
     engine,
     log,
     ...(options.bodies === undefined ? {} : { bodies: options.bodies }),
+    ...(options.claimCheck === undefined ? {} : { claimCheck: options.claimCheck }),
     startReplay: makeRunStarter(
       { engine, dedupe, logger: silentLogger, now },
       { dedupeTtlSeconds: 7 * 86_400, dedupeWaitMs: 2_000, dedupeLeaseMs: 30_000, pollIntervalMs: 5 },

@@ -113,13 +113,37 @@ export interface ReplayPlanDeps {
   readonly now: Clock;
 }
 
+/**
+ * What a style that claim-checks (functions/core/runs/claim-check.ts) hands a replay so that its run input can be
+ * claim-checked as the original's was: the payload, the style's input around a payload, and the bytes a stored
+ * object would hold (what the run gets, as the style stores it: not always the raw request).
+ */
+export interface ReplayBody {
+  readonly payload: unknown;
+  readonly build: (payload: unknown) => Readonly<Record<string, unknown>>;
+  readonly raw: Buffer;
+  readonly contentType?: string;
+}
+
+/** A claim-checkable run's planned input: built inline (`input`), and what to claim-check it with (`body`). */
+export function claimCheckable(body: ReplayBody): Pick<PlannedStart, 'input' | 'body'> {
+  return { input: body.build(body.payload), body };
+}
+
 /** One run a replay would start, built as the style builds it. */
 export interface PlannedStart {
   /** Which run of a delivery that starts several (a batch item's index, a bound template's id). */
   readonly part?: string;
   readonly target: WorkflowTarget;
-  /** The style's own run input (the replay adds `deliveryId` and `replayOf`). */
+  /** The style's own run input, its payload inline (the replay adds `deliveryId` and `replayOf`). */
   readonly input: Readonly<Record<string, unknown>>;
+  /**
+   * Set by the styles whose runs are claim-checked: the replay builds the input through the claim-check, so one
+   * over Step Functions' 256 KiB gets a reference to a freshly stored object, as the original did. Parts that
+   * share one `body` object (a registered webhook's bound workflows) share one stored object. Absent (inbound,
+   * whose runs are never claim-checked): `input` as it is.
+   */
+  readonly body?: ReplayBody;
   /** Set when the original already started this part: an `if-no-run` replay skips it. */
   readonly alreadyRan?: boolean;
   /**

@@ -1,4 +1,4 @@
-import { type StyleReplayer, registrationGone } from '../../core/deliveries/replay';
+import { type StyleReplayer, claimCheckable, registrationGone } from '../../core/deliveries/replay';
 import { eventOfRecord } from '../../http/recorded-request';
 import { readClientWebhook } from './registration';
 import { parseClientWebhookRequest } from './request';
@@ -17,7 +17,13 @@ export const replayClientWebhook: StyleReplayer = async (deps, record, raw) => {
   return [
     {
       target,
-      input: clientWebhookInput(webhook, request, undefined, record.receivedAt),
+      // Claim-checked as the route does it: the body as the run gets it stored (bodyForRun).
+      ...claimCheckable({
+        payload: request.payload,
+        build: (payload) => clientWebhookInput(webhook, { ...request, payload }, undefined, record.receivedAt),
+        raw: request.bodyForRun,
+        ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
+      }),
       ...(request.idempotencyKey === undefined
         ? {}
         : { dedupe: clientWebhookDedupe(webhook, request, request.idempotencyKey) }),

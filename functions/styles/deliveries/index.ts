@@ -4,7 +4,8 @@ import type { StyleDefinition } from '../style';
  * The deliveries API (issue 19, docs/deliveries.md): list, read and replay the recorded deliveries of every
  * style. Not a webhook style: it has no registrations of its own. A replay re-resolves the delivery's registration
  * and starts its runs as the style does, so the handler reads every style's registrations and may start every
- * bound workflow (`runs`); `dedupe:write` holds the replays' claims (`replay#…`).
+ * bound workflow (`runs`); `dedupe:write` holds the replays' claims (`replay#…`);
+ * `bodies:write` stores a large replayed run input (the claim-check), `bodies:read` reads the kept bodies.
  */
 export const deliveriesStyle: StyleDefinition = {
   name: 'deliveries',
@@ -26,6 +27,8 @@ export const deliveriesStyle: StyleDefinition = {
         // A replay is a delivery of its own: its record (a dlv# item).
         'deliveries:write',
         'bodies:read',
+        // A replayed run input over 256 KiB is claim-checked: a fresh object, as the style's route stores it.
+        'bodies:write',
         'dedupe:write',
         'engine:start',
       ],

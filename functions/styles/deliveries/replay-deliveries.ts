@@ -7,6 +7,7 @@ import type { DeliveryRecord, DeliveryRun, DeliveryStyle } from '../../core/deli
 import {
   MAX_BULK_REPLAY,
   type PlannedStart,
+  type ReplayBody,
   type ReplayMode,
   type StyleReplayer,
   assertReplayable,
@@ -32,7 +33,12 @@ import { replayInbound } from '../inbound/replay';
 import { replayRegisteredWebhook } from '../registered-webhooks/replay';
 import type { DeliveriesDeps } from './deps';
 import { rawBodyOf } from './show-delivery';
-import { STEP_FUNCTIONS_MAX_INPUT_BYTES, fitsRunInput } from '../../core/runs/claim-check';
+import {
+  STEP_FUNCTIONS_MAX_INPUT_BYTES,
+  fitsRunInput,
+  runInputBytes,
+  withoutBodyStore,
+} from '../../core/runs/claim-check';
 
 /** Each style's replay (functions/styles/<style>/replay.ts): the run input built as the style builds it. */
 const replayers: Readonly<Record<DeliveryStyle, StyleReplayer>> = {
@@ -262,23 +268,21 @@ async function executeReplay(
 ): Promise<ReplayAnswer> {
   const replayId = newDeliveryId(deps.now());
   const toStart = parts.filter((part) => part.status === 'start');
-  // A replay's input is built inline from the kept body; one over Step Functions' limit (a body the original
-  // request claim-checked) is refused before anything starts, rather than failing at StartExecution.
-  const oversized = toStart.find((part) => !fitsRunInput({ ...part.input, deliveryId: replayId, replayOf: record.id }));
-  if (oversized !== undefined) {
-    throw new TooLargeError(
-      `the replayed run input would pass Step Functions' ${STEP_FUNCTIONS_MAX_INPUT_BYTES} bytes; deliveries whose run input was claim-checked (docs/request-bodies.md) cannot be replayed yet`,
-    );
-  }
-  const settled = await settleInWaves(toStart, REPLAY_START_CONCURRENCY, (part) =>
-    deps.startReplay({
-      target: part.target,
-      input: { ...part.input, deliveryId: replayId, replayOf: record.id },
-      dedupe:
-        mode === 'if-no-run' && part.dedupe !== undefined
-          ? part.dedupe
-          : { key: replayKey(record, mode, replayId, part.part), fingerprint: record.body.sha256 },
-    }),
+  // Every input first (a large one claim-checked: one PutObject), then the starts: a body store that is down, or a
+  // body too large even for it, leaves nothing claimed and nothing started (503 or 413), as on the style's route.
+  const inputs = await replayInputs(deps, toStart, { deliveryId: replayId, replayOf: record.id });
+  const settled = await settleInWaves(
+    toStart.map((part, i) => ({ part, input: inputs[i] })),
+    REPLAY_START_CONCURRENCY,
+    ({ part, input }) =>
+      deps.startReplay({
+        target: part.target,
+        input,
+        dedupe:
+          mode === 'if-no-run' && part.dedupe !== undefined
+            ? part.dedupe
+            : { key: replayKey(record, mode, replayId, part.part), fingerprint: record.body.sha256 },
+      }),
   );
   const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
@@ -311,6 +315,49 @@ async function executeReplay(
     })),
     ...(reason === undefined ? {} : { reason }),
   };
+}
+
+/**
+ * The run inputs of a replay's parts, marked with the replay's id and the delivery it replays. A style that
+ * claim-checks (`part.body`) gets its input through the claim-check, as its route does: inline when it fits Step
+ * Functions' limit, else a reference to a **fresh** stored object (never the delivery record's own object: that one
+ * holds the raw request, which is not always what the run gets, and expires with the original's retention, while a
+ * replayed run may start days later and must find its body for a whole retention from its own start). Parts
+ * sharing one `body` (a registered webhook's bound workflows) share one object, as the trigger's runs do. Without
+ * a body store, or for a style that never claim-checks (inbound), an input over the limit is 413.
+ */
+async function replayInputs(
+  deps: DeliveriesDeps,
+  parts: readonly PlannedPart[],
+  mark: { readonly deliveryId: string; readonly replayOf: string },
+): Promise<readonly Readonly<Record<string, unknown>>[]> {
+  const claimCheck = deps.claimCheck ?? withoutBodyStore;
+  const checked = new Map<ReplayBody, Promise<Readonly<Record<string, unknown>>>>();
+  return Promise.all(
+    parts.map(async (part) => {
+      const { body } = part;
+      if (body === undefined) {
+        const input = { ...part.input, ...mark };
+        if (!fitsRunInput(input)) {
+          throw new TooLargeError(
+            `the replayed run input would be ${runInputBytes(input)} bytes; Step Functions accepts at most ${STEP_FUNCTIONS_MAX_INPUT_BYTES}`,
+          );
+        }
+        return input;
+      }
+      let input = checked.get(body);
+      if (input === undefined) {
+        input = claimCheck({
+          payload: body.payload,
+          build: (payload) => ({ ...body.build(payload), ...mark }),
+          raw: body.raw,
+          ...(body.contentType === undefined ? {} : { contentType: body.contentType }),
+        });
+        checked.set(body, input);
+      }
+      return input;
+    }),
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ConflictError } from '../../core/outcomes';
-import { type StyleReplayer, registrationGone } from '../../core/deliveries/replay';
+import { type StyleReplayer, claimCheckable, registrationGone } from '../../core/deliveries/replay';
 import { eventOfRecord } from '../../http/recorded-request';
 import { webhookDedupe, webhookRunInput } from './accept-events';
 import { readEventWorkflow } from './registration';
@@ -22,7 +22,13 @@ export const replayEvents: StyleReplayer = async (deps, record, raw) => {
   return [
     {
       target: workflow,
-      input: webhookRunInput(request.ref, request.payload, record.receivedAt),
+      // Claim-checked as the route does it: the raw request bytes stored, the reference where `payload` goes.
+      ...claimCheckable({
+        payload: request.payload,
+        build: (payload) => webhookRunInput(request.ref, payload, record.receivedAt),
+        raw: request.raw,
+        ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
+      }),
       ...(request.idempotencyKey === undefined
         ? {}
         : {

@@ -1,4 +1,4 @@
-import { type StyleReplayer, registrationGone } from '../../core/deliveries/replay';
+import { type StyleReplayer, claimCheckable, registrationGone } from '../../core/deliveries/replay';
 import { eventOfRecord } from '../../http/recorded-request';
 import { readFlow } from './registration';
 import { parseFlowTriggerRequest } from './request';
@@ -9,5 +9,16 @@ export const replayFlowTrigger: StyleReplayer = async (deps, record, raw) => {
   const request = parseFlowTriggerRequest(eventOfRecord(record, raw, { flowId: record.registration }), raw.length);
   const flow = await readFlow(deps.registry, request.flowId);
   if (flow === undefined || !flow.published) throw registrationGone(record, `(flow "${request.flowId}", published)`);
-  return [{ target: flow, input: flowRunInput(flow.flowId, request.payload, record.receivedAt) }];
+  return [
+    {
+      target: flow,
+      // Claim-checked as the route does it: the raw request bytes stored, the reference where `payload` goes.
+      ...claimCheckable({
+        payload: request.payload,
+        build: (payload) => flowRunInput(flow.flowId, payload, record.receivedAt),
+        raw: request.body,
+        ...(request.contentType === undefined ? {} : { contentType: request.contentType }),
+      }),
+    },
+  ];
 };

@@ -1,4 +1,4 @@
-import { type StyleReplayer, originalRanPart, registrationGone } from '../../core/deliveries/replay';
+import { type StyleReplayer, claimCheckable, originalRanPart, registrationGone } from '../../core/deliveries/replay';
 import { eventOfRecord } from '../../http/recorded-request';
 import { readWebhookTemplates } from './registration';
 import { parseTriggerRequest } from './request';
@@ -13,8 +13,15 @@ export const replayRegisteredWebhook: StyleReplayer = async (deps, record, raw) 
   const request = parseTriggerRequest(eventOfRecord(record, raw, { webhookId: record.registration }), raw.length);
   const found = await deps.webhooks.get(request.webhookId);
   if (found === undefined) throw registrationGone(record, `(webhook "${request.webhookId}")`);
-  const { headers, body } = triggerInput(found.webhook, request, undefined);
-  const input = { body, headers };
+  const { headers, body, graph } = triggerInput(found.webhook, request, undefined);
+  // One claim-checkable input for every bound workflow (they share one stored object, as the trigger's runs do);
+  // stored as the trigger stores it: a Graph notification as the workflow sees it, without its clientState.
+  const input = claimCheckable({
+    payload: body,
+    build: (passedOn) => ({ body: passedOn, headers }),
+    raw: graph ? Buffer.from(JSON.stringify(body), 'utf8') : request.rawBody,
+    ...(request.headers['content-type'] === undefined ? {} : { contentType: request.headers['content-type'] }),
+  });
   const templates = found.bindings.length === 0 ? [] : await readWebhookTemplates(deps.registry, found.webhook.orgId);
   return found.bindings.flatMap((binding) => {
     const template = templates.find((t) => t.id === binding.eventWorkflowTemplateId);
@@ -24,7 +31,7 @@ export const replayRegisteredWebhook: StyleReplayer = async (deps, record, raw) 
       {
         part: template.id,
         target,
-        input,
+        ...input,
         alreadyRan: originalRanPart(record, { stateMachineArn: template.stateMachineArn }),
       },
     ];

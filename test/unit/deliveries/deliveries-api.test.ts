@@ -3,7 +3,33 @@ import { MAX_BULK_REPLAY } from '../../../functions/core/deliveries/replay';
 import { compositeKey } from '../../../functions/core/keys';
 import { EngineBusyError } from '../../../functions/core/outcomes';
 import { EXPRESS_STATUS_NOTE } from '../../../functions/styles/deliveries/show-delivery';
+import { STEP_FUNCTIONS_MAX_INPUT_BYTES, makeClaimCheck } from '../../../functions/core/runs/claim-check';
+import { type HookflowBodyReference, isHookflowBodyReference } from '../../../functions/core/runs/body-reference';
+import { InMemoryBodyStore } from '../../support/in-memory-body-store';
 import { ACME, ALL, HELLO, NOW, SM, TRIGGER_ONLY, idAt, recordOf, setup } from '../../support/deliveries-api';
+
+/** Registered webhook `wh1` of organisation acme, bound to `templates`. */
+async function addWebhook(t: ReturnType<typeof setup>, templates: readonly string[]): Promise<void> {
+  await t.webhooks.create({
+    id: 'wh1',
+    orgId: 'acme',
+    createdOn: '2026-12-01T00:00:00Z',
+    updatedOn: '2026-12-01T00:00:00Z',
+    createdById: 'u',
+    updatedById: 'u',
+    secrets: { current: 's'.repeat(32) },
+    verifier: { verifier: { kind: 'shared-secret', header: 'x-verify-signature' } },
+  });
+  for (const template of templates) {
+    await t.webhooks.bind({
+      webhookId: 'wh1',
+      eventWorkflowTemplateId: template,
+      orgId: 'acme',
+      createdOn: '2026-12-01T00:00:00Z',
+      createdById: 'u',
+    });
+  }
+}
 
 describe('the deliveries API: access', () => {
   it('answers 401 without a key and 403 for a key without the deliveries scope (a key stored before scopes)', async () => {
@@ -325,23 +351,7 @@ describe('POST /api/deliveries/{id}/replay', () => {
 
   it("replays a registered webhook's trigger to every bound workflow", async () => {
     const t = setup();
-    await t.webhooks.create({
-      id: 'wh1',
-      orgId: 'acme',
-      createdOn: '2026-12-01T00:00:00Z',
-      updatedOn: '2026-12-01T00:00:00Z',
-      createdById: 'u',
-      updatedById: 'u',
-      secrets: { current: 's'.repeat(32) },
-      verifier: { verifier: { kind: 'shared-secret', header: 'x-verify-signature' } },
-    });
-    await t.webhooks.bind({
-      webhookId: 'wh1',
-      eventWorkflowTemplateId: 'notify',
-      orgId: 'acme',
-      createdOn: '2026-12-01T00:00:00Z',
-      createdById: 'u',
-    });
+    await addWebhook(t, ['notify']);
     const [trigger] = await t.add(
       recordOf({ style: 'registered-webhooks', registration: 'wh1', org: 'acme', path: '/api/trigger-webhooks/wh1' }),
     );
@@ -428,5 +438,161 @@ describe('POST /api/deliveries/replay (bulk)', () => {
     expect(t.engine.started).toHaveLength(count);
     // Replaying the same hour again starts nothing: every original is already replayed, every replay has its run
     expect(again.body.wouldStart).toBe(0);
+  });
+});
+
+describe('POST /api/deliveries/{id}/replay of a delivery whose run input was claim-checked', () => {
+  /** A delivery whose body (over Step Functions' 256 KiB) the record keeps in the body store, as the recorder does. */
+  async function largeDelivery(t: ReturnType<typeof setup>, store: InMemoryBodyStore, overrides = {}, bytes = 300_000) {
+    const text = JSON.stringify({ filler: 'é'.repeat(Math.floor(bytes / 2)) });
+    const base = recordOf({ text, ...overrides });
+    const raw = Buffer.from(text, 'utf8');
+    const s3 = await store.put(base.id, raw);
+    const [record] = await t.add({ ...base, body: { bytes: raw.length, sha256: base.body.sha256, s3 } });
+    return { record: record!, raw };
+  }
+  const claimChecked = () => {
+    const store = new InMemoryBodyStore();
+    const t = setup({ bodies: store, claimCheck: makeClaimCheck({ bodies: store, now: () => NOW }) });
+    return { t, store };
+  };
+  const referenceOf = (value: unknown) => {
+    expect(isHookflowBodyReference(value)).toBe(true);
+    return (value as HookflowBodyReference).hookflowBody;
+  };
+
+  it('starts the run with a reference to a fresh object holding the body byte for byte, marked as a replay', async () => {
+    // Arrange
+    const { t, store } = claimChecked();
+    const { record, raw } = await largeDelivery(t, store);
+    const putsBefore = store.puts;
+
+    // Act
+    const { status, body } = await t.replay(record.id);
+
+    // Assert: one PUT, a new object (not the record's), the reference where the payload goes
+    expect(status).toBe(202);
+    expect(store.puts).toBe(putsBefore + 1);
+    const input = t.engine.started[0]!.input as Record<string, unknown>;
+    expect(input).toMatchObject({
+      trigger: { style: 'flow-trigger', flowId: 'hello', receivedAt: record.receivedAt },
+      deliveryId: body.replay,
+      replayOf: record.id,
+    });
+    const reference = referenceOf(input.payload);
+    expect(reference.key).not.toBe(record.body.s3!.key);
+    expect(reference).toMatchObject({ bytes: raw.length, sha256: record.body.sha256, contentType: 'application/json' });
+    expect(store.objects.get(reference.key)!.equals(raw)).toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(input))).toBeLessThan(STEP_FUNCTIONS_MAX_INPUT_BYTES);
+  });
+
+  it('claim-checks an input that fits only without the replay marks (deliveryId, replayOf): the limit counts them', async () => {
+    // Arrange: a body whose original run input, without the marks, is a few bytes under the limit
+    const { t, store } = claimChecked();
+    const trigger = { style: 'flow-trigger', flowId: 'hello', receivedAt: recordOf().receivedAt };
+    const overhead = Buffer.byteLength(JSON.stringify({ payload: { f: '' }, trigger }));
+    const text = JSON.stringify({ f: 'a'.repeat(STEP_FUNCTIONS_MAX_INPUT_BYTES - overhead - 10) });
+    const raw = Buffer.from(text);
+    const base = recordOf({ text });
+    await t.add({ ...base, body: { ...base.body, inline: undefined, s3: await store.put(base.id, raw) } });
+
+    // Act
+    const { status } = await t.replay(base.id, { mode: 'force' });
+
+    // Assert
+    expect(status).toBe(202);
+    referenceOf((t.engine.started[0]!.input as { payload: unknown }).payload);
+  });
+
+  it('gives every workflow bound to a registered webhook one stored object, and its headers inline', async () => {
+    // Arrange: two bound workflows
+    const { t, store } = claimChecked();
+    t.registry.addWebhookTemplate('acme', 'audit');
+    await addWebhook(t, ['notify', 'audit']);
+    const { record, raw } = await largeDelivery(t, store, {
+      style: 'registered-webhooks',
+      registration: 'wh1',
+      org: 'acme',
+      path: '/api/trigger-webhooks/wh1',
+    });
+    const putsBefore = store.puts;
+
+    // Act
+    const { status, body } = await t.replay(record.id, {}, ACME);
+
+    // Assert
+    expect(status).toBe(202);
+    expect(body.runs).toHaveLength(2);
+    expect(store.puts).toBe(putsBefore + 1);
+    const [a, b] = t.engine.started.map((s) => s.input as { body: unknown; headers: Record<string, string> });
+    expect(referenceOf(a!.body)).toEqual(referenceOf(b!.body));
+    expect(store.objects.get(referenceOf(a!.body).key)!.equals(raw)).toBe(true);
+    expect(a!.headers).toMatchObject({ 'content-type': 'application/json' });
+  });
+
+  it('stores nothing for a body that fits: the run gets it inline', async () => {
+    const { t, store } = claimChecked();
+    const { record, raw } = await largeDelivery(t, store, {}, 20_000);
+    const putsBefore = store.puts;
+
+    const { status } = await t.replay(record.id);
+
+    expect(status).toBe(202);
+    expect(store.puts).toBe(putsBefore);
+    expect((t.engine.started[0]!.input as { payload: unknown }).payload).toEqual(JSON.parse(raw.toString('utf8')));
+  });
+
+  it('answers 503 and starts nothing, leaving no claim, while the body store cannot store; the next replay starts it', async () => {
+    // Arrange: the store reads (the kept body) but cannot write, until it recovers
+    const { t, store } = claimChecked();
+    const { record } = await largeDelivery(t, store);
+    let writesFail = true;
+    const flaky = {
+      get: store.get.bind(store),
+      put: async (id: string, raw: Buffer) => {
+        if (writesFail) throw new Error('SlowDown');
+        return store.put(id, raw);
+      },
+    };
+    const down = setup({ bodies: store, claimCheck: makeClaimCheck({ bodies: flaky, now: () => NOW }) });
+    await down.add(record);
+
+    // Act
+    const busy = await down.replay(record.id);
+    const claimsAfterBusy = down.dedupe.records.size;
+    const dry = await down.replay(record.id, { dryRun: true });
+    writesFail = false;
+    const later = await down.replay(record.id);
+
+    // Assert
+    expect(busy.status).toBe(503);
+    expect(busy.body.error).toMatch(/body store/);
+    expect(claimsAfterBusy).toBe(0);
+    expect(dry.body.outcome).toBe('would-start');
+    expect(later.body.outcome).toBe('started');
+    expect(down.engine.started).toHaveLength(1);
+  });
+
+  it('answers 413 without a body store to claim-check with, and 410 once the kept body has expired', async () => {
+    // Arrange
+    const store = new InMemoryBodyStore();
+    const t = setup({ bodies: store });
+    const { record } = await largeDelivery(t, store);
+    const expired = {
+      ...recordOf({ at: NOW - 5_000 }),
+      body: { ...record.body, s3: { bucket: store.bucket, key: 'bodies/00/gone' } },
+    };
+    await t.add(expired);
+
+    // Act
+    const tooLarge = await t.replay(record.id);
+    const gone = await t.replay(expired.id);
+
+    // Assert
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body.error).toMatch(/no body store/);
+    expect(gone).toEqual({ status: 410, body: { error: `the body of delivery "${expired.id}" is no longer kept` } });
+    expect(t.engine.started).toHaveLength(0);
+    expect(t.dedupe.records.size).toBe(0);
   });
 });

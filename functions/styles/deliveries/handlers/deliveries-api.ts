@@ -1,7 +1,7 @@
 /** Lambda entry: the deliveries API (docs/deliveries.md). Wiring only; the API lives in this folder. */
 import { wireAws } from '../../../adapters/aws/wiring';
 import { makeRunStarter } from '../../../core/runs/start-run';
-import { lazyS3BodyStore } from '../../../adapters/aws/body-store';
+import { claimCheckOf, lazyS3BodyStore } from '../../../adapters/aws/body-store';
 import { makeDeliveriesHandler } from '../http';
 
 const { config, logger, ports, executionLink } = wireAws();
@@ -11,6 +11,8 @@ export const handler = makeDeliveriesHandler({
   log: ports.deliveryLog,
   // Bodies kept out of their records (S3), loaded at the first such body (../../../adapters/aws/body-store.ts).
   ...(config.BODIES_BUCKET === undefined ? {} : { bodies: lazyS3BodyStore(config.BODIES_BUCKET) }),
+  // A replayed run input over 256 KiB is claim-checked as the style's route does: a fresh object (`bodies:write`).
+  claimCheck: claimCheckOf(config, logger),
   // Replay claims are kept as long as the deliveries they replay (docs/deliveries.md, "Replay").
   startReplay: makeRunStarter(
     { engine: ports.engine, dedupe: ports.dedupe, logger },
