@@ -248,4 +248,50 @@ describe('deliveries (issue 19): found by time and correlation id, replayed once
     });
     expect(bytes?.equals(Buffer.from(body, 'utf8'))).toBe(true);
   });
+  it("a flow trigger's Idempotency-Key: refused, then replayed and retried by the sender in either order, starts one run", async () => {
+    // Arrange: while Standard runs hold every open slot, two keyed triggers are refused 503 (nothing started)
+    const send = (idempotencyKey: string) =>
+      request(`${stack.url}/flows/hello-standard/trigger`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${DEV_KEY}`, 'idempotency-key': idempotencyKey },
+        body: JSON.stringify({ order: idempotencyKey }),
+      });
+    const keys = [`replay-first-${Date.now()}`, `retry-first-${Date.now()}`];
+    for (let i = 0; i < SLOTS; i++) {
+      const holder = await request(`${stack.url}/webhook/myclient/slow-standard?async`, { method: 'POST', body: '{}' });
+      expect(holder.status).toBe(202);
+    }
+    const refused = [await send(keys[0]!), await send(keys[1]!)];
+    expect(refused.map((r) => r.status)).toEqual([503, 503]);
+    const [replayFirst, retryFirst] = refused.map((r) => r.headers.get('hookflow-delivery-id')!);
+    while ((await executions('hookflow-slow-standard')).some((e) => e.status === 'RUNNING')) await sleep(200);
+    const before = (await executions('hookflow-echo-standard')).length;
+    const runOf = (answer: HttpResult) => (answer.body as { runs: { executionArn: string }[] }).runs[0]?.executionArn;
+    const linkOf = (answer: HttpResult) => decodeURIComponent((answer.body as { executionLink: string }).executionLink);
+
+    // Act: the first delivery replayed, then retried by its sender; the second retried, then replayed
+    const replayed = await api(`/api/deliveries/${replayFirst}/replay`, {
+      method: 'POST',
+      body: { mode: 'if-no-run' },
+    });
+    const retriedAfter = await send(keys[0]!);
+    const retried = await send(keys[1]!);
+    const replayedAfter = await api(`/api/deliveries/${retryFirst}/replay`, { method: 'POST', body: {} });
+    const shown = await api(`/api/deliveries/${replayFirst}`);
+
+    // Assert: one run per key, which the later of the two was answered with
+    expect(replayed.status).toBe(202);
+    expect(replayed.body).toMatchObject({ outcome: 'started' });
+    expect(retriedAfter.status).toBe(202);
+    expect(retriedAfter.headers.get('idempotent-replayed')).toBe('true');
+    expect(linkOf(retriedAfter)).toContain(runOf(replayed)!);
+    expect(retried.status).toBe(202);
+    expect(replayedAfter.status).toBe(200);
+    expect(replayedAfter.body).toMatchObject({ outcome: 'deduplicated' });
+    expect(linkOf(retried)).toContain(runOf(replayedAfter)!);
+    expect((await executions('hookflow-echo-standard')).length).toBe(before + 2);
+    // The record names the key that sent it by its id, never the key itself
+    expect(shown.body).toMatchObject({ delivery: { apiKeyId: 'local-dev' } });
+    expect(JSON.stringify(shown.body)).not.toContain(DEV_KEY);
+  });
 });

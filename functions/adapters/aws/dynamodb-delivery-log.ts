@@ -212,11 +212,15 @@ function summaryOfItem(item: Record<string, unknown>): DeliverySummary {
   return summary as unknown as DeliverySummary;
 }
 
-/** A record read off its item (its own `dlv#` item or its claim): the claim's own attributes are left out. */
+/**
+ * A record read off its item (its own `dlv#` item or its claim): the claim's own attributes are left out. `apiKeyId`
+ * is on the item, not in the index (a replay needs it, a list does not).
+ */
 export function recordOf(item: Record<string, unknown>): DeliveryRecord {
   const { bodyBytes: _bytes, ...summary } = summaryOfItem(item);
   return {
     ...summary,
+    ...(typeof item.apiKeyId === 'string' ? { apiKeyId: item.apiKeyId } : {}),
     headers: (item.headers ?? {}) as Record<string, string>,
     body: item.body as DeliveryRecord['body'],
   } as DeliveryRecord;

@@ -51,6 +51,12 @@ export interface DeliveryRecord {
   readonly registration: string;
   /** The organisation that owns the registration (registered webhooks); absent for the other styles. */
   readonly org?: string;
+  /**
+   * The id of the API key that sent it, once authenticated (flow triggers): the name the key was created under
+   * (`keyId`, docs/security.md), never the key or its hash. A flow trigger's Idempotency-Key is scoped to it, so an
+   * `if-no-run` replay takes the same claim as the sender's retry (docs/deliveries.md, "Replay").
+   */
+  readonly apiKeyId?: string;
   /** ISO 8601, when the handler received the request. */
   readonly receivedAt: string;
   readonly method: string;

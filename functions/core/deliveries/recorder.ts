@@ -38,6 +38,8 @@ export interface ResolvedRegistration {
   readonly style: DeliveryStyle;
   readonly registration: string;
   readonly org?: string;
+  /** The authenticated API key's id (flow triggers): DeliveryRecord's `apiKeyId`. */
+  readonly apiKeyId?: string;
   /** False when the registration turned recording off (`recordDeliveries: false`). */
   readonly record: boolean;
   /** Headers that carry this registration's secret (a shared-secret header): redacted like credentials. */
@@ -222,6 +224,7 @@ export async function buildRecord(
     style: registration.style,
     registration: registration.registration,
     ...(registration.org === undefined ? {} : { org: registration.org }),
+    ...(registration.apiKeyId === undefined ? {} : { apiKeyId: registration.apiKeyId }),
     receivedAt: new Date(receipt.receivedAtMs).toISOString(),
     method: receipt.method,
     path: receipt.path,

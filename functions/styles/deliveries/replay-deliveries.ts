@@ -377,6 +377,8 @@ async function recordReplay(
     style: original.style,
     registration: original.registration,
     ...(original.org === undefined ? {} : { org: original.org }),
+    // The sender's key, so that an if-no-run replay of this replay claims the sender's Idempotency-Key too.
+    ...(original.apiKeyId === undefined ? {} : { apiKeyId: original.apiKeyId }),
     receivedAt: new Date(now).toISOString(),
     // The request it replays, as received (a replay of this replay parses it the same way).
     method: original.method,

@@ -49,7 +49,7 @@ export async function triggerFlow(
   const flow = await readFlow(deps.registry, request.flowId);
   if (flow === undefined) throw new NotFoundError(`flow "${request.flowId}" does not exist`);
   if (!flow.published) throw new NotFoundError(`flow "${request.flowId}" is not published`);
-  resolvedFlow(flow, delivery);
+  resolvedFlow(flow, delivery, apiKey.keyId);
   const verified = await verifyRegistration(deps, `flow#${flow.flowId}`, flow.verifier, request.signed);
 
   // A verified delivery is settled with its start: a 503 releases it for the sender's retry.
@@ -67,9 +67,7 @@ export async function triggerFlow(
         ? {}
         : {
             dedupe: {
-              // Scoped to the flow and the key's owner: two callers can't collide on each other's keys.
-              key: compositeKey('flow-trigger', flow.flowId, apiKey.keyId, request.idempotencyKey),
-              fingerprint: sha256Hex(request.body),
+              ...flowTriggerDedupe(flow.flowId, apiKey.keyId, request.idempotencyKey, request.body),
               // The claim is the delivery's record (docs/deliveries.md): its one write carries it.
               delivery: await delivery?.forClaim(202),
             },
@@ -86,8 +84,21 @@ export function flowRunInput(flowId: string, payload: unknown, receivedAt: strin
   return { payload, trigger: { style: 'flow-trigger', flowId, receivedAt, ...ref } };
 }
 
-function resolvedFlow(flow: FlowRecord, delivery: Delivery | undefined): void {
-  delivery?.resolved({ style: 'flow-trigger', registration: flow.flowId, record: flow.recordDeliveries !== false });
+/**
+ * The claim of a call with an Idempotency-Key, scoped to the flow and the key's owner (two callers can't collide on
+ * each other's keys); an if-no-run replay takes the same claim from the record's `apiKeyId` (./replay.ts).
+ */
+export function flowTriggerDedupe(flowId: string, apiKeyId: string, idempotencyKey: string, body: Buffer) {
+  return { key: compositeKey('flow-trigger', flowId, apiKeyId, idempotencyKey), fingerprint: sha256Hex(body) };
+}
+
+function resolvedFlow(flow: FlowRecord, delivery: Delivery | undefined, apiKeyId?: string): void {
+  delivery?.resolved({
+    style: 'flow-trigger',
+    registration: flow.flowId,
+    ...(apiKeyId === undefined ? {} : { apiKeyId }),
+    record: flow.recordDeliveries !== false,
+  });
 }
 
 /** For the record only: the flow a refused request named, if it exists and is published. */

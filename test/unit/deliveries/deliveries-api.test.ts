@@ -1,4 +1,11 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { REDACTED } from '../../../functions/core/deliveries/record';
+import { executionLinker } from '../../../functions/core/runs/execution-link';
+import { makeRunStarter } from '../../../functions/core/runs/start-run';
+import { makeFlowTriggerHandler } from '../../../functions/styles/flow-trigger/http';
+import { CREDENTIAL_HEADERS } from '../../../functions/http/request';
+import { httpEvent, testContext } from '../../support/api-gateway-events';
+import { silentLogger } from '../../support/fakes';
 import { MAX_BULK_REPLAY } from '../../../functions/core/deliveries/replay';
 import { compositeKey } from '../../../functions/core/keys';
 import { EngineBusyError } from '../../../functions/core/outcomes';
@@ -594,5 +601,153 @@ describe('POST /api/deliveries/{id}/replay of a delivery whose run input was cla
     expect(gone).toEqual({ status: 410, body: { error: `the body of delivery "${expired.id}" is no longer kept` } });
     expect(t.engine.started).toHaveLength(0);
     expect(t.dedupe.records.size).toBe(0);
+  });
+});
+
+describe("a flow trigger's Idempotency-Key: an if-no-run replay and the sender's retry start one run", () => {
+  /** The deliveries API and the flow-trigger route on the same registry, engine, dedupe store and log. */
+  function withRoute() {
+    const t = setup();
+    const startRun = makeRunStarter(
+      { engine: t.engine, dedupe: t.dedupe, logger: silentLogger, now: () => NOW },
+      { dedupeTtlSeconds: 60, dedupeWaitMs: 2_000, dedupeLeaseMs: 30_000, pollIntervalMs: 5 },
+    );
+    const route = makeFlowTriggerHandler({
+      registry: t.registry,
+      startRun,
+      logger: silentLogger,
+      maxBodyBytes: 4096,
+      executionLink: executionLinker('https://console.example/{executionArn}'),
+      now: () => NOW,
+      recording: {
+        deps: { log: t.log, credentialHeaders: CREDENTIAL_HEADERS },
+        settings: { retentionDays: 7, inlineBodyBytes: 1024 },
+        now: () => NOW,
+      },
+    });
+    const send = async (key: string, idempotencyKey: string, body = '{"order":7}') => {
+      const result = (await route(
+        httpEvent({
+          path: '/flows/orders/trigger',
+          routeKey: 'POST /flows/{flowId}/trigger',
+          pathParameters: { flowId: 'orders' },
+          headers: { authorization: `Bearer ${key}`, 'idempotency-key': idempotencyKey },
+          body,
+        }),
+        testContext,
+      )) as APIGatewayProxyStructuredResultV2;
+      return {
+        status: result.statusCode,
+        id: String(result.headers?.['hookflow-delivery-id']),
+        body: JSON.parse(result.body ?? 'null') as { executionLink?: string },
+      };
+    };
+    /** The sender's first try, refused 503 by a busy engine: nothing started, its `failed` record kept. */
+    const refused = async (idempotencyKey: string) => {
+      t.engine.failWith = new EngineBusyError('throttled', { retryAfterSeconds: 1 });
+      const first = await send(ALL, idempotencyKey);
+      t.engine.failWith = undefined;
+      expect(first.status).toBe(503);
+      return first;
+    };
+    return { t, send, refused };
+  }
+  const arnOf = (link: string | undefined) => link?.replace('https://console.example/', '');
+
+  it('records the id of the API key that sent it (its name, never the key or its hash)', async () => {
+    const { t, refused } = withRoute();
+
+    const first = await refused('order-7');
+
+    const record = t.log.records.get(first.id)!;
+    expect(record).toMatchObject({ outcome: 'failed', apiKeyId: 'all' });
+    expect(JSON.stringify(record)).not.toContain(ALL);
+  });
+
+  it('refused, replayed, then retried by the sender with the same key: the retry is answered with the replay’s run', async () => {
+    // Arrange
+    const { t, send, refused } = withRoute();
+    const first = await refused('order-7');
+
+    // Act
+    const replayed = await t.replay(first.id);
+    const retry = await send(ALL, 'order-7');
+
+    // Assert
+    expect(replayed.body.outcome).toBe('started');
+    expect(retry.status).toBe(202);
+    expect(arnOf(retry.body.executionLink)).toBe(replayed.body.runs[0].executionArn);
+    expect(t.engine.started).toHaveLength(1);
+    expect(t.log.records.get(retry.id)).toMatchObject({ outcome: 'deduplicated', apiKeyId: 'all' });
+  });
+
+  it('refused, retried by the sender, then replayed: the replay is answered with the retry’s run, in a dry run too', async () => {
+    // Arrange
+    const { t, send, refused } = withRoute();
+    const first = await refused('order-8');
+    const retry = await send(ALL, 'order-8');
+
+    // Act
+    const dry = await t.replay(first.id, { dryRun: true });
+    const replayed = await t.replay(first.id);
+    const replayOfReplay = await t.replay(replayed.body.replay);
+
+    // Assert
+    expect(retry.status).toBe(202);
+    expect(dry.body).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('already started since') });
+    expect(replayed.body).toMatchObject({
+      outcome: 'deduplicated',
+      runs: [{ executionArn: arnOf(retry.body.executionLink) }],
+    });
+    expect(replayOfReplay.body.outcome).toBe('skipped');
+    expect(t.engine.started).toHaveLength(1);
+  });
+
+  it('a replay and the retry sent at once start one run between them', async () => {
+    const { t, send, refused } = withRoute();
+    const first = await refused('order-9');
+
+    const [replayed, retry] = await Promise.all([t.replay(first.id), send(ALL, 'order-9')]);
+
+    expect(t.engine.started).toHaveLength(1);
+    expect(arnOf(retry.body.executionLink)).toBe(replayed.body.runs[0].executionArn);
+  });
+
+  it('force keeps its own key: a forced replay is a second run, and the retry still gets the first', async () => {
+    const { t, send, refused } = withRoute();
+    const first = await refused('order-10');
+    const replayed = await t.replay(first.id);
+
+    const forced = await t.replay(first.id, { mode: 'force' });
+    const retry = await send(ALL, 'order-10');
+
+    expect(forced.body.outcome).toBe('started');
+    expect(forced.body.runs[0].executionArn).not.toBe(replayed.body.runs[0].executionArn);
+    expect(arnOf(retry.body.executionLink)).toBe(replayed.body.runs[0].executionArn);
+    expect(t.engine.started).toHaveLength(2);
+  });
+
+  it('another API key using the same Idempotency-Key is not the same claim (keys are scoped to their owner)', async () => {
+    const { t, send, refused } = withRoute();
+    t.registry.addApiKey('hf_test_other_sender', { keyId: 'other', flows: ['*'], scopes: ['trigger'] });
+    const first = await refused('order-11');
+    await t.replay(first.id);
+
+    const other = await send('hf_test_other_sender', 'order-11');
+
+    expect(other.status).toBe(202);
+    expect(t.engine.started).toHaveLength(2);
+  });
+
+  it('a record without the key id (written before it was kept) claims replay#<id>, as before', async () => {
+    const { t, refused } = withRoute();
+    const first = await refused('order-12');
+    const { apiKeyId: _dropped, ...old } = t.log.records.get(first.id)!;
+    t.log.records.set(first.id, old);
+
+    const replayed = await t.replay(first.id);
+
+    expect(replayed.body.outcome).toBe('started');
+    expect(t.dedupe.records.has(compositeKey('replay', first.id))).toBe(true);
   });
 });
