@@ -16,6 +16,8 @@ export interface CommandInput {
   readonly verifySecret?: string;
   readonly verifier?: string;
   readonly replay?: boolean;
+  /** `--record-deliveries true|false`, as typed (checked by the command that uses it). */
+  readonly recordDeliveries?: string;
   readonly overlapSeconds?: number;
   readonly data?: string;
   readonly idempotencyKey?: string;
@@ -31,6 +33,7 @@ interface Webhook {
   createdOn: string;
   createdById: string;
   verifySecret?: string;
+  recordDeliveries?: boolean;
   workflows?: { eventWorkflowTemplateId: string; trigger: string }[];
 }
 
@@ -60,7 +63,15 @@ const webhookIdArg = (input: CommandInput) => arg(input, 0, '<webhookId>').repla
 const path = (...segments: string[]) => segments.map(encodeURIComponent).join('/');
 
 function describeWebhook(webhook: Webhook): string {
-  return `${webhook.id}  org ${webhook.orgId}  created ${webhook.createdOn} by ${webhook.createdById}`;
+  const quiet = webhook.recordDeliveries === false ? '  deliveries not recorded' : '';
+  return `${webhook.id}  org ${webhook.orgId}  created ${webhook.createdOn} by ${webhook.createdById}${quiet}`;
+}
+
+/** `--record-deliveries true|false` as the API's boolean; undefined when not given. */
+function recordDeliveriesFlag(input: CommandInput): boolean | undefined {
+  if (input.recordDeliveries === undefined) return undefined;
+  if (input.recordDeliveries === 'true' || input.recordDeliveries === 'false') return input.recordDeliveries === 'true';
+  throw new UsageError(`--record-deliveries must be true or false, not "${input.recordDeliveries}"`);
 }
 
 function describeProcess(process: Process): string {
@@ -79,6 +90,7 @@ export const commands: Record<string, Command> = {
       ...(input.verifySecret === undefined ? {} : { verifySecret: input.verifySecret }),
       ...(input.verifier === undefined ? {} : { verifier: { kind: input.verifier } }),
       ...(input.replay === true ? { replay: {} } : {}),
+      ...(recordDeliveriesFlag(input) === undefined ? {} : { recordDeliveries: recordDeliveriesFlag(input) }),
     };
     const webhook = (await callApi(input.api, 'POST', 'api/webhooks', {
       ...(Object.keys(settings).length === 0 ? {} : { body: JSON.stringify(settings) }),
@@ -90,6 +102,16 @@ export const commands: Record<string, Command> = {
         `secret:   ${webhook.verifySecret ?? ''}\n` +
         '          (shown once: send it as X-Verify-Signature, or sign the body with it and use --hmac)\n',
     );
+  },
+  'webhooks update': async (input, out) => {
+    const id = webhookIdArg(input);
+    const recordDeliveries = recordDeliveriesFlag(input);
+    if (recordDeliveries === undefined) throw new UsageError('missing --record-deliveries true|false');
+    const webhook = (await callApi(input.api, 'PATCH', path('api', 'webhooks', id), {
+      body: JSON.stringify({ recordDeliveries }),
+    })) as Webhook;
+    if (input.json) return out.print(pretty(webhook));
+    out.print(`${describeWebhook(webhook)}\n`);
   },
   'webhooks rotate': async (input, out) => {
     const id = webhookIdArg(input);

@@ -6,7 +6,8 @@
  *   HOOKFLOW_API_KEY  --api-key   an API key that is a member of the organisation
  *   HOOKFLOW_ORG      --org       the organisation (X-Api-Org)
  *
- *   npx hookflow webhooks create [--verify-secret S] [--verifier KIND] [--replay] [-j]
+ *   npx hookflow webhooks create [--verify-secret S] [--verifier KIND] [--replay] [--record-deliveries B] [-j]
+ *   npx hookflow webhooks update <id> --record-deliveries true|false [-j]
  *   npx hookflow webhooks rotate <id> [--overlap-seconds N] [-j]
  *   npx hookflow webhooks list|get <id>|delete <id> [-j]
  *   npx hookflow webhooks bind|unbind <webhookId | webhookId:ID> <templateId> [-j]
@@ -27,7 +28,10 @@ const USAGE = `usage: hookflow <webhooks|processes|deliveries> <command> [argume
 
 webhooks create [--verify-secret S]      create a webhook; its verification secret is shown once
     [--verifier KIND] [--replay]          KIND: contrail (default), github, stripe, slack,
-                                          standard-webhooks, microsoft-graph; --replay refuses replays
+    [--record-deliveries true|false]      standard-webhooks, microsoft-graph; --replay refuses replays;
+                                          --record-deliveries false: its triggers write no delivery record
+webhooks update <id>                     change a webhook's settings
+    --record-deliveries true|false        record its triggers' deliveries (default true), or not
 webhooks rotate <id> [--overlap-seconds N]  new secret (shown once); the old one verifies N s more (86400)
 webhooks list                            the organisation's webhooks
 webhooks get <id>                        one webhook and the workflows bound to it
@@ -71,6 +75,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
         'verify-secret': { type: 'string' },
         verifier: { type: 'string' },
         replay: { type: 'boolean', default: false },
+        'record-deliveries': { type: 'string' },
         'overlap-seconds': { type: 'string' },
         data: { type: 'string', short: 'd' },
         hmac: { type: 'boolean', default: false },
@@ -122,6 +127,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
         ...optional('verifySecret', values['verify-secret']),
         ...optional('verifier', values.verifier),
         replay: values.replay,
+        ...optional('recordDeliveries', values['record-deliveries']),
         ...optional(
           'overlapSeconds',
           values['overlap-seconds'] === undefined ? undefined : Number(values['overlap-seconds']),

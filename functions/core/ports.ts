@@ -51,6 +51,13 @@ export interface RegisteredWebhook {
   readonly secrets: SigningSecrets;
   /** How triggers prove they know the secret (default: seed 5's X-Verify-Signature), and replay protection. */
   readonly verifier: RegistrationVerifier;
+  /** `false`: its triggers write no delivery record (docs/deliveries.md, "Turning it off"); absent: recorded. */
+  readonly recordDeliveries?: boolean;
+}
+
+/** What `PATCH /api/webhooks/{id}` may change. */
+export interface WebhookSettings {
+  readonly recordDeliveries: boolean;
 }
 
 /** A workflow bound to a webhook: seed 5's trigger `webhookId:<id>` set on the template. */
@@ -77,6 +84,16 @@ export interface WebhookStore {
     updated: { updatedOn: string; updatedById: string },
     replacing: string,
   ): Promise<'updated' | 'missing' | 'conflict'>;
+  /**
+   * Changes a webhook's settings if it still exists and `orgId` owns it, and answers the webhook as it now is;
+   * undefined when there is no such webhook of `orgId`.
+   */
+  updateSettings(
+    id: string,
+    orgId: string,
+    settings: WebhookSettings,
+    updated: { updatedOn: string; updatedById: string },
+  ): Promise<RegisteredWebhook | undefined>;
   /** The webhook with every binding, in one strongly consistent read. */
   get(id: string): Promise<{ webhook: RegisteredWebhook; bindings: readonly WebhookBinding[] } | undefined>;
   listByOrg(orgId: string): Promise<readonly RegisteredWebhook[]>;

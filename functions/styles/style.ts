@@ -8,7 +8,7 @@ import type { RegistrationKind } from '../core/registration';
  */
 import type { RegistryPartition } from '../adapters/aws/registry-items';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * What a handler needs; each need maps to one env var plus one IAM grant in `lib/` (docs/iam.md has the

@@ -84,6 +84,7 @@ describe('registered webhooks on the local stack (seed 5)', () => {
       orgId: 'acme',
       id: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/),
       verifier: { kind: 'contrail' },
+      recordDeliveries: true,
       verifySecret: expect.stringMatching(/^whsec_/),
     });
     // "set the trigger on a workflow to be webhookId:WEBHOOK_ID", for two workflows
@@ -235,6 +236,61 @@ describe('registered webhooks on the local stack (seed 5)', () => {
     expect((await admin('GET', `/api/webhooks/${id}`)).status).toBe(404);
   });
 
+  it('turns delivery records off and on through the admin API (recordDeliveries), and the trigger honours it', async () => {
+    // Arrange: a webhook created with recording off, bound to a workflow
+    const secret = 'quiet-secret-0123456789';
+    const created = await request(`${stack.url}/api/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': ACME_KEY, 'x-api-org': 'acme' },
+      body: JSON.stringify({ verifySecret: secret, recordDeliveries: false }),
+    });
+    const { id } = created.body as { id: string };
+    await admin('PUT', `/api/webhooks/${id}/workflows/audit`);
+    const fire = () =>
+      request(`${stack.url}/api/trigger-webhooks/${id}`, {
+        method: 'POST',
+        headers: { 'x-verify-signature': secret, 'content-type': 'application/json' },
+        body: '{"n":1}',
+      });
+    const patch = (body: string, key = ACME_KEY, org = 'acme') =>
+      request(`${stack.url}/api/webhooks/${id}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', 'x-api-key': key, 'x-api-org': org },
+        body,
+      });
+    const recorded = async () =>
+      (
+        (
+          await request(`${stack.url}/api/deliveries?registration=${id}`, {
+            headers: { authorization: 'Bearer hf_local_dev_key' },
+          })
+        ).body as { deliveries: { outcome: string }[] }
+      ).deliveries;
+
+    // Act
+    const quiet = await fire();
+    const whileOff = await recorded();
+    const turnedOn = await patch('{"recordDeliveries":true}');
+    const loud = await fire();
+    const whileOn = await recorded();
+    const shown = await admin('GET', `/api/webhooks/${id}`);
+    const bad = await patch('{"recordDeliveries":"yes"}');
+    const foreign = await patch('{"recordDeliveries":false}', GLOBEX_KEY, 'globex');
+
+    // Assert
+    expect(created).toMatchObject({ status: 201, body: { recordDeliveries: false } });
+    expect([quiet.status, loud.status]).toEqual([200, 200]);
+    expect(whileOff).toEqual([]);
+    expect(turnedOn).toMatchObject({ status: 200, body: { id, recordDeliveries: true } });
+    expect(whileOn).toEqual([expect.objectContaining({ outcome: 'started' })]);
+    expect(shown.body).toMatchObject({ id, recordDeliveries: true });
+    expect(bad).toMatchObject({
+      status: 400,
+      body: { error: expect.stringContaining('recordDeliveries must be true or false') as string },
+    });
+    expect(foreign).toMatchObject({ status: 404, body: { error: `no webhook "${id}"` } });
+  });
+
   describe('the CLI (npx hookflow webhooks ...)', () => {
     const exec = promisify(execFile);
     const cli = async (...args: string[]) => {
@@ -316,6 +372,24 @@ describe('registered webhooks on the local stack (seed 5)', () => {
         stderr: `hookflow: 404 no webhook "${webhook.id}"\n`,
       });
       expect((await cli('webhooks', 'frobnicate')).code).toBe(2);
+    });
+
+    it('creates a webhook that records nothing and turns recording on with update (--record-deliveries)', async () => {
+      const created = jsonOf(await cli('webhooks', 'create', '--record-deliveries', 'false', '-j')) as {
+        id: string;
+        recordDeliveries: boolean;
+      };
+      const shown = await cli('webhooks', 'get', created.id);
+      const updated = jsonOf(await cli('webhooks', 'update', created.id, '--record-deliveries', 'true', '-j'));
+      const bad = await cli('webhooks', 'update', created.id, '--record-deliveries', 'maybe');
+      const missing = await cli('webhooks', 'update', created.id);
+
+      expect(created.recordDeliveries).toBe(false);
+      expect(shown.stdout).toContain('deliveries not recorded');
+      expect(updated).toMatchObject({ id: created.id, recordDeliveries: true });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--record-deliveries must be true or false, not "maybe"');
+      expect(missing.code).toBe(2);
     });
   });
 });

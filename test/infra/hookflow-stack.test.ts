@@ -217,7 +217,7 @@ describe('registered webhooks', () => {
       // ForAllValues alone would also match a call that names no partition (a Scan)
       Null: { 'dynamodb:LeadingKeys': 'false' },
     });
-    // create, rotate-secret, delete, bind/unbind: every write the webhook store makes is in that statement
+    // create, update, rotate-secret, delete, bind/unbind: every write the webhook store makes is in that statement
     expect(writes[0]!.Action).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:BatchWriteItem']));
     const actions = policyOf('WebhookAdmin').flatMap((s) => [s.Action].flat());
     expect(actions.some((a) => a.startsWith('states:'))).toBe(false);

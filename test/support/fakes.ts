@@ -165,6 +165,21 @@ export class InMemoryWebhookStore implements WebhookStore {
     return 'updated' as const;
   }
 
+  async updateSettings(
+    id: string,
+    orgId: string,
+    settings: { recordDeliveries: boolean },
+    updated: { updatedOn: string; updatedById: string },
+  ) {
+    const webhook = this.webhooks.get(id);
+    if (webhook?.orgId !== orgId) return undefined;
+    // as the DynamoDB store keeps it: recordDeliveries only when false
+    const { recordDeliveries: _was, ...rest } = webhook;
+    const next = { ...rest, ...updated, ...(settings.recordDeliveries ? {} : { recordDeliveries: false }) };
+    this.webhooks.set(id, next);
+    return next;
+  }
+
   async get(id: string) {
     const webhook = this.webhooks.get(id);
     if (webhook === undefined) return undefined;

@@ -14,7 +14,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { queryPartition } from './query-partition';
 import * as z from 'zod';
-import type { RegisteredWebhook, WebhookBinding, WebhookStore } from '../../core/ports';
+import type { RegisteredWebhook, WebhookBinding, WebhookSettings, WebhookStore } from '../../core/ports';
 import {
   type SigningSecrets,
   registrationVerifierSchema,
@@ -39,6 +39,7 @@ const webhookSchema = z.object({
   updatedById: z.string(),
   secrets: signingSecretsSchema,
   verifier: registrationVerifierSchema.default({ verifier: { kind: 'contrail' } }),
+  recordDeliveries: z.boolean().optional(),
 });
 
 const bindingSchema = z.object({
@@ -117,6 +118,45 @@ export class DynamoDbWebhookStore implements WebhookStore {
       // Which part failed: the webhook (gone, or another organisation's) or the secret (rotated meanwhile).
       const found = await this.get(id);
       return found === undefined || found.webhook.orgId !== orgId ? 'missing' : 'conflict';
+    }
+  }
+
+  /**
+   * One UpdateItem, conditional on the organisation: a condition on an attribute of an item that does not exist is
+   * false, so a deleted webhook, or another organisation's, fails it and is 'missing'
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html).
+   * `recordDeliveries` is kept only when false (as every registration keeps it): true removes it. ALL_NEW answers
+   * the item as it now is (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html).
+   */
+  async updateSettings(
+    id: string,
+    orgId: string,
+    settings: WebhookSettings,
+    updated: { updatedOn: string; updatedById: string },
+  ): Promise<RegisteredWebhook | undefined> {
+    const recording = settings.recordDeliveries
+      ? { update: ' REMOVE recordDeliveries', values: {} }
+      : { update: ', recordDeliveries = :record', values: { ':record': false } };
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(webhookKey(id)),
+          ConditionExpression: 'orgId = :org',
+          UpdateExpression: `SET updatedOn = :on, updatedById = :by${recording.update}`,
+          ExpressionAttributeValues: marshall({
+            ':org': orgId,
+            ':on': updated.updatedOn,
+            ':by': updated.updatedById,
+            ...recording.values,
+          }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes === undefined ? undefined : parse(webhookSchema, unmarshall(Attributes));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
     }
   }
 

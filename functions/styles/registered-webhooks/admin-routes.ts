@@ -7,6 +7,7 @@ export const ADMIN_ROUTES = [
   { method: 'POST', path: '/api/webhooks' },
   { method: 'GET', path: '/api/webhooks' },
   { method: 'GET', path: '/api/webhooks/{webhookId}' },
+  { method: 'PATCH', path: '/api/webhooks/{webhookId}' },
   { method: 'DELETE', path: '/api/webhooks/{webhookId}' },
   { method: 'POST', path: '/api/webhooks/{webhookId}/rotate-secret' },
   { method: 'GET', path: '/api/webhooks/{webhookId}/workflows' },

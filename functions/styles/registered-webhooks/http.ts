@@ -16,11 +16,12 @@ import {
   listTemplates,
   listWebhooks,
   unbindWorkflow,
+  updateWebhook,
 } from './manage-webhooks';
 import { type ProcessStatusDeps, getProcess } from './process-status';
 import { graphValidation, slackUrlVerification } from '../../http/handshakes';
 import { startVerified } from '../../core/verify/verify-registration';
-import { parseCreateWebhook, parseRotateSecret, parseTriggerRequest, pathId } from './request';
+import { parseCreateWebhook, parseRotateSecret, parseTriggerRequest, parseUpdateWebhook, pathId } from './request';
 import type { AdminRouteKey } from './admin-routes';
 import { type TriggerDeps, findWebhook, triggerWebhook, verifyTrigger } from './trigger-webhook';
 
@@ -48,6 +49,15 @@ const adminRoutes: Record<AdminRouteKey, AdminRoute> = {
   'GET /api/webhooks': async (deps, _event, caller) => jsonResponse(200, await listWebhooks(deps, caller)),
   'GET /api/webhooks/{webhookId}': async (deps, event, caller) =>
     jsonResponse(200, await getWebhook(deps, caller, webhookId(event))),
+  'PATCH /api/webhooks/{webhookId}': async (deps, event, caller) => {
+    const updated = await updateWebhook(deps, caller, webhookId(event), parseUpdateWebhook(event, deps.maxBodyBytes));
+    deps.logger.info('webhook updated', {
+      webhookId: updated.id,
+      recordDeliveries: updated.recordDeliveries,
+      by: caller.keyId,
+    });
+    return jsonResponse(200, updated);
+  },
   'DELETE /api/webhooks/{webhookId}': async (deps, event, caller) => {
     await deleteWebhook(deps, caller, webhookId(event));
     deps.logger.info('webhook deleted', { webhookId: webhookId(event), orgId: caller.orgId, by: caller.keyId });
@@ -108,8 +118,8 @@ export function makeWebhookTriggerHandler(deps: TriggerHttpDeps): HttpHandler {
         style: 'registered-webhooks',
         registration: found.webhook.id,
         org: found.webhook.orgId,
-        // Registered at run time through the admin API, which has no recordDeliveries field yet: always recorded.
-        record: true,
+        // `recordDeliveries: false` set through the admin API (create or PATCH) turns its records off.
+        record: found.webhook.recordDeliveries !== false,
       } as const;
       delivery.resolved(resolved);
       const verifier = found.webhook.verifier.verifier;

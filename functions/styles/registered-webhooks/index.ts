@@ -9,7 +9,7 @@ export const registeredWebhooksStyle: StyleDefinition = {
   handlers: [
     {
       name: 'webhook-admin',
-      description: 'Registered webhooks style: create, list, get, delete webhooks; bind and unbind workflows',
+      description: 'Registered webhooks style: create, list, get, update, delete webhooks; bind and unbind workflows',
       needs: ['registry:read:api-keys', 'registry:read:webhook-templates', 'webhooks:write'],
       routes: ADMIN_ROUTES,
       pipeline: ['authenticate', 'parse', 'resolve', 'answer'],

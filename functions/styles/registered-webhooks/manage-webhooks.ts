@@ -1,7 +1,8 @@
 import type { OrgCaller } from '../../core/auth/org-member';
 import { crashPoint } from '../../core/faults/crash-point';
 import { ConflictError, NotFoundError } from '../../core/outcomes';
-import type { RegisteredWebhook, Registry, WebhookBinding, WebhookStore } from '../../core/ports';
+import type { RegisteredWebhook, Registry, WebhookBinding, WebhookSettings, WebhookStore } from '../../core/ports';
+import { recordDeliveriesItem } from '../../core/registration';
 import { type RegistrationVerifier, rotateSecrets } from '../../core/verify/verifier-config';
 import { randomId, randomSecret } from './ids';
 import { readWebhookTemplates } from './registration';
@@ -27,6 +28,7 @@ export function publicWebhook(webhook: RegisteredWebhook) {
     id: webhook.id,
     verifier: webhook.verifier.verifier,
     ...(webhook.verifier.replay === undefined ? {} : { replay: webhook.verifier.replay }),
+    recordDeliveries: webhook.recordDeliveries !== false,
     ...(webhook.secrets.previous === undefined ? {} : { previousSecretExpiresAt: webhook.secrets.previous.expiresAt }),
   };
 }
@@ -43,6 +45,7 @@ export async function createWebhook(
     verifySecret?: string;
     verifier?: RegistrationVerifier['verifier'];
     replay?: RegistrationVerifier['replay'];
+    recordDeliveries?: boolean;
   },
 ) {
   const now = dateOf(deps.now).toISOString();
@@ -58,6 +61,7 @@ export async function createWebhook(
       verifier: options.verifier ?? { kind: 'contrail' },
       ...(options.replay === undefined ? {} : { replay: options.replay }),
     },
+    ...recordDeliveriesItem(options),
   };
   await deps.webhooks.create(webhook);
   return { ...publicWebhook(webhook), verifySecret: webhook.secrets.current };
@@ -91,6 +95,14 @@ export async function rotateSecret(
     ...publicWebhook({ ...webhook, ...updated, secrets }),
     verifySecret: next,
   };
+}
+
+/** PATCH /api/webhooks/{id}: changes its settings (`recordDeliveries`); another organisation's webhook is 404. */
+export async function updateWebhook(deps: ManageDeps, caller: OrgCaller, webhookId: string, settings: WebhookSettings) {
+  const updated = { updatedOn: dateOf(deps.now).toISOString(), updatedById: caller.keyId };
+  const webhook = await deps.webhooks.updateSettings(webhookId, caller.orgId, settings, updated);
+  if (webhook === undefined) throw new NotFoundError(`no webhook "${webhookId}"`);
+  return publicWebhook(webhook);
 }
 
 export async function listWebhooks(deps: ManageDeps, caller: OrgCaller) {

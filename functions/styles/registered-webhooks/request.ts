@@ -23,13 +23,20 @@ const verifySecret = z
   .max(256, 'verifySecret must be at most 256 characters')
   .regex(/^[\x21-\x7e]+$/, 'verifySecret must be printable ASCII without spaces (it travels in a header)');
 
+const recordDeliveries = z.boolean('recordDeliveries must be true or false');
+
 const createBody = z.strictObject({
   verifySecret: verifySecret.optional(),
   /** How triggers are verified (default `{"kind": "contrail"}`: seed 5's X-Verify-Signature). */
   verifier: verifierSchema.optional(),
   /** Opt-in replay protection: timestamp tolerance and a ledger of delivery ids. */
   replay: replaySchema.optional(),
+  /** `false`: its triggers write no delivery record (docs/deliveries.md); default true. */
+  recordDeliveries: recordDeliveries.optional(),
 });
+
+/** PATCH /api/webhooks/{id}: the settings that may change after creation (not the secret: rotate-secret). */
+const updateBody = z.strictObject({ recordDeliveries });
 
 const rotateBody = z.strictObject({
   verifySecret: verifySecret.optional(),
@@ -50,9 +57,13 @@ function optionalJsonBody<T>(schema: z.ZodType<T>, event: APIGatewayProxyEventV2
   return parsed.data;
 }
 
-/** POST /api/webhooks: no body (as in seed 5), or `{ "verifySecret", "verifier", "replay" }`. */
+/** POST /api/webhooks: no body (as in seed 5), or `{ "verifySecret", "verifier", "replay", "recordDeliveries" }`. */
 export const parseCreateWebhook = (event: APIGatewayProxyEventV2, maxBodyBytes: number) =>
   optionalJsonBody(createBody, event, maxBodyBytes);
+
+/** PATCH /api/webhooks/{webhookId}: `{ "recordDeliveries": true | false }`. */
+export const parseUpdateWebhook = (event: APIGatewayProxyEventV2, maxBodyBytes: number) =>
+  optionalJsonBody(updateBody, event, maxBodyBytes);
 
 /** POST /api/webhooks/{webhookId}/rotate-secret: `{ "overlapSeconds", "verifySecret" }`, both optional. */
 export const parseRotateSecret = (event: APIGatewayProxyEventV2, maxBodyBytes: number) =>

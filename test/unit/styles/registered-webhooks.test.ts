@@ -12,6 +12,8 @@ import { PROCESS_LIMITS, processView } from '../../../functions/styles/registere
 import { parseTriggerBody } from '../../../functions/styles/registered-webhooks/request';
 import type { ProcessRecord, RunEvent, StartRequest } from '../../../functions/core/ports';
 import { httpEvent, testContext } from '../../support/api-gateway-events';
+import { InMemoryDeliveryLog } from '../../support/in-memory-delivery-log';
+import { CREDENTIAL_HEADERS } from '../../../functions/http/request';
 import {
   FakeEngine,
   FakeRegistry,
@@ -111,9 +113,11 @@ describe('registered webhooks: admin API (seed 5)', () => {
       'orgId',
       'id',
       'verifier',
+      'recordDeliveries',
       'verifySecret',
     ]);
     expect(created).toMatchObject({
+      recordDeliveries: true,
       orgId: 'acme',
       createdById: 'acme-admin',
       updatedById: 'acme-admin',
@@ -594,5 +598,95 @@ describe('registered webhooks: process status', () => {
       eventWorkflowTemplateId: 'notify',
     });
     expect((await get(GLOBEX)).status).toBe(404);
+  });
+});
+
+describe('registered webhooks: recordDeliveries through the admin API', () => {
+  /** The trigger with delivery records written to an in-memory log. */
+  function withRecording() {
+    const t = setup();
+    const log = new InMemoryDeliveryLog(() => t.clock());
+    const recorded = makeWebhookTriggerHandler({
+      ...t.deps,
+      recording: {
+        deps: { log, credentialHeaders: CREDENTIAL_HEADERS },
+        settings: { retentionDays: 7, inlineBodyBytes: 4096 },
+        now: () => t.clock(),
+      },
+    });
+    const fire = (webhookId: string, secret: string) =>
+      t.call(recorded, 'POST', '/api/trigger-webhooks/{webhookId}', {
+        params: { webhookId },
+        headers: { 'x-verify-signature': secret },
+        body: '{"foo":"bar"}',
+      });
+    const patch = (webhookId: string, body: string, headers = ACME) =>
+      t.call(t.admin, 'PATCH', '/api/webhooks/{webhookId}', { params: { webhookId }, headers, body });
+    return { ...t, log, fire, patch };
+  }
+
+  it('creates a webhook that records nothing, turns recording back on and off with PATCH, and the trigger honours each', async () => {
+    // Arrange
+    const t = withRecording();
+    const quiet = await t.createWebhook(ACME, '{"recordDeliveries":false}');
+    await t.bind(quiet.id, 'notify');
+
+    // Act
+    const off = await t.fire(quiet.id, quiet.verifySecret);
+    const shownOff = await t.call(t.admin, 'GET', '/api/webhooks/{webhookId}', {
+      params: { webhookId: quiet.id },
+      headers: ACME,
+    });
+    t.advance(1_000);
+    const on = await t.patch(quiet.id, '{"recordDeliveries":true}');
+    const recordedOn = await t.fire(quiet.id, quiet.verifySecret);
+    const offAgain = await t.patch(quiet.id, '{"recordDeliveries":false}');
+    const quietAgain = await t.fire(quiet.id, quiet.verifySecret);
+
+    // Assert
+    expect([off.status, recordedOn.status, quietAgain.status]).toEqual([200, 200, 200]);
+    expect(t.engine.started).toHaveLength(3);
+    expect(shownOff.body).toMatchObject({ id: quiet.id, recordDeliveries: false });
+    expect(on).toMatchObject({
+      status: 200,
+      body: { id: quiet.id, recordDeliveries: true, updatedOn: '2026-01-01T00:00:01.000Z', updatedById: 'acme-admin' },
+    });
+    expect(JSON.stringify(on.body)).not.toContain(quiet.verifySecret);
+    expect(offAgain.body).toMatchObject({ recordDeliveries: false });
+    expect([...t.log.records.values()].map((r) => ({ registration: r.registration, outcome: r.outcome }))).toEqual([
+      { registration: quiet.id, outcome: 'started' },
+    ]);
+    // Stored as every registration stores it: only when false
+    expect(t.webhooks.webhooks.get(quiet.id)?.recordDeliveries).toBe(false);
+    await t.patch(quiet.id, '{"recordDeliveries":true}');
+    expect('recordDeliveries' in t.webhooks.webhooks.get(quiet.id)!).toBe(false);
+  });
+
+  it('records by default, and answers bad settings 400 and another organisation’s webhook 404, word for word', async () => {
+    // Arrange
+    const t = withRecording();
+    const webhook = await t.createWebhook();
+    const unknown = await t.patch('nope-nope-nope-1', '{"recordDeliveries":false}');
+
+    // Act
+    const fired = await t.fire(webhook.id, webhook.verifySecret);
+    const answers = await Promise.all([
+      t.patch(webhook.id, '{"recordDeliveries":"no"}'),
+      t.patch(webhook.id, '{}'),
+      t.patch(webhook.id, ''),
+      t.patch(webhook.id, '{"recordDeliveries":false,"verifySecret":"0123456789abcdef0123"}'),
+      t.call(t.admin, 'POST', '/api/webhooks', { headers: ACME, body: '{"recordDeliveries":0}' }),
+    ]);
+    const foreign = await t.patch(webhook.id, '{"recordDeliveries":false}', GLOBEX);
+
+    // Assert
+    expect(fired.status).toBe(200);
+    expect(t.log.records.size).toBe(1);
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400, 400]);
+    expect(answers[0]!.body.error).toContain('recordDeliveries must be true or false');
+    expect(answers[3]!.body.error).toContain('verifySecret');
+    expect(foreign).toEqual({ status: 404, body: { error: `no webhook "${webhook.id}"` } });
+    expect(unknown).toEqual({ status: 404, body: { error: 'no webhook "nope-nope-nope-1"' } });
+    expect(t.webhooks.webhooks.get(webhook.id)?.recordDeliveries).toBeUndefined();
   });
 });
