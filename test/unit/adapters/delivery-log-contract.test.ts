@@ -62,9 +62,9 @@ describe(`the deliveries log, in DynamoDB (${backend}) and in memory alike`, () 
   /** A time window of its own: [start, start + HOUR). */
   const nextWindow = () => NOW - 100 * HOUR + ++window * HOUR;
 
-  it('keeps a record whole: get by id returns headers and body as put', async () => {
+  it('keeps a record whole: get by id returns headers, body and the key id (not indexed) as put', async () => {
     // Arrange
-    const record = recordAt(nextWindow(), { correlationId: 'evt_1', org: 'acme', reason: undefined });
+    const record = recordAt(nextWindow(), { correlationId: 'evt_1', org: 'acme', apiKeyId: 'k1', reason: undefined });
     for (const log of Object.values(logs())) {
       // Act
       await log.put(record);

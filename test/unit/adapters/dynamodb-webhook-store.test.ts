@@ -69,6 +69,35 @@ describe(`DynamoDbWebhookStore and DynamoDbProcessStore against ${backend}`, () 
     expect((await webhooks.get('r1'))?.webhook.secrets).toEqual(secrets);
   });
 
+  it('changes recordDeliveries only for the owning organisation, keeping it on the item only when false', async () => {
+    // Arrange
+    await webhooks.create(webhook('s1'));
+    const by = { updatedOn: '2026-02-01T00:00:00.000Z', updatedById: 'k2' };
+    const stored = async () =>
+      (
+        await db.client.send(
+          new GetItemCommand({ TableName: db.tables.registry, Key: { pk: { S: 'WEBHOOK#s1' }, sk: { S: 'WEBHOOK' } } }),
+        )
+      ).Item;
+
+    // Act
+    const off = await webhooks.updateSettings('s1', 'acme', { recordDeliveries: false }, by);
+    const storedOff = await stored();
+    const foreign = await webhooks.updateSettings('s1', 'globex', { recordDeliveries: true }, by);
+    const missing = await webhooks.updateSettings('nope', 'acme', { recordDeliveries: true }, by);
+    const on = await webhooks.updateSettings('s1', 'acme', { recordDeliveries: true }, by);
+
+    // Assert
+    expect(off).toEqual({ ...webhook('s1'), ...by, recordDeliveries: false });
+    expect(storedOff?.recordDeliveries).toEqual({ BOOL: false });
+    expect(foreign).toBeUndefined();
+    expect(missing).toBeUndefined();
+    expect(await webhooks.get('nope')).toBeUndefined();
+    expect(on).toEqual({ ...webhook('s1'), ...by });
+    expect((await stored())?.recordDeliveries).toBeUndefined();
+    expect((await webhooks.get('s1'))?.webhook).toEqual({ ...webhook('s1'), ...by });
+  });
+
   it('unbinds, and deletes only for the owning organisation, taking bindings and the listing with it', async () => {
     await webhooks.create(webhook('d1'));
     await webhooks.bind({
