@@ -208,6 +208,9 @@ describe('IAM: the dedupe table, by item kind', () => {
     const echo = reference.stateMachines().find((m) => m.name === 'hookflow-echo')!;
     const machine = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${reference.stateMachineName(echo.logicalId)}`;
     expect(await decide('deliveries-api', item(dedupe, 'PutItem', compositeKey('replay', 'dlv_x')))).toBe('Allowed');
+    // An if-no-run replay of a keyed flow trigger claims the sender's own key (docs/deliveries.md)
+    const senderKey = compositeKey('flow-trigger', 'orders', 'key-id', 'idem-1');
+    expect(await decide('deliveries-api', item(dedupe, 'PutItem', senderKey))).toBe('Allowed');
     expect(await decide('deliveries-api', { action: 'states:StartExecution', resource: machine })).toBe('Allowed');
     expect(await decide('deliveries-api', { action: 'states:SendTaskSuccess', resource: '*' })).toBe(
       'ImplicitlyDenied',
