@@ -26,6 +26,26 @@ export default tseslint.config(
     },
   },
   {
+    // Handlers' schemas on zod/mini through one module (docs/performance.md, "Cold start"): one import of zod's
+    // full API would put it back in every bundle that reaches it.
+    files: ['functions/**/*.ts'],
+    ignores: ['functions/core/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^zod(/|$)',
+              message:
+                "import zod from functions/core/zod.ts (zod/mini, English messages registered): zod's full API costs every cold start",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The core speaks in domain outcomes and talks to ports: no HTTP, no Lambda event types, no AWS SDK.
     // test/unit/core/layering.test.ts checks the same on the import graph.
     files: ['functions/core/**/*.ts'],
@@ -38,6 +58,11 @@ export default tseslint.config(
             { group: ['@aws-sdk/*'], message: 'the core talks to ports; adapters talk to AWS' },
             { group: ['@middy/*'], message: 'middleware belongs at the edge (functions/http)' },
             { group: ['**/http/*', '**/http'], message: 'the core throws domain outcomes; functions/http maps them' },
+            {
+              regex: '^zod(/|$)',
+              message:
+                "import zod from functions/core/zod.ts (zod/mini, English messages registered): zod's full API costs every cold start",
+            },
           ],
         },
       ],
@@ -46,5 +71,10 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The one module that imports zod (and imports nothing the core may not).
+    files: ['functions/core/zod.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': 'off' },
   },
 );

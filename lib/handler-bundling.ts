@@ -23,7 +23,31 @@ import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodej
  *   `index.js:1:<column>`; the map deployed with the same code turns it back into file and line:
  *   `npm run symbolicate -- <index.js.map> < trace.txt` (scripts/symbolicate.ts, docs/performance.md). No
  *   sources in the map (`sourcesContent: false`): file and line need only the mappings.
+ * - **The SDK's default credential chain past its first link left to the runtime's copy.** In Lambda the
+ *   execution role's keys are always in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ *   AWS_SESSION_TOKEN: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime),
+ *   so the chain's first link (`fromEnv`) answers and the rest (SSO, shared files, process, web identity,
+ *   container and instance metadata, with the STS and SSO clients they use) never runs. The SDK already loads
+ *   each of those links with `import()`, but bundled they are still read and compiled at every cold start:
+ *   about 130 KB of each bundle. Left external ({@link CREDENTIAL_CHAIN_FALLBACK}), a function whose credentials
+ *   come some other way still finds the rest of the chain, in the runtime's own SDK (Lambda's NODE_PATH holds
+ *   /var/runtime/node_modules, same page; the runtime includes SDK v3:
+ *   https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html). `import()` is compiled to `require()`
+ *   (`supported: { 'dynamic-import': false }`) because Node resolves an `import()` without NODE_PATH.
  */
+/**
+ * The links of the SDK's default credential chain (@aws-sdk/credential-provider-node's `defaultProvider`) after
+ * `fromEnv`, each of which it loads with `import()`: left to the runtime's copy of the SDK (see above).
+ */
+export const CREDENTIAL_CHAIN_FALLBACK = [
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-http',
+  '@smithy/credential-provider-imds',
+] as const;
+
 export const HANDLER_BUNDLING = {
   target: 'node22',
   format: 'cjs',
@@ -31,8 +55,10 @@ export const HANDLER_BUNDLING = {
   sourceMap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],
-  /** Nothing external: the AWS SDK is bundled in (see above). */
-  externalModules: [] as string[],
+  /** The AWS SDK is bundled in, but for the credential chain's links past the environment (see above). */
+  externalModules: [...CREDENTIAL_CHAIN_FALLBACK] as string[],
+  /** `import()` of an external compiled to `require()`, which honours Lambda's NODE_PATH (see above). */
+  supported: { 'dynamic-import': false },
 } as const;
 
 /** The environment every handler gets from the construct besides its settings: no NODE_OPTIONS (see above). */
@@ -49,8 +75,12 @@ export function nodejsBundlingOptions(): BundlingOptions {
     sourceMap: HANDLER_BUNDLING.sourceMap,
     sourcesContent: HANDLER_BUNDLING.sourcesContent,
     mainFields: [...HANDLER_BUNDLING.mainFields],
-    // Empty, not undefined: NodejsFunction's default for Node 18+ runtimes is `@aws-sdk/*` external.
+    // Given, not undefined: NodejsFunction's default for Node 18+ runtimes is `@aws-sdk/*` external.
     externalModules: [...HANDLER_BUNDLING.externalModules],
+    // NodejsFunction has no prop for esbuild's `supported`: its CLI flag.
+    esbuildArgs: Object.fromEntries(
+      Object.entries(HANDLER_BUNDLING.supported).map(([feature, on]) => [`--supported:${feature}`, String(on)]),
+    ),
   };
 }
 
@@ -68,11 +98,13 @@ export interface HandlerBuildOptions {
   readonly sourcesContent?: boolean;
   readonly mainFields: string[];
   readonly external: string[];
+  readonly supported: Record<string, boolean>;
 }
 
 /**
  * {@link HANDLER_BUNDLING} as esbuild's JavaScript API options, the same flags NodejsFunction passes to its CLI
- * (`--bundle --platform=node --target --format --minify --sourcemap --sources-content=false --main-fields`).
+ * (`--bundle --platform=node --target --format --minify --sourcemap --sources-content=false --main-fields
+ * --external:… --supported:dynamic-import=false`).
  */
 export function handlerBuildOptions(): HandlerBuildOptions {
   return {
@@ -85,6 +117,7 @@ export function handlerBuildOptions(): HandlerBuildOptions {
     sourcesContent: HANDLER_BUNDLING.sourcesContent,
     mainFields: [...HANDLER_BUNDLING.mainFields],
     external: [...HANDLER_BUNDLING.externalModules],
+    supported: { ...HANDLER_BUNDLING.supported },
   };
 }
 

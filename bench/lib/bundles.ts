@@ -52,7 +52,8 @@ const cache = new Map<string, Promise<Bundle>>();
 /**
  * One handler bundled as lib/hookflow-function.ts has NodejsFunction bundle it at `cdk synth`: the options of
  * lib/handler-bundling.ts (`esbuild --bundle <entry> --platform=node --target=node22 --format=cjs --minify
- * --sourcemap --sources-content=false --main-fields=module,main --outfile=index.js`), run from the project root,
+ * --sourcemap --sources-content=false --main-fields=module,main --external:<the credential chain's later links>
+ * --supported:dynamic-import=false --outfile=index.js`), run from the project root,
  * plus a metafile (which changes nothing in the output) to say what the bytes are.
  */
 export function bundleHandler(name: string, variant: BundleVariant = 'deployed'): Promise<Bundle> {

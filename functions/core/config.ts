@@ -1,14 +1,6 @@
-// zod's functional API (`zod/mini`, the same package and core as `zod`): the configuration schema is built at
-// every cold start, and zod's full API builds it in about 5 ms of CPU, zod/mini in under 1 ms (measured:
-// docs/performance.md, "Cold start"). Same checks, same messages. The namespace form lets esbuild tree-shake it.
-import { en } from 'zod/locales';
-import * as z from 'zod/mini';
-import { globalConfig } from 'zod/v4/core';
-
-// zod/mini registers no locale of its own: without this, a bad variable's message would be zod's bare "Invalid
-// input" whenever no schema of zod's full API (which registers English at its first schema) was built before
-// it. The same rule as zod's: only when no locale is set.
-if (globalConfig.localeError === undefined) z.config(en());
+// On zod's functional API (./zod.ts, which also registers zod's English messages): the same checks and messages as
+// zod's full API, built in a fraction of the CPU at every cold start. The namespace form lets esbuild tree-shake it.
+import * as z from './zod';
 
 /**
  * Every setting a handler reads, parsed once at cold start. A missing or malformed variable fails the cold

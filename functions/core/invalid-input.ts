@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from './zod';
 
 /**
  * The one way a zod failure becomes the message of a 400: the first issue, naming the field by its path
@@ -7,7 +7,7 @@ import type * as z from 'zod';
  * plainly instead. "is required" is said only of a field that is absent: zod 4 reports a missing field and a
  * field of the wrong type with the same code, so the input itself is looked at.
  */
-export function describeInvalid(error: z.ZodError, input: unknown): string {
+export function describeInvalid(error: z.core.$ZodError, input: unknown): string {
   const issue = error.issues[0];
   if (issue === undefined) return 'invalid request';
   const path = pathText(issue.path);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod';
 import type { StoredItem, WorkflowTarget } from './ports';
 import { type StoredVerifier, storedVerifierSchema } from './verify/verifier-config';
 
@@ -17,7 +17,7 @@ export type RegisteredWorkflowBinding =
 
 /** A resolved workflow as registry items hold it (read back by the registry adapter). */
 export const workflowTargetSchema = z.object({
-  stateMachineArn: z.string().startsWith('arn:'),
+  stateMachineArn: z.string().check(z.startsWith('arn:')),
   workflowType: z.enum(['EXPRESS', 'STANDARD']),
 });
 
@@ -37,7 +37,7 @@ export class RegistrationError extends Error {
  * `S` is the schema of one registration as the config file and the construct give it (secrets excluded: those
  * are local-only extensions and, in AWS, set by scripts/ after deploy).
  */
-export interface RegistrationKind<S extends z.ZodType, L extends z.ZodType = S> {
+export interface RegistrationKind<S extends z.ZodMiniType, L extends z.ZodMiniType = S> {
   /** The kind as messages name it, e.g. `flow`. */
   readonly kind: string;
   /** Where the local config file (local/hookflow.local.json) lists this kind, e.g. `['inbound', 'workflows']`. */
@@ -76,7 +76,7 @@ export interface RegistrationKind<S extends z.ZodType, L extends z.ZodType = S> 
  * Parses one registration, or throws a RegistrationError naming it and each wrong field
  * (`client webhook acme/signup: devWorkflow: mode dev needs a devWorkflow`).
  */
-export function parseRegistration<S extends z.ZodType, L extends z.ZodType>(
+export function parseRegistration<S extends z.ZodMiniType, L extends z.ZodMiniType>(
   kind: RegistrationKind<S, L>,
   input: unknown,
 ): z.output<S> {
@@ -84,7 +84,7 @@ export function parseRegistration<S extends z.ZodType, L extends z.ZodType>(
 }
 
 /** As parseRegistration, with another schema of the same kind (the local file's, which adds secrets). */
-export function parseWith<S extends z.ZodType>(schema: S, label: string, input: unknown): z.output<S> {
+export function parseWith<S extends z.ZodMiniType>(schema: S, label: string, input: unknown): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   throw new RegistrationError(`${label}: ${describeIssues(parsed.error.issues)}`);
@@ -118,7 +118,7 @@ export function field(input: unknown, name: string): unknown {
  * Registrations are data anyone with table access can edit, so a malformed item fails loudly, never runs as
  * something else and never opens what it guards.
  */
-export function decodeItem<S extends z.ZodType>(schema: S, item: StoredItem, detail = false): z.output<S> {
+export function decodeItem<S extends z.ZodMiniType>(schema: S, item: StoredItem, detail = false): z.output<S> {
   const parsed = schema.safeParse(item);
   if (parsed.success) return parsed.data;
   const why = detail ? `: ${parsed.error.issues[0]?.message ?? ''}` : '';
@@ -139,7 +139,7 @@ export function verifierOf(item: StoredItem): { verifier?: StoredVerifier } {
  * `recordDeliveries: false` turns delivery records off for one registration (docs/deliveries.md): one field every
  * style's registration schema extends with, written to its registry item only when false.
  */
-export const recordDeliveriesField = { recordDeliveries: z.boolean().optional() };
+export const recordDeliveriesField = { recordDeliveries: z.optional(z.boolean()) };
 
 /** The registry item's attribute for a registration's `recordDeliveries` (absent: recording on). */
 export function recordDeliveriesItem(registration: { readonly recordDeliveries?: boolean | undefined }): {
@@ -162,7 +162,7 @@ export function recordsDeliveries(item: StoredItem): boolean {
 export type WhenBusy = 'queue' | 'reject';
 
 /** The one `whenBusy` field every style that may queue extends its registration schema with. */
-export const whenBusyField = { whenBusy: z.enum(['queue', 'reject']).optional() };
+export const whenBusyField = { whenBusy: z.optional(z.enum(['queue', 'reject'])) };
 
 /** The registry item's attribute for a registration's `whenBusy`: written only when it differs from the default. */
 export function whenBusyItem(

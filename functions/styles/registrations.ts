@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../core/zod';
 import type { RegistrationKind } from '../core/registration';
 import { styles } from '../routes';
 
@@ -11,4 +11,4 @@ import { styles } from '../routes';
 export const registrationStyles: readonly AnyRegistrationKind[] = styles.flatMap((style) => style.registrations);
 
 /** A kind of registration whatever its schema: what code iterating over every kind sees. */
-export type AnyRegistrationKind = RegistrationKind<z.ZodType, z.ZodType>;
+export type AnyRegistrationKind = RegistrationKind<z.ZodMiniType, z.ZodMiniType>;

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../core/zod';
 import type { RegistrationKind } from '../core/registration';
 /**
  * What a style is, as data: its handlers (routes, needs, timeout, queue) and, per handler, its pipeline: the
@@ -78,5 +78,5 @@ export interface StyleDefinition {
    * Its kinds of registration (functions/styles/<style>/registration.ts): the one schema and codec the construct,
    * the local config and the seed share. Empty for a style whose registrations are made at run time only.
    */
-  readonly registrations: readonly RegistrationKind<z.ZodType, z.ZodType>[];
+  readonly registrations: readonly RegistrationKind<z.ZodMiniType, z.ZodMiniType>[];
 }

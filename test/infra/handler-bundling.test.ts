@@ -2,11 +2,12 @@ import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { build } from 'esbuild';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { handlers } from '../../functions/routes';
-import { handlerBuildOptions } from '../../lib/handler-bundling';
+import { CREDENTIAL_CHAIN_FALLBACK, handlerBuildOptions } from '../../lib/handler-bundling';
 import { HookflowFunction } from '../../lib/hookflow-function';
 
 const root = join(__dirname, '..', '..');
@@ -73,6 +74,63 @@ describe('a handler as synthesized', () => {
       expect(same).toBe(true);
     } finally {
       rmSync(benchDir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves the credential chain past the environment to the runtime, required (not imported) so NODE_PATH finds it', () => {
+    // Assert
+    const code = readFileSync(join(assetDir, 'index.js'), 'utf8');
+    for (const link of CREDENTIAL_CHAIN_FALLBACK) {
+      expect(code).toContain(`require("${link}")`);
+      expect(code).not.toContain(`import("${link}")`);
+    }
+  });
+});
+
+/**
+ * The guarantee behind leaving the credential chain's later links external: a function whose credentials are not
+ * in its environment still gets them, from the SDK found through NODE_PATH (in Lambda, the runtime's copy in
+ * /var/runtime/node_modules; here, the project's node_modules), never a load failure.
+ */
+describe('an SDK client bundled as a handler is', () => {
+  it('still finds credentials that are not in the environment (container credentials, through NODE_PATH)', async () => {
+    // Arrange: a client bundled with the deployed options, alone in a folder outside the project (as /var/task).
+    const task = mkdtempSync(join(tmpdir(), 'hookflow-task-'));
+    try {
+      await build({
+        ...handlerBuildOptions(),
+        stdin: {
+          contents:
+            "import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; export const client = new DynamoDBClient({ region: 'us-east-1' });",
+          resolveDir: root,
+          loader: 'ts',
+        },
+        outfile: join(task, 'index.js'),
+        logLevel: 'error',
+      });
+      // A container credentials endpoint (the chain's remote link), then the client asked for its credentials.
+      writeFileSync(
+        join(task, 'resolve.js'),
+        [
+          "const server = require('node:http').createServer((req, res) => res.end(JSON.stringify({",
+          "  AccessKeyId: 'AKIDFROMCONTAINER', SecretAccessKey: 'secret', Token: 'token',",
+          '  Expiration: new Date(Date.now() + 3600e3).toISOString() })));',
+          "server.listen(0, '127.0.0.1', async () => {",
+          '  process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = `http://127.0.0.1:${server.address().port}/creds`;',
+          "  const { client } = require('./index.js');",
+          '  try { process.stdout.write((await client.config.credentials()).accessKeyId); }',
+          '  catch (error) { process.stdout.write(`failed: ${error.message}`); }',
+          '  server.close();',
+          '});',
+        ].join('\n'),
+      );
+      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_PATH: join(root, 'node_modules'), HOME: task };
+      // Act
+      const resolved = execFileSync(process.execPath, [join(task, 'resolve.js')], { cwd: task, env }).toString();
+      // Assert
+      expect(resolved).toBe('AKIDFROMCONTAINER');
+    } finally {
+      rmSync(task, { recursive: true, force: true });
     }
   });
 });

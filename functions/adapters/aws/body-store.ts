@@ -3,6 +3,7 @@ import type { Config } from '../../core/config';
 import type { BodyRef, BodyStore } from '../../core/deliveries/log';
 import { type ClaimCheck, makeClaimCheck } from '../../core/runs/claim-check';
 import type { Recording } from '../../http/http-handler';
+import { recordCalls, requestHandlerOptions } from './clients';
 
 /**
  * The body store and the claim-check, for the handlers that store large bodies (`bodies:write`). Apart from
@@ -20,7 +21,9 @@ export function claimCheckOf(config: Pick<Config, 'BODIES_BUCKET'>, logger: Logg
 export function lazyS3BodyStore(bucket: string): BodyStore {
   let loaded: Promise<BodyStore> | undefined;
   const store = () =>
-    (loaded ??= import('./s3-body-store').then(({ S3BodyStore, s3Client }) => new S3BodyStore(s3Client(), bucket)));
+    (loaded ??= import('./s3-body-store').then(
+      ({ S3BodyStore, s3Client }) => new S3BodyStore(s3Client({ requestHandlerOptions, recordCalls }), bucket),
+    ));
   return {
     put: async (deliveryId: string, raw: Buffer) => (await store()).put(deliveryId, raw),
     get: async (ref: BodyRef) => (await store()).get(ref),

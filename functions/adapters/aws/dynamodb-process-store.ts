@@ -1,6 +1,6 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
+import * as z from '../../core/zod';
 import type { ProcessRecord, ProcessStore } from '../../core/ports';
 import { putUnlessLive } from './put-unless-live';
 import { processItem, processKey } from './registry-items';
@@ -13,7 +13,10 @@ const processSchema = z.object({
   eventWorkflowTemplateId: z.string(),
   stateMachineArn: z.string(),
   executionArn: z.string(),
-  triggerEvent: z.string().transform((text) => JSON.parse(text) as unknown),
+  triggerEvent: z.pipe(
+    z.string(),
+    z.transform((text: string) => JSON.parse(text) as unknown),
+  ),
   fingerprint: z.string(),
   createdOn: z.string(),
 });

@@ -6,22 +6,22 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
+import * as z from '../../core/zod';
 import type { BeginningWait, EarlyCallback, TaskClaim, WaitStore, WaitingTask } from '../../core/ports';
 import { putUnlessLive } from './put-unless-live';
 import { waitKey } from './registry-items';
 
 /** What the wait-for-event function wrote for a waiting task (beginWait), or an early callback kept here. */
 const waitItemSchema = z.object({
-  taskToken: z.string().min(1).optional(),
-  executionArn: z.string().optional(),
-  enteredTime: z.string().optional(),
-  timeoutSeconds: z.coerce.number().positive().optional(),
-  status: z.enum(['WAITING', 'CLAIMED', 'RESUMED', 'EXPIRED', 'EARLY']).default('WAITING'),
-  resumedBy: z.string().optional(),
-  claimOwner: z.string().optional(),
-  leaseUntil: z.coerce.number().optional(),
-  expiresAtIso: z.string().optional(),
+  taskToken: z.optional(z.string().check(z.minLength(1))),
+  executionArn: z.optional(z.string()),
+  enteredTime: z.optional(z.string()),
+  timeoutSeconds: z.optional(z.coerce.number().check(z.positive())),
+  status: z._default(z.enum(['WAITING', 'CLAIMED', 'RESUMED', 'EXPIRED', 'EARLY']), 'WAITING'),
+  resumedBy: z.optional(z.string()),
+  claimOwner: z.optional(z.string()),
+  leaseUntil: z.optional(z.coerce.number()),
+  expiresAtIso: z.optional(z.string()),
 });
 
 /** Waiting tasks in the dedupe table, claimed with a conditional update so only one callback resumes each. */
@@ -238,7 +238,7 @@ const keptADay = () => Math.floor(Date.now() / 1000) + 24 * 60 * 60;
 const earlyItemSchema = z.object({
   callbackStatus: z.enum(['succeeded', 'failed']),
   output: z.string(),
-  resumedBy: z.string().optional(),
+  resumedBy: z.optional(z.string()),
   expiresAt: z.number(),
 });
 

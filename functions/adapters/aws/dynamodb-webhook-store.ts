@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { queryPartition } from './query-partition';
-import * as z from 'zod';
+import * as z from '../../core/zod';
 import type { RegisteredWebhook, WebhookBinding, WebhookSettings, WebhookStore } from '../../core/ports';
 import {
   type SigningSecrets,
@@ -38,8 +38,8 @@ const webhookSchema = z.object({
   createdById: z.string(),
   updatedById: z.string(),
   secrets: signingSecretsSchema,
-  verifier: registrationVerifierSchema.default({ verifier: { kind: 'contrail' } }),
-  recordDeliveries: z.boolean().optional(),
+  verifier: z._default(registrationVerifierSchema, { verifier: { kind: 'contrail' } }),
+  recordDeliveries: z.optional(z.boolean()),
 });
 
 const bindingSchema = z.object({
@@ -249,7 +249,7 @@ export class DynamoDbWebhookStore implements WebhookStore {
   }
 }
 
-function parse<T>(schema: z.ZodType<T>, item: Record<string, unknown>): T {
+function parse<T>(schema: z.ZodMiniType<T>, item: Record<string, unknown>): T {
   const parsed = schema.safeParse(item);
   if (!parsed.success) throw new Error(`registry item ${String(item.pk)} ${String(item.sk)} is malformed`);
   return parsed.data;

@@ -2,18 +2,29 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { BodyRef, BodyStore } from '../../core/deliveries/log';
 import { EngineBusyError } from '../../core/outcomes';
-import { recordCalls, requestHandlerOptions } from './clients';
+import type { recordCalls, requestHandlerOptions } from './clients';
 import { mayHaveTakenEffect } from './unanswered';
 
 let s3: S3Client | undefined;
+
+/** What the S3 client takes from ./clients.ts, handed in by ./body-store.ts (see {@link s3Client}). */
+export interface S3ClientSettings {
+  readonly requestHandlerOptions: typeof requestHandlerOptions;
+  readonly recordCalls: typeof recordCalls;
+}
 
 /**
  * The S3 client, created once (at its first use) and recording its calls when asked to (tests), as the other
  * clients (./clients.ts). Here rather than there, so that only what loads this module loads the S3 client
  * (./body-store.ts loads it at the first large body). Locally AWS_ENDPOINT_URL_S3 names fauxqs by IP address,
  * which the SDK addresses path-style by itself.
+ *
+ * ./clients.ts's helpers are handed in rather than imported: this module is loaded with `import()`, and esbuild
+ * wraps a module loaded that way, and every module it imports, in a lazy initialiser that cannot be
+ * tree-shaken. Imported from here, ./clients.ts and the DynamoDB and Step Functions clients it imports would be
+ * bundled whole (the flow trigger's DynamoDB client: 32 KB to 78 KB), and compiled at every cold start.
  */
-export function s3Client(): S3Client {
+export function s3Client({ requestHandlerOptions, recordCalls }: S3ClientSettings): S3Client {
   // A body of several MB takes longer to send than a DynamoDB item: an attempt gets at least 10 s, not less
   // than AWS_REQUEST_TIMEOUT_MS, so only a hung connection (never a big body) times out.
   const options = requestHandlerOptions();

@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import * as z from '../zod';
 
 /** An HTTP header name as API Gateway delivers it: lower-cased. */
-const headerName = z
-  .string()
-  .regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name is 1-64 letters, digits or "-"')
-  .transform((name) => name.toLowerCase());
+const headerName = z.pipe(
+  z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name is 1-64 letters, digits or "-"')),
+  z.transform((name: string) => name.toLowerCase()),
+);
 
 /**
  * How a registration proves a request came from its sender. Presets follow each sender's documentation; the
@@ -17,17 +17,19 @@ export const verifierSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('hmac'),
     header: headerName,
-    algorithm: z.enum(['sha1', 'sha256', 'sha512']).default('sha256'),
-    encoding: z.enum(['hex', 'base64']).default('hex'),
+    algorithm: z._default(z.enum(['sha1', 'sha256', 'sha512']), 'sha256'),
+    encoding: z._default(z.enum(['hex', 'base64']), 'hex'),
     /** e.g. `sha256=`: stripped from the header value before comparing. */
-    prefix: z.string().max(32).default(''),
-    signedContent: z
-      .string()
-      .max(256)
-      .refine((t) => t.includes('{body}'), 'signedContent must include {body}')
-      .default('{body}'),
-    timestampHeader: headerName.optional(),
-    idHeader: headerName.optional(),
+    prefix: z._default(z.string().check(z.maxLength(32)), ''),
+    signedContent: z._default(
+      z.string().check(
+        z.maxLength(256),
+        z.refine((t) => t.includes('{body}'), 'signedContent must include {body}'),
+      ),
+      '{body}',
+    ),
+    timestampHeader: z.optional(headerName),
+    idHeader: z.optional(headerName),
   }),
   /** standardwebhooks.com: webhook-id, webhook-timestamp, webhook-signature (`v1,<base64>`), `whsec_` secrets. */
   z.object({ kind: z.literal('standard-webhooks') }),
@@ -50,21 +52,18 @@ export type VerifierConfig = z.infer<typeof verifierSchema>;
  * (its id, or its signature when the sender sends no id) is accepted once within `ledgerSeconds`.
  */
 export const replaySchema = z.object({
-  toleranceSeconds: z.number().int().min(1).max(86_400).default(300),
-  ledgerSeconds: z
-    .number()
-    .int()
-    .min(60)
-    .max(7 * 86_400)
-    .default(86_400),
+  toleranceSeconds: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(86_400)), 300),
+  ledgerSeconds: z._default(z.number().check(z.int(), z.minimum(60), z.maximum(7 * 86_400)), 86_400),
 });
 
 export type ReplayConfig = z.infer<typeof replaySchema>;
 
 /** A signing secret and the one it replaced, which keeps verifying until `expiresAt` (ISO 8601). */
 export const signingSecretsSchema = z.object({
-  current: z.string().min(1),
-  previous: z.object({ value: z.string().min(1), expiresAt: z.string().datetime() }).optional(),
+  current: z.string().check(z.minLength(1)),
+  previous: z.optional(
+    z.object({ value: z.string().check(z.minLength(1)), expiresAt: z.string().check(z.iso.datetime()) }),
+  ),
 });
 
 export type SigningSecrets = z.infer<typeof signingSecretsSchema>;
@@ -72,7 +71,7 @@ export type SigningSecrets = z.infer<typeof signingSecretsSchema>;
 /** What a registration carries to verify its requests. */
 export const registrationVerifierSchema = z.object({
   verifier: verifierSchema,
-  replay: replaySchema.optional(),
+  replay: z.optional(replaySchema),
 });
 
 export type RegistrationVerifier = z.infer<typeof registrationVerifierSchema>;
@@ -105,6 +104,6 @@ export function rotateSecrets(
 }
 
 /** A verifier as a registration stores it: the scheme, replay settings and the secrets (set by scripts/set-verifier.ts). */
-export const storedVerifierSchema = registrationVerifierSchema.extend({ secrets: signingSecretsSchema });
+export const storedVerifierSchema = z.extend(registrationVerifierSchema, { secrets: signingSecretsSchema });
 
 export type StoredVerifier = z.infer<typeof storedVerifierSchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod';
 import type { Registry, WorkflowTarget } from '../../core/ports';
 import {
   type RegistrationKind,
@@ -44,10 +44,7 @@ export const clientWebhookItem = (webhook: ClientWebhookRecord) =>
   ) as RegistryItem;
 
 const pathSegment = (what: string) =>
-  z
-    .string()
-    .min(1)
-    .regex(/^[^/]+$/, `${what} is one path segment: no "/"`);
+  z.string().check(z.minLength(1), z.regex(/^[^/]+$/, `${what} is one path segment: no "/"`));
 
 /**
  * A client webhook: `GET|POST /webhook/{client}/{name}` runs `workflow` as `runAs`, or `devWorkflow` in mode dev
@@ -56,10 +53,10 @@ const pathSegment = (what: string) =>
 const shape = {
   client: pathSegment('a client'),
   name: pathSegment('a webhook name'),
-  workflow: z.string().min(1),
-  devWorkflow: z.string().min(1).optional(),
-  runAs: z.string().min(1),
-  mode: z.enum(['productive', 'dev']).default('productive'),
+  workflow: z.string().check(z.minLength(1)),
+  devWorkflow: z.optional(z.string().check(z.minLength(1))),
+  runAs: z.string().check(z.minLength(1)),
+  mode: z._default(z.enum(['productive', 'dev']), 'productive'),
   ...recordDeliveriesField,
 };
 /** Mode dev runs the dev workflow: without one it could run nothing. */
@@ -68,11 +65,11 @@ const devHasWorkflow = (webhook: { mode: string; devWorkflow?: string | undefine
   runsSomething(webhook.mode, webhook.devWorkflow);
 const devNeedsWorkflow = () => ({ message: 'mode dev needs a devWorkflow', path: ['devWorkflow'] });
 
-const clientWebhookSchema = z.strictObject(shape).refine(devHasWorkflow, devNeedsWorkflow());
+const clientWebhookSchema = z.strictObject(shape).check(z.refine(devHasWorkflow, devNeedsWorkflow()));
 /** Local only: the webhook's key (stored hashed). A deployed webhook gets it from scripts/set-client-webhook-key.ts. */
 const localClientWebhookSchema = z
-  .strictObject({ ...shape, key: z.string().min(1).optional() })
-  .refine(devHasWorkflow, devNeedsWorkflow());
+  .strictObject({ ...shape, key: z.optional(z.string().check(z.minLength(1))) })
+  .check(z.refine(devHasWorkflow, devNeedsWorkflow()));
 
 export const clientWebhookRegistrations: RegistrationKind<typeof clientWebhookSchema, typeof localClientWebhookSchema> =
   {
@@ -108,17 +105,14 @@ export const clientWebhookRecordSchema = z
     client: z.string(),
     name: z.string(),
     productive: workflowTargetSchema,
-    dev: workflowTargetSchema.optional(),
-    mode: z.enum(['productive', 'dev']).default('productive'),
-    runAs: z.string().min(1),
-    keyHash: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/)
-      .optional(),
-    verifier: storedVerifierSchema.optional(),
-    recordDeliveries: z.literal(false).optional(),
+    dev: z.optional(workflowTargetSchema),
+    mode: z._default(z.enum(['productive', 'dev']), 'productive'),
+    runAs: z.string().check(z.minLength(1)),
+    keyHash: z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
+    verifier: z.optional(storedVerifierSchema),
+    recordDeliveries: z.optional(z.literal(false)),
   })
-  .refine((webhook) => runsSomething(webhook.mode, webhook.dev), 'mode dev needs a dev workflow');
+  .check(z.refine((webhook) => runsSomething(webhook.mode, webhook.dev), 'mode dev needs a dev workflow'));
 
 /** The client webhook `client`/`name`, if registered. */
 export async function readClientWebhook(

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../../core/zod';
 import { InvalidInputError } from '../../core/outcomes';
 import { describeInvalid } from '../../core/invalid-input';
 import {
@@ -13,7 +13,7 @@ import {
 import type { SignedRequest } from '../../core/verify/verify-signature';
 
 const segment = (what: string) =>
-  z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, `${what} must be 1-128 letters, digits, ".", "_" or "-"`);
+  z.string().check(z.regex(/^[A-Za-z0-9._-]{1,128}$/, `${what} must be 1-128 letters, digits, ".", "_" or "-"`));
 const pathSchema = z.object({ client: segment('client name'), name: segment('webhook name') });
 
 export interface ClientWebhookRequest {

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../../core/zod';
 import { describeInvalid } from '../../core/invalid-input';
 import { InvalidInputError } from '../../core/outcomes';
 import { isDeliveryId } from '../../core/deliveries/ids';
@@ -27,16 +27,16 @@ export function deliveryIdOf(event: APIGatewayProxyEventV2): string {
 }
 
 const replaySchema = z.strictObject({
-  mode: z.enum(REPLAY_MODES).default('if-no-run'),
-  dryRun: z.boolean().default(false),
+  mode: z._default(z.enum(REPLAY_MODES), 'if-no-run'),
+  dryRun: z._default(z.boolean(), false),
 });
 
 const bulkSchema = z.strictObject({
-  filter: z.unknown().optional(),
-  mode: z.enum(REPLAY_MODES).default('if-no-run'),
-  dryRun: z.boolean().default(false),
-  expect: z.number().int().min(0).optional(),
-  cursor: z.string().optional(),
+  filter: z.optional(z.unknown()),
+  mode: z._default(z.enum(REPLAY_MODES), 'if-no-run'),
+  dryRun: z._default(z.boolean(), false),
+  expect: z.optional(z.number().check(z.int(), z.minimum(0))),
+  cursor: z.optional(z.string()),
 });
 
 function jsonBody(event: APIGatewayProxyEventV2): unknown {

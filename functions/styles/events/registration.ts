@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod';
 import type { Registry, StoredItem, WorkflowTarget } from '../../core/ports';
 import { canonicalRef } from '../../core/uuid';
 import {
@@ -37,11 +37,11 @@ export const eventWorkflowItems = (workflow: EventWorkflowRecord) => [
   })),
 ];
 
-const eventWorkflowRecordSchema = workflowTargetSchema.extend({
+const eventWorkflowRecordSchema = z.extend(workflowTargetSchema, {
   ref: z.string(),
-  eventTypes: z.array(z.string()).default([]),
-  verifier: storedVerifierSchema.optional(),
-  recordDeliveries: z.literal(false).optional(),
+  eventTypes: z._default(z.array(z.string()), []),
+  verifier: z.optional(storedVerifierSchema),
+  recordDeliveries: z.optional(z.literal(false)),
 });
 const decodeEventWorkflow = (item: StoredItem): EventWorkflowRecord => decodeItem(eventWorkflowRecordSchema, item);
 
@@ -62,9 +62,9 @@ export async function readEventSubscribers(registry: Registry, type: string): Pr
  * business: an Express one that tries fails at its wait task).
  */
 const eventWorkflowSchema = z.strictObject({
-  ref: z.string().min(1),
-  workflow: z.string().min(1),
-  eventTypes: z.array(z.string().min(1)).default([]),
+  ref: z.string().check(z.minLength(1)),
+  workflow: z.string().check(z.minLength(1)),
+  eventTypes: z._default(z.array(z.string().check(z.minLength(1))), []),
   ...recordDeliveriesField,
 });
 

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as CloudEventsSdk from 'cloudevents';
 import type { CloudEvent } from 'cloudevents';
-import * as z from 'zod';
+import * as z from '../../core/zod';
 import { InvalidInputError } from '../../core/outcomes';
 import { describeInvalid } from '../../core/invalid-input';
 import { sha256Hex } from '../../core/auth/secrets';
@@ -32,28 +32,39 @@ function cloudevents(): typeof CloudEventsSdk {
 const name = (what: string) =>
   z
     .string(`${what} is required`)
-    .min(1, `${what} is required`)
-    .max(256)
-    .regex(/^[^\s#]+$/, `${what} must not contain spaces or "#"`);
+    .check(
+      z.minLength(1, `${what} is required`),
+      z.maxLength(256),
+      z.regex(/^[^\s#]+$/, `${what} must not contain spaces or "#"`),
+    );
 
 /** A ref that is a UUID (a run's execution name, or a workflow ref so written) matches in any case: core/uuid.ts. */
-const ref = () => name('ref').transform(canonicalRef);
+const ref = () =>
+  z.pipe(
+    name('ref'),
+    z.transform((value: string) => canonicalRef(value)),
+  );
 
 const webhookQuery = z.object({ ref: ref() });
 export const WEBHOOK_REF_REQUIRED =
   'ref is required: it names the workflow to start (POST /api/v2/event starts workflows by event type instead)';
-const eventQuery = z.object({ ref: ref().optional() });
+const eventQuery = z.object({ ref: z.optional(ref()) });
 const callbackQuery = z.object({
   ref: ref(),
   topic: name('topic'),
-  status: z
-    .string()
-    .transform((s) => s.toLowerCase())
-    .pipe(z.enum(['succeeded', 'failed'], 'status must be "succeeded" or "failed"'))
-    .default('succeeded'),
+  status: z._default(
+    z.pipe(
+      z.pipe(
+        z.string(),
+        z.transform((s: string) => s.toLowerCase()),
+      ),
+      z.enum(['succeeded', 'failed'], 'status must be "succeeded" or "failed"'),
+    ),
+    'succeeded',
+  ),
 });
 
-function query<T>(schema: z.ZodType<T>, event: APIGatewayProxyEventV2): T {
+function query<T>(schema: z.ZodMiniType<T>, event: APIGatewayProxyEventV2): T {
   const parsed = schema.safeParse(event.queryStringParameters ?? {});
   if (!parsed.success) throw new InvalidInputError(describeInvalid(parsed.error, event.queryStringParameters ?? {}));
   return parsed.data;

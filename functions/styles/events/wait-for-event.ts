@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import * as z from 'zod';
+import * as z from '../../core/zod';
 import { canonicalRef } from '../../core/uuid';
 import { describeInvalid } from '../../core/invalid-input';
 import type { EarlyCallback, WaitStore, WorkflowEngine } from '../../core/ports';
@@ -19,21 +19,15 @@ export interface WaitForEventDeps {
  */
 const payloadSchema = z.object({
   // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html: 1 to 2048 characters.
-  taskToken: z.string().min(1).max(2048),
+  taskToken: z.string().check(z.minLength(1), z.maxLength(2048)),
   // Stored as the callback route looks it up: a UUID in lower case (core/uuid.ts).
-  ref: z
-    .string()
-    .min(1)
-    .max(256)
-    .regex(/^[^#]+$/)
-    .transform(canonicalRef),
-  topic: z
-    .string()
-    .min(1)
-    .max(256)
-    .regex(/^[^#]+$/),
-  timeoutSeconds: z.number().int().positive(),
-  executionArn: z.string().min(1),
+  ref: z.pipe(
+    z.string().check(z.minLength(1), z.maxLength(256), z.regex(/^[^#]+$/)),
+    z.transform((value: string) => canonicalRef(value)),
+  ),
+  topic: z.string().check(z.minLength(1), z.maxLength(256), z.regex(/^[^#]+$/)),
+  timeoutSeconds: z.number().check(z.int(), z.positive()),
+  executionArn: z.string().check(z.minLength(1)),
 });
 export type WaitForEventInput = z.infer<typeof payloadSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod';
 import type { Registry, WorkflowType } from '../../core/ports';
 import {
   type RegistrationKind,
@@ -45,12 +45,9 @@ export async function readFlow(registry: Registry, flowId: string): Promise<Flow
 /** A flow: `POST /flows/{flowId}/trigger` starts `workflow`; an unpublished flow answers 404. */
 const flowSchema = z.strictObject({
   // The id is a path segment of the trigger URL.
-  flowId: z
-    .string()
-    .min(1)
-    .regex(/^[^/]+$/, 'a flow id is one path segment: no "/"'),
-  workflow: z.string().min(1),
-  published: z.boolean().default(true),
+  flowId: z.string().check(z.minLength(1), z.regex(/^[^/]+$/, 'a flow id is one path segment: no "/"')),
+  workflow: z.string().check(z.minLength(1)),
+  published: z._default(z.boolean(), true),
   ...recordDeliveriesField,
 });
 
@@ -58,10 +55,14 @@ const flowSchema = z.strictObject({
  * Local only: a flow may carry its verifier and secret in the config file. A deployed flow gets its verifier
  * from scripts/set-verifier.ts, never through a template.
  */
-const localFlowSchema = flowSchema.extend({
-  verifier: z
-    .strictObject({ verifier: verifierSchema, replay: replaySchema.optional(), secret: z.string().min(16) })
-    .optional(),
+const localFlowSchema = z.extend(flowSchema, {
+  verifier: z.optional(
+    z.strictObject({
+      verifier: verifierSchema,
+      replay: z.optional(replaySchema),
+      secret: z.string().check(z.minLength(16)),
+    }),
+  ),
 });
 
 export const flowRegistrations: RegistrationKind<typeof flowSchema, typeof localFlowSchema> = {

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../../core/zod';
 import { presentedApiKey } from '../../core/auth/api-keys';
 import { InvalidInputError } from '../../core/outcomes';
 import { describeInvalid } from '../../core/invalid-input';
@@ -8,12 +8,12 @@ import type { SignedRequest } from '../../core/verify/verify-signature';
 
 const flowIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9._-]{1,128}$/, 'flow id must be 1-128 letters, digits, ".", "_" or "-"');
+  .check(z.regex(/^[A-Za-z0-9._-]{1,128}$/, 'flow id must be 1-128 letters, digits, ".", "_" or "-"'));
 
 /** Printable ASCII, as Stripe and the IETF Idempotency-Key draft expect. */
 const idempotencyKeySchema = z
   .string()
-  .regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key must be 1-255 printable ASCII characters');
+  .check(z.regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key must be 1-255 printable ASCII characters'));
 
 export interface FlowTriggerRequest {
   readonly flowId: string;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod';
 
 /**
  * What the inbound handler queues for each batch item, and for a single request the engine was too busy to start
@@ -8,18 +8,18 @@ import * as z from 'zod';
  */
 export const fanoutMessageSchema = z.object({
   v: z.literal(1),
-  runRef: z.string().optional(),
-  dedupeKey: z.string().optional(),
-  naming: z.object({ key: z.string(), createdAt: z.number() }).optional(),
+  runRef: z.optional(z.string()),
+  dedupeKey: z.optional(z.string()),
+  naming: z.optional(z.object({ key: z.string(), createdAt: z.number() })),
   /** A queued single request: its delivery record (`queued`) is marked started with the run once it starts. */
-  deliveryId: z.string().optional(),
+  deliveryId: z.optional(z.string()),
   target: z.object({
-    stateMachineArn: z.string().startsWith('arn:'),
+    stateMachineArn: z.string().check(z.startsWith('arn:')),
     workflowType: z.enum(['EXPRESS', 'STANDARD']),
   }),
   input: z.unknown(),
   /** How many times the worker has sent this item back to the queue because the engine was busy. */
-  busyRequeues: z.number().int().nonnegative().optional(),
+  busyRequeues: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 
 export type FanoutMessage = z.infer<typeof fanoutMessageSchema>;

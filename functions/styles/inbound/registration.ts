@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod';
 import type { Registry, WorkflowTarget } from '../../core/ports';
 import { canonicalRef } from '../../core/uuid';
 import {
@@ -67,11 +67,11 @@ export const inboundSecretItem = (secretHashes: readonly string[]) => ({
  */
 export const inboundVerifierKey = () => ({ pk: 'INBOUNDVERIFIER', sk: 'INBOUNDVERIFIER' });
 
-const inboundWorkflowRecordSchema = workflowTargetSchema.extend({
+const inboundWorkflowRecordSchema = z.extend(workflowTargetSchema, {
   workflowId: z.string(),
   name: z.string(),
-  recordDeliveries: z.literal(false).optional(),
-  whenBusy: z.enum(['queue', 'reject']).optional(),
+  recordDeliveries: z.optional(z.literal(false)),
+  whenBusy: z.optional(z.enum(['queue', 'reject'])),
 });
 
 /** The workflow a request names by its name or its id, if registered. */
@@ -108,9 +108,9 @@ export async function readInboundVerifier(registry: Registry): Promise<StoredVer
 
 /** A workflow `POST /inbound` may start, named in a request by `name` or by `workflowId` (a UUID). */
 const inboundWorkflowSchema = z.strictObject({
-  name: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
   workflowId: z.uuid(),
-  workflow: z.string().min(1),
+  workflow: z.string().check(z.minLength(1)),
   ...recordDeliveriesField,
   ...whenBusyField,
 });

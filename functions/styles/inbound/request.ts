@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../../core/zod';
 import { InvalidInputError, TooLargeError } from '../../core/outcomes';
 import { describeInvalid } from '../../core/invalid-input';
 import { parseJsonObject, rawBody, signedRequestOf } from '../../http/request';
@@ -11,23 +11,32 @@ import type { SignedRequest } from '../../core/verify/verify-signature';
  * other field as runtime data. A batch: the parent's `workflow` (still required) and `stateValues`, and
  * `batch: [{uid, workflow, stateValues, runtimeData}]`. Both come out as a list of resolved items.
  */
-const uid = z.union([z.string().min(1).max(255), z.number().transform(String)]);
+const uid = z.union([
+  z.string().check(z.minLength(1), z.maxLength(255)),
+  z.pipe(
+    z.number(),
+    z.transform((n: number) => String(n)),
+  ),
+]);
 // A workflow's id is a UUID: any case finds it (functions/core/uuid.ts). Names are compared as written.
-const workflowRef = z.string().min(1, 'workflow must not be empty').max(256).transform(canonicalRef);
+const workflowRef = z.pipe(
+  z.string().check(z.minLength(1, 'workflow must not be empty'), z.maxLength(256)),
+  z.transform((ref: string) => canonicalRef(ref)),
+);
 const stateValues = z.record(z.string(), z.unknown(), 'stateValues must be an object');
 
 const parentSchema = z.object({
   workflow: workflowRef,
-  stateValues: stateValues.nullish(),
-  uid: uid.nullish(),
-  batch: z.array(z.unknown(), 'batch must be an array').optional(),
+  stateValues: z.nullish(stateValues),
+  uid: z.nullish(uid),
+  batch: z.optional(z.array(z.unknown(), 'batch must be an array')),
 });
 
 const batchItemSchema = z.strictObject({
-  uid: uid.nullish(),
-  workflow: workflowRef.nullish(),
-  stateValues: stateValues.nullish(),
-  runtimeData: z.record(z.string(), z.unknown(), 'runtimeData must be an object').nullish(),
+  uid: z.nullish(uid),
+  workflow: z.nullish(workflowRef),
+  stateValues: z.nullish(stateValues),
+  runtimeData: z.nullish(z.record(z.string(), z.unknown(), 'runtimeData must be an object')),
 });
 
 /** The fields a single request reserves; everything else is runtime data. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod';
 import type { Registry } from '../../core/ports';
 import { ID } from './request';
 import {
@@ -35,10 +35,10 @@ export const webhookTemplateItem = (template: WebhookWorkflowTemplate) => ({
 });
 
 const webhookTemplateRecordSchema = z.object({
-  id: z.string().min(1),
-  orgId: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
+  orgId: z.string().check(z.minLength(1)),
   name: z.string(),
-  stateMachineArn: z.string().startsWith('arn:'),
+  stateMachineArn: z.string().check(z.startsWith('arn:')),
 });
 
 /** The workflow templates of organisation `orgId`. */
@@ -56,11 +56,11 @@ export async function readWebhookTemplates(
  * `POST /api/trigger-webhooks/{webhookId}` then starts it. Webhooks are created at run time through the admin API.
  */
 const webhookTemplateSchema = z.strictObject({
-  orgId: z.string().min(1),
+  orgId: z.string().check(z.minLength(1)),
   // The id a webhook's binding names (`eventWorkflowTemplateId`): an id the admin API's requests accept.
-  id: z.string().regex(ID, 'a template id is 1-64 letters, digits, "_" or "-"'),
-  name: z.string().min(1).optional(),
-  workflow: z.string().min(1),
+  id: z.string().check(z.regex(ID, 'a template id is 1-64 letters, digits, "_" or "-"')),
+  name: z.optional(z.string().check(z.minLength(1))),
+  workflow: z.string().check(z.minLength(1)),
 });
 
 export const webhookTemplateRegistrations: RegistrationKind<typeof webhookTemplateSchema> = {

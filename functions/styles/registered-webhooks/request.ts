@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../../core/zod';
 import { InvalidInputError, NotFoundError, UnsupportedContentError } from '../../core/outcomes';
 import { describeInvalid } from '../../core/invalid-input';
 import { UnsupportedJsonError, jsonSyntaxErrorMessage, parseJsonExact } from '../../core/json';
@@ -19,37 +19,39 @@ export function pathId(event: APIGatewayProxyEventV2, name: string, what: string
 /** Bring your own secret (e.g. one a sender already has configured); hookflow generates one otherwise. */
 const verifySecret = z
   .string('verifySecret must be a string')
-  .min(16, 'verifySecret must be at least 16 characters')
-  .max(256, 'verifySecret must be at most 256 characters')
-  .regex(/^[\x21-\x7e]+$/, 'verifySecret must be printable ASCII without spaces (it travels in a header)');
+  .check(
+    z.minLength(16, 'verifySecret must be at least 16 characters'),
+    z.maxLength(256, 'verifySecret must be at most 256 characters'),
+    z.regex(/^[\x21-\x7e]+$/, 'verifySecret must be printable ASCII without spaces (it travels in a header)'),
+  );
 
 const recordDeliveries = z.boolean('recordDeliveries must be true or false');
 
 const createBody = z.strictObject({
-  verifySecret: verifySecret.optional(),
+  verifySecret: z.optional(verifySecret),
   /** How triggers are verified (default `{"kind": "contrail"}`: seed 5's X-Verify-Signature). */
-  verifier: verifierSchema.optional(),
+  verifier: z.optional(verifierSchema),
   /** Opt-in replay protection: timestamp tolerance and a ledger of delivery ids. */
-  replay: replaySchema.optional(),
+  replay: z.optional(replaySchema),
   /** `false`: its triggers write no delivery record (docs/deliveries.md); default true. */
-  recordDeliveries: recordDeliveries.optional(),
+  recordDeliveries: z.optional(recordDeliveries),
 });
 
 /** PATCH /api/webhooks/{id}: the settings that may change after creation (not the secret: rotate-secret). */
 const updateBody = z.strictObject({ recordDeliveries });
 
 const rotateBody = z.strictObject({
-  verifySecret: verifySecret.optional(),
+  verifySecret: z.optional(verifySecret),
   /** How long the replaced secret keeps verifying, so senders can switch over. Default one day; 0 ends it now. */
-  overlapSeconds: z
-    .number('overlapSeconds must be a number')
-    .int()
-    .min(0)
-    .max(30 * 86_400, 'overlapSeconds is at most 30 days')
-    .default(86_400),
+  overlapSeconds: z._default(
+    z
+      .number('overlapSeconds must be a number')
+      .check(z.int(), z.minimum(0), z.maximum(30 * 86_400, 'overlapSeconds is at most 30 days')),
+    86_400,
+  ),
 });
 
-function optionalJsonBody<T>(schema: z.ZodType<T>, event: APIGatewayProxyEventV2, maxBodyBytes: number): T {
+function optionalJsonBody<T>(schema: z.ZodMiniType<T>, event: APIGatewayProxyEventV2, maxBodyBytes: number): T {
   const bytes = rawBody(event, maxBodyBytes);
   const body = bytes.toString('utf8').trim() === '' ? {} : parseJsonObject(bytes);
   const parsed = schema.safeParse(body);
