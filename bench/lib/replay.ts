@@ -24,6 +24,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { dedupeTableSchema } from '../../functions/adapters/aws/table-schemas';
+import { requestHandlerOptions } from '../../functions/adapters/aws/clients';
 
 type Ctor = new (input: unknown) => object;
 type Sendable = { send(command: object): Promise<unknown> };
@@ -116,9 +117,12 @@ export type BareClients = Record<RecordedCall['service'], Sendable> & { destroy(
 
 export function bareClients(): BareClients {
   const clients = {
-    DynamoDB: new DynamoDBClient({}),
-    SFN: new SFNClient({ disableHostPrefix: process.env.AWS_ENDPOINT_URL_SFN !== undefined }),
-    SQS: new SQSClient({ useQueueUrlAsEndpoint: false }),
+    DynamoDB: new DynamoDBClient({ requestHandler: requestHandlerOptions() }),
+    SFN: new SFNClient({
+      requestHandler: requestHandlerOptions(),
+      disableHostPrefix: process.env.AWS_ENDPOINT_URL_SFN !== undefined,
+    }),
+    SQS: new SQSClient({ requestHandler: requestHandlerOptions(), useQueueUrlAsEndpoint: false }),
   };
   return { ...clients, destroy: () => Object.values(clients).forEach((c) => c.destroy()) };
 }
