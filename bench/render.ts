@@ -222,6 +222,22 @@ function derivedFigures(results: Results): Record<string, number> {
       d.flowTriggerSystemPercent = 100 * (trigger.systemCpuShare ?? Number.NaN);
       d.bareCpuPerCallMs = trigger.bareCpuMedianMs / callsOf(trigger);
     }
+    // hookflow's own CPU, measured (the SDK answered from cache), as a share of the handler's CPU.
+    const ownShares = (size: (r: ScenarioRun) => boolean) =>
+      handlers.runs
+        .filter((r) => size(r) && r.ownCpuMs !== undefined && r.ownCpuMs.failures === 0)
+        .map((r) => (100 * r.ownCpuMs!.median) / r.cpuMedianMs);
+    const smallOwn = ownShares((r) => r.size !== '100KB');
+    const largeOwn = ownShares((r) => r.size === '100KB');
+    if (smallOwn.length > 0) {
+      d.ownCpuSmallMinPercent = Math.min(...smallOwn);
+      d.ownCpuSmallMaxPercent = Math.max(...smallOwn);
+    }
+    if (largeOwn.length > 0) {
+      d.ownCpuLargeMinPercent = Math.min(...largeOwn);
+      d.ownCpuLargeMaxPercent = Math.max(...largeOwn);
+    }
+    if (trigger?.ownCpuMs !== undefined) d.flowTriggerOwnCpuMs = trigger.ownCpuMs.median;
     const oneKb = handlers.runs.filter((r) => (r.size === '1KB' || r.size === null) && r.cpuRatio !== undefined);
     const ratios = oneKb.map((r) => r.cpuRatio);
     d.minCpuRatio = Math.min(...ratios);
