@@ -11,7 +11,15 @@ import { bundleHandler } from './bundles';
 import { log, withStdoutSilenced } from './log';
 import { type BenchStack, type CallCounts, diffCounts } from './stack';
 import { comparePaired } from './paired';
-import { bareClients, type BareClients, prepareReplay, record, type RecordedCall, sendReplay } from './replay';
+import {
+  bareClients,
+  type BareClients,
+  prepareReplay,
+  record,
+  type RecordedCall,
+  sendReplay,
+  withCachedAnswers,
+} from './replay';
 import { round, summarize, type Summary } from './stats';
 
 interface Counter {
@@ -81,6 +89,13 @@ export interface ScenarioRun {
   readonly logBytesPerInvocation: number;
   /** Share of that CPU that is system (kernel) time: mostly the loopback sockets' work. */
   readonly systemCpuShare: number;
+  /**
+   * hookflow's own CPU, measured: the same handler invoked again (after the pairs) with every AWS call answered at
+   * once from the answer the same operation last got (bench/lib/replay.ts, withCachedAnswers), median ms, and how
+   * many of those invocations did not answer the expected success (then the figure took another path: read it as
+   * indicative). Absent under the profiler.
+   */
+  readonly ownCpuMs?: { readonly median: number; readonly iterations: number; readonly failures: number };
   /** Wall time per invocation against the local stack's services, ms. */
   readonly wallMs: Summary;
   /** AWS SDK calls per invocation (mean), and whether every invocation made the same calls. */
@@ -454,6 +469,9 @@ export function scenarios(stack: BenchStack): Scenario[] {
   ];
 }
 
+/** Invocations of each scenario with the SDK answered from cache (hookflow's own CPU), at most. */
+const OWN_CPU_ITERATIONS = 60;
+
 export interface RunSettings {
   /** Pair each invocation with the bare replay of its calls (default true; off under the profiler). */
   readonly replay?: boolean;
@@ -564,6 +582,25 @@ export async function runScenarios(
           if (counting) logBytes += bytes;
         },
       );
+      let ownCpuMs: ScenarioRun['ownCpuMs'];
+      if (replay) {
+        const own: number[] = [];
+        let ownFailures = 0;
+        const ownIterations = Math.min(iterations, OWN_CPU_ITERATIONS);
+        await withStdoutSilenced(
+          () =>
+            withCachedAnswers(async () => {
+              for (let i = 0; i < ownIterations; i++) {
+                // The events prepared for the measured pairs, again: their calls are answered from cache.
+                const h = await invokeHandler(settings.warmup + (i % iterations));
+                own.push((h.used.user + h.used.system) / 1000);
+                if (!scenario.ok(h.result)) ownFailures++;
+              }
+            }),
+          () => undefined,
+        );
+        ownCpuMs = { median: round(summarize(own).p50, 3), iterations: ownIterations, failures: ownFailures };
+      }
       if (failures > 0) {
         log(
           part,
@@ -597,6 +634,7 @@ export async function runScenarios(
         replayMismatchExamples: [...mismatchExamples],
         logBytesPerInvocation: round(logBytes / total, 1),
         systemCpuShare: round(systemMicros / 1000 / cpu.reduce((a, b) => a + b, 0), 3),
+        ...(ownCpuMs === undefined ? {} : { ownCpuMs }),
         wallMs: summarize(wall),
         awsCalls,
         awsCallsConstant: constant,
@@ -605,6 +643,7 @@ export async function runScenarios(
         part,
         `  CPU median ${run.cpuMedianMs} ms vs the same calls bare ${run.bareCpuMedianMs} ms: x${run.cpuRatio} (pairs x${run.cpuMedianPairRatio})` +
           `${mismatches > 0 ? `, ${run.replayMismatchesPerInvocation} replayed calls per invocation answered differently (${run.replayMismatchExamples.join('; ')})` : ''}; ` +
+          `${ownCpuMs === undefined ? '' : `own CPU (SDK answered from cache) ${ownCpuMs.median} ms${ownCpuMs.failures > 0 ? ` (${ownCpuMs.failures} unexpected answers)` : ''}; `}` +
           `wall p50 ${run.wallMs.p50} ms; ${run.logBytesPerInvocation} log bytes; calls ${JSON.stringify(awsCalls)}`,
       );
       runs.push(run);

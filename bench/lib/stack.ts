@@ -63,6 +63,9 @@ export async function startBenchStack(): Promise<BenchStack> {
       HOOKFLOW_BENCH_COUNTS_FILE: countsFile,
       // As deployed: the handlers' default registry cache (test stacks turn it off).
       REGISTRY_CACHE_SECONDS: '5',
+      // As deployed: no AWS call recording (a test facility for the IAM check, one synchronous file append per
+      // call, which test/support/local-stack.ts turns on for every test stack).
+      HOOKFLOW_RECORD_AWS_CALLS: '',
     },
   });
   const queue = /SQS \(fauxqs\) at \S+: (\S+), dead letters in/.exec(stack.output())?.[1];

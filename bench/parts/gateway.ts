@@ -113,6 +113,12 @@ async function measure(
   return { result, raw };
 }
 
+/**
+ * What the trigger starts: flow `hello` of local/hookflow.local.json runs the Express state machine
+ * `hookflow-echo`, in the local stack's region and account (local/start.ts, LOCAL_AWS).
+ */
+const CEILING_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:hookflow-echo';
+
 /** Starts bench/support/ceiling-server.ts against the stack's dynalite; resolves its URL and process. */
 async function startCeiling(stack: BenchStack): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'support', 'ceiling-server.ts')], {
@@ -121,7 +127,9 @@ async function startCeiling(stack: BenchStack): Promise<{ url: string; child: Ch
       ...process.env,
       ...localAwsEnv,
       AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
+      AWS_ENDPOINT_URL_SFN: stack.sfnEndpoint,
       DEDUPE_TABLE: 'hookflow-dedupe',
+      CEILING_STATE_MACHINE_ARN: CEILING_STATE_MACHINE_ARN,
       NODE_OPTIONS: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -150,7 +158,8 @@ async function startCeiling(stack: BenchStack): Promise<{ url: string; child: Ch
 /**
  * 1. Local throughput (target 4): the keyed flow trigger through the local stack (gateway, handler, dynalite,
  * local Step Functions) against a like-for-like ceiling in the same run: a Node HTTP server making one SDK
- * PutItem per request to the same dynalite (bench/support/ceiling-server.ts). Both driven by autocannon from
+ * PutItem per request to the same dynalite and one StartExecution of the same Express workflow on the same local
+ * Step Functions endpoint (bench/support/ceiling-server.ts). Both driven by autocannon from
  * this process at the same concurrency with the same body and a unique Idempotency-Key per request, in
  * alternating rounds; req/s and p99 compared by the ratio of their medians.
  */
@@ -170,7 +179,7 @@ export async function runGateway(stack: BenchStack): Promise<GatewayResult> {
     const body = '{"hello":"world"}';
     const sides = {
       ceiling: {
-        target: 'ceiling: Node HTTP server + one SDK PutItem',
+        target: 'ceiling: Node HTTP server + SDK PutItem + StartExecution',
         options: {
           url: ceiling.url,
           method: 'POST',

@@ -13,6 +13,7 @@ import {
 } from '../core/deliveries/recorder';
 import { httpAnswerOf } from './outcome-to-http';
 import { errorResponse } from './responses';
+import { eventBodyBytes } from './request';
 
 export type HttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -55,10 +56,7 @@ export function httpHandler(
         path: event.rawPath ?? '',
         headers: event.headers ?? {},
         // Decoded only where it may be kept (a handler that records): up to 5 MB copied for nothing otherwise.
-        rawBody:
-          recording === undefined
-            ? Buffer.alloc(0)
-            : Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8'),
+        rawBody: recording === undefined ? Buffer.alloc(0) : eventBodyBytes(event),
       },
       recording,
     );

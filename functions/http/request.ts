@@ -3,10 +3,26 @@ import { UnsupportedJsonError, isRawJsonNumber, jsonSyntaxErrorMessage, parseJso
 import { InvalidInputError, TooLargeError } from '../core/outcomes';
 import type { SignedRequest } from '../core/verify/verify-signature';
 
-/** The raw request body as bytes: API Gateway base64-encodes bodies it does not consider text. */
+/** Bodies already decoded, by event: the delivery record (./http-handler.ts) and the style read the same bytes. */
+const decodedBodies = new WeakMap<APIGatewayProxyEventV2, Buffer>();
+
+/**
+ * The request body as bytes, decoded once per event (API Gateway base64-encodes bodies it does not consider
+ * text). The bytes are shared by whoever asks: read them, never write to them.
+ */
+export function eventBodyBytes(event: APIGatewayProxyEventV2): Buffer {
+  let bytes = decodedBodies.get(event);
+  if (bytes === undefined) {
+    const body = event.body ?? '';
+    bytes = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+    decodedBodies.set(event, bytes);
+  }
+  return bytes;
+}
+
+/** The raw request body as bytes, refused with 413 past `maxBytes`. */
 export function rawBody(event: APIGatewayProxyEventV2, maxBytes: number): Buffer {
-  const body = event.body ?? '';
-  const bytes = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+  const bytes = eventBodyBytes(event);
   if (bytes.length > maxBytes) {
     throw new TooLargeError(`request body is ${bytes.length} bytes; the limit is ${maxBytes} bytes`);
   }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 
@@ -66,15 +67,6 @@ export function apiGatewayEvent(
       ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText }
       : { isBase64Encoded: false }),
   };
-}
-
-function isUtf8(bytes: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The parts of the Lambda context hookflow's handlers and Powertools read. */

@@ -24,6 +24,7 @@ import { EngineBusyError } from '../../core/outcomes';
 import { parseJsonKeepingNumbers } from '../../core/json';
 import { mayHaveTakenEffect } from './unanswered';
 import { standardExecutionArn } from '../../core/runs/execution-name';
+import { runInputJson } from '../../core/runs/run-input-json';
 
 export { standardExecutionArn };
 
@@ -59,7 +60,7 @@ export class SfnWorkflowEngine implements WorkflowEngine {
         new StartExecutionCommand({
           stateMachineArn: request.stateMachineArn,
           name: request.name,
-          input: JSON.stringify(request.input),
+          input: runInputJson(request.input),
         }),
       );
       return {
@@ -91,7 +92,7 @@ export class SfnWorkflowEngine implements WorkflowEngine {
     const command = new StartSyncExecutionCommand({
       stateMachineArn: request.stateMachineArn,
       name: request.name,
-      input: JSON.stringify(request.input),
+      input: runInputJson(request.input),
     });
     command.middlewareStack.add(
       (next) => async (args) => {

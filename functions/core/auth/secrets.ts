@@ -1,7 +1,24 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 export function sha256Hex(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
+  return typeof data === 'string' ? createHash('sha256').update(data).digest('hex') : sha256Of(data).toString('hex');
+}
+
+/** Digests already taken, by buffer: a request body is one buffer, shared by whoever reads it. */
+const digests = new WeakMap<Buffer, Buffer>();
+
+/**
+ * The SHA-256 of `bytes`, taken once per buffer. A request body's digest is asked for more than once per
+ * request (an Idempotency-Key's fingerprint, a verifier's delivery identity), each a pass over up to several MB.
+ * The buffer must not change once hashed (request bodies never do: functions/http/request.ts, eventBodyBytes).
+ */
+export function sha256Of(bytes: Buffer): Buffer {
+  let digest = digests.get(bytes);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(bytes).digest();
+    digests.set(bytes, digest);
+  }
+  return digest;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { HookflowBodyReference } from './body-reference';
+import { runInputJson } from './run-input-json';
 
 export { type HookflowBodyReference, isHookflowBodyReference } from './body-reference';
 import type { BodyStore } from '../deliveries/log';
@@ -28,7 +29,7 @@ export const STEP_FUNCTIONS_MAX_INPUT_BYTES = 262_144;
  * measured in UTF-8 bytes, as Step Functions measures it. A character outside ASCII counts 2 to 4 bytes.
  */
 export function runInputBytes(input: unknown): number {
-  return Buffer.byteLength(JSON.stringify(input), 'utf8');
+  return Buffer.byteLength(runInputJson(input), 'utf8');
 }
 
 export function fitsRunInput(input: unknown, limit: number = STEP_FUNCTIONS_MAX_INPUT_BYTES): boolean {

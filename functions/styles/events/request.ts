@@ -139,11 +139,11 @@ export function parseEventRequest(event: APIGatewayProxyEventV2, maxBodyBytes: n
   const body = bodyText(bytes);
   const contentType = (header(event, 'content-type') ?? '').toLowerCase();
   try {
-    const exactData = assertRequiredAttributes(event, body, contentType);
+    const { exactData, parsed: structured } = assertRequiredAttributes(event, body, contentType);
     const isPlainJson = /^application\/json\b/.test(contentType) && header(event, 'ce-specversion') === undefined;
     // The SDK knows "application/cloudevents+json; charset=utf-8" but not seed 3's other spelling, without the space.
     const headers = { ...event.headers, 'content-type': contentType.replace(/\s*;\s*/g, '; ') };
-    const parsed = isPlainJson ? fromPlainJson(body) : cloudevents().HTTP.toEvent({ headers, body });
+    const parsed = isPlainJson ? fromPlainJson(structured) : cloudevents().HTTP.toEvent({ headers, body });
     // The SDK parses JSON data with JSON.parse, rounding big numbers: give each event its data as hookflow
     // read it (functions/core/json.ts: numbers as the sender wrote them).
     const events = ([parsed].flat() as CloudEvent[]).map((e, index) =>
@@ -162,9 +162,9 @@ export function parseEventRequest(event: APIGatewayProxyEventV2, maxBodyBytes: n
   }
 }
 
-function fromPlainJson(body: string): CloudEvent | CloudEvent[] {
+/** A plain JSON body, as assertRequiredAttributes parsed it (once: a body may be megabytes), as CloudEvents. */
+function fromPlainJson(value: unknown): CloudEvent | CloudEvent[] {
   const { CloudEvent } = cloudevents();
-  const value = parseJsonText(body);
   if (Array.isArray(value)) return value.map((item) => new CloudEvent(item as never));
   if (value === null || typeof value !== 'object') throw new InvalidInputError('request body must be a JSON object');
   return new CloudEvent(value as never);
@@ -190,7 +190,12 @@ function assertRequiredAttributes(
   event: APIGatewayProxyEventV2,
   body: string,
   contentType: string,
-): readonly ({ data: unknown } | undefined)[] {
+): {
+  /** Each event's data as hookflow's JSON rule reads it (functions/core/json.ts), where it has data. */
+  readonly exactData: readonly ({ data: unknown } | undefined)[];
+  /** A structured-mode body, parsed (undefined in binary mode). */
+  readonly parsed?: unknown;
+} {
   if (!/json/.test(contentType) || header(event, 'ce-specversion') !== undefined) {
     const missing = REQUIRED.filter((attribute) => header(event, `ce-${attribute}`) === undefined);
     if (missing.length > 0)
@@ -208,8 +213,8 @@ function assertRequiredAttributes(
       );
     }
     // Binary mode with JSON data: the SDK parses it; check it first (valid, not absurdly deep), and keep it.
-    if (/json/.test(contentType) && body.trim() !== '') return [{ data: parseJsonText(body) }];
-    return [];
+    if (/json/.test(contentType) && body.trim() !== '') return { exactData: [{ data: parseJsonText(body) }] };
+    return { exactData: [] };
   }
   const value = parseJsonText(body);
   const events = Array.isArray(value) ? value : [value];
@@ -235,7 +240,12 @@ function assertRequiredAttributes(
       );
     }
   });
-  return events.map((item) => ('data' in (item as object) ? { data: (item as { data: unknown }).data } : undefined));
+  return {
+    exactData: events.map((item) =>
+      'data' in (item as object) ? { data: (item as { data: unknown }).data } : undefined,
+    ),
+    parsed: value,
+  };
 }
 
 /** The SDK's ValidationError lists what failed; say it plainly. */
