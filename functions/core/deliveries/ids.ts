@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import { decodeTime, encodeTime, isValid, monotonicFactory } from 'ulid';
 
 /**
@@ -9,7 +9,22 @@ import { decodeTime, encodeTime, isValid, monotonicFactory } from 'ulid';
  */
 export const DELIVERY_ID_PREFIX = 'dlv_';
 
-const nextUlid = monotonicFactory();
+/**
+ * The ULID's random characters from a pool filled by the OS's CSPRNG 256 bytes at a time, one byte per character:
+ * the package's own source calls `crypto.getRandomValues` once per character (16 calls per id). A byte / 256 is
+ * uniform over the 32 base32 characters (256 is a multiple of 32), so the ids are as random as before.
+ */
+const pool = Buffer.alloc(256);
+let poolAt = pool.length;
+export function pooledRandomFraction(): number {
+  if (poolAt === pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  return pool[poolAt++]! / 256;
+}
+
+const nextUlid = monotonicFactory(pooledRandomFraction);
 
 export function newDeliveryId(nowMs: number): string {
   return `${DELIVERY_ID_PREFIX}${nextUlid(nowMs)}`;

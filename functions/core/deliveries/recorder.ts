@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Of } from '../auth/secrets';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { BodyStore, DeliveryLog } from './log';
 import {
@@ -250,7 +250,7 @@ async function storedBody(
   bodies: BodyStore | undefined,
   inlineBodyBytes: number,
 ): Promise<StoredBody> {
-  const kept = { bytes: raw.length, sha256: createHash('sha256').update(raw).digest('hex') };
+  const kept = { bytes: raw.length, sha256: sha256Of(raw).toString('hex') };
   if (raw.length <= inlineBodyBytes) return { ...kept, inline: raw.toString('base64') };
   if (bodies === undefined) return kept;
   return { ...kept, s3: await bodies.put(id, raw) };
