@@ -313,6 +313,15 @@ export class Hookflow extends Construct {
   readonly functions: ReadonlyMap<string, LambdaFunction>;
   private readonly specs = new Map<string, HandlerSpec>();
   private readonly allowed = new Set<string>();
+  /**
+   * One statement per handler and set of Step Functions actions, its resources growing with each workflow bound:
+   * a statement per workflow repeats the action and the statement's frame (about 100 characters each), and IAM
+   * caps all of a role's inline policies at 10,240 characters, whitespace not counted
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). The app's
+   * `@aws-cdk/aws-iam:minimizePolicies` flag would merge them too, but a consumer's app may not set it.
+   * test/infra/registry-scale.test.ts holds the largest role under the cap.
+   */
+  private readonly workflowStatements = new Map<string, PolicyStatement>();
 
   constructor(scope: Construct, id: string, props: HookflowProps = {}) {
     super(scope, id);
@@ -731,9 +740,11 @@ export class Hookflow extends Construct {
       this.allowed.add(key);
       const needs = spec.needs;
       if (needs.includes('engine:start')) {
-        workflow.grantStartExecution(fn);
+        this.allowOnWorkflows(fn, ['states:StartExecution'], workflow.stateMachineArn);
         // Only a handler that waits for runs (engine:describe) starts them synchronously.
-        if (workflowType === 'EXPRESS' && needs.includes('engine:describe')) workflow.grantStartSyncExecution(fn);
+        if (workflowType === 'EXPRESS' && needs.includes('engine:describe')) {
+          this.allowOnWorkflows(fn, ['states:StartSyncExecution'], workflow.stateMachineArn);
+        }
       }
       // DescribeExecution serves Standard executions only ("Executions of an EXPRESS state machine aren't supported
       // by DescribeExecution unless a Map Run dispatched them",
@@ -746,7 +757,7 @@ export class Hookflow extends Construct {
         ...(needs.includes('engine:history') ? ['states:GetExecutionHistory'] : []),
       ];
       if (reads.length > 0) {
-        fn.addToRolePolicy(new PolicyStatement({ actions: reads, resources: [executions] }));
+        this.allowOnWorkflows(fn, reads, executions);
         Validations.of(fn.role!).acknowledge({
           id: finding,
           reason: `${reads.join(', ')} on the executions of ${workflow.node.path} only: their names are made per request.`,
@@ -754,6 +765,19 @@ export class Hookflow extends Construct {
       }
     }
     return { stateMachineArn: workflow.stateMachineArn, workflowType };
+  }
+
+  /** Allows `actions` on `resource` to `fn`, in the one statement it has for these actions (workflowStatements). */
+  private allowOnWorkflows(fn: LambdaFunction, actions: readonly string[], resource: string): void {
+    const key = `${fn.node.path} ${actions.join(' ')}`;
+    const statement = this.workflowStatements.get(key);
+    if (statement !== undefined) {
+      statement.addResources(resource);
+      return;
+    }
+    const created = new PolicyStatement({ actions: [...actions], resources: [resource] });
+    this.workflowStatements.set(key, created);
+    fn.addToRolePolicy(created);
   }
 }
 

@@ -230,10 +230,10 @@ describe('registered webhooks', () => {
       .map((r) => JSON.stringify(r));
     expect(startable.length).toBe(3); // notify, audit, reject (the globex template reuses notify)
     expect(startable.every((r) => /hookflowwebhook(notify|audit|reject)/i.test(r))).toBe(true);
-    const history = policyOf('WebhookProcessStatus').filter((s) =>
-      [s.Action].flat().includes('states:GetExecutionHistory'),
-    );
-    expect(history.length).toBe(3);
+    const history = policyOf('WebhookProcessStatus')
+      .filter((s) => [s.Action].flat().includes('states:GetExecutionHistory'))
+      .flatMap((s) => [s.Resource].flat());
+    expect(history.length).toBe(3); // the executions of notify, audit and reject
     expect(JSON.stringify(policyOf('WebhookProcessStatus'))).not.toContain('states:StartExecution');
   });
 
