@@ -1,5 +1,6 @@
 import type { DeliveryRecord } from './deliveries/record';
 import type { LedgerEntry } from './verify/delivery-ledger';
+import type { WhenBusy } from './registration';
 import type { RegistrationVerifier, SigningSecrets } from './verify/verifier-config';
 
 /**
@@ -51,6 +52,8 @@ export interface RegisteredWebhook {
   readonly secrets: SigningSecrets;
   /** How triggers prove they know the secret (default: seed 5's X-Verify-Signature), and replay protection. */
   readonly verifier: RegistrationVerifier;
+  /** A busy engine: queue the bound workflows' starts (absent: the style's default, `queue`) or answer 503. */
+  readonly whenBusy?: WhenBusy;
 }
 
 /** A workflow bound to a webhook: seed 5's trigger `webhookId:<id>` set on the template. */

@@ -82,17 +82,17 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
    * worker message, or a record a claim carries, changes nothing). The condition fails with
    * ConditionalCheckFailedException: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
    */
-  async markStarted(id: string, run: DeliveryRun): Promise<boolean> {
+  async markStarted(id: string, run: DeliveryRun | undefined): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall({ pk: deliveryItemKey(id) }),
-          UpdateExpression: 'SET #outcome = :started, #runs = :runs',
+          UpdateExpression: run === undefined ? 'SET #outcome = :started' : 'SET #outcome = :started, #runs = :runs',
           ConditionExpression: '#outcome = :queued',
-          ExpressionAttributeNames: { '#outcome': 'outcome', '#runs': 'runs' },
+          ExpressionAttributeNames: { '#outcome': 'outcome', ...(run === undefined ? {} : { '#runs': 'runs' }) },
           ExpressionAttributeValues: marshall(
-            { ':started': 'started', ':queued': 'queued', ':runs': [run] },
+            { ':started': 'started', ':queued': 'queued', ...(run === undefined ? {} : { ':runs': [run] }) },
             { removeUndefinedValues: true },
           ),
         }),

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { queryPartition } from './query-partition';
+import { whenBusyField } from '../../core/registration';
 import * as z from 'zod';
 import type { RegisteredWebhook, WebhookBinding, WebhookStore } from '../../core/ports';
 import {
@@ -39,6 +40,7 @@ const webhookSchema = z.object({
   updatedById: z.string(),
   secrets: signingSecretsSchema,
   verifier: registrationVerifierSchema.default({ verifier: { kind: 'contrail' } }),
+  ...whenBusyField,
 });
 
 const bindingSchema = z.object({

@@ -44,9 +44,10 @@ export interface DeliveryLog {
   list(query: DeliveryQuery): Promise<DeliveryPage>;
   /**
    * A `queued` record (its own `dlv#` item) once the fan-out worker has started its run: outcome `started`, `run` its
-   * runs. False when there is no such record (expired, never written, or one a claim carries): nothing is changed.
+   * runs (undefined: the runs it names stay, as a registered webhook's record names its processes' runs when queued).
+   * False when there is no such record (expired, never written, or one a claim carries): nothing is changed.
    */
-  markStarted(id: string, run: DeliveryRun): Promise<boolean>;
+  markStarted(id: string, run: DeliveryRun | undefined): Promise<boolean>;
 }
 
 /** Where a body kept out of its record lives (and a claim-checked run input points). */

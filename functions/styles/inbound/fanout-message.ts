@@ -1,13 +1,19 @@
 import * as z from 'zod';
 
 /**
- * What the inbound handler queues for each batch item, and for a single request the engine was too busy to start
- * (docs/deliveries.md, "Queue when busy"); the fan-out worker reads it back. A batch item and a keyed single request
- * carry `runRef` and `dedupeKey`, so the worker's start and a sender's retry claim the same key: one run between
- * them. An unkeyed one carries `naming` instead (its delivery), so both starts ask for the same execution name.
+ * What the inbound handler queues for each batch item, and what a style queues for a start the engine was too busy
+ * to make (docs/deliveries.md, "Queue when busy"); the fan-out worker reads it back. A batch item and a keyed single
+ * inbound request carry `runRef` and `dedupeKey`, so the worker's start and a sender's retry claim the same key: one
+ * run between them. An unkeyed one carries `naming` instead (its delivery), so both starts ask for the same execution
+ * name. A registered webhook's process carries `name`, its execution name, fixed (with the process record) before
+ * its first start: every start of it asks for that name.
  */
 export const fanoutMessageSchema = z.object({
   v: z.literal(1),
+  /** The style that queued it (absent: inbound), for the logs. */
+  style: z.enum(['inbound', 'registered-webhooks']).optional(),
+  /** An execution name fixed when the start was first tried: started under it as is (a Standard workflow). */
+  name: z.string().optional(),
   runRef: z.string().optional(),
   dedupeKey: z.string().optional(),
   naming: z.object({ key: z.string(), createdAt: z.number() }).optional(),

@@ -4,7 +4,8 @@ import { ConflictError, NotFoundError } from '../../core/outcomes';
 import type { RegisteredWebhook, Registry, WebhookBinding, WebhookStore } from '../../core/ports';
 import { type RegistrationVerifier, rotateSecrets } from '../../core/verify/verifier-config';
 import { randomId, randomSecret } from './ids';
-import { readWebhookTemplates } from './registration';
+import { REGISTERED_WEBHOOK_WHEN_BUSY_DEFAULT, readWebhookTemplates } from './registration';
+import { type WhenBusy, whenBusyItem } from '../../core/registration';
 import { type Clock, dateOf } from '../../core/clock';
 
 export interface ManageDeps {
@@ -27,6 +28,7 @@ export function publicWebhook(webhook: RegisteredWebhook) {
     id: webhook.id,
     verifier: webhook.verifier.verifier,
     ...(webhook.verifier.replay === undefined ? {} : { replay: webhook.verifier.replay }),
+    whenBusy: webhook.whenBusy ?? REGISTERED_WEBHOOK_WHEN_BUSY_DEFAULT,
     ...(webhook.secrets.previous === undefined ? {} : { previousSecretExpiresAt: webhook.secrets.previous.expiresAt }),
   };
 }
@@ -43,6 +45,7 @@ export async function createWebhook(
     verifySecret?: string;
     verifier?: RegistrationVerifier['verifier'];
     replay?: RegistrationVerifier['replay'];
+    whenBusy?: WhenBusy;
   },
 ) {
   const now = dateOf(deps.now).toISOString();
@@ -58,6 +61,8 @@ export async function createWebhook(
       verifier: options.verifier ?? { kind: 'contrail' },
       ...(options.replay === undefined ? {} : { replay: options.replay }),
     },
+    // Stored only when it differs from the default, like every registration's.
+    ...whenBusyItem(options, REGISTERED_WEBHOOK_WHEN_BUSY_DEFAULT),
   };
   await deps.webhooks.create(webhook);
   return { ...publicWebhook(webhook), verifySecret: webhook.secrets.current };

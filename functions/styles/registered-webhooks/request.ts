@@ -5,6 +5,7 @@ import { describeInvalid } from '../../core/invalid-input';
 import { UnsupportedJsonError, jsonSyntaxErrorMessage, parseJsonExact } from '../../core/json';
 import { MAX_JSON_DEPTH, header, jsonDepth, parseJsonObject, rawBody } from '../../http/request';
 import { replaySchema, verifierSchema } from '../../core/verify/verifier-config';
+import { whenBusyField } from '../../core/registration';
 
 /** Ids hookflow hands out are 16 base64url characters; anything else in an id position names nothing. */
 export const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -29,6 +30,8 @@ const createBody = z.strictObject({
   verifier: verifierSchema.optional(),
   /** Opt-in replay protection: timestamp tolerance and a ledger of delivery ids. */
   replay: replaySchema.optional(),
+  /** A busy engine: `queue` (default) keeps the starts for later and answers 202, `reject` answers 503. */
+  ...whenBusyField,
 });
 
 const rotateBody = z.strictObject({
@@ -50,7 +53,7 @@ function optionalJsonBody<T>(schema: z.ZodType<T>, event: APIGatewayProxyEventV2
   return parsed.data;
 }
 
-/** POST /api/webhooks: no body (as in seed 5), or `{ "verifySecret", "verifier", "replay" }`. */
+/** POST /api/webhooks: no body (as in seed 5), or `{ "verifySecret", "verifier", "replay", "whenBusy" }`. */
 export const parseCreateWebhook = (event: APIGatewayProxyEventV2, maxBodyBytes: number) =>
   optionalJsonBody(createBody, event, maxBodyBytes);
 

@@ -8,6 +8,7 @@ import { CREDENTIAL_HEADERS } from '../../../functions/http/request';
 import { makeFanoutHandler } from '../../../functions/styles/inbound/fanout-worker';
 import { fanoutMessageSchema } from '../../../functions/styles/inbound/fanout-message';
 import { makeInboundHandler } from '../../../functions/styles/inbound/http';
+import { makeWebhookAdminHandler, makeWebhookTriggerHandler } from '../../../functions/styles/registered-webhooks/http';
 import {
   inboundWorkflowItems,
   inboundWorkflowRegistrations,
@@ -20,7 +21,10 @@ import {
   FakeRegistry,
   FakeWorkQueue,
   InMemoryDedupeStore,
+  InMemoryDeliveryLedger,
+  InMemoryProcessStore,
   InMemoryRegistry,
+  InMemoryWebhookStore,
   silentLogger,
 } from '../../support/fakes';
 import { InMemoryDeliveryLog } from '../../support/in-memory-delivery-log';
@@ -266,5 +270,208 @@ describe('POST /inbound when the engine is busy', () => {
       expect(await log.get(String(answer.headers['hookflow-delivery-id']))).toMatchObject({ outcome: 'failed' });
     }
     expect(queue.delayed).toHaveLength(0);
+  });
+});
+
+/** Registered webhooks (POST /api/trigger-webhooks/{id}): a busy engine queues each bound workflow's process. */
+function webhookSetup() {
+  const registry = new FakeRegistry()
+    .addApiKey('acme-key', { keyId: 'acme-admin', orgs: ['acme'] })
+    .addWebhookTemplate('acme', 'notify')
+    .addWebhookTemplate('acme', 'audit');
+  const engine = new AnswerLosingEngine();
+  const queue = new FakeWorkQueue();
+  const log = new InMemoryDeliveryLog(() => NOW);
+  const deps = {
+    registry,
+    webhooks: new InMemoryWebhookStore(),
+    processes: new InMemoryProcessStore(() => NOW),
+    deliveries: new InMemoryDeliveryLedger(),
+    engine,
+    queue,
+    logger: silentLogger,
+    maxBodyBytes: 10_000,
+    now: () => NOW,
+    executionLink: executionLinker('https://console.example/{executionArn}'),
+    recording: {
+      deps: { log, credentialHeaders: CREDENTIAL_HEADERS },
+      settings: { retentionDays: 7, inlineBodyBytes: 1024 },
+      now: () => NOW,
+    },
+  };
+  const admin = makeWebhookAdminHandler(deps);
+  const trigger = makeWebhookTriggerHandler(deps);
+  const unused = () => Promise.reject(new Error('a named message never goes through the run starter'));
+  const fanout = makeFanoutHandler({ startRun: unused, engine, logger: silentLogger, deliveries: log });
+  const answer = (result: APIGatewayProxyStructuredResultV2) => ({
+    status: result.statusCode!,
+    headers: result.headers ?? {},
+    body: JSON.parse(result.body ?? 'null') as unknown,
+  });
+  const webhook = async (body?: unknown) => {
+    const created = answer(
+      (await admin(
+        httpEvent({
+          path: '/api/webhooks',
+          routeKey: 'POST /api/webhooks',
+          headers: { 'x-api-key': 'acme-key', 'x-api-org': 'acme' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+        testContext,
+      )) as APIGatewayProxyStructuredResultV2,
+    );
+    const hook = created.body as { id: string; verifySecret: string; whenBusy: string };
+    for (const template of ['notify', 'audit']) {
+      await admin(
+        httpEvent({
+          method: 'PUT',
+          path: `/api/webhooks/${hook.id}/workflows/${template}`,
+          routeKey: 'PUT /api/webhooks/{webhookId}/workflows/{templateId}',
+          pathParameters: { webhookId: hook.id, templateId: template },
+          headers: { 'x-api-key': 'acme-key', 'x-api-org': 'acme' },
+        }),
+        testContext,
+      );
+    }
+    return { created, hook };
+  };
+  const fire = async (hook: { id: string; verifySecret: string }, headers: Record<string, string> = {}) =>
+    answer(
+      (await trigger(
+        httpEvent({
+          path: `/api/trigger-webhooks/${hook.id}`,
+          routeKey: 'POST /api/trigger-webhooks/{webhookId}',
+          pathParameters: { webhookId: hook.id },
+          headers: { 'x-verify-signature': hook.verifySecret, ...headers },
+          body: '{"order":7}',
+        }),
+        testContext,
+      )) as APIGatewayProxyStructuredResultV2,
+    );
+  const deliver = async () => fanout(sqsEvent(queue.delayed.splice(0).map(({ message }) => message)), testContext);
+  return { engine, queue, log, webhook, fire, deliver, admin };
+}
+
+interface QueuedProcess {
+  readonly id: string;
+  readonly executionArn: string;
+  readonly queued?: true;
+}
+
+describe('POST /api/trigger-webhooks/{id} when the engine is busy', () => {
+  it('queues every bound workflow under its process id (202, processes queued, record queued), then starts each once and marks the record started with its runs', async () => {
+    // Arrange
+    const { engine, queue, log, webhook, fire, deliver } = webhookSetup();
+    const { hook } = await webhook();
+    engine.failWith = BUSY();
+
+    // Act
+    const answer = await fire(hook);
+    const id = String(answer.headers['hookflow-delivery-id']);
+    const queuedRecord = await log.get(id);
+    const messages = queue.delayed.map(({ message, delaySeconds }) => ({
+      delaySeconds,
+      message: fanoutMessageSchema.parse(JSON.parse(message.body)),
+    }));
+    engine.failWith = undefined;
+    const worked = await deliver();
+
+    // Assert
+    const processes = answer.body as QueuedProcess[];
+    expect(answer.status).toBe(202);
+    expect(processes).toHaveLength(2);
+    for (const process of processes) {
+      expect(process).toMatchObject({ status: 'PENDING', queued: true });
+      expect(process.executionArn.endsWith(`:${process.id}`)).toBe(true);
+    }
+    expect(queuedRecord).toMatchObject({ outcome: 'queued', status: 202 });
+    expect(queuedRecord!.runs.map((r) => r.executionArn).sort()).toEqual(processes.map((p) => p.executionArn).sort());
+    expect(messages.map((m) => m.delaySeconds)).toEqual([3, 3]);
+    expect(messages.map((m) => m.message.name).sort()).toEqual(processes.map((p) => p.id).sort());
+    for (const { message } of messages) {
+      expect(message).toMatchObject({
+        style: 'registered-webhooks',
+        deliveryId: id,
+        target: { workflowType: 'STANDARD' },
+        input: { body: { order: 7 }, deliveryId: id },
+      });
+    }
+    expect(worked.batchItemFailures).toEqual([]);
+    expect(engine.started.map((s) => s.name).sort()).toEqual(processes.map((p) => p.id).sort());
+    const started = await log.get(id);
+    expect(started).toMatchObject({ outcome: 'started' });
+    expect(started!.runs).toEqual(queuedRecord!.runs);
+  });
+
+  it('asks for the process id twice when the first start may have happened: Step Functions keeps one run per name', async () => {
+    // Arrange: every start happens, but its answer is lost
+    const { engine, webhook, fire, deliver } = webhookSetup();
+    const { hook } = await webhook();
+    engine.loseAnswers = true;
+    const answer = await fire(hook);
+    engine.loseAnswers = false;
+
+    // Act
+    await deliver();
+
+    // Assert: two names, each asked for twice (StartExecution answers the second with the first run)
+    const ids = (answer.body as QueuedProcess[]).map((p) => p.id).sort();
+    expect(answer.status).toBe(202);
+    expect(engine.started).toHaveLength(4);
+    expect([...new Set(engine.started.map((s) => s.name))].sort()).toEqual(ids);
+  });
+
+  it('a keyed retry meanwhile and the queued starts ask for the same names: one run per bound workflow', async () => {
+    // Arrange
+    const { engine, webhook, fire, deliver } = webhookSetup();
+    const { hook } = await webhook();
+    engine.failWith = BUSY();
+    const queued = await fire(hook, { 'idempotency-key': 'order-7' });
+    engine.failWith = undefined;
+
+    // Act
+    const retried = await fire(hook, { 'idempotency-key': 'order-7' });
+    await deliver();
+
+    // Assert
+    const ids = (queued.body as QueuedProcess[]).map((p) => p.id).sort();
+    expect(queued.status).toBe(202);
+    expect(retried.status).toBe(200);
+    expect((retried.body as QueuedProcess[]).map((p) => p.id).sort()).toEqual(ids);
+    expect([...new Set(engine.started.map((s) => s.name))].sort()).toEqual(ids);
+  });
+
+  it('answers 503 for a webhook created with whenBusy "reject", and when the queue refuses the messages', async () => {
+    // Arrange
+    const { engine, queue, log, webhook, fire } = webhookSetup();
+    const rejecting = await webhook({ whenBusy: 'reject' });
+    const queueing = await webhook();
+    engine.failWith = BUSY();
+
+    // Act
+    const rejected = await fire(rejecting.hook);
+    queue.failDelayed = new Error('SQS unavailable');
+    const unqueued = await fire(queueing.hook);
+
+    // Assert
+    expect(rejecting.created.body).toMatchObject({ whenBusy: 'reject' });
+    expect(queueing.created.body).toMatchObject({ whenBusy: 'queue' });
+    for (const answer of [rejected, unqueued]) {
+      expect(answer.status).toBe(503);
+      expect(await log.get(String(answer.headers['hookflow-delivery-id']))).toMatchObject({ outcome: 'failed' });
+    }
+    expect(queue.delayed).toHaveLength(0);
+  });
+
+  it('refuses a whenBusy that is neither queue nor reject with 400, naming the field', async () => {
+    // Arrange
+    const { webhook } = webhookSetup();
+
+    // Act
+    const { created } = await webhook({ whenBusy: 'later' });
+
+    // Assert
+    expect(created.status).toBe(400);
+    expect(JSON.stringify(created.body)).toContain('whenBusy');
   });
 });
