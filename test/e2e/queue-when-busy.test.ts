@@ -28,7 +28,7 @@ interface ShownDelivery {
  * The local stack of the describe block that calls it (its beforeAll and afterAll), its engine refusing the first
  * `throttledStarts` starts; the worker's busy backoff is 1 s.
  */
-function busyStack(throttledStarts: number) {
+function busyStack(throttledStarts: number, env: Record<string, string> = {}) {
   const held: { stack?: Awaited<ReturnType<typeof startLocalStack>>; sfn?: SFNClient } = {};
   beforeAll(async () => {
     held.stack = await startLocalStack({
@@ -36,6 +36,7 @@ function busyStack(throttledStarts: number) {
         HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS: String(throttledStarts),
         AWS_MAX_ATTEMPTS: '1',
         FANOUT_BUSY_BACKOFF_SECONDS: '1',
+        ...env,
       },
     });
     held.sfn = new SFNClient({ endpoint: held.stack.sfnEndpoint, region: 'us-east-1', credentials });
@@ -167,5 +168,48 @@ describe('queue when busy, registered webhooks: the processes answered 202 are t
     expect([...notify, ...audit].map((run) => run.executionArn).sort()).toEqual(
       processes.map((p) => p.executionArn).sort(),
     );
+  });
+});
+
+/**
+ * Event workflows (`POST /api/v2/webhook?ref=`, `order-echo`: Express, whenBusy queue by default): the queued 202
+ * names its run (`runRef`) at once. The first 2 starts are refused: an unkeyed request (named by its delivery) and a
+ * keyed one (its claim kept). The sender's keyed retry after the claim's lease (2 s here) and the worker's queued
+ * start converge on the claim: one run each, under the runRef each 202 gave.
+ */
+describe('queue when busy, event workflows: the runRef of a queued 202 is the run that starts', () => {
+  const stack = busyStack(2, { DEDUPE_LEASE_SECONDS: '2' });
+  const { runs } = stack;
+  const fire = (key?: string) =>
+    request(`${stack.url}/api/v2/webhook?ref=order-echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
+      body: '{"order":7}',
+    });
+
+  it('throttled: 202 queued with runRef; a keyed retry after the lease and the queued start make one run; the unkeyed delivery reads started', async () => {
+    // Act
+    const unkeyed = await fire();
+    const keyed = await fire('busy-event-7');
+    await sleep(2_500); // past the kept claim's lease
+    const retried = await fire('busy-event-7');
+    const delivery = await settledDelivery(stack.url, String((unkeyed.body as { deliveryId: string }).deliveryId));
+    await sleep(3_000); // long enough for the worker's keyed start, and a second run of either, were there one
+    const names = (await runs('hookflow-event-echo')).map((run) => run.name).sort();
+
+    // Assert
+    for (const answer of [unkeyed, keyed]) {
+      expect(answer.status).toBe(202);
+      expect(answer.body).toMatchObject({
+        status: 'queued',
+        workflow: 'order-echo',
+        runRef: expect.stringMatching(/^hf-/),
+      });
+    }
+    const [unkeyedRef, keyedRef] = [unkeyed, keyed].map((a) => String((a.body as { runRef: string }).runRef));
+    expect(retried.status).toBe(202);
+    expect((retried.body as { runRef: string }).runRef).toBe(keyedRef);
+    expect(delivery).toMatchObject({ outcome: 'started', status: 202 });
+    expect(names).toEqual([unkeyedRef, keyedRef].sort());
   });
 });

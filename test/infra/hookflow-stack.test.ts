@@ -121,9 +121,11 @@ describe('the reference stack', () => {
       [sm('hookflow-echo'), sm('hookflow-echo-standard'), sm('hookflow-fail')].sort(),
     );
     expect(startable('Inbound')).toEqual([sm('hookflow-inbound-echo'), sm('hookflow-inbound-echo-standard')].sort());
-    // The fan-out worker starts what the styles that queue a busy start queued: inbound's and registered webhooks'.
-    expect(startable('InboundFanout')).toEqual([...startable('Inbound'), ...startable('WebhookTrigger')].sort());
-    expect(startable('WebhookTrigger')).not.toEqual([]);
+    // The fan-out worker starts what the styles that queue a busy start queued: inbound's, registered webhooks' and
+    // event workflows'.
+    const queueing = ['Inbound', 'WebhookTrigger', 'EventWebhook'].map(startable);
+    for (const machines of queueing) expect(machines).not.toEqual([]);
+    expect(startable('InboundFanout')).toEqual([...new Set(queueing.flat())].sort());
     expect(startable('InboundRunStatus')).toEqual([]);
     for (const handler of ['FlowTrigger', 'ClientWebhook', 'Inbound', 'InboundFanout', 'InboundRunStatus']) {
       const resourcesOfStates = policyOf(handler)

@@ -115,12 +115,15 @@ async function startMessage(deps: FanoutDeps, message: FanoutMessage): Promise<S
   return deps.startRun({
     target: message.target,
     input: message.input,
-    // The claim is the run record GET /inbound/runs/{runRef} reads: recorded, whatever the workflow type.
     ...(message.dedupeKey === undefined
       ? message.naming === undefined
         ? {}
         : { naming: message.naming }
-      : { dedupe: { key: message.dedupeKey, fingerprint: UID_FINGERPRINT, recordRun: true } }),
+      : message.fingerprint === undefined
+        ? // The claim is the run record GET /inbound/runs/{runRef} reads: recorded, whatever the workflow type.
+          { dedupe: { key: message.dedupeKey, fingerprint: UID_FINGERPRINT, recordRun: true } }
+        : // Another style's claim (an event workflow's Idempotency-Key), as that style claims it.
+          { dedupe: { key: message.dedupeKey, fingerprint: message.fingerprint } }),
   });
 }
 

@@ -45,9 +45,9 @@ export const inboundStyle: StyleDefinition = {
       routes: [],
       consumes: 'fanout',
       timeoutSeconds: 60,
-      // The workflows of the styles that queue a busy start (docs/deliveries.md, "Queue when busy"): inbound's, and
-      // the templates registered webhooks start.
-      runs: ['inbound-workflows', 'webhook-templates'],
+      // The workflows of the styles that queue a busy start (docs/deliveries.md, "Queue when busy"): inbound's, the
+      // templates registered webhooks start, and event workflows (POST /api/v2/webhook?ref=).
+      runs: ['inbound-workflows', 'webhook-templates', 'event-workflows'],
       pipeline: ['parse', 'claim', 'start', 'enqueue'],
     },
   ],

@@ -9,6 +9,8 @@ import { makeFanoutHandler } from '../../../functions/styles/inbound/fanout-work
 import { fanoutMessageSchema } from '../../../functions/styles/inbound/fanout-message';
 import { makeInboundHandler } from '../../../functions/styles/inbound/http';
 import { makeWebhookAdminHandler, makeWebhookTriggerHandler } from '../../../functions/styles/registered-webhooks/http';
+import { makeEventWebhookHandler } from '../../../functions/styles/events/http';
+import { eventWorkflowItems } from '../../../functions/styles/events/registration';
 import {
   inboundWorkflowItems,
   inboundWorkflowRegistrations,
@@ -24,6 +26,7 @@ import {
   InMemoryDeliveryLedger,
   InMemoryProcessStore,
   InMemoryRegistry,
+  InMemoryWaitStore,
   InMemoryWebhookStore,
   silentLogger,
 } from '../../support/fakes';
@@ -46,6 +49,30 @@ class AnswerLosingEngine extends FakeEngine {
     return run;
   }
 }
+
+/** What every queued answer holds. */
+const QUEUED = {
+  deliveryId: expect.stringMatching(/^dlv_/),
+  status: 'queued',
+  deliveryLink: expect.stringMatching(/\/api\/deliveries\/dlv_/),
+};
+
+/** A handler's answer, its body parsed. */
+function answerOf<Body = Record<string, unknown>>(result: unknown) {
+  const { statusCode, headers, body } = result as APIGatewayProxyStructuredResultV2;
+  return { status: statusCode!, headers: headers ?? {}, body: JSON.parse(body ?? 'null') as Body };
+}
+
+/** Delivery records kept in `log`, as every handler here records them. */
+const recordingInto = (log: InMemoryDeliveryLog) => ({
+  deps: { log, credentialHeaders: CREDENTIAL_HEADERS },
+  settings: { retentionDays: 7, inlineBodyBytes: 1024 },
+  now: () => NOW,
+});
+
+/** Hands the worker what the handler queued when the engine was busy, as SQS records. */
+const deliverAll = (fanout: ReturnType<typeof makeFanoutHandler>, queue: FakeWorkQueue) =>
+  fanout(sqsEvent(queue.delayed.splice(0).map(({ message }) => message)), testContext);
 
 function setup() {
   const registry = new FakeRegistry()
@@ -78,11 +105,7 @@ function setup() {
     maxInputBytes: 10_000,
     limits: { maxBodyBytes: 1_000_000, maxBatchItems: 1000 },
     now: () => NOW,
-    recording: {
-      deps: { log, credentialHeaders: CREDENTIAL_HEADERS },
-      settings: { retentionDays: 7, inlineBodyBytes: 1024 },
-      now: () => NOW,
-    },
+    recording: recordingInto(log),
   });
   const fanout = makeFanoutHandler({
     startRun,
@@ -90,19 +113,14 @@ function setup() {
     requeue: { queue, settings: { maxRequeues: 2, backoffSeconds: 2 } },
     deliveries: log,
   });
-  const post = async (body: unknown) => {
-    const result = (await handler(
-      httpEvent({ path: '/inbound', body: JSON.stringify(body), headers: { 'inbound-webhook-secret': SECRET } }),
-      testContext,
-    )) as APIGatewayProxyStructuredResultV2;
-    return {
-      status: result.statusCode,
-      headers: result.headers ?? {},
-      body: JSON.parse(result.body ?? 'null') as Record<string, unknown>,
-    };
-  };
-  /** Hands the worker what the handler queued when the engine was busy, as SQS records. */
-  const deliver = async () => fanout(sqsEvent(queue.delayed.splice(0).map(({ message }) => message)), testContext);
+  const post = async (body: unknown) =>
+    answerOf(
+      await handler(
+        httpEvent({ path: '/inbound', body: JSON.stringify(body), headers: { 'inbound-webhook-secret': SECRET } }),
+        testContext,
+      ),
+    );
+  const deliver = () => deliverAll(fanout, queue);
   return { engine, queue, log, post, deliver };
 }
 
@@ -176,9 +194,7 @@ describe('POST /inbound when the engine is busy', () => {
     // Assert
     expect(answer.status).toBe(202);
     expect(answer.body).toEqual({
-      deliveryId: expect.stringMatching(/^dlv_/),
-      status: 'queued',
-      deliveryLink: expect.stringMatching(/\/api\/deliveries\/dlv_/),
+      ...QUEUED,
       uid: null,
       runRef: null,
     });
@@ -293,24 +309,15 @@ function webhookSetup() {
     maxBodyBytes: 10_000,
     now: () => NOW,
     executionLink: executionLinker('https://console.example/{executionArn}'),
-    recording: {
-      deps: { log, credentialHeaders: CREDENTIAL_HEADERS },
-      settings: { retentionDays: 7, inlineBodyBytes: 1024 },
-      now: () => NOW,
-    },
+    recording: recordingInto(log),
   };
   const admin = makeWebhookAdminHandler(deps);
   const trigger = makeWebhookTriggerHandler(deps);
   const unused = () => Promise.reject(new Error('a named message never goes through the run starter'));
   const fanout = makeFanoutHandler({ startRun: unused, engine, logger: silentLogger, deliveries: log });
-  const answer = (result: APIGatewayProxyStructuredResultV2) => ({
-    status: result.statusCode!,
-    headers: result.headers ?? {},
-    body: JSON.parse(result.body ?? 'null') as unknown,
-  });
   const webhook = async (body?: unknown) => {
-    const created = answer(
-      (await admin(
+    const created = answerOf<unknown>(
+      await admin(
         httpEvent({
           path: '/api/webhooks',
           routeKey: 'POST /api/webhooks',
@@ -318,7 +325,7 @@ function webhookSetup() {
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         }),
         testContext,
-      )) as APIGatewayProxyStructuredResultV2,
+      ),
     );
     const hook = created.body as { id: string; verifySecret: string; whenBusy: string };
     for (const template of ['notify', 'audit']) {
@@ -336,8 +343,8 @@ function webhookSetup() {
     return { created, hook };
   };
   const fire = async (hook: { id: string; verifySecret: string }, headers: Record<string, string> = {}) =>
-    answer(
-      (await trigger(
+    answerOf<unknown>(
+      await trigger(
         httpEvent({
           path: `/api/trigger-webhooks/${hook.id}`,
           routeKey: 'POST /api/trigger-webhooks/{webhookId}',
@@ -346,9 +353,9 @@ function webhookSetup() {
           body: '{"order":7}',
         }),
         testContext,
-      )) as APIGatewayProxyStructuredResultV2,
+      ),
     );
-  const deliver = async () => fanout(sqsEvent(queue.delayed.splice(0).map(({ message }) => message)), testContext);
+  const deliver = () => deliverAll(fanout, queue);
   return { engine, queue, log, webhook, fire, deliver, admin };
 }
 
@@ -473,5 +480,174 @@ describe('POST /api/trigger-webhooks/{id} when the engine is busy', () => {
     // Assert
     expect(created.status).toBe(400);
     expect(JSON.stringify(created.body)).toContain('whenBusy');
+  });
+});
+
+/** Event workflows (POST /api/v2/webhook?ref=): the queued 202 names the run (`runRef`) the queued start becomes. */
+function eventSetup() {
+  const registry = new FakeRegistry()
+    .addEventWorkflow('orders', [], 'STANDARD')
+    .addEventWorkflow('orders-express', [], 'EXPRESS');
+  registry.put(
+    ...eventWorkflowItems({
+      ref: 'rejects',
+      eventTypes: [],
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:rejects',
+      workflowType: 'STANDARD',
+      whenBusy: 'reject',
+    }),
+  );
+  const engine = new AnswerLosingEngine();
+  const queue = new FakeWorkQueue();
+  const log = new InMemoryDeliveryLog(() => NOW);
+  let clock = NOW;
+  const startRun = makeRunStarter(
+    { engine, dedupe: new InMemoryDedupeStore(), logger: silentLogger, now: () => clock },
+    { dedupeTtlSeconds: 60, dedupeWaitMs: 100, dedupeLeaseMs: 1000 },
+  );
+  const handler = makeEventWebhookHandler({
+    registry,
+    engine,
+    waits: new InMemoryWaitStore(),
+    startRun,
+    queue,
+    deliveries: new InMemoryDeliveryLedger(),
+    logger: silentLogger,
+    maxBodyBytes: 10_000,
+    earlyCallbackTtlSeconds: 3600,
+    claimLeaseSeconds: 30,
+    executionLink: executionLinker('https://console.example/{executionArn}'),
+    now: () => clock,
+    recording: recordingInto(log),
+  });
+  const fanout = makeFanoutHandler({ startRun, engine, logger: silentLogger, deliveries: log });
+  const post = async (ref: string, key?: string) =>
+    answerOf(
+      await handler(
+        httpEvent({
+          path: '/api/v2/webhook',
+          query: { ref },
+          headers: key === undefined ? {} : { 'idempotency-key': key },
+          body: '{"order":7}',
+        }),
+        testContext,
+      ),
+    );
+  const deliver = () => deliverAll(fanout, queue);
+  /** Past the kept claim's lease (1 s): the queued start, or a sender's retry, takes the claim over. */
+  const afterLease = () => void (clock += 2_000);
+  return { engine, queue, log, post, deliver, afterLease };
+}
+
+describe('POST /api/v2/webhook?ref= when the engine is busy', () => {
+  it.each(['orders', 'orders-express'])(
+    'keyed (%s): keeps the claim, answers 202 queued with the runRef of the run the queued start then becomes',
+    async (ref) => {
+      // Arrange
+      const { engine, queue, post, deliver, afterLease } = eventSetup();
+      engine.failWith = BUSY();
+
+      // Act
+      const answer = await post(ref, 'order-7');
+      const message = fanoutMessageSchema.parse(JSON.parse(queue.delayed[0]!.message.body));
+      const delay = queue.delayed[0]!.delaySeconds;
+      engine.failWith = undefined;
+      afterLease();
+      const worked = await deliver();
+
+      // Assert
+      expect(answer.status).toBe(202);
+      expect(answer.body).toEqual({
+        ...QUEUED,
+        workflow: ref,
+        runRef: expect.stringMatching(/^hf-/),
+      });
+      expect(delay).toBe(1); // the claim's lease: before, the worker would find the claim still held
+      expect(message).toMatchObject({
+        style: 'events',
+        dedupeKey: expect.any(String),
+        fingerprint: expect.any(String),
+      });
+      expect(worked.batchItemFailures).toEqual([]);
+      expect(engine.started.map((s) => s.name)).toEqual([answer.body.runRef]);
+    },
+  );
+
+  it('keyed: a sender retry after the lease and the queued start make one run, the one the 202 named', async () => {
+    // Arrange
+    const { engine, post, deliver, afterLease } = eventSetup();
+    engine.failWith = BUSY();
+    const queued = await post('orders', 'order-7');
+    engine.failWith = undefined;
+    afterLease();
+
+    // Act
+    const retried = await post('orders', 'order-7');
+    const worked = await deliver();
+
+    // Assert
+    expect(queued.body.status).toBe('queued');
+    expect(retried.status).toBe(202);
+    expect(retried.body.runRef).toBe(queued.body.runRef);
+    expect(worked.batchItemFailures).toEqual([]);
+    expect(engine.started.map((s) => s.name)).toEqual([queued.body.runRef]);
+  });
+
+  it('keyed, the answer lost (the run may have started): the queued start asks for the same name, or finds the run', async () => {
+    // Arrange: the engine starts the run but the answer is lost
+    const { engine, post, deliver, afterLease } = eventSetup();
+    engine.loseAnswers = true;
+    const answer = await post('orders', 'order-7');
+    engine.loseAnswers = false;
+    afterLease();
+
+    // Act
+    await deliver();
+
+    // Assert: the Standard claim names its run, which exists: the worker starts nothing more
+    expect(answer.body.status).toBe('queued');
+    expect(engine.started.map((s) => s.name)).toEqual([answer.body.runRef]);
+  });
+
+  it('unkeyed: the delivery names the run; 202 queued with that runRef, the record queued, then started with it', async () => {
+    // Arrange
+    const { engine, log, post, deliver } = eventSetup();
+    engine.failWith = BUSY();
+
+    // Act
+    const answer = await post('orders');
+    const queuedRecord = await log.get(String(answer.body.deliveryId));
+    engine.failWith = undefined;
+    await deliver();
+
+    // Assert
+    expect(answer.body).toMatchObject({ status: 'queued', runRef: expect.stringMatching(/^hf-/) });
+    expect(queuedRecord).toMatchObject({ outcome: 'queued', status: 202 });
+    expect(engine.started.map((s) => s.name)).toEqual([answer.body.runRef]);
+    expect(await log.get(String(answer.body.deliveryId))).toMatchObject({
+      outcome: 'started',
+      runs: [{ executionArn: expect.stringContaining(String(answer.body.runRef)) }],
+    });
+  });
+
+  it('answers 503 for a workflow that rejects, and when the queue refuses the message (the claim released)', async () => {
+    // Arrange
+    const { engine, queue, post } = eventSetup();
+    engine.failWith = BUSY();
+
+    // Act
+    const rejected = await post('rejects', 'k-1');
+    queue.failDelayed = new Error('SQS unavailable');
+    const unqueued = await post('orders');
+    queue.failDelayed = undefined;
+    engine.failWith = undefined;
+    const retried = await post('rejects', 'k-1');
+
+    // Assert
+    expect(rejected.status).toBe(503);
+    expect(rejected.headers['retry-after']).toBe('3');
+    expect(unqueued.status).toBe(503);
+    expect(retried.status).toBe(202);
+    expect(queue.delayed).toHaveLength(0);
   });
 });
