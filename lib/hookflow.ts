@@ -625,6 +625,12 @@ export class Hookflow extends Construct {
     stateMachine: IStateMachine;
     type?: WorkflowType;
     eventTypes?: readonly string[];
+    /**
+     * When Step Functions is busy, for `POST /api/v2/webhook?ref=`: `queue` keeps the delivery and starts it once the
+     * engine is free (202 `queued` with its runRef), `reject` answers 503 (docs/deliveries.md, "Queue when busy").
+     * @default 'queue'
+     */
+    whenBusy?: 'queue' | 'reject';
   }): void {
     const { stateMachine, type, ...rest } = workflow;
     this.register(eventWorkflowRegistrations, { ...rest, workflow: this.named(stateMachine, type) });
