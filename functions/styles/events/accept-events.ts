@@ -112,11 +112,15 @@ export async function startByRef(
         throw error;
       }
       const busy = error as EngineBusyError;
+      // Unkeyed, the record is apart: the worker writes it if this handler dies before its answer. Keyed, the kept
+      // claim carries it.
+      const rebuilt = dedupe === undefined ? delivery!.rebuilt() : undefined;
       const message: FanoutMessage = {
         v: 1,
         style: 'events',
         ...(dedupe === undefined ? { naming: naming! } : { dedupeKey: dedupe.key, fingerprint: dedupe.fingerprint }),
         deliveryId: delivery!.id,
+        ...(rebuilt === undefined ? {} : { record: rebuilt }),
         target: { stateMachineArn: workflow.stateMachineArn, workflowType: workflow.workflowType },
         input,
       };

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { DeliveryRecord } from '../../core/deliveries/record';
 
 /**
  * What the inbound handler queues for each batch item, and what a style queues for a start the engine was too busy
@@ -21,6 +22,15 @@ export const fanoutMessageSchema = z.object({
   naming: z.object({ key: z.string(), createdAt: z.number() }).optional(),
   /** A queued single request: its delivery record (`queued`) is marked started with the run once it starts. */
   deliveryId: z.string().optional(),
+  /**
+   * The delivery's record as the worker writes it if the handler never did (Delivery.rebuilt: it died after sending
+   * this, before its answer). Present only when the record is an item of its own, not carried by a kept claim.
+   */
+  record: z
+    .custom<DeliveryRecord>(
+      (value) => typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string',
+    )
+    .optional(),
   target: z.object({
     stateMachineArn: z.string().startsWith('arn:'),
     workflowType: z.enum(['EXPRESS', 'STANDARD']),

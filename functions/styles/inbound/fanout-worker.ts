@@ -10,7 +10,7 @@ import type { StartRun, StartedRun } from '../../core/runs/start-run';
 import { DomainError, EngineBusyError, type OutcomeKind } from '../../core/outcomes';
 import { QUEUE_MAX_DELAY_SECONDS, type WorkQueue, type WorkflowEngine } from '../../core/ports';
 import type { DeliveryLog } from '../../core/deliveries/log';
-import type { DeliveryRun } from '../../core/deliveries/record';
+import type { DeliveryRecord, DeliveryRun } from '../../core/deliveries/record';
 import { type FanoutMessage, UID_FINGERPRINT, encodeFanoutMessage, fanoutMessageSchema } from './fanout-message';
 
 /**
@@ -87,9 +87,14 @@ export interface FanoutDeps {
  * The run has started: a failure to record it is logged, never thrown. Thrown, SQS would redeliver the message, and
  * an Express run's second start (ended by the run guard) has an ARN of its own, which would be recorded instead.
  */
-async function markStarted(deps: FanoutDeps, deliveryId: string, run: DeliveryRun | undefined): Promise<void> {
+async function markStarted(
+  deps: FanoutDeps,
+  deliveryId: string,
+  run: DeliveryRun | undefined,
+  rebuilt: DeliveryRecord | undefined,
+): Promise<void> {
   try {
-    const marked = await deps.deliveries!.markStarted(deliveryId, run);
+    const marked = await deps.deliveries!.markStarted(deliveryId, run, rebuilt);
     // Not marked: a claim carries the record (a start that may have happened), or a redelivery marked it already.
     if (!marked) deps.logger.info('queued delivery not marked started', { deliveryId });
   } catch (error) {
@@ -173,6 +178,10 @@ export function makeFanoutRecordHandler(deps: FanoutDeps) {
         message.name === undefined
           ? { executionArn: run.executionArn, ...(message.runRef === undefined ? {} : { runRef: message.runRef }) }
           : undefined,
+        // Written `started` if the handler died before writing it (a named start: with this process's run).
+        message.record === undefined
+          ? undefined
+          : { ...message.record, runs: message.name === undefined ? [] : [{ executionArn: run.executionArn }] },
       );
     }
     const receives = record.attributes.ApproximateReceiveCount;

@@ -130,7 +130,15 @@ export function makeWebhookTriggerHandler(deps: TriggerHttpDeps): HttpHandler {
       try {
         // The delivery is settled with the starts: released when any failed (503), so the retry gets through.
         const processes = await startVerified(deps, verified, () =>
-          triggerWebhook(deps, request, found, verified.secretHeader, verified.claim?.key, delivery.ref()),
+          triggerWebhook(
+            deps,
+            request,
+            found,
+            verified.secretHeader,
+            verified.claim?.key,
+            delivery.ref(),
+            delivery.rebuilt(),
+          ),
         );
         for (const process of processes) delivery.ran({ executionArn: process.executionArn });
         // Queue when busy: a process the engine was too busy to start will start from the fan-out queue under its

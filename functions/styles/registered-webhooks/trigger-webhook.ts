@@ -1,4 +1,5 @@
 import type { DeliveryRef } from '../../core/deliveries/recorder';
+import type { DeliveryRecord } from '../../core/deliveries/record';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { NotFoundError, EngineBusyError, KeyReusedError, PartialFailureError } from '../../core/outcomes';
 import { sha256Hex } from '../../core/auth/secrets';
@@ -94,6 +95,7 @@ async function keptWhenBusy(
   input: unknown,
   error: unknown,
   deliveryId: string | undefined,
+  rebuilt: DeliveryRecord | undefined,
 ): Promise<boolean> {
   const whenBusy = webhook.whenBusy ?? REGISTERED_WEBHOOK_WHEN_BUSY_DEFAULT;
   if (deps.queue === undefined || !keepsWhenBusy(error, whenBusy, deliveryId)) return false;
@@ -102,6 +104,8 @@ async function keptWhenBusy(
     style: 'registered-webhooks',
     name: record.id,
     deliveryId,
+    // The record is an item of its own: the worker writes it if this handler dies before its answer.
+    ...(rebuilt === undefined ? {} : { record: rebuilt }),
     target: { stateMachineArn: record.stateMachineArn, workflowType: 'STANDARD' },
     input,
   };
@@ -165,6 +169,8 @@ export async function triggerWebhook(
   secretHeader: string | undefined,
   deliveryKey?: string,
   delivery?: DeliveryRef,
+  /** The delivery's record for a queued start's message (Delivery.rebuilt), when it is recorded. */
+  rebuilt?: DeliveryRecord,
 ): Promise<readonly ProcessView[]> {
   const { webhook, bindings } = found;
   const { headers, body: passedOn, graph } = triggerInput(webhook, request, secretHeader);
@@ -222,7 +228,7 @@ export async function triggerWebhook(
       try {
         await deps.engine.start({ stateMachineArn: record.stateMachineArn, workflowType: 'STANDARD', name: id, input });
       } catch (error) {
-        if (!(await keptWhenBusy(deps, webhook, record, input, error, delivery?.deliveryId))) throw error;
+        if (!(await keptWhenBusy(deps, webhook, record, input, error, delivery?.deliveryId, rebuilt))) throw error;
         return { ...view, queued: true };
       }
       return view;

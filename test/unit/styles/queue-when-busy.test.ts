@@ -231,6 +231,46 @@ describe('POST /inbound when the engine is busy', () => {
     expect(message.dedupeKey).toBeUndefined();
   });
 
+  it('a handler that died after queueing wrote no record: the worker writes it from the message, started, without headers or body bytes', async () => {
+    // Arrange: the message is sent; the record the handler would write next is gone (it died before its answer)
+    const { engine, queue, log, post, deliver } = setup();
+    engine.failWith = BUSY();
+    const answer = await post({ workflow: 'queues', stateValues: { a: 1 } });
+    const id = String(answer.body.deliveryId);
+    log.records.delete(id);
+    engine.failWith = undefined;
+    const carried = fanoutMessageSchema.parse(JSON.parse(queue.delayed[0]!.message.body)).record;
+
+    // Act
+    await deliver();
+
+    // Assert
+    expect(carried).toMatchObject({ id, style: 'inbound', outcome: 'queued', headers: {} });
+    expect(await log.get(id)).toMatchObject({
+      id,
+      style: 'inbound',
+      outcome: 'started',
+      status: 202,
+      headers: {},
+      runs: [{ executionArn: expect.stringContaining(engine.started[0]!.name) }],
+    });
+    expect((await log.get(id))!.body.inline).toBeUndefined();
+  });
+
+  it('carries no record for a keyed start that may have happened: its kept claim carries the record', async () => {
+    // Arrange
+    const { engine, queue, post } = setup();
+    engine.loseAnswers = true;
+
+    // Act
+    await post({ workflow: 'queues', uid: 'order-8', stateValues: { a: 1 } });
+
+    // Assert
+    const message = fanoutMessageSchema.parse(JSON.parse(queue.delayed[0]!.message.body));
+    expect(message.dedupeKey).toBeDefined();
+    expect(message.record).toBeUndefined();
+  });
+
   it('asks for the same execution name twice when the first start may have happened: Step Functions keeps one run', async () => {
     // Arrange: the engine starts the run but the answer is lost
     const { engine, post, deliver } = setup();
