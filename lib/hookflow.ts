@@ -586,6 +586,12 @@ export class Hookflow extends Construct {
     devType?: WorkflowType;
     runAs: string;
     mode?: 'productive' | 'dev';
+    /**
+     * When Step Functions is busy, for an `?async` call: `queue` keeps the call and starts it once the engine is free
+     * (202 `QUEUED` naming the run), `reject` answers 503 (docs/deliveries.md, "Queue when busy"). A sync call never
+     * queues. @default 'queue'
+     */
+    whenBusy?: 'queue' | 'reject';
   }): void {
     const { workflow, type, devWorkflow, devType, ...rest } = webhook;
     this.register(clientWebhookRegistrations, {

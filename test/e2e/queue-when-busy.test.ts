@@ -172,44 +172,57 @@ describe('queue when busy, registered webhooks: the processes answered 202 are t
 });
 
 /**
- * Event workflows (`POST /api/v2/webhook?ref=`, `order-echo`: Express, whenBusy queue by default): the queued 202
- * names its run (`runRef`) at once. The first 2 starts are refused: an unkeyed request (named by its delivery) and a
- * keyed one (its claim kept). The sender's keyed retry after the claim's lease (2 s here) and the worker's queued
- * start converge on the claim: one run each, under the runRef each 202 gave.
+ * Event workflows (`POST /api/v2/webhook?ref=`, `order-echo`) and client webhooks with `?async` (`myclient/open`),
+ * both Express and whenBusy queue by default: the queued 202 names its run at once (`runRef`, `executionName`). The
+ * first 2 starts are refused: an unkeyed request (named by its delivery) and a keyed one (its claim kept). The
+ * sender's keyed retry after the claim's lease (2 s here) and the worker's queued start converge on the claim: one run
+ * each, under the name each 202 gave.
  */
-describe('queue when busy, event workflows: the runRef of a queued 202 is the run that starts', () => {
+describe.each([
+  {
+    style: 'event workflows',
+    path: '/api/v2/webhook?ref=order-echo',
+    field: 'runRef',
+    machine: 'hookflow-event-echo',
+    queued: { status: 'queued', workflow: 'order-echo' },
+  },
+  {
+    style: 'client webhooks (?async)',
+    path: '/webhook/myclient/open?async',
+    field: 'executionName',
+    machine: 'hookflow-echo',
+    queued: { status: 'QUEUED' },
+  },
+])('queue when busy, $style: the $field of a queued 202 is the run that starts', ({ path, field, machine, queued }) => {
   const stack = busyStack(2, { DEDUPE_LEASE_SECONDS: '2' });
   const { runs } = stack;
   const fire = (key?: string) =>
-    request(`${stack.url}/api/v2/webhook?ref=order-echo`, {
+    request(`${stack.url}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
       body: '{"order":7}',
     });
+  const nameOf = (answer: HttpResult) => String((answer.body as Record<string, unknown>)[field]);
 
-  it('throttled: 202 queued with runRef; a keyed retry after the lease and the queued start make one run; the unkeyed delivery reads started', async () => {
+  it('throttled: 202 queued naming the run; a keyed retry after the lease and the queued start make one run; the unkeyed delivery reads started', async () => {
     // Act
     const unkeyed = await fire();
-    const keyed = await fire('busy-event-7');
+    const keyed = await fire(`busy-${field}-7`);
     await sleep(2_500); // past the kept claim's lease
-    const retried = await fire('busy-event-7');
+    const retried = await fire(`busy-${field}-7`);
     const delivery = await settledDelivery(stack.url, String((unkeyed.body as { deliveryId: string }).deliveryId));
     await sleep(3_000); // long enough for the worker's keyed start, and a second run of either, were there one
-    const names = (await runs('hookflow-event-echo')).map((run) => run.name).sort();
+    const names = (await runs(machine)).map((run) => run.name).sort();
 
     // Assert
     for (const answer of [unkeyed, keyed]) {
       expect(answer.status).toBe(202);
-      expect(answer.body).toMatchObject({
-        status: 'queued',
-        workflow: 'order-echo',
-        runRef: expect.stringMatching(/^hf-/),
-      });
+      expect(answer.body).toMatchObject({ ...queued, deliveryId: expect.stringMatching(/^dlv_/) });
+      expect(nameOf(answer)).toMatch(/^hf-/);
     }
-    const [unkeyedRef, keyedRef] = [unkeyed, keyed].map((a) => String((a.body as { runRef: string }).runRef));
     expect(retried.status).toBe(202);
-    expect((retried.body as { runRef: string }).runRef).toBe(keyedRef);
+    expect(nameOf(retried)).toBe(nameOf(keyed));
     expect(delivery).toMatchObject({ outcome: 'started', status: 202 });
-    expect(names).toEqual([unkeyedRef, keyedRef].sort());
+    expect(names).toEqual([nameOf(unkeyed), nameOf(keyed)].sort());
   });
 });

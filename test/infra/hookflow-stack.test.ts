@@ -121,9 +121,9 @@ describe('the reference stack', () => {
       [sm('hookflow-echo'), sm('hookflow-echo-standard'), sm('hookflow-fail')].sort(),
     );
     expect(startable('Inbound')).toEqual([sm('hookflow-inbound-echo'), sm('hookflow-inbound-echo-standard')].sort());
-    // The fan-out worker starts what the styles that queue a busy start queued: inbound's, registered webhooks' and
-    // event workflows'.
-    const queueing = ['Inbound', 'WebhookTrigger', 'EventWebhook'].map(startable);
+    // The fan-out worker starts what the styles that queue a busy start queued: inbound's, registered webhooks',
+    // event workflows' and client webhooks'.
+    const queueing = ['Inbound', 'WebhookTrigger', 'EventWebhook', 'ClientWebhook'].map(startable);
     for (const machines of queueing) expect(machines).not.toEqual([]);
     expect(startable('InboundFanout')).toEqual([...new Set(queueing.flat())].sort());
     expect(startable('InboundRunStatus')).toEqual([]);

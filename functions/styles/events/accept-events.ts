@@ -6,10 +6,9 @@ import {
   readEventSubscribers,
   readEventWorkflow,
 } from './registration';
-import { EngineBusyError, NotFoundError } from '../../core/outcomes';
-import { crashPoint } from '../../core/faults/crash-point';
-import { deliveryNaming, firstQueuedDelaySeconds, keepsWhenBusy } from '../../core/runs/queue-when-busy';
-import { type FanoutMessage, encodeFanoutMessage } from '../inbound/fanout-message';
+import { NotFoundError } from '../../core/outcomes';
+import { deliveryNaming, keepsWhenBusy } from '../../core/runs/queue-when-busy';
+import { keepBusyStart } from '../inbound/keep-busy-start';
 import type { Delivery, DeliveryRef } from '../../core/deliveries/recorder';
 import type { StartRun } from '../../core/runs/start-run';
 import { type ClaimCheck, withoutBodyStore } from '../../core/runs/claim-check';
@@ -108,33 +107,15 @@ export async function startByRef(
           : { dedupe: { ...dedupe, delivery: await delivery?.forClaim(202), keepClaimWhenBusy: queues } }),
       });
     } catch (error) {
-      if (!queues || !keepsWhenBusy(error, 'queue', delivery?.id) || (error as EngineBusyError).runName === undefined) {
-        throw error;
-      }
-      const busy = error as EngineBusyError;
-      // Unkeyed, the record is apart: the worker writes it if this handler dies before its answer. Keyed, the kept
-      // claim carries it.
-      const rebuilt = dedupe === undefined ? delivery!.rebuilt() : undefined;
-      const message: FanoutMessage = {
-        v: 1,
+      if (!queues || !keepsWhenBusy(error, 'queue', delivery?.id)) throw error;
+      const runRef = await keepBusyStart(deps.queue!, error, {
         style: 'events',
-        ...(dedupe === undefined ? { naming: naming! } : { dedupeKey: dedupe.key, fingerprint: dedupe.fingerprint }),
-        deliveryId: delivery!.id,
-        ...(rebuilt === undefined ? {} : { record: rebuilt }),
-        target: { stateMachineArn: workflow.stateMachineArn, workflowType: workflow.workflowType },
+        target: workflow,
         input,
-      };
-      try {
-        await deps.queue!.sendDelayed(
-          { id: delivery!.id, body: encodeFanoutMessage(message) },
-          firstQueuedDelaySeconds(busy),
-        );
-      } catch {
-        throw error; // not queued: the engine's 503 and its Retry-After, as for a workflow that rejects
-      }
-      crashPoint('busy-delivery-queued');
-      delivery!.queued();
-      return { queued: true, deliveryId: delivery!.id, workflow: workflow.ref, runRef: busy.runName! };
+        ...(dedupe === undefined ? { naming: naming! } : { dedupe }),
+        delivery: delivery!,
+      });
+      return { queued: true, deliveryId: delivery!.id, workflow: workflow.ref, runRef };
     }
     delivery?.ran({ executionArn: started.run.executionArn });
     if (started.replayed) delivery?.deduplicated();

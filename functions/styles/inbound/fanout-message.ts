@@ -12,12 +12,12 @@ import type { DeliveryRecord } from '../../core/deliveries/record';
 export const fanoutMessageSchema = z.object({
   v: z.literal(1),
   /** The style that queued it (absent: inbound), for the logs. */
-  style: z.enum(['inbound', 'registered-webhooks', 'events']).optional(),
+  style: z.enum(['inbound', 'registered-webhooks', 'events', 'client-webhook']).optional(),
   /** An execution name fixed when the start was first tried: started under it as is (a Standard workflow). */
   name: z.string().optional(),
   runRef: z.string().optional(),
   dedupeKey: z.string().optional(),
-  /** The claim's fingerprint, when it is not inbound's uid (`inbound-uid`): an event workflow's Idempotency-Key's. */
+  /** The claim's fingerprint, when it is not inbound's uid (`inbound-uid`): an Idempotency-Key's (events, client webhooks). */
   fingerprint: z.string().optional(),
   naming: z.object({ key: z.string(), createdAt: z.number() }).optional(),
   /** A queued single request: its delivery record (`queued`) is marked started with the run once it starts. */

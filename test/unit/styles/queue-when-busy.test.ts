@@ -10,6 +10,8 @@ import { fanoutMessageSchema } from '../../../functions/styles/inbound/fanout-me
 import { makeInboundHandler } from '../../../functions/styles/inbound/http';
 import { makeWebhookAdminHandler, makeWebhookTriggerHandler } from '../../../functions/styles/registered-webhooks/http';
 import { makeEventWebhookHandler } from '../../../functions/styles/events/http';
+import { makeClientWebhookHandler } from '../../../functions/styles/client-webhook/http';
+import { makeRunAndWait } from '../../../functions/core/runs/run-and-wait';
 import { eventWorkflowItems } from '../../../functions/styles/events/registration';
 import {
   inboundWorkflowItems,
@@ -523,6 +525,22 @@ describe('POST /api/trigger-webhooks/{id} when the engine is busy', () => {
   });
 });
 
+/** The engine, queue, log and run starter of a style whose queued start keeps its claim, on a clock of its own. */
+function keyedPorts() {
+  const engine = new AnswerLosingEngine();
+  const queue = new FakeWorkQueue();
+  const log = new InMemoryDeliveryLog(() => NOW);
+  let now = NOW;
+  const clock = () => now;
+  const startRun = makeRunStarter(
+    { engine, dedupe: new InMemoryDedupeStore(), logger: silentLogger, now: clock },
+    { dedupeTtlSeconds: 60, dedupeWaitMs: 100, dedupeLeaseMs: 1000 },
+  );
+  /** Past the kept claim's lease (1 s): the queued start, or a sender's retry, takes the claim over. */
+  const afterLease = () => void (now += 2_000);
+  return { engine, queue, log, startRun, clock, afterLease };
+}
+
 /** Event workflows (POST /api/v2/webhook?ref=): the queued 202 names the run (`runRef`) the queued start becomes. */
 function eventSetup() {
   const registry = new FakeRegistry()
@@ -537,14 +555,7 @@ function eventSetup() {
       whenBusy: 'reject',
     }),
   );
-  const engine = new AnswerLosingEngine();
-  const queue = new FakeWorkQueue();
-  const log = new InMemoryDeliveryLog(() => NOW);
-  let clock = NOW;
-  const startRun = makeRunStarter(
-    { engine, dedupe: new InMemoryDedupeStore(), logger: silentLogger, now: () => clock },
-    { dedupeTtlSeconds: 60, dedupeWaitMs: 100, dedupeLeaseMs: 1000 },
-  );
+  const { engine, queue, log, startRun, clock, afterLease } = keyedPorts();
   const handler = makeEventWebhookHandler({
     registry,
     engine,
@@ -557,7 +568,7 @@ function eventSetup() {
     earlyCallbackTtlSeconds: 3600,
     claimLeaseSeconds: 30,
     executionLink: executionLinker('https://console.example/{executionArn}'),
-    now: () => clock,
+    now: clock,
     recording: recordingInto(log),
   });
   const fanout = makeFanoutHandler({ startRun, engine, logger: silentLogger, deliveries: log });
@@ -574,8 +585,6 @@ function eventSetup() {
       ),
     );
   const deliver = () => deliverAll(fanout, queue);
-  /** Past the kept claim's lease (1 s): the queued start, or a sender's retry, takes the claim over. */
-  const afterLease = () => void (clock += 2_000);
   return { engine, queue, log, post, deliver, afterLease };
 }
 
@@ -688,6 +697,120 @@ describe('POST /api/v2/webhook?ref= when the engine is busy', () => {
     expect(rejected.headers['retry-after']).toBe('3');
     expect(unqueued.status).toBe(503);
     expect(retried.status).toBe(202);
+    expect(queue.delayed).toHaveLength(0);
+  });
+});
+
+/** Client webhooks with `?async`: queued when the engine is busy, the 202 naming the run; a sync call never queues. */
+function clientSetup() {
+  const arn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
+  const registry = new FakeRegistry()
+    .addClientWebhook({
+      client: 'c',
+      name: 'std',
+      productive: { stateMachineArn: arn('std'), workflowType: 'STANDARD' },
+    })
+    .addClientWebhook({ client: 'c', name: 'express' })
+    .addClientWebhook({ client: 'c', name: 'rejects', whenBusy: 'reject' });
+  const { engine, queue, log, startRun, clock, afterLease } = keyedPorts();
+  const handler = makeClientWebhookHandler({
+    registry,
+    runAndWait: makeRunAndWait({ engine, logger: silentLogger }, { syncWaitMs: 1_000 }),
+    startRun,
+    queue,
+    logger: silentLogger,
+    maxBodyBytes: 1024,
+    syncWaitMs: 1_000,
+    executionLink: executionLinker('https://console.example/{executionArn}'),
+    now: clock,
+    recording: recordingInto(log),
+  });
+  const fanout = makeFanoutHandler({ startRun, engine, logger: silentLogger, deliveries: log });
+  const call = async (name: string, query: Record<string, string>, key?: string) =>
+    answerOf(
+      await handler(
+        httpEvent({
+          path: `/webhook/c/${name}`,
+          routeKey: 'POST /webhook/{client}/{name}',
+          pathParameters: { client: 'c', name },
+          query,
+          headers: key === undefined ? {} : { 'idempotency-key': key },
+          body: '{"order":7}',
+        }),
+        testContext,
+      ),
+    );
+  return {
+    engine,
+    queue,
+    log,
+    call,
+    deliver: () => deliverAll(fanout, queue),
+    afterLease,
+  };
+}
+
+describe('POST /webhook/{client}/{name}?async when the engine is busy', () => {
+  it('keyed, Standard: 202 QUEUED naming the run (name, id, link); a retry after the lease and the queued start make that one run', async () => {
+    // Arrange
+    const { engine, call, deliver, afterLease } = clientSetup();
+    engine.failWith = BUSY();
+    const queued = await call('std', { async: '' }, 'order-7');
+    engine.failWith = undefined;
+    afterLease();
+
+    // Act
+    const retried = await call('std', { async: '' }, 'order-7');
+    const worked = await deliver();
+
+    // Assert
+    expect(queued.status).toBe(202);
+    expect(queued.headers['hookflow-execution-status']).toBe('QUEUED');
+    expect(queued.body).toMatchObject({
+      ...QUEUED,
+      status: 'QUEUED',
+      executionName: expect.stringMatching(/^hf-/),
+      executionId: expect.stringContaining(':execution:std:hf-'),
+    });
+    expect(retried.body.executionId).toBe(queued.body.executionId);
+    expect(worked.batchItemFailures).toEqual([]);
+    expect(engine.started.map((s) => s.name)).toEqual([queued.body.executionName]);
+  });
+
+  it('unkeyed, Express: the delivery names the run; the record reads queued, then started with it', async () => {
+    // Arrange
+    const { engine, log, call, deliver } = clientSetup();
+    engine.failWith = BUSY();
+
+    // Act
+    const queued = await call('express', { async: '' });
+    const id = String(queued.body.deliveryId);
+    const queuedRecord = await log.get(id);
+    engine.failWith = undefined;
+    await deliver();
+
+    // Assert
+    expect(queued.body).toMatchObject({
+      status: 'QUEUED',
+      executionId: null,
+      executionName: expect.stringMatching(/^hf-/),
+    });
+    expect(queuedRecord).toMatchObject({ outcome: 'queued', status: 202 });
+    expect(engine.started.map((s) => s.name)).toEqual([queued.body.executionName]);
+    expect(await log.get(id)).toMatchObject({ outcome: 'started' });
+  });
+
+  it('never queues a synchronous call, nor a webhook that rejects: 503', async () => {
+    // Arrange
+    const { engine, queue, call } = clientSetup();
+    engine.failWith = BUSY();
+
+    // Act
+    const sync = await call('std', {});
+    const rejected = await call('rejects', { async: '' });
+
+    // Assert
+    expect([sync.status, rejected.status]).toEqual([503, 503]);
     expect(queue.delayed).toHaveLength(0);
   });
 });
