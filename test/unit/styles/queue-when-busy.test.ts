@@ -138,8 +138,9 @@ describe('keepsWhenBusy (functions/core/runs/queue-when-busy.ts)', () => {
     expect(keepsWhenBusy(error, whenBusy, deliveryId)).toBe(kept);
   });
 
-  it('names an unkeyed start by its delivery: the same delivery, the same name', () => {
-    expect(deliveryNaming('dlv_01ABC', NOW)).toEqual({ key: 'dlv#dlv_01ABC', createdAt: NOW });
+  it('names an unkeyed start by its delivery and a nonce: the same naming, the same name; never guessable from the id', () => {
+    expect(deliveryNaming('dlv_01ABC', NOW, 'n-1')).toEqual({ key: 'dlv#dlv_01ABC#n-1', createdAt: NOW });
+    expect(deliveryNaming('dlv_01ABC', NOW).key).not.toBe(deliveryNaming('dlv_01ABC', NOW).key);
   });
 });
 
@@ -226,7 +227,7 @@ describe('POST /inbound when the engine is busy', () => {
     const message = fanoutMessageSchema.parse(JSON.parse(queue.delayed[0]!.message.body));
     expect(message).toMatchObject({
       deliveryId: answer.body.deliveryId,
-      naming: { key: `dlv#${String(answer.body.deliveryId)}`, createdAt: NOW },
+      naming: { key: expect.stringMatching(new RegExp(`^dlv#${String(answer.body.deliveryId)}#`)), createdAt: NOW },
       target: { workflowType: 'STANDARD' },
       input: { stateValues: { a: 1 } },
     });
