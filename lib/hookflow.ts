@@ -595,6 +595,12 @@ export class Hookflow extends Construct {
     devType?: WorkflowType;
     runAs: string;
     mode?: 'productive' | 'dev';
+    /**
+     * When Step Functions is busy, for an `?async` call: `queue` keeps the call and starts it once the engine is free
+     * (202 `QUEUED` naming the run), `reject` answers 503 (docs/deliveries.md, "Queue when busy"). A sync call never
+     * queues. @default 'queue'
+     */
+    whenBusy?: 'queue' | 'reject';
   }): void {
     const { workflow, type, devWorkflow, devType, ...rest } = webhook;
     this.register(clientWebhookRegistrations, {
@@ -634,6 +640,12 @@ export class Hookflow extends Construct {
     stateMachine: IStateMachine;
     type?: WorkflowType;
     eventTypes?: readonly string[];
+    /**
+     * When Step Functions is busy, for `POST /api/v2/webhook?ref=`: `queue` keeps the delivery and starts it once the
+     * engine is free (202 `queued` with its runRef), `reject` answers 503 (docs/deliveries.md, "Queue when busy").
+     * @default 'queue'
+     */
+    whenBusy?: 'queue' | 'reject';
   }): void {
     const { stateMachine, type, ...rest } = workflow;
     this.register(eventWorkflowRegistrations, { ...rest, workflow: this.named(stateMachine, type) });

@@ -101,14 +101,31 @@ export class EngineBusyError extends DomainError {
   readonly kind = 'engine-busy' as const;
   override readonly retryAfterSeconds: number;
   readonly mayHaveStarted: boolean;
+  /**
+   * The execution name every later start of this request will ask for, when it is fixed already (the claim stays,
+   * or the start is named by its delivery): a start queued while the engine is busy can name its run at once.
+   */
+  readonly runName: string | undefined;
 
   constructor(
     message: string,
-    options: { readonly retryAfterSeconds?: number; readonly mayHaveStarted?: boolean } = {},
+    options: { readonly retryAfterSeconds?: number; readonly mayHaveStarted?: boolean; readonly runName?: string } = {},
   ) {
     super(message);
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
     this.mayHaveStarted = options.mayHaveStarted ?? false;
+    this.runName = options.runName;
+  }
+
+  /** This outcome, naming the run its later starts will be (see `runName`). */
+  naming(runName: string): EngineBusyError {
+    const named = new EngineBusyError(this.message, {
+      retryAfterSeconds: this.retryAfterSeconds,
+      mayHaveStarted: this.mayHaveStarted,
+      runName,
+    });
+    named.stack = this.stack;
+    return named;
   }
 }
 

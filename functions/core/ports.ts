@@ -1,5 +1,6 @@
 import type { DeliveryRecord } from './deliveries/record';
 import type { LedgerEntry } from './verify/delivery-ledger';
+import type { WhenBusy } from './registration';
 import type { RegistrationVerifier, SigningSecrets } from './verify/verifier-config';
 
 /**
@@ -53,6 +54,8 @@ export interface RegisteredWebhook {
   readonly verifier: RegistrationVerifier;
   /** `false`: its triggers write no delivery record (docs/deliveries.md, "Turning it off"); absent: recorded. */
   readonly recordDeliveries?: boolean;
+  /** A busy engine: queue the bound workflows' starts (absent: the style's default, `queue`) or answer 503. */
+  readonly whenBusy?: WhenBusy;
 }
 
 /** What `PATCH /api/webhooks/{id}` may change. */

@@ -19,6 +19,7 @@ export {
   array,
   boolean,
   coerce,
+  custom,
   discriminatedUnion,
   enum,
   extend,

@@ -131,3 +131,10 @@ export function header(event: APIGatewayProxyEventV2, name: string): string | un
 export function signedRequestOf(event: APIGatewayProxyEventV2, rawBody: Buffer): SignedRequest {
   return { headers: event.headers ?? {}, rawBody, query: event.queryStringParameters ?? {} };
 }
+
+/** The API's own base URL, from what API Gateway tells the integration. */
+export function baseUrl(event: APIGatewayProxyEventV2): string {
+  const proto = header(event, 'x-forwarded-proto') ?? 'https';
+  const stage = event.requestContext.stage === '$default' ? '' : `/${event.requestContext.stage}`;
+  return `${proto}://${event.requestContext.domainName}${stage}`;
+}

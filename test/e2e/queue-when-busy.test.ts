@@ -24,41 +24,61 @@ interface ShownDelivery {
   readonly runs: readonly { readonly executionArn?: string; readonly runRef?: string }[];
 }
 
-describe('queue when busy (issue 19 item 6): a busy engine keeps the delivery and starts it once it is free', () => {
-  let stack: Awaited<ReturnType<typeof startLocalStack>>;
-  let sfn: SFNClient;
-  const runs = async (machine: string) =>
-    (await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn(machine), maxResults: 1000 }))).executions ?? [];
-  const inbound = (body: unknown) =>
-    request(`${stack.url}/inbound`, { method: 'POST', headers: INBOUND, body: JSON.stringify(body) });
-  const shown = async (id: string): Promise<ShownDelivery | undefined> => {
-    const answer = await request(`${stack.url}/api/deliveries/${id}`, {
-      headers: { authorization: `Bearer ${DEV_KEY}` },
-    });
-    return answer.status === 200 ? (answer.body as { delivery: ShownDelivery }).delivery : undefined;
-  };
-  /** The delivery once it no longer says `queued` (the worker started it), or as it is after 30 s. */
-  const settled = async (id: string) => {
-    const deadline = Date.now() + 30_000;
-    let delivery = await shown(id);
-    while (delivery?.outcome === 'queued' && Date.now() < deadline) {
-      await sleep(250);
-      delivery = await shown(id);
-    }
-    return delivery;
-  };
-
+/**
+ * The local stack of the describe block that calls it (its beforeAll and afterAll), its engine refusing the first
+ * `throttledStarts` starts; the worker's busy backoff is 1 s.
+ */
+function busyStack(throttledStarts: number, env: Record<string, string> = {}) {
+  const held: { stack?: Awaited<ReturnType<typeof startLocalStack>>; sfn?: SFNClient } = {};
   beforeAll(async () => {
-    stack = await startLocalStack({
-      env: { HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS: '3', AWS_MAX_ATTEMPTS: '1', FANOUT_BUSY_BACKOFF_SECONDS: '1' },
+    held.stack = await startLocalStack({
+      env: {
+        HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS: String(throttledStarts),
+        AWS_MAX_ATTEMPTS: '1',
+        FANOUT_BUSY_BACKOFF_SECONDS: '1',
+        ...env,
+      },
     });
-    sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials });
+    held.sfn = new SFNClient({ endpoint: held.stack.sfnEndpoint, region: 'us-east-1', credentials });
   });
   afterAll(async () => {
-    sfn?.destroy();
-    await stack?.stop();
-    if (stack !== undefined) removeDataDir(stack.dataDir);
+    held.sfn?.destroy();
+    await held.stack?.stop();
+    if (held.stack !== undefined) removeDataDir(held.stack.dataDir);
   });
+  return {
+    get url() {
+      return held.stack!.url;
+    },
+    runs: async (machine: string) =>
+      (await held.sfn!.send(new ListExecutionsCommand({ stateMachineArn: arn(machine), maxResults: 1000 })))
+        .executions ?? [],
+  };
+}
+
+async function shownDelivery(url: string, id: string): Promise<ShownDelivery | undefined> {
+  const answer = await request(`${url}/api/deliveries/${id}`, { headers: { authorization: `Bearer ${DEV_KEY}` } });
+  return answer.status === 200 ? (answer.body as { delivery: ShownDelivery }).delivery : undefined;
+}
+
+/** The delivery once it no longer says `queued` (the worker started it), or as it is after 30 s. */
+async function settledDelivery(url: string, id: string): Promise<ShownDelivery | undefined> {
+  const deadline = Date.now() + 30_000;
+  let delivery = await shownDelivery(url, id);
+  while (delivery?.outcome === 'queued' && Date.now() < deadline) {
+    await sleep(250);
+    delivery = await shownDelivery(url, id);
+  }
+  return delivery;
+}
+
+describe('queue when busy (issue 19 item 6): a busy engine keeps the delivery and starts it once it is free', () => {
+  const stack = busyStack(3);
+  const { runs } = stack;
+  const inbound = (body: unknown) =>
+    request(`${stack.url}/inbound`, { method: 'POST', headers: INBOUND, body: JSON.stringify(body) });
+  const shown = (id: string) => shownDelivery(stack.url, id);
+  const settled = (id: string) => settledDelivery(stack.url, id);
 
   it('throttled: reject answers 503; queue answers 202 queued, then runs each delivery once (a keyed resend meanwhile included), shown started with its run', async () => {
     // Arrange / Act: three requests while the engine refuses, then a keyed resend once it is free
@@ -99,5 +119,110 @@ describe('queue when busy (issue 19 item 6): a busy engine keeps the delivery an
     const keyedRun = keyedShown!.runs[0]!.executionArn;
     expect(keyedRun).toBe((resent.body as { executionId: string }).executionId);
     expect(echoRuns.map((run) => run.executionArn).sort()).toEqual([unkeyedRun, keyedRun].sort());
+  });
+});
+
+/**
+ * Registered webhooks: a webhook queues by default (third parties post to it). Its two bound workflows' starts are
+ * refused (the first 2 starts), the trigger answers 202 with both processes `queued`, a sender's keyed retry
+ * meanwhile starts them under the same process ids, and the fan-out worker's queued starts ask for the same names:
+ * one run per bound workflow, and the delivery shows `started` with both.
+ */
+describe('queue when busy, registered webhooks: the processes answered 202 are the runs that start', () => {
+  const stack = busyStack(2);
+  const { runs } = stack;
+  const ADMIN = { 'x-api-key': 'hf_local_acme_admin_key', 'x-api-org': 'acme' };
+
+  it('throttled: 202 with both processes queued; a keyed retry and the queued starts make one run per workflow; the delivery reads started', async () => {
+    // Arrange: a webhook (whenBusy: queue, the default) bound to two workflows
+    const created = await request(`${stack.url}/api/webhooks`, { method: 'POST', headers: ADMIN });
+    const hook = created.body as { id: string; verifySecret: string; whenBusy: string };
+    for (const template of ['notify', 'audit']) {
+      await request(`${stack.url}/api/webhooks/${hook.id}/workflows/${template}`, { method: 'PUT', headers: ADMIN });
+    }
+    const fire = () =>
+      request(`${stack.url}/api/trigger-webhooks/${hook.id}`, {
+        method: 'POST',
+        headers: { 'x-verify-signature': hook.verifySecret, 'idempotency-key': 'busy-order-7' },
+        body: '{"order":7}',
+      });
+
+    // Act: the first trigger meets the busy engine; its retry comes once it is free, before the worker's turn
+    const queued = await fire();
+    const retried = await fire();
+    const id = String(queued.headers.get('hookflow-delivery-id'));
+    const delivery = await settledDelivery(stack.url, id);
+    await sleep(2_000); // long enough for a second run of either to have shown up, were there one
+    const [notify, audit] = [await runs('hookflow-webhook-notify'), await runs('hookflow-webhook-audit')];
+
+    // Assert
+    const processes = queued.body as { id: string; executionArn: string; queued?: boolean }[];
+    expect(hook.whenBusy).toBe('queue');
+    expect(queued.status).toBe(202);
+    expect(processes).toHaveLength(2);
+    for (const process of processes) expect(process.queued).toBe(true);
+    expect(retried.status).toBe(200);
+    expect((retried.body as { id: string }[]).map((p) => p.id).sort()).toEqual(processes.map((p) => p.id).sort());
+    expect(delivery).toMatchObject({ outcome: 'started', status: 202 });
+    expect(delivery!.runs.map((r) => r.executionArn).sort()).toEqual(processes.map((p) => p.executionArn).sort());
+    expect([...notify, ...audit].map((run) => run.executionArn).sort()).toEqual(
+      processes.map((p) => p.executionArn).sort(),
+    );
+  });
+});
+
+/**
+ * Event workflows (`POST /api/v2/webhook?ref=`, `order-echo`) and client webhooks with `?async` (`myclient/open`),
+ * both Express and whenBusy queue by default: the queued 202 names its run at once (`runRef`, `executionName`). The
+ * first 2 starts are refused: an unkeyed request (named by its delivery) and a keyed one (its claim kept). The
+ * sender's keyed retry after the claim's lease (2 s here) and the worker's queued start converge on the claim: one run
+ * each, under the name each 202 gave.
+ */
+describe.each([
+  {
+    style: 'event workflows',
+    path: '/api/v2/webhook?ref=order-echo',
+    field: 'runRef',
+    machine: 'hookflow-event-echo',
+    queued: { status: 'queued', workflow: 'order-echo' },
+  },
+  {
+    style: 'client webhooks (?async)',
+    path: '/webhook/myclient/open?async',
+    field: 'executionName',
+    machine: 'hookflow-echo',
+    queued: { status: 'QUEUED' },
+  },
+])('queue when busy, $style: the $field of a queued 202 is the run that starts', ({ path, field, machine, queued }) => {
+  const stack = busyStack(2, { DEDUPE_LEASE_SECONDS: '2' });
+  const { runs } = stack;
+  const fire = (key?: string) =>
+    request(`${stack.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
+      body: '{"order":7}',
+    });
+  const nameOf = (answer: HttpResult) => String((answer.body as Record<string, unknown>)[field]);
+
+  it('throttled: 202 queued naming the run; a keyed retry after the lease and the queued start make one run; the unkeyed delivery reads started', async () => {
+    // Act
+    const unkeyed = await fire();
+    const keyed = await fire(`busy-${field}-7`);
+    await sleep(2_500); // past the kept claim's lease
+    const retried = await fire(`busy-${field}-7`);
+    const delivery = await settledDelivery(stack.url, String((unkeyed.body as { deliveryId: string }).deliveryId));
+    await sleep(3_000); // long enough for the worker's keyed start, and a second run of either, were there one
+    const names = (await runs(machine)).map((run) => run.name).sort();
+
+    // Assert
+    for (const answer of [unkeyed, keyed]) {
+      expect(answer.status).toBe(202);
+      expect(answer.body).toMatchObject({ ...queued, deliveryId: expect.stringMatching(/^dlv_/) });
+      expect(nameOf(answer)).toMatch(/^hf-/);
+    }
+    expect(retried.status).toBe(202);
+    expect(nameOf(retried)).toBe(nameOf(keyed));
+    expect(delivery).toMatchObject({ outcome: 'started', status: 202 });
+    expect(names).toEqual([nameOf(unkeyed), nameOf(keyed)].sort());
   });
 });

@@ -85,6 +85,7 @@ describe('registered webhooks on the local stack (seed 5)', () => {
       id: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/),
       verifier: { kind: 'contrail' },
       recordDeliveries: true,
+      whenBusy: 'queue',
       verifySecret: expect.stringMatching(/^whsec_/),
     });
     // "set the trigger on a workflow to be webhookId:WEBHOOK_ID", for two workflows

@@ -161,11 +161,12 @@ describe('replay protection on the local stack: registered webhooks (issue 15)',
   };
 
   it('a registered webhook trigger throttled with 503 is retried with its Idempotency-Key and runs once (defect 2)', async () => {
-    // Arrange: a webhook with replay protection, bound to one (Standard) workflow
+    // Arrange: a webhook with replay protection, bound to one (Standard) workflow; it rejects when busy (a queueing
+    // one would answer 202: test/e2e/queue-when-busy.test.ts), so the sender's retry is what is tested here
     const created = await request(`${own.url}/api/webhooks`, {
       method: 'POST',
       headers: { ...ADMIN, 'content-type': 'application/json' },
-      body: JSON.stringify({ verifier: { kind: 'contrail' }, replay: {} }),
+      body: JSON.stringify({ verifier: { kind: 'contrail' }, replay: {}, whenBusy: 'reject' }),
     });
     const { id, verifySecret } = created.body as { id: string; verifySecret: string };
     await request(`${own.url}/api/webhooks/${id}/workflows/audit`, { method: 'PUT', headers: ADMIN });

@@ -18,10 +18,10 @@ export class InMemoryDeliveryLog implements DeliveryLog {
     return record === undefined || record.expiresAt * 1000 <= this.nowMs() ? undefined : record;
   }
 
-  async markStarted(id: string, run: DeliveryRun): Promise<boolean> {
-    const record = await this.get(id);
+  async markStarted(id: string, run: DeliveryRun | undefined, rebuilt?: DeliveryRecord): Promise<boolean> {
+    const record = (await this.get(id)) ?? rebuilt;
     if (record === undefined || record.outcome !== 'queued') return false;
-    this.records.set(id, { ...record, outcome: 'started', runs: [run] });
+    this.records.set(id, { ...record, outcome: 'started', runs: run === undefined ? record.runs : [run] });
     return true;
   }
 

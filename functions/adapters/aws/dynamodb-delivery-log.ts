@@ -81,20 +81,45 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
    * One conditional UpdateItem of the record's own `dlv#` item: only a `queued` record becomes `started` (a redelivered
    * worker message, or a record a claim carries, changes nothing). The condition fails with
    * ConditionalCheckFailedException: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
+   * With `rebuilt`, the same call also writes a record that was never written: UpdateItem "edits an existing item's
+   * attributes, or adds a new item to the table if it does not already exist" (same page), so the condition admits a
+   * missing item (`attribute_not_exists(pk)`) and every other attribute is set `if_not_exists`, leaving a written
+   * record's own values (its headers, its body) as they are.
    */
-  async markStarted(id: string, run: DeliveryRun): Promise<boolean> {
+  async markStarted(id: string, run: DeliveryRun | undefined, rebuilt?: DeliveryRecord): Promise<boolean> {
+    const names: Record<string, string> = { '#outcome': 'outcome' };
+    const values: Record<string, unknown> = { ':started': 'started', ':queued': 'queued' };
+    const sets = ['#outcome = :started'];
+    if (run !== undefined) {
+      names['#runs'] = 'runs';
+      values[':runs'] = [run];
+      sets.push('#runs = :runs');
+    }
+    if (rebuilt !== undefined) {
+      const fields: Record<string, unknown> = {
+        ...deliveryAttributes(rebuilt, this.options.shards),
+        expiresAt: rebuilt.expiresAt,
+      };
+      delete fields.outcome;
+      if (run !== undefined) delete fields.runs;
+      Object.entries(fields)
+        .filter(([, value]) => value !== undefined)
+        .forEach(([name, value], i) => {
+          names[`#f${i}`] = name;
+          values[`:f${i}`] = value;
+          sets.push(`#f${i} = if_not_exists(#f${i}, :f${i})`);
+        });
+    }
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall({ pk: deliveryItemKey(id) }),
-          UpdateExpression: 'SET #outcome = :started, #runs = :runs',
-          ConditionExpression: '#outcome = :queued',
-          ExpressionAttributeNames: { '#outcome': 'outcome', '#runs': 'runs' },
-          ExpressionAttributeValues: marshall(
-            { ':started': 'started', ':queued': 'queued', ':runs': [run] },
-            { removeUndefinedValues: true },
-          ),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression:
+            rebuilt === undefined ? '#outcome = :queued' : 'attribute_not_exists(#pk) OR #outcome = :queued',
+          ExpressionAttributeNames: { ...names, ...(rebuilt === undefined ? {} : { '#pk': 'pk' }) },
+          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
         }),
       );
       return true;

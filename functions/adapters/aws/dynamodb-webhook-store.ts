@@ -14,6 +14,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { queryPartition } from './query-partition';
 import * as z from '../../core/zod';
+import { whenBusyField } from '../../core/registration';
 import type { RegisteredWebhook, WebhookBinding, WebhookSettings, WebhookStore } from '../../core/ports';
 import {
   type SigningSecrets,
@@ -40,6 +41,7 @@ const webhookSchema = z.object({
   secrets: signingSecretsSchema,
   verifier: z._default(registrationVerifierSchema, { verifier: { kind: 'contrail' } }),
   recordDeliveries: z.optional(z.boolean()),
+  ...whenBusyField,
 });
 
 const bindingSchema = z.object({

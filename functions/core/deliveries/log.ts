@@ -44,9 +44,12 @@ export interface DeliveryLog {
   list(query: DeliveryQuery): Promise<DeliveryPage>;
   /**
    * A `queued` record (its own `dlv#` item) once the fan-out worker has started its run: outcome `started`, `run` its
-   * runs. False when there is no such record (expired, never written, or one a claim carries): nothing is changed.
+   * runs (undefined: the runs it names stay, as a registered webhook's record names its processes' runs when queued).
+   * With `rebuilt` (Delivery.rebuilt, carried by the message), a record that was never written (the handler died
+   * after queueing, before its answer) is written from it, `started`: one write either way. False when nothing was
+   * changed: the record is no longer `queued` (a redelivered message), or without `rebuilt`, there is none.
    */
-  markStarted(id: string, run: DeliveryRun): Promise<boolean>;
+  markStarted(id: string, run: DeliveryRun | undefined, rebuilt?: DeliveryRecord): Promise<boolean>;
 }
 
 /** Where a body kept out of its record lives (and a claim-checked run input points). */

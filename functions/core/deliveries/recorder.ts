@@ -81,8 +81,29 @@ export class Delivery {
   constructor(
     readonly receipt: DeliveryReceipt,
     private readonly prepare?: PrepareRecord,
+    /** DELIVERY_RETENTION_DAYS, for a record rebuilt from a queued message (`rebuilt`). */
+    private readonly retentionDays?: number,
   ) {
     this.correlationId = correlationIdOf(receipt.headers);
+  }
+
+  /**
+   * Queue when busy: the record as the fan-out worker writes it if this request's own never is (the handler died
+   * after queueing the message, before its answer: docs/deliveries.md). The summary only, so that it fits in the
+   * message beside the run input: no headers, and the body's size and SHA-256 (its bytes read as not kept, so such
+   * a record is never replayed from a body it lacks). Undefined when nothing is recorded.
+   */
+  rebuilt(): DeliveryRecord | undefined {
+    const registration = this.registration;
+    if (this.prepare === undefined || this.retentionDays === undefined || registration?.record !== true) {
+      return undefined;
+    }
+    const { rawBody } = this.receipt;
+    const record = recordOf(this, registration, { status: 202 }, this.retentionDays, {
+      headers: {},
+      body: { bytes: rawBody.length, sha256: sha256Of(rawBody).toString('hex') },
+    });
+    return { ...record, outcome: 'queued' };
   }
 
   /**
@@ -219,6 +240,26 @@ export async function buildRecord(
   settings: RecorderSettings,
 ): Promise<DeliveryRecord> {
   const { receipt } = delivery;
+  return recordOf(delivery, registration, answer, settings.retentionDays, {
+    headers: redactedHeaders(receipt.headers, deps.credentialHeaders, registration.secretHeaders),
+    body: await storedBody(
+      receipt.id,
+      receipt.rawBody,
+      registration.bodyHoldsCredential === true ? undefined : deps.bodies,
+      registration.bodyHoldsCredential === true ? -1 : settings.inlineBodyBytes,
+    ),
+  });
+}
+
+/** A record of `delivery` as it stands, answered `answer`, with the headers and body as kept. */
+function recordOf(
+  delivery: Delivery,
+  registration: ResolvedRegistration,
+  answer: { readonly status: number; readonly reason?: string },
+  retentionDays: number,
+  kept: Pick<DeliveryRecord, 'headers' | 'body'>,
+): DeliveryRecord {
+  const { receipt } = delivery;
   return {
     id: receipt.id,
     style: registration.style,
@@ -233,14 +274,8 @@ export async function buildRecord(
     ...(answer.reason === undefined || answer.status < 400 ? {} : { reason: answer.reason }),
     ...(delivery.correlationId === undefined ? {} : { correlationId: delivery.correlationId }),
     runs: [...delivery.runs],
-    headers: redactedHeaders(receipt.headers, deps.credentialHeaders, registration.secretHeaders),
-    body: await storedBody(
-      receipt.id,
-      receipt.rawBody,
-      registration.bodyHoldsCredential === true ? undefined : deps.bodies,
-      registration.bodyHoldsCredential === true ? -1 : settings.inlineBodyBytes,
-    ),
-    expiresAt: Math.floor(receipt.receivedAtMs / 1000) + settings.retentionDays * 86_400,
+    ...kept,
+    expiresAt: Math.floor(receipt.receivedAtMs / 1000) + retentionDays * 86_400,
   };
 }
 
@@ -265,13 +300,17 @@ export function newDelivery(
   },
 ): Delivery {
   if (recording === undefined) return new Delivery(receipt);
-  return new Delivery(receipt, async (delivery, answer) => {
-    const registration = delivery.resolution;
-    if (registration === undefined || !registration.record) return undefined;
-    // For a claim to carry: a record that cannot be built (its body store failed) leaves the claim without one,
-    // and the request goes on; the recorder tries again once the answer is known.
-    return buildRecord(delivery, registration, answer, recording.deps, recording.settings).catch(() => undefined);
-  });
+  return new Delivery(
+    receipt,
+    async (delivery, answer) => {
+      const registration = delivery.resolution;
+      if (registration === undefined || !registration.record) return undefined;
+      // For a claim to carry: a record that cannot be built (its body store failed) leaves the claim without one,
+      // and the request goes on; the recorder tries again once the answer is known.
+      return buildRecord(delivery, registration, answer, recording.deps, recording.settings).catch(() => undefined);
+    },
+    recording.settings.retentionDays,
+  );
 }
 
 /**

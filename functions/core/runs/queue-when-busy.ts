@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { WhenBusy } from '../registration';
 import { EngineBusyError } from '../outcomes';
 import { QUEUE_MAX_DELAY_SECONDS } from '../ports';
@@ -17,11 +18,18 @@ export function keepsWhenBusy(error: unknown, whenBusy: WhenBusy, deliveryId: st
 }
 
 /**
- * What names an unkeyed start of a registration that queues: its delivery. The request's own start and the queued
- * one then ask Step Functions for the same execution name (start-run.ts `naming`), so they can only ever be one run.
+ * What names an unkeyed start of a registration that queues: its delivery, and a random nonce. The request's own start
+ * and the queued one (the message carries this naming) then ask Step Functions for the same execution name
+ * (start-run.ts `naming`), so they can only ever be one run. The nonce keeps the name unguessable, as a random name
+ * is: an execution name is a run's ref, which a callback names to resume its waiting task (docs/security.md), and a
+ * delivery id alone could be guessed from another one of the same millisecond (ULIDs are monotonic).
  */
-export function deliveryNaming(deliveryId: string, receivedAtMs: number): { key: string; createdAt: number } {
-  return { key: `dlv#${deliveryId}`, createdAt: receivedAtMs };
+export function deliveryNaming(
+  deliveryId: string,
+  receivedAtMs: number,
+  nonce: string = randomUUID(),
+): { key: string; createdAt: number } {
+  return { key: `dlv#${deliveryId}#${nonce}`, createdAt: receivedAtMs };
 }
 
 /**

@@ -30,6 +30,13 @@ export interface DedupeRequest {
    * released, or when the request turned out a duplicate), so the recorder writes a record only when none is held.
    */
   readonly delivery?: { readonly record: DeliveryRecord; carried(byClaim: boolean): void };
+  /**
+   * Queue when busy (docs/deliveries.md): a start the busy engine refused keeps its claim instead of releasing it,
+   * so the run's name (derived from the claim) is fixed now. The start queued for later takes the claim over once
+   * its lease ends, under that same name, as a sender's retry would: the EngineBusyError names the run (`runName`)
+   * and asks to wait out the lease (`retryAfterSeconds`).
+   */
+  readonly keepClaimWhenBusy?: boolean;
 }
 
 /**
@@ -108,8 +115,13 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
               naming.createdAt,
               Math.floor(naming.createdAt / 1000) + settings.dedupeTtlSeconds,
             );
-      const run = await deps.engine.start({ ...target, name, input });
-      return { run, replayed: false };
+      try {
+        const run = await deps.engine.start({ ...target, name, input });
+        return { run, replayed: false };
+      } catch (error) {
+        // Named by its delivery, the run's name is fixed: a busy answer says which it will be.
+        throw naming !== undefined && error instanceof EngineBusyError ? error.naming(name) : error;
+      }
     }
 
     const owner = randomUUID();
@@ -145,6 +157,7 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
       run = await deps.engine.start({ ...target, name, input });
       crashPoint('run-started');
     } catch (error) {
+      const leaseSeconds = Math.max(1, Math.ceil(settings.dedupeLeaseMs / 1000));
       if (!nothingStarted(error)) {
         // The engine did not answer: the run may exist. Releasing would let the retry claim afresh, under a new
         // execution name, and start it twice. The claim stays; once its lease runs out the retry takes it over
@@ -152,8 +165,12 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
         // that run), Express's run guard ends the second one as Hookflow.DuplicateRun.
         throw new EngineBusyError(
           'the workflow engine did not confirm the start; the run may have started. Retry after Retry-After seconds: the same request finds it, and never starts it twice',
-          { mayHaveStarted: true, retryAfterSeconds: Math.max(1, Math.ceil(settings.dedupeLeaseMs / 1000)) },
+          { mayHaveStarted: true, retryAfterSeconds: leaseSeconds, runName: name },
         );
+      }
+      if (dedupe.keepClaimWhenBusy === true && error instanceof EngineBusyError) {
+        // Kept for a queued start: the claim (and its name) stays, as when the start may have happened.
+        throw new EngineBusyError(error.message, { retryAfterSeconds: leaseSeconds, runName: name });
       }
       await deps.dedupe
         .release(dedupe.key, owner)

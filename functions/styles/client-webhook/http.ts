@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { httpHandler, type HttpHandler, type Recording } from '../../http/http-handler';
 import { jsonResponse } from '../../http/responses';
+import { baseUrl } from '../../http/request';
 import { parseClientWebhookRequest } from './request';
 import { type ClientWebhookDeps, type ClientWebhookRun, runClientWebhook } from './run-webhook';
 
@@ -16,7 +17,8 @@ export interface ClientWebhookHttpDeps extends ClientWebhookDeps {
 /**
  * 200 with the finished run (status, input, output); 424 with its error and cause when it failed, timed out
  * or was aborted; 202 with the execution id and link when it is still running (`?async`, or past the sync
- * wait). The status is also in the `Hookflow-Execution-Status` header.
+ * wait). The status is also in the `Hookflow-Execution-Status` header. `?async` while the engine is busy, on a webhook
+ * that queues: 202 `QUEUED` with the delivery id and link, and the run's name (and a Standard run's id and link).
  */
 export function makeClientWebhookHandler(deps: ClientWebhookHttpDeps): HttpHandler {
   return httpHandler(
@@ -34,6 +36,25 @@ export function makeClientWebhookHandler(deps: ClientWebhookHttpDeps): HttpHandl
         execution: outcome.name,
         status: outcome.status,
       });
+      if (run.queued !== undefined) {
+        deps.logger.warn('client webhook call queued: the engine is busy', {
+          client: request.client,
+          webhook: request.name,
+          deliveryId: run.queued.deliveryId,
+          execution: outcome.name,
+        });
+        // The run's name (and a Standard run's id and link) are fixed: the answer names it as a started one does.
+        return jsonResponse(
+          202,
+          {
+            deliveryId: run.queued.deliveryId,
+            deliveryLink: `${baseUrl(event)}/api/deliveries/${run.queued.deliveryId}`,
+            ...responseBody(deps, run),
+            status: 'QUEUED',
+          },
+          { 'hookflow-execution-status': 'QUEUED' },
+        );
+      }
       const statusCode = outcome.status === 'RUNNING' ? 202 : outcome.status === 'SUCCEEDED' ? 200 : 424;
       return jsonResponse(statusCode, responseBody(deps, run), {
         'hookflow-execution-status': outcome.status,

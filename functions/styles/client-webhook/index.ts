@@ -9,12 +9,14 @@ export const clientWebhookStyle: StyleDefinition = {
     {
       name: 'client-webhook',
       description: 'Client webhook style: GET|POST runs the webhook workflow and waits for it (or ?async)',
-      // dedupe:write for the replay ledger of webhooks whose verifier refuses replays
+      // dedupe:write for the replay ledger of webhooks whose verifier refuses replays; queue:send keeps an ?async call
+      // the engine was too busy to start (whenBusy: queue) for the fan-out worker.
       needs: [
         'registry:read:client-webhooks',
         'dedupe:write',
         'engine:start',
         'engine:describe',
+        'queue:send',
         'bodies:write',
         'deliveries:write',
       ],
@@ -26,7 +28,7 @@ export const clientWebhookStyle: StyleDefinition = {
       timeoutSeconds: 29,
       runs: ['client-webhooks'],
       // The key belongs to the webhook: it is found (404) before its key is checked (401).
-      pipeline: ['parse', 'resolve', 'authenticate', 'verify', 'claim', 'start', 'answer'],
+      pipeline: ['parse', 'resolve', 'authenticate', 'verify', 'claim', 'start', 'enqueue', 'answer'],
     },
   ],
 };

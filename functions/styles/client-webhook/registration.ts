@@ -3,11 +3,14 @@ import type { Registry, WorkflowTarget } from '../../core/ports';
 import {
   type RegistrationKind,
   type RegistryItem,
+  type WhenBusy,
   decodeItem,
   field,
   named,
   recordDeliveriesField,
   recordDeliveriesItem,
+  whenBusyField,
+  whenBusyItem,
   workflowTargetSchema,
 } from '../../core/registration';
 import { type StoredVerifier, storedVerifierSchema } from '../../core/verify/verifier-config';
@@ -30,7 +33,18 @@ export interface ClientWebhookRecord {
   readonly verifier?: StoredVerifier;
   /** False: this webhook's deliveries are not recorded (docs/deliveries.md). */
   readonly recordDeliveries?: false;
+  /** `?async` calls only; absent: CLIENT_WEBHOOK_WHEN_BUSY_DEFAULT (`queue`). */
+  readonly whenBusy?: WhenBusy;
 }
+
+/**
+ * A `?async` call does not wait for its run's result, and client webhooks are URLs handed to other systems, which
+ * may never retry (docs/deliveries.md, "Queue when busy"): a busy engine keeps the call and starts it later, the 202
+ * naming its run as a started one does (`executionName`, and its id and link for a Standard workflow), unless the
+ * webhook says `whenBusy: 'reject'`. A synchronous call waits for the result, which a queued run cannot give: never
+ * queued.
+ */
+export const CLIENT_WEBHOOK_WHEN_BUSY_DEFAULT: WhenBusy = 'queue';
 
 /** Seed 2's registry slice: one item per webhook (read with GetItem by `client` + `name`). */
 export const clientWebhookKey = (client: string, name: string) => ({
@@ -58,6 +72,7 @@ const shape = {
   runAs: z.string().check(z.minLength(1)),
   mode: z._default(z.enum(['productive', 'dev']), 'productive'),
   ...recordDeliveriesField,
+  ...whenBusyField,
 };
 /** Mode dev runs the dev workflow: without one it could run nothing. */
 const runsSomething = (mode: string, dev: unknown) => mode !== 'dev' || dev !== undefined;
@@ -91,6 +106,7 @@ export const clientWebhookRegistrations: RegistrationKind<typeof clientWebhookSc
         mode: webhook.mode,
         runAs: webhook.runAs,
         ...recordDeliveriesItem(webhook),
+        ...whenBusyItem(webhook, CLIENT_WEBHOOK_WHEN_BUSY_DEFAULT),
         ...(webhook.key === undefined ? {} : { keyHash: sha256Hex(webhook.key) }),
       }),
     ],
@@ -111,6 +127,7 @@ export const clientWebhookRecordSchema = z
     keyHash: z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
     verifier: z.optional(storedVerifierSchema),
     recordDeliveries: z.optional(z.literal(false)),
+    whenBusy: z.optional(z.enum(['queue', 'reject'])),
   })
   .check(z.refine((webhook) => runsSomething(webhook.mode, webhook.dev), 'mode dev needs a dev workflow'));
 

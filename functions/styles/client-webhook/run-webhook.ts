@@ -1,5 +1,8 @@
-import type { Registry, RunOutcome, WorkflowTarget } from '../../core/ports';
-import { type ClientWebhookRecord, readClientWebhook } from './registration';
+import type { Registry, RunOutcome, WorkQueue, WorkflowTarget } from '../../core/ports';
+import { CLIENT_WEBHOOK_WHEN_BUSY_DEFAULT, type ClientWebhookRecord, readClientWebhook } from './registration';
+import { deliveryNaming, keepsWhenBusy } from '../../core/runs/queue-when-busy';
+import { executionNameOf, standardExecutionArn } from '../../core/runs/execution-name';
+import { keepBusyStart } from '../inbound/keep-busy-start';
 import { InvalidInputError, NotFoundError, UnauthorizedError } from '../../core/outcomes';
 import { matchesHashedSecret, sha256Hex } from '../../core/auth/secrets';
 import type { RunAndWait } from '../../core/runs/run-and-wait';
@@ -17,6 +20,8 @@ export interface ClientWebhookDeps extends RegistrationVerifyDeps {
   readonly startRun: StartRun;
   /** Large bodies: the run gets a reference to the stored body (functions/core/runs/claim-check.ts). */
   readonly claimCheck?: ClaimCheck;
+  /** The fan-out queue: an `?async` start the engine was too busy to make is kept there (whenBusy). Absent: 503. */
+  readonly queue?: WorkQueue;
 }
 
 export interface ClientWebhookRun {
@@ -29,6 +34,11 @@ export interface ClientWebhookRun {
   readonly waited: boolean;
   /** The call repeated an earlier one's Idempotency-Key and got that call's run. */
   readonly replayed?: boolean;
+  /**
+   * The engine was busy: the call was kept and its run starts from the fan-out queue under `outcome.name` (fixed
+   * already; `outcome.executionArn` too for a Standard workflow), its status RUNNING once started.
+   */
+  readonly queued?: { readonly deliveryId: string };
 }
 
 /**
@@ -79,7 +89,9 @@ export async function runClientWebhook(
     const base = { webhook, mode: webhook.mode, stateMachineArn: target.stateMachineArn, input };
     return run(deps, request, target, input, base, delivery);
   });
-  delivery?.ran(ran.outcome.executionArn === undefined ? {} : { executionArn: ran.outcome.executionArn });
+  if (ran.queued === undefined) {
+    delivery?.ran(ran.outcome.executionArn === undefined ? {} : { executionArn: ran.outcome.executionArn });
+  }
   if (ran.replayed === true) delivery?.deduplicated();
   return ran;
 }
@@ -93,23 +105,61 @@ async function run(
   delivery?: Delivery,
 ): Promise<ClientWebhookRun> {
   const { webhook } = base;
+  // Queue when busy: ?async only (a sync caller waits for a result a queued run cannot give). The run's name is
+  // fixed before the start (keyed: the claim is kept when the engine refuses; unkeyed: the delivery names it), so
+  // the queued answer names the run as a started one does.
+  const queues =
+    request.async &&
+    (webhook.whenBusy ?? CLIENT_WEBHOOK_WHEN_BUSY_DEFAULT) === 'queue' &&
+    deps.queue !== undefined &&
+    delivery !== undefined;
+  const kept = async (error: unknown, dedupe?: { key: string; fingerprint: string }): Promise<ClientWebhookRun> => {
+    if (!queues || !keepsWhenBusy(error, 'queue', delivery?.id)) throw error;
+    const name = await keepBusyStart(deps.queue!, error, {
+      style: 'client-webhook',
+      target,
+      input,
+      ...(dedupe === undefined ? { naming: naming! } : { dedupe }),
+      delivery: delivery!,
+    });
+    const executionArn =
+      target.workflowType === 'STANDARD' ? standardExecutionArn(target.stateMachineArn, name) : undefined;
+    return {
+      ...base,
+      outcome: { name, status: 'RUNNING', ...(executionArn === undefined ? {} : { executionArn }) },
+      waited: false,
+      queued: { deliveryId: delivery!.id },
+    };
+  };
+  const naming =
+    queues && request.idempotencyKey === undefined
+      ? deliveryNaming(delivery!.id, delivery!.receipt.receivedAtMs)
+      : undefined;
   if (request.idempotencyKey !== undefined) {
     if (!request.async && target.workflowType === 'EXPRESS') {
       throw new InvalidInputError(
         'Idempotency-Key needs ?async or a Standard workflow: an Express run can only return its result to the call that started it',
       );
     }
-    const { run, replayed } = await deps.startRun({
-      target,
-      input,
-      dedupe: {
-        ...clientWebhookDedupe(webhook, request, request.idempotencyKey),
-        // With ?async the answer is known before the start (202): the claim carries the record. A sync call's
-        // answer comes with the run's end, so its record is written then, apart.
-        ...(request.async ? { delivery: await delivery?.forClaim(202) } : {}),
-      },
-    });
-    const name = run.executionArn.split(':').at(-1)!;
+    const dedupe = clientWebhookDedupe(webhook, request, request.idempotencyKey);
+    let started;
+    try {
+      started = await deps.startRun({
+        target,
+        input,
+        dedupe: {
+          ...dedupe,
+          // With ?async the answer is known before the start (202): the claim carries the record. A sync call's
+          // answer comes with the run's end, so its record is written then, apart.
+          ...(request.async ? { delivery: await delivery?.forClaim(202) } : {}),
+          keepClaimWhenBusy: queues,
+        },
+      });
+    } catch (error) {
+      return kept(error, dedupe);
+    }
+    const { run, replayed } = started;
+    const name = executionNameOf(run.executionArn);
     const outcome: RunOutcome = request.async
       ? { executionArn: run.executionArn, name, status: 'RUNNING', startDate: run.startDate }
       : await deps.runAndWait({ target, input, started: run });
@@ -118,8 +168,14 @@ async function run(
 
   if (request.async) {
     // The one way every style starts a run (functions/core/runs/start-run.ts), here without a dedupe key.
-    const { run } = await deps.startRun({ target, input });
-    const name = run.executionArn.split(':').at(-1)!;
+    let started;
+    try {
+      started = await deps.startRun({ target, input, ...(naming === undefined ? {} : { naming }) });
+    } catch (error) {
+      return kept(error);
+    }
+    const { run } = started;
+    const name = executionNameOf(run.executionArn);
     const outcome: RunOutcome = { executionArn: run.executionArn, name, status: 'RUNNING', startDate: run.startDate };
     return { ...base, outcome, waited: false };
   }

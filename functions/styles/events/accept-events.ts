@@ -1,7 +1,14 @@
 import type { CloudEvent } from 'cloudevents';
-import type { Registry } from '../../core/ports';
-import { type EventWorkflowRecord, readEventSubscribers, readEventWorkflow } from './registration';
+import type { Registry, WorkQueue } from '../../core/ports';
+import {
+  EVENT_WHEN_BUSY_DEFAULT,
+  type EventWorkflowRecord,
+  readEventSubscribers,
+  readEventWorkflow,
+} from './registration';
 import { NotFoundError } from '../../core/outcomes';
+import { deliveryNaming, keepsWhenBusy } from '../../core/runs/queue-when-busy';
+import { keepBusyStart } from '../inbound/keep-busy-start';
 import type { Delivery, DeliveryRef } from '../../core/deliveries/recorder';
 import type { StartRun } from '../../core/runs/start-run';
 import { type ClaimCheck, withoutBodyStore } from '../../core/runs/claim-check';
@@ -16,6 +23,19 @@ export interface EventsDeps extends ResumeDeps, RegistrationVerifyDeps {
   readonly executionLink: (executionArn: string) => string;
   /** Large bodies: the run gets a reference to the stored body (functions/core/runs/claim-check.ts). */
   readonly claimCheck?: ClaimCheck;
+  /** The fan-out queue: a start the engine was too busy to make is kept there (whenBusy: queue). Absent: 503. */
+  readonly queue?: WorkQueue;
+}
+
+/**
+ * `POST /api/v2/webhook?ref=` kept while the engine was busy (docs/deliveries.md, "Queue when busy"): `runRef` is
+ * the execution name the queued start will use, fixed already (the claim stays, or the delivery names the run).
+ */
+export interface QueuedByRef {
+  readonly queued: true;
+  readonly deliveryId: string;
+  readonly workflow: string;
+  readonly runRef: string;
 }
 
 export interface StartedByRef {
@@ -54,32 +74,53 @@ export async function startByRef(
   idempotency?: { idempotencyKey: string; fingerprint: string },
   body?: { readonly raw: Buffer; readonly contentType?: string },
   delivery?: Delivery,
-): Promise<StartedByRef> {
+): Promise<StartedByRef | QueuedByRef> {
   const workflow = await readEventWorkflow(deps.registry, ref);
   if (workflow === undefined) throw new NotFoundError(`no workflow has ref "${ref}"`);
   delivery?.resolved({ style: 'events', registration: ref, record: workflow.recordDeliveries !== false });
   const verified = await verifyRegistration(deps, `event-workflow#${ref}`, workflow.verifier, signed);
   const receivedAt = new Date().toISOString();
-  const { run, replayed } = await startVerified(deps, verified, async () =>
-    deps.startRun({
-      target: workflow,
-      input: await (deps.claimCheck ?? withoutBodyStore)({
-        payload,
-        build: (p) => webhookRunInput(ref, p, receivedAt, delivery?.ref()),
-        // Callers without the raw bytes (none in the handlers) store the payload as JSON.
-        raw: body?.raw ?? Buffer.from(JSON.stringify(payload), 'utf8'),
-        ...(body?.contentType === undefined ? {} : { contentType: body.contentType }),
-      }),
-      ...(idempotency === undefined
-        ? {}
-        : {
-            dedupe: { ...webhookDedupe(ref, idempotency), delivery: await delivery?.forClaim(202) },
-          }),
-    }),
-  );
-  delivery?.ran({ executionArn: run.executionArn });
-  if (replayed) delivery?.deduplicated();
-  return startedOf(deps, workflow, run.executionArn, replayed);
+  // Queue when busy: the run's name is fixed before the start, so a queued answer can give its runRef. Keyed, the
+  // claim stays when the engine refuses (the queued start takes it over after its lease, under the same name);
+  // unkeyed, the delivery names the run (both starts ask for the same name).
+  const queues =
+    (workflow.whenBusy ?? EVENT_WHEN_BUSY_DEFAULT) === 'queue' && deps.queue !== undefined && delivery !== undefined;
+  const dedupe = idempotency === undefined ? undefined : webhookDedupe(ref, idempotency);
+  const naming =
+    dedupe === undefined && queues ? deliveryNaming(delivery!.id, delivery!.receipt.receivedAtMs) : undefined;
+  return startVerified(deps, verified, async (): Promise<StartedByRef | QueuedByRef> => {
+    const input = await (deps.claimCheck ?? withoutBodyStore)({
+      payload,
+      build: (p) => webhookRunInput(ref, p, receivedAt, delivery?.ref()),
+      // Callers without the raw bytes (none in the handlers) store the payload as JSON.
+      raw: body?.raw ?? Buffer.from(JSON.stringify(payload), 'utf8'),
+      ...(body?.contentType === undefined ? {} : { contentType: body.contentType }),
+    });
+    let started;
+    try {
+      started = await deps.startRun({
+        target: workflow,
+        input,
+        ...(naming === undefined ? {} : { naming }),
+        ...(dedupe === undefined
+          ? {}
+          : { dedupe: { ...dedupe, delivery: await delivery?.forClaim(202), keepClaimWhenBusy: queues } }),
+      });
+    } catch (error) {
+      if (!queues || !keepsWhenBusy(error, 'queue', delivery?.id)) throw error;
+      const runRef = await keepBusyStart(deps.queue!, error, {
+        style: 'events',
+        target: workflow,
+        input,
+        ...(dedupe === undefined ? { naming: naming! } : { dedupe }),
+        delivery: delivery!,
+      });
+      return { queued: true, deliveryId: delivery!.id, workflow: workflow.ref, runRef };
+    }
+    delivery?.ran({ executionArn: started.run.executionArn });
+    if (started.replayed) delivery?.deduplicated();
+    return startedOf(deps, workflow, started.run.executionArn, started.replayed);
+  });
 }
 
 export interface EventOutcome {

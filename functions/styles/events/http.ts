@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { httpHandler, type HttpHandler, type Recording } from '../../http/http-handler';
 import { jsonResponse } from '../../http/responses';
+import { baseUrl } from '../../http/request';
 import { executionNameOf } from '../../core/runs/execution-name';
 import { type EventsDeps, acceptEvents, startByRef } from './accept-events';
 import { parseCallbackRequest, parseEventRequest, parseWebhookRequest } from './request';
@@ -18,7 +19,10 @@ export interface EventsHttpDeps extends EventsDeps {
 
 const startingBodyLimit = (deps: EventsHttpDeps) => deps.maxStoredBodyBytes ?? deps.maxBodyBytes;
 
-/** POST /api/v2/webhook?ref=: 202 `{workflow, runRef, executionId, executionLink}`. */
+/**
+ * POST /api/v2/webhook?ref=: 202 `{workflow, runRef, executionId, executionLink}`; when the engine was busy and the
+ * workflow queues (`whenBusy`), 202 `{deliveryId, status: "queued", deliveryLink, workflow, runRef}`.
+ */
 export function makeEventWebhookHandler(deps: EventsHttpDeps): HttpHandler {
   return httpHandler(
     deps.logger,
@@ -35,6 +39,21 @@ export function makeEventWebhookHandler(deps: EventsHttpDeps): HttpHandler {
         { raw: request.raw, ...(request.contentType === undefined ? {} : { contentType: request.contentType }) },
         delivery,
       );
+      if ('queued' in started) {
+        deps.logger.warn('event workflow delivery queued: the engine is busy', {
+          ref: request.ref,
+          deliveryId: started.deliveryId,
+          runRef: started.runRef,
+        });
+        // The run's ref is fixed (its execution name): callbacks may name it before it starts.
+        return jsonResponse(202, {
+          deliveryId: started.deliveryId,
+          status: 'queued',
+          deliveryLink: `${baseUrl(event)}/api/deliveries/${started.deliveryId}`,
+          workflow: started.workflow,
+          runRef: started.runRef,
+        });
+      }
       deps.logger.info('workflow started by ref', {
         ref: request.ref,
         execution: executionNameOf(started.executionId),

@@ -9,10 +9,18 @@ export const eventsStyle: StyleDefinition = {
     {
       name: 'event-webhook',
       description: 'Events style: POST /api/v2/webhook?ref= starts the workflow named by ref',
-      needs: ['registry:read:event-workflows', 'dedupe:write', 'engine:start', 'bodies:write', 'deliveries:write'],
+      // queue:send: a start the engine was too busy to make is kept for the fan-out worker (whenBusy: queue).
+      needs: [
+        'registry:read:event-workflows',
+        'dedupe:write',
+        'engine:start',
+        'queue:send',
+        'bodies:write',
+        'deliveries:write',
+      ],
       routes: [{ method: 'POST', path: '/api/v2/webhook' }],
       runs: ['event-workflows'],
-      pipeline: ['parse', 'resolve', 'verify', 'claim', 'start', 'answer'],
+      pipeline: ['parse', 'resolve', 'verify', 'claim', 'start', 'enqueue', 'answer'],
     },
     {
       name: 'event-intake',

@@ -4,11 +4,14 @@ import { canonicalRef } from '../../core/uuid';
 import {
   type RegistrationKind,
   type RegistryItem,
+  type WhenBusy,
   decodeItem,
   field,
   named,
   recordDeliveriesField,
   recordDeliveriesItem,
+  whenBusyField,
+  whenBusyItem,
   workflowTargetSchema,
 } from '../../core/registration';
 import { type StoredVerifier, storedVerifierSchema } from '../../core/verify/verifier-config';
@@ -21,7 +24,16 @@ export interface EventWorkflowRecord extends WorkflowTarget {
   readonly verifier?: StoredVerifier;
   /** False: this workflow's deliveries are not recorded (docs/deliveries.md). */
   readonly recordDeliveries?: false;
+  /** Absent: EVENT_WHEN_BUSY_DEFAULT (`queue`). */
+  readonly whenBusy?: WhenBusy;
 }
+
+/**
+ * Event workflows are started by third parties (`POST /api/v2/webhook?ref=` from a sender's webhook settings), which
+ * may never retry (docs/deliveries.md, "Queue when busy"): a busy engine keeps the delivery and starts it later,
+ * unless the registration says `whenBusy: 'reject'`.
+ */
+export const EVENT_WHEN_BUSY_DEFAULT: WhenBusy = 'queue';
 
 /** Seed 3's registry slice: a workflow by its ref, plus one subscription item per event type (queried by type). */
 export const eventWorkflowKey = (ref: string) => ({ pk: `EVENTWORKFLOW#${canonicalRef(ref)}`, sk: 'EVENTWORKFLOW' });
@@ -42,6 +54,7 @@ const eventWorkflowRecordSchema = z.extend(workflowTargetSchema, {
   eventTypes: z._default(z.array(z.string()), []),
   verifier: z.optional(storedVerifierSchema),
   recordDeliveries: z.optional(z.literal(false)),
+  whenBusy: z.optional(z.enum(['queue', 'reject'])),
 });
 const decodeEventWorkflow = (item: StoredItem): EventWorkflowRecord => decodeItem(eventWorkflowRecordSchema, item);
 
@@ -66,6 +79,7 @@ const eventWorkflowSchema = z.strictObject({
   workflow: z.string().check(z.minLength(1)),
   eventTypes: z._default(z.array(z.string().check(z.minLength(1))), []),
   ...recordDeliveriesField,
+  ...whenBusyField,
 });
 
 export const eventWorkflowRegistrations: RegistrationKind<typeof eventWorkflowSchema> = {
@@ -84,6 +98,7 @@ export const eventWorkflowRegistrations: RegistrationKind<typeof eventWorkflowSc
       eventTypes: [...new Set(workflow.eventTypes)],
       ...resolve(workflow.workflow, 'workflow'),
       ...recordDeliveriesItem(workflow),
+      ...whenBusyItem(workflow, EVENT_WHEN_BUSY_DEFAULT),
     }),
 };
 

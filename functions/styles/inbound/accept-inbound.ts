@@ -167,10 +167,16 @@ async function accept(deps: InboundDeps, request: InboundRequest, delivery?: Del
       });
     } catch (error) {
       if (!keepsWhenBusy(error, whenBusy, delivery?.id)) throw error;
+      // A start that may have happened keeps its claim, which carries the record; otherwise the record is apart,
+      // and the worker writes it from the message if this handler dies before its answer.
+      const rebuilt = (error as EngineBusyError).mayHaveStarted && ref !== undefined ? undefined : delivery!.rebuilt();
       const message: FanoutMessage = {
         v: 1,
         ...(ref === undefined ? { naming: naming! } : { runRef: ref.runRef, dedupeKey: ref.dedupeKey }),
         deliveryId: delivery!.id,
+        ...(rebuilt === undefined
+          ? {}
+          : { record: { ...rebuilt, runs: ref === undefined ? [] : [{ runRef: ref.runRef }] } }),
         target: { stateMachineArn: workflow.stateMachineArn, workflowType: workflow.workflowType },
         input,
       };

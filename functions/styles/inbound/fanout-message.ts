@@ -1,18 +1,36 @@
 import * as z from '../../core/zod';
+import type { DeliveryRecord } from '../../core/deliveries/record';
 
 /**
- * What the inbound handler queues for each batch item, and for a single request the engine was too busy to start
- * (docs/deliveries.md, "Queue when busy"); the fan-out worker reads it back. A batch item and a keyed single request
- * carry `runRef` and `dedupeKey`, so the worker's start and a sender's retry claim the same key: one run between
- * them. An unkeyed one carries `naming` instead (its delivery), so both starts ask for the same execution name.
+ * What the inbound handler queues for each batch item, and what a style queues for a start the engine was too busy
+ * to make (docs/deliveries.md, "Queue when busy"); the fan-out worker reads it back. A batch item and a keyed single
+ * inbound request carry `runRef` and `dedupeKey`, so the worker's start and a sender's retry claim the same key: one
+ * run between them. An unkeyed one carries `naming` instead (its delivery), so both starts ask for the same execution
+ * name. A registered webhook's process carries `name`, its execution name, fixed (with the process record) before
+ * its first start: every start of it asks for that name.
  */
 export const fanoutMessageSchema = z.object({
   v: z.literal(1),
+  /** The style that queued it (absent: inbound), for the logs. */
+  style: z.optional(z.enum(['inbound', 'registered-webhooks', 'events', 'client-webhook'])),
+  /** An execution name fixed when the start was first tried: started under it as is (a Standard workflow). */
+  name: z.optional(z.string()),
   runRef: z.optional(z.string()),
   dedupeKey: z.optional(z.string()),
+  /** The claim's fingerprint, when it is not inbound's uid (`inbound-uid`): an Idempotency-Key's (events, client webhooks). */
+  fingerprint: z.optional(z.string()),
   naming: z.optional(z.object({ key: z.string(), createdAt: z.number() })),
   /** A queued single request: its delivery record (`queued`) is marked started with the run once it starts. */
   deliveryId: z.optional(z.string()),
+  /**
+   * The delivery's record as the worker writes it if the handler never did (Delivery.rebuilt: it died after sending
+   * this, before its answer). Present only when the record is an item of its own, not carried by a kept claim.
+   */
+  record: z.optional(
+    z.custom<DeliveryRecord>(
+      (value) => typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string',
+    ),
+  ),
   target: z.object({
     stateMachineArn: z.string().check(z.startsWith('arn:')),
     workflowType: z.enum(['EXPRESS', 'STANDARD']),

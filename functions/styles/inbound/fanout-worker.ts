@@ -6,12 +6,12 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { parseJsonKeepingNumbers } from '../../core/json';
 import { crashPoint } from '../../core/faults/crash-point';
 import { executionNameOf } from '../../core/runs/execution-name';
-import type { StartRun } from '../../core/runs/start-run';
+import type { StartRun, StartedRun } from '../../core/runs/start-run';
 import { DomainError, EngineBusyError, type OutcomeKind } from '../../core/outcomes';
-import { QUEUE_MAX_DELAY_SECONDS, type WorkQueue } from '../../core/ports';
+import { QUEUE_MAX_DELAY_SECONDS, type WorkQueue, type WorkflowEngine } from '../../core/ports';
 import type { DeliveryLog } from '../../core/deliveries/log';
-import type { DeliveryRun } from '../../core/deliveries/record';
-import { UID_FINGERPRINT, encodeFanoutMessage, fanoutMessageSchema } from './fanout-message';
+import type { DeliveryRecord, DeliveryRun } from '../../core/deliveries/record';
+import { type FanoutMessage, UID_FINGERPRINT, encodeFanoutMessage, fanoutMessageSchema } from './fanout-message';
 
 /**
  * What the fan-out worker does with each domain outcome of a start: this worker's edge map, as
@@ -70,6 +70,8 @@ export function busyRequeueDelay(
 
 export interface FanoutDeps {
   readonly startRun: StartRun;
+  /** Starts a message that names its execution (`name`: a registered webhook's process). */
+  readonly engine?: Pick<WorkflowEngine, 'start'>;
   readonly logger: Logger;
   /**
    * Where a busy item goes back to, delayed (the fan-out queue itself). Without it, a busy item is thrown
@@ -85,9 +87,14 @@ export interface FanoutDeps {
  * The run has started: a failure to record it is logged, never thrown. Thrown, SQS would redeliver the message, and
  * an Express run's second start (ended by the run guard) has an ARN of its own, which would be recorded instead.
  */
-async function markStarted(deps: FanoutDeps, deliveryId: string, run: DeliveryRun): Promise<void> {
+async function markStarted(
+  deps: FanoutDeps,
+  deliveryId: string,
+  run: DeliveryRun | undefined,
+  rebuilt: DeliveryRecord | undefined,
+): Promise<void> {
   try {
-    const marked = await deps.deliveries!.markStarted(deliveryId, run);
+    const marked = await deps.deliveries!.markStarted(deliveryId, run, rebuilt);
     // Not marked: a claim carries the record (a start that may have happened), or a redelivery marked it already.
     if (!marked) deps.logger.info('queued delivery not marked started', { deliveryId });
   } catch (error) {
@@ -96,6 +103,33 @@ async function markStarted(deps: FanoutDeps, deliveryId: string, run: DeliveryRu
       error: error as Error,
     });
   }
+}
+
+/**
+ * One message's start, as the style that queued it starts it. A named one (a registered webhook's process) asks for
+ * its execution name: Standard executions are unique by name, and the engine answers a name already taken with that
+ * run (sfn-engine.ts), so a start that may have happened before and the queued one are one run. The others go
+ * through the run starter: deduped on the uid's claim, or named by their delivery.
+ */
+async function startMessage(deps: FanoutDeps, message: FanoutMessage): Promise<StartedRun> {
+  if (message.name !== undefined) {
+    if (deps.engine === undefined) throw new Error("a named fan-out message needs the worker's engine");
+    const run = await deps.engine.start({ ...message.target, name: message.name, input: message.input });
+    return { run, replayed: false };
+  }
+  return deps.startRun({
+    target: message.target,
+    input: message.input,
+    ...(message.dedupeKey === undefined
+      ? message.naming === undefined
+        ? {}
+        : { naming: message.naming }
+      : message.fingerprint === undefined
+        ? // The claim is the run record GET /inbound/runs/{runRef} reads: recorded, whatever the workflow type.
+          { dedupe: { key: message.dedupeKey, fingerprint: UID_FINGERPRINT, recordRun: true } }
+        : // Another style's claim (an event workflow's Idempotency-Key), as that style claims it.
+          { dedupe: { key: message.dedupeKey, fingerprint: message.fingerprint } }),
+  });
 }
 
 /**
@@ -111,16 +145,7 @@ export function makeFanoutRecordHandler(deps: FanoutDeps) {
     const message = parsed.data;
     let started;
     try {
-      started = await deps.startRun({
-        target: message.target,
-        input: message.input,
-        // The claim is the run record GET /inbound/runs/{runRef} reads: recorded, whatever the workflow type.
-        ...(message.dedupeKey === undefined
-          ? message.naming === undefined
-            ? {}
-            : { naming: message.naming }
-          : { dedupe: { key: message.dedupeKey, fingerprint: UID_FINGERPRINT, recordRun: true } }),
-      });
+      started = await startMessage(deps, message);
     } catch (error) {
       if (!(error instanceof EngineBusyError) || deps.requeue === undefined) throw error;
       const requeues = message.busyRequeues ?? 0;
@@ -146,13 +171,22 @@ export function makeFanoutRecordHandler(deps: FanoutDeps) {
     const { run, replayed } = started;
     crashPoint('fanout-item-started');
     if (message.deliveryId !== undefined && deps.deliveries !== undefined) {
-      await markStarted(deps, message.deliveryId, {
-        executionArn: run.executionArn,
-        ...(message.runRef === undefined ? {} : { runRef: message.runRef }),
-      });
+      // A named start's record names its runs already (every process of the webhook's delivery, when queued).
+      await markStarted(
+        deps,
+        message.deliveryId,
+        message.name === undefined
+          ? { executionArn: run.executionArn, ...(message.runRef === undefined ? {} : { runRef: message.runRef }) }
+          : undefined,
+        // Written `started` if the handler died before writing it (a named start: with this process's run).
+        message.record === undefined
+          ? undefined
+          : { ...message.record, runs: message.name === undefined ? [] : [{ executionArn: run.executionArn }] },
+      );
     }
     const receives = record.attributes.ApproximateReceiveCount;
     deps.logger.info('fan-out item started', {
+      ...(message.style === undefined ? {} : { style: message.style }),
       runRef: message.runRef,
       ...(message.deliveryId === undefined ? {} : { deliveryId: message.deliveryId }),
       execution: executionNameOf(run.executionArn),

@@ -1,7 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { httpHandler, type HttpHandler, type Recording } from '../../http/http-handler';
-import { header } from '../../http/request';
+import { baseUrl, header } from '../../http/request';
 import { jsonResponse } from '../../http/responses';
 import { PartialFailureError } from '../../core/outcomes';
 import { executionNameOf } from '../../core/runs/execution-name';
@@ -82,13 +81,6 @@ export function makeInboundHandler(deps: InboundHttpDeps): HttpHandler {
     },
     deps.recording,
   );
-}
-
-/** The API's own base URL, from what API Gateway tells the integration. */
-export function baseUrl(event: APIGatewayProxyEventV2): string {
-  const proto = header(event, 'x-forwarded-proto') ?? 'https';
-  const stage = event.requestContext.stage === '$default' ? '' : `/${event.requestContext.stage}`;
-  return `${proto}://${event.requestContext.domainName}${stage}`;
 }
 
 export function makeRunStatusHandler(deps: RunStatusDeps & { readonly logger: Logger }): HttpHandler {

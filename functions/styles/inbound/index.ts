@@ -35,7 +35,8 @@ export const inboundStyle: StyleDefinition = {
     },
     {
       name: 'inbound-fanout',
-      description: 'Inbound request style: starts the run of each queued batch item, deduped per item',
+      description:
+        'Fan-out worker: starts each queued inbound batch item, and each start a style queued while the engine was busy',
       // queue:send: an item the engine was too busy to start goes back to the queue, delayed. deliveries:write: an
       // item's claim that replaces an expired one carrying an earlier request's delivery record keeps that record
       // on an item of its own (docs/deliveries.md); the batch's own record is the inbound handler's. deliveries:mark:
@@ -44,7 +45,9 @@ export const inboundStyle: StyleDefinition = {
       routes: [],
       consumes: 'fanout',
       timeoutSeconds: 60,
-      runs: ['inbound-workflows'],
+      // The workflows of the styles that queue a busy start (docs/deliveries.md, "Queue when busy"): inbound's, the
+      // templates registered webhooks start, event workflows (POST /api/v2/webhook?ref=) and client webhooks (?async).
+      runs: ['inbound-workflows', 'webhook-templates', 'event-workflows', 'client-webhooks'],
       pipeline: ['parse', 'claim', 'start', 'enqueue'],
     },
   ],

@@ -107,7 +107,10 @@ export interface TriggerHttpDeps extends TriggerDeps {
   readonly recording?: Recording;
 }
 
-/** POST /api/trigger-webhooks/{webhookId}: 200 with one process record per bound workflow (seed 5). */
+/**
+ * POST /api/trigger-webhooks/{webhookId}: 200 with one process record per bound workflow (seed 5); 202 with the same
+ * when the engine was busy and some of them are queued (`"queued": true`), to start from the fan-out queue.
+ */
 export function makeWebhookTriggerHandler(deps: TriggerHttpDeps): HttpHandler {
   return httpHandler(
     deps.logger,
@@ -137,16 +140,35 @@ export function makeWebhookTriggerHandler(deps: TriggerHttpDeps): HttpHandler {
       try {
         // The delivery is settled with the starts: released when any failed (503), so the retry gets through.
         const processes = await startVerified(deps, verified, () =>
-          triggerWebhook(deps, request, found, verified.secretHeader, verified.claim?.key, delivery.ref()),
+          triggerWebhook(
+            deps,
+            request,
+            found,
+            verified.secretHeader,
+            verified.claim?.key,
+            delivery.ref(),
+            delivery.rebuilt(),
+          ),
         );
         for (const process of processes) delivery.ran({ executionArn: process.executionArn });
-        deps.logger.info('webhook triggered', {
-          webhookId: request.webhookId,
-          secret: verified.secret,
-          ...(verified.deliveryId === undefined ? {} : { deliveryId: verified.deliveryId }),
-          processes: processes.map((p) => ({ id: p.id, template: p.eventWorkflowTemplateId })),
-        });
-        return jsonResponse(200, processes);
+        // Queue when busy: a process the engine was too busy to start will start from the fan-out queue under its
+        // execution name; the answer is 202, its processes and links already the runs' (docs/deliveries.md).
+        const queued = processes.filter((p) => p.queued === true);
+        if (queued.length > 0) delivery.queued();
+        deps.logger[queued.length > 0 ? 'warn' : 'info'](
+          queued.length > 0 ? 'webhook triggered; the engine is busy: starts queued' : 'webhook triggered',
+          {
+            webhookId: request.webhookId,
+            secret: verified.secret,
+            ...(verified.deliveryId === undefined ? {} : { deliveryId: verified.deliveryId }),
+            processes: processes.map((p) => ({
+              id: p.id,
+              template: p.eventWorkflowTemplateId,
+              ...(p.queued === true ? { queued: true } : {}),
+            })),
+          },
+        );
+        return jsonResponse(queued.length > 0 ? 202 : 200, processes);
       } catch (error) {
         if (!(error instanceof PartialFailureError)) throw error;
         deps.logger.warn('webhook trigger partly failed', { webhookId: request.webhookId, reason: error.message });

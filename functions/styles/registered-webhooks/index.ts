@@ -17,12 +17,14 @@ export const registeredWebhooksStyle: StyleDefinition = {
     {
       name: 'webhook-trigger',
       description: 'Registered webhooks style: POST /api/trigger-webhooks/{webhookId} starts every bound workflow',
-      // dedupe:write holds process records and the replay ledger
+      // dedupe:write holds process records and the replay ledger; queue:send keeps a start the engine was too busy
+      // to make (whenBusy: queue) for the fan-out worker.
       needs: [
         'registry:read:webhooks',
         'registry:read:webhook-templates',
         'dedupe:write',
         'engine:start',
+        'queue:send',
         'bodies:write',
         'deliveries:write',
       ],
@@ -31,7 +33,7 @@ export const registeredWebhooksStyle: StyleDefinition = {
       timeoutSeconds: 20,
       runs: ['webhook-templates'],
       // 404 before the signature check: nothing about secrets is said for a webhook that does not exist.
-      pipeline: ['parse', 'resolve', 'verify', 'claim', 'start', 'answer'],
+      pipeline: ['parse', 'resolve', 'verify', 'claim', 'start', 'enqueue', 'answer'],
     },
     {
       name: 'webhook-process-status',

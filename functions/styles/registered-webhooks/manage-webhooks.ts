@@ -2,10 +2,10 @@ import type { OrgCaller } from '../../core/auth/org-member';
 import { crashPoint } from '../../core/faults/crash-point';
 import { ConflictError, NotFoundError } from '../../core/outcomes';
 import type { RegisteredWebhook, Registry, WebhookBinding, WebhookSettings, WebhookStore } from '../../core/ports';
-import { recordDeliveriesItem } from '../../core/registration';
 import { type RegistrationVerifier, rotateSecrets } from '../../core/verify/verifier-config';
 import { randomId, randomSecret } from './ids';
-import { readWebhookTemplates } from './registration';
+import { REGISTERED_WEBHOOK_WHEN_BUSY_DEFAULT, readWebhookTemplates } from './registration';
+import { type WhenBusy, recordDeliveriesItem, whenBusyItem } from '../../core/registration';
 import { type Clock, dateOf } from '../../core/clock';
 
 export interface ManageDeps {
@@ -29,6 +29,7 @@ export function publicWebhook(webhook: RegisteredWebhook) {
     verifier: webhook.verifier.verifier,
     ...(webhook.verifier.replay === undefined ? {} : { replay: webhook.verifier.replay }),
     recordDeliveries: webhook.recordDeliveries !== false,
+    whenBusy: webhook.whenBusy ?? REGISTERED_WEBHOOK_WHEN_BUSY_DEFAULT,
     ...(webhook.secrets.previous === undefined ? {} : { previousSecretExpiresAt: webhook.secrets.previous.expiresAt }),
   };
 }
@@ -46,6 +47,7 @@ export async function createWebhook(
     verifier?: RegistrationVerifier['verifier'];
     replay?: RegistrationVerifier['replay'];
     recordDeliveries?: boolean;
+    whenBusy?: WhenBusy;
   },
 ) {
   const now = dateOf(deps.now).toISOString();
@@ -62,6 +64,8 @@ export async function createWebhook(
       ...(options.replay === undefined ? {} : { replay: options.replay }),
     },
     ...recordDeliveriesItem(options),
+    // Stored only when it differs from the default, like every registration's.
+    ...whenBusyItem(options, REGISTERED_WEBHOOK_WHEN_BUSY_DEFAULT),
   };
   await deps.webhooks.create(webhook);
   return { ...publicWebhook(webhook), verifySecret: webhook.secrets.current };

@@ -20,6 +20,8 @@ export interface ProcessView {
   readonly cause?: string;
   /** Set when the history or the outputs were too long to report whole. */
   readonly truncated?: true;
+  /** In a trigger's answer: the engine was busy, the run will start from the fan-out queue under this process. */
+  readonly queued?: true;
 }
 
 /** Limits on what one process answer carries; the execution link always leads to the whole history. */
@@ -56,7 +58,10 @@ export function processView(
       updatedOn: record.createdOn,
       taskIds: [],
       error: 'hookflow.NotStarted',
-      cause: 'the run was never started (its trigger failed); trigger the webhook again',
+      // A start queued while the engine was busy (whenBusy: queue) may still come: the delivery says (its outcome
+      // reads `queued` until then), and its run shows here once started.
+      cause:
+        'the run has not started: its trigger failed (trigger the webhook again), or its start is still queued while Step Functions is busy (see the delivery)',
     });
   }
   const taskIds: string[] = [];

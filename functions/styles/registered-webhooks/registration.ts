@@ -5,10 +5,18 @@ import {
   RegistrationError,
   type RegistrationKind,
   type RegistryItem,
+  type WhenBusy,
   decodeItem,
   field,
   named,
 } from '../../core/registration';
+
+/**
+ * Registered webhooks are posted to by third parties (GitHub, Stripe, Graph…), some of which never redeliver a
+ * failed delivery (docs/deliveries.md, "Queue when busy"): a busy engine keeps the trigger's starts and makes them
+ * later, unless the webhook was created with `whenBusy: "reject"`.
+ */
+export const REGISTERED_WEBHOOK_WHEN_BUSY_DEFAULT: WhenBusy = 'queue';
 
 /**
  * A workflow an organisation may bind to its registered webhooks (seed 5's event workflow template). Always

@@ -5,6 +5,7 @@ import { describeInvalid } from '../../core/invalid-input';
 import { UnsupportedJsonError, jsonSyntaxErrorMessage, parseJsonExact } from '../../core/json';
 import { MAX_JSON_DEPTH, header, jsonDepth, parseJsonObject, rawBody } from '../../http/request';
 import { replaySchema, verifierSchema } from '../../core/verify/verifier-config';
+import { whenBusyField } from '../../core/registration';
 
 /** Ids hookflow hands out are 16 base64url characters; anything else in an id position names nothing. */
 export const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -35,6 +36,8 @@ const createBody = z.strictObject({
   replay: z.optional(replaySchema),
   /** `false`: its triggers write no delivery record (docs/deliveries.md); default true. */
   recordDeliveries: z.optional(recordDeliveries),
+  /** A busy engine: `queue` (default) keeps the starts for later and answers 202, `reject` answers 503. */
+  ...whenBusyField,
 });
 
 /** PATCH /api/webhooks/{id}: the settings that may change after creation (not the secret: rotate-secret). */
@@ -59,7 +62,7 @@ function optionalJsonBody<T>(schema: z.ZodMiniType<T>, event: APIGatewayProxyEve
   return parsed.data;
 }
 
-/** POST /api/webhooks: no body (as in seed 5), or `{ "verifySecret", "verifier", "replay", "recordDeliveries" }`. */
+/** POST /api/webhooks: no body (as in seed 5), or `{ "verifySecret", "verifier", "replay", "recordDeliveries", "whenBusy" }`. */
 export const parseCreateWebhook = (event: APIGatewayProxyEventV2, maxBodyBytes: number) =>
   optionalJsonBody(createBody, event, maxBodyBytes);
 

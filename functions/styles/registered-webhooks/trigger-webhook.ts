@@ -1,4 +1,5 @@
 import type { DeliveryRef } from '../../core/deliveries/recorder';
+import type { DeliveryRecord } from '../../core/deliveries/record';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { NotFoundError, EngineBusyError, KeyReusedError, PartialFailureError } from '../../core/outcomes';
 import { sha256Hex } from '../../core/auth/secrets';
@@ -10,8 +11,12 @@ import type {
   RegisteredWebhook,
   Registry,
   WebhookStore,
+  WorkQueue,
   WorkflowEngine,
 } from '../../core/ports';
+import { crashPoint } from '../../core/faults/crash-point';
+import { firstQueuedDelaySeconds, keepsWhenBusy } from '../../core/runs/queue-when-busy';
+import { type FanoutMessage, encodeFanoutMessage } from '../inbound/fanout-message';
 import { guardReplay } from '../../core/verify/replay-guard';
 import type { VerifiedRegistration } from '../../core/verify/verify-registration';
 import { verifySignedRequest } from '../../core/verify/verify-signature';
@@ -20,7 +25,7 @@ import { type ClaimCheck, withoutBodyStore } from '../../core/runs/claim-check';
 import { processIdFor, randomId } from './ids';
 import { type ProcessView, pendingView } from './process-view';
 import type { TriggerRequest } from './request';
-import { readWebhookTemplates } from './registration';
+import { REGISTERED_WEBHOOK_WHEN_BUSY_DEFAULT, readWebhookTemplates } from './registration';
 import { type Clock, dateOf } from '../../core/clock';
 
 export interface TriggerDeps {
@@ -39,6 +44,8 @@ export interface TriggerDeps {
    * body in place of `body` (functions/core/runs/claim-check.ts); 413 when no store is wired.
    */
   readonly claimCheck?: ClaimCheck;
+  /** The fan-out queue: a start the engine was too busy to make is kept there (whenBusy: queue). Absent: 503. */
+  readonly queue?: WorkQueue;
 }
 
 const REDACTED = '[redacted]';
@@ -72,6 +79,46 @@ export function triggerInput(
   }
   const graph = webhook.verifier.verifier.kind === 'microsoft-graph';
   return { headers, body: graph ? withoutClientState(request.body) : request.body, graph };
+}
+
+/**
+ * Queue when busy (docs/deliveries.md): a process whose start the busy engine refused (or may have made) is kept on
+ * the fan-out queue under its execution name, the process id, fixed with its record before this start. The worker's
+ * start asks for that same name, so a start that did happen and the queued one are one run, and the process and its
+ * `executionLink`, answered now, are the run's. False: not kept (the webhook rejects, there is no delivery id, the
+ * error is not busy, or the queue refused the message), and the start's error stands.
+ */
+async function keptWhenBusy(
+  deps: TriggerDeps,
+  webhook: RegisteredWebhook,
+  record: ProcessRecord,
+  input: unknown,
+  error: unknown,
+  deliveryId: string | undefined,
+  rebuilt: DeliveryRecord | undefined,
+): Promise<boolean> {
+  const whenBusy = webhook.whenBusy ?? REGISTERED_WEBHOOK_WHEN_BUSY_DEFAULT;
+  if (deps.queue === undefined || !keepsWhenBusy(error, whenBusy, deliveryId)) return false;
+  const message: FanoutMessage = {
+    v: 1,
+    style: 'registered-webhooks',
+    name: record.id,
+    deliveryId,
+    // The record is an item of its own: the worker writes it if this handler dies before its answer.
+    ...(rebuilt === undefined ? {} : { record: rebuilt }),
+    target: { stateMachineArn: record.stateMachineArn, workflowType: 'STANDARD' },
+    input,
+  };
+  try {
+    await deps.queue.sendDelayed(
+      { id: record.id, body: encodeFanoutMessage(message) },
+      firstQueuedDelaySeconds(error as EngineBusyError),
+    );
+  } catch {
+    return false; // not queued: the engine's 503 stands, as for a webhook that rejects
+  }
+  crashPoint('busy-delivery-queued');
+  return true;
 }
 
 /** Finds the webhook (404 first: nothing about secrets is said for a webhook that does not exist). */
@@ -122,6 +169,8 @@ export async function triggerWebhook(
   secretHeader: string | undefined,
   deliveryKey?: string,
   delivery?: DeliveryRef,
+  /** The delivery's record for a queued start's message (Delivery.rebuilt), when it is recorded. */
+  rebuilt?: DeliveryRecord,
 ): Promise<readonly ProcessView[]> {
   const { webhook, bindings } = found;
   const { headers, body: passedOn, graph } = triggerInput(webhook, request, secretHeader);
@@ -175,8 +224,14 @@ export async function triggerWebhook(
       }
       // Standard executions are unique by name: a repeat start returns the run the first one started. If this
       // start fails the record stays: it reads FAILED "never started" once no retry can start it any more.
-      await deps.engine.start({ stateMachineArn: record.stateMachineArn, workflowType: 'STANDARD', name: id, input });
-      return pendingView(record, deps.executionLink(record.executionArn));
+      const view = pendingView(record, deps.executionLink(record.executionArn));
+      try {
+        await deps.engine.start({ stateMachineArn: record.stateMachineArn, workflowType: 'STANDARD', name: id, input });
+      } catch (error) {
+        if (!(await keptWhenBusy(deps, webhook, record, input, error, delivery?.deliveryId, rebuilt))) throw error;
+        return { ...view, queued: true };
+      }
+      return view;
     }),
   );
 

@@ -113,6 +113,31 @@ describe(`the deliveries log, in DynamoDB (${backend}) and in memory alike`, () 
     }
   });
 
+  it('writes a record never written from the queued message (rebuilt), started, found by id and listed; leaves a written one as written', async () => {
+    // Arrange: a delivery whose handler died after queueing (no record), and one whose queued record was written
+    const start = nextWindow();
+    const rebuiltOf = (at: number) =>
+      recordAt(at, { outcome: 'queued', runs: [], headers: {}, body: { bytes: 9, sha256: 'b'.repeat(64) } });
+    const lost = rebuiltOf(start);
+    const written = recordAt(start + 1, { outcome: 'queued', runs: [] });
+    const run = { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:orders:hf-1-def' };
+    for (const log of Object.values(logs())) {
+      await log.put(written);
+
+      // Act
+      const created = await log.markStarted(lost.id, run, lost);
+      const again = await log.markStarted(lost.id, { executionArn: `${run.executionArn}-2` }, lost);
+      const marked = await log.markStarted(written.id, run, rebuiltOf(start + 1));
+      const listed = await allPages(log, { from: start, to: start + 10, limit: 10 });
+
+      // Assert
+      expect([created, again, marked]).toEqual([true, false, true]);
+      expect(await log.get(lost.id)).toEqual({ ...lost, outcome: 'started', runs: [run] });
+      expect(await log.get(written.id)).toEqual({ ...written, outcome: 'started', runs: [run] });
+      expect(listed.ids.sort()).toEqual([lost.id, written.id].sort());
+    }
+  });
+
   it('lists newest first within the time range, filtered, in pages that lose nothing and repeat nothing', async () => {
     // Arrange: 30 records a minute apart, every third one refused
     const start = nextWindow();

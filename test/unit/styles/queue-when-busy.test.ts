@@ -8,6 +8,11 @@ import { CREDENTIAL_HEADERS } from '../../../functions/http/request';
 import { makeFanoutHandler } from '../../../functions/styles/inbound/fanout-worker';
 import { fanoutMessageSchema } from '../../../functions/styles/inbound/fanout-message';
 import { makeInboundHandler } from '../../../functions/styles/inbound/http';
+import { makeWebhookAdminHandler, makeWebhookTriggerHandler } from '../../../functions/styles/registered-webhooks/http';
+import { makeEventWebhookHandler } from '../../../functions/styles/events/http';
+import { makeClientWebhookHandler } from '../../../functions/styles/client-webhook/http';
+import { makeRunAndWait } from '../../../functions/core/runs/run-and-wait';
+import { eventWorkflowItems } from '../../../functions/styles/events/registration';
 import {
   inboundWorkflowItems,
   inboundWorkflowRegistrations,
@@ -20,7 +25,11 @@ import {
   FakeRegistry,
   FakeWorkQueue,
   InMemoryDedupeStore,
+  InMemoryDeliveryLedger,
+  InMemoryProcessStore,
   InMemoryRegistry,
+  InMemoryWaitStore,
+  InMemoryWebhookStore,
   silentLogger,
 } from '../../support/fakes';
 import { InMemoryDeliveryLog } from '../../support/in-memory-delivery-log';
@@ -42,6 +51,30 @@ class AnswerLosingEngine extends FakeEngine {
     return run;
   }
 }
+
+/** What every queued answer holds. */
+const QUEUED = {
+  deliveryId: expect.stringMatching(/^dlv_/),
+  status: 'queued',
+  deliveryLink: expect.stringMatching(/\/api\/deliveries\/dlv_/),
+};
+
+/** A handler's answer, its body parsed. */
+function answerOf<Body = Record<string, unknown>>(result: unknown) {
+  const { statusCode, headers, body } = result as APIGatewayProxyStructuredResultV2;
+  return { status: statusCode!, headers: headers ?? {}, body: JSON.parse(body ?? 'null') as Body };
+}
+
+/** Delivery records kept in `log`, as every handler here records them. */
+const recordingInto = (log: InMemoryDeliveryLog) => ({
+  deps: { log, credentialHeaders: CREDENTIAL_HEADERS },
+  settings: { retentionDays: 7, inlineBodyBytes: 1024 },
+  now: () => NOW,
+});
+
+/** Hands the worker what the handler queued when the engine was busy, as SQS records. */
+const deliverAll = (fanout: ReturnType<typeof makeFanoutHandler>, queue: FakeWorkQueue) =>
+  fanout(sqsEvent(queue.delayed.splice(0).map(({ message }) => message)), testContext);
 
 function setup() {
   const registry = new FakeRegistry()
@@ -74,11 +107,7 @@ function setup() {
     maxInputBytes: 10_000,
     limits: { maxBodyBytes: 1_000_000, maxBatchItems: 1000 },
     now: () => NOW,
-    recording: {
-      deps: { log, credentialHeaders: CREDENTIAL_HEADERS },
-      settings: { retentionDays: 7, inlineBodyBytes: 1024 },
-      now: () => NOW,
-    },
+    recording: recordingInto(log),
   });
   const fanout = makeFanoutHandler({
     startRun,
@@ -86,19 +115,14 @@ function setup() {
     requeue: { queue, settings: { maxRequeues: 2, backoffSeconds: 2 } },
     deliveries: log,
   });
-  const post = async (body: unknown) => {
-    const result = (await handler(
-      httpEvent({ path: '/inbound', body: JSON.stringify(body), headers: { 'inbound-webhook-secret': SECRET } }),
-      testContext,
-    )) as APIGatewayProxyStructuredResultV2;
-    return {
-      status: result.statusCode,
-      headers: result.headers ?? {},
-      body: JSON.parse(result.body ?? 'null') as Record<string, unknown>,
-    };
-  };
-  /** Hands the worker what the handler queued when the engine was busy, as SQS records. */
-  const deliver = async () => fanout(sqsEvent(queue.delayed.splice(0).map(({ message }) => message)), testContext);
+  const post = async (body: unknown) =>
+    answerOf(
+      await handler(
+        httpEvent({ path: '/inbound', body: JSON.stringify(body), headers: { 'inbound-webhook-secret': SECRET } }),
+        testContext,
+      ),
+    );
+  const deliver = () => deliverAll(fanout, queue);
   return { engine, queue, log, post, deliver };
 }
 
@@ -114,8 +138,9 @@ describe('keepsWhenBusy (functions/core/runs/queue-when-busy.ts)', () => {
     expect(keepsWhenBusy(error, whenBusy, deliveryId)).toBe(kept);
   });
 
-  it('names an unkeyed start by its delivery: the same delivery, the same name', () => {
-    expect(deliveryNaming('dlv_01ABC', NOW)).toEqual({ key: 'dlv#dlv_01ABC', createdAt: NOW });
+  it('names an unkeyed start by its delivery and a nonce: the same naming, the same name; never guessable from the id', () => {
+    expect(deliveryNaming('dlv_01ABC', NOW, 'n-1')).toEqual({ key: 'dlv#dlv_01ABC#n-1', createdAt: NOW });
+    expect(deliveryNaming('dlv_01ABC', NOW).key).not.toBe(deliveryNaming('dlv_01ABC', NOW).key);
   });
 });
 
@@ -172,9 +197,7 @@ describe('POST /inbound when the engine is busy', () => {
     // Assert
     expect(answer.status).toBe(202);
     expect(answer.body).toEqual({
-      deliveryId: expect.stringMatching(/^dlv_/),
-      status: 'queued',
-      deliveryLink: expect.stringMatching(/\/api\/deliveries\/dlv_/),
+      ...QUEUED,
       uid: null,
       runRef: null,
     });
@@ -204,11 +227,51 @@ describe('POST /inbound when the engine is busy', () => {
     const message = fanoutMessageSchema.parse(JSON.parse(queue.delayed[0]!.message.body));
     expect(message).toMatchObject({
       deliveryId: answer.body.deliveryId,
-      naming: { key: `dlv#${String(answer.body.deliveryId)}`, createdAt: NOW },
+      naming: { key: expect.stringMatching(new RegExp(`^dlv#${String(answer.body.deliveryId)}#`)), createdAt: NOW },
       target: { workflowType: 'STANDARD' },
       input: { stateValues: { a: 1 } },
     });
     expect(message.dedupeKey).toBeUndefined();
+  });
+
+  it('a handler that died after queueing wrote no record: the worker writes it from the message, started, without headers or body bytes', async () => {
+    // Arrange: the message is sent; the record the handler would write next is gone (it died before its answer)
+    const { engine, queue, log, post, deliver } = setup();
+    engine.failWith = BUSY();
+    const answer = await post({ workflow: 'queues', stateValues: { a: 1 } });
+    const id = String(answer.body.deliveryId);
+    log.records.delete(id);
+    engine.failWith = undefined;
+    const carried = fanoutMessageSchema.parse(JSON.parse(queue.delayed[0]!.message.body)).record;
+
+    // Act
+    await deliver();
+
+    // Assert
+    expect(carried).toMatchObject({ id, style: 'inbound', outcome: 'queued', headers: {} });
+    expect(await log.get(id)).toMatchObject({
+      id,
+      style: 'inbound',
+      outcome: 'started',
+      status: 202,
+      headers: {},
+      runs: [{ executionArn: expect.stringContaining(engine.started[0]!.name) }],
+    });
+    expect((await log.get(id))!.body.inline).toBeUndefined();
+  });
+
+  it('carries no record for a keyed start that may have happened: its kept claim carries the record', async () => {
+    // Arrange
+    const { engine, queue, post } = setup();
+    engine.loseAnswers = true;
+
+    // Act
+    await post({ workflow: 'queues', uid: 'order-8', stateValues: { a: 1 } });
+
+    // Assert
+    const message = fanoutMessageSchema.parse(JSON.parse(queue.delayed[0]!.message.body));
+    expect(message.dedupeKey).toBeDefined();
+    expect(message.record).toBeUndefined();
   });
 
   it('asks for the same execution name twice when the first start may have happened: Step Functions keeps one run', async () => {
@@ -265,6 +328,490 @@ describe('POST /inbound when the engine is busy', () => {
       expect(answer.headers['retry-after']).toBe('3');
       expect(await log.get(String(answer.headers['hookflow-delivery-id']))).toMatchObject({ outcome: 'failed' });
     }
+    expect(queue.delayed).toHaveLength(0);
+  });
+});
+
+/** Registered webhooks (POST /api/trigger-webhooks/{id}): a busy engine queues each bound workflow's process. */
+function webhookSetup() {
+  const registry = new FakeRegistry()
+    .addApiKey('acme-key', { keyId: 'acme-admin', orgs: ['acme'] })
+    .addWebhookTemplate('acme', 'notify')
+    .addWebhookTemplate('acme', 'audit');
+  const engine = new AnswerLosingEngine();
+  const queue = new FakeWorkQueue();
+  const log = new InMemoryDeliveryLog(() => NOW);
+  const deps = {
+    registry,
+    webhooks: new InMemoryWebhookStore(),
+    processes: new InMemoryProcessStore(() => NOW),
+    deliveries: new InMemoryDeliveryLedger(),
+    engine,
+    queue,
+    logger: silentLogger,
+    maxBodyBytes: 10_000,
+    now: () => NOW,
+    executionLink: executionLinker('https://console.example/{executionArn}'),
+    recording: recordingInto(log),
+  };
+  const admin = makeWebhookAdminHandler(deps);
+  const trigger = makeWebhookTriggerHandler(deps);
+  const unused = () => Promise.reject(new Error('a named message never goes through the run starter'));
+  const fanout = makeFanoutHandler({ startRun: unused, engine, logger: silentLogger, deliveries: log });
+  const webhook = async (body?: unknown) => {
+    const created = answerOf<unknown>(
+      await admin(
+        httpEvent({
+          path: '/api/webhooks',
+          routeKey: 'POST /api/webhooks',
+          headers: { 'x-api-key': 'acme-key', 'x-api-org': 'acme' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+        testContext,
+      ),
+    );
+    const hook = created.body as { id: string; verifySecret: string; whenBusy: string };
+    for (const template of ['notify', 'audit']) {
+      await admin(
+        httpEvent({
+          method: 'PUT',
+          path: `/api/webhooks/${hook.id}/workflows/${template}`,
+          routeKey: 'PUT /api/webhooks/{webhookId}/workflows/{templateId}',
+          pathParameters: { webhookId: hook.id, templateId: template },
+          headers: { 'x-api-key': 'acme-key', 'x-api-org': 'acme' },
+        }),
+        testContext,
+      );
+    }
+    return { created, hook };
+  };
+  const fire = async (hook: { id: string; verifySecret: string }, headers: Record<string, string> = {}) =>
+    answerOf<unknown>(
+      await trigger(
+        httpEvent({
+          path: `/api/trigger-webhooks/${hook.id}`,
+          routeKey: 'POST /api/trigger-webhooks/{webhookId}',
+          pathParameters: { webhookId: hook.id },
+          headers: { 'x-verify-signature': hook.verifySecret, ...headers },
+          body: '{"order":7}',
+        }),
+        testContext,
+      ),
+    );
+  const deliver = () => deliverAll(fanout, queue);
+  return { engine, queue, log, webhook, fire, deliver, admin };
+}
+
+interface QueuedProcess {
+  readonly id: string;
+  readonly executionArn: string;
+  readonly queued?: true;
+}
+
+describe('POST /api/trigger-webhooks/{id} when the engine is busy', () => {
+  it('queues every bound workflow under its process id (202, processes queued, record queued), then starts each once and marks the record started with its runs', async () => {
+    // Arrange
+    const { engine, queue, log, webhook, fire, deliver } = webhookSetup();
+    const { hook } = await webhook();
+    engine.failWith = BUSY();
+
+    // Act
+    const answer = await fire(hook);
+    const id = String(answer.headers['hookflow-delivery-id']);
+    const queuedRecord = await log.get(id);
+    const messages = queue.delayed.map(({ message, delaySeconds }) => ({
+      delaySeconds,
+      message: fanoutMessageSchema.parse(JSON.parse(message.body)),
+    }));
+    engine.failWith = undefined;
+    const worked = await deliver();
+
+    // Assert
+    const processes = answer.body as QueuedProcess[];
+    expect(answer.status).toBe(202);
+    expect(processes).toHaveLength(2);
+    for (const process of processes) {
+      expect(process).toMatchObject({ status: 'PENDING', queued: true });
+      expect(process.executionArn.endsWith(`:${process.id}`)).toBe(true);
+    }
+    expect(queuedRecord).toMatchObject({ outcome: 'queued', status: 202 });
+    expect(queuedRecord!.runs.map((r) => r.executionArn).sort()).toEqual(processes.map((p) => p.executionArn).sort());
+    expect(messages.map((m) => m.delaySeconds)).toEqual([3, 3]);
+    expect(messages.map((m) => m.message.name).sort()).toEqual(processes.map((p) => p.id).sort());
+    for (const { message } of messages) {
+      expect(message).toMatchObject({
+        style: 'registered-webhooks',
+        deliveryId: id,
+        target: { workflowType: 'STANDARD' },
+        input: { body: { order: 7 }, deliveryId: id },
+      });
+    }
+    expect(worked.batchItemFailures).toEqual([]);
+    expect(engine.started.map((s) => s.name).sort()).toEqual(processes.map((p) => p.id).sort());
+    const started = await log.get(id);
+    expect(started).toMatchObject({ outcome: 'started' });
+    expect(started!.runs).toEqual(queuedRecord!.runs);
+  });
+
+  it('asks for the process id twice when the first start may have happened: Step Functions keeps one run per name', async () => {
+    // Arrange: every start happens, but its answer is lost
+    const { engine, webhook, fire, deliver } = webhookSetup();
+    const { hook } = await webhook();
+    engine.loseAnswers = true;
+    const answer = await fire(hook);
+    engine.loseAnswers = false;
+
+    // Act
+    await deliver();
+
+    // Assert: two names, each asked for twice (StartExecution answers the second with the first run)
+    const ids = (answer.body as QueuedProcess[]).map((p) => p.id).sort();
+    expect(answer.status).toBe(202);
+    expect(engine.started).toHaveLength(4);
+    expect([...new Set(engine.started.map((s) => s.name))].sort()).toEqual(ids);
+  });
+
+  it('a keyed retry meanwhile and the queued starts ask for the same names: one run per bound workflow', async () => {
+    // Arrange
+    const { engine, webhook, fire, deliver } = webhookSetup();
+    const { hook } = await webhook();
+    engine.failWith = BUSY();
+    const queued = await fire(hook, { 'idempotency-key': 'order-7' });
+    engine.failWith = undefined;
+
+    // Act
+    const retried = await fire(hook, { 'idempotency-key': 'order-7' });
+    await deliver();
+
+    // Assert
+    const ids = (queued.body as QueuedProcess[]).map((p) => p.id).sort();
+    expect(queued.status).toBe(202);
+    expect(retried.status).toBe(200);
+    expect((retried.body as QueuedProcess[]).map((p) => p.id).sort()).toEqual(ids);
+    expect([...new Set(engine.started.map((s) => s.name))].sort()).toEqual(ids);
+  });
+
+  it('answers 503 for a webhook created with whenBusy "reject", and when the queue refuses the messages', async () => {
+    // Arrange
+    const { engine, queue, log, webhook, fire } = webhookSetup();
+    const rejecting = await webhook({ whenBusy: 'reject' });
+    const queueing = await webhook();
+    engine.failWith = BUSY();
+
+    // Act
+    const rejected = await fire(rejecting.hook);
+    queue.failDelayed = new Error('SQS unavailable');
+    const unqueued = await fire(queueing.hook);
+
+    // Assert
+    expect(rejecting.created.body).toMatchObject({ whenBusy: 'reject' });
+    expect(queueing.created.body).toMatchObject({ whenBusy: 'queue' });
+    for (const answer of [rejected, unqueued]) {
+      expect(answer.status).toBe(503);
+      expect(await log.get(String(answer.headers['hookflow-delivery-id']))).toMatchObject({ outcome: 'failed' });
+    }
+    expect(queue.delayed).toHaveLength(0);
+  });
+
+  it('refuses a whenBusy that is neither queue nor reject with 400, naming the field', async () => {
+    // Arrange
+    const { webhook } = webhookSetup();
+
+    // Act
+    const { created } = await webhook({ whenBusy: 'later' });
+
+    // Assert
+    expect(created.status).toBe(400);
+    expect(JSON.stringify(created.body)).toContain('whenBusy');
+  });
+});
+
+/** The engine, queue, log and run starter of a style whose queued start keeps its claim, on a clock of its own. */
+function keyedPorts() {
+  const engine = new AnswerLosingEngine();
+  const queue = new FakeWorkQueue();
+  const log = new InMemoryDeliveryLog(() => NOW);
+  let now = NOW;
+  const clock = () => now;
+  const startRun = makeRunStarter(
+    { engine, dedupe: new InMemoryDedupeStore(), logger: silentLogger, now: clock },
+    { dedupeTtlSeconds: 60, dedupeWaitMs: 100, dedupeLeaseMs: 1000 },
+  );
+  /** Past the kept claim's lease (1 s): the queued start, or a sender's retry, takes the claim over. */
+  const afterLease = () => void (now += 2_000);
+  return { engine, queue, log, startRun, clock, afterLease };
+}
+
+/** Event workflows (POST /api/v2/webhook?ref=): the queued 202 names the run (`runRef`) the queued start becomes. */
+function eventSetup() {
+  const registry = new FakeRegistry()
+    .addEventWorkflow('orders', [], 'STANDARD')
+    .addEventWorkflow('orders-express', [], 'EXPRESS');
+  registry.put(
+    ...eventWorkflowItems({
+      ref: 'rejects',
+      eventTypes: [],
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:rejects',
+      workflowType: 'STANDARD',
+      whenBusy: 'reject',
+    }),
+  );
+  const { engine, queue, log, startRun, clock, afterLease } = keyedPorts();
+  const handler = makeEventWebhookHandler({
+    registry,
+    engine,
+    waits: new InMemoryWaitStore(),
+    startRun,
+    queue,
+    deliveries: new InMemoryDeliveryLedger(),
+    logger: silentLogger,
+    maxBodyBytes: 10_000,
+    earlyCallbackTtlSeconds: 3600,
+    claimLeaseSeconds: 30,
+    executionLink: executionLinker('https://console.example/{executionArn}'),
+    now: clock,
+    recording: recordingInto(log),
+  });
+  const fanout = makeFanoutHandler({ startRun, engine, logger: silentLogger, deliveries: log });
+  const post = async (ref: string, key?: string) =>
+    answerOf(
+      await handler(
+        httpEvent({
+          path: '/api/v2/webhook',
+          query: { ref },
+          headers: key === undefined ? {} : { 'idempotency-key': key },
+          body: '{"order":7}',
+        }),
+        testContext,
+      ),
+    );
+  const deliver = () => deliverAll(fanout, queue);
+  return { engine, queue, log, post, deliver, afterLease };
+}
+
+describe('POST /api/v2/webhook?ref= when the engine is busy', () => {
+  it.each(['orders', 'orders-express'])(
+    'keyed (%s): keeps the claim, answers 202 queued with the runRef of the run the queued start then becomes',
+    async (ref) => {
+      // Arrange
+      const { engine, queue, post, deliver, afterLease } = eventSetup();
+      engine.failWith = BUSY();
+
+      // Act
+      const answer = await post(ref, 'order-7');
+      const message = fanoutMessageSchema.parse(JSON.parse(queue.delayed[0]!.message.body));
+      const delay = queue.delayed[0]!.delaySeconds;
+      engine.failWith = undefined;
+      afterLease();
+      const worked = await deliver();
+
+      // Assert
+      expect(answer.status).toBe(202);
+      expect(answer.body).toEqual({
+        ...QUEUED,
+        workflow: ref,
+        runRef: expect.stringMatching(/^hf-/),
+      });
+      expect(delay).toBe(1); // the claim's lease: before, the worker would find the claim still held
+      expect(message).toMatchObject({
+        style: 'events',
+        dedupeKey: expect.any(String),
+        fingerprint: expect.any(String),
+      });
+      expect(worked.batchItemFailures).toEqual([]);
+      expect(engine.started.map((s) => s.name)).toEqual([answer.body.runRef]);
+    },
+  );
+
+  it('keyed: a sender retry after the lease and the queued start make one run, the one the 202 named', async () => {
+    // Arrange
+    const { engine, post, deliver, afterLease } = eventSetup();
+    engine.failWith = BUSY();
+    const queued = await post('orders', 'order-7');
+    engine.failWith = undefined;
+    afterLease();
+
+    // Act
+    const retried = await post('orders', 'order-7');
+    const worked = await deliver();
+
+    // Assert
+    expect(queued.body.status).toBe('queued');
+    expect(retried.status).toBe(202);
+    expect(retried.body.runRef).toBe(queued.body.runRef);
+    expect(worked.batchItemFailures).toEqual([]);
+    expect(engine.started.map((s) => s.name)).toEqual([queued.body.runRef]);
+  });
+
+  it('keyed, the answer lost (the run may have started): the queued start asks for the same name, or finds the run', async () => {
+    // Arrange: the engine starts the run but the answer is lost
+    const { engine, post, deliver, afterLease } = eventSetup();
+    engine.loseAnswers = true;
+    const answer = await post('orders', 'order-7');
+    engine.loseAnswers = false;
+    afterLease();
+
+    // Act
+    await deliver();
+
+    // Assert: the Standard claim names its run, which exists: the worker starts nothing more
+    expect(answer.body.status).toBe('queued');
+    expect(engine.started.map((s) => s.name)).toEqual([answer.body.runRef]);
+  });
+
+  it('unkeyed: the delivery names the run; 202 queued with that runRef, the record queued, then started with it', async () => {
+    // Arrange
+    const { engine, log, post, deliver } = eventSetup();
+    engine.failWith = BUSY();
+
+    // Act
+    const answer = await post('orders');
+    const queuedRecord = await log.get(String(answer.body.deliveryId));
+    engine.failWith = undefined;
+    await deliver();
+
+    // Assert
+    expect(answer.body).toMatchObject({ status: 'queued', runRef: expect.stringMatching(/^hf-/) });
+    expect(queuedRecord).toMatchObject({ outcome: 'queued', status: 202 });
+    expect(engine.started.map((s) => s.name)).toEqual([answer.body.runRef]);
+    expect(await log.get(String(answer.body.deliveryId))).toMatchObject({
+      outcome: 'started',
+      runs: [{ executionArn: expect.stringContaining(String(answer.body.runRef)) }],
+    });
+  });
+
+  it('answers 503 for a workflow that rejects, and when the queue refuses the message (the claim released)', async () => {
+    // Arrange
+    const { engine, queue, post } = eventSetup();
+    engine.failWith = BUSY();
+
+    // Act
+    const rejected = await post('rejects', 'k-1');
+    queue.failDelayed = new Error('SQS unavailable');
+    const unqueued = await post('orders');
+    queue.failDelayed = undefined;
+    engine.failWith = undefined;
+    const retried = await post('rejects', 'k-1');
+
+    // Assert
+    expect(rejected.status).toBe(503);
+    expect(rejected.headers['retry-after']).toBe('3');
+    expect(unqueued.status).toBe(503);
+    expect(retried.status).toBe(202);
+    expect(queue.delayed).toHaveLength(0);
+  });
+});
+
+/** Client webhooks with `?async`: queued when the engine is busy, the 202 naming the run; a sync call never queues. */
+function clientSetup() {
+  const arn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
+  const registry = new FakeRegistry()
+    .addClientWebhook({
+      client: 'c',
+      name: 'std',
+      productive: { stateMachineArn: arn('std'), workflowType: 'STANDARD' },
+    })
+    .addClientWebhook({ client: 'c', name: 'express' })
+    .addClientWebhook({ client: 'c', name: 'rejects', whenBusy: 'reject' });
+  const { engine, queue, log, startRun, clock, afterLease } = keyedPorts();
+  const handler = makeClientWebhookHandler({
+    registry,
+    runAndWait: makeRunAndWait({ engine, logger: silentLogger }, { syncWaitMs: 1_000 }),
+    startRun,
+    queue,
+    logger: silentLogger,
+    maxBodyBytes: 1024,
+    syncWaitMs: 1_000,
+    executionLink: executionLinker('https://console.example/{executionArn}'),
+    now: clock,
+    recording: recordingInto(log),
+  });
+  const fanout = makeFanoutHandler({ startRun, engine, logger: silentLogger, deliveries: log });
+  const call = async (name: string, query: Record<string, string>, key?: string) =>
+    answerOf(
+      await handler(
+        httpEvent({
+          path: `/webhook/c/${name}`,
+          routeKey: 'POST /webhook/{client}/{name}',
+          pathParameters: { client: 'c', name },
+          query,
+          headers: key === undefined ? {} : { 'idempotency-key': key },
+          body: '{"order":7}',
+        }),
+        testContext,
+      ),
+    );
+  return {
+    engine,
+    queue,
+    log,
+    call,
+    deliver: () => deliverAll(fanout, queue),
+    afterLease,
+  };
+}
+
+describe('POST /webhook/{client}/{name}?async when the engine is busy', () => {
+  it('keyed, Standard: 202 QUEUED naming the run (name, id, link); a retry after the lease and the queued start make that one run', async () => {
+    // Arrange
+    const { engine, call, deliver, afterLease } = clientSetup();
+    engine.failWith = BUSY();
+    const queued = await call('std', { async: '' }, 'order-7');
+    engine.failWith = undefined;
+    afterLease();
+
+    // Act
+    const retried = await call('std', { async: '' }, 'order-7');
+    const worked = await deliver();
+
+    // Assert
+    expect(queued.status).toBe(202);
+    expect(queued.headers['hookflow-execution-status']).toBe('QUEUED');
+    expect(queued.body).toMatchObject({
+      ...QUEUED,
+      status: 'QUEUED',
+      executionName: expect.stringMatching(/^hf-/),
+      executionId: expect.stringContaining(':execution:std:hf-'),
+    });
+    expect(retried.body.executionId).toBe(queued.body.executionId);
+    expect(worked.batchItemFailures).toEqual([]);
+    expect(engine.started.map((s) => s.name)).toEqual([queued.body.executionName]);
+  });
+
+  it('unkeyed, Express: the delivery names the run; the record reads queued, then started with it', async () => {
+    // Arrange
+    const { engine, log, call, deliver } = clientSetup();
+    engine.failWith = BUSY();
+
+    // Act
+    const queued = await call('express', { async: '' });
+    const id = String(queued.body.deliveryId);
+    const queuedRecord = await log.get(id);
+    engine.failWith = undefined;
+    await deliver();
+
+    // Assert
+    expect(queued.body).toMatchObject({
+      status: 'QUEUED',
+      executionId: null,
+      executionName: expect.stringMatching(/^hf-/),
+    });
+    expect(queuedRecord).toMatchObject({ outcome: 'queued', status: 202 });
+    expect(engine.started.map((s) => s.name)).toEqual([queued.body.executionName]);
+    expect(await log.get(id)).toMatchObject({ outcome: 'started' });
+  });
+
+  it('never queues a synchronous call, nor a webhook that rejects: 503', async () => {
+    // Arrange
+    const { engine, queue, call } = clientSetup();
+    engine.failWith = BUSY();
+
+    // Act
+    const sync = await call('std', {});
+    const rejected = await call('rejects', { async: '' });
+
+    // Assert
+    expect([sync.status, rejected.status]).toEqual([503, 503]);
     expect(queue.delayed).toHaveLength(0);
   });
 });

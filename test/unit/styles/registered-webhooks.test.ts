@@ -114,6 +114,7 @@ describe('registered webhooks: admin API (seed 5)', () => {
       'id',
       'verifier',
       'recordDeliveries',
+      'whenBusy',
       'verifySecret',
     ]);
     expect(created).toMatchObject({
@@ -122,6 +123,7 @@ describe('registered webhooks: admin API (seed 5)', () => {
       createdById: 'acme-admin',
       updatedById: 'acme-admin',
       verifier: { kind: 'contrail' },
+      whenBusy: 'queue',
     });
     expect(created.id).toMatch(/^[A-Za-z0-9_-]{16}$/);
     expect(created.verifySecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);

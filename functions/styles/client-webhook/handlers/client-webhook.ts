@@ -1,5 +1,6 @@
 /** Lambda entry: GET|POST /webhook/{client}/{name}. Wiring only; the style lives in this folder. */
 import { claimCheckOf, withBodyStore } from '../../../adapters/aws/body-store';
+import { fanoutQueue } from '../../../adapters/aws/fanout-queue';
 import { wireAws } from '../../../adapters/aws/wiring';
 import { makeClientWebhookHandler } from '../http';
 
@@ -15,4 +16,6 @@ export const handler = makeClientWebhookHandler({
   // Large bodies: a run input over Step Functions' 256 KiB gets a reference to the body, stored in S3.
   claimCheck: claimCheckOf(config, logger),
   syncWaitMs: config.SYNC_WAIT_MS,
+  // Queue when busy: an ?async call the engine was too busy to start goes to the fan-out worker (docs/deliveries.md).
+  queue: fanoutQueue(config),
 });

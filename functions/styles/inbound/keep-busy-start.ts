@@ -1,0 +1,49 @@
+import type { Delivery } from '../../core/deliveries/recorder';
+import { crashPoint } from '../../core/faults/crash-point';
+import { EngineBusyError } from '../../core/outcomes';
+import type { WorkQueue } from '../../core/ports';
+import { firstQueuedDelaySeconds } from '../../core/runs/queue-when-busy';
+import type { RunNaming, RunTarget } from '../../core/runs/start-run';
+import { type FanoutMessage, encodeFanoutMessage } from './fanout-message';
+
+/** A start of a registration that queues, whose run's name was fixed before it was tried (the claim, or the naming). */
+export interface BusyStart {
+  readonly style: 'events' | 'client-webhook';
+  readonly target: RunTarget;
+  readonly input: unknown;
+  /** Keyed: the claim the run starter kept (keepClaimWhenBusy), which the queued start takes over after its lease. */
+  readonly dedupe?: { readonly key: string; readonly fingerprint: string };
+  /** Unkeyed: the delivery's naming, which the queued start asks for again. */
+  readonly naming?: RunNaming;
+  readonly delivery: Delivery;
+}
+
+/**
+ * Queue when busy (docs/deliveries.md) for a style whose answer names its run: keeps `start` on the fan-out queue when
+ * `error` is a busy engine's that names the run (`runName`), and returns that name; otherwise, or when SQS refuses the
+ * message, throws `error` (the engine's 503 and its Retry-After). An unkeyed start's record is an item of its own:
+ * the message carries it, for the worker to write if this handler dies before its answer; a keyed one's kept claim
+ * carries it.
+ */
+export async function keepBusyStart(queue: WorkQueue, error: unknown, start: BusyStart): Promise<string> {
+  if (!(error instanceof EngineBusyError) || error.runName === undefined) throw error;
+  const { delivery, dedupe, naming } = start;
+  const rebuilt = dedupe === undefined ? delivery.rebuilt() : undefined;
+  const message: FanoutMessage = {
+    v: 1,
+    style: start.style,
+    ...(dedupe === undefined ? { naming: naming! } : { dedupeKey: dedupe.key, fingerprint: dedupe.fingerprint }),
+    deliveryId: delivery.id,
+    ...(rebuilt === undefined ? {} : { record: rebuilt }),
+    target: { stateMachineArn: start.target.stateMachineArn, workflowType: start.target.workflowType },
+    input: start.input,
+  };
+  try {
+    await queue.sendDelayed({ id: delivery.id, body: encodeFanoutMessage(message) }, firstQueuedDelaySeconds(error));
+  } catch {
+    throw error;
+  }
+  crashPoint('busy-delivery-queued');
+  delivery.queued();
+  return error.runName;
+}
