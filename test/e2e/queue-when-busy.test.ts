@@ -226,3 +226,39 @@ describe.each([
     expect(names).toEqual([nameOf(unkeyed), nameOf(keyed)].sort());
   });
 });
+
+/**
+ * The same styles registered with `whenBusy: "reject"` (`order-echo-reject`, `myclient/open-reject` in
+ * local/hookflow.local.json): a keyed request the engine refuses answers 503 with Retry-After and releases its
+ * Idempotency-Key claim (one DeleteItem), so the sender's retry claims afresh and starts the one run.
+ */
+describe.each([
+  { style: 'event workflows', path: '/api/v2/webhook?ref=order-echo-reject', machine: 'hookflow-event-echo' },
+  { style: 'client webhooks (?async)', path: '/webhook/myclient/open-reject?async', machine: 'hookflow-echo' },
+])('whenBusy reject, $style: a refused keyed start releases its claim', ({ path, machine }) => {
+  const stack = busyStack(1);
+  const fire = (key: string) =>
+    request(`${stack.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: '{"order":8}',
+    });
+
+  it('throttled: 503 with Retry-After, recorded failed; the retry with the same key starts exactly one run', async () => {
+    // Act
+    const refused = await fire('reject-busy-8');
+    const refusedShown = await shownDelivery(stack.url, String(refused.headers.get('hookflow-delivery-id')));
+    const retried = await fire('reject-busy-8');
+    const again = await fire('reject-busy-8');
+    await sleep(2_000); // long enough for a second run, were there one
+    const runs = await stack.runs(machine);
+
+    // Assert
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(refusedShown).toMatchObject({ outcome: 'failed', status: 503 });
+    expect(retried.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(runs).toHaveLength(1);
+  });
+});
