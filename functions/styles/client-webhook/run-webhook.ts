@@ -2,7 +2,7 @@ import type { Registry, RunOutcome, WorkQueue, WorkflowTarget } from '../../core
 import { CLIENT_WEBHOOK_WHEN_BUSY_DEFAULT, type ClientWebhookRecord, readClientWebhook } from './registration';
 import { deliveryNaming, keepsWhenBusy } from '../../core/runs/queue-when-busy';
 import { executionNameOf, standardExecutionArn } from '../../core/runs/execution-name';
-import { keepBusyStart } from '../inbound/keep-busy-start';
+import { keepBusyStart } from '../../core/runs/keep-busy-start';
 import { InvalidInputError, NotFoundError, UnauthorizedError } from '../../core/outcomes';
 import { matchesHashedSecret, sha256Hex } from '../../core/auth/secrets';
 import type { RunAndWait } from '../../core/runs/run-and-wait';

@@ -8,7 +8,7 @@ import {
 } from './registration';
 import { NotFoundError } from '../../core/outcomes';
 import { deliveryNaming, keepsWhenBusy } from '../../core/runs/queue-when-busy';
-import { keepBusyStart } from '../inbound/keep-busy-start';
+import { keepBusyStart } from '../../core/runs/keep-busy-start';
 import type { Delivery, DeliveryRef } from '../../core/deliveries/recorder';
 import type { StartRun } from '../../core/runs/start-run';
 import { type ClaimCheck, withoutBodyStore } from '../../core/runs/claim-check';

@@ -11,7 +11,7 @@ import { type EngineBusyError, NotFoundError, TooLargeError } from '../../core/o
 import { crashPoint } from '../../core/faults/crash-point';
 import { deliveryNaming, firstQueuedDelaySeconds, keepsWhenBusy } from '../../core/runs/queue-when-busy';
 import type { StartRun } from '../../core/runs/start-run';
-import { type FanoutMessage, UID_FINGERPRINT, encodeFanoutMessage } from './fanout-message';
+import { type FanoutMessage, UID_FINGERPRINT, encodeFanoutMessage } from '../../core/runs/queued-start-message';
 import type { InboundItem, InboundRequest } from './request';
 import { type RunRef, runRefFor } from './run-refs';
 import {

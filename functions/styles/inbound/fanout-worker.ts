@@ -11,7 +11,12 @@ import { DomainError, EngineBusyError, type OutcomeKind } from '../../core/outco
 import { QUEUE_MAX_DELAY_SECONDS, type WorkQueue, type WorkflowEngine } from '../../core/ports';
 import type { DeliveryLog } from '../../core/deliveries/log';
 import type { DeliveryRecord, DeliveryRun } from '../../core/deliveries/record';
-import { type FanoutMessage, UID_FINGERPRINT, encodeFanoutMessage, fanoutMessageSchema } from './fanout-message';
+import {
+  type FanoutMessage,
+  UID_FINGERPRINT,
+  encodeFanoutMessage,
+  fanoutMessageSchema,
+} from '../../core/runs/queued-start-message';
 
 /**
  * What the fan-out worker does with each domain outcome of a start: this worker's edge map, as

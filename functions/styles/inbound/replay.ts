@@ -1,7 +1,7 @@
 import { type StyleReplayer, originalRanPart, registrationGone } from '../../core/deliveries/replay';
 import { eventOfRecord } from '../../http/recorded-request';
 import { resolveWorkflows, workflowInput } from './accept-inbound';
-import { UID_FINGERPRINT } from './fanout-message';
+import { UID_FINGERPRINT } from '../../core/runs/queued-start-message';
 import { parseInboundRequest } from './request';
 import { runRefFor } from './run-refs';
 

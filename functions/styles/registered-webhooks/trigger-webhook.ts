@@ -16,7 +16,7 @@ import type {
 } from '../../core/ports';
 import { crashPoint } from '../../core/faults/crash-point';
 import { firstQueuedDelaySeconds, keepsWhenBusy } from '../../core/runs/queue-when-busy';
-import { type FanoutMessage, encodeFanoutMessage } from '../inbound/fanout-message';
+import { type FanoutMessage, encodeFanoutMessage } from '../../core/runs/queued-start-message';
 import { guardReplay } from '../../core/verify/replay-guard';
 import type { VerifiedRegistration } from '../../core/verify/verify-registration';
 import { verifySignedRequest } from '../../core/verify/verify-signature';

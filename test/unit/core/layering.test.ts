@@ -54,3 +54,35 @@ describe('functions/core knows nothing of HTTP, Lambda events or AWS', () => {
     ]);
   });
 });
+
+describe('a style is one folder: no style imports another', () => {
+  const stylesDir = join(root, 'functions/styles');
+  const styles = readdirSync(stylesDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+  /** The deliveries API replays each style's runs through that style's own `replay.ts` (docs/deliveries.md). */
+  const ALLOWED = new Set([
+    ...styles.map((style) => `deliveries -> ${style}/replay`),
+    'deliveries -> inbound/run-status',
+  ]);
+
+  it('reads the styles', () => {
+    expect(styles).toEqual(expect.arrayContaining(['flow-trigger', 'inbound', 'events', 'deliveries']));
+  });
+
+  it('finds no import of another style’s folder (shared rules live in functions/core)', () => {
+    const offenders = styles.flatMap((style) =>
+      sourcesUnder(join(stylesDir, style)).flatMap((file) =>
+        importsOf(file)
+          .filter((module) => module.startsWith('.'))
+          .map((module) => relative(stylesDir, join(file, '..', module)))
+          .filter((target) => !target.startsWith('..') && target.split('/')[0] !== style)
+          .filter((target) => target.includes('/'))
+          .filter((target) => !ALLOWED.has(`${style} -> ${target}`))
+          .map((target) => `${relative(root, file)} imports styles/${target}`),
+      ),
+    );
+
+    expect(offenders).toEqual([]);
+  });
+});

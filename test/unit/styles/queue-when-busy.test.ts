@@ -6,7 +6,7 @@ import { makeRunStarter } from '../../../functions/core/runs/start-run';
 import type { StartRequest } from '../../../functions/core/ports';
 import { CREDENTIAL_HEADERS } from '../../../functions/http/request';
 import { makeFanoutHandler } from '../../../functions/styles/inbound/fanout-worker';
-import { fanoutMessageSchema } from '../../../functions/styles/inbound/fanout-message';
+import { fanoutMessageSchema } from '../../../functions/core/runs/queued-start-message';
 import { makeInboundHandler } from '../../../functions/styles/inbound/http';
 import { makeWebhookAdminHandler, makeWebhookTriggerHandler } from '../../../functions/styles/registered-webhooks/http';
 import { makeEventWebhookHandler } from '../../../functions/styles/events/http';

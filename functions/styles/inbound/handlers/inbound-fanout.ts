@@ -10,7 +10,7 @@ const wired = wireAws();
 
 export const handler = makeFanoutHandler({
   startRun: wired.ports.startRun,
-  // A registered webhook's queued process names its execution: started as is (fanout-message.ts).
+  // A registered webhook's queued process names its execution: started as is (functions/core/runs/queued-start-message.ts).
   engine: wired.ports.engine,
   logger: wired.logger,
   deliveries: wired.ports.deliveryLog,

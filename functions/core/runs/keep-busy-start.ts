@@ -1,10 +1,10 @@
-import type { Delivery } from '../../core/deliveries/recorder';
-import { crashPoint } from '../../core/faults/crash-point';
-import { EngineBusyError } from '../../core/outcomes';
-import type { WorkQueue } from '../../core/ports';
-import { firstQueuedDelaySeconds } from '../../core/runs/queue-when-busy';
-import type { RunNaming, RunTarget } from '../../core/runs/start-run';
-import { type FanoutMessage, encodeFanoutMessage } from './fanout-message';
+import type { Delivery } from '../deliveries/recorder';
+import { crashPoint } from '../faults/crash-point';
+import { EngineBusyError } from '../outcomes';
+import type { WorkQueue } from '../ports';
+import { firstQueuedDelaySeconds } from './queue-when-busy';
+import type { RunNaming, RunTarget } from './start-run';
+import { type FanoutMessage, encodeFanoutMessage } from './queued-start-message';
 
 /** A start of a registration that queues, whose run's name was fixed before it was tried (the claim, or the naming). */
 export interface BusyStart {

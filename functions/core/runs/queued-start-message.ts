@@ -1,5 +1,5 @@
-import * as z from '../../core/zod';
-import type { DeliveryRecord } from '../../core/deliveries/record';
+import * as z from '../zod';
+import type { DeliveryRecord } from '../deliveries/record';
 
 /**
  * What the inbound handler queues for each batch item, and what a style queues for a start the engine was too busy
