@@ -2,16 +2,17 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { run } from '../../../cli/main';
 
+/** What a command printed, and the Output that collects it. */
+function capture() {
+  const out = { stdout: '', stderr: '' };
+  return {
+    out,
+    io: { print: (text: string) => void (out.stdout += text), error: (text: string) => void (out.stderr += text) },
+  };
+}
+
 /** The CLI's usage handling, without a server: every mistake exits 2 with a message and the usage. */
 describe('hookflow CLI usage', () => {
-  const capture = () => {
-    const out = { stdout: '', stderr: '' };
-    return {
-      out,
-      io: { print: (text: string) => void (out.stdout += text), error: (text: string) => void (out.stderr += text) },
-    };
-  };
-
   it('prints usage for --help (exit 0) and for no command (exit 2)', async () => {
     const help = capture();
     expect(await run(['--help'], {}, help.io)).toBe(0);
@@ -80,14 +81,6 @@ describe('hookflow webhooks update and create: --record-deliveries and --when-bu
   });
   beforeEach(() => void sent.splice(0));
   afterAll(() => new Promise((resolve) => server.close(resolve)));
-  const capture = () => {
-    const out = { stdout: '', stderr: '' };
-    return {
-      out,
-      io: { print: (text: string) => void (out.stdout += text), error: (text: string) => void (out.stderr += text) },
-    };
-  };
-
   it('sends only the settings given with PATCH, and prints a webhook that rejects when busy as such', async () => {
     // Arrange
     const [rejecting, both, json] = [capture(), capture(), capture()];
