@@ -210,6 +210,22 @@ describe.each([
     expect((await webhooks.get('c1'))?.webhook).toEqual(both);
   });
 
+  it('removes a setting the item does not hold without complaint (a PATCH to the default of a webhook at its default)', async () => {
+    // Arrange
+    await webhooks.create(webhook('c3'));
+
+    // Act
+    const answered = await webhooks.updateSettings(
+      'c3',
+      'acme',
+      { set: {}, remove: ['recordDeliveries', 'whenBusy'] },
+      by,
+    );
+
+    // Assert
+    expect(answered).toEqual({ ...webhook('c3'), ...by });
+  });
+
   it("changes nothing of another organisation's webhook, and creates none for a missing id", async () => {
     // Arrange
     await webhooks.create(webhook('c2'));
