@@ -18,6 +18,8 @@ export interface CommandInput {
   readonly replay?: boolean;
   /** `--record-deliveries true|false`, as typed (checked by the command that uses it). */
   readonly recordDeliveries?: string;
+  /** `--when-busy queue|reject`, as typed (checked by the command that uses it). */
+  readonly whenBusy?: string;
   readonly overlapSeconds?: number;
   readonly data?: string;
   readonly idempotencyKey?: string;
@@ -34,6 +36,7 @@ interface Webhook {
   createdById: string;
   verifySecret?: string;
   recordDeliveries?: boolean;
+  whenBusy?: string;
   workflows?: { eventWorkflowTemplateId: string; trigger: string }[];
 }
 
@@ -64,7 +67,8 @@ const path = (...segments: string[]) => segments.map(encodeURIComponent).join('/
 
 function describeWebhook(webhook: Webhook): string {
   const quiet = webhook.recordDeliveries === false ? '  deliveries not recorded' : '';
-  return `${webhook.id}  org ${webhook.orgId}  created ${webhook.createdOn} by ${webhook.createdById}${quiet}`;
+  const rejects = webhook.whenBusy === 'reject' ? '  rejects when busy (503)' : '';
+  return `${webhook.id}  org ${webhook.orgId}  created ${webhook.createdOn} by ${webhook.createdById}${quiet}${rejects}`;
 }
 
 /** `--record-deliveries true|false` as the API's boolean; undefined when not given. */
@@ -72,6 +76,23 @@ function recordDeliveriesFlag(input: CommandInput): boolean | undefined {
   if (input.recordDeliveries === undefined) return undefined;
   if (input.recordDeliveries === 'true' || input.recordDeliveries === 'false') return input.recordDeliveries === 'true';
   throw new UsageError(`--record-deliveries must be true or false, not "${input.recordDeliveries}"`);
+}
+
+/** `--when-busy queue|reject` as given; undefined when not given. */
+function whenBusyFlag(input: CommandInput): 'queue' | 'reject' | undefined {
+  if (input.whenBusy === undefined) return undefined;
+  if (input.whenBusy === 'queue' || input.whenBusy === 'reject') return input.whenBusy;
+  throw new UsageError(`--when-busy must be queue or reject, not "${input.whenBusy}"`);
+}
+
+/** The settings flags given (`--record-deliveries`, `--when-busy`), as the API's fields. */
+function settingsFlags(input: CommandInput) {
+  const recordDeliveries = recordDeliveriesFlag(input);
+  const whenBusy = whenBusyFlag(input);
+  return {
+    ...(recordDeliveries === undefined ? {} : { recordDeliveries }),
+    ...(whenBusy === undefined ? {} : { whenBusy }),
+  };
 }
 
 function describeProcess(process: Process): string {
@@ -90,7 +111,7 @@ export const commands: Record<string, Command> = {
       ...(input.verifySecret === undefined ? {} : { verifySecret: input.verifySecret }),
       ...(input.verifier === undefined ? {} : { verifier: { kind: input.verifier } }),
       ...(input.replay === true ? { replay: {} } : {}),
-      ...(recordDeliveriesFlag(input) === undefined ? {} : { recordDeliveries: recordDeliveriesFlag(input) }),
+      ...settingsFlags(input),
     };
     const webhook = (await callApi(input.api, 'POST', 'api/webhooks', {
       ...(Object.keys(settings).length === 0 ? {} : { body: JSON.stringify(settings) }),
@@ -105,10 +126,12 @@ export const commands: Record<string, Command> = {
   },
   'webhooks update': async (input, out) => {
     const id = webhookIdArg(input);
-    const recordDeliveries = recordDeliveriesFlag(input);
-    if (recordDeliveries === undefined) throw new UsageError('missing --record-deliveries true|false');
+    const settings = settingsFlags(input);
+    if (Object.keys(settings).length === 0) {
+      throw new UsageError('missing a setting to change: --record-deliveries true|false, --when-busy queue|reject');
+    }
     const webhook = (await callApi(input.api, 'PATCH', path('api', 'webhooks', id), {
-      body: JSON.stringify({ recordDeliveries }),
+      body: JSON.stringify(settings),
     })) as Webhook;
     if (input.json) return out.print(pretty(webhook));
     out.print(`${describeWebhook(webhook)}\n`);

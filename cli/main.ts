@@ -6,8 +6,8 @@
  *   HOOKFLOW_API_KEY  --api-key   an API key that is a member of the organisation
  *   HOOKFLOW_ORG      --org       the organisation (X-Api-Org)
  *
- *   npx hookflow webhooks create [--verify-secret S] [--verifier KIND] [--replay] [--record-deliveries B] [-j]
- *   npx hookflow webhooks update <id> --record-deliveries true|false [-j]
+ *   npx hookflow webhooks create [--verify-secret S] [--verifier KIND] [--replay] [--record-deliveries B] [--when-busy W] [-j]
+ *   npx hookflow webhooks update <id> [--record-deliveries true|false] [--when-busy queue|reject] [-j]   (one at least)
  *   npx hookflow webhooks rotate <id> [--overlap-seconds N] [-j]
  *   npx hookflow webhooks list|get <id>|delete <id> [-j]
  *   npx hookflow webhooks bind|unbind <webhookId | webhookId:ID> <templateId> [-j]
@@ -29,9 +29,11 @@ const USAGE = `usage: hookflow <webhooks|processes|deliveries> <command> [argume
 webhooks create [--verify-secret S]      create a webhook; its verification secret is shown once
     [--verifier KIND] [--replay]          KIND: contrail (default), github, stripe, slack,
     [--record-deliveries true|false]      standard-webhooks, microsoft-graph; --replay refuses replays;
-                                          --record-deliveries false: its triggers write no delivery record
-webhooks update <id>                     change a webhook's settings
-    --record-deliveries true|false        record its triggers' deliveries (default true), or not
+    [--when-busy queue|reject]            --record-deliveries false: its triggers write no delivery record
+webhooks update <id>                     change a webhook's settings (one at least):
+    [--record-deliveries true|false]      record its triggers' deliveries (default true), or not
+    [--when-busy queue|reject]            a busy engine: keep the starts and answer 202 (queue, the default),
+                                          or answer 503 (reject); triggers see it within REGISTRY_CACHE_SECONDS
 webhooks rotate <id> [--overlap-seconds N]  new secret (shown once); the old one verifies N s more (86400)
 webhooks list                            the organisation's webhooks
 webhooks get <id>                        one webhook and the workflows bound to it
@@ -76,6 +78,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
         verifier: { type: 'string' },
         replay: { type: 'boolean', default: false },
         'record-deliveries': { type: 'string' },
+        'when-busy': { type: 'string' },
         'overlap-seconds': { type: 'string' },
         data: { type: 'string', short: 'd' },
         hmac: { type: 'boolean', default: false },
@@ -128,6 +131,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
         ...optional('verifier', values.verifier),
         replay: values.replay,
         ...optional('recordDeliveries', values['record-deliveries']),
+        ...optional('whenBusy', values['when-busy']),
         ...optional(
           'overlapSeconds',
           values['overlap-seconds'] === undefined ? undefined : Number(values['overlap-seconds']),

@@ -58,9 +58,18 @@ export interface RegisteredWebhook {
   readonly whenBusy?: WhenBusy;
 }
 
-/** What `PATCH /api/webhooks/{id}` may change. */
-export interface WebhookSettings {
-  readonly recordDeliveries: boolean;
+/** The settings `PATCH /api/webhooks/{id}` may change; each is kept on the webhook item only when not its default. */
+export type WebhookSettingName = 'recordDeliveries' | 'whenBusy';
+
+/**
+ * A change to a webhook's settings, as stored: `set` writes each value given (one that differs from its default),
+ * `remove` deletes each named attribute (set back to its default: absent means the default). A setting named in
+ * neither is left as it is. The rule that picks one or the other is the style's (manage-webhooks.ts), so the
+ * DynamoDB store and its in-memory fake only apply it.
+ */
+export interface WebhookSettingsChange {
+  readonly set: { readonly recordDeliveries?: false; readonly whenBusy?: WhenBusy };
+  readonly remove: readonly WebhookSettingName[];
 }
 
 /** A workflow bound to a webhook: seed 5's trigger `webhookId:<id>` set on the template. */
@@ -94,7 +103,7 @@ export interface WebhookStore {
   updateSettings(
     id: string,
     orgId: string,
-    settings: WebhookSettings,
+    change: WebhookSettingsChange,
     updated: { updatedOn: string; updatedById: string },
   ): Promise<RegisteredWebhook | undefined>;
   /** The webhook with every binding, in one strongly consistent read. */

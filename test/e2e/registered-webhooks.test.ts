@@ -375,7 +375,7 @@ describe('registered webhooks on the local stack (seed 5)', () => {
       expect((await cli('webhooks', 'frobnicate')).code).toBe(2);
     });
 
-    it('creates a webhook that records nothing and turns recording on with update (--record-deliveries)', async () => {
+    it('creates a webhook that records nothing, turns recording on (--record-deliveries) and rejects when busy (--when-busy) with update', async () => {
       const created = jsonOf(await cli('webhooks', 'create', '--record-deliveries', 'false', '-j')) as {
         id: string;
         recordDeliveries: boolean;
@@ -384,6 +384,8 @@ describe('registered webhooks on the local stack (seed 5)', () => {
       const updated = jsonOf(await cli('webhooks', 'update', created.id, '--record-deliveries', 'true', '-j'));
       const bad = await cli('webhooks', 'update', created.id, '--record-deliveries', 'maybe');
       const missing = await cli('webhooks', 'update', created.id);
+      const rejecting = jsonOf(await cli('webhooks', 'update', created.id, '--when-busy', 'reject', '-j'));
+      const listed = await cli('webhooks', 'get', created.id);
 
       expect(created.recordDeliveries).toBe(false);
       expect(shown.stdout).toContain('deliveries not recorded');
@@ -391,6 +393,73 @@ describe('registered webhooks on the local stack (seed 5)', () => {
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain('--record-deliveries must be true or false, not "maybe"');
       expect(missing.code).toBe(2);
+      expect(rejecting).toMatchObject({ id: created.id, whenBusy: 'reject', recordDeliveries: true });
+      expect(listed.stdout).toContain('rejects when busy (503)');
     });
+  });
+});
+
+/**
+ * whenBusy changed with PATCH /api/webhooks/{id}, against a busy engine: the local Step Functions refuses the first 2
+ * starts (HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS, ThrottlingException; AWS_MAX_ATTEMPTS=1 spends no SDK retry), as in
+ * test/e2e/queue-when-busy.test.ts. The stacks run with REGISTRY_CACHE_SECONDS=0, so the next trigger reads the change.
+ */
+describe('registered webhooks: whenBusy changed with PATCH, against a busy engine', () => {
+  let stack: RunningStack;
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      env: { HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS: '2', AWS_MAX_ATTEMPTS: '1', FANOUT_BUSY_BACKOFF_SECONDS: '1' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    if (stack !== undefined) removeDataDir(stack.dataDir);
+  });
+  const ADMIN = { 'content-type': 'application/json', 'x-api-key': ACME_KEY, 'x-api-org': 'acme' };
+
+  it('PATCH whenBusy reject: a busy engine answers 503; back to queue: 202 with the process queued, which then runs', async () => {
+    // Arrange: a webhook (whenBusy queue, the default) bound to one workflow
+    const created = await request(`${stack.url}/api/webhooks`, { method: 'POST', headers: ADMIN });
+    const hook = created.body as { id: string; verifySecret: string; whenBusy: string };
+    await request(`${stack.url}/api/webhooks/${hook.id}/workflows/audit`, { method: 'PUT', headers: ADMIN });
+    const patch = (body: unknown, key = ACME_KEY, org = 'acme') =>
+      request(`${stack.url}/api/webhooks/${hook.id}`, {
+        method: 'PATCH',
+        headers: { ...ADMIN, 'x-api-key': key, 'x-api-org': org },
+        body: JSON.stringify(body),
+      });
+    const fire = (n: number) =>
+      request(`${stack.url}/api/trigger-webhooks/${hook.id}`, {
+        method: 'POST',
+        headers: { 'x-verify-signature': hook.verifySecret, 'content-type': 'application/json' },
+        body: JSON.stringify({ n }),
+      });
+
+    // Act: both triggers meet the busy engine
+    const toReject = await patch({ whenBusy: 'reject' });
+    const foreign = await patch({ whenBusy: 'queue' }, GLOBEX_KEY, 'globex');
+    const rejected = await fire(1);
+    const toQueue = await patch({ whenBusy: 'queue' });
+    const queued = await fire(2);
+    const [process] = queued.body as { id: string; queued?: boolean }[];
+    let status = '';
+    for (let i = 0; i < 120 && status !== 'SUCCEEDED' && status !== 'FAILED'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = String(
+        ((await request(`${stack.url}/api/processes/${process!.id}`, { headers: ADMIN })).body as { status: string })
+          .status,
+      );
+    }
+
+    // Assert
+    expect(hook.whenBusy).toBe('queue');
+    expect(toReject).toMatchObject({ status: 200, body: { id: hook.id, whenBusy: 'reject', recordDeliveries: true } });
+    expect(foreign).toMatchObject({ status: 404, body: { error: `no webhook "${hook.id}"` } });
+    expect(rejected.status).toBe(503);
+    expect(rejected.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(toQueue).toMatchObject({ status: 200, body: { id: hook.id, whenBusy: 'queue' } });
+    expect(queued.status).toBe(202);
+    expect(queued.body).toEqual([expect.objectContaining({ eventWorkflowTemplateId: 'audit', queued: true })]);
+    expect(status).toBe('SUCCEEDED');
   });
 });

@@ -25,6 +25,7 @@ import {
   type WaitStore,
   type WaitingTask,
   type WebhookBinding,
+  type WebhookSettingsChange,
   type WebhookStore,
   type WorkflowEngine,
 } from '../../functions/core/ports';
@@ -168,14 +169,18 @@ export class InMemoryWebhookStore implements WebhookStore {
   async updateSettings(
     id: string,
     orgId: string,
-    settings: { recordDeliveries: boolean },
+    change: WebhookSettingsChange,
     updated: { updatedOn: string; updatedById: string },
   ) {
     const webhook = this.webhooks.get(id);
     if (webhook?.orgId !== orgId) return undefined;
-    // as the DynamoDB store keeps it: recordDeliveries only when false
-    const { recordDeliveries: _was, ...rest } = webhook;
-    const next = { ...rest, ...updated, ...(settings.recordDeliveries ? {} : { recordDeliveries: false }) };
+    // the change as given (the rule that made it is the style's): set these, remove those, keep the rest
+    const next: { -readonly [K in keyof RegisteredWebhook]: RegisteredWebhook[K] } = {
+      ...webhook,
+      ...updated,
+      ...change.set,
+    };
+    for (const name of change.remove) delete next[name];
     this.webhooks.set(id, next);
     return next;
   }

@@ -15,7 +15,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { queryPartition } from './query-partition';
 import * as z from '../../core/zod';
 import { whenBusyField } from '../../core/registration';
-import type { RegisteredWebhook, WebhookBinding, WebhookSettings, WebhookStore } from '../../core/ports';
+import type { RegisteredWebhook, WebhookBinding, WebhookSettingsChange, WebhookStore } from '../../core/ports';
 import {
   type SigningSecrets,
   registrationVerifierSchema,
@@ -127,30 +127,34 @@ export class DynamoDbWebhookStore implements WebhookStore {
    * One UpdateItem, conditional on the organisation: a condition on an attribute of an item that does not exist is
    * false, so a deleted webhook, or another organisation's, fails it and is 'missing'
    * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html).
-   * `recordDeliveries` is kept only when false (as every registration keeps it): true removes it. ALL_NEW answers
-   * the item as it now is (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html).
+   * The change is applied as given: each setting in `set` by a SET action, each in `remove` by a REMOVE action (an
+   * absent attribute reads as its default), in the one update expression, each keyword once
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html); a setting
+   * in neither is not touched. Only values the expression uses are passed: DynamoDB refuses unused ones. ALL_NEW
+   * answers the item as it now is (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html).
    */
   async updateSettings(
     id: string,
     orgId: string,
-    settings: WebhookSettings,
+    change: WebhookSettingsChange,
     updated: { updatedOn: string; updatedById: string },
   ): Promise<RegisteredWebhook | undefined> {
-    const recording = settings.recordDeliveries
-      ? { update: ' REMOVE recordDeliveries', values: {} }
-      : { update: ', recordDeliveries = :record', values: { ':record': false } };
+    // Attribute names come from the closed list of settings (WebhookSettingName), never from the request.
+    const set = Object.entries(change.set).filter(([, value]) => value !== undefined);
+    const actions = ['updatedOn = :on', 'updatedById = :by', ...set.map(([name]) => `${name} = :${name}`)];
+    const removes = change.remove.length === 0 ? '' : ` REMOVE ${change.remove.join(', ')}`;
     try {
       const { Attributes } = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(webhookKey(id)),
           ConditionExpression: 'orgId = :org',
-          UpdateExpression: `SET updatedOn = :on, updatedById = :by${recording.update}`,
+          UpdateExpression: `SET ${actions.join(', ')}${removes}`,
           ExpressionAttributeValues: marshall({
             ':org': orgId,
             ':on': updated.updatedOn,
             ':by': updated.updatedById,
-            ...recording.values,
+            ...Object.fromEntries(set.map(([name, value]) => [`:${name}`, value])),
           }),
           ReturnValues: 'ALL_NEW',
         }),

@@ -54,6 +54,7 @@ const adminRoutes: Record<AdminRouteKey, AdminRoute> = {
     deps.logger.info('webhook updated', {
       webhookId: updated.id,
       recordDeliveries: updated.recordDeliveries,
+      whenBusy: updated.whenBusy,
       by: caller.keyId,
     });
     return jsonResponse(200, updated);

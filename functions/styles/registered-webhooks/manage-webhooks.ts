@@ -1,9 +1,16 @@
 import type { OrgCaller } from '../../core/auth/org-member';
 import { crashPoint } from '../../core/faults/crash-point';
 import { ConflictError, NotFoundError } from '../../core/outcomes';
-import type { RegisteredWebhook, Registry, WebhookBinding, WebhookSettings, WebhookStore } from '../../core/ports';
+import type {
+  RegisteredWebhook,
+  Registry,
+  WebhookBinding,
+  WebhookSettingsChange,
+  WebhookStore,
+} from '../../core/ports';
 import { type RegistrationVerifier, rotateSecrets } from '../../core/verify/verifier-config';
 import { randomId, randomSecret } from './ids';
+import { UPDATABLE_SETTINGS } from './request';
 import { REGISTERED_WEBHOOK_WHEN_BUSY_DEFAULT, readWebhookTemplates } from './registration';
 import { type WhenBusy, recordDeliveriesItem, whenBusyItem } from '../../core/registration';
 import { type Clock, dateOf } from '../../core/clock';
@@ -101,10 +108,33 @@ export async function rotateSecret(
   };
 }
 
-/** PATCH /api/webhooks/{id}: changes its settings (`recordDeliveries`); another organisation's webhook is 404. */
+/** What `PATCH /api/webhooks/{id}` may change; a setting not given keeps its value. */
+export interface WebhookSettings {
+  readonly recordDeliveries?: boolean | undefined;
+  readonly whenBusy?: WhenBusy | undefined;
+}
+
+/**
+ * The stored change for the settings given: each kept on the item only when it differs from its default, as at
+ * creation (recordDeliveriesItem, whenBusyItem), so a setting given its default is removed, not written.
+ */
+export function settingsChange(settings: WebhookSettings): WebhookSettingsChange {
+  const set = {
+    ...recordDeliveriesItem(settings),
+    ...whenBusyItem(settings, REGISTERED_WEBHOOK_WHEN_BUSY_DEFAULT),
+  };
+  const given = UPDATABLE_SETTINGS.filter((name) => settings[name] !== undefined);
+  return { set, remove: given.filter((name) => !(name in set)) };
+}
+
+/**
+ * PATCH /api/webhooks/{id}: changes its settings (`recordDeliveries`, `whenBusy`) in one conditional write; another
+ * organisation's webhook is 404. A trigger sees the change once its cached read of the webhook expires
+ * (REGISTRY_CACHE_SECONDS).
+ */
 export async function updateWebhook(deps: ManageDeps, caller: OrgCaller, webhookId: string, settings: WebhookSettings) {
   const updated = { updatedOn: dateOf(deps.now).toISOString(), updatedById: caller.keyId };
-  const webhook = await deps.webhooks.updateSettings(webhookId, caller.orgId, settings, updated);
+  const webhook = await deps.webhooks.updateSettings(webhookId, caller.orgId, settingsChange(settings), updated);
   if (webhook === undefined) throw new NotFoundError(`no webhook "${webhookId}"`);
   return publicWebhook(webhook);
 }

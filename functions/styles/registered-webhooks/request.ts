@@ -6,6 +6,7 @@ import { UnsupportedJsonError, jsonSyntaxErrorMessage, parseJsonExact } from '..
 import { MAX_JSON_DEPTH, header, jsonDepth, parseJsonObject, rawBody } from '../../http/request';
 import { replaySchema, verifierSchema } from '../../core/verify/verifier-config';
 import { whenBusyField } from '../../core/registration';
+import type { WebhookSettingName } from '../../core/ports';
 
 /** Ids hookflow hands out are 16 base64url characters; anything else in an id position names nothing. */
 export const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -40,8 +41,21 @@ const createBody = z.strictObject({
   ...whenBusyField,
 });
 
-/** PATCH /api/webhooks/{id}: the settings that may change after creation (not the secret: rotate-secret). */
-const updateBody = z.strictObject({ recordDeliveries });
+/** The fields `PATCH /api/webhooks/{id}` takes, as its 400 names them. */
+export const UPDATABLE_SETTINGS: readonly WebhookSettingName[] = ['recordDeliveries', 'whenBusy'];
+
+/**
+ * PATCH /api/webhooks/{id}: the settings that may change after creation (not the secret: rotate-secret), at least
+ * one of them; a field not given keeps its value.
+ */
+const updateBody = z
+  .strictObject({ recordDeliveries: z.optional(recordDeliveries), ...whenBusyField })
+  .check(
+    z.refine(
+      (body) => UPDATABLE_SETTINGS.some((name) => body[name] !== undefined),
+      `give at least one setting to change: ${UPDATABLE_SETTINGS.join(', ')}`,
+    ),
+  );
 
 const rotateBody = z.strictObject({
   verifySecret: z.optional(verifySecret),
@@ -66,7 +80,7 @@ function optionalJsonBody<T>(schema: z.ZodMiniType<T>, event: APIGatewayProxyEve
 export const parseCreateWebhook = (event: APIGatewayProxyEventV2, maxBodyBytes: number) =>
   optionalJsonBody(createBody, event, maxBodyBytes);
 
-/** PATCH /api/webhooks/{webhookId}: `{ "recordDeliveries": true | false }`. */
+/** PATCH /api/webhooks/{webhookId}: `{ "recordDeliveries"?: true | false, "whenBusy"?: "queue" | "reject" }`, one at least. */
 export const parseUpdateWebhook = (event: APIGatewayProxyEventV2, maxBodyBytes: number) =>
   optionalJsonBody(updateBody, event, maxBodyBytes);
 

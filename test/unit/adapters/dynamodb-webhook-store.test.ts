@@ -1,7 +1,15 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbProcessStore } from '../../../functions/adapters/aws/dynamodb-process-store';
 import { DynamoDbWebhookStore } from '../../../functions/adapters/aws/dynamodb-webhook-store';
-import type { ProcessRecord, RegisteredWebhook } from '../../../functions/core/ports';
+import type { ProcessRecord, RegisteredWebhook, WebhookStore } from '../../../functions/core/ports';
+import { InMemoryWebhookStore } from '../../support/fakes';
 import { backend } from '../../support/dynamodb-backend';
 import { startInMemoryDynamoDb } from '../../support/in-memory-dynamodb';
 
@@ -69,7 +77,7 @@ describe(`DynamoDbWebhookStore and DynamoDbProcessStore against ${backend}`, () 
     expect((await webhooks.get('r1'))?.webhook.secrets).toEqual(secrets);
   });
 
-  it('changes recordDeliveries only for the owning organisation, keeping it on the item only when false', async () => {
+  it('keeps a changed setting on the item only when it is not its default: SET writes it, REMOVE takes it off', async () => {
     // Arrange
     await webhooks.create(webhook('s1'));
     const by = { updatedOn: '2026-02-01T00:00:00.000Z', updatedById: 'k2' };
@@ -81,23 +89,22 @@ describe(`DynamoDbWebhookStore and DynamoDbProcessStore against ${backend}`, () 
       ).Item;
 
     // Act
-    const off = await webhooks.updateSettings('s1', 'acme', { recordDeliveries: false }, by);
+    await webhooks.updateSettings(
+      's1',
+      'acme',
+      { set: { recordDeliveries: false, whenBusy: 'reject' }, remove: [] },
+      by,
+    );
     const storedOff = await stored();
-    const foreign = await webhooks.updateSettings('s1', 'globex', { recordDeliveries: true }, by);
-    const missing = await webhooks.updateSettings('nope', 'acme', { recordDeliveries: true }, by);
-    const on = await webhooks.updateSettings('s1', 'acme', { recordDeliveries: true }, by);
+    await webhooks.updateSettings('s1', 'acme', { set: {}, remove: ['recordDeliveries', 'whenBusy'] }, by);
+    const storedDefaults = await stored();
 
     // Assert
-    expect(off).toEqual({ ...webhook('s1'), ...by, recordDeliveries: false });
     expect(storedOff?.recordDeliveries).toEqual({ BOOL: false });
-    expect(foreign).toBeUndefined();
-    expect(missing).toBeUndefined();
-    expect(await webhooks.get('nope')).toBeUndefined();
-    expect(on).toEqual({ ...webhook('s1'), ...by });
-    expect((await stored())?.recordDeliveries).toBeUndefined();
-    expect((await webhooks.get('s1'))?.webhook).toEqual({ ...webhook('s1'), ...by });
+    expect(storedOff?.whenBusy).toEqual({ S: 'reject' });
+    expect(storedDefaults?.recordDeliveries).toBeUndefined();
+    expect(storedDefaults?.whenBusy).toBeUndefined();
   });
-
   it('unbinds, and deletes only for the owning organisation, taking bindings and the listing with it', async () => {
     await webhooks.create(webhook('d1'));
     await webhooks.bind({
@@ -156,5 +163,139 @@ describe(`DynamoDbWebhookStore and DynamoDbProcessStore against ${backend}`, () 
     expect(repeat).toEqual({ created: false, record });
     expect(await processes.get('p1')).toEqual(record);
     expect(await processes.get('nope')).toBeUndefined();
+  });
+});
+
+/**
+ * The webhook store's settings change, one contract for the DynamoDB store (on this run's backend) and the
+ * in-memory fake the style tests use: each applies the change it is given, only for the owning organisation.
+ */
+describe.each([
+  ['DynamoDbWebhookStore', 'dynamodb'],
+  ['InMemoryWebhookStore', 'memory'],
+] as const)('%s.updateSettings', (_name, kind) => {
+  let db: Awaited<ReturnType<typeof startInMemoryDynamoDb>> | undefined;
+  let webhooks: WebhookStore;
+  beforeAll(async () => {
+    if (kind === 'memory') {
+      webhooks = new InMemoryWebhookStore();
+      return;
+    }
+    db = await startInMemoryDynamoDb();
+    webhooks = new DynamoDbWebhookStore(db.client, db.tables.registry);
+  }, 120_000);
+  afterAll(() => db?.close());
+  const by = { updatedOn: '2026-02-01T00:00:00.000Z', updatedById: 'k2' };
+
+  it('sets and removes each setting named, leaves the others as they are, and answers the webhook as it now is', async () => {
+    // Arrange
+    await webhooks.create(webhook('c1'));
+
+    // Act
+    const rejecting = await webhooks.updateSettings('c1', 'acme', { set: { whenBusy: 'reject' }, remove: [] }, by);
+    const quiet = await webhooks.updateSettings('c1', 'acme', { set: { recordDeliveries: false }, remove: [] }, by);
+    const queueing = await webhooks.updateSettings('c1', 'acme', { set: {}, remove: ['whenBusy'] }, by);
+    const both = await webhooks.updateSettings(
+      'c1',
+      'acme',
+      { set: { whenBusy: 'reject' }, remove: ['recordDeliveries'] },
+      by,
+    );
+
+    // Assert
+    expect(rejecting).toEqual({ ...webhook('c1'), ...by, whenBusy: 'reject' });
+    expect(quiet).toEqual({ ...webhook('c1'), ...by, whenBusy: 'reject', recordDeliveries: false });
+    expect(queueing).toEqual({ ...webhook('c1'), ...by, recordDeliveries: false });
+    expect(both).toEqual({ ...webhook('c1'), ...by, whenBusy: 'reject' });
+    expect((await webhooks.get('c1'))?.webhook).toEqual(both);
+  });
+
+  it('removes a setting the item does not hold without complaint (a PATCH to the default of a webhook at its default)', async () => {
+    // Arrange
+    await webhooks.create(webhook('c3'));
+
+    // Act
+    const answered = await webhooks.updateSettings(
+      'c3',
+      'acme',
+      { set: {}, remove: ['recordDeliveries', 'whenBusy'] },
+      by,
+    );
+
+    // Assert
+    expect(answered).toEqual({ ...webhook('c3'), ...by });
+  });
+
+  it("changes nothing of another organisation's webhook, and creates none for a missing id", async () => {
+    // Arrange
+    await webhooks.create(webhook('c2'));
+    const change = { set: { whenBusy: 'reject' as const, recordDeliveries: false as const }, remove: [] };
+
+    // Act
+    const foreign = await webhooks.updateSettings('c2', 'globex', change, by);
+    const missing = await webhooks.updateSettings('nope', 'acme', change, by);
+
+    // Assert
+    expect(foreign).toBeUndefined();
+    expect(missing).toBeUndefined();
+    expect((await webhooks.get('c2'))?.webhook).toEqual(webhook('c2'));
+    expect(await webhooks.get('nope')).toBeUndefined();
+  });
+});
+
+describe('DynamoDbWebhookStore.updateSettings: the UpdateItem it sends', () => {
+  // This client instance only: the blocks above talk to a real DynamoDB backend through theirs.
+  const client = new DynamoDBClient({ region: 'us-east-1' });
+  const dynamodb = mockClient(client);
+  beforeEach(() => dynamodb.reset());
+  afterAll(() => dynamodb.restore());
+
+  it('one SET action per setting set and one REMOVE per setting removed, only the values used, on the owner only', async () => {
+    // Arrange
+    dynamodb.on(UpdateItemCommand).resolves({ Attributes: marshall({ ...webhook('m1'), whenBusy: 'reject' }) });
+    const store = new DynamoDbWebhookStore(client, 'registry');
+    const by = { updatedOn: '2026-02-01T00:00:00.000Z', updatedById: 'k2' };
+
+    // Act
+    const answered = await store.updateSettings(
+      'm1',
+      'acme',
+      { set: { whenBusy: 'reject' }, remove: ['recordDeliveries'] },
+      by,
+    );
+    await store.updateSettings('m1', 'acme', { set: {}, remove: ['whenBusy'] }, by);
+
+    // Assert
+    const sent = dynamodb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
+    expect(answered).toEqual({ ...webhook('m1'), whenBusy: 'reject' });
+    expect(sent.map((input) => input.UpdateExpression)).toEqual([
+      'SET updatedOn = :on, updatedById = :by, whenBusy = :whenBusy REMOVE recordDeliveries',
+      'SET updatedOn = :on, updatedById = :by REMOVE whenBusy',
+    ]);
+    expect(sent.map((input) => Object.keys(input.ExpressionAttributeValues ?? {}).sort())).toEqual([
+      [':by', ':on', ':org', ':whenBusy'],
+      [':by', ':on', ':org'],
+    ]);
+    expect(sent[0]).toMatchObject({ ConditionExpression: 'orgId = :org', ReturnValues: 'ALL_NEW' });
+    expect(sent[0]!.ExpressionAttributeValues?.[':whenBusy']).toEqual({ S: 'reject' });
+  });
+
+  it("answers undefined when the condition fails (another organisation's webhook, or none)", async () => {
+    // Arrange
+    dynamodb
+      .on(UpdateItemCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    const store = new DynamoDbWebhookStore(client, 'registry');
+
+    // Act
+    const answered = await store.updateSettings(
+      'm1',
+      'globex',
+      { set: { whenBusy: 'reject' }, remove: [] },
+      { updatedOn: 'x', updatedById: 'k' },
+    );
+
+    // Assert
+    expect(answered).toBeUndefined();
   });
 });

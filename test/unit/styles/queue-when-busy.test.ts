@@ -12,6 +12,7 @@ import { makeWebhookAdminHandler, makeWebhookTriggerHandler } from '../../../fun
 import { makeEventWebhookHandler } from '../../../functions/styles/events/http';
 import { makeClientWebhookHandler } from '../../../functions/styles/client-webhook/http';
 import { makeRunAndWait } from '../../../functions/core/runs/run-and-wait';
+import { cachedWebhookReads } from '../../../functions/core/registry-cache';
 import { eventWorkflowItems } from '../../../functions/styles/events/registration';
 import {
   inboundWorkflowItems,
@@ -332,8 +333,12 @@ describe('POST /inbound when the engine is busy', () => {
   });
 });
 
-/** Registered webhooks (POST /api/trigger-webhooks/{id}): a busy engine queues each bound workflow's process. */
-function webhookSetup() {
+/**
+ * Registered webhooks (POST /api/trigger-webhooks/{id}): a busy engine queues each bound workflow's process.
+ * `cacheTtlMs`: the trigger reads webhooks through the registry cache, as in AWS (REGISTRY_CACHE_SECONDS), on a
+ * clock of its own (`pass`).
+ */
+function webhookSetup(options: { cacheTtlMs?: number } = {}) {
   const registry = new FakeRegistry()
     .addApiKey('acme-key', { keyId: 'acme-admin', orgs: ['acme'] })
     .addWebhookTemplate('acme', 'notify')
@@ -355,7 +360,12 @@ function webhookSetup() {
     recording: recordingInto(log),
   };
   const admin = makeWebhookAdminHandler(deps);
-  const trigger = makeWebhookTriggerHandler(deps);
+  let cacheNow = NOW;
+  const trigger = makeWebhookTriggerHandler({
+    ...deps,
+    webhooks: cachedWebhookReads(deps.webhooks, { ttlMs: options.cacheTtlMs ?? 0, now: () => cacheNow }),
+  });
+  const pass = (ms: number) => void (cacheNow += ms);
   const unused = () => Promise.reject(new Error('a named message never goes through the run starter'));
   const fanout = makeFanoutHandler({ startRun: unused, engine, logger: silentLogger, deliveries: log });
   const webhook = async (body?: unknown) => {
@@ -398,8 +408,22 @@ function webhookSetup() {
         testContext,
       ),
     );
+  const patch = async (hook: { id: string }, body: unknown) =>
+    answerOf<unknown>(
+      await admin(
+        httpEvent({
+          method: 'PATCH',
+          path: `/api/webhooks/${hook.id}`,
+          routeKey: 'PATCH /api/webhooks/{webhookId}',
+          pathParameters: { webhookId: hook.id },
+          headers: { 'x-api-key': 'acme-key', 'x-api-org': 'acme' },
+          body: JSON.stringify(body),
+        }),
+        testContext,
+      ),
+    );
   const deliver = () => deliverAll(fanout, queue);
-  return { engine, queue, log, webhook, fire, deliver, admin };
+  return { engine, queue, log, webhook, fire, deliver, admin, patch, pass };
 }
 
 interface QueuedProcess {
@@ -511,6 +535,47 @@ describe('POST /api/trigger-webhooks/{id} when the engine is busy', () => {
       expect(await log.get(String(answer.headers['hookflow-delivery-id']))).toMatchObject({ outcome: 'failed' });
     }
     expect(queue.delayed).toHaveLength(0);
+  });
+
+  it('honours whenBusy changed with PATCH from the next trigger: reject answers 503, back to queue answers 202 queued', async () => {
+    // Arrange
+    const { engine, queue, log, webhook, fire, patch } = webhookSetup();
+    const { hook } = await webhook();
+    engine.failWith = BUSY();
+
+    // Act
+    const toReject = await patch(hook, { whenBusy: 'reject' });
+    const rejected = await fire(hook);
+    const toQueue = await patch(hook, { whenBusy: 'queue' });
+    const queued = await fire(hook);
+
+    // Assert
+    expect(toReject).toMatchObject({ status: 200, body: { id: hook.id, whenBusy: 'reject', recordDeliveries: true } });
+    expect(rejected.status).toBe(503);
+    expect(rejected.headers['retry-after']).toMatch(/^\d+$/);
+    expect(await log.get(String(rejected.headers['hookflow-delivery-id']))).toMatchObject({ outcome: 'failed' });
+    expect(toQueue).toMatchObject({ status: 200, body: { id: hook.id, whenBusy: 'queue' } });
+    expect(queued.status).toBe(202);
+    for (const process of queued.body as QueuedProcess[]) expect(process.queued).toBe(true);
+    expect(queue.delayed).toHaveLength(2);
+  });
+
+  it('a trigger reading through the registry cache sees a changed whenBusy once its cached read expires, not before', async () => {
+    // Arrange: REGISTRY_CACHE_SECONDS = 5; the webhook read (and cached) by a first trigger while the engine is free
+    const { engine, webhook, fire, patch, pass } = webhookSetup({ cacheTtlMs: 5_000 });
+    const { hook } = await webhook();
+    await fire(hook);
+    await patch(hook, { whenBusy: 'reject' });
+    engine.failWith = BUSY();
+
+    // Act
+    const withinTtl = await fire(hook);
+    pass(5_000);
+    const afterTtl = await fire(hook);
+
+    // Assert
+    expect(withinTtl.status).toBe(202);
+    expect(afterTtl.status).toBe(503);
   });
 
   it('refuses a whenBusy that is neither queue nor reject with 400, naming the field', async () => {

@@ -1,15 +1,18 @@
 import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { EngineBusyError } from '../../../functions/core/outcomes';
+import { EngineBusyError, InvalidInputError } from '../../../functions/core/outcomes';
 import { executionLinker } from '../../../functions/core/runs/execution-link';
 import {
   makeProcessStatusHandler,
   makeWebhookAdminHandler,
   makeWebhookTriggerHandler,
 } from '../../../functions/styles/registered-webhooks/http';
-import { MAX_BINDINGS_PER_WEBHOOK } from '../../../functions/styles/registered-webhooks/manage-webhooks';
+import {
+  MAX_BINDINGS_PER_WEBHOOK,
+  settingsChange,
+} from '../../../functions/styles/registered-webhooks/manage-webhooks';
 import { PROCESS_LIMITS, processView } from '../../../functions/styles/registered-webhooks/process-view';
-import { parseTriggerBody } from '../../../functions/styles/registered-webhooks/request';
+import { parseTriggerBody, parseUpdateWebhook } from '../../../functions/styles/registered-webhooks/request';
 import type { ProcessRecord, RunEvent, StartRequest } from '../../../functions/core/ports';
 import { httpEvent, testContext } from '../../support/api-gateway-events';
 import { InMemoryDeliveryLog } from '../../support/in-memory-delivery-log';
@@ -690,5 +693,120 @@ describe('registered webhooks: recordDeliveries through the admin API', () => {
     expect(foreign).toEqual({ status: 404, body: { error: `no webhook "${webhook.id}"` } });
     expect(unknown).toEqual({ status: 404, body: { error: 'no webhook "nope-nope-nope-1"' } });
     expect(t.webhooks.webhooks.get(webhook.id)?.recordDeliveries).toBeUndefined();
+  });
+});
+
+describe('PATCH /api/webhooks/{id}: the request (parseUpdateWebhook)', () => {
+  const patchEvent = (body: string) =>
+    httpEvent({
+      method: 'PATCH',
+      path: '/api/webhooks/w1',
+      routeKey: 'PATCH /api/webhooks/{webhookId}',
+      pathParameters: { webhookId: 'w1' },
+      body,
+    });
+
+  it.each([
+    ['{"recordDeliveries":false}', { recordDeliveries: false }],
+    ['{"whenBusy":"reject"}', { whenBusy: 'reject' }],
+    ['{"whenBusy":"queue"}', { whenBusy: 'queue' }],
+    ['{"recordDeliveries":true,"whenBusy":"reject"}', { recordDeliveries: true, whenBusy: 'reject' }],
+  ])('takes %s', (body, settings) => {
+    expect(parseUpdateWebhook(patchEvent(body), 10_000)).toEqual(settings);
+  });
+
+  it.each([
+    ['{}', 'give at least one setting to change: recordDeliveries, whenBusy'],
+    ['', 'give at least one setting to change: recordDeliveries, whenBusy'],
+    ['{"whenBusy":"later"}', 'whenBusy must be one of "queue", "reject"'],
+    ['{"whenBusy":null}', 'whenBusy must be one of "queue", "reject"'],
+    ['{"recordDeliveries":"no"}', 'recordDeliveries must be true or false'],
+    ['{"whenBusy":"reject","verifier":{"kind":"github"}}', 'unknown field "verifier"'],
+    ['{"queue":true}', 'unknown field "queue"'],
+  ])('refuses %s: %s', (body, message) => {
+    expect(() => parseUpdateWebhook(patchEvent(body), 10_000)).toThrow(new InvalidInputError(message));
+  });
+});
+
+describe('settingsChange: what PATCH stores (each setting only when it is not its default)', () => {
+  it.each([
+    [{ whenBusy: 'reject' }, { set: { whenBusy: 'reject' }, remove: [] }],
+    [{ whenBusy: 'queue' }, { set: {}, remove: ['whenBusy'] }],
+    [{ recordDeliveries: false }, { set: { recordDeliveries: false }, remove: [] }],
+    [{ recordDeliveries: true }, { set: {}, remove: ['recordDeliveries'] }],
+    [
+      { recordDeliveries: true, whenBusy: 'reject' },
+      { set: { whenBusy: 'reject' }, remove: ['recordDeliveries'] },
+    ],
+    [
+      { recordDeliveries: false, whenBusy: 'queue' },
+      { set: { recordDeliveries: false }, remove: ['whenBusy'] },
+    ],
+  ] as const)('%p → %p', (settings, change) => {
+    expect(settingsChange(settings)).toEqual(change);
+  });
+});
+
+describe('registered webhooks: whenBusy through the admin API', () => {
+  const patch = (t: ReturnType<typeof setup>, webhookId: string, body: string, headers = ACME) =>
+    t.call(t.admin, 'PATCH', '/api/webhooks/{webhookId}', { params: { webhookId }, headers, body });
+
+  it('changes whenBusy alone, keeping recordDeliveries, and stores it only when it is not the default (queue)', async () => {
+    // Arrange
+    const t = setup();
+    const webhook = await t.createWebhook(ACME, '{"recordDeliveries":false}');
+    t.advance(1_000);
+
+    // Act
+    const rejecting = await patch(t, webhook.id, '{"whenBusy":"reject"}');
+    const storedRejecting = t.webhooks.webhooks.get(webhook.id);
+    const shown = await t.call(t.admin, 'GET', '/api/webhooks/{webhookId}', {
+      params: { webhookId: webhook.id },
+      headers: ACME,
+    });
+    const queueing = await patch(t, webhook.id, '{"whenBusy":"queue"}');
+    const both = await patch(t, webhook.id, '{"whenBusy":"reject","recordDeliveries":true}');
+
+    // Assert
+    expect(rejecting).toEqual({
+      status: 200,
+      body: expect.objectContaining({
+        id: webhook.id,
+        whenBusy: 'reject',
+        recordDeliveries: false,
+        updatedOn: '2026-01-01T00:00:01.000Z',
+        updatedById: 'acme-admin',
+      }),
+    });
+    expect(JSON.stringify(rejecting.body)).not.toContain(webhook.verifySecret);
+    expect(storedRejecting).toMatchObject({ whenBusy: 'reject', recordDeliveries: false });
+    expect(shown.body).toMatchObject({ whenBusy: 'reject' });
+    expect(queueing.body).toMatchObject({ whenBusy: 'queue', recordDeliveries: false });
+    expect(both.body).toMatchObject({ whenBusy: 'reject', recordDeliveries: true });
+    const stored = t.webhooks.webhooks.get(webhook.id)!;
+    expect(stored.whenBusy).toBe('reject');
+    expect('recordDeliveries' in stored).toBe(false);
+    await patch(t, webhook.id, '{"whenBusy":"queue"}');
+    expect('whenBusy' in t.webhooks.webhooks.get(webhook.id)!).toBe(false);
+  });
+
+  it('answers a bad whenBusy 400 naming it, and another organisation’s webhook 404 word for word, changing nothing', async () => {
+    // Arrange
+    const t = setup();
+    const webhook = await t.createWebhook();
+    const before = t.webhooks.webhooks.get(webhook.id);
+
+    // Act
+    const bad = await patch(t, webhook.id, '{"whenBusy":"later"}');
+    const unknown = await patch(t, webhook.id, '{"whenBusy":"reject","retries":3}');
+    const foreign = await patch(t, webhook.id, '{"whenBusy":"reject"}', GLOBEX);
+    const missing = await patch(t, 'nope-nope-nope-1', '{"whenBusy":"reject"}');
+
+    // Assert
+    expect(bad).toEqual({ status: 400, body: { error: 'whenBusy must be one of "queue", "reject"' } });
+    expect(unknown).toEqual({ status: 400, body: { error: 'unknown field "retries"' } });
+    expect(foreign).toEqual({ status: 404, body: { error: `no webhook "${webhook.id}"` } });
+    expect(missing).toEqual({ status: 404, body: { error: 'no webhook "nope-nope-nope-1"' } });
+    expect(t.webhooks.webhooks.get(webhook.id)).toEqual(before);
   });
 });
