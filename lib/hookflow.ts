@@ -575,7 +575,20 @@ export class Hookflow extends Construct {
    * for a state machine imported by ARN (see WorkflowType). API keys are created after deploy
    * (scripts/create-api-key.ts): keys never go into a template.
    */
-  bindFlow(flowId: string, workflow: IStateMachine, options: { type?: WorkflowType; published?: boolean } = {}): void {
+  bindFlow(
+    flowId: string,
+    workflow: IStateMachine,
+    options: {
+      type?: WorkflowType;
+      published?: boolean;
+      /**
+       * When Step Functions is busy: `queue` keeps the trigger and starts it once the engine is free (202 `queued`
+       * naming the run), `reject` answers 503 with Retry-After for the caller to retry (docs/deliveries.md,
+       * "Queue when busy"). @default 'reject'
+       */
+      whenBusy?: 'queue' | 'reject';
+    } = {},
+  ): void {
     const { type, ...rest } = options;
     this.register(flowRegistrations, { flowId, ...rest, workflow: this.named(workflow, type) });
   }

@@ -173,7 +173,8 @@ describe('queue when busy, registered webhooks: the processes answered 202 are t
 
 /**
  * Event workflows (`POST /api/v2/webhook?ref=`, `order-echo`) and client webhooks with `?async` (`myclient/open`),
- * both Express and whenBusy queue by default: the queued 202 names its run at once (`runRef`, `executionName`). The
+ * both Express and whenBusy queue by default, and the flow `hello-queued` (Express, `whenBusy: "queue"`: flows reject
+ * by default): the queued 202 names its run at once (`runRef`, `executionName`). The
  * first 2 starts are refused: an unkeyed request (named by its delivery) and a keyed one (its claim kept). The
  * sender's keyed retry after the claim's lease (2 s here) and the worker's queued start converge on the claim: one run
  * each, under the name each 202 gave.
@@ -193,16 +194,33 @@ describe.each([
     machine: 'hookflow-echo',
     queued: { status: 'QUEUED' },
   },
-])('queue when busy, $style: the $field of a queued 202 is the run that starts', ({ path, field, machine, queued }) => {
+  {
+    style: 'flows (whenBusy: queue)',
+    path: '/flows/hello-queued/trigger',
+    field: 'executionName',
+    machine: 'hookflow-echo',
+    queued: { status: 'queued' },
+    headers: { authorization: `Bearer ${DEV_KEY}` },
+  },
+])('queue when busy, $style: the $field of a queued 202 is the run that starts', (row) => {
+  const { path, field, machine, queued } = row;
   const stack = busyStack(2, { DEDUPE_LEASE_SECONDS: '2' });
   const { runs } = stack;
   const fire = (key?: string) =>
     request(`${stack.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
+      headers: {
+        'content-type': 'application/json',
+        ...row.headers,
+        ...(key === undefined ? {} : { 'idempotency-key': key }),
+      },
       body: '{"order":7}',
     });
-  const nameOf = (answer: HttpResult) => String((answer.body as Record<string, unknown>)[field]);
+  /** The run a 202 names: its `field`, or (a started flow's 202 gives only its executionLink) the name in its ARN. */
+  const nameOf = (answer: HttpResult) => {
+    const body = answer.body as Record<string, unknown>;
+    return String(body[field] ?? /:(hf-[^:/?&]+)/.exec(decodeURIComponent(String(body.executionLink)))?.[1]);
+  };
 
   it('throttled: 202 queued naming the run; a keyed retry after the lease and the queued start make one run; the unkeyed delivery reads started', async () => {
     // Act

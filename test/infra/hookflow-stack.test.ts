@@ -122,8 +122,8 @@ describe('the reference stack', () => {
     );
     expect(startable('Inbound')).toEqual([sm('hookflow-inbound-echo'), sm('hookflow-inbound-echo-standard')].sort());
     // The fan-out worker starts what the styles that queue a busy start queued: inbound's, registered webhooks',
-    // event workflows' and client webhooks'.
-    const queueing = ['Inbound', 'WebhookTrigger', 'EventWebhook', 'ClientWebhook'].map(startable);
+    // event workflows', client webhooks' and flows'.
+    const queueing = ['Inbound', 'WebhookTrigger', 'EventWebhook', 'ClientWebhook', 'FlowTrigger'].map(startable);
     for (const machines of queueing) expect(machines).not.toEqual([]);
     expect(startable('InboundFanout')).toEqual([...new Set(queueing.flat())].sort());
     expect(startable('InboundRunStatus')).toEqual([]);

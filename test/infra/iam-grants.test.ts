@@ -204,6 +204,22 @@ describe('IAM: the dedupe table, by item kind', () => {
     expect(await decide('inbound-fanout', item(dedupe, 'UpdateItem', waitKey('r', 't').pk))).toBe('ImplicitlyDenied');
   });
 
+  it("lets a flow's busy trigger be queued (whenBusy: queue) and the fan-out worker start every flow's workflow", async () => {
+    // Arrange: the workflows the reference stack binds to flows (hello and hello-queued, hello-standard, always-fails)
+    const flowMachines = ['hookflow-echo', 'hookflow-echo-standard', 'hookflow-fail'].map((name) => {
+      const machine = reference.stateMachines().find((m) => m.name === name)!;
+      return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${reference.stateMachineName(machine.logicalId)}`;
+    });
+    // Act
+    const sent = await decide('flow-trigger', { action: 'sqs:SendMessage', resource: reference.fanoutQueueArn() });
+    const started = await Promise.all(
+      flowMachines.map((resource) => decide('inbound-fanout', { action: 'states:StartExecution', resource })),
+    );
+    // Assert
+    expect(sent).toBe('Allowed');
+    expect(started).toEqual(flowMachines.map(() => 'Allowed'));
+  });
+
   it('lets the deliveries API claim replays (replay#) and start a bound workflow, never resume a task', async () => {
     const echo = reference.stateMachines().find((m) => m.name === 'hookflow-echo')!;
     const machine = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${reference.stateMachineName(echo.logicalId)}`;

@@ -59,6 +59,25 @@ describe('registrations as code', () => {
     expect(creates).toEqual([expect.stringContaining('FLOW#orders')]);
   });
 
+  it("writes a flow's whenBusy only when it queues (default reject), and refuses any other value at synth", () => {
+    // Arrange
+    const { stack, hookflow, express } = setup();
+
+    // Act
+    hookflow.bindFlow('orders', express, { whenBusy: 'queue' });
+    hookflow.bindFlow('refunds', express, { whenBusy: 'reject' });
+    const creates = Object.values(Template.fromStack(stack).findResources('Custom::AWS')).map((r) =>
+      JSON.stringify(r.Properties.Create),
+    );
+
+    // Assert
+    expect(creates.filter((c) => c.includes('FLOW#orders'))).toEqual([expect.stringContaining('whenBusy')]);
+    expect(creates.filter((c) => c.includes('FLOW#refunds'))).toEqual([expect.not.stringContaining('whenBusy')]);
+    expect(() => hookflow.bindFlow('later', express, { whenBusy: 'later' as never })).toThrow(
+      /^flow later: whenBusy: /,
+    );
+  });
+
   it('registers nothing by itself', () => {
     const { stack } = setup();
 

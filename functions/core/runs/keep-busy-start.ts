@@ -8,7 +8,7 @@ import { type FanoutMessage, encodeFanoutMessage } from './queued-start-message'
 
 /** A start of a registration that queues, whose run's name was fixed before it was tried (the claim, or the naming). */
 export interface BusyStart {
-  readonly style: 'events' | 'client-webhook';
+  readonly style: 'events' | 'client-webhook' | 'flow-trigger';
   readonly target: RunTarget;
   readonly input: unknown;
   /** Keyed: the claim the run starter kept (keepClaimWhenBusy), which the queued start takes over after its lease. */

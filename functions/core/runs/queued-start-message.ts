@@ -12,7 +12,7 @@ import type { DeliveryRecord } from '../deliveries/record';
 export const fanoutMessageSchema = z.object({
   v: z.literal(1),
   /** The style that queued it (absent: inbound), for the logs. */
-  style: z.optional(z.enum(['inbound', 'registered-webhooks', 'events', 'client-webhook'])),
+  style: z.optional(z.enum(['inbound', 'registered-webhooks', 'events', 'client-webhook', 'flow-trigger'])),
   /** An execution name fixed when the start was first tried: started under it as is (a Standard workflow). */
   name: z.optional(z.string()),
   runRef: z.optional(z.string()),

@@ -8,7 +8,11 @@ import {
   recordDeliveriesField,
   recordDeliveriesItem,
   recordsDeliveries,
+  type WhenBusy,
   verifierOf,
+  whenBusyField,
+  whenBusyItem,
+  whenBusyOf,
 } from '../../core/registration';
 import { type StoredVerifier, replaySchema, verifierSchema } from '../../core/verify/verifier-config';
 
@@ -22,7 +26,16 @@ export interface FlowRecord {
   readonly verifier?: StoredVerifier;
   /** False: this flow's deliveries are not recorded (docs/deliveries.md). */
   readonly recordDeliveries?: false;
+  /** Absent: FLOW_WHEN_BUSY_DEFAULT (`reject`). */
+  readonly whenBusy?: WhenBusy;
 }
+
+/**
+ * A flow's caller is an API client holding a key: it expects the executionLink of its 202 and retries a 503 by itself
+ * (docs/deliveries.md, "Queue when busy"), so a busy engine answers 503 unless the flow says `whenBusy: 'queue'`: then
+ * the trigger is kept and started later, the 202 naming its run (and a Standard run's ARN and link).
+ */
+export const FLOW_WHEN_BUSY_DEFAULT: WhenBusy = 'reject';
 
 /** Seed 1's registry slice: one item per flow (read with GetItem by the trigger). */
 export const flowKey = (flowId: string) => ({ pk: `FLOW#${flowId}`, sk: 'FLOW' });
@@ -38,6 +51,7 @@ export async function readFlow(registry: Registry, flowId: string): Promise<Flow
     workflowType: item.workflowType === 'STANDARD' ? 'STANDARD' : 'EXPRESS',
     published: item.published === true,
     ...(recordsDeliveries(item) ? {} : { recordDeliveries: false as const }),
+    ...(whenBusyOf(item, FLOW_WHEN_BUSY_DEFAULT) === 'queue' ? { whenBusy: 'queue' as const } : {}),
     ...verifierOf(item),
   };
 }
@@ -49,6 +63,7 @@ const flowSchema = z.strictObject({
   workflow: z.string().check(z.minLength(1)),
   published: z._default(z.boolean(), true),
   ...recordDeliveriesField,
+  ...whenBusyField,
 });
 
 /**
@@ -81,6 +96,7 @@ export const flowRegistrations: RegistrationKind<typeof flowSchema, typeof local
       ...resolve(flow.workflow, 'workflow'),
       published: flow.published,
       ...recordDeliveriesItem(flow),
+      ...whenBusyItem(flow, FLOW_WHEN_BUSY_DEFAULT),
       ...(flow.verifier === undefined
         ? {}
         : {

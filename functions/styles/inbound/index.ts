@@ -46,8 +46,9 @@ export const inboundStyle: StyleDefinition = {
       consumes: 'fanout',
       timeoutSeconds: 60,
       // The workflows of the styles that queue a busy start (docs/deliveries.md, "Queue when busy"): inbound's, the
-      // templates registered webhooks start, event workflows (POST /api/v2/webhook?ref=) and client webhooks (?async).
-      runs: ['inbound-workflows', 'webhook-templates', 'event-workflows', 'client-webhooks'],
+      // templates registered webhooks start, event workflows (POST /api/v2/webhook?ref=), client webhooks (?async) and flows
+      // (whenBusy: queue).
+      runs: ['inbound-workflows', 'webhook-templates', 'event-workflows', 'client-webhooks', 'flows'],
       pipeline: ['parse', 'claim', 'start', 'enqueue'],
     },
   ],

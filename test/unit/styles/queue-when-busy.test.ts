@@ -11,6 +11,8 @@ import { makeInboundHandler } from '../../../functions/styles/inbound/http';
 import { makeWebhookAdminHandler, makeWebhookTriggerHandler } from '../../../functions/styles/registered-webhooks/http';
 import { makeEventWebhookHandler } from '../../../functions/styles/events/http';
 import { makeClientWebhookHandler } from '../../../functions/styles/client-webhook/http';
+import { makeFlowTriggerHandler } from '../../../functions/styles/flow-trigger/http';
+import { flowRegistrations, readFlow } from '../../../functions/styles/flow-trigger/registration';
 import { makeRunAndWait } from '../../../functions/core/runs/run-and-wait';
 import { cachedWebhookReads } from '../../../functions/core/registry-cache';
 import { eventWorkflowItems } from '../../../functions/styles/events/registration';
@@ -878,5 +880,144 @@ describe('POST /webhook/{client}/{name}?async when the engine is busy', () => {
     // Assert
     expect([sync.status, rejected.status]).toEqual([503, 503]);
     expect(queue.delayed).toHaveLength(0);
+  });
+});
+
+describe('whenBusy, a flow registration field (default reject)', () => {
+  const input = { flowId: 'f', workflow: 'w' };
+  const resolve = () => ({
+    stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:x',
+    workflowType: 'STANDARD' as const,
+  });
+
+  it('is written only when it differs from the default (reject), and read back', async () => {
+    for (const [whenBusy, stored] of [
+      ['queue', 'queue'],
+      ['reject', undefined],
+      [undefined, undefined],
+    ] as const) {
+      // Arrange
+      const registry = new InMemoryRegistry();
+      const registration = parseRegistration(flowRegistrations, {
+        ...input,
+        ...(whenBusy === undefined ? {} : { whenBusy }),
+      });
+
+      // Act
+      const items = flowRegistrations.items(registration, resolve);
+      for (const item of items) registry.put(item as never);
+
+      // Assert
+      expect(items.map((item) => item.whenBusy)).toEqual([stored]);
+      expect((await readFlow(registry, 'f'))?.whenBusy).toBe(stored);
+    }
+  });
+
+  it('refuses any other value, naming the field', () => {
+    expect(() => parseRegistration(flowRegistrations, { ...input, whenBusy: 'later' })).toThrow(RegistrationError);
+    expect(() => parseRegistration(flowRegistrations, { ...input, whenBusy: 'later' })).toThrow(/whenBusy/);
+  });
+});
+
+/** Flows (POST /flows/{flowId}/trigger): opt-in; the queued 202 names the run (and a Standard run's ARN and link). */
+function flowSetup() {
+  const arn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
+  const registry = new FakeRegistry()
+    .addFlow({ flowId: 'std', stateMachineArn: arn('std'), workflowType: 'STANDARD', whenBusy: 'queue' })
+    .addFlow({ flowId: 'express', whenBusy: 'queue' })
+    .addFlow({ flowId: 'rejects' })
+    .addApiKey('hf_test_key', { keyId: 'k' });
+  const { engine, queue, log, startRun, clock, afterLease } = keyedPorts();
+  const handler = makeFlowTriggerHandler({
+    registry,
+    startRun,
+    queue,
+    logger: silentLogger,
+    maxBodyBytes: 1024,
+    executionLink: executionLinker('https://console.example/{executionArn}'),
+    now: clock,
+    recording: recordingInto(log),
+  });
+  const fanout = makeFanoutHandler({ startRun, engine, logger: silentLogger, deliveries: log });
+  const trigger = async (flowId: string, key?: string) =>
+    answerOf(
+      await handler(
+        httpEvent({
+          path: `/flows/${flowId}/trigger`,
+          routeKey: 'POST /flows/{flowId}/trigger',
+          pathParameters: { flowId },
+          headers: { authorization: 'Bearer hf_test_key', ...(key === undefined ? {} : { 'idempotency-key': key }) },
+          body: '{"order":7}',
+        }),
+        testContext,
+      ),
+    );
+  return { engine, queue, log, trigger, deliver: () => deliverAll(fanout, queue), afterLease };
+}
+
+describe('POST /flows/{flowId}/trigger when the engine is busy', () => {
+  it('keyed, Standard: 202 queued naming the run (name, ARN, link); a retry after the lease and the queued start make that one run', async () => {
+    // Arrange
+    const { engine, queue, trigger, deliver, afterLease } = flowSetup();
+    engine.failWith = BUSY();
+    const queued = await trigger('std', 'order-7');
+    const message = fanoutMessageSchema.parse(JSON.parse(queue.delayed[0]!.message.body));
+    engine.failWith = undefined;
+    afterLease();
+
+    // Act
+    const retried = await trigger('std', 'order-7');
+    const worked = await deliver();
+
+    // Assert
+    expect(queued.status).toBe(202);
+    expect(queued.body).toMatchObject({
+      ...QUEUED,
+      executionName: expect.stringMatching(/^hf-/),
+      executionArn: `arn:aws:states:us-east-1:000000000000:execution:std:${String(queued.body.executionName)}`,
+    });
+    expect(queued.body.executionLink).toBe(`https://console.example/${String(queued.body.executionArn)}`);
+    expect(message).toMatchObject({ style: 'flow-trigger', dedupeKey: expect.any(String) });
+    expect(retried.body.executionLink).toBe(queued.body.executionLink);
+    expect(worked.batchItemFailures).toEqual([]);
+    expect(engine.started.map((s) => s.name)).toEqual([queued.body.executionName]);
+  });
+
+  it('unkeyed, Express: the delivery names the run (no ARN: AWS adds an id); the record reads queued, then started with it', async () => {
+    // Arrange
+    const { engine, log, trigger, deliver } = flowSetup();
+    engine.failWith = BUSY();
+
+    // Act
+    const queued = await trigger('express');
+    const id = String(queued.body.deliveryId);
+    const queuedRecord = await log.get(id);
+    engine.failWith = undefined;
+    await deliver();
+
+    // Assert
+    expect(queued.status).toBe(202);
+    expect(queued.body).toMatchObject({ ...QUEUED, executionName: expect.stringMatching(/^hf-/) });
+    expect(queued.body).not.toHaveProperty('executionArn');
+    expect(queuedRecord).toMatchObject({ outcome: 'queued', status: 202 });
+    expect(engine.started.map((s) => s.name)).toEqual([queued.body.executionName]);
+    expect(await log.get(id)).toMatchObject({ outcome: 'started' });
+  });
+
+  it('answers 503 for a flow that rejects (the default), keyed or not, and queues nothing', async () => {
+    // Arrange
+    const { engine, queue, trigger } = flowSetup();
+    engine.failWith = BUSY();
+
+    // Act
+    const unkeyed = await trigger('rejects');
+    const keyed = await trigger('rejects', 'order-8');
+    engine.failWith = undefined;
+    const retried = await trigger('rejects', 'order-8');
+
+    // Assert
+    expect([unkeyed.status, keyed.status, retried.status]).toEqual([503, 503, 202]);
+    expect(queue.delayed).toHaveLength(0);
+    expect(engine.started).toHaveLength(1);
   });
 });
