@@ -280,3 +280,57 @@ describe.each([
     expect(runs).toHaveLength(1);
   });
 });
+
+/**
+ * CloudEvents intake (POST /api/v2/event): a structured CloudEvent of type `com.example.order.created`, subscribed by
+ * `order-echo` (whenBusy queue, event workflows' default), sent while the engine refuses its first start. Its start
+ * keeps the event's claim (source + id, per subscriber) and is queued: 202 listing it queued with its runRef; the
+ * fan-out worker starts that run. The same event resent (same ce id) starts nothing more.
+ */
+describe('queue when busy, CloudEvents intake: a queued start is the run that starts, once', () => {
+  const stack = busyStack(1, { DEDUPE_LEASE_SECONDS: '2' });
+  const send = () =>
+    request(`${stack.url}/api/v2/event`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({
+        specversion: '1.0',
+        id: 'busy-order-9',
+        source: '/shop',
+        type: 'com.example.order.created',
+        data: { order: 9 },
+      }),
+    });
+
+  it('throttled: 202 with the start queued and its runRef; that run starts, the delivery reads started; a resend starts nothing more', async () => {
+    // Act
+    const queued = await send();
+    const delivery = await settledDelivery(stack.url, String((queued.body as { deliveryId: string }).deliveryId));
+    await sleep(2_500); // past the kept claim's lease: a resend meets the claim the queued start took over
+    const resent = await send();
+    await sleep(2_000); // long enough for a second run, were there one
+    const names = (await stack.runs('hookflow-event-echo')).map((run) => run.name);
+
+    // Assert
+    const answered = queued.body as {
+      deliveryId: string;
+      events: { started: unknown[]; queued: { workflow: string; runRef: string }[] }[];
+    };
+    expect(queued.status).toBe(202);
+    expect(answered).toMatchObject({
+      deliveryId: expect.stringMatching(/^dlv_/),
+      events: [
+        {
+          id: 'busy-order-9',
+          started: [],
+          queued: [{ workflow: 'order-echo', runRef: expect.stringMatching(/^hf-/) }],
+        },
+      ],
+    });
+    const runRef = answered.events[0]!.queued[0]!.runRef;
+    expect(delivery).toMatchObject({ outcome: 'started', status: 202 });
+    expect(resent.status).toBe(202);
+    expect(resent.body).toMatchObject({ events: [{ started: [{ runRef, replayed: true }] }] });
+    expect(names).toEqual([runRef]);
+  });
+});

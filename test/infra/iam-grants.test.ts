@@ -220,6 +220,18 @@ describe('IAM: the dedupe table, by item kind', () => {
     expect(started).toEqual(flowMachines.map(() => 'Allowed'));
   });
 
+  it('lets the CloudEvents intake queue a busy start (whenBusy: queue) on the fan-out queue, and no other queue', async () => {
+    // Act
+    const sent = await decide('event-intake', { action: 'sqs:SendMessage', resource: reference.fanoutQueueArn() });
+    const elsewhere = await decide('event-intake', {
+      action: 'sqs:SendMessage',
+      resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:another-queue`,
+    });
+    // Assert
+    expect(sent).toBe('Allowed');
+    expect(elsewhere).toBe('ImplicitlyDenied');
+  });
+
   it('lets the deliveries API claim replays (replay#) and start a bound workflow, never resume a task', async () => {
     const echo = reference.stateMachines().find((m) => m.name === 'hookflow-echo')!;
     const machine = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${reference.stateMachineName(echo.logicalId)}`;

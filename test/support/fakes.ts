@@ -46,6 +46,7 @@ import {
   mayRelease,
 } from '../../functions/core/runs/dedupe-claim';
 import type { StoredVerifier } from '../../functions/core/verify/verifier-config';
+import { executionLinker } from '../../functions/core/runs/execution-link';
 
 /** In-memory ports with the same contracts as the DynamoDB / Step Functions adapters. */
 
@@ -536,3 +537,19 @@ export class InMemoryWaitStore implements WaitStore {
 
 /** As DynamoDbWaitStore keeps a finished wait item: a day, for late duplicates to get 409 rather than 404. */
 const keptADay = () => Math.floor(Date.now() / 1000) + 24 * 60 * 60;
+
+/**
+ * The settings every events-style handler test shares (maxBodyBytes 10,000, early callbacks kept an hour, a 30 s claim
+ * lease, console links), around the ports it passes.
+ */
+export function eventsTestDeps<Ports extends { readonly now: () => number }>(ports: Ports) {
+  return {
+    deliveries: new InMemoryDeliveryLedger(),
+    logger: silentLogger,
+    maxBodyBytes: 10_000,
+    earlyCallbackTtlSeconds: 3600,
+    claimLeaseSeconds: 30,
+    executionLink: executionLinker('https://console.example/{executionArn}'),
+    ...ports,
+  };
+}

@@ -16,6 +16,11 @@ export interface BusyStart {
   /** Unkeyed: the delivery's naming, which the queued start asks for again. */
   readonly naming?: RunNaming;
   readonly delivery: Delivery;
+  /**
+   * Keyed, but the claim does not carry the delivery's record (CloudEvents: one request, a claim per event and
+   * subscriber, none carrying it): the message carries it, as an unkeyed one's.
+   */
+  readonly recordApart?: boolean;
 }
 
 /**
@@ -28,7 +33,7 @@ export interface BusyStart {
 export async function keepBusyStart(queue: WorkQueue, error: unknown, start: BusyStart): Promise<string> {
   if (!(error instanceof EngineBusyError) || error.runName === undefined) throw error;
   const { delivery, dedupe, naming } = start;
-  const rebuilt = dedupe === undefined ? delivery.rebuilt() : undefined;
+  const rebuilt = dedupe === undefined || start.recordApart === true ? delivery.rebuilt() : undefined;
   const message: FanoutMessage = {
     v: 1,
     style: start.style,

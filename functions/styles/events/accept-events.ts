@@ -8,9 +8,9 @@ import {
 } from './registration';
 import { NotFoundError } from '../../core/outcomes';
 import { deliveryNaming, keepsWhenBusy } from '../../core/runs/queue-when-busy';
-import { keepBusyStart } from '../../core/runs/keep-busy-start';
+import { type BusyStart, keepBusyStart } from '../../core/runs/keep-busy-start';
 import type { Delivery, DeliveryRef } from '../../core/deliveries/recorder';
-import type { StartRun } from '../../core/runs/start-run';
+import type { StartRun, StartedRun } from '../../core/runs/start-run';
 import { type ClaimCheck, withoutBodyStore } from '../../core/runs/claim-check';
 import type { SignedRequest } from '../../core/verify/verify-signature';
 import { compositeKey } from '../../core/keys';
@@ -34,6 +34,13 @@ export interface EventsDeps extends ResumeDeps, RegistrationVerifyDeps {
 export interface QueuedByRef {
   readonly queued: true;
   readonly deliveryId: string;
+  readonly workflow: string;
+  readonly runRef: string;
+}
+
+/** A CloudEvent's start kept while the engine was busy (whenBusy: queue): `runRef` names the run it will be. */
+interface QueuedStart {
+  readonly queued: true;
   readonly workflow: string;
   readonly runRef: string;
 }
@@ -96,26 +103,23 @@ export async function startByRef(
       raw: body?.raw ?? Buffer.from(JSON.stringify(payload), 'utf8'),
       ...(body?.contentType === undefined ? {} : { contentType: body.contentType }),
     });
-    let started;
-    try {
-      started = await deps.startRun({
-        target: workflow,
-        input,
-        ...(naming === undefined ? {} : { naming }),
-        ...(dedupe === undefined
-          ? {}
-          : { dedupe: { ...dedupe, delivery: await delivery?.forClaim(202), keepClaimWhenBusy: queues } }),
-      });
-    } catch (error) {
-      if (!queues || !keepsWhenBusy(error, 'queue', delivery?.id)) throw error;
-      const runRef = await keepBusyStart(deps.queue!, error, {
-        style: 'events',
-        target: workflow,
-        input,
-        ...(dedupe === undefined ? { naming: naming! } : { dedupe }),
-        delivery: delivery!,
-      });
-      return { queued: true, deliveryId: delivery!.id, workflow: workflow.ref, runRef };
+    const started = await startOrQueue(
+      deps,
+      queues,
+      async () =>
+        deps.startRun({
+          target: workflow,
+          input,
+          ...(naming === undefined ? {} : { naming }),
+          ...(dedupe === undefined
+            ? {}
+            : { dedupe: { ...dedupe, delivery: await delivery?.forClaim(202), keepClaimWhenBusy: queues } }),
+        }),
+      { target: workflow, input, ...(dedupe === undefined ? { naming: naming! } : { dedupe }) },
+      delivery,
+    );
+    if ('queuedAs' in started) {
+      return { queued: true, deliveryId: delivery!.id, workflow: workflow.ref, runRef: started.queuedAs };
     }
     delivery?.ran({ executionArn: started.run.executionArn });
     if (started.replayed) delivery?.deduplicated();
@@ -128,6 +132,11 @@ export interface EventOutcome {
   readonly type: string;
   readonly source: string;
   readonly started: readonly StartedByRef[];
+  /**
+   * Starts the busy engine refused, kept for the fan-out worker (whenBusy: queue; absent when none): `runRef` is the
+   * execution name the queued start uses, fixed by the event's claim.
+   */
+  readonly queued?: readonly { readonly workflow: string; readonly runRef: string }[];
   /** Whether a task of run `ref` waiting on this event's type was resumed by it. */
   readonly resumed: boolean;
 }
@@ -185,26 +194,41 @@ export async function acceptEvent(
   const subscribers = await subscribersOf(deps, ref, event.type);
   const body = event.toJSON();
   const receivedAt = new Date().toISOString();
-  const started = await Promise.all(
-    subscribers.map(async (workflow) => {
-      const { run, replayed } = await deps.startRun({
-        target: workflow,
-        // A large event keeps its attributes; the reference stands in for its `data` (the payload), and the stored
-        // object holds the data as this run would have got it.
-        input: await (deps.claimCheck ?? withoutBodyStore)({
-          payload: body.data,
-          build: (data) => ({ event: { ...body, data }, trigger: trigger('event', ref, receivedAt, delivery?.ref()) }),
-          raw: dataBytes(body.data),
-          ...(event.datacontenttype === undefined ? {} : { contentType: event.datacontenttype }),
-        }),
-        // CloudEvents: source + id identify an event, so a redelivery is the same event whatever else differs.
-        dedupe: { key: compositeKey('event', event.source, event.id, workflow.ref), fingerprint: 'cloudevent' },
+  const outcomes = await Promise.all(
+    subscribers.map(async (workflow): Promise<StartedByRef | QueuedStart> => {
+      // Queue when busy (docs/deliveries.md), as startByRef: the claim below names the run, so a busy engine keeps it
+      // (keepClaimWhenBusy) and the queued start takes it over after its lease, under the same name.
+      const queues =
+        (workflow.whenBusy ?? EVENT_WHEN_BUSY_DEFAULT) === 'queue' &&
+        deps.queue !== undefined &&
+        delivery !== undefined;
+      // CloudEvents: source + id identify an event, so a redelivery is the same event whatever else differs.
+      const dedupe = { key: compositeKey('event', event.source, event.id, workflow.ref), fingerprint: 'cloudevent' };
+      // A large event keeps its attributes; the reference stands in for its `data` (the payload), and the stored
+      // object holds the data as this run would have got it.
+      const input = await (deps.claimCheck ?? withoutBodyStore)({
+        payload: body.data,
+        build: (data) => ({ event: { ...body, data }, trigger: trigger('event', ref, receivedAt, delivery?.ref()) }),
+        raw: dataBytes(body.data),
+        ...(event.datacontenttype === undefined ? {} : { contentType: event.datacontenttype }),
       });
+      // One request, many claims: none carries the delivery's record, so the message does (recordApart).
+      const started = await startOrQueue(
+        deps,
+        queues,
+        () => deps.startRun({ target: workflow, input, dedupe: { ...dedupe, keepClaimWhenBusy: queues } }),
+        { target: workflow, input, dedupe, recordApart: true },
+        delivery,
+      );
+      if ('queuedAs' in started) return { queued: true, workflow: workflow.ref, runRef: started.queuedAs };
+      const { run, replayed } = started;
       delivery?.ran({ executionArn: run.executionArn });
       if (replayed) delivery?.deduplicated();
       return startedOf(deps, workflow, run.executionArn, replayed);
     }),
   );
+  const started = outcomes.filter((outcome): outcome is StartedByRef => !('queued' in outcome));
+  const queued = outcomes.filter((outcome): outcome is QueuedStart => 'queued' in outcome);
   let resumed = false;
   if (ref !== undefined) {
     // An event names its run only loosely (ref may be a workflow's ref): it resumes a task that waits, and
@@ -222,7 +246,33 @@ export async function acceptEvent(
     if (delivery.outcome === 'in-progress') throw refusalError(delivery);
     resumed = delivery.outcome === 'resumed';
   }
-  return { id: event.id, type: event.type, source: event.source, started, resumed };
+  return {
+    id: event.id,
+    type: event.type,
+    source: event.source,
+    started,
+    ...(queued.length === 0 ? {} : { queued: queued.map(({ workflow, runRef }) => ({ workflow, runRef })) }),
+    resumed,
+  };
+}
+
+/**
+ * Queue when busy (docs/deliveries.md): `start`, or, when it met a busy engine and the workflow queues, the start kept
+ * on the fan-out queue (keepBusyStart), answered with the name of the run it will be (`queuedAs`).
+ */
+async function startOrQueue(
+  deps: EventsDeps,
+  queues: boolean,
+  start: () => Promise<StartedRun>,
+  kept: Omit<BusyStart, 'style' | 'delivery'>,
+  delivery: Delivery | undefined,
+): Promise<StartedRun | { readonly queuedAs: string }> {
+  try {
+    return await start();
+  } catch (error) {
+    if (!queues || !keepsWhenBusy(error, 'queue', delivery?.id)) throw error;
+    return { queuedAs: await keepBusyStart(deps.queue!, error, { style: 'events', ...kept, delivery: delivery! }) };
+  }
 }
 
 function startedOf(

@@ -64,17 +64,36 @@ export function makeEventWebhookHandler(deps: EventsHttpDeps): HttpHandler {
   );
 }
 
-/** POST /api/v2/event[?ref=]: 202 `{events: [{id, type, source, started: [...], resumed}]}`. */
+/**
+ * POST /api/v2/event[?ref=]: 202 `{events: [{id, type, source, started: [...], resumed}]}`. A start the busy engine
+ * refused for a workflow that queues (`whenBusy`) is listed in its event's `queued: [{workflow, runRef}]`, and the
+ * answer adds `deliveryId` and `deliveryLink`: still 202, whether every start was queued or only some.
+ */
 export function makeEventIntakeHandler(deps: EventsHttpDeps): HttpHandler {
   return httpHandler(
     deps.logger,
     async (event, delivery) => {
       const request = parseEventRequest(event, startingBodyLimit(deps));
       const events = await acceptEvents(deps, request.ref, request.events, request.signed, delivery);
-      deps.logger.info('events accepted', {
-        events: events.map((e) => ({ id: e.id, type: e.type, started: e.started.length, resumed: e.resumed })),
+      const queued = events.some((e) => e.queued !== undefined);
+      deps.logger[queued ? 'warn' : 'info'](
+        queued ? 'events accepted, some starts queued: the engine is busy' : 'events accepted',
+        {
+          events: events.map((e) => ({
+            id: e.id,
+            type: e.type,
+            started: e.started.length,
+            ...(e.queued === undefined ? {} : { queued: e.queued.map((q) => q.runRef) }),
+            resumed: e.resumed,
+          })),
+        },
+      );
+      if (!queued) return jsonResponse(202, { events });
+      return jsonResponse(202, {
+        deliveryId: delivery.id,
+        deliveryLink: `${baseUrl(event)}/api/deliveries/${delivery.id}`,
+        events,
       });
-      return jsonResponse(202, { events });
     },
     deps.recording,
   );

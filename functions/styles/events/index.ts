@@ -25,7 +25,8 @@ export const eventsStyle: StyleDefinition = {
     {
       name: 'event-intake',
       description: 'Events style: POST /api/v2/event takes CloudEvents, starts subscribers, resumes waiting tasks',
-      // event-workflows: a subscribed workflow's verifier is on its own registry item.
+      // event-workflows: a subscribed workflow's verifier is on its own registry item. queue:send: a start the engine
+      // was too busy to make is kept for the fan-out worker (whenBusy: queue).
       needs: [
         'registry:read:event-subscriptions',
         'registry:read:event-workflows',
@@ -35,6 +36,7 @@ export const eventsStyle: StyleDefinition = {
         'waits:write',
         'engine:start',
         'engine:succeed',
+        'queue:send',
         'bodies:write',
         'deliveries:write',
       ],

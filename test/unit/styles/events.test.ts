@@ -1,7 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createHmac } from 'node:crypto';
 import { EngineBusyError } from '../../../functions/core/outcomes';
-import { executionLinker } from '../../../functions/core/runs/execution-link';
 import { makeRunStarter } from '../../../functions/core/runs/start-run';
 import {
   makeCallbackHandler,
@@ -14,8 +13,8 @@ import {
   FakeEngine,
   FakeRegistry,
   InMemoryDedupeStore,
-  InMemoryDeliveryLedger,
   InMemoryWaitStore,
+  eventsTestDeps,
   silentLogger,
 } from '../../support/fakes';
 
@@ -31,19 +30,7 @@ function setup() {
     { engine, dedupe: new InMemoryDedupeStore(), logger: silentLogger },
     { dedupeTtlSeconds: 60, dedupeWaitMs: 100, dedupeLeaseMs: 1000 },
   );
-  const deps = {
-    registry,
-    engine,
-    waits,
-    startRun,
-    deliveries: new InMemoryDeliveryLedger(),
-    logger: silentLogger,
-    maxBodyBytes: 10_000,
-    earlyCallbackTtlSeconds: 3600,
-    claimLeaseSeconds: 30,
-    executionLink: executionLinker('https://console.example/{executionArn}'),
-    now: () => clock,
-  };
+  const deps = eventsTestDeps({ registry, engine, waits, startRun, now: () => clock });
   const call = async (
     handler: ReturnType<typeof makeCallbackHandler>,
     options: {

@@ -9,7 +9,7 @@ import { makeFanoutHandler } from '../../../functions/styles/inbound/fanout-work
 import { fanoutMessageSchema } from '../../../functions/core/runs/queued-start-message';
 import { makeInboundHandler } from '../../../functions/styles/inbound/http';
 import { makeWebhookAdminHandler, makeWebhookTriggerHandler } from '../../../functions/styles/registered-webhooks/http';
-import { makeEventWebhookHandler } from '../../../functions/styles/events/http';
+import { makeEventIntakeHandler, makeEventWebhookHandler } from '../../../functions/styles/events/http';
 import { makeClientWebhookHandler } from '../../../functions/styles/client-webhook/http';
 import { makeFlowTriggerHandler } from '../../../functions/styles/flow-trigger/http';
 import { flowRegistrations, readFlow } from '../../../functions/styles/flow-trigger/registration';
@@ -33,6 +33,7 @@ import {
   InMemoryRegistry,
   InMemoryWaitStore,
   InMemoryWebhookStore,
+  eventsTestDeps,
   silentLogger,
 } from '../../support/fakes';
 import { InMemoryDeliveryLog } from '../../support/in-memory-delivery-log';
@@ -594,8 +595,9 @@ describe('POST /api/trigger-webhooks/{id} when the engine is busy', () => {
 });
 
 /** The engine, queue, log and run starter of a style whose queued start keeps its claim, on a clock of its own. */
-function keyedPorts() {
-  const engine = new AnswerLosingEngine();
+function keyedPorts<Engine extends AnswerLosingEngine = AnswerLosingEngine>(
+  engine: Engine = new AnswerLosingEngine() as Engine,
+) {
   const queue = new FakeWorkQueue();
   const log = new InMemoryDeliveryLog(() => NOW);
   let now = NOW;
@@ -607,6 +609,16 @@ function keyedPorts() {
   /** Past the kept claim's lease (1 s): the queued start, or a sender's retry, takes the claim over. */
   const afterLease = () => void (now += 2_000);
   return { engine, queue, log, startRun, clock, afterLease };
+}
+
+/** The deps of the events style's handlers, on the ports of keyedPorts. */
+function eventsHttpDeps(
+  registry: FakeRegistry,
+  ports: Pick<ReturnType<typeof keyedPorts>, 'engine' | 'startRun' | 'queue' | 'log' | 'clock'>,
+  waits: InMemoryWaitStore,
+) {
+  const { engine, startRun, queue, log, clock } = ports;
+  return eventsTestDeps({ registry, engine, waits, startRun, queue, now: clock, recording: recordingInto(log) });
 }
 
 /** Event workflows (POST /api/v2/webhook?ref=): the queued 202 names the run (`runRef`) the queued start becomes. */
@@ -624,21 +636,9 @@ function eventSetup() {
     }),
   );
   const { engine, queue, log, startRun, clock, afterLease } = keyedPorts();
-  const handler = makeEventWebhookHandler({
-    registry,
-    engine,
-    waits: new InMemoryWaitStore(),
-    startRun,
-    queue,
-    deliveries: new InMemoryDeliveryLedger(),
-    logger: silentLogger,
-    maxBodyBytes: 10_000,
-    earlyCallbackTtlSeconds: 3600,
-    claimLeaseSeconds: 30,
-    executionLink: executionLinker('https://console.example/{executionArn}'),
-    now: clock,
-    recording: recordingInto(log),
-  });
+  const handler = makeEventWebhookHandler(
+    eventsHttpDeps(registry, { engine, startRun, queue, log, clock }, new InMemoryWaitStore()),
+  );
   const fanout = makeFanoutHandler({ startRun, engine, logger: silentLogger, deliveries: log });
   const post = async (ref: string, key?: string) =>
     answerOf(
@@ -1019,5 +1019,153 @@ describe('POST /flows/{flowId}/trigger when the engine is busy', () => {
     expect([unkeyed.status, keyed.status, retried.status]).toEqual([503, 503, 202]);
     expect(queue.delayed).toHaveLength(0);
     expect(engine.started).toHaveLength(1);
+  });
+});
+
+/** An engine whose SendTaskSuccess may be busy too (resumeBusy), apart from its starts (failWith). */
+class ResumeBusyEngine extends AnswerLosingEngine {
+  resumeBusy = false;
+  override async resumeTask(taskToken: string, result: { output: unknown } | { error: string; cause: string }) {
+    if (this.resumeBusy) throw BUSY();
+    return super.resumeTask(taskToken, result);
+  }
+}
+
+/** CloudEvents intake (POST /api/v2/event): a start the busy engine refused is queued per event and subscriber. */
+function intakeSetup() {
+  const registry = new FakeRegistry().addEventWorkflow('orders', ['com.example.order.created'], 'STANDARD');
+  registry.put(
+    ...eventWorkflowItems({
+      ref: 'rejects',
+      eventTypes: ['com.example.order.refused'],
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:rejects',
+      workflowType: 'STANDARD',
+      whenBusy: 'reject',
+    }),
+  );
+  const { engine, queue, log, startRun, clock, afterLease } = keyedPorts(new ResumeBusyEngine());
+  const waits = new InMemoryWaitStore();
+  const handler = makeEventIntakeHandler(eventsHttpDeps(registry, { engine, startRun, queue, log, clock }, waits));
+  const fanout = makeFanoutHandler({ startRun, engine, logger: silentLogger, deliveries: log });
+  const send = async (type: string, ref?: string) =>
+    answerOf<IntakeAnswer>(
+      await handler(
+        httpEvent({
+          path: '/api/v2/event',
+          ...(ref === undefined ? {} : { query: { ref } }),
+          headers: { 'content-type': 'application/cloudevents+json' },
+          body: JSON.stringify({ specversion: '1.0', id: 'order-7', source: '/shop', type, data: { order: 7 } }),
+        }),
+        testContext,
+      ),
+    );
+  const deliver = () => deliverAll(fanout, queue);
+  return { engine, queue, log, waits, send, deliver, afterLease };
+}
+
+interface IntakeAnswer {
+  readonly deliveryId?: string;
+  readonly deliveryLink?: string;
+  readonly events: readonly {
+    readonly started: readonly { readonly runRef: string }[];
+    readonly queued?: readonly { readonly workflow: string; readonly runRef: string }[];
+    readonly resumed: boolean;
+  }[];
+}
+
+describe('POST /api/v2/event when the engine is busy', () => {
+  it('queues the start of a subscriber that queues: 202 listing it queued with its runRef, one message; the worker starts that run', async () => {
+    // Arrange
+    const { engine, queue, log, send, deliver, afterLease } = intakeSetup();
+    engine.failWith = BUSY();
+
+    // Act
+    const answer = await send('com.example.order.created');
+    const messages = queue.delayed.map(({ message }) => fanoutMessageSchema.parse(JSON.parse(message.body)));
+    const queuedRecord = await log.get(String(answer.body.deliveryId));
+    engine.failWith = undefined;
+    afterLease();
+    const worked = await deliver();
+
+    // Assert
+    expect(answer.status).toBe(202);
+    expect(answer.body).toMatchObject({
+      deliveryId: expect.stringMatching(/^dlv_/),
+      deliveryLink: expect.stringMatching(/\/api\/deliveries\/dlv_/),
+      events: [
+        { started: [], queued: [{ workflow: 'orders', runRef: expect.stringMatching(/^hf-/) }], resumed: false },
+      ],
+    });
+    expect(messages).toEqual([
+      expect.objectContaining({ style: 'events', dedupeKey: expect.any(String), fingerprint: 'cloudevent' }),
+    ]);
+    // The claim does not carry the record: the message does, for a handler that dies before its answer.
+    expect(messages[0]!.record).toMatchObject({ outcome: 'queued' });
+    expect(queuedRecord).toMatchObject({ outcome: 'queued', status: 202 });
+    expect(worked.batchItemFailures).toEqual([]);
+    expect(engine.started.map((s) => s.name)).toEqual([answer.body.events[0]!.queued![0]!.runRef]);
+    expect(await log.get(String(answer.body.deliveryId))).toMatchObject({ outcome: 'started' });
+  });
+
+  it('the same event resent (same source and id) meets the kept claim: no second run, before or after the worker', async () => {
+    // Arrange
+    const { engine, send, deliver, afterLease } = intakeSetup();
+    engine.failWith = BUSY();
+    const queued = await send('com.example.order.created');
+    engine.failWith = undefined;
+    afterLease();
+
+    // Act
+    const resent = await send('com.example.order.created');
+    await deliver();
+    const again = await send('com.example.order.created');
+
+    // Assert
+    const runRef = queued.body.events[0]!.queued![0]!.runRef;
+    expect(resent.status).toBe(202);
+    expect(resent.body.events[0]!.started.map((s) => s.runRef)).toEqual([runRef]);
+    expect(again.body.events[0]!.started.map((s) => s.runRef)).toEqual([runRef]);
+    expect(engine.started.map((s) => s.name)).toEqual([runRef]);
+  });
+
+  it('answers 503 with Retry-After for a subscriber that rejects, and queues nothing', async () => {
+    // Arrange
+    const { engine, queue, send } = intakeSetup();
+    engine.failWith = BUSY();
+
+    // Act
+    const refused = await send('com.example.order.refused');
+
+    // Assert
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('3');
+    expect(queue.delayed).toHaveLength(0);
+  });
+
+  it('a busy resume answers 503 (not a start: never queued) with the start kept; the retry resumes and the start is one run', async () => {
+    // Arrange: run `orders` waits on the event's type; the engine refuses both the start and the resume
+    const { engine, queue, waits, send, deliver, afterLease } = intakeSetup();
+    waits.add({ ref: 'orders', topic: 'com.example.order.created', taskToken: 'token-1' });
+    engine.failWith = BUSY();
+    engine.resumeBusy = true;
+
+    // Act
+    const busy = await send('com.example.order.created', 'orders');
+    const kept = queue.delayed.length;
+    engine.failWith = undefined;
+    engine.resumeBusy = false;
+    afterLease();
+    const retried = await send('com.example.order.created', 'orders');
+    const worked = await deliver();
+
+    // Assert
+    expect(busy.status).toBe(503);
+    expect(busy.headers['retry-after']).toBe('3');
+    expect(kept).toBe(1);
+    expect(retried.status).toBe(202);
+    expect(retried.body.events[0]).toMatchObject({ resumed: true, started: [{ runRef: expect.any(String) }] });
+    expect(worked.batchItemFailures).toEqual([]);
+    expect(engine.started.map((s) => s.name)).toEqual([retried.body.events[0]!.started[0]!.runRef]);
+    expect(engine.resumed.map((r) => r.taskToken)).toEqual(['token-1']);
   });
 });
