@@ -129,12 +129,22 @@ export interface ProcessRecord {
   /** SHA-256 of the trigger's raw body: a repeated Idempotency-Key with another body is refused. */
   readonly fingerprint: string;
   readonly createdOn: string;
+  /**
+   * When a trigger queued its start because the engine was busy (whenBusy: queue), ISO 8601: the status reads
+   * PENDING `queued` until the run exists, not FAILED "never started" (styles/registered-webhooks/process-view.ts).
+   */
+  readonly queuedOn?: string;
 }
 
 export interface ProcessStore {
   /** Stores the record unless its id exists; returns the stored one when it does (a repeated trigger). */
   create(record: ProcessRecord): Promise<{ readonly created: boolean; readonly record: ProcessRecord }>;
   get(id: string): Promise<ProcessRecord | undefined>;
+  /**
+   * Marks a stored record's start queued (sets `queuedOn`), only on the busy path; false when no record holds the
+   * id (nothing is created).
+   */
+  markQueued(id: string, queuedOn: string): Promise<boolean>;
 }
 
 /**

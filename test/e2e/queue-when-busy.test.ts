@@ -147,13 +147,26 @@ describe('queue when busy, registered webhooks: the processes answered 202 are t
         body: '{"order":7}',
       });
 
-    // Act: the first trigger meets the busy engine; its retry comes once it is free, before the worker's turn
+    const processStatus = async (processId: string) =>
+      (await request(`${stack.url}/api/processes/${processId}`, { headers: ADMIN })).body as {
+        status: string;
+        queued?: boolean;
+      };
+
+    // Act: the first trigger meets the busy engine; its status is read while queued (the worker's first try waits
+    // Retry-After); its retry comes once the engine is free, before the worker's turn
     const queued = await fire();
+    const whileQueued = await Promise.all(
+      (queued.body as { id: string }[]).map(async (p) => await processStatus(p.id)),
+    );
     const retried = await fire();
     const id = String(queued.headers.get('hookflow-delivery-id'));
     const delivery = await settledDelivery(stack.url, id);
     await sleep(2_000); // long enough for a second run of either to have shown up, were there one
     const [notify, audit] = [await runs('hookflow-webhook-notify'), await runs('hookflow-webhook-audit')];
+    const onceStarted = await Promise.all(
+      (queued.body as { id: string }[]).map(async (p) => await processStatus(p.id)),
+    );
 
     // Assert
     const processes = queued.body as { id: string; executionArn: string; queued?: boolean }[];
@@ -161,6 +174,14 @@ describe('queue when busy, registered webhooks: the processes answered 202 are t
     expect(queued.status).toBe(202);
     expect(processes).toHaveLength(2);
     for (const process of processes) expect(process.queued).toBe(true);
+    // queued: PENDING marked queued (the record says so, so past 5 minutes too: unit-tested with a clock)
+    expect(whileQueued).toHaveLength(2);
+    for (const shown of whileQueued) expect(shown).toMatchObject({ status: 'PENDING', queued: true });
+    // started: the run's own status, no longer queued
+    for (const shown of onceStarted) {
+      expect(['RUNNING', 'SUCCEEDED']).toContain(shown.status);
+      expect(shown.queued).toBeUndefined();
+    }
     expect(retried.status).toBe(200);
     expect((retried.body as { id: string }[]).map((p) => p.id).sort()).toEqual(processes.map((p) => p.id).sort());
     expect(delivery).toMatchObject({ outcome: 'started', status: 202 });

@@ -141,6 +141,16 @@ describe('IAM: the dedupe table, by item kind', () => {
       });
   });
 
+  it('lets webhook-trigger mark its process record queued (UpdateItem on process#, the busy path) and not the status reader', async () => {
+    // Arrange
+    const pk = processKey('p').pk;
+    // Act
+    const trigger = await decide('webhook-trigger', item(dedupe, 'UpdateItem', pk));
+    const status = await decide('webhook-process-status', item(dedupe, 'UpdateItem', pk));
+    // Assert
+    expect([trigger, status]).toEqual(['Allowed', 'ImplicitlyDenied']);
+  });
+
   it("lets only the handlers that resume runs read or write a waiting task's token", async () => {
     // Arrange
     const pk = waitKey('run-ref', 'approval').pk;

@@ -263,6 +263,13 @@ export class InMemoryProcessStore implements ProcessStore {
   async get(id: string) {
     return this.live(id);
   }
+
+  async markQueued(id: string, queuedOn: string) {
+    const existing = this.live(id);
+    if (existing === undefined) return false;
+    this.records.set(id, { ...existing, queuedOn });
+    return true;
+  }
 }
 
 /** A queue that keeps what it was sent; `failIds` makes those messages fail to send. */

@@ -1,4 +1,9 @@
-import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from '../../core/zod';
 import type { ProcessRecord, ProcessStore } from '../../core/ports';
@@ -19,6 +24,7 @@ const processSchema = z.object({
   ),
   fingerprint: z.string(),
   createdOn: z.string(),
+  queuedOn: z.optional(z.string()),
 });
 
 /**
@@ -52,5 +58,30 @@ export class DynamoDbProcessStore implements ProcessStore {
     const parsed = processSchema.safeParse(item);
     if (!parsed.success) throw new Error(`process item ${id} is malformed`);
     return parsed.data as ProcessRecord;
+  }
+
+  /**
+   * One UpdateItem, made only when a trigger queued the start (the normal path writes nothing more). SET adds or
+   * replaces `queuedOn` (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html);
+   * `attribute_exists(pk)` keeps UpdateItem from creating a bare item when the record is gone: it fails with
+   * ConditionalCheckFailedException instead
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html).
+   */
+  async markQueued(id: string, queuedOn: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(processKey(id)),
+          UpdateExpression: 'SET queuedOn = :queuedOn',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: marshall({ ':queuedOn': queuedOn }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 }

@@ -17,7 +17,7 @@ export const registeredWebhooksStyle: StyleDefinition = {
     {
       name: 'webhook-trigger',
       description: 'Registered webhooks style: POST /api/trigger-webhooks/{webhookId} starts every bound workflow',
-      // dedupe:write holds process records and the replay ledger; queue:send keeps a start the engine was too busy
+      // dedupe:write holds process records (PutItem; UpdateItem marks a queued start) and the replay ledger; queue:send keeps a start the engine was too busy
       // to make (whenBusy: queue) for the fan-out worker.
       needs: [
         'registry:read:webhooks',

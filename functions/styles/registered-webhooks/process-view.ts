@@ -20,7 +20,10 @@ export interface ProcessView {
   readonly cause?: string;
   /** Set when the history or the outputs were too long to report whole. */
   readonly truncated?: true;
-  /** In a trigger's answer: the engine was busy, the run will start from the fan-out queue under this process. */
+  /**
+   * The engine was busy and the run will start from the fan-out queue under this process: in a trigger's answer, and
+   * at `GET /api/processes/{id}` (status PENDING) until the run exists.
+   */
   readonly queued?: true;
 }
 
@@ -34,9 +37,14 @@ export const PROCESS_LIMITS = {
   startDeadlineMs: 5 * 60_000,
 } as const;
 
+/** A process with no run yet: PENDING, nothing done. */
+function notRun(record: ProcessRecord) {
+  return { status: 'PENDING' as const, taskOutputs: {}, updatedOn: record.createdOn, taskIds: [] };
+}
+
 /** The view right after a trigger started the run: nothing has run yet as far as hookflow has seen. */
 export function pendingView(record: ProcessRecord, executionLink: string): ProcessView {
-  return shape(record, executionLink, { status: 'PENDING', taskOutputs: {}, updatedOn: record.createdOn, taskIds: [] });
+  return shape(record, executionLink, notRun(record));
 }
 
 /**
@@ -51,15 +59,19 @@ export function processView(
   now: number,
 ): ProcessView {
   if (history === undefined) {
+    // A start the trigger queued while the engine was busy (whenBusy: queue) is not failed: it reads PENDING, seed
+    // 5's status for a process not yet running, marked `queued`, until the fan-out worker's run exists (a message
+    // the worker gave up on waits in the dead-letter queue for a redrive, and reads so too).
+    if (record.queuedOn !== undefined) {
+      return { ...shape(record, executionLink, { ...notRun(record), updatedOn: record.queuedOn }), queued: true };
+    }
     if (now - Date.parse(record.createdOn) <= PROCESS_LIMITS.startDeadlineMs) return pendingView(record, executionLink);
     return shape(record, executionLink, {
+      ...notRun(record),
       status: 'FAILED',
-      taskOutputs: {},
-      updatedOn: record.createdOn,
-      taskIds: [],
       error: 'hookflow.NotStarted',
-      // A start queued while the engine was busy (whenBusy: queue) may still come: the delivery says (its outcome
-      // reads `queued` until then), and its run shows here once started.
+      // Not marked queued: the trigger failed, or it died (or its mark failed) right after queueing the start, which
+      // then still comes (the delivery reads `queued` until it does) and shows here once started.
       cause:
         'the run has not started: its trigger failed (trigger the webhook again), or its start is still queued while Step Functions is busy (see the delivery)',
     });

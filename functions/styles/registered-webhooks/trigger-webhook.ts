@@ -118,6 +118,14 @@ async function keptWhenBusy(
     return false; // not queued: the engine's 503 stands, as for a webhook that rejects
   }
   crashPoint('busy-delivery-queued');
+  // The record says so (one UpdateItem, on this busy path only): its status reads PENDING `queued`, not FAILED
+  // "never started", until the run exists. A failed mark loses nothing (the start is queued): that process reads as
+  // an unmarked one does, FAILED after 5 minutes, until its run starts.
+  try {
+    await deps.processes.markQueued(record.id, dateOf(deps.now).toISOString());
+  } catch (markError) {
+    deps.logger.warn('queued start not marked on its process record', { processId: record.id, error: markError });
+  }
   return true;
 }
 

@@ -299,3 +299,34 @@ describe('DynamoDbWebhookStore.updateSettings: the UpdateItem it sends', () => {
     expect(answered).toBeUndefined();
   });
 });
+
+describe('DynamoDbProcessStore.markQueued: the UpdateItem it sends (the busy path only)', () => {
+  const client = new DynamoDBClient({ region: 'us-east-1' });
+  const dynamodb = mockClient(client);
+  beforeEach(() => dynamodb.reset());
+  afterAll(() => dynamodb.restore());
+
+  it('one SET of queuedOn on the process item, only if it exists; false when it does not', async () => {
+    // Arrange
+    dynamodb
+      .on(UpdateItemCommand)
+      .resolvesOnce({})
+      .rejectsOnce(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    const store = new DynamoDbProcessStore(client, 'dedupe');
+
+    // Act
+    const marked = await store.markQueued('p1', '2026-01-01T00:00:09.000Z');
+    const gone = await store.markQueued('p2', '2026-01-01T00:00:09.000Z');
+
+    // Assert
+    const [sent] = dynamodb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
+    expect([marked, gone]).toEqual([true, false]);
+    expect(sent).toEqual({
+      TableName: 'dedupe',
+      Key: { pk: { S: 'process#p1' } },
+      UpdateExpression: 'SET queuedOn = :queuedOn',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':queuedOn': { S: '2026-01-01T00:00:09.000Z' } },
+    });
+  });
+});

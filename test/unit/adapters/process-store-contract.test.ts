@@ -50,4 +50,23 @@ describe(`process records, in DynamoDB (${backend}) and in memory alike`, () => 
     expect(inMemory).toEqual([true, false, 'first', undefined, true]);
     expect(inDynamoDb).toEqual(inMemory);
   });
+
+  it('marks a live record queued, and creates nothing for an id without one', async () => {
+    // Arrange
+    const id = `p-${++n}`;
+    const drive = async (store: ProcessStore) => {
+      await store.create(record(id, new Date(), 'body'));
+      const marked = await store.markQueued(id, '2026-01-01T00:00:09.000Z');
+      const missing = await store.markQueued(`${id}-none`, '2026-01-01T00:00:09.000Z');
+      return [marked, (await store.get(id))?.queuedOn, missing, await store.get(`${id}-none`)];
+    };
+
+    // Act
+    const inMemory = await drive(new InMemoryProcessStore());
+    const inDynamoDb = await drive(new DynamoDbProcessStore(database().client, database().tables.dedupe));
+
+    // Assert
+    expect(inMemory).toEqual([true, '2026-01-01T00:00:09.000Z', false, undefined]);
+    expect(inDynamoDb).toEqual(inMemory);
+  });
 });

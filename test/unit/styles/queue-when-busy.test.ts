@@ -8,7 +8,12 @@ import { CREDENTIAL_HEADERS } from '../../../functions/http/request';
 import { makeFanoutHandler } from '../../../functions/styles/inbound/fanout-worker';
 import { fanoutMessageSchema } from '../../../functions/core/runs/queued-start-message';
 import { makeInboundHandler } from '../../../functions/styles/inbound/http';
-import { makeWebhookAdminHandler, makeWebhookTriggerHandler } from '../../../functions/styles/registered-webhooks/http';
+import {
+  makeProcessStatusHandler,
+  makeWebhookAdminHandler,
+  makeWebhookTriggerHandler,
+} from '../../../functions/styles/registered-webhooks/http';
+import { PROCESS_LIMITS } from '../../../functions/styles/registered-webhooks/process-view';
 import { makeEventIntakeHandler, makeEventWebhookHandler } from '../../../functions/styles/events/http';
 import { makeClientWebhookHandler } from '../../../functions/styles/client-webhook/http';
 import { makeFlowTriggerHandler } from '../../../functions/styles/flow-trigger/http';
@@ -426,7 +431,20 @@ function webhookSetup(options: { cacheTtlMs?: number } = {}) {
       ),
     );
   const deliver = () => deliverAll(fanout, queue);
-  return { engine, queue, log, webhook, fire, deliver, admin, patch, pass };
+  /** GET /api/processes/{id} as read `atMs` (the status handler's clock; the records keep theirs). */
+  const status = async (processId: string, atMs: number) =>
+    answerOf<{ status: string; queued?: true; error?: string }>(
+      await makeProcessStatusHandler({ ...deps, now: () => atMs })(
+        httpEvent({
+          path: `/api/processes/${processId}`,
+          routeKey: 'GET /api/processes/{processId}',
+          pathParameters: { processId },
+          headers: { 'x-api-key': 'acme-key', 'x-api-org': 'acme' },
+        }),
+        testContext,
+      ),
+    );
+  return { engine, queue, log, webhook, fire, deliver, admin, patch, pass, status };
 }
 
 interface QueuedProcess {
@@ -478,6 +496,28 @@ describe('POST /api/trigger-webhooks/{id} when the engine is busy', () => {
     const started = await log.get(id);
     expect(started).toMatchObject({ outcome: 'started' });
     expect(started!.runs).toEqual(queuedRecord!.runs);
+  });
+
+  it('a queued process reads PENDING queued, not FAILED, past the 5-minute start deadline, then its run once started', async () => {
+    // Arrange
+    const { engine, webhook, fire, deliver, status } = webhookSetup();
+    const { hook } = await webhook();
+    engine.failWith = BUSY();
+    const [process] = (await fire(hook)).body as QueuedProcess[];
+    const late = NOW + PROCESS_LIMITS.startDeadlineMs + 60_000;
+
+    // Act
+    const whileQueued = await status(process!.id, late);
+    engine.failWith = undefined;
+    await deliver();
+    const once = await status(process!.id, late);
+
+    // Assert
+    expect(whileQueued.status).toBe(200);
+    expect(whileQueued.body).toMatchObject({ status: 'PENDING', queued: true, updatedOn: new Date(NOW).toISOString() });
+    expect(whileQueued.body.error).toBeUndefined();
+    expect(once.body).toMatchObject({ status: 'PENDING' }); // the fake's run has entered no state yet
+    expect(once.body.queued).toBeUndefined();
   });
 
   it('asks for the process id twice when the first start may have happened: Step Functions keeps one run per name', async () => {

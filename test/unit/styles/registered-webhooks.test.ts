@@ -588,6 +588,27 @@ describe('registered webhooks: process status', () => {
     });
   });
 
+  it('a record marked queued reads PENDING queued past the start deadline, and its run’s status once the run exists', () => {
+    // Arrange
+    const queued: ProcessRecord = { ...record, queuedOn: '2026-01-01T00:00:03.000Z' };
+    const late = Date.parse(record.createdOn) + PROCESS_LIMITS.startDeadlineMs * 100;
+
+    // Act
+    const waiting = processView(queued, undefined, 'link', late);
+    const started = processView(
+      queued,
+      { events: [{ kind: 'state-entered', at: at(5), name: 'ReadEvent' }], truncated: false },
+      'link',
+      late,
+    );
+
+    // Assert
+    expect(waiting).toMatchObject({ status: 'PENDING', queued: true, updatedOn: '2026-01-01T00:00:03.000Z' });
+    expect(waiting.error).toBeUndefined();
+    expect(started).toMatchObject({ status: 'RUNNING', eventWorkflowTaskIds: ['ReadEvent'] });
+    expect(started.queued).toBeUndefined();
+  });
+
   it('GET /api/processes/{id} is scoped to the caller’s organisation', async () => {
     const t = setup();
     const webhook = await t.createWebhook(ACME, '{"verifySecret":"my-secret-key-123"}');
