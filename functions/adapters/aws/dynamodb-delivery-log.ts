@@ -52,8 +52,6 @@ export interface DynamoDbDeliveryLogOptions {
 
 /** The item's string set of started run keys (core/deliveries/started-runs.ts `startedRunKey`); not a record field. */
 const STARTED_RUNS = 'startedRuns';
-/** How many times a placeholder's removal reads the list again after a concurrent change moved it. */
-const PLACEHOLDER_ATTEMPTS = 5;
 
 export class DynamoDbDeliveryLog implements DeliveryLog {
   private readonly now: () => number;
@@ -178,11 +176,17 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
 
   /**
    * The entry a started run replaces (listed at queue time by its runRef, without an ARN), removed at its index on
-   * condition that it is still there: a concurrent removal moves the indexes, so the list is read again (a few times).
+   * condition that it is still there. Another start's removal may have moved it: the failed condition returns the
+   * item as it is (ReturnValuesOnConditionCheckFailure ALL_OLD, no read, no other IAM action:
+   * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html), and the removal is tried
+   * again at its new index.
    */
   private async dropPlaceholder(id: string, run: DeliveryRun, updated: Record<string, AttributeValue>): Promise<void> {
     let runs = (unmarshall(updated).runs ?? []) as DeliveryRun[];
-    for (let attempt = 0; attempt < PLACEHOLDER_ATTEMPTS; attempt += 1) {
+    // A failed condition means another start removed its own placeholder since the list was read (appends go last and
+    // move no index), and there are no more of those than entries: the attempts always suffice.
+    const attempts = runs.length + 1;
+    for (let attempt = 0; attempt < attempts; attempt += 1) {
       const index = placeholderIndexOf(runs, run);
       if (index === undefined) return;
       try {
@@ -194,21 +198,35 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
             ConditionExpression: `#runs[${index}].#runRef = :runRef AND attribute_not_exists(#runs[${index}].#arn)`,
             ExpressionAttributeNames: { '#runs': 'runs', '#runRef': 'runRef', '#arn': 'executionArn' },
             ExpressionAttributeValues: marshall({ ':runRef': run.runRef }),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
         return;
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        runs = ((error.Item === undefined ? await this.runsNow(id) : unmarshall(error.Item).runs) ??
+          []) as DeliveryRun[];
       }
-      const { Item } = await this.client.send(
-        new GetItemCommand({
-          TableName: this.tableName,
-          Key: marshall({ pk: deliveryItemKey(id) }),
-          ConsistentRead: true,
-        }),
-      );
-      runs = ((Item === undefined ? undefined : unmarshall(Item).runs) ?? []) as DeliveryRun[];
     }
+  }
+
+  /**
+   * The list as it is, where a failed condition did not return the item (dynalite ignores
+   * ReturnValuesOnConditionCheckFailure: docs/dynamodb.md): an UpdateItem that sets the list to itself, returning
+   * it (ReturnValues UPDATED_NEW, strongly consistent: same page as above), so the worker needs no GetItem on `dlv#`.
+   */
+  private async runsNow(id: string): Promise<unknown> {
+    const { Attributes } = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ pk: deliveryItemKey(id) }),
+        UpdateExpression: 'SET #runs = #runs',
+        ConditionExpression: 'attribute_exists(#runs)',
+        ExpressionAttributeNames: { '#runs': 'runs' },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Attributes === undefined ? undefined : unmarshall(Attributes).runs;
   }
 
   /**

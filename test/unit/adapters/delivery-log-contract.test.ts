@@ -219,6 +219,28 @@ describe(`the deliveries log, in DynamoDB (${backend}) and in memory alike`, () 
     }
   });
 
+  it('replaces every placeholder once when the queued items of a batch start all at once, each delivered twice', async () => {
+    // Arrange: six queued items, listed by runRef
+    const start = nextWindow();
+    const refs = Array.from({ length: 6 }, (_, i) => `run_${i}`);
+    const queued = recordAt(start, { outcome: 'queued', runs: refs.map((runRef) => ({ runRef })) });
+    const runOf = (runRef: string) => ({
+      executionArn: `arn:aws:states:us-east-1:123456789012:execution:in:${runRef}`,
+      runRef,
+    });
+    for (const log of Object.values(logs())) {
+      await log.put(queued);
+
+      // Act
+      const marks = await Promise.all([...refs, ...refs].map((runRef) => log.markStarted(queued.id, runOf(runRef))));
+
+      // Assert
+      expect(marks.filter(Boolean)).toHaveLength(6);
+      const { runs } = (await log.get(queued.id))!;
+      expect([...runs].sort((a, b) => a.runRef!.localeCompare(b.runRef!))).toEqual(refs.map(runOf));
+    }
+  });
+
   it('leaves a record the worker never marked as it is: a started one, a refused one', async () => {
     // Arrange
     const start = nextWindow();
