@@ -355,3 +355,46 @@ describe('queue when busy, CloudEvents intake: a queued start is the run that st
     expect(names).toEqual([runRef]);
   });
 });
+
+/**
+ * CloudEvents intake, one event and two subscribers (`com.example.order.packed`: `order-echo` and `order-packed`,
+ * both queueing), the engine refusing its first start: one subscriber's run starts at once, the other's is queued.
+ * The delivery, once the worker has started the queued one, lists both runs, each once, with its ARN.
+ */
+describe('queue when busy, CloudEvents intake: a delivery with a started and a queued start lists both runs', () => {
+  // The queued start takes over the claim the refused start kept once its lease has run out: 2 s here.
+  const stack = busyStack(1, { DEDUPE_LEASE_SECONDS: '2' });
+
+  it('throttled: 202 with one start started and one queued; the delivery ends started, listing both runs once', async () => {
+    // Act
+    const accepted = await request(`${stack.url}/api/v2/event`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({
+        specversion: '1.0',
+        id: 'busy-packed-1',
+        source: '/shop',
+        type: 'com.example.order.packed',
+        data: { order: 11 },
+      }),
+    });
+    const answered = accepted.body as {
+      deliveryId: string;
+      events: { started: { workflow: string; runRef: string }[]; queued: { workflow: string; runRef: string }[] }[];
+    };
+    const delivery = await settledDelivery(stack.url, answered.deliveryId);
+    const names = (await stack.runs('hookflow-event-echo')).map((run) => run.name!);
+
+    // Assert
+    expect(accepted.status).toBe(202);
+    const [event] = answered.events;
+    expect(event!.started).toHaveLength(1);
+    expect(event!.queued).toHaveLength(1);
+    expect([event!.started[0]!.workflow, event!.queued[0]!.workflow].sort()).toEqual(['order-echo', 'order-packed']);
+    const runRefs = [event!.started[0]!.runRef, event!.queued[0]!.runRef].sort();
+    expect(names.sort()).toEqual(runRefs);
+    expect(delivery).toMatchObject({ outcome: 'started', status: 202 });
+    expect(delivery!.runs).toHaveLength(2);
+    expect(delivery!.runs.map((run) => run.executionArn!.split(':')[7]).sort()).toEqual(runRefs);
+  });
+});

@@ -2,26 +2,45 @@ import type { DeliveryLog, DeliveryPage, DeliveryQuery } from '../../functions/c
 import { matches, mergeNewestFirst, summaryOf } from '../../functions/core/deliveries/listing';
 import type { DeliveryRecord, DeliveryRun } from '../../functions/core/deliveries/record';
 import { idRangeOf } from '../../functions/core/deliveries/ids';
+import { withStartedRun } from '../../functions/core/deliveries/started-runs';
 
 /** The deliveries port in memory, on the listing rules the DynamoDB adapter applies (one shard). */
 export class InMemoryDeliveryLog implements DeliveryLog {
   readonly records = new Map<string, DeliveryRecord>();
+  /** The keys of the runs the worker added (the DynamoDB item's `startedRuns`), by record id. */
+  private readonly startedKeys = new Map<string, readonly string[]>();
 
   constructor(private readonly nowMs: () => number = Date.now) {}
 
-  async put(record: DeliveryRecord): Promise<void> {
+  /** Only where no record has the id (the worker may have written it first): as the adapter's conditional put. */
+  async put(record: DeliveryRecord): Promise<boolean> {
+    if (this.records.has(record.id)) return false;
     this.records.set(record.id, record);
+    return true;
   }
 
   async get(id: string): Promise<DeliveryRecord | undefined> {
+    return this.current(id);
+  }
+
+  /** Read and written with no await between, so that concurrent calls act one after the other, as DynamoDB's. */
+  private current(id: string): DeliveryRecord | undefined {
     const record = this.records.get(id);
     return record === undefined || record.expiresAt * 1000 <= this.nowMs() ? undefined : record;
   }
 
   async markStarted(id: string, run: DeliveryRun | undefined, rebuilt?: DeliveryRecord): Promise<boolean> {
-    const record = (await this.get(id)) ?? rebuilt;
-    if (record === undefined || record.outcome !== 'queued') return false;
-    this.records.set(id, { ...record, outcome: 'started', runs: run === undefined ? record.runs : [run] });
+    const record = this.current(id) ?? rebuilt;
+    if (record === undefined) return false;
+    if (run === undefined) {
+      if (record.outcome !== 'queued') return false;
+      this.records.set(id, { ...record, outcome: 'started' });
+      return true;
+    }
+    const added = withStartedRun(record, this.startedKeys.get(id), run);
+    if (added === undefined) return false;
+    this.records.set(id, { ...record, outcome: 'started', runs: added.runs });
+    this.startedKeys.set(id, added.startedKeys);
     return true;
   }
 

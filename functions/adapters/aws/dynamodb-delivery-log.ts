@@ -13,6 +13,7 @@ import { idRangeOf, indexPartitionOf, indexPartitions, isDeliveryId } from '../.
 import { matches, mergeNewestFirst } from '../../core/deliveries/listing';
 import type { DeliveryLog, DeliveryPage, DeliveryQuery, DeliverySummary } from '../../core/deliveries/log';
 import type { DeliveryRecord, DeliveryRun } from '../../core/deliveries/record';
+import { placeholderIndexOf, startedRunKey } from '../../core/deliveries/started-runs';
 import { dedupePartitionPrefixes } from './registry-items';
 import { DELIVERIES_INDEX, deliveriesIndexSchema } from './table-schemas';
 
@@ -49,6 +50,9 @@ export interface DynamoDbDeliveryLogOptions {
   readonly now?: () => number;
 }
 
+/** The item's string set of started run keys (core/deliveries/started-runs.ts `startedRunKey`); not a record field. */
+const STARTED_RUNS = 'startedRuns';
+
 export class DynamoDbDeliveryLog implements DeliveryLog {
   private readonly now: () => number;
 
@@ -60,27 +64,55 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
     this.now = options.now ?? Date.now;
   }
 
-  /** One unconditional PutItem: a record's id is new (a ULID), so nothing can already hold its key. */
-  async put(record: DeliveryRecord): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: marshall(
-          {
-            pk: deliveryItemKey(record.id),
-            ...deliveryAttributes(record, this.options.shards),
-            expiresAt: record.expiresAt,
-          },
-          { removeUndefinedValues: true },
-        ),
-      }),
-    );
+  /**
+   * One PutItem, only where no item holds the key (`attribute_not_exists(pk)`): a record's id is new (a ULID), so
+   * the only item that can already be there is the one the fan-out worker wrote, `started` with its run, from the
+   * queued message (`markStarted` with `rebuilt`) before this request's handler got to its own write. That record
+   * is the later truth: it stays, and this write changes nothing (false, not an error). The condition fails with
+   * ConditionalCheckFailedException: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html
+   * (and "Preventing overwrites of an existing item":
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html).
+   */
+  async put(record: DeliveryRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall(
+            {
+              pk: deliveryItemKey(record.id),
+              ...deliveryAttributes(record, this.options.shards),
+              expiresAt: record.expiresAt,
+            },
+            { removeUndefinedValues: true },
+          ),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': 'pk' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /**
-   * One conditional UpdateItem of the record's own `dlv#` item: only a `queued` record becomes `started` (a redelivered
-   * worker message, or a record a claim carries, changes nothing). The condition fails with
-   * ConditionalCheckFailedException: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
+   * One conditional UpdateItem of the record's own `dlv#` item (a record a claim carries changes nothing). The rule
+   * is core/deliveries/started-runs.ts (`withStartedRun`), in DynamoDB terms:
+   * - with a run: the run is appended to `runs` (`list_append`) and its key (`startedRunKey`) added to the string set
+   *   `startedRuns` (`ADD`), on condition that the record accepts it (`queued`, or `started` by the worker: it has
+   *   `startedRuns`) and does not list that key yet (`NOT contains`): every queued start of one request adds its run,
+   *   in any order, and a redelivered message changes nothing. A run listed at queue time by its runRef (an inbound
+   *   item) is then removed from the list (`placeholderIndexOf`, one more conditional UpdateItem, `REMOVE` at its
+   *   index, on condition that it is still that runRef without an ARN).
+   * - without a run (a named start, whose record names its runs already): only a `queued` record becomes `started`.
+   * Update expressions (SET list_append, ADD to a set, REMOVE a list element):
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html
+   * Condition functions (IN, contains, attribute_exists, attribute_not_exists, size):
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
+   * A failed condition throws ConditionalCheckFailedException:
+   * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
    * With `rebuilt`, the same call also writes a record that was never written: UpdateItem "edits an existing item's
    * attributes, or adds a new item to the table if it does not already exist" (same page), so the condition admits a
    * missing item (`attribute_not_exists(pk)`) and every other attribute is set `if_not_exists`, leaving a written
@@ -90,10 +122,20 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
     const names: Record<string, string> = { '#outcome': 'outcome' };
     const values: Record<string, unknown> = { ':started': 'started', ':queued': 'queued' };
     const sets = ['#outcome = :started'];
+    let adds: string | undefined;
+    let accepts = '#outcome = :queued';
     if (run !== undefined) {
       names['#runs'] = 'runs';
-      values[':runs'] = [run];
-      sets.push('#runs = :runs');
+      names['#startedRuns'] = STARTED_RUNS;
+      values[':run'] = [run];
+      values[':none'] = [];
+      values[':key'] = startedRunKey(run);
+      values[':keys'] = new Set([startedRunKey(run)]);
+      sets.push('#runs = list_append(if_not_exists(#runs, :none), :run)');
+      adds = '#startedRuns :keys';
+      // acceptsStartedRun: queued, or started by the worker (startedRuns exists); and the run not added yet.
+      accepts =
+        '(#outcome = :queued OR (#outcome = :started AND attribute_exists(#startedRuns))) AND NOT contains(#startedRuns, :key)';
     }
     if (rebuilt !== undefined) {
       const fields: Record<string, unknown> = {
@@ -110,23 +152,81 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
           sets.push(`#f${i} = if_not_exists(#f${i}, :f${i})`);
         });
     }
+    let updated: Record<string, AttributeValue> | undefined;
     try {
-      await this.client.send(
+      const answer = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall({ pk: deliveryItemKey(id) }),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression:
-            rebuilt === undefined ? '#outcome = :queued' : 'attribute_not_exists(#pk) OR #outcome = :queued',
+          UpdateExpression: `SET ${sets.join(', ')}${adds === undefined ? '' : ` ADD ${adds}`}`,
+          ConditionExpression: rebuilt === undefined ? accepts : `attribute_not_exists(#pk) OR (${accepts})`,
           ExpressionAttributeNames: { ...names, ...(rebuilt === undefined ? {} : { '#pk': 'pk' }) },
           ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+          ...(run?.runRef === undefined ? {} : { ReturnValues: 'UPDATED_NEW' as const }),
         }),
       );
-      return true;
+      updated = answer.Attributes;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+    if (run !== undefined && updated?.runs !== undefined) await this.dropPlaceholder(id, run, updated);
+    return true;
+  }
+
+  /**
+   * The entry a started run replaces (listed at queue time by its runRef, without an ARN), removed at its index on
+   * condition that it is still there. Another start's removal may have moved it: the failed condition returns the
+   * item as it is (ReturnValuesOnConditionCheckFailure ALL_OLD, no read, no other IAM action:
+   * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html), and the removal is tried
+   * again at its new index.
+   */
+  private async dropPlaceholder(id: string, run: DeliveryRun, updated: Record<string, AttributeValue>): Promise<void> {
+    let runs = (unmarshall(updated).runs ?? []) as DeliveryRun[];
+    // A failed condition means another start removed its own placeholder since the list was read (appends go last and
+    // move no index), and there are no more of those than entries: the attempts always suffice.
+    const attempts = runs.length + 1;
+    for (let attempt = 0; attempt < attempts; attempt += 1) {
+      const index = placeholderIndexOf(runs, run);
+      if (index === undefined) return;
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshall({ pk: deliveryItemKey(id) }),
+            UpdateExpression: `REMOVE #runs[${index}]`,
+            ConditionExpression: `#runs[${index}].#runRef = :runRef AND attribute_not_exists(#runs[${index}].#arn)`,
+            ExpressionAttributeNames: { '#runs': 'runs', '#runRef': 'runRef', '#arn': 'executionArn' },
+            ExpressionAttributeValues: marshall({ ':runRef': run.runRef }),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        runs = ((error.Item === undefined ? await this.runsNow(id) : unmarshall(error.Item).runs) ??
+          []) as DeliveryRun[];
+      }
+    }
+  }
+
+  /**
+   * The list as it is, where a failed condition did not return the item (dynalite ignores
+   * ReturnValuesOnConditionCheckFailure: docs/dynamodb.md): an UpdateItem that sets the list to itself, returning
+   * it (ReturnValues UPDATED_NEW, strongly consistent: same page as above), so the worker needs no GetItem on `dlv#`.
+   */
+  private async runsNow(id: string): Promise<unknown> {
+    const { Attributes } = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ pk: deliveryItemKey(id) }),
+        UpdateExpression: 'SET #runs = #runs',
+        ConditionExpression: 'attribute_exists(#runs)',
+        ExpressionAttributeNames: { '#runs': 'runs' },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Attributes === undefined ? undefined : unmarshall(Attributes).runs;
   }
 
   /**

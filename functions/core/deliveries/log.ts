@@ -37,17 +37,25 @@ export interface DeliveryPage {
 }
 
 export interface DeliveryLog {
-  /** Stores a record that no claim carries (an unkeyed request, a refusal, a duplicate): one PutItem. */
-  put(record: DeliveryRecord): Promise<void>;
+  /**
+   * Stores a record that no claim carries (an unkeyed request, a refusal, a duplicate): one PutItem, only where no
+   * record has its id. False when one had: the fan-out worker wrote it, `started` with its run, from the queued
+   * message (`markStarted` with `rebuilt`) before this write; it is kept (the later truth), and that is no error.
+   */
+  put(record: DeliveryRecord): Promise<boolean>;
   /** One record by id, headers and body included; undefined when unknown or expired. */
   get(id: string): Promise<DeliveryRecord | undefined>;
   list(query: DeliveryQuery): Promise<DeliveryPage>;
   /**
-   * A `queued` record (its own `dlv#` item) once the fan-out worker has started its run: outcome `started`, `run` its
-   * runs (undefined: the runs it names stay, as a registered webhook's record names its processes' runs when queued).
+   * A `queued` record (its own `dlv#` item) once the fan-out worker has started a run of it: outcome `started`, and
+   * `run` added to its runs by the rule of ./started-runs.ts (`withStartedRun`): every queued start of the request
+   * adds its run, once, replacing the entry that listed it by runRef at queue time; a record the worker marked
+   * `started` still takes the runs of the request's other queued starts (undefined `run`: the runs it names stay, as a
+   * registered webhook's record names its processes' runs when queued, and only a `queued` record changes).
    * With `rebuilt` (Delivery.rebuilt, carried by the message), a record that was never written (the handler died
    * after queueing, before its answer) is written from it, `started`: one write either way. False when nothing was
-   * changed: the record is no longer `queued` (a redelivered message), or without `rebuilt`, there is none.
+   * changed: the record does not take the run (not `queued` nor `started` by the worker, or this run is listed: a
+   * redelivered message), or without `rebuilt`, there is none.
    */
   markStarted(id: string, run: DeliveryRun | undefined, rebuilt?: DeliveryRecord): Promise<boolean>;
 }

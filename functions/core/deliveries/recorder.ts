@@ -332,7 +332,9 @@ export async function recordDelivery(
   }
   if (!registration.record || delivery.carriedByClaim) return;
   try {
-    await deps.log.put(await buildRecord(delivery, registration, answer, deps, settings));
+    const written = await deps.log.put(await buildRecord(delivery, registration, answer, deps, settings));
+    // The fan-out worker wrote it first (started, with its run), from the queued message: that record stays.
+    if (!written) deps.logger.info('delivery record kept as the worker wrote it', { deliveryId: delivery.id });
   } catch (error) {
     deps.logger.warn('delivery not recorded', {
       deliveryId: delivery.id,

@@ -100,7 +100,8 @@ describe(`the deliveries log, in DynamoDB (${backend}) and in memory alike`, () 
 
       // Act
       const marked = await log.markStarted(queued.id, run);
-      const again = await log.markStarted(queued.id, { executionArn: `${run.executionArn}-2` });
+      // The same message delivered again: the same run (its start deduped).
+      const again = await log.markStarted(queued.id, run);
       const others = [await log.markStarted(started.id, run), await log.markStarted(unknown, run)];
 
       // Assert
@@ -126,7 +127,7 @@ describe(`the deliveries log, in DynamoDB (${backend}) and in memory alike`, () 
 
       // Act
       const created = await log.markStarted(lost.id, run, lost);
-      const again = await log.markStarted(lost.id, { executionArn: `${run.executionArn}-2` }, lost);
+      const again = await log.markStarted(lost.id, run, lost);
       const marked = await log.markStarted(written.id, run, rebuiltOf(start + 1));
       const listed = await allPages(log, { from: start, to: start + 10, limit: 10 });
 
@@ -135,6 +136,132 @@ describe(`the deliveries log, in DynamoDB (${backend}) and in memory alike`, () 
       expect(await log.get(lost.id)).toEqual({ ...lost, outcome: 'started', runs: [run] });
       expect(await log.get(written.id)).toEqual({ ...written, outcome: 'started', runs: [run] });
       expect(listed.ids.sort()).toEqual([lost.id, written.id].sort());
+    }
+  });
+
+  it("keeps the record the worker wrote first: the handler's put of its queued record changes nothing", async () => {
+    // Arrange: the handler queued the start, the worker started it and wrote the record from the message (rebuilt)
+    // before the handler's own write of the queued record landed
+    const start = nextWindow();
+    const queued = recordAt(start, { outcome: 'queued', runs: [] });
+    const rebuilt = { ...queued, headers: {}, body: { bytes: 2, sha256: 'a'.repeat(64) } };
+    const run = { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:orders:hf-race' };
+    const second = { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:orders:hf-race-2' };
+    for (const log of Object.values(logs())) {
+      const created = await log.markStarted(queued.id, run, rebuilt);
+
+      // Act
+      const written = await log.put(queued);
+      const again = await log.put(queued);
+      // A second queued start of the same request still adds its run to the kept record.
+      const added = await log.markStarted(queued.id, second, rebuilt);
+
+      // Assert
+      expect([created, written, again, added]).toEqual([true, false, false, true]);
+      expect(await log.get(queued.id)).toEqual({ ...rebuilt, outcome: 'started', runs: [run, second] });
+    }
+  });
+
+  it('lists every queued start of one request once, in any order, redelivered or not, next to the runs it started', async () => {
+    // Arrange: a CloudEvents delivery that started one subscriber's run and queued three more; each message is
+    // delivered twice (one of them an Express run started again under its name: an ARN of its own)
+    const start = nextWindow();
+    const begun = { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:a:evt-a' };
+    const queued = recordAt(start, { outcome: 'queued', runs: [begun] });
+    const lost = recordAt(start + 1, { outcome: 'queued', runs: [], headers: {} });
+    const b = { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:b:evt-b' };
+    const c = { executionArn: 'arn:aws:states:us-east-1:123456789012:express:c:evt-c:1111' };
+    const cAgain = { executionArn: 'arn:aws:states:us-east-1:123456789012:express:c:evt-c:2222' };
+    const d = { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:d:evt-d' };
+    for (const log of Object.values(logs())) {
+      await log.put(queued);
+
+      // Act: sequentially on the written record, concurrently on the one never written (rebuilt by every message)
+      const marks = [
+        await log.markStarted(queued.id, c),
+        await log.markStarted(queued.id, b),
+        await log.markStarted(queued.id, cAgain),
+        await log.markStarted(queued.id, d),
+        await log.markStarted(queued.id, b),
+      ];
+      const rebuilt = await Promise.all(
+        [b, c, d, b, cAgain, d].map((run) => log.markStarted(lost.id, run, { ...lost, runs: [] })),
+      );
+
+      // Assert
+      expect(marks).toEqual([true, true, false, true, false]);
+      expect(await log.get(queued.id)).toMatchObject({ outcome: 'started', runs: [begun, c, b, d] });
+      expect(rebuilt.filter(Boolean)).toHaveLength(3);
+      const lostRuns = (await log.get(lost.id))!.runs;
+      expect(lostRuns).toHaveLength(3);
+      expect(lostRuns.map((run) => run.executionArn?.split(':')[7]).sort()).toEqual(['evt-b', 'evt-c', 'evt-d']);
+    }
+  });
+
+  it('replaces the entry a queued run was listed by (its runRef, no ARN yet) with the started run', async () => {
+    // Arrange: an inbound batch whose two items were queued, listed by runRef
+    const start = nextWindow();
+    const queued = recordAt(start, { outcome: 'queued', runs: [{ runRef: 'run_1' }, { runRef: 'run_2' }] });
+    const first = { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:in:uid-1', runRef: 'run_1' };
+    const second = { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:in:uid-2', runRef: 'run_2' };
+    for (const log of Object.values(logs())) {
+      await log.put(queued);
+
+      // Act
+      const marks = [await log.markStarted(queued.id, second)];
+      const halfway = (await log.get(queued.id))?.runs;
+      marks.push(await log.markStarted(queued.id, first), await log.markStarted(queued.id, second));
+
+      // Assert
+      expect(marks).toEqual([true, true, false]);
+      expect(halfway).toEqual([{ runRef: 'run_1' }, second]);
+      expect(await log.get(queued.id)).toMatchObject({ outcome: 'started', runs: [second, first] });
+    }
+  });
+
+  it('replaces every placeholder once when the queued items of a batch start all at once, each delivered twice', async () => {
+    // Arrange: six queued items, listed by runRef
+    const start = nextWindow();
+    const refs = Array.from({ length: 6 }, (_, i) => `run_${i}`);
+    const queued = recordAt(start, { outcome: 'queued', runs: refs.map((runRef) => ({ runRef })) });
+    const runOf = (runRef: string) => ({
+      executionArn: `arn:aws:states:us-east-1:123456789012:execution:in:${runRef}`,
+      runRef,
+    });
+    for (const log of Object.values(logs())) {
+      await log.put(queued);
+
+      // Act
+      const marks = await Promise.all([...refs, ...refs].map((runRef) => log.markStarted(queued.id, runOf(runRef))));
+
+      // Assert
+      expect(marks.filter(Boolean)).toHaveLength(6);
+      const { runs } = (await log.get(queued.id))!;
+      expect([...runs].sort((a, b) => a.runRef!.localeCompare(b.runRef!))).toEqual(refs.map(runOf));
+    }
+  });
+
+  it('leaves a record the worker never marked as it is: a started one, a refused one', async () => {
+    // Arrange
+    const start = nextWindow();
+    const started = recordAt(start);
+    const refused = recordAt(start + 1, { outcome: 'refused', status: 401, runs: [] });
+    const run = { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:orders:hf-x' };
+    for (const log of Object.values(logs())) {
+      await log.put(started);
+      await log.put(refused);
+
+      // Act
+      const marks = [
+        await log.markStarted(started.id, run),
+        await log.markStarted(refused.id, run),
+        await log.markStarted(refused.id, run, refused),
+      ];
+
+      // Assert
+      expect(marks).toEqual([false, false, false]);
+      expect(await log.get(started.id)).toEqual(JSON.parse(JSON.stringify(started)));
+      expect(await log.get(refused.id)).toEqual(JSON.parse(JSON.stringify(refused)));
     }
   });
 

@@ -136,7 +136,7 @@ describe('the delivery recorder', () => {
       get: memory.get.bind(memory),
       list: memory.list.bind(memory),
       markStarted: memory.markStarted.bind(memory),
-      put: async (r) => void puts.push(r.id),
+      put: async (r) => puts.push(r.id) > 0,
     };
     const { trigger, dedupe } = setup({ log });
 
@@ -253,6 +253,33 @@ describe('the delivery recorder', () => {
     expect(stored).not.toContain(KEY);
     expect(stored).not.toContain('secret-cookie');
     expect((await log.get(id))!.headers).toMatchObject({ authorization: REDACTED, cookie: REDACTED });
+  });
+
+  it('keeps a record already written under its id (the fan-out worker, first): the answer unchanged, one info line', async () => {
+    // Arrange: the log already holds a started record under every id this request may get
+    const memory = new InMemoryDeliveryLog(() => NOW);
+    const kept: string[] = [];
+    const log: DeliveryLog = {
+      get: memory.get.bind(memory),
+      list: memory.list.bind(memory),
+      markStarted: memory.markStarted.bind(memory),
+      put: async (record) => {
+        kept.push(record.id);
+        return false;
+      },
+    };
+    const { trigger, engine, lines } = setup({ log });
+
+    // Act
+    const { status, id } = await trigger('orders');
+
+    // Assert
+    expect(status).toBe(202);
+    expect(engine.started).toHaveLength(1);
+    expect(kept).toEqual([id]);
+    const line = lines.find((l) => l.includes('delivery record kept as the worker wrote it'));
+    expect(JSON.parse(line!)).toMatchObject({ level: 'INFO', deliveryId: id });
+    expect(lines.some((l) => l.includes('delivery not recorded'))).toBe(false);
   });
 
   it('answers a good request unchanged when the record cannot be written, logging why without the body', async () => {
