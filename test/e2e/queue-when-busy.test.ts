@@ -267,20 +267,29 @@ describe.each([
 });
 
 /**
- * The same styles registered with `whenBusy: "reject"` (`order-echo-reject`, `myclient/open-reject` in
- * local/hookflow.local.json): a keyed request the engine refuses answers 503 with Retry-After and releases its
- * Idempotency-Key claim (one DeleteItem), so the sender's retry claims afresh and starts the one run.
+ * The same styles registered with `whenBusy: "reject"` (`order-echo-reject`, by ref and as the one subscriber of
+ * `com.example.order.refunded`; `myclient/open-reject`, in local/hookflow.local.json): a keyed request (an
+ * Idempotency-Key; a CloudEvent's source + id) the engine refuses answers 503 with Retry-After and releases its
+ * claim (one DeleteItem), so the sender's retry claims afresh and starts the one run.
  */
+/** A structured CloudEvent whose only subscriber is `order-echo-reject`: its claim is the event's source + id. */
+const refunded = (id: string) =>
+  JSON.stringify({ specversion: '1.0', id, source: '/shop', type: 'com.example.order.refunded', data: { order: 8 } });
+
 describe.each([
   { style: 'event workflows', path: '/api/v2/webhook?ref=order-echo-reject', machine: 'hookflow-event-echo' },
   { style: 'client webhooks (?async)', path: '/webhook/myclient/open-reject?async', machine: 'hookflow-echo' },
-])('whenBusy reject, $style: a refused keyed start releases its claim', ({ path, machine }) => {
+  { style: 'CloudEvents intake', path: '/api/v2/event', machine: 'hookflow-event-echo', cloudEvent: true },
+])('whenBusy reject, $style: a refused keyed start releases its claim', ({ path, machine, cloudEvent }) => {
   const stack = busyStack(1);
   const fire = (key: string) =>
     request(`${stack.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': key },
-      body: '{"order":8}',
+      headers:
+        cloudEvent === true
+          ? { 'content-type': 'application/cloudevents+json' }
+          : { 'content-type': 'application/json', 'idempotency-key': key },
+      body: cloudEvent === true ? refunded(key) : '{"order":8}',
     });
 
   it('throttled: 503 with Retry-After, recorded failed; the retry with the same key starts exactly one run', async () => {
