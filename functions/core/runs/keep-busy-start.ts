@@ -43,12 +43,27 @@ export async function keepBusyStart(queue: WorkQueue, error: unknown, start: Bus
     target: { stateMachineArn: start.target.stateMachineArn, workflowType: start.target.workflowType },
     input: start.input,
   };
-  try {
-    await queue.sendDelayed({ id: delivery.id, body: encodeFanoutMessage(message) }, firstQueuedDelaySeconds(error));
-  } catch {
-    throw error;
-  }
-  crashPoint('busy-delivery-queued');
+  if (!(await sendQueuedStart(queue, delivery.id, message, error))) throw error;
   delivery.queued();
   return error.runName;
+}
+
+/**
+ * The one send of a queued start, whatever built its message: to the fan-out queue under `id`, delayed by the busy
+ * answer's Retry-After (firstQueuedDelaySeconds). False when SQS refused it: nothing was kept, and the caller lets
+ * the engine's 503 stand, as a registration that rejects would.
+ */
+export async function sendQueuedStart(
+  queue: WorkQueue,
+  id: string,
+  message: FanoutMessage,
+  busy: EngineBusyError,
+): Promise<boolean> {
+  try {
+    await queue.sendDelayed({ id, body: encodeFanoutMessage(message) }, firstQueuedDelaySeconds(busy));
+  } catch {
+    return false;
+  }
+  crashPoint('busy-delivery-queued');
+  return true;
 }

@@ -8,8 +8,8 @@ import {
 } from './registration';
 import { assertSharedSecret } from '../../core/auth/shared-secret';
 import { type EngineBusyError, NotFoundError, TooLargeError } from '../../core/outcomes';
-import { crashPoint } from '../../core/faults/crash-point';
-import { deliveryNaming, firstQueuedDelaySeconds, keepsWhenBusy } from '../../core/runs/queue-when-busy';
+import { deliveryNaming, keepsWhenBusy } from '../../core/runs/queue-when-busy';
+import { sendQueuedStart } from '../../core/runs/keep-busy-start';
 import type { StartRun } from '../../core/runs/start-run';
 import { type FanoutMessage, UID_FINGERPRINT, encodeFanoutMessage } from '../../core/runs/queued-start-message';
 import type { InboundItem, InboundRequest } from './request';
@@ -180,16 +180,8 @@ async function accept(deps: InboundDeps, request: InboundRequest, delivery?: Del
         target: { stateMachineArn: workflow.stateMachineArn, workflowType: workflow.workflowType },
         input,
       };
-      try {
-        await deps.queue.sendDelayed(
-          { id: delivery!.id, body: encodeFanoutMessage(message) },
-          firstQueuedDelaySeconds(error as EngineBusyError),
-        );
-      } catch {
-        // Not queued: the sender gets the engine's 503 and its Retry-After, as a `reject` registration would.
-        throw error;
-      }
-      crashPoint('busy-delivery-queued');
+      // Not queued: the sender gets the engine's 503 and its Retry-After, as a `reject` registration would.
+      if (!(await sendQueuedStart(deps.queue, delivery!.id, message, error as EngineBusyError))) throw error;
       delivery!.queued();
       if (ref !== undefined) delivery!.ran({ runRef: ref.runRef });
       return { kind: 'kept', deliveryId: delivery!.id, uid: item.uid ?? null, runRef: ref?.runRef ?? null };

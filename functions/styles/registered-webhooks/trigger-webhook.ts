@@ -14,9 +14,9 @@ import type {
   WorkQueue,
   WorkflowEngine,
 } from '../../core/ports';
-import { crashPoint } from '../../core/faults/crash-point';
-import { firstQueuedDelaySeconds, keepsWhenBusy } from '../../core/runs/queue-when-busy';
-import { type FanoutMessage, encodeFanoutMessage } from '../../core/runs/queued-start-message';
+import { keepsWhenBusy } from '../../core/runs/queue-when-busy';
+import { sendQueuedStart } from '../../core/runs/keep-busy-start';
+import type { FanoutMessage } from '../../core/runs/queued-start-message';
 import { guardReplay } from '../../core/verify/replay-guard';
 import type { VerifiedRegistration } from '../../core/verify/verify-registration';
 import { verifySignedRequest } from '../../core/verify/verify-signature';
@@ -109,15 +109,8 @@ async function keptWhenBusy(
     target: { stateMachineArn: record.stateMachineArn, workflowType: 'STANDARD' },
     input,
   };
-  try {
-    await deps.queue.sendDelayed(
-      { id: record.id, body: encodeFanoutMessage(message) },
-      firstQueuedDelaySeconds(error as EngineBusyError),
-    );
-  } catch {
-    return false; // not queued: the engine's 503 stands, as for a webhook that rejects
-  }
-  crashPoint('busy-delivery-queued');
+  // Not queued: the engine's 503 stands, as for a webhook that rejects.
+  if (!(await sendQueuedStart(deps.queue, record.id, message, error as EngineBusyError))) return false;
   // The record says so (one UpdateItem, on this busy path only): its status reads PENDING `queued`, not FAILED
   // "never started", until the run exists. A failed mark loses nothing (the start is queued): that process reads as
   // an unmarked one does, FAILED after 5 minutes, until its run starts.
