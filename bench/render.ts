@@ -131,9 +131,9 @@ export function evaluateTargets(results: Results): Target[] {
   }
   const calls = results.parts['aws-calls']?.data;
   if (calls !== undefined) {
-    // Standard: the floor of the issue, one write (the claim) and one start. Express: AWS picks part of the run's
-    // ARN at the start, so the run is recorded with a second write (docs/aws-calls.md, "Express runs keep their
-    // second write"): its floor is two writes.
+    // The floor of the issue, one write (the claim) and one start, without delivery records (the cost target's
+    // terms). Standard: the claim names its run. Express: the run guard names it (docs/aws-calls.md, "Express runs
+    // and the run guard"); hello, which records deliveries, writes the run into its record: part 5 shows it.
     const keyed = [
       {
         type: 'Standard',
@@ -141,7 +141,12 @@ export function evaluateTargets(results: Results): Target[] {
         writeFloor: 1,
         counts: calls.gatewayCrossCheck.standardWithIdempotencyKey,
       },
-      { type: 'Express', flow: 'hello', writeFloor: 2, counts: calls.gatewayCrossCheck.withIdempotencyKey },
+      {
+        type: 'Express',
+        flow: 'hello-unrecorded',
+        writeFloor: 1,
+        counts: calls.gatewayCrossCheck.expressUnrecordedWithIdempotencyKey,
+      },
     ];
     for (const { type, flow, writeFloor, counts } of keyed) {
       if (counts === undefined) continue;
@@ -676,7 +681,10 @@ export function render(results: Results): string {
           r.constant ? 'yes' : 'no',
         ]),
       ),
-      `Cross-check through the gateway (${a.gatewayCrossCheck.requests} sequential flow triggers, counted inside the stack's process): with an Idempotency-Key ${callsText(a.gatewayCrossCheck.withIdempotencyKey)} per request; without one ${callsText(a.gatewayCrossCheck.withoutIdempotencyKey)} (DynamoDB writes: ${num(dynamoWrites(a.gatewayCrossCheck.withIdempotencyKey), 2)} and ${num(dynamoWrites(a.gatewayCrossCheck.withoutIdempotencyKey), 2)}).`,
+      `Cross-check through the gateway (${a.gatewayCrossCheck.requests} sequential flow triggers, counted inside the stack's process): with an Idempotency-Key ${callsText(a.gatewayCrossCheck.withIdempotencyKey)} per request; without one ${callsText(a.gatewayCrossCheck.withoutIdempotencyKey)} (DynamoDB writes: ${num(dynamoWrites(a.gatewayCrossCheck.withIdempotencyKey), 2)} and ${num(dynamoWrites(a.gatewayCrossCheck.withoutIdempotencyKey), 2)}; the workflow's run guard writes one PutItem of its own per keyed Express run, from Step Functions).` +
+        (a.gatewayCrossCheck.expressUnrecordedWithIdempotencyKey === undefined
+          ? ''
+          : ` hello-unrecorded (the same guarded Express workflow, no delivery records) with an Idempotency-Key: ${callsText(a.gatewayCrossCheck.expressUnrecordedWithIdempotencyKey)}; its duplicates: ${callsText(a.gatewayCrossCheck.expressUnrecordedDuplicate ?? {})}. The claim is the handler's one write; hello's second write (UpdateItem) names the run in the delivery record the claim carries.`),
     );
   }
 

@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
+  CfnStateMachine,
   Choice,
   Condition,
   CustomState,
@@ -11,7 +12,9 @@ import {
   JsonPath,
   Pass,
   type State,
+  StateMachine,
   StateMachineFragment,
+  StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { dedupePartitionPrefixes } from '../functions/adapters/aws/registry-items';
@@ -76,6 +79,29 @@ export class ExpressRunGuard extends StateMachineFragment {
     // A dedupe table encrypted with a customer managed key (HookflowProps.encryptionKey): the PutItem needs it.
     this.table.encryptionKey?.grantEncryptDecrypt(stateMachine);
   }
+}
+
+/**
+ * Whether `workflow` is an EXPRESS state machine of this app whose definition starts with the run guard
+ * (ExpressRunGuard first, or an ASL workflow of workflows/workflows.json, which gets it): read from its synthesized
+ * definition, not taken on trust, because hookflow then lets the guard record its deduped runs
+ * (functions/core/runs/run-guard.ts) and a duplicate waits for the guard's item. An imported state machine, or a
+ * definition that does not start with the guard, is not: its claims record their run with a second write.
+ */
+export function startsWithRunGuard(workflow: IStateMachine): boolean {
+  if (!(workflow instanceof StateMachine) || workflow.stateMachineType !== StateMachineType.EXPRESS) return false;
+  const definition = (workflow.node.defaultChild as CfnStateMachine).definitionString;
+  if (definition === undefined) return false;
+  // The definition is a string with tokens in it (table names, ARNs): resolved, a Fn::Join whose literal parts,
+  // in order, hold the JSON around them. The StartAt pair has no token in it.
+  const literals: string[] = [];
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') literals.push(value);
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(collect);
+  };
+  collect(Stack.of(workflow).resolve(definition));
+  return literals.join('').includes(`"StartAt":${JSON.stringify(GUARD_STATE_NAMES.check)}`);
 }
 
 /** The run guard's one grant (CDK-built and ASL-defined workflows alike): PutItem of its own items only. */

@@ -37,6 +37,7 @@ import { HookflowBodies } from './hookflow-bodies';
 import { DeliveryAlarms } from './delivery-alarms';
 import { leadingKeysLike } from './leading-keys';
 import { RegistryRecord } from './registry-record';
+import { startsWithRunGuard } from './express-run-guard';
 
 /**
  * Handler settings to override, for every handler (functions/core/config.ts is their one definition), e.g.
@@ -484,6 +485,9 @@ export class Hookflow extends Construct {
       // Claim (PutItem), take over or complete (UpdateItem), release (DeleteItem), read a live claim (GetItem).
       if (need === 'dedupe:write') {
         allowOnDedupe(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], dedupePartitionPrefixes.claims);
+        // A duplicate of a claim whose guarded Express run names itself on the run guard's item reads that item
+        // (functions/core/runs/run-guard.ts): read only, the state machines' roles write it.
+        allowOnDedupe(['GetItem'], [dedupePartitionPrefixes.runGuard]);
       }
       // Large bodies (issue 19): objects under bodies/ only (lib/hookflow-bodies.ts says what each grants).
       if (need === 'bodies:write') this.bodies.grantWrite(fn);
@@ -789,7 +793,11 @@ export class Hookflow extends Construct {
         });
       }
     }
-    return { stateMachineArn: workflow.stateMachineArn, workflowType };
+    return {
+      stateMachineArn: workflow.stateMachineArn,
+      workflowType,
+      ...(workflowType === 'EXPRESS' && startsWithRunGuard(workflow) ? { runGuarded: true as const } : {}),
+    };
   }
 
   /** Allows `actions` on `resource` to `fn`, in the one statement it has for these actions (workflowStatements). */

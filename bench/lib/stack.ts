@@ -17,7 +17,9 @@ export const UNRECORDED_FLOW = 'hello-unrecorded';
 export function benchConfig(config: { flows: Record<string, unknown>[] }): { flows: Record<string, unknown>[] } {
   const hello = config.flows.find((flow) => flow.flowId === 'hello');
   if (hello === undefined) throw new Error('local/hookflow.local.json has no flow "hello"');
-  return { ...config, flows: [...config.flows, { ...hello, flowId: UNRECORDED_FLOW, recordDeliveries: false }] };
+  // The demo config has it too (local/hookflow.local.json); the bench's is hello's, whatever the demo's says.
+  const others = config.flows.filter((flow) => flow.flowId !== UNRECORDED_FLOW);
+  return { ...config, flows: [...others, { ...hello, flowId: UNRECORDED_FLOW, recordDeliveries: false }] };
 }
 
 /** Per AWS operation, as written by bench/support/aws-call-counter.cjs. */

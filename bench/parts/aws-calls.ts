@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { request } from '../../test/support/local-stack';
 import { runScenarios, type ScenarioRun } from '../lib/in-process';
 import { log } from '../lib/log';
-import { type BenchStack, diffCounts } from '../lib/stack';
+import { type BenchStack, diffCounts, UNRECORDED_FLOW } from '../lib/stack';
 import { round } from '../lib/stats';
 
 export interface AwsCallsRow {
@@ -31,6 +31,13 @@ export interface AwsCallsResult {
     readonly standardWithIdempotencyKey?: Record<string, number>;
     /** hello-standard, every request repeating one Idempotency-Key whose run has started: the duplicate path. */
     readonly standardDuplicate?: Record<string, number>;
+    /**
+     * The same for hello-unrecorded (hello's guarded Express workflow, no delivery records): the claim is the one
+     * write, the run guard names the run (functions/core/runs/run-guard.ts).
+     */
+    readonly expressUnrecordedWithIdempotencyKey?: Record<string, number>;
+    /** hello-unrecorded, every request repeating one Idempotency-Key whose run has started: the duplicate path. */
+    readonly expressUnrecordedDuplicate?: Record<string, number>;
   };
 }
 
@@ -115,6 +122,12 @@ export async function runAwsCalls(stack: BenchStack, handlerRuns?: readonly Scen
     'aws-calls',
     `  hello-standard with key ${JSON.stringify(standardWithKey)}; duplicates ${JSON.stringify(standardDuplicate)}`,
   );
+  const unrecordedWithKey = await gatewayCalls(stack, n, true, UNRECORDED_FLOW);
+  const unrecordedDuplicate = await gatewayCalls(stack, n, 'repeated', UNRECORDED_FLOW);
+  log(
+    'aws-calls',
+    `  ${UNRECORDED_FLOW} with key ${JSON.stringify(unrecordedWithKey)}; duplicates ${JSON.stringify(unrecordedDuplicate)}`,
+  );
   return {
     perHandler,
     gatewayCrossCheck: {
@@ -123,6 +136,8 @@ export async function runAwsCalls(stack: BenchStack, handlerRuns?: readonly Scen
       withoutIdempotencyKey: withoutKey,
       standardWithIdempotencyKey: standardWithKey,
       standardDuplicate,
+      expressUnrecordedWithIdempotencyKey: unrecordedWithKey,
+      expressUnrecordedDuplicate: unrecordedDuplicate,
     },
   };
 }

@@ -14,6 +14,13 @@ export type WorkflowType = 'EXPRESS' | 'STANDARD';
 export interface WorkflowTarget {
   readonly stateMachineArn: string;
   readonly workflowType: WorkflowType;
+  /**
+   * An Express workflow that starts with hookflow's run guard (workflows/express-run-guard.ts): its first state
+   * writes the execution's ARN under `run#<state machine>#<name>`, so a duplicate finds a deduped run there and
+   * the claim needs no second write to record it (functions/core/runs/run-guard.ts). Set by whoever resolves the
+   * workflow and knows: the local manifest (every ASL workflow gets the guard), the construct (ExpressRunGuard).
+   */
+  readonly runGuarded?: true;
 }
 
 /** A registry item's key: the registry table is one table of `pk` + `sk` items (single-table design). */
@@ -395,6 +402,11 @@ export interface DedupeRecord {
   /** Express: the run, recorded by the owner after it started. */
   readonly run?: RunHandle;
   /**
+   * Express with the run guard: the state machine whose guard records the claim's run (`run#<this>#<name>`), so no
+   * second write records it here; a duplicate reads the guard's item (DedupeStore.guardedRun).
+   */
+  readonly guardedBy?: string;
+  /**
    * The delivery record the claim carries (docs/deliveries.md: the claim is the record, no extra write): the
    * first claimant's, kept through a take-over. Its runs name the claim's run once known.
    */
@@ -418,6 +430,11 @@ export interface ClaimRequest {
    * itself, and no second write records the run.
    */
   readonly standardStateMachineArn?: string;
+  /**
+   * A run-guarded Express workflow's (unqualified) state machine ARN: the claim says its run is found at the
+   * guard's item (`guardedBy`), and no second write records the run.
+   */
+  readonly guardedStateMachineArn?: string;
   /** The delivery record the claim's one write carries (outcome `started`). */
   readonly delivery?: DeliveryRecord;
 }
@@ -434,4 +451,9 @@ export interface DedupeStore {
   /** Gives the claim up (the run could not be started) so that a retry can claim it again. */
   release(key: string, owner: string): Promise<void>;
   get(key: string, now: number): Promise<DedupeRecord | undefined>;
+  /**
+   * The run the Express run guard of `stateMachineArn` admitted under `executionName`, if its first state has
+   * run (the guard's item, read strongly consistent), else undefined.
+   */
+  guardedRun(stateMachineArn: string, executionName: string): Promise<RunHandle | undefined>;
 }

@@ -19,6 +19,7 @@ export type RegisteredWorkflowBinding =
 export const workflowTargetSchema = z.object({
   stateMachineArn: z.string().check(z.startsWith('arn:')),
   workflowType: z.enum(['EXPRESS', 'STANDARD']),
+  runGuarded: z.optional(z.literal(true)),
 });
 
 /** A registry item: its key (`pk` + `sk`) and plain attributes, as @aws-sdk/util-dynamodb's marshall takes them. */

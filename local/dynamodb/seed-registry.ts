@@ -41,7 +41,12 @@ export function desiredItems(config: LocalConfig, workflows: SeedTarget['workflo
         if (workflow === undefined) {
           throw new Error(`${owner}: ${field} "${name}" is not a workflow of workflows/workflows.json`);
         }
-        return { stateMachineArn: workflow.arn, workflowType: workflow.type };
+        // Every Express workflow of workflows/workflows.json starts with the run guard (workflows/manifest.ts).
+        return {
+          stateMachineArn: workflow.arn,
+          workflowType: workflow.type,
+          ...(workflow.type === 'EXPRESS' ? { runGuarded: true as const } : {}),
+        };
       });
       desired.push(...items.map((item) => ({ item, owner })));
     }

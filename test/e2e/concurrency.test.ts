@@ -72,6 +72,50 @@ describe('concurrent identical requests on the local stack', () => {
     expect(links.size).toBe(1);
   });
 
+  it('flow trigger on a guarded Express workflow, unrecorded: the claim is the one write, every caller gets the run', async () => {
+    // Arrange: hello-unrecorded starts hookflow-echo (Express, run guard first) and records no deliveries, so a
+    // keyed trigger writes its claim and leaves the run's name to the guard (functions/core/runs/run-guard.ts).
+    const key = 'burst-guarded';
+
+    // Act
+    const { responses } = await burst(`${stack.url}/flows/hello-unrecorded/trigger`, {
+      headers: { authorization: 'Bearer hf_local_dev_key', 'idempotency-key': key },
+      body: '{"n":1}',
+    });
+    const again = await request(`${stack.url}/flows/hello-unrecorded/trigger`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer hf_local_dev_key', 'idempotency-key': key },
+      body: '{"n":1}',
+    });
+
+    // Assert: one run named by every answer; the claim holds no recorded run, the guard's item names it
+    expect(responses.every((r) => r.status === 202 || r.status === 409)).toBe(true);
+    const links = new Set(
+      [...responses, again]
+        .filter((r) => r.status === 202)
+        .map((r) => (r.body as { executionLink: string }).executionLink),
+    );
+    expect(links.size).toBe(1);
+    expect(again.status).toBe(202);
+    const executionArn = decodeURIComponent([...links][0]!.split('/executions/')[1]!);
+    const executionName = executionArn.split(':')[7]!;
+    const { Item: guard } = await dynamodb.send(
+      new GetItemCommand({
+        TableName: 'hookflow-dedupe',
+        Key: { pk: { S: `run#${arn('hookflow-echo')}#${executionName}` } },
+      }),
+    );
+    expect(guard?.executionArn).toEqual({ S: executionArn });
+    const { Item: claim } = await dynamodb.send(
+      new GetItemCommand({
+        TableName: 'hookflow-dedupe',
+        Key: { pk: { S: `flow-trigger#hello-unrecorded#local-dev#${key}` } },
+      }),
+    );
+    expect(claim?.guardedBy).toEqual({ S: arn('hookflow-echo') });
+    expect(claim?.run).toBeUndefined();
+  });
+
   it('client webhook (?async, same Idempotency-Key): one run', async () => {
     const started = await runsStartedBy('hookflow-echo', async () => {
       const { counts } = await burst(`${stack.url}/webhook/myclient/open?async`, {

@@ -15,7 +15,8 @@ import {
 jest.setTimeout(420_000);
 
 /**
- * Flow triggers with an Idempotency-Key, Express (hello) and Standard (hello-standard), ten at once; the
+ * Flow triggers with an Idempotency-Key, Express (hello), Standard (hello-standard) and Express without delivery
+ * records (hello-unrecorded: the claim is the one write, the run guard names the run), ten at once; the
  * stack dies at the third request to reach the crash point, and every request in flight is cut wherever it
  * was. After a restart on the same data, each sender retries with its key: each key runs exactly once.
  */
@@ -33,10 +34,10 @@ describe.each([
   const stack = new CrashingStack();
   afterAll(() => stack.close());
 
-  it('runs every request exactly once, Express and Standard', async () => {
+  it('runs every request exactly once, Express, Standard, and Express named by its run guard', async () => {
     await stack.start(`${point}:3`);
     const requests = Array.from({ length: 10 }, (_, i) => ({
-      flow: i % 2 === 0 ? 'hello' : 'hello-standard',
+      flow: ['hello', 'hello-standard', 'hello-unrecorded'][i % 3]!,
       key: `${point}-${SEED}-${i}`,
     }));
     const trigger = (r: (typeof requests)[number]) => () =>
@@ -57,12 +58,12 @@ describe.each([
       ...(await countRuns(
         sfn,
         stateMachineArn('hookflow-echo'),
-        names.filter((_, i) => requests[i]!.flow === 'hello'),
+        names.filter((_, i) => requests[i]!.flow !== 'hello-standard'),
       )),
       ...(await countRuns(
         sfn,
         stateMachineArn('hookflow-echo-standard'),
-        names.filter((_, i) => requests[i]!.flow !== 'hello'),
+        names.filter((_, i) => requests[i]!.flow === 'hello-standard'),
       )),
     ]);
     const summary = summarize(counts.values());

@@ -47,6 +47,8 @@ import {
 } from '../../functions/core/runs/dedupe-claim';
 import type { StoredVerifier } from '../../functions/core/verify/verifier-config';
 import { executionLinker } from '../../functions/core/runs/execution-link';
+import { runGuardAdmits, runGuardKey } from '../../functions/core/runs/run-guard';
+import { DEDUPED_NAME_PREFIX } from '../../functions/core/runs/execution-name';
 
 /** In-memory ports with the same contracts as the DynamoDB / Step Functions adapters. */
 
@@ -360,13 +362,34 @@ export class FakeEngine implements WorkflowEngine {
     return `${request.stateMachineArn.replace(':stateMachine:', ':execution:')}:${request.name}`;
   }
 
+  /**
+   * The Express run guard of these state machines, played into `store` as their first state would write it
+   * (functions/core/runs/run-guard.ts' rules): each start of a deduped name (`hf-…`) records its run unless the
+   * name already ran. `begins: false` leaves the guard unrun, as for a start whose execution has not reached it.
+   */
+  runGuard: { store: InMemoryDedupeStore; stateMachines: ReadonlySet<string>; begins?: boolean } | undefined;
+
   async start(request: StartRequest): Promise<RunHandle> {
     if (this.failWith !== undefined) throw this.failWith;
     this.started.push(request);
-    return {
-      executionArn: `${request.stateMachineArn.replace(':stateMachine:', ':execution:')}:${request.name}`,
+    const run = {
+      // An Express execution's ARN ends in an id AWS picks: a second start of a name gets another ARN.
+      executionArn: `${request.stateMachineArn.replace(':stateMachine:', ':express:')}:${request.name}:${this.started.length}`,
       startDate: new Date(0).toISOString(),
     };
+    const guard = this.runGuard;
+    if (
+      guard !== undefined &&
+      guard.begins !== false &&
+      guard.stateMachines.has(request.stateMachineArn) &&
+      request.name.startsWith(DEDUPED_NAME_PREFIX)
+    ) {
+      const key = runGuardKey(request.stateMachineArn, request.name);
+      if (runGuardAdmits(guard.store.guardRuns.get(key), run.executionArn)) guard.store.guardRuns.set(key, run);
+    }
+    return request.workflowType === 'EXPRESS' && guard?.stateMachines.has(request.stateMachineArn) === true
+      ? run
+      : { ...run, executionArn: this.arnOf(request) };
   }
 }
 
@@ -394,6 +417,12 @@ export class InMemoryDedupeStore extends BaseDedupeStore {
   /** Delivery records moved off a replaced claim (DynamoDbDedupeStore: `dlv#` items), by id. */
   readonly archived = new Map<string, DeliveryRecord>();
   failCompleteWith: Error | undefined;
+  /** The Express run guard's items (`run#…`, in DynamoDB the dedupe table's): written by FakeEngine.runGuard. */
+  readonly guardRuns = new Map<string, RunHandle>();
+
+  async guardedRun(stateMachineArn: string, executionName: string): Promise<RunHandle | undefined> {
+    return this.guardRuns.get(runGuardKey(stateMachineArn, executionName));
+  }
 
   protected async putIfFree(record: DedupeRecord, nowMs: number): Promise<FirstWrite> {
     assertPartitionKeySize(record.key); // DynamoDbDedupeStore uses the key as the pk as it is

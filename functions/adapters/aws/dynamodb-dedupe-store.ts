@@ -10,6 +10,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DeliveryRecord } from '../../core/deliveries/record';
 import type { DedupeRecord, RunHandle } from '../../core/ports';
 import { BaseDedupeStore, type FirstWrite, itemExpiresAt } from '../../core/runs/dedupe-claim';
+import { runGuardKey } from '../../core/runs/run-guard';
 import { DynamoDbDeliveryLog, deliveryAttributes, recordOf } from './dynamodb-delivery-log';
 import { deliveriesIndexSchema } from './table-schemas';
 
@@ -139,6 +140,27 @@ export class DynamoDbDedupeStore extends BaseDedupeStore {
     }
   }
 
+  /**
+   * The run guard's item (functions/core/runs/run-guard.ts), read strongly consistent: the guard's PutItem has
+   * returned before the execution goes on, and a duplicate must see it if it is there. An eventually consistent
+   * read "might not reflect the results of a recently completed write operation":
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadConsistency.html
+   */
+  async guardedRun(stateMachineArn: string, executionName: string): Promise<RunHandle | undefined> {
+    const { Item } = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ pk: runGuardKey(stateMachineArn, executionName) }),
+        ConsistentRead: true,
+      }),
+    );
+    if (Item === undefined) return undefined;
+    const { executionArn, startTime } = unmarshall(Item) as { executionArn?: unknown; startTime?: unknown };
+    return typeof executionArn === 'string'
+      ? { executionArn, startDate: typeof startTime === 'string' ? startTime : '' }
+      : undefined;
+  }
+
   protected async read(key: string): Promise<DedupeRecord | undefined> {
     const { Item } = await this.client.send(
       new GetItemCommand({ TableName: this.tableName, Key: marshall({ pk: key }), ConsistentRead: true }),
@@ -169,6 +191,7 @@ function fromItem(item: Record<string, unknown>): DedupeRecord {
     // A claim of an earlier version has no dedupeUntil: its expiresAt was its expiry.
     expiresAt: Number(item.dedupeUntil ?? item.expiresAt),
     ...(typeof item.executionArn === 'string' ? { executionArn: item.executionArn } : {}),
+    ...(typeof item.guardedBy === 'string' ? { guardedBy: item.guardedBy } : {}),
     ...(run === undefined ? {} : { run: { executionArn: String(run.executionArn), startDate: String(run.startDate) } }),
     ...(typeof item[deliveriesIndexSchema.sortKey] === 'string' ? { delivery: recordOf(item) } : {}),
   };

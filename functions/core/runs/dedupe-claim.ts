@@ -39,6 +39,7 @@ export function newClaim(request: ClaimRequest): DedupeRecord {
     ...(request.standardStateMachineArn === undefined
       ? {}
       : { executionArn: standardExecutionArn(request.standardStateMachineArn, name) }),
+    ...(request.guardedStateMachineArn === undefined ? {} : { guardedBy: request.guardedStateMachineArn }),
     ...(request.delivery === undefined
       ? {}
       : {
@@ -80,15 +81,23 @@ export function runNameOf(record: DedupeRecord): string {
 }
 
 /**
- * The run a claim stands for, if it has started: recorded on the claim (Express), or, for a claim that named
- * its Standard run, that execution if Step Functions has it. One DescribeExecution, on duplicate paths only.
+ * The run a claim stands for, if it has started: recorded on the claim (Express); for a claim that named its
+ * Standard run, that execution if Step Functions has it (one DescribeExecution); for a guarded Express claim, the
+ * run its guard admitted under the claim's name (one GetItem). On duplicate paths only.
  */
 export async function startedRunOf(
   record: DedupeRecord,
   engine: Pick<WorkflowEngine, 'findRun'>,
+  guards: Pick<DedupeStore, 'guardedRun'>,
 ): Promise<RunHandle | undefined> {
   if (record.run !== undefined) return record.run;
+  if (record.guardedBy !== undefined) return guards.guardedRun(record.guardedBy, runNameOf(record));
   return record.executionArn === undefined ? undefined : engine.findRun(record.executionArn);
+}
+
+/** Whether a claim names where its run will be found (a Standard execution ARN, or a run guard's item). */
+export function namesItsRun(record: DedupeRecord): boolean {
+  return record.executionArn !== undefined || record.guardedBy !== undefined;
 }
 
 /** A claim whose owner recorded no run within its lease: that owner crashed or timed out. */
@@ -135,6 +144,7 @@ export abstract class BaseDedupeStore implements DedupeStore {
 
   abstract complete(key: string, owner: string, run: RunHandle): Promise<void>;
   abstract release(key: string, owner: string): Promise<void>;
+  abstract guardedRun(stateMachineArn: string, executionName: string): Promise<RunHandle | undefined>;
 
   async get(key: string, now: number): Promise<DedupeRecord | undefined> {
     const record = await this.read(key);
@@ -161,7 +171,7 @@ export abstract class BaseDedupeStore implements DedupeStore {
       const existing = first.existing ?? (await this.get(request.key, request.now));
       if (existing === undefined) continue;
       if (!mayTakeOver(existing, request.now)) return { outcome: 'duplicate', record: existing };
-      const started = existing.executionArn === undefined ? undefined : await runOf?.(existing);
+      const started = namesItsRun(existing) ? await runOf?.(existing) : undefined;
       if (started !== undefined) return { outcome: 'duplicate', record: { ...existing, run: started } };
       const replacement = takenOver(existing, request);
       if (await this.replaceOwner(replacement, existing.owner)) return { outcome: 'claimed', record: replacement };

@@ -5,12 +5,15 @@ import { EngineBusyError, InProgressError, KeyReusedError, nothingStarted } from
 import { crashPoint } from '../faults/crash-point';
 import { executionNameFor, randomExecutionName } from './execution-name';
 import { runNameOf, startedRunOf } from './dedupe-claim';
+import { guardingStateMachine } from './run-guard';
 import { type Clock } from '../clock';
 import type { DeliveryRecord } from '../deliveries/record';
 
 export interface RunTarget {
   readonly stateMachineArn: string;
   readonly workflowType: WorkflowType;
+  /** WorkflowTarget.runGuarded: an Express workflow whose run guard records a deduped run (./run-guard.ts). */
+  readonly runGuarded?: true;
 }
 
 export interface DedupeRequest {
@@ -96,8 +99,9 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * a single conditional write claims the key; the winner starts the run; every duplicate answers with that
  * same run (waiting briefly if the winner is still starting it). For a Standard workflow that is all: the claim
  * named the run's execution ARN (state machine ARN + the name derived from the claim), and a duplicate asks
- * Step Functions whether it exists. For an Express workflow AWS adds a random id to the ARN, so the winner
- * records the run on the claim with a second write (docs/aws-calls.md says why this is the floor).
+ * Step Functions whether it exists. For an Express workflow AWS adds a random id to the ARN: a guarded one
+ * (./run-guard.ts) names its run on the guard's item as it begins, which a duplicate reads; for any other the
+ * winner records the run on the claim with a second write (docs/aws-calls.md says why).
  * If the start fails, the claim is released so the caller's retry can succeed: nothing half-accepted.
  */
 export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSettings): StartRun {
@@ -125,6 +129,12 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
     }
 
     const owner = randomUUID();
+    // A guarded Express run names itself on the guard's item (./run-guard.ts): the claim is the one write, unless
+    // something reads the run off the claim itself (recordRun) or the claim carries a delivery record, whose runs
+    // the record lists (docs/deliveries.md).
+    const guardedBy =
+      dedupe.recordRun === true || dedupe.delivery !== undefined ? undefined : guardingStateMachine(target);
+    const runOf = (record: DedupeRecord) => startedRunOf(record, deps.engine, deps.dedupe);
     const claim = await deps.dedupe.claim(
       {
         key: dedupe.key,
@@ -136,9 +146,10 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
         ...(target.workflowType === 'STANDARD' && dedupe.recordRun !== true
           ? { standardStateMachineArn: target.stateMachineArn }
           : {}),
+        ...(guardedBy === undefined ? {} : { guardedStateMachineArn: guardedBy }),
         ...(dedupe.delivery === undefined ? {} : { delivery: dedupe.delivery.record }),
       },
-      (record) => startedRunOf(record, deps.engine),
+      runOf,
     );
 
     if (claim.outcome === 'duplicate') {
@@ -182,8 +193,10 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
         });
       throw error;
     }
-    // A Standard claim named this run when it was written: nothing to record.
-    if (claim.record.executionArn !== undefined) return { run, replayed: false };
+    // A Standard claim named this run when it was written, and a guarded Express run names itself on its guard's
+    // item as it begins: nothing to record.
+    if (claim.record.executionArn !== undefined || claim.record.guardedBy !== undefined)
+      return { run, replayed: false };
     try {
       await deps.dedupe.complete(dedupe.key, owner, run);
     } catch (error) {
@@ -197,7 +210,7 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
     return { run, replayed: false };
 
     async function awaitStartedRun(claimed: DedupeRecord): Promise<RunHandle> {
-      const started = await startedRunOf(claimed, deps.engine);
+      const started = await runOf(claimed);
       if (started !== undefined) return started;
       const deadline = now() + settings.dedupeWaitMs;
       // A claim that names its Standard run is polled with DescribeExecution, whose account-wide bucket is small
@@ -209,7 +222,7 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
         if (claimed.executionArn !== undefined) interval = Math.min(interval * 2, Math.max(pollIntervalMs, 1_000));
         const record = await deps.dedupe.get(dedupe!.key, now());
         if (record === undefined) break; // released: the first request failed to start its run
-        const run = await startedRunOf(record, deps.engine);
+        const run = await runOf(record);
         if (run !== undefined) return run;
       }
       throw new InProgressError(

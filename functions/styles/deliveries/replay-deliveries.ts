@@ -246,7 +246,7 @@ async function planReplay(deps: DeliveriesDeps, record: DeliveryRecord, mode: Re
       const claim = await deps.dedupe.get(start.dedupe?.key ?? replayKey(record, mode, '', start.part), deps.now());
       // A claim whose run has not started (its owner is still starting it, or died) is no run yet: the start goes
       // through the run starter, which waits for that owner's run or takes a dead owner's claim over.
-      const run = claim === undefined ? undefined : await startedRunOf(claim, deps.engine);
+      const run = claim === undefined ? undefined : await startedRunOf(claim, deps.engine, deps.dedupe);
       return run === undefined
         ? { ...start, status: 'start' }
         : { ...start, status: 'replayed', executionArn: run.executionArn };

@@ -21,6 +21,8 @@ export interface FlowRecord {
   readonly flowId: string;
   readonly stateMachineArn: string;
   readonly workflowType: WorkflowType;
+  /** WorkflowTarget.runGuarded: a keyed trigger's claim is its one write (functions/core/runs/run-guard.ts). */
+  readonly runGuarded?: true;
   readonly published: boolean;
   /** Optional signature verification on top of the API key (scripts/set-verifier.ts). */
   readonly verifier?: StoredVerifier;
@@ -49,6 +51,7 @@ export async function readFlow(registry: Registry, flowId: string): Promise<Flow
     flowId: String(item.flowId),
     stateMachineArn: String(item.stateMachineArn),
     workflowType: item.workflowType === 'STANDARD' ? 'STANDARD' : 'EXPRESS',
+    ...(item.runGuarded === true ? { runGuarded: true as const } : {}),
     published: item.published === true,
     ...(recordsDeliveries(item) ? {} : { recordDeliveries: false as const }),
     ...(whenBusyOf(item, FLOW_WHEN_BUSY_DEFAULT) === 'queue' ? { whenBusy: 'queue' as const } : {}),

@@ -49,6 +49,21 @@ describe(`DynamoDbDedupeStore against ${backend}`, () => {
     expect(results.filter((r) => r.outcome === 'claimed')).toHaveLength(1);
   });
 
+  it('keeps a guarded claim’s state machine for duplicates, with no run recorded on it', async () => {
+    // Arrange
+    const k = nextKey();
+    const guardedBy = 'arn:aws:states:us-east-1:000000000000:stateMachine:echo';
+
+    // Act
+    const first = await store.claim(claimRequest({ key: k, guardedStateMachineArn: guardedBy }));
+    const duplicate = await store.claim(claimRequest({ key: k, owner: 'owner-b' }));
+
+    // Assert
+    expect(first.record.guardedBy).toBe(guardedBy);
+    expect(duplicate).toEqual({ outcome: 'duplicate', record: first.record });
+    expect(duplicate.record.run).toBeUndefined();
+  });
+
   it('records the run for duplicates to find', async () => {
     const k = nextKey();
     await store.claim(claimRequest({ key: k }));

@@ -330,4 +330,175 @@ describe('makeRunStarter', () => {
       expect(engine.started.map((run) => run.name)).toEqual([name]);
     });
   });
+
+  describe('a guarded Express workflow: one write (the claim) and one start; the run guard names the run', () => {
+    const guarded = {
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:echo-guarded',
+      workflowType: 'EXPRESS' as const,
+      runGuarded: true as const,
+    };
+    const key = { key: 'k1', fingerprint: 'f1' };
+    const name = executionNameFor('k1', 1_700_000_000_000, 1_700_000_000 + 60);
+
+    /** A guarded claim on `key` whose owner died (lease 1 s): what a retry meets after a crash. */
+    const claimedByCrashedOwner = (dedupe: InMemoryDedupeStore, now: number) =>
+      dedupe.claim({
+        ...key,
+        owner: 'crashed',
+        now,
+        leaseMs: 1_000,
+        ttlSeconds: 60,
+        guardedStateMachineArn: guarded.stateMachineArn,
+      });
+
+    /** setup() with the fake engine playing the run guard of `guarded`'s state machine into the dedupe store. */
+    function guardedSetup(options: { begins?: boolean } = {}) {
+      const s = setup();
+      s.engine.runGuard = { store: s.dedupe, stateMachines: new Set([guarded.stateMachineArn]), ...options };
+      return s;
+    }
+
+    it('writes the claim once, naming the guard, and records nothing after the start', async () => {
+      // Arrange
+      const { engine, dedupe, startRun } = guardedSetup();
+      const complete = jest.spyOn(dedupe, 'complete');
+
+      // Act
+      const started = await startRun({ target: guarded, input: {}, dedupe: key });
+
+      // Assert
+      expect(started.replayed).toBe(false);
+      expect(complete).not.toHaveBeenCalled();
+      expect(dedupe.records.get('k1')).toMatchObject({ guardedBy: guarded.stateMachineArn });
+      expect(dedupe.records.get('k1')?.run).toBeUndefined();
+      expect(engine.started).toHaveLength(1);
+    });
+
+    it('answers a duplicate with the run the guard admitted, starting nothing', async () => {
+      // Arrange
+      const { engine, startRun } = guardedSetup();
+      const first = await startRun({ target: guarded, input: {}, dedupe: key });
+
+      // Act
+      const duplicate = await startRun({ target: guarded, input: {}, dedupe: key });
+
+      // Assert
+      expect(duplicate).toEqual({ run: first.run, replayed: true });
+      expect(engine.started).toHaveLength(1);
+    });
+
+    it('starts one run for ten concurrent duplicates, and all ten answer with it', async () => {
+      // Arrange
+      const { engine, startRun } = guardedSetup();
+
+      // Act
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () => startRun({ target: guarded, input: {}, dedupe: key })),
+      );
+
+      // Assert
+      expect(engine.started).toHaveLength(1);
+      expect(new Set(answers.map((a) => a.run.executionArn)).size).toBe(1);
+      expect(answers.filter((a) => !a.replayed)).toHaveLength(1);
+    });
+
+    it('makes a duplicate wait while the run has not reached its guard, and hands it the run once it has', async () => {
+      // Arrange: the owner's start went out, but its execution has not run the guard's state yet.
+      const { engine, dedupe, startRun } = guardedSetup({ begins: false });
+      const first = await startRun({ target: guarded, input: {}, dedupe: key });
+      const originalGuardedRun = dedupe.guardedRun.bind(dedupe);
+      let reads = 0;
+      dedupe.guardedRun = async (stateMachineArn, executionName) => {
+        reads += 1;
+        if (reads === 3) dedupe.guardRuns.set(`run#${stateMachineArn}#${executionName}`, first.run);
+        return originalGuardedRun(stateMachineArn, executionName);
+      };
+
+      // Act
+      const duplicate = await startRun({ target: guarded, input: {}, dedupe: key });
+
+      // Assert
+      expect(duplicate).toEqual({ run: first.run, replayed: true });
+      expect(engine.started).toHaveLength(1);
+    });
+
+    it('answers 409 to a duplicate while the guard has not named the run within the wait', async () => {
+      // Arrange
+      const { clock, engine, startRun } = guardedSetup({ begins: false });
+      await startRun({ target: guarded, input: {}, dedupe: key });
+      const startedAt = clock.now;
+
+      // Act
+      const attempt = startRun({ target: guarded, input: {}, dedupe: key });
+
+      // Assert
+      await expect(attempt).rejects.toBeInstanceOf(ConflictError);
+      expect(clock.now - startedAt).toBeGreaterThanOrEqual(settings.dedupeWaitMs);
+      expect(engine.started).toHaveLength(1);
+    });
+
+    it('answers a retry after a crash between the start and the answer with that run, inside the lease or after it', async () => {
+      // Arrange: the owner claimed and started, then died before answering (crash point run-started).
+      const { clock, engine, dedupe, startRun } = guardedSetup();
+      await claimedByCrashedOwner(dedupe, clock.now);
+      const crashed = await engine.start({ ...guarded, name, input: {} });
+
+      // Act
+      const inLease = await startRun({ target: guarded, input: {}, dedupe: key });
+      clock.now += 1_001;
+      const afterLease = await startRun({ target: guarded, input: {}, dedupe: key });
+
+      // Assert: no second start; both answer with the run that began
+      expect(inLease).toEqual({ run: crashed, replayed: true });
+      expect(afterLease).toEqual({ run: crashed, replayed: true });
+      expect(engine.started).toHaveLength(1);
+    });
+
+    it('takes over a claim whose owner died before starting, and starts the run under the same name', async () => {
+      // Arrange: the owner claimed and died before StartExecution (crash point dedupe-claimed).
+      const { clock, engine, dedupe, startRun } = guardedSetup();
+      await claimedByCrashedOwner(dedupe, clock.now);
+      clock.now += 1_001;
+
+      // Act
+      const started = await startRun({ target: guarded, input: {}, dedupe: key });
+      const duplicate = await startRun({ target: guarded, input: {}, dedupe: key });
+
+      // Assert
+      expect(started.replayed).toBe(false);
+      expect(engine.started.map((r) => r.name)).toEqual([name]);
+      expect(duplicate).toEqual({ run: started.run, replayed: true });
+    });
+
+    it('still records the run with a second write where something reads it off the claim (recordRun)', async () => {
+      // Arrange
+      const { dedupe, startRun } = guardedSetup();
+      const complete = jest.spyOn(dedupe, 'complete');
+
+      // Act
+      await startRun({ target: guarded, input: {}, dedupe: { ...key, recordRun: true } });
+
+      // Assert
+      expect(complete).toHaveBeenCalledTimes(1);
+      expect(dedupe.records.get('k1')?.guardedBy).toBeUndefined();
+      expect(dedupe.records.get('k1')?.run).toBeDefined();
+    });
+
+    it('still records the run with a second write for a version or alias ARN, or a workflow without the guard', async () => {
+      // Arrange
+      const { dedupe, startRun } = guardedSetup();
+      const complete = jest.spyOn(dedupe, 'complete');
+      const alias = { ...guarded, stateMachineArn: `${guarded.stateMachineArn}:PROD` };
+      const { runGuarded: _guard, ...unguarded } = guarded;
+
+      // Act
+      await startRun({ target: alias, input: {}, dedupe: { key: 'k-alias', fingerprint: 'f1' } });
+      await startRun({ target: unguarded, input: {}, dedupe: { key: 'k-plain', fingerprint: 'f1' } });
+
+      // Assert
+      expect(complete).toHaveBeenCalledTimes(2);
+      expect(dedupe.records.get('k-alias')?.guardedBy).toBeUndefined();
+      expect(dedupe.records.get('k-plain')?.guardedBy).toBeUndefined();
+    });
+  });
 });

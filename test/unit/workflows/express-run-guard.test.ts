@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executionNameFor } from '../../../functions/core/runs/execution-name';
+import { runGuardKey } from '../../../functions/core/runs/run-guard';
+import { DynamoDbDedupeStore } from '../../../functions/adapters/aws/dynamodb-dedupe-store';
 import { type LocalStepFunctions, startLocalStepFunctions } from '../../../local/stepfunctions';
 import { dynamodbIntegrations } from '../../../local/stepfunctions/dynamodb-integrations';
 import { startInMemoryDynamoDb } from '../../support/in-memory-dynamodb';
@@ -90,10 +92,37 @@ describe('Express run guard', () => {
     const { Item } = await db.client.send(
       new GetItemCommand({
         TableName: db.tables.dedupe,
-        Key: { pk: { S: `run#${local.stateMachineArn('guarded')}#${dedupedName}` } },
+        Key: { pk: { S: runGuardKey(local.stateMachineArn('guarded'), dedupedName) } },
       }),
     );
     expect(Item?.expiresAt).toEqual({ N: '1700086400' });
+  });
+
+  it('names the run it admitted where a duplicate looks for it (DynamoDbDedupeStore.guardedRun, runGuardKey)', async () => {
+    // Arrange: the store a handler reads through, on the table the guard writes to
+    const store = new DynamoDbDedupeStore(db.client, db.tables.dedupe);
+    const arn = local.stateMachineArn('guarded');
+
+    // Act
+    const before = await store.guardedRun(arn, dedupedName);
+    const first = await run('guarded', dedupedName);
+    const second = await run('guarded', dedupedName);
+    const found = await store.guardedRun(arn, dedupedName);
+
+    // Assert: the first execution, not the duplicate that the guard ended
+    expect(before).toBeUndefined();
+    expect(found?.executionArn).toBe(first.executionArn);
+    expect(found?.executionArn).not.toBe(second.executionArn);
+    // $$.Execution.StartTime; the local engine (aws-local-stepfunctions) sets its own, a millisecond after startDate.
+    expect(Math.abs(Date.parse(found!.startDate) - first.startDate!.getTime())).toBeLessThan(1_000);
+  });
+
+  it('writes nothing a duplicate could find for a workflow without the guard', async () => {
+    const store = new DynamoDbDedupeStore(db.client, db.tables.dedupe);
+
+    await run('unguarded', dedupedName);
+
+    expect(await store.guardedRun(local.stateMachineArn('unguarded'), dedupedName)).toBeUndefined();
   });
 
   it('guards every Express workflow of the manifest, and no Standard one', () => {
