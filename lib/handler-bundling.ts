@@ -48,6 +48,20 @@ export const CREDENTIAL_CHAIN_FALLBACK = [
   '@smithy/credential-provider-imds',
 ] as const;
 
+/**
+ * SDK code hookflow's clients never run, left out of the bundle: the Smithy event-stream support. The SDK's
+ * protocols load it with `import()` (compiled to a `require()` that would search NODE_PATH, as for the chain's
+ * links above) only for an operation whose input or output has an event-stream member (@smithy/core's
+ * HttpProtocol.loadEventStreamCapability), and no command hookflow sends has one: test/infra/handler-bundling.test.ts
+ * checks every command functions/ imports against the SDK's schemas, and runs bundled clients without it.
+ * Bundled, it cost more than its own bytes: esbuild evaluates a module loaded with `import()` lazily, wrapping it
+ * and every module it imports (most of @smithy/core) in initialisers, and a wrapped module is kept whole, never
+ * tree-shaken. Left out (esbuild's `external`, https://esbuild.github.io/api/#external), the DynamoDB and Step
+ * Functions clients alone went from 220 KB to 200 KB and from about 2.8x to 2.5x the CPU of an empty Node
+ * process (paired runs: docs/performance.md, "Cold start").
+ */
+export const SDK_CODE_NEVER_RUN = ['@smithy/core/event-streams'] as const;
+
 export const HANDLER_BUNDLING = {
   target: 'node22',
   format: 'cjs',
@@ -55,8 +69,8 @@ export const HANDLER_BUNDLING = {
   sourceMap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],
-  /** The AWS SDK is bundled in, but for the credential chain's links past the environment (see above). */
-  externalModules: [...CREDENTIAL_CHAIN_FALLBACK] as string[],
+  /** The AWS SDK is bundled in, but for the credential chain past the environment and the code never run (above). */
+  externalModules: [...CREDENTIAL_CHAIN_FALLBACK, ...SDK_CODE_NEVER_RUN] as string[],
   /** `import()` of an external compiled to `require()`, which honours Lambda's NODE_PATH (see above). */
   supported: { 'dynamic-import': false },
 } as const;

@@ -3,7 +3,7 @@ import { mkdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { handlers } from '../../functions/routes';
-import { handlerBuildOptions } from '../../lib/handler-bundling';
+import { handlerBuildOptions, SDK_CODE_NEVER_RUN } from '../../lib/handler-bundling';
 
 export const root = join(__dirname, '..', '..');
 
@@ -53,7 +53,8 @@ const cache = new Map<string, Promise<Bundle>>();
  * One handler bundled as lib/hookflow-function.ts has NodejsFunction bundle it at `cdk synth`: the options of
  * lib/handler-bundling.ts (`esbuild --bundle <entry> --platform=node --target=node22 --format=cjs --minify
  * --sourcemap --sources-content=false --main-fields=module,main --external:<the credential chain's later links>
- * --supported:dynamic-import=false --outfile=index.js`), run from the project root,
+ * --supported:dynamic-import=false --outfile=index.js`; the externals also hold the SDK code never run), run
+ * from the project root,
  * plus a metafile (which changes nothing in the output) to say what the bytes are.
  */
 export function bundleHandler(name: string, variant: BundleVariant = 'deployed'): Promise<Bundle> {
@@ -106,14 +107,19 @@ export function bundleHandler(name: string, variant: BundleVariant = 'deployed')
 /**
  * The floor a handler cannot go under while it loads the AWS SDK at init: only the SDK clients 10 of the 12
  * handlers use, DynamoDB and Step Functions (functions/adapters/aws/clients.ts; inbound's two add SQS),
- * constructed, bundled with the deployed options and nothing else.
+ * constructed, bundled with the deployed options and nothing else; `withCodeNeverRun`: the same with the SDK code
+ * hookflow never runs (lib/handler-bundling.ts, SDK_CODE_NEVER_RUN) bundled in, for comparison.
  */
-export async function bundleSdkClients(): Promise<Bundle> {
-  const outdir = join(outRoot, 'sdk-clients');
+export async function bundleSdkClients(withCodeNeverRun = false): Promise<Bundle> {
+  const outdir = join(outRoot, withCodeNeverRun ? 'sdk-clients-with-code-never-run' : 'sdk-clients');
   mkdirSync(outdir, { recursive: true });
   const file = join(outdir, 'index.js');
+  const options = handlerBuildOptions();
+  const neverRun: readonly string[] = SDK_CODE_NEVER_RUN;
   const result = await build({
-    ...handlerBuildOptions(),
+    ...options,
+    // The comparison: the SDK code hookflow never runs bundled in, as before lib/handler-bundling.ts left it out.
+    ...(withCodeNeverRun ? { external: options.external.filter((e) => !neverRun.includes(e)) } : {}),
     stdin: {
       contents: [
         "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",

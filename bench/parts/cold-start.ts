@@ -58,7 +58,12 @@ export interface ColdStartResult {
    * The floor while the SDK loads at init: a bundle of only the DynamoDB and Step Functions clients (what 10 of
    * the 12 handlers load), constructed (deployed options), measured the same way.
    */
-  readonly sdkClients?: { readonly bytes: number; readonly load: PairedLoad };
+  readonly sdkClients?: {
+    readonly bytes: number;
+    readonly load: PairedLoad;
+    /** The same clients with the SDK code hookflow never runs bundled in (SDK_CODE_NEVER_RUN): the comparison. */
+    readonly withCodeNeverRun?: { readonly bytes: number; readonly load: PairedLoad };
+  };
 }
 
 /** The environment a handler reads at cold start (parseConfig), as CDK sets it, minus anything real. */
@@ -159,5 +164,16 @@ export async function runColdStart(): Promise<ColdStartResult> {
   log('coldstart', `the AWS SDK clients alone: ${COLD_START_SETTINGS.pairs} pairs`);
   const sdkLoad = await pairedLoad(sdk, COLD_START_SETTINGS.pairs);
   log('coldstart', `the AWS SDK clients alone: ${sdkLoad.ratio}x (CPU ${sdkLoad.cpuRatio}x)`);
-  return { settings: COLD_START_SETTINGS, handlers, sdkClients: { bytes: sdk.bytes, load: sdkLoad } };
+  const withNeverRun = await bundleSdkClients(true);
+  const withNeverRunLoad = await pairedLoad(withNeverRun, COLD_START_SETTINGS.pairs);
+  log('coldstart', `the same with the SDK code never run bundled in: CPU ${withNeverRunLoad.cpuRatio}x`);
+  return {
+    settings: COLD_START_SETTINGS,
+    handlers,
+    sdkClients: {
+      bytes: sdk.bytes,
+      load: sdkLoad,
+      withCodeNeverRun: { bytes: withNeverRun.bytes, load: withNeverRunLoad },
+    },
+  };
 }

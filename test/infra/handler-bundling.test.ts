@@ -2,12 +2,17 @@ import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { NormalizedSchema } from '@smithy/core/schema';
+import dynalite from 'dynalite';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { handlers } from '../../functions/routes';
-import { CREDENTIAL_CHAIN_FALLBACK, handlerBuildOptions } from '../../lib/handler-bundling';
+import { CREDENTIAL_CHAIN_FALLBACK, handlerBuildOptions, SDK_CODE_NEVER_RUN } from '../../lib/handler-bundling';
 import { HookflowFunction } from '../../lib/hookflow-function';
 
 const root = join(__dirname, '..', '..');
@@ -85,6 +90,153 @@ describe('a handler as synthesized', () => {
       expect(code).not.toContain(`import("${link}")`);
     }
   });
+
+  it('leaves the SDK code hookflow never runs out, required only where it would run', () => {
+    // Assert
+    const code = readFileSync(join(assetDir, 'index.js'), 'utf8');
+    for (const module of SDK_CODE_NEVER_RUN) {
+      expect(code).toContain(`require("${module}")`);
+      expect(code).not.toContain(`import("${module}")`);
+    }
+  });
+});
+
+/** Every `…Command` functions/ imports from an AWS SDK client package, as [package, command name]. */
+function commandsHookflowSends(): [string, string][] {
+  const files = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+    });
+  const commands = new Map<string, [string, string]>();
+  for (const file of files(join(root, 'functions'))) {
+    for (const [, names, pkg] of readFileSync(file, 'utf8').matchAll(
+      /import \{([^}]*)\} from '(@aws-sdk\/client-[a-z0-9-]+)'/g,
+    )) {
+      for (const name of names!.split(',').map((n) => n.trim().replace(/^type /, ''))) {
+        if (name.endsWith('Command')) commands.set(`${pkg}/${name}`, [pkg!, name]);
+      }
+    }
+  }
+  return [...commands.values()];
+}
+
+/** The operations of a client package whose input or output has an event-stream member. */
+function eventStreamOperations(pkg: string): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package named by the caller
+  const exported = require(pkg) as Record<string, unknown>;
+  return Object.entries(exported)
+    .filter(([name, schema]) => name.endsWith('$') && Array.isArray(schema) && schema[0] === 9) // operation schemas
+    .filter(([, schema]) => {
+      const [, , , , input, output] = schema as unknown[];
+      return [input, output].some((s) => NormalizedSchema.of(s as never).getEventStreamMember() !== '');
+    })
+    .map(([name]) => name.replace(/\$$/, ''));
+}
+
+/**
+ * The guarantee behind SDK_CODE_NEVER_RUN: the SDK loads its event-stream support only for an operation with an
+ * event-stream member (@smithy/core's HttpProtocol.loadEventStreamCapability, from RpcProtocol and
+ * HttpBindingProtocol), and no command hookflow sends has one.
+ */
+describe('the SDK code left out of the bundles', () => {
+  it('is reached by no command hookflow sends: none has an event-stream member', () => {
+    // Arrange
+    const commands = commandsHookflowSends();
+    // Act
+    const streaming = commands.filter(([pkg, name]) =>
+      eventStreamOperations(pkg).includes(name.replace(/Command$/, '')),
+    );
+    // Assert
+    expect(commands.map(([, name]) => name)).toEqual(expect.arrayContaining(['PutItemCommand', 'PutObjectCommand']));
+    expect(streaming).toEqual([]);
+    // The check does find one where there is one (S3's SelectObjectContent, which hookflow never sends).
+    expect(eventStreamOperations('@aws-sdk/client-s3')).toEqual(['SelectObjectContent']);
+  });
+
+  it('is not needed to load the clients or to make their calls, answers and errors included', async () => {
+    // Arrange: DynamoDB (dynalite) and a Step Functions endpoint answering StartExecution, then refusing it.
+    const task = mkdtempSync(join(tmpdir(), 'hookflow-task-'));
+    const dynamodb = dynalite({ createTableMs: 0 });
+    let starts = 0;
+    const sfn = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        starts += 1;
+        res.writeHead(starts === 1 ? 200 : 400, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(
+          starts === 1
+            ? JSON.stringify({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:m:run-1', startDate: 1 })
+            : JSON.stringify({ __type: 'ExecutionAlreadyExists', message: 'already started' }),
+        );
+      });
+    });
+    try {
+      await new Promise<void>((resolve) => dynamodb.listen(0, '127.0.0.1', resolve));
+      await new Promise<void>((resolve) => sfn.listen(0, '127.0.0.1', resolve));
+      const port = (server: { address(): unknown }) => (server.address() as AddressInfo).port;
+      // Bundled with the deployed options into a folder outside the project, run without NODE_PATH: a require of
+      // anything left out would fail.
+      await build({
+        ...handlerBuildOptions(),
+        stdin: {
+          contents: [
+            "import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+            "import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';",
+            "import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';",
+            'const ddb = new DynamoDBClient({});',
+            'const sfn = new SFNClient({ endpoint: process.env.SFN_ENDPOINT });',
+            "const TableName = 'bundled';",
+            "const Key = { pk: { S: 'a' } };",
+            "const ConditionExpression = 'attribute_not_exists(pk)';",
+            'const put = new PutItemCommand({ TableName, Item: Key, ConditionExpression });',
+            "const machine = 'arn:aws:states:us-east-1:000000000000:stateMachine:m';",
+            "const start = new StartExecutionCommand({ stateMachineArn: machine, name: 'run-1' });",
+            'const failure = (p) => p.then(() => "none", (e) => e.name);',
+            'export const run = async () => {',
+            '  await ddb.send(new CreateTableCommand({',
+            "    TableName, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],",
+            "    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],",
+            '  }));',
+            '  await ddb.send(put);',
+            '  const again = await failure(ddb.send(put));',
+            '  const item = (await ddb.send(new GetItemCommand({ TableName, Key }))).Item;',
+            '  const started = (await sfn.send(start)).executionArn;',
+            '  const restart = await failure(sfn.send(start));',
+            '  return { again, item, started, restart };',
+            '};',
+          ].join('\n'),
+          resolveDir: root,
+          loader: 'js',
+        },
+        outfile: join(task, 'index.js'),
+        logLevel: 'error',
+      });
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        HOME: task,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port(dynamodb)}`,
+        SFN_ENDPOINT: `http://127.0.0.1:${port(sfn)}`,
+      };
+      // Act
+      const script = "require('./index.js').run().then((r) => process.stdout.write(JSON.stringify(r)))";
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { cwd: task, env });
+      // Assert
+      expect(JSON.parse(stdout)).toEqual({
+        again: 'ConditionalCheckFailedException',
+        item: { pk: { S: 'a' } },
+        started: 'arn:aws:states:us-east-1:000000000000:execution:m:run-1',
+        restart: 'ExecutionAlreadyExists',
+      });
+    } finally {
+      sfn.close();
+      await new Promise<void>((resolve) => dynamodb.close(() => resolve()));
+      rmSync(task, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 /**
