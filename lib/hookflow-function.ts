@@ -147,9 +147,10 @@ export class HookflowFunction extends Construct {
     } else {
       const bundle = prebuiltHandlerDir(props.spec.name);
       const files = ['index.js', ...(carriesBodyStore(props.spec.needs) ? [BODY_STORE.file] : [])];
-      for (const file of files.filter((f) => !existsSync(join(bundle, f)))) {
+      const missing = files.find((file) => !existsSync(join(bundle, file)));
+      if (missing !== undefined) {
         throw new Error(
-          `hookflow: the bundle of handler ${props.spec.name} is missing (${join(bundle, file)}): the package was built without \`npm run build\``,
+          `hookflow: the bundle of handler ${props.spec.name} is missing (${join(bundle, missing)}): the package was built without \`npm run build\``,
         );
       }
       this.function = new LambdaFunction(this, 'Function', {
