@@ -1,4 +1,6 @@
-import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { AssetStaging } from 'aws-cdk-lib';
+import { type BundlingOptions, type ICommandHooks, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { join, posix } from 'node:path';
 
 /**
  * How every handler is bundled, in one place: the construct (NodejsFunction at `cdk synth`), the package build
@@ -34,6 +36,12 @@ import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodej
  *   /var/runtime/node_modules, same page; the runtime includes SDK v3:
  *   https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html). `import()` is compiled to `require()`
  *   (`supported: { 'dynamic-import': false }`) because Node resolves an `import()` without NODE_PATH.
+ * - **The S3 body store as a second file in the same asset** ({@link BODY_STORE}): `s3-body-store.js` beside
+ *   `index.js`, in the handlers that store or read large bodies. functions/adapters/aws/body-store.ts loads it
+ *   at the first large body; inside the one-file bundle, V8 still read and pre-parsed the S3 client at every
+ *   cold start (about 0.6x of an empty Node process). Bundled with the same options, so the S3 code deployed is
+ *   the code tested, and handed the handler's own error classes (a second bundle has its own copy of every
+ *   module it imports: functions/adapters/aws/s3-body-store.ts, `S3BodyStoreDeps`).
  */
 /**
  * The links of the SDK's default credential chain (@aws-sdk/credential-provider-node's `defaultProvider`) after
@@ -62,6 +70,29 @@ export const CREDENTIAL_CHAIN_FALLBACK = [
  */
 export const SDK_CODE_NEVER_RUN = ['@smithy/core/event-streams'] as const;
 
+/**
+ * The S3 body store, bundled on its own as a second file of the handlers that carry it ({@link carriesBodyStore}),
+ * beside their index.js. Its import path is left external in every handler bundle (esbuild matches an external
+ * against the import path as written, before resolving it, and keeps that path: `require("./s3-body-store")`),
+ * so the handler requires the file beside it at run time (Node resolves a relative `require` from the requiring
+ * file's folder, trying `.js`), while from source (tests, tsx) the same `import()` finds the TypeScript module.
+ * The second file is built from {@link BODY_STORE.entry} with the handlers' own options: by the construct's
+ * afterBundling hook ({@link nodejsBundlingOptions}), the package build, the local stack and the bench.
+ */
+export const BODY_STORE = {
+  /** The module, from the project root. */
+  entry: 'functions/adapters/aws/s3-body-store.ts',
+  /** As functions/adapters/aws/body-store.ts imports it (the one module that does). */
+  importPath: './s3-body-store',
+  /** The second file, beside index.js (its source map: `s3-body-store.js.map`). */
+  file: 's3-body-store.js',
+} as const;
+
+/** Whether a handler with these needs (functions/routes.ts) loads the body store, and so ships the second file. */
+export function carriesBodyStore(needs: readonly string[]): boolean {
+  return needs.includes('bodies:write') || needs.includes('bodies:read');
+}
+
 export const HANDLER_BUNDLING = {
   target: 'node22',
   format: 'cjs',
@@ -69,8 +100,11 @@ export const HANDLER_BUNDLING = {
   sourceMap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],
-  /** The AWS SDK is bundled in, but for the credential chain past the environment and the code never run (above). */
-  externalModules: [...CREDENTIAL_CHAIN_FALLBACK, ...SDK_CODE_NEVER_RUN] as string[],
+  /**
+   * The AWS SDK is bundled in, but for the credential chain's links past the environment and the code never run
+   * (see above); the S3 body store is a second file ({@link BODY_STORE}).
+   */
+  externalModules: [...CREDENTIAL_CHAIN_FALLBACK, ...SDK_CODE_NEVER_RUN, BODY_STORE.importPath] as string[],
   /** `import()` of an external compiled to `require()`, which honours Lambda's NODE_PATH (see above). */
   supported: { 'dynamic-import': false },
 } as const;
@@ -80,8 +114,11 @@ export const HANDLER_ENVIRONMENT = {
   POWERTOOLS_SERVICE_NAME: 'hookflow',
 } as const;
 
-/** {@link HANDLER_BUNDLING} as NodejsFunction's bundling props (it runs esbuild's CLI with these flags). */
-export function nodejsBundlingOptions(): BundlingOptions {
+/**
+ * {@link HANDLER_BUNDLING} as NodejsFunction's bundling props (it runs esbuild's CLI with these flags). With
+ * `bodyStore` (a handler that {@link carriesBodyStore}), an afterBundling command hook builds the second file.
+ */
+export function nodejsBundlingOptions(bodyStore = false): BundlingOptions {
   return {
     target: HANDLER_BUNDLING.target,
     format: OutputFormat.CJS,
@@ -95,7 +132,52 @@ export function nodejsBundlingOptions(): BundlingOptions {
     esbuildArgs: Object.fromEntries(
       Object.entries(HANDLER_BUNDLING.supported).map(([feature, on]) => [`--supported:${feature}`, String(on)]),
     ),
+    ...(bodyStore ? { commandHooks: bodyStoreCommandHooks() } : {}),
   };
+}
+
+/**
+ * NodejsFunction bundles one entry (`esbuild --bundle <entry> … --outfile=<asset>/index.js`); its command hooks
+ * run shell commands before and after, in the same place ("on the host OS for local bundling", inside the
+ * container for Docker bundling; "Commands are chained with &&":
+ * https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_lambda_nodejs.ICommandHooks.html). afterBundling
+ * runs esbuild once more, on {@link BODY_STORE.entry}, with the very flags NodejsFunction gives the handler
+ * (aws-cdk-lib's bundling.ts, `buildEsbuildArgs`, for the props {@link nodejsBundlingOptions} sets), and through
+ * the same esbuild it runs: `esbuild` in its Docker image, else `npx --no-install esbuild` (the project's own, as
+ * NodejsFunction runs it for an npm project). test/infra/handler-bundling.test.ts checks both files of the
+ * asset are byte for byte what {@link handlerBuildOptions} builds.
+ */
+function bodyStoreCommandHooks(): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) => {
+      const docker = inputDir === AssetStaging.BUNDLING_INPUT_DIR;
+      const pathJoin = docker ? posix.join : join;
+      const esbuild = docker ? ['esbuild'] : ['npx', '--no-install', 'esbuild'];
+      const args = [
+        ...esbuild,
+        '--bundle',
+        pathJoin(inputDir, BODY_STORE.entry),
+        `--target=${HANDLER_BUNDLING.target}`,
+        '--platform=node',
+        `--format=${HANDLER_BUNDLING.format}`,
+        `--outfile=${pathJoin(outputDir, BODY_STORE.file)}`,
+        ...(HANDLER_BUNDLING.minify ? ['--minify'] : []),
+        ...(HANDLER_BUNDLING.sourceMap ? ['--sourcemap'] : []),
+        `--sources-content=${String(HANDLER_BUNDLING.sourcesContent)}`,
+        ...HANDLER_BUNDLING.externalModules.map((external) => `--external:${external}`),
+        `--main-fields=${HANDLER_BUNDLING.mainFields.join(',')}`,
+        ...Object.entries(HANDLER_BUNDLING.supported).map(([feature, on]) => `--supported:${feature}=${String(on)}`),
+      ];
+      return [args.map(shellQuoted).join(' ')];
+    },
+  };
+}
+
+/** One word for bash (the hook's commands run in `bash -c`), quoted only when it needs to be. */
+function shellQuoted(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 /**
@@ -138,11 +220,12 @@ export function handlerBuildOptions(): HandlerBuildOptions {
 /**
  * The local stack's build: {@link handlerBuildOptions} with two differences. The AWS SDK stays external: all
  * handlers share one Node process there, so every bundle uses the one copy in node_modules (loaded once, and the
- * classes the bench's call counter wraps: bench/support/aws-call-counter.cjs). And the code is not minified, with
+ * classes the bench's call counter wraps: bench/support/aws-call-counter.cjs). The body store is a second file
+ * there too ({@link BODY_STORE}), one beside all the handlers' bundles. And the code is not minified, with
  * its source map inline (tsx, which runs the stack, applies it): there a readable trace matters more than load
  * time.
  */
 export function localHandlerBuildOptions(): HandlerBuildOptions {
   const { sourcesContent: _deployedOnly, ...deployed } = handlerBuildOptions();
-  return { ...deployed, minify: false, sourcemap: 'inline', external: ['@aws-sdk/*'] };
+  return { ...deployed, minify: false, sourcemap: 'inline', external: ['@aws-sdk/*', BODY_STORE.importPath] };
 }

@@ -17,14 +17,15 @@ import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { ServedHandler } from '../functions/routes';
-import { HANDLER_ENVIRONMENT, nodejsBundlingOptions } from './handler-bundling';
+import { BODY_STORE, HANDLER_ENVIRONMENT, carriesBodyStore, nodejsBundlingOptions } from './handler-bundling';
 import { LAMBDA_OUTSIDE_VPC, acknowledgeLogGroupRules } from './guard-acknowledgements';
 
 const root = join(__dirname, '..');
 
 /**
  * Where a handler's code comes from. Compiled (the published package: this file is dist/lib/hookflow-function.js)
- * it is the bundle `npm run build` made, dist/handlers/<name>/index.js (scripts/build-package.ts), so a consumer
+ * it is the bundle `npm run build` made, dist/handlers/<name>/index.js (and s3-body-store.js beside it where the
+ * handler stores bodies: lib/handler-bundling.ts `BODY_STORE`; scripts/build-package.ts), so a consumer
  * needs no esbuild, no Docker and no lock file of ours. From source (this repository: tests, `cdk synth`, the
  * integ snapshot) NodejsFunction bundles the handler's entry (functions/styles/<style>/handlers/<name>.ts) at synth, so the code deployed is always
  * the code checked in, never a stale dist/.
@@ -139,14 +140,17 @@ export class HookflowFunction extends Construct {
         handler: 'handler',
         projectRoot: root,
         depsLockFilePath: join(root, 'package-lock.json'),
-        // The one definition the package build, the local stack and the bench share (lib/handler-bundling.ts).
-        bundling: nodejsBundlingOptions(),
+        // The one definition the package build, the local stack and the bench share (lib/handler-bundling.ts),
+        // with the S3 body store as a second file beside index.js where the handler loads it.
+        bundling: nodejsBundlingOptions(carriesBodyStore(props.spec.needs)),
       });
     } else {
       const bundle = prebuiltHandlerDir(props.spec.name);
-      if (!existsSync(join(bundle, 'index.js'))) {
+      const files = ['index.js', ...(carriesBodyStore(props.spec.needs) ? [BODY_STORE.file] : [])];
+      const missing = files.find((file) => !existsSync(join(bundle, file)));
+      if (missing !== undefined) {
         throw new Error(
-          `hookflow: the bundle of handler ${props.spec.name} is missing (${join(bundle, 'index.js')}): the package was built without \`npm run build\``,
+          `hookflow: the bundle of handler ${props.spec.name} is missing (${join(bundle, missing)}): the package was built without \`npm run build\``,
         );
       }
       this.function = new LambdaFunction(this, 'Function', {

@@ -4,11 +4,13 @@
  * - the construct library (lib/ and what it imports) and the CLI compiled to CommonJS with `.d.ts`
  *   (tsconfig.build.json),
  * - the data files the compiled code reads at synth (the example workflows' ASL, the demo registrations),
- * - every handler (its entry: functions/styles/<style>/handlers/<name>.ts) bundled as Lambda runs it, into `dist/handlers/<name>/index.js`: the
- *   construct deploys these with `Code.fromAsset` (lib/hookflow-function.ts), so a consumer needs no esbuild, no
- *   Docker and no lock file of ours. The options are the ones the construct gives NodejsFunction when it bundles
- *   from source (lib/handler-bundling.ts): minified, Node 22, CommonJS, AWS SDK bundled in, source map beside
- *   the bundle (not loaded at run time: see docs/performance.md for reading a trace with it).
+ * - every handler (its entry: functions/styles/<style>/handlers/<name>.ts) bundled as Lambda runs it, into
+ *   `dist/handlers/<name>/index.js`, and beside it, in the handlers that store or read large bodies, the S3 body
+ *   store's own bundle, `s3-body-store.js` (lib/handler-bundling.ts `BODY_STORE`): the construct deploys these
+ *   with `Code.fromAsset` (lib/hookflow-function.ts), so a consumer needs no esbuild, no Docker and no lock file
+ *   of ours. The options are the ones the construct gives NodejsFunction when it bundles from source
+ *   (lib/handler-bundling.ts): minified, Node 22, CommonJS, AWS SDK bundled in, source map beside the bundle (not
+ *   loaded at run time: see docs/performance.md for reading a trace with it).
  *
  * Run by `npm run build` and by `npm pack` (prepack).
  */
@@ -18,7 +20,7 @@ import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { handlers } from '../functions/routes';
-import { handlerBuildOptions } from '../lib/handler-bundling';
+import { BODY_STORE, carriesBodyStore, handlerBuildOptions } from '../lib/handler-bundling';
 
 const root = resolve(__dirname, '..');
 const dist = join(root, 'dist');
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
     throw new Error(`tsc -p tsconfig.build.json failed:\n${error.stdout ?? error.message}`);
   });
   const bundled = Promise.all(
-    handlers.map((spec) =>
+    handlers.flatMap((spec) => [
       build({
         entryPoints: [join(root, 'functions', spec.entry)],
         outfile: join(dist, 'handlers', spec.name, 'index.js'),
@@ -41,7 +43,19 @@ async function main(): Promise<void> {
         absWorkingDir: root,
         logLevel: 'warning',
       }),
-    ),
+      // The S3 body store beside it, as the construct's afterBundling hook builds it (lib/handler-bundling.ts).
+      ...(carriesBodyStore(spec.needs)
+        ? [
+            build({
+              entryPoints: [join(root, BODY_STORE.entry)],
+              outfile: join(dist, 'handlers', spec.name, BODY_STORE.file),
+              ...handlerBuildOptions(),
+              absWorkingDir: root,
+              logLevel: 'warning',
+            }),
+          ]
+        : []),
+    ]),
   );
   await Promise.all([compiled, bundled]);
 

@@ -7,8 +7,12 @@
  * same asset: `cdk.out/asset.<hash>/index.js.map` after `cdk synth` (the hash is the function's code asset in the
  * template), or `dist/handlers/<name>/index.js.map` in the published package. Each `index.js:<line>:<column>` in
  * the input is replaced by `<source>:<line>:<column> (<original name>)`; every other character passes through.
+ * The frames mapped are those of the file the map belongs to (its name without `.map`): a handler that stores
+ * bodies also has `s3-body-store.js` beside index.js (lib/handler-bundling.ts BODY_STORE), whose frames map with
+ * `s3-body-store.js.map`.
  */
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 
 function main(): void {
@@ -19,8 +23,12 @@ function main(): void {
   }
   const map = new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')) as SourceMapPayload);
   const trace = readFileSync(0, 'utf8');
+  const bundle = basename(mapFile)
+    .replace(/\.map$/, '')
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const frame = new RegExp(`(?:[^\\s()]*/)?${bundle}:(\\d+):(\\d+)`, 'g');
   process.stdout.write(
-    trace.replace(/(?:[^\s()]*\/)?index\.js:(\d+):(\d+)/g, (whole, line: string, column: string) => {
+    trace.replace(frame, (whole, line: string, column: string) => {
       // Stack traces count lines and columns from 1; source maps from 0.
       const entry = map.findEntry(Number(line) - 1, Number(column) - 1) as {
         originalSource?: string;

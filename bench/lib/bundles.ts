@@ -3,19 +3,22 @@ import { mkdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { handlers } from '../../functions/routes';
-import { handlerBuildOptions, SDK_CODE_NEVER_RUN } from '../../lib/handler-bundling';
+import { BODY_STORE, carriesBodyStore, handlerBuildOptions, SDK_CODE_NEVER_RUN } from '../../lib/handler-bundling';
 
 export const root = join(__dirname, '..', '..');
 
 /**
  * The bundle variants the bench builds. `deployed` is what `cdk synth` ships (lib/handler-bundling.ts, the one
  * definition the construct uses); `before` is issue 18's starting point, kept as a comparison in the same run:
- * the AWS SDK left to the runtime's copy, `main` fields only, and NODE_OPTIONS=--enable-source-maps.
- * `sdk-external` is `deployed` with the AWS SDK left external, for handlers required into the bench's own process
+ * the AWS SDK left to the runtime's copy, `main` fields only, and NODE_OPTIONS=--enable-source-maps (and the S3
+ * body store in the one file, as then). `deployed` and `sdk-external` carry the body store as a second file beside
+ * index.js where the construct puts one (lib/handler-bundling.ts `BODY_STORE`). `sdk-external` is `deployed` with the AWS SDK left external, for handlers required into the bench's own process
  * (bench/lib/in-process.ts): their SDK calls must go through node_modules' SDK classes, the ones
  * bench/support/aws-call-counter.cjs wraps to count them; the SDK's code is the same version either way.
+ * `one-file` is `deployed` with the body store left in the one file (loaded with `import()`, as before it became a
+ * second file): the comparison for that lever, in the same run.
  */
-export type BundleVariant = 'deployed' | 'before' | 'sdk-external';
+export type BundleVariant = 'deployed' | 'before' | 'sdk-external' | 'one-file';
 
 export interface Bundle {
   readonly name: string;
@@ -28,13 +31,21 @@ export interface Bundle {
   readonly externals: readonly string[];
   /** NODE_OPTIONS the function runs with (the `before` variant: --enable-source-maps). */
   readonly nodeOptions?: string;
+  /** The S3 body store's second file beside `file` (lib/handler-bundling.ts `BODY_STORE`), where there is one. */
+  readonly bodyStore?: { readonly file: string; readonly bytes: number; readonly metafile: Metafile };
 }
 
 export const handlerNames = handlers.map((spec) => spec.name);
 
 function buildOptionsOf(variant: BundleVariant): { options: BuildOptions; nodeOptions?: string } {
   if (variant === 'deployed') return { options: handlerBuildOptions() };
-  if (variant === 'sdk-external') return { options: { ...handlerBuildOptions(), external: ['@aws-sdk/*'] } };
+  if (variant === 'one-file') {
+    const { external, ...deployed } = handlerBuildOptions();
+    return { options: { ...deployed, external: external.filter((path) => path !== BODY_STORE.importPath) } };
+  }
+  if (variant === 'sdk-external') {
+    return { options: { ...handlerBuildOptions(), external: ['@aws-sdk/*', BODY_STORE.importPath] } };
+  }
   const { mainFields: _moduleFirst, ...deployed } = handlerBuildOptions();
   return { options: { ...deployed, external: ['@aws-sdk/*'] }, nodeOptions: '--enable-source-maps' };
 }
@@ -89,6 +100,17 @@ export function bundleHandler(name: string, variant: BundleVariant = 'deployed')
       logLevel: 'error',
     });
     const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
+    const externals = [...new Set(output.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path))];
+    const requiresStore = externals.includes(BODY_STORE.importPath);
+    const split = variant === 'deployed' || variant === 'sdk-external';
+    if (requiresStore !== (split && carriesBodyStore(spec.needs))) {
+      // The construct ships the second file by the handler's needs: a bundle that requires it must have it.
+      throw new Error(
+        `${name} (${variant}): the bundle ${requiresStore ? 'requires' : 'does not require'} ${BODY_STORE.importPath}, ` +
+          'against its needs (lib/handler-bundling.ts carriesBodyStore, which decides where the second file goes)',
+      );
+    }
+    const bodyStore = requiresStore ? await bundleBodyStore(outdir, options) : undefined;
     return {
       name,
       variant,
@@ -96,12 +118,27 @@ export function bundleHandler(name: string, variant: BundleVariant = 'deployed')
       bytes: statSync(file).size,
       sourceMapBytes: statSync(`${file}.map`).size,
       metafile: result.metafile,
-      externals: [...new Set(output.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path))],
+      externals: externals.filter((path) => path !== BODY_STORE.importPath),
       ...(nodeOptions === undefined ? {} : { nodeOptions }),
+      ...(bodyStore === undefined ? {} : { bodyStore }),
     };
   })();
   cache.set(key, promise);
   return promise;
+}
+
+/** The S3 body store's second file, beside a handler's index.js in `outdir`, built with the handler's options. */
+async function bundleBodyStore(outdir: string, options: BuildOptions): Promise<Bundle['bodyStore']> {
+  const file = join(outdir, BODY_STORE.file);
+  const result = await build({
+    ...options,
+    entryPoints: [join(root, BODY_STORE.entry)],
+    absWorkingDir: root,
+    outfile: file,
+    metafile: true,
+    logLevel: 'error',
+  });
+  return { file, bytes: statSync(file).size, metafile: result.metafile };
 }
 
 /**

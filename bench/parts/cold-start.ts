@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { handlers as servedHandlers } from '../../functions/routes';
 import { type Bundle, bundleHandler, bundleSdkClients, bytesByOrigin, handlerNames, root } from '../lib/bundles';
 import { type LoadBreakdown, profileLoad } from '../lib/load-profile';
+import { BODY_STORE } from '../../lib/handler-bundling';
 import { log } from '../lib/log';
 import { median, round } from '../lib/stats';
 
@@ -11,7 +12,7 @@ const run = promisify(execFile);
 export const COLD_START_SETTINGS = {
   /** Pairs per handler (A: the handler's process, B: an empty one, A, B, ...) for the deployed bundle. */
   pairs: 15,
-  /** Pairs per handler for issue 18's starting point, the comparison. */
+  /** Pairs per handler for issue 18's starting point, the comparison (and for the body store in the one file). */
   beforePairs: 7,
   /** The target: each handler's process at most this many times the CPU of an empty Node process (medians). */
   maxRatio: 2.5,
@@ -47,6 +48,13 @@ export interface ColdStartHandler {
   readonly load: PairedLoad;
   /** Issue 18's starting point, measured the same way in the same run: SDK external, --enable-source-maps. */
   readonly before: { readonly bytes: number; readonly load: PairedLoad };
+  /** The S3 body store's second file beside the bundle (lib/handler-bundling.ts BODY_STORE), where there is one. */
+  readonly bodyStoreBytes?: number;
+  /**
+   * Where there is a second file: the same handler with the body store left in its one file (`import()`ed, as
+   * before the split), measured the same way in the same run: that lever's comparison.
+   */
+  readonly oneFile?: { readonly bytes: number; readonly load: PairedLoad };
   /** One load of the deployed bundle under the CPU profiler: ms by origin (profiling inflates them: read the shares). */
   readonly loadProfileMs: LoadBreakdown;
 }
@@ -143,6 +151,11 @@ export async function runColdStart(): Promise<ColdStartResult> {
     log('coldstart', `${name}: ${COLD_START_SETTINGS.pairs} pairs (handler, empty Node), then the 'before' bundle`);
     const load = await pairedLoad(b.deployed, COLD_START_SETTINGS.pairs);
     const before = await pairedLoad(b.before, COLD_START_SETTINGS.beforePairs);
+    const oneFileBundle = b.deployed.bodyStore === undefined ? undefined : await bundleHandler(name, 'one-file');
+    const oneFile =
+      oneFileBundle === undefined
+        ? undefined
+        : { bytes: oneFileBundle.bytes, load: await pairedLoad(oneFileBundle, COLD_START_SETTINGS.beforePairs) };
     const origins = bytesByOrigin(b.deployed);
     handlers.push({
       name,
@@ -152,12 +165,18 @@ export async function runColdStart(): Promise<ColdStartResult> {
       hookflowBytes: origins.filter((o) => o.origin.startsWith('hookflow ')).reduce((sum, o) => sum + o.bytes, 0),
       load,
       before: { bytes: b.before.bytes, load: before },
+      ...(b.deployed.bodyStore === undefined ? {} : { bodyStoreBytes: b.deployed.bodyStore.bytes }),
+      ...(oneFile === undefined ? {} : { oneFile }),
       loadProfileMs: await profileLoad(b.deployed.file, coldStartEnv(name, undefined)),
     });
     log(
       'coldstart',
       `${name}: ${(b.deployed.bytes / 1024).toFixed(0)} KB, ${load.handlerMs} ms vs empty ${load.emptyMs} ms: ` +
-        `${load.ratio}x (CPU ${load.cpuRatio}x); before: ${before.ratio}x (CPU ${before.cpuRatio}x)`,
+        `${load.ratio}x (CPU ${load.cpuRatio}x); before: ${before.ratio}x (CPU ${before.cpuRatio}x)` +
+        (oneFile === undefined
+          ? ''
+          : `; ${BODY_STORE.file} ${(b.deployed.bodyStore!.bytes / 1024).toFixed(0)} KB beside it; the store in ` +
+            `the one file (${(oneFile.bytes / 1024).toFixed(0)} KB): ${oneFile.load.ratio}x (CPU ${oneFile.load.cpuRatio}x)`),
     );
   }
   const sdk = await bundleSdkClients();

@@ -1,7 +1,9 @@
 import { build } from 'esbuild';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { localHandlerBuildOptions } from '../../lib/handler-bundling';
+import { BODY_STORE, localHandlerBuildOptions } from '../../lib/handler-bundling';
+
+const BODY_STORE_NAME = BODY_STORE.file.replace(/\.js$/, '');
 
 /**
  * Bundles each Lambda entry with esbuild, with the construct's options (lib/handler-bundling.ts: same target,
@@ -22,8 +24,14 @@ export async function bundleHandlers(
   const outdir = join(root, 'node_modules', '.cache', 'hookflow', `handlers-${process.pid}`);
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
+  if (names.includes(BODY_STORE_NAME)) throw new Error(`a handler may not be named ${BODY_STORE_NAME}`);
   await build({
-    entryPoints: Object.fromEntries(entries.map(({ name, entry }) => [name, join(root, 'functions', entry)])),
+    // And the S3 body store, as the second file the deployed handlers carry (lib/handler-bundling.ts BODY_STORE):
+    // one beside all the bundles here, each requiring it as `./s3-body-store`.
+    entryPoints: {
+      ...Object.fromEntries(entries.map(({ name, entry }) => [name, join(root, 'functions', entry)])),
+      [BODY_STORE_NAME]: join(root, BODY_STORE.entry),
+    },
     outdir,
     ...localHandlerBuildOptions(),
     absWorkingDir: root,

@@ -1,7 +1,7 @@
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { execFile, execFileSync } from 'node:child_process';
 import { NormalizedSchema } from '@smithy/core/schema';
 import dynalite from 'dynalite';
@@ -12,10 +12,40 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { handlers } from '../../functions/routes';
-import { CREDENTIAL_CHAIN_FALLBACK, handlerBuildOptions, SDK_CODE_NEVER_RUN } from '../../lib/handler-bundling';
+import {
+  BODY_STORE,
+  CREDENTIAL_CHAIN_FALLBACK,
+  carriesBodyStore,
+  handlerBuildOptions,
+  SDK_CODE_NEVER_RUN,
+} from '../../lib/handler-bundling';
 import { HookflowFunction } from '../../lib/hookflow-function';
 
 const root = join(__dirname, '..', '..');
+
+// esbuild builds and child processes on a shared machine: seconds each.
+jest.setTimeout(120_000);
+
+/** Source text bundled as a handler is (the deployed options), into `outfile`. */
+const buildSource = (contents: string, outfile: string) =>
+  build({
+    ...handlerBuildOptions(),
+    stdin: { contents, resolveDir: root, loader: 'ts' },
+    absWorkingDir: root,
+    outfile,
+    logLevel: 'error',
+  });
+
+/** The body store's second file (lib/handler-bundling.ts BODY_STORE), built as the bench and the package build do. */
+const buildBodyStore = (outfile: string, more: Pick<BuildOptions, 'write' | 'metafile'> = {}) =>
+  build({
+    ...handlerBuildOptions(),
+    entryPoints: [join(root, BODY_STORE.entry)],
+    absWorkingDir: root,
+    outfile,
+    logLevel: 'error',
+    ...more,
+  });
 
 /**
  * One handler synthesized with bundling on (the other infra tests skip esbuild): the code the construct ships is
@@ -60,7 +90,7 @@ describe('a handler as synthesized', () => {
     expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
   });
 
-  it('is byte for byte what esbuild builds from lib/handler-bundling.ts (the bench, the package build)', async () => {
+  it('is byte for byte what esbuild builds from lib/handler-bundling.ts (the bench, the package build), both files', async () => {
     // Arrange
     const benchDir = mkdtempSync(join(tmpdir(), 'hookflow-bundling-api-'));
     try {
@@ -72,14 +102,28 @@ describe('a handler as synthesized', () => {
         outfile: join(benchDir, 'index.js'),
         logLevel: 'error',
       });
+      await buildBodyStore(join(benchDir, BODY_STORE.file));
       // Assert
       // Compared as booleans: a failure would otherwise print two half-megabyte bundles.
-      const same =
-        readFileSync(join(benchDir, 'index.js'), 'utf8') === readFileSync(join(assetDir, 'index.js'), 'utf8');
-      expect(same).toBe(true);
+      const same = (file: string) =>
+        readFileSync(join(benchDir, file), 'utf8') === readFileSync(join(assetDir, file), 'utf8');
+      expect(same('index.js')).toBe(true);
+      expect(same(BODY_STORE.file)).toBe(true);
+      // (The maps name the sources relative to where they were written: not compared.)
+      expect(existsSync(join(assetDir, `${BODY_STORE.file}.map`))).toBe(true);
     } finally {
       rmSync(benchDir, { recursive: true, force: true });
     }
+  });
+
+  it('keeps the S3 client out of index.js: the body store is the second file beside it, required from there', () => {
+    // Assert
+    const code = readFileSync(join(assetDir, 'index.js'), 'utf8');
+    const store = readFileSync(join(assetDir, BODY_STORE.file), 'utf8');
+    expect(code).toContain(`require("${BODY_STORE.importPath}")`);
+    // The S3 client names itself in its bundle (its commands' `.n("S3Client", …)`), not in index.js.
+    expect(store).toContain('"S3Client"');
+    expect(code).not.toContain('"S3Client"');
   });
 
   it('leaves the credential chain past the environment to the runtime, required (not imported) so NODE_PATH finds it', () => {
@@ -240,6 +284,105 @@ describe('the SDK code left out of the bundles', () => {
 });
 
 /**
+ * The body store as a second bundle (lib/handler-bundling.ts BODY_STORE) has its own copy of every module it
+ * imports. An error class of its own would fail the handler's `instanceof DomainError`, and S3 down would be
+ * answered 500 instead of 503: so it imports no hookflow module, and the handler hands it its busy error.
+ */
+describe('the S3 body store as a second file', () => {
+  it('holds no hookflow module but its own (every other one is handed in from the handler bundle)', async () => {
+    // Act
+    const result = await buildBodyStore(join(tmpdir(), 'hookflow-store-meta', BODY_STORE.file), {
+      write: false,
+      metafile: true,
+    });
+    // Assert
+    const output = Object.values(result.metafile!.outputs).find((o) => o.entryPoint !== undefined)!;
+    const hookflow = Object.keys(output.inputs).filter((path) => !path.includes('node_modules/'));
+    expect(hookflow).toEqual([BODY_STORE.entry]);
+  });
+
+  it('is required by exactly the handlers that ship it (their needs: bodies:write or bodies:read)', async () => {
+    // Act
+    const requiring = await Promise.all(
+      handlers.map(async (handler) => {
+        const result = await build({
+          ...handlerBuildOptions(),
+          entryPoints: [join(root, 'functions', handler.entry)],
+          absWorkingDir: root,
+          outfile: join(tmpdir(), 'hookflow-requires', handler.name, 'index.js'),
+          write: false,
+          metafile: true,
+          minify: false,
+          logLevel: 'error',
+        });
+        const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
+        return output.imports.some((i) => i.external && i.path === BODY_STORE.importPath);
+      }),
+    );
+    // Assert
+    expect(requiring).toEqual(handlers.map((handler) => carriesBodyStore(handler.needs)));
+    expect(requiring.filter(Boolean)).toHaveLength(8);
+  });
+
+  it('answers 503 with Retry-After when S3 is busy, through the built files (index.js requiring the store beside it)', async () => {
+    // Arrange: the handler side (body-store.ts and the error-to-HTTP mapping, as http-handler.ts applies it) built
+    // as a handler is, with the second file built as the construct ships it, side by side in a folder of their own.
+    const task = mkdtempSync(join(tmpdir(), 'hookflow-split-'));
+    try {
+      await buildSource(
+        [
+          "import { lazyS3BodyStore } from './functions/adapters/aws/body-store';",
+          "import { DomainError } from './functions/core/outcomes';",
+          "import { httpAnswerOf } from './functions/http/outcome-to-http';",
+          'export async function storeOneBody() {',
+          "  try { await lazyS3BodyStore('hookflow-bodies').put('dlv_01KBX0000000000000000000AB', Buffer.alloc(300 * 1024)); return { statusCode: 201 }; }",
+          '  catch (error) { return error instanceof DomainError ? httpAnswerOf(error) : { statusCode: 500, body: String(error) }; }',
+          '}',
+        ].join('\n'),
+        join(task, 'index.js'),
+      );
+      await buildBodyStore(join(task, BODY_STORE.file));
+      // S3 answering as it does when it sheds load: 503 SlowDown
+      // (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList).
+      writeFileSync(
+        join(task, 'store.js'),
+        [
+          'let calls = 0;',
+          "const server = require('node:http').createServer((req, res) => { calls++; req.resume(); req.on('end', () => {",
+          "  res.writeHead(503, { 'content-type': 'application/xml' });",
+          "  res.end('<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>'); }); });",
+          "server.listen(0, '127.0.0.1', async () => {",
+          '  process.env.AWS_ENDPOINT_URL_S3 = `http://127.0.0.1:${server.address().port}`;',
+          "  const answer = await require('./index.js').storeOneBody();",
+          "  const loaded = Object.keys(require.cache).map((f) => require('node:path').basename(f));",
+          '  process.stdout.write(JSON.stringify({ answer, calls, loaded }));',
+          '  server.close();',
+          '});',
+        ].join('\n'),
+      );
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_MAX_ATTEMPTS: '1',
+      };
+      // Act
+      const out = JSON.parse(
+        execFileSync(process.execPath, [join(task, 'store.js')], { cwd: task, env }).toString(),
+      ) as { answer: { statusCode: number; headers?: Record<string, string> }; calls: number; loaded: string[] };
+      // Assert
+      expect(out.loaded).toEqual(expect.arrayContaining(['index.js', BODY_STORE.file]));
+      expect(out.calls).toBe(1);
+      expect(out.answer.statusCode).toBe(503);
+      expect(out.answer.headers?.['retry-after']).toMatch(/^\d+$/);
+    } finally {
+      rmSync(task, { recursive: true, force: true });
+    }
+  });
+});
+
+/**
  * The guarantee behind leaving the credential chain's later links external: a function whose credentials are not
  * in its environment still gets them, from the SDK found through NODE_PATH (in Lambda, the runtime's copy in
  * /var/runtime/node_modules; here, the project's node_modules), never a load failure.
@@ -249,17 +392,10 @@ describe('an SDK client bundled as a handler is', () => {
     // Arrange: a client bundled with the deployed options, alone in a folder outside the project (as /var/task).
     const task = mkdtempSync(join(tmpdir(), 'hookflow-task-'));
     try {
-      await build({
-        ...handlerBuildOptions(),
-        stdin: {
-          contents:
-            "import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; export const client = new DynamoDBClient({ region: 'us-east-1' });",
-          resolveDir: root,
-          loader: 'ts',
-        },
-        outfile: join(task, 'index.js'),
-        logLevel: 'error',
-      });
+      await buildSource(
+        "import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; export const client = new DynamoDBClient({ region: 'us-east-1' });",
+        join(task, 'index.js'),
+      );
       // A container credentials endpoint (the chain's remote link), then the client asked for its credentials.
       writeFileSync(
         join(task, 'resolve.js'),

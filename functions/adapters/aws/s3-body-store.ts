@@ -1,37 +1,43 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { BodyRef, BodyStore } from '../../core/deliveries/log';
-import { EngineBusyError } from '../../core/outcomes';
 import type { recordCalls, requestHandlerOptions } from './clients';
-import { mayHaveTakenEffect } from './unanswered';
+import type { mayHaveTakenEffect } from './unanswered';
 
-let s3: S3Client | undefined;
-
-/** What the S3 client takes from ./clients.ts, handed in by ./body-store.ts (see {@link s3Client}). */
-export interface S3ClientSettings {
+/**
+ * What this module takes from the handler's own bundle, handed in by ./body-store.ts rather than imported.
+ *
+ * In a deployed handler this module is a second file beside index.js (`s3-body-store.js`: `BODY_STORE` in
+ * lib/handler-bundling.ts), bundled on its own and required at the first large body, so that the S3 client is
+ * not read and pre-parsed at every cold start (docs/performance.md, "Cold start"). A second bundle
+ * has its own copy of every module it imports: an `EngineBusyError` made from its own copy of
+ * functions/core/outcomes.ts would fail the handler's `instanceof DomainError`, and a busy S3 would be answered
+ * 500 instead of 503 with Retry-After. So every hookflow module this one needs comes in here, from the handler's
+ * copy, and its only imports are types, `node:crypto` and the S3 client (test/infra/handler-bundling.test.ts
+ * checks the second bundle holds no other hookflow module).
+ */
+export interface S3BodyStoreDeps {
   readonly requestHandlerOptions: typeof requestHandlerOptions;
   readonly recordCalls: typeof recordCalls;
+  /** The handler's own busy error (an `EngineBusyError`): answered 503 with Retry-After. */
+  readonly busy: (message: string) => Error;
+  readonly mayHaveTakenEffect: typeof mayHaveTakenEffect;
 }
 
 /**
- * The S3 client, created once (at its first use) and recording its calls when asked to (tests), as the other
- * clients (./clients.ts). Here rather than there, so that only what loads this module loads the S3 client
- * (./body-store.ts loads it at the first large body). Locally AWS_ENDPOINT_URL_S3 names fauxqs by IP address,
- * which the SDK addresses path-style by itself.
- *
- * ./clients.ts's helpers are handed in rather than imported: this module is loaded with `import()`, and esbuild
- * wraps a module loaded that way, and every module it imports, in a lazy initialiser that cannot be
- * tree-shaken. Imported from here, ./clients.ts and the DynamoDB and Step Functions clients it imports would be
- * bundled whole (the flow trigger's DynamoDB client: 32 KB to 78 KB), and compiled at every cold start.
+ * A new S3 client, recording its calls when asked to (tests), as the other clients (./clients.ts). Not kept
+ * here: ./body-store.ts keeps one per handler bundle. Locally every handler shares one process, and so one copy
+ * of this module; a client kept here would record every handler's S3 calls under the first one's name. Locally
+ * AWS_ENDPOINT_URL_S3 names fauxqs by IP address, which the SDK addresses path-style by itself.
  */
-export function s3Client({ requestHandlerOptions, recordCalls }: S3ClientSettings): S3Client {
+export function s3Client({ requestHandlerOptions, recordCalls }: S3BodyStoreDeps): S3Client {
   // A body of several MB takes longer to send than a DynamoDB item: an attempt gets at least 10 s, not less
   // than AWS_REQUEST_TIMEOUT_MS, so only a hung connection (never a big body) times out.
   const options = requestHandlerOptions();
-  return (s3 ??= recordCalls(
+  return recordCalls(
     new S3Client({ requestHandler: { ...options, requestTimeout: Math.max(10_000, options.requestTimeout) } }),
     's3',
-  ));
+  );
 }
 
 /**
@@ -55,10 +61,10 @@ export function bodyKeyOf(deliveryId: string): string {
  */
 const S3_BUSY_ERRORS: ReadonlySet<string> = new Set(['SlowDown', 'ServiceUnavailable', 'InternalError']);
 
-function busyOr(error: unknown): unknown {
+function busyOr(error: unknown, deps: Pick<S3BodyStoreDeps, 'busy' | 'mayHaveTakenEffect'>): unknown {
   const name = (error as { name?: unknown } | null)?.name;
-  if ((typeof name === 'string' && S3_BUSY_ERRORS.has(name)) || mayHaveTakenEffect(error)) {
-    return new EngineBusyError('the body store (S3) is busy or unavailable; retry shortly');
+  if ((typeof name === 'string' && S3_BUSY_ERRORS.has(name)) || deps.mayHaveTakenEffect(error)) {
+    return deps.busy('the body store (S3) is busy or unavailable; retry shortly');
   }
   return error;
 }
@@ -68,6 +74,8 @@ export class S3BodyStore implements BodyStore {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
+    /** The handler's busy error and unanswered-call check (see {@link S3BodyStoreDeps}). */
+    private readonly errors: Pick<S3BodyStoreDeps, 'busy' | 'mayHaveTakenEffect'>,
   ) {}
 
   async put(deliveryId: string, raw: Buffer): Promise<BodyRef> {
@@ -86,7 +94,7 @@ export class S3BodyStore implements BodyStore {
         }),
       );
     } catch (error) {
-      throw busyOr(error);
+      throw busyOr(error, this.errors);
     }
     return { bucket: this.bucket, key };
   }
@@ -102,7 +110,7 @@ export class S3BodyStore implements BodyStore {
       // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"). So `bodies:read` and
       // grantReadBodies give ListBucket too (lib/hookflow-bodies.ts): "gone" stays apart from "not allowed".
       if (error instanceof NoSuchKey || (error as { name?: unknown } | null)?.name === 'NoSuchKey') return undefined;
-      throw busyOr(error);
+      throw busyOr(error, this.errors);
     }
   }
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { s3BodyStoreDeps } from '../../../functions/adapters/aws/body-store';
 import { S3BodyStore } from '../../../functions/adapters/aws/s3-body-store';
 import { createBodiesBucket } from '../../../local/sqs/create-bucket';
 import { type LocalSqs, startLocalSqs } from '../../../local/sqs/start-sqs';
@@ -33,7 +34,7 @@ describe('S3BodyStore on the local S3 (fauxqs)', () => {
   });
 
   it('keeps every byte as sent: binary, invalid UTF-8, empty', async () => {
-    const store = new S3BodyStore(client, 'hookflow-bodies');
+    const store = new S3BodyStore(client, 'hookflow-bodies', s3BodyStoreDeps);
     const raw = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from([0xe2, 0x82])]);
 
     const ref = await store.put('dlv_01KBX0000000000000000000AB', raw);
@@ -44,7 +45,7 @@ describe('S3BodyStore on the local S3 (fauxqs)', () => {
   });
 
   it('keeps a 1 MB body whole', async () => {
-    const store = new S3BodyStore(client, 'hookflow-bodies');
+    const store = new S3BodyStore(client, 'hookflow-bodies', s3BodyStoreDeps);
     const raw = Buffer.alloc(1024 * 1024, 'é');
 
     const got = await store.get(await store.put('dlv_01KBX0000000000000000000AD', raw));
@@ -59,14 +60,17 @@ describe('S3BodyStore on the local S3 (fauxqs)', () => {
 
     await expect(missing).rejects.toMatchObject({ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
     await expect(
-      new S3BodyStore(client, 'hookflow-bodies').get({ bucket: 'hookflow-bodies', key: 'bodies/00/dlv_missing' }),
+      new S3BodyStore(client, 'hookflow-bodies', s3BodyStoreDeps).get({
+        bucket: 'hookflow-bodies',
+        key: 'bodies/00/dlv_missing',
+      }),
     ).resolves.toBeUndefined();
   });
 
   // AWS: NoSuchBucket (404) (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html). A bucket that
   // is not there is a fault of the deployment, never "gone" and never "busy": the adapter passes it on.
   it('answers a missing bucket with NoSuchBucket, which the adapter passes on', async () => {
-    const store = new S3BodyStore(client, 'no-such-bucket');
+    const store = new S3BodyStore(client, 'no-such-bucket', s3BodyStoreDeps);
 
     await expect(store.put('dlv_01KBX0000000000000000000AE', Buffer.from('x'))).rejects.toMatchObject({
       name: 'NoSuchBucket',

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { lazyS3BodyStore, s3BodyStoreDeps } from '../../../functions/adapters/aws/body-store';
 import { S3BodyStore, bodyKeyOf } from '../../../functions/adapters/aws/s3-body-store';
-import { EngineBusyError } from '../../../functions/core/outcomes';
+import { DomainError, EngineBusyError } from '../../../functions/core/outcomes';
+import { httpAnswerOf } from '../../../functions/http/outcome-to-http';
 
 const s3 = mockClient(S3Client);
 const DELIVERY = 'dlv_01KBX0000000000000000000AB';
@@ -31,7 +33,7 @@ describe('S3BodyStore', () => {
   it('puts the raw bytes as they are, with their SHA-256 for S3 to check', async () => {
     s3.on(PutObjectCommand).resolves({});
 
-    const ref = await new S3BodyStore(new S3Client({}), 'bodies-bucket').put(DELIVERY, RAW);
+    const ref = await new S3BodyStore(new S3Client({}), 'bodies-bucket', s3BodyStoreDeps).put(DELIVERY, RAW);
 
     expect(ref).toEqual({ bucket: 'bodies-bucket', key: bodyKeyOf(DELIVERY) });
     const [call] = s3.commandCalls(PutObjectCommand);
@@ -48,7 +50,7 @@ describe('S3BodyStore', () => {
     // The SDK's stream body, as far as the adapter reads it.
     s3.on(GetObjectCommand).resolves({ Body: { transformToByteArray: async () => new Uint8Array(RAW) } as never });
 
-    const got = await new S3BodyStore(new S3Client({}), 'b').get({ bucket: 'b', key: 'bodies/00/x' });
+    const got = await new S3BodyStore(new S3Client({}), 'b', s3BodyStoreDeps).get({ bucket: 'b', key: 'bodies/00/x' });
 
     expect(got!.equals(RAW)).toBe(true);
   });
@@ -56,7 +58,9 @@ describe('S3BodyStore', () => {
   it('reads NoSuchKey (expired, or never written) as gone: undefined', async () => {
     s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }));
 
-    await expect(new S3BodyStore(new S3Client({}), 'b').get({ bucket: 'b', key: 'k' })).resolves.toBeUndefined();
+    await expect(
+      new S3BodyStore(new S3Client({}), 'b', s3BodyStoreDeps).get({ bucket: 'b', key: 'k' }),
+    ).resolves.toBeUndefined();
   });
 
   it.each([
@@ -66,7 +70,7 @@ describe('S3BodyStore', () => {
   ] as const)('answers busy on %s, so the sender is told to retry', async (name, fault, status) => {
     s3.on(PutObjectCommand).rejects(s3Error(name, fault, status));
     s3.on(GetObjectCommand).rejects(s3Error(name, fault, status));
-    const store = new S3BodyStore(new S3Client({}), 'b');
+    const store = new S3BodyStore(new S3Client({}), 'b', s3BodyStoreDeps);
 
     await expect(store.put(DELIVERY, RAW)).rejects.toThrow(EngineBusyError);
     await expect(store.get({ bucket: 'b', key: 'k' })).rejects.toThrow(EngineBusyError);
@@ -75,9 +79,48 @@ describe('S3BodyStore', () => {
   it('lets a real fault through (a missing bucket, a denied call): not a reason to retry', async () => {
     s3.on(PutObjectCommand).rejects(s3Error('NoSuchBucket', 'client', 404));
     s3.on(GetObjectCommand).rejects(s3Error('AccessDenied', 'client', 403));
-    const store = new S3BodyStore(new S3Client({}), 'b');
+    const store = new S3BodyStore(new S3Client({}), 'b', s3BodyStoreDeps);
 
     await expect(store.put(DELIVERY, RAW)).rejects.toMatchObject({ name: 'NoSuchBucket' });
     await expect(store.get({ bucket: 'b', key: 'k' })).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  /*
+   * Deployed, the store is a second bundle with its own copy of every module it imports (lib/handler-bundling.ts,
+   * BODY_STORE): an error class of its own would fail the handler's `instanceof DomainError`, and S3 down would
+   * be answered 500. test/infra/handler-bundling.test.ts proves it on the built files; these prove the wiring.
+   */
+  it('makes its busy error with what it is handed (the handler’s own class), never a class of its own', async () => {
+    // Arrange
+    class HandlersBusy extends Error {}
+    s3.on(PutObjectCommand).rejects(s3Error('SlowDown', 'server', 503));
+    const store = new S3BodyStore(new S3Client({}), 'b', {
+      ...s3BodyStoreDeps,
+      busy: (message) => new HandlersBusy(message),
+    });
+
+    // Act
+    const failure = store.put(DELIVERY, RAW);
+
+    // Assert
+    await expect(failure).rejects.toBeInstanceOf(HandlersBusy);
+  });
+
+  it.each([
+    ['SlowDown', s3Error('SlowDown', 'server', 503)],
+    ['a connection cut', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+  ])('is answered 503 with Retry-After when S3 fails (%s), through the store the handlers load', async (_, error) => {
+    // Arrange
+    s3.on(PutObjectCommand).rejects(error);
+    const store = lazyS3BodyStore('hookflow-bodies');
+
+    // Act
+    const failure = await store.put(DELIVERY, RAW).catch((e: unknown) => e);
+
+    // Assert
+    expect(failure).toBeInstanceOf(EngineBusyError);
+    const answer = httpAnswerOf(failure as DomainError);
+    expect(answer.statusCode).toBe(503);
+    expect(answer.headers?.['retry-after']).toMatch(/^\d+$/);
   });
 });
