@@ -88,6 +88,14 @@ export const BODY_STORE = {
   file: 's3-body-store.js',
 } as const;
 
+/**
+ * What the second file leaves external: the credential chain's links past the environment, as every handler
+ * does, but not {@link SDK_CODE_NEVER_RUN}. The S3 client imports the event-stream support at its top level
+ * (@aws-sdk/client-s3's S3Client.js, for S3's event-stream operations such as SelectObjectContent), so the store
+ * would `require()` it at load: it is bundled here, where it costs the first large body, not every cold start.
+ */
+export const BODY_STORE_EXTERNALS: readonly string[] = [...CREDENTIAL_CHAIN_FALLBACK];
+
 /** Whether a handler with these needs (functions/routes.ts) loads the body store, and so ships the second file. */
 export function carriesBodyStore(needs: readonly string[]): boolean {
   return needs.includes('bodies:write') || needs.includes('bodies:read');
@@ -166,7 +174,7 @@ function bodyStoreCommandHooks(): ICommandHooks {
         ...(HANDLER_BUNDLING.minify ? ['--minify'] : []),
         ...(HANDLER_BUNDLING.sourceMap ? ['--sourcemap'] : []),
         `--sources-content=${String(HANDLER_BUNDLING.sourcesContent)}`,
-        ...HANDLER_BUNDLING.externalModules.map((external) => `--external:${external}`),
+        ...BODY_STORE_EXTERNALS.map((external) => `--external:${external}`),
         `--main-fields=${HANDLER_BUNDLING.mainFields.join(',')}`,
         ...Object.entries(HANDLER_BUNDLING.supported).map(([feature, on]) => `--supported:${feature}=${String(on)}`),
       ];
@@ -202,6 +210,11 @@ export interface HandlerBuildOptions {
  * (`--bundle --platform=node --target --format --minify --sourcemap --sources-content=false --main-fields
  * --external:… --supported:dynamic-import=false`).
  */
+/** The second file's options ({@link BODY_STORE}): a handler's, with the store's own externals. */
+export function bodyStoreBuildOptions(): HandlerBuildOptions {
+  return { ...handlerBuildOptions(), external: [...BODY_STORE_EXTERNALS] };
+}
+
 export function handlerBuildOptions(): HandlerBuildOptions {
   return {
     bundle: true,

@@ -20,7 +20,7 @@ import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { handlers } from '../functions/routes';
-import { BODY_STORE, carriesBodyStore, handlerBuildOptions } from '../lib/handler-bundling';
+import { BODY_STORE, bodyStoreBuildOptions, carriesBodyStore, handlerBuildOptions } from '../lib/handler-bundling';
 
 const root = resolve(__dirname, '..');
 const dist = join(root, 'dist');
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
             build({
               entryPoints: [join(root, BODY_STORE.entry)],
               outfile: join(dist, 'handlers', spec.name, BODY_STORE.file),
-              ...handlerBuildOptions(),
+              ...bodyStoreBuildOptions(),
               absWorkingDir: root,
               logLevel: 'warning',
             }),

@@ -132,6 +132,8 @@ async function bundleBodyStore(outdir: string, options: BuildOptions): Promise<B
   const file = join(outdir, BODY_STORE.file);
   const result = await build({
     ...options,
+    // As bodyStoreBuildOptions: the store bundles the SDK code the handlers leave out (its S3 client imports it).
+    external: (options.external ?? []).filter((path) => !(SDK_CODE_NEVER_RUN as readonly string[]).includes(path)),
     entryPoints: [join(root, BODY_STORE.entry)],
     absWorkingDir: root,
     outfile: file,

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { handlers } from '../../functions/routes';
 import {
   BODY_STORE,
+  bodyStoreBuildOptions,
   CREDENTIAL_CHAIN_FALLBACK,
   carriesBodyStore,
   handlerBuildOptions,
@@ -39,7 +40,7 @@ const buildSource = (contents: string, outfile: string) =>
 /** The body store's second file (lib/handler-bundling.ts BODY_STORE), built as the bench and the package build do. */
 const buildBodyStore = (outfile: string, more: Pick<BuildOptions, 'write' | 'metafile'> = {}) =>
   build({
-    ...handlerBuildOptions(),
+    ...bodyStoreBuildOptions(),
     entryPoints: [join(root, BODY_STORE.entry)],
     absWorkingDir: root,
     outfile,
