@@ -238,6 +238,15 @@ function derivedFigures(results: Results): Record<string, number> {
       d.ownCpuLargeMaxPercent = Math.max(...largeOwn);
     }
     if (trigger?.ownCpuMs !== undefined) d.flowTriggerOwnCpuMs = trigger.ownCpuMs.median;
+    // The same with each answer after a wait, as in a real request (bench/lib/replay.ts, withCachedAnswers).
+    const waitingShares = handlers.runs
+      .filter((r) => r.size !== '100KB' && r.ownCpuMs?.waitingMedian !== undefined && r.ownCpuMs.failures === 0)
+      .map((r) => (100 * r.ownCpuMs!.waitingMedian!) / r.cpuMedianMs);
+    if (waitingShares.length > 0) {
+      d.ownCpuWaitingSmallMinPercent = Math.min(...waitingShares);
+      d.ownCpuWaitingSmallMaxPercent = Math.max(...waitingShares);
+    }
+    if (trigger?.ownCpuMs?.waitingMedian !== undefined) d.flowTriggerOwnWaitingCpuMs = trigger.ownCpuMs.waitingMedian;
     const oneKb = handlers.runs.filter((r) => (r.size === '1KB' || r.size === null) && r.cpuRatio !== undefined);
     const ratios = oneKb.map((r) => r.cpuRatio);
     d.minCpuRatio = Math.min(...ratios);
@@ -490,7 +499,7 @@ export function render(results: Results): string {
         'Pairs alternate which side runs first; `process.cpuUsage()` (user + system) around each side only. ' +
         `${h.settings.warmup} warm-up pairs, then ${h.settings.iterations['1KB']} measured (1 KB and no body) or ${h.settings.iterations['100KB']} (100 KB). ` +
         'The fan-out worker gets SQS events of 10 records. Log bytes: what the handler wrote to stdout and stderr (discarded) per invocation. ' +
-        'Own CPU: after the pairs, the same handler invoked again (up to 60 times) with every AWS call answered at once by the answer that operation last got (no SDK serializing, signing, HTTP or parsing): what hookflow itself does per request, measured rather than inferred; a row whose invocations did not all answer as expected says so (those took another path through the handler). ' +
+        'Own CPU: after the pairs, the same handler invoked again (up to 60 times each way) with every AWS call answered by the answer that operation last got (no SDK serializing, signing, HTTP or parsing), first at once, then each answer after 1 ms as a real request waits for the network (its code then resumes cold, as in a real request; bench/analysis.md, handlers.cpu): what hookflow itself does per request, measured rather than inferred; a row whose invocations did not all answer as expected says so (those took another path through the handler). ' +
         "**Computed**: the ratio of the medians (target: at most 1.3×), the median of the per-pair ratios, and hookflow's share, 1 − bare / handler. The share counts everything the handler's side costs beyond the bare calls; the own CPU column is the part of it spent in hookflow's code, and the rest is the same calls costing more inside the handler than sent alone, which this part does not break down further.",
       tableOf(
         [
@@ -501,7 +510,7 @@ export function render(results: Results): string {
           'same calls bare (median)',
           'ratio (pairs)',
           "hookflow's share",
-          'own CPU, SDK answered from cache (median)',
+          'own CPU, SDK answered from cache: at once / after 1 ms (median)',
           'replay differed',
           'wall p50',
           'log bytes',
@@ -517,7 +526,7 @@ export function render(results: Results): string {
           r.bareCpuMedianMs === undefined ? 'n/a' : `${num(100 * (1 - r.bareCpuMedianMs / r.cpuMedianMs), 0)}%`,
           r.ownCpuMs === undefined
             ? 'n/a'
-            : `${ms(r.ownCpuMs.median, 2)}${r.ownCpuMs.failures > 0 ? ` (${r.ownCpuMs.failures} of ${r.ownCpuMs.iterations} took another path)` : ''}`,
+            : `${ms(r.ownCpuMs.median, 2)}${r.ownCpuMs.waitingMedian === undefined ? '' : ` / ${ms(r.ownCpuMs.waitingMedian, 2)}`}${r.ownCpuMs.failures > 0 ? ` (${r.ownCpuMs.failures} of ${r.ownCpuMs.iterations} took another path)` : ''}`,
           r.replayMismatchesPerInvocation === undefined || r.replayMismatchesPerInvocation === 0
             ? 'no'
             : `${num(r.replayMismatchesPerInvocation, 2)} calls/inv. (${r.replayMismatchExamples.join('; ')})`,

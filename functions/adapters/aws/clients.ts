@@ -32,8 +32,8 @@ let sqs: SQSClient | undefined;
 
 /**
  * Every client resolves its middleware stack once per command class and reuses it (`cacheMiddleware`, off by the
- * SDK's default), instead of sorting and building the whole stack again for every call: about 25-70 us of CPU
- * per call here, 5-8% of a call's SDK CPU (docs/performance.md, "CPU per request"). The SDK documents the option
+ * SDK's default), instead of sorting and building the whole stack again for every call: about 25-75 us of CPU
+ * per call here, 4-11% of a call's SDK CPU (docs/performance.md, "CPU per request"). The SDK documents the option
  * on its client configuration (`SmithyConfiguration.cacheMiddleware`): with it on, a change made to a client's or
  * a command's middleware stack after the first requests is not seen, and `destroy()` clears the cache;
  * https://unpkg.com/lambda-live-debugger@1.12.0/node_modules/@smithy/smithy-client/dist-types/client.d.ts, and
