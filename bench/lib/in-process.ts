@@ -19,6 +19,7 @@ import {
   type RecordedCall,
   sendReplay,
   withCachedAnswers,
+  withSdkCpu,
 } from './replay';
 import { round, summarize, type Summary } from './stats';
 
@@ -105,6 +106,12 @@ export interface ScenarioRun {
     readonly iterations: number;
     readonly failures: number;
   };
+  /**
+   * The CPU of the SDK calls themselves, each from its `send` to its answer, summed per invocation (median ms):
+   * inside the handler, and in the bare replay (bench/lib/replay.ts, withSdkCpu). Calls in flight together are
+   * each counted for their whole time: compare the two, which have the same concurrency. Absent under the profiler.
+   */
+  readonly sdkCpuMs?: { readonly handler: number; readonly bare: number };
   /** Wall time per invocation against the local stack's services, ms. */
   readonly wallMs: Summary;
   /** AWS SDK calls per invocation (mean), and whether every invocation made the same calls. */
@@ -519,6 +526,8 @@ export async function runScenarios(
       const makeEvent = await scenario.prepare(size, total);
       const cpu: number[] = [];
       const bare: number[] = [];
+      const sdkInHandler: number[] = [];
+      const sdkReplayed: number[] = [];
       const order: ('ab' | 'ba')[] = [];
       let systemMicros = 0;
       const wall: number[] = [];
@@ -539,29 +548,31 @@ export async function runScenarios(
         counting = true;
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
-        const recorded = await record(async () => {
-          try {
-            return await handler(event, context);
-          } catch (error) {
-            return error;
-          }
-        });
+        const { result: recorded, sdkMs } = await withSdkCpu(() =>
+          record(async () => {
+            try {
+              return await handler(event, context);
+            } catch (error) {
+              return error;
+            }
+          }),
+        );
         const elapsed = performance.now() - t0;
         const used = process.cpuUsage(cpu0);
         counting = false;
         const after = counter.snapshot().counts;
         lastCalls = recorded.calls;
         lastIndex = i;
-        return { result: recorded.result, elapsed, used, before, after };
+        return { result: recorded.result, elapsed, used, before, after, sdkMs };
       };
       const replayBare = async (pair: number) => {
         const calls = lastCalls ?? [];
         const substitutions = await scenario.replaySubstitutions?.(lastIndex, pair, calls, clients);
         const prepared = prepareReplay(calls, substitutions);
         const cpu0 = process.cpuUsage();
-        const outcome = await sendReplay(clients, prepared);
+        const { result: outcome, sdkMs } = await withSdkCpu(() => sendReplay(clients, prepared));
         const used = process.cpuUsage(cpu0);
-        return { ms: (used.user + used.system) / 1000, outcome };
+        return { ms: (used.user + used.system) / 1000, outcome, sdkMs };
       };
 
       await withStdoutSilenced(
@@ -571,7 +582,10 @@ export async function runScenarios(
             const first = bareFirst ? await replayBare(i) : undefined;
             const h = await invokeHandler(i);
             const b =
-              first ?? (replay ? await replayBare(i) : { ms: Number.NaN, outcome: { mismatches: 0, examples: [] } });
+              first ??
+              (replay
+                ? await replayBare(i)
+                : { ms: Number.NaN, outcome: { mismatches: 0, examples: [] }, sdkMs: Number.NaN });
             if (i < settings.warmup) continue;
             if (!scenario.ok(h.result)) {
               failures++;
@@ -579,6 +593,8 @@ export async function runScenarios(
             }
             cpu.push((h.used.user + h.used.system) / 1000);
             bare.push(b.ms);
+            sdkInHandler.push(h.sdkMs);
+            sdkReplayed.push(b.sdkMs);
             order.push(bareFirst ? 'ba' : 'ab');
             systemMicros += h.used.system;
             wall.push(h.elapsed);
@@ -661,6 +677,14 @@ export async function runScenarios(
         logBytesPerInvocation: round(logBytes / total, 1),
         systemCpuShare: round(systemMicros / 1000 / cpu.reduce((a, b) => a + b, 0), 3),
         ...(ownCpuMs === undefined ? {} : { ownCpuMs }),
+        ...(replay
+          ? {
+              sdkCpuMs: {
+                handler: round(summarize(sdkInHandler).p50, 3),
+                bare: round(summarize(sdkReplayed).p50, 3),
+              },
+            }
+          : {}),
         wallMs: summarize(wall),
         awsCalls,
         awsCallsConstant: constant,
@@ -669,6 +693,7 @@ export async function runScenarios(
         part,
         `  CPU median ${run.cpuMedianMs} ms vs the same calls bare ${run.bareCpuMedianMs} ms: x${run.cpuRatio} (pairs x${run.cpuMedianPairRatio})` +
           `${mismatches > 0 ? `, ${run.replayMismatchesPerInvocation} replayed calls per invocation answered differently (${run.replayMismatchExamples.join('; ')})` : ''}; ` +
+          `${run.sdkCpuMs === undefined ? '' : `SDK calls' CPU ${run.sdkCpuMs.handler} ms in the handler, ${run.sdkCpuMs.bare} ms replayed; `}` +
           `${ownCpuMs === undefined ? '' : `own CPU (SDK answered from cache) ${ownCpuMs.median} ms at once, ${ownCpuMs.waitingMedian} ms waiting${ownCpuMs.failures > 0 ? ` (${ownCpuMs.failures} unexpected answers)` : ''}; `}` +
           `wall p50 ${run.wallMs.p50} ms; ${run.logBytesPerInvocation} log bytes; calls ${JSON.stringify(awsCalls)}`,
       );

@@ -76,7 +76,16 @@ function install(): void {
           if (answerAfterMs === 0) return Promise.resolve(answer);
           return new Promise((resolve) => setTimeout(() => resolve(answer), answerAfterMs));
         }
+        const meter = sdkMeter;
+        const cpu0 = meter === undefined ? undefined : process.cpuUsage();
         const result = inner.call(this, command, ...rest);
+        if (meter !== undefined) {
+          const settle = () => {
+            const used = process.cpuUsage(cpu0);
+            meter.ms += (used.user + used.system) / 1000;
+          };
+          (result as Promise<unknown>).then(settle, settle);
+        }
         if (recording !== undefined) {
           (result as Promise<unknown>).then(
             (output) => lastAnswers.set(answerKey, output),
@@ -105,6 +114,26 @@ function install(): void {
         return result;
       },
     });
+  }
+}
+
+let sdkMeter: { ms: number } | undefined;
+
+/**
+ * Runs `fn` and sums the CPU of every SDK call made meanwhile, each from its `send` to its answer (serializing,
+ * signing, the HTTP exchange, parsing, and whatever else ran in the process meanwhile: nothing else, for calls
+ * sent one after another). Calls in flight together are each counted for their whole time, so the sum is for
+ * comparing two runs of the same calls with the same concurrency (a handler's and its replay's), not a total.
+ */
+export async function withSdkCpu<T>(fn: () => Promise<T>): Promise<{ result: T; sdkMs: number }> {
+  install();
+  const meter = { ms: 0 };
+  sdkMeter = meter;
+  try {
+    const result = await fn();
+    return { result, sdkMs: meter.ms };
+  } finally {
+    sdkMeter = undefined;
   }
 }
 
