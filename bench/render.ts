@@ -243,6 +243,30 @@ function derivedFigures(results: Results): Record<string, number> {
       d.ownCpuLargeMaxPercent = Math.max(...largeOwn);
     }
     if (trigger?.ownCpuMs !== undefined) d.flowTriggerOwnCpuMs = trigger.ownCpuMs.median;
+    // The same with each answer after a wait, as in a real request (bench/lib/replay.ts, withCachedAnswers).
+    const waitingShares = handlers.runs
+      .filter((r) => r.size !== '100KB' && r.ownCpuMs?.waitingMedian !== undefined && r.ownCpuMs.failures === 0)
+      .map((r) => (100 * r.ownCpuMs!.waitingMedian!) / r.cpuMedianMs);
+    if (waitingShares.length > 0) {
+      d.ownCpuWaitingSmallMinPercent = Math.min(...waitingShares);
+      d.ownCpuWaitingSmallMaxPercent = Math.max(...waitingShares);
+    }
+    if (trigger?.ownCpuMs?.waitingMedian !== undefined) d.flowTriggerOwnWaitingCpuMs = trigger.ownCpuMs.waitingMedian;
+    // The SDK calls' own CPU inside the handler over the same calls replayed (bench/lib/replay.ts, withSdkCpu).
+    const sdkRatios = handlers.runs
+      .filter(
+        // The fan-out worker's concurrent calls are each counted whole: not a comparison.
+        (r) =>
+          r.sdkCpuMs !== undefined &&
+          r.sdkCpuMs.bare > 0 &&
+          r.recordsPerInvocation === 1 &&
+          !(r.replayMismatchesPerInvocation > 0),
+      )
+      .map((r) => r.sdkCpuMs!.handler / r.sdkCpuMs!.bare);
+    if (sdkRatios.length > 0) {
+      d.sdkInHandlerMinRatio = Math.min(...sdkRatios);
+      d.sdkInHandlerMaxRatio = Math.max(...sdkRatios);
+    }
     const oneKb = handlers.runs.filter((r) => (r.size === '1KB' || r.size === null) && r.cpuRatio !== undefined);
     const ratios = oneKb.map((r) => r.cpuRatio);
     d.minCpuRatio = Math.min(...ratios);
@@ -495,8 +519,8 @@ export function render(results: Results): string {
         'Pairs alternate which side runs first; `process.cpuUsage()` (user + system) around each side only. ' +
         `${h.settings.warmup} warm-up pairs, then ${h.settings.iterations['1KB']} measured (1 KB and no body) or ${h.settings.iterations['100KB']} (100 KB). ` +
         'The fan-out worker gets SQS events of 10 records. Log bytes: what the handler wrote to stdout and stderr (discarded) per invocation. ' +
-        'Own CPU: after the pairs, the same handler invoked again (up to 60 times) with every AWS call answered at once by the answer that operation last got (no SDK serializing, signing, HTTP or parsing): what hookflow itself does per request, measured rather than inferred; a row whose invocations did not all answer as expected says so (those took another path through the handler). ' +
-        "**Computed**: the ratio of the medians (target: at most 1.3×), the median of the per-pair ratios, and hookflow's share, 1 − bare / handler. The share counts everything the handler's side costs beyond the bare calls; the own CPU column is the part of it spent in hookflow's code, and the rest is the same calls costing more inside the handler than sent alone, which this part does not break down further.",
+        'Own CPU: after the pairs, the same handler invoked again (up to 60 times each way) with every AWS call answered by the answer that operation last got (no SDK serializing, signing, HTTP or parsing), first at once, then each answer after 1 ms as a real request waits for the network (its code then resumes cold, as in a real request; bench/analysis.md, handlers.cpu): what hookflow itself does per request, measured rather than inferred. SDK call CPU: each call from its `send` to its answer, summed per invocation, in the handler and in its replay (calls in flight together each counted whole: compare the two sides, not a total); a row whose invocations did not all answer as expected says so (those took another path through the handler). ' +
+        "**Computed**: the ratio of the medians (target: at most 1.3×), the median of the per-pair ratios, and hookflow's share, 1 − bare / handler. The share counts everything the handler's side costs beyond the bare calls; the own CPU columns are the part of it spent in hookflow's code (at once: its code hot, back to back; after 1 ms: resuming after each wait, as in a real request), and the SDK call column shows whether the calls themselves cost more inside the handler than replayed.",
       tableOf(
         [
           'handler',
@@ -506,7 +530,8 @@ export function render(results: Results): string {
           'same calls bare (median)',
           'ratio (pairs)',
           "hookflow's share",
-          'own CPU, SDK answered from cache (median)',
+          'own CPU, SDK answered from cache: at once / after 1 ms (median)',
+          'SDK call CPU: in the handler / replayed (median)',
           'replay differed',
           'wall p50',
           'log bytes',
@@ -522,7 +547,8 @@ export function render(results: Results): string {
           r.bareCpuMedianMs === undefined ? 'n/a' : `${num(100 * (1 - r.bareCpuMedianMs / r.cpuMedianMs), 0)}%`,
           r.ownCpuMs === undefined
             ? 'n/a'
-            : `${ms(r.ownCpuMs.median, 2)}${r.ownCpuMs.failures > 0 ? ` (${r.ownCpuMs.failures} of ${r.ownCpuMs.iterations} took another path)` : ''}`,
+            : `${ms(r.ownCpuMs.median, 2)}${r.ownCpuMs.waitingMedian === undefined ? '' : ` / ${ms(r.ownCpuMs.waitingMedian, 2)}`}${r.ownCpuMs.failures > 0 ? ` (${r.ownCpuMs.failures} of ${r.ownCpuMs.iterations} took another path)` : ''}`,
+          r.sdkCpuMs === undefined ? 'n/a' : `${ms(r.sdkCpuMs.handler, 2)} / ${ms(r.sdkCpuMs.bare, 2)}`,
           r.replayMismatchesPerInvocation === undefined || r.replayMismatchesPerInvocation === 0
             ? 'no'
             : `${num(r.replayMismatchesPerInvocation, 2)} calls/inv. (${r.replayMismatchExamples.join('; ')})`,

@@ -19,6 +19,7 @@ import {
   type RecordedCall,
   sendReplay,
   withCachedAnswers,
+  withSdkCpu,
 } from './replay';
 import { round, summarize, type Summary } from './stats';
 
@@ -95,7 +96,22 @@ export interface ScenarioRun {
    * many of those invocations did not answer the expected success (then the figure took another path: read it as
    * indicative). Absent under the profiler.
    */
-  readonly ownCpuMs?: { readonly median: number; readonly iterations: number; readonly failures: number };
+  readonly ownCpuMs?: {
+    readonly median: number;
+    /**
+     * The same, each answer given after OWN_CPU_ANSWER_AFTER_MS (a timer, as a network answer comes after a wait):
+     * the request's steps run apart, as in a real request, each after an idle gap. Median ms.
+     */
+    readonly waitingMedian?: number;
+    readonly iterations: number;
+    readonly failures: number;
+  };
+  /**
+   * The CPU of the SDK calls themselves, each from its `send` to its answer, summed per invocation (median ms):
+   * inside the handler, and in the bare replay (bench/lib/replay.ts, withSdkCpu). Calls in flight together are
+   * each counted for their whole time: compare the two, which have the same concurrency. Absent under the profiler.
+   */
+  readonly sdkCpuMs?: { readonly handler: number; readonly bare: number };
   /** Wall time per invocation against the local stack's services, ms. */
   readonly wallMs: Summary;
   /** AWS SDK calls per invocation (mean), and whether every invocation made the same calls. */
@@ -469,8 +485,10 @@ export function scenarios(stack: BenchStack): Scenario[] {
   ];
 }
 
-/** Invocations of each scenario with the SDK answered from cache (hookflow's own CPU), at most. */
+/** Invocations of each scenario with the SDK answered from cache (hookflow's own CPU), at most, per way. */
 const OWN_CPU_ITERATIONS = 60;
+/** The wait before each cached answer in the second way of measuring hookflow's own CPU. */
+export const OWN_CPU_ANSWER_AFTER_MS = 1;
 
 export interface RunSettings {
   /** Pair each invocation with the bare replay of its calls (default true; off under the profiler). */
@@ -508,6 +526,8 @@ export async function runScenarios(
       const makeEvent = await scenario.prepare(size, total);
       const cpu: number[] = [];
       const bare: number[] = [];
+      const sdkInHandler: number[] = [];
+      const sdkReplayed: number[] = [];
       const order: ('ab' | 'ba')[] = [];
       let systemMicros = 0;
       const wall: number[] = [];
@@ -528,29 +548,31 @@ export async function runScenarios(
         counting = true;
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
-        const recorded = await record(async () => {
-          try {
-            return await handler(event, context);
-          } catch (error) {
-            return error;
-          }
-        });
+        const { result: recorded, sdkMs } = await withSdkCpu(() =>
+          record(async () => {
+            try {
+              return await handler(event, context);
+            } catch (error) {
+              return error;
+            }
+          }),
+        );
         const elapsed = performance.now() - t0;
         const used = process.cpuUsage(cpu0);
         counting = false;
         const after = counter.snapshot().counts;
         lastCalls = recorded.calls;
         lastIndex = i;
-        return { result: recorded.result, elapsed, used, before, after };
+        return { result: recorded.result, elapsed, used, before, after, sdkMs };
       };
       const replayBare = async (pair: number) => {
         const calls = lastCalls ?? [];
         const substitutions = await scenario.replaySubstitutions?.(lastIndex, pair, calls, clients);
         const prepared = prepareReplay(calls, substitutions);
         const cpu0 = process.cpuUsage();
-        const outcome = await sendReplay(clients, prepared);
+        const { result: outcome, sdkMs } = await withSdkCpu(() => sendReplay(clients, prepared));
         const used = process.cpuUsage(cpu0);
-        return { ms: (used.user + used.system) / 1000, outcome };
+        return { ms: (used.user + used.system) / 1000, outcome, sdkMs };
       };
 
       await withStdoutSilenced(
@@ -560,7 +582,10 @@ export async function runScenarios(
             const first = bareFirst ? await replayBare(i) : undefined;
             const h = await invokeHandler(i);
             const b =
-              first ?? (replay ? await replayBare(i) : { ms: Number.NaN, outcome: { mismatches: 0, examples: [] } });
+              first ??
+              (replay
+                ? await replayBare(i)
+                : { ms: Number.NaN, outcome: { mismatches: 0, examples: [] }, sdkMs: Number.NaN });
             if (i < settings.warmup) continue;
             if (!scenario.ok(h.result)) {
               failures++;
@@ -568,6 +593,8 @@ export async function runScenarios(
             }
             cpu.push((h.used.user + h.used.system) / 1000);
             bare.push(b.ms);
+            sdkInHandler.push(h.sdkMs);
+            sdkReplayed.push(b.sdkMs);
             order.push(bareFirst ? 'ba' : 'ab');
             systemMicros += h.used.system;
             wall.push(h.elapsed);
@@ -585,21 +612,36 @@ export async function runScenarios(
       let ownCpuMs: ScenarioRun['ownCpuMs'];
       if (replay) {
         const own: number[] = [];
+        const waiting: number[] = [];
         let ownFailures = 0;
         const ownIterations = Math.min(iterations, OWN_CPU_ITERATIONS);
-        await withStdoutSilenced(
-          () =>
-            withCachedAnswers(async () => {
-              for (let i = 0; i < ownIterations; i++) {
-                // The events prepared for the measured pairs, again: their calls are answered from cache.
-                const h = await invokeHandler(settings.warmup + (i % iterations));
-                own.push((h.used.user + h.used.system) / 1000);
-                if (!scenario.ok(h.result)) ownFailures++;
-              }
-            }),
-          () => undefined,
-        );
-        ownCpuMs = { median: round(summarize(own).p50, 3), iterations: ownIterations, failures: ownFailures };
+        for (const [samples, afterMs] of [
+          [own, 0],
+          [waiting, OWN_CPU_ANSWER_AFTER_MS],
+        ] as const) {
+          await withStdoutSilenced(
+            () =>
+              withCachedAnswers(
+                async () => {
+                  for (let i = 0; i < ownIterations; i++) {
+                    // The events prepared for the measured pairs, again: their calls are answered from cache.
+                    const h = await invokeHandler(settings.warmup + (i % iterations));
+                    samples.push((h.used.user + h.used.system) / 1000);
+                    if (!scenario.ok(h.result)) ownFailures++;
+                  }
+                },
+                { afterMs },
+              ),
+            () => undefined,
+          );
+        }
+        ownCpuMs = {
+          median: round(summarize(own).p50, 3),
+          waitingMedian: round(summarize(waiting).p50, 3),
+          // Both ways together.
+          iterations: 2 * ownIterations,
+          failures: ownFailures,
+        };
       }
       if (failures > 0) {
         log(
@@ -635,6 +677,14 @@ export async function runScenarios(
         logBytesPerInvocation: round(logBytes / total, 1),
         systemCpuShare: round(systemMicros / 1000 / cpu.reduce((a, b) => a + b, 0), 3),
         ...(ownCpuMs === undefined ? {} : { ownCpuMs }),
+        ...(replay
+          ? {
+              sdkCpuMs: {
+                handler: round(summarize(sdkInHandler).p50, 3),
+                bare: round(summarize(sdkReplayed).p50, 3),
+              },
+            }
+          : {}),
         wallMs: summarize(wall),
         awsCalls,
         awsCallsConstant: constant,
@@ -643,7 +693,8 @@ export async function runScenarios(
         part,
         `  CPU median ${run.cpuMedianMs} ms vs the same calls bare ${run.bareCpuMedianMs} ms: x${run.cpuRatio} (pairs x${run.cpuMedianPairRatio})` +
           `${mismatches > 0 ? `, ${run.replayMismatchesPerInvocation} replayed calls per invocation answered differently (${run.replayMismatchExamples.join('; ')})` : ''}; ` +
-          `${ownCpuMs === undefined ? '' : `own CPU (SDK answered from cache) ${ownCpuMs.median} ms${ownCpuMs.failures > 0 ? ` (${ownCpuMs.failures} unexpected answers)` : ''}; `}` +
+          `${run.sdkCpuMs === undefined ? '' : `SDK calls' CPU ${run.sdkCpuMs.handler} ms in the handler, ${run.sdkCpuMs.bare} ms replayed; `}` +
+          `${ownCpuMs === undefined ? '' : `own CPU (SDK answered from cache) ${ownCpuMs.median} ms at once, ${ownCpuMs.waitingMedian} ms waiting${ownCpuMs.failures > 0 ? ` (${ownCpuMs.failures} unexpected answers)` : ''}; `}` +
           `wall p50 ${run.wallMs.p50} ms; ${run.logBytesPerInvocation} log bytes; calls ${JSON.stringify(awsCalls)}`,
       );
       runs.push(run);

@@ -24,7 +24,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { dedupeTableSchema } from '../../functions/adapters/aws/table-schemas';
-import { requestHandlerOptions } from '../../functions/adapters/aws/clients';
+import { CACHE_MIDDLEWARE, requestHandlerOptions } from '../../functions/adapters/aws/clients';
 
 type Ctor = new (input: unknown) => object;
 type Sendable = { send(command: object): Promise<unknown> };
@@ -71,8 +71,21 @@ function install(): void {
         ...rest: unknown[]
       ) {
         const answerKey = `${service}.${command.constructor.name}`;
-        if (answering && lastAnswers.has(answerKey)) return Promise.resolve(lastAnswers.get(answerKey));
+        if (answering && lastAnswers.has(answerKey)) {
+          const answer = lastAnswers.get(answerKey);
+          if (answerAfterMs === 0) return Promise.resolve(answer);
+          return new Promise((resolve) => setTimeout(() => resolve(answer), answerAfterMs));
+        }
+        const meter = sdkMeter;
+        const cpu0 = meter === undefined ? undefined : process.cpuUsage();
         const result = inner.call(this, command, ...rest);
+        if (meter !== undefined) {
+          const settle = () => {
+            const used = process.cpuUsage(cpu0);
+            meter.ms += (used.user + used.system) / 1000;
+          };
+          (result as Promise<unknown>).then(settle, settle);
+        }
         if (recording !== undefined) {
           (result as Promise<unknown>).then(
             (output) => lastAnswers.set(answerKey, output),
@@ -104,22 +117,48 @@ function install(): void {
   }
 }
 
+let sdkMeter: { ms: number } | undefined;
+
+/**
+ * Runs `fn` and sums the CPU of every SDK call made meanwhile, each from its `send` to its answer (serializing,
+ * signing, the HTTP exchange, parsing, and whatever else ran in the process meanwhile: nothing else, for calls
+ * sent one after another). Calls in flight together are each counted for their whole time, so the sum is for
+ * comparing two runs of the same calls with the same concurrency (a handler's and its replay's), not a total.
+ */
+export async function withSdkCpu<T>(fn: () => Promise<T>): Promise<{ result: T; sdkMs: number }> {
+  install();
+  const meter = { ms: 0 };
+  sdkMeter = meter;
+  try {
+    const result = await fn();
+    return { result, sdkMs: meter.ms };
+  } finally {
+    sdkMeter = undefined;
+  }
+}
+
 /** The last answer each operation got while recording (its output object, as the SDK resolved it). */
 const lastAnswers = new Map<string, unknown>();
 let answering = false;
+let answerAfterMs = 0;
 
 /**
- * Runs `fn` with every SDK call of an operation answered at once by that operation's last recorded answer
- * (calls of an operation never answered go out as usual): what is left of the handler's CPU is hookflow's own
- * work, without the SDK's serializing, signing, HTTP and parsing.
+ * Runs `fn` with every SDK call of an operation answered by that operation's last recorded answer (calls of an
+ * operation never answered go out as usual): what is left of the handler's CPU is hookflow's own work, without
+ * the SDK's serializing, signing, HTTP and parsing. Answered at once (`afterMs` 0), the whole handler runs in one
+ * go, its code and data hot in the CPU's caches from the invocation before; answered after `afterMs` (a timer, as
+ * a real answer comes after a network wait), the process idles between the steps of a request as it does in a
+ * real one, and each step resumes with what the wait evicted (other processes run meanwhile on a shared machine).
  */
-export async function withCachedAnswers<T>(fn: () => Promise<T>): Promise<T> {
+export async function withCachedAnswers<T>(fn: () => Promise<T>, { afterMs = 0 } = {}): Promise<T> {
   install();
   answering = true;
+  answerAfterMs = afterMs;
   try {
     return await fn();
   } finally {
     answering = false;
+    answerAfterMs = 0;
   }
 }
 
@@ -140,14 +179,23 @@ export async function record<T>(fn: () => Promise<T>): Promise<{ result: T; call
 /** Plain clients as functions/adapters/aws/clients.ts builds them (same options, same endpoint variables). */
 export type BareClients = Record<RecordedCall['service'], Sendable> & { destroy(): void };
 
+/**
+ * The same client options as the handlers' (their HTTP settings and `cacheMiddleware`, the SDK resolving its
+ * middleware stack once per command class), without hookflow's middleware. `cacheMiddleware` is SDK client
+ * configuration, not hookflow code: a bare sender can turn it on too, so it is on both sides and the ratio
+ * measures what hookflow adds to equally configured calls. `HOOKFLOW_BENCH_BARE_CACHE_MIDDLEWARE=0` turns it off on
+ * the bare side only (the SDK's default), to show the ratio against default clients.
+ */
 export function bareClients(): BareClients {
+  const cacheMiddleware = process.env.HOOKFLOW_BENCH_BARE_CACHE_MIDDLEWARE === '0' ? false : CACHE_MIDDLEWARE;
   const clients = {
-    DynamoDB: new DynamoDBClient({ requestHandler: requestHandlerOptions() }),
+    DynamoDB: new DynamoDBClient({ requestHandler: requestHandlerOptions(), cacheMiddleware }),
     SFN: new SFNClient({
       requestHandler: requestHandlerOptions(),
+      cacheMiddleware,
       disableHostPrefix: process.env.AWS_ENDPOINT_URL_SFN !== undefined,
     }),
-    SQS: new SQSClient({ requestHandler: requestHandlerOptions(), useQueueUrlAsEndpoint: false }),
+    SQS: new SQSClient({ requestHandler: requestHandlerOptions(), cacheMiddleware, useQueueUrlAsEndpoint: false }),
   };
   return { ...clients, destroy: () => Object.values(clients).forEach((c) => c.destroy()) };
 }

@@ -25,6 +25,7 @@ import { parseJsonKeepingNumbers } from '../../core/json';
 import { mayHaveTakenEffect } from './unanswered';
 import { standardExecutionArn } from '../../core/runs/execution-name';
 import { runInputJson } from '../../core/runs/run-input-json';
+import { addSyncAttemptWatch, watchAttempts } from './sfn-sync-attempts';
 
 export { standardExecutionArn };
 
@@ -52,7 +53,9 @@ const mayHaveStarted = () =>
 
 /** The workflow engine backed by AWS Step Functions. */
 export class SfnWorkflowEngine implements WorkflowEngine {
-  constructor(private readonly client: SFNClient) {}
+  constructor(private readonly client: SFNClient) {
+    addSyncAttemptWatch(client);
+  }
 
   async start(request: StartRequest): Promise<RunHandle> {
     try {
@@ -83,34 +86,11 @@ export class SfnWorkflowEngine implements WorkflowEngine {
   async startSync(request: StartRequest, waitMs: number): Promise<RunOutcome> {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), waitMs);
-    // What the SDK's attempts (its retries included) came to, seen per attempt below the retry middleware: an
-    // attempt refused with ThrottlingException started nothing (HTTP 400, StartSyncExecution's "Errors":
-    // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartSyncExecution.html), anything
-    // else (an answer, a 5xx, a cut connection) may have started the run.
-    const attempts = { inFlight: false, inFlightAtAbort: false, mayHaveStarted: false };
-    abort.signal.addEventListener('abort', () => (attempts.inFlightAtAbort = attempts.inFlight), { once: true });
-    const command = new StartSyncExecutionCommand({
-      stateMachineArn: request.stateMachineArn,
-      name: request.name,
-      input: runInputJson(request.input),
-    });
-    command.middlewareStack.add(
-      (next) => async (args) => {
-        // An attempt the SDK makes after our deadline is refused by the aborted signal before it is sent.
-        if (abort.signal.aborted) return next(args);
-        attempts.inFlight = true;
-        try {
-          return await next(args);
-        } catch (error) {
-          const refused = error instanceof Error && error.name === 'ThrottlingException';
-          if (!refused && !abort.signal.aborted) attempts.mayHaveStarted = true;
-          throw error;
-        } finally {
-          attempts.inFlight = false;
-        }
-      },
-      { step: 'deserialize', name: 'hookflowAttemptOutcome' },
-    );
+    const input = { stateMachineArn: request.stateMachineArn, name: request.name, input: runInputJson(request.input) };
+    // What this start's attempts came to, kept by its input object (./sfn-sync-attempts.ts, one middleware for
+    // every request): read below once the wait is over.
+    const attempts = watchAttempts(input, abort.signal);
+    const command = new StartSyncExecutionCommand(input);
     try {
       // The attempt waits for the run (up to waitMs, our own abort), not the client's AWS_REQUEST_TIMEOUT_MS.
       const output = await this.client.send(command, { abortSignal: abort.signal, requestTimeout: waitMs + 1_000 });

@@ -1,0 +1,99 @@
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SfnWorkflowEngine } from '../../../functions/adapters/aws/sfn-engine';
+import { EngineBusyError } from '../../../functions/core/outcomes';
+
+/**
+ * The sync start's attempt watch is one middleware on the client, shared by every request, in a client that
+ * resolves its middleware stack once per command class (`cacheMiddleware`, as functions/adapters/aws/clients.ts
+ * builds them). Each start must still get its own outcome: a start whose attempts were all throttled is busy
+ * (nothing started, 503), a start Step Functions accepted and that outlasts the wait is RUNNING, even when the
+ * two are in flight together through the same client and the same stack.
+ */
+describe('SfnWorkflowEngine.startSync through a cached middleware stack', () => {
+  let server: Server;
+  let calls: Record<string, number>;
+
+  beforeEach(async () => {
+    calls = {};
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { name?: string; executionArn?: string };
+        const key = body.name ?? 'describe';
+        calls[key] = (calls[key] ?? 0) + 1;
+        if (body.executionArn !== undefined) {
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+          res.end(JSON.stringify({ executionArn: body.executionArn, status: 'SUCCEEDED', startDate: 1 }));
+          return;
+        }
+        if (body.name === 'accepted') return; // running: the answer comes when the run ends
+        // StartSyncExecution's refusal: https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartSyncExecution.html
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(
+          JSON.stringify({
+            __type: 'com.amazonaws.swf.service.v2.model#ThrottlingException',
+            message: 'Rate exceeded',
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const cachedClient = () =>
+    new SFNClient({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      disableHostPrefix: true,
+      maxAttempts: 10,
+      cacheMiddleware: true,
+    });
+  const start = (name: string) => ({
+    stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:orders',
+    workflowType: 'EXPRESS' as const,
+    name,
+    input: {},
+  });
+
+  it('gives two concurrent starts on one client their own outcome: throttled is busy, accepted is RUNNING', async () => {
+    const client = cachedClient();
+    const engine = new SfnWorkflowEngine(client);
+    // A plain call first, so the client has cached a resolved stack before the sync starts.
+    await client.send(new DescribeExecutionCommand({ executionArn: 'arn:aws:states:us-east-1:1:execution:o:x' }));
+
+    const [throttled, accepted] = await Promise.allSettled([
+      engine.startSync(start('throttled'), 1_200),
+      engine.startSync(start('accepted'), 600),
+    ]);
+
+    expect(throttled.status).toBe('rejected');
+    expect((throttled as PromiseRejectedResult).reason).toBeInstanceOf(EngineBusyError);
+    expect(accepted).toEqual({ status: 'fulfilled', value: { name: 'accepted', status: 'RUNNING' } });
+    expect(calls.throttled).toBeGreaterThan(1);
+    expect(calls.accepted).toBe(1);
+    client.destroy();
+  });
+
+  it('adds the watch to a client once, however many engines share it, and plain calls pass it untouched', async () => {
+    const client = cachedClient();
+    new SfnWorkflowEngine(client);
+    new SfnWorkflowEngine(client);
+
+    const described = await new SfnWorkflowEngine(client).describe('arn:aws:states:us-east-1:1:execution:o:y');
+
+    expect(
+      client.middlewareStack.identify().filter((name) => name.startsWith('hookflowSyncAttemptOutcome')),
+    ).toHaveLength(1);
+    expect(described.status).toBe('SUCCEEDED');
+    client.destroy();
+  });
+});
