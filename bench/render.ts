@@ -78,7 +78,7 @@ export function evaluateTargets(results: Results): Target[] {
         id: 'gateway.throughput',
         group: 'gateway.throughput',
         part: 'gateway',
-        description: `keyed flow trigger req/s at ${gateway.settings.connections} connections ≥ 0.5× the ceiling (Node server + one SDK PutItem + one StartExecution)`,
+        description: `keyed flow trigger (no delivery recording) req/s at ${gateway.settings.connections} connections ≥ 0.5× the ceiling (Node server + one SDK PutItem + one StartExecution)`,
         sides: `${num(gateway.rps.medianA, 0)} vs ${num(gateway.rps.medianB, 0)} req/s`,
         ratio: gateway.rps.ratio,
         limit: 0.5,
@@ -88,7 +88,7 @@ export function evaluateTargets(results: Results): Target[] {
         id: 'gateway.p99',
         group: 'gateway.p99',
         part: 'gateway',
-        description: `keyed flow trigger p99 at ${gateway.settings.connections} connections ≤ 3× the ceiling's p99`,
+        description: `keyed flow trigger (no delivery recording) p99 at ${gateway.settings.connections} connections ≤ 3× the ceiling's p99`,
         sides: `${ms(gateway.p99.medianA, 0)} vs ${ms(gateway.p99.medianB, 0)}`,
         ratio: gateway.p99.ratio,
         limit: 3,
@@ -188,13 +188,17 @@ function derivedFigures(results: Results): Record<string, number> {
   const gateway = results.parts.gateway?.data;
   if (gateway?.rounds !== undefined) {
     // Summed over the measured rounds: CPU ms per answered request of each process.
-    const perRequest = (side: 'hookflow' | 'ceiling', process: string) => {
+    const perRequest = (side: 'hookflow' | 'recorded' | 'ceiling', process: string) => {
       const rounds = gateway.rounds.map((r) => r[side]);
       const cpuMs = rounds.reduce((t, r) => t + (r.cpuPercent[process] ?? 0) * r.durationSeconds * 10, 0);
       return cpuMs / rounds.reduce((t, r) => t + r.ok, 0);
     };
     d.stackCpuMsPerRequest = perRequest('hookflow', 'stack');
     d.dynaliteCpuMsPerRequest = perRequest('hookflow', 'dynalite');
+    d.recordedStackCpuMsPerRequest = perRequest('recorded', 'stack');
+    d.recordedDynaliteCpuMsPerRequest = perRequest('recorded', 'dynalite');
+    d.recordedRpsRatioPercent = gateway.recordedRps.ratio * 100;
+    d.recordedVsUnrecordedRpsPercent = gateway.recordedVsUnrecordedRps.ratio * 100;
     d.ceilingCpuMsPerRequest = perRequest('ceiling', 'ceiling');
     d.dynaliteCpuMsPerPut = perRequest('ceiling', 'dynalite');
     d.stackCpuMsPerCeilingRequest = perRequest('ceiling', 'stack');
@@ -489,22 +493,22 @@ export function render(results: Results): string {
         .join(', '),
     ];
     push(
-      `**Measured**: autocannon ${gateway.machine.versions.autocannon ?? ''} in the bench process at ${g.settings.connections} connections against two servers, each warmed up for ${g.settings.warmupSeconds} s, then in ${g.settings.rounds} alternating rounds of ${g.settings.roundSeconds} s each (ceiling first, then hookflow first, …). ` +
-        'hookflow: `POST /flows/hello/trigger` through the local stack started as `npm start` does (gateway, handler, dynalite, local Step Functions; its own processes), with `Authorization: Bearer hf_local_dev_key`, a 17-byte JSON body and a unique `Idempotency-Key` per request. ' +
+      `**Measured**: autocannon ${gateway.machine.versions.autocannon ?? ''} in the bench process at ${g.settings.connections} connections against three sides, each warmed up for ${g.settings.warmupSeconds} s, then in ${g.settings.rounds} rounds of ${g.settings.roundSeconds} s per side, the order alternating (ceiling, unrecorded, recorded; then recorded, unrecorded, ceiling; …). ` +
+        `The target: \`POST /flows/hello-unrecorded/trigger\`, the demo's \`hello\` flow (the same Express workflow) with delivery recording off, because the ceiling records nothing and issue 18's cost target is "without delivery recording". ` +
+        'In the same rounds, as information: `POST /flows/hello/trigger`, whose claim carries its delivery record (a larger item and its `deliveries` index entry; docs/deliveries.md), so the table shows what recording costs in throughput. ' +
+        'Both through the local stack started as `npm start` does (gateway, handler, dynalite, local Step Functions; its own processes), with `Authorization: Bearer hf_local_dev_key`, a 17-byte JSON body and a unique `Idempotency-Key` per request. ' +
         "Ceiling: `bench/support/ceiling-server.ts`, a plain Node HTTP server in its own process that makes, per request, one SDK PutItem (the dedupe claim's conditional write) to the same dynalite and one SDK StartExecution of the same Express workflow (`hookflow-echo`) on the stack's local Step Functions endpoint, with clients configured as the handlers' are, and answers 202: the floor of a keyed trigger (one claim, one start), what any webhook front end that dedupes and starts a workflow must at least do here. The start makes the comparison like-for-like: the stack process hosts the local Step Functions endpoint, which runs every started execution, for the ceiling's requests as for hookflow's (its CPU shows as the stack's in the ceiling's rounds). " +
-        "CPU: each process's user + system time over the round (100% = one core). " +
+        "CPU: each process's user + system time over the run (100% = one core). " +
         '**Computed**: the ratio of the medians over the rounds (req/s and p99), and the median of the per-round ratios.',
       tableOf(
-        ['round', 'target', 'req/s', 'p50', 'p99', '2xx / non-2xx / errors', 'CPU during the round'],
-        g.rounds.flatMap((r, i) => {
-          const rows = [row(`${i + 1}`, r.ceiling), row(`${i + 1}`, r.hookflow)];
-          return r.order === 'hookflow first' ? rows.reverse() : rows;
-        }),
+        ['round', 'target', 'req/s', 'p50', 'p99', '2xx / non-2xx / errors', 'CPU during the run'],
+        g.rounds.flatMap((r, i) => r.sequence.map((side) => row(`${i + 1}`, r[side]))),
       ),
-      `req/s: hookflow ${num(g.rps.medianA, 0)} against the ceiling's ${num(g.rps.medianB, 0)} (medians): **${times(g.rps.ratio)}** (per-round ratios, median ${times(g.rps.medianPairRatio)}). ` +
+      `req/s: the unrecorded trigger ${num(g.rps.medianA, 0)} against the ceiling's ${num(g.rps.medianB, 0)} (medians): **${times(g.rps.ratio)}** (per-round ratios, median ${times(g.rps.medianPairRatio)}). ` +
         `p99: ${ms(g.p99.medianA, 0)} against ${ms(g.p99.medianB, 0)}: **${times(g.p99.ratio)}** (per round ${times(g.p99.medianPairRatio)}). ` +
-        `At one connection (no queueing) the trigger answers in ${ms(g.hookflowOneConnection.latencyMs.p50, 1)} (p50), ${ms(g.hookflowOneConnection.latencyMs.p99, 1)} (p99). ` +
-        `AWS calls the stack made per answered trigger during the rounds (approximate at the edges): ${callsText(g.awsCallsPerRequest)}.`,
+        `Recorded (information): ${num(g.recordedRps.medianA, 0)} req/s, ${times(g.recordedRps.ratio)} the ceiling's, p99 ${ms(g.recordedP99.medianA, 0)} (${times(g.recordedP99.ratio)}); recording takes the trigger to ${times(g.recordedVsUnrecordedRps.ratio)} the unrecorded one's req/s (per round ${times(g.recordedVsUnrecordedRps.medianPairRatio)}). ` +
+        `At one connection (no queueing) the unrecorded trigger answers in ${ms(g.hookflowOneConnection.latencyMs.p50, 1)} (p50), ${ms(g.hookflowOneConnection.latencyMs.p99, 1)} (p99). ` +
+        `AWS calls the stack made per answered trigger during the runs (approximate at the edges): unrecorded ${callsText(g.awsCallsPerRequest)}; recorded ${callsText(g.recordedAwsCallsPerRequest)}.`,
     );
   }
 

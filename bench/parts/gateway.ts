@@ -5,13 +5,21 @@ import { join } from 'node:path';
 import { request } from '../../test/support/local-stack';
 import { log } from '../lib/log';
 import { comparePaired, type PairedResult } from '../lib/paired';
-import { type BenchStack, diffCounts, ownCpuSeconds, processCpuSeconds } from '../lib/stack';
+import {
+  type BenchStack,
+  type CallCounts,
+  diffCounts,
+  ownCpuSeconds,
+  processCpuSeconds,
+  UNRECORDED_FLOW,
+} from '../lib/stack';
 import { localAwsEnv } from '../../local/local-aws-env';
 import { round } from '../lib/stats';
 
 /**
- * Load settings: the issue's 50 connections; each side warmed up once, then measured in alternating rounds
- * (ceiling, hookflow, then hookflow, ceiling, …), each round bounded in time and in count.
+ * Load settings: the issue's 50 connections; each side warmed up once, then measured in rounds of three, the
+ * target pair alternating (ceiling, unrecorded trigger, recorded trigger; then recorded, unrecorded, ceiling; …),
+ * each run bounded in time and in count.
  */
 export const GATEWAY_SETTINGS = {
   connections: 50,
@@ -39,26 +47,42 @@ export interface LoadResult {
   readonly cpuPercent: Record<string, number>;
 }
 
+/** The three sides of a round: the ceiling, the target (the unrecorded trigger), the recorded trigger (information). */
+export type GatewaySide = 'ceiling' | 'hookflow' | 'recorded';
+
 export interface GatewayRound {
-  readonly order: 'ceiling first' | 'hookflow first';
+  /** The order the sides ran in this round. */
+  readonly sequence: readonly GatewaySide[];
   readonly ceiling: LoadResult;
+  /** The target: the keyed trigger of a flow that records no deliveries (`hello-unrecorded`). */
   readonly hookflow: LoadResult;
+  /** Information: the same trigger with delivery recording on (`hello`, the demo's flow). */
+  readonly recorded: LoadResult;
 }
 
 export interface GatewayResult {
   readonly settings: typeof GATEWAY_SETTINGS;
   readonly rounds: GatewayRound[];
-  /** Paired by round: hookflow's req/s against the ceiling's (ratio of medians; target 4: at least 0.5). */
+  /** Paired by round: the unrecorded trigger's req/s against the ceiling's (ratio of medians; target 4: at least 0.5). */
   readonly rps: PairedResult;
-  /** Paired by round: hookflow's p99 latency against the ceiling's (ratio of medians; target 4: at most 3). */
+  /** Paired by round: the unrecorded trigger's p99 latency against the ceiling's (ratio of medians; target 4: at most 3). */
   readonly p99: PairedResult;
-  /** The same route at 1 connection (no queueing): the latency of one request on an otherwise idle stack. */
+  /** Information, paired by round: the recorded trigger's req/s against the ceiling's. */
+  readonly recordedRps: PairedResult;
+  /** Information, paired by round: the recorded trigger's p99 against the ceiling's. */
+  readonly recordedP99: PairedResult;
+  /** Information, paired by round: the recorded trigger's req/s against the unrecorded one's (what recording costs). */
+  readonly recordedVsUnrecordedRps: PairedResult;
+  /** The target route at 1 connection (no queueing): the latency of one request on an otherwise idle stack. */
   readonly hookflowOneConnection: LoadResult;
   /**
-   * AWS calls the stack process made during the measured rounds, per answered request (counted in the stack by
-   * bench/support/aws-call-counter.cjs; approximate at the edges: requests in flight when a round starts).
+   * AWS calls the stack process made during the measured runs of the unrecorded trigger, per answered request
+   * (counted in the stack by bench/support/aws-call-counter.cjs; approximate at the edges: requests in flight when
+   * a run starts or stops).
    */
   readonly awsCallsPerRequest: Record<string, number>;
+  /** The same for the recorded trigger's runs. */
+  readonly recordedAwsCallsPerRequest: Record<string, number>;
 }
 
 function runCannon(options: autocannon.Options, seconds: number): Promise<autocannon.Result> {
@@ -159,17 +183,22 @@ async function startCeiling(stack: BenchStack): Promise<{ url: string; child: Ch
  * 1. Local throughput (target 4): the keyed flow trigger through the local stack (gateway, handler, dynalite,
  * local Step Functions) against a like-for-like ceiling in the same run: a Node HTTP server making one SDK
  * PutItem per request to the same dynalite and one StartExecution of the same Express workflow on the same local
- * Step Functions endpoint (bench/support/ceiling-server.ts). Both driven by autocannon from
- * this process at the same concurrency with the same body and a unique Idempotency-Key per request, in
- * alternating rounds; req/s and p99 compared by the ratio of their medians.
+ * Step Functions endpoint (bench/support/ceiling-server.ts). The target side is a flow that records no deliveries
+ * (`hello-unrecorded`, bench/lib/stack.ts): the ceiling records nothing, and issue 18's cost target is "without
+ * delivery recording". The demo's `hello`, whose claim carries its delivery record (a larger item and its index
+ * entry), runs in the same rounds as information: what recording costs in throughput. All three driven by
+ * autocannon from this process at the same concurrency with the same body and a unique Idempotency-Key per
+ * request, in rounds whose order alternates; req/s and p99 compared by the ratio of their medians.
  */
 export async function runGateway(stack: BenchStack): Promise<GatewayResult> {
-  const check = await request(`${stack.url}/flows/hello/trigger`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer hf_local_dev_key', 'idempotency-key': `bench-check-${randomUUID()}` },
-    body: '{"hello":"world"}',
-  });
-  if (check.status !== 202) throw new Error(`flow trigger answered ${check.status}: ${check.text}`);
+  for (const flow of [UNRECORDED_FLOW, 'hello']) {
+    const check = await request(`${stack.url}/flows/${flow}/trigger`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer hf_local_dev_key', 'idempotency-key': `bench-check-${randomUUID()}` },
+      body: '{"hello":"world"}',
+    });
+    if (check.status !== 202) throw new Error(`flow trigger ${flow} answered ${check.status}: ${check.text}`);
+  }
 
   const ceiling = await startCeiling(stack);
   try {
@@ -177,7 +206,19 @@ export async function runGateway(stack: BenchStack): Promise<GatewayResult> {
     if (ceilingCheck.status !== 202) throw new Error(`ceiling answered ${ceilingCheck.status}: ${ceilingCheck.text}`);
     const cpuOf: CpuSource = () => ({ ...stack.cpuSeconds(), ceiling: processCpuSeconds(ceiling.child.pid!) });
     const body = '{"hello":"world"}';
-    const sides = {
+    const trigger = (flow: string) =>
+      ({
+        url: `${stack.url}/flows/${flow}/trigger`,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: 'Bearer hf_local_dev_key',
+          'idempotency-key': 'bench-[<id>]',
+        },
+        body,
+        idReplacement: true,
+      }) satisfies autocannon.Options;
+    const sides: Record<GatewaySide, { target: string; options: autocannon.Options }> = {
       ceiling: {
         target: 'ceiling: Node HTTP server + SDK PutItem + StartExecution',
         options: {
@@ -189,53 +230,51 @@ export async function runGateway(stack: BenchStack): Promise<GatewayResult> {
         } satisfies autocannon.Options,
       },
       hookflow: {
-        target: 'hookflow POST /flows/hello/trigger',
-        options: {
-          url: `${stack.url}/flows/hello/trigger`,
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            authorization: 'Bearer hf_local_dev_key',
-            'idempotency-key': 'bench-[<id>]',
-          },
-          body,
-          idReplacement: true,
-        } satisfies autocannon.Options,
+        target: `hookflow POST /flows/${UNRECORDED_FLOW}/trigger (target)`,
+        options: trigger(UNRECORDED_FLOW),
       },
+      recorded: { target: 'hookflow POST /flows/hello/trigger (recorded, information)', options: trigger('hello') },
     };
     const { connections, warmupSeconds, rounds: roundCount, roundSeconds } = GATEWAY_SETTINGS;
-    for (const side of [sides.ceiling, sides.hookflow]) {
+    for (const side of Object.values(sides)) {
       log('gateway', `${side.target}: warm-up, ${warmupSeconds} s at ${connections} connections`);
       await runCannon({ ...side.options, connections }, warmupSeconds);
     }
     const rounds: GatewayRound[] = [];
-    const countsBefore = await stack.counts({ newerThan: Date.now() });
-    let hookflowAnswered = 0;
+    // The AWS calls of each trigger's runs, summed: snapshots taken around each run (the counter writes its file
+    // every 100 ms), after a pause for the requests still in flight when autocannon stopped.
+    const calls: Record<'hookflow' | 'recorded', { counts: Record<string, number>; answered: number }> = {
+      hookflow: { counts: {}, answered: 0 },
+      recorded: { counts: {}, answered: 0 },
+    };
+    const snapshot = async (): Promise<CallCounts> => (await stack.counts({ newerThan: Date.now() })).counts;
     for (let r = 0; r < roundCount; r++) {
-      const hookflowFirst = r % 2 === 1;
-      log(
-        'gateway',
-        `round ${r + 1} of ${roundCount}: ${roundSeconds} s each, ${hookflowFirst ? 'hookflow' : 'ceiling'} first`,
-      );
-      const results: Partial<Record<'ceiling' | 'hookflow', LoadResult>> = {};
-      for (const name of hookflowFirst ? (['hookflow', 'ceiling'] as const) : (['ceiling', 'hookflow'] as const)) {
+      // The target pair alternates which goes first; the recorded trigger runs first or last, the other way.
+      const sequence: GatewaySide[] =
+        r % 2 === 0 ? ['ceiling', 'hookflow', 'recorded'] : ['recorded', 'hookflow', 'ceiling'];
+      log('gateway', `round ${r + 1} of ${roundCount}: ${roundSeconds} s each, ${sequence.join(', ')}`);
+      const results: Partial<Record<GatewaySide, LoadResult>> = {};
+      for (const name of sequence) {
+        const before = name === 'ceiling' ? undefined : await snapshot();
         const { result } = await measure(sides[name].target, sides[name].options, cpuOf, connections, roundSeconds);
         results[name] = result;
-        if (name === 'hookflow') hookflowAnswered += result.requests;
+        if (name !== 'ceiling') {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          const made = diffCounts(before!, await snapshot());
+          for (const [operation, { calls: n }] of Object.entries(made)) {
+            calls[name].counts[operation] = (calls[name].counts[operation] ?? 0) + n;
+          }
+          calls[name].answered += result.requests;
+        }
       }
-      rounds.push({
-        order: hookflowFirst ? 'hookflow first' : 'ceiling first',
-        ceiling: results.ceiling!,
-        hookflow: results.hookflow!,
-      });
+      rounds.push({ sequence, ceiling: results.ceiling!, hookflow: results.hookflow!, recorded: results.recorded! });
     }
-    await new Promise((r) => setTimeout(r, 300)); // requests still in flight when autocannon stopped
-    const countsAfter = await stack.counts({ newerThan: Date.now() });
-    const awsCallsPerRequest = Object.fromEntries(
-      Object.entries(diffCounts(countsBefore.counts, countsAfter.counts))
-        .filter(([operation]) => !/^SQS\.(ReceiveMessage|DeleteMessageBatch)$/.test(operation)) // the idle event source
-        .map(([operation, { calls }]) => [operation, round(calls / hookflowAnswered, 3)]),
-    );
+    const perRequest = (side: 'hookflow' | 'recorded') =>
+      Object.fromEntries(
+        Object.entries(calls[side].counts)
+          .filter(([operation]) => !/^SQS\.(ReceiveMessage|DeleteMessageBatch)$/.test(operation)) // the idle event source
+          .map(([operation, n]) => [operation, round(n / calls[side].answered, 3)]),
+      );
     log('gateway', `${sides.hookflow.target}, 1 connection, ${GATEWAY_SETTINGS.oneConnectionSeconds} s`);
     const single = await measure(
       `${sides.hookflow.target}, 1 connection`,
@@ -244,25 +283,37 @@ export async function runGateway(stack: BenchStack): Promise<GatewayResult> {
       1,
       GATEWAY_SETTINGS.oneConnectionSeconds,
     );
-    const order = rounds.map((r) => (r.order === 'hookflow first' ? 'ab' : 'ba') as 'ab' | 'ba');
-    const rps = comparePaired(
-      rounds.map((r) => r.hookflow.rps),
-      rounds.map((r) => r.ceiling.rps),
-      order,
+    const before = (a: GatewaySide, b: GatewaySide, r: GatewayRound) =>
+      (r.sequence.indexOf(a) < r.sequence.indexOf(b) ? 'ab' : 'ba') as 'ab' | 'ba';
+    const paired = (a: GatewaySide, b: GatewaySide, value: (result: LoadResult) => number) =>
+      comparePaired(
+        rounds.map((r) => value(r[a])),
+        rounds.map((r) => value(r[b])),
+        rounds.map((r) => before(a, b, r)),
+      );
+    const rpsOf = (result: LoadResult) => result.rps;
+    const p99Of = (result: LoadResult) => result.latencyMs.p99;
+    const rps = paired('hookflow', 'ceiling', rpsOf);
+    const p99 = paired('hookflow', 'ceiling', p99Of);
+    const recordedRps = paired('recorded', 'ceiling', rpsOf);
+    const recordedP99 = paired('recorded', 'ceiling', p99Of);
+    const recordedVsUnrecordedRps = paired('recorded', 'hookflow', rpsOf);
+    log(
+      'gateway',
+      `unrecorded: req/s / ceiling x${rps.ratio} (pairs x${rps.medianPairRatio}); p99 x${p99.ratio}. ` +
+        `recorded: req/s x${recordedRps.ratio}, p99 x${recordedP99.ratio}; recorded / unrecorded req/s x${recordedVsUnrecordedRps.ratio}`,
     );
-    const p99 = comparePaired(
-      rounds.map((r) => r.hookflow.latencyMs.p99),
-      rounds.map((r) => r.ceiling.latencyMs.p99),
-      order,
-    );
-    log('gateway', `req/s hookflow / ceiling x${rps.ratio} (pairs x${rps.medianPairRatio}); p99 x${p99.ratio}`);
     return {
       settings: GATEWAY_SETTINGS,
       rounds,
       rps,
       p99,
+      recordedRps,
+      recordedP99,
+      recordedVsUnrecordedRps,
       hookflowOneConnection: single.result,
-      awsCallsPerRequest,
+      awsCallsPerRequest: perRequest('hookflow'),
+      recordedAwsCallsPerRequest: perRequest('recorded'),
     };
   } finally {
     ceiling.child.kill('SIGTERM');
