@@ -72,6 +72,10 @@ export async function startLocalStack(
       const ready = /ready at (http:\/\/[\d.]+:\d+)/.exec(output);
       if (ready?.[1] !== undefined) {
         clearTimeout(timer);
+        // Once ready, no more matching: a regular expression run on the growing `output` flattens all of it at
+        // every chunk, which under load (a log line per request) cost the bench's load generator more CPU per
+        // request than the requests themselves.
+        child.stdout!.off('data', check);
         resolveUrl(ready[1]);
       }
     };
