@@ -195,6 +195,7 @@ function derivedFigures(results: Results): Record<string, number> {
     };
     d.stackCpuMsPerRequest = perRequest('hookflow', 'stack');
     d.dynaliteCpuMsPerRequest = perRequest('hookflow', 'dynalite');
+    d.loadGeneratorCpuMsPerRequest = perRequest('hookflow', 'load generator (bench)');
     d.recordedStackCpuMsPerRequest = perRequest('recorded', 'stack');
     d.recordedDynaliteCpuMsPerRequest = perRequest('recorded', 'dynalite');
     d.recordedRpsRatioPercent = gateway.recordedRps.ratio * 100;
