@@ -214,6 +214,25 @@ describe('deliveries (issue 19): found by time and correlation id, replayed once
     expect(forced.status).toBe(202);
     expect(forced.body).toMatchObject({ deliveryId: standardId, outcome: 'started' });
   });
+  it('force-replays an inbound delivery: a second run, under a key of its own', async () => {
+    // Arrange: one inbound run
+    const uid = `replay-inbound-${Date.now()}`;
+    const sent = await request(`${stack.url}/inbound`, {
+      method: 'POST',
+      headers: { 'inbound-webhook-secret': 'hf_local_inbound_secret', 'content-type': 'application/json' },
+      body: JSON.stringify({ workflow: 'workflow name', uid }),
+    });
+    expect(sent.status).toBe(202);
+    const deliveryId = sent.headers.get('hookflow-delivery-id')!;
+
+    // Act
+    const forced = await api(`/api/deliveries/${deliveryId}/replay`, { method: 'POST', body: { mode: 'force' } });
+
+    // Assert
+    expect(forced.status).toBe(202);
+    expect(forced.body).toMatchObject({ deliveryId, outcome: 'started' });
+  });
+
   it('replays a large delivery the busy engine refused: its run gets a fresh claim-check reference, read back byte for byte', async () => {
     // Arrange: Standard runs hold every open slot; a 400 KB body (over Step Functions' 256 KiB input) is refused 503
     for (let i = 0; i < SLOTS; i++) {

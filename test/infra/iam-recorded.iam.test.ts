@@ -56,7 +56,13 @@ const SOMETIMES_REACHED: Record<string, Record<string, string>> = {
   // Never called by code: with it, S3 answers a GetObject of a missing key with NoSuchKey rather than AccessDenied
   // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"), so an expired body reads
   // as gone (410), not as a permissions fault. Needed only when a record outlives its body.
-  'deliveries-api': { 's3:ListBucket': 'what makes a missing body NoSuchKey (gone) instead of AccessDenied' },
+  'deliveries-api': {
+    's3:ListBucket': 'what makes a missing body NoSuchKey (gone) instead of AccessDenied',
+    // functions/core/runs/run-guard.ts: the demo's Express workflows all start with the run guard, whose item names
+    // a replay's run, so the e2e replays record none on their claims.
+    'dynamodb:UpdateItem':
+      "records a replay's run on its claim (DynamoDbDedupeStore.complete): an if-no-run replay of an inbound item whose run never started (its claim is the run record GET /inbound/runs reads), or a replay into an Express workflow without the run guard",
+  },
   'flow-trigger': TAKEN_NAME,
   inbound: TAKEN_NAME,
   'inbound-fanout': TAKEN_NAME,
