@@ -30,6 +30,13 @@ export interface DeliveryRun {
   readonly executionArn?: string;
   /** Inbound batch items: the run reference the sender got (GET /inbound/runs/{runRef}). */
   readonly runRef?: string;
+  /**
+   * Stored only, never read out of the log: the Express run guard's item (`run#…`, functions/core/runs/run-guard.ts)
+   * that names this run, on the record a guarded claim carries. The claim is written before the run starts, and an
+   * Express run's ARN holds an id AWS picks, so the claim names where the run will be found instead of writing it
+   * after the start (./guarded-runs.ts: the log reads it into `executionArn`).
+   */
+  readonly runGuard?: string;
 }
 
 /** The request body as kept: inline (small) or in S3 (large; see docs/deliveries.md "Where bodies live"). */

@@ -157,4 +157,88 @@ describe(`a dedupe claim carries its delivery record, in DynamoDB (${backend}) a
     expect((await log.get(delivery.id))?.runs).toEqual([{ executionArn: run.executionArn }]);
     expect((await memory.get(k, NOW))?.delivery?.runs).toEqual([{ executionArn: run.executionArn }]);
   });
+
+  describe('a guarded Express claim: the record names its run guard, and the log reads the run off it', () => {
+    const GUARDED = 'arn:aws:states:us-east-1:000000000000:stateMachine:hello';
+    const guardedRequest = (k: string, at: number, delivery: DeliveryRecord): ClaimRequest => ({
+      key: k,
+      fingerprint: 'f',
+      owner: `owner-${at}`,
+      now: at,
+      leaseMs: 1_000,
+      ttlSeconds: 60,
+      guardedStateMachineArn: GUARDED,
+      delivery,
+    });
+    /** What the run guard's first state writes as the run begins (workflows/express-run-guard.ts). */
+    const guardWrites = async (guardKey: string, executionArn: string) => {
+      const expiresAt = Number(guardKey.split('#')[2]!.split('-')[1]);
+      await database().client.send(
+        new PutItemCommand({
+          TableName: database().tables.dedupe,
+          Item: marshall({ pk: guardKey, executionArn, startTime: '2026-01-01T00:00:00.000Z', expiresAt }),
+        }),
+      );
+    };
+    const guardOf = (record: DeliveryRecord | undefined) => record?.runs[0]?.runGuard;
+
+    it('reads as the claim wrote it (started, no run) until the run reaches its guard, then with its run, by id and listed', async () => {
+      // Arrange
+      const { dynamodb, log } = stores();
+      const delivery = recordAt(NOW);
+      const claim = await dynamodb.claim(guardedRequest(`guarded-${++key}`, NOW, delivery));
+      const guardKey = guardOf(claim.record.delivery)!;
+      // Ids are monotonic across this file's records (an earlier case made one 61 s later): a range that holds it.
+      const list = () => log.list({ from: NOW - 1, to: NOW + 600_000, limit: 100 });
+
+      // Act
+      const before = { byId: await log.get(delivery.id), listed: (await list()).items };
+      await guardWrites(guardKey, `${GUARDED.replace(':stateMachine:', ':express:')}:run:1`);
+      const after = { byId: await log.get(delivery.id), listed: (await list()).items };
+
+      // Assert
+      expect(guardKey).toMatch(/^run#arn:aws:states:us-east-1:000000000000:stateMachine:hello#hf-/);
+      expect(before.byId).toEqual(delivery);
+      expect(before.listed.find((item) => item.id === delivery.id)).toMatchObject({ outcome: 'started', runs: [] });
+      const run = [{ executionArn: `${GUARDED.replace(':stateMachine:', ':express:')}:run:1` }];
+      expect(after.byId).toEqual({ ...delivery, runs: run });
+      expect(after.listed.find((item) => item.id === delivery.id)?.runs).toEqual(run);
+    });
+
+    it("keeps the guard's item as long as the record: the run name's expiry is the record's, the claim's window unchanged", async () => {
+      // Arrange
+      const { dynamodb, memory } = stores();
+      const delivery = recordAt(NOW);
+
+      // Act
+      const claims = await Promise.all(
+        ([dynamodb, memory] as DedupeStore[]).map((store) =>
+          store.claim(guardedRequest(`guarded-ttl-${++key}`, NOW, delivery)),
+        ),
+      );
+
+      // Assert: hf-<TTL of the guard's item>-…; the claim itself still frees its key after 60 s
+      for (const claim of claims) {
+        expect(guardOf(claim.record.delivery)).toContain(`#hf-${delivery.expiresAt}-`);
+        expect(claim.record.expiresAt).toBe(Math.floor(NOW / 1000) + 60);
+      }
+    });
+
+    it('a record moved off its claim when the key is reused after the window still reads its run', async () => {
+      // Arrange
+      const { dynamodb, log } = stores();
+      const k = `guarded-reused-${++key}`;
+      const first = recordAt(NOW);
+      const claim = await dynamodb.claim(guardedRequest(k, NOW, first));
+      const executionArn = `${GUARDED.replace(':stateMachine:', ':express:')}:run:first`;
+      await guardWrites(guardOf(claim.record.delivery)!, executionArn);
+
+      // Act: the same key after the 60 s window: the earlier record moves to a dlv# item of its own
+      const later = NOW + 61_000;
+      await dynamodb.claim(guardedRequest(k, later, recordAt(later)));
+
+      // Assert
+      expect(await log.get(first.id)).toEqual({ ...first, runs: [{ executionArn }] });
+    });
+  });
 });

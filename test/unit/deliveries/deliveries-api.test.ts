@@ -170,6 +170,40 @@ describe('GET /api/deliveries/{id}', () => {
     ]);
   });
 
+  it('shows a record a guarded claim carries as the claim wrote it until its run reaches the guard, then with that run, listed and replayed alike', async () => {
+    // Arrange: the record names the run guard's item, as a guarded Express claim writes it (no run written after)
+    const t = setup();
+    const guard = `run#${SM('hello')}#hf-1770604800-abc`;
+    const express = 'arn:aws:states:us-east-1:000000000000:express:hello:hf-1770604800-abc:1';
+    const [record] = await t.add(recordOf({ outcome: 'started', status: 202, runs: [{ runGuard: guard }] }));
+    const view = async () => ({
+      shown: (await t.show(record!.id)).body.delivery.runs,
+      listed: (await t.list()).body.deliveries.find((d: { id: string }) => d.id === record!.id).runs,
+      replayed: (await t.replay(record!.id)).body,
+    });
+
+    // Act
+    const before = await view();
+    t.dedupe.guardRuns.set(guard, { executionArn: express, startDate: new Date(NOW).toISOString() });
+    const after = await view();
+
+    // Assert: no run before (as before the second write landed), the run after; if-no-run starts nothing either way
+    expect(before.shown).toEqual([]);
+    expect(before.listed).toEqual([]);
+    expect(before.replayed).toMatchObject({ outcome: 'skipped', reason: 'the original started its run' });
+    expect(after.shown).toEqual([
+      {
+        executionArn: express,
+        executionLink: `https://console.example/${express}`,
+        status: 'UNKNOWN',
+        statusNote: EXPRESS_STATUS_NOTE,
+      },
+    ]);
+    expect(after.listed).toEqual([{ executionArn: express }]);
+    expect(after.replayed).toMatchObject({ outcome: 'skipped', reason: `the original started ${express}` });
+    expect(t.engine.started).toHaveLength(0);
+  });
+
   it('gives a body that is not UTF-8 as base64, and says when a body is no longer kept', async () => {
     const t = setup();
     const binary = recordOf({ at: NOW - 2_000 });
