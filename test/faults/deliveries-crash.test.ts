@@ -75,3 +75,55 @@ describe('crash after the claim that carries the record, then the sender retries
     }
   });
 });
+
+/**
+ * The same for a guarded Express workflow (hello: recorded, its run guard first): the claim, which carries the record,
+ * is the trigger's one write, and the record names the run guard's item as its run. The stack dies right after the
+ * start, before the answer; the sender's retry finds the run on the guard's item and starts nothing, and the cut
+ * request's record reads that run off the guard's item.
+ */
+describe('crash after the start of a guarded Express run whose claim carries the record, then the sender retries', () => {
+  const stack = new CrashingStack();
+  afterAll(() => stack.close());
+
+  it("one run, which the cut request's record and the retry's answer both name", async () => {
+    // Arrange
+    await stack.start('run-started:1');
+    const key = `deliveries-crash-guarded-${SEED}`;
+    const trigger = () =>
+      request(`${stack.stack.url}/flows/hello/trigger`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer hf_local_dev_key', 'idempotency-key': key },
+        body: JSON.stringify({ key }),
+      });
+
+    // Act
+    const first = await mayBeCut(trigger);
+    await stack.crashed();
+    await stack.start();
+    const answer = await retryUntil(trigger, (status) => status === 202);
+
+    // Assert: one run (a duplicate start would show as a run the guard stopped)
+    const name = executionName(arnOf((answer.body as { executionLink: string }).executionLink));
+    const summary = summarize((await countRuns(stack.sfn(), stateMachineArn('hookflow-echo'), [name])).values());
+    report({ scenario: 'deliveries, guarded', seed: SEED, kill: 'run-started:1', kills: stack.kills, ...summary });
+    expect(first).toBe('cut');
+    expect(summary).toMatchObject({ ranOnce: 1, ranTwice: 0, lost: 0 });
+    expect(answer.headers.get('idempotent-replayed')).toBe('true');
+
+    // Assert: the cut request's record (on the claim) names the run, read off the guard's item
+    const dynamodb = new DynamoDBClient({
+      endpoint: stack.stack.dynamodbEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const log = new DynamoDbDeliveryLog(dynamodb, 'hookflow-dedupe', { shards: 4, maxItemsRead: 2_000 });
+    const page = await log.list({ from: Date.now() - 600_000, to: Date.now(), limit: 100, correlationId: key });
+    const records = (await Promise.all(page.items.map((item) => log.get(item.id)))) as DeliveryRecord[];
+    dynamodb.destroy();
+    const started = records.filter((record) => record.outcome === 'started');
+    expect(started).toHaveLength(1);
+    expect(started[0]!.runs.map((run) => executionName(run.executionArn!))).toEqual([name]);
+    expect(page.items.find((item) => item.id === started[0]!.id)?.runs).toEqual(started[0]!.runs);
+  });
+});
