@@ -8,7 +8,9 @@ import { createHash, randomUUID } from 'node:crypto';
  * (after expiry) gets a new name.
  *
  * `hf-<expiresAt>-<digest>`: the claim's expiry (epoch seconds) leads, so the run guard can give its item the
- * same DynamoDB TTL with intrinsic functions alone (States.StringSplit), as ASL cannot compute a time.
+ * same DynamoDB TTL with intrinsic functions alone (States.StringSplit), as ASL cannot compute a time. For a
+ * guarded claim that carries its delivery record it is the record's retention instead (dedupe-claim.ts
+ * `runNameOf`): the record names its run by the guard's item, which must last as long.
  * 3 + 10 + 1 + 43 = 57 characters, within Step Functions' 80.
  */
 export function executionNameFor(dedupeKey: string, claimCreatedAt: number, claimExpiresAt: number): string {
