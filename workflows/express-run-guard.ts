@@ -20,8 +20,7 @@
  * The item's TTL (`expiresAt`) is the dedupe claim's expiry, which the name carries as its second `-`-separated
  * field; States.StringSplit / States.ArrayGetItem take it out (JSONPath intrinsics,
  * https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html). After that the claim is gone
- * too, and a new claim makes a new name. A claim that carries its delivery record puts the record's retention
- * there instead (core/runs/dedupe-claim.ts `runNameOf`): the record names its run by this item.
+ * too, and a new claim makes a new name.
  */
 
 export type AslState = Record<string, unknown>;

@@ -18,10 +18,10 @@ export class InMemoryDeliveryLog implements DeliveryLog {
     private readonly guardRuns: ReadonlyMap<string, RunHandle> = new Map(),
   ) {}
 
-  /** As the DynamoDB log hands records out: each run named by its guard read off the guard's item. */
+  /** As the DynamoDB log hands records out: each run named by its guard read off the guard's item, at `nowMs`. */
   private asRead<T extends Pick<DeliveryRecord, 'runs'>>(record: T): T {
     const named = new Map([...this.guardRuns].map(([key, run]) => [key, run.executionArn]));
-    return withGuardedRuns(record, named);
+    return withGuardedRuns(record, named, this.nowMs());
   }
 
   /** Only where no record has the id (the worker may have written it first): as the adapter's conditional put. */

@@ -274,12 +274,13 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
     if (item[deliveriesIndexSchema.sortKey] !== id) return undefined;
     const record = recordOf(item);
     if (record.expiresAt * 1000 <= this.now()) return undefined;
-    return withGuardedRuns(record, await this.guardedRuns(runGuardsOf([record])));
+    return withGuardedRuns(record, await this.guardedRuns(runGuardsOf([record])), this.now());
   }
 
   /**
    * The runs named by run guard items (core/deliveries/guarded-runs.ts): guard item key to the execution ARN it
-   * holds, absent while the run has not reached its guard. One BatchGetItem per 100 keys, not a GetItem per record:
+   * holds, absent while the run has not reached its guard or once DynamoDB's TTL removed the item (the core rule tells
+   * the two apart by the claim's window). One BatchGetItem per 100 keys, not a GetItem per record:
    * a page of a list (at most MAX_DELIVERIES_PAGE, 100) asks for all of its guards in one call, whose read units
    * are those of the GetItems it replaces. Strongly consistent (ConsistentRead, per table in the request), as a
    * duplicate reads the item (DynamoDbDedupeStore.guardedRun). Keys left unread (UnprocessedKeys) are asked again,
@@ -341,7 +342,8 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
     const guards = runGuardsOf(page.items);
     if (guards.length === 0) return page;
     const named = await this.guardedRuns(guards);
-    return { ...page, items: page.items.map((item) => withGuardedRuns(item, named)) };
+    const now = this.now();
+    return { ...page, items: page.items.map((item) => withGuardedRuns(item, named, now)) };
   }
 
   /** The page the shards' reads make (see `list`), before its guarded runs are read. */

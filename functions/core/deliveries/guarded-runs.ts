@@ -1,3 +1,6 @@
+import { isExpired } from '../runs/dedupe-claim';
+import { dedupeExpiryOf } from '../runs/execution-name';
+import { executionNameOfRunGuard } from '../runs/run-guard';
 import type { DeliveryRecord, DeliveryRun } from './record';
 
 /**
@@ -20,20 +23,32 @@ export function runGuardsOf(records: readonly Pick<DeliveryRecord, 'runs'>[]): s
 }
 
 /**
- * The record as it reads: each run named by its guard becomes that run (`executionArn`, from `named`: guard item
- * key to the execution ARN it holds); one whose execution has not reached its guard yet is left out, so the record
- * reads as its claim wrote it (`started`, no run yet), as it read before the run was recorded.
+ * The record as it reads at `nowMs`: each run named by its guard becomes that run (`executionArn`, from `named`:
+ * guard item key to the execution ARN it holds). A guard item that is missing means one of two things, told apart
+ * by the claim's dedupe window, which the run's name carries (`hf-<expiry>-…`, runs/execution-name.ts):
+ * - within the window, the execution has not reached its guard yet: the run is left out, so the record reads as its
+ *   claim wrote it (`started`, no run yet), as it read before the run was recorded;
+ * - after it, the item is gone (its DynamoDB TTL is that expiry, workflows/express-run-guard.ts) while the record is
+ *   kept longer (DELIVERY_RETENTION_DAYS): the claim was answered 202 and its run began, so the run reads by its
+ *   execution name (`executionName`), the one its log lines carry (docs/construct.md, "Logs"). Its ARN cannot be
+ *   rebuilt: an Express execution's ARN ends with an id AWS picks.
+ * The name's expiry is the claim's own (runs/dedupe-claim.ts `runNameOf`), which every version of the code derives
+ * the same way, so a rollback never names a claim's run differently.
  */
 export function withGuardedRuns<T extends Pick<DeliveryRecord, 'runs'>>(
   record: T,
   named: ReadonlyMap<string, string>,
+  nowMs: number,
 ): T {
   if (!record.runs.some((run) => run.runGuard !== undefined)) return record;
   const runs = record.runs.flatMap((run): DeliveryRun[] => {
     if (run.runGuard === undefined) return [run];
     const { runGuard, ...rest } = run;
     const executionArn = rest.executionArn ?? named.get(runGuard);
-    return executionArn === undefined ? [] : [{ ...rest, executionArn }];
+    if (executionArn !== undefined) return [{ ...rest, executionArn }];
+    const executionName = executionNameOfRunGuard(runGuard);
+    const windowEnd = dedupeExpiryOf(executionName);
+    return windowEnd !== undefined && isExpired({ expiresAt: windowEnd }, nowMs) ? [{ ...rest, executionName }] : [];
   });
   return { ...record, runs };
 }

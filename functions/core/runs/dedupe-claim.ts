@@ -84,17 +84,9 @@ export function completed(record: DedupeRecord, run: RunHandle): DedupeRecord {
   };
 }
 
-/**
- * The execution name of a claim's run: derived from its key and creation time, the same after a take-over. Its
- * expiry field (execution-name.ts) is the run guard item's TTL: the claim's own expiry, except for a guarded claim
- * that carries its delivery record, whose run only the guard's item names (core/deliveries/guarded-runs.ts): that
- * item is kept as long as the claim's item, the record's retention (`itemExpiresAt`), so the record never outlives
- * its run. Only the name's expiry field changes, never the claim's: its key is free again when its window ends.
- */
+/** The execution name of a claim's run: derived from its key and creation time, the same after a take-over. */
 export function runNameOf(record: DedupeRecord): string {
-  const keptUntil =
-    record.guardedBy !== undefined && record.delivery !== undefined ? itemExpiresAt(record) : record.expiresAt;
-  return executionNameFor(record.key, record.createdAt, keptUntil);
+  return executionNameFor(record.key, record.createdAt, record.expiresAt);
 }
 
 /**

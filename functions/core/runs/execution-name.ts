@@ -8,9 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
  * (after expiry) gets a new name.
  *
  * `hf-<expiresAt>-<digest>`: the claim's expiry (epoch seconds) leads, so the run guard can give its item the
- * same DynamoDB TTL with intrinsic functions alone (States.StringSplit), as ASL cannot compute a time. For a
- * guarded claim that carries its delivery record it is the record's retention instead (dedupe-claim.ts
- * `runNameOf`): the record names its run by the guard's item, which must last as long.
+ * same DynamoDB TTL with intrinsic functions alone (States.StringSplit), as ASL cannot compute a time.
  * 3 + 10 + 1 + 43 = 57 characters, within Step Functions' 80.
  */
 export function executionNameFor(dedupeKey: string, claimCreatedAt: number, claimExpiresAt: number): string {
@@ -20,6 +18,15 @@ export function executionNameFor(dedupeKey: string, claimCreatedAt: number, clai
 
 /** Names of deduped runs start so; only they can be started twice, so only they pass the Express run guard. */
 export const DEDUPED_NAME_PREFIX = 'hf-';
+
+/**
+ * The claim's expiry (epoch seconds) a deduped run's name carries (`hf-<expiresAt>-<digest>`, `executionNameFor`):
+ * when that claim's dedupe window ended, and the run guard's item with it. Undefined for any other name.
+ */
+export function dedupeExpiryOf(executionName: string): number | undefined {
+  const match = /^hf-(\d+)-[A-Za-z0-9_-]+$/.exec(executionName);
+  return match === null ? undefined : Number(match[1]);
+}
 
 export function randomExecutionName(): string {
   return randomUUID();

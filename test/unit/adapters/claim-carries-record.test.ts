@@ -4,9 +4,13 @@ import { DynamoDbDedupeStore } from '../../../functions/adapters/aws/dynamodb-de
 import { DynamoDbDeliveryLog } from '../../../functions/adapters/aws/dynamodb-delivery-log';
 import { newDeliveryId } from '../../../functions/core/deliveries/ids';
 import type { DeliveryRecord } from '../../../functions/core/deliveries/record';
+import type { DeliveryLog } from '../../../functions/core/deliveries/log';
 import type { ClaimRequest, DedupeStore } from '../../../functions/core/ports';
+import { executionNameFor } from '../../../functions/core/runs/execution-name';
+import { runGuardKey } from '../../../functions/core/runs/run-guard';
 import { backend } from '../../support/dynamodb-backend';
 import { InMemoryDedupeStore } from '../../support/fakes';
+import { InMemoryDeliveryLog } from '../../support/in-memory-delivery-log';
 import { useInMemoryDynamoDb } from '../../support/in-memory-dynamodb';
 
 /**
@@ -205,7 +209,7 @@ describe(`a dedupe claim carries its delivery record, in DynamoDB (${backend}) a
       expect(after.listed.find((item) => item.id === delivery.id)?.runs).toEqual(run);
     });
 
-    it("keeps the guard's item as long as the record: the run name's expiry is the record's, the claim's window unchanged", async () => {
+    it("names the run by the claim's own window (as every version of the code does), the guard item's TTL", async () => {
       // Arrange
       const { dynamodb, memory } = stores();
       const delivery = recordAt(NOW);
@@ -217,11 +221,60 @@ describe(`a dedupe claim carries its delivery record, in DynamoDB (${backend}) a
         ),
       );
 
-      // Assert: hf-<TTL of the guard's item>-…; the claim itself still frees its key after 60 s
+      // Assert: hf-<the claim's expiry>-…, whatever the record's retention
       for (const claim of claims) {
-        expect(guardOf(claim.record.delivery)).toContain(`#hf-${delivery.expiresAt}-`);
         expect(claim.record.expiresAt).toBe(Math.floor(NOW / 1000) + 60);
+        expect(guardOf(claim.record.delivery)).toContain(`#hf-${claim.record.expiresAt}-`);
+        expect(guardOf(claim.record.delivery)).toBe(
+          runGuardKey(GUARDED, executionNameFor(claim.record.key, NOW, claim.record.expiresAt)),
+        );
       }
+    });
+
+    it("reads the run by its execution name once the window ended and the guard's item is gone, in DynamoDB and in memory", async () => {
+      // Arrange: a claim whose run reached its guard, whose item DynamoDB's TTL then removed (absent here)
+      const { dynamodb, memory } = stores();
+      const delivery = recordAt(NOW);
+      const k = `guarded-expired-${++key}`;
+      const claims = await Promise.all(
+        ([dynamodb, memory] as DedupeStore[]).map((store) => store.claim(guardedRequest(k, NOW, delivery))),
+      );
+      const pastWindow = NOW + 61_000;
+      const logAt = (at: number) =>
+        new DynamoDbDeliveryLog(database().client, database().tables.dedupe, {
+          shards: 4,
+          maxItemsRead: 100,
+          now: () => at,
+        });
+      const inMemoryAt = async (at: number) => {
+        const fake = new InMemoryDeliveryLog(() => at, (memory as InMemoryDedupeStore).guardRuns);
+        await fake.put(claims[1]!.record.delivery!);
+        return fake;
+      };
+      const list = async (log: { list: DeliveryLog['list'] }) =>
+        (await log.list({ from: NOW - 1, to: NOW + 600_000, limit: 100 })).items.find((item) => item.id === delivery.id)
+          ?.runs;
+
+      // Act
+      const within = {
+        byId: await logAt(NOW + 59_000).get(delivery.id),
+        memory: await (await inMemoryAt(NOW + 59_000)).get(delivery.id),
+      };
+      const after = {
+        byId: await logAt(pastWindow).get(delivery.id),
+        listed: await list(logAt(pastWindow)),
+        memory: await (await inMemoryAt(pastWindow)).get(delivery.id),
+        memoryListed: await list(await inMemoryAt(pastWindow)),
+      };
+
+      // Assert: not started yet within the window; after it, the run by its name (no ARN: AWS picks its id)
+      const name = executionNameFor(claims[0]!.record.key, NOW, claims[0]!.record.expiresAt);
+      expect(within.byId?.runs).toEqual([]);
+      expect(within.memory?.runs).toEqual([]);
+      expect(after.byId).toEqual({ ...delivery, runs: [{ executionName: name }] });
+      expect(after.listed).toEqual([{ executionName: name }]);
+      expect(after.memory).toEqual(after.byId);
+      expect(after.memoryListed).toEqual(after.listed);
     });
 
     it('a record moved off its claim when the key is reused after the window still reads its run', async () => {

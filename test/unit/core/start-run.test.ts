@@ -495,13 +495,13 @@ describe('makeRunStarter', () => {
       const started = await startRun({ target: guarded, input: {}, dedupe: { ...key, delivery } });
       const duplicate = await startRun({ target: guarded, input: {}, dedupe: key });
 
-      // Assert: no second write; the guard's item names the run the record lists, and lives as long as the record
+      // Assert: no second write; the guard's item names the run the record lists, by the claim's own window (its TTL)
       expect(complete).not.toHaveBeenCalled();
       expect(carried).toEqual([true]);
       const claim = dedupe.records.get('k1')!;
       expect(claim).toMatchObject({ guardedBy: guarded.stateMachineArn });
       expect(claim.run).toBeUndefined();
-      const runName = executionNameFor('k1', 1_700_000_000_000, record.expiresAt);
+      const runName = executionNameFor('k1', 1_700_000_000_000, claim.expiresAt);
       expect(claim.delivery?.runs).toEqual([{ runGuard: `run#${guarded.stateMachineArn}#${runName}` }]);
       expect(engine.started.map((r) => r.name)).toEqual([runName]);
       expect(dedupe.guardRuns.get(`run#${guarded.stateMachineArn}#${runName}`)).toEqual(started.run);

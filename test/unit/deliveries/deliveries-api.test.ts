@@ -9,7 +9,7 @@ import { silentLogger } from '../../support/fakes';
 import { MAX_BULK_REPLAY } from '../../../functions/core/deliveries/replay';
 import { compositeKey } from '../../../functions/core/keys';
 import { EngineBusyError } from '../../../functions/core/outcomes';
-import { EXPRESS_STATUS_NOTE } from '../../../functions/styles/deliveries/show-delivery';
+import { EXPIRED_GUARD_NOTE, EXPRESS_STATUS_NOTE } from '../../../functions/styles/deliveries/show-delivery';
 import { STEP_FUNCTIONS_MAX_INPUT_BYTES, makeClaimCheck } from '../../../functions/core/runs/claim-check';
 import { type HookflowBodyReference, isHookflowBodyReference } from '../../../functions/core/runs/body-reference';
 import { InMemoryBodyStore } from '../../support/in-memory-body-store';
@@ -173,8 +173,10 @@ describe('GET /api/deliveries/{id}', () => {
   it('shows a record a guarded claim carries as the claim wrote it until its run reaches the guard, then with that run, listed and replayed alike', async () => {
     // Arrange: the record names the run guard's item, as a guarded Express claim writes it (no run written after)
     const t = setup();
-    const guard = `run#${SM('hello')}#hf-1770604800-abc`;
-    const express = 'arn:aws:states:us-east-1:000000000000:express:hello:hf-1770604800-abc:1';
+    // Its dedupe window (the name's expiry field) has not ended at NOW: a missing guard item is a run not begun yet
+    const name = `hf-${Math.floor(NOW / 1000) + 60}-abc`;
+    const guard = `run#${SM('hello')}#${name}`;
+    const express = `arn:aws:states:us-east-1:000000000000:express:hello:${name}:1`;
     const [record] = await t.add(recordOf({ outcome: 'started', status: 202, runs: [{ runGuard: guard }] }));
     const view = async () => ({
       shown: (await t.show(record!.id)).body.delivery.runs,
@@ -201,6 +203,26 @@ describe('GET /api/deliveries/{id}', () => {
     ]);
     expect(after.listed).toEqual([{ executionArn: express }]);
     expect(after.replayed).toMatchObject({ outcome: 'skipped', reason: `the original started ${express}` });
+    expect(t.engine.started).toHaveLength(0);
+  });
+
+  it("shows a guarded record's run by its execution name once its guard item expired with the window, and if-no-run starts nothing", async () => {
+    // Arrange: the claim's window (the name's expiry field) ended before NOW, and DynamoDB's TTL took the guard's item
+    const t = setup();
+    const name = `hf-${Math.floor(NOW / 1000) - 3_600}-abc`;
+    const [record] = await t.add(
+      recordOf({ outcome: 'started', status: 202, runs: [{ runGuard: `run#${SM('hello')}#${name}` }] }),
+    );
+
+    // Act
+    const shown = (await t.show(record!.id)).body.delivery.runs;
+    const listed = (await t.list()).body.deliveries.find((d: { id: string }) => d.id === record!.id).runs;
+    const replayed = (await t.replay(record!.id)).body;
+
+    // Assert: the name, no ARN and so no link, and a note saying why; the run it had is never started again
+    expect(shown).toEqual([{ executionName: name, status: 'UNKNOWN', statusNote: EXPIRED_GUARD_NOTE }]);
+    expect(listed).toEqual([{ executionName: name }]);
+    expect(replayed).toMatchObject({ outcome: 'skipped', reason: `the original started ${name}` });
     expect(t.engine.started).toHaveLength(0);
   });
 
