@@ -40,7 +40,8 @@ export interface DeliveryRun {
    * Stored only, never read out of the log: the Express run guard's item (`run#…`, functions/core/runs/run-guard.ts)
    * that names this run, on the record a guarded claim carries. The claim is written before the run starts, and an
    * Express run's ARN holds an id AWS picks, so the claim names where the run will be found instead of writing it
-   * after the start (./guarded-runs.ts: the log reads it into `executionArn`).
+   * after the start (./guarded-runs.ts: the log reads it into `executionArn`, or `executionName` once the item
+   * expired with the claim's dedupe window).
    */
   readonly runGuard?: string;
 }
