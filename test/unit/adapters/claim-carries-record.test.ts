@@ -164,16 +164,11 @@ describe(`a dedupe claim carries its delivery record, in DynamoDB (${backend}) a
 
   describe('a guarded Express claim: the record names its run guard, and the log reads the run off it', () => {
     const GUARDED = 'arn:aws:states:us-east-1:000000000000:stateMachine:hello';
-    const guardedRequest = (k: string, at: number, delivery: DeliveryRecord): ClaimRequest => ({
-      key: k,
-      fingerprint: 'f',
-      owner: `owner-${at}`,
-      now: at,
-      leaseMs: 1_000,
-      ttlSeconds: 60,
-      guardedStateMachineArn: GUARDED,
-      delivery,
-    });
+    /** As `request`, for a guarded Express workflow instead of a Standard one. */
+    const guardedRequest = (k: string, at: number, delivery: DeliveryRecord): ClaimRequest => {
+      const { standardStateMachineArn: _standard, ...claim } = request(k, at, delivery);
+      return { ...claim, guardedStateMachineArn: GUARDED };
+    };
     /** What the run guard's first state writes as the run begins (workflows/express-run-guard.ts). */
     const guardWrites = async (guardKey: string, executionArn: string) => {
       const expiresAt = Number(guardKey.split('#')[2]!.split('-')[1]);
