@@ -131,10 +131,16 @@ export function evaluateTargets(results: Results): Target[] {
   }
   const calls = results.parts['aws-calls']?.data;
   if (calls !== undefined) {
-    // The floor of the issue, one write (the claim) and one start, without delivery records (the cost target's
-    // terms). Standard: the claim names its run. Express: the run guard names it (docs/aws-calls.md, "Express runs
-    // and the run guard"); hello, which records deliveries, writes the run into its record: part 5 shows it.
+    // The floor of the issue, one write (the claim) and one start. Standard: the claim names its run. Express: the
+    // run guard names it (docs/aws-calls.md, "Express runs and the run guard"), with delivery records (hello: the
+    // claim carries the record, which names the guard's item as its run) and without (the cost target's terms).
     const keyed = [
+      {
+        type: 'Express',
+        flow: 'hello',
+        writeFloor: 1,
+        counts: calls.gatewayCrossCheck.withIdempotencyKey,
+      },
       {
         type: 'Standard',
         flow: 'hello-standard',
@@ -149,6 +155,7 @@ export function evaluateTargets(results: Results): Target[] {
       },
     ];
     for (const { type, flow, writeFloor, counts } of keyed) {
+      const slug = `${type.toLowerCase()}${flow === 'hello' ? '-recorded' : ''}`;
       if (counts === undefined) continue;
       // Through the gateway, an Express workflow's run guard writes one PutItem of its own (Step Functions'
       // call, not the handler's): counted apart.
@@ -157,7 +164,7 @@ export function evaluateTargets(results: Results): Target[] {
       const starts = counts['SFN.StartExecution'] ?? 0;
       targets.push(
         {
-          id: `aws-calls.flow-trigger.${type.toLowerCase()}.writes`,
+          id: `aws-calls.flow-trigger.${slug}.writes`,
           group: 'aws-calls.flow-trigger.writes',
           part: 'aws-calls',
           description: `keyed flow trigger, ${type} (${flow}): the handler's DynamoDB writes per request against the floor of ${writeFloor}`,
@@ -167,7 +174,7 @@ export function evaluateTargets(results: Results): Target[] {
           kind: 'max',
         },
         {
-          id: `aws-calls.flow-trigger.${type.toLowerCase()}.starts`,
+          id: `aws-calls.flow-trigger.${slug}.starts`,
           group: 'aws-calls.flow-trigger.starts',
           part: 'aws-calls',
           description: `keyed flow trigger, ${type} (${flow}): StartExecution calls per request against the floor of one`,
@@ -296,6 +303,8 @@ function derivedFigures(results: Results): Record<string, number> {
       d[`cost${name}Reads`] = line('DynamoDB reads');
       d[`cost${name}Writes`] = line('DynamoDB writes');
     }
+    const keyedRecording = cost.recording?.find((r) => r.name === 'keyed');
+    if (keyedRecording !== undefined) d.costKeyedRecordingAdded = keyedRecording.total;
     d.costLogBytesBudgetUnkeyed =
       (1e9 * Math.max(0, d.costUnkeyedBudget! - d.costUnkeyedLambda!)) / 1e6 / cost.prices.cloudwatchLogsPerGbIngested;
   }
@@ -722,7 +731,7 @@ export function render(results: Results): string {
       `Cross-check through the gateway (${a.gatewayCrossCheck.requests} sequential flow triggers, counted inside the stack's process): with an Idempotency-Key ${callsText(a.gatewayCrossCheck.withIdempotencyKey)} per request; without one ${callsText(a.gatewayCrossCheck.withoutIdempotencyKey)} (DynamoDB writes: ${num(dynamoWrites(a.gatewayCrossCheck.withIdempotencyKey), 2)} and ${num(dynamoWrites(a.gatewayCrossCheck.withoutIdempotencyKey), 2)}; the workflow's run guard writes one PutItem of its own per keyed Express run, from Step Functions).` +
         (a.gatewayCrossCheck.expressUnrecordedWithIdempotencyKey === undefined
           ? ''
-          : ` hello-unrecorded (the same guarded Express workflow, no delivery records) with an Idempotency-Key: ${callsText(a.gatewayCrossCheck.expressUnrecordedWithIdempotencyKey)}; its duplicates: ${callsText(a.gatewayCrossCheck.expressUnrecordedDuplicate ?? {})}. The claim is the handler's one write; hello's second write (UpdateItem) names the run in the delivery record the claim carries.`),
+          : ` hello-unrecorded (the same guarded Express workflow, no delivery records) with an Idempotency-Key: ${callsText(a.gatewayCrossCheck.expressUnrecordedWithIdempotencyKey)}; its duplicates: ${callsText(a.gatewayCrossCheck.expressUnrecordedDuplicate ?? {})}. The claim is the handler's one write, for hello too: the delivery record its claim carries names the run guard's item as its run, which the deliveries API reads (docs/deliveries.md).`),
     );
   }
 

@@ -38,7 +38,7 @@ interface Summary {
   reason?: string;
   correlationId?: string;
   replayOf?: string;
-  runs: { executionArn?: string; runRef?: string }[];
+  runs: { executionArn?: string; executionName?: string; runRef?: string }[];
 }
 
 interface ReplayItem {
@@ -130,7 +130,14 @@ export async function getDelivery(input: CommandInput, id: string, out: Output):
       path: string;
       headers: Record<string, string>;
       body: { bytes: number; kept: boolean; encoding?: string; text?: string; base64?: string };
-      runs: { executionArn?: string; executionLink?: string; runRef?: string; status: string; statusNote?: string }[];
+      runs: {
+        executionArn?: string;
+        executionLink?: string;
+        executionName?: string;
+        runRef?: string;
+        status: string;
+        statusNote?: string;
+      }[];
     };
   };
   if (input.json) return out.print(pretty({ delivery }));
@@ -141,7 +148,7 @@ export async function getDelivery(input: CommandInput, id: string, out: Output):
       : `(${delivery.body.bytes} bytes, base64) ${delivery.body.base64}`;
   const runs = delivery.runs.map(
     (run) =>
-      `  ${run.status}  ${run.executionLink ?? run.runRef ?? ''}${run.statusNote === undefined ? '' : `  (${run.statusNote})`}`,
+      `  ${run.status}  ${run.executionLink ?? run.executionName ?? run.runRef ?? ''}${run.statusNote === undefined ? '' : `  (${run.statusNote})`}`,
   );
   out.print(
     `${describeSummary({ ...delivery, runs: delivery.runs })}\n${delivery.method} ${delivery.path}\n` +

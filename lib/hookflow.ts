@@ -504,6 +504,10 @@ export class Hookflow extends Construct {
           }),
         );
         allowOnDedupe(['GetItem'], [...dedupePartitionPrefixes.claims, dedupePartitionPrefixes.records]);
+        // A record a guarded claim carries names its run on the run guard's item (core/deliveries/guarded-runs.ts):
+        // read, a page's worth in one BatchGetItem, never written (the state machines' roles write it).
+        // dynamodb:LeadingKeys applies to BatchGetItem's keys as to GetItem's (same page as above).
+        allowOnDedupe(['BatchGetItem'], [dedupePartitionPrefixes.runGuard]);
       }
       // A record no claim carries: one PutItem of its own dlv# item (docs/deliveries.md).
       if (need === 'deliveries:write') allowOnDedupe(['PutItem'], [dedupePartitionPrefixes.records]);

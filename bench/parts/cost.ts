@@ -341,7 +341,7 @@ export function computeCost(
     'keyed',
     keyedRun,
     1.45,
-    'no extra call, the claim carries the record: a larger item and its index entry, written by the claim and by the UpdateItem naming the run; measured by the deliveries part',
+    "no extra call, the claim carries the record: a larger item and its index entry, written once by the claim (a guarded Express run is named by its run guard's item, which the record points to); measured by the deliveries part",
   );
 
   const worker = find(handlers.runs, 'inbound-fanout', '1KB');

@@ -168,6 +168,22 @@ describe('the console page in Chromium, with fixture API answers', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('shows a run known by its execution name only by that name, its note on the status, with no link', async () => {
+    await enterKey(FIXTURE_KEY);
+    await rows().first().waitFor();
+    const named = FIXTURE_DELIVERIES[6]!;
+
+    await rows().nth(6).locator('button.link').click();
+    await page.locator('#detail-id', { hasText: named.id }).waitFor();
+    const run = page.locator('#detail-runs tbody tr').first();
+
+    expect(await run.innerText()).toContain(named.runs[0]!.executionName!);
+    expect(await run.innerText()).not.toContain('not started yet');
+    expect(await run.locator('.status').getAttribute('title')).toBe(named.runs[0]!.statusNote);
+    expect(await run.locator('a').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('replays one delivery: the dry run and its count first, nothing started until confirmed', async () => {
     await enterKey(FIXTURE_KEY);
     await rows().first().waitFor();

@@ -313,4 +313,54 @@ describe('deliveries (issue 19): found by time and correlation id, replayed once
     expect(shown.body).toMatchObject({ delivery: { apiKeyId: 'local-dev' } });
     expect(JSON.stringify(shown.body)).not.toContain(DEV_KEY);
   });
+
+  it('a keyed trigger of a guarded Express workflow, recorded: the record shows the run its guard named, listed and by id, and if-no-run starts nothing', async () => {
+    // Arrange: `hello` records its deliveries and its workflow starts with the run guard, so the claim (which
+    // carries the record) is the trigger's one write and the record names the guard's item as its run.
+    const key = `guarded-recorded-${Date.now()}`;
+    const from = new Date(Date.now() - 1_000).toISOString();
+    const sent = await request(`${stack.url}/flows/hello/trigger`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DEV_KEY}`, 'idempotency-key': key },
+      body: JSON.stringify({ order: key }),
+    });
+    expect(sent.status).toBe(202);
+    const id = sent.headers.get('hookflow-delivery-id')!;
+    const link = decodeURIComponent((sent.body as { executionLink: string }).executionLink);
+    const before = (await executions('hookflow-echo')).length;
+
+    // Act: read the record until the run has reached its guard (its first state), then list, replay and retry
+    type Shown = { delivery: { outcome: string; runs: { executionArn?: string }[] } };
+    let shown = await api(`/api/deliveries/${id}`);
+    for (let i = 0; i < 100 && (shown.body as Shown).delivery.runs.length === 0; i++) {
+      await sleep(100);
+      shown = await api(`/api/deliveries/${id}`);
+    }
+    const listed = await api(
+      `/api/deliveries?from=${encodeURIComponent(from)}&registration=hello&correlationId=${key}`,
+    );
+    const replayed = await api(`/api/deliveries/${id}/replay`, { method: 'POST', body: { mode: 'if-no-run' } });
+    const retried = await request(`${stack.url}/flows/hello/trigger`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DEV_KEY}`, 'idempotency-key': key },
+      body: JSON.stringify({ order: key }),
+    });
+
+    // Assert: one run, the one the sender was answered with, everywhere
+    const run = (shown.body as Shown).delivery.runs[0]?.executionArn;
+    expect(shown.status).toBe(200);
+    expect((shown.body as Shown).delivery.outcome).toBe('started');
+    expect(run).toMatch(/^arn:aws:states:us-east-1:000000000000:express:hookflow-echo:hf-/);
+    expect(link).toContain(run!);
+    const listedRecord = (listed.body as { deliveries: { id: string; runs: unknown[] }[] }).deliveries.find(
+      (d) => d.id === id,
+    );
+    expect(listedRecord?.runs).toEqual([{ executionArn: run }]);
+    expect(replayed.status).toBe(200);
+    expect(replayed.body).toMatchObject({ outcome: 'skipped', reason: `the original started ${run}` });
+    expect(retried.status).toBe(202);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect(decodeURIComponent((retried.body as { executionLink: string }).executionLink)).toContain(run!);
+    expect((await executions('hookflow-echo')).length).toBe(before);
+  });
 });

@@ -201,6 +201,20 @@ describe('IAM: the dedupe table, by item kind', () => {
     expect(await decide('deliveries-api', item(dedupe, 'Query', record))).toBe('ImplicitlyDenied');
   });
 
+  it("lets only the deliveries API batch-read the run guard's items (a guarded record's run), and never write one", async () => {
+    // Arrange
+    const guard = `${dedupePartitionPrefixes.runGuard}arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:hello#hf-1-x`;
+    // Act
+    const batchReaders: string[] = [];
+    for (const handler of roles.keys()) {
+      if ((await decide(handler, item(dedupe, 'BatchGetItem', guard))) === 'Allowed') batchReaders.push(handler);
+    }
+    // Assert: the batch reads run# items only; nothing of hookflow's writes them (the state machines' roles do)
+    expect(batchReaders).toEqual(['deliveries-api']);
+    expect(await decide('deliveries-api', item(dedupe, 'BatchGetItem', waitKey('r', 't').pk))).toBe('ImplicitlyDenied');
+    expect(await decide('deliveries-api', item(dedupe, 'PutItem', guard))).toBe('ImplicitlyDenied');
+  });
+
   it('lets only the fan-out worker update a delivery record (a queued one marked started), and only a dlv# item', async () => {
     // Arrange
     const record = `${dedupePartitionPrefixes.records}01JEBX6Q2Z8K3V4M5N6P7Q8R9S`;

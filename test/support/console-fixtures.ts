@@ -18,7 +18,13 @@ interface FixtureDelivery {
   status: number;
   reason?: string;
   correlationId?: string;
-  runs: { executionArn?: string; status?: string; executionLink?: string }[];
+  runs: {
+    executionArn?: string;
+    executionName?: string;
+    status?: string;
+    statusNote?: string;
+    executionLink?: string;
+  }[];
   headers: Record<string, string>;
   body: { bytes: number; sha256: string; kept: boolean; encoding?: string; text?: string; base64?: string };
   expiresAt: number;
@@ -85,7 +91,17 @@ export const FIXTURE_DELIVERIES: readonly FixtureDelivery[] = [
     registration: 'test-client/my-webhook',
     path: '/webhook/test-client/my-webhook',
   }),
-  ...Array.from({ length: 54 }, (_, i) => delivery(i + 7, {})),
+  // A guarded Express run read after its dedupe window: its name only, no ARN and no link (docs/deliveries.md).
+  delivery(7, {
+    runs: [
+      {
+        executionName: 'hf-1764928920-AbC_dEf',
+        status: 'UNKNOWN',
+        statusNote: 'an Express run known by its execution name only',
+      },
+    ],
+  }),
+  ...Array.from({ length: 53 }, (_, i) => delivery(i + 8, {})),
 ];
 
 export interface FixtureApi {

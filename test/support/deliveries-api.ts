@@ -60,7 +60,7 @@ export function setup(options: { bodies?: BodyStore; claimCheck?: ClaimCheck } =
   const engine = new FakeEngine();
   const dedupe = new InMemoryDedupeStore();
   const webhooks = new InMemoryWebhookStore();
-  const log = new InMemoryDeliveryLog(() => NOW);
+  const log = new InMemoryDeliveryLog(() => NOW, dedupe.guardRuns);
   const now = () => NOW;
   const handler = makeDeliveriesHandler({
     registry,

@@ -3,6 +3,8 @@ import { matches, mergeNewestFirst, summaryOf } from '../../functions/core/deliv
 import type { DeliveryRecord, DeliveryRun } from '../../functions/core/deliveries/record';
 import { idRangeOf } from '../../functions/core/deliveries/ids';
 import { withStartedRun } from '../../functions/core/deliveries/started-runs';
+import { withGuardedRuns } from '../../functions/core/deliveries/guarded-runs';
+import type { RunHandle } from '../../functions/core/ports';
 
 /** The deliveries port in memory, on the listing rules the DynamoDB adapter applies (one shard). */
 export class InMemoryDeliveryLog implements DeliveryLog {
@@ -10,7 +12,17 @@ export class InMemoryDeliveryLog implements DeliveryLog {
   /** The keys of the runs the worker added (the DynamoDB item's `startedRuns`), by record id. */
   private readonly startedKeys = new Map<string, readonly string[]>();
 
-  constructor(private readonly nowMs: () => number = Date.now) {}
+  constructor(
+    private readonly nowMs: () => number = Date.now,
+    /** The run guard's items (InMemoryDedupeStore.guardRuns): a record a guarded claim carries reads its run there. */
+    private readonly guardRuns: ReadonlyMap<string, RunHandle> = new Map(),
+  ) {}
+
+  /** As the DynamoDB log hands records out: each run named by its guard read off the guard's item, at `nowMs`. */
+  private asRead<T extends Pick<DeliveryRecord, 'runs'>>(record: T): T {
+    const named = new Map([...this.guardRuns].map(([key, run]) => [key, run.executionArn]));
+    return withGuardedRuns(record, named, this.nowMs());
+  }
 
   /** Only where no record has the id (the worker may have written it first): as the adapter's conditional put. */
   async put(record: DeliveryRecord): Promise<boolean> {
@@ -20,7 +32,8 @@ export class InMemoryDeliveryLog implements DeliveryLog {
   }
 
   async get(id: string): Promise<DeliveryRecord | undefined> {
-    return this.current(id);
+    const record = this.current(id);
+    return record === undefined ? undefined : this.asRead(record);
   }
 
   /** Read and written with no await between, so that concurrent calls act one after the other, as DynamoDB's. */
@@ -52,6 +65,7 @@ export class InMemoryDeliveryLog implements DeliveryLog {
       .filter((record) => query.cursor === undefined || record.id < query.cursor)
       .map(summaryOf)
       .filter((summary) => matches(summary, query));
-    return mergeNewestFirst([{ items, more: false }], query.limit);
+    const page = mergeNewestFirst([{ items, more: false }], query.limit);
+    return { ...page, items: page.items.map((item) => this.asRead(item)) };
   }
 }

@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -13,6 +14,8 @@ import { idRangeOf, indexPartitionOf, indexPartitions, isDeliveryId } from '../.
 import { matches, mergeNewestFirst } from '../../core/deliveries/listing';
 import type { DeliveryLog, DeliveryPage, DeliveryQuery, DeliverySummary } from '../../core/deliveries/log';
 import type { DeliveryRecord, DeliveryRun } from '../../core/deliveries/record';
+import { runGuardsOf, withGuardedRuns } from '../../core/deliveries/guarded-runs';
+import { EngineBusyError } from '../../core/outcomes';
 import { placeholderIndexOf, startedRunKey } from '../../core/deliveries/started-runs';
 import { dedupePartitionPrefixes } from './registry-items';
 import { DELIVERIES_INDEX, deliveriesIndexSchema } from './table-schemas';
@@ -48,7 +51,18 @@ export interface DynamoDbDeliveryLogOptions {
   /** DELIVERY_LIST_MAX_READ: most index items one list call reads, over every shard (docs/limits.md). */
   readonly maxItemsRead: number;
   readonly now?: () => number;
+  /** Waits between BatchGetItem retries of unprocessed keys (tests pass a no-op). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/**
+ * BatchGetItem takes at most 100 keys per call ("If you request more than 100 items, BatchGetItem returns a
+ * ValidationException") and may leave some unread, returned as UnprocessedKeys, to be asked again, backing off:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html
+ */
+const BATCH_GET_MAX_KEYS = 100;
+/** Tries of one batch's unprocessed keys before the read answers 503 (backing off 50, 100, 200, 400 ms). */
+const BATCH_GET_ATTEMPTS = 5;
 
 /** The item's string set of started run keys (core/deliveries/started-runs.ts `startedRunKey`); not a record field. */
 const STARTED_RUNS = 'startedRuns';
@@ -62,7 +76,10 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
     private readonly options: DynamoDbDeliveryLogOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
+
+  private readonly sleep: (ms: number) => Promise<void>;
 
   /**
    * One PutItem, only where no item holds the key (`attribute_not_exists(pk)`): a record's id is new (a ULID), so
@@ -256,7 +273,53 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
     // The claim may have been taken over by a later delivery since the index answered.
     if (item[deliveriesIndexSchema.sortKey] !== id) return undefined;
     const record = recordOf(item);
-    return record.expiresAt * 1000 <= this.now() ? undefined : record;
+    if (record.expiresAt * 1000 <= this.now()) return undefined;
+    return withGuardedRuns(record, await this.guardedRuns(runGuardsOf([record])), this.now());
+  }
+
+  /**
+   * The runs named by run guard items (core/deliveries/guarded-runs.ts): guard item key to the execution ARN it
+   * holds, absent while the run has not reached its guard or once DynamoDB's TTL removed the item (the core rule tells
+   * the two apart by the claim's window). One BatchGetItem per 100 keys, not a GetItem per record:
+   * a page of a list (at most MAX_DELIVERIES_PAGE, 100) asks for all of its guards in one call, whose read units
+   * are those of the GetItems it replaces. Strongly consistent (ConsistentRead, per table in the request), as a
+   * duplicate reads the item (DynamoDbDedupeStore.guardedRun). Keys left unread (UnprocessedKeys) are asked again,
+   * backing off, as the page above says to; still unread after BATCH_GET_ATTEMPTS, the read answers 503 with
+   * Retry-After rather than a record without its run.
+   */
+  private async guardedRuns(keys: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    const named = new Map<string, string>();
+    for (let i = 0; i < keys.length; i += BATCH_GET_MAX_KEYS) {
+      let pending: Record<string, AttributeValue>[] = keys
+        .slice(i, i + BATCH_GET_MAX_KEYS)
+        .map((pk) => marshall({ pk }));
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt === BATCH_GET_ATTEMPTS) {
+          throw new EngineBusyError('the deliveries table is busy: retry after Retry-After seconds', {
+            retryAfterSeconds: 1,
+          });
+        }
+        if (attempt > 0) await this.sleep(50 * 2 ** (attempt - 1));
+        const answer = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: pending,
+                ConsistentRead: true,
+                ProjectionExpression: '#pk, #arn',
+                ExpressionAttributeNames: { '#pk': 'pk', '#arn': 'executionArn' },
+              },
+            },
+          }),
+        );
+        for (const raw of answer.Responses?.[this.tableName] ?? []) {
+          const { pk, executionArn } = unmarshall(raw) as { pk?: unknown; executionArn?: unknown };
+          if (typeof pk === 'string' && typeof executionArn === 'string') named.set(pk, executionArn);
+        }
+        pending = answer.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return named;
   }
 
   /**
@@ -275,15 +338,28 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
     const shards = await Promise.all(
       partitions.map((partition) => this.readShard(partition, first, upper, query, share)),
     );
+    const page = this.pageOf(shards, query.limit);
+    const guards = runGuardsOf(page.items);
+    if (guards.length === 0) return page;
+    const named = await this.guardedRuns(guards);
+    const now = this.now();
+    return { ...page, items: page.items.map((item) => withGuardedRuns(item, named, now)) };
+  }
+
+  /** The page the shards' reads make (see `list`), before its guarded runs are read. */
+  private pageOf(
+    shards: readonly { items: DeliverySummary[]; more: boolean; stoppedAt?: string }[],
+    limit: number,
+  ): DeliveryPage {
     const stops = shards.flatMap((shard) => (shard.stoppedAt === undefined ? [] : [shard.stoppedAt]));
-    if (stops.length === 0) return mergeNewestFirst(shards, query.limit);
+    if (stops.length === 0) return mergeNewestFirst(shards, limit);
     const frontier = stops.reduce((highest, stop) => (stop > highest ? stop : highest));
     const page = mergeNewestFirst(
       shards.map((shard) => ({ items: shard.items.filter((item) => item.id >= frontier), more: true })),
-      query.limit,
+      limit,
     );
     // A full page's own `next` (its last id, above the frontier) loses nothing; a short one resumes at the frontier.
-    return page.items.length === query.limit ? page : { items: page.items, next: frontier };
+    return page.items.length === limit ? page : { items: page.items, next: frontier };
   }
 
   private async readShard(

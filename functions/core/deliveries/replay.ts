@@ -103,7 +103,11 @@ export function stateMachineOfExecution(executionArn: string): string | undefine
 const runsText = (runs: readonly DeliveryRun[]) =>
   runs.length === 0
     ? 'its run'
-    : runs.map((run) => run.executionArn ?? (run.runRef === undefined ? 'a run' : `run ${run.runRef}`)).join(', ');
+    : runs
+        .map(
+          (run) => run.executionArn ?? run.executionName ?? (run.runRef === undefined ? 'a run' : `run ${run.runRef}`),
+        )
+        .join(', ');
 
 /** What a style's replay.ts is given: the registry and stores it re-resolves the registration with. */
 export interface ReplayPlanDeps {

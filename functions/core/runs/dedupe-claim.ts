@@ -1,6 +1,7 @@
 import type { DeliveryRecord } from '../deliveries/record';
 import type { ClaimRequest, ClaimResult, DedupeRecord, DedupeStore, RunHandle, WorkflowEngine } from '../ports';
 import { executionNameFor, standardExecutionArn } from './execution-name';
+import { runGuardKey } from './run-guard';
 
 /**
  * The dedupe claim and lease policy, stated once. As Powertools' BasePersistenceLayer holds the idempotency
@@ -25,11 +26,14 @@ export function isExpired(record: Pick<DedupeRecord, 'expiresAt'>, nowMs: number
   return record.expiresAt * 1000 <= nowMs;
 }
 
-/** The record a first claim writes: for a Standard workflow, with the ARN its run will have. */
+/**
+ * The record a first claim writes: for a Standard workflow, with the ARN its run will have. A delivery record the
+ * claim carries names the run as the claim does: the Standard run's ARN, or the run guard's item that will name a
+ * guarded Express run (core/deliveries/guarded-runs.ts), so the claim stays the request's one write.
+ */
 export function newClaim(request: ClaimRequest): DedupeRecord {
   const expiresAt = Math.floor(request.now / 1000) + request.ttlSeconds;
-  const name = executionNameFor(request.key, request.now, expiresAt);
-  return {
+  const claim: DedupeRecord = {
     key: request.key,
     fingerprint: request.fingerprint,
     owner: request.owner,
@@ -38,21 +42,26 @@ export function newClaim(request: ClaimRequest): DedupeRecord {
     expiresAt,
     ...(request.standardStateMachineArn === undefined
       ? {}
-      : { executionArn: standardExecutionArn(request.standardStateMachineArn, name) }),
-    ...(request.guardedStateMachineArn === undefined ? {} : { guardedBy: request.guardedStateMachineArn }),
-    ...(request.delivery === undefined
-      ? {}
       : {
-          delivery:
-            request.standardStateMachineArn === undefined
-              ? request.delivery
-              : // The claim names its Standard run: so does the record it carries.
-                {
-                  ...request.delivery,
-                  runs: [{ executionArn: standardExecutionArn(request.standardStateMachineArn, name) }],
-                },
+          executionArn: standardExecutionArn(
+            request.standardStateMachineArn,
+            executionNameFor(request.key, request.now, expiresAt),
+          ),
         }),
+    ...(request.guardedStateMachineArn === undefined ? {} : { guardedBy: request.guardedStateMachineArn }),
+    ...(request.delivery === undefined ? {} : { delivery: request.delivery }),
   };
+  if (claim.delivery === undefined) return claim;
+  if (claim.executionArn !== undefined) {
+    return { ...claim, delivery: { ...claim.delivery, runs: [{ executionArn: claim.executionArn }] } };
+  }
+  if (claim.guardedBy !== undefined) {
+    return {
+      ...claim,
+      delivery: { ...claim.delivery, runs: [{ runGuard: runGuardKey(claim.guardedBy, runNameOf(claim)) }] },
+    };
+  }
+  return claim;
 }
 
 /**

@@ -19,6 +19,15 @@ export function executionNameFor(dedupeKey: string, claimCreatedAt: number, clai
 /** Names of deduped runs start so; only they can be started twice, so only they pass the Express run guard. */
 export const DEDUPED_NAME_PREFIX = 'hf-';
 
+/**
+ * The claim's expiry (epoch seconds) a deduped run's name carries (`hf-<expiresAt>-<digest>`, `executionNameFor`):
+ * when that claim's dedupe window ended, and the run guard's item with it. Undefined for any other name.
+ */
+export function dedupeExpiryOf(executionName: string): number | undefined {
+  const match = /^hf-(\d+)-[A-Za-z0-9_-]+$/.exec(executionName);
+  return match === null ? undefined : Number(match[1]);
+}
+
 export function randomExecutionName(): string {
   return randomUUID();
 }

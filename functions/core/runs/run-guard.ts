@@ -20,6 +20,11 @@ export function runGuardKey(stateMachineArn: string, executionName: string): str
   return `${RUN_GUARD_KEY_PREFIX}${stateMachineArn}#${executionName}`;
 }
 
+/** The execution name a run guard item's key holds (`runGuardKey`'s second part: an ARN holds no `#`). */
+export function executionNameOfRunGuard(key: string): string {
+  return key.slice(key.lastIndexOf('#') + 1);
+}
+
 /** The guard's condition, `attribute_not_exists(pk) OR executionArn = :self`, as the fake engine applies it. */
 export function runGuardAdmits(existing: Pick<RunHandle, 'executionArn'> | undefined, executionArn: string): boolean {
   return existing === undefined || existing.executionArn === executionArn;

@@ -130,10 +130,9 @@ export function makeRunStarter(deps: RunStarterDeps, settings: RunStarterSetting
 
     const owner = randomUUID();
     // A guarded Express run names itself on the guard's item (./run-guard.ts): the claim is the one write, unless
-    // something reads the run off the claim itself (recordRun) or the claim carries a delivery record, whose runs
-    // the record lists (docs/deliveries.md).
-    const guardedBy =
-      dedupe.recordRun === true || dedupe.delivery !== undefined ? undefined : guardingStateMachine(target);
+    // something reads the run off the claim itself (recordRun). A delivery record the claim carries names that item
+    // as its run, and the log reads it there (core/deliveries/guarded-runs.ts, docs/deliveries.md).
+    const guardedBy = dedupe.recordRun === true ? undefined : guardingStateMachine(target);
     const runOf = (record: DedupeRecord) => startedRunOf(record, deps.engine, deps.dedupe);
     const claim = await deps.dedupe.claim(
       {

@@ -8,6 +8,8 @@ import type { DeliveriesDeps } from './deps';
 /** A run as GET /api/deliveries/{id} shows it: its status read now, or why it cannot be. */
 export interface RunView {
   readonly executionArn?: string;
+  /** A guarded Express run read past its guard item's TTL: its name only, no ARN, so no link. */
+  readonly executionName?: string;
   readonly executionLink?: string;
   readonly runRef?: string;
   readonly status: string;
@@ -35,6 +37,13 @@ export type BodyView =
  */
 export const EXPRESS_STATUS_NOTE =
   "an Express run's status cannot be read from Step Functions (DescribeExecution serves Standard runs only): see the state machine's CloudWatch Logs";
+
+/**
+ * A guarded Express run read after its dedupe window (core/deliveries/guarded-runs.ts): the guard's item that held
+ * its ARN has expired, and an Express execution's ARN holds an id AWS picks, so only the name is known.
+ */
+export const EXPIRED_GUARD_NOTE =
+  "an Express run known by its execution name only (its run guard's item, which held the ARN, expired with the dedupe window): search the state machine's CloudWatch Logs for the name";
 
 const isExpress = (executionArn: string) => /^arn:[^:]+:states:[^:]+:[^:]+:express:/.test(executionArn);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -81,6 +90,9 @@ async function runView(deps: DeliveriesDeps, run: DeliveryRun): Promise<RunView>
     }
     if (resolved.status !== 'STARTED') return { ...runRef, status: resolved.status };
     executionArn = resolved.executionArn;
+  }
+  if (executionArn === undefined && run.executionName !== undefined) {
+    return { ...runRef, executionName: run.executionName, status: 'UNKNOWN', statusNote: EXPIRED_GUARD_NOTE };
   }
   if (executionArn === undefined) {
     return { ...runRef, status: 'UNKNOWN', statusNote: 'the run started, but its execution was not recorded' };

@@ -99,6 +99,23 @@ describe('hookflow deliveries', () => {
     expect(shown.stdout).toContain('runs:\n  none');
   });
 
+  it("gets a guarded run known by its execution name only (its guard item expired) with the name and the API's note", async () => {
+    const name = `hf-${Math.floor(NOW / 1000) - 3_600}-abc`;
+    const [guarded] = await api.add(
+      recordOf({
+        outcome: 'started',
+        status: 202,
+        runs: [{ runGuard: `run#arn:aws:states:us-east-1:000000000000:stateMachine:hello#${name}` }],
+      }),
+    );
+
+    const shown = await cli('deliveries', 'get', guarded!.id);
+
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`runs:\n  UNKNOWN  ${name}  (an Express run known by its execution name only`);
+    expect(shown.stdout).not.toContain('https://');
+  });
+
   it('replays one delivery, and a second if-no-run replay starts nothing new', async () => {
     const [failed] = await api.add(recordOf());
 

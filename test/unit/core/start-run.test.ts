@@ -470,6 +470,44 @@ describe('makeRunStarter', () => {
       expect(duplicate).toEqual({ run: started.run, replayed: true });
     });
 
+    it('writes the claim once for a request whose claim carries its delivery record, the record naming the guard', async () => {
+      // Arrange
+      const { engine, dedupe, startRun } = guardedSetup();
+      const complete = jest.spyOn(dedupe, 'complete');
+      const carried: boolean[] = [];
+      const record = {
+        id: 'dlv_01KGE3H9005AZ27SSG7TFPEG2B',
+        style: 'flow-trigger' as const,
+        registration: 'hello',
+        receivedAt: new Date(1_700_000_000_000).toISOString(),
+        method: 'POST',
+        path: '/flows/hello/trigger',
+        outcome: 'started' as const,
+        status: 202,
+        runs: [],
+        headers: {},
+        body: { bytes: 2, sha256: 'b'.repeat(64), inline: 'e30=' },
+        expiresAt: 1_700_000_000 + 7 * 86_400,
+      };
+      const delivery = { record, carried: (byClaim: boolean) => carried.push(byClaim) };
+
+      // Act
+      const started = await startRun({ target: guarded, input: {}, dedupe: { ...key, delivery } });
+      const duplicate = await startRun({ target: guarded, input: {}, dedupe: key });
+
+      // Assert: no second write; the guard's item names the run the record lists, by the claim's own window (its TTL)
+      expect(complete).not.toHaveBeenCalled();
+      expect(carried).toEqual([true]);
+      const claim = dedupe.records.get('k1')!;
+      expect(claim).toMatchObject({ guardedBy: guarded.stateMachineArn });
+      expect(claim.run).toBeUndefined();
+      const runName = executionNameFor('k1', 1_700_000_000_000, claim.expiresAt);
+      expect(claim.delivery?.runs).toEqual([{ runGuard: `run#${guarded.stateMachineArn}#${runName}` }]);
+      expect(engine.started.map((r) => r.name)).toEqual([runName]);
+      expect(dedupe.guardRuns.get(`run#${guarded.stateMachineArn}#${runName}`)).toEqual(started.run);
+      expect(duplicate).toEqual({ run: started.run, replayed: true });
+    });
+
     it('still records the run with a second write where something reads it off the claim (recordRun)', async () => {
       // Arrange
       const { dedupe, startRun } = guardedSetup();

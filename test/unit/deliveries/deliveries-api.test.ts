@@ -9,7 +9,7 @@ import { silentLogger } from '../../support/fakes';
 import { MAX_BULK_REPLAY } from '../../../functions/core/deliveries/replay';
 import { compositeKey } from '../../../functions/core/keys';
 import { EngineBusyError } from '../../../functions/core/outcomes';
-import { EXPRESS_STATUS_NOTE } from '../../../functions/styles/deliveries/show-delivery';
+import { EXPIRED_GUARD_NOTE, EXPRESS_STATUS_NOTE } from '../../../functions/styles/deliveries/show-delivery';
 import { STEP_FUNCTIONS_MAX_INPUT_BYTES, makeClaimCheck } from '../../../functions/core/runs/claim-check';
 import { type HookflowBodyReference, isHookflowBodyReference } from '../../../functions/core/runs/body-reference';
 import { InMemoryBodyStore } from '../../support/in-memory-body-store';
@@ -168,6 +168,62 @@ describe('GET /api/deliveries/{id}', () => {
       },
       { runRef: 'u_aXRlbS0x', status: 'PENDING' },
     ]);
+  });
+
+  it('shows a record a guarded claim carries as the claim wrote it until its run reaches the guard, then with that run, listed and replayed alike', async () => {
+    // Arrange: the record names the run guard's item, as a guarded Express claim writes it (no run written after)
+    const t = setup();
+    // Its dedupe window (the name's expiry field) has not ended at NOW: a missing guard item is a run not begun yet
+    const name = `hf-${Math.floor(NOW / 1000) + 60}-abc`;
+    const guard = `run#${SM('hello')}#${name}`;
+    const express = `arn:aws:states:us-east-1:000000000000:express:hello:${name}:1`;
+    const [record] = await t.add(recordOf({ outcome: 'started', status: 202, runs: [{ runGuard: guard }] }));
+    const view = async () => ({
+      shown: (await t.show(record!.id)).body.delivery.runs,
+      listed: (await t.list()).body.deliveries.find((d: { id: string }) => d.id === record!.id).runs,
+      replayed: (await t.replay(record!.id)).body,
+    });
+
+    // Act
+    const before = await view();
+    t.dedupe.guardRuns.set(guard, { executionArn: express, startDate: new Date(NOW).toISOString() });
+    const after = await view();
+
+    // Assert: no run before (as before the second write landed), the run after; if-no-run starts nothing either way
+    expect(before.shown).toEqual([]);
+    expect(before.listed).toEqual([]);
+    expect(before.replayed).toMatchObject({ outcome: 'skipped', reason: 'the original started its run' });
+    expect(after.shown).toEqual([
+      {
+        executionArn: express,
+        executionLink: `https://console.example/${express}`,
+        status: 'UNKNOWN',
+        statusNote: EXPRESS_STATUS_NOTE,
+      },
+    ]);
+    expect(after.listed).toEqual([{ executionArn: express }]);
+    expect(after.replayed).toMatchObject({ outcome: 'skipped', reason: `the original started ${express}` });
+    expect(t.engine.started).toHaveLength(0);
+  });
+
+  it("shows a guarded record's run by its execution name once its guard item expired with the window, and if-no-run starts nothing", async () => {
+    // Arrange: the claim's window (the name's expiry field) ended before NOW, and DynamoDB's TTL took the guard's item
+    const t = setup();
+    const name = `hf-${Math.floor(NOW / 1000) - 3_600}-abc`;
+    const [record] = await t.add(
+      recordOf({ outcome: 'started', status: 202, runs: [{ runGuard: `run#${SM('hello')}#${name}` }] }),
+    );
+
+    // Act
+    const shown = (await t.show(record!.id)).body.delivery.runs;
+    const listed = (await t.list()).body.deliveries.find((d: { id: string }) => d.id === record!.id).runs;
+    const replayed = (await t.replay(record!.id)).body;
+
+    // Assert: the name, no ARN and so no link, and a note saying why; the run it had is never started again
+    expect(shown).toEqual([{ executionName: name, status: 'UNKNOWN', statusNote: EXPIRED_GUARD_NOTE }]);
+    expect(listed).toEqual([{ executionName: name }]);
+    expect(replayed).toMatchObject({ outcome: 'skipped', reason: `the original started ${name}` });
+    expect(t.engine.started).toHaveLength(0);
   });
 
   it('gives a body that is not UTF-8 as base64, and says when a body is no longer kept', async () => {

@@ -380,7 +380,7 @@
     runs.replaceChildren();
     for (const run of Array.isArray(delivery.runs) ? delivery.runs : []) {
       const row = runs.insertRow();
-      cell(row, run.executionArn ?? run.runRef ?? '(not started yet)', 'arn');
+      cell(row, run.executionArn ?? run.executionName ?? run.runRef ?? '(not started yet)', 'arn');
       const status = cell(row, run.status ?? '', 'status');
       if (typeof run.statusNote === 'string') status.title = run.statusNote;
       const linkCell = row.insertCell();
