@@ -52,17 +52,27 @@ const TAKEN_NAME = {
   'states:DescribeExecution':
     'a Standard start whose name an ended run already took (ExecutionAlreadyExists) reads that run (sfn-engine.ts describeExisting); reached only when a retry comes after the first run ended',
 };
+/**
+ * A claim's UpdateItem, by time or by workflow: a take-over of a claim whose owner died (past DEDUPE_LEASE_SECONDS,
+ * DynamoDbDedupeStore.replaceOwner), or recording the run of an Express workflow without the run guard
+ * (DynamoDbDedupeStore.complete). The demo's Express workflows all start with the guard, whose item names a keyed
+ * run (functions/core/runs/run-guard.ts), so the e2e requests of these handlers record none on their claims.
+ */
+const CLAIM_UPDATE = {
+  'dynamodb:UpdateItem':
+    "takes over a dead owner's claim, or records the run of an Express workflow without the run guard, on its claim",
+};
 const SOMETIMES_REACHED: Record<string, Record<string, string>> = {
   // Never called by code: with it, S3 answers a GetObject of a missing key with NoSuchKey rather than AccessDenied
   // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"), so an expired body reads
   // as gone (410), not as a permissions fault. Needed only when a record outlives its body.
   'deliveries-api': {
     's3:ListBucket': 'what makes a missing body NoSuchKey (gone) instead of AccessDenied',
-    // functions/core/runs/run-guard.ts: the demo's Express workflows all start with the run guard, whose item names
-    // a replay's run, so the e2e replays record none on their claims.
-    'dynamodb:UpdateItem':
-      "records a replay's run on its claim (DynamoDbDedupeStore.complete): an if-no-run replay of an inbound item whose run never started (its claim is the run record GET /inbound/runs reads), or a replay into an Express workflow without the run guard",
+    // Also an if-no-run replay of an inbound item whose run never started (its claim is the run record
+    // GET /inbound/runs reads: recordRun).
+    ...CLAIM_UPDATE,
   },
+  'client-webhook': CLAIM_UPDATE,
   'flow-trigger': TAKEN_NAME,
   inbound: TAKEN_NAME,
   'inbound-fanout': TAKEN_NAME,

@@ -1,5 +1,5 @@
 import { isExpired } from '../runs/dedupe-claim';
-import { dedupeExpiryOf } from '../runs/execution-name';
+import { dedupeExpiryOf, executionNameOf } from '../runs/execution-name';
 import { executionNameOfRunGuard } from '../runs/run-guard';
 import type { DeliveryRecord, DeliveryRun } from './record';
 
@@ -41,8 +41,14 @@ export function withGuardedRuns<T extends Pick<DeliveryRecord, 'runs'>>(
   nowMs: number,
 ): T {
   if (!record.runs.some((run) => run.runGuard !== undefined)) return record;
+  // A run the record also lists by its ARN (a queued start the fan-out worker added once it began: its name is the
+  // claim's, core/deliveries/started-runs.ts) is that run: listed once.
+  const listed = new Set(
+    record.runs.flatMap((run) => (run.executionArn === undefined ? [] : [executionNameOf(run.executionArn)])),
+  );
   const runs = record.runs.flatMap((run): DeliveryRun[] => {
     if (run.runGuard === undefined) return [run];
+    if (run.executionArn === undefined && listed.has(executionNameOfRunGuard(run.runGuard))) return [];
     const { runGuard, ...rest } = run;
     const executionArn = rest.executionArn ?? named.get(runGuard);
     if (executionArn !== undefined) return [{ ...rest, executionArn }];

@@ -27,6 +27,19 @@ describe('withGuardedRuns', () => {
     expect(after.runs).toEqual([{ executionArn: ARN }]);
   });
 
+  it('lists a run once when the record also names it by its ARN (a queued start the worker added)', () => {
+    // Arrange: the claim's record named the guard; the fan-out worker's start of the queued run then added its ARN
+    const queued = { runs: [{ runGuard: GUARD }, { executionArn: ARN }] };
+
+    // Act
+    const resolved = withGuardedRuns(queued, new Map([[GUARD, ARN]]), WINDOW_END * 1000 - 1);
+    const unresolved = withGuardedRuns(queued, new Map(), WINDOW_END * 1000 + 1);
+
+    // Assert
+    expect(resolved.runs).toEqual([{ executionArn: ARN }]);
+    expect(unresolved.runs).toEqual([{ executionArn: ARN }]);
+  });
+
   it('leaves the run out while the guard item is missing within the window: the run has not reached its guard yet', () => {
     // Act
     const read = withGuardedRuns(record, new Map(), WINDOW_END * 1000 - 1);
