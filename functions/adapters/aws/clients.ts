@@ -33,12 +33,12 @@ let sqs: SQSClient | undefined;
 /**
  * Every client resolves its middleware stack once per command class and reuses it (`cacheMiddleware`, off by the
  * SDK's default), instead of sorting and building the whole stack again for every call: about 25-75 us of CPU
- * per call here, 4-11% of a call's SDK CPU (docs/performance.md, "CPU per request"). The SDK documents the option
- * on its client configuration (`SmithyConfiguration.cacheMiddleware`): with it on, a change made to a client's or
- * a command's middleware stack after the first requests is not seen, and `destroy()` clears the cache;
- * https://unpkg.com/lambda-live-debugger@1.12.0/node_modules/@smithy/smithy-client/dist-types/client.d.ts, and
- * the same reference in AWS Amplify's API docs:
- * https://aws-amplify.github.io/amplify-js/api/interfaces/_aws_amplify_predictions._Reference_Types_.SmithyConfiguration.html
+ * per call here, 4-11% of a call's SDK CPU (docs/performance.md, "CPU per request"). AWS's guides have no page on
+ * the option; the SDK documents it where it is declared, on every client's configuration
+ * (`SmithyConfiguration.cacheMiddleware`, @smithy/core's dist-types/submodules/client/smithy-client/client.d.ts,
+ * in node_modules): "modifying the middlewareStack of the command or client after requests have been made will
+ * not be recognized", "Calling client.destroy() also clears this cache", "0-1ms per request". The middleware stack it
+ * caches: https://aws.amazon.com/blogs/developer/middleware-stack-modular-aws-sdk-js/
  * So every middleware hookflow adds goes on a client's stack when the client is built (below, and the sync
  * start's attempt watch when the engine adapter is built), and none holds per-request state: the attempt watch
  * finds each start's state by its command input (./sfn-sync-attempts.ts). A call sent with options (the sync
