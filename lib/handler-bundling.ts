@@ -152,8 +152,8 @@ export function nodejsBundlingOptions(bodyStore = false): BundlingOptions {
  * runs esbuild once more, on {@link BODY_STORE.entry}, with the very flags NodejsFunction gives the handler
  * (aws-cdk-lib's bundling.ts, `buildEsbuildArgs`, for the props {@link nodejsBundlingOptions} sets), and through
  * the same esbuild it runs: `esbuild` in its Docker image, else `npx --no-install esbuild` (the project's own, as
- * NodejsFunction runs it for an npm project). test/infra/handler-bundling.test.ts checks both files of the
- * asset are byte for byte what {@link handlerBuildOptions} builds.
+ * NodejsFunction runs it for an npm project), its flags written from {@link bodyStoreBuildOptions}.
+ * test/infra/handler-bundling.test.ts checks both files of the asset are byte for byte what the bench builds.
  */
 function bodyStoreCommandHooks(): ICommandHooks {
   return {
@@ -163,20 +163,24 @@ function bodyStoreCommandHooks(): ICommandHooks {
       const docker = inputDir === AssetStaging.BUNDLING_INPUT_DIR;
       const pathJoin = docker ? posix.join : join;
       const esbuild = docker ? ['esbuild'] : ['npx', '--no-install', 'esbuild'];
+      // The store's esbuild options as flags: the package build, the bench and the tests build it from the same object.
+      const options = bodyStoreBuildOptions();
+      const sourcemap =
+        options.sourcemap === true ? ['--sourcemap'] : options.sourcemap ? [`--sourcemap=${options.sourcemap}`] : [];
       const args = [
         ...esbuild,
         '--bundle',
         pathJoin(inputDir, BODY_STORE.entry),
-        `--target=${HANDLER_BUNDLING.target}`,
-        '--platform=node',
-        `--format=${HANDLER_BUNDLING.format}`,
+        `--target=${options.target}`,
+        `--platform=${options.platform}`,
+        `--format=${options.format}`,
         `--outfile=${pathJoin(outputDir, BODY_STORE.file)}`,
-        ...(HANDLER_BUNDLING.minify ? ['--minify'] : []),
-        ...(HANDLER_BUNDLING.sourceMap ? ['--sourcemap'] : []),
-        `--sources-content=${String(HANDLER_BUNDLING.sourcesContent)}`,
-        ...BODY_STORE_EXTERNALS.map((external) => `--external:${external}`),
-        `--main-fields=${HANDLER_BUNDLING.mainFields.join(',')}`,
-        ...Object.entries(HANDLER_BUNDLING.supported).map(([feature, on]) => `--supported:${feature}=${String(on)}`),
+        ...(options.minify ? ['--minify'] : []),
+        ...sourcemap,
+        ...(options.sourcesContent === undefined ? [] : [`--sources-content=${String(options.sourcesContent)}`]),
+        ...options.external.map((external) => `--external:${external}`),
+        `--main-fields=${options.mainFields.join(',')}`,
+        ...Object.entries(options.supported).map(([feature, on]) => `--supported:${feature}=${String(on)}`),
       ];
       return [args.map(shellQuoted).join(' ')];
     },

@@ -9,6 +9,7 @@ import { eventWorkflowKey } from '../../styles/events/registration';
 import { flowKey } from '../../styles/flow-trigger/registration';
 import { inboundVerifierKey } from '../../styles/inbound/registration';
 import { KEY_KINDS } from '../../core/keys';
+import { RUN_GUARD_KEY_PREFIX } from '../../core/runs/run-guard';
 
 /**
  * The registrations' items (flows, client webhooks, inbound and event workflows, webhook templates) are each
@@ -51,7 +52,7 @@ export const waitKey = (ref: string, topic: string) => ({ pk: `${dedupePartition
 export const dedupePartitionPrefixes = {
   claims: [...KEY_KINDS.map((kind) => `${kind}#`), 'process#'],
   waits: 'wait#',
-  runGuard: 'run#',
+  runGuard: RUN_GUARD_KEY_PREFIX,
   // Delivery records no claim carries (functions/core/deliveries/record.ts): read by `deliveries:read`.
   records: 'dlv#',
 } as const;

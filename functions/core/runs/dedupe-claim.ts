@@ -33,6 +33,8 @@ export function isExpired(record: Pick<DedupeRecord, 'expiresAt'>, nowMs: number
  */
 export function newClaim(request: ClaimRequest): DedupeRecord {
   const expiresAt = Math.floor(request.now / 1000) + request.ttlSeconds;
+  // runNameOf's name for this claim: its key, creation time and expiry.
+  const name = executionNameFor(request.key, request.now, expiresAt);
   const claim: DedupeRecord = {
     key: request.key,
     fingerprint: request.fingerprint,
@@ -42,12 +44,7 @@ export function newClaim(request: ClaimRequest): DedupeRecord {
     expiresAt,
     ...(request.standardStateMachineArn === undefined
       ? {}
-      : {
-          executionArn: standardExecutionArn(
-            request.standardStateMachineArn,
-            executionNameFor(request.key, request.now, expiresAt),
-          ),
-        }),
+      : { executionArn: standardExecutionArn(request.standardStateMachineArn, name) }),
     ...(request.guardedStateMachineArn === undefined ? {} : { guardedBy: request.guardedStateMachineArn }),
     ...(request.delivery === undefined ? {} : { delivery: request.delivery }),
   };
@@ -58,7 +55,7 @@ export function newClaim(request: ClaimRequest): DedupeRecord {
   if (claim.guardedBy !== undefined) {
     return {
       ...claim,
-      delivery: { ...claim.delivery, runs: [{ runGuard: runGuardKey(claim.guardedBy, runNameOf(claim)) }] },
+      delivery: { ...claim.delivery, runs: [{ runGuard: runGuardKey(claim.guardedBy, name) }] },
     };
   }
   return claim;
