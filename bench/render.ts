@@ -210,6 +210,9 @@ function derivedFigures(results: Results): Record<string, number> {
     d.ceilingCpuMsPerRequest = perRequest('ceiling', 'ceiling');
     d.dynaliteCpuMsPerPut = perRequest('ceiling', 'dynalite');
     d.stackCpuMsPerCeilingRequest = perRequest('ceiling', 'stack');
+    // The local Step Functions endpoint's process (bench/lib/stack.ts): the same workflow on both sides.
+    d.stepFunctionsCpuMsPerRequest = perRequest('hookflow', 'stepfunctions');
+    d.stepFunctionsCpuMsPerCeilingRequest = perRequest('ceiling', 'stepfunctions');
     d.littleLawLatencyMs = (1000 * gateway.settings.connections) / gateway.rps.medianA;
     d.rpsRatioPercent = gateway.rps.ratio * 100;
   }
@@ -507,7 +510,7 @@ export function render(results: Results): string {
         `The target: \`POST /flows/hello-unrecorded/trigger\`, the demo's \`hello\` flow (the same Express workflow) with delivery recording off, because the ceiling records nothing and issue 18's cost target is "without delivery recording". ` +
         'In the same rounds, as information: `POST /flows/hello/trigger`, whose claim carries its delivery record (a larger item and its `deliveries` index entry; docs/deliveries.md), so the table shows what recording costs in throughput. ' +
         'Both through the local stack started as `npm start` does (gateway, handler, dynalite, local Step Functions; its own processes), with `Authorization: Bearer hf_local_dev_key`, a 17-byte JSON body and a unique `Idempotency-Key` per request. ' +
-        "Ceiling: `bench/support/ceiling-server.ts`, a plain Node HTTP server in its own process that makes, per request, one SDK PutItem (the dedupe claim's conditional write) to the same dynalite and one SDK StartExecution of the same Express workflow (`hookflow-echo`) on the stack's local Step Functions endpoint, with clients configured as the handlers' are, and answers 202: the floor of a keyed trigger (one claim, one start), what any webhook front end that dedupes and starts a workflow must at least do here. The start makes the comparison like-for-like: the stack process hosts the local Step Functions endpoint, which runs every started execution, for the ceiling's requests as for hookflow's (its CPU shows as the stack's in the ceiling's rounds). " +
+        "Ceiling: `bench/support/ceiling-server.ts`, a plain Node HTTP server in its own process that makes, per request, one SDK PutItem (the dedupe claim's conditional write) to the same dynalite and one SDK StartExecution of the same Express workflow (`hookflow-echo`) on the stack's local Step Functions endpoint, its run named as a keyed trigger names its own (so the workflow runs its Express run guard and the guard's PutItem, as a trigger's run does), with clients configured as the handlers' are, and answers 202: the floor of a keyed trigger (one claim, one start), what any webhook front end that dedupes and starts a workflow must at least do here. The start makes the comparison like-for-like: the local Step Functions endpoint (a process of its own, \`stepfunctions\` in the CPU column) runs every started execution, for the ceiling's requests as for hookflow's. " +
         "CPU: each process's user + system time over the run (100% = one core). " +
         '**Computed**: the ratio of the medians over the rounds (req/s and p99), and the median of the per-round ratios.',
       tableOf(
@@ -728,7 +731,7 @@ export function render(results: Results): string {
           r.constant ? 'yes' : 'no',
         ]),
       ),
-      `Cross-check through the gateway (${a.gatewayCrossCheck.requests} sequential flow triggers, counted inside the stack's process): with an Idempotency-Key ${callsText(a.gatewayCrossCheck.withIdempotencyKey)} per request; without one ${callsText(a.gatewayCrossCheck.withoutIdempotencyKey)} (DynamoDB writes: ${num(dynamoWrites(a.gatewayCrossCheck.withIdempotencyKey), 2)} and ${num(dynamoWrites(a.gatewayCrossCheck.withoutIdempotencyKey), 2)}; the workflow's run guard writes one PutItem of its own per keyed Express run, from Step Functions).` +
+      `Cross-check through the gateway (${a.gatewayCrossCheck.requests} sequential flow triggers, counted inside the stack's processes: the gateway's and handlers', and the local Step Functions endpoint's): with an Idempotency-Key ${callsText(a.gatewayCrossCheck.withIdempotencyKey)} per request; without one ${callsText(a.gatewayCrossCheck.withoutIdempotencyKey)} (DynamoDB writes: ${num(dynamoWrites(a.gatewayCrossCheck.withIdempotencyKey), 2)} and ${num(dynamoWrites(a.gatewayCrossCheck.withoutIdempotencyKey), 2)}; the workflow's run guard writes one PutItem of its own per keyed Express run, from Step Functions).` +
         (a.gatewayCrossCheck.expressUnrecordedWithIdempotencyKey === undefined
           ? ''
           : ` hello-unrecorded (the same guarded Express workflow, no delivery records) with an Idempotency-Key: ${callsText(a.gatewayCrossCheck.expressUnrecordedWithIdempotencyKey)}; its duplicates: ${callsText(a.gatewayCrossCheck.expressUnrecordedDuplicate ?? {})}. The claim is the handler's one write, for hello too: the delivery record its claim carries names the run guard's item as its run, which the deliveries API reads (docs/deliveries.md).`),
@@ -766,7 +769,7 @@ export function render(results: Results): string {
         `The body comparison sends a recorded body just over \`DELIVERY_INLINE_BODY_BYTES\` (${d.settings.inlineBodyBytes} bytes: kept in S3, one PutObject) against one at it (kept on the record, base64). ` +
         "Latency is the sender's wall time per request (one request at a time, on loopback). Calls per request: the call counter in the stack process over " +
         `${d.settings.callRequests} sequential requests per side. Items: one more request per side, its item read back (GetItem) and sized as DynamoDB bills it (bench/lib/item-size.ts); its \`deliveries\` index entry is the table key, the index keys and the projected attributes. ` +
-        "Not measured here: the handler's CPU per request (the gateway runs the handlers in the stack process with the Step Functions emulator, so its CPU is not the handler's alone).",
+        "Not measured here: the handler's CPU per request (the gateway and every handler share the stack's process, so its CPU is not the handler's alone).",
       tableOf(
         [
           'comparison',

@@ -1,6 +1,6 @@
 /**
  * `npm start`: every hookflow route on 127.0.0.1, backed by real protocol servers on loopback: DynamoDB
- * (dynalite, persisted; or AWS's DynamoDB Local with HOOKFLOW_DYNAMODB=dynamodb-local, see docs/dynamodb.md), Step Functions (aws-local-stepfunctions behind a local SFN endpoint, persisted),
+ * (dynalite, persisted; or AWS's DynamoDB Local with HOOKFLOW_DYNAMODB=dynamodb-local, see docs/dynamodb.md), Step Functions (aws-local-stepfunctions behind a local SFN endpoint, persisted; each in a process of its own),
  * and the very same Lambda handler code that runs in AWS. Only the AWS_ENDPOINT_URL_* variables differ.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -25,7 +25,7 @@ import { createFanoutQueues } from './sqs/create-queues';
 import { createBodiesBucket } from './sqs/create-bucket';
 import { type SqsHandler, startSqsEventSource } from './sqs/event-source';
 import { startLocalSqs } from './sqs/start-sqs';
-import { startLocalStepFunctions } from './stepfunctions';
+import { forkLocalStepFunctions } from './stepfunctions/fork-step-functions';
 import { partitionKeyOf, startThrottleProxy, tableOf } from './throttle-proxy';
 import {
   ConcurrencyLimit,
@@ -39,8 +39,7 @@ import {
   type RateLimit,
   throttleAnswer,
 } from './throttles';
-import { dynamodbIntegrations } from './stepfunctions/dynamodb-integrations';
-import { type LocalLambdaHandler, lambdaIntegrations } from './stepfunctions/lambda-integrations';
+import type { LocalLambdaHandler } from './stepfunctions/lambda-integrations';
 
 const root = resolve(__dirname, '..');
 const { values: args } = parseArgs({
@@ -140,26 +139,22 @@ async function main(): Promise<void> {
   // a restart resumes waits for them.
   let handlersLoaded!: () => void;
   const handlersReady = new Promise<void>((resolve) => (handlersLoaded = resolve));
-  const stepFunctions = await startLocalStepFunctions({
+  // In a process of its own (local/stepfunctions/fork-step-functions.ts), as dynalite and fauxqs: the workflows
+  // every start sets off run beside the gateway and the handlers, not on their thread.
+  const stepFunctions = await forkLocalStepFunctions({
     host,
     dataDir: join(dataDir, 'stepfunctions'),
     stateMachines: workflows.map((w) => ({ name: w.name, type: w.type, definition: w.definition })),
     ...LOCAL_AWS,
     // Task states reach the local DynamoDB and the local handlers, as Step Functions' optimized integrations
-    // reach DynamoDB and Lambda.
-    integrations: {
-      ...dynamodbIntegrations(new DynamoDBClient({ endpoint: dynamodbForHandlers })),
-      ...lambdaIntegrations({
-        ...LOCAL_AWS,
-        context: lambdaContext,
-        resolve: async (functionName) => {
-          await handlersReady;
-          const spec = handlers.find((h) => `hookflow-${h.name}` === functionName);
-          return spec === undefined ? undefined : (loaded.get(spec.name) as LocalLambdaHandler | undefined);
-        },
-      }),
+    // reach DynamoDB and Lambda. The handlers stay here: a Lambda task comes back to this process to run one.
+    dynamodbEndpoint: dynamodbForHandlers,
+    context: lambdaContext,
+    resolve: async (functionName) => {
+      await handlersReady;
+      const spec = handlers.find((h) => `hookflow-${h.name}` === functionName);
+      return spec === undefined ? undefined : (loaded.get(spec.name) as LocalLambdaHandler | undefined);
     },
-    log: progress,
     // Ended executions kept for the viewer and DescribeExecution; older ones are forgotten (names stay taken).
     ...(process.env.HOOKFLOW_LOCAL_EXECUTIONS_MAX_MB === undefined
       ? {}

@@ -38,9 +38,17 @@ export interface CountSnapshot {
 
 export interface BenchStack extends RunningStack {
   readonly fanoutQueueUrl: string;
-  /** The stack's processes, found by their data folder: the gateway + handlers + Step Functions, dynalite, fauxqs. */
-  readonly pids: { readonly stack?: number; readonly dynalite?: number; readonly fauxqs?: number };
-  /** The AWS SDK calls the stack's process has made so far (its handlers, event source and seeding). */
+  /** The stack's processes, found by their data folder: the gateway + handlers, dynalite, fauxqs, Step Functions. */
+  readonly pids: {
+    readonly stack?: number;
+    readonly dynalite?: number;
+    readonly fauxqs?: number;
+    readonly stepfunctions?: number;
+  };
+  /**
+   * The AWS SDK calls the stack's process has made so far (its handlers, event source and seeding); not the
+   * workflows' own (the run guard's PutItem), which the Step Functions process makes.
+   */
   counts(options?: { newerThan?: number }): Promise<CountSnapshot>;
   /** CPU seconds (user + system) each stack process has used so far. */
   cpuSeconds(): Record<string, number>;
@@ -83,8 +91,11 @@ export async function startBenchStack(): Promise<BenchStack> {
       const deadline = Date.now() + 5_000;
       for (;;) {
         try {
-          const snapshot = JSON.parse(readFileSync(countsFile, 'utf8')) as CountSnapshot;
-          if (snapshot.at > newerThan) return snapshot;
+          // The stack's process's calls, and the Step Functions process's (the workflows' own): one snapshot.
+          const snapshots = [countsFile, `${countsFile}.stepfunctions`].map(
+            (file) => JSON.parse(readFileSync(file, 'utf8')) as CountSnapshot,
+          );
+          if (snapshots.every((snapshot) => snapshot.at > newerThan)) return mergeSnapshots(snapshots);
         } catch {
           // not written yet, or being replaced
         }
@@ -100,6 +111,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     async stop() {
       await stop();
       rmSync(countsFile, { force: true });
+      rmSync(`${countsFile}.stepfunctions`, { force: true });
       rmSync(configFile, { force: true });
       removeDataDir(stack.dataDir);
     },
@@ -107,7 +119,7 @@ export async function startBenchStack(): Promise<BenchStack> {
 }
 
 function findPids(dataDir: string): BenchStack['pids'] {
-  const pids: { stack?: number; dynalite?: number; fauxqs?: number } = {};
+  const pids: { stack?: number; dynalite?: number; fauxqs?: number; stepfunctions?: number } = {};
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let cmdline: string[];
@@ -120,10 +132,32 @@ function findPids(dataDir: string): BenchStack['pids'] {
     const line = cmdline.join(' ');
     if (line.includes('dynalite-process')) pids.dynalite = Number(entry);
     else if (line.includes('fauxqs-process')) pids.fauxqs = Number(entry);
+    else if (line.includes('stepfunctions-process')) pids.stepfunctions = Number(entry);
     // tsx's CLI and the node process it starts share the arguments; the latter carries tsx's loader (or `--import tsx`).
     else if (line.includes('local/start.ts') && /loader|preflight|--import tsx/.test(line)) pids.stack = Number(entry);
   }
   return pids;
+}
+
+/** The sum of snapshots of different processes' counts, as of the oldest of them. */
+function mergeSnapshots(snapshots: readonly CountSnapshot[]): CountSnapshot {
+  const counts: Record<string, CallCount> = {};
+  for (const snapshot of snapshots) {
+    for (const [key, value] of Object.entries(snapshot.counts)) {
+      const sum = counts[key];
+      counts[key] =
+        sum === undefined
+          ? value
+          : {
+              calls: sum.calls + value.calls,
+              ok: sum.ok + value.ok,
+              failed: sum.failed + value.failed,
+              entries: sum.entries + value.entries,
+              lastOkAt: Math.max(sum.lastOkAt, value.lastOkAt),
+            };
+    }
+  }
+  return { at: Math.min(...snapshots.map((snapshot) => snapshot.at)), counts };
 }
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux

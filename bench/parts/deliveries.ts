@@ -70,7 +70,7 @@ export interface DeliveriesResult {
  * index's keys writes its index entry too, `runs` being projected
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes).
  * Any other PutItem is another item's, under 1 KB: the Express run guard's `run#` item, which the workflow writes
- * in the stack process (workflows/express-run-guard.ts), the same on both sides.
+ * from the local Step Functions endpoint's process (workflows/express-run-guard.ts), the same on both sides.
  */
 export function writeUnitsPerRequest(calls: Record<string, number>, item: WrittenItem | undefined): number {
   const puts = calls['DynamoDB.PutItem'] ?? 0;

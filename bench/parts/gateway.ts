@@ -43,7 +43,7 @@ export interface LoadResult {
   /** Completed 2xx responses per second over the whole run. */
   readonly rps: number;
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
-  /** CPU used during the run by each process (100 = one core): the stack's, dynalite's, fauxqs's, the ceiling's, the load generator's. */
+  /** CPU used during the run by each process (100 = one core): the stack's, dynalite's, fauxqs's, the Step Functions endpoint's, the ceiling's, the load generator's. */
   readonly cpuPercent: Record<string, number>;
 }
 

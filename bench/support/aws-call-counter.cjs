@@ -5,8 +5,10 @@
 // Two uses:
 // - required by the bench process itself (handlers run in process): `snapshot()` between invocations;
 // - preloaded into the local stack with NODE_OPTIONS=--require <this file> and HOOKFLOW_BENCH_COUNTS_FILE set:
-//   only the stack's main process (local/start.ts) installs it, and it writes a snapshot to that file every
-//   100 ms (and at exit). tsx's CLI, dynalite and fauxqs inherit NODE_OPTIONS too and are left alone.
+//   the stack's main process (local/start.ts) installs it and writes a snapshot to that file (and at exit); the
+//   local Step Functions endpoint's process (local/stepfunctions/stepfunctions-process.ts: the workflows' own
+//   calls, such as the Express run guard's PutItem) writes its own to `<file>.stepfunctions`, which the bench adds
+//   in (bench/lib/stack.ts). tsx's CLI, dynalite and fauxqs inherit NODE_OPTIONS too and are left alone.
 //
 // Counting costs one object lookup and one increment per command; it is not on any hot path worth measuring.
 'use strict';
@@ -94,9 +96,16 @@ function install() {
   return api;
 }
 
-const countsFile = process.env.HOOKFLOW_BENCH_COUNTS_FILE;
+const stackCountsFile = process.env.HOOKFLOW_BENCH_COUNTS_FILE;
 const isStackMain = process.argv.some((arg) => /local[\\/]start\.ts$/.test(arg));
-if (countsFile !== undefined && countsFile !== '' && isStackMain && process.execArgv.some((a) => /tsx/.test(a))) {
+const isStepFunctions = process.argv.some((arg) => /local[\\/]stepfunctions[\\/]stepfunctions-process\.ts$/.test(arg));
+const countsFile = isStepFunctions ? `${stackCountsFile}.stepfunctions` : stackCountsFile;
+if (
+  stackCountsFile !== undefined &&
+  stackCountsFile !== '' &&
+  (isStackMain || isStepFunctions) &&
+  process.execArgv.some((a) => /tsx/.test(a))
+) {
   const api = install();
   // Written every 250 ms when the counts changed, else every second (a reader waits for a snapshot newer than its
   // call): at every 100 ms, the write and rename were 4% of the stack process's busy CPU under the gateway part's

@@ -4,13 +4,15 @@
  * request, reads the body, makes one SDK PutItem (the dedupe claim's conditional write, keyed by the request's
  * Idempotency-Key) to the same dynalite the stack uses, then one SDK StartExecution of the same Express state
  * machine the trigger starts (`hookflow-echo`, flow `hello`) on the stack's local Step Functions endpoint, with an
- * input of the trigger's shape, and answers 202 with a small JSON body. Its clients are configured as
+ * input of the trigger's shape, named as a keyed trigger names its run (so the workflow runs its Express run guard,
+ * as a keyed trigger's run does), and answers 202 with a small JSON body. Its clients are configured as
  * functions/adapters/aws/clients.ts configures the handlers' (the same requestHandler options).
  *
- * Why the start: the stack process also hosts the local Step Functions endpoint, which runs every started
- * execution. A ceiling that only wrote to dynalite left the whole emulator's CPU (serving StartExecution, running
- * the workflow, its own DynamoDB task) on hookflow's side of the ratio, work that in AWS is Step Functions' and not
- * the caller's. With the start, both sides make the emulator run the same workflow. No routing, no auth, no
+ * Why the start: the local Step Functions endpoint (a process of the stack's, on the same two cores) runs every
+ * started execution. A ceiling that only wrote to dynalite left the whole emulator's CPU (serving StartExecution,
+ * running the workflow, its own DynamoDB task) on hookflow's side of the ratio, work that in AWS is Step Functions'
+ * and not the caller's. With the start, and the same kind of name, both sides make the emulator run the same
+ * workflow down the same path. No routing, no auth, no
  * registry, no run record, no logging: anything hookflow does beyond this is its cost.
  *
  * Run by bench/parts/gateway.ts as its own process (`node --import tsx bench/support/ceiling-server.ts`), with
@@ -22,6 +24,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { requestHandlerOptions } from '../../functions/adapters/aws/clients';
+import { executionNameFor } from '../../functions/core/runs/execution-name';
 
 const dynamodb = new DynamoDBClient({ requestHandler: requestHandlerOptions() });
 const sfn = new SFNClient({ requestHandler: requestHandlerOptions(), disableHostPrefix: true });
@@ -49,7 +52,11 @@ async function accept(key: string, body: Buffer): Promise<void> {
   await sfn.send(
     new StartExecutionCommand({
       stateMachineArn,
-      name: randomUUID(),
+      // Named as hookflow names a deduped run (`hf-<expiresAt>-<digest>`), so the workflow takes the path a keyed
+      // trigger's run takes: through the Express run guard's conditional PutItem (workflows/express-run-guard.ts).
+      // A random name skips the guard (only deduped names can be started twice): the ceiling's runs then did
+      // neither that write in dynalite nor that task in the local Step Functions endpoint, which hookflow's did.
+      name: executionNameFor(key, now, nowSeconds + 86_400),
       input: JSON.stringify({
         payload: JSON.parse(body.toString('utf8')) as unknown,
         trigger: { style: 'ceiling', receivedAt: new Date(now).toISOString() },

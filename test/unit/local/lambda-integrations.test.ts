@@ -9,7 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lambdaContext } from '../../../local/gateway/api-gateway-event';
-import { type LocalStepFunctions, startLocalStepFunctions } from '../../../local/stepfunctions';
+import { type LocalStateMachine, type LocalStepFunctions, startLocalStepFunctions } from '../../../local/stepfunctions';
+import { forkLocalStepFunctions } from '../../../local/stepfunctions/fork-step-functions';
+import { LambdaThrottledError } from '../../../local/throttles';
 import { type LocalLambdaHandler, lambdaIntegrations } from '../../../local/stepfunctions/lambda-integrations';
 
 /**
@@ -59,146 +61,214 @@ class CustomError extends Error {
   override readonly name = 'CustomError';
 }
 
-describe('local lambda:invoke (as Step Functions invokes Lambda)', () => {
-  let dataDir: string;
-  let local: LocalStepFunctions;
-  let sfn: SFNClient;
-  const tokens: string[] = [];
-  const invocations: unknown[] = [];
-  const functions: Record<string, LocalLambdaHandler> = {
-    'hookflow-echo': (event) => ({ got: event }),
-    'hookflow-store': (event) => {
-      invocations.push(event);
-      tokens.push((event as { token: string }).token);
-      return { stored: true };
-    },
-    // Completes its own token before it returns, as the wait-for-event function does with an early callback.
-    'hookflow-self': async (event) => {
-      await sfn.send(
-        new SendTaskSuccessCommand({ taskToken: (event as { token: string }).token, output: '{"self":1}' }),
-      );
-      return { ignored: true };
-    },
-    'hookflow-thrower': () => {
-      throw new CustomError('This is a custom error!');
-    },
-  };
-
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'hookflow-sfn-lambda-'));
-    local = await startLocalStepFunctions({
+/**
+ * The same behaviour whether the endpoint runs in the caller's process (unit tests) or in a process of its own
+ * (the local stack: fork-step-functions.ts), where every Lambda task crosses back over IPC to the handlers.
+ */
+const endpoints = {
+  'in process': (options: EndpointOptions) =>
+    startLocalStepFunctions({
       host: '127.0.0.1',
-      dataDir,
-      stateMachines: [
-        { name: 'rr', type: 'EXPRESS', definition: requestResponse },
-        { name: 'store', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-store') },
-        {
-          name: 'store-by-arn',
-          type: 'STANDARD',
-          definition: task('invoke.waitForTaskToken', 'arn:aws:lambda:us-east-1:000000000000:function:hookflow-store'),
-        },
-        { name: 'self', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-self') },
-        { name: 'throws', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-thrower') },
-        { name: 'catches', type: 'STANDARD', definition: catches },
-        { name: 'missing', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-nope') },
-        {
-          name: 'other-account',
-          type: 'STANDARD',
-          definition: task('invoke.waitForTaskToken', 'arn:aws:lambda:us-east-1:111111111111:function:hookflow-store'),
-        },
-      ],
+      dataDir: options.dataDir,
+      stateMachines: options.stateMachines,
       integrations: lambdaIntegrations({
         region: 'us-east-1',
         accountId: '000000000000',
         context: lambdaContext,
-        resolve: async (name) => functions[name],
+        resolve: options.resolve,
       }),
-    });
-    sfn = new SFNClient({
-      endpoint: local.endpoint,
+    }),
+  'in a process of its own': (options: EndpointOptions) =>
+    forkLocalStepFunctions({
+      host: '127.0.0.1',
+      dataDir: options.dataDir,
+      stateMachines: options.stateMachines,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      disableHostPrefix: true,
-    });
-  });
-  afterAll(async () => {
-    sfn?.destroy();
-    await local?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+      accountId: '000000000000',
+      // No DynamoDB task here; nothing listens there.
+      dynamodbEndpoint: 'http://127.0.0.1:9',
+      faults: {},
+      context: lambdaContext,
+      resolve: options.resolve,
+    }),
+};
+interface EndpointOptions {
+  readonly dataDir: string;
+  readonly stateMachines: readonly LocalStateMachine[];
+  readonly resolve: (functionName: string) => Promise<LocalLambdaHandler | undefined>;
+}
 
-  const start = async (name: string, input = '{"x":1}') =>
-    (await sfn.send(new StartExecutionCommand({ stateMachineArn: local.stateMachineArn(name), input }))).executionArn!;
-  async function settled(executionArn: string) {
-    for (let i = 0; i < 500; i++) {
-      const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      if (execution.status !== 'RUNNING') return execution;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new Error(`${executionArn} still RUNNING`);
-  }
-  async function nextToken(count: number) {
-    for (let i = 0; i < 500 && tokens.length < count; i++) await new Promise((r) => setTimeout(r, 10));
-    return tokens[count - 1]!;
-  }
+describe.each(Object.entries(endpoints))(
+  'local lambda:invoke (as Step Functions invokes Lambda), %s',
+  (_, startEndpoint) => {
+    let dataDir: string;
+    let local: LocalStepFunctions;
+    let sfn: SFNClient;
+    const tokens: string[] = [];
+    const invocations: unknown[] = [];
+    const functions: Record<string, LocalLambdaHandler> = {
+      'hookflow-echo': (event) => ({ got: event }),
+      'hookflow-store': (event) => {
+        invocations.push(event);
+        tokens.push((event as { token: string }).token);
+        return { stored: true };
+      },
+      // Completes its own token before it returns, as the wait-for-event function does with an early callback.
+      'hookflow-self': async (event) => {
+        await sfn.send(
+          new SendTaskSuccessCommand({ taskToken: (event as { token: string }).token, output: '{"self":1}' }),
+        );
+        return { ignored: true };
+      },
+      'hookflow-thrower': () => {
+        throw new CustomError('This is a custom error!');
+      },
+      'hookflow-throws-string': () => {
+        throw 'not an Error';
+      },
+      // No concurrency left (HOOKFLOW_LOCAL_THROTTLE's lambda): the invoke is refused before the handler runs.
+      'hookflow-throttled': () => {
+        throw new LambdaThrottledError('hookflow-throttled');
+      },
+    };
 
-  it('request-response: the function gets Payload as its event; the result is Invoke output with Payload as JSON', async () => {
-    const { output } = await sfn.send(
-      new StartSyncExecutionCommand({
-        stateMachineArn: local.stateMachineArn('rr'),
-        input: '{"x":1}',
-      }),
-    );
-
-    expect(JSON.parse(output!)).toEqual({
-      ExecutedVersion: '$LATEST',
-      Payload: { got: { x: 1 } },
-      SdkHttpMetadata: { HttpHeaders: { 'X-Amz-Executed-Version': '$LATEST' }, HttpStatusCode: 200 },
-      SdkResponseMetadata: { RequestId: expect.any(String) },
-      StatusCode: 200,
-    });
-  });
-
-  it('.waitForTaskToken: the task result is what SendTaskSuccess sent, not what the function returned', async () => {
-    for (const [name, n] of [
-      ['store', 1],
-      ['store-by-arn', 2],
-    ] as const) {
-      const executionArn = await start(name);
-      const token = await nextToken(n);
-      expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
-
-      await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"approved":true}' }));
-
-      expect(await settled(executionArn)).toMatchObject({ status: 'SUCCEEDED', output: '{"approved":true}' });
-    }
-    expect(invocations[0]).toEqual({ input: { x: 1 }, token: tokens[0] });
-  });
-
-  it('.waitForTaskToken: a function may complete its own token while it runs', async () => {
-    expect(await settled(await start('self'))).toMatchObject({ status: 'SUCCEEDED', output: '{"self":1}' });
-  });
-
-  it("fails the task under the function's own error name, with Lambda's error document as its cause", async () => {
-    const failed = await settled(await start('throws'));
-    const caught = await settled(await start('catches'));
-
-    expect(failed).toMatchObject({ status: 'FAILED', error: 'CustomError' });
-    expect(JSON.parse(failed.cause!)).toEqual({
-      errorType: 'CustomError',
-      errorMessage: 'This is a custom error!',
-      trace: expect.arrayContaining([expect.stringContaining('This is a custom error!')]),
-    });
-    expect(caught.status).toBe('SUCCEEDED');
-    expect(JSON.parse(caught.output!).failure).toMatchObject({ Error: 'CustomError' });
-  });
-
-  it('fails with Lambda.ResourceNotFoundException for a function it does not have (or in another account)', async () => {
-    for (const name of ['missing', 'other-account']) {
-      expect(await settled(await start(name))).toMatchObject({
-        status: 'FAILED',
-        error: 'Lambda.ResourceNotFoundException',
+    beforeAll(async () => {
+      dataDir = mkdtempSync(join(tmpdir(), 'hookflow-sfn-lambda-'));
+      local = await startEndpoint({
+        dataDir,
+        stateMachines: [
+          { name: 'rr', type: 'EXPRESS', definition: requestResponse },
+          { name: 'store', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-store') },
+          {
+            name: 'store-by-arn',
+            type: 'STANDARD',
+            definition: task(
+              'invoke.waitForTaskToken',
+              'arn:aws:lambda:us-east-1:000000000000:function:hookflow-store',
+            ),
+          },
+          { name: 'self', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-self') },
+          { name: 'throws', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-thrower') },
+          {
+            name: 'throws-string',
+            type: 'STANDARD',
+            definition: task('invoke.waitForTaskToken', 'hookflow-throws-string'),
+          },
+          { name: 'throttled', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-throttled') },
+          { name: 'catches', type: 'STANDARD', definition: catches },
+          { name: 'missing', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-nope') },
+          {
+            name: 'other-account',
+            type: 'STANDARD',
+            definition: task(
+              'invoke.waitForTaskToken',
+              'arn:aws:lambda:us-east-1:111111111111:function:hookflow-store',
+            ),
+          },
+        ],
+        resolve: async (name) => functions[name],
       });
+      sfn = new SFNClient({
+        endpoint: local.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        disableHostPrefix: true,
+      });
+    });
+    afterAll(async () => {
+      sfn?.destroy();
+      await local?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    const start = async (name: string, input = '{"x":1}') =>
+      (await sfn.send(new StartExecutionCommand({ stateMachineArn: local.stateMachineArn(name), input })))
+        .executionArn!;
+    async function settled(executionArn: string) {
+      for (let i = 0; i < 500; i++) {
+        const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        if (execution.status !== 'RUNNING') return execution;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`${executionArn} still RUNNING`);
     }
-  });
-});
+    async function nextToken(count: number) {
+      for (let i = 0; i < 500 && tokens.length < count; i++) await new Promise((r) => setTimeout(r, 10));
+      return tokens[count - 1]!;
+    }
+
+    it('request-response: the function gets Payload as its event; the result is Invoke output with Payload as JSON', async () => {
+      const { output } = await sfn.send(
+        new StartSyncExecutionCommand({
+          stateMachineArn: local.stateMachineArn('rr'),
+          input: '{"x":1}',
+        }),
+      );
+
+      expect(JSON.parse(output!)).toEqual({
+        ExecutedVersion: '$LATEST',
+        Payload: { got: { x: 1 } },
+        SdkHttpMetadata: { HttpHeaders: { 'X-Amz-Executed-Version': '$LATEST' }, HttpStatusCode: 200 },
+        SdkResponseMetadata: { RequestId: expect.any(String) },
+        StatusCode: 200,
+      });
+    });
+
+    it('.waitForTaskToken: the task result is what SendTaskSuccess sent, not what the function returned', async () => {
+      for (const [name, n] of [
+        ['store', 1],
+        ['store-by-arn', 2],
+      ] as const) {
+        const executionArn = await start(name);
+        const token = await nextToken(n);
+        expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
+
+        await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"approved":true}' }));
+
+        expect(await settled(executionArn)).toMatchObject({ status: 'SUCCEEDED', output: '{"approved":true}' });
+      }
+      expect(invocations[0]).toEqual({ input: { x: 1 }, token: tokens[0] });
+    });
+
+    it('.waitForTaskToken: a function may complete its own token while it runs', async () => {
+      expect(await settled(await start('self'))).toMatchObject({ status: 'SUCCEEDED', output: '{"self":1}' });
+    });
+
+    it("fails the task under the function's own error name, with Lambda's error document as its cause", async () => {
+      const failed = await settled(await start('throws'));
+      const caught = await settled(await start('catches'));
+
+      expect(failed).toMatchObject({ status: 'FAILED', error: 'CustomError' });
+      expect(JSON.parse(failed.cause!)).toEqual({
+        errorType: 'CustomError',
+        errorMessage: 'This is a custom error!',
+        trace: expect.arrayContaining([expect.stringContaining('This is a custom error!')]),
+      });
+      expect(caught.status).toBe('SUCCEEDED');
+      expect(JSON.parse(caught.output!).failure).toMatchObject({ Error: 'CustomError' });
+    });
+
+    it("fails the task with the thrown value's type when the function throws something that is not an Error", async () => {
+      const failed = await settled(await start('throws-string'));
+
+      expect(failed).toMatchObject({ status: 'FAILED', error: 'string' });
+      expect(JSON.parse(failed.cause!)).toEqual({ errorType: 'string', errorMessage: 'not an Error', trace: [] });
+    });
+
+    it('fails with Lambda.TooManyRequestsException when the function has no concurrency left', async () => {
+      const failed = await settled(await start('throttled'));
+
+      expect(failed).toMatchObject({ status: 'FAILED', error: 'Lambda.TooManyRequestsException' });
+      expect(failed.cause).toContain('hookflow-throttled: no concurrency left');
+    });
+
+    it('fails with Lambda.ResourceNotFoundException for a function it does not have (or in another account)', async () => {
+      for (const name of ['missing', 'other-account']) {
+        expect(await settled(await start(name))).toMatchObject({
+          status: 'FAILED',
+          error: 'Lambda.ResourceNotFoundException',
+        });
+      }
+    });
+  },
+);
