@@ -177,7 +177,7 @@ async function bundleSecondFile(outdir: string, second: SecondFile, options: Bui
 
 /**
  * The floor a handler cannot go under while it loads the AWS SDK at init: only the SDK clients 10 of the 12
- * handlers use, DynamoDB and Step Functions (functions/adapters/aws/clients.ts; inbound's two add SQS),
+ * handlers use, DynamoDB and Step Functions (functions/adapters/aws/clients.ts; inbound adds SQS),
  * constructed, bundled with the deployed options and nothing else; `withCodeNeverRun`: the same with the SDK code
  * hookflow never runs (lib/handler-bundling.ts, SDK_CODE_NEVER_RUN) bundled in, for comparison.
  */

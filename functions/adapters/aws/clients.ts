@@ -13,8 +13,8 @@ import { mayHaveTakenEffect } from './unanswered';
  * from the SDK's own AWS_ENDPOINT_URL_* variables, which is all the local stack changes.
  *
  * Functions rather than module-level constants, so that a handler's bundle holds only the clients it uses: a
- * handler that never asks for SQS (every one but inbound's two) reaches no SQSClient, and esbuild leaves the whole
- * SQS client package out (the SDK's packages declare `"sideEffects": false`). A client module built at load would
+ * handler that never asks for SQS (every one but inbound: the handlers that queue only when busy build theirs in a
+ * second file, ./sqs-fanout-queue.ts) reaches no SQSClient, and esbuild leaves the whole SQS client package out (the SDK's packages declare `"sideEffects": false`). A client module built at load would
  * be kept in every bundle that imports this file. docs/performance.md, "Cold start".
  */
 let dynamodb: DynamoDBClient | undefined;
