@@ -45,7 +45,7 @@ import { join, posix } from 'node:path';
  * - **The SQS fan-out queue as a second file too** ({@link FANOUT_QUEUE}), in the handlers that send to it only when
  *   the engine is busy ({@link QUEUE_WHEN_BUSY_HANDLERS}): `sqs-fanout-queue.js`, loaded at the first busy start.
  *   In their bundle the SQS client was read, pre-parsed and run at every cold start for a path most instances
- *   never take (about 0.2x of an empty Node process). Inbound keeps it in index.js: its batches use it on any
+ *   never take (0.13x of an empty Node process on average, paired: docs/performance.md). Inbound keeps it in index.js: its batches use it on any
  *   request.
  */
 /**
@@ -163,7 +163,8 @@ export const HANDLER_BUNDLING = {
   mainFields: ['module', 'main'],
   /**
    * The AWS SDK is bundled in, but for the credential chain's links past the environment and the code never run
-   * (see above); the S3 body store is a second file ({@link BODY_STORE}).
+   * (see above); the S3 body store and, where only a busy engine uses it, the fan-out queue are second files
+   * ({@link BODY_STORE}, {@link FANOUT_QUEUE}).
    */
   externalModules: [
     ...CREDENTIAL_CHAIN_FALLBACK,
@@ -302,10 +303,12 @@ export function handlerBuildOptions(): HandlerBuildOptions {
 }
 
 /**
- * The local stack's build: {@link handlerBuildOptions} with two differences. The AWS SDK stays external: all
+ * The local stack's build: {@link handlerBuildOptions} with three differences. The AWS SDK stays external: all
  * handlers share one Node process there, so every bundle uses the one copy in node_modules (loaded once, and the
  * classes the bench's call counter wraps: bench/support/aws-call-counter.cjs). The body store is a second file
- * there too ({@link BODY_STORE}), one beside all the handlers' bundles. And the code is not minified, with
+ * there too ({@link BODY_STORE}), one beside all the handlers' bundles; the fan-out queue ({@link FANOUT_QUEUE}) is
+ * not: with the SDK external there it is a few KB, so each bundle keeps it (loaded at the first send all the
+ * same), and the queue-when-busy suites run the same code. And the code is not minified, with
  * its source map inline (tsx, which runs the stack, applies it): there a readable trace matters more than load
  * time.
  */
