@@ -42,6 +42,11 @@ import { join, posix } from 'node:path';
  *   cold start (about 0.6x of an empty Node process). Bundled with the same options, so the S3 code deployed is
  *   the code tested, and handed the handler's own error classes (a second bundle has its own copy of every
  *   module it imports: functions/adapters/aws/s3-body-store.ts, `S3BodyStoreDeps`).
+ * - **The SQS fan-out queue as a second file too** ({@link FANOUT_QUEUE}), in the handlers that send to it only when
+ *   the engine is busy ({@link QUEUE_WHEN_BUSY_HANDLERS}): `sqs-fanout-queue.js`, loaded at the first busy start.
+ *   In their bundle the SQS client was read, pre-parsed and run at every cold start for a path most instances
+ *   never take (0.13x of an empty Node process on average, paired: docs/performance.md). Inbound keeps it in index.js: its batches use it on any
+ *   request.
  */
 /**
  * The links of the SDK's default credential chain (@aws-sdk/credential-provider-node's `defaultProvider`) after
@@ -89,12 +94,60 @@ export const BODY_STORE = {
 } as const;
 
 /**
+ * The SQS fan-out queue, bundled on its own as a second file (as {@link BODY_STORE}) of the handlers that send to it
+ * only when the engine is busy ({@link QUEUE_WHEN_BUSY_HANDLERS}): functions/adapters/aws/fanout-queue.ts'
+ * `fanoutQueueWhenBusy` loads it with `import()` at the first send. Its import path is external in every handler
+ * bundle, as the body store's is.
+ */
+export const FANOUT_QUEUE = {
+  /** The module, from the project root. */
+  entry: 'functions/adapters/aws/sqs-fanout-queue.ts',
+  /** As functions/adapters/aws/fanout-queue.ts imports it (the one module that does). */
+  importPath: './sqs-fanout-queue',
+  /** The second file, beside index.js (its source map: `sqs-fanout-queue.js.map`). */
+  file: 'sqs-fanout-queue.js',
+} as const;
+
+/**
+ * The handlers whose requests send to the fan-out queue only when the engine is busy (queue when busy,
+ * docs/deliveries.md; the worker's requeue of a busy item), and so carry {@link FANOUT_QUEUE} as a second file.
+ * Not inbound, whose batches go to the queue on any request: its SQS client stays in index.js, built at load.
+ * The bench's bundling (bench/lib/bundles.ts) and test/infra/handler-bundling.test.ts check this list against what
+ * each bundle requires.
+ */
+export const QUEUE_WHEN_BUSY_HANDLERS: readonly string[] = [
+  'flow-trigger',
+  'client-webhook',
+  'event-webhook',
+  'event-intake',
+  'webhook-trigger',
+  'inbound-fanout',
+];
+
+/** A module a handler loads with `import()` at its first use, bundled on its own as a file beside index.js. */
+export type SecondFile = typeof BODY_STORE | typeof FANOUT_QUEUE;
+
+/** The second files a handler's asset holds beside index.js, by its spec (functions/routes.ts). */
+export function secondFilesOf(spec: { readonly name: string; readonly needs: readonly string[] }): SecondFile[] {
+  return [
+    ...(carriesBodyStore(spec.needs) ? [BODY_STORE] : []),
+    ...(QUEUE_WHEN_BUSY_HANDLERS.includes(spec.name) ? [FANOUT_QUEUE] : []),
+  ];
+}
+
+/**
  * What the second file leaves external: the credential chain's links past the environment, as every handler
  * does, but not {@link SDK_CODE_NEVER_RUN}. The S3 client imports the event-stream support at its top level
  * (@aws-sdk/client-s3's S3Client.js, for S3's event-stream operations such as SelectObjectContent), so the store
  * would `require()` it at load: it is bundled here, where it costs the first large body, not every cold start.
  */
 export const BODY_STORE_EXTERNALS: readonly string[] = [...CREDENTIAL_CHAIN_FALLBACK];
+
+/**
+ * What the fan-out queue's file leaves external: what every handler does (the SQS client loads the event-stream
+ * support only as the other clients do, for an operation with an event-stream member, and SQS has none).
+ */
+export const FANOUT_QUEUE_EXTERNALS: readonly string[] = [...CREDENTIAL_CHAIN_FALLBACK, ...SDK_CODE_NEVER_RUN];
 
 /** Whether a handler with these needs (functions/routes.ts) loads the body store, and so ships the second file. */
 export function carriesBodyStore(needs: readonly string[]): boolean {
@@ -110,9 +163,15 @@ export const HANDLER_BUNDLING = {
   mainFields: ['module', 'main'],
   /**
    * The AWS SDK is bundled in, but for the credential chain's links past the environment and the code never run
-   * (see above); the S3 body store is a second file ({@link BODY_STORE}).
+   * (see above); the S3 body store and, where only a busy engine uses it, the fan-out queue are second files
+   * ({@link BODY_STORE}, {@link FANOUT_QUEUE}).
    */
-  externalModules: [...CREDENTIAL_CHAIN_FALLBACK, ...SDK_CODE_NEVER_RUN, BODY_STORE.importPath] as string[],
+  externalModules: [
+    ...CREDENTIAL_CHAIN_FALLBACK,
+    ...SDK_CODE_NEVER_RUN,
+    BODY_STORE.importPath,
+    FANOUT_QUEUE.importPath,
+  ] as string[],
   /** `import()` of an external compiled to `require()`, which honours Lambda's NODE_PATH (see above). */
   supported: { 'dynamic-import': false },
 } as const;
@@ -124,9 +183,9 @@ export const HANDLER_ENVIRONMENT = {
 
 /**
  * {@link HANDLER_BUNDLING} as NodejsFunction's bundling props (it runs esbuild's CLI with these flags). With
- * `bodyStore` (a handler that {@link carriesBodyStore}), an afterBundling command hook builds the second file.
+ * second files (a handler's {@link secondFilesOf}), an afterBundling command hook builds them.
  */
-export function nodejsBundlingOptions(bodyStore = false): BundlingOptions {
+export function nodejsBundlingOptions(secondFiles: readonly SecondFile[] = []): BundlingOptions {
   return {
     target: HANDLER_BUNDLING.target,
     format: OutputFormat.CJS,
@@ -140,7 +199,7 @@ export function nodejsBundlingOptions(bodyStore = false): BundlingOptions {
     esbuildArgs: Object.fromEntries(
       Object.entries(HANDLER_BUNDLING.supported).map(([feature, on]) => [`--supported:${feature}`, String(on)]),
     ),
-    ...(bodyStore ? { commandHooks: bodyStoreCommandHooks() } : {}),
+    ...(secondFiles.length > 0 ? { commandHooks: secondFilesCommandHooks(secondFiles) } : {}),
   };
 }
 
@@ -149,13 +208,14 @@ export function nodejsBundlingOptions(bodyStore = false): BundlingOptions {
  * run shell commands before and after, in the same place ("on the host OS for local bundling", inside the
  * container for Docker bundling; "Commands are chained with &&":
  * https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_lambda_nodejs.ICommandHooks.html). afterBundling
- * runs esbuild once more, on {@link BODY_STORE.entry}, with the very flags NodejsFunction gives the handler
- * (aws-cdk-lib's bundling.ts, `buildEsbuildArgs`, for the props {@link nodejsBundlingOptions} sets), and through
- * the same esbuild it runs: `esbuild` in its Docker image, else `npx --no-install esbuild` (the project's own, as
- * NodejsFunction runs it for an npm project), its flags written from {@link bodyStoreBuildOptions}.
- * test/infra/handler-bundling.test.ts checks both files of the asset are byte for byte what the bench builds.
+ * runs esbuild once more for each second file ({@link BODY_STORE}, {@link FANOUT_QUEUE}), on its entry, with the
+ * very flags NodejsFunction gives the handler (aws-cdk-lib's bundling.ts, `buildEsbuildArgs`, for the props
+ * {@link nodejsBundlingOptions} sets), and through the same esbuild it runs: `esbuild` in its Docker image, else
+ * `npx --no-install esbuild` (the project's own, as NodejsFunction runs it for an npm project), its flags written
+ * from {@link secondFileBuildOptions}. test/infra/handler-bundling.test.ts checks every file of the asset is byte
+ * for byte what the bench builds.
  */
-function bodyStoreCommandHooks(): ICommandHooks {
+function secondFilesCommandHooks(secondFiles: readonly SecondFile[]): ICommandHooks {
   return {
     beforeBundling: () => [],
     beforeInstall: () => [],
@@ -163,26 +223,28 @@ function bodyStoreCommandHooks(): ICommandHooks {
       const docker = inputDir === AssetStaging.BUNDLING_INPUT_DIR;
       const pathJoin = docker ? posix.join : join;
       const esbuild = docker ? ['esbuild'] : ['npx', '--no-install', 'esbuild'];
-      // The store's esbuild options as flags: the package build, the bench and the tests build it from the same object.
-      const options = bodyStoreBuildOptions();
-      const sourcemap =
-        options.sourcemap === true ? ['--sourcemap'] : options.sourcemap ? [`--sourcemap=${options.sourcemap}`] : [];
-      const args = [
-        ...esbuild,
-        '--bundle',
-        pathJoin(inputDir, BODY_STORE.entry),
-        `--target=${options.target}`,
-        `--platform=${options.platform}`,
-        `--format=${options.format}`,
-        `--outfile=${pathJoin(outputDir, BODY_STORE.file)}`,
-        ...(options.minify ? ['--minify'] : []),
-        ...sourcemap,
-        ...(options.sourcesContent === undefined ? [] : [`--sources-content=${String(options.sourcesContent)}`]),
-        ...options.external.map((external) => `--external:${external}`),
-        `--main-fields=${options.mainFields.join(',')}`,
-        ...Object.entries(options.supported).map(([feature, on]) => `--supported:${feature}=${String(on)}`),
-      ];
-      return [args.map(shellQuoted).join(' ')];
+      return secondFiles.map((file) => {
+        // Each file's esbuild options as flags: the package build, the bench and the tests build it from the same object.
+        const options = secondFileBuildOptions(file);
+        const sourcemap =
+          options.sourcemap === true ? ['--sourcemap'] : options.sourcemap ? [`--sourcemap=${options.sourcemap}`] : [];
+        const args = [
+          ...esbuild,
+          '--bundle',
+          pathJoin(inputDir, file.entry),
+          `--target=${options.target}`,
+          `--platform=${options.platform}`,
+          `--format=${options.format}`,
+          `--outfile=${pathJoin(outputDir, file.file)}`,
+          ...(options.minify ? ['--minify'] : []),
+          ...sourcemap,
+          ...(options.sourcesContent === undefined ? [] : [`--sources-content=${String(options.sourcesContent)}`]),
+          ...options.external.map((external) => `--external:${external}`),
+          `--main-fields=${options.mainFields.join(',')}`,
+          ...Object.entries(options.supported).map(([feature, on]) => `--supported:${feature}=${String(on)}`),
+        ];
+        return args.map(shellQuoted).join(' ');
+      });
     },
   };
 }
@@ -214,9 +276,15 @@ export interface HandlerBuildOptions {
  * (`--bundle --platform=node --target --format --minify --sourcemap --sources-content=false --main-fields
  * --external:… --supported:dynamic-import=false`).
  */
-/** The second file's options ({@link BODY_STORE}): a handler's, with the store's own externals. */
+/** The body store's options ({@link BODY_STORE}): a handler's, with the store's own externals. */
 export function bodyStoreBuildOptions(): HandlerBuildOptions {
-  return { ...handlerBuildOptions(), external: [...BODY_STORE_EXTERNALS] };
+  return secondFileBuildOptions(BODY_STORE);
+}
+
+/** A second file's options: a handler's, with the file's own externals. */
+export function secondFileBuildOptions(file: SecondFile): HandlerBuildOptions {
+  const external = file === BODY_STORE ? BODY_STORE_EXTERNALS : FANOUT_QUEUE_EXTERNALS;
+  return { ...handlerBuildOptions(), external: [...external] };
 }
 
 export function handlerBuildOptions(): HandlerBuildOptions {
@@ -235,10 +303,12 @@ export function handlerBuildOptions(): HandlerBuildOptions {
 }
 
 /**
- * The local stack's build: {@link handlerBuildOptions} with two differences. The AWS SDK stays external: all
+ * The local stack's build: {@link handlerBuildOptions} with three differences. The AWS SDK stays external: all
  * handlers share one Node process there, so every bundle uses the one copy in node_modules (loaded once, and the
  * classes the bench's call counter wraps: bench/support/aws-call-counter.cjs). The body store is a second file
- * there too ({@link BODY_STORE}), one beside all the handlers' bundles. And the code is not minified, with
+ * there too ({@link BODY_STORE}), one beside all the handlers' bundles; the fan-out queue ({@link FANOUT_QUEUE}) is
+ * not: with the SDK external there it is a few KB, so each bundle keeps it (loaded at the first send all the
+ * same), and the queue-when-busy suites run the same code. And the code is not minified, with
  * its source map inline (tsx, which runs the stack, applies it): there a readable trace matters more than load
  * time.
  */

@@ -17,7 +17,7 @@ import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { ServedHandler } from '../functions/routes';
-import { BODY_STORE, HANDLER_ENVIRONMENT, carriesBodyStore, nodejsBundlingOptions } from './handler-bundling';
+import { HANDLER_ENVIRONMENT, nodejsBundlingOptions, secondFilesOf } from './handler-bundling';
 import { LAMBDA_OUTSIDE_VPC, acknowledgeLogGroupRules } from './guard-acknowledgements';
 
 const root = join(__dirname, '..');
@@ -141,12 +141,12 @@ export class HookflowFunction extends Construct {
         projectRoot: root,
         depsLockFilePath: join(root, 'package-lock.json'),
         // The one definition the package build, the local stack and the bench share (lib/handler-bundling.ts),
-        // with the S3 body store as a second file beside index.js where the handler loads it.
-        bundling: nodejsBundlingOptions(carriesBodyStore(props.spec.needs)),
+        // with the S3 body store and the fan-out queue as second files beside index.js where the handler loads them.
+        bundling: nodejsBundlingOptions(secondFilesOf(props.spec)),
       });
     } else {
       const bundle = prebuiltHandlerDir(props.spec.name);
-      const files = ['index.js', ...(carriesBodyStore(props.spec.needs) ? [BODY_STORE.file] : [])];
+      const files = ['index.js', ...secondFilesOf(props.spec).map((second) => second.file)];
       const missing = files.find((file) => !existsSync(join(bundle, file)));
       if (missing !== undefined) {
         throw new Error(

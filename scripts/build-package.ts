@@ -6,7 +6,8 @@
  * - the data files the compiled code reads at synth (the example workflows' ASL, the demo registrations),
  * - every handler (its entry: functions/styles/<style>/handlers/<name>.ts) bundled as Lambda runs it, into
  *   `dist/handlers/<name>/index.js`, and beside it, in the handlers that store or read large bodies, the S3 body
- *   store's own bundle, `s3-body-store.js` (lib/handler-bundling.ts `BODY_STORE`): the construct deploys these
+ *   store's own bundle, `s3-body-store.js` (lib/handler-bundling.ts `BODY_STORE`), and in the handlers that queue
+ *   only when the engine is busy the fan-out queue's, `sqs-fanout-queue.js` (`FANOUT_QUEUE`): the construct deploys these
  *   with `Code.fromAsset` (lib/hookflow-function.ts), so a consumer needs no esbuild, no Docker and no lock file
  *   of ours. The options are the ones the construct gives NodejsFunction when it bundles from source
  *   (lib/handler-bundling.ts): minified, Node 22, CommonJS, AWS SDK bundled in, source map beside the bundle (not
@@ -20,7 +21,7 @@ import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { handlers } from '../functions/routes';
-import { BODY_STORE, bodyStoreBuildOptions, carriesBodyStore, handlerBuildOptions } from '../lib/handler-bundling';
+import { handlerBuildOptions, secondFileBuildOptions, secondFilesOf } from '../lib/handler-bundling';
 
 const root = resolve(__dirname, '..');
 const dist = join(root, 'dist');
@@ -43,18 +44,17 @@ async function main(): Promise<void> {
         absWorkingDir: root,
         logLevel: 'warning',
       }),
-      // The S3 body store beside it, as the construct's afterBundling hook builds it (lib/handler-bundling.ts).
-      ...(carriesBodyStore(spec.needs)
-        ? [
-            build({
-              entryPoints: [join(root, BODY_STORE.entry)],
-              outfile: join(dist, 'handlers', spec.name, BODY_STORE.file),
-              ...bodyStoreBuildOptions(),
-              absWorkingDir: root,
-              logLevel: 'warning',
-            }),
-          ]
-        : []),
+      // The second files beside it (the S3 body store, the fan-out queue), as the construct's afterBundling hook
+      // builds them (lib/handler-bundling.ts).
+      ...secondFilesOf(spec).map((second) =>
+        build({
+          entryPoints: [join(root, second.entry)],
+          outfile: join(dist, 'handlers', spec.name, second.file),
+          ...secondFileBuildOptions(second),
+          absWorkingDir: root,
+          logLevel: 'warning',
+        }),
+      ),
     ]),
   );
   await Promise.all([compiled, bundled]);

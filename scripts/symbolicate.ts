@@ -9,7 +9,7 @@
  * the input is replaced by `<source>:<line>:<column> (<original name>)`; every other character passes through.
  * The frames mapped are those of the file the map belongs to (its name without `.map`): a handler that stores
  * bodies also has `s3-body-store.js` beside index.js (lib/handler-bundling.ts BODY_STORE), whose frames map with
- * `s3-body-store.js.map`.
+ * `s3-body-store.js.map`, and one that queues when busy `sqs-fanout-queue.js` (FANOUT_QUEUE), likewise.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';

@@ -3,7 +3,15 @@ import { mkdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { handlers } from '../../functions/routes';
-import { BODY_STORE, carriesBodyStore, handlerBuildOptions, SDK_CODE_NEVER_RUN } from '../../lib/handler-bundling';
+import {
+  BODY_STORE,
+  FANOUT_QUEUE,
+  handlerBuildOptions,
+  SDK_CODE_NEVER_RUN,
+  type SecondFile,
+  secondFileBuildOptions,
+  secondFilesOf,
+} from '../../lib/handler-bundling';
 
 export const root = join(__dirname, '..', '..');
 
@@ -32,7 +40,15 @@ export interface Bundle {
   /** NODE_OPTIONS the function runs with (the `before` variant: --enable-source-maps). */
   readonly nodeOptions?: string;
   /** The S3 body store's second file beside `file` (lib/handler-bundling.ts `BODY_STORE`), where there is one. */
-  readonly bodyStore?: { readonly file: string; readonly bytes: number; readonly metafile: Metafile };
+  readonly bodyStore?: SecondFileBundle;
+  /** The fan-out queue's second file beside `file` (lib/handler-bundling.ts `FANOUT_QUEUE`), where there is one. */
+  readonly fanoutQueue?: SecondFileBundle;
+}
+
+export interface SecondFileBundle {
+  readonly file: string;
+  readonly bytes: number;
+  readonly metafile: Metafile;
 }
 
 export const handlerNames = handlers.map((spec) => spec.name);
@@ -44,7 +60,9 @@ function buildOptionsOf(variant: BundleVariant): { options: BuildOptions; nodeOp
     return { options: { ...deployed, external: external.filter((path) => path !== BODY_STORE.importPath) } };
   }
   if (variant === 'sdk-external') {
-    return { options: { ...handlerBuildOptions(), external: ['@aws-sdk/*', BODY_STORE.importPath] } };
+    return {
+      options: { ...handlerBuildOptions(), external: ['@aws-sdk/*', BODY_STORE.importPath, FANOUT_QUEUE.importPath] },
+    };
   }
   const { mainFields: _moduleFirst, ...deployed } = handlerBuildOptions();
   return { options: { ...deployed, external: ['@aws-sdk/*'] }, nodeOptions: '--enable-source-maps' };
@@ -101,16 +119,24 @@ export function bundleHandler(name: string, variant: BundleVariant = 'deployed')
     });
     const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
     const externals = [...new Set(output.imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path))];
-    const requiresStore = externals.includes(BODY_STORE.importPath);
-    const split = variant === 'deployed' || variant === 'sdk-external';
-    if (requiresStore !== (split && carriesBodyStore(spec.needs))) {
-      // The construct ships the second file by the handler's needs: a bundle that requires it must have it.
-      throw new Error(
-        `${name} (${variant}): the bundle ${requiresStore ? 'requires' : 'does not require'} ${BODY_STORE.importPath}, ` +
-          'against its needs (lib/handler-bundling.ts carriesBodyStore, which decides where the second file goes)',
-      );
+    // The construct ships the second files by the handler's spec: a bundle that requires one must have it, and
+    // one that ships it must require it. The one-file variant keeps the body store in the bundle.
+    const carried = secondFilesOf(spec).filter(
+      (second) => variant !== 'before' && !(variant === 'one-file' && second === BODY_STORE),
+    );
+    for (const second of [BODY_STORE, FANOUT_QUEUE]) {
+      const requires = externals.includes(second.importPath);
+      if (requires !== carried.includes(second)) {
+        throw new Error(
+          `${name} (${variant}): the bundle ${requires ? 'requires' : 'does not require'} ${second.importPath}, ` +
+            'against its spec (lib/handler-bundling.ts secondFilesOf, which decides where the second files go)',
+        );
+      }
     }
-    const bodyStore = requiresStore ? await bundleBodyStore(outdir, options) : undefined;
+    const bodyStore = carried.includes(BODY_STORE) ? await bundleSecondFile(outdir, BODY_STORE, options) : undefined;
+    const fanoutQueue = carried.includes(FANOUT_QUEUE)
+      ? await bundleSecondFile(outdir, FANOUT_QUEUE, options)
+      : undefined;
     return {
       name,
       variant,
@@ -118,23 +144,29 @@ export function bundleHandler(name: string, variant: BundleVariant = 'deployed')
       bytes: statSync(file).size,
       sourceMapBytes: statSync(`${file}.map`).size,
       metafile: result.metafile,
-      externals: externals.filter((path) => path !== BODY_STORE.importPath),
+      externals: externals.filter((path) => path !== BODY_STORE.importPath && path !== FANOUT_QUEUE.importPath),
       ...(nodeOptions === undefined ? {} : { nodeOptions }),
       ...(bodyStore === undefined ? {} : { bodyStore }),
+      ...(fanoutQueue === undefined ? {} : { fanoutQueue }),
     };
   })();
   cache.set(key, promise);
   return promise;
 }
 
-/** The S3 body store's second file, beside a handler's index.js in `outdir`, built with the handler's options. */
-async function bundleBodyStore(outdir: string, options: BuildOptions): Promise<Bundle['bodyStore']> {
-  const file = join(outdir, BODY_STORE.file);
+/**
+ * A second file, beside a handler's index.js in `outdir`, built with the handler's options and the file's own
+ * externals (lib/handler-bundling.ts secondFileBuildOptions: the store bundles the SDK code the handlers leave
+ * out, its S3 client imports it); with the SDK external where the handler leaves it so (`sdk-external`).
+ */
+async function bundleSecondFile(outdir: string, second: SecondFile, options: BuildOptions): Promise<SecondFileBundle> {
+  const file = join(outdir, second.file);
+  const sdkExternal = (options.external ?? []).includes('@aws-sdk/*');
+  const { external } = secondFileBuildOptions(second);
   const result = await build({
     ...options,
-    // As bodyStoreBuildOptions: the store bundles the SDK code the handlers leave out (its S3 client imports it).
-    external: (options.external ?? []).filter((path) => !(SDK_CODE_NEVER_RUN as readonly string[]).includes(path)),
-    entryPoints: [join(root, BODY_STORE.entry)],
+    external: sdkExternal ? [...external, '@aws-sdk/*'] : external,
+    entryPoints: [join(root, second.entry)],
     absWorkingDir: root,
     outfile: file,
     metafile: true,
@@ -145,7 +177,7 @@ async function bundleBodyStore(outdir: string, options: BuildOptions): Promise<B
 
 /**
  * The floor a handler cannot go under while it loads the AWS SDK at init: only the SDK clients 10 of the 12
- * handlers use, DynamoDB and Step Functions (functions/adapters/aws/clients.ts; inbound's two add SQS),
+ * handlers use, DynamoDB and Step Functions (functions/adapters/aws/clients.ts; inbound adds SQS),
  * constructed, bundled with the deployed options and nothing else; `withCodeNeverRun`: the same with the SDK code
  * hookflow never runs (lib/handler-bundling.ts, SDK_CODE_NEVER_RUN) bundled in, for comparison.
  */

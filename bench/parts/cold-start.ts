@@ -51,6 +51,11 @@ export interface ColdStartHandler {
   /** The S3 body store's second file beside the bundle (lib/handler-bundling.ts BODY_STORE), where there is one. */
   readonly bodyStoreBytes?: number;
   /**
+   * The fan-out queue's second file beside the bundle (lib/handler-bundling.ts FANOUT_QUEUE), in the handlers that
+   * queue only when the engine is busy: required at the first busy start, so the processes here do not load it.
+   */
+  readonly fanoutQueueBytes?: number;
+  /**
    * Where there is a second file: the same handler with the body store left in its one file (`import()`ed, as
    * before the split), measured the same way in the same run: that lever's comparison.
    */
@@ -166,6 +171,7 @@ export async function runColdStart(): Promise<ColdStartResult> {
       load,
       before: { bytes: b.before.bytes, load: before },
       ...(b.deployed.bodyStore === undefined ? {} : { bodyStoreBytes: b.deployed.bodyStore.bytes }),
+      ...(b.deployed.fanoutQueue === undefined ? {} : { fanoutQueueBytes: b.deployed.fanoutQueue.bytes }),
       ...(oneFile === undefined ? {} : { oneFile }),
       loadProfileMs: await profileLoad(b.deployed.file, coldStartEnv(name, undefined)),
     });

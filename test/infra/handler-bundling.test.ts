@@ -17,8 +17,12 @@ import {
   bodyStoreBuildOptions,
   CREDENTIAL_CHAIN_FALLBACK,
   carriesBodyStore,
+  FANOUT_QUEUE,
   handlerBuildOptions,
+  QUEUE_WHEN_BUSY_HANDLERS,
   SDK_CODE_NEVER_RUN,
+  secondFileBuildOptions,
+  secondFilesOf,
 } from '../../lib/handler-bundling';
 import { HookflowFunction } from '../../lib/hookflow-function';
 
@@ -47,6 +51,46 @@ const buildBodyStore = (outfile: string, more: Pick<BuildOptions, 'write' | 'met
     logLevel: 'error',
     ...more,
   });
+
+/** The fan-out queue's second file (lib/handler-bundling.ts FANOUT_QUEUE), built as the bench and the package build do. */
+const buildFanoutQueue = (outfile: string, more: Pick<BuildOptions, 'write' | 'metafile'> = {}) =>
+  build({
+    ...secondFileBuildOptions(FANOUT_QUEUE),
+    entryPoints: [join(root, FANOUT_QUEUE.entry)],
+    absWorkingDir: root,
+    outfile,
+    logLevel: 'error',
+    ...more,
+  });
+
+/** A handler's index.js built with the deployed options (not written, not minified): what it requires. */
+async function requiredExternals(entry: string, name: string): Promise<string[]> {
+  const result = await build({
+    ...handlerBuildOptions(),
+    entryPoints: [join(root, 'functions', entry)],
+    absWorkingDir: root,
+    outfile: join(tmpdir(), 'hookflow-requires', name, 'index.js'),
+    write: false,
+    metafile: true,
+    minify: false,
+    logLevel: 'error',
+  });
+  const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
+  return output.imports.filter((i) => i.external).map((i) => i.path);
+}
+
+/** Region and made-up keys for built code run against a local server standing in for AWS. */
+const LOCAL_AWS = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' } as const;
+
+/** Writes `lines` as `task/<name>`, runs it in a fresh Node process with `env` (and PATH), and parses its output. */
+function runInTask(task: string, name: string, lines: readonly string[], env: NodeJS.ProcessEnv): unknown {
+  writeFileSync(join(task, name), lines.join('\n'));
+  const output = execFileSync(process.execPath, [join(task, name)], {
+    cwd: task,
+    env: { PATH: process.env.PATH, ...env },
+  });
+  return JSON.parse(output.toString());
+}
 
 /**
  * One handler synthesized with bundling on (the other infra tests skip esbuild): the code the construct ships is
@@ -91,7 +135,7 @@ describe('a handler as synthesized', () => {
     expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
   });
 
-  it('is byte for byte what esbuild builds from lib/handler-bundling.ts (the bench, the package build), both files', async () => {
+  it('is byte for byte what esbuild builds from lib/handler-bundling.ts (the bench, the package build), every file', async () => {
     // Arrange
     const benchDir = mkdtempSync(join(tmpdir(), 'hookflow-bundling-api-'));
     try {
@@ -104,14 +148,23 @@ describe('a handler as synthesized', () => {
         logLevel: 'error',
       });
       await buildBodyStore(join(benchDir, BODY_STORE.file));
+      await buildFanoutQueue(join(benchDir, FANOUT_QUEUE.file));
       // Assert
       // Compared as booleans: a failure would otherwise print two half-megabyte bundles.
       const same = (file: string) =>
         readFileSync(join(benchDir, file), 'utf8') === readFileSync(join(assetDir, file), 'utf8');
+      expect(secondFilesOf(spec)).toEqual([BODY_STORE, FANOUT_QUEUE]);
       expect(same('index.js')).toBe(true);
       expect(same(BODY_STORE.file)).toBe(true);
+      expect(same(FANOUT_QUEUE.file)).toBe(true);
       // (The maps name the sources relative to where they were written: not compared.)
       expect(existsSync(join(assetDir, `${BODY_STORE.file}.map`))).toBe(true);
+      expect(existsSync(join(assetDir, `${FANOUT_QUEUE.file}.map`))).toBe(true);
+      expect(
+        readdirSync(assetDir)
+          .filter((file) => file.endsWith('.js'))
+          .sort(),
+      ).toEqual(['index.js', BODY_STORE.file, FANOUT_QUEUE.file].sort());
     } finally {
       rmSync(benchDir, { recursive: true, force: true });
     }
@@ -125,6 +178,16 @@ describe('a handler as synthesized', () => {
     // The S3 client names itself in its bundle (its commands' `.n("S3Client", …)`), not in index.js.
     expect(store).toContain('"S3Client"');
     expect(code).not.toContain('"S3Client"');
+  });
+
+  it('keeps the SQS client out of index.js: the fan-out queue is the second file beside it, required from there', () => {
+    // Assert
+    const code = readFileSync(join(assetDir, 'index.js'), 'utf8');
+    const queue = readFileSync(join(assetDir, FANOUT_QUEUE.file), 'utf8');
+    expect(code).toContain(`require("${FANOUT_QUEUE.importPath}")`);
+    // SQS's JSON protocol names the service in every request's X-Amz-Target (`AmazonSQS.SendMessage`).
+    expect(queue).toContain('AmazonSQS');
+    expect(code).not.toContain('AmazonSQS');
   });
 
   it('leaves the credential chain past the environment to the runtime, required (not imported) so NODE_PATH finds it', () => {
@@ -305,20 +368,9 @@ describe('the S3 body store as a second file', () => {
   it('is required by exactly the handlers that ship it (their needs: bodies:write or bodies:read)', async () => {
     // Act
     const requiring = await Promise.all(
-      handlers.map(async (handler) => {
-        const result = await build({
-          ...handlerBuildOptions(),
-          entryPoints: [join(root, 'functions', handler.entry)],
-          absWorkingDir: root,
-          outfile: join(tmpdir(), 'hookflow-requires', handler.name, 'index.js'),
-          write: false,
-          metafile: true,
-          minify: false,
-          logLevel: 'error',
-        });
-        const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
-        return output.imports.some((i) => i.external && i.path === BODY_STORE.importPath);
-      }),
+      handlers.map(async (handler) =>
+        (await requiredExternals(handler.entry, handler.name)).includes(BODY_STORE.importPath),
+      ),
     );
     // Assert
     expect(requiring).toEqual(handlers.map((handler) => carriesBodyStore(handler.needs)));
@@ -345,8 +397,10 @@ describe('the S3 body store as a second file', () => {
       await buildBodyStore(join(task, BODY_STORE.file));
       // S3 answering as it does when it sheds load: 503 SlowDown
       // (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList).
-      writeFileSync(
-        join(task, 'store.js'),
+      // Act
+      const out = runInTask(
+        task,
+        'store.js',
         [
           'let calls = 0;',
           "const server = require('node:http').createServer((req, res) => { calls++; req.resume(); req.on('end', () => {",
@@ -359,24 +413,95 @@ describe('the S3 body store as a second file', () => {
           '  process.stdout.write(JSON.stringify({ answer, calls, loaded }));',
           '  server.close();',
           '});',
-        ].join('\n'),
-      );
-      const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_MAX_ATTEMPTS: '1',
-      };
-      // Act
-      const out = JSON.parse(
-        execFileSync(process.execPath, [join(task, 'store.js')], { cwd: task, env }).toString(),
+        ],
+        { ...LOCAL_AWS, AWS_MAX_ATTEMPTS: '1' },
       ) as { answer: { statusCode: number; headers?: Record<string, string> }; calls: number; loaded: string[] };
       // Assert
       expect(out.loaded).toEqual(expect.arrayContaining(['index.js', BODY_STORE.file]));
       expect(out.calls).toBe(1);
       expect(out.answer.statusCode).toBe(503);
       expect(out.answer.headers?.['retry-after']).toMatch(/^\d+$/);
+    } finally {
+      rmSync(task, { recursive: true, force: true });
+    }
+  });
+});
+
+/**
+ * The fan-out queue as a second bundle (lib/handler-bundling.ts FANOUT_QUEUE), in the handlers that send to it
+ * only when the engine is busy: their index.js holds no SQS client, and the file beside it is loaded at the first
+ * send. It has its own copy of every module it imports: none may be a class the handler checks with `instanceof`.
+ */
+describe('the fan-out queue as a second file', () => {
+  it('holds no hookflow module but the queue itself and the crash points it reaches (the SQS client comes in as deps)', async () => {
+    // Act
+    const result = await buildFanoutQueue(join(tmpdir(), 'hookflow-queue-meta', FANOUT_QUEUE.file), {
+      write: false,
+      metafile: true,
+    });
+    // Assert
+    const output = Object.values(result.metafile!.outputs).find((o) => o.entryPoint !== undefined)!;
+    const hookflow = Object.keys(output.inputs).filter((path) => !path.includes('node_modules/'));
+    expect(hookflow.sort()).toEqual(
+      [FANOUT_QUEUE.entry, 'functions/adapters/aws/sqs-work-queue.ts', 'functions/core/faults/crash-point.ts'].sort(),
+    );
+  });
+
+  it('is required by exactly the handlers that queue only when busy; inbound, which queues any batch, keeps SQS in index.js', async () => {
+    // Act
+    const requires = await Promise.all(handlers.map((handler) => requiredExternals(handler.entry, handler.name)));
+    // Assert
+    const requiring = handlers.filter((_, i) => requires[i]!.includes(FANOUT_QUEUE.importPath)).map((h) => h.name);
+    expect([...requiring].sort()).toEqual([...QUEUE_WHEN_BUSY_HANDLERS].sort());
+    expect(handlers.filter((h) => secondFilesOf(h).includes(FANOUT_QUEUE)).map((h) => h.name)).toEqual(requiring);
+    // Every handler that may send to the queue either carries the file or is inbound, whose bundle has the client.
+    const senders = handlers.filter((h) => h.needs.includes('queue:send')).map((h) => h.name);
+    expect(senders.sort()).toEqual([...QUEUE_WHEN_BUSY_HANDLERS, 'inbound'].sort());
+  });
+
+  it('is loaded at the first send, not with index.js, and sends through the built files (index.js requiring it)', async () => {
+    // Arrange: fanout-queue.ts built as a handler is, with the second file built as the construct ships it.
+    const task = mkdtempSync(join(tmpdir(), 'hookflow-queue-split-'));
+    try {
+      await buildSource(
+        [
+          "import { fanoutQueueWhenBusy } from './functions/adapters/aws/fanout-queue';",
+          'export const queue = fanoutQueueWhenBusy({ FANOUT_QUEUE_URL: process.env.FANOUT_QUEUE_URL });',
+        ].join('\n'),
+        join(task, 'index.js'),
+      );
+      await buildFanoutQueue(join(task, FANOUT_QUEUE.file));
+      // SQS answering SendMessage (JSON protocol; the client checks MD5OfMessageBody against what it sent:
+      // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+      const queueUrl = 'https://sqs.us-east-1.amazonaws.com/000000000000/hookflow-fanout';
+      // Act
+      const out = runInTask(
+        task,
+        'send.js',
+        [
+          'const seen = [];',
+          "const server = require('node:http').createServer((req, res) => { let body = ''; req.on('data', (c) => (body += c)); req.on('end', () => {",
+          "  const input = JSON.parse(body); seen.push({ target: req.headers['x-amz-target'], delay: input.DelaySeconds, url: input.QueueUrl });",
+          "  const md5 = require('node:crypto').createHash('md5').update(input.MessageBody).digest('hex');",
+          "  res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });",
+          "  res.end(JSON.stringify({ MessageId: 'm-1', MD5OfMessageBody: md5 })); }); });",
+          "server.listen(0, '127.0.0.1', async () => {",
+          '  process.env.AWS_ENDPOINT_URL_SQS = `http://127.0.0.1:${server.address().port}`;',
+          "  const loaded = () => Object.keys(require.cache).map((f) => require('node:path').basename(f));",
+          "  const { queue } = require('./index.js');",
+          '  const atLoad = loaded();',
+          "  await queue.sendDelayed({ id: 'a', body: '{\"v\":1}' }, 7);",
+          '  process.stdout.write(JSON.stringify({ atLoad, afterSend: loaded(), seen }));',
+          '  server.close();',
+          '});',
+        ],
+        { ...LOCAL_AWS, FANOUT_QUEUE_URL: queueUrl },
+      ) as { atLoad: string[]; afterSend: string[]; seen: { target: string; delay: number; url: string }[] };
+      // Assert
+      expect(out.atLoad).toContain('index.js');
+      expect(out.atLoad).not.toContain(FANOUT_QUEUE.file);
+      expect(out.afterSend).toContain(FANOUT_QUEUE.file);
+      expect(out.seen).toEqual([{ target: 'AmazonSQS.SendMessage', delay: 7, url: queueUrl }]);
     } finally {
       rmSync(task, { recursive: true, force: true });
     }

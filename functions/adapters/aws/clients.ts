@@ -1,10 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { awsRequestTimeoutMs } from '../../core/config';
 import { EngineBusyError } from '../../core/outcomes';
+import { newSqsClient } from './sqs-work-queue';
 import { mayHaveTakenEffect } from './unanswered';
 
 /*
@@ -12,8 +13,8 @@ import { mayHaveTakenEffect } from './unanswered';
  * from the SDK's own AWS_ENDPOINT_URL_* variables, which is all the local stack changes.
  *
  * Functions rather than module-level constants, so that a handler's bundle holds only the clients it uses: a
- * handler that never asks for SQS (every one but inbound's two) reaches no SQSClient, and esbuild leaves the whole
- * SQS client package out (the SDK's packages declare `"sideEffects": false`). A client module built at load would
+ * handler that never asks for SQS (every one but inbound: the handlers that queue only when busy build theirs in a
+ * second file, ./sqs-fanout-queue.ts) reaches no SQSClient, and esbuild leaves the whole SQS client package out (the SDK's packages declare `"sideEffects": false`). A client module built at load would
  * be kept in every bundle that imports this file. docs/performance.md, "Cold start".
  */
 let dynamodb: DynamoDBClient | undefined;
@@ -71,18 +72,9 @@ export function sfnClient(): SFNClient {
   ));
 }
 
-/** The SQS client (inbound's fan-out queue), recording its calls when asked to (tests). */
+/** The SQS client (inbound's fan-out queue), recording its calls when asked to (tests): ./sqs-work-queue.ts builds it. */
 export function sqsClient(): SQSClient {
-  return (sqs ??= recordCalls(
-    new SQSClient({
-      requestHandler: requestHandlerOptions(),
-      cacheMiddleware: CACHE_MIDDLEWARE,
-      // Send to the configured (regional or AWS_ENDPOINT_URL_SQS) endpoint, not to the host inside a queue URL:
-      // the fan-out queue is always in the function's own region.
-      useQueueUrlAsEndpoint: false,
-    }),
-    'sqs',
-  ));
+  return (sqs ??= newSqsClient({ requestHandlerOptions, recordCalls, cacheMiddleware: CACHE_MIDDLEWARE }));
 }
 
 /**

@@ -1,6 +1,32 @@
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { crashPoint } from '../../core/faults/crash-point';
 import { QUEUE_MAX_DELAY_SECONDS, type QueueMessage, type WorkQueue } from '../../core/ports';
+import type { CACHE_MIDDLEWARE, recordCalls, requestHandlerOptions } from './clients';
+
+/**
+ * What the SQS client takes from ./clients.ts, handed in rather than imported: this module is also bundled into
+ * a second file of its own (./sqs-fanout-queue.ts), which must not carry a copy of ./clients.ts and the DynamoDB
+ * and Step Functions clients it imports.
+ */
+export interface SqsClientDeps {
+  readonly requestHandlerOptions: typeof requestHandlerOptions;
+  readonly recordCalls: typeof recordCalls;
+  readonly cacheMiddleware: typeof CACHE_MIDDLEWARE;
+}
+
+/** A new SQS client, configured as every hookflow client (./clients.ts), recording its calls when asked to (tests). */
+export function newSqsClient({ requestHandlerOptions, recordCalls, cacheMiddleware }: SqsClientDeps): SQSClient {
+  return recordCalls(
+    new SQSClient({
+      requestHandler: requestHandlerOptions(),
+      cacheMiddleware,
+      // Send to the configured (regional or AWS_ENDPOINT_URL_SQS) endpoint, not to the host inside a queue URL:
+      // the fan-out queue is always in the function's own region.
+      useQueueUrlAsEndpoint: false,
+    }),
+    'sqs',
+  );
+}
 
 /**
  * SendMessageBatch takes 10 entries per call, and (on queues of any age) 256 KiB per call in total:

@@ -1,6 +1,6 @@
 /** Lambda entry: GET|POST /webhook/{client}/{name}. Wiring only; the style lives in this folder. */
 import { claimCheckOf, withBodyStore } from '../../../adapters/aws/body-store';
-import { fanoutQueue } from '../../../adapters/aws/fanout-queue';
+import { fanoutQueueWhenBusy } from '../../../adapters/aws/fanout-queue';
 import { wireAws } from '../../../adapters/aws/wiring';
 import { makeClientWebhookHandler } from '../http';
 
@@ -17,5 +17,5 @@ export const handler = makeClientWebhookHandler({
   claimCheck: claimCheckOf(config, logger),
   syncWaitMs: config.SYNC_WAIT_MS,
   // Queue when busy: an ?async call the engine was too busy to start goes to the fan-out worker (docs/deliveries.md).
-  queue: fanoutQueue(config),
+  queue: fanoutQueueWhenBusy(config),
 });

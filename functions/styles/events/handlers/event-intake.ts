@@ -1,7 +1,7 @@
 /** Lambda entry: the events style (seed 3). Wiring only; the style lives in this folder. */
 import { makeEventIntakeHandler } from '../http';
 import { claimCheckOf } from '../../../adapters/aws/body-store';
-import { fanoutQueue } from '../../../adapters/aws/fanout-queue';
+import { fanoutQueueWhenBusy } from '../../../adapters/aws/fanout-queue';
 import { eventsDeps } from './deps';
 
 const deps = eventsDeps();
@@ -12,5 +12,5 @@ export const handler = makeEventIntakeHandler({
   maxStoredBodyBytes: deps.config.MAX_STORED_BODY_BYTES,
   claimCheck: claimCheckOf(deps.config, deps.logger),
   // Queue when busy: a CloudEvent's start the engine was too busy to make goes to the fan-out worker (docs/deliveries.md).
-  queue: fanoutQueue(deps.config),
+  queue: fanoutQueueWhenBusy(deps.config),
 });

@@ -1,6 +1,6 @@
 /** Lambda entry: POST /flows/{flowId}/trigger. Wiring only; the style lives in this folder. */
 import { claimCheckOf, withBodyStore } from '../../../adapters/aws/body-store';
-import { fanoutQueue } from '../../../adapters/aws/fanout-queue';
+import { fanoutQueueWhenBusy } from '../../../adapters/aws/fanout-queue';
 import { wireAws } from '../../../adapters/aws/wiring';
 import { makeFlowTriggerHandler } from '../http';
 
@@ -16,5 +16,5 @@ export const handler = makeFlowTriggerHandler({
   // Large bodies: a run input over Step Functions' 256 KiB gets a reference to the body, stored in S3.
   claimCheck: claimCheckOf(config, logger),
   // Queue when busy (whenBusy: queue): a trigger the engine was too busy to start goes to the fan-out worker.
-  queue: fanoutQueue(config),
+  queue: fanoutQueueWhenBusy(config),
 });

@@ -2,7 +2,7 @@
  * Lambda entry: the fan-out queue's worker (SQS event source): inbound batch items, and the starts any style queued
  * while the engine was busy. Wiring only; see functions/styles/inbound.
  */
-import { fanoutQueue } from '../../../adapters/aws/fanout-queue';
+import { fanoutQueueWhenBusy } from '../../../adapters/aws/fanout-queue';
 import { wireAws } from '../../../adapters/aws/wiring';
 import { makeFanoutHandler } from '../fanout-worker';
 
@@ -16,7 +16,7 @@ export const handler = makeFanoutHandler({
   deliveries: wired.ports.deliveryLog,
   // A busy engine sends the item back to this same queue, delayed, instead of spending its receives.
   requeue: {
-    queue: fanoutQueue(wired.config),
+    queue: fanoutQueueWhenBusy(wired.config),
     settings: {
       maxRequeues: wired.config.FANOUT_BUSY_REQUEUES,
       backoffSeconds: wired.config.FANOUT_BUSY_BACKOFF_SECONDS,

@@ -1,6 +1,6 @@
 /** Lambda entry: POST /api/trigger-webhooks/{webhookId} (seed 5). Wiring only. */
 import { claimCheckOf, withBodyStore } from '../../../adapters/aws/body-store';
-import { fanoutQueue } from '../../../adapters/aws/fanout-queue';
+import { fanoutQueueWhenBusy } from '../../../adapters/aws/fanout-queue';
 import { wireAws } from '../../../adapters/aws/wiring';
 import { cachedWebhookReads } from '../../../core/registry-cache';
 import { makeWebhookTriggerHandler } from '../http';
@@ -19,5 +19,5 @@ export const handler = makeWebhookTriggerHandler({
   // Large bodies: a run input over Step Functions' 256 KiB gets a reference to the body, stored in S3.
   claimCheck: claimCheckOf(config, logger),
   // Queue when busy: a start the engine was too busy to make goes to the fan-out worker (docs/deliveries.md).
-  queue: fanoutQueue(config),
+  queue: fanoutQueueWhenBusy(config),
 });
