@@ -59,7 +59,7 @@ export class DynamoDbDedupeStore extends BaseDedupeStore {
           // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html
           ConditionExpression:
             'attribute_not_exists(pk) OR dedupeUntil <= :nowSeconds OR attribute_not_exists(dedupeUntil) AND expiresAt <= :nowSeconds',
-          ExpressionAttributeValues: marshall({ ':nowSeconds': Math.floor(nowMs / 1000) }),
+          ExpressionAttributeValues: marshallItem({ ':nowSeconds': Math.floor(nowMs / 1000) }),
           // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValues
           ReturnValues: 'ALL_OLD',
           // Real DynamoDB returns the live claim with the failure, saving a read; dynalite does not (the duplicate
