@@ -115,13 +115,38 @@ export function field(input: unknown, name: string): unknown {
 }
 
 /**
+ * Records decoded from an item, by the item object and the schema: the registry cache (./registry-cache.ts) hands
+ * every hit the same item object, which used to be parsed by its zod schema again on each request. The item is
+ * never changed once read (the cache's rule), so its record is the same on every hit: decoded once, frozen (a
+ * shared record no request can change for the next), and kept as long as the item is (a WeakMap: an item the
+ * cache dropped takes its records with it). An item read fresh (the cache off, a miss) is a new object, decoded
+ * as before. A malformed item is never kept: it fails on every read.
+ */
+const decoded = new WeakMap<StoredItem, Map<z.ZodMiniType, unknown>>();
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
  * A registry item read back with its kind's schema (each style's registry slice decodes its own kinds).
  * Registrations are data anyone with table access can edit, so a malformed item fails loudly, never runs as
  * something else and never opens what it guards.
  */
 export function decodeItem<S extends z.ZodMiniType>(schema: S, item: StoredItem, detail = false): z.output<S> {
+  const bySchema = decoded.get(item);
+  if (bySchema?.has(schema)) return bySchema.get(schema) as z.output<S>;
   const parsed = schema.safeParse(item);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const record = deepFreeze(parsed.data);
+    if (bySchema === undefined) decoded.set(item, new Map([[schema, record]]));
+    else bySchema.set(schema, record);
+    return record;
+  }
   const why = detail ? `: ${parsed.error.issues[0]?.message ?? ''}` : '';
   throw new Error(
     `registry item ${String(item.pk)}${item.sk === undefined ? '' : ` ${String(item.sk)}`} is malformed${why}`,

@@ -1,6 +1,4 @@
-import middy from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DomainError } from '../core/outcomes';
 import { newDeliveryId } from '../core/deliveries/ids';
@@ -86,7 +84,34 @@ export function httpHandler(
     }
     return answer;
   };
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler(answered) as unknown as HttpHandler;
+  return withLambdaContext(logger, answered);
+}
+
+/**
+ * The Lambda context in every log line of the invocation, and the logger's per-invocation state reset after it:
+ * what Powertools' `injectLambdaContext` does, as its method decorator does it (`Logger.injectLambdaContext` in
+ * @aws-lambda-powertools/logger: `refreshSampleRateCalculation`, `addContext`, `logEventIfEnabled`, then
+ * `resetKeys` and `clearBuffer` however the invocation ends), with the Logger's own public methods
+ * (https://docs.powertools.aws.dev/lambda/typescript/latest/features/logger/, "Capturing Lambda context info").
+ * It was the same middleware run by middy, whose runner costs each request more than the middleware: a request
+ * object, its plugin hooks, an AbortController, and (as a Lambda context has getRemainingTimeInMillis) a timer
+ * and a Promise.race to throw a TimeoutError 5 ms before Lambda's own timeout, which nothing here caught (it
+ * reached Lambda as an invocation error, as the timeout itself does). Measured in docs/performance.md, "CPU per
+ * request".
+ */
+export function withLambdaContext<E, R>(
+  logger: Logger,
+  handle: (event: E, context: Context) => Promise<R>,
+): (event: E, context: Context) => Promise<R> {
+  return async (event, context) => {
+    logger.refreshSampleRateCalculation();
+    logger.addContext(context);
+    logger.logEventIfEnabled(event);
+    try {
+      return await handle(event, context);
+    } finally {
+      logger.resetKeys();
+      logger.clearBuffer();
+    }
+  };
 }

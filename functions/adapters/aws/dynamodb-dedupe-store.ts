@@ -7,6 +7,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshallItem } from './attribute-values';
 import type { DeliveryRecord } from '../../core/deliveries/record';
 import type { DedupeRecord, RunHandle } from '../../core/ports';
 import { BaseDedupeStore, type FirstWrite, itemExpiresAt } from '../../core/runs/dedupe-claim';
@@ -49,7 +50,7 @@ export class DynamoDbDedupeStore extends BaseDedupeStore {
       const { Attributes } = await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: marshall(toItem(record, this.deliveryShards), { removeUndefinedValues: true }),
+          Item: marshallItem(toItem(record, this.deliveryShards)),
           // AND binds before OR, so this reads `… OR (attribute_not_exists(dedupeUntil) AND expiresAt <= …)`:
           // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html#Expressions.OperatorsAndFunctions.Precedence
           // Written without the parentheses because dynalite's expression parser backtracks on a parenthesized
@@ -58,7 +59,7 @@ export class DynamoDbDedupeStore extends BaseDedupeStore {
           // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html
           ConditionExpression:
             'attribute_not_exists(pk) OR dedupeUntil <= :nowSeconds OR attribute_not_exists(dedupeUntil) AND expiresAt <= :nowSeconds',
-          ExpressionAttributeValues: marshall({ ':nowSeconds': Math.floor(nowMs / 1000) }),
+          ExpressionAttributeValues: marshallItem({ ':nowSeconds': Math.floor(nowMs / 1000) }),
           // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnValues
           ReturnValues: 'ALL_OLD',
           // Real DynamoDB returns the live claim with the failure, saving a read; dynalite does not (the duplicate

@@ -10,6 +10,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshallItem } from './attribute-values';
 import { idRangeOf, indexPartitionOf, indexPartitions, isDeliveryId } from '../../core/deliveries/ids';
 import { matches, mergeNewestFirst } from '../../core/deliveries/listing';
 import type { DeliveryLog, DeliveryPage, DeliveryQuery, DeliverySummary } from '../../core/deliveries/log';
@@ -95,14 +96,11 @@ export class DynamoDbDeliveryLog implements DeliveryLog {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: marshall(
-            {
-              pk: deliveryItemKey(record.id),
-              ...deliveryAttributes(record, this.options.shards),
-              expiresAt: record.expiresAt,
-            },
-            { removeUndefinedValues: true },
-          ),
+          Item: marshallItem({
+            pk: deliveryItemKey(record.id),
+            ...deliveryAttributes(record, this.options.shards),
+            expiresAt: record.expiresAt,
+          }),
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': 'pk' },
         }),

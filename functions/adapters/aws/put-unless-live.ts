@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { marshallItem } from './attribute-values';
 
 /**
  * Puts `item` unless a live item holds its key: one conditional write. An item past its `expiresAt` (epoch
@@ -16,9 +16,9 @@ export async function putUnlessLive(
     await client.send(
       new PutItemCommand({
         TableName: tableName,
-        Item: marshall(item, { removeUndefinedValues: true }),
+        Item: marshallItem(item),
         ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-        ExpressionAttributeValues: marshall({ ':now': Math.floor(now / 1000) }),
+        ExpressionAttributeValues: marshallItem({ ':now': Math.floor(now / 1000) }),
       }),
     );
     return true;

@@ -143,12 +143,19 @@ export function parseEventRequest(event: APIGatewayProxyEventV2, maxBodyBytes: n
     const isPlainJson = /^application\/json\b/.test(contentType) && header(event, 'ce-specversion') === undefined;
     // The SDK knows "application/cloudevents+json; charset=utf-8" but not seed 3's other spelling, without the space.
     const headers = { ...event.headers, 'content-type': contentType.replace(/\s*;\s*/g, '; ') };
-    const parsed = isPlainJson ? fromPlainJson(structured) : cloudevents().HTTP.toEvent({ headers, body });
+    const parsed = isPlainJson
+      ? fromPlainJson(structured)
+      : withoutStackTraces(() =>
+          cloudevents().HTTP.toEvent<undefined>({ headers, body: sdkBody(structured, contentType) ?? body }),
+        );
     // The SDK parses JSON data with JSON.parse, rounding big numbers: give each event its data as hookflow
-    // read it (functions/core/json.ts: numbers as the sender wrote them).
-    const events = ([parsed].flat() as CloudEvent[]).map((e, index) =>
-      exactData[index] === undefined ? e : (e.cloneWith({ data: exactData[index].data }, false) as CloudEvent),
-    );
+    // read it (functions/core/json.ts: numbers as the sender wrote them). An event built from hookflow's own parse
+    // (sdkBody) has that data already: cloning it with the same data would build the same event again.
+    const events = ([parsed].flat() as CloudEvent[]).map((e, index) => {
+      const exact = exactData[index];
+      if (exact === undefined || Object.is(e.data, exact.data)) return e;
+      return e.cloneWith({ data: exact.data }, false) as CloudEvent;
+    });
     if (events.length === 0) throw new InvalidInputError('the batch holds no events');
     for (const e of events) {
       e.validate();
@@ -159,6 +166,41 @@ export function parseEventRequest(event: APIGatewayProxyEventV2, maxBodyBytes: n
   } catch (error) {
     if (error instanceof InvalidInputError) throw error;
     throw new InvalidInputError(`not a valid CloudEvent: ${describe(error)}`);
+  }
+}
+
+/**
+ * A structured-mode body (one event, `application/cloudevents+json`) as the SDK's HTTP.toEvent may take it: the object
+ * assertRequiredAttributes parsed, not the text, which the SDK would parse twice more (once for the specversion, once
+ * for the event: its `deserialize` and `parseStructured` accept a string or an object). Only where the object is what
+ * the SDK's own JSON.parse would build, data aside (the events take hookflow's exact data either way): no attribute
+ * but `data` holds an object, so no number kept as written (functions/core/json.ts) is among the attributes the SDK
+ * reads and validates. Otherwise undefined, and the SDK gets the text, as before. A batch
+ * (`application/cloudevents-batch+json`) is always text: the SDK's batch parser calls JSON.parse on the body.
+ */
+function sdkBody(structured: unknown, contentType: string): object | undefined {
+  if (!contentType.startsWith('application/cloudevents+json')) return undefined;
+  if (structured === null || typeof structured !== 'object' || Array.isArray(structured)) return undefined;
+  for (const [key, value] of Object.entries(structured)) {
+    if (key !== 'data' && value !== null && typeof value === 'object') return undefined;
+  }
+  return structured;
+}
+
+/**
+ * Runs `parse` with no stack traces captured for the errors it creates. The SDK's JSON parser builds its two
+ * ValidationErrors before it knows whether it needs them (`isDefinedOrThrow(payload, new ValidationError(…))` in
+ * cloudevents' parsers.js), and each `new` captures a stack: about a tenth of the event intake's own CPU per
+ * request, measured (docs/performance.md, "CPU per request"). Nothing reads those stacks: every error out of
+ * the SDK becomes a 400 that carries its message only (`describe`). Synchronous, and the limit is restored after.
+ */
+function withoutStackTraces<T>(parse: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return parse();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

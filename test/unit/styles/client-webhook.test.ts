@@ -96,6 +96,20 @@ describe('GET|POST /webhook/{client}/{name}', () => {
     expect(engine.syncStarted[0]!.waitMs).toBe(1_000);
   });
 
+  it.each([
+    ['a name with a space', 'sign up', 'name: webhook name must be 1-128 letters, digits, ".", "_" or "-"'],
+    ['a 129-character name', 'n'.repeat(129), 'name: webhook name must be 1-128 letters, digits, ".", "_" or "-"'],
+    ['an empty name', '', 'name: webhook name must be 1-128 letters, digits, ".", "_" or "-"'],
+  ])('refuses %s in the path with 400 and the rule, starting nothing', async (_what, name, message) => {
+    const { engine, call } = setup();
+
+    const response = await call({ name, body: '{}' });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error).toContain(message);
+    expect(engine.syncStarted).toHaveLength(0);
+  });
+
   it('hands the workflow headers, query and payload, but never the key or credential headers', async () => {
     const { engine, call } = setup();
 

@@ -7,7 +7,8 @@ import {
   makeEventIntakeHandler,
   makeEventWebhookHandler,
 } from '../../../functions/styles/events/http';
-import { WEBHOOK_REF_REQUIRED } from '../../../functions/styles/events/request';
+import { parseEventRequest, WEBHOOK_REF_REQUIRED } from '../../../functions/styles/events/request';
+import { HTTP } from 'cloudevents';
 import { httpEvent, testContext } from '../../support/api-gateway-events';
 import {
   FakeEngine,
@@ -366,6 +367,39 @@ describe('POST /api/v2/event', () => {
       event: { id: 'evt-1', type: 'com.example.order.created', data: { order: 7 } },
     });
   });
+
+  it.each([
+    [
+      'attributes, an extension and object data',
+      { subject: 's-1', time: '2026-01-31T12:00:00+01:00', tenant: 'acme', n: 3 },
+    ],
+    ['a number a double cannot hold in the data', { data: { big: 12345678901234567890 } }],
+    ['a number a double cannot hold in an extension', { big: 12345678901234567890 }],
+    ['no data', { data: undefined }],
+    ['string data', { datacontenttype: 'text/plain', data: 'hello' }],
+  ])(
+    'builds a structured event with %s as the SDK builds it from the text, data as hookflow read it',
+    (_name, extra) => {
+      const text = JSON.stringify({ ...orderCreated, time: '2026-01-31T11:00:00Z', ...extra }).replace(
+        '12345678901234567000',
+        '12345678901234567890',
+      );
+      const headers = { 'content-type': 'application/cloudevents+json; charset=utf-8' };
+
+      const [parsed] = parseEventRequest(httpEvent({ path: '/api/v2/event', headers, body: text }), 1_000_000).events;
+
+      const sdk = HTTP.toEvent({ headers, body: text }) as ReturnType<typeof HTTP.toEvent> & { toJSON(): object };
+      const { data: _sdkData, ...sdkAttributes } = sdk.toJSON() as Record<string, unknown>;
+      const { data, ...attributes } = parsed!.toJSON() as Record<string, unknown>;
+      expect(attributes).toEqual(sdkAttributes);
+      expect(JSON.stringify(data)).toBe(
+        JSON.stringify((JSON.parse(text) as { data?: unknown }).data)?.replace(
+          '12345678901234567000',
+          '12345678901234567890',
+        ),
+      );
+    },
+  );
 
   it('starts two runs for two events whose source and id only join alike (issue 15, defect 10)', async () => {
     const { engine, event } = setup();
