@@ -33,7 +33,7 @@ function shares(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: 
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const originOf = (url: string): string | undefined => {
-    if (url.includes('hookflow-bench/bundles')) return 'handler bundle (hookflow + zod, Powertools, middy)';
+    if (url.includes('hookflow-bench/bundles')) return 'handler bundle (hookflow, zod, Powertools)';
     if (/node_modules\/@(aws-sdk|smithy|aws-crypto)\//.test(url)) return 'AWS SDK (serialize, sign, send, parse)';
     if (url.includes('/bench/')) return HARNESS;
     if (url.includes('node_modules/')) return 'other packages';
