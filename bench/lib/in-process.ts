@@ -114,6 +114,12 @@ export interface ScenarioRun {
   readonly sdkCpuMs?: { readonly handler: number; readonly bare: number };
   /** Wall time per invocation against the local stack's services, ms. */
   readonly wallMs: Summary;
+  /**
+   * Lambda's billed duration per invocation, on average: each invocation's wall time rounded up to the next
+   * millisecond, as Lambda bills it (https://aws.amazon.com/lambda/pricing/, "rounded up to the nearest 1 ms"),
+   * then averaged. Rounding the median instead puts the whole run on one side of a millisecond's edge.
+   */
+  readonly billedMsMean?: number;
   /** AWS SDK calls per invocation (mean), and whether every invocation made the same calls. */
   readonly awsCalls: Record<string, number>;
   readonly awsCallsConstant: boolean;
@@ -686,6 +692,7 @@ export async function runScenarios(
             }
           : {}),
         wallMs: summarize(wall),
+        billedMsMean: round(wall.reduce((total, ms) => total + Math.ceil(ms), 0) / wall.length, 3),
         awsCalls,
         awsCallsConstant: constant,
       };

@@ -144,6 +144,8 @@ export interface CostResult {
 }
 
 const lambdaGbSeconds = (ms: number) => (LAMBDA_MEMORY_MB / 1024) * (Math.ceil(ms) / 1000);
+/** GB-seconds of a duration already billed (rounded up per invocation, then averaged: ScenarioRun.billedMsMean). */
+const billedGbSeconds = (billedMs: number) => (LAMBDA_MEMORY_MB / 1024) * (billedMs / 1000);
 const perMillion = (dollarsPerUnit: number) => round(dollarsPerUnit * 1e6, 4);
 const sum = (lines: readonly CostLine[]) =>
   round(
@@ -211,14 +213,16 @@ function lambdaLines(run: ScenarioRun, measuredLoadMs: number | undefined, recor
   const writes = round(measuredWrites - withoutRecord, 3);
   const starts = run.awsCalls['SFN.StartExecution'] ?? 0;
   const durationMs = run.wallMs.p50;
+  // Results written before billedMsMean existed: the median rounded up, as the cost part priced it then.
+  const billedMs = run.billedMsMean ?? Math.ceil(durationMs);
   const logBytes = (run.logBytesPerInvocation ?? 0) + PLATFORM_LOG_BYTES;
   return [
     apiGatewayLine(),
     { item: 'Lambda requests', usage: '1 invocation', perMillion: PRICES.lambdaPerMillionRequests },
     {
       item: `Lambda duration (arm64, ${LAMBDA_MEMORY_MB} MB)`,
-      usage: `measured: wall p50 ${round(durationMs, 2)} ms in process against the local services; computed: billed ${Math.ceil(durationMs)} ms × ${LAMBDA_MEMORY_MB / 1024} GB`,
-      perMillion: perMillion(lambdaGbSeconds(durationMs) * PRICES.lambdaArmPerGbSecond),
+      usage: `measured: wall p50 ${round(durationMs, 2)} ms in process against the local services; computed: billed ${round(billedMs, 2)} ms on average (each invocation rounded up to 1 ms) × ${LAMBDA_MEMORY_MB / 1024} GB`,
+      perMillion: perMillion(billedGbSeconds(billedMs) * PRICES.lambdaArmPerGbSecond),
     },
     {
       item: 'Lambda INIT (billed since August 2025)',

@@ -23,11 +23,17 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import { requestHandlerOptions } from '../../functions/adapters/aws/clients';
+import { CACHE_MIDDLEWARE, requestHandlerOptions } from '../../functions/adapters/aws/clients';
 import { executionNameFor } from '../../functions/core/runs/execution-name';
 
-const dynamodb = new DynamoDBClient({ requestHandler: requestHandlerOptions() });
-const sfn = new SFNClient({ requestHandler: requestHandlerOptions(), disableHostPrefix: true });
+// Configured as the handlers' clients are (functions/adapters/aws/clients.ts), cacheMiddleware included: SDK
+// configuration any sender can set, as the handler-CPU part's bare side has it too.
+const dynamodb = new DynamoDBClient({ requestHandler: requestHandlerOptions(), cacheMiddleware: CACHE_MIDDLEWARE });
+const sfn = new SFNClient({
+  requestHandler: requestHandlerOptions(),
+  cacheMiddleware: CACHE_MIDDLEWARE,
+  disableHostPrefix: true,
+});
 const table = process.env.DEDUPE_TABLE ?? 'hookflow-dedupe';
 const stateMachineArn = process.env.CEILING_STATE_MACHINE_ARN;
 if (stateMachineArn === undefined) throw new Error('CEILING_STATE_MACHINE_ARN is required');
