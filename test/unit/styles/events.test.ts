@@ -117,6 +117,32 @@ describe('POST /api/v2/webhook?ref=', () => {
     expect(engine.started).toEqual([]);
   });
 
+  it.each([
+    ['a space', 'order echo', /ref must not contain spaces or "#"/],
+    ['a "#"', 'order#echo', /ref must not contain spaces or "#"/],
+    ['257 characters', 'r'.repeat(257), /ref/],
+  ])('answers 400 for a ref with %s on both routes that read one, as the schema words it', async (_n, ref, message) => {
+    const s = setup();
+    const event = JSON.stringify({ ...orderCreated, id: 'ref-rule' });
+
+    const answers = [
+      await s.webhook({ ref }, '{}'),
+      await s.event({ 'content-type': 'application/cloudevents+json' }, event, { ref }),
+    ];
+
+    for (const answer of answers)
+      expect(answer).toEqual({ status: 400, body: { error: expect.stringMatching(message) } });
+    expect(s.engine.started).toEqual([]);
+  });
+
+  it('takes a ref of 256 characters as a name (unknown here: 404), not as a bad query', async () => {
+    const { webhook } = setup();
+
+    const response = await webhook({ ref: 'r'.repeat(256) }, '{}');
+
+    expect(response).toMatchObject({ status: 404 });
+  });
+
   it('finds a workflow whose ref is a UUID whatever the case the caller writes it in', async () => {
     const s = setup();
     s.registry.addEventWorkflow('7d0c2b9e-1a2b-4c3d-8e4f-5a6b7c8d9e0f');
