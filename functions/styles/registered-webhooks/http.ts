@@ -141,7 +141,13 @@ export function makeWebhookTriggerHandler(deps: TriggerHttpDeps): HttpHandler {
       try {
         // The delivery is settled with the starts: released when any failed (503), so the retry gets through.
         const processes = await startVerified(deps, verified, () =>
-          triggerWebhook(deps, request, found, verified.secretHeader, verified.claim?.key, delivery.ref(), () =>
+          triggerWebhook(
+            deps,
+            request,
+            found,
+            verified.secretHeader,
+            verified.claim?.key,
+            delivery.ref(),
             delivery.rebuilt(),
           ),
         );

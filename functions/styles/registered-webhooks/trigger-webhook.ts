@@ -95,18 +95,17 @@ async function keptWhenBusy(
   input: unknown,
   error: unknown,
   deliveryId: string | undefined,
-  rebuilt: (() => DeliveryRecord | undefined) | undefined,
+  rebuilt: DeliveryRecord | undefined,
 ): Promise<boolean> {
   const whenBusy = webhook.whenBusy ?? REGISTERED_WEBHOOK_WHEN_BUSY_DEFAULT;
   if (deps.queue === undefined || !keepsWhenBusy(error, whenBusy, deliveryId)) return false;
-  const deliveryRecord = rebuilt?.();
   const message: FanoutMessage = {
     v: 1,
     style: 'registered-webhooks',
     name: record.id,
     deliveryId,
     // The record is an item of its own: the worker writes it if this handler dies before its answer.
-    ...(deliveryRecord === undefined ? {} : { record: deliveryRecord }),
+    ...(rebuilt === undefined ? {} : { record: rebuilt }),
     target: { stateMachineArn: record.stateMachineArn, workflowType: 'STANDARD' },
     input,
   };
@@ -171,11 +170,8 @@ export async function triggerWebhook(
   secretHeader: string | undefined,
   deliveryKey?: string,
   delivery?: DeliveryRef,
-  /**
-   * The delivery's record for a queued start's message (Delivery.rebuilt), when it is recorded: built only on that
-   * busy path, as inbound and the events style build it (a record per request for nothing otherwise).
-   */
-  rebuilt?: () => DeliveryRecord | undefined,
+  /** The delivery's record for a queued start's message (Delivery.rebuilt), when it is recorded. */
+  rebuilt?: DeliveryRecord,
 ): Promise<readonly ProcessView[]> {
   const { webhook, bindings } = found;
   const { headers, body: passedOn, graph } = triggerInput(webhook, request, secretHeader);
