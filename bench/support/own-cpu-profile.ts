@@ -51,6 +51,7 @@ async function main() {
     const size = scenario.sizes.includes(wantedSize) ? wantedSize : (scenario.sizes[0] ?? null);
     const makeEvent = await scenario.prepare(size, n + 40);
     const invoke = (i: number) => handler(makeEvent(i), { ...testContext, awsRequestId: randomUUID() });
+    let profiled: Profiler.Profile | undefined;
     const session = new Session();
     session.connect();
     await withStdoutSilenced(async () => {
@@ -64,15 +65,17 @@ async function main() {
           for (let i = 0; i < n; i++) await invoke(40 + i);
           const { profile } = await session.post('Profiler.stop');
           writeFileSync(`/tmp/prof-${name}.cpuprofile`, JSON.stringify(profile));
-          printInclusive(profile, n, Number(process.env.AB_TOP ?? 40));
+          profiled = profile;
         },
         { afterMs },
       );
     });
+    if (profiled !== undefined) printInclusive(profiled, n, Number(process.env.AB_TOP ?? 40));
   } finally {
     await stack.stop();
   }
 }
+
 /** Each function's inclusive time per request (µs), by name, file and line, counted once per sample. */
 function printInclusive(profile: Profiler.Profile, requests: number, top: number): void {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
