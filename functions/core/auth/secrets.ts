@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 export function sha256Hex(data: Buffer | string): string {
-  return typeof data === 'string' ? createHash('sha256').update(data).digest('hex') : sha256Of(data).toString('hex');
+  return typeof data === 'string' ? hash('sha256', data, 'hex') : sha256Of(data).toString('hex');
 }
 
 /** Digests already taken, by buffer: a request body is one buffer, shared by whoever reads it. */
@@ -15,7 +15,9 @@ const digests = new WeakMap<Buffer, Buffer>();
 export function sha256Of(bytes: Buffer): Buffer {
   let digest = digests.get(bytes);
   if (digest === undefined) {
-    digest = createHash('sha256').update(bytes).digest();
+    // crypto.hash: one call, no Hash object per digest; the same SHA-256, and faster on data readily available
+    // (https://nodejs.org/api/crypto.html#cryptohashalgorithm-data-outputencoding; in Node 22, nodejs22.x).
+    digest = hash('sha256', bytes, 'buffer');
     digests.set(bytes, digest);
   }
   return digest;

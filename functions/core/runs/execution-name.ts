@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 
 /**
  * Execution names. With a dedupe key the name is derived from the key and the claim's creation time, so
@@ -12,7 +12,8 @@ import { createHash, randomUUID } from 'node:crypto';
  * 3 + 10 + 1 + 43 = 57 characters, within Step Functions' 80.
  */
 export function executionNameFor(dedupeKey: string, claimCreatedAt: number, claimExpiresAt: number): string {
-  const digest = createHash('sha256').update(`${dedupeKey}\u0000${claimCreatedAt}`).digest('base64url');
+  // One call per digest: see functions/core/auth/secrets.ts.
+  const digest = hash('sha256', `${dedupeKey}\u0000${claimCreatedAt}`, 'base64url');
   return `${DEDUPED_NAME_PREFIX}${Math.floor(claimExpiresAt)}-${digest.slice(0, 43)}`;
 }
 

@@ -29,14 +29,19 @@ function cloudevents(): typeof CloudEventsSdk {
 }
 
 /** Seed 3's query parameters: refs and topics are names, not paths. */
+const NAME = /^[^\s#]+$/;
+const MAX_NAME_LENGTH = 256;
 const name = (what: string) =>
   z
     .string(`${what} is required`)
     .check(
       z.minLength(1, `${what} is required`),
-      z.maxLength(256),
-      z.regex(/^[^\s#]+$/, `${what} must not contain spaces or "#"`),
+      z.maxLength(MAX_NAME_LENGTH),
+      z.regex(NAME, `${what} must not contain spaces or "#"`),
     );
+/** The `name` schema's own rule (a string of 1 to 256 characters matching NAME), for the check before zod's. */
+const isName = (value: unknown): value is string =>
+  typeof value === 'string' && value.length >= 1 && value.length <= MAX_NAME_LENGTH && NAME.test(value);
 
 /** A ref that is a UUID (a run's execution name, or a workflow ref so written) matches in any case: core/uuid.ts. */
 const ref = () =>
@@ -71,13 +76,28 @@ function query<T>(schema: z.ZodMiniType<T>, event: APIGatewayProxyEventV2): T {
 }
 
 /**
+ * The query of the two routes that read only `ref` (webhookQuery, eventQuery): a ref that passes the schema's own
+ * rule (isName) is taken as the schema would take it (canonicalRef), and so is an absent optional one, without a
+ * zod parse per request; any other
+ * query (no ref where one is required, or a ref that fails) goes to the schema, for the same outcome and its
+ * message (docs/performance.md, "CPU per request").
+ */
+function refQuery<T extends { ref?: string }>(schema: z.ZodMiniType<T>, event: APIGatewayProxyEventV2): T {
+  const ref = event.queryStringParameters?.ref;
+  if (isName(ref)) return { ref: canonicalRef(ref) } as T;
+  // No ref at all, where it is optional (eventQuery): what the schema gives, `{ ref: undefined }`.
+  if (ref === undefined && schema === (eventQuery as z.ZodMiniType)) return { ref: undefined } as T;
+  return query(schema, event);
+}
+
+/**
  * POST /api/v2/webhook?ref=: the workflow `ref` with the JSON object body. Seed 3 lists `ref` as optional
  * (default null) but names nothing to start without it; hookflow does not guess: a missing or empty `ref` is
  * 400, checked before the body is read, and nothing starts (docs/styles/events.md).
  */
 export function parseWebhookRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number) {
   if ((event.queryStringParameters?.ref ?? '') === '') throw new InvalidInputError(WEBHOOK_REF_REQUIRED);
-  const { ref } = query(webhookQuery, event);
+  const { ref } = refQuery(webhookQuery, event);
   const bytes = rawBody(event, maxBodyBytes);
   const idempotencyKey = idempotencyKeyOf(event);
   return {
@@ -134,7 +154,7 @@ export interface EventRequest {
  * structured event (or an array of them).
  */
 export function parseEventRequest(event: APIGatewayProxyEventV2, maxBodyBytes: number): EventRequest {
-  const { ref } = query(eventQuery, event);
+  const { ref } = refQuery(eventQuery, event);
   const bytes = rawBody(event, maxBodyBytes);
   const body = bodyText(bytes);
   const contentType = (header(event, 'content-type') ?? '').toLowerCase();
@@ -143,11 +163,11 @@ export function parseEventRequest(event: APIGatewayProxyEventV2, maxBodyBytes: n
     const isPlainJson = /^application\/json\b/.test(contentType) && header(event, 'ce-specversion') === undefined;
     // The SDK knows "application/cloudevents+json; charset=utf-8" but not seed 3's other spelling, without the space.
     const headers = { ...event.headers, 'content-type': contentType.replace(/\s*;\s*/g, '; ') };
+    const object = isPlainJson ? undefined : sdkBody(structured, contentType);
     const parsed = isPlainJson
       ? fromPlainJson(structured)
-      : withoutStackTraces(() =>
-          cloudevents().HTTP.toEvent<undefined>({ headers, body: sdkBody(structured, contentType) ?? body }),
-        );
+      : ((object === undefined ? undefined : structuredEvent(object, headers['content-type'])) ??
+        withoutStackTraces(() => cloudevents().HTTP.toEvent<undefined>({ headers, body: object ?? body })));
     // The SDK parses JSON data with JSON.parse, rounding big numbers: give each event its data as hookflow
     // read it (functions/core/json.ts: numbers as the sender wrote them). An event built from hookflow's own parse
     // (sdkBody) has that data already: cloning it with the same data would build the same event again.
@@ -178,13 +198,65 @@ export function parseEventRequest(event: APIGatewayProxyEventV2, maxBodyBytes: n
  * reads and validates. Otherwise undefined, and the SDK gets the text, as before. A batch
  * (`application/cloudevents-batch+json`) is always text: the SDK's batch parser calls JSON.parse on the body.
  */
-function sdkBody(structured: unknown, contentType: string): object | undefined {
+function sdkBody(structured: unknown, contentType: string): Record<string, unknown> | undefined {
   if (!contentType.startsWith('application/cloudevents+json')) return undefined;
   if (structured === null || typeof structured !== 'object' || Array.isArray(structured)) return undefined;
   for (const [key, value] of Object.entries(structured)) {
     if (key !== 'data' && value !== null && typeof value === 'object') return undefined;
   }
-  return structured;
+  return structured as Record<string, unknown>;
+}
+
+/** The content types for which the SDK's structured parser takes a body as JSON (cloudevents' parserByContentType). */
+const STRUCTURED_JSON = new Set(['application/cloudevents+json', 'application/cloudevents+json; charset=utf-8']);
+
+/**
+ * The attributes the SDK's structured parser reads by name for specversion 1.0, in its order (cloudevents'
+ * `v1structuredParsers`, message/http/headers.js): each is kept only when truthy, `time` as its parser writes it.
+ */
+const V1_STRUCTURED_ATTRIBUTES = [
+  'type',
+  'specversion',
+  'source',
+  'id',
+  'time',
+  'dataschema',
+  'datacontenttype',
+  'subject',
+  'data',
+  'data_base64',
+] as const;
+
+/**
+ * The event the SDK's HTTP.toEvent builds from a structured-mode object body (sdkBody), built as its
+ * `parseStructured` builds it (cloudevents 10, message/http/index.js) for the case hookflow receives: specversion
+ * "1.0", a JSON content type, no base64 data. Each attribute of V1_STRUCTURED_ATTRIBUTES is copied when truthy
+ * (`time` through the SDK's DateParser: hookflow has already refused a time that is not RFC 3339), then every other
+ * member, then `new CloudEvent(…, false)`, the SDK's own class, validated by its `validate()` in parseEventRequest.
+ * What it skips is the SDK's wrapping per request: its header sanitising (twice), its mode and version probes, and
+ * three ValidationErrors built before it knows it needs them. Any other body (another specversion or content type,
+ * `data_base64` or `datacontentencoding`) returns undefined and goes to the SDK as before.
+ * test/unit/styles/events.test.ts compares the two, attribute by attribute and in order.
+ */
+function structuredEvent(object: Record<string, unknown>, contentType: string): CloudEvent | undefined {
+  if (object.specversion !== '1.0' || !STRUCTURED_JSON.has(contentType)) return undefined;
+  if ('data_base64' in object || 'datacontentencoding' in object) return undefined;
+  const incoming: Record<string, unknown> = { ...object };
+  const attributes: Record<string, unknown> = {};
+  for (const key of V1_STRUCTURED_ATTRIBUTES) {
+    const value = incoming[key];
+    if (value) attributes[key] = key === 'time' ? sdkTime(value as string) : value;
+    delete incoming[key];
+  }
+  for (const key in incoming) attributes[key] = incoming[key];
+  const { CloudEvent } = cloudevents();
+  return new CloudEvent(attributes as never, false);
+}
+
+/** cloudevents' DateParser: the time as an ISO string (a time it cannot read becomes now; never here, see above). */
+function sdkTime(value: string): string {
+  const date = new Date(Date.parse(value));
+  return (Number.isNaN(date.getTime()) ? new Date() : date).toISOString();
 }
 
 /**

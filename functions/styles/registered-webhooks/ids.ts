@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** Ids as seed 5 shows them: 16 URL-safe characters (96 random bits). Valid Step Functions execution names. */
 export const randomId = (): string => randomBytes(12).toString('base64url');
@@ -14,8 +14,6 @@ export const randomSecret = (): string => `whsec_${randomBytes(32).toString('bas
  * workflow always give the same id, so a retried trigger finds the processes it already started.
  */
 export function processIdFor(webhookId: string, idempotencyKey: string, templateId: string): string {
-  return createHash('sha256')
-    .update(`${webhookId}\u0000${idempotencyKey}\u0000${templateId}`)
-    .digest('base64url')
-    .slice(0, 16);
+  // One call per digest: see functions/core/auth/secrets.ts.
+  return hash('sha256', `${webhookId}\u0000${idempotencyKey}\u0000${templateId}`, 'base64url').slice(0, 16);
 }

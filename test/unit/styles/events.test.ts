@@ -117,6 +117,32 @@ describe('POST /api/v2/webhook?ref=', () => {
     expect(engine.started).toEqual([]);
   });
 
+  it.each([
+    ['a space', 'order echo', /ref must not contain spaces or "#"/],
+    ['a "#"', 'order#echo', /ref must not contain spaces or "#"/],
+    ['257 characters', 'r'.repeat(257), /ref/],
+  ])('answers 400 for a ref with %s on both routes that read one, as the schema words it', async (_n, ref, message) => {
+    const s = setup();
+    const event = JSON.stringify({ ...orderCreated, id: 'ref-rule' });
+
+    const answers = [
+      await s.webhook({ ref }, '{}'),
+      await s.event({ 'content-type': 'application/cloudevents+json' }, event, { ref }),
+    ];
+
+    for (const answer of answers)
+      expect(answer).toEqual({ status: 400, body: { error: expect.stringMatching(message) } });
+    expect(s.engine.started).toEqual([]);
+  });
+
+  it('takes a ref of 256 characters as a name (unknown here: 404), not as a bad query', async () => {
+    const { webhook } = setup();
+
+    const response = await webhook({ ref: 'r'.repeat(256) }, '{}');
+
+    expect(response).toMatchObject({ status: 404 });
+  });
+
   it('finds a workflow whose ref is a UUID whatever the case the caller writes it in', async () => {
     const s = setup();
     s.registry.addEventWorkflow('7d0c2b9e-1a2b-4c3d-8e4f-5a6b7c8d9e0f');
@@ -377,6 +403,14 @@ describe('POST /api/v2/event', () => {
     ['a number a double cannot hold in an extension', { big: 12345678901234567890 }],
     ['no data', { data: undefined }],
     ['string data', { datacontenttype: 'text/plain', data: 'hello' }],
+    // The SDK keeps a named attribute only when truthy, and every other member as it is.
+    ['empty and falsy attributes', { subject: '', dataschema: '', datacontenttype: '', zero: 0, off: false }],
+    ['data 0', { data: 0 }],
+    ['data false', { data: false }],
+    ['data ""', { data: '' }],
+    ['data null', { data: null }],
+    ['members in another order', { data: { a: 1 }, tenant: 'acme', id: 'evt-9', subject: 's', type: 't.x' }],
+    ['a time with fractional seconds', { time: '2026-01-31T11:00:00.123456Z' }],
   ])(
     'builds a structured event with %s as the SDK builds it from the text, data as hookflow read it',
     (_name, extra) => {
@@ -384,22 +418,53 @@ describe('POST /api/v2/event', () => {
         '12345678901234567000',
         '12345678901234567890',
       );
-      const headers = { 'content-type': 'application/cloudevents+json; charset=utf-8' };
+      for (const contentType of ['application/cloudevents+json; charset=utf-8', 'application/cloudevents+json']) {
+        const headers = { 'content-type': contentType };
 
-      const [parsed] = parseEventRequest(httpEvent({ path: '/api/v2/event', headers, body: text }), 1_000_000).events;
+        const [parsed] = parseEventRequest(httpEvent({ path: '/api/v2/event', headers, body: text }), 1_000_000).events;
 
-      const sdk = HTTP.toEvent({ headers, body: text }) as ReturnType<typeof HTTP.toEvent> & { toJSON(): object };
-      const { data: _sdkData, ...sdkAttributes } = sdk.toJSON() as Record<string, unknown>;
-      const { data, ...attributes } = parsed!.toJSON() as Record<string, unknown>;
-      expect(attributes).toEqual(sdkAttributes);
-      expect(JSON.stringify(data)).toBe(
-        JSON.stringify((JSON.parse(text) as { data?: unknown }).data)?.replace(
-          '12345678901234567000',
-          '12345678901234567890',
-        ),
-      );
+        const sdk = HTTP.toEvent({ headers, body: text }) as ReturnType<typeof HTTP.toEvent> & { toJSON(): object };
+        const { data: _sdkData, ...sdkAttributes } = sdk.toJSON() as Record<string, unknown>;
+        const { data, ...attributes } = parsed!.toJSON() as Record<string, unknown>;
+        expect(attributes).toEqual(sdkAttributes);
+        // In the same order: the run's input writes the event's members as the event lists them.
+        expect(Object.keys(parsed!.toJSON())).toEqual(Object.keys(sdk.toJSON()));
+        expect(JSON.stringify(data)).toBe(
+          JSON.stringify((JSON.parse(text) as { data?: unknown }).data)?.replace(
+            '12345678901234567000',
+            '12345678901234567890',
+          ),
+        );
+      }
     },
   );
+
+  it('builds a structured event with base64 data as the SDK builds it (the SDK parses that body itself)', () => {
+    const text = JSON.stringify({ ...orderCreated, data: undefined, data_base64: 'aGVsbG8=' });
+    const headers = { 'content-type': 'application/cloudevents+json' };
+
+    const [parsed] = parseEventRequest(httpEvent({ path: '/api/v2/event', headers, body: text }), 1_000_000).events;
+
+    const sdk = HTTP.toEvent({ headers, body: text }) as ReturnType<typeof HTTP.toEvent> & { toJSON(): object };
+    expect(parsed!.toJSON()).toEqual(sdk.toJSON());
+  });
+
+  it.each([
+    ['specversion 0.3', { 'content-type': 'application/cloudevents+json' }, { specversion: '0.3' }, /specversion/],
+    [
+      'a charset the SDK does not read',
+      { 'content-type': 'application/cloudevents+json; charset=iso-8859-1' },
+      {},
+      /invalid content type/,
+    ],
+  ])('refuses a structured event with %s (400), as the SDK or hookflow words it', async (_n, headers, extra, error) => {
+    const { engine, event } = setup();
+
+    const response = await event(headers, JSON.stringify({ ...orderCreated, ...extra }));
+
+    expect(response).toEqual({ status: 400, body: { error: expect.stringMatching(error) } });
+    expect(engine.started).toEqual([]);
+  });
 
   it('starts two runs for two events whose source and id only join alike (issue 15, defect 10)', async () => {
     const { engine, event } = setup();

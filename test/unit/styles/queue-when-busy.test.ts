@@ -487,6 +487,8 @@ describe('POST /api/trigger-webhooks/{id} when the engine is busy', () => {
       expect(message).toMatchObject({
         style: 'registered-webhooks',
         deliveryId: id,
+        // The record a worker writes if the handler dies before its answer (built on this busy path only).
+        record: { id, style: 'registered-webhooks', outcome: 'queued', status: 202, headers: {} },
         target: { workflowType: 'STANDARD' },
         input: { body: { order: 7 }, deliveryId: id },
       });
