@@ -156,8 +156,14 @@ export async function acceptEvents(
 ): Promise<EventOutcome[]> {
   const refs = new Set<string>();
   let recorded = false;
+  // Read once per event and handed to acceptEvent: the workflows started are exactly those whose verifiers were
+  // checked below. Read again there, a workflow subscribed in between (or a cache entry expiring in between) would
+  // start without its verifier having seen this request.
+  const subscribers: (readonly EventWorkflowRecord[])[] = [];
   for (const event of events) {
-    for (const workflow of await subscribersOf(deps, ref, event.type)) {
+    const ofEvent = await subscribersOf(deps, ref, event.type);
+    subscribers.push(ofEvent);
+    for (const workflow of ofEvent) {
       refs.add(workflow.ref);
       recorded ||= workflow.recordDeliveries !== false;
     }
@@ -173,7 +179,8 @@ export async function acceptEvents(
     await verifyRegistration(deps, `event-workflow#${subscriber}`, workflow?.verifier, signed);
   }
   const outcomes: EventOutcome[] = [];
-  for (const event of events) outcomes.push(await acceptEvent(deps, ref, event, delivery));
+  for (const [i, event] of events.entries())
+    outcomes.push(await acceptEvent(deps, ref, event, subscribers[i]!, delivery));
   return outcomes;
 }
 
@@ -181,17 +188,17 @@ const subscribersOf = async (deps: EventsDeps, ref: string | undefined, type: st
   (await readEventSubscribers(deps.registry, type)).filter((workflow) => ref === undefined || workflow.ref === ref);
 
 /**
- * One CloudEvent (its subscribers' verifiers already checked by acceptEvents): starts every workflow subscribed to its type (only `ref`'s, when given), deduped on the
+ * One CloudEvent (its `subscribers`, read by acceptEvents, whose verifiers it checked): starts every workflow subscribed to its type (only `ref`'s, when given), deduped on the
  * event's source and id (CloudEvents makes that pair unique, so a redelivered event starts nothing new), and
  * resumes the task of run `ref` waiting on the event's type, with the event as the task's output.
  */
-export async function acceptEvent(
+async function acceptEvent(
   deps: EventsDeps,
   ref: string | undefined,
   event: CloudEvent,
+  subscribers: readonly EventWorkflowRecord[],
   delivery?: Delivery,
 ): Promise<EventOutcome> {
-  const subscribers = await subscribersOf(deps, ref, event.type);
   const body = event.toJSON();
   const receivedAt = new Date().toISOString();
   const outcomes = await Promise.all(

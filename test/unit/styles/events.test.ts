@@ -673,6 +673,35 @@ describe('POST /api/v2/event with a subscriber that has a verifier', () => {
     ]);
   });
 
+  it('starts no subscriber whose verifier did not see the request, even one subscribed while the request runs', async () => {
+    // Arrange: only `approval` (no verifier) subscribes when the request reads its subscribers; right after that
+    // read, `late` subscribes with a verifier. Reading the subscribers again to start them would start `late` on an
+    // unsigned request.
+    const t = setup();
+    const query = t.registry.queryPartition.bind(t.registry);
+    let reads = 0;
+    t.registry.queryPartition = async (pk) => {
+      const items = await query(pk);
+      if (++reads === 1) {
+        t.registry.addEventWorkflow('late', ['com.example.approval.requested'], 'STANDARD', {
+          verifier: { kind: 'github' },
+          replay: { toleranceSeconds: 300, ledgerSeconds: 86_400 },
+          secrets: { current: SECRET },
+        });
+      }
+      return items;
+    };
+    const approval = { ...orderCreated, id: 'evt-late', type: 'com.example.approval.requested' };
+
+    // Act
+    const response = await t.event(json, JSON.stringify(approval));
+
+    // Assert
+    expect(response.status).toBe(202);
+    expect(t.engine.started.map((run) => run.stateMachineArn.split(':').at(-1))).toEqual(['approval']);
+    expect(reads).toBe(1);
+  });
+
   it('does not ask for a signature when ref names a workflow without a verifier', async () => {
     const { engine, event } = withVerifier();
 
