@@ -76,6 +76,20 @@ export const CREDENTIAL_CHAIN_FALLBACK = [
 export const SDK_CODE_NEVER_RUN = ['@smithy/core/event-streams'] as const;
 
 /**
+ * What the second file leaves external: the credential chain's links past the environment, as every handler
+ * does, but not {@link SDK_CODE_NEVER_RUN}. The S3 client imports the event-stream support at its top level
+ * (@aws-sdk/client-s3's S3Client.js, for S3's event-stream operations such as SelectObjectContent), so the store
+ * would `require()` it at load: it is bundled here, where it costs the first large body, not every cold start.
+ */
+export const BODY_STORE_EXTERNALS: readonly string[] = [...CREDENTIAL_CHAIN_FALLBACK];
+
+/**
+ * What the fan-out queue's file leaves external: what every handler does (the SQS client loads the event-stream
+ * support only as the other clients do, for an operation with an event-stream member, and SQS has none).
+ */
+export const FANOUT_QUEUE_EXTERNALS: readonly string[] = [...CREDENTIAL_CHAIN_FALLBACK, ...SDK_CODE_NEVER_RUN];
+
+/**
  * The S3 body store, bundled on its own as a second file of the handlers that carry it ({@link carriesBodyStore}),
  * beside their index.js. Its import path is left external in every handler bundle (esbuild matches an external
  * against the import path as written, before resolving it, and keeps that path: `require("./s3-body-store")`),
@@ -91,6 +105,8 @@ export const BODY_STORE = {
   importPath: './s3-body-store',
   /** The second file, beside index.js (its source map: `s3-body-store.js.map`). */
   file: 's3-body-store.js',
+  /** What it leaves external ({@link BODY_STORE_EXTERNALS}). */
+  external: BODY_STORE_EXTERNALS,
 } as const;
 
 /**
@@ -106,6 +122,8 @@ export const FANOUT_QUEUE = {
   importPath: './sqs-fanout-queue',
   /** The second file, beside index.js (its source map: `sqs-fanout-queue.js.map`). */
   file: 'sqs-fanout-queue.js',
+  /** What it leaves external ({@link FANOUT_QUEUE_EXTERNALS}). */
+  external: FANOUT_QUEUE_EXTERNALS,
 } as const;
 
 /**
@@ -134,20 +152,6 @@ export function secondFilesOf(spec: { readonly name: string; readonly needs: rea
     ...(QUEUE_WHEN_BUSY_HANDLERS.includes(spec.name) ? [FANOUT_QUEUE] : []),
   ];
 }
-
-/**
- * What the second file leaves external: the credential chain's links past the environment, as every handler
- * does, but not {@link SDK_CODE_NEVER_RUN}. The S3 client imports the event-stream support at its top level
- * (@aws-sdk/client-s3's S3Client.js, for S3's event-stream operations such as SelectObjectContent), so the store
- * would `require()` it at load: it is bundled here, where it costs the first large body, not every cold start.
- */
-export const BODY_STORE_EXTERNALS: readonly string[] = [...CREDENTIAL_CHAIN_FALLBACK];
-
-/**
- * What the fan-out queue's file leaves external: what every handler does (the SQS client loads the event-stream
- * support only as the other clients do, for an operation with an event-stream member, and SQS has none).
- */
-export const FANOUT_QUEUE_EXTERNALS: readonly string[] = [...CREDENTIAL_CHAIN_FALLBACK, ...SDK_CODE_NEVER_RUN];
 
 /** Whether a handler with these needs (functions/routes.ts) loads the body store, and so ships the second file. */
 export function carriesBodyStore(needs: readonly string[]): boolean {
@@ -283,8 +287,7 @@ export function bodyStoreBuildOptions(): HandlerBuildOptions {
 
 /** A second file's options: a handler's, with the file's own externals. */
 export function secondFileBuildOptions(file: SecondFile): HandlerBuildOptions {
-  const external = file === BODY_STORE ? BODY_STORE_EXTERNALS : FANOUT_QUEUE_EXTERNALS;
-  return { ...handlerBuildOptions(), external: [...external] };
+  return { ...handlerBuildOptions(), external: [...file.external] };
 }
 
 export function handlerBuildOptions(): HandlerBuildOptions {

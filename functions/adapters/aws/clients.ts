@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { awsRequestTimeoutMs } from '../../core/config';
 import { EngineBusyError } from '../../core/outcomes';
-import { newSqsClient } from './sqs-work-queue';
+import { newSqsClient, type SqsClientDeps } from './sqs-work-queue';
 import { mayHaveTakenEffect } from './unanswered';
 
 /*
@@ -74,7 +74,15 @@ export function sfnClient(): SFNClient {
 
 /** The SQS client (inbound's fan-out queue), recording its calls when asked to (tests): ./sqs-work-queue.ts builds it. */
 export function sqsClient(): SQSClient {
-  return (sqs ??= newSqsClient({ requestHandlerOptions, recordCalls, cacheMiddleware: CACHE_MIDDLEWARE }));
+  return (sqs ??= newSqsClient(sqsClientDeps()));
+}
+
+/**
+ * What an SQS client takes from this module (./sqs-work-queue.ts `newSqsClient`): handed in, so that the fan-out
+ * queue's second file (./sqs-fanout-queue.ts) builds its client as this one is built, without a copy of this module.
+ */
+export function sqsClientDeps(): SqsClientDeps {
+  return { requestHandlerOptions, recordCalls, cacheMiddleware: CACHE_MIDDLEWARE };
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { Config } from '../../core/config';
 import type { WorkQueue } from '../../core/ports';
-import { CACHE_MIDDLEWARE, recordCalls, requestHandlerOptions, sqsClient } from './clients';
-import type { SqsClientDeps } from './sqs-work-queue';
+import { sqsClient, sqsClientDeps } from './clients';
 import { SqsWorkQueue } from './sqs-work-queue';
 
 /**
@@ -23,13 +22,6 @@ function queueUrlOf(config: Pick<Config, 'FANOUT_QUEUE_URL'>): string {
   return config.FANOUT_QUEUE_URL;
 }
 
-/** What the queue's module takes from this bundle rather than from a copy of its own (./sqs-fanout-queue.ts). */
-export const sqsFanoutQueueDeps: SqsClientDeps = {
-  requestHandlerOptions,
-  recordCalls,
-  cacheMiddleware: CACHE_MIDDLEWARE,
-};
-
 /**
  * The fan-out queue, its module and its SQS client loaded at the first send. The import path is the one the
  * bundling leaves external (lib/handler-bundling.ts `FANOUT_QUEUE.importPath`): deployed, it is compiled to
@@ -42,7 +34,7 @@ export function fanoutQueueWhenBusy(config: Pick<Config, 'FANOUT_QUEUE_URL'>): W
   let loaded: Promise<WorkQueue> | undefined;
   const queue = () =>
     (loaded ??= import('./sqs-fanout-queue').then(
-      (module) => module.sqsFanoutQueue(sqsFanoutQueueDeps, queueUrl),
+      (module) => module.sqsFanoutQueue(sqsClientDeps(), queueUrl),
       (error: unknown) => {
         loaded = undefined; // tried again at the next send
         throw error;

@@ -13,6 +13,7 @@ import { type LocalStateMachine, type LocalStepFunctions, startLocalStepFunction
 import { forkLocalStepFunctions } from '../../../local/stepfunctions/fork-step-functions';
 import { LambdaThrottledError } from '../../../local/throttles';
 import { type LocalLambdaHandler, lambdaIntegrations } from '../../../local/stepfunctions/lambda-integrations';
+import { localClientConfig } from '../../support/local-stack';
 
 /**
  * The local stand-in for Step Functions' optimized Lambda integration (local/stepfunctions/lambda-integrations.ts),
@@ -168,12 +169,7 @@ describe.each(Object.entries(endpoints))(
         ],
         resolve: async (name) => functions[name],
       });
-      sfn = new SFNClient({
-        endpoint: local.endpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        disableHostPrefix: true,
-      });
+      sfn = new SFNClient({ ...localClientConfig(local.endpoint), disableHostPrefix: true });
     });
     afterAll(async () => {
       sfn?.destroy();
