@@ -427,6 +427,13 @@ function costSection(t: CostTable): string {
       `With delivery recording (${t.withRecording.note}): ${usd(t.withRecording.total)}, ${times(t.withRecording.ratio)} the floor.`,
     );
   }
+  if (t.atCpuShare !== undefined) {
+    const s = t.atCpuShare;
+    lines.push(
+      '',
+      `At the CPU share (computed, information): the handler's ${num(s.cpuMs, 2)} ms of CPU per request (part 2) run at ${num(s.share, 3)} of a vCPU would bill about ${num(s.billedMs, 1)} ms: the duration line ${usd(s.durationPerMillion)}, the total ${usd(s.total)}, ${times(s.ratio)} the floor.`,
+    );
+  }
   return lines.join('\n');
 }
 

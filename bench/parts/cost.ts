@@ -89,6 +89,15 @@ export const PLATFORM_LOG_BYTES = platformLogBytes(SYSTEM_LOG_LEVEL);
 /** lib/hookflow-function.ts: every handler is arm64 with 256 MB. */
 export const LAMBDA_MEMORY_MB = 256;
 
+/**
+ * Lambda gives a function CPU in proportion to its memory: "at 1,769 MB, a function has the equivalent of one
+ * vCPU" (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html). At 256 MB that is about a
+ * seventh of one. How the share is enforced over short bursts is not documented, so the cost table prices the
+ * local wall time (CPU at a full core, a lower bound) and this share gives the upper bound beside it: a busy
+ * instance, whose CPU runs at the share all the time (CpuShareWhatIf).
+ */
+export const LAMBDA_MB_PER_VCPU = 1769;
+
 export interface CostLine {
   readonly item: string;
   /** What one unit of work uses of it, and where that figure comes from (measured by which part, or computed). */
@@ -110,6 +119,24 @@ export interface CostTable {
   readonly target?: number;
   /** The same with delivery recording on (the deliveries part's measured calls and items, priced). */
   readonly withRecording?: { readonly total: number; readonly ratio: number; readonly note: string };
+  /** Information: the same request if its CPU ran at the function's share of a vCPU (atCpuShare). */
+  readonly atCpuShare?: CpuShareWhatIf;
+}
+
+/**
+ * What the Lambda duration would bill if the handler's CPU ran at the function's share of a vCPU, the rest of the
+ * wall time (waiting for AWS's answers) unchanged: computed, information only, not what the target is read on.
+ */
+export interface CpuShareWhatIf {
+  /** LAMBDA_MEMORY_MB / LAMBDA_MB_PER_VCPU. */
+  readonly share: number;
+  /** The handler's CPU per request, measured in process (part 2, median), ms. */
+  readonly cpuMs: number;
+  /** Billed ms on average: the measured billed duration plus the CPU stretched to the share. */
+  readonly billedMs: number;
+  readonly durationPerMillion: number;
+  readonly total: number;
+  readonly ratio: number;
 }
 
 /** What recording adds per million deliveries, one comparison of the deliveries part priced. */
@@ -141,6 +168,18 @@ export interface CostResult {
   readonly recording?: RecordingCost[];
   /** $ per million invocations for each extra 10 ms of billed Lambda duration at this memory size. */
   readonly per10msPerMillion: number;
+}
+
+/** The CPU-share what-if of one single-webhook table (CpuShareWhatIf): the duration line re-priced, the rest kept. */
+export function atCpuShare(t: CostTable, run: ScenarioRun): CpuShareWhatIf {
+  const share = LAMBDA_MEMORY_MB / LAMBDA_MB_PER_VCPU;
+  const cpuMs = run.cpuMedianMs;
+  const measuredBilledMs = run.billedMsMean ?? Math.ceil(run.wallMs.p50);
+  const billedMs = round(measuredBilledMs + cpuMs / share - cpuMs, 3);
+  const durationPerMillion = perMillion(billedGbSeconds(billedMs) * PRICES.lambdaArmPerGbSecond);
+  const measuredDuration = t.lines.find((line) => line.item.startsWith('Lambda duration'))?.perMillion ?? 0;
+  const total = round(t.total - measuredDuration + durationPerMillion, 4);
+  return { share: round(share, 4), cpuMs, billedMs, durationPerMillion, total, ratio: round(total / t.floor, 3) };
 }
 
 const lambdaGbSeconds = (ms: number) => (LAMBDA_MEMORY_MB / 1024) * (Math.ceil(ms) / 1000);
@@ -332,17 +371,15 @@ export function computeCost(
     const total = round(base.total + added.total, 4);
     return { ...base, withRecording: { total, ratio: round(total / base.floor, 3), note } };
   };
-  const single = (name: 'unkeyed' | 'keyed', run: ScenarioRun, target: number, note: string) =>
-    withRecording(
-      table(
-        `Per million single webhooks, ${name} (POST /flows/hello/trigger, 1 KB, ${name === 'keyed' ? 'Idempotency-Key' : 'no Idempotency-Key'})`,
-        lambdaLines(run, measuredLoadMs, recordWrites(name)),
-        singleFloor(),
-        target,
-      ),
-      name,
-      note,
+  const single = (name: 'unkeyed' | 'keyed', run: ScenarioRun, target: number, note: string) => {
+    const base = table(
+      `Per million single webhooks, ${name} (POST /flows/hello/trigger, 1 KB, ${name === 'keyed' ? 'Idempotency-Key' : 'no Idempotency-Key'})`,
+      lambdaLines(run, measuredLoadMs, recordWrites(name)),
+      singleFloor(),
+      target,
     );
+    return withRecording({ ...base, atCpuShare: atCpuShare(base, run) }, name, note);
+  };
   const unkeyed = single(
     'unkeyed',
     unkeyedRun,
@@ -433,6 +470,7 @@ export function computeCost(
     assumptions: [
       'Measured: AWS calls per request (the call counter in the handlers part), handler log bytes per request (what the deployed bundle wrote to stdout and stderr in process), Lambda duration (wall p50 in process against the local services on loopback), Computed: everything else, from the prices above.',
       'Lambda durations are local: AWS service calls take longer over the network, so real billed durations are longer. The sensitivity line says what each extra 10 ms adds.',
+      `Lambda CPU: the duration is priced at the wall time measured here, where the handler's CPU runs on a full core. A ${LAMBDA_MEMORY_MB} MB function has about ${round(LAMBDA_MEMORY_MB / LAMBDA_MB_PER_VCPU, 3)} of a vCPU (AWS: one vCPU at ${LAMBDA_MB_PER_VCPU} MB), and AWS does not document how that share applies to a burst of a few milliseconds; "at the CPU share" under each single-webhook table prices the same request with its CPU stretched to that share (a busy instance), as the upper bound. Information, not what the targets are read on.`,
       `INIT: billed like invocation time since August 2025 for on-demand functions; ${COLD_START_SHARE * 100}% of invocations cold is AWS's own "typically under 1%", an assumption.`,
       `CloudWatch Logs: the handlers write their JSON lines to stdout themselves (Powertools), and Lambda's JSON log format keeps such lines as written, so the bytes measured are the bytes ingested. Lambda's own per-invocation lines follow the construct's system log level: ${SYSTEM_LOG_LEVEL} by default, where Lambda sends none of them (${PLATFORM_LOG_BYTES} bytes); at INFO (\`systemLogLevel\` prop) they would add ${PLATFORM_LOG_BYTES_WHEN_KEPT} bytes per invocation (computed from their JSON shape), ${'$'}${perMillion((PLATFORM_LOG_BYTES_WHEN_KEPT / 1e9) * PRICES.cloudwatchLogsPerGbIngested).toFixed(3)} per million.`,
       'DynamoDB: every item hookflow writes on these paths is under 1 KB (1 WRU per write); registry reads are eventually consistent GetItems under 4 KB (½ RRU). TTL deletes are free.',

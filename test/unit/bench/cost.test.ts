@@ -1,0 +1,34 @@
+import type { ScenarioRun } from '../../../bench/lib/in-process';
+import { atCpuShare, type CostTable, LAMBDA_MB_PER_VCPU, LAMBDA_MEMORY_MB, PRICES } from '../../../bench/parts/cost';
+
+describe('bench cost: the CPU-share what-if', () => {
+  it("re-prices only the duration line, with the handler's CPU stretched to the function's share of a vCPU", () => {
+    // Arrange: 2 ms billed on average, of which 1 ms is the handler's CPU on a full core.
+    const table: CostTable = {
+      title: 't',
+      lines: [
+        { item: 'API Gateway HTTP API', usage: '', perMillion: 1 },
+        { item: 'Lambda duration (arm64, 256 MB)', usage: '', perMillion: 0.0067 },
+        { item: 'CloudWatch Logs ingestion', usage: '', perMillion: 0.1 },
+      ],
+      total: 1.1067,
+      floorLines: [],
+      floor: 1,
+      ratio: 1.1067,
+    };
+    const run = { cpuMedianMs: 1, billedMsMean: 2, wallMs: { p50: 1.5 } } as unknown as ScenarioRun;
+    const share = LAMBDA_MEMORY_MB / LAMBDA_MB_PER_VCPU;
+
+    // Act
+    const whatIf = atCpuShare(table, run);
+
+    // Assert: 2 ms - 1 ms + 1 ms / share, priced at 0.25 GB; the other lines unchanged.
+    const billedMs = 2 - 1 + 1 / share;
+    const duration = (LAMBDA_MEMORY_MB / 1024) * (billedMs / 1000) * PRICES.lambdaArmPerGbSecond * 1e6;
+    expect(whatIf.billedMs).toBeCloseTo(billedMs, 3);
+    expect(whatIf.durationPerMillion).toBeCloseTo(duration, 4);
+    expect(whatIf.total).toBeCloseTo(1.1 + duration, 4);
+    expect(whatIf.ratio).toBeCloseTo(1.1 + duration, 3);
+    expect(whatIf.total).toBeGreaterThan(table.total);
+  });
+});
