@@ -4,6 +4,12 @@ export interface ChildService {
   readonly port: number;
   /** Disconnects the child, which shuts its server down and exits. */
   close(): Promise<void>;
+  /**
+   * Resolves, with a sentence naming the child and how it ended, if the child exits after it listened and before
+   * close(): a crash. Never resolves otherwise. The stack stops on it (local/start.ts) rather than answer every
+   * request with the dead service's errors.
+   */
+  readonly crashed: Promise<string>;
 }
 
 /**
@@ -35,13 +41,23 @@ export async function forkService(
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${name} exited with code ${code} before listening`)));
   });
+  let closing = false;
+  const crashed = new Promise<string>((resolve) => {
+    const ended = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (!closing) resolve(`${name} exited on its own (${signal === null ? `code ${code}` : signal})`);
+    };
+    if (child.exitCode !== null || child.signalCode !== null) ended(child.exitCode, child.signalCode);
+    else child.once('exit', ended);
+  });
   return {
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.disconnect();
       }),
+    crashed,
   };
 }

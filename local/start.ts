@@ -282,10 +282,19 @@ async function main(): Promise<void> {
     await stepFunctions.close();
     await dynamodbProxy?.close();
     await dynamodb.close();
-    process.exit(0);
+    process.exit(); // 0, or the exit code a crashed service set below
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // A protocol server that dies leaves every request that needs it failing (503s, or 500s where the SDK gives up
+  // on a refused connection): the stack stops instead, naming it, with a non-zero code a supervisor sees.
+  // Ctrl-C in a terminal signals the children too (one process group): an exit once stopping is not a crash.
+  void Promise.race([dynamodb.crashed, sqs.crashed, stepFunctions.crashed]).then((why) => {
+    if (stopping) return;
+    process.exitCode = 1;
+    progress(`${why}: the local stack cannot serve without it`);
+    void stop('crash');
+  });
 }
 
 /**

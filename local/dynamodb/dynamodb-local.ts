@@ -75,6 +75,8 @@ export interface RunningDynamoDbLocal {
   /** The JVM's process id. */
   readonly pid: number;
   close(): Promise<void>;
+  /** Resolves, naming how, if the JVM exits after it answered and before close() (a crash); never otherwise. */
+  readonly crashed: Promise<string>;
 }
 
 /**
@@ -147,7 +149,17 @@ async function startOnPort(port: number, dbPath: string | undefined): Promise<Ru
     throw error;
   }
   exited.catch(() => undefined); // it exits when closed: not an error any more
-  return { endpoint, pid: child.pid!, close: () => stop(child) };
+  let closing = false;
+  const crashed = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (!closing) resolve(`DynamoDB Local exited on its own (${signal ?? `code ${code}`})`);
+    }),
+  );
+  const close = () => {
+    closing = true;
+    return stop(child);
+  };
+  return { endpoint, pid: child.pid!, close, crashed };
 }
 
 /** Polls until the endpoint answers any HTTP request (DynamoDB Local answers a bare GET with 400). */

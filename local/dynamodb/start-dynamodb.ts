@@ -18,6 +18,8 @@ export interface LocalDynamoDb {
   readonly backend: DynamoDbBackend;
   readonly endpoint: string;
   close(): Promise<void>;
+  /** Resolves if the backend's process exits on its own (ChildService.crashed). */
+  readonly crashed: Promise<string>;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function startLocalDynamoDb(
 ): Promise<LocalDynamoDb> {
   if (backend === 'dynamodb-local') {
     const jvm = await startDynamoDbLocal({ dbPath: dataDir });
-    return { backend, endpoint: jvm.endpoint, close: jvm.close };
+    return { backend, endpoint: jvm.endpoint, close: jvm.close, crashed: jvm.crashed };
   }
   mkdirSync(dataDir, { recursive: true });
   const service = await forkService('dynalite', join(__dirname, 'dynalite-process.js'), [host, dataDir]).catch(
@@ -40,5 +42,5 @@ export async function startLocalDynamoDb(
       throw new Error(`${error.message} (is ${dataDir} locked by another stack?)`);
     },
   );
-  return { backend, endpoint: `http://${host}:${service.port}`, close: service.close };
+  return { backend, endpoint: `http://${host}:${service.port}`, close: service.close, crashed: service.crashed };
 }

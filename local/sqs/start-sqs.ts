@@ -5,6 +5,8 @@ import { forkService } from '../child-service';
 export interface LocalSqs {
   readonly endpoint: string;
   close(): Promise<void>;
+  /** Resolves if fauxqs's process exits on its own (ChildService.crashed). */
+  readonly crashed: Promise<string>;
 }
 
 /** Starts fauxqs on loopback in a child process, persisted (SQLite) under `dataDir`. */
@@ -14,5 +16,5 @@ export async function startLocalSqs(host: string, dataDir: string): Promise<Loca
     // fauxqs persists through node:sqlite, which Node 22 flags as experimental on every start.
     execArgv: ['--disable-warning=ExperimentalWarning'],
   });
-  return { endpoint: `http://${host}:${service.port}`, close: service.close };
+  return { endpoint: `http://${host}:${service.port}`, close: service.close, crashed: service.crashed };
 }

@@ -65,7 +65,7 @@ export async function forkLocalStepFunctions(
     readonly resolve: (functionName: string) => Promise<LocalLambdaHandler | undefined>;
     readonly context: (functionName: string, awsRequestId: string) => Context;
   },
-): Promise<LocalStepFunctions> {
+): Promise<LocalStepFunctions & { readonly crashed: Promise<string> }> {
   const { resolve, context, ...config } = options;
   mkdirSync(config.dataDir, { recursive: true });
   const onMessage = (message: unknown, send: (message: ToStepFunctions) => void) => {
@@ -98,6 +98,7 @@ export async function forkLocalStepFunctions(
     endpoint: `http://${config.host}:${service.port}`,
     stateMachineArn: (name) => stateMachineArn(partition, name),
     close: service.close,
+    crashed: service.crashed,
   };
 }
 

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { removeDataDir, startLocalStack } from '../support/local-stack';
 
 const root = resolve(__dirname, '..', '..');
 
@@ -86,6 +87,56 @@ describe('local stack start-up', () => {
     }
   }, 90_000);
 });
+
+/**
+ * A protocol server of the stack dying on its own (an out-of-memory kill, a bug in it) must not leave the stack
+ * answering every request with its errors: the stack stops, says which one died, and exits non-zero.
+ */
+describe('local stack when one of its services dies', () => {
+  it.each([
+    ['dynalite', 'dynalite-process', 'dynalite'],
+    ['fauxqs', 'fauxqs-process', 'fauxqs'],
+    ['the Step Functions endpoint', 'stepfunctions-process', 'the local Step Functions endpoint'],
+  ])(
+    'stops, naming %s, with exit code 1',
+    async (_label, script, named) => {
+      // Arrange
+      const stack = await startLocalStack();
+      try {
+        const pid = childPid(stack.dataDir, script);
+
+        // Act: as the kernel's out-of-memory killer would.
+        process.kill(pid, 'SIGKILL');
+        const exit = await stack.exited;
+
+        // Assert
+        expect(exit).toBe(1);
+        expect(stack.output()).toContain(
+          `${named} exited on its own (SIGKILL): the local stack cannot serve without it`,
+        );
+      } finally {
+        await stack.stop();
+        removeDataDir(stack.dataDir);
+      }
+    },
+    90_000,
+  );
+});
+
+/** The pid of the stack's child running `script` (each has the stack's data folder on its command line). */
+function childPid(dataDir: string, script: string): number {
+  const pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  const found = pids.filter((pid) => {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return args.some((arg) => arg.includes(script)) && args.some((arg) => arg.startsWith(dataDir));
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+  if (found.length !== 1) throw new Error(`expected one ${script} process for ${dataDir}, found ${found.length}`);
+  return Number(found[0]);
+}
 
 async function waitFor<T>(read: () => T | undefined, describeState: () => string): Promise<T> {
   for (let i = 0; i < 600; i++) {
