@@ -42,10 +42,9 @@ let sqs: SQSClient | undefined;
  * caches: https://aws.amazon.com/blogs/developer/middleware-stack-modular-aws-sdk-js/
  * So every middleware hookflow adds goes on a client's stack when the client is built (below, and the sync
  * start's attempt watch when the engine adapter is built), and none holds per-request state: the attempt watch
- * finds each start's state by its command input (./sfn-sync-attempts.ts). A call sent with options (the sync
- * start's abort signal and timeout) the SDK resolves on its own, as without the cache, and it drops that client's
- * cached stacks (@smithy/core's `Client.send`): the client webhook's sync starts gain nothing, its other calls
- * still do.
+ * finds each start's state by its command input (./sfn-sync-attempts.ts). No call is sent with per-call options:
+ * the SDK resolves such a call on its own, as without the cache, and drops that client's cached stacks (@smithy/core's
+ * `Client.send`). The sync start's abort signal and timeout reach its attempts' requests through that watch instead.
  */
 export const CACHE_MIDDLEWARE = true;
 

@@ -25,7 +25,7 @@ import { parseJsonKeepingNumbers } from '../../core/json';
 import { mayHaveTakenEffect } from './unanswered';
 import { standardExecutionArn } from '../../core/runs/execution-name';
 import { runInputJson } from '../../core/runs/run-input-json';
-import { addSyncAttemptWatch, watchAttempts } from './sfn-sync-attempts';
+import { addSyncAttemptWatch, untilAborted, watchAttempts } from './sfn-sync-attempts';
 
 export { standardExecutionArn };
 
@@ -89,11 +89,13 @@ export class SfnWorkflowEngine implements WorkflowEngine {
     const input = { stateMachineArn: request.stateMachineArn, name: request.name, input: runInputJson(request.input) };
     // What this start's attempts came to, kept by its input object (./sfn-sync-attempts.ts, one middleware for
     // every request): read below once the wait is over.
-    const attempts = watchAttempts(input, abort.signal);
+    // Each attempt waits for the run (up to waitMs, our own abort), not the client's AWS_REQUEST_TIMEOUT_MS: the
+    // watch applies both to its request, so the call is sent without per-call options, through the client's cached
+    // middleware stack (./sfn-sync-attempts.ts).
+    const attempts = watchAttempts(input, abort.signal, waitMs + 1_000);
     const command = new StartSyncExecutionCommand(input);
     try {
-      // The attempt waits for the run (up to waitMs, our own abort), not the client's AWS_REQUEST_TIMEOUT_MS.
-      const output = await this.client.send(command, { abortSignal: abort.signal, requestTimeout: waitMs + 1_000 });
+      const output = await untilAborted(this.client.send(command), abort.signal);
       return {
         ...(output.executionArn === undefined ? {} : { executionArn: output.executionArn }),
         name: request.name,

@@ -22,19 +22,52 @@ export interface SyncAttempts {
  * command of a class (`cacheMiddleware`, functions/adapters/aws/clients.ts), and for concurrent starts: each one
  * reads and writes only its own entry. The entry goes with its input (a WeakMap), so nothing is left behind.
  */
-const attemptsOf = new WeakMap<object, { attempts: SyncAttempts; signal: AbortSignal }>();
+const attemptsOf = new WeakMap<object, { attempts: SyncAttempts; signal: AbortSignal; requestTimeout: number }>();
 const watched = new WeakSet<object>();
+
+/** What the HTTP handler is to apply to one attempt's request: the start's abort signal and its own timeout. */
+interface AttemptOptions {
+  readonly abortSignal: AbortSignal;
+  readonly requestTimeout: number;
+}
+/** Each watched attempt's HTTP request, as the middleware below hands it on, to what its handler applies. */
+const optionsOf = new WeakMap<object, AttemptOptions>();
+
+/**
+ * The client's HTTP handler, made to apply a watched attempt's abort signal and timeout (optionsOf) to that attempt's
+ * request. A sync start used to pass them as `send`'s per-call options; a call with options is resolved on its own
+ * (its whole middleware stack built again, as without `cacheMiddleware`) and drops the client's cached stacks
+ * (@smithy/core's `Client.send`): about 0.06 ms of the SDK's CPU per sync start (docs/performance.md, "CPU per
+ * request"). The SDK hands a call's options to nothing but this handler (`requestHandler.handle(request, options)`)
+ * and to its retry middleware (to cut a backoff short when aborted: `startSync` races the abort itself). Any other
+ * request goes through with the options it came with.
+ */
+function applyAttemptOptions(client: SFNClient): void {
+  const handler = client.config.requestHandler as {
+    handle(request: object, options?: Record<string, unknown>): Promise<unknown>;
+  };
+  const handle = handler.handle.bind(handler);
+  handler.handle = (request, options) => {
+    const attempt = optionsOf.get(request);
+    return handle(request, attempt === undefined ? options : { ...options, ...attempt });
+  };
+}
 
 /** Adds the attempt watch to `client`'s stack, once however many engines share the client. */
 export function addSyncAttemptWatch(client: SFNClient): void {
   if (watched.has(client)) return;
   watched.add(client);
+  applyAttemptOptions(client);
   client.middlewareStack.add(
     (next) => async (args) => {
       const entry = attemptsOf.get(args.input as object);
-      // Not a watched sync start (every other command), or an attempt the SDK makes after our deadline: the
-      // aborted signal refuses it before it is sent.
-      if (entry === undefined || entry.signal.aborted) return next(args);
+      // Not a watched sync start (every other command): as it came.
+      if (entry === undefined) return next(args);
+      // The request this attempt sends (the deserialize step is the last before the HTTP handler): the handler
+      // applies the start's abort signal and timeout to it. An attempt the SDK makes after our deadline is refused
+      // by the aborted signal before it is sent.
+      optionsOf.set(args.request as object, { abortSignal: entry.signal, requestTimeout: entry.requestTimeout });
+      if (entry.signal.aborted) return next(args);
       const { attempts } = entry;
       attempts.inFlight = true;
       try {
@@ -52,10 +85,44 @@ export function addSyncAttemptWatch(client: SFNClient): void {
   );
 }
 
-/** Starts watching the attempts of the sync start whose command input is `input`, until `signal` aborts. */
-export function watchAttempts(input: object, signal: AbortSignal): SyncAttempts {
+/**
+ * Starts watching the attempts of the sync start whose command input is `input`, until `signal` aborts; each attempt
+ * is sent with `signal` and `requestTimeout` (ms) applied by the client's HTTP handler.
+ */
+export function watchAttempts(input: object, signal: AbortSignal, requestTimeout: number): SyncAttempts {
   const attempts: SyncAttempts = { inFlight: false, inFlightAtAbort: false, mayHaveStarted: false };
   signal.addEventListener('abort', () => (attempts.inFlightAtAbort = attempts.inFlight), { once: true });
-  attemptsOf.set(input, { attempts, signal });
+  attemptsOf.set(input, { attempts, signal, requestTimeout });
   return attempts;
 }
+
+/**
+ * `sent`, or, once `signal` aborts, an AbortError at once: what the SDK's retry middleware did with a call's abort
+ * signal (it races its backoff waits against it), now that the signal no longer travels as a per-call option. The
+ * call itself ends soon after (its next attempt, if any, is refused by the aborted signal); its outcome is ignored.
+ */
+export function untilAborted<T>(sent: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    sent.catch(() => undefined);
+    return Promise.reject(abortError());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      sent.catch(() => undefined);
+      reject(abortError());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    sent.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}
+
+const abortError = () => Object.assign(new Error('Request aborted'), { name: 'AbortError' });

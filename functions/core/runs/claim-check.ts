@@ -41,8 +41,12 @@ export interface ClaimCheckRequest<Input> {
   readonly payload: unknown;
   /** The style's run input around a payload: called with the payload, then (when too large) with the reference. */
   readonly build: (payload: unknown) => Input;
-  /** The raw request bytes, exactly as received: what is stored, and what the reference's sha256 is of. */
-  readonly raw: Buffer;
+  /**
+   * The raw request bytes, exactly as received: what is stored, and what the reference's sha256 is of. Or a function
+   * that gives them, called only when the input is too large, once: for bytes that must be written first (an event's
+   * data as JSON), which an input within the limit, nearly every one, never needs.
+   */
+  readonly raw: Buffer | (() => Buffer);
   readonly contentType?: string;
   /**
    * The object's id; a new delivery-style id when absent, as every style leaves it. Not the delivery's own id: the
@@ -70,10 +74,11 @@ export interface ClaimCheckDeps {
 
 export function makeClaimCheck(deps: ClaimCheckDeps, limit: number = STEP_FUNCTIONS_MAX_INPUT_BYTES): ClaimCheck {
   const now = deps.now ?? Date.now;
-  return async ({ payload, build, raw, contentType, deliveryId }) => {
+  return async ({ payload, build, raw: rawOrThunk, contentType, deliveryId }) => {
     const input = build(payload);
     const bytes = runInputBytes(input);
     if (bytes <= limit) return input;
+    const raw = typeof rawOrThunk === 'function' ? rawOrThunk() : rawOrThunk;
     if (deps.bodies === undefined) {
       throw new TooLargeError(
         `the workflow input would be ${bytes} bytes; Step Functions accepts at most ${limit}, and no body store is configured for larger bodies`,

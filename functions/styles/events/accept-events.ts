@@ -100,7 +100,7 @@ export async function startByRef(
       payload,
       build: (p) => webhookRunInput(ref, p, receivedAt, delivery?.ref()),
       // Callers without the raw bytes (none in the handlers) store the payload as JSON.
-      raw: body?.raw ?? Buffer.from(JSON.stringify(payload), 'utf8'),
+      raw: body?.raw ?? (() => Buffer.from(JSON.stringify(payload), 'utf8')),
       ...(body?.contentType === undefined ? {} : { contentType: body.contentType }),
     });
     const started = await startOrQueue(
@@ -216,7 +216,8 @@ async function acceptEvent(
       const input = await (deps.claimCheck ?? withoutBodyStore)({
         payload: body.data,
         build: (data) => ({ event: { ...body, data }, trigger: trigger('event', ref, receivedAt, delivery?.ref()) }),
-        raw: dataBytes(body.data),
+        // Written only for an input over the limit: else a second JSON.stringify of the data, for nothing.
+        raw: () => dataBytes(body.data),
         ...(event.datacontenttype === undefined ? {} : { contentType: event.datacontenttype }),
       });
       // One request, many claims: none carries the delivery's record, so the message does (recordApart).

@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SfnWorkflowEngine } from '../../../functions/adapters/aws/sfn-engine';
@@ -14,9 +14,11 @@ import { EngineBusyError } from '../../../functions/core/outcomes';
 describe('SfnWorkflowEngine.startSync through a cached middleware stack', () => {
   let server: Server;
   let calls: Record<string, number>;
+  let cut: Record<string, Promise<void>>;
 
   beforeEach(async () => {
     calls = {};
+    cut = {};
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -29,7 +31,16 @@ describe('SfnWorkflowEngine.startSync through a cached middleware stack', () => 
           res.end(JSON.stringify({ executionArn: body.executionArn, status: 'SUCCEEDED', startDate: 1 }));
           return;
         }
-        if (body.name === 'accepted') return; // running: the answer comes when the run ends
+        if (body.name === 'done') {
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+          res.end(JSON.stringify({ executionArn: 'arn:x', status: 'SUCCEEDED', startDate: 1, stopDate: 2 }));
+          return;
+        }
+        if (body.name === 'accepted') {
+          // Running: the answer comes when the run ends; the connection closes only if the caller cuts it.
+          cut.accepted = new Promise((resolve) => res.on('close', () => resolve()));
+          return;
+        }
         // StartSyncExecution's refusal: https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartSyncExecution.html
         res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(
@@ -80,6 +91,23 @@ describe('SfnWorkflowEngine.startSync through a cached middleware stack', () => 
     expect(accepted).toEqual({ status: 'fulfilled', value: { name: 'accepted', status: 'RUNNING' } });
     expect(calls.throttled).toBeGreaterThan(1);
     expect(calls.accepted).toBe(1);
+    client.destroy();
+  });
+
+  it('sends sync starts through the client’s cached stack, and the abort still cuts the attempt’s connection', async () => {
+    const client = cachedClient();
+    const engine = new SfnWorkflowEngine(client);
+    const resolved = jest.spyOn(StartSyncExecutionCommand.prototype, 'resolveMiddleware');
+
+    const first = await engine.startSync(start('done'), 5_000);
+    const second = await engine.startSync(start('done'), 5_000);
+    const running = await engine.startSync(start('accepted'), 300);
+
+    expect([first.status, second.status, running.status]).toEqual(['SUCCEEDED', 'SUCCEEDED', 'RUNNING']);
+    // Resolved once for the class, then reused: no per-call options, which the SDK resolves call by call.
+    expect(resolved).toHaveBeenCalledTimes(1);
+    await expect(cut.accepted).resolves.toBeUndefined();
+    resolved.mockRestore();
     client.destroy();
   });
 

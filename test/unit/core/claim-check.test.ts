@@ -80,6 +80,39 @@ describe('the claim-check', () => {
     expect(key).toMatch(/^bodies\/[0-9a-f]{2}\/dlv_[0-9A-Z]{26}$/);
   });
 
+  it('asks for bytes given as a function only when the input is too large, and then once', async () => {
+    const bodies = new InMemoryBodyStore();
+    const small = { hello: 'world' };
+    const large = { blob: 'x'.repeat(300_000) };
+    const raw = Buffer.from(JSON.stringify(large));
+    const calls = { small: 0, large: 0 };
+
+    const fits = await makeClaimCheck({ bodies })({
+      payload: small,
+      build,
+      raw: () => {
+        calls.small += 1;
+        return Buffer.from(JSON.stringify(small));
+      },
+    });
+    const checked = await makeClaimCheck({ bodies })({
+      payload: large,
+      build,
+      raw: () => {
+        calls.large += 1;
+        return raw;
+      },
+    });
+
+    expect(fits).toEqual({ payload: small, trigger: { style: 'test' } });
+    expect(calls).toEqual({ small: 0, large: 1 });
+    const [key] = [...bodies.objects.keys()];
+    expect(bodies.objects.get(key!)!.equals(raw)).toBe(true);
+    expect(checked.payload).toMatchObject({
+      hookflowBody: { bytes: raw.length, sha256: createHash('sha256').update(raw).digest('hex') },
+    });
+  });
+
   it('refuses with 413 (too large) when no store is configured', async () => {
     const payload = { blob: 'x'.repeat(300_000) };
 

@@ -12,7 +12,7 @@ import {
   rotateSecrets,
   verifierSchema,
 } from '../../../functions/core/verify/verifier-config';
-import { verifySignedRequest } from '../../../functions/core/verify/verify-signature';
+import { safeEqual, verifySignedRequest } from '../../../functions/core/verify/verify-signature';
 import { verifyRegistration } from '../../../functions/core/verify/verify-registration';
 import { InMemoryDeliveryLedger } from '../../support/fakes';
 
@@ -122,6 +122,42 @@ describe('verifiers, checked with signatures made by the senders’ own librarie
     expect(verify(contrail, { 'x-verify-signature': secret }).secretHeader).toBe('x-verify-signature');
     const mac = createHmac('sha256', secret).update(body).digest('hex');
     expect(verify(contrail, { 'x-verify-signature': `sha256=${mac}` }).secretHeader).toBeUndefined();
+  });
+
+  it('seed 5 (contrail): every form of the HMAC verifies, and a near miss of each is refused', () => {
+    const contrail = config({ kind: 'contrail' });
+    const digest = createHmac('sha256', secret).update(body).digest();
+    const forms = [
+      digest.toString('hex'),
+      `sha256=${digest.toString('hex').toUpperCase()}`,
+      digest.toString('base64'),
+      `SHA256=${digest.toString('base64url')}`,
+    ];
+    for (const form of forms) {
+      expect(verify(contrail, { 'x-verify-signature': form })).toMatchObject({ secret: 'current' });
+      const nearMiss = `${form.slice(0, -1)}${form.endsWith('A') ? 'B' : 'A'}`;
+      expect(() => verify(contrail, { 'x-verify-signature': nearMiss })).toThrow(
+        'X-Verify-Signature does not match the secret',
+      );
+    }
+  });
+
+  it('compares in constant time as plain equality does: strings as their UTF-8 bytes, any lengths', () => {
+    const table: [string | Buffer, string | Buffer, boolean][] = [
+      ['', '', true],
+      ['a', 'a', true],
+      ['a', 'A', false],
+      ['abc', 'abcd', false],
+      ['é€😀', 'é€😀', true],
+      ['é€😀', Buffer.from('é€😀', 'utf8'), true],
+      [Buffer.from([0xff, 0x00]), Buffer.from([0xff, 0x00]), true],
+      [Buffer.from([0xff, 0x00]), Buffer.from([0xff]), false],
+      [secret, `${secret} `, false],
+    ];
+    for (const [a, b, equal] of table) {
+      expect(safeEqual(a, b)).toBe(equal);
+      expect(safeEqual(b, a)).toBe(equal);
+    }
   });
 
   it('Microsoft Graph: every notification’s clientState is the secret', () => {

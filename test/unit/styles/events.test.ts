@@ -440,12 +440,19 @@ describe('POST /api/v2/event', () => {
   );
 
   it('builds a structured event with base64 data as the SDK builds it (the SDK parses that body itself)', () => {
+    // The event has no time: each parse gives it the current one, so the clock stands still between the two.
+    jest.useFakeTimers({ now: Date.parse('2026-01-31T11:00:00.000Z'), doNotFake: ['nextTick', 'setImmediate'] });
     const text = JSON.stringify({ ...orderCreated, data: undefined, data_base64: 'aGVsbG8=' });
     const headers = { 'content-type': 'application/cloudevents+json' };
 
-    const [parsed] = parseEventRequest(httpEvent({ path: '/api/v2/event', headers, body: text }), 1_000_000).events;
+    let parsed, sdk;
+    try {
+      [parsed] = parseEventRequest(httpEvent({ path: '/api/v2/event', headers, body: text }), 1_000_000).events;
 
-    const sdk = HTTP.toEvent({ headers, body: text }) as ReturnType<typeof HTTP.toEvent> & { toJSON(): object };
+      sdk = HTTP.toEvent({ headers, body: text }) as ReturnType<typeof HTTP.toEvent> & { toJSON(): object };
+    } finally {
+      jest.useRealTimers();
+    }
     expect(parsed!.toJSON()).toEqual(sdk.toJSON());
   });
 
