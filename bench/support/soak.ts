@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/support/soak.ts [flow]          # flow: hello (recorded, the default) or hello-unrecorded
  *   SOAK_ROUNDS=12 SOAK_SECONDS=10 npx tsx bench/support/soak.ts hello
+ *   SOAK_RATE=400 npx tsx bench/support/soak.ts hello   # a fixed rate, so CPU per request compares across rounds
  */
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
@@ -17,6 +18,8 @@ const flow = process.argv[2] ?? 'hello';
 const rounds = Number(process.env.SOAK_ROUNDS ?? 10);
 const seconds = Number(process.env.SOAK_SECONDS ?? 10);
 const connections = Number(process.env.SOAK_CONNECTIONS ?? 50);
+/** A fixed rate (req/s over all connections; unset: as fast as it goes): CPU per request then compares across rounds. */
+const rate = process.env.SOAK_RATE === undefined ? undefined : Number(process.env.SOAK_RATE);
 
 function rssMb(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
@@ -39,6 +42,8 @@ function run(url: string): Promise<autocannon.Result> {
         url,
         method: 'POST',
         connections,
+        duration: seconds,
+        ...(rate === undefined ? {} : { overallRate: rate }),
         timeout: 10,
         headers: {
           'content-type': 'application/json',
@@ -54,7 +59,7 @@ function run(url: string): Promise<autocannon.Result> {
         else resolve(result);
       },
     );
-    const timer = setTimeout(() => instance.stop(), seconds * 1000);
+    const timer = setTimeout(() => instance.stop(), (seconds + 5) * 1000); // a stuck run still ends
   });
 }
 
