@@ -7,11 +7,11 @@ const level = require('level');
  * file and merged down the levels in the background, and with dynalite's keys spread over the whole key range
  * every merge rewrites most of the level below it: with 4 MiB, that merging cost per write grew with the data
  * stored, and the local stack slowed down as it ran (a recorded trigger, about 1.2 KB per claim plus its index
- * entry: dynalite's CPU per write from 0.31 to 0.52 ms over 100,000 writes). 64 MiB holds a bench run's writes
- * in memory between merges (docs/performance.md, "The local stack slowed down as it ran"). What it costs: up to
- * about twice this in dynalite's memory (the buffer being written out and the next), and a start after a crash
- * replays up to this much of LevelDB's log. Nothing is less durable: every write is in LevelDB's log first, as
- * before.
+ * entry: dynalite's CPU per write from 0.31 to 0.52 ms over 100,000 writes). With 64 MiB, a bench run's writes
+ * are merged a few times instead of dozens: 0.32-0.35 ms per write up to 250,000 writes (docs/performance.md, "The
+ * local stack slowed down as it ran"). What it costs: up to about twice this in dynalite's memory (the buffer being
+ * written out and the next), and a start replays up to this much of LevelDB's log (52 MB: 0.3 s against 0.2 s).
+ * Nothing is less durable: every write is in LevelDB's log first, as before.
  */
 const WRITE_BUFFER_BYTES = 64 * 1024 * 1024;
 
