@@ -18,6 +18,10 @@ export const standardExecutionArn = (p: Partition, stateMachine: string, name: s
 export const expressExecutionArn = (p: Partition, stateMachine: string, name: string, id: string) =>
   `arn:aws:states:${p.region}:${p.accountId}:express:${stateMachine}:${name}:${id}`;
 
+/** Whether an execution ARN has the Express shape (a start's own ARN, never handed out twice). */
+export const isExpressExecutionArn = (executionArn: string) =>
+  /^arn:aws:states:[^:]+:\d{12}:express:/.test(executionArn);
+
 /** The state machine name inside an execution ARN of either shape, or undefined if it is not one. */
 export function stateMachineNameOf(executionArn: string): string | undefined {
   const match = /^arn:aws:states:[^:]+:\d{12}:(?:execution|express):([^:]+):/.exec(executionArn);

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isExpressExecutionArn } from './arns';
 import type { HistoryEvent } from './history';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -41,8 +42,13 @@ export const DEFAULT_MAX_ENDED_BYTES = 256 * 1024 * 1024;
 /**
  * AWS keeps a closed execution's history for 90 days, and a Standard execution's name stays taken for as long
  * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html, "Execution history retention
- * time"; StartExecution: "ExecutionAlreadyExists"). A forgotten execution keeps its name reserved here for
- * those 90 days, so a retry can never start a second run with the same name, whatever was forgotten.
+ * time"; StartExecution: "ExecutionAlreadyExists"). A forgotten Standard execution keeps its name reserved here
+ * for those 90 days, so a retry can never start a second run with the same name, whatever was forgotten.
+ * An Express execution reserves nothing: for Express, "Idempotency is not automatically managed. Starting
+ * multiple workflows with the same name results in concurrent executions"
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/express-at-least-once-execution.html), and each start gets
+ * an ARN of its own (arns.ts, expressExecutionArn), which no later start can ask for. Reserving those ARNs only
+ * grew this store and every compaction of its journal, by one line per forgotten Express run for 90 days.
  */
 export const NAME_RESERVED_MS = 90 * 24 * 60 * 60 * 1000;
 
@@ -142,11 +148,13 @@ export class ExecutionStore {
   private forget(executionArn: string, stopDate: number): void {
     this.untrackEnded(executionArn);
     this.executions.delete(executionArn);
-    this.reserved.set(executionArn, stopDate);
+    // A journal written before Express runs stopped reserving their ARNs drops them here, at its next load.
+    if (!isExpressExecutionArn(executionArn)) this.reserved.set(executionArn, stopDate);
   }
 
   private forgottenLine(executionArn: string): string {
-    return `${JSON.stringify({ forgotten: executionArn, stopDate: this.reserved.get(executionArn) })}\n`;
+    // An Express run's has no stopDate (nothing reserved): replayed, it is forgotten all the same.
+    return `${JSON.stringify({ forgotten: executionArn, stopDate: this.reserved.get(executionArn) ?? this.now() })}\n`;
   }
 
   private append(text: string): void {

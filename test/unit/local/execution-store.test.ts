@@ -144,4 +144,44 @@ describe('ExecutionStore', () => {
     expect(store.get(arn(7))?.status).toBe('SUCCEEDED');
     expect(statSync(journal).size).toBe(line.length);
   }, 120_000);
+
+  it('reserves no Express ARN it forgets (each start has its own), and drops those an older journal reserved', () => {
+    // Arrange: Express runs, whose ARNs end in the start's own id, over a small budget; and a journal line
+    // from before, reserving a forgotten Express ARN.
+    const expressArn = (i: number) =>
+      `arn:aws:states:us-east-1:000000000000:express:hookflow-echo:run-${i}:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    const express = (i: number, status: ExecutionRecord['status']): ExecutionRecord => ({
+      ...record(i, status),
+      executionArn: expressArn(i),
+      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:hookflow-echo',
+      stateMachineName: 'hookflow-echo',
+      type: 'EXPRESS',
+    });
+    appendFileSync(
+      join(dataDir, 'executions.jsonl'),
+      `${JSON.stringify({ forgotten: expressArn(999), stopDate: T0 })}\n`,
+    );
+    const store = new ExecutionStore(dataDir, { maxEndedBytes: 20_000 });
+
+    // Act
+    for (let i = 0; i < 100; i++) {
+      store.put(express(i, 'RUNNING'));
+      store.put(express(i, 'SUCCEEDED'));
+    }
+    store.put(record(0, 'RUNNING'));
+    for (let i = 100; i < 200; i++) store.put(express(i, 'SUCCEEDED'));
+    store.put(record(0, 'SUCCEEDED'));
+    for (let i = 200; i < 300; i++) store.put(express(i, 'SUCCEEDED'));
+    const reloaded = new ExecutionStore(dataDir, { maxEndedBytes: 20_000 });
+
+    // Assert: the forgotten Express runs reserve nothing, the forgotten Standard one still does, after a reload too.
+    expect(store.get(expressArn(0))).toBeUndefined();
+    expect(store.isReserved(expressArn(0))).toBe(false);
+    expect(store.isReserved(expressArn(999))).toBe(false);
+    expect(store.isReserved(arn(0))).toBe(true);
+    expect(store.size().reserved).toBe(1);
+    expect(reloaded.size().reserved).toBe(1);
+    expect(reloaded.isReserved(arn(0))).toBe(true);
+    expect(reloaded.get(expressArn(299))?.status).toBe('SUCCEEDED');
+  });
 });
