@@ -176,15 +176,18 @@ export function atCpuShare(t: CostTable, run: ScenarioRun): CpuShareWhatIf {
   const cpuMs = run.cpuMedianMs;
   const measuredBilledMs = run.billedMsMean ?? Math.ceil(run.wallMs.p50);
   const billedMs = round(measuredBilledMs + cpuMs / share - cpuMs, 3);
-  const durationPerMillion = perMillion(billedGbSeconds(billedMs) * PRICES.lambdaArmPerGbSecond);
-  const measuredDuration = t.lines.find((line) => line.item.startsWith('Lambda duration'))?.perMillion ?? 0;
-  const total = round(t.total - measuredDuration + durationPerMillion, 4);
+  const durationPerMillion = billedDurationPerMillion(billedMs);
+  // The table's duration line, priced from the same run (lambdaLines): replaced, every other line kept.
+  const total = round(t.total - billedDurationPerMillion(measuredBilledMs) + durationPerMillion, 4);
   return { share: round(share, 4), cpuMs, billedMs, durationPerMillion, total, ratio: round(total / t.floor, 3) };
 }
 
 const lambdaGbSeconds = (ms: number) => (LAMBDA_MEMORY_MB / 1024) * (Math.ceil(ms) / 1000);
 /** GB-seconds of a duration already billed (rounded up per invocation, then averaged: ScenarioRun.billedMsMean). */
 const billedGbSeconds = (billedMs: number) => (LAMBDA_MEMORY_MB / 1024) * (billedMs / 1000);
+/** $ per million invocations of a duration already billed: the single-webhook tables' duration line. */
+const billedDurationPerMillion = (billedMs: number) =>
+  perMillion(billedGbSeconds(billedMs) * PRICES.lambdaArmPerGbSecond);
 const perMillion = (dollarsPerUnit: number) => round(dollarsPerUnit * 1e6, 4);
 const sum = (lines: readonly CostLine[]) =>
   round(
@@ -261,7 +264,7 @@ function lambdaLines(run: ScenarioRun, measuredLoadMs: number | undefined, recor
     {
       item: `Lambda duration (arm64, ${LAMBDA_MEMORY_MB} MB)`,
       usage: `measured: wall p50 ${round(durationMs, 2)} ms in process against the local services; computed: billed ${round(billedMs, 2)} ms on average (each invocation rounded up to 1 ms) × ${LAMBDA_MEMORY_MB / 1024} GB`,
-      perMillion: perMillion(billedGbSeconds(billedMs) * PRICES.lambdaArmPerGbSecond),
+      perMillion: billedDurationPerMillion(billedMs),
     },
     {
       item: 'Lambda INIT (billed since August 2025)',
