@@ -1,4 +1,4 @@
-import { type ForkOptions, type Serializable, fork } from 'node:child_process';
+import { type ChildProcess, type ForkOptions, type Serializable, fork } from 'node:child_process';
 
 export interface ChildService {
   readonly port: number;
@@ -41,6 +41,25 @@ export async function forkService(
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${name} exited with code ${code} before listening`)));
   });
+  const watch = crashWatch(name, child);
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        watch.closing();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.disconnect();
+      }),
+    crashed: watch.crashed,
+  };
+}
+
+/**
+ * Watches a started service's process for a crash: `crashed` resolves, with a sentence naming `name` and how the
+ * process ended, if it exits before `closing()` was called (or had already); it never resolves otherwise.
+ */
+export function crashWatch(name: string, child: ChildProcess): { crashed: Promise<string>; closing(): void } {
   let closing = false;
   const crashed = new Promise<string>((resolve) => {
     const ended = (code: number | null, signal: NodeJS.Signals | null) => {
@@ -49,15 +68,5 @@ export async function forkService(
     if (child.exitCode !== null || child.signalCode !== null) ended(child.exitCode, child.signalCode);
     else child.once('exit', ended);
   });
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        closing = true;
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.disconnect();
-      }),
-    crashed,
-  };
+  return { crashed, closing: () => (closing = true) };
 }

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { crashWatch } from '../child-service';
 
 /** Set to 1 to run DynamoDB Local outside a private network namespace, reachable from the network. */
 export const PUBLIC_OPT_IN_ENV = 'HOOKFLOW_DYNAMODB_LOCAL_PUBLIC';
@@ -149,17 +150,12 @@ async function startOnPort(port: number, dbPath: string | undefined): Promise<Ru
     throw error;
   }
   exited.catch(() => undefined); // it exits when closed: not an error any more
-  let closing = false;
-  const crashed = new Promise<string>((resolve) =>
-    child.once('exit', (code, signal) => {
-      if (!closing) resolve(`DynamoDB Local exited on its own (${signal ?? `code ${code}`})`);
-    }),
-  );
+  const watch = crashWatch('DynamoDB Local', child);
   const close = () => {
-    closing = true;
+    watch.closing();
     return stop(child);
   };
-  return { endpoint, pid: child.pid!, close, crashed };
+  return { endpoint, pid: child.pid!, close, crashed: watch.crashed };
 }
 
 /** Polls until the endpoint answers any HTTP request (DynamoDB Local answers a bare GET with 400). */
