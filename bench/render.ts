@@ -434,6 +434,13 @@ function costSection(t: CostTable): string {
       `At the CPU share (computed, information): the handler's ${num(s.cpuMs, 2)} ms of CPU per request (part 2) run at ${num(s.share, 3)} of a vCPU would bill about ${num(s.billedMs, 1)} ms: the duration line ${usd(s.durationPerMillion)}, the total ${usd(s.total)}, ${times(s.ratio)} the floor.`,
     );
   }
+  if (t.atLogLevelWarn !== undefined) {
+    const w = t.atLogLevelWarn;
+    lines.push(
+      '',
+      `At application log level ${w.applicationLogLevel} (computed, information; the construct's \`applicationLogLevel\` prop, default INFO): a successful request writes no handler line (its ${num(w.handlerLogBytes, 0)} bytes left out): the logs line ${usd(w.logsPerMillion)}, the total ${usd(w.total)}, ${times(w.ratio)} the floor.`,
+    );
+  }
   return lines.join('\n');
 }
 

@@ -121,6 +121,25 @@ export interface CostTable {
   readonly withRecording?: { readonly total: number; readonly ratio: number; readonly note: string };
   /** Information: the same request if its CPU ran at the function's share of a vCPU (atCpuShare). */
   readonly atCpuShare?: CpuShareWhatIf;
+  /** Information: the same request with the handlers' application log level at WARN (atApplicationLogLevelWarn). */
+  readonly atLogLevelWarn?: LogLevelWhatIf;
+}
+
+/**
+ * What the CloudWatch Logs line would bill with the construct's `applicationLogLevel` at WARN instead of its default,
+ * INFO: a successful request's one handler line is INFO (functions/core/logger.ts), and below the application level
+ * Lambda's AWS_LAMBDA_LOG_LEVEL makes Powertools write nothing (lib/hookflow-function.ts, `handlerLogging`), so only
+ * Lambda's own lines at the system level are left. Computed, information only: the duration line is kept as measured
+ * at INFO (the line's CPU, a few hundredths of a ms, is within a run's noise: docs/performance.md, "The success
+ * line"), and the targets are read on the table.
+ */
+export interface LogLevelWhatIf {
+  readonly applicationLogLevel: 'WARN';
+  /** The handler's bytes per request at INFO (part 2), left out. */
+  readonly handlerLogBytes: number;
+  readonly logsPerMillion: number;
+  readonly total: number;
+  readonly ratio: number;
 }
 
 /**
@@ -182,6 +201,14 @@ export function atCpuShare(t: CostTable, run: ScenarioRun): CpuShareWhatIf {
   return { share: round(share, 4), cpuMs, billedMs, durationPerMillion, total, ratio: round(total / t.floor, 3) };
 }
 
+/** The single-webhook table's CloudWatch Logs line, priced from the same run (lambdaLines), without the handler's. */
+export function atApplicationLogLevelWarn(t: CostTable, run: ScenarioRun): LogLevelWhatIf {
+  const handlerLogBytes = run.logBytesPerInvocation ?? 0;
+  const logsPerMillion = logsIngestedPerMillion(PLATFORM_LOG_BYTES);
+  const total = round(t.total - logsIngestedPerMillion(handlerLogBytes + PLATFORM_LOG_BYTES) + logsPerMillion, 4);
+  return { applicationLogLevel: 'WARN', handlerLogBytes, logsPerMillion, total, ratio: round(total / t.floor, 3) };
+}
+
 const lambdaGbSeconds = (ms: number) => (LAMBDA_MEMORY_MB / 1024) * (Math.ceil(ms) / 1000);
 /** GB-seconds of a duration already billed (rounded up per invocation, then averaged: ScenarioRun.billedMsMean). */
 const billedGbSeconds = (billedMs: number) => (LAMBDA_MEMORY_MB / 1024) * (billedMs / 1000);
@@ -189,6 +216,8 @@ const billedGbSeconds = (billedMs: number) => (LAMBDA_MEMORY_MB / 1024) * (bille
 const billedDurationPerMillion = (billedMs: number) =>
   perMillion(billedGbSeconds(billedMs) * PRICES.lambdaArmPerGbSecond);
 const perMillion = (dollarsPerUnit: number) => round(dollarsPerUnit * 1e6, 4);
+/** $ per million invocations of this many bytes of log lines ingested per invocation. */
+const logsIngestedPerMillion = (bytes: number) => perMillion((bytes / 1e9) * PRICES.cloudwatchLogsPerGbIngested);
 const sum = (lines: readonly CostLine[]) =>
   round(
     lines.reduce((total, line) => total + line.perMillion, 0),
@@ -285,7 +314,7 @@ function lambdaLines(run: ScenarioRun, measuredLoadMs: number | undefined, recor
     {
       item: 'CloudWatch Logs ingestion',
       usage: `measured: ${round(run.logBytesPerInvocation ?? 0, 0)} bytes of handler log lines per request; computed: + ${PLATFORM_LOG_BYTES} bytes of Lambda's START/END/REPORT lines (system log level ${SYSTEM_LOG_LEVEL}, the construct's default)`,
-      perMillion: perMillion((logBytes / 1e9) * PRICES.cloudwatchLogsPerGbIngested),
+      perMillion: logsIngestedPerMillion(logBytes),
     },
   ];
 }
@@ -381,7 +410,11 @@ export function computeCost(
       singleFloor(),
       target,
     );
-    return withRecording({ ...base, atCpuShare: atCpuShare(base, run) }, name, note);
+    return withRecording(
+      { ...base, atCpuShare: atCpuShare(base, run), atLogLevelWarn: atApplicationLogLevelWarn(base, run) },
+      name,
+      note,
+    );
   };
   const unkeyed = single(
     'unkeyed',
@@ -448,11 +481,9 @@ export function computeCost(
       {
         item: 'CloudWatch Logs ingestion',
         usage: `measured: ${round((worker.logBytesPerInvocation ?? 0) / worker.recordsPerInvocation, 0)} bytes of worker log lines per item; computed: + Lambda's platform lines per worker invocation`,
-        perMillion: perMillion(
-          (((worker.logBytesPerInvocation ?? 0) / worker.recordsPerInvocation +
-            PLATFORM_LOG_BYTES * workerInvocationsPerItem) /
-            1e9) *
-            PRICES.cloudwatchLogsPerGbIngested,
+        perMillion: logsIngestedPerMillion(
+          (worker.logBytesPerInvocation ?? 0) / worker.recordsPerInvocation +
+            PLATFORM_LOG_BYTES * workerInvocationsPerItem,
         ),
       },
     ],
@@ -467,15 +498,13 @@ export function computeCost(
     systemLogLevel: SYSTEM_LOG_LEVEL,
     platformLogBytes: PLATFORM_LOG_BYTES,
     platformLogBytesWhenKept: PLATFORM_LOG_BYTES_WHEN_KEPT,
-    platformLogsWhenKeptPerMillion: perMillion(
-      (PLATFORM_LOG_BYTES_WHEN_KEPT / 1e9) * PRICES.cloudwatchLogsPerGbIngested,
-    ),
+    platformLogsWhenKeptPerMillion: logsIngestedPerMillion(PLATFORM_LOG_BYTES_WHEN_KEPT),
     assumptions: [
       'Measured: AWS calls per request (the call counter in the handlers part), handler log bytes per request (what the deployed bundle wrote to stdout and stderr in process), Lambda duration (wall p50 in process against the local services on loopback), Computed: everything else, from the prices above.',
       'Lambda durations are local: AWS service calls take longer over the network, so real billed durations are longer. The sensitivity line says what each extra 10 ms adds.',
       `Lambda CPU: the duration is priced at the wall time measured here, where the handler's CPU runs on a full core. A ${LAMBDA_MEMORY_MB} MB function has about ${round(LAMBDA_MEMORY_MB / LAMBDA_MB_PER_VCPU, 3)} of a vCPU (AWS: one vCPU at ${LAMBDA_MB_PER_VCPU} MB), and AWS does not document how that share applies to a burst of a few milliseconds; "at the CPU share" under each single-webhook table prices the same request with its CPU stretched to that share (a busy instance), as the upper bound. Information, not what the targets are read on.`,
       `INIT: billed like invocation time since August 2025 for on-demand functions; ${COLD_START_SHARE * 100}% of invocations cold is AWS's own "typically under 1%", an assumption.`,
-      `CloudWatch Logs: the handlers write their JSON lines to stdout themselves (Powertools), and Lambda's JSON log format keeps such lines as written, so the bytes measured are the bytes ingested. Lambda's own per-invocation lines follow the construct's system log level: ${SYSTEM_LOG_LEVEL} by default, where Lambda sends none of them (${PLATFORM_LOG_BYTES} bytes); at INFO (\`systemLogLevel\` prop) they would add ${PLATFORM_LOG_BYTES_WHEN_KEPT} bytes per invocation (computed from their JSON shape), ${'$'}${perMillion((PLATFORM_LOG_BYTES_WHEN_KEPT / 1e9) * PRICES.cloudwatchLogsPerGbIngested).toFixed(3)} per million.`,
+      `CloudWatch Logs: the handlers write their JSON lines to stdout themselves (Powertools), and Lambda's JSON log format keeps such lines as written, so the bytes measured are the bytes ingested. Lambda's own per-invocation lines follow the construct's system log level: ${SYSTEM_LOG_LEVEL} by default, where Lambda sends none of them (${PLATFORM_LOG_BYTES} bytes); at INFO (\`systemLogLevel\` prop) they would add ${PLATFORM_LOG_BYTES_WHEN_KEPT} bytes per invocation (computed from their JSON shape), ${'$'}${logsIngestedPerMillion(PLATFORM_LOG_BYTES_WHEN_KEPT).toFixed(3)} per million.`,
       'DynamoDB: every item hookflow writes on these paths is under 1 KB (1 WRU per write); registry reads are eventually consistent GetItems under 4 KB (½ RRU). TTL deletes are free.',
       'Step Functions: the workflow run is the same on both sides (one Express start of the echo workflow), so its cost sits in the floor too; a Standard workflow bills per state transition instead, the same on both sides.',
       'Not included: X-Ray traces (sampled), data transfer, free tiers, SQS long polling of an idle queue.',

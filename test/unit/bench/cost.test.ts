@@ -1,5 +1,13 @@
 import type { ScenarioRun } from '../../../bench/lib/in-process';
-import { atCpuShare, type CostTable, LAMBDA_MB_PER_VCPU, LAMBDA_MEMORY_MB, PRICES } from '../../../bench/parts/cost';
+import {
+  atApplicationLogLevelWarn,
+  atCpuShare,
+  type CostTable,
+  LAMBDA_MB_PER_VCPU,
+  LAMBDA_MEMORY_MB,
+  PLATFORM_LOG_BYTES,
+  PRICES,
+} from '../../../bench/parts/cost';
 
 describe('bench cost: the CPU-share what-if', () => {
   it("re-prices only the duration line, with the handler's CPU stretched to the function's share of a vCPU", () => {
@@ -30,5 +38,34 @@ describe('bench cost: the CPU-share what-if', () => {
     expect(whatIf.total).toBeCloseTo(1.1 + duration, 4);
     expect(whatIf.ratio).toBeCloseTo(1.1 + duration, 3);
     expect(whatIf.total).toBeGreaterThan(table.total);
+  });
+});
+
+describe('bench cost: the application log level WARN what-if', () => {
+  it("takes only the handler's own log bytes out of the total, Lambda's lines at the system level kept", () => {
+    // Arrange: a table whose logs line priced 200 handler bytes per request (the platform's bytes at WARN: none).
+    const logs = (bytes: number) => (bytes / 1e9) * PRICES.cloudwatchLogsPerGbIngested * 1e6;
+    const table: CostTable = {
+      title: 't',
+      lines: [
+        { item: 'API Gateway HTTP API', usage: '', perMillion: 1 },
+        { item: 'CloudWatch Logs ingestion', usage: '', perMillion: logs(200 + PLATFORM_LOG_BYTES) },
+      ],
+      total: 1 + logs(200 + PLATFORM_LOG_BYTES),
+      floorLines: [],
+      floor: 1,
+      ratio: 1 + logs(200 + PLATFORM_LOG_BYTES),
+    };
+    const run = { logBytesPerInvocation: 200 } as unknown as ScenarioRun;
+
+    // Act
+    const whatIf = atApplicationLogLevelWarn(table, run);
+
+    // Assert
+    expect(whatIf.handlerLogBytes).toBe(200);
+    expect(whatIf.logsPerMillion).toBeCloseTo(logs(PLATFORM_LOG_BYTES), 4);
+    expect(whatIf.total).toBeCloseTo(1 + logs(PLATFORM_LOG_BYTES), 4);
+    expect(whatIf.ratio).toBeCloseTo(1 + logs(PLATFORM_LOG_BYTES), 3);
+    expect(whatIf.total).toBeLessThan(table.total);
   });
 });
