@@ -10,9 +10,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { dedupeTableSchema } from '../functions/adapters/aws/table-schemas';
 import { handlers } from '../functions/routes';
 import { loadWorkflowManifest } from '../workflows/manifest';
 import { createTables } from './dynamodb/create-tables';
+import { TTL_SWEEP_DEFAULTS, TtlSweeper } from './dynamodb/ttl-sweeper';
 import { desiredItems, seedRegistry } from './dynamodb/seed-registry';
 import { startLocalDynamoDb } from './dynamodb/start-dynamodb';
 import { executionViewer } from './execution-viewer';
@@ -85,6 +87,13 @@ async function main(): Promise<void> {
       handlers: handlers.map((spec) => spec.name),
     }),
   );
+
+  // DynamoDB's TTL, applied locally (local/dynamodb/ttl-sweeper.ts); a value it cannot read stops the start.
+  const ttlSweep = checkOrExit(() => ({
+    ...TTL_SWEEP_DEFAULTS,
+    everySeconds: seconds('HOOKFLOW_LOCAL_TTL_SWEEP_SECONDS', TTL_SWEEP_DEFAULTS.everySeconds),
+    deleteAfterSeconds: seconds('HOOKFLOW_LOCAL_TTL_DELETE_AFTER_SECONDS', TTL_SWEEP_DEFAULTS.deleteAfterSeconds),
+  }));
 
   // Never let a laptop's real AWS credentials or region reach the handlers: everything here is local.
   Object.assign(process.env, localAwsEnv);
@@ -215,6 +224,17 @@ async function main(): Promise<void> {
 
   const dynamodbClient = new DynamoDBClient({ endpoint: dynamodb.endpoint });
   await createTables(dynamodbClient, TABLES);
+  // DynamoDB's TTL on the dedupe table (claims, records, run guards), which dynalite does not have.
+  const ttlSweeper = new TtlSweeper(
+    dynamodbClient,
+    {
+      name: TABLES.dedupe,
+      keyAttributes: [dedupeTableSchema.partitionKey],
+      ttlAttribute: dedupeTableSchema.timeToLiveAttribute,
+    },
+    ttlSweep,
+  );
+  ttlSweeper.start(progress);
   const seeded = await seedRegistry(dynamodbClient, config, {
     registryTable: TABLES.registry,
     workflows: new Map(workflows.map((w) => [w.name, { arn: stepFunctions.stateMachineArn(w.name), type: w.type }])),
@@ -277,6 +297,7 @@ async function main(): Promise<void> {
     gateway.server.closeAllConnections();
     await closed;
     await Promise.all(eventSources.map((source) => source.stop()));
+    await ttlSweeper.stop();
     await sqsProxy?.close();
     await sqs.close();
     await stepFunctions.close();
@@ -335,6 +356,15 @@ function checkOrExit<T>(check: () => T): T {
 }
 
 /** A positive number of MiB from the environment, as bytes; anything else stops the start, naming the setting. */
+/** A number of seconds, 0 or more, from the environment variable `name` (unset: `fallback`). */
+function seconds(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0) throw new Error(`${name} must be 0 or more seconds`);
+  return value;
+}
+
 function megabytes(name: string): number {
   const value = Number(process.env[name]);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of MiB`);
