@@ -9,6 +9,8 @@ import {
   ResourceInUseException,
   ScanCommand,
   UpdateTableCommand,
+  waitUntilTableExists,
+  waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import {
   DELIVERIES_INDEX,
@@ -52,7 +54,19 @@ export async function createTables(client: DynamoDBClient, names: LocalTableName
     deliveriesIndex,
   );
   if (!created) await addDeliveriesIndex(client, names.dedupe);
+  await untilActive(client, names.registry);
+  await untilActive(client, names.dedupe);
 }
+
+/**
+ * "CreateTable is an asynchronous operation ... DynamoDB immediately returns a response with a TableStatus of
+ * CREATING ... You can perform read and write operations only on an ACTIVE table"
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html). dynalite copies that, for a
+ * moment even at `createTableMs: 0`: an item written straight after its CreateTable could be refused with
+ * ResourceNotFoundException. So the tables are ready when this returns, as a deployed stack's are.
+ */
+const untilActive = (client: DynamoDBClient, TableName: string) =>
+  waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 0.05, maxDelay: 1 }, { TableName });
 
 async function createIfMissing(
   client: DynamoDBClient,
@@ -111,12 +125,15 @@ async function addDeliveriesIndex(client: DynamoDBClient, tableName: string): Pr
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey !== undefined);
   await client.send(new DeleteTableCommand({ TableName: tableName }));
+  // DeleteTable is asynchronous too (DELETING): a CreateTable before it is gone would answer ResourceInUseException.
+  await waitUntilTableNotExists({ client, maxWaitTime: 60, minDelay: 0.05, maxDelay: 1 }, { TableName: tableName });
   await createIfMissing(
     client,
     tableName,
     [{ name: dedupeTableSchema.partitionKey, keyType: 'HASH' }],
     deliveriesIndex,
   );
+  await untilActive(client, tableName);
   for (let at = 0; at < items.length; at += 25) {
     await client.send(
       new BatchWriteItemCommand({

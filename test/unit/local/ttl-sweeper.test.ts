@@ -5,7 +5,6 @@ import {
   QueryCommand,
   ScanCommand,
   type AttributeValue,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,8 +66,6 @@ describe('the local TTL sweeper on dynalite', () => {
     server = await startLocalDynamoDb('127.0.0.1', dir, 'dynalite');
     client = new DynamoDBClient(localClientConfig(server.endpoint));
     await createTables(client, { registry: 'hookflow-registry', dedupe: table });
-    // dynalite answers CreateTable with the table CREATING, and refuses items until it is ACTIVE, a moment later.
-    await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { TableName: table });
   });
   afterEach(async () => {
     await server.close();
