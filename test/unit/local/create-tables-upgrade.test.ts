@@ -1,7 +1,8 @@
-import { CreateTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { createTables } from '../../../local/dynamodb/create-tables';
+import { createEarlierDedupeTable } from '../../support/earlier-dedupe-table';
 import { backend } from '../../support/dynamodb-backend';
 import { useInMemoryDynamoDb } from '../../support/in-memory-dynamodb';
 
@@ -17,14 +18,7 @@ describe(`local tables of an earlier version get the deliveries index (${backend
     // Arrange: a dedupe table as the earlier version created it, holding a claim
     const { client } = database();
     const names = { registry: `registry-${randomUUID()}`, dedupe: `dedupe-${randomUUID()}` };
-    await client.send(
-      new CreateTableCommand({
-        TableName: names.dedupe,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      }),
-    );
+    await createEarlierDedupeTable(client, names.dedupe);
     const claim = { pk: 'flow-trigger#hello#k1', owner: 'o', expiresAt: 2_000_000_000 };
     await client.send(new PutItemCommand({ TableName: names.dedupe, Item: marshall(claim) }));
 

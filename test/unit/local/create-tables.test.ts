@@ -1,5 +1,4 @@
 import {
-  CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -9,6 +8,7 @@ import {
 import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
 import { createTables } from '../../../local/dynamodb/create-tables';
+import { createEarlierDedupeTable } from '../../support/earlier-dedupe-table';
 
 /**
  * DynamoDB creates and deletes tables asynchronously: CreateTable answers with the table CREATING, and "you can
@@ -53,14 +53,7 @@ describe('createTables waits for its tables', () => {
   it("rebuilds an earlier version's dedupe table with its index, keeping its items, once the old one is gone", async () => {
     // Arrange: a dedupe table without the deliveries index, holding a claim.
     const client = await slowDynalite();
-    await client.send(
-      new CreateTableCommand({
-        TableName: names.dedupe,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      }),
-    );
+    await createEarlierDedupeTable(client, names.dedupe);
     await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { TableName: names.dedupe });
     await client.send(new PutItemCommand({ TableName: names.dedupe, Item: { pk: { S: 'claim' }, owner: { S: 'o' } } }));
 
