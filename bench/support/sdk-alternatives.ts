@@ -15,8 +15,8 @@
  *   A   aws4 (a SigV4 signer) and node:https: signing, endpoint, timeout, retries and error names that hookflow
  *       would own (sdk-alternatives/aws4.ts);
  *   L   @aws-lite/client with @aws-lite/dynamodb, Step Functions by its raw request (sdk-alternatives/aws-lite.ts);
- *   H   a reference, not a client: node:https alone, one unsigned POST (sdk-alternatives/https.ts). No client can
- *       go under it.
+ *   H   a reference, not a client: node:https alone, one unsigned POST (sdk-alternatives/https.ts): what the
+ *       transport costs a first call. Not a floor for the load (the file says why A measures under it).
  * How: fresh Node processes (this process's node: node_modules' Node 22, as part coldstart), each followed by an
  * empty Node process in the same environment (paired: variant, empty, variant, empty ...), the order of the nine
  * (variant, mode) slots rotated at each round so that none always runs first (interleaved). Two modes: `load`
@@ -67,7 +67,7 @@ const VARIANTS: Record<Variant, { readonly entry?: string; readonly about: strin
   S: { entry: 'sdk.ts', about: 'SDK v3 clients as clients.ts configures them, PutItemCommand, StartExecutionCommand' },
   A: { entry: 'aws4.ts', about: 'aws4 + node:https keep-alive Agent, ~150 lines hookflow would own' },
   L: { entry: 'aws-lite.ts', about: '@aws-lite/client + @aws-lite/dynamodb, created at load (awaited)' },
-  H: { entry: 'https.ts', about: 'reference: node:https alone, one unsigned POST (the transport floor)' },
+  H: { entry: 'https.ts', about: 'reference: node:https alone, one unsigned POST (the transport)' },
 };
 const CLIENT_NAMES: Record<Client, string> = { S: 'S (SDK v3)', A: 'A (aws4)', L: 'L (aws-lite)' };
 
