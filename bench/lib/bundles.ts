@@ -76,6 +76,28 @@ function buildOptionsOf(variant: BundleVariant): { options: BuildOptions; nodeOp
 const outRoot = join(root, 'node_modules', '.cache', 'hookflow-bench', `bundles-${process.pid}`);
 let cleanupRegistered = false;
 
+/** Removes this process's bundles when it exits (every function that writes under outRoot calls it first). */
+function removeBundlesAtExit(): void {
+  if (cleanupRegistered) return;
+  cleanupRegistered = true;
+  removeAtExit(outRoot);
+}
+
+/**
+ * Removes a bench process's own folder under node_modules/.cache when the process exits, and the folder above it
+ * if that is then empty (no other bench process is using it).
+ */
+export function removeAtExit(folder: string): void {
+  process.once('exit', () => {
+    rmSync(folder, { recursive: true, force: true });
+    try {
+      rmdirSync(dirname(folder));
+    } catch {
+      // not empty: another bench run's files are there
+    }
+  });
+}
+
 const cache = new Map<string, Promise<Bundle>>();
 
 /**
@@ -93,17 +115,7 @@ export function bundleHandler(name: string, variant: BundleVariant = 'deployed')
   const spec = handlers.find((h) => h.name === name);
   if (spec === undefined) throw new Error(`no handler named ${name}`);
   const promise = (async () => {
-    if (!cleanupRegistered) {
-      cleanupRegistered = true;
-      process.once('exit', () => {
-        rmSync(outRoot, { recursive: true, force: true });
-        try {
-          rmdirSync(dirname(outRoot)); // only if no other bench process is using it
-        } catch {
-          // not empty: another bench run's bundles are there
-        }
-      });
-    }
+    removeBundlesAtExit();
     const outdir = join(outRoot, variant, name);
     mkdirSync(outdir, { recursive: true });
     const file = join(outdir, 'index.js');
@@ -182,6 +194,7 @@ async function bundleSecondFile(outdir: string, second: SecondFile, options: Bui
  * hookflow never runs (lib/handler-bundling.ts, SDK_CODE_NEVER_RUN) bundled in, for comparison.
  */
 export async function bundleSdkClients(withCodeNeverRun = false): Promise<Bundle> {
+  removeBundlesAtExit();
   const outdir = join(outRoot, withCodeNeverRun ? 'sdk-clients-with-code-never-run' : 'sdk-clients');
   mkdirSync(outdir, { recursive: true });
   const file = join(outdir, 'index.js');
