@@ -1,6 +1,13 @@
 // Lint: typescript-eslint's recommended rules, plus what keeps tests honest (no .only, no .skip).
 import tseslint from 'typescript-eslint';
 
+// Clients measured against the AWS SDK by bench/support/sdk-alternatives.ts, devDependencies for that only: nothing
+// deployed or run by the local stack may import them (docs/performance.md, "The decision the target needs").
+const benchOnlyClients = {
+  group: ['aws4', '@aws-lite/*'],
+  message: 'a bench-only devDependency (bench/support/sdk-alternatives.ts); handlers use the AWS SDK',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', '.hookflow/', 'coverage/', 'dist/', 'docs/api/'] },
   ...tseslint.configs.recommended,
@@ -40,6 +47,7 @@ export default tseslint.config(
               message:
                 "import zod from functions/core/zod.ts (zod/mini, English messages registered): zod's full API costs every cold start",
             },
+            benchOnlyClients,
           ],
         },
       ],
@@ -63,10 +71,15 @@ export default tseslint.config(
               message:
                 "import zod from functions/core/zod.ts (zod/mini, English messages registered): zod's full API costs every cold start",
             },
+            benchOnlyClients,
           ],
         },
       ],
     },
+  },
+  {
+    files: ['lib/**/*.ts', 'local/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [benchOnlyClients] }] },
   },
   {
     files: ['**/*.js', '**/*.cjs'],
