@@ -355,7 +355,6 @@ function checkOrExit<T>(check: () => T): T {
   }
 }
 
-/** A positive number of MiB from the environment, as bytes; anything else stops the start, naming the setting. */
 /** A number of seconds, 0 or more, from the environment variable `name` (unset: `fallback`). */
 function seconds(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -365,6 +364,7 @@ function seconds(name: string, fallback: number): number {
   return value;
 }
 
+/** A positive number of MiB from the environment, as bytes; anything else stops the start, naming the setting. */
 function megabytes(name: string): number {
   const value = Number(process.env[name]);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of MiB`);

@@ -130,8 +130,8 @@ export interface CostTable {
  * INFO: a successful request's one handler line is INFO (functions/core/logger.ts), and below the application level
  * Lambda's AWS_LAMBDA_LOG_LEVEL makes Powertools write nothing (lib/hookflow-function.ts, `handlerLogging`), so only
  * Lambda's own lines at the system level are left. Computed, information only: the duration line is kept as measured
- * at INFO (the line's CPU, a few hundredths of a ms, is within a run's noise: docs/performance.md, "The success
- * line"), and the targets are read on the table.
+ * at INFO, though the line also costs about 0.05-0.07 ms of CPU (docs/performance.md, "The success line"), so this
+ * slightly overstates the total; the targets are read on the table.
  */
 export interface LogLevelWhatIf {
   readonly applicationLogLevel: 'WARN';

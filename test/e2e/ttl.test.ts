@@ -1,6 +1,9 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { dedupeTableSchema } from '../../functions/adapters/aws/table-schemas';
-import { localClientConfig, type RunningStack, request, startLocalStack } from '../support/local-stack';
+import { localClientConfig, removeDataDir, type RunningStack, request, startLocalStack } from '../support/local-stack';
 
 const DEDUPE_TABLE = 'hookflow-dedupe';
 const { partitionKey: pk, timeToLiveAttribute: ttl } = dedupeTableSchema;
@@ -18,9 +21,11 @@ describe('the local stack applies DynamoDB TTL to the dedupe table', () => {
       env: { HOOKFLOW_LOCAL_TTL_SWEEP_SECONDS: '0.2', HOOKFLOW_LOCAL_TTL_DELETE_AFTER_SECONDS: '0' },
     });
     dynamodb = new DynamoDBClient(localClientConfig(stack.dynamodbEndpoint));
-  });
+  }, 120_000); // on dynamodb-local the stack also starts a JVM
   afterAll(async () => {
-    await stack.stop();
+    dynamodb?.destroy();
+    await stack?.stop();
+    if (stack !== undefined) removeDataDir(stack.dataDir);
   });
 
   it('deletes an expired item and keeps a live claim and the run it started', async () => {
@@ -69,13 +74,15 @@ describe('the local stack refuses a TTL setting it cannot read', () => {
     '%s=%s',
     async (name, value) => {
       // Arrange, Act
-      const refused = await startLocalStack({ env: { [name]: value } }).then(
+      const dataDir = mkdtempSync(join(tmpdir(), 'hookflow-ttl-'));
+      const refused = await startLocalStack({ dataDir, env: { [name]: value } }).then(
         async (started) => {
           await started.stop();
           return 'started';
         },
         (error: Error) => error.message,
       );
+      removeDataDir(dataDir);
 
       // Assert: named, before any service was started, and no stack trace.
       expect(refused).toContain(`refusing to start: ${name} must be 0 or more seconds`);
