@@ -116,7 +116,8 @@ export interface HandlerSettings {
   readonly FANOUT_BUSY_BACKOFF_SECONDS?: number | string;
   /**
    * How long one attempt of an AWS API call may wait for its answer before the SDK gives it up and retries
-   * (3 attempts), milliseconds, at most 10000; then the caller gets 503 with Retry-After. @default 2000
+   * (4 attempts at DynamoDB, 3 at Step Functions and SQS), milliseconds, at most 10000; then the caller gets 503
+   * with Retry-After. @default 2000
    */
   readonly AWS_REQUEST_TIMEOUT_MS?: number | string;
 }
