@@ -70,10 +70,13 @@ export class CrashingStack {
 
   /** Waits for the armed crash point to kill the stack (fails the test if it never does). */
   async crashed(withinMs = 60_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     const signal = await Promise.race([
       this.stack.exited,
-      new Promise((resolve) => setTimeout(() => resolve('still running'), withinMs)),
+      new Promise((resolve) => (timer = setTimeout(() => resolve('still running'), withinMs))),
     ]);
+    // A timer left running held jest's process open for up to a minute after the last test ("Jest did not exit").
+    clearTimeout(timer);
     if (signal !== 'SIGKILL') throw new Error(`the stack did not crash at its crash point (${String(signal)})`);
     this.kills++;
   }
