@@ -97,8 +97,15 @@ function coldStartEnv(name: string, nodeOptions: string | undefined): NodeJS.Pro
   };
 }
 
-/** What both processes of a pair end with: the child's own CPU (user + system, all threads) so far. */
-const REPORT_CPU = 'const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000));';
+/**
+ * What both processes of a pair end with: the child's own CPU (user + system, all threads) so far. Shared with
+ * bench/support/sdk-alternatives.ts, which measures its variants the same way.
+ */
+export const REPORT_CPU = 'const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000));';
+
+/** A handler's process: requires the bundle, checks that it exports a handler, then reports its CPU. */
+export const handlerLoadScript = (bundle: string) =>
+  `if (typeof require(${JSON.stringify(bundle)}).handler !== 'function') throw new Error('no handler export'); ${REPORT_CPU}`;
 
 /**
  * One fresh Node process (this process's node: node_modules/.bin/node, v22), timed from spawn to exit by this
@@ -106,10 +113,7 @@ const REPORT_CPU = 'const u = process.cpuUsage(); process.stdout.write(String((u
  * requiring the bundle and checking that it exports a handler function.
  */
 async function timeProcess(bundle: string | undefined, env: NodeJS.ProcessEnv): Promise<{ ms: number; cpuMs: number }> {
-  const script =
-    bundle === undefined
-      ? REPORT_CPU
-      : `if (typeof require(${JSON.stringify(bundle)}).handler !== 'function') throw new Error('no handler export'); ${REPORT_CPU}`;
+  const script = bundle === undefined ? REPORT_CPU : handlerLoadScript(bundle);
   const start = process.hrtime.bigint();
   const { stdout } = await run(process.execPath, ['-e', script], { cwd: root, env });
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, cpuMs: Number(stdout) };

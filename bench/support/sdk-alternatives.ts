@@ -48,6 +48,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { handlerBuildOptions } from '../../lib/handler-bundling';
+import { handlerLoadScript, REPORT_CPU } from '../parts/cold-start';
 import { type Bundle, bundleSdkClients, bytesByOrigin, removeAtExit, root } from '../lib/bundles';
 import { median, round } from '../lib/stats';
 
@@ -117,17 +118,12 @@ function lambdaEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-/** What every measured process ends with: its own CPU (user + system, all threads) so far, as part coldstart. */
-const REPORT_CPU = 'const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000));';
-
 function scriptOf(bundle: Bundle | undefined, variant: Variant | undefined, mode: Mode): string {
   // Keep-alive sockets would hold a process that called up to the server's idle timeout: it exits once CPU is read.
   if (bundle === undefined) return mode === 'load' ? REPORT_CPU : `${REPORT_CPU} process.exit(0);`;
+  // S0 is loaded as part coldstart loads a handler.
+  if (variant === 'S0') return handlerLoadScript(bundle.file);
   const file = JSON.stringify(bundle.file);
-  // S0 is loaded as part coldstart loads a handler (bench/parts/cold-start.ts timeProcess).
-  if (variant === 'S0') {
-    return `if (typeof require(${file}).handler !== 'function') throw new Error('no handler export'); ${REPORT_CPU}`;
-  }
   const load = `const m = require(${file}); await m.ready; if (typeof m.putItem !== 'function') throw new Error('no putItem');`;
   const call =
     mode === 'call'
