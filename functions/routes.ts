@@ -21,6 +21,7 @@ export type {
   StyleDefinition,
   WorkflowBinding,
 } from './styles/style';
+export { timeoutSecondsOf } from './styles/style';
 
 export const styles: readonly StyleDefinition[] = [
   flowTriggerStyle,

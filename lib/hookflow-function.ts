@@ -16,7 +16,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import type { ServedHandler } from '../functions/routes';
+import { type ServedHandler, timeoutSecondsOf } from '../functions/routes';
 import { HANDLER_ENVIRONMENT, nodejsBundlingOptions, secondFilesOf } from './handler-bundling';
 import { LAMBDA_OUTSIDE_VPC, acknowledgeLogGroupRules } from './guard-acknowledgements';
 
@@ -123,7 +123,7 @@ export class HookflowFunction extends Construct {
       ...(props.reservedConcurrentExecutions === undefined
         ? {}
         : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
-      timeout: props.timeout ?? Duration.seconds(props.spec.timeoutSeconds ?? 10),
+      timeout: props.timeout ?? Duration.seconds(timeoutSecondsOf(props.spec)),
       tracing: Tracing.ACTIVE,
       role,
       logGroup,

@@ -27,7 +27,7 @@ import { flowRegistrations } from '../functions/styles/flow-trigger/registration
 import { inboundWorkflowRegistrations } from '../functions/styles/inbound/registration';
 import { webhookTemplateRegistrations } from '../functions/styles/registered-webhooks/registration';
 import type { AnyRegistrationKind } from '../functions/styles/registrations';
-import { type HandlerSpec, type WorkflowBinding, handlers } from '../functions/routes';
+import { type HandlerSpec, type WorkflowBinding, handlers, timeoutSecondsOf } from '../functions/routes';
 import { flattenCfnReference } from './cfn-reference';
 import { FANOUT_MAX_CONCURRENCY, FanoutQueue } from './fanout-queue';
 import { HookflowFunction, handlerLogging } from './hookflow-function';
@@ -331,7 +331,7 @@ export class Hookflow extends Construct {
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const region = Stack.of(this).region;
     const options = handlerOptions(props.handlers);
-    const timeoutOf = (spec: HandlerSpec) => options.get(spec.name)?.timeout?.toSeconds() ?? spec.timeoutSeconds ?? 10;
+    const timeoutOf = (spec: HandlerSpec) => options.get(spec.name)?.timeout?.toSeconds() ?? timeoutSecondsOf(spec);
     const logLevels = {
       ...(props.systemLogLevel === undefined ? {} : { systemLogLevel: props.systemLogLevel }),
       ...(props.applicationLogLevel === undefined ? {} : { applicationLogLevel: props.applicationLogLevel }),

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dedupeTableSchema } from '../functions/adapters/aws/table-schemas';
-import { handlers } from '../functions/routes';
+import { handlers, timeoutSecondsOf } from '../functions/routes';
 import { loadWorkflowManifest } from '../workflows/manifest';
 import { createTables } from './dynamodb/create-tables';
 import { TTL_SWEEP_DEFAULTS, TtlSweeper } from './dynamodb/ttl-sweeper';
@@ -62,6 +62,8 @@ const TABLES = { registry: 'hookflow-registry', dedupe: 'hookflow-dedupe' };
 const BODIES_BUCKET = 'hookflow-bodies';
 /** The local stack's region and account: every local ARN (state machines, functions) names them. */
 const LOCAL_AWS = { region: 'us-east-1', accountId: '000000000000' };
+/** Every handler's Lambda timeout behind the local gateway, in seconds (docs/local-stack.md). */
+const LAMBDA_TIMEOUT_ENV = 'HOOKFLOW_LOCAL_LAMBDA_TIMEOUT_SECONDS';
 const progress = (line: string) => process.stdout.write(`[hookflow] ${line}\n`);
 
 async function main(): Promise<void> {
@@ -95,10 +97,23 @@ async function main(): Promise<void> {
     deleteAfterSeconds: seconds('HOOKFLOW_LOCAL_TTL_DELETE_AFTER_SECONDS', TTL_SWEEP_DEFAULTS.deleteAfterSeconds),
   }));
 
+  // Lambda's timeout behind the gateway: each handler's own, as deployed, unless the setting names one for all
+  // (0: none, e.g. while a debugger holds a handler); a value it cannot read stops the start.
+  const lambdaTimeout = checkOrExit(() =>
+    process.env[LAMBDA_TIMEOUT_ENV] === undefined ? undefined : seconds(LAMBDA_TIMEOUT_ENV, 0),
+  );
+  const timeoutOf = (spec: (typeof handlers)[number]) => {
+    const timeoutSeconds = lambdaTimeout ?? timeoutSecondsOf(spec);
+    return timeoutSeconds === 0 ? {} : { timeoutMs: timeoutSeconds * 1000 };
+  };
+
   // Never let a laptop's real AWS credentials or region reach the handlers: everything here is local.
   Object.assign(process.env, localAwsEnv);
 
   progress(`data folder ${dataDir}`);
+  if (lambdaTimeout !== undefined) {
+    progress(`Lambda timeout (${LAMBDA_TIMEOUT_ENV}): ${lambdaTimeout === 0 ? 'none' : `${lambdaTimeout} s`}`);
+  }
   const dynamodb = await startLocalDynamoDb(host, join(dataDir, 'dynamodb'));
   progress(`DynamoDB (${dynamodb.backend}) at ${dynamodb.endpoint}`);
   // With DynamoDB throttles, the handlers and the workflows' DynamoDB tasks reach it through a proxy that
@@ -189,6 +204,7 @@ async function main(): Promise<void> {
         target: {
           functionName: `hookflow-${spec.name}`,
           handler: (event, context) => loaded.get(spec.name)!(event, context),
+          ...timeoutOf(spec),
         } satisfies GatewayTarget,
       })),
     ),

@@ -138,10 +138,11 @@ const configSchema = z.object({
    * SDK abandons it (a TimeoutError) and retries it: 4 attempts at DynamoDB, 3 at Step Functions and SQS, the
    * SDK's 2026 retry defaults (https://github.com/aws/aws-sdk-js-v3/issues/8037; pinned by
    * test/unit/adapters/sdk-retry-defaults.test.ts). Without it a call to a hung connection waits until the Lambda
-   * times out, and the caller gets API Gateway's bare 503/504 instead of hookflow's 503 with Retry-After. The
-   * default keeps one call's attempts and their backoff within a handler's 10 s timeout (DynamoDB: 4 x 2 s, plus
-   * at most 175 ms between attempts that got no answer); two calls in a row that both hang do not fit, and the
-   * Lambda timeout answers then. A synchronous client webhook's StartSyncExecution waits SYNC_WAIT_MS instead.
+   * times out, and the caller gets API Gateway's 500 `{"message":"Internal Server Error"}` instead of hookflow's
+   * 503 with Retry-After. The default keeps one call's attempts and their backoff within a handler's 10 s timeout
+   * (DynamoDB: 4 x 2 s, plus at most 175 ms between attempts that got no answer); two calls in a row that both
+   * hang do not fit, and the Lambda timeout answers then (docs/scale.md, gap 9). A synchronous client webhook's
+   * StartSyncExecution waits SYNC_WAIT_MS instead.
    */
   AWS_REQUEST_TIMEOUT_MS: z._default(positiveInt(z.maximum(10_000)), 2_000),
 });

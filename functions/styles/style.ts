@@ -54,7 +54,7 @@ export interface HandlerSpec {
   readonly description: string;
   readonly needs: readonly HandlerNeed[];
   readonly routes: readonly { readonly method: HttpMethod; readonly path: string }[];
-  /** Lambda timeout; defaults to 10 s. Handlers that wait for runs need more than SYNC_WAIT_MS. */
+  /** Lambda timeout; defaults to DEFAULT_TIMEOUT_SECONDS. Handlers that wait for runs need more than SYNC_WAIT_MS. */
   readonly timeoutSeconds?: number;
   /** Set for a queue worker: the SQS queue whose messages invoke it (event source, ReportBatchItemFailures). */
   readonly consumes?: 'fanout';
@@ -79,4 +79,12 @@ export interface StyleDefinition {
    * the local config and the seed share. Empty for a style whose registrations are made at run time only.
    */
   readonly registrations: readonly RegistrationKind<z.ZodMiniType, z.ZodMiniType>[];
+}
+
+/** A handler's Lambda timeout when its spec names none (functions/routes.ts lists each handler's). */
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+
+/** The Lambda timeout a handler is deployed with, unless the construct's handlerSettings override it. */
+export function timeoutSecondsOf(spec: Pick<HandlerSpec, 'timeoutSeconds'>): number {
+  return spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
 }

@@ -69,8 +69,20 @@ export function apiGatewayEvent(
   };
 }
 
-/** The parts of the Lambda context hookflow's handlers and Powertools read. */
-export function lambdaContext(functionName: string, awsRequestId: string): Context {
+/**
+ * What `getRemainingTimeInMillis` counts down from when the invoker names no timeout: a Step Functions Lambda task
+ * and the SQS event source, which end no invocation (docs/local-stack.md). API Gateway's 29 s, as before.
+ */
+const UNNAMED_TIMEOUT_MS = 29_000;
+
+/**
+ * The parts of the Lambda context hookflow's handlers and Powertools read. `getRemainingTimeInMillis` counts down
+ * from the invocation's start to its timeout, as Lambda's does ("Returns the number of milliseconds left before
+ * the execution times out": https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html); the gateway ends
+ * the invocation there (./server.ts).
+ */
+export function lambdaContext(functionName: string, awsRequestId: string, timeoutMs = UNNAMED_TIMEOUT_MS): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -80,7 +92,7 @@ export function lambdaContext(functionName: string, awsRequestId: string): Conte
     awsRequestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 29_000,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

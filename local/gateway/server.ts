@@ -22,6 +22,8 @@ export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) =>
 export interface GatewayTarget {
   readonly functionName: string;
   readonly handler: LambdaHandler;
+  /** The function's Lambda timeout: the gateway ends an invocation that runs longer (below). None: no timeout. */
+  readonly timeoutMs?: number;
 }
 
 /** A local-only route (the execution viewer, health): plain request in, JSON out. */
@@ -112,11 +114,21 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
         error: `the request makes a ${eventBytes}-byte Lambda event (body${event.isBase64Encoded ? ' as base64' : ''} and headers); Lambda takes at most ${LAMBDA_MAX_EVENT_BYTES} bytes`,
       });
     }
-    const context = lambdaContext(match.route.target.functionName, event.requestContext.requestId);
+    const { functionName, timeoutMs } = match.route.target;
+    const context = lambdaContext(functionName, event.requestContext.requestId, timeoutMs);
     let result: APIGatewayProxyResultV2;
     try {
-      result = await match.route.target.handler(event, context);
+      result = await withinTimeout(match.route.target.handler(event, context), timeoutMs);
     } catch (error) {
+      if (error instanceof LambdaTimedOutError) {
+        // Lambda stops an invocation at the function's timeout, "the maximum amount of time in seconds that a Lambda
+        // function can run" (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html), and it
+        // reaches API Gateway as a function error. An HTTP API answers a Lambda integration's error with 500
+        // `{"message":"Internal Server Error"}` (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html),
+        // as for a handler that throws (below). No Retry-After: the sender cannot tell what the handler had done.
+        process.stderr.write(`${functionName}: ${error.message}\n`);
+        return send(response, 500, { message: 'Internal Server Error' });
+      }
       if (error instanceof LambdaThrottledError) {
         // Lambda refused the invocation (no concurrency left): "If the Lambda API rejects the invocation request,
         // API Gateway returns a 500 error code ... the body ... is {"message": "Internal server error"}"; API
@@ -135,6 +147,29 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   return { server, url: `http://${options.host}:${port}`, open: () => void (opened = true) };
+}
+
+/** What Lambda logs for an invocation stopped at its timeout: `Task timed out after 10.01 seconds`. */
+export class LambdaTimedOutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+    this.name = 'LambdaTimedOutError';
+  }
+}
+
+/**
+ * `invocation`'s outcome, or a LambdaTimedOutError once `timeoutMs` has passed. Lambda would then stop the
+ * function and reset its execution environment; here every handler shares one process, so the invocation's work
+ * goes on unseen, which docs/local-stack.md says.
+ */
+export function withinTimeout<T>(invocation: Promise<T>, timeoutMs: number | undefined): Promise<T> {
+  if (timeoutMs === undefined) return invocation;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LambdaTimedOutError(timeoutMs)), timeoutMs);
+  });
+  // The race holds on to `invocation`: an outcome that comes after the timeout is dropped, not left unhandled.
+  return Promise.race([invocation, timedOut]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -1,9 +1,13 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { dedupeTableSchema } from '../../functions/adapters/aws/table-schemas';
-import { localClientConfig, removeDataDir, type RunningStack, request, startLocalStack } from '../support/local-stack';
+import {
+  localClientConfig,
+  refusedStart,
+  removeDataDir,
+  type RunningStack,
+  request,
+  startLocalStack,
+} from '../support/local-stack';
 
 const DEDUPE_TABLE = 'hookflow-dedupe';
 const { partitionKey: pk, timeToLiveAttribute: ttl } = dedupeTableSchema;
@@ -74,15 +78,7 @@ describe('the local stack refuses a TTL setting it cannot read', () => {
     '%s=%s',
     async (name, value) => {
       // Arrange, Act
-      const dataDir = mkdtempSync(join(tmpdir(), 'hookflow-ttl-'));
-      const refused = await startLocalStack({ dataDir, env: { [name]: value } }).then(
-        async (started) => {
-          await started.stop();
-          return 'started';
-        },
-        (error: Error) => error.message,
-      );
-      removeDataDir(dataDir);
+      const refused = await refusedStart({ [name]: value });
 
       // Assert: named, before any service was started, and no stack trace.
       expect(refused).toContain(`refusing to start: ${name} must be 0 or more seconds`);

@@ -127,6 +127,23 @@ export function removeDataDir(dataDir: string): void {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+/**
+ * What a stack started with `env` printed when it refused to start (a setting it cannot read), or 'started' if
+ * it started (it is stopped again); its data folder is removed either way.
+ */
+export async function refusedStart(env: Record<string, string>): Promise<string> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hookflow-refused-'));
+  const refused = await startLocalStack({ dataDir, env }).then(
+    async (started) => {
+      await started.stop();
+      return 'started';
+    },
+    (error: Error) => error.message,
+  );
+  removeDataDir(dataDir);
+  return refused;
+}
+
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolveStop) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolveStop();
