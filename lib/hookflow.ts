@@ -120,6 +120,14 @@ export interface HandlerSettings {
    * with Retry-After. @default 2000
    */
   readonly AWS_REQUEST_TIMEOUT_MS?: number | string;
+  /**
+   * How long before its Lambda timeout an HTTP handler stops waiting on AWS and answers 503 with Retry-After, its
+   * AWS calls cut short and its delivery recorded, milliseconds, at most 10000; 0 turns it off (then Lambda stops
+   * the function at its timeout and API Gateway answers 500 `{"message":"Internal Server Error"}`, unrecorded).
+   * Synth refuses a reserve that leaves a handler no time, or SYNC_WAIT_MS or DEDUPE_WAIT_MS no room before it.
+   * @default 1000
+   */
+  readonly ANSWER_RESERVE_MS?: number | string;
 }
 
 // Every name above is a setting the handlers read: renaming one in functions/core/config.ts fails the typecheck.
@@ -897,9 +905,21 @@ function checkSettings(spec: HandlerSpec, environment: Record<string, string>, t
       `Hookflow handlerSettings.DEDUPE_LEASE_SECONDS: ${config.DEDUPE_LEASE_SECONDS} s does not outlast handler ${spec.name}'s timeout (${timeoutSeconds} s): a duplicate could take over a live claim and start a second run`,
     );
   }
-  if (spec.needs.includes('engine:describe') && config.SYNC_WAIT_MS >= timeoutSeconds * 1000) {
+  // An HTTP handler answers ANSWER_RESERVE_MS before its timeout (functions/http/http-handler.ts, Deadline).
+  const answersBy = timeoutSeconds * 1000 - (spec.routes.length > 0 ? config.ANSWER_RESERVE_MS : 0);
+  if (answersBy <= 0) {
     throw new Error(
-      `Hookflow handlerSettings.SYNC_WAIT_MS: ${config.SYNC_WAIT_MS} ms does not leave handler ${spec.name} (timeout ${timeoutSeconds} s) time to answer`,
+      `Hookflow handlerSettings.ANSWER_RESERVE_MS: ${config.ANSWER_RESERVE_MS} ms leaves handler ${spec.name} (timeout ${timeoutSeconds} s) no time to work`,
+    );
+  }
+  if (spec.needs.includes('dedupe:write') && config.DEDUPE_WAIT_MS >= answersBy) {
+    throw new Error(
+      `Hookflow handlerSettings.DEDUPE_WAIT_MS: ${config.DEDUPE_WAIT_MS} ms does not leave handler ${spec.name} (timeout ${timeoutSeconds} s, answering ${config.ANSWER_RESERVE_MS} ms before it) time to answer a duplicate`,
+    );
+  }
+  if (spec.needs.includes('engine:describe') && config.SYNC_WAIT_MS >= answersBy) {
+    throw new Error(
+      `Hookflow handlerSettings.SYNC_WAIT_MS: ${config.SYNC_WAIT_MS} ms does not leave handler ${spec.name} (timeout ${timeoutSeconds} s, answering ${config.ANSWER_RESERVE_MS} ms before it) time to answer`,
     );
   }
 }

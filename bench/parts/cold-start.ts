@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { handlers as servedHandlers } from '../../functions/routes';
 import { type Bundle, bundleHandler, bundleSdkClients, bytesByOrigin, handlerNames, root } from '../lib/bundles';
 import { type LoadBreakdown, profileLoad } from '../lib/load-profile';
-import { BODY_STORE } from '../../lib/handler-bundling';
+import { BODY_STORE, HANDLER_ENVIRONMENT } from '../../lib/handler-bundling';
 import { log } from '../lib/log';
 import { median, round } from '../lib/stats';
 
@@ -92,7 +92,8 @@ function coldStartEnv(name: string, nodeOptions: string | undefined): NodeJS.Pro
     ...(servedHandlers.find((h) => h.name === name)?.needs.includes('queue:send') === true
       ? { FANOUT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/hookflow-fanout' }
       : {}),
-    POWERTOOLS_SERVICE_NAME: 'hookflow',
+    // As the construct sets it (lib/handler-bundling.ts), NODE_OPTIONS included, unless the variant names its own.
+    ...HANDLER_ENVIRONMENT,
     ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
   };
 }

@@ -107,7 +107,9 @@ async function parent(): Promise<void> {
     }
     for (const variant of VARIANTS) ratios[variant].push(round[variant]! / round.plain!);
   }
-  console.log('variant | µs CPU per invocation (two GetItems), median | ratio of medians to plain | median per-round ratio');
+  console.log(
+    'variant | µs CPU per invocation (two GetItems), median | ratio of medians to plain | median per-round ratio',
+  );
   for (const variant of VARIANTS) {
     console.log(
       `${variant} | ${round(median(samples[variant]), 1)} | ×${round(median(samples[variant]) / median(samples.plain), 3)} | ×${round(median(ratios[variant]), 3)}`,

@@ -141,10 +141,17 @@ const configSchema = z.object({
    * times out, and the caller gets API Gateway's 500 `{"message":"Internal Server Error"}` instead of hookflow's
    * 503 with Retry-After. The default keeps one call's attempts and their backoff within a handler's 10 s timeout
    * (DynamoDB: 4 x 2 s, plus at most 175 ms between attempts that got no answer); two calls in a row that both
-   * hang do not fit, and the Lambda timeout answers then (docs/scale.md, gap 9). A synchronous client webhook's
-   * StartSyncExecution waits SYNC_WAIT_MS instead.
+   * hang do not fit, and the handler's deadline answers then (ANSWER_RESERVE_MS, below). A synchronous client
+   * webhook's StartSyncExecution waits SYNC_WAIT_MS instead.
    */
   AWS_REQUEST_TIMEOUT_MS: z._default(positiveInt(z.maximum(10_000)), 2_000),
+  /**
+   * How long before its Lambda timeout an HTTP handler stops waiting on AWS and answers 503 with Retry-After, its
+   * calls cut short (docs/scale.md, gap 9): without it Lambda stops the function and API Gateway answers a bare
+   * 500, and the delivery is not recorded. The reserve is the time left to record the delivery and answer. 0: no
+   * deadline (the Lambda timeout answers). The construct refuses a reserve that leaves a handler no time.
+   */
+  ANSWER_RESERVE_MS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(10_000)), 1_000),
 });
 
 /** AWS_REQUEST_TIMEOUT_MS alone, for the SDK clients (./adapters/aws/clients.ts), which are built before wiring. */

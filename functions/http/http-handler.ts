@@ -21,6 +21,36 @@ export type HttpHandler = (
 /** The header every answer carries: the request's delivery id (docs/deliveries.md). */
 export const DELIVERY_ID_HEADER = 'hookflow-delivery-id';
 
+/**
+ * Answering before Lambda's timeout (docs/scale.md, gap 9; wired by functions/adapters/aws/wiring.ts as
+ * ports.deadline, the AWS calls' side in functions/adapters/aws/invocation-deadline.ts).
+ */
+export interface Deadline {
+  /**
+   * ANSWER_RESERVE_MS: how long before its Lambda timeout a request stops waiting on its work and is answered 503
+   * with Retry-After; the time left to record the delivery and answer. 0: no deadline.
+   */
+  readonly reserveMs: number;
+  /**
+   * Runs `work` with every AWS call it makes cut short at `atMs` (epoch ms): its result, or `{ done: false }` once
+   * the deadline has come first (the work's outcome is then dropped).
+   */
+  within<T>(atMs: number, work: () => Promise<T>): Promise<{ done: true; value: T } | { done: false }>;
+}
+
+/** What every HTTP handler is built with: its logger and, where its AWS calls can be cut short, its deadline. */
+export interface HttpHandlerDeps {
+  readonly logger: Logger;
+  readonly deadline?: Deadline;
+}
+
+/** The answer to a request whose work did not end before its deadline (above). */
+export const RAN_OUT_OF_TIME =
+  'the request ran out of time before the workflow engine or store answered; retry shortly (with the same Idempotency-Key, if it had one)';
+
+/** How long the time left after the deadline may be used to record the delivery: the rest is for answering. */
+const ANSWER_MARGIN_MS = 100;
+
 /** What a handler records its deliveries with (wired by functions/adapters/aws/wiring.ts). */
 export interface Recording {
   readonly deps: Omit<RecorderDeps, 'logger'>;
@@ -39,7 +69,7 @@ export interface Recording {
  * (functions/core/deliveries/recorder.ts holds the rules), before the answer leaves: Lambda freezes what runs after.
  */
 export function httpHandler(
-  logger: Logger,
+  { logger, deadline }: HttpHandlerDeps,
   handle: (event: APIGatewayProxyEventV2, delivery: Delivery) => Promise<APIGatewayProxyStructuredResultV2>,
   recording?: Recording,
 ): HttpHandler {
@@ -60,8 +90,22 @@ export function httpHandler(
     );
     let answer: APIGatewayProxyStructuredResultV2;
     let reason: string | undefined;
+    // Lambda's end for this invocation; no deadline where none is wired, it is off (0), or there is no room left.
+    const endsAt = Date.now() + (context.getRemainingTimeInMillis?.() ?? 0);
+    const deadlineAt = deadline === undefined || deadline.reserveMs === 0 ? undefined : endsAt - deadline.reserveMs;
+    const timed = deadlineAt !== undefined && deadlineAt > Date.now();
     try {
-      answer = await handle(event, delivery);
+      const outcome = timed
+        ? await deadline!.within(deadlineAt!, () => handle(event, delivery))
+        : { done: true as const, value: await handle(event, delivery) };
+      if (outcome.done) answer = outcome.value;
+      else {
+        // Lambda would stop the function at its timeout and API Gateway answer a bare 500; the work's calls
+        // were cut short at the deadline, and whatever it had done is what a call that got no answer leaves.
+        reason = 'ran out of time';
+        answer = errorResponse(503, RAN_OUT_OF_TIME, { 'retry-after': '1' });
+        logger.warn('request ran out of time', { reserveMs: deadline!.reserveMs });
+      }
     } catch (error) {
       if (error instanceof DomainError) {
         answer = httpAnswerOf(error);
@@ -75,12 +119,16 @@ export function httpHandler(
     }
     answer = { ...answer, headers: { ...answer.headers, [DELIVERY_ID_HEADER]: delivery.id } };
     if (recording !== undefined) {
-      await recordDelivery(
-        delivery,
-        { status: answer.statusCode ?? 200, ...(reason === undefined ? {} : { reason }) },
-        { ...recording.deps, logger },
-        recording.settings,
-      );
+      const record = () =>
+        recordDelivery(
+          delivery,
+          { status: answer.statusCode ?? 200, ...(reason === undefined ? {} : { reason }) },
+          { ...recording.deps, logger },
+          recording.settings,
+        );
+      // Within what is left of the invocation, when it has a deadline: the answer goes out either way.
+      const recorded = timed ? await deadline!.within(endsAt - ANSWER_MARGIN_MS, record) : await record();
+      if (timed && !(recorded as { done: boolean }).done) logger.warn('delivery not recorded: out of time');
     }
     return answer;
   };

@@ -132,7 +132,8 @@ describe('a handler as synthesized', () => {
     expect(code).toContain('DynamoDB_20120810'); // the DynamoDB client's service target: bundled in
     expect(existsSync(join(assetDir, 'index.js.map'))).toBe(true);
     const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0]!;
-    expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
+    // Node's flag for AsyncLocalStorage on context frames alone (functions/adapters/aws/invocation-deadline.ts).
+    expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--experimental-async-context-frame');
   });
 
   it('is byte for byte what esbuild builds from lib/handler-bundling.ts (the bench, the package build), every file', async () => {

@@ -226,6 +226,7 @@ describe('HandlerSettings', () => {
       FANOUT_BUSY_BACKOFF_SECONDS: 0,
       REGISTRY_CACHE_SECONDS: 0,
       AWS_REQUEST_TIMEOUT_MS: 0,
+      ANSWER_RESERVE_MS: 0,
       DELIVERY_INDEX_SHARDS: 0,
       DELIVERY_INLINE_BODY_BYTES: 0,
       DELIVERY_LIST_MAX_READ: 0,
@@ -259,7 +260,22 @@ describe('Hookflow props: a wrong value fails the synth, naming it', () => {
     [
       'a client-webhook timeout SYNC_WAIT_MS does not fit in',
       { handlers: { 'client-webhook': { timeout: Duration.seconds(20) } } },
-      /handlerSettings\.SYNC_WAIT_MS: 25000 ms does not leave handler client-webhook \(timeout 20 s\)/,
+      /handlerSettings\.SYNC_WAIT_MS: 25000 ms does not leave handler client-webhook \(timeout 20 s, answering 1000 ms before it\)/,
+    ],
+    [
+      'a SYNC_WAIT_MS that leaves no room for the answer reserve',
+      { handlerSettings: { SYNC_WAIT_MS: 28_000 } },
+      /handlerSettings\.SYNC_WAIT_MS: 28000 ms does not leave handler client-webhook \(timeout 29 s, answering 1000 ms before it\)/,
+    ],
+    [
+      'a duplicate that would wait past the deadline',
+      { handlerSettings: { DEDUPE_WAIT_MS: 9_000 } },
+      /handlerSettings\.DEDUPE_WAIT_MS: 9000 ms does not leave handler \S+ \(timeout 10 s, answering 1000 ms before it\) time to answer a duplicate/,
+    ],
+    [
+      'an answer reserve as long as a handler timeout',
+      { handlers: { 'flow-trigger': { timeout: Duration.seconds(5) } }, handlerSettings: { ANSWER_RESERVE_MS: 5_000 } },
+      /handlerSettings\.ANSWER_RESERVE_MS: 5000 ms leaves handler flow-trigger \(timeout 5 s\) no time to work/,
     ],
     [
       'an unknown setting',

@@ -39,7 +39,8 @@ export async function startLocalStack(
   // stack's, so kill() hits the stack and not a wrapper.
   const child = spawn(
     join(root, 'node_modules', '.bin', 'node'),
-    ['--import', 'tsx', 'local/start.ts', '--port', '0', '--data-dir', dataDir],
+    // With the handlers' own Node flag (lib/handler-bundling.ts HANDLER_ENVIRONMENT), as `npm start` runs it.
+    ['--experimental-async-context-frame', '--import', 'tsx', 'local/start.ts', '--port', '0', '--data-dir', dataDir],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@ import { EngineBusyError } from '../../core/outcomes';
 import { type ClaimCheck, makeClaimCheck } from '../../core/runs/claim-check';
 import type { Recording } from '../../http/http-handler';
 import { recordCalls, requestHandlerOptions } from './clients';
+import { cutShortAtDeadline } from './invocation-deadline';
 import type { S3BodyStoreDeps } from './s3-body-store';
 import { mayHaveTakenEffect } from './unanswered';
 
@@ -31,6 +32,7 @@ export function claimCheckOf(config: Pick<Config, 'BODIES_BUCKET'>, logger: Logg
 export const s3BodyStoreDeps: S3BodyStoreDeps = {
   requestHandlerOptions,
   recordCalls,
+  cutShortAtDeadline,
   busy: (message) => new EngineBusyError(message),
   mayHaveTakenEffect,
 };

@@ -7,6 +7,7 @@ import { awsRequestTimeoutMs } from '../../core/config';
 import { EngineBusyError } from '../../core/outcomes';
 import { newSqsClient, type SqsClientDeps } from './sqs-work-queue';
 import { mayHaveTakenEffect } from './unanswered';
+import { cutShortAtDeadline } from './invocation-deadline';
 
 /*
  * SDK clients, each created once per cold start (at its first use) and reused by every invocation. Endpoints come
@@ -52,7 +53,9 @@ export const CACHE_MIDDLEWARE = true;
 export function dynamodbClient(): DynamoDBClient {
   return (dynamodb ??= recordCalls(
     answerBusyDynamoDb(
-      new DynamoDBClient({ requestHandler: requestHandlerOptions(), cacheMiddleware: CACHE_MIDDLEWARE }),
+      cutShortAtDeadline(
+        new DynamoDBClient({ requestHandler: requestHandlerOptions(), cacheMiddleware: CACHE_MIDDLEWARE }),
+      ),
     ),
     'dynamodb',
   ));
@@ -61,12 +64,14 @@ export function dynamodbClient(): DynamoDBClient {
 /** The Step Functions client, recording its calls when asked to (tests). */
 export function sfnClient(): SFNClient {
   return (sfn ??= recordCalls(
-    new SFNClient({
-      requestHandler: requestHandlerOptions(),
-      cacheMiddleware: CACHE_MIDDLEWARE,
-      // StartSyncExecution is served on a "sync-" host prefix in AWS; a local endpoint has no such host.
-      disableHostPrefix: process.env.AWS_ENDPOINT_URL_SFN !== undefined,
-    }),
+    cutShortAtDeadline(
+      new SFNClient({
+        requestHandler: requestHandlerOptions(),
+        cacheMiddleware: CACHE_MIDDLEWARE,
+        // StartSyncExecution is served on a "sync-" host prefix in AWS; a local endpoint has no such host.
+        disableHostPrefix: process.env.AWS_ENDPOINT_URL_SFN !== undefined,
+      }),
+    ),
     'states',
   ));
 }
@@ -81,7 +86,7 @@ export function sqsClient(): SQSClient {
  * queue's second file (./sqs-fanout-queue.ts) builds its client as this one is built, without a copy of this module.
  */
 export function sqsClientDeps(): SqsClientDeps {
-  return { requestHandlerOptions, recordCalls, cacheMiddleware: CACHE_MIDDLEWARE };
+  return { requestHandlerOptions, recordCalls, cacheMiddleware: CACHE_MIDDLEWARE, cutShortAtDeadline };
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { BodyRef, BodyStore } from '../../core/deliveries/log';
 import type { recordCalls, requestHandlerOptions } from './clients';
+import type { cutShortAtDeadline } from './invocation-deadline';
 import type { mayHaveTakenEffect } from './unanswered';
 
 /**
@@ -19,6 +20,8 @@ import type { mayHaveTakenEffect } from './unanswered';
 export interface S3BodyStoreDeps {
   readonly requestHandlerOptions: typeof requestHandlerOptions;
   readonly recordCalls: typeof recordCalls;
+  /** The handler's invocation deadline, which its S3 calls are cut short at too (./invocation-deadline.ts). */
+  readonly cutShortAtDeadline: typeof cutShortAtDeadline;
   /** The handler's own busy error (an `EngineBusyError`): answered 503 with Retry-After. */
   readonly busy: (message: string) => Error;
   readonly mayHaveTakenEffect: typeof mayHaveTakenEffect;
@@ -30,12 +33,14 @@ export interface S3BodyStoreDeps {
  * of this module; a client kept here would record every handler's S3 calls under the first one's name. Locally
  * AWS_ENDPOINT_URL_S3 names fauxqs by IP address, which the SDK addresses path-style by itself.
  */
-export function s3Client({ requestHandlerOptions, recordCalls }: S3BodyStoreDeps): S3Client {
+export function s3Client({ requestHandlerOptions, recordCalls, cutShortAtDeadline }: S3BodyStoreDeps): S3Client {
   // A body of several MB takes longer to send than a DynamoDB item: an attempt gets at least 10 s, not less
   // than AWS_REQUEST_TIMEOUT_MS, so only a hung connection (never a big body) times out.
   const options = requestHandlerOptions();
   return recordCalls(
-    new S3Client({ requestHandler: { ...options, requestTimeout: Math.max(10_000, options.requestTimeout) } }),
+    cutShortAtDeadline(
+      new S3Client({ requestHandler: { ...options, requestTimeout: Math.max(10_000, options.requestTimeout) } }),
+    ),
     's3',
   );
 }

@@ -2,6 +2,7 @@ import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk
 import { crashPoint } from '../../core/faults/crash-point';
 import { QUEUE_MAX_DELAY_SECONDS, type QueueMessage, type WorkQueue } from '../../core/ports';
 import type { CACHE_MIDDLEWARE, recordCalls, requestHandlerOptions } from './clients';
+import type { cutShortAtDeadline } from './invocation-deadline';
 
 /**
  * What the SQS client takes from ./clients.ts, handed in rather than imported: this module is also bundled into
@@ -12,18 +13,27 @@ export interface SqsClientDeps {
   readonly requestHandlerOptions: typeof requestHandlerOptions;
   readonly recordCalls: typeof recordCalls;
   readonly cacheMiddleware: typeof CACHE_MIDDLEWARE;
+  /** The handler's invocation deadline, which its SQS calls are cut short at too (./invocation-deadline.ts). */
+  readonly cutShortAtDeadline: typeof cutShortAtDeadline;
 }
 
 /** A new SQS client, configured as every hookflow client (./clients.ts), recording its calls when asked to (tests). */
-export function newSqsClient({ requestHandlerOptions, recordCalls, cacheMiddleware }: SqsClientDeps): SQSClient {
+export function newSqsClient({
+  requestHandlerOptions,
+  recordCalls,
+  cacheMiddleware,
+  cutShortAtDeadline,
+}: SqsClientDeps): SQSClient {
   return recordCalls(
-    new SQSClient({
-      requestHandler: requestHandlerOptions(),
-      cacheMiddleware,
-      // Send to the configured (regional or AWS_ENDPOINT_URL_SQS) endpoint, not to the host inside a queue URL:
-      // the fan-out queue is always in the function's own region.
-      useQueueUrlAsEndpoint: false,
-    }),
+    cutShortAtDeadline(
+      new SQSClient({
+        requestHandler: requestHandlerOptions(),
+        cacheMiddleware,
+        // Send to the configured (regional or AWS_ENDPOINT_URL_SQS) endpoint, not to the host inside a queue URL:
+        // the fan-out queue is always in the function's own region.
+        useQueueUrlAsEndpoint: false,
+      }),
+    ),
     'sqs',
   );
 }

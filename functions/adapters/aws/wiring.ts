@@ -9,7 +9,8 @@ import { DynamoDbDedupeStore } from './dynamodb-dedupe-store';
 import { DynamoDbDeliveryLedger } from './dynamodb-delivery-ledger';
 import { DynamoDbDeliveryLog } from './dynamodb-delivery-log';
 import { CREDENTIAL_HEADERS } from '../../http/request';
-import type { Recording } from '../../http/http-handler';
+import type { Deadline, Recording } from '../../http/http-handler';
+import { invocationDeadline } from './invocation-deadline';
 import { DynamoDbProcessStore } from './dynamodb-process-store';
 import { DynamoDbRegistry } from './dynamodb-registry';
 import { DynamoDbWaitStore } from './dynamodb-wait-store';
@@ -70,6 +71,8 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
       deliveryLeaseSeconds: config.DEDUPE_LEASE_SECONDS,
       deliveryLog,
       recording,
+      // Every HTTP handler answers 503 ANSWER_RESERVE_MS before its Lambda timeout, its AWS calls cut short there.
+      deadline: { reserveMs: config.ANSWER_RESERVE_MS, within: invocationDeadline.within } satisfies Deadline,
     },
     executionLink: executionLinker(config.EXECUTION_LINK_TEMPLATE),
   };

@@ -22,7 +22,7 @@ export interface ClientWebhookHttpDeps extends ClientWebhookDeps {
  */
 export function makeClientWebhookHandler(deps: ClientWebhookHttpDeps): HttpHandler {
   return httpHandler(
-    deps.logger,
+    deps,
     async (event, delivery) => {
       const request = parseClientWebhookRequest(event, deps.maxBodyBytes);
       const run = await runClientWebhook(deps, request, delivery);

@@ -58,7 +58,7 @@ export const CONSOLE_ASSETS: Readonly<Record<string, Asset>> = {
 };
 
 export function makeConsoleHandler(deps: { logger: Logger }): HttpHandler {
-  return httpHandler(deps.logger, async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  return httpHandler(deps, async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const file = CONSOLE_ASSETS[event.routeKey];
     if (file === undefined) return errorResponse(404, `no console file at ${event.rawPath}`);
     if (matchesEtag(event.headers['if-none-match'], file.etag)) {

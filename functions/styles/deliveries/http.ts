@@ -22,7 +22,7 @@ export const DELIVERIES_ROUTES = {
  * (anything else: 404 in the words of an unknown id).
  */
 export function makeDeliveriesHandler(deps: DeliveriesDeps): HttpHandler {
-  return httpHandler(deps.logger, async (event) => {
+  return httpHandler(deps, async (event) => {
     const apiKey = await authenticateApiKey(deps.registry, presentedApiKey(event.headers));
     const reach = deliveriesAccessOf(apiKey);
     const settings = { now: deps.now(), retentionDays: deps.retentionDays };

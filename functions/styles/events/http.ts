@@ -25,7 +25,7 @@ const startingBodyLimit = (deps: EventsHttpDeps) => deps.maxStoredBodyBytes ?? d
  */
 export function makeEventWebhookHandler(deps: EventsHttpDeps): HttpHandler {
   return httpHandler(
-    deps.logger,
+    deps,
     async (event, delivery) => {
       const request = parseWebhookRequest(event, startingBodyLimit(deps));
       const started = await startByRef(
@@ -71,7 +71,7 @@ export function makeEventWebhookHandler(deps: EventsHttpDeps): HttpHandler {
  */
 export function makeEventIntakeHandler(deps: EventsHttpDeps): HttpHandler {
   return httpHandler(
-    deps.logger,
+    deps,
     async (event, delivery) => {
       const request = parseEventRequest(event, startingBodyLimit(deps));
       const events = await acceptEvents(deps, request.ref, request.events, request.signed, delivery);
@@ -106,7 +106,7 @@ export function makeEventIntakeHandler(deps: EventsHttpDeps): HttpHandler {
  */
 export function makeCallbackHandler(deps: EventsHttpDeps): HttpHandler {
   return httpHandler(
-    deps.logger,
+    deps,
     async (event, received) => {
       const request = parseCallbackRequest(event, deps.maxBodyBytes);
       // A callback names the run it resumes (its ref): recorded under it. A kept callback (nothing waits yet) reads

@@ -20,7 +20,7 @@ export interface FlowTriggerHttpDeps extends FlowTriggerDeps {
  */
 export function makeFlowTriggerHandler(deps: FlowTriggerHttpDeps): HttpHandler {
   return httpHandler(
-    deps.logger,
+    deps,
     async (event, delivery) => {
       const request = parseFlowTriggerRequest(event, deps.maxBodyBytes);
       const triggered = await triggerFlow(deps, request, delivery);

@@ -24,7 +24,7 @@ export interface InboundHttpDeps extends InboundDeps {
  */
 export function makeInboundHandler(deps: InboundHttpDeps): HttpHandler {
   return httpHandler(
-    deps.logger,
+    deps,
     async (event, delivery) => {
       const request = parseInboundRequest(event, deps.limits);
       const accepted = await acceptInbound(deps, request, delivery);
@@ -84,7 +84,7 @@ export function makeInboundHandler(deps: InboundHttpDeps): HttpHandler {
 }
 
 export function makeRunStatusHandler(deps: RunStatusDeps & { readonly logger: Logger }): HttpHandler {
-  return httpHandler(deps.logger, async (event) => {
+  return httpHandler(deps, async (event) => {
     const status = await runStatus(deps, header(event, 'inbound-webhook-secret'), event.pathParameters?.runRef ?? '');
     return jsonResponse(200, { runRef: event.pathParameters?.runRef, ...status });
   });

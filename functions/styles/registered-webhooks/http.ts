@@ -94,7 +94,7 @@ const adminRoutes: Record<AdminRouteKey, AdminRoute> = {
 };
 
 export function makeWebhookAdminHandler(deps: AdminHttpDeps): HttpHandler {
-  return httpHandler(deps.logger, async (event) => {
+  return httpHandler(deps, async (event) => {
     const route = (adminRoutes as Partial<Record<string, AdminRoute>>)[event.routeKey];
     if (route === undefined) throw new NotFoundError(`no route ${event.routeKey}`);
     const caller = await authenticateOrgMember(deps.registry, event.headers);
@@ -114,7 +114,7 @@ export interface TriggerHttpDeps extends TriggerDeps {
  */
 export function makeWebhookTriggerHandler(deps: TriggerHttpDeps): HttpHandler {
   return httpHandler(
-    deps.logger,
+    deps,
     async (event, delivery) => {
       const request = parseTriggerRequest(event, deps.maxBodyBytes);
       const found = await findWebhook(deps, request.webhookId);
@@ -187,7 +187,7 @@ export interface ProcessHttpDeps extends ProcessStatusDeps {
 
 /** GET /api/processes/{processId}: the process with its run's current status and task outputs. */
 export function makeProcessStatusHandler(deps: ProcessHttpDeps): HttpHandler {
-  return httpHandler(deps.logger, async (event) => {
+  return httpHandler(deps, async (event) => {
     const caller = await authenticateOrgMember(deps.registry, event.headers);
     return jsonResponse(200, await getProcess(deps, caller, pathId(event, 'processId', 'process')));
   });

@@ -41,6 +41,7 @@ describe('parseConfig', () => {
       MAX_BATCH_ITEMS: 1_000,
       INBOUND_MAX_BODY_BYTES: 5_242_880,
       AWS_REQUEST_TIMEOUT_MS: 2_000,
+      ANSWER_RESERVE_MS: 1_000,
     });
   });
 
@@ -103,6 +104,7 @@ describe('parseConfig', () => {
       'MAX_BATCH_ITEMS',
       'INBOUND_MAX_BODY_BYTES',
       'AWS_REQUEST_TIMEOUT_MS',
+      'ANSWER_RESERVE_MS',
     ]);
   });
 });

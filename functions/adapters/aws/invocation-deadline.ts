@@ -1,0 +1,102 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Deadline } from '../../http/http-handler';
+
+/**
+ * An invocation's deadline, as every AWS call of it sees it (docs/scale.md, gap 9). A handler that would run past
+ * its Lambda timeout answers 503 with Retry-After ANSWER_RESERVE_MS before it instead of being stopped (API
+ * Gateway's bare 500). For that, the calls the request left behind must not go on: Lambda freezes the environment
+ * once the handler answers and thaws it for the next request, where a call still in flight, or one an SDK retry
+ * sends after its backoff, would land on behalf of a request already answered. So at the deadline every call of
+ * the invocation is cut short: the request in flight is aborted, and any later attempt, or new call, of that
+ * invocation is refused before it is sent (an AbortError, which the SDK does not retry).
+ *
+ * Each call finds its invocation through AsyncLocalStorage, which follows the request's own async chain, so
+ * invocations that share a process (the local stack runs every handler in one) never cut each other's calls.
+ * Its CPU: ×1.09 per SDK call with Node 22's default implementation, ×1.00 with
+ * `--experimental-async-context-frame` (the default from Node 24), which the construct sets in NODE_OPTIONS
+ * (lib/handler-bundling.ts; measured by bench/support/async-context-cost.ts).
+ *
+ * The S3 body store and the SQS fan-out queue, second files beside a handler's bundle (lib/handler-bundling.ts),
+ * are handed `cutShortAtDeadline` from it (./clients.ts, ./body-store.ts): one storage, the handler's.
+ */
+const storage = new AsyncLocalStorage<AbortSignal>();
+
+/** What `within` resolves to when the deadline came first. */
+const PASSED = { done: false } as const;
+
+/**
+ * Runs `work` with every AWS call it makes cut short at `atMs` (epoch ms): its result, or `{ done: false }` once
+ * the deadline has come first (its outcome is then dropped).
+ */
+export const invocationDeadline: Pick<Deadline, 'within'> = {
+  within<T>(atMs: number, work: () => Promise<T>): Promise<{ done: true; value: T } | { done: false }> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const passed = new Promise<typeof PASSED>((resolve) => {
+      timer = setTimeout(
+        () => {
+          controller.abort(deadlinePassed());
+          resolve(PASSED);
+        },
+        Math.max(0, atMs - Date.now()),
+      );
+    });
+    const done = storage.run(controller.signal, work).then((value) => ({ done: true as const, value }));
+    // The race holds on to `done`: an outcome after the deadline is dropped, not left unhandled.
+    return Promise.race([done, passed]).finally(() => clearTimeout(timer));
+  },
+};
+
+/** Every request the SDK sends for a call made within a deadline, with that deadline's signal. */
+const signalOf = new WeakMap<object, AbortSignal>();
+const watched = new WeakSet<object>();
+
+interface WatchedClient {
+  readonly config: { readonly requestHandler: unknown };
+  readonly middlewareStack: {
+    add(middleware: unknown, options: { step: 'deserialize'; name: string; priority: 'high' }): void;
+  };
+}
+
+/**
+ * Cuts `client`'s calls short at their invocation's deadline (above); calls made outside one go as they came.
+ * One middleware for every request, as functions/adapters/aws/clients.ts requires of a client with cached
+ * middleware: the deadline is found per attempt, never kept in the stack. Below the retry middleware (the
+ * deserialize step, the last before the HTTP handler), so each attempt is checked on its own: an attempt after
+ * the deadline is refused unsent. The client's HTTP handler then aborts an attempt in flight at the deadline
+ * (`abortSignal`, the option the SDK hands to nothing but that handler; a sync start's own signal,
+ * ./sfn-sync-attempts.ts, is kept beside it).
+ */
+export function cutShortAtDeadline<Client extends WatchedClient>(client: Client): Client {
+  if (watched.has(client)) return client;
+  watched.add(client);
+  const handler = client.config.requestHandler as {
+    handle(request: object, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+  };
+  const handle = handler.handle.bind(handler);
+  handler.handle = (request, options) => {
+    const deadline = signalOf.get(request);
+    if (deadline === undefined) return handle(request, options);
+    const own = options?.abortSignal;
+    return handle(request, {
+      ...options,
+      abortSignal: own === undefined ? deadline : AbortSignal.any([own, deadline]),
+    });
+  };
+  client.middlewareStack.add(
+    (next: (args: { request: object }) => Promise<unknown>) => async (args: { request: object }) => {
+      const deadline = storage.getStore();
+      if (deadline === undefined) return next(args);
+      if (deadline.aborted) throw deadlinePassed();
+      signalOf.set(args.request, deadline);
+      return next(args);
+    },
+    { step: 'deserialize', name: 'hookflowInvocationDeadline', priority: 'high' },
+  );
+  return client;
+}
+
+/** The AbortError a call cut short at its invocation's deadline fails with (the SDK retries no AbortError). */
+function deadlinePassed(): Error {
+  return Object.assign(new Error("the invocation's deadline has passed; call not sent"), { name: 'AbortError' });
+}
