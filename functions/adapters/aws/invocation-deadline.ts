@@ -31,41 +31,44 @@ const PASSED = { done: false } as const;
 export const invocationDeadline: Pick<Deadline, 'within'> = {
   within<T>(atMs: number, work: () => Promise<T>): Promise<{ done: true; value: T } | { done: false }> {
     const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const passed = new Promise<typeof PASSED>((resolve) => {
-      timer = setTimeout(
+    // One promise and one timer per request, settled by whichever comes first (an outcome after the deadline is
+    // dropped, not left unhandled): it runs on every request, where Promise.race and finally cost more.
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
         () => {
           controller.abort(deadlinePassed());
           resolve(PASSED);
         },
         Math.max(0, atMs - Date.now()),
       );
+      storage.run(controller.signal, work).then(
+        (value) => {
+          clearTimeout(timer);
+          resolve({ done: true, value });
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error as Error);
+        },
+      );
     });
-    const done = storage.run(controller.signal, work).then((value) => ({ done: true as const, value }));
-    // The race holds on to `done`: an outcome after the deadline is dropped, not left unhandled.
-    return Promise.race([done, passed]).finally(() => clearTimeout(timer));
   },
 };
 
-/** Every request the SDK sends for a call made within a deadline, with that deadline's signal. */
-const signalOf = new WeakMap<object, AbortSignal>();
 const watched = new WeakSet<object>();
 
+/** What a client's HTTP handler looks like here: the SDK hands it each attempt's request and the call's options. */
 interface WatchedClient {
   readonly config: { readonly requestHandler: unknown };
-  readonly middlewareStack: {
-    add(middleware: unknown, options: { step: 'deserialize'; name: string; priority: 'high' }): void;
-  };
 }
 
 /**
- * Cuts `client`'s calls short at their invocation's deadline (above); calls made outside one go as they came.
- * One middleware for every request, as functions/adapters/aws/clients.ts requires of a client with cached
- * middleware: the deadline is found per attempt, never kept in the stack. Below the retry middleware (the
- * deserialize step, the last before the HTTP handler), so each attempt is checked on its own: an attempt after
- * the deadline is refused unsent. The client's HTTP handler then aborts an attempt in flight at the deadline
- * (`abortSignal`, the option the SDK hands to nothing but that handler; a sync start's own signal,
- * ./sfn-sync-attempts.ts, is kept beside it).
+ * Cuts `client`'s calls short at their invocation's deadline (above); calls made outside one go as they came. The
+ * client's HTTP handler is where each attempt of a call is sent (below the SDK's retries, so every attempt passes
+ * it) and where the SDK applies `abortSignal`, an option it hands to nothing but that handler: there, still in the
+ * call's own async context, an attempt after the deadline is refused unsent and an attempt in flight is aborted at
+ * it (a sync start's own signal, ./sfn-sync-attempts.ts, kept beside it). Nothing goes on the middleware stack,
+ * which stays the same for every request, as functions/adapters/aws/clients.ts requires of cached middleware.
  */
 export function cutShortAtDeadline<Client extends WatchedClient>(client: Client): Client {
   if (watched.has(client)) return client;
@@ -75,24 +78,15 @@ export function cutShortAtDeadline<Client extends WatchedClient>(client: Client)
   };
   const handle = handler.handle.bind(handler);
   handler.handle = (request, options) => {
-    const deadline = signalOf.get(request);
+    const deadline = storage.getStore();
     if (deadline === undefined) return handle(request, options);
+    if (deadline.aborted) return Promise.reject(deadlinePassed());
     const own = options?.abortSignal;
     return handle(request, {
       ...options,
       abortSignal: own === undefined ? deadline : AbortSignal.any([own, deadline]),
     });
   };
-  client.middlewareStack.add(
-    (next: (args: { request: object }) => Promise<unknown>) => async (args: { request: object }) => {
-      const deadline = storage.getStore();
-      if (deadline === undefined) return next(args);
-      if (deadline.aborted) throw deadlinePassed();
-      signalOf.set(args.request, deadline);
-      return next(args);
-    },
-    { step: 'deserialize', name: 'hookflowInvocationDeadline', priority: 'high' },
-  );
   return client;
 }
 
