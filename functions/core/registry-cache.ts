@@ -21,6 +21,12 @@ export interface TtlCacheSettings {
   readonly ttlMs: number;
   readonly maxEntries?: number;
   readonly now?: Clock;
+  /**
+   * Runs a load that concurrent requests share apart from the request that happened to start it, so that its
+   * deadline (functions/http/http-handler.ts, `Deadline`) cannot cut the read short for the others (wired:
+   * functions/adapters/aws/invocation-deadline.ts `outsideDeadline`). A read lands nothing, so it may run on.
+   */
+  readonly detach?: <T>(load: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -47,7 +53,7 @@ export class TtlCache {
     const cached = this.entries.get(key);
     if (cached !== undefined && cached.expiresAt > now) return cached.value as Promise<T>;
     if (cached !== undefined) this.entries.delete(key);
-    const value = load();
+    const value = this.settings.detach === undefined ? load() : this.settings.detach(load);
     // Insertion order is age: the first key is the oldest entry.
     while (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     const entry = { value, expiresAt: now + this.settings.ttlMs };

@@ -55,6 +55,14 @@ export const invocationDeadline: Pick<Deadline, 'within'> = {
   },
 };
 
+/**
+ * Runs `work` outside any invocation's deadline: for a read that concurrent requests share (the registry cache,
+ * functions/core/registry-cache.ts `detach`), which one request's deadline must not cut short for the others.
+ */
+export function outsideDeadline<T>(work: () => Promise<T>): Promise<T> {
+  return storage.exit(work);
+}
+
 const watched = new WeakSet<object>();
 
 /** What a client's HTTP handler looks like here: the SDK hands it each attempt's request and the call's options. */

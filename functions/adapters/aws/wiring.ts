@@ -10,7 +10,7 @@ import { DynamoDbDeliveryLedger } from './dynamodb-delivery-ledger';
 import { DynamoDbDeliveryLog } from './dynamodb-delivery-log';
 import { CREDENTIAL_HEADERS } from '../../http/request';
 import type { Deadline, Recording } from '../../http/http-handler';
-import { invocationDeadline } from './invocation-deadline';
+import { invocationDeadline, outsideDeadline } from './invocation-deadline';
 import { DynamoDbProcessStore } from './dynamodb-process-store';
 import { DynamoDbRegistry } from './dynamodb-registry';
 import { DynamoDbWaitStore } from './dynamodb-wait-store';
@@ -29,6 +29,7 @@ export function wireAws(env: Record<string, string | undefined> = process.env) {
   // Warm, a handler reads the registry at most once per REGISTRY_CACHE_SECONDS per item (docs/aws-calls.md).
   const registry = cachedRegistry(new DynamoDbRegistry(dynamodbClient, config.REGISTRY_TABLE), {
     ttlMs: config.REGISTRY_CACHE_SECONDS * 1000,
+    detach: outsideDeadline,
   });
   // Its claims carry delivery records: their index keys use the same shard count as the log that lists them.
   const dedupe = new DynamoDbDedupeStore(dynamodbClient, config.DEDUPE_TABLE, {

@@ -2,7 +2,12 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CACHE_MIDDLEWARE } from '../../../functions/adapters/aws/clients';
-import { cutShortAtDeadline, invocationDeadline } from '../../../functions/adapters/aws/invocation-deadline';
+import {
+  cutShortAtDeadline,
+  invocationDeadline,
+  outsideDeadline,
+} from '../../../functions/adapters/aws/invocation-deadline';
+import { TtlCache } from '../../../functions/core/registry-cache';
 
 /**
  * An invocation's deadline, as its AWS calls see it (functions/adapters/aws/invocation-deadline.ts; docs/scale.md,
@@ -128,6 +133,32 @@ describe('the invocation deadline: AWS calls cut short', () => {
     expect(short).toEqual({ done: false });
     expect(long).toMatchObject({ done: true, value: { Item: { pk: { S: 'claim#key' } } } });
   });
+
+  it.each([
+    ['shared outside the deadline (outsideDeadline, as wired)', outsideDeadline, { done: true }],
+    ['left in the request that started it', undefined, { done: false }],
+  ])(
+    "a registry read two requests share, %s: one request's deadline cuts it short for the other or not",
+    async (_case, detach, second) => {
+      // Arrange: one cached read, answered after 300 ms, joined by a second request while in flight
+      answer = answerAfter(300);
+      const cache = new TtlCache({ ttlMs: 5_000, ...(detach === undefined ? {} : { detach }) });
+      const read = () => cache.get('FLOW#hello', getItem);
+
+      // Act
+      const [short, long] = await Promise.all([
+        invocationDeadline.within(Date.now() + 100, read),
+        invocationDeadline.within(Date.now() + 5_000, () => read().catch(() => 'cut')),
+      ]);
+
+      // Assert
+      expect(short).toEqual({ done: false });
+      expect(long).toMatchObject(
+        second.done ? { done: true, value: { Item: { pk: { S: 'claim#key' } } } } : { done: true, value: 'cut' },
+      );
+      expect(seen).toHaveLength(1);
+    },
+  );
 
   it('leaves a call made outside any deadline as it came', async () => {
     // Arrange
