@@ -63,47 +63,63 @@ options:
   -h, --help        this text
 `;
 
+const OPTIONS = {
+  url: { type: 'string' },
+  'api-key': { type: 'string' },
+  org: { type: 'string' },
+  secret: { type: 'string' },
+  'verify-secret': { type: 'string' },
+  verifier: { type: 'string' },
+  replay: { type: 'boolean', default: false },
+  'record-deliveries': { type: 'string' },
+  'when-busy': { type: 'string' },
+  'overlap-seconds': { type: 'string' },
+  data: { type: 'string', short: 'd' },
+  hmac: { type: 'boolean', default: false },
+  'idempotency-key': { type: 'string' },
+  style: { type: 'string' },
+  registration: { type: 'string' },
+  outcome: { type: 'string' },
+  'correlation-id': { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  since: { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  mode: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
+  yes: { type: 'boolean', short: 'y', default: false },
+  json: { type: 'boolean', short: 'j', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/**
+ * An id in an id's place, the token after `<group> <command>`, that starts with '-': hookflow's ids are 16
+ * base64url characters, and one in 64 starts with '-', which the option parser would read as options ("Unknown
+ * option '-P'"). Such a token is kept aside as the id unless it is one of the CLI's own options.
+ */
+const ID_PLACE = 2;
+const DASHED_ID = /^-[A-Za-z0-9_-]{15}$/;
+
 export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: Output): Promise<number> {
+  const tokens = [...argv];
+  const id = tokens[ID_PLACE];
+  const dashedId =
+    id !== undefined && DASHED_ID.test(id) && !(id.startsWith('--') && id.slice(2) in OPTIONS) ? id : undefined;
+  if (dashedId !== undefined) tokens[ID_PLACE] = 'id';
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: tokens,
       allowPositionals: true,
-      options: {
-        url: { type: 'string' },
-        'api-key': { type: 'string' },
-        org: { type: 'string' },
-        secret: { type: 'string' },
-        'verify-secret': { type: 'string' },
-        verifier: { type: 'string' },
-        replay: { type: 'boolean', default: false },
-        'record-deliveries': { type: 'string' },
-        'when-busy': { type: 'string' },
-        'overlap-seconds': { type: 'string' },
-        data: { type: 'string', short: 'd' },
-        hmac: { type: 'boolean', default: false },
-        'idempotency-key': { type: 'string' },
-        style: { type: 'string' },
-        registration: { type: 'string' },
-        outcome: { type: 'string' },
-        'correlation-id': { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        since: { type: 'string' },
-        limit: { type: 'string' },
-        cursor: { type: 'string' },
-        mode: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        yes: { type: 'boolean', short: 'y', default: false },
-        json: { type: 'boolean', short: 'j', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: OPTIONS,
     });
   } catch (error) {
     out.error(`hookflow: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const { values, positionals } = parsed;
+  const { values } = parsed;
+  const positionals = dashedId === undefined ? parsed.positionals : parsed.positionals.with(ID_PLACE, dashedId);
   if (values.help || positionals.length === 0) {
     out.print(USAGE);
     return values.help ? 0 : 2;

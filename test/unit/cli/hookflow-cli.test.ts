@@ -81,6 +81,23 @@ describe('hookflow webhooks update and create: --record-deliveries and --when-bu
   });
   beforeEach(() => void sent.splice(0));
   afterAll(() => new Promise((resolve) => server.close(resolve)));
+  it("takes an id that starts with '-' (one base64url id in 64) as the id, not as options; an option stays one", async () => {
+    // Arrange
+    const [dashed, option] = [capture(), capture()];
+
+    // Act
+    const codes = [
+      await run(['webhooks', 'get', '-Pq3lUo0w_X9aZbQ', '-j'], env, dashed.io),
+      await run(['deliveries', 'list', '--correlation-id', 'c1', '-j'], env, option.io),
+    ];
+
+    // Assert
+    expect(codes[0]).toBe(0);
+    expect(dashed.out.stderr).toBe('');
+    expect(sent[0]).toMatchObject({ method: 'GET', path: '/api/webhooks/-Pq3lUo0w_X9aZbQ' });
+    expect(sent[1]).toMatchObject({ method: 'GET', path: expect.stringContaining('correlationId=c1') });
+  });
+
   it('sends only the settings given with PATCH, and prints a webhook that rejects when busy as such', async () => {
     // Arrange
     const [rejecting, both, json] = [capture(), capture(), capture()];
