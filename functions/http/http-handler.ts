@@ -48,9 +48,6 @@ export interface HttpHandlerDeps {
 export const RAN_OUT_OF_TIME =
   'the request ran out of time before the workflow engine or store answered; retry shortly (with the same Idempotency-Key, if it had one)';
 
-/** The reason a delivery that ran out of time is recorded with. */
-const RAN_OUT = 'ran out of time';
-
 /** How long the time left after the deadline may be used to record the delivery: the rest is for answering. */
 const ANSWER_MARGIN_MS = 100;
 
@@ -97,6 +94,7 @@ export function httpHandler(
     const endsAt = Date.now() + (context.getRemainingTimeInMillis?.() ?? 0);
     const deadlineAt = deadline === undefined || deadline.reserveMs === 0 ? undefined : endsAt - deadline.reserveMs;
     const timed = deadlineAt !== undefined && deadlineAt > Date.now();
+    let ranOut = false;
     try {
       const outcome = timed
         ? await deadline!.within(deadlineAt!, () => handle(event, delivery))
@@ -105,7 +103,8 @@ export function httpHandler(
       else {
         // Lambda would stop the function at its timeout and API Gateway answer a bare 500; the work's calls
         // were cut short at the deadline, and whatever it had done is what a call that got no answer leaves.
-        reason = RAN_OUT;
+        ranOut = true;
+        reason = 'ran out of time';
         answer = errorResponse(503, RAN_OUT_OF_TIME, { 'retry-after': '1' });
         logger.warn('request ran out of time', { reserveMs: deadline!.reserveMs });
       }
@@ -129,7 +128,7 @@ export function httpHandler(
           { ...recording.deps, logger },
           recording.settings,
         );
-      if (reason !== RAN_OUT) await record();
+      if (!ranOut) await record();
       // After the deadline, within what is left of the invocation: the answer goes out either way.
       else if (!(await deadline!.within(endsAt - ANSWER_MARGIN_MS, record)).done) {
         logger.warn('delivery not recorded: out of time');
