@@ -186,7 +186,10 @@ export const HANDLER_ENVIRONMENT = {
   // Node 22's AsyncLocalStorage on async context frames instead of async_hooks (the default from Node 24): each
   // AWS call finds its invocation's deadline through it (functions/adapters/aws/invocation-deadline.ts), at no
   // measurable CPU this way and about 9% more per SDK call without it (bench/support/async-context-cost.ts).
-  // NODE_OPTIONS takes the flag (https://nodejs.org/api/cli.html#--experimental-async-context-frame).
+  // NODE_OPTIONS takes the flag (https://nodejs.org/api/cli.html#--experimental-async-context-frame). Node 22 only,
+  // from 22.9 (22.7 and 22.8 threw in AsyncLocalStorage.run under it: nodejs/node#54503); Node 24 has this by
+  // default and names its option otherwise (--no-async-context-frame turns it off): moving the runtime
+  // (lib/hookflow-function.ts, NODEJS_22_X) means dropping the flag, which test/infra/handler-bundling.test.ts holds.
   NODE_OPTIONS: '--experimental-async-context-frame',
 } as const;
 

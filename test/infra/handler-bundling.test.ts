@@ -18,6 +18,7 @@ import {
   CREDENTIAL_CHAIN_FALLBACK,
   carriesBodyStore,
   FANOUT_QUEUE,
+  HANDLER_ENVIRONMENT,
   handlerBuildOptions,
   QUEUE_WHEN_BUSY_HANDLERS,
   SDK_CODE_NEVER_RUN,
@@ -134,6 +135,14 @@ describe('a handler as synthesized', () => {
     const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0]!;
     // Node's flag for AsyncLocalStorage on context frames alone (functions/adapters/aws/invocation-deadline.ts).
     expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--experimental-async-context-frame');
+  });
+
+  it('sets the async-context flag only on the Node 22 runtime it is made for', () => {
+    // Assert: Node 22 (from 22.9) takes the flag; Node 24 has its implementation by default and names the option
+    // otherwise, so a runtime upgrade must drop it (lib/handler-bundling.ts, HANDLER_ENVIRONMENT) and this test.
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0]!;
+    expect(fn.Properties.Runtime).toBe('nodejs22.x');
+    expect(HANDLER_ENVIRONMENT.NODE_OPTIONS).toBe('--experimental-async-context-frame');
   });
 
   it('is byte for byte what esbuild builds from lib/handler-bundling.ts (the bench, the package build), every file', async () => {
