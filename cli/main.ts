@@ -105,7 +105,9 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, out: 
   const tokens = [...argv];
   const id = tokens[ID_PLACE];
   const dashedId =
-    id !== undefined && DASHED_ID.test(id) && !(id.startsWith('--') && id.slice(2) in OPTIONS) ? id : undefined;
+    id !== undefined && DASHED_ID.test(id) && !(id.startsWith('--') && Object.hasOwn(OPTIONS, id.slice(2)))
+      ? id
+      : undefined;
   if (dashedId !== undefined) tokens[ID_PLACE] = 'id';
   let parsed;
   try {

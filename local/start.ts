@@ -99,9 +99,7 @@ async function main(): Promise<void> {
 
   // Lambda's timeout behind the gateway: each handler's own, as deployed, unless the setting names one for all
   // (0: none, e.g. while a debugger holds a handler); a value it cannot read stops the start.
-  const lambdaTimeout = checkOrExit(() =>
-    process.env[LAMBDA_TIMEOUT_ENV] === undefined ? undefined : seconds(LAMBDA_TIMEOUT_ENV, 0),
-  );
+  const lambdaTimeout = checkOrExit(() => seconds(LAMBDA_TIMEOUT_ENV, undefined));
   const timeoutOf = (spec: (typeof handlers)[number]) => {
     const timeoutSeconds = lambdaTimeout ?? timeoutSecondsOf(spec);
     return timeoutSeconds === 0 ? {} : { timeoutMs: timeoutSeconds * 1000 };
@@ -372,7 +370,7 @@ function checkOrExit<T>(check: () => T): T {
 }
 
 /** A number of seconds, 0 or more, from the environment variable `name` (unset: `fallback`). */
-function seconds(name: string, fallback: number): number {
+function seconds<Fallback extends number | undefined>(name: string, fallback: Fallback): number | Fallback {
   const raw = process.env[name];
   if (raw === undefined) return fallback;
   const value = Number(raw);

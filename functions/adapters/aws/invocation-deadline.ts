@@ -8,7 +8,8 @@ import type { Deadline } from '../../http/http-handler';
  * once the handler answers and thaws it for the next request, where a call still in flight, or one an SDK retry
  * sends after its backoff, would land on behalf of a request already answered. So at the deadline every call of
  * the invocation is cut short: the request in flight is aborted, and any later attempt, or new call, of that
- * invocation is refused before it is sent (an AbortError, which the SDK does not retry).
+ * invocation is refused before it is sent (an AbortError, which the SDK does not retry: @smithy/core's retry
+ * module, `isTransientError`, excludes it by name).
  *
  * Each call finds its invocation through AsyncLocalStorage, which follows the request's own async chain, so
  * invocations that share a process (the local stack runs every handler in one) never cut each other's calls.
