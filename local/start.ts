@@ -127,10 +127,11 @@ async function main(): Promise<void> {
   const dynamodbForHandlers = dynamodbProxy?.endpoint ?? dynamodb.endpoint;
   const sqs = await startLocalSqs(host, join(dataDir, 'sqs'));
   const sqsClient = new SQSClient({ endpoint: sqs.endpoint });
+  // Lambda's own settings are 6x the worker timeout and 5 receives; locally a retry comes sooner.
+  const fanoutVisibilitySeconds = Number(process.env.HOOKFLOW_FANOUT_VISIBILITY_SECONDS ?? 10);
   const fanout = await createFanoutQueues(sqsClient, {
     name: 'hookflow-fanout',
-    // Lambda's own settings are 6x the worker timeout and 5 receives; locally a retry comes sooner.
-    visibilityTimeoutSeconds: Number(process.env.HOOKFLOW_FANOUT_VISIBILITY_SECONDS ?? 10),
+    visibilityTimeoutSeconds: fanoutVisibilitySeconds,
     maxReceiveCount: Number(process.env.HOOKFLOW_FANOUT_MAX_RECEIVE_COUNT ?? 5),
   });
   progress(`SQS (fauxqs) at ${sqs.endpoint}: ${fanout.queueUrl}, dead letters in ${fanout.deadLetterQueueUrl}`);
@@ -172,6 +173,11 @@ async function main(): Promise<void> {
     // reach DynamoDB and Lambda. The handlers stay here: a Lambda task comes back to this process to run one.
     dynamodbEndpoint: dynamodbForHandlers,
     context: lambdaContext,
+    // Each function's Lambda timeout, as behind the gateway: a task that runs past it fails with Lambda.Unknown.
+    timeoutMsOf: (functionName) => {
+      const spec = handlers.find((h) => `hookflow-${h.name}` === functionName);
+      return spec === undefined ? undefined : timeoutOf(spec).timeoutMs;
+    },
     resolve: async (functionName) => {
       await handlersReady;
       const spec = handlers.find((h) => `hookflow-${h.name}` === functionName);
@@ -280,17 +286,29 @@ async function main(): Promise<void> {
   // Queue workers get their messages as Lambda's SQS event source mapping delivers them.
   const eventSources = handlers
     .filter((spec) => spec.consumes === 'fanout')
-    .map((spec) =>
-      startSqsEventSource({
+    .map((spec) => {
+      // Lambda refuses a mapping whose function may run longer than the queue's visibility timeout
+      // (local/sqs/event-source.ts). The local queue's is short, so a retry comes sooner: the worker's timeout here
+      // is the shorter of the two, and the start says so.
+      const { timeoutMs } = timeoutOf(spec);
+      const capped = timeoutMs !== undefined && timeoutMs > fanoutVisibilitySeconds * 1000;
+      if (capped) {
+        progress(
+          `hookflow-${spec.name}'s timeout: ${fanoutVisibilitySeconds} s, the local queue's visibility timeout (else ${timeoutMs / 1000} s)`,
+        );
+      }
+      return startSqsEventSource({
         client: sqsClient,
         queueUrl: fanout.queueUrl,
         queueArn: fanout.queueArn,
         functionName: `hookflow-${spec.name}`,
         handler: loaded.get(spec.name) as unknown as SqsHandler,
         context: lambdaContext,
+        ...(timeoutMs === undefined ? {} : { timeoutMs: capped ? fanoutVisibilitySeconds * 1000 : timeoutMs }),
+        visibilityTimeoutSeconds: fanoutVisibilitySeconds,
         log: progress,
-      }),
-    );
+      });
+    });
 
   for (const spec of handlers) {
     for (const route of spec.routes) progress(`  ${route.method.padEnd(6)} ${gateway.url}${route.path}`);

@@ -70,16 +70,16 @@ export function apiGatewayEvent(
 }
 
 /**
- * What `getRemainingTimeInMillis` counts down from when the invoker names no timeout: a Step Functions Lambda task
- * and the SQS event source, which end no invocation (docs/local-stack.md). API Gateway's 29 s, as before.
+ * What `getRemainingTimeInMillis` counts down from when the invoker names no timeout (the local stack with
+ * `HOOKFLOW_LOCAL_LAMBDA_TIMEOUT_SECONDS=0`, which ends no invocation; docs/local-stack.md). API Gateway's 29 s.
  */
 const UNNAMED_TIMEOUT_MS = 29_000;
 
 /**
  * The parts of the Lambda context hookflow's handlers and Powertools read. `getRemainingTimeInMillis` counts down
  * from the invocation's start to its timeout, as Lambda's does ("Returns the number of milliseconds left before
- * the execution times out": https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html); the gateway ends
- * the invocation there (./server.ts).
+ * the execution times out": https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html); every invoker of
+ * the local stack ends the invocation there (local/lambda-timeout.ts).
  */
 export function lambdaContext(functionName: string, awsRequestId: string, timeoutMs = UNNAMED_TIMEOUT_MS): Context {
   const deadline = Date.now() + timeoutMs;

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { apiGatewayEvent, lambdaContext } from './api-gateway-event';
 import { type Route, Router } from './router';
+import { LambdaTimedOutError, withinTimeout } from '../lambda-timeout';
 import { LambdaThrottledError, type RateLimit, TokenBucket, buckets } from '../throttles';
 
 /** API Gateway HTTP APIs refuse bodies over 10 MB before any Lambda runs; so does the local gateway. */
@@ -147,29 +148,6 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   return { server, url: `http://${options.host}:${port}`, open: () => void (opened = true) };
-}
-
-/** What Lambda logs for an invocation stopped at its timeout: `Task timed out after 10.01 seconds`. */
-export class LambdaTimedOutError extends Error {
-  constructor(timeoutMs: number) {
-    super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
-    this.name = 'LambdaTimedOutError';
-  }
-}
-
-/**
- * `invocation`'s outcome, or a LambdaTimedOutError once `timeoutMs` has passed. Lambda would then stop the
- * function and reset its execution environment; here every handler shares one process, so the invocation's work
- * goes on unseen, which docs/local-stack.md says.
- */
-export function withinTimeout<T>(invocation: Promise<T>, timeoutMs: number | undefined): Promise<T> {
-  if (timeoutMs === undefined) return invocation;
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LambdaTimedOutError(timeoutMs)), timeoutMs);
-  });
-  // The race holds on to `invocation`: an outcome that comes after the timeout is dropped, not left unhandled.
-  return Promise.race([invocation, timedOut]).finally(() => clearTimeout(timer));
 }
 
 /**

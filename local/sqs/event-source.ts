@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { LambdaTimedOutError, withinTimeout } from '../lambda-timeout';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
@@ -10,7 +11,11 @@ export interface SqsEventSourceOptions {
   readonly queueArn: string;
   readonly functionName: string;
   readonly handler: SqsHandler;
-  readonly context: (functionName: string, awsRequestId: string) => Context;
+  readonly context: (functionName: string, awsRequestId: string, timeoutMs?: number) => Context;
+  /** The function's timeout (undefined: none); at most the queue's visibility timeout, as Lambda requires. */
+  readonly timeoutMs?: number;
+  /** The queue's visibility timeout, which Lambda checks the function's timeout against. */
+  readonly visibilityTimeoutSeconds: number;
   /** Records per invocation (Lambda's BatchSize). */
   readonly batchSize?: number;
   /** Concurrent pollers, each invoking the handler one batch at a time. */
@@ -24,8 +29,22 @@ export interface SqsEventSourceOptions {
  * listed in batchItemFailures (or the whole batch, if the handler throws or names a record that is not in
  * it) stay on the queue, come back after the visibility timeout, and after the queue's maxReceiveCount go
  * to its dead-letter queue (fauxqs applies the redrive policy, as SQS does).
+ *
+ * The function's timeout, as Lambda's (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html):
+ * - "Your function's timeout must be less than or equal to the queue's visibility timeout. Lambda validates this
+ *   requirement when you create or update an event source mapping and will return an error": so does this, at start
+ *   (else a batch would come back to another poller while its first invocation still runs);
+ * - an invocation that runs past it fails, and "if Lambda encounters an error at any point while processing a
+ *   batch, all messages in that batch return to the queue. After the visibility timeout, the messages become
+ *   visible to Lambda again": the whole batch stays, whatever the function had done with it.
  */
 export function startSqsEventSource(options: SqsEventSourceOptions): { stop(): Promise<void> } {
+  const { timeoutMs, visibilityTimeoutSeconds } = options;
+  if (timeoutMs !== undefined && timeoutMs > visibilityTimeoutSeconds * 1000) {
+    throw new Error(
+      `${options.functionName}'s timeout (${timeoutMs / 1000} s) exceeds the visibility timeout of ${options.queueUrl} (${visibilityTimeoutSeconds} s); Lambda refuses such an event source mapping`,
+    );
+  }
   const abort = new AbortController();
   const batchSize = options.batchSize ?? 10;
 
@@ -57,13 +76,15 @@ export function startSqsEventSource(options: SqsEventSourceOptions): { stop(): P
     const records = messages.map((m) => toRecord(m, options.queueArn));
     let failed: Set<string>;
     try {
-      const response = await options.handler({ Records: records }, options.context(options.functionName, randomUUID()));
+      const context = options.context(options.functionName, randomUUID(), timeoutMs);
+      const response = await withinTimeout(options.handler({ Records: records }, context), timeoutMs);
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       if ([...failed].some((id) => !records.some((r) => r.messageId === id))) {
         failed = new Set(records.map((r) => r.messageId)); // as Lambda does: an unknown id fails the batch
       }
     } catch (error) {
-      options.log?.(`${options.functionName} failed a batch of ${records.length}: ${(error as Error).message}`);
+      const what = error instanceof LambdaTimedOutError ? 'stopped at its timeout with' : 'failed';
+      options.log?.(`${options.functionName} ${what} a batch of ${records.length}: ${(error as Error).message}`);
       failed = new Set(records.map((r) => r.messageId));
     }
     const done = messages.filter((m) => !failed.has(m.MessageId!));

@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { forkService } from '../child-service';
+import { LambdaTimedOutError, withinTimeout } from '../lambda-timeout';
 import { LambdaThrottledError } from '../throttles';
 import { stateMachineArn } from './arns';
 import type { LocalStepFunctions } from './index';
@@ -27,6 +28,8 @@ export type ThrownOverIpc =
   | { readonly error: { readonly name: string; readonly message: string; readonly stack?: string } }
   /** LambdaThrottledError, of this function. */
   | { readonly throttled: string }
+  /** LambdaTimedOutError, after this many milliseconds. */
+  | { readonly timedOut: number }
   | { readonly primitive: string | number | boolean | null }
   | { readonly text: string };
 
@@ -58,15 +61,18 @@ export type ToStepFunctions =
  * The handlers stay in the stack's process (the gateway, the SQS event source and the workflows' Lambda tasks
  * share one concurrency count, local/throttles.ts), so a workflow's `lambda:invoke` task is sent here over IPC:
  * `resolve` and `context` are those of lambdaIntegrations (lambda-integrations.ts), which the other process runs
- * as it ran here, with every handler behind a stand-in that asks this process to call it.
+ * as it ran here, with every handler behind a stand-in that asks this process to call it. `timeoutMsOf` is that
+ * of lambdaIntegrations too: the timeout is kept here, where the handler runs, and a LambdaTimedOutError crosses
+ * back for the integration to fail the task as Step Functions does.
  */
 export async function forkLocalStepFunctions(
   options: StepFunctionsProcessConfig & {
     readonly resolve: (functionName: string) => Promise<LocalLambdaHandler | undefined>;
-    readonly context: (functionName: string, awsRequestId: string) => Context;
+    readonly context: (functionName: string, awsRequestId: string, timeoutMs?: number) => Context;
+    readonly timeoutMsOf?: (functionName: string) => number | undefined;
   },
 ): Promise<LocalStepFunctions & { readonly crashed: Promise<string> }> {
-  const { resolve, context, ...config } = options;
+  const { resolve, context, timeoutMsOf, ...config } = options;
   mkdirSync(config.dataDir, { recursive: true });
   const onMessage = (message: unknown, send: (message: ToStepFunctions) => void) => {
     const m = message as FromStepFunctions;
@@ -77,8 +83,9 @@ export async function forkLocalStepFunctions(
       );
     } else if ('invoke' in m) {
       const { id, functionName, event, awsRequestId } = m.invoke;
-      void invoke(resolve, functionName, event, context(functionName, awsRequestId)).then((outcome) =>
-        send({ invoked: { id, ...outcome } }),
+      const timeoutMs = timeoutMsOf?.(functionName);
+      void invoke(resolve, functionName, event, context(functionName, awsRequestId, timeoutMs), timeoutMs).then(
+        (outcome) => send({ invoked: { id, ...outcome } }),
       );
     }
   };
@@ -107,11 +114,12 @@ async function invoke(
   functionName: string,
   event: unknown,
   context: Context,
+  timeoutMs: number | undefined,
 ): Promise<{ returned?: unknown; thrown?: ThrownOverIpc }> {
   try {
     const handler = await resolve(functionName);
     if (handler === undefined) throw new Error(`no handler ${functionName} in the local stack`);
-    return { returned: await handler(event, context) };
+    return { returned: await withinTimeout((async () => handler(event, context))(), timeoutMs) };
   } catch (thrown) {
     return { thrown: thrownOverIpc(thrown, functionName) };
   }
@@ -119,6 +127,7 @@ async function invoke(
 
 export function thrownOverIpc(thrown: unknown, functionName: string): ThrownOverIpc {
   if (thrown instanceof LambdaThrottledError) return { throttled: functionName };
+  if (thrown instanceof LambdaTimedOutError) return { timedOut: thrown.timeoutMs };
   if (thrown instanceof Error) {
     return {
       error: {
@@ -137,6 +146,7 @@ export function thrownOverIpc(thrown: unknown, functionName: string): ThrownOver
 /** The value a handler threw, rebuilt on the other side: what errorDocument (lambda-integrations.ts) reads of it. */
 export function thrownFromIpc(thrown: ThrownOverIpc): unknown {
   if ('throttled' in thrown) return new LambdaThrottledError(thrown.throttled);
+  if ('timedOut' in thrown) return new LambdaTimedOutError(thrown.timedOut);
   if ('error' in thrown) {
     const error = new Error(thrown.error.message);
     error.name = thrown.error.name;

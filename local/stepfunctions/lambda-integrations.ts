@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { taskError } from './api-error';
 import type { TaskIntegration } from './engine';
+import { LambdaTimedOutError, withinTimeout } from '../lambda-timeout';
 import { LambdaThrottledError } from '../throttles';
 
 /** A handler the local stack loaded from its esbuild bundle, called as Lambda calls it. */
@@ -12,7 +13,9 @@ export interface LocalLambdaOptions {
   readonly accountId: string;
   /** The loaded handler of a function name (`hookflow-<handler>`), or undefined: no such function. */
   readonly resolve: (functionName: string) => Promise<LocalLambdaHandler | undefined>;
-  readonly context: (functionName: string, awsRequestId: string) => Context;
+  readonly context: (functionName: string, awsRequestId: string, timeoutMs?: number) => Context;
+  /** A function's timeout in milliseconds (undefined: none), kept by the invocation. */
+  readonly timeoutMsOf?: (functionName: string) => number | undefined;
 }
 
 /** Lambda function names: 1-64 letters, digits, hyphens and underscores. */
@@ -32,7 +35,11 @@ const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
  *   `{errorType, errorMessage, trace}` as its cause, so Retry/Catch match on the function's own error name
  *   (https://docs.aws.amazon.com/step-functions/latest/dg/tutorial-handling-error-conditions.html);
  * - a function that does not exist fails it with `Lambda.ResourceNotFoundException` (Lambda's errors reach the
- *   task as `Lambda.<exception>`: https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
+ *   task as `Lambda.<exception>`: https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html);
+ * - a function that runs past its timeout fails it with `Lambda.Unknown`: "Unhandled errors in Lambda are reported
+ *   as Lambda.Unknown in the error output. These include out-of-memory errors and function timeouts" (the same
+ *   page). Its cause is the error Lambda reports for a timeout, `Sandbox.Timedout`
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html), with Lambda's message.
  * Only synchronous invocations of `$LATEST` are emulated: anything else is refused here rather than faked.
  */
 export function lambdaIntegrations(options: LocalLambdaOptions): Record<string, TaskIntegration> {
@@ -62,8 +69,17 @@ export function lambdaIntegrations(options: LocalLambdaOptions): Record<string, 
     const event = JSON.parse(JSON.stringify(Payload ?? {})) as unknown;
     let returned: unknown;
     try {
-      returned = await handler(event, options.context(name!, requestId));
+      const timeoutMs = options.timeoutMsOf?.(name!);
+      const context = options.context(name!, requestId, timeoutMs);
+      returned = await withinTimeout((async () => handler(event, context))(), timeoutMs);
     } catch (thrown) {
+      if (thrown instanceof LambdaTimedOutError) {
+        const cause = {
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `RequestId: ${requestId} Error: ${thrown.message}`,
+        };
+        throw taskError('Lambda.Unknown', JSON.stringify(cause));
+      }
       // Lambda refused the invoke (no concurrency): the task fails with the service's error, prefixed as Step
       // Functions names Lambda's own errors (Lambda.TooManyRequestsException), which a Retry may match:
       // https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html

@@ -62,6 +62,10 @@ class CustomError extends Error {
   override readonly name = 'CustomError';
 }
 
+/** Each function's Lambda timeout: short for the one that outlives it, long for the rest. */
+const SLOW_TIMEOUT_MS = 200;
+const timeoutMsOf = (functionName: string) => (functionName === 'hookflow-slow' ? SLOW_TIMEOUT_MS : 30_000);
+
 /**
  * The same behaviour whether the endpoint runs in the caller's process (unit tests) or in a process of its own
  * (the local stack: fork-step-functions.ts), where every Lambda task crosses back over IPC to the handlers.
@@ -76,6 +80,7 @@ const endpoints = {
         region: 'us-east-1',
         accountId: '000000000000',
         context: lambdaContext,
+        timeoutMsOf,
         resolve: options.resolve,
       }),
     }),
@@ -90,6 +95,7 @@ const endpoints = {
       dynamodbEndpoint: 'http://127.0.0.1:9',
       faults: {},
       context: lambdaContext,
+      timeoutMsOf,
       resolve: options.resolve,
     }),
 };
@@ -107,6 +113,7 @@ describe.each(Object.entries(endpoints))(
     let sfn: SFNClient;
     const tokens: string[] = [];
     const invocations: unknown[] = [];
+    const remainingAtStart: number[] = [];
     const functions: Record<string, LocalLambdaHandler> = {
       'hookflow-echo': (event) => ({ got: event }),
       'hookflow-store': (event) => {
@@ -126,6 +133,12 @@ describe.each(Object.entries(endpoints))(
       },
       'hookflow-throws-string': () => {
         throw 'not an Error';
+      },
+      // Runs past its timeout; says what its context had left when it began.
+      'hookflow-slow': async (_, context) => {
+        remainingAtStart.push(context.getRemainingTimeInMillis());
+        await new Promise((r) => setTimeout(r, SLOW_TIMEOUT_MS * 5));
+        return { late: true };
       },
       // No concurrency left (HOOKFLOW_LOCAL_THROTTLE's lambda): the invoke is refused before the handler runs.
       'hookflow-throttled': () => {
@@ -156,6 +169,7 @@ describe.each(Object.entries(endpoints))(
             definition: task('invoke.waitForTaskToken', 'hookflow-throws-string'),
           },
           { name: 'throttled', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-throttled') },
+          { name: 'slow', type: 'STANDARD', definition: task('invoke', 'hookflow-slow') },
           { name: 'catches', type: 'STANDARD', definition: catches },
           { name: 'missing', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-nope') },
           {
@@ -256,6 +270,22 @@ describe.each(Object.entries(endpoints))(
 
       expect(failed).toMatchObject({ status: 'FAILED', error: 'Lambda.TooManyRequestsException' });
       expect(failed.cause).toContain('hookflow-throttled: no concurrency left');
+    });
+
+    it("fails with Lambda.Unknown when the function runs past its timeout, Lambda's Sandbox.Timedout as its cause", async () => {
+      const startedAt = Date.now();
+      const failed = await settled(await start('slow'));
+      const tookMs = Date.now() - startedAt;
+
+      expect(failed).toMatchObject({ status: 'FAILED', error: 'Lambda.Unknown' });
+      expect(JSON.parse(failed.cause!)).toEqual({
+        errorType: 'Sandbox.Timedout',
+        errorMessage: expect.stringMatching(/^RequestId: [0-9a-f-]{36} Error: Task timed out after 0\.20 seconds$/),
+      });
+      // Ended at the timeout, not when the function would have returned; its context counted down from it.
+      expect(tookMs).toBeLessThan(SLOW_TIMEOUT_MS * 5);
+      expect(remainingAtStart.at(-1)).toBeGreaterThan(0);
+      expect(remainingAtStart.at(-1)).toBeLessThanOrEqual(SLOW_TIMEOUT_MS);
     });
 
     it('fails with Lambda.ResourceNotFoundException for a function it does not have (or in another account)', async () => {
