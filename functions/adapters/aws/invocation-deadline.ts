@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Deadline } from '../../http/http-handler';
+import { adjustEachAttempt, withAbortSignal } from './attempt-options';
 
 /**
  * An invocation's deadline, as every AWS call of it sees it (docs/scale.md, gap 9). A handler that would run past
@@ -64,38 +65,25 @@ export function outsideDeadline<T>(work: () => Promise<T>): Promise<T> {
   return storage.exit(work);
 }
 
-const watched = new WeakSet<object>();
-
-/** What a client's HTTP handler looks like here: the SDK hands it each attempt's request and the call's options. */
+/** What a client looks like here: its HTTP handler is where each attempt is sent (./attempt-options.ts). */
 interface WatchedClient {
   readonly config: { readonly requestHandler: unknown };
 }
 
 /**
- * Cuts `client`'s calls short at their invocation's deadline (above); calls made outside one go as they came. The
- * client's HTTP handler is where each attempt of a call is sent (below the SDK's retries, so every attempt passes
- * it) and where the SDK applies `abortSignal`, an option it hands to nothing but that handler: there, still in the
- * call's own async context, an attempt after the deadline is refused unsent and an attempt in flight is aborted at
- * it (a sync start's own signal, ./sfn-sync-attempts.ts, kept beside it). Nothing goes on the middleware stack,
- * which stays the same for every request, as functions/adapters/aws/clients.ts requires of cached middleware.
+ * Cuts `client`'s calls short at their invocation's deadline (above); calls made outside one go as they came. In
+ * the client's HTTP handler, where each attempt of a call is sent (below the SDK's retries, so every attempt passes
+ * it) and where the SDK applies `abortSignal` (./attempt-options.ts): there, still in the call's own async context,
+ * an attempt after the deadline is refused unsent and an attempt in flight is aborted at it, whatever signal it
+ * already carries (a sync start's own, ./sfn-sync-attempts.ts).
  */
 export function cutShortAtDeadline<Client extends WatchedClient>(client: Client): Client {
-  if (watched.has(client)) return client;
-  watched.add(client);
-  const handler = client.config.requestHandler as {
-    handle(request: object, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
-  };
-  const handle = handler.handle.bind(handler);
-  handler.handle = (request, options) => {
+  adjustEachAttempt(client, 'invocation deadline', (_request, options) => {
     const deadline = storage.getStore();
-    if (deadline === undefined) return handle(request, options);
-    if (deadline.aborted) return Promise.reject(deadlinePassed());
-    const own = options?.abortSignal;
-    return handle(request, {
-      ...options,
-      abortSignal: own === undefined ? deadline : AbortSignal.any([own, deadline]),
-    });
-  };
+    if (deadline === undefined) return options;
+    if (deadline.aborted) throw deadlinePassed();
+    return withAbortSignal(options, deadline);
+  });
   return client;
 }
 

@@ -1,4 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { adjustEachAttempt, withAbortSignal } from './attempt-options';
 
 /**
  * What a sync start's attempts (the SDK's retries included) came to, seen per attempt below the SDK's retry
@@ -26,31 +27,30 @@ const attemptsOf = new WeakMap<object, { attempts: SyncAttempts; signal: AbortSi
 const watched = new WeakSet<object>();
 
 /** What the HTTP handler is to apply to one attempt's request: the start's abort signal and its own timeout. */
-interface AttemptOptions {
+interface SyncAttemptOptions {
   readonly abortSignal: AbortSignal;
   readonly requestTimeout: number;
 }
 /** Each watched attempt's HTTP request, as the middleware below hands it on, to what its handler applies. */
-const optionsOf = new WeakMap<object, AttemptOptions>();
+const optionsOf = new WeakMap<object, SyncAttemptOptions>();
 
 /**
  * The client's HTTP handler, made to apply a watched attempt's abort signal and timeout (optionsOf) to that attempt's
- * request. A sync start used to pass them as `send`'s per-call options; a call with options is resolved on its own
- * (its whole middleware stack built again, as without `cacheMiddleware`) and drops the client's cached stacks
- * (@smithy/core's `Client.send`): about 0.06 ms of the SDK's CPU per sync start (docs/performance.md, "CPU per
- * request"). The SDK hands a call's options to nothing but this handler (`requestHandler.handle(request, options)`)
- * and to its retry middleware (to cut a backoff short when aborted: `startSync` races the abort itself). Any other
- * request goes through with the options it came with.
+ * request (./attempt-options.ts). A sync start used to pass them as `send`'s per-call options; a call with options
+ * is resolved on its own (its whole middleware stack built again, as without `cacheMiddleware`) and drops the
+ * client's cached stacks (@smithy/core's `Client.send`): about 0.06 ms of the SDK's CPU per sync start
+ * (docs/performance.md, "CPU per request"). The SDK hands a call's options to nothing but this handler and to its
+ * retry middleware (to cut a backoff short when aborted: `startSync` races the abort itself). The start's signal
+ * joins any the attempt already carries (the invocation's deadline, ./invocation-deadline.ts); any other request
+ * goes through with the options it came with.
  */
 function applyAttemptOptions(client: SFNClient): void {
-  const handler = client.config.requestHandler as {
-    handle(request: object, options?: Record<string, unknown>): Promise<unknown>;
-  };
-  const handle = handler.handle.bind(handler);
-  handler.handle = (request, options) => {
+  adjustEachAttempt(client, 'sync start attempt', (request, options) => {
     const attempt = optionsOf.get(request);
-    return handle(request, attempt === undefined ? options : { ...options, ...attempt });
-  };
+    return attempt === undefined
+      ? options
+      : { ...withAbortSignal(options, attempt.abortSignal), requestTimeout: attempt.requestTimeout };
+  });
 }
 
 /** Adds the attempt watch to `client`'s stack, once however many engines share the client. */

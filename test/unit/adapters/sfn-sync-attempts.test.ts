@@ -1,6 +1,7 @@
 import { DescribeExecutionCommand, SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { cutShortAtDeadline, invocationDeadline } from '../../../functions/adapters/aws/invocation-deadline';
 import { SfnWorkflowEngine } from '../../../functions/adapters/aws/sfn-engine';
 import { EngineBusyError } from '../../../functions/core/outcomes';
 
@@ -110,6 +111,33 @@ describe('SfnWorkflowEngine.startSync through a cached middleware stack', () => 
     resolved.mockRestore();
     client.destroy();
   });
+
+  // Both adjust what the client's HTTP handler applies to an attempt (functions/adapters/aws/attempt-options.ts): the
+  // start's own signal must not replace the deadline's, nor the deadline's the start's, whichever came first.
+  it.each(['the deadline', 'the attempt watch'])(
+    "cuts a sync start's attempt at the invocation's deadline, %s added to the client first",
+    async (first) => {
+      // Arrange
+      const client = cachedClient();
+      if (first === 'the deadline') cutShortAtDeadline(client);
+      const engine = new SfnWorkflowEngine(client);
+      cutShortAtDeadline(client);
+
+      // Act: the start would wait 20 s for its run; the invocation's deadline is 200 ms away.
+      const outcome = await invocationDeadline.within(Date.now() + 200, () =>
+        engine.startSync(start('accepted'), 20_000),
+      );
+      const connection = await Promise.race([
+        cut.accepted!.then(() => 'cut'),
+        new Promise((resolve) => setTimeout(() => resolve('still open'), 3_000)),
+      ]);
+
+      // Assert
+      expect(outcome).toEqual({ done: false });
+      expect(connection).toBe('cut');
+      client.destroy();
+    },
+  );
 
   it('adds the watch to a client once, however many engines share it, and plain calls pass it untouched', async () => {
     const client = cachedClient();
