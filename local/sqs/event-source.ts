@@ -80,7 +80,10 @@ export function startSqsEventSource(options: SqsEventSourceOptions): { stop(): P
       const response = await withinTimeout(options.handler({ Records: records }, context), timeoutMs);
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       if ([...failed].some((id) => !records.some((r) => r.messageId === id))) {
-        failed = new Set(records.map((r) => r.messageId)); // as Lambda does: an unknown id fails the batch
+        // "Lambda treats a batch as a complete failure if your function returns … an empty string itemIdentifier,
+        // a null itemIdentifier … an itemIdentifier value with a message ID that doesn't exist"
+        // (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
+        failed = new Set(records.map((r) => r.messageId));
       }
     } catch (error) {
       const what = error instanceof LambdaTimedOutError ? 'stopped at its timeout with' : 'failed';

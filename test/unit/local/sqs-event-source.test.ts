@@ -15,7 +15,7 @@ import { type SqsHandler, startSqsEventSource } from '../../../local/sqs/event-s
  * it refuses a timeout longer than the queue's visibility timeout, and a batch whose invocation runs past the
  * timeout fails whole: nothing of it is deleted, so every message comes back after the visibility timeout.
  */
-describe('the local SQS event source: the function timeout', () => {
+describe('the local SQS event source: the function timeout and partial batch responses', () => {
   const sqs = mockClient(SQSClient);
   const client = new SQSClient({ region: 'us-east-1' });
   const queue = {
@@ -116,6 +116,42 @@ describe('the local SQS event source: the function timeout', () => {
     expect(log).toContain(
       'hookflow-worker stopped at its timeout with a batch of 2: Task timed out after 0.10 seconds',
     );
+    expect(deleted()).toEqual([]);
+  });
+
+  it('deletes all but the records batchItemFailures names (ReportBatchItemFailures)', async () => {
+    // Arrange
+    queueOf(['a', 'b', 'c']);
+    let handled = false;
+    const handler: SqsHandler = async () => {
+      handled = true;
+      return { batchItemFailures: [{ itemIdentifier: 'b' }] };
+    };
+
+    // Act
+    start(handler, 500);
+    await until(() => deleted().length === 2);
+
+    // Assert
+    expect(handled).toBe(true);
+    expect(deleted()).toEqual(['rh-a', 'rh-c']);
+  });
+
+  it('leaves the whole batch when batchItemFailures names a record that is not in it', async () => {
+    // Arrange
+    queueOf(['a', 'b']);
+    let handled = false;
+    const handler: SqsHandler = async () => {
+      handled = true;
+      return { batchItemFailures: [{ itemIdentifier: 'not-in-the-batch' }] };
+    };
+
+    // Act
+    start(handler, 500);
+    await until(() => handled);
+    await new Promise((r) => setTimeout(r, 50));
+
+    // Assert
     expect(deleted()).toEqual([]);
   });
 
