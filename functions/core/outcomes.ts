@@ -22,46 +22,55 @@ export type OutcomeKind =
 
 export abstract class DomainError extends Error {
   abstract readonly kind: OutcomeKind;
+  /**
+   * Each class's own name, as a string: deployed bundles are minified (lib/handler-bundling.ts), which renames
+   * classes, so `new.target.name` would be a letter there, in every log line and wherever an error's name leaves
+   * the process (a Lambda task's error name in Step Functions). test/unit/error-names.test.ts checks each class
+   * in a minified bundle.
+   */
+  abstract override readonly name: string;
   /** When the same request may succeed if sent again: how long to wait first. */
   readonly retryAfterSeconds: number | undefined = undefined;
-
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
 }
 
 /** The request is malformed or breaks a rule of its style (a field missing, of the wrong type, too long). */
 export class InvalidInputError extends DomainError {
+  override readonly name: string = 'InvalidInputError';
   readonly kind = 'invalid-input' as const;
 }
 
 /** No credential, or one that does not verify. */
 export class UnauthorizedError extends DomainError {
+  override readonly name: string = 'UnauthorizedError';
   readonly kind = 'unauthorized' as const;
 }
 
 /** A valid credential that may not do this. */
 export class ForbiddenError extends DomainError {
+  override readonly name: string = 'ForbiddenError';
   readonly kind = 'forbidden' as const;
 }
 
 export class NotFoundError extends DomainError {
+  override readonly name: string = 'NotFoundError';
   readonly kind = 'not-found' as const;
 }
 
 /** The state of the thing forbids the request (already resumed, rotated meanwhile, still bound). */
 export class ConflictError extends DomainError {
+  override readonly name: string = 'ConflictError';
   readonly kind: OutcomeKind = 'conflict';
 }
 
 /** This very delivery was already accepted: nothing is done again (a replayed signed request). */
 export class DuplicateError extends ConflictError {
+  override readonly name: string = 'DuplicateError';
   override readonly kind = 'duplicate' as const;
 }
 
 /** A request with the same key is still being processed: the same request sent again shortly may succeed. */
 export class InProgressError extends ConflictError {
+  override readonly name: string = 'InProgressError';
   override readonly kind = 'in-progress' as const;
   override readonly retryAfterSeconds: number | undefined;
 
@@ -73,21 +82,25 @@ export class InProgressError extends ConflictError {
 
 /** The thing asked for existed but is gone for good (e.g. a waiting task whose token expired). */
 export class GoneError extends DomainError {
+  override readonly name: string = 'GoneError';
   readonly kind = 'gone' as const;
 }
 
 /** The request is larger than a named limit allows. */
 export class TooLargeError extends DomainError {
+  override readonly name: string = 'TooLargeError';
   readonly kind = 'too-large' as const;
 }
 
 /** The request's content cannot be read at all (a body that is not text where text is required). */
 export class UnsupportedContentError extends DomainError {
+  override readonly name: string = 'UnsupportedContentError';
   readonly kind = 'unsupported-content' as const;
 }
 
 /** The idempotency key was already used with a different request (Powertools: IdempotencyValidationError). */
 export class KeyReusedError extends DomainError {
+  override readonly name: string = 'KeyReusedError';
   readonly kind = 'key-reused' as const;
 }
 
@@ -98,6 +111,7 @@ export class KeyReusedError extends DomainError {
  * same execution name and finds that run rather than starting a second one).
  */
 export class EngineBusyError extends DomainError {
+  override readonly name: string = 'EngineBusyError';
   readonly kind = 'engine-busy' as const;
   override readonly retryAfterSeconds: number;
   readonly mayHaveStarted: boolean;
@@ -139,6 +153,7 @@ export function nothingStarted(error: unknown): boolean {
  * which (the caller resends the refused ones). The one way every style reports a partial failure.
  */
 export class PartialFailureError extends DomainError {
+  override readonly name: string = 'PartialFailureError';
   readonly kind = 'partial-failure' as const;
   override readonly retryAfterSeconds = 1;
 

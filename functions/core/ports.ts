@@ -377,6 +377,8 @@ export interface RunHistory {
  * token expired or its task was already closed), TaskDoesNotExist, InvalidToken.
  */
 export class TaskGoneError extends Error {
+  override readonly name = 'TaskGoneError';
+
   constructor(
     message: string,
     readonly reason: 'TaskTimedOut' | 'TaskDoesNotExist' | 'InvalidToken' = 'TaskTimedOut',
