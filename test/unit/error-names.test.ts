@@ -16,7 +16,10 @@ describe('error names in a minified bundle', () => {
   const root = join(__dirname, '..', '..');
   const functionsDir = join(root, 'functions');
   /** The name a class deliberately reports instead of its own (Step Functions' dotted error names). */
-  const RENAMED: Record<string, string> = { WaitInputError: 'WaitForEvent.InvalidInput' };
+  const RENAMED: Record<string, string> = {
+    WaitInputError: 'WaitForEvent.InvalidInput',
+    WaitContendedError: 'WaitForEvent.Contended',
+  };
   let dir: string;
 
   beforeAll(() => {

@@ -39,6 +39,14 @@ export class WaitInputError extends Error {
   override readonly name = 'WaitForEvent.InvalidInput';
 }
 
+/**
+ * Early callbacks kept appearing and going between the wait's two writes, three times over: the task fails under
+ * this name rather than a bare `Error`, which a workflow may match.
+ */
+export class WaitContendedError extends Error {
+  override readonly name = 'WaitForEvent.Contended';
+}
+
 export type WaitBegun =
   | { readonly outcome: 'waiting'; readonly expiresAt: number }
   | { readonly outcome: 'took-early'; readonly callbackStatus: EarlyCallback['callbackStatus'] };
@@ -95,7 +103,7 @@ export async function beginWait(deps: WaitForEventDeps, input: WaitForEventInput
     }
     return { outcome: 'took-early', callbackStatus: early.callbackStatus };
   }
-  throw new Error(`callbacks for run "${input.ref}" on topic "${input.topic}" kept racing the wait; retry`);
+  throw new WaitContendedError(`callbacks for run "${input.ref}" on topic "${input.topic}" kept racing the wait`);
 }
 
 /** The Lambda handler behind the wait task (handlers/wait-for-event.ts). */

@@ -2,6 +2,7 @@ import { httpAnswerOf } from '../../../functions/http/outcome-to-http';
 import { type DeliveryRefusal, deliverCallback, refusalError } from '../../../functions/styles/events/resume-task';
 import {
   type WaitForEventInput,
+  WaitContendedError,
   WaitInputError,
   beginWait,
   makeWaitForEventHandler,
@@ -147,6 +148,22 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
     await s.callback({ output: {} });
 
     expect(s.engine.resumed.map((r) => r.taskToken)).toEqual(['attempt-2']);
+  });
+
+  it('fails under its own name when early callbacks keep coming and going between its two writes', async () => {
+    // Arrange: every put meets a live early callback, and every take finds it gone.
+    const s = setup();
+    jest.spyOn(s.waits, 'beginWait').mockResolvedValue(false);
+    jest.spyOn(s.waits, 'takeEarly').mockResolvedValue(undefined);
+
+    // Act
+    const begun = beginWait(s.deps, s.input());
+
+    // Assert
+    await expect(begun).rejects.toBeInstanceOf(WaitContendedError);
+    await expect(begun).rejects.toMatchObject({ name: 'WaitForEvent.Contended' });
+    expect(s.waits.beginWait).toHaveBeenCalledTimes(3);
+    expect(s.engine.resumed).toEqual([]);
   });
 
   it('refuses a payload the state machine would never send, under its own error name', async () => {
