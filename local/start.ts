@@ -64,6 +64,8 @@ const BODIES_BUCKET = 'hookflow-bodies';
 const LOCAL_AWS = { region: 'us-east-1', accountId: '000000000000' };
 /** Every handler's Lambda timeout behind the local gateway, in seconds (docs/local-stack.md). */
 const LAMBDA_TIMEOUT_ENV = 'HOOKFLOW_LOCAL_LAMBDA_TIMEOUT_SECONDS';
+/** The fan-out queue's visibility timeout, in seconds (docs/local-stack.md). */
+const FANOUT_VISIBILITY_ENV = 'HOOKFLOW_FANOUT_VISIBILITY_SECONDS';
 const progress = (line: string) => process.stdout.write(`[hookflow] ${line}\n`);
 
 async function main(): Promise<void> {
@@ -105,6 +107,21 @@ async function main(): Promise<void> {
     return timeoutSeconds === 0 ? {} : { timeoutMs: timeoutSeconds * 1000 };
   };
 
+  // The fan-out queue's visibility timeout: Lambda's own setting is 6x the worker timeout (lib/fanout-queue.ts);
+  // locally a retry comes sooner. SQS takes whole seconds
+  // (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html), and at least 1:
+  // a function's timeout is at least 1 s (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html),
+  // and Lambda refuses a mapping whose queue hides a message for less than it (local/sqs/event-source.ts).
+  const fanoutVisibilitySeconds = checkOrExit(() => {
+    const value = seconds(FANOUT_VISIBILITY_ENV, 10);
+    if (!Number.isInteger(value) || value < 1 || value > 43_200) {
+      throw new Error(
+        `${FANOUT_VISIBILITY_ENV} must be a whole number of seconds from 1 (the shortest Lambda timeout) to 43200 (SQS's longest)`,
+      );
+    }
+    return value;
+  });
+
   // Never let a laptop's real AWS credentials or region reach the handlers: everything here is local.
   Object.assign(process.env, localAwsEnv);
 
@@ -127,8 +144,6 @@ async function main(): Promise<void> {
   const dynamodbForHandlers = dynamodbProxy?.endpoint ?? dynamodb.endpoint;
   const sqs = await startLocalSqs(host, join(dataDir, 'sqs'));
   const sqsClient = new SQSClient({ endpoint: sqs.endpoint });
-  // Lambda's own settings are 6x the worker timeout and 5 receives; locally a retry comes sooner.
-  const fanoutVisibilitySeconds = Number(process.env.HOOKFLOW_FANOUT_VISIBILITY_SECONDS ?? 10);
   const fanout = await createFanoutQueues(sqsClient, {
     name: 'hookflow-fanout',
     visibilityTimeoutSeconds: fanoutVisibilitySeconds,

@@ -193,3 +193,17 @@ describe('the local stack refuses a Lambda timeout it cannot read', () => {
     expect(refused).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('the local stack refuses a fan-out visibility timeout Lambda or SQS would refuse', () => {
+  it.each(['0', '1.5', '43201', 'soon'])('HOOKFLOW_FANOUT_VISIBILITY_SECONDS=%s', async (value) => {
+    // Arrange, Act
+    const refused = await refusedStart({ HOOKFLOW_FANOUT_VISIBILITY_SECONDS: value });
+
+    // Assert: named, before any service was started, and no stack trace.
+    expect(refused).toMatch(
+      /refusing to start: HOOKFLOW_FANOUT_VISIBILITY_SECONDS must be (0 or more seconds|a whole number of seconds from 1)/,
+    );
+    expect(refused).not.toContain('DynamoDB (');
+    expect(refused).not.toMatch(/\n\s+at /);
+  });
+});
