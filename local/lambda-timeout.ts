@@ -28,3 +28,18 @@ export function withinTimeout<T>(invocation: Promise<T>, timeoutMs: number | und
   // The race holds on to `invocation`: an outcome that comes after the timeout is dropped, not left unhandled.
   return Promise.race([invocation, timedOut]).finally(() => clearTimeout(timer));
 }
+
+/** Where a local Lambda context keeps the moment its invocation ends: only a context that has a timeout has one. */
+const ENDS_AT = Symbol('hookflow.local.invocationEndsAt');
+
+/** `context`, marked with the moment (epoch ms) Lambda would end its invocation. */
+export function endingAt<C extends object>(context: C, endsAtMs: number): C {
+  return Object.assign(context, { [ENDS_AT]: endsAtMs });
+}
+
+/** When Lambda ends the invocation of this context (epoch ms), or undefined: no timeout. */
+export function invocationEndsAt(context: unknown): number | undefined {
+  if (typeof context !== 'object' || context === null) return undefined;
+  const endsAt = (context as { [ENDS_AT]?: unknown })[ENDS_AT];
+  return typeof endsAt === 'number' ? endsAt : undefined;
+}

@@ -24,6 +24,8 @@
  * 4 KB costs at least one unit in AWS, so a rule of N requests/s is never kinder than N units/s.
  */
 
+import { invocationEndsAt } from './lambda-timeout';
+
 export const THROTTLE_ENV = 'HOOKFLOW_LOCAL_THROTTLE';
 
 export interface RateLimit {
@@ -257,7 +259,9 @@ export class LambdaThrottledError extends Error {
 
 /**
  * Wraps a function's handler in its reserved and the account's concurrency (either may be absent): a call
- * that finds no room throws LambdaThrottledError without running the handler at all.
+ * that finds no room throws LambdaThrottledError without running the handler at all. A call holds its room until
+ * it ends, or until its Lambda timeout (the context's, local/lambda-timeout.ts) if that comes first: Lambda stops
+ * the function there and the room is free again, while here the abandoned work may still run on.
  */
 export function limitConcurrency<A extends unknown[], R>(
   functionName: string,
@@ -274,10 +278,19 @@ export function limitConcurrency<A extends unknown[], R>(
       }
       entered.push(limit);
     }
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      for (const taken of entered) taken.leave();
+    };
+    const endsAt = invocationEndsAt(args[1]);
+    const timer = endsAt === undefined ? undefined : setTimeout(leave, Math.max(0, endsAt - Date.now()));
     try {
       return await handler(...args);
     } finally {
-      for (const taken of entered) taken.leave();
+      clearTimeout(timer);
+      leave();
     }
   };
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { endingAt } from '../lambda-timeout';
 
 /** Content types API Gateway passes to Lambda as text; everything else arrives base64-encoded. */
 const TEXT_CONTENT = /^(text\/|application\/([\w.+-]*\+)?(json|xml|x-www-form-urlencoded|javascript))/i;
@@ -81,9 +82,9 @@ const UNNAMED_TIMEOUT_MS = 29_000;
  * the execution times out": https://docs.aws.amazon.com/lambda/latest/dg/nodejs-context.html); every invoker of
  * the local stack ends the invocation there (local/lambda-timeout.ts).
  */
-export function lambdaContext(functionName: string, awsRequestId: string, timeoutMs = UNNAMED_TIMEOUT_MS): Context {
-  const deadline = Date.now() + timeoutMs;
-  return {
+export function lambdaContext(functionName: string, awsRequestId: string, timeoutMs?: number): Context {
+  const deadline = Date.now() + (timeoutMs ?? UNNAMED_TIMEOUT_MS);
+  const context: Context = {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
@@ -97,4 +98,7 @@ export function lambdaContext(functionName: string, awsRequestId: string, timeou
     fail: () => undefined,
     succeed: () => undefined,
   };
+  // Marked for what Lambda does at the timeout beside ending the invocation: it frees the function's concurrency
+  // (local/throttles.ts, limitConcurrency).
+  return timeoutMs === undefined ? context : endingAt(context, deadline);
 }

@@ -8,6 +8,8 @@ import {
   limitConcurrency,
   parseThrottles,
 } from '../../../local/throttles';
+import type { Context } from 'aws-lambda';
+import { lambdaContext } from '../../../local/gateway/api-gateway-event';
 
 /**
  * HOOKFLOW_LOCAL_THROTTLE (local/throttles.ts): the rules that let the local stack answer as AWS does at each
@@ -131,6 +133,53 @@ describe('Lambda concurrency', () => {
     release();
     await expect(first).resolves.toBe('done');
     await expect(handler()).resolves.toBe('done');
+  });
+
+  /** One slot of concurrency, and a handler whose invocations all run until `release`. */
+  function oneSlotUntilReleased() {
+    let release!: () => void;
+    const running = new Promise<void>((resolve) => (release = resolve));
+    const handler = limitConcurrency(
+      'hookflow-x',
+      async (_event: unknown, _context: Context) => {
+        await running;
+        return 'done';
+      },
+      [new ConcurrencyLimit(1)],
+    );
+    return { handler, release };
+  }
+
+  it('frees the slot at the Lambda timeout of an invocation that outlives it, as Lambda frees it when it stops one', async () => {
+    // Arrange: one slot; an invocation whose context ends 50 ms from now and that runs until released.
+    const { handler, release } = oneSlotUntilReleased();
+    const first = handler({}, lambdaContext('hookflow-x', 'first', 50));
+
+    // Act
+    const beforeTimeout = handler({}, lambdaContext('hookflow-x', 'early', 50)).catch((error: unknown) => error);
+    await new Promise((r) => setTimeout(r, 100));
+    const afterTimeout = handler({}, lambdaContext('hookflow-x', 'after', 50));
+    release();
+
+    // Assert
+    expect(await beforeTimeout).toBeInstanceOf(LambdaThrottledError);
+    await expect(afterTimeout).resolves.toBe('done');
+    await expect(first).resolves.toBe('done');
+  });
+
+  it('holds the slot of an invocation without a timeout until it ends', async () => {
+    // Arrange
+    const { handler, release } = oneSlotUntilReleased();
+    const first = handler({}, lambdaContext('hookflow-x', 'first'));
+
+    // Act
+    await new Promise((r) => setTimeout(r, 100));
+    const second = handler({}, lambdaContext('hookflow-x', 'second'));
+    release();
+
+    // Assert
+    await expect(second).rejects.toBeInstanceOf(LambdaThrottledError);
+    await expect(first).resolves.toBe('done');
   });
 
   it('gives back the function slot when the account has none left', async () => {
