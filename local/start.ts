@@ -102,6 +102,8 @@ async function main(): Promise<void> {
   // Lambda's timeout behind the gateway: each handler's own, as deployed, unless the setting names one for all
   // (0: none, e.g. while a debugger holds a handler); a value it cannot read stops the start.
   const lambdaTimeout = checkOrExit(() => seconds(LAMBDA_TIMEOUT_ENV, undefined));
+  /** The handler a Lambda function name (`hookflow-<handler>`) names, as a workflow's Lambda task names it. */
+  const specOfFunction = (functionName: string) => handlers.find((h) => `hookflow-${h.name}` === functionName);
   const timeoutOf = (spec: (typeof handlers)[number]) => {
     const timeoutSeconds = lambdaTimeout ?? timeoutSecondsOf(spec);
     return timeoutSeconds === 0 ? {} : { timeoutMs: timeoutSeconds * 1000 };
@@ -190,12 +192,12 @@ async function main(): Promise<void> {
     context: lambdaContext,
     // Each function's Lambda timeout, as behind the gateway: a task that runs past it fails with Lambda.Unknown.
     timeoutMsOf: (functionName) => {
-      const spec = handlers.find((h) => `hookflow-${h.name}` === functionName);
+      const spec = specOfFunction(functionName);
       return spec === undefined ? undefined : timeoutOf(spec).timeoutMs;
     },
     resolve: async (functionName) => {
       await handlersReady;
-      const spec = handlers.find((h) => `hookflow-${h.name}` === functionName);
+      const spec = specOfFunction(functionName);
       return spec === undefined ? undefined : (loaded.get(spec.name) as LocalLambdaHandler | undefined);
     },
     // Ended executions kept for the viewer and DescribeExecution; older ones are forgotten (names stay taken).
