@@ -261,7 +261,9 @@ export class LambdaThrottledError extends Error {
  * Wraps a function's handler in its reserved and the account's concurrency (either may be absent): a call
  * that finds no room throws LambdaThrottledError without running the handler at all. A call holds its room until
  * it ends, or until its Lambda timeout (the context's, local/lambda-timeout.ts) if that comes first: Lambda stops
- * the function there and the room is free again, while here the abandoned work may still run on.
+ * the function there, and concurrency counts only "in-flight requests that your function is currently handling"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html), so the room is free again, while
+ * here the abandoned work may still run on.
  */
 export function limitConcurrency<A extends unknown[], R>(
   functionName: string,
