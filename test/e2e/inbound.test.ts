@@ -330,7 +330,9 @@ describe('the fan-out worker under faults', () => {
   it('requeues records whose start was throttled, losing and doubling none', async () => {
     // The first 60 StartExecution calls are throttled: with the SDK's own 3 attempts, about 20 records find
     // the engine busy and are sent back to the queue, delayed (FANOUT_BUSY_BACKOFF_SECONDS), as new messages.
-    const s = await withStack({ HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS: '60' });
+    // The SDK's backoff between those attempts takes seconds: the worker needs a Lambda timeout longer than the
+    // other tests' 1 s, and so (Lambda requires it, local/sqs/event-source.ts) a queue visibility timeout as long.
+    const s = await withStack({ HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS: '60', HOOKFLOW_FANOUT_VISIBILITY_SECONDS: '10' });
     try {
       const response = await s.post({
         workflow: 'workflow name',
