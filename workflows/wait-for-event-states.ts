@@ -57,6 +57,29 @@ export const LAMBDA_TRANSIENT_RETRY = {
   BackoffRate: 2,
 } as const;
 
+/**
+ * The wait's own failures that left nothing behind, retried with a new token (the function then writes its wait
+ * afresh, or takes the early callback it had to give back):
+ * - `WaitForEvent.Busy`: DynamoDB or Step Functions refused the function's call on every attempt (a throttle), or
+ *   an early callback's resume failed busy and the callback is kept again as it was
+ *   (functions/styles/events/wait-for-event.ts, `WaitBusyError`);
+ * - `WaitForEvent.Contended`: early callbacks kept coming and going between its two writes; none was taken;
+ * - `Lambda.TooManyRequestsException`: Lambda refused the invocation (no concurrency left), so the function never
+ *   ran. "When Lambda hits the maximum number of invocations, the error is Lambda.TooManyRequestsException"
+ *   (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html): Invoke's refusal, HTTP
+ *   429, "the request throughput limit was exceeded" (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html,
+ *   "Errors"), so nothing ran.
+ * Not here: `EngineBusyError` (a call that got no answer may have written the wait or taken a callback), nor
+ * `Lambda.Unknown` (the function timed out part-way): docs/waits.md, "What fails the task, and what is retried". The same backoff
+ * as the Lambda service errors', from 2 s: an attempt's own SDK retries have already waited out the short throttles.
+ */
+export const WAIT_BUSY_RETRY = {
+  ErrorEquals: ['WaitForEvent.Busy', 'WaitForEvent.Contended', 'Lambda.TooManyRequestsException'],
+  IntervalSeconds: 2,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+} as const;
+
 /** The Payload the wait-for-event function receives (functions/styles/events/wait-for-event.ts parses it). */
 export interface WaitForEventPayload {
   readonly taskToken: string;
@@ -96,7 +119,7 @@ export function waitForEventStates(options: WaitForEventOptions): Record<string,
       },
       TimeoutSeconds: options.timeoutSeconds,
       ResultPath: resultPath,
-      Retry: [LAMBDA_TRANSIENT_RETRY],
+      Retry: [LAMBDA_TRANSIENT_RETRY, WAIT_BUSY_RETRY],
       Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: names.timedOut }],
       ...onward,
     },

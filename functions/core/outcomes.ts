@@ -116,6 +116,11 @@ export class EngineBusyError extends DomainError {
   override readonly retryAfterSeconds: number;
   readonly mayHaveStarted: boolean;
   /**
+   * The dependency refused the call outright, every attempt of it (a throttle or a limit, never a timeout or a 5xx):
+   * it certainly did nothing, so whoever made the call left nothing behind by it. False when unknown.
+   */
+  readonly refused: boolean;
+  /**
    * The execution name every later start of this request will ask for, when it is fixed already (the claim stays,
    * or the start is named by its delivery): a start queued while the engine is busy can name its run at once.
    */
@@ -123,11 +128,17 @@ export class EngineBusyError extends DomainError {
 
   constructor(
     message: string,
-    options: { readonly retryAfterSeconds?: number; readonly mayHaveStarted?: boolean; readonly runName?: string } = {},
+    options: {
+      readonly retryAfterSeconds?: number;
+      readonly mayHaveStarted?: boolean;
+      readonly refused?: boolean;
+      readonly runName?: string;
+    } = {},
   ) {
     super(message);
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
     this.mayHaveStarted = options.mayHaveStarted ?? false;
+    this.refused = options.refused ?? false;
     this.runName = options.runName;
   }
 
@@ -136,6 +147,7 @@ export class EngineBusyError extends DomainError {
     const named = new EngineBusyError(this.message, {
       retryAfterSeconds: this.retryAfterSeconds,
       mayHaveStarted: this.mayHaveStarted,
+      refused: this.refused,
       runName,
     });
     named.stack = this.stack;

@@ -5,7 +5,7 @@ import { DefinitionBody, Pass, StateGraph, StateMachine, StateMachineType } from
 import { HookflowStack } from '../../lib/hookflow-stack';
 import { WaitForEvent } from '../../lib/wait-for-event';
 import { loadWorkflowManifest } from '../../workflows/manifest';
-import { LAMBDA_TRANSIENT_RETRY, waitForEventStates } from '../../workflows/wait-for-event-states';
+import { LAMBDA_TRANSIENT_RETRY, WAIT_BUSY_RETRY, waitForEventStates } from '../../workflows/wait-for-event-states';
 
 /** `aws:cdk:bundling-stacks: []` skips esbuild: these tests read the template, not the bundles. */
 const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -53,6 +53,13 @@ describe('wait for an event (issue 14: a pattern AWS supports)', () => {
             'Lambda.AWSLambdaException',
             'Lambda.SdkClientException',
           ],
+          IntervalSeconds: 2,
+          MaxAttempts: 6,
+          BackoffRate: 2,
+        },
+        // The wait's own failures that left nothing behind (a new token writes the wait afresh).
+        {
+          ErrorEquals: ['WaitForEvent.Busy', 'WaitForEvent.Contended', 'Lambda.TooManyRequestsException'],
           IntervalSeconds: 2,
           MaxAttempts: 6,
           BackoffRate: 2,
@@ -108,6 +115,7 @@ describe('wait for an event (issue 14: a pattern AWS supports)', () => {
     expect(rendered.States).toEqual(plain({ ...expected, After: { Type: 'Pass', End: true } }));
     expect((rendered.States as Record<string, { Retry?: unknown }>)['Wait for approval']!.Retry).toEqual([
       LAMBDA_TRANSIENT_RETRY,
+      WAIT_BUSY_RETRY,
     ]);
   });
 

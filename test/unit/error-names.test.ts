@@ -19,6 +19,7 @@ describe('error names in a minified bundle', () => {
   const RENAMED: Record<string, string> = {
     WaitInputError: 'WaitForEvent.InvalidInput',
     WaitContendedError: 'WaitForEvent.Contended',
+    WaitBusyError: 'WaitForEvent.Busy',
   };
   let dir: string;
 

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { awsRequestTimeoutMs } from '../../core/config';
 import { EngineBusyError } from '../../core/outcomes';
 import { newSqsClient, type SqsClientDeps } from './sqs-work-queue';
-import { mayHaveTakenEffect } from './unanswered';
+import { markUnansweredAttempts, mayHaveTakenEffect, refusedEveryAttempt } from './unanswered';
 import { cutShortAtDeadline } from './invocation-deadline';
 
 /*
@@ -54,7 +54,9 @@ export function dynamodbClient(): DynamoDBClient {
   return (dynamodb ??= recordCalls(
     answerBusyDynamoDb(
       cutShortAtDeadline(
-        new DynamoDBClient({ requestHandler: requestHandlerOptions(), cacheMiddleware: CACHE_MIDDLEWARE }),
+        markUnansweredAttempts(
+          new DynamoDBClient({ requestHandler: requestHandlerOptions(), cacheMiddleware: CACHE_MIDDLEWARE }),
+        ),
       ),
     ),
     'dynamodb',
@@ -65,12 +67,14 @@ export function dynamodbClient(): DynamoDBClient {
 export function sfnClient(): SFNClient {
   return (sfn ??= recordCalls(
     cutShortAtDeadline(
-      new SFNClient({
-        requestHandler: requestHandlerOptions(),
-        cacheMiddleware: CACHE_MIDDLEWARE,
-        // StartSyncExecution is served on a "sync-" host prefix in AWS; a local endpoint has no such host.
-        disableHostPrefix: process.env.AWS_ENDPOINT_URL_SFN !== undefined,
-      }),
+      markUnansweredAttempts(
+        new SFNClient({
+          requestHandler: requestHandlerOptions(),
+          cacheMiddleware: CACHE_MIDDLEWARE,
+          // StartSyncExecution is served on a "sync-" host prefix in AWS; a local endpoint has no such host.
+          disableHostPrefix: process.env.AWS_ENDPOINT_URL_SFN !== undefined,
+        }),
+      ),
     ),
     'states',
   ));
@@ -117,7 +121,10 @@ export function answerBusyDynamoDb(client: DynamoDBClient): DynamoDBClient {
       } catch (error) {
         const name = (error as { name?: unknown } | null)?.name;
         if ((typeof name === 'string' && DYNAMODB_BUSY_ERRORS.has(name)) || mayHaveTakenEffect(error)) {
-          throw new EngineBusyError('the registry or dedupe store is busy; retry shortly');
+          // Refused: a throttle on every attempt (markUnansweredAttempts watches them), so the call did nothing.
+          throw new EngineBusyError('the registry or dedupe store is busy; retry shortly', {
+            refused: refusedEveryAttempt(error),
+          });
         }
         throw error;
       }

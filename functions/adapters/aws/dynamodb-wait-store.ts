@@ -10,6 +10,8 @@ import * as z from '../../core/zod';
 import type { BeginningWait, EarlyCallback, TaskClaim, WaitStore, WaitingTask } from '../../core/ports';
 import { putUnlessLive } from './put-unless-live';
 import { waitKey } from './registry-items';
+import { refusedEveryAttempt } from './unanswered';
+import { EngineBusyError } from '../../core/outcomes';
 
 /** What the wait-for-event function wrote for a waiting task (beginWait), or an early callback kept here. */
 const waitItemSchema = z.object({
@@ -166,7 +168,15 @@ export class DynamoDbWaitStore implements WaitStore {
       );
       return earlyCallbackOf(unmarshall(Attributes ?? {}));
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
+      if (error instanceof ConditionalCheckFailedException) {
+        // The SDK retried an attempt that got no answer (./unanswered.ts): that attempt may have taken the callback,
+        // and this one was refused because it had. Answering "none live" would let the wait's next put replace the
+        // callback unseen; failing says the take's outcome is unknown, and the task fails rather than lose it.
+        if (!refusedEveryAttempt(error)) {
+          throw new EngineBusyError('the early callback may have been taken by an attempt that got no answer');
+        }
+        return undefined;
+      }
       throw error;
     }
   }

@@ -22,7 +22,7 @@ import {
 } from '../../core/ports';
 import { EngineBusyError } from '../../core/outcomes';
 import { parseJsonKeepingNumbers } from '../../core/json';
-import { mayHaveTakenEffect } from './unanswered';
+import { mayHaveTakenEffect, refusedEveryAttempt } from './unanswered';
 import { standardExecutionArn } from '../../core/runs/execution-name';
 import { runInputJson } from '../../core/runs/run-input-json';
 import { addSyncAttemptWatch, untilAborted, watchAttempts } from './sfn-sync-attempts';
@@ -40,7 +40,11 @@ const BUSY_REFUSALS = new Set(['ThrottlingException', 'ExecutionLimitExceeded'])
 /** A failed start as the core sees it: busy (nothing started), busy (may have started), or the error itself. */
 function startFailure(error: unknown): unknown {
   if (error instanceof Error && BUSY_REFUSALS.has(error.name)) {
-    return new EngineBusyError('the workflow engine is busy; nothing was started, retry shortly');
+    // Refused on every attempt: nothing started. A refusal after an attempt that got no answer (the SDK retried a
+    // timeout or a 5xx, ./unanswered.ts) is not proof: that attempt may have started the run.
+    return refusedEveryAttempt(error)
+      ? new EngineBusyError('the workflow engine is busy; nothing was started, retry shortly', { refused: true })
+      : mayHaveStarted();
   }
   return mayHaveTakenEffect(error) ? mayHaveStarted() : error;
 }
@@ -193,7 +197,8 @@ export class SfnWorkflowEngine implements WorkflowEngine {
   /** Any other call (describe, history, task tokens): busy when throttled or unanswered; no start to protect. */
   private translate(error: unknown): unknown {
     if ((error instanceof Error && BUSY_REFUSALS.has(error.name)) || mayHaveTakenEffect(error)) {
-      return new EngineBusyError('the workflow engine is busy; retry shortly');
+      // Refused: a throttle on every attempt (clients.ts has the client watch them), so the call did nothing.
+      return new EngineBusyError('the workflow engine is busy; retry shortly', { refused: refusedEveryAttempt(error) });
     }
     return error;
   }

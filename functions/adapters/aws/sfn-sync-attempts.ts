@@ -71,7 +71,12 @@ export function addSyncAttemptWatch(client: SFNClient): void {
       const { attempts } = entry;
       attempts.inFlight = true;
       try {
-        return await next(args);
+        const answered = await next(args);
+        // This middleware sits inside the SDK's deserializer (the same step, added after it), so an answer is still
+        // raw here: a 5xx comes back as a response, not an error. It says nothing of whether the run started.
+        const status = (answered as { response?: { statusCode?: number } }).response?.statusCode;
+        if (status !== undefined && status >= 500) attempts.mayHaveStarted = true;
+        return answered;
       } catch (error) {
         const refused = error instanceof Error && error.name === 'ThrottlingException';
         if (!refused && !entry.signal.aborted) attempts.mayHaveStarted = true;

@@ -4,6 +4,7 @@ import { canonicalRef } from '../../core/uuid';
 import { describeInvalid } from '../../core/invalid-input';
 import type { EarlyCallback, WaitStore, WorkflowEngine } from '../../core/ports';
 import { type Clock, systemClock } from '../../core/clock';
+import { EngineBusyError } from '../../core/outcomes';
 
 export interface WaitForEventDeps {
   readonly waits: WaitStore;
@@ -47,6 +48,24 @@ export class WaitContendedError extends Error {
   override readonly name = 'WaitForEvent.Contended';
 }
 
+/**
+ * DynamoDB or Step Functions was busy and this attempt of the wait left nothing behind: its write was refused on
+ * every attempt, or the early callback it took is kept again as it was. The wait state retries this name
+ * (workflows/wait-for-event-states.ts, `WAIT_BUSY_RETRY`) with a new token; every other failure of the function
+ * fails the task, because an attempt that may have written its wait or taken a callback cannot be replaced safely
+ * (docs/waits.md, "What fails the task, and what is retried").
+ */
+export class WaitBusyError extends Error {
+  override readonly name = 'WaitForEvent.Busy';
+}
+
+/** `error` from a busy dependency that did nothing: the attempt may be retried as if it never ran. */
+const retryableIfRefused = (error: unknown): unknown =>
+  error instanceof EngineBusyError && error.refused ? busy(error) : error;
+
+const busy = (error: Error) =>
+  new WaitBusyError(`${error.message} (nothing of this attempt remains; the wait retries)`, { cause: error });
+
 export type WaitBegun =
   | { readonly outcome: 'waiting'; readonly expiresAt: number }
   | { readonly outcome: 'took-early'; readonly callbackStatus: EarlyCallback['callbackStatus'] };
@@ -63,26 +82,32 @@ export async function beginWait(deps: WaitForEventDeps, input: WaitForEventInput
   // The item must outlive the token (timeout) so a late callback gets 410; then TTL may delete it.
   const expiresAt = nowSeconds + input.timeoutSeconds + deps.graceSeconds;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const stored = await deps.waits.beginWait(
-      {
-        ref: input.ref,
-        topic: input.topic,
-        taskToken: input.taskToken,
-        executionArn: input.executionArn,
-        // Never earlier than the task's own timeout clock: the callback handler's deadline then errs late, and
-        // Step Functions itself answers TaskTimedOut (410) past the real one.
-        enteredTime: new Date(now).toISOString(),
-        timeoutSeconds: input.timeoutSeconds,
-        expiresAt,
-      },
-      now,
-    );
+    const stored = await deps.waits
+      .beginWait(
+        {
+          ref: input.ref,
+          topic: input.topic,
+          taskToken: input.taskToken,
+          executionArn: input.executionArn,
+          // Never earlier than the task's own timeout clock: the callback handler's deadline then errs late, and
+          // Step Functions itself answers TaskTimedOut (410) past the real one.
+          enteredTime: new Date(now).toISOString(),
+          timeoutSeconds: input.timeoutSeconds,
+          expiresAt,
+        },
+        now,
+      )
+      // A put that may have been written (unanswered) is not retried: a callback could claim its token meanwhile.
+      .catch((error: unknown) => Promise.reject(retryableIfRefused(error)));
     if (stored) return { outcome: 'waiting', expiresAt };
-    const early = await deps.waits.takeEarly(input.ref, input.topic, {
-      executionArn: input.executionArn,
-      now,
-      retainUntil: nowSeconds + deps.graceSeconds,
-    });
+    const early = await deps.waits
+      .takeEarly(input.ref, input.topic, {
+        executionArn: input.executionArn,
+        now,
+        retainUntil: nowSeconds + deps.graceSeconds,
+      })
+      // A take that may have gone through (unanswered) is not retried: the retry's wait would replace the callback.
+      .catch((error: unknown) => Promise.reject(retryableIfRefused(error)));
     // It expired or another wait took it between the two writes: the key is free again.
     if (early === undefined) continue;
     const failure = early.output as { error?: unknown; cause?: unknown } | null;
@@ -97,9 +122,13 @@ export async function beginWait(deps: WaitForEventDeps, input: WaitForEventInput
             },
       );
     } catch (error) {
-      // Not lost: the callback is kept again for the wait's retry (or a later wait on the same ref and topic).
+      // Not lost: the callback is kept again for the wait's retry (or a later wait on the same ref and topic). If
+      // giving it back fails, that error fails the task: not retried, as the retry's wait would replace the callback.
       await deps.waits.returnEarly(input.ref, input.topic, early);
-      throw error;
+      // Kept again as it was, so this attempt left nothing behind: busy is retried, whether or not the resume went
+      // through (if it did, the task is complete and this error is ignored). A token that is gone, or a refusal of
+      // the callback's result, would fail every retry the same way: those fail the task as they are.
+      throw error instanceof EngineBusyError ? busy(error) : error;
     }
     return { outcome: 'took-early', callbackStatus: early.callbackStatus };
   }

@@ -42,6 +42,12 @@ describe('SfnWorkflowEngine.startSync through a cached middleware stack', () => 
           cut.accepted = new Promise((resolve) => res.on('close', () => resolve()));
           return;
         }
+        if (body.name === 'failed-then-throttled' && calls[key] === 1) {
+          // A 5xx: Step Functions' InternalFailure, which says nothing of whether the run started.
+          res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+          res.end(JSON.stringify({ __type: 'InternalFailure', message: 'internal' }));
+          return;
+        }
         // StartSyncExecution's refusal: https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartSyncExecution.html
         res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(
@@ -92,6 +98,20 @@ describe('SfnWorkflowEngine.startSync through a cached middleware stack', () => 
     expect(accepted).toEqual({ status: 'fulfilled', value: { name: 'accepted', status: 'RUNNING' } });
     expect(calls.throttled).toBeGreaterThan(1);
     expect(calls.accepted).toBe(1);
+    client.destroy();
+  });
+
+  it('takes a start whose first attempt got a 500 for one that may have started, though every later one was throttled', async () => {
+    // Arrange
+    const client = cachedClient();
+    const engine = new SfnWorkflowEngine(client);
+
+    // Act: the wait runs out while the SDK is still retrying the throttles.
+    const outcome = await engine.startSync(start('failed-then-throttled'), 1_200);
+
+    // Assert: RUNNING (the claim stays, a retry finds the run), not "busy, nothing started".
+    expect(outcome).toEqual({ name: 'failed-then-throttled', status: 'RUNNING' });
+    expect(calls['failed-then-throttled']).toBeGreaterThan(1);
     client.destroy();
   });
 

@@ -14,6 +14,8 @@ import { forkLocalStepFunctions } from '../../../local/stepfunctions/fork-step-f
 import { LambdaThrottledError } from '../../../local/throttles';
 import { type LocalLambdaHandler, lambdaIntegrations } from '../../../local/stepfunctions/lambda-integrations';
 import { localClientConfig } from '../../support/local-stack';
+import { waitForEventStates } from '../../../workflows/wait-for-event-states';
+import { WaitBusyError } from '../../../functions/styles/events/wait-for-event';
 
 /**
  * The local stand-in for Step Functions' optimized Lambda integration (local/stepfunctions/lambda-integrations.ts),
@@ -105,6 +107,18 @@ interface EndpointOptions {
   readonly resolve: (functionName: string) => Promise<LocalLambdaHandler | undefined>;
 }
 
+/** The wait states as hookflow deploys them, Retry and all (workflows/wait-for-event-states.ts). */
+const waitForEvent = {
+  StartAt: 'Wait',
+  States: waitForEventStates({
+    name: 'Wait',
+    topic: 'approval',
+    timeoutSeconds: 60,
+    functionName: 'hookflow-wait-flaky',
+    partition: 'aws',
+  }),
+};
+
 describe.each(Object.entries(endpoints))(
   'local lambda:invoke (as Step Functions invokes Lambda), %s',
   (_, startEndpoint) => {
@@ -114,7 +128,18 @@ describe.each(Object.entries(endpoints))(
     const tokens: string[] = [];
     const invocations: unknown[] = [];
     const remainingAtStart: number[] = [];
+    const waitTokens: string[] = [];
+    let waitCalls = 0;
     const functions: Record<string, LocalLambdaHandler> = {
+      // The wait-for-event function meeting a throttle it left nothing behind for, then Lambda's own refusal, then
+      // storing its token: what the wait state's Retry is for.
+      'hookflow-wait-flaky': (event) => {
+        waitCalls += 1;
+        if (waitCalls === 1) throw new WaitBusyError('the registry or dedupe store is busy');
+        if (waitCalls === 2) throw new LambdaThrottledError('hookflow-wait-flaky');
+        waitTokens.push((event as { taskToken: string }).taskToken);
+        return { outcome: 'waiting' };
+      },
       'hookflow-echo': (event) => ({ got: event }),
       'hookflow-store': (event) => {
         invocations.push(event);
@@ -170,6 +195,7 @@ describe.each(Object.entries(endpoints))(
           },
           { name: 'throttled', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-throttled') },
           { name: 'slow', type: 'STANDARD', definition: task('invoke', 'hookflow-slow') },
+          { name: 'wait-for-event', type: 'STANDARD', definition: waitForEvent },
           { name: 'catches', type: 'STANDARD', definition: catches },
           { name: 'missing', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-nope') },
           {
@@ -264,6 +290,23 @@ describe.each(Object.entries(endpoints))(
       expect(failed).toMatchObject({ status: 'FAILED', error: 'string' });
       expect(JSON.parse(failed.cause!)).toEqual({ errorType: 'string', errorMessage: 'not an Error', trace: [] });
     });
+
+    it("retries the wait's WaitForEvent.Busy and Lambda.TooManyRequestsException with a new token; the third attempt waits", async () => {
+      // Arrange
+      waitCalls = 0;
+      const executionArn = await start('wait-for-event');
+
+      // Act: the state's Retry waits 2 s, then 4 s, before the attempt that stores its token.
+      for (let i = 0; i < 1_000 && waitTokens.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await sfn.send(new SendTaskSuccessCommand({ taskToken: waitTokens.shift()!, output: '{"approved":true}' }));
+
+      // Assert
+      expect(await settled(executionArn)).toMatchObject({
+        status: 'SUCCEEDED',
+        output: JSON.stringify({ x: 1, approval: { approved: true } }),
+      });
+      expect(waitCalls).toBe(3);
+    }, 20_000);
 
     it('fails with Lambda.TooManyRequestsException when the function has no concurrency left', async () => {
       const failed = await settled(await start('throttled'));

@@ -2,12 +2,14 @@ import { httpAnswerOf } from '../../../functions/http/outcome-to-http';
 import { type DeliveryRefusal, deliverCallback, refusalError } from '../../../functions/styles/events/resume-task';
 import {
   type WaitForEventInput,
+  WaitBusyError,
   WaitContendedError,
   WaitInputError,
   beginWait,
   makeWaitForEventHandler,
 } from '../../../functions/styles/events/wait-for-event';
 import { FakeEngine, InMemoryWaitStore, silentLogger } from '../../support/fakes';
+import { EngineBusyError } from '../../../functions/core/outcomes';
 
 const GRACE = 86_400;
 const EXECUTION = 'arn:aws:states:us-east-1:000000000000:execution:hookflow-approval:run-1';
@@ -164,6 +166,103 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
     await expect(begun).rejects.toMatchObject({ name: 'WaitForEvent.Contended' });
     expect(s.waits.beginWait).toHaveBeenCalledTimes(3);
     expect(s.engine.resumed).toEqual([]);
+  });
+
+  describe('a busy dependency: retried (WaitForEvent.Busy) exactly when the attempt left nothing behind', () => {
+    const refused = () => new EngineBusyError('throttled', { refused: true });
+    const unanswered = () => new EngineBusyError('no answer');
+
+    it('a put refused on every attempt: Busy, nothing stored, and the retry (a new token) waits', async () => {
+      // Arrange
+      const s = setup();
+      jest.spyOn(s.waits, 'beginWait').mockRejectedValueOnce(refused());
+
+      // Act
+      const first = beginWait(s.deps, s.input({ taskToken: 'attempt-1' }));
+
+      // Assert
+      await expect(first).rejects.toBeInstanceOf(WaitBusyError);
+      await expect(first).rejects.toMatchObject({ name: 'WaitForEvent.Busy' });
+      expect(s.waits.tasks.size).toBe(0);
+      await beginWait(s.deps, s.input({ taskToken: 'attempt-2' }));
+      await s.callback({ output: { ok: 1 } });
+      expect(s.engine.resumed.map((r) => r.taskToken)).toEqual(['attempt-2']);
+    });
+
+    it('a put that may have been written (no answer): fails the task as it is, never Busy', async () => {
+      const s = setup();
+      const error = unanswered();
+      jest.spyOn(s.waits, 'beginWait').mockRejectedValueOnce(error);
+
+      await expect(beginWait(s.deps, s.input())).rejects.toBe(error);
+    });
+
+    it('a take refused on every attempt: Busy, the early callback still kept for the retry', async () => {
+      // Arrange
+      const s = setup();
+      await s.callback({ output: { n: 1 } }, 'cb-1');
+      jest.spyOn(s.waits, 'takeEarly').mockRejectedValueOnce(refused());
+
+      // Act
+      const first = beginWait(s.deps, s.input({ taskToken: 'attempt-1' }));
+
+      // Assert
+      await expect(first).rejects.toBeInstanceOf(WaitBusyError);
+      expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'EARLY' });
+      expect(await beginWait(s.deps, s.input({ taskToken: 'attempt-2' }))).toMatchObject({ outcome: 'took-early' });
+      expect(s.engine.resumed).toEqual([{ taskToken: 'attempt-2', result: { output: { n: 1 } } }]);
+    });
+
+    it('a take that may have gone through: fails the task as it is, never Busy', async () => {
+      const s = setup();
+      await s.callback({ output: { n: 1 } }, 'cb-1');
+      const error = unanswered();
+      jest.spyOn(s.waits, 'takeEarly').mockRejectedValueOnce(error);
+
+      await expect(beginWait(s.deps, s.input())).rejects.toBe(error);
+    });
+
+    it.each([
+      ['refused', refused],
+      ['unanswered', unanswered],
+    ])(
+      'a resume that failed busy (%s), its callback given back: Busy, and the retry resumes with it',
+      async (_, busy) => {
+        // Arrange
+        const s = setup();
+        await s.callback({ output: { n: 1 } }, 'cb-1');
+        jest.spyOn(s.engine, 'resumeTask').mockRejectedValueOnce(busy());
+
+        // Act
+        const first = beginWait(s.deps, s.input({ taskToken: 'attempt-1' }));
+
+        // Assert
+        await expect(first).rejects.toBeInstanceOf(WaitBusyError);
+        expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'EARLY' });
+        expect(await beginWait(s.deps, s.input({ taskToken: 'attempt-2' }))).toMatchObject({ outcome: 'took-early' });
+        expect(s.engine.resumed).toEqual([{ taskToken: 'attempt-2', result: { output: { n: 1 } } }]);
+      },
+    );
+
+    it('a resume that failed busy whose callback could not be given back: fails with that error, never Busy', async () => {
+      const s = setup();
+      await s.callback({ output: { n: 1 } }, 'cb-1');
+      const giveBack = unanswered();
+      jest.spyOn(s.engine, 'resumeTask').mockRejectedValueOnce(refused());
+      jest.spyOn(s.waits, 'returnEarly').mockRejectedValueOnce(giveBack);
+
+      await expect(beginWait(s.deps, s.input())).rejects.toBe(giveBack);
+    });
+
+    it('a resume refused for what it carries (not busy): fails as it is, since every retry would too', async () => {
+      const s = setup();
+      await s.callback({ output: { n: 1 } }, 'cb-1');
+      const invalid = Object.assign(new Error('output too large'), { name: 'InvalidOutput' });
+      jest.spyOn(s.engine, 'resumeTask').mockRejectedValueOnce(invalid);
+
+      await expect(beginWait(s.deps, s.input())).rejects.toBe(invalid);
+      expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'EARLY' });
+    });
   });
 
   it('refuses a payload the state machine would never send, under its own error name', async () => {
