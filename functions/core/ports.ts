@@ -214,8 +214,11 @@ export interface WaitStore {
   confirm(ref: string, topic: string, owner: string, eventId?: string): Promise<void>;
   /** Gives the owner's claim back (resuming failed for a passing reason, e.g. throttling) so a retry can resume it. */
   release(ref: string, topic: string, owner: string): Promise<void>;
-  /** The token is dead: every later callback gets 410. */
-  markExpired(ref: string, topic: string): Promise<void>;
+  /**
+   * `taskToken` is dead: every later callback gets 410. Only while the item still holds that token: false when a
+   * retry of the wait (a new token) has replaced it meanwhile, whose task still waits.
+   */
+  markExpired(ref: string, topic: string, taskToken: string): Promise<boolean>;
   /**
    * Keeps a callback for a wait that has not begun; false if something live (a wait, a callback) is already there.
    * `now` in epoch ms.

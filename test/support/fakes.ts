@@ -563,11 +563,12 @@ export class InMemoryWaitStore implements WaitStore {
     this.tasks.set(key, { ...rest, status: 'WAITING' });
   }
 
-  async markExpired(ref: string, topic: string) {
+  async markExpired(ref: string, topic: string, taskToken: string) {
     const key = `${ref}/${topic}`;
-    if (!waitRules.mayMarkExpired(this.item(key))) return;
+    if (!waitRules.mayMarkExpired(this.item(key), taskToken)) return false;
     this.tasks.set(key, { ...this.tasks.get(key)!, status: 'EXPIRED' });
     this.expiresAt.set(key, keptADay());
+    return true;
   }
 }
 

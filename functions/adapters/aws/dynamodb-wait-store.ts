@@ -202,11 +202,13 @@ export class DynamoDbWaitStore implements WaitStore {
     });
   }
 
-  async markExpired(ref: string, topic: string): Promise<void> {
-    await this.update(ref, topic, {
-      condition: '(attribute_not_exists(#s) OR #s IN (:waiting, :claimed, :resumed))',
+  async markExpired(ref: string, topic: string, taskToken: string): Promise<boolean> {
+    return this.update(ref, topic, {
+      // Only the wait whose token died: a retry of the wait task may have written its own token over it.
+      condition: '(attribute_not_exists(#s) OR #s IN (:waiting, :claimed, :resumed)) AND taskToken = :token',
       set: 'SET #s = :expired, expiresAt = :expiresAt',
       values: {
+        ':token': taskToken,
         ':waiting': 'WAITING',
         ':claimed': 'CLAIMED',
         ':resumed': 'RESUMED',

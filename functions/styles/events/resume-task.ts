@@ -67,7 +67,9 @@ export function refusalError(refusal: DeliveryRefusal): DomainError {
  * - already resumed, or a callback already kept: `already-resumed`/`already-kept`, unless this is the same
  *   callback again (same `eventId`), which gets the first one's answer;
  * - the task's token expired, or Step Functions says its task is over (TaskTimedOut, TaskDoesNotExist,
- *   InvalidToken): `gone`, naming it. Taking over a dead delivery's claim and hearing the task is closed means
+ *   InvalidToken): `gone`, naming it, unless a retry of the wait task has written a new token over the item
+ *   meanwhile (the wait is marked expired only while it holds the dead token): then the next pass delivers to the
+ *   retry's token. Taking over a dead delivery's claim and hearing the task is closed means
  *   that delivery resumed it before it died: the task is marked RESUMED (by it).
  * Only failures (the wait store or Step Functions failing) are thrown.
  */
@@ -143,7 +145,8 @@ export async function deliverCallback(
         }
         const deadline = Date.parse(task.enteredTime ?? '') + (task.timeoutSeconds ?? 0) * 1000;
         if (Number.isFinite(deadline) && deadline <= now()) {
-          await deps.waits.markExpired(ref, topic);
+          // Not marked: a retry of the wait task wrote a new token meanwhile; look again.
+          if (!(await deps.waits.markExpired(ref, topic, task.taskToken!))) continue;
           return expired();
         }
         const owner = randomUUID();
@@ -171,7 +174,9 @@ export async function deliverCallback(
               if (same(task.resumedBy)) return { ...resumed, replayed: true };
               return alreadyResumed();
             }
-            await deps.waits.markExpired(ref, topic);
+            // Not marked: the wait task failed this token's attempt and its retry has written a new token over it
+            // (workflows/wait-for-event-states.ts, Retry). That task waits: deliver to it, on the next pass.
+            if (!(await deps.waits.markExpired(ref, topic, task.taskToken!))) continue;
             return {
               outcome: 'gone',
               message: `the task of ${where} no longer waits (${error.reason}): ${goneReason[error.reason]}`,

@@ -44,7 +44,14 @@ export function mayReturnEarly(item: WaitItem | undefined): boolean {
   return item?.status === 'RESUMED';
 }
 
-/** A task is marked expired from any state of a wait (not from a callback kept early, nor twice). */
-export function mayMarkExpired(item: WaitItem | undefined): boolean {
-  return item !== undefined && (waiting(item) || item.status === 'CLAIMED' || item.status === 'RESUMED');
+/**
+ * A task is marked expired from any state of a wait (not from a callback kept early, nor twice), and only the wait
+ * whose token died: a retry of the wait task writes a new token over its failed attempt's item, and that one waits.
+ */
+export function mayMarkExpired(item: WaitItem | undefined, taskToken: string): boolean {
+  return (
+    item !== undefined &&
+    item.taskToken === taskToken &&
+    (waiting(item) || item.status === 'CLAIMED' || item.status === 'RESUMED')
+  );
 }

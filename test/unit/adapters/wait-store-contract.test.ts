@@ -114,19 +114,26 @@ const cases: readonly (readonly [string, Case, unknown[]])[] = [
     ['cb-1', undefined, 'EARLY', 'cb-1', undefined, true],
   ],
   [
-    'a task is marked expired from a wait, never from a callback kept early',
+    'a task is marked expired from a wait with that token, never from a callback kept early nor a newer token',
     async (store, ref) => {
       await store.beginWait(wait(ref), NOW);
-      await store.markExpired(ref, TOPIC);
+      const marked = await store.markExpired(ref, TOPIC, 'token-1');
       await store.keepEarly(`${ref}-e`, TOPIC, early(600 * SECOND), NOW);
-      await store.markExpired(`${ref}-e`, TOPIC);
+      const markedEarly = await store.markExpired(`${ref}-e`, TOPIC, 'token-1');
+      // The wait task's retry wrote a new token over its failed attempt's item: that one is not expired.
+      await store.beginWait({ ...wait(`${ref}-r`), taskToken: 'token-2' }, NOW);
+      const markedRetry = await store.markExpired(`${ref}-r`, TOPIC, 'token-1');
       return [
+        marked,
         await status(store, ref),
         await store.claim(ref, TOPIC, claim('a', NOW)),
+        markedEarly,
         await status(store, `${ref}-e`),
+        markedRetry,
+        await status(store, `${ref}-r`),
       ];
     },
-    ['EXPIRED', false, 'EARLY'],
+    [true, 'EXPIRED', false, false, 'EARLY', false, 'WAITING'],
   ],
 ];
 

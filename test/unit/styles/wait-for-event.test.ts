@@ -10,6 +10,7 @@ import {
 } from '../../../functions/styles/events/wait-for-event';
 import { FakeEngine, InMemoryWaitStore, silentLogger } from '../../support/fakes';
 import { EngineBusyError } from '../../../functions/core/outcomes';
+import { TaskGoneError } from '../../../functions/core/ports';
 
 const GRACE = 86_400;
 const EXECUTION = 'arn:aws:states:us-east-1:000000000000:execution:hookflow-approval:run-1';
@@ -150,6 +151,28 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
     await s.callback({ output: {} });
 
     expect(s.engine.resumed.map((r) => r.taskToken)).toEqual(['attempt-2']);
+  });
+
+  it("delivers a callback that claimed a failed attempt's token to the retry's token, never expiring the retry's wait", async () => {
+    // Arrange: the first attempt stored its token, then failed (a Lambda service error the state retries). A
+    // callback claims that token; while it resumes it, the retry writes its own token over the item, and Step
+    // Functions answers that the first token's task is closed.
+    const s = setup();
+    await beginWait(s.deps, s.input({ taskToken: 'attempt-1' }));
+    const resume = s.engine.resumeTask.bind(s.engine);
+    jest.spyOn(s.engine, 'resumeTask').mockImplementation(async (token, result) => {
+      if (token !== 'attempt-1') return resume(token, result);
+      await beginWait(s.deps, s.input({ taskToken: 'attempt-2' }));
+      throw new TaskGoneError('Task Timed Out', 'TaskTimedOut');
+    });
+
+    // Act
+    const delivered = await s.callback({ output: { approved: true } }, 'cb-1');
+
+    // Assert: resumed through the live token; the item is the retry's, RESUMED, not EXPIRED.
+    expect(delivered).toMatchObject({ outcome: 'resumed', replayed: false });
+    expect(s.engine.resumed).toEqual([{ taskToken: 'attempt-2', result: { output: { approved: true } } }]);
+    expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'RESUMED', taskToken: 'attempt-2' });
   });
 
   it('fails under its own name when early callbacks keep coming and going between its two writes', async () => {
