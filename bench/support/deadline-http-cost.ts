@@ -1,5 +1,6 @@
 /**
- * What the request deadline costs an SDK call where it acts: in the client's HTTP handler (docs/performance.md,
+ * What a per-attempt addition to the clients costs an SDK call where it acts. `WHAT=deadline` (the default): the
+ * request deadline: in the client's HTTP handler (docs/performance.md,
  * "The request deadline"). `own-cpu-ab.ts` answers every call from a cache above that handler, so it does not see
  * this part: the attempt adjustment (functions/adapters/aws/attempt-options.ts) and the deadline's abort signal
  * handed to @smithy/node-http-handler, which listens on it for every request. A measurement only.
@@ -9,7 +10,9 @@
  * One process, two DynamoDB clients built as functions/adapters/aws/clients.ts builds them (cached middleware, the
  * same HTTP settings), against a loopback HTTP server in a process of its own that answers every request with a
  * canned GetItem answer: `plain`, and `deadline`, the same client with `cutShortAtDeadline`, its calls made inside
- * `invocationDeadline.within` as a handler's are. An "invocation" is two GetItems in a row (a keyed trigger makes
+ * `invocationDeadline.within` as a handler's are. `WHAT=unanswered`: the other side is the same client with
+ * `markUnansweredAttempts` (functions/adapters/aws/unanswered.ts, one middleware around each attempt; docs/waits.md),
+ * called as `plain` is. An "invocation" is two GetItems in a row (a keyed trigger makes
  * two calls). Rounds of N invocations per side, alternating which side goes first; CPU is process.cpuUsage()
  * (user + system) of this process around each round, per invocation in µs. Prints the medians, their ratio and
  * difference; writes nothing.
@@ -20,10 +23,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CACHE_MIDDLEWARE, requestHandlerOptions } from '../../functions/adapters/aws/clients';
 import { cutShortAtDeadline, invocationDeadline } from '../../functions/adapters/aws/invocation-deadline';
+import { markUnansweredAttempts } from '../../functions/adapters/aws/unanswered';
 import { median } from '../lib/stats';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 20);
 const N = Number(process.env.N ?? 1_000);
+const WHAT = process.env.WHAT === 'unanswered' ? 'unanswered' : 'deadline';
 type Side = 'plain' | 'deadline';
 
 /** The server process: answers every request with the same GetItem answer. */
@@ -50,11 +55,14 @@ async function measure(): Promise<void> {
       cacheMiddleware: CACHE_MIDDLEWARE,
       requestHandler: requestHandlerOptions(),
     });
-  const clients = { plain: client(), deadline: cutShortAtDeadline(client()) };
+  const clients = {
+    plain: client(),
+    deadline: WHAT === 'deadline' ? cutShortAtDeadline(client()) : markUnansweredAttempts(client()),
+  };
   const get = (side: Side) =>
     clients[side].send(new GetItemCommand({ TableName: 'hookflow-dedupe', Key: { pk: { S: 'claim#key' } } }));
   const invocation = async (side: Side) => {
-    if (side === 'plain') {
+    if (side === 'plain' || WHAT === 'unanswered') {
       await get(side);
       await get(side);
       return;
@@ -81,7 +89,7 @@ async function measure(): Promise<void> {
   const deadline = median(samples.deadline);
   console.log(
     `CPU per invocation of two GetItems (${ROUNDS} rounds of ${N}, medians): plain ${plain.toFixed(1)} µs, ` +
-      `with the deadline ${deadline.toFixed(1)} µs: ×${(deadline / plain).toFixed(3)}, ${(deadline - plain).toFixed(1)} µs`,
+      `with ${WHAT === 'deadline' ? 'the deadline' : 'the unanswered-attempt watch'} ${deadline.toFixed(1)} µs: ×${(deadline / plain).toFixed(3)}, ${(deadline - plain).toFixed(1)} µs`,
   );
   clients.plain.destroy();
   clients.deadline.destroy();
