@@ -21,6 +21,7 @@ import { integrationOf, taskStates, withAwsTaskTimeouts } from './definitions';
 import { type ExecutionRecord, ExecutionStore } from './execution-store';
 import { type HistoryEvent, toHistoryEvent } from './history';
 import { TaskTokens } from './task-tokens';
+import { VALIDATE, validatedDefinitions } from './validated-definitions';
 
 export interface LocalStateMachine {
   readonly name: string;
@@ -391,15 +392,21 @@ export class LocalStepFunctionsEngine {
   }
 }
 
-/** Validating a definition takes aws-local-stepfunctions ~150 ms; a definition loaded again reuses its machine. */
+/**
+ * Validating a definition takes aws-local-stepfunctions ~90 ms; a definition loaded again in this process reuses
+ * its machine, and one that passed in an earlier start is not validated a second time (./validated-definitions.ts).
+ */
 const compiled = new Map<string, StateMachine>();
+const validated = validatedDefinitions();
 function compile(definition: Record<string, unknown>): StateMachine {
   const text = JSON.stringify(definition);
   let machine = compiled.get(text);
   if (machine === undefined) {
-    machine = new StateMachine(withAwsTaskTimeouts(definition) as unknown as StateMachineDefinition, {
-      validationOptions: { checkArn: false },
-    });
+    const run = withAwsTaskTimeouts(definition);
+    const runText = JSON.stringify(run);
+    const validationOptions = validated.optionsFor(runText);
+    machine = new StateMachine(run as unknown as StateMachineDefinition, { validationOptions });
+    if (validationOptions === VALIDATE) validated.passed(runText);
     compiled.set(text, machine);
   }
   return machine;
