@@ -70,8 +70,9 @@ export const LAMBDA_TRANSIENT_RETRY = {
  *   429, "the request throughput limit was exceeded" (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html,
  *   "Errors"), so nothing ran.
  * Not here: `EngineBusyError` (a call that got no answer may have written the wait or taken a callback), nor
- * `Lambda.Unknown` (the function timed out part-way): docs/waits.md, "What fails the task, and what is retried". The same backoff
- * as the Lambda service errors', from 2 s: an attempt's own SDK retries have already waited out the short throttles.
+ * `Lambda.Unknown` (the function timed out part-way): docs/waits.md, "What fails the task, and what is retried".
+ * The same backoff as the Lambda service errors', from 2 s: an attempt's own SDK retries have already waited out
+ * the short throttles.
  */
 export const WAIT_BUSY_RETRY = {
   ErrorEquals: ['WaitForEvent.Busy', 'WaitForEvent.Contended', 'Lambda.TooManyRequestsException'],
