@@ -3,9 +3,9 @@ import { adjustEachAttempt, withAbortSignal } from './attempt-options';
 
 /**
  * What a sync start's attempts (the SDK's retries included) came to, seen per attempt below the SDK's retry
- * middleware: an attempt refused with ThrottlingException started nothing (HTTP 400, StartSyncExecution's
- * "Errors": https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartSyncExecution.html), anything
- * else (an answer, a 5xx, a cut connection) may have started the run.
+ * middleware: an attempt refused with a 4xx (ThrottlingException, or the start's other refusals: StartSyncExecution's
+ * "Errors", all HTTP 400, https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartSyncExecution.html)
+ * started nothing; anything else (an answer, a 5xx, a cut connection) may have started the run.
  */
 export interface SyncAttempts {
   /** An attempt is out with Step Functions now. */
@@ -71,22 +71,19 @@ export function addSyncAttemptWatch(client: SFNClient): void {
       const { attempts } = entry;
       attempts.inFlight = true;
       try {
-        const answered = await next(args);
-        // This middleware sits inside the SDK's deserializer (the same step, added after it), so an answer is still
-        // raw here: a 5xx comes back as a response, not an error. It says nothing of whether the run started.
-        const status = (answered as { response?: { statusCode?: number } }).response?.statusCode;
-        if (status !== undefined && status >= 500) attempts.mayHaveStarted = true;
-        return answered;
+        return await next(args);
       } catch (error) {
-        const refused = error instanceof Error && error.name === 'ThrottlingException';
+        const refused = (error as { $fault?: unknown } | null)?.$fault === 'client';
         if (!refused && !entry.signal.aborted) attempts.mayHaveStarted = true;
         throw error;
       } finally {
         attempts.inFlight = false;
       }
     },
-    // Below the retry middleware (finalizeRequest), so each attempt is seen on its own.
-    { step: 'deserialize', name: 'hookflowSyncAttemptOutcome' },
+    // Below the retry middleware (finalizeRequest), so each attempt is seen on its own; at high priority, outside
+    // the SDK's deserializer (normal priority in the same step), so an attempt's answer is seen parsed: a 4xx or a
+    // 5xx is an error with its `$fault`, as ./unanswered.ts's watch sees it. Inside it, both were raw answers.
+    { step: 'deserialize', priority: 'high', name: 'hookflowSyncAttemptOutcome' },
   );
 }
 
