@@ -9,10 +9,9 @@
  *
  * One process, two DynamoDB clients built as functions/adapters/aws/clients.ts builds them (cached middleware, the
  * same HTTP settings), against a loopback HTTP server in a process of its own that answers every request with a
- * canned GetItem answer: `plain`, and `deadline`, the same client with `cutShortAtDeadline`, its calls made inside
- * `invocationDeadline.within` as a handler's are. `WHAT=unanswered`: the other side is the same client with
- * `markUnansweredAttempts` (functions/adapters/aws/unanswered.ts, one middleware around each attempt; docs/waits.md),
- * called as `plain` is. An "invocation" is two GetItems in a row (a keyed trigger makes
+ * canned GetItem answer: `plain`, and `added` (ADDITIONS): the same client with `cutShortAtDeadline`, its calls made
+ * inside `invocationDeadline.within` as a handler's are; or, `WHAT=unanswered`, with `markUnansweredAttempts`
+ * (functions/adapters/aws/unanswered.ts, one middleware around each attempt; docs/waits.md), called as `plain` is. An "invocation" is two GetItems in a row (a keyed trigger makes
  * two calls). Rounds of N invocations per side, alternating which side goes first; CPU is process.cpuUsage()
  * (user + system) of this process around each round, per invocation in µs. Prints the medians, their ratio and
  * difference; writes nothing.
@@ -29,7 +28,21 @@ import { median } from '../lib/stats';
 const ROUNDS = Number(process.env.ROUNDS ?? 20);
 const N = Number(process.env.N ?? 1_000);
 const WHAT = process.env.WHAT === 'unanswered' ? 'unanswered' : 'deadline';
-type Side = 'plain' | 'deadline';
+/** `plain`, and the same client with what WHAT names added. */
+type Side = 'plain' | 'added';
+/** What each WHAT adds to a client, and how an invocation's calls are made through it. */
+const ADDITIONS = {
+  deadline: {
+    label: 'the deadline',
+    add: (client: DynamoDBClient) => cutShortAtDeadline(client),
+    run: (calls: () => Promise<void>) => invocationDeadline.within(Date.now() + 9_000, calls),
+  },
+  unanswered: {
+    label: 'the unanswered-attempt watch',
+    add: (client: DynamoDBClient) => markUnansweredAttempts(client),
+    run: (calls: () => Promise<void>) => calls(),
+  },
+}[WHAT];
 
 /** The server process: answers every request with the same GetItem answer. */
 function serve(): void {
@@ -55,22 +68,15 @@ async function measure(): Promise<void> {
       cacheMiddleware: CACHE_MIDDLEWARE,
       requestHandler: requestHandlerOptions(),
     });
-  const clients = {
-    plain: client(),
-    deadline: WHAT === 'deadline' ? cutShortAtDeadline(client()) : markUnansweredAttempts(client()),
-  };
+  const clients: Record<Side, DynamoDBClient> = { plain: client(), added: ADDITIONS.add(client()) };
   const get = (side: Side) =>
     clients[side].send(new GetItemCommand({ TableName: 'hookflow-dedupe', Key: { pk: { S: 'claim#key' } } }));
   const invocation = async (side: Side) => {
-    if (side === 'plain' || WHAT === 'unanswered') {
+    const calls = async () => {
       await get(side);
       await get(side);
-      return;
-    }
-    await invocationDeadline.within(Date.now() + 9_000, async () => {
-      await get(side);
-      await get(side);
-    });
+    };
+    await (side === 'plain' ? calls() : ADDITIONS.run(calls));
   };
   const round = async (side: Side) => {
     const start = process.cpuUsage();
@@ -79,20 +85,20 @@ async function measure(): Promise<void> {
     return (used.user + used.system) / N;
   };
   await round('plain');
-  await round('deadline');
-  const samples: Record<Side, number[]> = { plain: [], deadline: [] };
+  await round('added');
+  const samples: Record<Side, number[]> = { plain: [], added: [] };
   for (let r = 0; r < ROUNDS; r++) {
-    const order: Side[] = r % 2 === 0 ? ['plain', 'deadline'] : ['deadline', 'plain'];
+    const order: Side[] = r % 2 === 0 ? ['plain', 'added'] : ['added', 'plain'];
     for (const side of order) samples[side].push(await round(side));
   }
   const plain = median(samples.plain);
-  const deadline = median(samples.deadline);
+  const added = median(samples.added);
   console.log(
     `CPU per invocation of two GetItems (${ROUNDS} rounds of ${N}, medians): plain ${plain.toFixed(1)} µs, ` +
-      `with ${WHAT === 'deadline' ? 'the deadline' : 'the unanswered-attempt watch'} ${deadline.toFixed(1)} µs: ×${(deadline / plain).toFixed(3)}, ${(deadline - plain).toFixed(1)} µs`,
+      `with ${ADDITIONS.label} ${added.toFixed(1)} µs: ×${(added / plain).toFixed(3)}, ${(added - plain).toFixed(1)} µs`,
   );
   clients.plain.destroy();
-  clients.deadline.destroy();
+  clients.added.destroy();
   server.kill();
 }
 
