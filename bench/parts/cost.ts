@@ -1,4 +1,5 @@
 import { DEFAULT_SYSTEM_LOG_LEVEL } from '../../lib/hookflow-function';
+import { ACCESS_LOG_FIELDS } from '../../lib/hookflow-http-api';
 import type { ScenarioRun } from '../lib/in-process';
 import { round } from '../lib/stats';
 import type { DeliveriesComparison, DeliveriesResult, DeliveriesSide } from './deliveries';
@@ -85,6 +86,51 @@ export function platformLogBytes(systemLogLevel: string): number {
 /** The system log level the construct deploys by default (`systemLogLevel` prop), so the bytes it costs. */
 export const SYSTEM_LOG_LEVEL: string = DEFAULT_SYSTEM_LOG_LEVEL;
 export const PLATFORM_LOG_BYTES = platformLogBytes(SYSTEM_LOG_LEVEL);
+
+/**
+ * What API Gateway writes into the access-log format for one successful webhook: typical values, not measured (the
+ * local gateway keeps no access log). An HTTP API's request id is 16 characters; an empty variable (no integration
+ * error) is written as "-"; latencies of tens of milliseconds, a response of hundreds of bytes.
+ */
+const ACCESS_LOG_SAMPLE: Readonly<Record<string, string>> = {
+  '$context.requestId': 'Jq7fGhS2IAMEVdA=',
+  '$context.identity.sourceIp': '203.0.113.24',
+  '$context.requestTime': '06/Dec/2026:01:12:00 +0000',
+  '$context.httpMethod': 'POST',
+  '$context.status': '202',
+  '$context.responseLength': '187',
+  '$context.integrationStatus': '200',
+  '$context.integrationErrorMessage': '-',
+  '$context.responseLatency': '38',
+  '$context.integrationLatency': '35',
+};
+
+/**
+ * Bytes of API Gateway's access-log line for one request on a route (`POST /flows/{flow}/trigger`): the construct
+ * access-logs its stage as JSON (lib/hookflow-http-api.ts, ACCESS_LOG_FIELDS), as AWS recommends for every stage of
+ * an HTTP API ("we recommend that you write logs to CloudWatch Logs for all stages of your HTTP API":
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging.html). Each `$context` variable is
+ * replaced by its value, so a field added to the format without a sample value here fails the bench, not prices 0.
+ * The floor's stage, logged by the same recommendation, writes the same line: it sits on both sides of a ratio.
+ */
+export function accessLogBytes(routeKey: string): number {
+  return Buffer.byteLength(renderAccessLogLine(ACCESS_LOG_FIELDS, routeKey));
+}
+
+/** An access-log format (field name to `$context` variable) written as API Gateway writes it, with the sample values. */
+export function renderAccessLogLine(format: Readonly<Record<string, string>>, routeKey: string): string {
+  const values: Record<string, string> = { ...ACCESS_LOG_SAMPLE, '$context.routeKey': routeKey };
+  return JSON.stringify(format).replace(/\$context\.[A-Za-z.]+/g, (variable) => {
+    const value = values[variable];
+    if (value === undefined) throw new Error(`no sample value for the access log's ${variable}`);
+    return value;
+  });
+}
+
+/** The single webhooks' route, as API Gateway's `$context.routeKey` names it (functions/routes.ts). */
+const FLOW_TRIGGER_ROUTE_KEY = 'POST /flows/{flow}/trigger';
+/** The batch route's (functions/routes.ts). */
+const INBOUND_ROUTE_KEY = 'POST /inbound';
 
 /** lib/hookflow-function.ts: every handler is arm64 with 256 MB. */
 export const LAMBDA_MEMORY_MB = 256;
@@ -236,13 +282,26 @@ const apiGatewayLine = (usage = '1 request (under 512 KB)', perRequest = 1): Cos
   usage,
   perMillion: round(PRICES.apiGatewayHttpPerMillionRequests * perRequest, 4),
 });
+/** API Gateway's access-log line, per request (perRequest: a batch's share of it per item). */
+const accessLogLine = (routeKey: string, perRequest = 1): CostLine => {
+  const bytes = accessLogBytes(routeKey);
+  return {
+    item: 'API Gateway access log (CloudWatch Logs)',
+    usage: `computed: one ${bytes}-byte JSON line per request (lib/hookflow-http-api.ts's format, typical values)${perRequest === 1 ? '' : `, ${round(perRequest, 4)} request per item`}`,
+    perMillion: logsIngestedPerMillion(bytes * perRequest),
+  };
+};
 const expressLine = (usage: string): CostLine => ({
   item: 'Step Functions Express start (request + one 100 ms, 64 MB increment)',
   usage,
   perMillion: perMillion(expressStart()),
 });
 /** The floor of issue 18: API Gateway's direct Step Functions integration, no Lambda: one request, one start. */
-const singleFloor = () => [apiGatewayLine(), expressLine('1 StartExecution (the same workflow run on both sides)')];
+const singleFloor = () => [
+  apiGatewayLine(),
+  accessLogLine(FLOW_TRIGGER_ROUTE_KEY),
+  expressLine('1 StartExecution (the same workflow run on both sides)'),
+];
 
 function table(title: string, lines: CostLine[], floorLines: CostLine[], target?: number): CostTable {
   const total = sum(lines);
@@ -289,6 +348,7 @@ function lambdaLines(run: ScenarioRun, measuredLoadMs: number | undefined, recor
   const logBytes = (run.logBytesPerInvocation ?? 0) + PLATFORM_LOG_BYTES;
   return [
     apiGatewayLine(),
+    accessLogLine(FLOW_TRIGGER_ROUTE_KEY),
     { item: 'Lambda requests', usage: '1 invocation', perMillion: PRICES.lambdaPerMillionRequests },
     {
       item: `Lambda duration (arm64, ${LAMBDA_MEMORY_MB} MB)`,
@@ -429,6 +489,10 @@ export function computeCost(
     "no extra call, the claim carries the record: a larger item and its index entry, written once by the claim (a guarded Express run is named by its run guard's item, which the record points to); measured by the deliveries part",
   );
 
+  const accessLog = accessLogLine(FLOW_TRIGGER_ROUTE_KEY).perMillion;
+  /** total / floor with the floor's access-log line taken out (information: the ratios are read with it in). */
+  const unloggedRatio = (t: CostTable) => round(t.total / (t.floor - accessLog), 3);
+
   const worker = find(handlers.runs, 'inbound-fanout', '1KB');
   const batch = fanout.runs[0]!;
   const items = batch.items;
@@ -449,6 +513,7 @@ export function computeCost(
         `1 request per ${items} items (${Math.ceil(batch.requestBytes / 1024)} KB, one 512 KB unit)`,
         1 / items,
       ),
+      accessLogLine(INBOUND_ROUTE_KEY, 1 / items),
       {
         item: 'Lambda requests',
         usage: `measured: 1 inbound invocation per ${items} items + ${round(workerInvocationsPerItem, 3)} worker invocations per item`,
@@ -487,7 +552,11 @@ export function computeCost(
         ),
       },
     ],
-    [apiGatewayLine(`1 request per ${items} items`, 1 / items), expressLine('1 start per item')],
+    [
+      apiGatewayLine(`1 request per ${items} items`, 1 / items),
+      accessLogLine(INBOUND_ROUTE_KEY, 1 / items),
+      expressLine('1 start per item'),
+    ],
   );
 
   return {
@@ -505,6 +574,7 @@ export function computeCost(
       `Lambda CPU: the duration is priced at the wall time measured here, where the handler's CPU runs on a full core. A ${LAMBDA_MEMORY_MB} MB function has about ${round(LAMBDA_MEMORY_MB / LAMBDA_MB_PER_VCPU, 3)} of a vCPU (AWS: one vCPU at ${LAMBDA_MB_PER_VCPU} MB), and AWS does not document how that share applies to a burst of a few milliseconds; "at the CPU share" under each single-webhook table prices the same request with its CPU stretched to that share (a busy instance), as the upper bound. Information, not what the targets are read on.`,
       `INIT: billed like invocation time since August 2025 for on-demand functions; ${COLD_START_SHARE * 100}% of invocations cold is AWS's own "typically under 1%", an assumption.`,
       `CloudWatch Logs: the handlers write their JSON lines to stdout themselves (Powertools), and Lambda's JSON log format keeps such lines as written, so the bytes measured are the bytes ingested. Lambda's own per-invocation lines follow the construct's system log level: ${SYSTEM_LOG_LEVEL} by default, where Lambda sends none of them (${PLATFORM_LOG_BYTES} bytes); at INFO (\`systemLogLevel\` prop) they would add ${PLATFORM_LOG_BYTES_WHEN_KEPT} bytes per invocation (computed from their JSON shape), ${'$'}${logsIngestedPerMillion(PLATFORM_LOG_BYTES_WHEN_KEPT).toFixed(3)} per million.`,
+      `API Gateway's access log: the construct's stage writes one JSON line per request (${accessLogBytes(FLOW_TRIGGER_ROUTE_KEY)} bytes for a single webhook, computed from its format with typical values), ${'$'}${accessLog.toFixed(3)} per million. AWS recommends access logs on every stage of an HTTP API, so the floor's stage writes the same line and both sides carry it. Were the floor's stage not logged at all, the single webhooks would read ${unloggedRatio(unkeyed)}× (unkeyed) and ${unloggedRatio(keyed)}× (keyed) instead.`,
       'DynamoDB: every item hookflow writes on these paths is under 1 KB (1 WRU per write); registry reads are eventually consistent GetItems under 4 KB (½ RRU). TTL deletes are free.',
       'Step Functions: the workflow run is the same on both sides (one Express start of the echo workflow), so its cost sits in the floor too; a Standard workflow bills per state transition instead, the same on both sides.',
       'Not included: X-Ray traces (sampled), data transfer, free tiers, SQS long polling of an idle queue.',

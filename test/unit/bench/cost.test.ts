@@ -1,5 +1,6 @@
 import type { ScenarioRun } from '../../../bench/lib/in-process';
 import {
+  accessLogBytes,
   atApplicationLogLevelWarn,
   atCpuShare,
   type CostTable,
@@ -7,7 +8,9 @@ import {
   LAMBDA_MEMORY_MB,
   PLATFORM_LOG_BYTES,
   PRICES,
+  renderAccessLogLine,
 } from '../../../bench/parts/cost';
+import { ACCESS_LOG_FIELDS } from '../../../lib/hookflow-http-api';
 
 describe('bench cost: the CPU-share what-if', () => {
   it("re-prices only the duration line, with the handler's CPU stretched to the function's share of a vCPU", () => {
@@ -67,5 +70,33 @@ describe('bench cost: the application log level WARN what-if', () => {
     expect(whatIf.total).toBeCloseTo(1 + logs(PLATFORM_LOG_BYTES), 4);
     expect(whatIf.ratio).toBeCloseTo(1 + logs(PLATFORM_LOG_BYTES), 3);
     expect(whatIf.total).toBeLessThan(table.total);
+  });
+});
+
+describe("bench cost: API Gateway's access-log line", () => {
+  it("writes the construct's own format, every field filled, and prices its bytes", () => {
+    // Arrange
+    const route = 'POST /flows/{flow}/trigger';
+
+    // Act
+    const line = renderAccessLogLine(ACCESS_LOG_FIELDS, route);
+
+    // Assert: the same fields as the stage's format, no variable left unfilled, and the bytes are the line's.
+    const parsed = JSON.parse(line) as Record<string, string>;
+    expect(Object.keys(parsed)).toEqual(Object.keys(ACCESS_LOG_FIELDS));
+    expect(parsed.routeKey).toBe(route);
+    expect(line).not.toContain('$context');
+    expect(accessLogBytes(route)).toBe(Buffer.byteLength(line));
+  });
+
+  it('refuses a format variable it has no value for, rather than pricing it as nothing', () => {
+    // Arrange: a field the sample does not know.
+    const format = { ...ACCESS_LOG_FIELDS, userAgent: '$context.identity.userAgent' };
+
+    // Act
+    const render = () => renderAccessLogLine(format, 'POST /inbound');
+
+    // Assert
+    expect(render).toThrow("no sample value for the access log's $context.identity.userAgent");
   });
 });
