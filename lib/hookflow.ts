@@ -125,6 +125,8 @@ export interface HandlerSettings {
    * AWS calls cut short and its delivery recorded, milliseconds, at most 10000; 0 turns it off (then Lambda stops
    * the function at its timeout and API Gateway answers 500 `{"message":"Internal Server Error"}`, unrecorded).
    * Synth refuses a reserve that leaves a handler no time, or SYNC_WAIT_MS or DEDUPE_WAIT_MS no room before it.
+   * The wait-for-event function keeps the same reserve to give an early callback back: it sends an unanswered
+   * resume again only until then (0: not at all; docs/waits.md, "A resume whose answer was lost").
    * @default 1000
    */
   readonly ANSWER_RESERVE_MS?: number | string;

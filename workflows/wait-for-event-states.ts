@@ -88,6 +88,7 @@ export interface WaitForEventPayload {
   readonly topic: string;
   readonly timeoutSeconds: number;
   readonly executionArn: string;
+  readonly enteredTime: string;
 }
 
 export const waitStateNames = (name: string) => ({
@@ -116,6 +117,10 @@ export function waitForEventStates(options: WaitForEventOptions): Record<string,
           topic: options.topic,
           timeoutSeconds: options.timeoutSeconds,
           'executionArn.$': '$$.Execution.Id',
+          // When the run entered this state: the task's TimeoutSeconds cannot have begun before it, so the wait
+          // function can tell a task closed early from one timed out
+          // (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html).
+          'enteredTime.$': '$$.State.EnteredTime',
         },
       },
       TimeoutSeconds: options.timeoutSeconds,

@@ -149,7 +149,9 @@ const configSchema = z.object({
    * How long before its Lambda timeout an HTTP handler stops waiting on AWS and answers 503 with Retry-After, its
    * calls cut short (docs/scale.md, gap 9): without it Lambda stops the function and API Gateway answers a bare
    * 500, and the delivery is not recorded. The reserve is the time left to record the delivery and answer. 0: no
-   * deadline (the Lambda timeout answers). The construct refuses a reserve that leaves a handler no time.
+   * deadline (the Lambda timeout answers). The construct refuses a reserve that leaves a handler no time. The
+   * wait-for-event function keeps it to give an early callback back: an unanswered resume is sent again only until
+   * then, and not at all at 0 (functions/styles/events/wait-for-event.ts).
    */
   ANSWER_RESERVE_MS: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(10_000)), 1_000),
 });

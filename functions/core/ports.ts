@@ -168,6 +168,11 @@ export interface WaitingTask {
   /** When the task started waiting (ISO 8601) and how long it may wait: the token dies after that. */
   readonly enteredTime?: string;
   readonly timeoutSeconds?: number;
+  /**
+   * When the run entered the wait state (`$$.State.EnteredTime`, ISO 8601): no later than the task's timeout clock
+   * started, where `enteredTime` is no earlier. Absent on items written before it was stored.
+   */
+  readonly stateEnteredTime?: string;
   /** CLAIMED: a callback is resuming it (until `leaseUntil`; after that its handler is presumed dead). */
   readonly status: 'WAITING' | 'CLAIMED' | 'RESUMED' | 'EXPIRED' | 'EARLY';
   /** The event id of the callback that resumed the task (or was kept early, or holds the claim), if it carried one. */
@@ -210,8 +215,11 @@ export interface WaitStore {
    * its previous claim's lease ran out (that claimer died): false means another callback got there first.
    */
   claim(ref: string, topic: string, claim: TaskClaim): Promise<boolean>;
-  /** The owner's resume succeeded: CLAIMED -> RESUMED (by `eventId`). */
-  confirm(ref: string, topic: string, owner: string, eventId?: string): Promise<void>;
+  /**
+   * The owner's resume succeeded: CLAIMED -> RESUMED (by `eventId`). False when the owner no longer holds the claim
+   * (a retry of the wait task wrote its own token over it).
+   */
+  confirm(ref: string, topic: string, owner: string, eventId?: string): Promise<boolean>;
   /** Gives the owner's claim back (resuming failed for a passing reason, e.g. throttling) so a retry can resume it. */
   release(ref: string, topic: string, owner: string): Promise<void>;
   /**
@@ -251,6 +259,8 @@ export interface BeginningWait {
   /** When the wait was stored (ISO 8601): never before the task's own timeout clock started. */
   readonly enteredTime: string;
   readonly timeoutSeconds: number;
+  /** When the run entered the wait state (ISO 8601), when the state sent it: never after that clock started. */
+  readonly stateEnteredTime?: string;
   /** When the item may go (epoch seconds, the table's TTL attribute): past the timeout, plus a grace. */
   readonly expiresAt: number;
 }
@@ -385,6 +395,11 @@ export class TaskGoneError extends Error {
   constructor(
     message: string,
     readonly reason: 'TaskTimedOut' | 'TaskDoesNotExist' | 'InvalidToken' = 'TaskTimedOut',
+    /**
+     * An earlier attempt of the same call went unanswered (the SDK retried it): that attempt may have closed the
+     * task itself, so a TaskTimedOut may mean "delivered", not "nothing waits".
+     */
+    readonly afterUnansweredAttempt = false,
   ) {
     super(message);
   }

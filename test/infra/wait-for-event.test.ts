@@ -41,6 +41,7 @@ describe('wait for an event (issue 14: a pattern AWS supports)', () => {
           topic: 'approval',
           timeoutSeconds: 3600,
           'executionArn.$': '$$.Execution.Id',
+          'enteredTime.$': '$$.State.EnteredTime',
         },
       },
       TimeoutSeconds: 3600,

@@ -347,6 +347,9 @@ export class FakeEngine implements WorkflowEngine {
   async resumeTask(taskToken: string, result: { output: unknown } | { error: string; cause: string }) {
     if (this.goneTokens.has(taskToken)) throw new TaskGoneError(this.goneReason, this.goneReason);
     this.resumed.push({ taskToken, result });
+    // A token is used once: its task is closed, and a second send answers TaskTimedOut, as Step Functions does
+    // (https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html, "Errors").
+    this.goneTokens.add(taskToken);
   }
 
   /** What history() reports per execution ARN; a started run without an entry has an empty history. */
@@ -509,10 +512,11 @@ export class InMemoryWaitStore implements WaitStore {
 
   async confirm(ref: string, topic: string, owner: string, eventId?: string) {
     const key = `${ref}/${topic}`;
-    if (!waitRules.holdsClaim(this.item(key), owner)) return;
+    if (!waitRules.holdsClaim(this.item(key), owner)) return false;
     const { resumedBy: _previous, ...rest } = this.tasks.get(key)!;
     this.tasks.set(key, { ...rest, status: 'RESUMED', ...(eventId === undefined ? {} : { resumedBy: eventId }) });
     this.expiresAt.set(key, keptADay());
+    return true;
   }
 
   async keepEarly(ref: string, topic: string, callback: EarlyCallback, now: number) {

@@ -18,6 +18,7 @@ const waitItemSchema = z.object({
   taskToken: z.optional(z.string().check(z.minLength(1))),
   executionArn: z.optional(z.string()),
   enteredTime: z.optional(z.string()),
+  stateEnteredTime: z.optional(z.string()),
   timeoutSeconds: z.optional(z.coerce.number().check(z.positive())),
   status: z._default(z.enum(['WAITING', 'CLAIMED', 'RESUMED', 'EXPIRED', 'EARLY']), 'WAITING'),
   resumedBy: z.optional(z.string()),
@@ -74,8 +75,8 @@ export class DynamoDbWaitStore implements WaitStore {
     });
   }
 
-  async confirm(ref: string, topic: string, owner: string, eventId?: string): Promise<void> {
-    await this.update(ref, topic, {
+  async confirm(ref: string, topic: string, owner: string, eventId?: string): Promise<boolean> {
+    return this.update(ref, topic, {
       condition: '#s = :claimed AND claimOwner = :owner',
       set: `SET #s = :resumed, expiresAt = :expiresAt${eventId === undefined ? ' REMOVE resumedBy' : ', resumedBy = :by'}`,
       values: {
@@ -120,6 +121,7 @@ export class DynamoDbWaitStore implements WaitStore {
             taskToken: wait.taskToken,
             executionArn: wait.executionArn,
             enteredTime: wait.enteredTime,
+            ...(wait.stateEnteredTime === undefined ? {} : { stateEnteredTime: wait.stateEnteredTime }),
             timeoutSeconds: wait.timeoutSeconds,
             // The dedupe table's TTL attribute (table-schemas.ts), in epoch seconds as DynamoDB's TTL requires; it
             // deletes typically within two days of expiry, hence the conditions check expiry themselves

@@ -189,7 +189,11 @@ export class SfnWorkflowEngine implements WorkflowEngine {
     } catch (error) {
       // The token's task is over (timed out, or its execution ended): nothing is waiting for it any more.
       // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html ("Errors").
-      if (error instanceof Error && isTaskGone(error.name)) throw new TaskGoneError(error.message, error.name);
+      // Unless an earlier attempt of this call went unanswered (the SDK retried a 5xx or a timeout): that attempt
+      // may have closed the task itself (./unanswered.ts marks it).
+      if (error instanceof Error && isTaskGone(error.name)) {
+        throw new TaskGoneError(error.message, error.name, !refusedEveryAttempt(error));
+      }
       throw this.translate(error);
     }
   }

@@ -4,6 +4,7 @@ import { TaskGoneError } from '../../core/ports';
 import { ConflictError, type DomainError, GoneError, InProgressError } from '../../core/outcomes';
 import { crashPoint } from '../../core/faults/crash-point';
 import { type Clock, systemClock } from '../../core/clock';
+import { closedRatherThanTimedOut } from './wait-rules';
 
 export interface ResumeDeps {
   readonly waits: WaitStore;
@@ -167,10 +168,19 @@ export async function deliverCallback(
           await deps.engine.resumeTask(task.taskToken!, result);
         } catch (error) {
           if (error instanceof TaskGoneError) {
-            if (task.status === 'CLAIMED' && error.reason === 'TaskTimedOut') {
-              // Its wait has not timed out (checked above), yet the task is closed: the delivery that died
-              // resumed it before dying. It counts; this one is its retry (same event id) or too late.
-              await deps.waits.confirm(ref, topic, owner, task.resumedBy);
+            const ownAttempt =
+              error.afterUnansweredAttempt &&
+              closedRatherThanTimedOut(task.stateEnteredTime, task.timeoutSeconds, now());
+            if (error.reason === 'TaskTimedOut' && (task.status === 'CLAIMED' || ownAttempt)) {
+              // Its wait has not timed out (checked above), yet the task is closed while its token is still the
+              // wait's: the delivery that died resumed it before dying (CLAIMED), or this delivery's own first
+              // attempt did, its answer lost (the SDK's retry then heard TaskTimedOut, before the task could have
+              // timed out: wait-rules.ts). It counts. Not confirmed: a retry of the wait task wrote its own token
+              // over this one meanwhile, which nothing has resumed: deliver to it, on the next pass.
+              const by = task.status === 'CLAIMED' ? task.resumedBy : eventId;
+              if (!(await deps.waits.confirm(ref, topic, owner, by))) continue;
+              if (task.status !== 'CLAIMED') return { ...resumed, replayed: false };
+              // The dead delivery's: this one is its retry (same event id) or too late.
               if (same(task.resumedBy)) return { ...resumed, replayed: true };
               return alreadyResumed();
             }

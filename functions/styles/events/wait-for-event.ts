@@ -2,9 +2,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from '../../core/zod';
 import { canonicalRef } from '../../core/uuid';
 import { describeInvalid } from '../../core/invalid-input';
-import type { EarlyCallback, WaitStore, WorkflowEngine } from '../../core/ports';
+import { type EarlyCallback, TaskGoneError, type WaitStore, type WorkflowEngine } from '../../core/ports';
 import { type Clock, systemClock } from '../../core/clock';
 import { EngineBusyError } from '../../core/outcomes';
+import type { Deadline } from '../../http/http-handler';
+import { closedRatherThanTimedOut } from './wait-rules';
 
 export interface WaitForEventDeps {
   readonly waits: WaitStore;
@@ -29,6 +31,9 @@ const payloadSchema = z.object({
   topic: z.string().check(z.minLength(1), z.maxLength(256), z.regex(/^[^#]+$/)),
   timeoutSeconds: z.number().check(z.int(), z.positive()),
   executionArn: z.string().check(z.minLength(1)),
+  // $$.State.EnteredTime: when the run entered the wait state, before this attempt began. Optional: a definition
+  // deployed before it was sent (a run already under way during an update) leaves it out.
+  enteredTime: z.optional(z.string().check(z.iso.datetime())),
 });
 export type WaitForEventInput = z.infer<typeof payloadSchema>;
 
@@ -66,6 +71,16 @@ const retryableIfRefused = (error: unknown): unknown =>
 const busy = (error: Error) =>
   new WaitBusyError(`${error.message} (nothing of this attempt remains; the wait retries)`, { cause: error });
 
+/**
+ * How many times an unanswered resume is sent again to learn whether it closed the task (`closedByThisAttempt`). Each
+ * send is one SDK call with its own attempts; all of them end at the invocation's deadline (ANSWER_RESERVE_MS
+ * before the Lambda timeout), which leaves the reserve for giving the callback back.
+ */
+export const RESUME_RESENDS = 2;
+
+/** Runs work with its AWS calls cut short at the invocation's deadline (`Deadline.within`, bound to it). */
+export type WithinInvocation = <T>(work: () => Promise<T>) => Promise<{ done: true; value: T } | { done: false }>;
+
 export type WaitBegun =
   | { readonly outcome: 'waiting'; readonly expiresAt: number }
   | { readonly outcome: 'took-early'; readonly callbackStatus: EarlyCallback['callbackStatus'] };
@@ -76,7 +91,11 @@ export type WaitBegun =
  * task's error and cause, exactly as a callback on a waiting task would). Each step is one conditional write,
  * so a callback racing this wait either finds the token or is found here, never neither.
  */
-export async function beginWait(deps: WaitForEventDeps, input: WaitForEventInput): Promise<WaitBegun> {
+export async function beginWait(
+  deps: WaitForEventDeps,
+  input: WaitForEventInput,
+  within?: WithinInvocation,
+): Promise<WaitBegun> {
   const now = (deps.now ?? systemClock)();
   const nowSeconds = Math.floor(now / 1000);
   // The item must outlive the token (timeout) so a late callback gets 410; then TTL may delete it.
@@ -93,6 +112,8 @@ export async function beginWait(deps: WaitForEventDeps, input: WaitForEventInput
           // Step Functions itself answers TaskTimedOut (410) past the real one.
           enteredTime: new Date(now).toISOString(),
           timeoutSeconds: input.timeoutSeconds,
+          // What a callback that hears TaskTimedOut needs to tell a closed task from a timed-out one (resume-task.ts).
+          ...(input.enteredTime === undefined ? {} : { stateEnteredTime: input.enteredTime }),
           expiresAt,
         },
         now,
@@ -111,17 +132,21 @@ export async function beginWait(deps: WaitForEventDeps, input: WaitForEventInput
     // It expired or another wait took it between the two writes: the key is free again.
     if (early === undefined) continue;
     const failure = early.output as { error?: unknown; cause?: unknown } | null;
+    const result =
+      early.callbackStatus === 'succeeded'
+        ? { output: early.output }
+        : {
+            error: typeof failure?.error === 'string' ? failure.error : 'Callback.Failed',
+            cause: typeof failure?.cause === 'string' ? failure.cause : JSON.stringify(early.output),
+          };
     try {
-      await deps.engine.resumeTask(
-        input.taskToken,
-        early.callbackStatus === 'succeeded'
-          ? { output: early.output }
-          : {
-              error: typeof failure?.error === 'string' ? failure.error : 'Callback.Failed',
-              cause: typeof failure?.cause === 'string' ? failure.cause : JSON.stringify(early.output),
-            },
-      );
+      await deps.engine.resumeTask(input.taskToken, result);
     } catch (error) {
+      // Unanswered, the resume may have completed the task: giving the callback back would let a later wait on
+      // this ref and topic (a loop) take it a second time. Settled here when it can be.
+      if (await closedByThisAttempt(deps, input, result, error, within)) {
+        return { outcome: 'took-early', callbackStatus: early.callbackStatus };
+      }
       // Not lost: the callback is kept again for the wait's retry (or a later wait on the same ref and topic). If
       // giving it back fails, that error fails the task: not retried, as the retry's wait would replace the callback.
       await deps.waits.returnEarly(input.ref, input.topic, early);
@@ -135,14 +160,67 @@ export async function beginWait(deps: WaitForEventDeps, input: WaitForEventInput
   throw new WaitContendedError(`callbacks for run "${input.ref}" on topic "${input.topic}" kept racing the wait`);
 }
 
+/**
+ * Whether this attempt's resume, which failed, closed its task after all. A token is used once, so a send to a
+ * closed task hears TaskTimedOut, which before the task's own timeout means it was closed: by this attempt's own
+ * earlier send (or by the run's end). wait-rules.ts (`closedRatherThanTimedOut`) states when that holds, counted
+ * from the run's entry into the state. Two failures can be settled:
+ * - TaskTimedOut after an unanswered attempt of the same call (the SDK's retry heard it): closed by that attempt.
+ * - Unanswered (busy, not refused): the same result is sent again, at most RESUME_RESENDS times within the
+ *   invocation. It either completes the task now (the first did not) or hears TaskTimedOut (above).
+ * Anything else (refused, still busy, past that time, out of time, no entry time, or no deadline to bound the
+ * sends) leaves it unknown: false, and the callback is given back as before.
+ */
+async function closedByThisAttempt(
+  deps: WaitForEventDeps,
+  input: WaitForEventInput,
+  result: Parameters<WorkflowEngine['resumeTask']>[1],
+  error: unknown,
+  within: WithinInvocation | undefined,
+): Promise<boolean> {
+  if (input.enteredTime === undefined) return false;
+  const clock = deps.now ?? systemClock;
+  const closedEarly = (gone: TaskGoneError) =>
+    gone.reason === 'TaskTimedOut' && closedRatherThanTimedOut(input.enteredTime, input.timeoutSeconds, clock());
+  if (error instanceof TaskGoneError) return error.afterUnansweredAttempt && closedEarly(error);
+  if (!(error instanceof EngineBusyError) || error.refused || within === undefined) return false;
+  for (let send = 0; send < RESUME_RESENDS; send++) {
+    const sent = await within(() =>
+      deps.engine.resumeTask(input.taskToken, result).then(
+        () => 'closed' as const,
+        (again: unknown) => {
+          if (again instanceof TaskGoneError) return closedEarly(again) ? ('closed' as const) : ('unknown' as const);
+          return again instanceof EngineBusyError ? ('busy' as const) : ('unknown' as const);
+        },
+      ),
+    );
+    if (!sent.done || sent.value === 'unknown') return false;
+    if (sent.value === 'closed') return true;
+  }
+  return false;
+}
+
+/** The invocation's calls, cut short at its deadline: none where no deadline is wired or it is off. */
+function withinInvocation(
+  deadline: Pick<Deadline, 'reserveMs' | 'within'> | undefined,
+  remainingMs: number | undefined,
+): WithinInvocation | undefined {
+  if (deadline === undefined || deadline.reserveMs === 0 || remainingMs === undefined) return undefined;
+  const at = Date.now() + remainingMs - deadline.reserveMs;
+  return (work) => (at > Date.now() ? deadline.within(at, work) : Promise.resolve({ done: false }));
+}
+
 /** The Lambda handler behind the wait task (handlers/wait-for-event.ts). */
-export function makeWaitForEventHandler(deps: WaitForEventDeps & { readonly logger: Logger }) {
-  return async (event: unknown): Promise<WaitBegun> => {
+export function makeWaitForEventHandler(
+  deps: WaitForEventDeps & { readonly logger: Logger; readonly deadline?: Pick<Deadline, 'reserveMs' | 'within'> },
+) {
+  return async (event: unknown, context?: { getRemainingTimeInMillis?(): number }): Promise<WaitBegun> => {
     const parsed = payloadSchema.safeParse(event);
     if (!parsed.success) {
       throw new WaitInputError(`invalid wait payload: ${describeInvalid(parsed.error, event)}`);
     }
-    const begun = await beginWait(deps, parsed.data);
+    const within = withinInvocation(deps.deadline, context?.getRemainingTimeInMillis?.());
+    const begun = await beginWait(deps, parsed.data, within);
     // The token is a capability: never logged.
     deps.logger.info('wait begun', { ref: parsed.data.ref, topic: parsed.data.topic, ...begun });
     return begun;

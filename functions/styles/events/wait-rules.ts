@@ -55,3 +55,29 @@ export function mayMarkExpired(item: WaitItem | undefined, taskToken: string): b
     (waiting(item) || item.status === 'CLAIMED' || item.status === 'RESUMED')
   );
 }
+
+/**
+ * How far before the task's own timeout a TaskTimedOut still proves the task was closed rather than timed out: the
+ * clocks of Step Functions and Lambda may differ by this much (both keep to AWS's time sync within milliseconds; a
+ * second is ample).
+ */
+export const TASK_CLOCK_MARGIN_MS = 1_000;
+
+/**
+ * Whether Step Functions' TaskTimedOut, heard at `nowMs`, means the task was closed (resumed, or its run ended)
+ * rather than timed out. A token is used once, and a send to a closed task is refused with TaskTimedOut, "the task
+ * token has either expired or the task associated with the token has already been closed"
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html, "Errors"). The timeout
+ * is counted from the run's entry into the wait state (`$$.State.EnteredTime`,
+ * https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html), when the task's timeout
+ * clock cannot yet have started, so the count errs early; less TASK_CLOCK_MARGIN_MS. Unknown entry: false.
+ */
+export function closedRatherThanTimedOut(
+  stateEnteredTime: string | undefined,
+  timeoutSeconds: number | undefined,
+  nowMs: number,
+): boolean {
+  const entered = Date.parse(stateEnteredTime ?? '');
+  if (!Number.isFinite(entered) || timeoutSeconds === undefined) return false;
+  return nowMs < entered + timeoutSeconds * 1000 - TASK_CLOCK_MARGIN_MS;
+}

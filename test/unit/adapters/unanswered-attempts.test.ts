@@ -7,6 +7,7 @@ import { DynamoDbWaitStore } from '../../../functions/adapters/aws/dynamodb-wait
 import { SfnWorkflowEngine } from '../../../functions/adapters/aws/sfn-engine';
 import { markUnansweredAttempts, refusedEveryAttempt } from '../../../functions/adapters/aws/unanswered';
 import { EngineBusyError } from '../../../functions/core/outcomes';
+import { TaskGoneError } from '../../../functions/core/ports';
 
 /**
  * A throttle is a refusal (HTTP 400: the call did nothing), but the SDK retries a timeout or a 5xx first, so the
@@ -152,6 +153,29 @@ describe('a refusal after an unanswered attempt is not taken for "nothing happen
 
     expect(mixed).toMatchObject({ refused: false });
     expect(refused).toMatchObject({ refused: true });
+    client.destroy();
+  });
+
+  it("Step Functions: a task resume's TaskTimedOut after an unanswered attempt may be that attempt's own doing", async () => {
+    // Arrange: the first attempt of one call closes the task but its answer is a 500; the retry hears TaskTimedOut.
+    const sfnTaskTimedOut = { status: 400, type: 'TaskTimedOut' };
+    scripts.set('token-closed-unanswered', [sfn500, sfnTaskTimedOut]);
+    scripts.set('token-closed-before', [sfnTaskTimedOut]);
+    const client = markUnansweredAttempts(new SFNClient(options()));
+    const engine = new SfnWorkflowEngine(client);
+    const resume = (token: string) =>
+      engine.resumeTask(token, { output: {} }).catch((error: unknown) => error as TaskGoneError);
+
+    // Act
+    const [afterUnanswered, answered] = await Promise.all([
+      resume('token-closed-unanswered'),
+      resume('token-closed-before'),
+    ]);
+
+    // Assert
+    expect(afterUnanswered).toBeInstanceOf(TaskGoneError);
+    expect(afterUnanswered).toMatchObject({ reason: 'TaskTimedOut', afterUnansweredAttempt: true });
+    expect(answered).toMatchObject({ reason: 'TaskTimedOut', afterUnansweredAttempt: false });
     client.destroy();
   });
 

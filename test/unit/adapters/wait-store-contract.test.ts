@@ -63,18 +63,37 @@ const cases: readonly (readonly [string, Case, unknown[]])[] = [
       await store.release(ref, TOPIC, 'a');
       const afterRelease = await status(store, ref);
       await store.claim(ref, TOPIC, claim('c', NOW));
-      await store.confirm(ref, TOPIC, 'a');
+      const foreignConfirm = await store.confirm(ref, TOPIC, 'a');
       const afterForeignConfirm = await status(store, ref);
-      await store.confirm(ref, TOPIC, 'c', 'cb-9');
+      const confirmed = await store.confirm(ref, TOPIC, 'c', 'cb-9');
       return [
         afterForeignRelease,
         afterRelease,
+        foreignConfirm,
         afterForeignConfirm,
+        confirmed,
         await status(store, ref),
         await store.claim(ref, TOPIC, claim('d', NOW + 3600 * SECOND)),
       ];
     },
-    ['CLAIMED', 'WAITING', 'CLAIMED', 'RESUMED', false],
+    ['CLAIMED', 'WAITING', false, 'CLAIMED', true, 'RESUMED', false],
+  ],
+  [
+    "a claim the wait task's retry wrote over is not confirmed; the state's entry time is kept when the state sent it",
+    async (store, ref) => {
+      const entered = new Date(NOW - 5 * SECOND).toISOString();
+      await store.beginWait({ ...wait(ref), stateEnteredTime: entered }, NOW);
+      await store.claim(ref, TOPIC, claim('a', NOW));
+      await store.beginWait({ ...wait(ref), taskToken: 'token-2', stateEnteredTime: entered }, NOW);
+      await store.beginWait(wait(`${ref}-old`), NOW);
+      return [
+        await store.confirm(ref, TOPIC, 'a', 'cb-1'),
+        await status(store, ref),
+        (await store.get(ref, TOPIC))?.stateEnteredTime,
+        (await store.get(`${ref}-old`, TOPIC))?.stateEnteredTime,
+      ];
+    },
+    [false, 'WAITING', new Date(NOW - 5 * SECOND).toISOString(), undefined],
   ],
   [
     'a callback is kept early only where nothing live is: not over a live wait, over an expired one',

@@ -6,6 +6,8 @@ import {
   StartSyncExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type Server, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lambdaContext } from '../../../local/gateway/api-gateway-event';
@@ -15,7 +17,11 @@ import { LambdaThrottledError } from '../../../local/throttles';
 import { type LocalLambdaHandler, lambdaIntegrations } from '../../../local/stepfunctions/lambda-integrations';
 import { localClientConfig } from '../../support/local-stack';
 import { waitForEventStates } from '../../../workflows/wait-for-event-states';
-import { WaitBusyError } from '../../../functions/styles/events/wait-for-event';
+import { WaitBusyError, makeWaitForEventHandler } from '../../../functions/styles/events/wait-for-event';
+import { SfnWorkflowEngine } from '../../../functions/adapters/aws/sfn-engine';
+import { markUnansweredAttempts } from '../../../functions/adapters/aws/unanswered';
+import { invocationDeadline } from '../../../functions/adapters/aws/invocation-deadline';
+import { InMemoryWaitStore, silentLogger } from '../../support/fakes';
 
 /**
  * The local stand-in for Step Functions' optimized Lambda integration (local/stepfunctions/lambda-integrations.ts),
@@ -101,6 +107,55 @@ const endpoints = {
       resolve: options.resolve,
     }),
 };
+/** The same wait states in front of the real wait-for-event function (below: its SDK calls lose an answer). */
+const waitForEventReal = {
+  StartAt: 'Wait',
+  States: waitForEventStates({
+    name: 'Wait',
+    topic: 'approval',
+    timeoutSeconds: 60,
+    functionName: 'hookflow-wait-real',
+    partition: 'aws',
+  }),
+};
+
+/**
+ * A proxy in front of the local endpoint that carries out every request but loses the answer to the first
+ * SendTaskSuccess (a 500 instead), as a connection cut after AWS did the work would: the SDK then retries it.
+ */
+async function answerLosingProxy(upstream: string): Promise<{ endpoint: string; sends: string[]; server: Server }> {
+  const sends: string[] = [];
+  const target = new URL(upstream);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      const lose = operation === 'SendTaskSuccess' && !sends.includes(operation);
+      const out = request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          const body: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => body.push(chunk));
+          answer.on('end', () => {
+            if (operation === 'SendTaskSuccess') sends.push(operation);
+            if (lose) {
+              res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+              res.end(JSON.stringify({ __type: 'InternalFailure', message: 'answer lost' }));
+              return;
+            }
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            res.end(Buffer.concat(body));
+          });
+        },
+      );
+      out.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sends, server };
+}
+
 interface EndpointOptions {
   readonly dataDir: string;
   readonly stateMachines: readonly LocalStateMachine[];
@@ -130,7 +185,12 @@ describe.each(Object.entries(endpoints))(
     const remainingAtStart: number[] = [];
     const waitTokens: string[] = [];
     let waitCalls = 0;
+    /** The real wait-for-event function's, set by the test that runs it. */
+    let realWait: LocalLambdaHandler = () => {
+      throw new Error('no real wait set up');
+    };
     const functions: Record<string, LocalLambdaHandler> = {
+      'hookflow-wait-real': (event, context) => realWait(event, context),
       // The wait-for-event function meeting a throttle it left nothing behind for, then Lambda's own refusal, then
       // storing its token: what the wait state's Retry is for.
       'hookflow-wait-flaky': (event) => {
@@ -196,6 +256,7 @@ describe.each(Object.entries(endpoints))(
           { name: 'throttled', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-throttled') },
           { name: 'slow', type: 'STANDARD', definition: task('invoke', 'hookflow-slow') },
           { name: 'wait-for-event', type: 'STANDARD', definition: waitForEvent },
+          { name: 'wait-for-event-real', type: 'STANDARD', definition: waitForEventReal },
           { name: 'catches', type: 'STANDARD', definition: catches },
           { name: 'missing', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-nope') },
           {
@@ -307,6 +368,66 @@ describe.each(Object.entries(endpoints))(
       });
       expect(waitCalls).toBe(3);
     }, 20_000);
+
+    it("the real wait function delivers an early callback once when its resume's answer is lost: never given back", async () => {
+      // Arrange: a callback kept early for the run; the wait function's Step Functions client (as clients.ts
+      // builds it: every attempt watched) loses the answer to its first SendTaskSuccess, which was carried out.
+      const name = `lost-answer-${Date.now()}`;
+      const waits = new InMemoryWaitStore();
+      await waits.keepEarly(
+        name,
+        'approval',
+        {
+          callbackStatus: 'succeeded',
+          output: { approved: true },
+          eventId: 'cb-1',
+          expiresAt: new Date(Date.now() + 60_000),
+        },
+        Date.now(),
+      );
+      const proxy = await answerLosingProxy(local.endpoint);
+      const client = markUnansweredAttempts(
+        new SFNClient({ ...localClientConfig(proxy.endpoint), disableHostPrefix: true, maxAttempts: 3 }),
+      );
+      const results: unknown[] = [];
+      const handler = makeWaitForEventHandler({
+        waits,
+        engine: new SfnWorkflowEngine(client),
+        logger: silentLogger,
+        graceSeconds: 60,
+        deadline: { reserveMs: 1_000, within: invocationDeadline.within },
+      });
+      realWait = async (event, context) => {
+        const begun = await handler(event, context);
+        results.push(begun);
+        return begun;
+      };
+
+      try {
+        // Act
+        const { executionArn } = await sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: local.stateMachineArn('wait-for-event-real'),
+            name,
+            input: '{"x":1}',
+          }),
+        );
+        const execution = await settled(executionArn!);
+
+        // Assert: the SDK sent it twice (the retry heard TaskTimedOut); the run got the callback once, and the
+        // callback stays taken, where a later wait on the same ref and topic would otherwise take it again.
+        expect(execution).toMatchObject({
+          status: 'SUCCEEDED',
+          output: JSON.stringify({ x: 1, approval: { approved: true } }),
+        });
+        expect(proxy.sends).toEqual(['SendTaskSuccess', 'SendTaskSuccess']);
+        expect(results).toEqual([{ outcome: 'took-early', callbackStatus: 'succeeded' }]);
+        expect(waits.tasks.get(`${name}/approval`)?.status).not.toBe('EARLY');
+      } finally {
+        client.destroy();
+        await new Promise((resolve) => proxy.server.close(resolve));
+      }
+    });
 
     it('fails with Lambda.TooManyRequestsException when the function has no concurrency left', async () => {
       const failed = await settled(await start('throttled'));

@@ -1,7 +1,9 @@
 import { httpAnswerOf } from '../../../functions/http/outcome-to-http';
 import { type DeliveryRefusal, deliverCallback, refusalError } from '../../../functions/styles/events/resume-task';
 import {
+  RESUME_RESENDS,
   type WaitForEventInput,
+  type WithinInvocation,
   WaitBusyError,
   WaitContendedError,
   WaitInputError,
@@ -11,6 +13,7 @@ import {
 import { FakeEngine, InMemoryWaitStore, silentLogger } from '../../support/fakes';
 import { EngineBusyError } from '../../../functions/core/outcomes';
 import { TaskGoneError } from '../../../functions/core/ports';
+import { TASK_CLOCK_MARGIN_MS } from '../../../functions/styles/events/wait-rules';
 
 const GRACE = 86_400;
 const EXECUTION = 'arn:aws:states:us-east-1:000000000000:execution:hookflow-approval:run-1';
@@ -40,6 +43,25 @@ function setup() {
   return { waits, engine, deps, input, callback, advance: (ms: number) => void (clock += ms), now };
 }
 
+/**
+ * While a callback resumes attempt-1's token, the wait task's retry writes attempt-2 over the item, and Step
+ * Functions answers that attempt-1's task is closed (it ended with its attempt).
+ */
+function retryWritesOverAttempt1(s: ReturnType<typeof setup>) {
+  const send = s.engine.resumeTask.bind(s.engine);
+  jest.spyOn(s.engine, 'resumeTask').mockImplementation(async (token, result) => {
+    if (token !== 'attempt-1') return send(token, result);
+    await beginWait(s.deps, s.input({ taskToken: 'attempt-2' }));
+    throw new TaskGoneError('Task Timed Out', 'TaskTimedOut');
+  });
+}
+
+function expectDeliveredToAttempt2(s: ReturnType<typeof setup>, delivered: unknown) {
+  expect(delivered).toMatchObject({ outcome: 'resumed', replayed: false });
+  expect(s.engine.resumed).toEqual([{ taskToken: 'attempt-2', result: { output: { approved: true } } }]);
+  expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'RESUMED', taskToken: 'attempt-2' });
+}
+
 describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
   it('stores the token with the TTL attribute: timeout plus WAIT_ITEM_GRACE_SECONDS, in epoch seconds', async () => {
     const s = setup();
@@ -59,6 +81,21 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
       status: 'WAITING',
     });
     expect(s.engine.resumed).toEqual([]);
+  });
+
+  it("stores the state's entry time beside its own when the wait state sends it (what a callback's TaskTimedOut is read by)", async () => {
+    // Arrange: the run entered the state 3 s before the function ran.
+    const s = setup();
+    const entered = new Date(s.now() - 3_000).toISOString();
+
+    // Act
+    await beginWait(s.deps, s.input({ enteredTime: entered }));
+
+    // Assert
+    expect(s.waits.tasks.get('run-1/approval')).toMatchObject({
+      enteredTime: new Date(s.now()).toISOString(),
+      stateEnteredTime: entered,
+    });
   });
 
   it('stores a run ref that is a UUID in lower case, as the callback route looks it up', async () => {
@@ -159,20 +196,97 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
     // Functions answers that the first token's task is closed.
     const s = setup();
     await beginWait(s.deps, s.input({ taskToken: 'attempt-1' }));
-    const resume = s.engine.resumeTask.bind(s.engine);
-    jest.spyOn(s.engine, 'resumeTask').mockImplementation(async (token, result) => {
-      if (token !== 'attempt-1') return resume(token, result);
-      await beginWait(s.deps, s.input({ taskToken: 'attempt-2' }));
-      throw new TaskGoneError('Task Timed Out', 'TaskTimedOut');
-    });
+    retryWritesOverAttempt1(s);
 
     // Act
     const delivered = await s.callback({ output: { approved: true } }, 'cb-1');
 
     // Assert: resumed through the live token; the item is the retry's, RESUMED, not EXPIRED.
-    expect(delivered).toMatchObject({ outcome: 'resumed', replayed: false });
-    expect(s.engine.resumed).toEqual([{ taskToken: 'attempt-2', result: { output: { approved: true } } }]);
-    expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'RESUMED', taskToken: 'attempt-2' });
+    expectDeliveredToAttempt2(s, delivered);
+  });
+
+  describe("a callback whose own resume went unanswered, then heard TaskTimedOut on the SDK's retry", () => {
+    /** The callback's first attempt resumes the task, its answer lost; the SDK's retry hears TaskTimedOut. */
+    const firstAttemptLost = (s: ReturnType<typeof setup>, before?: () => Promise<unknown>) => {
+      const send = s.engine.resumeTask.bind(s.engine);
+      jest.spyOn(s.engine, 'resumeTask').mockImplementationOnce(async (token, result) => {
+        await before?.();
+        if (before === undefined) await send(token, result);
+        else s.engine.goneTokens.add(token);
+        throw new TaskGoneError('Task Timed Out', 'TaskTimedOut', true);
+      });
+    };
+
+    it("counts as delivered (not 410): the wait had not timed out, and its token is still the wait's", async () => {
+      // Arrange: a run waiting since now (the state's entry sent), with an hour to go.
+      const s = setup();
+      await beginWait(s.deps, s.input({ enteredTime: new Date(s.now()).toISOString() }));
+      firstAttemptLost(s);
+
+      // Act
+      const delivered = await s.callback({ output: { approved: true } }, 'cb-1');
+      const retried = await s.callback({ output: { approved: true } }, 'cb-1');
+      const other = await s.callback({ output: { approved: false } }, 'cb-2');
+
+      // Assert: resumed once; the sender's retry replays it, another callback is refused as already resumed.
+      expect(delivered).toMatchObject({ outcome: 'resumed', replayed: false });
+      expect(retried).toMatchObject({ outcome: 'resumed', replayed: true });
+      expect(other).toMatchObject({ outcome: 'already-resumed' });
+      expect(s.engine.resumed).toEqual([{ taskToken: 'token-1', result: { output: { approved: true } } }]);
+      expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'RESUMED', resumedBy: 'cb-1' });
+    });
+
+    it("without the state's entry time (an item written before it was stored): gone, as before", async () => {
+      // Arrange
+      const s = setup();
+      await beginWait(s.deps, s.input());
+      firstAttemptLost(s);
+
+      // Act
+      const delivered = await s.callback({ output: { approved: true } }, 'cb-1');
+
+      // Assert
+      expect(delivered).toMatchObject({ outcome: 'gone' });
+      expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'EXPIRED' });
+    });
+
+    it("when the wait task's retry wrote its own token meanwhile: delivered to that token, not counted on the old", async () => {
+      // Arrange: the first attempt's token died with its attempt; the retry's put replaced the claimed item.
+      const s = setup();
+      const entered = new Date(s.now()).toISOString();
+      await beginWait(s.deps, s.input({ taskToken: 'attempt-1', enteredTime: entered }));
+      firstAttemptLost(s, () => beginWait(s.deps, s.input({ taskToken: 'attempt-2', enteredTime: entered })));
+
+      // Act
+      const delivered = await s.callback({ output: { approved: true } }, 'cb-1');
+
+      // Assert
+      expect(delivered).toMatchObject({ outcome: 'resumed', replayed: false });
+      expect(s.engine.resumed).toEqual([{ taskToken: 'attempt-2', result: { output: { approved: true } } }]);
+      expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'RESUMED', taskToken: 'attempt-2' });
+    });
+  });
+
+  it("takes over a dead delivery's claim whose token died with its attempt: delivered to the retry's token, never counted on the dead one", async () => {
+    // Arrange: a delivery claimed attempt-1's token and died (no resume sent). Its lease runs out. The retry of
+    // the wait task writes attempt-2 over the item while the next delivery resumes attempt-1, which is closed.
+    const s = setup();
+    await beginWait(s.deps, s.input({ taskToken: 'attempt-1' }));
+    await s.waits.claim('run-1', 'approval', {
+      owner: 'dead-handler',
+      taskToken: 'attempt-1',
+      eventId: 'cb-1',
+      now: s.now(),
+      leaseUntil: s.now() + 30_000,
+    });
+    s.advance(30_000);
+    retryWritesOverAttempt1(s);
+
+    // Act: the dead delivery's sender retries.
+    const delivered = await s.callback({ output: { approved: true } }, 'cb-1');
+
+    // Assert: the live token got it; the claim on the dead token was not confirmed as a resume.
+    expectDeliveredToAttempt2(s, delivered);
   });
 
   it('fails under its own name when early callbacks keep coming and going between its two writes', async () => {
@@ -285,6 +399,177 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
 
       await expect(beginWait(s.deps, s.input())).rejects.toBe(invalid);
       expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'EARLY' });
+    });
+  });
+
+  describe('an unanswered resume, sent again to learn whether it closed the task (RESUME_RESENDS)', () => {
+    const unanswered = () => new EngineBusyError('no answer');
+    /** The invocation's deadline, never reached (the handler binds the real one: below). */
+    const untilDone: WithinInvocation = async (work) => ({ done: true, value: await work() });
+    const enteredNow = (s: ReturnType<typeof setup>) => new Date(s.now()).toISOString();
+    /** The first send completes the task, and its answer is lost. */
+    const closesUnanswered = (s: ReturnType<typeof setup>) => {
+      const send = s.engine.resumeTask.bind(s.engine);
+      return jest.spyOn(s.engine, 'resumeTask').mockImplementationOnce(async (token, result) => {
+        await send(token, result);
+        throw unanswered();
+      });
+    };
+
+    it('closed by the first send (TaskTimedOut before the timeout): delivered once, never given back for a later wait to take again', async () => {
+      // Arrange: an early callback, then the run's wait, whose resume completes the task without an answer.
+      const s = setup();
+      await s.callback({ output: { n: 1 } }, 'cb-1');
+      const resume = closesUnanswered(s);
+
+      // Act
+      const begun = await beginWait(s.deps, s.input({ enteredTime: enteredNow(s) }), untilDone);
+      // The run loops back to wait on the same ref and topic (a new task, a new token).
+      const again = await beginWait(s.deps, s.input({ taskToken: 'loop-2', enteredTime: enteredNow(s) }), untilDone);
+
+      // Assert: sent twice, carried out once; the callback stays taken, so the loop's wait waits for a new one.
+      expect(begun).toEqual({ outcome: 'took-early', callbackStatus: 'succeeded' });
+      expect(resume).toHaveBeenCalledTimes(2);
+      expect(s.engine.resumed).toEqual([{ taskToken: 'token-1', result: { output: { n: 1 } } }]);
+      expect(again).toMatchObject({ outcome: 'waiting' });
+      expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'WAITING', taskToken: 'loop-2' });
+    });
+
+    it.each([
+      [
+        'after an unanswered attempt of the same call, before the timeout: closed by it, delivered',
+        true,
+        0,
+        'took-early',
+      ],
+      ['with every earlier attempt answered: nothing of this attempt closed it, given back', false, 0, 'given back'],
+      [
+        'after an unanswered attempt, past the timeout: it may have timed out, given back',
+        true,
+        3600 * 1000,
+        'given back',
+      ],
+    ] as const)('TaskTimedOut heard by the SDK retry %s', async (_, afterUnanswered, enteredAgoMs, expected) => {
+      // Arrange: the first attempt of the call closed the task (its answer lost); the SDK's retry heard TaskTimedOut.
+      const s = setup();
+      await s.callback({ output: { n: 1 } }, 'cb-1');
+      const send = s.engine.resumeTask.bind(s.engine);
+      const resume = jest.spyOn(s.engine, 'resumeTask').mockImplementationOnce(async (token, result) => {
+        await send(token, result);
+        throw new TaskGoneError('Task Timed Out', 'TaskTimedOut', afterUnanswered);
+      });
+      const entered = new Date(s.now() - enteredAgoMs).toISOString();
+
+      // Act
+      const begun = beginWait(s.deps, s.input({ enteredTime: entered }), untilDone);
+
+      // Assert: settled without sending again; given back only when it cannot be known.
+      if (expected === 'took-early') {
+        await expect(begun).resolves.toEqual({ outcome: 'took-early', callbackStatus: 'succeeded' });
+        expect(s.waits.tasks.get('run-1/approval')?.status).not.toBe('EARLY');
+      } else {
+        await expect(begun).rejects.toBeInstanceOf(TaskGoneError);
+        expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'EARLY' });
+      }
+      expect(resume).toHaveBeenCalledTimes(1);
+    });
+
+    it('not carried out by the first send: the second completes the task, once', async () => {
+      // Arrange
+      const s = setup();
+      await s.callback({ error: 'Rejected', cause: 'no' }, 'cb-1');
+      jest.spyOn(s.engine, 'resumeTask').mockRejectedValueOnce(unanswered());
+
+      // Act
+      const begun = await beginWait(s.deps, s.input({ enteredTime: enteredNow(s) }), untilDone);
+
+      // Assert
+      expect(begun).toEqual({ outcome: 'took-early', callbackStatus: 'failed' });
+      expect(s.engine.resumed).toEqual([{ taskToken: 'token-1', result: { error: 'Rejected', cause: 'no' } }]);
+    });
+
+    it(`still unanswered after ${RESUME_RESENDS} more sends: unknown, so the callback is given back and the attempt is Busy, as before`, async () => {
+      // Arrange
+      const s = setup();
+      await s.callback({ output: { n: 1 } }, 'cb-1');
+      const resume = jest.spyOn(s.engine, 'resumeTask').mockRejectedValue(unanswered());
+
+      // Act
+      const first = beginWait(s.deps, s.input({ enteredTime: enteredNow(s) }), untilDone);
+
+      // Assert
+      await expect(first).rejects.toBeInstanceOf(WaitBusyError);
+      expect(resume).toHaveBeenCalledTimes(1 + RESUME_RESENDS);
+      expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'EARLY' });
+    });
+
+    it("TaskTimedOut once the task's own timeout may have passed proves nothing: given back", async () => {
+      // Arrange: the run entered the wait state a timeout ago (less the clock margin), so the task may have timed out.
+      const s = setup();
+      await s.callback({ output: { n: 1 } }, 'cb-1');
+      closesUnanswered(s);
+      const entered = new Date(s.now() - 3600 * 1000 + TASK_CLOCK_MARGIN_MS - 1).toISOString();
+
+      // Act
+      const first = beginWait(s.deps, s.input({ enteredTime: entered }), untilDone);
+
+      // Assert
+      await expect(first).rejects.toBeInstanceOf(WaitBusyError);
+      expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'EARLY' });
+    });
+
+    it.each([
+      ['no entry time (a definition deployed before the wait state sent it)', false, untilDone],
+      ['no deadline to bound the sends', true, undefined],
+      ['the deadline already reached', true, (async () => ({ done: false })) as WithinInvocation],
+    ])('%s: not sent again, the callback given back', async (_, withEntryTime, within) => {
+      // Arrange
+      const s = setup();
+      await s.callback({ output: { n: 1 } }, 'cb-1');
+      const resume = jest.spyOn(s.engine, 'resumeTask').mockRejectedValueOnce(unanswered());
+      const input = s.input(withEntryTime ? { enteredTime: enteredNow(s) } : {});
+
+      // Act
+      const first = beginWait(s.deps, input, within);
+
+      // Assert
+      await expect(first).rejects.toBeInstanceOf(WaitBusyError);
+      expect(resume).toHaveBeenCalledTimes(1);
+      expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'EARLY' });
+    });
+
+    it.each([
+      ['time left past ANSWER_RESERVE_MS: sent again, and delivered', 5_000, 1_000, 'took-early'],
+      ['less time left than ANSWER_RESERVE_MS: given back', 900, 1_000, 'busy'],
+      ['ANSWER_RESERVE_MS 0 (no deadline): given back', 5_000, 0, 'busy'],
+    ] as const)('the handler binds the invocation: %s', async (_, remainingMs, reserveMs, expected) => {
+      // Arrange: the deadline's own `within` stands in for functions/adapters/aws/invocation-deadline.ts.
+      const s = setup();
+      await s.callback({ output: { n: 1 } }, 'cb-1');
+      jest.spyOn(s.engine, 'resumeTask').mockRejectedValueOnce(unanswered());
+      const cutAt: number[] = [];
+      const deadline = {
+        reserveMs,
+        within: async <T>(atMs: number, work: () => Promise<T>) => {
+          cutAt.push(atMs);
+          return { done: true as const, value: await work() };
+        },
+      };
+      const handler = makeWaitForEventHandler({ ...s.deps, logger: silentLogger, deadline });
+      const before = Date.now();
+
+      // Act
+      const begun = handler(s.input({ enteredTime: enteredNow(s) }), { getRemainingTimeInMillis: () => remainingMs });
+
+      // Assert
+      if (expected === 'took-early') {
+        await expect(begun).resolves.toMatchObject({ outcome: 'took-early' });
+        expect(cutAt[0]).toBeGreaterThanOrEqual(before + remainingMs - reserveMs);
+        expect(cutAt[0]).toBeLessThanOrEqual(Date.now() + remainingMs - reserveMs);
+      } else {
+        await expect(begun).rejects.toBeInstanceOf(WaitBusyError);
+        expect(cutAt).toEqual([]);
+      }
     });
   });
 

@@ -12,4 +12,7 @@ export const handler = makeWaitForEventHandler({
   engine: ports.engine,
   logger,
   graceSeconds: config.WAIT_ITEM_GRACE_SECONDS,
+  // An unanswered resume is sent again only until ANSWER_RESERVE_MS before the Lambda timeout: the reserve is for
+  // giving the early callback back.
+  deadline: ports.deadline,
 });
