@@ -213,6 +213,8 @@ async function main(): Promise<void> {
     // Fault injection for tests: the first N starts answer ThrottlingException.
     faults: {
       throttleStarts: Number(process.env.HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS ?? 0),
+      // And the first N task sends carried out with their answers lost (a 500).
+      loseTaskAnswers: Number(process.env.HOOKFLOW_LOCAL_SFN_LOSE_TASK_ANSWERS ?? 0),
       rates: throttles.sfn,
       ...(throttles.sfnOpenExecutions === undefined ? {} : { openExecutions: throttles.sfnOpenExecutions }),
     },

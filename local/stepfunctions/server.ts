@@ -153,7 +153,17 @@ export function startSfnServer(
   faults: LocalFaults = {},
 ): Promise<Server> {
   let throttleStarts = faults.throttleStarts ?? 0;
+  let loseTaskAnswers = faults.loseTaskAnswers ?? 0;
   const bucket = buckets(faults.rates ?? {});
+  // The call was carried out; its answer is lost. Step Functions answers its own failures with a 5xx
+  // (InternalFailure, https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html), which
+  // says nothing of whether the work was done: the SDK retries it, and a retry of a task's send then hears
+  // TaskTimedOut, the token already used.
+  const loseAnswer = (operation: string): boolean => {
+    if (loseTaskAnswers === 0 || (operation !== 'SendTaskSuccess' && operation !== 'SendTaskFailure')) return false;
+    loseTaskAnswers--;
+    return true;
+  };
   const injectFault = (operation: string, params: Params) => {
     if (throttleStarts > 0 && operation.startsWith('Start')) {
       throttleStarts--;
@@ -178,7 +188,7 @@ export function startSfnServer(
       );
     }
   };
-  const server = createServer((req, res) => void handle(engine, req, res, injectFault));
+  const server = createServer((req, res) => void handle(engine, req, res, injectFault, loseAnswer));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
@@ -201,6 +211,11 @@ export interface LocalFaults {
   readonly rates?: Readonly<Record<string, RateLimit>>;
   /** `sfn:open`: StartExecution answers ExecutionLimitExceeded while this many Standard executions run. */
   readonly openExecutions?: number;
+  /**
+   * Carry out this many SendTaskSuccess / SendTaskFailure calls first, but answer each 500 InternalFailure, as a
+   * call whose answer was lost (HOOKFLOW_LOCAL_SFN_LOSE_TASK_ANSWERS).
+   */
+  readonly loseTaskAnswers?: number;
 }
 
 async function handle(
@@ -208,6 +223,7 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   injectFault: (operation: string, params: Params) => void,
+  loseAnswer: (operation: string) => boolean,
 ): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -225,7 +241,9 @@ async function handle(
       throw new SfnApiError('SerializationException', 'the request body is not JSON');
     }
     injectFault(name, params);
-    send(res, 200, await operation(engine, params));
+    const answer = await operation(engine, params);
+    if (loseAnswer(name)) return send(res, 500, { __type: 'InternalFailure', message: 'answer lost (injected)' });
+    send(res, 200, answer);
   } catch (error) {
     if (error instanceof SfnApiError) return send(res, 400, { __type: error.type, message: error.message });
     send(res, 500, { __type: 'InternalServerError', message: (error as Error).message });
