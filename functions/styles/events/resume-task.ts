@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WaitStore, WorkflowEngine } from '../../core/ports';
 import { TaskGoneError } from '../../core/ports';
-import { ConflictError, type DomainError, GoneError, InProgressError } from '../../core/outcomes';
+import { ConflictError, type DomainError, EngineBusyError, GoneError, InProgressError } from '../../core/outcomes';
 import { crashPoint } from '../../core/faults/crash-point';
 import { type Clock, systemClock } from '../../core/clock';
 import { closedRatherThanTimedOut } from './wait-rules';
@@ -192,7 +192,11 @@ export async function deliverCallback(
               message: `the task of ${where} no longer waits (${error.reason}): ${goneReason[error.reason]}`,
             };
           }
-          await deps.waits.release(ref, topic, owner);
+          // Refused (every attempt: nothing went through), the claim goes back and the sender's retry resumes at
+          // once. Unanswered, the resume may have gone through: the claim stays, as a dead delivery's does, and the
+          // retry takes it over once its lease runs out (409 until then) and learns which (TaskTimedOut before the
+          // timeout: it counts, above). Given back, the retry would find the task closed and hear 410.
+          if (!(error instanceof EngineBusyError) || error.refused) await deps.waits.release(ref, topic, owner);
           throw error;
         }
         // If this write is lost (a crash), the claim's lease runs out and a retry finds the task closed: above.

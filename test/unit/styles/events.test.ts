@@ -348,18 +348,52 @@ describe('GET|POST /api/v2/callback', () => {
     expect(await s.callback('GET', { ref: 'run-1', topic: 'approval' })).toMatchObject({ status: 410 });
   });
 
-  it('gives the claim back when Step Functions is briefly unavailable, so a retry resumes the task', async () => {
+  it('gives the claim back when Step Functions throttled the resume (every attempt refused), so a retry resumes the task', async () => {
     const s = setup();
     waiting(s);
     const resume = s.engine.resumeTask.bind(s.engine);
     s.engine.resumeTask = async () => {
-      throw new EngineBusyError('busy');
+      throw new EngineBusyError('Rate exceeded', { refused: true });
     };
 
     expect(await s.callback('GET', { ref: 'run-1', topic: 'approval' })).toMatchObject({ status: 503 });
     s.engine.resumeTask = resume;
     expect(await s.callback('GET', { ref: 'run-1', topic: 'approval' })).toMatchObject({ status: 204 });
   });
+
+  it.each([
+    ['went through', true],
+    ['did not go through', false],
+  ])(
+    'keeps the claim when the resume got no answer (it %s): the retry takes it over after the lease, never 410',
+    async (_, wentThrough) => {
+      // Arrange: every attempt of the resume went unanswered; the task may or may not have been resumed.
+      const s = setup();
+      waiting(s);
+      const send = s.engine.resumeTask.bind(s.engine);
+      jest.spyOn(s.engine, 'resumeTask').mockImplementationOnce(async (token, result) => {
+        if (wentThrough) await send(token, result);
+        throw new EngineBusyError('no answer');
+      });
+      const callback = () =>
+        s.callback('POST', { ref: 'run-1', topic: 'approval', eventId: 'cb-1' }, '{"approvedBy":"kevin"}');
+
+      // Act
+      const first = await callback();
+      const during = await callback();
+      s.advance(30_000);
+      const after = await callback();
+      const other = await s.callback('POST', { ref: 'run-1', topic: 'approval', eventId: 'cb-2' }, '{}');
+
+      // Assert: 503, then 409 while the claim's lease runs, then 204: resumed once, whichever it was.
+      expect(first).toMatchObject({ status: 503 });
+      expect(during).toMatchObject({ status: 409, body: { error: expect.stringContaining('being delivered') } });
+      expect(after).toMatchObject({ status: 204 });
+      expect(other).toMatchObject({ status: 409, body: { error: expect.stringContaining('already resumed') } });
+      expect(s.engine.resumed).toEqual([{ taskToken: 'token-1', result: { output: { approvedBy: 'kevin' } } }]);
+      expect((await s.waits.get('run-1', 'approval'))?.status).toBe('RESUMED');
+    },
+  );
 
   it.each([
     ['no topic', { ref: 'run-1' }, /topic is required/],

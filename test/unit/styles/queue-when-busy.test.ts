@@ -1064,11 +1064,11 @@ describe('POST /flows/{flowId}/trigger when the engine is busy', () => {
   });
 });
 
-/** An engine whose SendTaskSuccess may be busy too (resumeBusy), apart from its starts (failWith). */
+/** An engine whose SendTaskSuccess may be throttled too (resumeBusy), apart from its starts (failWith). */
 class ResumeBusyEngine extends AnswerLosingEngine {
   resumeBusy = false;
   override async resumeTask(taskToken: string, result: { output: unknown } | { error: string; cause: string }) {
-    if (this.resumeBusy) throw BUSY();
+    if (this.resumeBusy) throw new EngineBusyError('Rate exceeded', { retryAfterSeconds: 3, refused: true });
     return super.resumeTask(taskToken, result);
   }
 }
