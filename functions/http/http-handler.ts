@@ -38,6 +38,15 @@ export interface Deadline {
   within<T>(atMs: number, work: () => Promise<T>): Promise<{ done: true; value: T } | { done: false }>;
 }
 
+/**
+ * When an invocation's work must stop (epoch ms): `reserveMs` before Lambda's end for it, `endsAt`. None where no
+ * deadline is wired or it is off (0). The HTTP handlers answer there; the wait-for-event function stops sending an
+ * unanswered resume again there (functions/styles/events/wait-for-event.ts).
+ */
+export function deadlineAt(deadline: Pick<Deadline, 'reserveMs'> | undefined, endsAt: number): number | undefined {
+  return deadline === undefined || deadline.reserveMs === 0 ? undefined : endsAt - deadline.reserveMs;
+}
+
 /** What every HTTP handler is built with: its logger and, where its AWS calls can be cut short, its deadline. */
 export interface HttpHandlerDeps {
   readonly logger: Logger;
@@ -92,12 +101,12 @@ export function httpHandler(
     let reason: string | undefined;
     // Lambda's end for this invocation; no deadline where none is wired, it is off (0), or there is no room left.
     const endsAt = Date.now() + (context.getRemainingTimeInMillis?.() ?? 0);
-    const deadlineAt = deadline === undefined || deadline.reserveMs === 0 ? undefined : endsAt - deadline.reserveMs;
-    const timed = deadlineAt !== undefined && deadlineAt > Date.now();
+    const stopAt = deadlineAt(deadline, endsAt);
+    const timed = stopAt !== undefined && stopAt > Date.now();
     let ranOut = false;
     try {
       const outcome = timed
-        ? await deadline!.within(deadlineAt!, () => handle(event, delivery))
+        ? await deadline!.within(stopAt!, () => handle(event, delivery))
         : { done: true as const, value: await handle(event, delivery) };
       if (outcome.done) answer = outcome.value;
       else {

@@ -5,7 +5,7 @@ import { describeInvalid } from '../../core/invalid-input';
 import { type EarlyCallback, TaskGoneError, type WaitStore, type WorkflowEngine } from '../../core/ports';
 import { type Clock, systemClock } from '../../core/clock';
 import { EngineBusyError } from '../../core/outcomes';
-import type { Deadline } from '../../http/http-handler';
+import { type Deadline, deadlineAt } from '../../http/http-handler';
 import { closedRatherThanTimedOut } from './wait-rules';
 
 export interface WaitForEventDeps {
@@ -205,9 +205,9 @@ function withinInvocation(
   deadline: Pick<Deadline, 'reserveMs' | 'within'> | undefined,
   remainingMs: number | undefined,
 ): WithinInvocation | undefined {
-  if (deadline === undefined || deadline.reserveMs === 0 || remainingMs === undefined) return undefined;
-  const at = Date.now() + remainingMs - deadline.reserveMs;
-  return (work) => (at > Date.now() ? deadline.within(at, work) : Promise.resolve({ done: false }));
+  const at = remainingMs === undefined ? undefined : deadlineAt(deadline, Date.now() + remainingMs);
+  if (at === undefined) return undefined;
+  return (work) => (at > Date.now() ? deadline!.within(at, work) : Promise.resolve({ done: false }));
 }
 
 /** The Lambda handler behind the wait task (handlers/wait-for-event.ts). */
