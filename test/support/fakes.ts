@@ -1,5 +1,6 @@
 import type { DeliveryRecord } from '../../functions/core/deliveries/record';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { EngineBusyError } from '../../functions/core/outcomes';
 import * as ledgerRules from '../../functions/core/verify/delivery-ledger';
 import * as waitRules from '../../functions/styles/events/wait-rules';
 import * as processRules from '../../functions/styles/registered-webhooks/process-rules';
@@ -295,6 +296,14 @@ export class FakeWorkQueue {
   }
 }
 
+/**
+ * How a task send's answer can be lost, as the engine adapter reports it (functions/adapters/aws/sfn-engine.ts):
+ * carried out, and the SDK's retry hears TaskTimedOut after the unanswered attempt (`TaskGoneError`
+ * `afterUnansweredAttempt`); carried out, or not, with every attempt unanswered (`EngineBusyError`, not refused).
+ */
+export type AnswerLoss =
+  'none' | 'done, retry hears TaskTimedOut' | 'done, every attempt unanswered' | 'not done, every attempt unanswered';
+
 export class FakeEngine implements WorkflowEngine {
   readonly started: StartRequest[] = [];
   failWith: Error | undefined;
@@ -344,7 +353,20 @@ export class FakeEngine implements WorkflowEngine {
   /** Step Functions' error for a gone token (SendTaskSuccess's errors). */
   goneReason: TaskGoneError['reason'] = 'TaskTimedOut';
 
+  /** How the next task send's answer is lost (AnswerLoss); none again after it. */
+  loseNextAnswer: AnswerLoss = 'none';
+
   async resumeTask(taskToken: string, result: { output: unknown } | { error: string; cause: string }) {
+    const loss = this.loseNextAnswer;
+    this.loseNextAnswer = 'none';
+    if (loss === 'none') return this.send(taskToken, result);
+    if (loss !== 'not done, every attempt unanswered') await this.send(taskToken, result);
+    if (loss === 'done, retry hears TaskTimedOut') throw new TaskGoneError('Task Timed Out', 'TaskTimedOut', true);
+    throw new EngineBusyError('no answer');
+  }
+
+  /** SendTaskSuccess / SendTaskFailure as Step Functions carries it out. */
+  private async send(taskToken: string, result: { output: unknown } | { error: string; cause: string }) {
     if (this.goneTokens.has(taskToken)) throw new TaskGoneError(this.goneReason, this.goneReason);
     this.resumed.push({ taskToken, result });
     // A token is used once: its task is closed, and a second send answers TaskTimedOut, as Step Functions does

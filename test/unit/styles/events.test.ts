@@ -370,11 +370,7 @@ describe('GET|POST /api/v2/callback', () => {
       // Arrange: every attempt of the resume went unanswered; the task may or may not have been resumed.
       const s = setup();
       waiting(s);
-      const send = s.engine.resumeTask.bind(s.engine);
-      jest.spyOn(s.engine, 'resumeTask').mockImplementationOnce(async (token, result) => {
-        if (wentThrough) await send(token, result);
-        throw new EngineBusyError('no answer');
-      });
+      s.engine.loseNextAnswer = wentThrough ? 'done, every attempt unanswered' : 'not done, every attempt unanswered';
       const callback = () =>
         s.callback('POST', { ref: 'run-1', topic: 'approval', eventId: 'cb-1' }, '{"approvedBy":"kevin"}');
 

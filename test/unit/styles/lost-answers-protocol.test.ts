@@ -1,5 +1,4 @@
 import { EngineBusyError } from '../../../functions/core/outcomes';
-import { TaskGoneError } from '../../../functions/core/ports';
 import { deliverCallback } from '../../../functions/styles/events/resume-task';
 import {
   WaitBusyError,
@@ -7,7 +6,7 @@ import {
   type WithinInvocation,
   beginWait,
 } from '../../../functions/styles/events/wait-for-event';
-import { FakeEngine, InMemoryWaitStore } from '../../support/fakes';
+import { type AnswerLoss, FakeEngine, InMemoryWaitStore } from '../../support/fakes';
 
 /**
  * The wait and callback protocol, attacked with every way a task send's answer can be lost, on both sides: one
@@ -16,34 +15,12 @@ import { FakeEngine, InMemoryWaitStore } from '../../support/fakes';
  * (202 kept or 204 resumed, retrying as told), and the loop's second wait does not take it again
  * (docs/waits.md, "A resume whose answer was lost"; docs/guarantees.md, "Callbacks").
  */
-type Loss =
-  | 'none'
-  /** Carried out; the SDK's retry then hears TaskTimedOut (TaskGoneError.afterUnansweredAttempt). */
-  | 'done, retry hears TaskTimedOut'
-  /** Carried out; every attempt unanswered (EngineBusyError, not refused). */
-  | 'done, every attempt unanswered'
-  /** Not carried out; every attempt unanswered. */
-  | 'not done, every attempt unanswered';
-
-const LOSSES: readonly Loss[] = [
+const LOSSES: readonly AnswerLoss[] = [
   'none',
   'done, retry hears TaskTimedOut',
   'done, every attempt unanswered',
   'not done, every attempt unanswered',
 ];
-
-/** An engine whose next task send loses its answer as `loss` says; single-use tokens, as Step Functions'. */
-class LossyEngine extends FakeEngine {
-  loss: Loss = 'none';
-  override async resumeTask(taskToken: string, result: { output: unknown } | { error: string; cause: string }) {
-    const loss = this.loss;
-    this.loss = 'none';
-    if (loss === 'none') return super.resumeTask(taskToken, result);
-    if (loss !== 'not done, every attempt unanswered') await super.resumeTask(taskToken, result);
-    if (loss === 'done, retry hears TaskTimedOut') throw new TaskGoneError('Task Timed Out', 'TaskTimedOut', true);
-    throw new EngineBusyError('no answer');
-  }
-}
 
 const REF = 'run-1';
 const TOPIC = 'approval';
@@ -53,7 +30,7 @@ const untilDone: WithinInvocation = async (work) => ({ done: true, value: await 
 
 function world() {
   const waits = new InMemoryWaitStore();
-  const engine = new LossyEngine();
+  const engine = new FakeEngine();
   let clock = Date.parse('2026-01-01T00:00:00.000Z');
   const now = () => clock;
   const advance = (ms: number) => void (clock += ms);
@@ -117,7 +94,7 @@ describe('a lost task answer, on either side, still delivers a callback exactly 
     // Act: the callback comes first and is kept; the run's wait takes it and resumes with it (the send at risk);
     // the run loops back to wait on the same ref and topic.
     const kept = await w.send();
-    w.engine.loss = loss;
+    w.engine.loseNextAnswer = loss;
     const first = await w.enterWait();
     const resumedOnce = [...w.engine.resumed];
     const retried = await w.send();
@@ -139,7 +116,7 @@ describe('a lost task answer, on either side, still delivers a callback exactly 
 
     // Act: the run waits first; the callback's resume is the send at risk; its sender retries as told.
     const first = await w.enterWait();
-    w.engine.loss = loss;
+    w.engine.loseNextAnswer = loss;
     const delivered = await w.send();
     const retried = await w.send();
     w.advance(60_000);

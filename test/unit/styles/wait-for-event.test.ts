@@ -206,22 +206,12 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
   });
 
   describe("a callback whose own resume went unanswered, then heard TaskTimedOut on the SDK's retry", () => {
-    /** The callback's first attempt resumes the task, its answer lost; the SDK's retry hears TaskTimedOut. */
-    const firstAttemptLost = (s: ReturnType<typeof setup>, before?: () => Promise<unknown>) => {
-      const send = s.engine.resumeTask.bind(s.engine);
-      jest.spyOn(s.engine, 'resumeTask').mockImplementationOnce(async (token, result) => {
-        await before?.();
-        if (before === undefined) await send(token, result);
-        else s.engine.goneTokens.add(token);
-        throw new TaskGoneError('Task Timed Out', 'TaskTimedOut', true);
-      });
-    };
-
     it("counts as delivered (not 410): the wait had not timed out, and its token is still the wait's", async () => {
       // Arrange: a run waiting since now (the state's entry sent), with an hour to go.
       const s = setup();
       await beginWait(s.deps, s.input({ enteredTime: new Date(s.now()).toISOString() }));
-      firstAttemptLost(s);
+      // The callback's first attempt resumes the task, its answer lost; the SDK's retry hears TaskTimedOut.
+      s.engine.loseNextAnswer = 'done, retry hears TaskTimedOut';
 
       // Act
       const delivered = await s.callback({ output: { approved: true } }, 'cb-1');
@@ -240,7 +230,7 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
       // Arrange
       const s = setup();
       await beginWait(s.deps, s.input());
-      firstAttemptLost(s);
+      s.engine.loseNextAnswer = 'done, retry hears TaskTimedOut';
 
       // Act
       const delivered = await s.callback({ output: { approved: true } }, 'cb-1');
@@ -255,7 +245,11 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
       const s = setup();
       const entered = new Date(s.now()).toISOString();
       await beginWait(s.deps, s.input({ taskToken: 'attempt-1', enteredTime: entered }));
-      firstAttemptLost(s, () => beginWait(s.deps, s.input({ taskToken: 'attempt-2', enteredTime: entered })));
+      jest.spyOn(s.engine, 'resumeTask').mockImplementationOnce(async (token) => {
+        await beginWait(s.deps, s.input({ taskToken: 'attempt-2', enteredTime: entered }));
+        s.engine.goneTokens.add(token);
+        throw new TaskGoneError('Task Timed Out', 'TaskTimedOut', true);
+      });
 
       // Act
       const delivered = await s.callback({ output: { approved: true } }, 'cb-1');
@@ -407,20 +401,14 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
     /** The invocation's deadline, never reached (the handler binds the real one: below). */
     const untilDone: WithinInvocation = async (work) => ({ done: true, value: await work() });
     const enteredNow = (s: ReturnType<typeof setup>) => new Date(s.now()).toISOString();
-    /** The first send completes the task, and its answer is lost. */
-    const closesUnanswered = (s: ReturnType<typeof setup>) => {
-      const send = s.engine.resumeTask.bind(s.engine);
-      return jest.spyOn(s.engine, 'resumeTask').mockImplementationOnce(async (token, result) => {
-        await send(token, result);
-        throw unanswered();
-      });
-    };
 
     it('closed by the first send (TaskTimedOut before the timeout): delivered once, never given back for a later wait to take again', async () => {
       // Arrange: an early callback, then the run's wait, whose resume completes the task without an answer.
       const s = setup();
       await s.callback({ output: { n: 1 } }, 'cb-1');
-      const resume = closesUnanswered(s);
+      // The first send completes the task, and its answer is lost.
+      s.engine.loseNextAnswer = 'done, every attempt unanswered';
+      const resume = jest.spyOn(s.engine, 'resumeTask');
 
       // Act
       const begun = await beginWait(s.deps, s.input({ enteredTime: enteredNow(s) }), untilDone);
@@ -507,7 +495,7 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
       // Arrange: the run entered the wait state a timeout ago (less the clock margin), so the task may have timed out.
       const s = setup();
       await s.callback({ output: { n: 1 } }, 'cb-1');
-      closesUnanswered(s);
+      s.engine.loseNextAnswer = 'done, every attempt unanswered';
       const entered = new Date(s.now() - 3600 * 1000 + TASK_CLOCK_MARGIN_MS - 1).toISOString();
 
       // Act
