@@ -6,12 +6,11 @@ import {
   StartSyncExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type Server, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lambdaContext } from '../../../local/gateway/api-gateway-event';
 import { type LocalStateMachine, type LocalStepFunctions, startLocalStepFunctions } from '../../../local/stepfunctions';
+import type { LocalFaults } from '../../../local/stepfunctions/server';
 import { forkLocalStepFunctions } from '../../../local/stepfunctions/fork-step-functions';
 import { LambdaThrottledError } from '../../../local/throttles';
 import { type LocalLambdaHandler, lambdaIntegrations } from '../../../local/stepfunctions/lambda-integrations';
@@ -84,6 +83,7 @@ const endpoints = {
       host: '127.0.0.1',
       dataDir: options.dataDir,
       stateMachines: options.stateMachines,
+      ...(options.faults === undefined ? {} : { faults: options.faults }),
       integrations: lambdaIntegrations({
         region: 'us-east-1',
         accountId: '000000000000',
@@ -101,7 +101,7 @@ const endpoints = {
       accountId: '000000000000',
       // No DynamoDB task here; nothing listens there.
       dynamodbEndpoint: 'http://127.0.0.1:9',
-      faults: {},
+      faults: options.faults ?? {},
       context: lambdaContext,
       timeoutMsOf,
       resolve: options.resolve,
@@ -119,47 +119,11 @@ const waitForEventReal = {
   }),
 };
 
-/**
- * A proxy in front of the local endpoint that carries out every request but loses the answer to the first
- * SendTaskSuccess (a 500 instead), as a connection cut after AWS did the work would: the SDK then retries it.
- */
-async function answerLosingProxy(upstream: string): Promise<{ endpoint: string; sends: string[]; server: Server }> {
-  const sends: string[] = [];
-  const target = new URL(upstream);
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-      const lose = operation === 'SendTaskSuccess' && !sends.includes(operation);
-      const out = request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          const body: Buffer[] = [];
-          answer.on('data', (chunk: Buffer) => body.push(chunk));
-          answer.on('end', () => {
-            if (operation === 'SendTaskSuccess') sends.push(operation);
-            if (lose) {
-              res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
-              res.end(JSON.stringify({ __type: 'InternalFailure', message: 'answer lost' }));
-              return;
-            }
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(Buffer.concat(body));
-          });
-        },
-      );
-      out.end(Buffer.concat(chunks));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sends, server };
-}
-
 interface EndpointOptions {
   readonly dataDir: string;
   readonly stateMachines: readonly LocalStateMachine[];
   readonly resolve: (functionName: string) => Promise<LocalLambdaHandler | undefined>;
+  readonly faults?: LocalFaults;
 }
 
 /** The wait states as hookflow deploys them, Retry and all (workflows/wait-for-event-states.ts). */
@@ -185,12 +149,7 @@ describe.each(Object.entries(endpoints))(
     const remainingAtStart: number[] = [];
     const waitTokens: string[] = [];
     let waitCalls = 0;
-    /** The real wait-for-event function's, set by the test that runs it. */
-    let realWait: LocalLambdaHandler = () => {
-      throw new Error('no real wait set up');
-    };
     const functions: Record<string, LocalLambdaHandler> = {
-      'hookflow-wait-real': (event, context) => realWait(event, context),
       // The wait-for-event function meeting a throttle it left nothing behind for, then Lambda's own refusal, then
       // storing its token: what the wait state's Retry is for.
       'hookflow-wait-flaky': (event) => {
@@ -256,7 +215,6 @@ describe.each(Object.entries(endpoints))(
           { name: 'throttled', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-throttled') },
           { name: 'slow', type: 'STANDARD', definition: task('invoke', 'hookflow-slow') },
           { name: 'wait-for-event', type: 'STANDARD', definition: waitForEvent },
-          { name: 'wait-for-event-real', type: 'STANDARD', definition: waitForEventReal },
           { name: 'catches', type: 'STANDARD', definition: catches },
           { name: 'missing', type: 'STANDARD', definition: task('invoke.waitForTaskToken', 'hookflow-nope') },
           {
@@ -281,9 +239,9 @@ describe.each(Object.entries(endpoints))(
     const start = async (name: string, input = '{"x":1}') =>
       (await sfn.send(new StartExecutionCommand({ stateMachineArn: local.stateMachineArn(name), input })))
         .executionArn!;
-    async function settled(executionArn: string) {
+    async function settled(executionArn: string, client = sfn) {
       for (let i = 0; i < 500; i++) {
-        const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+        const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
         if (execution.status !== 'RUNNING') return execution;
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -385,11 +343,23 @@ describe.each(Object.entries(endpoints))(
         },
         Date.now(),
       );
-      const proxy = await answerLosingProxy(local.endpoint);
-      const client = markUnansweredAttempts(
-        new SFNClient({ ...localClientConfig(proxy.endpoint), disableHostPrefix: true, maxAttempts: 3 }),
-      );
-      const results: unknown[] = [];
+      // An endpoint of its own, which carries out the first task send but answers it 500 (the local stack's
+      // HOOKFLOW_LOCAL_SFN_LOSE_TASK_ANSWERS); the wait function's client is watched as clients.ts watches it.
+      let wait: LocalLambdaHandler | undefined;
+      const lossyDir = mkdtempSync(join(tmpdir(), 'hookflow-sfn-lost-'));
+      const lossy = await startEndpoint({
+        dataDir: lossyDir,
+        stateMachines: [{ name: 'wait-for-event-real', type: 'STANDARD', definition: waitForEventReal }],
+        resolve: async (functionName) => (functionName === 'hookflow-wait-real' ? wait : undefined),
+        faults: { loseTaskAnswers: 1 },
+      });
+      const config = { ...localClientConfig(lossy.endpoint), disableHostPrefix: true };
+      const client = markUnansweredAttempts(new SFNClient({ ...config, maxAttempts: 3 }));
+      let attempts = 0;
+      client.middlewareStack.add((next) => (args) => ((attempts += 1), next(args)), {
+        step: 'deserialize',
+        name: 'countAttempts',
+      });
       const handler = makeWaitForEventHandler({
         waits,
         engine: new SfnWorkflowEngine(client),
@@ -397,22 +367,24 @@ describe.each(Object.entries(endpoints))(
         graceSeconds: 60,
         deadline: { reserveMs: 1_000, within: invocationDeadline.within },
       });
-      realWait = async (event, context) => {
+      const results: unknown[] = [];
+      wait = async (event, context) => {
         const begun = await handler(event, context);
         results.push(begun);
         return begun;
       };
+      const operator = new SFNClient(config);
 
       try {
         // Act
-        const { executionArn } = await sfn.send(
+        const { executionArn } = await operator.send(
           new StartExecutionCommand({
-            stateMachineArn: local.stateMachineArn('wait-for-event-real'),
+            stateMachineArn: lossy.stateMachineArn('wait-for-event-real'),
             name,
             input: '{"x":1}',
           }),
         );
-        const execution = await settled(executionArn!);
+        const execution = await settled(executionArn!, operator);
 
         // Assert: the SDK sent it twice (the retry heard TaskTimedOut); the run got the callback once, and the
         // callback stays taken, where a later wait on the same ref and topic would otherwise take it again.
@@ -420,12 +392,14 @@ describe.each(Object.entries(endpoints))(
           status: 'SUCCEEDED',
           output: JSON.stringify({ x: 1, approval: { approved: true } }),
         });
-        expect(proxy.sends).toEqual(['SendTaskSuccess', 'SendTaskSuccess']);
+        expect(attempts).toBe(2);
         expect(results).toEqual([{ outcome: 'took-early', callbackStatus: 'succeeded' }]);
         expect(waits.tasks.get(`${name}/approval`)?.status).not.toBe('EARLY');
       } finally {
         client.destroy();
-        await new Promise((resolve) => proxy.server.close(resolve));
+        operator.destroy();
+        await lossy.close();
+        rmSync(lossyDir, { recursive: true, force: true });
       }
     });
 
