@@ -345,7 +345,6 @@ describe.each(Object.entries(endpoints))(
       );
       // An endpoint of its own, which carries out the first task send but answers it 500 (the local stack's
       // HOOKFLOW_LOCAL_SFN_LOSE_TASK_ANSWERS); the wait function's client is watched as clients.ts watches it.
-      let wait: LocalLambdaHandler | undefined;
       const lossyDir = mkdtempSync(join(tmpdir(), 'hookflow-sfn-lost-'));
       const lossy = await startEndpoint({
         dataDir: lossyDir,
@@ -368,7 +367,8 @@ describe.each(Object.entries(endpoints))(
         deadline: { reserveMs: 1_000, within: invocationDeadline.within },
       });
       const results: unknown[] = [];
-      wait = async (event, context) => {
+      // Resolved by the endpoint when the run reaches its wait state, after this line.
+      const wait: LocalLambdaHandler = async (event, context) => {
         const begun = await handler(event, context);
         results.push(begun);
         return begun;
