@@ -141,19 +141,27 @@ describe('a refusal after an unanswered attempt is not taken for "nothing happen
     client.destroy();
   });
 
+  /** What each task resume failed with, all sent at once through one watched client (as clients.ts builds it). */
+  async function resumeFailures(...tokens: string[]): Promise<unknown[]> {
+    const client = markUnansweredAttempts(new SFNClient(options()));
+    const engine = new SfnWorkflowEngine(client);
+    try {
+      return await Promise.all(
+        tokens.map((token) => engine.resumeTask(token, { output: {} }).catch((error: unknown) => error)),
+      );
+    } finally {
+      client.destroy();
+    }
+  }
+
   it('Step Functions: a task resume is refused only when every attempt was throttled', async () => {
     scripts.set('token-mixed', [sfn500, sfnThrottled, sfnThrottled]);
     scripts.set('token-refused', [sfnThrottled, sfnThrottled, sfnThrottled]);
-    const client = markUnansweredAttempts(new SFNClient(options()));
-    const engine = new SfnWorkflowEngine(client);
-    const resume = (token: string) =>
-      engine.resumeTask(token, { output: {} }).catch((error: unknown) => error as EngineBusyError);
 
-    const [mixed, refused] = await Promise.all([resume('token-mixed'), resume('token-refused')]);
+    const [mixed, refused] = await resumeFailures('token-mixed', 'token-refused');
 
     expect(mixed).toMatchObject({ refused: false });
     expect(refused).toMatchObject({ refused: true });
-    client.destroy();
   });
 
   it("Step Functions: a task resume's TaskTimedOut after an unanswered attempt may be that attempt's own doing", async () => {
@@ -161,22 +169,14 @@ describe('a refusal after an unanswered attempt is not taken for "nothing happen
     const sfnTaskTimedOut = { status: 400, type: 'TaskTimedOut' };
     scripts.set('token-closed-unanswered', [sfn500, sfnTaskTimedOut]);
     scripts.set('token-closed-before', [sfnTaskTimedOut]);
-    const client = markUnansweredAttempts(new SFNClient(options()));
-    const engine = new SfnWorkflowEngine(client);
-    const resume = (token: string) =>
-      engine.resumeTask(token, { output: {} }).catch((error: unknown) => error as TaskGoneError);
 
     // Act
-    const [afterUnanswered, answered] = await Promise.all([
-      resume('token-closed-unanswered'),
-      resume('token-closed-before'),
-    ]);
+    const [afterUnanswered, answered] = await resumeFailures('token-closed-unanswered', 'token-closed-before');
 
     // Assert
     expect(afterUnanswered).toBeInstanceOf(TaskGoneError);
     expect(afterUnanswered).toMatchObject({ reason: 'TaskTimedOut', afterUnansweredAttempt: true });
     expect(answered).toMatchObject({ reason: 'TaskTimedOut', afterUnansweredAttempt: false });
-    client.destroy();
   });
 
   it('reads a plain error, an answerless one and a non-object as AWS would', () => {
