@@ -62,6 +62,8 @@ function expectDeliveredToAttempt2(s: ReturnType<typeof setup>, delivered: unkno
   expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'RESUMED', taskToken: 'attempt-2' });
 }
 
+type Setup = ReturnType<typeof setup>;
+
 describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
   it('stores the token with the TTL attribute: timeout plus WAIT_ITEM_GRACE_SECONDS, in epoch seconds', async () => {
     const s = setup();
@@ -328,11 +330,26 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
       await expect(beginWait(s.deps, s.input())).rejects.toBe(error);
     });
 
-    it('a take refused on every attempt: Busy, the early callback still kept for the retry', async () => {
+    it('a take that may have gone through: fails the task as it is, never Busy', async () => {
+      const s = setup();
+      await s.callback({ output: { n: 1 } }, 'cb-1');
+      const error = unanswered();
+      jest.spyOn(s.waits, 'takeEarly').mockRejectedValueOnce(error);
+
+      await expect(beginWait(s.deps, s.input())).rejects.toBe(error);
+    });
+
+    const failTake = (s: Setup, error: Error) => jest.spyOn(s.waits, 'takeEarly').mockRejectedValueOnce(error);
+    const failResume = (s: Setup, error: Error) => jest.spyOn(s.engine, 'resumeTask').mockRejectedValueOnce(error);
+    it.each([
+      ['a take refused on every attempt: the early callback still kept', failTake, refused],
+      ['a resume refused, its callback given back', failResume, refused],
+      ['a resume unanswered, its callback given back', failResume, unanswered],
+    ])('%s: Busy, and the retry (a new token) resumes with it', async (_, fail, busy) => {
       // Arrange
       const s = setup();
       await s.callback({ output: { n: 1 } }, 'cb-1');
-      jest.spyOn(s.waits, 'takeEarly').mockRejectedValueOnce(refused());
+      fail(s, busy());
 
       // Act
       const first = beginWait(s.deps, s.input({ taskToken: 'attempt-1' }));
@@ -343,37 +360,6 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
       expect(await beginWait(s.deps, s.input({ taskToken: 'attempt-2' }))).toMatchObject({ outcome: 'took-early' });
       expect(s.engine.resumed).toEqual([{ taskToken: 'attempt-2', result: { output: { n: 1 } } }]);
     });
-
-    it('a take that may have gone through: fails the task as it is, never Busy', async () => {
-      const s = setup();
-      await s.callback({ output: { n: 1 } }, 'cb-1');
-      const error = unanswered();
-      jest.spyOn(s.waits, 'takeEarly').mockRejectedValueOnce(error);
-
-      await expect(beginWait(s.deps, s.input())).rejects.toBe(error);
-    });
-
-    it.each([
-      ['refused', refused],
-      ['unanswered', unanswered],
-    ])(
-      'a resume that failed busy (%s), its callback given back: Busy, and the retry resumes with it',
-      async (_, busy) => {
-        // Arrange
-        const s = setup();
-        await s.callback({ output: { n: 1 } }, 'cb-1');
-        jest.spyOn(s.engine, 'resumeTask').mockRejectedValueOnce(busy());
-
-        // Act
-        const first = beginWait(s.deps, s.input({ taskToken: 'attempt-1' }));
-
-        // Assert
-        await expect(first).rejects.toBeInstanceOf(WaitBusyError);
-        expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'EARLY' });
-        expect(await beginWait(s.deps, s.input({ taskToken: 'attempt-2' }))).toMatchObject({ outcome: 'took-early' });
-        expect(s.engine.resumed).toEqual([{ taskToken: 'attempt-2', result: { output: { n: 1 } } }]);
-      },
-    );
 
     it('a resume that failed busy whose callback could not be given back: fails with that error, never Busy', async () => {
       const s = setup();
