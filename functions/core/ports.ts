@@ -173,6 +173,11 @@ export interface WaitingTask {
    * started, where `enteredTime` is no earlier. Absent on items written before it was stored.
    */
   readonly stateEnteredTime?: string;
+  /**
+   * Until when a retry of the attempt that stored this token may still write its own (epoch ms,
+   * functions/styles/events/wait-rules.ts `retryWritesBy`). Absent on items written before it was stored.
+   */
+  readonly retryWritesBy?: number;
   /** CLAIMED: a callback is resuming it (until `leaseUntil`; after that its handler is presumed dead). */
   readonly status: 'WAITING' | 'CLAIMED' | 'RESUMED' | 'EXPIRED' | 'EARLY';
   /** The event id of the callback that resumed the task (or was kept early, or holds the claim), if it carried one. */
@@ -220,6 +225,12 @@ export interface WaitStore {
    * (a retry of the wait task wrote its own token over it).
    */
   confirm(ref: string, topic: string, owner: string, eventId?: string): Promise<boolean>;
+  /**
+   * The owner's claim on a task that was closed by no callback while a retry of its wait may still come: the
+   * callback is kept in its place (CLAIMED -> EARLY, as `keepEarly` keeps one), for the retry to take. False when the
+   * owner no longer holds the claim (the retry has written its own token meanwhile).
+   */
+  keepEarlyInstead(ref: string, topic: string, owner: string, callback: EarlyCallback): Promise<boolean>;
   /** Gives the owner's claim back (resuming failed for a passing reason, e.g. throttling) so a retry can resume it. */
   release(ref: string, topic: string, owner: string): Promise<void>;
   /**
@@ -261,6 +272,8 @@ export interface BeginningWait {
   readonly timeoutSeconds: number;
   /** When the run entered the wait state (ISO 8601), when the state sent it: never after that clock started. */
   readonly stateEnteredTime?: string;
+  /** Until when a retry of this attempt may still write its own token (epoch ms), when the attempt knows it. */
+  readonly retryWritesBy?: number;
   /** When the item may go (epoch seconds, the table's TTL attribute): past the timeout, plus a grace. */
   readonly expiresAt: number;
 }

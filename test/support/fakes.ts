@@ -544,6 +544,13 @@ export class InMemoryWaitStore implements WaitStore {
   async keepEarly(ref: string, topic: string, callback: EarlyCallback, now: number) {
     const key = `${ref}/${topic}`;
     if (!waitRules.mayKeepEarly(this.item(key), now)) return false;
+    this.keep(ref, topic, callback);
+    return true;
+  }
+
+  /** The EARLY item, as DynamoDbWaitStore writes it: nothing of what was there before is left. */
+  private keep(ref: string, topic: string, callback: EarlyCallback) {
+    const key = `${ref}/${topic}`;
     this.early.set(key, callback);
     this.expiresAt.set(key, Math.floor(callback.expiresAt.getTime() / 1000));
     this.tasks.set(key, {
@@ -553,7 +560,6 @@ export class InMemoryWaitStore implements WaitStore {
       expiresAtIso: callback.expiresAt.toISOString(),
       ...(callback.eventId === undefined ? {} : { resumedBy: callback.eventId }),
     });
-    return true;
   }
 
   async beginWait(wait: BeginningWait, now: number) {
@@ -580,6 +586,13 @@ export class InMemoryWaitStore implements WaitStore {
     const { executionArn: _taker, ...early } = this.tasks.get(key)!;
     this.tasks.set(key, { ...early, status: 'EARLY' });
     this.expiresAt.set(key, Math.floor(callback.expiresAt.getTime() / 1000));
+  }
+
+  async keepEarlyInstead(ref: string, topic: string, owner: string, callback: EarlyCallback) {
+    const key = `${ref}/${topic}`;
+    if (!waitRules.holdsClaim(this.item(key), owner)) return false;
+    this.keep(ref, topic, callback);
+    return true;
   }
 
   async release(ref: string, topic: string, owner: string) {

@@ -20,6 +20,7 @@ const waitItemSchema = z.object({
   enteredTime: z.optional(z.string()),
   stateEnteredTime: z.optional(z.string()),
   timeoutSeconds: z.optional(z.coerce.number().check(z.positive())),
+  retryWritesBy: z.optional(z.coerce.number()),
   status: z._default(z.enum(['WAITING', 'CLAIMED', 'RESUMED', 'EXPIRED', 'EARLY']), 'WAITING'),
   resumedBy: z.optional(z.string()),
   claimOwner: z.optional(z.string()),
@@ -122,6 +123,7 @@ export class DynamoDbWaitStore implements WaitStore {
             executionArn: wait.executionArn,
             enteredTime: wait.enteredTime,
             ...(wait.stateEnteredTime === undefined ? {} : { stateEnteredTime: wait.stateEnteredTime }),
+            ...(wait.retryWritesBy === undefined ? {} : { retryWritesBy: wait.retryWritesBy }),
             timeoutSeconds: wait.timeoutSeconds,
             // The dedupe table's TTL attribute (table-schemas.ts), in epoch seconds as DynamoDB's TTL requires; it
             // deletes typically within two days of expiry, hence the conditions check expiry themselves
@@ -196,6 +198,31 @@ export class DynamoDbWaitStore implements WaitStore {
     });
   }
 
+  async keepEarlyInstead(ref: string, topic: string, owner: string, callback: EarlyCallback): Promise<boolean> {
+    // The claim still held (rules: holdsClaim) means the item still holds the claimed token: a retry's put writes a
+    // whole new item, without a claim. The result is the item keepEarly writes; what belonged to the dead token goes.
+    const gone =
+      'taskToken, executionArn, enteredTime, stateEnteredTime, timeoutSeconds, retryWritesBy, claimOwner, leaseUntil';
+    return this.update(ref, topic, {
+      condition: '#s = :claimed AND claimOwner = :owner',
+      set:
+        'SET #s = :early, callbackStatus = :callbackStatus, #output = :output, expiresAt = :expiresAt, ' +
+        `expiresAtIso = :expiresAtIso${callback.eventId === undefined ? '' : ', resumedBy = :by'} ` +
+        `REMOVE ${gone}${callback.eventId === undefined ? ', resumedBy' : ''}`,
+      names: { '#output': 'output' },
+      values: {
+        ...(callback.eventId === undefined ? {} : { ':by': callback.eventId }),
+        ':claimed': 'CLAIMED',
+        ':owner': owner,
+        ':early': 'EARLY',
+        ':callbackStatus': callback.callbackStatus,
+        ':output': JSON.stringify(callback.output ?? null),
+        ':expiresAt': Math.floor(callback.expiresAt.getTime() / 1000),
+        ':expiresAtIso': callback.expiresAt.toISOString(),
+      },
+    });
+  }
+
   async release(ref: string, topic: string, owner: string): Promise<void> {
     await this.update(ref, topic, {
       condition: '#s = :claimed AND claimOwner = :owner',
@@ -224,7 +251,7 @@ export class DynamoDbWaitStore implements WaitStore {
   private async update(
     ref: string,
     topic: string,
-    change: { condition: string; set: string; values: Record<string, unknown> },
+    change: { condition: string; set: string; names?: Record<string, string>; values: Record<string, unknown> },
   ): Promise<boolean> {
     try {
       await this.client.send(
@@ -234,7 +261,7 @@ export class DynamoDbWaitStore implements WaitStore {
           // Written by the workflow without a status: absent means waiting.
           ConditionExpression: `attribute_exists(pk) AND ${change.condition}`,
           UpdateExpression: change.set,
-          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeNames: { '#s': 'status', ...change.names },
           ExpressionAttributeValues: marshall(change.values),
         }),
       );

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { WaitStore, WorkflowEngine } from '../../core/ports';
+import type { EarlyCallback, WaitStore, WorkflowEngine } from '../../core/ports';
 import { TaskGoneError } from '../../core/ports';
 import { ConflictError, type DomainError, EngineBusyError, GoneError, InProgressError } from '../../core/outcomes';
 import { crashPoint } from '../../core/faults/crash-point';
 import { type Clock, systemClock } from '../../core/clock';
-import { closedRatherThanTimedOut } from './wait-rules';
+import { closedRatherThanTimedOut, retryMayStillWrite } from './wait-rules';
 
 export interface ResumeDeps {
   readonly waits: WaitStore;
@@ -18,6 +18,13 @@ export interface ResumeDeps {
    */
   readonly claimLeaseSeconds: number;
 }
+
+/**
+ * The Retry-After an event gets when the task it would resume is being retried by its run (its wait's attempt
+ * failed after storing its token; the retry writes a new one within the Retry's intervals, 2 s at first, at most
+ * 64 s: workflows/wait-for-event-states.ts). Its sender's next try finds the retry's token, or the same answer again.
+ */
+export const RETRYING_WAIT_RETRY_AFTER_SECONDS = 5;
 
 export type Resumption = { readonly output: unknown } | { readonly error: string; readonly cause: string };
 
@@ -70,7 +77,8 @@ export function refusalError(refusal: DeliveryRefusal): DomainError {
  * - the task's token expired, or Step Functions says its task is over (TaskTimedOut, TaskDoesNotExist,
  *   InvalidToken): `gone`, naming it, unless a retry of the wait task has written a new token over the item
  *   meanwhile (the wait is marked expired only while it holds the dead token): then the next pass delivers to the
- *   retry's token. Taking over a dead delivery's claim and hearing the task is closed means
+ *   retry's token. Or, closed before its timeout while a retry of its wait may still come (wait-rules.ts,
+ *   `retryMayStillWrite`): kept in the dead token's place for that retry (an event: `in-progress`). Taking over a dead delivery's claim and hearing the task is closed means
  *   that delivery resumed it before it died: the task is marked RESUMED (by it).
  * Only failures (the wait store or Step Functions failing) are thrown.
  */
@@ -93,6 +101,18 @@ export async function deliverCallback(
     message: `the task of ${where} was already resumed`,
   });
   const same = (resumedBy: string | undefined) => eventId !== undefined && resumedBy === eventId;
+  // The callback as kept for a wait that has not begun (or begins again): EARLY_CALLBACK_TTL_SECONDS from now.
+  const keptEarly = (): EarlyCallback => ({
+    callbackStatus: 'output' in result ? 'succeeded' : 'failed',
+    output: 'output' in result ? result.output : { error: result.error, cause: result.cause },
+    ...(eventId === undefined ? {} : { eventId }),
+    expiresAt: new Date(now() + deps.earlyCallbackTtlSeconds * 1000),
+  });
+  const kept = (early: EarlyCallback): Delivery => ({
+    outcome: 'kept',
+    expiresAt: early.expiresAt.toISOString(),
+    replayed: false,
+  });
 
   // Each pass either answers or loses a race to another writer; the next pass sees what that writer did.
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -100,19 +120,8 @@ export async function deliverCallback(
     const leftover = task?.status === 'EARLY' && Date.parse(task.expiresAtIso ?? '') <= now();
     if (task === undefined || leftover) {
       if (!options.keepEarly) return { outcome: 'nothing-waits' };
-      const expiresAt = new Date(now() + deps.earlyCallbackTtlSeconds * 1000);
-      const kept = await deps.waits.keepEarly(
-        ref,
-        topic,
-        {
-          callbackStatus: 'output' in result ? 'succeeded' : 'failed',
-          output: 'output' in result ? result.output : { error: result.error, cause: result.cause },
-          ...(eventId === undefined ? {} : { eventId }),
-          expiresAt,
-        },
-        now(),
-      );
-      if (kept) return { outcome: 'kept', expiresAt: expiresAt.toISOString(), replayed: false };
+      const early = keptEarly();
+      if (await deps.waits.keepEarly(ref, topic, early, now())) return kept(early);
       continue;
     }
     switch (task.status) {
@@ -183,6 +192,30 @@ export async function deliverCallback(
               // The dead delivery's: this one is its retry (same event id) or too late.
               if (same(task.resumedBy)) return { ...resumed, replayed: true };
               return alreadyResumed();
+            }
+            if (
+              error.reason === 'TaskTimedOut' &&
+              closedRatherThanTimedOut(task.stateEnteredTime, task.timeoutSeconds, now()) &&
+              retryMayStillWrite(task.retryWritesBy, now())
+            ) {
+              // Closed before its timeout, and by no callback (each claims first; a dead one's claim is the case
+              // above): the wait's attempt failed after it stored this token (one of Lambda's service errors), and
+              // the state's Retry writes a new token soon; or the run ended. Until that retry could have written
+              // (wait-rules.ts, retryWritesBy), the callback is kept in the dead token's place, for the retry to
+              // take, as one that came before its wait. Marked expired, it was refused 410 while its run still
+              // waited for it. An event, which is not kept, is asked to come again. Not kept: the retry has
+              // written its own token meanwhile: deliver to it, on the next pass.
+              if (!options.keepEarly) {
+                await deps.waits.release(ref, topic, owner);
+                return {
+                  outcome: 'in-progress',
+                  message: `the task of ${where} is being retried by its run; retry shortly`,
+                  retryAfterSeconds: RETRYING_WAIT_RETRY_AFTER_SECONDS,
+                };
+              }
+              const early = keptEarly();
+              if (!(await deps.waits.keepEarlyInstead(ref, topic, owner, early))) continue;
+              return kept(early);
             }
             // Not marked: the wait task failed this token's attempt and its retry has written a new token over it
             // (workflows/wait-for-event-states.ts, Retry). That task waits: deliver to it, on the next pass.

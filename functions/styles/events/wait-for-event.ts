@@ -6,7 +6,7 @@ import { type EarlyCallback, TaskGoneError, type WaitStore, type WorkflowEngine 
 import { type Clock, systemClock } from '../../core/clock';
 import { EngineBusyError } from '../../core/outcomes';
 import { type Deadline, deadlineAt } from '../../http/http-handler';
-import { closedRatherThanTimedOut } from './wait-rules';
+import { type WaitInvocation, closedRatherThanTimedOut, retryWritesBy } from './wait-rules';
 
 export interface WaitForEventDeps {
   readonly waits: WaitStore;
@@ -95,6 +95,7 @@ export async function beginWait(
   deps: WaitForEventDeps,
   input: WaitForEventInput,
   within?: WithinInvocation,
+  invocation?: WaitInvocation,
 ): Promise<WaitBegun> {
   const now = (deps.now ?? systemClock)();
   const nowSeconds = Math.floor(now / 1000);
@@ -114,6 +115,9 @@ export async function beginWait(
           timeoutSeconds: input.timeoutSeconds,
           // What a callback that hears TaskTimedOut needs to tell a closed task from a timed-out one (resume-task.ts).
           ...(input.enteredTime === undefined ? {} : { stateEnteredTime: input.enteredTime }),
+          // How long a callback that finds this token dead before its timeout keeps itself for a retry of this
+          // attempt (resume-task.ts): this attempt may still fail with one of Lambda's service errors, retried.
+          ...(invocation === undefined ? {} : { retryWritesBy: retryWritesBy(invocation) }),
           expiresAt,
         },
         now,
@@ -219,8 +223,11 @@ export function makeWaitForEventHandler(
     if (!parsed.success) {
       throw new WaitInputError(`invalid wait payload: ${describeInvalid(parsed.error, event)}`);
     }
-    const within = withinInvocation(deps.deadline, context?.getRemainingTimeInMillis?.());
-    const begun = await beginWait(deps, parsed.data, within);
+    const remainingMs = context?.getRemainingTimeInMillis?.();
+    const within = withinInvocation(deps.deadline, remainingMs);
+    const invocation =
+      remainingMs === undefined ? undefined : { endsAt: Date.now() + remainingMs, lastsMs: remainingMs };
+    const begun = await beginWait(deps, parsed.data, within, invocation);
     // The token is a capability: never logged.
     deps.logger.info('wait begun', { ref: parsed.data.ref, topic: parsed.data.topic, ...begun });
     return begun;

@@ -81,3 +81,59 @@ export function closedRatherThanTimedOut(
   if (!Number.isFinite(entered) || timeoutSeconds === undefined) return false;
   return nowMs < entered + timeoutSeconds * 1000 - TASK_CLOCK_MARGIN_MS;
 }
+
+/**
+ * The wait state's Retry of Lambda's own service errors (workflows/wait-for-event-states.ts, LAMBDA_TRANSIENT_RETRY:
+ * IntervalSeconds 2, BackoffRate 2, MaxAttempts 6, no JitterStrategy), the one Retry that can follow an attempt that
+ * already stored its token: its longest wait before an attempt, 2 x 2^5 s. Step Functions waits IntervalSeconds
+ * before the first retry and multiplies it by BackoffRate before each next one
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html, "Retrying after an error").
+ * test/unit/styles/wait-rules.test.ts pins it to the Retry itself.
+ */
+export const LONGEST_WAIT_RETRY_INTERVAL_MS = 64_000;
+
+/**
+ * Lambda's Init phase, at most 10 s before the first invocation of a new execution environment
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html, "Init phase"): a retry's
+ * invocation may start cold.
+ */
+export const LAMBDA_INIT_LIMIT_MS = 10_000;
+
+/** What the two services' scheduling may add between a failed attempt and its retry's put (generous). */
+export const RETRY_SCHEDULING_MARGIN_MS = 5_000;
+
+/** One invocation of the wait function, as its Lambda context tells it at the handler's entry. */
+export interface WaitInvocation {
+  /** When it times out, epoch ms. */
+  readonly endsAt: number;
+  /** How long it may run: the time remaining at the handler's entry, about the function's timeout. */
+  readonly lastsMs: number;
+}
+
+/**
+ * The latest moment a retry of this wait attempt can have written its own token, computed by the attempt when it
+ * stores its wait (the item's `retryWritesBy`, epoch ms). An attempt that stored its token can still fail with one
+ * of Lambda's service errors (Lambda.ServiceException and the others of LAMBDA_TRANSIENT_RETRY), which the state
+ * retries with a new token: that failure is known by the invocation's end; the retry follows within
+ * LONGEST_WAIT_RETRY_INTERVAL_MS; its invocation may initialise (LAMBDA_INIT_LIMIT_MS) and then runs at most as
+ * long as this one could before its put.
+ */
+export function retryWritesBy(invocation: WaitInvocation): number {
+  return (
+    invocation.endsAt +
+    LONGEST_WAIT_RETRY_INTERVAL_MS +
+    LAMBDA_INIT_LIMIT_MS +
+    invocation.lastsMs +
+    RETRY_SCHEDULING_MARGIN_MS
+  );
+}
+
+/**
+ * Whether a waiting task whose token is dead (TaskTimedOut before its timeout, closed by no callback) may still be
+ * retried with a new token: until its item's `retryWritesBy`. After it (or for an item without one: written before
+ * it was stored, or by an attempt that did not know its invocation's end), the run is not retrying that wait: it
+ * ended, or it went on without it.
+ */
+export function retryMayStillWrite(retryWritesByMs: number | undefined, nowMs: number): boolean {
+  return retryWritesByMs !== undefined && nowMs < retryWritesByMs;
+}

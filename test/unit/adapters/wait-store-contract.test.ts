@@ -133,6 +133,59 @@ const cases: readonly (readonly [string, Case, unknown[]])[] = [
     ['cb-1', undefined, 'EARLY', 'cb-1', undefined, true],
   ],
   [
+    "a callback is kept in a dead token's place only by its claim's holder, as keepEarly keeps one, until a retry writes over it",
+    async (store, ref) => {
+      await store.beginWait({ ...wait(ref), retryWritesBy: NOW + 99 * SECOND }, NOW);
+      const stored = (await store.get(ref, TOPIC))?.retryWritesBy;
+      await store.claim(ref, TOPIC, claim('a', NOW));
+      const foreign = await store.keepEarlyInstead(ref, TOPIC, 'b', early(600 * SECOND));
+      const held = await store.keepEarlyInstead(ref, TOPIC, 'a', early(600 * SECOND));
+      const kept = await store.get(ref, TOPIC);
+      const again = await store.keepEarlyInstead(ref, TOPIC, 'a', early(600 * SECOND));
+      // The retry's wait is kept out, and takes it instead.
+      const retryWaits = await store.beginWait({ ...wait(ref), taskToken: 'token-2' }, NOW + SECOND);
+      const taken = await store.takeEarly(ref, TOPIC, {
+        executionArn: 'arn:run',
+        now: NOW + SECOND,
+        retainUntil: Math.floor(NOW / SECOND) + 60,
+      });
+      // A claim the retry's put wrote over is not kept.
+      await store.beginWait(wait(`${ref}-r`), NOW);
+      await store.claim(`${ref}-r`, TOPIC, claim('c', NOW));
+      await store.beginWait({ ...wait(`${ref}-r`), taskToken: 'token-2' }, NOW);
+      const overwritten = await store.keepEarlyInstead(`${ref}-r`, TOPIC, 'c', early(600 * SECOND));
+      return [
+        stored,
+        foreign,
+        held,
+        kept?.status,
+        kept?.taskToken,
+        kept?.resumedBy,
+        kept?.expiresAtIso,
+        again,
+        retryWaits,
+        // The expiry comes back in the TTL attribute's whole seconds from DynamoDB.
+        taken && { callbackStatus: taken.callbackStatus, output: taken.output, eventId: taken.eventId },
+        overwritten,
+        await status(store, `${ref}-r`),
+      ];
+    },
+    [
+      NOW + 99 * SECOND,
+      false,
+      true,
+      'EARLY',
+      undefined,
+      'cb-1',
+      new Date(NOW + 600 * SECOND).toISOString(),
+      false,
+      false,
+      { callbackStatus: 'succeeded', output: { ok: true }, eventId: 'cb-1' },
+      false,
+      'WAITING',
+    ],
+  ],
+  [
     'a task is marked expired from a wait with that token, never from a callback kept early nor a newer token',
     async (store, ref) => {
       await store.beginWait(wait(ref), NOW);

@@ -1,5 +1,6 @@
 import {
   DescribeExecutionCommand,
+  SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
@@ -21,6 +22,7 @@ import { SfnWorkflowEngine } from '../../../functions/adapters/aws/sfn-engine';
 import { markUnansweredAttempts } from '../../../functions/adapters/aws/unanswered';
 import { invocationDeadline } from '../../../functions/adapters/aws/invocation-deadline';
 import { InMemoryWaitStore, silentLogger } from '../../support/fakes';
+import { deliverCallback } from '../../../functions/styles/events/resume-task';
 
 /**
  * The local stand-in for Step Functions' optimized Lambda integration (local/stepfunctions/lambda-integrations.ts),
@@ -402,6 +404,89 @@ describe.each(Object.entries(endpoints))(
         rmSync(lossyDir, { recursive: true, force: true });
       }
     });
+
+    it('the real wait function and callback route: a callback between an attempt that failed after its put and the retry is kept, and the retry resumes with it', async () => {
+      // Arrange: the real wait function behind the real wait states; its first attempt stores its token, then fails
+      // with Lambda.ServiceException (one of Lambda's own service errors, which the state retries 2 s later with a
+      // new token). A callback arrives between the two.
+      const name = `gap-${Date.now()}`;
+      const waits = new InMemoryWaitStore();
+      const gapDir = mkdtempSync(join(tmpdir(), 'hookflow-sfn-gap-'));
+      let attempts = 0;
+      let failedAfterPut: () => void = () => undefined;
+      const failed = new Promise<void>((resolve) => (failedAfterPut = resolve));
+      const gap = await startEndpoint({
+        dataDir: gapDir,
+        stateMachines: [{ name: 'wait-for-event-real', type: 'STANDARD', definition: waitForEventReal }],
+        resolve: async (functionName) => (functionName === 'hookflow-wait-real' ? wait : undefined),
+      });
+      const client = markUnansweredAttempts(
+        new SFNClient({ ...localClientConfig(gap.endpoint), disableHostPrefix: true }),
+      );
+      const engine = new SfnWorkflowEngine(client);
+      const handler = makeWaitForEventHandler({ waits, engine, logger: silentLogger, graceSeconds: 60 });
+      const results: unknown[] = [];
+      const wait: LocalLambdaHandler = async (event, context) => {
+        const begun = await handler(event, context);
+        results.push(begun);
+        attempts += 1;
+        if (attempts === 1) {
+          setImmediate(failedAfterPut);
+          throw Object.assign(new Error('Lambda is unavailable (injected after the put)'), {
+            name: 'Lambda.ServiceException',
+          });
+        }
+        return begun;
+      };
+      const operator = new SFNClient(localClientConfig(gap.endpoint));
+
+      try {
+        const { executionArn } = await operator.send(
+          new StartExecutionCommand({
+            stateMachineArn: gap.stateMachineArn('wait-for-event-real'),
+            name,
+            input: '{"x":1}',
+          }),
+        );
+        await failed;
+        const token = waits.tasks.get(`${name}/approval`)?.taskToken;
+        // The first attempt's task is closed once Step Functions has its failure: a heartbeat hears TaskTimedOut.
+        for (let i = 0; i < 200; i++) {
+          const closed = await operator.send(new SendTaskHeartbeatCommand({ taskToken: token! })).then(
+            () => false,
+            (error: { name?: string }) => error.name === 'TaskTimedOut',
+          );
+          if (closed) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+
+        // Act
+        const delivered = await deliverCallback(
+          { waits, engine, earlyCallbackTtlSeconds: 600, claimLeaseSeconds: 30 },
+          name,
+          'approval',
+          { output: { approved: true } },
+          'cb-1',
+        );
+        const execution = await settled(executionArn!, operator);
+
+        // Assert: kept (it was refused 410 while the run went on waiting); the retry took it, the run got it once.
+        expect(delivered).toMatchObject({ outcome: 'kept', replayed: false });
+        expect(results).toEqual([
+          { outcome: 'waiting', expiresAt: expect.any(Number) },
+          { outcome: 'took-early', callbackStatus: 'succeeded' },
+        ]);
+        expect(execution).toMatchObject({
+          status: 'SUCCEEDED',
+          output: JSON.stringify({ x: 1, approval: { approved: true } }),
+        });
+      } finally {
+        client.destroy();
+        operator.destroy();
+        await gap.close();
+        rmSync(gapDir, { recursive: true, force: true });
+      }
+    }, 20_000);
 
     it('fails with Lambda.TooManyRequestsException when the function has no concurrency left', async () => {
       const failed = await settled(await start('throttled'));

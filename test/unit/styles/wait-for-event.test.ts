@@ -100,6 +100,21 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
     });
   });
 
+  it("stores until when a retry of its attempt may write (retryWritesBy), from its Lambda context's remaining time", async () => {
+    // Arrange: 10 s left in the invocation.
+    const s = setup();
+    const handler = makeWaitForEventHandler({ ...s.deps, logger: silentLogger });
+    const before = Date.now();
+
+    // Act
+    await handler(s.input(), { getRemainingTimeInMillis: () => 10_000 });
+
+    // Assert: its end (now + 10 s), the longest interval (64 s), a cold start (10 s), as long again (10 s), 5 s.
+    const by = s.waits.tasks.get('run-1/approval')?.retryWritesBy;
+    expect(by).toBeGreaterThanOrEqual(before + 99_000);
+    expect(by).toBeLessThanOrEqual(Date.now() + 99_000);
+  });
+
   it('stores a run ref that is a UUID in lower case, as the callback route looks it up', async () => {
     const s = setup();
     const handler = makeWaitForEventHandler({ ...s.deps, logger: silentLogger });
@@ -205,6 +220,117 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
 
     // Assert: resumed through the live token; the item is the retry's, RESUMED, not EXPIRED.
     expectDeliveredToAttempt2(s, delivered);
+  });
+
+  describe("a callback between an attempt that failed after storing its token and that attempt's retry", () => {
+    /**
+     * The first attempt stores its token and learns its invocation's end (10 s from now), then fails with one of
+     * Lambda's service errors: Step Functions closes its task and retries the state with a new token.
+     */
+    async function failedAfterItsPut(s: Setup) {
+      const entered = new Date(s.now()).toISOString();
+      await beginWait(s.deps, s.input({ taskToken: 'attempt-1', enteredTime: entered }), undefined, {
+        endsAt: s.now() + 10_000,
+        lastsMs: 10_000,
+      });
+      s.engine.goneTokens.add('attempt-1');
+      const retry = () => beginWait(s.deps, s.input({ taskToken: 'attempt-2', enteredTime: entered }));
+      return { retry };
+    }
+
+    it("is kept (202, not 410) in the dead token's place, and the retry resumes its task with it, once", async () => {
+      // Arrange
+      const s = setup();
+      const { retry } = await failedAfterItsPut(s);
+
+      // Act
+      const delivered = await s.callback({ output: { approved: true } }, 'cb-1');
+      const again = await s.callback({ output: { approved: true } }, 'cb-1');
+      const other = await s.callback({ output: { approved: false } }, 'cb-2');
+      s.advance(2_000);
+      const retried = await retry();
+      const after = await s.callback({ output: { approved: true } }, 'cb-1');
+
+      // Assert: kept; its sender's retry replays it, another callback is refused; the retry takes it.
+      expect(delivered).toMatchObject({ outcome: 'kept', replayed: false });
+      expect(again).toMatchObject({ outcome: 'kept', replayed: true });
+      expect(other).toMatchObject({ outcome: 'already-kept' });
+      expect(retried).toEqual({ outcome: 'took-early', callbackStatus: 'succeeded' });
+      expect(s.engine.resumed).toEqual([{ taskToken: 'attempt-2', result: { output: { approved: true } } }]);
+      expect(after).toMatchObject({ outcome: 'resumed', replayed: true });
+    });
+
+    it('keeps it until the latest time a retry could write (retryWritesBy); after that, 410 as before', async () => {
+      // Arrange: the attempt's invocation ends in 10 s; a retry follows within 64 s, may start cold (10 s), runs
+      // as long (10 s), plus 5 s: 99 s from now.
+      const s = setup();
+      await failedAfterItsPut(s);
+      expect(s.waits.tasks.get('run-1/approval')?.retryWritesBy).toBe(s.now() + 99_000);
+      s.advance(99_000);
+
+      // Act
+      const delivered = await s.callback({ output: { approved: true } }, 'cb-1');
+
+      // Assert
+      expect(delivered).toMatchObject({ outcome: 'gone' });
+      expect(s.waits.tasks.get('run-1/approval')).toMatchObject({ status: 'EXPIRED' });
+      expect(s.engine.resumed).toEqual([]);
+    });
+
+    it('an event (never kept early): asked to come again, the claim given back; its redelivery resumes the retry', async () => {
+      // Arrange
+      const s = setup();
+      const { retry } = await failedAfterItsPut(s);
+      const event = () =>
+        deliverCallback(
+          { waits: s.waits, engine: s.engine, now: s.now, earlyCallbackTtlSeconds: 600, claimLeaseSeconds: 30 },
+          'run-1',
+          'approval',
+          { output: { approved: true } },
+          'event-1',
+          { keepEarly: false },
+        );
+
+      // Act
+      const first = await event();
+      await retry();
+      const redelivered = await event();
+
+      // Assert
+      expect(first).toMatchObject({ outcome: 'in-progress', retryAfterSeconds: 5 });
+      expect(redelivered).toMatchObject({ outcome: 'resumed', replayed: false });
+      expect(s.engine.resumed).toEqual([{ taskToken: 'attempt-2', result: { output: { approved: true } } }]);
+    });
+
+    it("when the retry writes its token while the callback hears the dead one's TaskTimedOut: delivered to the retry", async () => {
+      // Arrange
+      const s = setup();
+      const { retry } = await failedAfterItsPut(s);
+      const send = s.engine.resumeTask.bind(s.engine);
+      jest.spyOn(s.engine, 'resumeTask').mockImplementationOnce(async (token, result) => {
+        await retry();
+        return send(token, result);
+      });
+
+      // Act
+      const delivered = await s.callback({ output: { approved: true } }, 'cb-1');
+
+      // Assert: the conversion found the claim gone (the retry's put), and the next pass resumed the live token.
+      expectDeliveredToAttempt2(s, delivered);
+    });
+
+    it('without a time a retry could write by (an item written before it was stored): 410, as before', async () => {
+      // Arrange
+      const s = setup();
+      await beginWait(s.deps, s.input({ taskToken: 'attempt-1', enteredTime: new Date(s.now()).toISOString() }));
+      s.engine.goneTokens.add('attempt-1');
+
+      // Act
+      const delivered = await s.callback({ output: { approved: true } }, 'cb-1');
+
+      // Assert
+      expect(delivered).toMatchObject({ outcome: 'gone' });
+    });
   });
 
   describe("a callback whose own resume went unanswered, then heard TaskTimedOut on the SDK's retry", () => {
