@@ -215,6 +215,8 @@ async function main(): Promise<void> {
       throttleStarts: Number(process.env.HOOKFLOW_LOCAL_SFN_THROTTLE_STARTS ?? 0),
       // And the first N task sends carried out with their answers lost (a 500).
       loseTaskAnswers: Number(process.env.HOOKFLOW_LOCAL_SFN_LOSE_TASK_ANSWERS ?? 0),
+      // And the first N Lambda tasks failed with Lambda.ServiceException after their function ran.
+      lambdaServiceErrors: Number(process.env.HOOKFLOW_LOCAL_LAMBDA_SERVICE_ERRORS ?? 0),
       rates: throttles.sfn,
       ...(throttles.sfnOpenExecutions === undefined ? {} : { openExecutions: throttles.sfnOpenExecutions }),
     },

@@ -16,6 +16,11 @@ export interface LocalLambdaOptions {
   readonly context: (functionName: string, awsRequestId: string, timeoutMs?: number) => Context;
   /** A function's timeout in milliseconds (undefined: none), kept by the invocation. */
   readonly timeoutMsOf?: (functionName: string) => number | undefined;
+  /**
+   * Fail this many Lambda tasks with `Lambda.ServiceException` after their function ran and returned, as Lambda's
+   * own service error can arrive after the function did its work (HOOKFLOW_LOCAL_LAMBDA_SERVICE_ERRORS).
+   */
+  readonly serviceErrorsAfterRun?: number;
 }
 
 /** Lambda function names: 1-64 letters, digits, hyphens and underscores. */
@@ -43,6 +48,7 @@ const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
  * Only synchronous invocations of `$LATEST` are emulated: anything else is refused here rather than faked.
  */
 export function lambdaIntegrations(options: LocalLambdaOptions): Record<string, TaskIntegration> {
+  let serviceErrors = options.serviceErrorsAfterRun ?? 0;
   const invoke: TaskIntegration = async (parameters) => {
     const { FunctionName, Payload, InvocationType, Qualifier, ...rest } = (parameters ?? {}) as Record<string, unknown>;
     const unsupported = Object.keys(rest).filter((key) => key !== 'ClientContext');
@@ -86,6 +92,16 @@ export function lambdaIntegrations(options: LocalLambdaOptions): Record<string, 
       if (thrown instanceof LambdaThrottledError) throw taskError('Lambda.TooManyRequestsException', thrown.message);
       const document = errorDocument(thrown);
       throw taskError(document.errorType, JSON.stringify(document));
+    }
+    if (serviceErrors > 0) {
+      // Lambda's own service error, which Step Functions reports as Lambda.ServiceException and AWS advises every
+      // Lambda task to retry (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html):
+      // the function's work is done all the same, and a retry runs it again.
+      serviceErrors--;
+      throw taskError(
+        'Lambda.ServiceException',
+        `Lambda met a service error after ${name!} ran (injected: HOOKFLOW_LOCAL_LAMBDA_SERVICE_ERRORS)`,
+      );
     }
     return {
       ExecutedVersion: '$LATEST',

@@ -216,6 +216,12 @@ export interface LocalFaults {
    * call whose answer was lost (HOOKFLOW_LOCAL_SFN_LOSE_TASK_ANSWERS).
    */
   readonly loseTaskAnswers?: number;
+  /**
+   * Fail this many Lambda tasks with Lambda.ServiceException after their function ran (HOOKFLOW_LOCAL_LAMBDA_SERVICE_ERRORS):
+   * carried out by the Lambda integration (./lambda-integrations.ts, `serviceErrorsAfterRun`), which the process that
+   * runs the endpoint builds with it.
+   */
+  readonly lambdaServiceErrors?: number;
 }
 
 async function handle(

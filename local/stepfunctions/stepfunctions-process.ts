@@ -50,6 +50,9 @@ async function start(config: StepFunctionsProcessConfig): Promise<void> {
         accountId: config.accountId,
         // The stack's process builds the handler's real context (local/gateway/api-gateway-event.ts) from these.
         context: (functionName, awsRequestId) => ({ functionName, awsRequestId }) as Context,
+        ...(config.faults.lambdaServiceErrors === undefined
+          ? {}
+          : { serviceErrorsAfterRun: config.faults.lambdaServiceErrors }),
         resolve: async (functionName) => {
           const answer = await ask((id) => ({ resolve: { id, functionName } }));
           return 'resolved' in answer && answer.resolved.exists ? remoteHandler(functionName) : undefined;

@@ -1,12 +1,4 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import {
-  type RunningStack,
-  localClientConfig,
-  removeDataDir,
-  request,
-  startLocalStack,
-  waitForExecution,
-} from '../support/local-stack';
+import { type RunningStack, request, stackPerTest, waitForExecution } from '../support/local-stack';
 
 jest.setTimeout(60_000);
 
@@ -17,20 +9,8 @@ jest.setTimeout(60_000);
  * HTTP as a third party would (docs/waits.md, "A resume whose answer was lost").
  */
 describe('a task send carried out whose answer was lost', () => {
-  let stack: RunningStack | undefined;
-  let dynamodb: DynamoDBClient | undefined;
-  afterEach(async () => {
-    dynamodb?.destroy();
-    await stack?.stop();
-    if (stack !== undefined) removeDataDir(stack.dataDir);
-    stack = undefined;
-  });
+  const { start, waitItem } = stackPerTest({ HOOKFLOW_LOCAL_SFN_LOSE_TASK_ANSWERS: '1' });
 
-  async function start(): Promise<RunningStack> {
-    stack = await startLocalStack({ env: { HOOKFLOW_LOCAL_SFN_LOSE_TASK_ANSWERS: '1' } });
-    dynamodb = new DynamoDBClient(localClientConfig(stack.dynamodbEndpoint));
-    return stack;
-  }
   /** Starts a run of the events webhook `ref` (approval waits at once; approval-later a second after). */
   async function begin(s: RunningStack, ref: string) {
     const started = await request(`${s.url}/api/v2/webhook?ref=${ref}`, {
@@ -50,10 +30,7 @@ describe('a task send carried out whose answer was lost', () => {
   /** Until the run's task has stored its token (what a third party cannot see: the wait item). */
   async function waiting(runRef: string): Promise<void> {
     for (let i = 0; i < 200; i++) {
-      const { Item } = await dynamodb!.send(
-        new GetItemCommand({ TableName: 'hookflow-dedupe', Key: { pk: { S: `wait#${runRef}#approval` } } }),
-      );
-      if (Item !== undefined) return;
+      if ((await waitItem(runRef, 'approval')) !== undefined) return;
       await new Promise((r) => setTimeout(r, 25));
     }
     throw new Error(`run ${runRef} never waited`);

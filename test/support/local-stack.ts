@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { dynamoDbBackend } from '../../local/dynamodb/start-dynamodb';
 
 const root = resolve(__dirname, '..', '..');
@@ -126,6 +127,34 @@ export function localClientConfig(endpoint: string) {
 
 export function removeDataDir(dataDir: string): void {
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * A stack of each test's own, started with the faults it injects (`env`), stopped and its data removed after the
+ * test; `waitItem` reads a run's wait item, which a third party cannot see (has it stored its task token yet?).
+ */
+export function stackPerTest(env: Record<string, string>) {
+  let stack: RunningStack | undefined;
+  let dynamodb: DynamoDBClient | undefined;
+  afterEach(async () => {
+    dynamodb?.destroy();
+    await stack?.stop();
+    if (stack !== undefined) removeDataDir(stack.dataDir);
+    stack = undefined;
+  });
+  return {
+    async start(): Promise<RunningStack> {
+      stack = await startLocalStack({ env });
+      dynamodb = new DynamoDBClient(localClientConfig(stack.dynamodbEndpoint));
+      return stack;
+    },
+    async waitItem(runRef: string, topic: string): Promise<Record<string, AttributeValue> | undefined> {
+      const { Item } = await dynamodb!.send(
+        new GetItemCommand({ TableName: 'hookflow-dedupe', Key: { pk: { S: `wait#${runRef}#${topic}` } } }),
+      );
+      return Item;
+    },
+  };
 }
 
 /**

@@ -92,6 +92,9 @@ const endpoints = {
         context: lambdaContext,
         timeoutMsOf,
         resolve: options.resolve,
+        ...(options.faults?.lambdaServiceErrors === undefined
+          ? {}
+          : { serviceErrorsAfterRun: options.faults.lambdaServiceErrors }),
       }),
     }),
   'in a process of its own': (options: EndpointOptions) =>
@@ -405,20 +408,18 @@ describe.each(Object.entries(endpoints))(
       }
     });
 
-    it('the real wait function and callback route: a callback between an attempt that failed after its put and the retry is kept, and the retry resumes with it', async () => {
-      // Arrange: the real wait function behind the real wait states; its first attempt stores its token, then fails
-      // with Lambda.ServiceException (one of Lambda's own service errors, which the state retries 2 s later with a
-      // new token). A callback arrives between the two.
+    it('the real wait function: a callback between its attempt that failed after the put (Lambda.ServiceException) and the retry is kept, and the retry resumes with it', async () => {
+      // Arrange: the real wait function behind the real wait states, on an endpoint of its own whose first Lambda task
+      // fails with Lambda.ServiceException after the function ran (HOOKFLOW_LOCAL_LAMBDA_SERVICE_ERRORS): the attempt
+      // stored its token, and the state retries 2 s later with a new one. A callback arrives between the two.
       const name = `gap-${Date.now()}`;
       const waits = new InMemoryWaitStore();
       const gapDir = mkdtempSync(join(tmpdir(), 'hookflow-sfn-gap-'));
-      let attempts = 0;
-      let failedAfterPut: () => void = () => undefined;
-      const failed = new Promise<void>((resolve) => (failedAfterPut = resolve));
       const gap = await startEndpoint({
         dataDir: gapDir,
         stateMachines: [{ name: 'wait-for-event-real', type: 'STANDARD', definition: waitForEventReal }],
         resolve: async (functionName) => (functionName === 'hookflow-wait-real' ? wait : undefined),
+        faults: { lambdaServiceErrors: 1 },
       });
       const client = markUnansweredAttempts(
         new SFNClient({ ...localClientConfig(gap.endpoint), disableHostPrefix: true }),
@@ -429,16 +430,14 @@ describe.each(Object.entries(endpoints))(
       const wait: LocalLambdaHandler = async (event, context) => {
         const begun = await handler(event, context);
         results.push(begun);
-        attempts += 1;
-        if (attempts === 1) {
-          setImmediate(failedAfterPut);
-          throw Object.assign(new Error('Lambda is unavailable (injected after the put)'), {
-            name: 'Lambda.ServiceException',
-          });
-        }
         return begun;
       };
       const operator = new SFNClient(localClientConfig(gap.endpoint));
+      const closed = (taskToken: string) =>
+        operator.send(new SendTaskHeartbeatCommand({ taskToken })).then(
+          () => false,
+          (error: { name?: string }) => error.name === 'TaskTimedOut',
+        );
 
       try {
         const { executionArn } = await operator.send(
@@ -448,16 +447,11 @@ describe.each(Object.entries(endpoints))(
             input: '{"x":1}',
           }),
         );
-        await failed;
-        const token = waits.tasks.get(`${name}/approval`)?.taskToken;
-        // The first attempt's task is closed once Step Functions has its failure: a heartbeat hears TaskTimedOut.
-        for (let i = 0; i < 200; i++) {
-          const closed = await operator.send(new SendTaskHeartbeatCommand({ taskToken: token! })).then(
-            () => false,
-            (error: { name?: string }) => error.name === 'TaskTimedOut',
-          );
-          if (closed) break;
+        // Until the first attempt stored its token and Step Functions closed its task (a heartbeat hears so).
+        let token: string | undefined;
+        for (let i = 0; i < 500 && (token === undefined || !(await closed(token))); i++) {
           await new Promise((r) => setTimeout(r, 10));
+          token = waits.tasks.get(`${name}/approval`)?.taskToken;
         }
 
         // Act
