@@ -244,8 +244,9 @@ export interface WaitStore {
    */
   keepEarly(ref: string, topic: string, callback: EarlyCallback, now: number): Promise<boolean>;
   /**
-   * Stores the token of a task that begins waiting, unless a live EARLY callback holds the key (false then).
-   * Anything else there (a resumed or expired wait, an earlier attempt of this wait) is replaced.
+   * Stores the token of a task that begins waiting, unless a live EARLY callback holds the key, or this very token
+   * is already there in a callback's hands (the SDK's retry of a put that landed): false then. Anything else there
+   * (a resumed or expired wait, an earlier attempt of this wait) is replaced.
    */
   beginWait(wait: BeginningWait, now: number): Promise<boolean>;
   /**

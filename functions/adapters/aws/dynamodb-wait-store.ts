@@ -130,12 +130,20 @@ export class DynamoDbWaitStore implements WaitStore {
             // (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html).
             expiresAt: wait.expiresAt,
           }),
-          // Only a live early callback is kept out of the way: the wait takes it instead (takeEarly). Items
-          // written before waits had a status count as not early. TTL deletes late: expiry is checked here.
+          // (rules: mayBeginWait) A live early callback is kept out of the way: the wait takes it instead
+          // (takeEarly). Items written before waits had a status count as waiting, not early. TTL deletes late:
+          // expiry is checked here. And this very token in a callback's hands stays: only the SDK's retry of this
+          // put (an attempt that landed, its answer lost) meets it.
           ConditionExpression:
-            'attribute_not_exists(pk) OR attribute_not_exists(#s) OR #s <> :early OR expiresAt < :now',
+            'attribute_not_exists(pk) OR ((attribute_not_exists(#s) OR #s <> :early OR expiresAt < :now) AND ' +
+            '(attribute_not_exists(taskToken) OR taskToken <> :token OR attribute_not_exists(#s) OR #s = :waiting))',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: marshall({ ':early': 'EARLY', ':now': Math.floor(now / 1000) }),
+          ExpressionAttributeValues: marshall({
+            ':early': 'EARLY',
+            ':now': Math.floor(now / 1000),
+            ':token': wait.taskToken,
+            ':waiting': 'WAITING',
+          }),
         }),
       );
       return true;

@@ -39,6 +39,18 @@ export function isLiveEarly(item: WaitItem | undefined, nowMs: number): boolean 
   return item?.status === 'EARLY' && item.expiresAt !== undefined && item.expiresAt >= seconds(nowMs);
 }
 
+/**
+ * A beginning wait stores its token (beginWait) unless a live early callback holds the key (it takes that instead),
+ * or the item already holds this very token in a callback's hands (claimed, resumed, or found dead): only the SDK's
+ * retry of the same put, after an attempt that landed and whose answer was lost, can find that, and writing WAITING
+ * over it would let the same callback again (or another) be delivered to a task that is closed, kept early for the
+ * retry that never comes (resume-task.ts), and taken twice by a later wait.
+ */
+export function mayBeginWait(item: WaitItem | undefined, taskToken: string, nowMs: number): boolean {
+  if (item === undefined) return true;
+  return !isLiveEarly(item, nowMs) && (item.taskToken !== taskToken || waiting(item));
+}
+
 /** A wait that took an early callback gives it back (its resume failed) only while it is still the taker's. */
 export function mayReturnEarly(item: WaitItem | undefined): boolean {
   return item?.status === 'RESUMED';

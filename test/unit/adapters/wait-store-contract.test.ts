@@ -186,6 +186,33 @@ const cases: readonly (readonly [string, Case, unknown[]])[] = [
     ],
   ],
   [
+    "a wait's put again (the SDK's retry of one that landed) leaves its token in a callback's hands; its own waiting item it rewrites",
+    async (store, ref) => {
+      await store.beginWait(wait(ref), NOW);
+      const again = await store.beginWait(wait(ref), NOW); // still WAITING: the same item again
+      await store.claim(ref, TOPIC, claim('a', NOW));
+      const overClaim = await store.beginWait(wait(ref), NOW);
+      await store.confirm(ref, TOPIC, 'a', 'cb-1');
+      const overResumed = await store.beginWait(wait(ref), NOW);
+      const resumed = await store.get(ref, TOPIC);
+      await store.markExpired(ref, TOPIC, 'token-1');
+      const overExpired = await store.beginWait(wait(ref), NOW);
+      // Another token (the state's retry, or a loop's next wait) replaces any of them.
+      const retry = await store.beginWait({ ...wait(ref), taskToken: 'token-2' }, NOW);
+      return [
+        again,
+        overClaim,
+        overResumed,
+        resumed?.status,
+        resumed?.resumedBy,
+        overExpired,
+        retry,
+        await status(store, ref),
+      ];
+    },
+    [true, false, false, 'RESUMED', 'cb-1', false, true, 'WAITING'],
+  ],
+  [
     'a task is marked expired from a wait with that token, never from a callback kept early nor a newer token',
     async (store, ref) => {
       await store.beginWait(wait(ref), NOW);

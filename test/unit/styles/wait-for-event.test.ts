@@ -319,6 +319,32 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
       expectDeliveredToAttempt2(s, delivered);
     });
 
+    it("a put that landed unanswered, a callback resumed in between, the SDK's retry of the put: that token stays the callback's, never kept again", async () => {
+      // Arrange: the put's first SDK attempt lands (its answer lost); a callback resumes that token before the SDK's
+      // second attempt of the same put, which then meets the resumed item.
+      const s = setup();
+      const entered = new Date(s.now()).toISOString();
+      const put = s.waits.beginWait.bind(s.waits);
+      jest.spyOn(s.waits, 'beginWait').mockImplementationOnce(async (wait, now) => {
+        await put(wait, now);
+        await s.callback({ output: { approved: true } }, 'cb-1');
+        return put(wait, now);
+      });
+      const invocation = { endsAt: s.now() + 10_000, lastsMs: 10_000 };
+
+      // Act
+      const begun = beginWait(s.deps, s.input({ enteredTime: entered }), undefined, invocation);
+      await expect(begun).rejects.toBeInstanceOf(WaitContendedError);
+      const again = await s.callback({ output: { approved: true } }, 'cb-1');
+      const loop = await beginWait(s.deps, s.input({ taskToken: 'token-9', enteredTime: entered }));
+
+      // Assert: the task (closed by the callback) ignores the function's error; the callback again is its replay,
+      // and the run's next wait on the same ref and topic waits rather than taking it a second time.
+      expect(again).toMatchObject({ outcome: 'resumed', replayed: true });
+      expect(loop).toMatchObject({ outcome: 'waiting' });
+      expect(s.engine.resumed).toEqual([{ taskToken: 'token-1', result: { output: { approved: true } } }]);
+    });
+
     it('without a time a retry could write by (an item written before it was stored): 410, as before', async () => {
       // Arrange
       const s = setup();
