@@ -58,18 +58,20 @@ export const LAMBDA_TRANSIENT_RETRY = {
 } as const;
 
 /**
- * The wait's own failures that left nothing behind, retried with a new token (the function then writes its wait
- * afresh, or takes the early callback it had to give back):
+ * The wait's own failures that left nothing behind a retry cannot replace, retried with a new token (the function
+ * then writes its wait afresh, or takes the early callback it had to give back):
  * - `WaitForEvent.Busy`: DynamoDB or Step Functions refused the function's call on every attempt (a throttle), or
- *   an early callback's resume failed busy and the callback is kept again as it was
- *   (functions/styles/events/wait-for-event.ts, `WaitBusyError`);
+ *   an early callback's resume failed busy and the callback is kept again as it was, or the wait's put got no
+ *   answer where its item says until when a retry may write: a callback that finds its token meanwhile is kept for
+ *   the retry (functions/styles/events/wait-for-event.ts, `WaitBusyError`);
  * - `WaitForEvent.Contended`: early callbacks kept coming and going between its two writes; none was taken;
  * - `Lambda.TooManyRequestsException`: Lambda refused the invocation (no concurrency left), so the function never
  *   ran. "When Lambda hits the maximum number of invocations, the error is Lambda.TooManyRequestsException"
  *   (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html): Invoke's refusal, HTTP
  *   429, "the request throughput limit was exceeded" (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html,
  *   "Errors"), so nothing ran.
- * Not here: `EngineBusyError` (a call that got no answer may have written the wait or taken a callback), nor
+ * Not here: `EngineBusyError` (a take that got no answer may have taken a callback; a put, where the payload has no
+ * entry time), nor
  * `Lambda.Unknown` (the function timed out part-way): docs/waits.md, "What fails the task, and what is retried".
  * The same backoff as the Lambda service errors', from 2 s: an attempt's own SDK retries have already waited out
  * the short throttles.

@@ -564,7 +564,7 @@ export class InMemoryWaitStore implements WaitStore {
 
   async beginWait(wait: BeginningWait, now: number) {
     const key = `${wait.ref}/${wait.topic}`;
-    if (!waitRules.mayBeginWait(this.item(key), wait.taskToken, now)) return false;
+    if (!waitRules.mayBeginWait(this.item(key), wait, now)) return false;
     const { expiresAt, ...task } = wait;
     this.tasks.set(key, { ...task, status: 'WAITING' });
     this.expiresAt.set(key, expiresAt);

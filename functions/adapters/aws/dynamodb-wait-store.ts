@@ -132,17 +132,20 @@ export class DynamoDbWaitStore implements WaitStore {
           }),
           // (rules: mayBeginWait) A live early callback is kept out of the way: the wait takes it instead
           // (takeEarly). Items written before waits had a status count as waiting, not early. TTL deletes late:
-          // expiry is checked here. And this very token in a callback's hands stays: only the SDK's retry of this
-          // put (an attempt that landed, its answer lost) meets it.
+          // expiry is checked here. This very token in a callback's hands stays: only the SDK's retry of this put
+          // (an attempt that landed, its answer lost) meets it. So does a wait stored later than this one: only a put
+          // that landed after its attempt gave it up meets that. ISO 8601 times of one format compare as strings.
           ConditionExpression:
             'attribute_not_exists(pk) OR ((attribute_not_exists(#s) OR #s <> :early OR expiresAt < :now) AND ' +
-            '(attribute_not_exists(taskToken) OR taskToken <> :token OR attribute_not_exists(#s) OR #s = :waiting))',
+            '(attribute_not_exists(taskToken) OR taskToken <> :token OR attribute_not_exists(#s) OR #s = :waiting) AND ' +
+            '(attribute_not_exists(enteredTime) OR enteredTime <= :entered))',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: marshall({
             ':early': 'EARLY',
             ':now': Math.floor(now / 1000),
             ':token': wait.taskToken,
             ':waiting': 'WAITING',
+            ':entered': wait.enteredTime,
           }),
         }),
       );

@@ -54,11 +54,13 @@ export class WaitContendedError extends Error {
 }
 
 /**
- * DynamoDB or Step Functions was busy and this attempt of the wait left nothing behind: its write was refused on
- * every attempt, or the early callback it took is kept again as it was. The wait state retries this name
+ * DynamoDB or Step Functions was busy and this attempt of the wait left nothing behind that a retry cannot replace:
+ * its write was refused on every attempt, or the early callback it took is kept again as it was, or its put got no
+ * answer and a callback that finds what it stored is kept for the retry (docs/waits.md, "What fails the task, and
+ * what is retried"). The wait state retries this name
  * (workflows/wait-for-event-states.ts, `WAIT_BUSY_RETRY`) with a new token; every other failure of the function
- * fails the task, because an attempt that may have written its wait or taken a callback cannot be replaced safely
- * (docs/waits.md, "What fails the task, and what is retried").
+ * fails the task, because an attempt that may have taken a callback (or written its wait where a callback could not
+ * be kept for the retry) cannot be replaced safely.
  */
 export class WaitBusyError extends Error {
   override readonly name = 'WaitForEvent.Busy';
@@ -68,8 +70,8 @@ export class WaitBusyError extends Error {
 const retryableIfRefused = (error: unknown): unknown =>
   error instanceof EngineBusyError && error.refused ? busy(error) : error;
 
-const busy = (error: Error) =>
-  new WaitBusyError(`${error.message} (nothing of this attempt remains; the wait retries)`, { cause: error });
+const busy = (error: Error, why = 'nothing of this attempt remains') =>
+  new WaitBusyError(`${error.message} (${why}; the wait retries)`, { cause: error });
 
 /**
  * How many times an unanswered resume is sent again to learn whether it closed the task (`closedByThisAttempt`). Each
@@ -122,8 +124,20 @@ export async function beginWait(
         },
         now,
       )
-      // A put that may have been written (unanswered) is not retried: a callback could claim its token meanwhile.
-      .catch((error: unknown) => Promise.reject(retryableIfRefused(error)));
+      // A put that may have been written (unanswered) is retried only where its item says when the state was entered
+      // and until when a retry may write (retryWritesBy): a callback that claims its token meanwhile hears
+      // TaskTimedOut and is kept for the retry, which takes it (resume-task.ts). Without those, that callback would
+      // hear 410 and the retry's wait replace it: the task fails as it is.
+      .catch((error: unknown) =>
+        Promise.reject(
+          error instanceof EngineBusyError &&
+            !error.refused &&
+            invocation !== undefined &&
+            input.enteredTime !== undefined
+            ? busy(error, 'whatever this attempt stored, the retry replaces; a callback meanwhile is kept for it')
+            : retryableIfRefused(error),
+        ),
+      );
     if (stored) return { outcome: 'waiting', expiresAt };
     const early = await deps.waits
       .takeEarly(input.ref, input.topic, {

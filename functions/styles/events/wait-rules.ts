@@ -10,7 +10,7 @@ import type { WaitingTask } from '../../core/ports';
  * (the workflow writes its wait without one); `expiresAt` is the TTL attribute in epoch seconds (DynamoDB's TTL
  * deletes late, so every rule checks expiry itself); `leaseUntil` is in epoch ms. `now` is epoch ms.
  */
-export type WaitItem = Pick<WaitingTask, 'taskToken' | 'claimOwner' | 'leaseUntil'> & {
+export type WaitItem = Pick<WaitingTask, 'taskToken' | 'claimOwner' | 'leaseUntil' | 'enteredTime'> & {
   readonly status?: WaitingTask['status'];
   readonly expiresAt?: number;
 };
@@ -40,15 +40,27 @@ export function isLiveEarly(item: WaitItem | undefined, nowMs: number): boolean 
 }
 
 /**
- * A beginning wait stores its token (beginWait) unless a live early callback holds the key (it takes that instead),
- * or the item already holds this very token in a callback's hands (claimed, resumed, or found dead): only the SDK's
- * retry of the same put, after an attempt that landed and whose answer was lost, can find that, and writing WAITING
- * over it would let the same callback again (or another) be delivered to a task that is closed, kept early for the
- * retry that never comes (resume-task.ts), and taken twice by a later wait.
+ * A beginning wait stores its token (beginWait) unless:
+ * - a live early callback holds the key (it takes that instead);
+ * - the item already holds this very token in a callback's hands (claimed, resumed, or found dead): only the SDK's
+ *   retry of the same put, after an attempt that landed and whose answer was lost, can find that, and writing
+ *   WAITING over it would let the same callback again (or another) be delivered to a task that is closed, kept early
+ *   for the retry that never comes (resume-task.ts), and taken twice by a later wait;
+ * - the item holds a wait stored later than this one (`enteredTime`, the function's clock, ISO 8601, which orders as
+ *   text): only a put that landed after its attempt had given it up (unanswered) and the state's retry had written
+ *   its own can find that, and would put a dead token over the live one.
  */
-export function mayBeginWait(item: WaitItem | undefined, taskToken: string, nowMs: number): boolean {
+export function mayBeginWait(
+  item: WaitItem | undefined,
+  wait: { readonly taskToken: string; readonly enteredTime: string },
+  nowMs: number,
+): boolean {
   if (item === undefined) return true;
-  return !isLiveEarly(item, nowMs) && (item.taskToken !== taskToken || waiting(item));
+  return (
+    !isLiveEarly(item, nowMs) &&
+    (item.taskToken !== wait.taskToken || waiting(item)) &&
+    (item.enteredTime === undefined || item.enteredTime <= wait.enteredTime)
+  );
 }
 
 /** A wait that took an early callback gives it back (its resume failed) only while it is still the taker's. */

@@ -213,6 +213,17 @@ const cases: readonly (readonly [string, Case, unknown[]])[] = [
     [true, false, false, 'RESUMED', 'cb-1', false, true, 'WAITING'],
   ],
   [
+    'a put stored earlier than the wait already there (it landed after its attempt gave it up) does not replace it',
+    async (store, ref) => {
+      const later = { ...wait(ref), taskToken: 'token-2', enteredTime: new Date(NOW + 2 * SECOND).toISOString() };
+      await store.beginWait(later, NOW);
+      const stale = await store.beginWait(wait(ref), NOW);
+      const same = await store.beginWait(later, NOW);
+      return [stale, same, (await store.get(ref, TOPIC))?.taskToken];
+    },
+    [false, true, 'token-2'],
+  ],
+  [
     'a task is marked expired from a wait with that token, never from a callback kept early nor a newer token',
     async (store, ref) => {
       await store.beginWait(wait(ref), NOW);

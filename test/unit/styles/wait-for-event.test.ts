@@ -474,12 +474,39 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
       expect(s.engine.resumed.map((r) => r.taskToken)).toEqual(['attempt-2']);
     });
 
-    it('a put that may have been written (no answer): fails the task as it is, never Busy', async () => {
+    it("a put that may have been written (no answer), from a payload without the state's entry time: fails the task as it is", async () => {
       const s = setup();
       const error = unanswered();
       jest.spyOn(s.waits, 'beginWait').mockRejectedValueOnce(error);
 
-      await expect(beginWait(s.deps, s.input())).rejects.toBe(error);
+      await expect(beginWait(s.deps, s.input(), undefined, { endsAt: s.now() + 10_000, lastsMs: 10_000 })).rejects.toBe(
+        error,
+      );
+    });
+
+    it('a put that landed with no answer: Busy; a callback meanwhile is kept, and the retry (a new token) resumes with it', async () => {
+      // Arrange: the put lands, but its answer is lost on every SDK attempt; the task fails and is retried.
+      const s = setup();
+      const entered = new Date(s.now()).toISOString();
+      const put = s.waits.beginWait.bind(s.waits);
+      jest.spyOn(s.waits, 'beginWait').mockImplementationOnce(async (wait, now) => {
+        await put(wait, now);
+        throw unanswered();
+      });
+      const invocation = { endsAt: s.now() + 10_000, lastsMs: 10_000 };
+
+      // Act
+      const first = beginWait(s.deps, s.input({ taskToken: 'attempt-1', enteredTime: entered }), undefined, invocation);
+      await expect(first).rejects.toBeInstanceOf(WaitBusyError);
+      s.engine.goneTokens.add('attempt-1');
+      const delivered = await s.callback({ output: { n: 1 } }, 'cb-1');
+      s.advance(2_000);
+      const retried = await beginWait(s.deps, s.input({ taskToken: 'attempt-2', enteredTime: entered }));
+
+      // Assert
+      expect(delivered).toMatchObject({ outcome: 'kept' });
+      expect(retried).toMatchObject({ outcome: 'took-early' });
+      expect(s.engine.resumed).toEqual([{ taskToken: 'attempt-2', result: { output: { n: 1 } } }]);
     });
 
     it('a take that may have gone through: fails the task as it is, never Busy', async () => {
