@@ -78,8 +78,9 @@ export function refusalError(refusal: DeliveryRefusal): DomainError {
  *   InvalidToken): `gone`, naming it, unless a retry of the wait task has written a new token over the item
  *   meanwhile (the wait is marked expired only while it holds the dead token): then the next pass delivers to the
  *   retry's token. Or, closed before its timeout while a retry of its wait may still come (wait-rules.ts,
- *   `retryMayStillWrite`): kept in the dead token's place for that retry (an event: `in-progress`). Taking over a dead delivery's claim and hearing the task is closed means
- *   that delivery resumed it before it died: the task is marked RESUMED (by it).
+ *   `retryMayStillWrite`): kept in the dead token's place for that retry (an event: `in-progress`). Taking over a
+ *   dead delivery's claim and hearing the task is closed means that delivery resumed it before it died: the task is
+ *   marked RESUMED (by it).
  * Only failures (the wait store or Step Functions failing) are thrown.
  */
 export async function deliverCallback(
@@ -199,8 +200,8 @@ export async function deliverCallback(
               retryMayStillWrite(task.retryWritesBy, now())
             ) {
               // Closed before its timeout, and by no callback (each claims first; a dead one's claim is the case
-              // above): the wait's attempt failed after it stored this token (one of Lambda's service errors), and
-              // the state's Retry writes a new token soon; or the run ended. Until that retry could have written
+              // above): the wait's attempt failed after it stored this token (one of Lambda's service errors, or a
+              // put that got no answer), and the state's Retry writes a new token soon; or the run ended. Until that retry could have written
               // (wait-rules.ts, retryWritesBy), the callback is kept in the dead token's place, for the retry to
               // take, as one that came before its wait. Marked expired, it was refused 410 while its run still
               // waited for it. An event, which is not kept, is asked to come again. Not kept: the retry has
