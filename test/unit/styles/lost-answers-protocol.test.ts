@@ -13,7 +13,8 @@ import { type AnswerLoss, FakeEngine, InMemoryWaitStore } from '../../support/fa
  * callback (with an event id) and one run that waits for it, in either order, then loops back to wait again on the
  * same ref and topic. Whatever is lost, the run gets the callback exactly once, its sender ends with a success
  * (202 kept or 204 resumed, retrying as told), and the loop's second wait does not take it again
- * (docs/waits.md, "A resume whose answer was lost"; docs/guarantees.md, "Callbacks").
+ * (docs/waits.md, "A resume whose answer was lost"; docs/guarantees.md, "Callbacks"). And the wait's put, whose
+ * answer may be lost too, with the callback coming between that attempt and its retry (below).
  */
 const LOSSES: readonly AnswerLoss[] = [
   'none',
@@ -58,8 +59,12 @@ function world() {
     return 'gave up';
   }
 
-  /** One entry of the run into the wait state: its attempts, retried with a new token on WaitForEvent.Busy. */
-  async function enterWait(): Promise<string> {
+  /**
+   * One entry of the run into the wait state: its attempts, retried with a new token on WaitForEvent.Busy, each
+   * knowing its invocation's end (10 s) as Lambda's context tells it; `between` runs after the first failed attempt,
+   * before its retry.
+   */
+  async function enterWait(between?: () => Promise<void>): Promise<string> {
     const enteredTime = new Date(clock).toISOString();
     for (let attempt = 0; attempt < 6; attempt++) {
       const input: WaitForEventInput = {
@@ -71,12 +76,14 @@ function world() {
         enteredTime,
       };
       try {
-        return (await beginWait({ waits, engine, now, graceSeconds: 86_400 }, input, untilDone)).outcome;
+        const invocation = { endsAt: clock + 10_000, lastsMs: 10_000 };
+        return (await beginWait({ waits, engine, now, graceSeconds: 86_400 }, input, untilDone, invocation)).outcome;
       } catch (error) {
         // A task already closed ignores its function's error; else the state retries Busy with a new token.
         if (engine.goneTokens.has(input.taskToken)) return 'took-early';
         if (!(error instanceof WaitBusyError)) return `failed: ${(error as Error).name}`;
         engine.goneTokens.add(input.taskToken);
+        if (attempt === 0) await between?.();
         advance(2_000);
       }
     }
@@ -129,5 +136,35 @@ describe('a lost task answer, on either side, still delivers a callback exactly 
     expect(retried).toBe('resumed');
     expect(w.engine.resumed).toEqual([{ taskToken: 'token-1', result: { output: { approvedBy: 'kevin' } } }]);
     expect(loop).toBe('waiting');
+  });
+});
+
+/** How the wait's put can lose its answer: carried out or not, every SDK attempt unanswered (the SDK's timeout). */
+const PUT_LOSSES = ['landed, every attempt unanswered', 'not landed, every attempt unanswered'] as const;
+
+describe("a wait's put whose answer was lost, and a callback between that attempt and its retry", () => {
+  it.each(PUT_LOSSES)('%s: the callback is kept, the retry resumes with it once, the loop waits', async (loss) => {
+    // Arrange: the first attempt's put fails unanswered (Busy: retried with a new token).
+    const w = world();
+    const put = w.waits.beginWait.bind(w.waits);
+    jest.spyOn(w.waits, 'beginWait').mockImplementationOnce(async (wait, now) => {
+      if (loss.startsWith('landed')) await put(wait, now);
+      throw new EngineBusyError('no answer');
+    });
+    let between: string | undefined;
+
+    // Act: the callback comes after the attempt failed, before the retry; the run then loops back to wait again.
+    const first = await w.enterWait(async () => void (between = await w.send()));
+    const retried = await w.send();
+    w.advance(60_000);
+    const loop = await w.enterWait();
+
+    // Assert
+    expect(between).toBe('kept');
+    expect(first).toBe('took-early');
+    expect(w.engine.resumed).toEqual([{ taskToken: 'token-2', result: { output: { approvedBy: 'kevin' } } }]);
+    expect(retried).toBe('resumed');
+    expect(loop).toBe('waiting');
+    expect(w.engine.resumed).toHaveLength(1);
   });
 });
