@@ -201,11 +201,11 @@ export async function deliverCallback(
             ) {
               // Closed before its timeout, and by no callback (each claims first; a dead one's claim is the case
               // above): the wait's attempt failed after it stored this token (one of Lambda's service errors, or a
-              // put that got no answer), and the state's Retry writes a new token soon; or the run ended. Until that retry could have written
-              // (wait-rules.ts, retryWritesBy), the callback is kept in the dead token's place, for the retry to
-              // take, as one that came before its wait. Marked expired, it was refused 410 while its run still
-              // waited for it. An event, which is not kept, is asked to come again. Not kept: the retry has
-              // written its own token meanwhile: deliver to it, on the next pass.
+              // put that got no answer), and the state's Retry writes a new token soon; or the run ended. Until
+              // that retry could have written (wait-rules.ts, retryWritesBy), the callback is kept in the dead
+              // token's place, for the retry to take, as one that came before its wait. Marked expired, it was
+              // refused 410 while its run still waited for it. An event, which is not kept, is asked to come
+              // again. Not kept: the retry has written its own token meanwhile: deliver to it, on the next pass.
               if (!options.keepEarly) {
                 await deps.waits.release(ref, topic, owner);
                 return {

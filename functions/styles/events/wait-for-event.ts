@@ -118,7 +118,8 @@ export async function beginWait(
           // What a callback that hears TaskTimedOut needs to tell a closed task from a timed-out one (resume-task.ts).
           ...(input.enteredTime === undefined ? {} : { stateEnteredTime: input.enteredTime }),
           // How long a callback that finds this token dead before its timeout keeps itself for a retry of this
-          // attempt (resume-task.ts): this attempt may still fail with one of Lambda's service errors, retried.
+          // attempt (resume-task.ts): this attempt may still fail, retried, with one of Lambda's service errors or
+          // with this very put unanswered (below).
           ...(invocation === undefined ? {} : { retryWritesBy: retryWritesBy(invocation) }),
           expiresAt,
         },
