@@ -252,6 +252,62 @@ describe.each(Object.entries(endpoints))(
       }
       throw new Error(`${executionArn} still RUNNING`);
     }
+    /**
+     * The real wait function (as handlers/wait-for-event.ts wires it: the invocation's deadline bound) behind the real
+     * wait states, on an endpoint of its own with `faults`; its Step Functions client is watched as clients.ts
+     * watches it, and `results` is what each of its invocations returned. `close` stops and removes all of it.
+     */
+    async function realWait(waits: InMemoryWaitStore, faults: LocalFaults) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'hookflow-sfn-real-wait-'));
+      const results: unknown[] = [];
+      const endpoint = await startEndpoint({
+        dataDir,
+        stateMachines: [{ name: 'wait-for-event-real', type: 'STANDARD', definition: waitForEventReal }],
+        // Resolved by the endpoint when the run reaches its wait state, once `handler` is built below.
+        resolve: async (functionName) =>
+          functionName === 'hookflow-wait-real'
+            ? async (event, context) => {
+                const begun = await handler(event, context);
+                results.push(begun);
+                return begun;
+              }
+            : undefined,
+        faults,
+      });
+      const config = { ...localClientConfig(endpoint.endpoint), disableHostPrefix: true };
+      const client = markUnansweredAttempts(new SFNClient({ ...config, maxAttempts: 3 }));
+      const engine = new SfnWorkflowEngine(client);
+      const handler = makeWaitForEventHandler({
+        waits,
+        engine,
+        logger: silentLogger,
+        graceSeconds: 60,
+        deadline: { reserveMs: 1_000, within: invocationDeadline.within },
+      });
+      const operator = new SFNClient(config);
+      return {
+        client,
+        engine,
+        operator,
+        results,
+        start: async (name: string) =>
+          (
+            await operator.send(
+              new StartExecutionCommand({
+                stateMachineArn: endpoint.stateMachineArn('wait-for-event-real'),
+                name,
+                input: '{"x":1}',
+              }),
+            )
+          ).executionArn!,
+        close: async () => {
+          client.destroy();
+          operator.destroy();
+          await endpoint.close();
+          rmSync(dataDir, { recursive: true, force: true });
+        },
+      };
+    }
     async function nextToken(count: number) {
       for (let i = 0; i < 500 && tokens.length < count; i++) await new Promise((r) => setTimeout(r, 10));
       return tokens[count - 1]!;
@@ -350,46 +406,16 @@ describe.each(Object.entries(endpoints))(
       );
       // An endpoint of its own, which carries out the first task send but answers it 500 (the local stack's
       // HOOKFLOW_LOCAL_SFN_LOSE_TASK_ANSWERS); the wait function's client is watched as clients.ts watches it.
-      const lossyDir = mkdtempSync(join(tmpdir(), 'hookflow-sfn-lost-'));
-      const lossy = await startEndpoint({
-        dataDir: lossyDir,
-        stateMachines: [{ name: 'wait-for-event-real', type: 'STANDARD', definition: waitForEventReal }],
-        resolve: async (functionName) => (functionName === 'hookflow-wait-real' ? wait : undefined),
-        faults: { loseTaskAnswers: 1 },
-      });
-      const config = { ...localClientConfig(lossy.endpoint), disableHostPrefix: true };
-      const client = markUnansweredAttempts(new SFNClient({ ...config, maxAttempts: 3 }));
+      const real = await realWait(waits, { loseTaskAnswers: 1 });
       let attempts = 0;
-      client.middlewareStack.add((next) => (args) => ((attempts += 1), next(args)), {
+      real.client.middlewareStack.add((next) => (args) => ((attempts += 1), next(args)), {
         step: 'deserialize',
         name: 'countAttempts',
       });
-      const handler = makeWaitForEventHandler({
-        waits,
-        engine: new SfnWorkflowEngine(client),
-        logger: silentLogger,
-        graceSeconds: 60,
-        deadline: { reserveMs: 1_000, within: invocationDeadline.within },
-      });
-      const results: unknown[] = [];
-      // Resolved by the endpoint when the run reaches its wait state, after this line.
-      const wait: LocalLambdaHandler = async (event, context) => {
-        const begun = await handler(event, context);
-        results.push(begun);
-        return begun;
-      };
-      const operator = new SFNClient(config);
 
       try {
         // Act
-        const { executionArn } = await operator.send(
-          new StartExecutionCommand({
-            stateMachineArn: lossy.stateMachineArn('wait-for-event-real'),
-            name,
-            input: '{"x":1}',
-          }),
-        );
-        const execution = await settled(executionArn!, operator);
+        const execution = await settled(await real.start(name), real.operator);
 
         // Assert: the SDK sent it twice (the retry heard TaskTimedOut); the run got the callback once, and the
         // callback stays taken, where a later wait on the same ref and topic would otherwise take it again.
@@ -398,13 +424,10 @@ describe.each(Object.entries(endpoints))(
           output: JSON.stringify({ x: 1, approval: { approved: true } }),
         });
         expect(attempts).toBe(2);
-        expect(results).toEqual([{ outcome: 'took-early', callbackStatus: 'succeeded' }]);
+        expect(real.results).toEqual([{ outcome: 'took-early', callbackStatus: 'succeeded' }]);
         expect(waits.tasks.get(`${name}/approval`)?.status).not.toBe('EARLY');
       } finally {
-        client.destroy();
-        operator.destroy();
-        await lossy.close();
-        rmSync(lossyDir, { recursive: true, force: true });
+        await real.close();
       }
     });
 
@@ -414,39 +437,15 @@ describe.each(Object.entries(endpoints))(
       // stored its token, and the state retries 2 s later with a new one. A callback arrives between the two.
       const name = `gap-${Date.now()}`;
       const waits = new InMemoryWaitStore();
-      const gapDir = mkdtempSync(join(tmpdir(), 'hookflow-sfn-gap-'));
-      const gap = await startEndpoint({
-        dataDir: gapDir,
-        stateMachines: [{ name: 'wait-for-event-real', type: 'STANDARD', definition: waitForEventReal }],
-        resolve: async (functionName) => (functionName === 'hookflow-wait-real' ? wait : undefined),
-        faults: { lambdaServiceErrors: 1 },
-      });
-      const client = markUnansweredAttempts(
-        new SFNClient({ ...localClientConfig(gap.endpoint), disableHostPrefix: true }),
-      );
-      const engine = new SfnWorkflowEngine(client);
-      const handler = makeWaitForEventHandler({ waits, engine, logger: silentLogger, graceSeconds: 60 });
-      const results: unknown[] = [];
-      const wait: LocalLambdaHandler = async (event, context) => {
-        const begun = await handler(event, context);
-        results.push(begun);
-        return begun;
-      };
-      const operator = new SFNClient(localClientConfig(gap.endpoint));
+      const real = await realWait(waits, { lambdaServiceErrors: 1 });
       const closed = (taskToken: string) =>
-        operator.send(new SendTaskHeartbeatCommand({ taskToken })).then(
+        real.operator.send(new SendTaskHeartbeatCommand({ taskToken })).then(
           () => false,
           (error: { name?: string }) => error.name === 'TaskTimedOut',
         );
 
       try {
-        const { executionArn } = await operator.send(
-          new StartExecutionCommand({
-            stateMachineArn: gap.stateMachineArn('wait-for-event-real'),
-            name,
-            input: '{"x":1}',
-          }),
-        );
+        const executionArn = await real.start(name);
         // Until the first attempt stored its token and Step Functions closed its task (a heartbeat hears so).
         let token: string | undefined;
         for (let i = 0; i < 500 && (token === undefined || !(await closed(token))); i++) {
@@ -456,17 +455,17 @@ describe.each(Object.entries(endpoints))(
 
         // Act
         const delivered = await deliverCallback(
-          { waits, engine, earlyCallbackTtlSeconds: 600, claimLeaseSeconds: 30 },
+          { waits, engine: real.engine, earlyCallbackTtlSeconds: 600, claimLeaseSeconds: 30 },
           name,
           'approval',
           { output: { approved: true } },
           'cb-1',
         );
-        const execution = await settled(executionArn!, operator);
+        const execution = await settled(executionArn, real.operator);
 
         // Assert: kept (it was refused 410 while the run went on waiting); the retry took it, the run got it once.
         expect(delivered).toMatchObject({ outcome: 'kept', replayed: false });
-        expect(results).toEqual([
+        expect(real.results).toEqual([
           { outcome: 'waiting', expiresAt: expect.any(Number) },
           { outcome: 'took-early', callbackStatus: 'succeeded' },
         ]);
@@ -475,10 +474,7 @@ describe.each(Object.entries(endpoints))(
           output: JSON.stringify({ x: 1, approval: { approved: true } }),
         });
       } finally {
-        client.destroy();
-        operator.destroy();
-        await gap.close();
-        rmSync(gapDir, { recursive: true, force: true });
+        await real.close();
       }
     }, 20_000);
 
