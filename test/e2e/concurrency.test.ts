@@ -6,6 +6,7 @@ import {
   request,
   type RunningStack,
   startLocalStack,
+  untilWaiting,
   waitForExecution,
 } from '../support/local-stack';
 
@@ -199,13 +200,7 @@ describe('concurrent identical requests on the local stack', () => {
   it('callbacks racing for one waiting task: exactly one resumes it', async () => {
     const run = await request(`${stack.url}/api/v2/webhook?ref=approval`, { method: 'POST', body: '{}' });
     const { runRef, executionLink } = run.body as { runRef: string; executionLink: string };
-    for (let i = 0; i < 200; i++) {
-      const { Item } = await dynamodb.send(
-        new GetItemCommand({ TableName: 'hookflow-dedupe', Key: { pk: { S: `wait#${runRef}#approval` } } }),
-      );
-      if (Item !== undefined) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await untilWaiting(dynamodb, runRef, 'approval');
     const { counts } = await burst(`${stack.url}/api/v2/callback?ref=${runRef}&topic=approval`, {
       body: '{"ok":true}',
     });

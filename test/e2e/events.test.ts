@@ -1,6 +1,13 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { execFileSync } from 'node:child_process';
-import { type RunningStack, removeDataDir, startLocalStack, waitForExecution } from '../support/local-stack';
+import {
+  type RunningStack,
+  readWaitItem,
+  removeDataDir,
+  startLocalStack,
+  untilWaiting,
+  waitForExecution,
+} from '../support/local-stack';
 
 jest.setTimeout(60_000);
 
@@ -44,13 +51,7 @@ describe('events and callbacks on the local stack (seed 3)', () => {
     expect(started.status).toBe(202);
     const runRef = String(started.body!.runRef);
     // The run stores its task token a moment after it starts; a callback before that would find nothing (404).
-    for (let i = 0; i < 200; i++) {
-      const { Item } = await dynamodb.send(
-        new GetItemCommand({ TableName: 'hookflow-dedupe', Key: { pk: { S: `wait#${runRef}#approval` } } }),
-      );
-      if (Item !== undefined) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await untilWaiting(dynamodb, runRef, 'approval');
     return { runRef, link: String(started.body!.executionLink) };
   };
 
@@ -130,9 +131,7 @@ describe('events and callbacks on the local stack (seed 3)', () => {
   it('writes the wait item through the wait-for-event function, with its TTL: timeout (3600 s) plus a day', async () => {
     const { runRef } = await startApproval();
 
-    const { Item } = await dynamodb.send(
-      new GetItemCommand({ TableName: 'hookflow-dedupe', Key: { pk: { S: `wait#${runRef}#approval` } } }),
-    );
+    const Item = await readWaitItem(dynamodb, runRef, 'approval');
 
     expect(Item).toMatchObject({
       status: { S: 'WAITING' },

@@ -9,7 +9,7 @@ jest.setTimeout(60_000);
  * HTTP as a third party would (docs/waits.md, "A resume whose answer was lost").
  */
 describe('a task send carried out whose answer was lost', () => {
-  const { start, waitItem } = stackPerTest({ HOOKFLOW_LOCAL_SFN_LOSE_TASK_ANSWERS: '1' });
+  const { start, untilWaiting } = stackPerTest({ HOOKFLOW_LOCAL_SFN_LOSE_TASK_ANSWERS: '1' });
 
   /** Starts a run of the events webhook `ref` (approval waits at once; approval-later a second after). */
   async function begin(s: RunningStack, ref: string) {
@@ -27,20 +27,12 @@ describe('a task send carried out whose answer was lost', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ approvedBy }),
     });
-  /** Until the run's task has stored its token (what a third party cannot see: the wait item). */
-  async function waiting(runRef: string): Promise<void> {
-    for (let i = 0; i < 200; i++) {
-      if ((await waitItem(runRef, 'approval')) !== undefined) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`run ${runRef} never waited`);
-  }
 
   it('a callback whose resume went through unanswered gets 204, not 410; its retry 204, another callback 409', async () => {
     // Arrange
     const s = await start();
     const { runRef, executionLink } = await begin(s, 'approval');
-    await waiting(runRef);
+    await untilWaiting(runRef, 'approval');
 
     // Act
     const first = await callback(s, runRef, 'cb-1', 'kevin');

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { waitKey } from '../../functions/adapters/aws/registry-items';
 import { dynamoDbBackend } from '../../local/dynamodb/start-dynamodb';
 
 const root = resolve(__dirname, '..', '..');
@@ -148,13 +150,33 @@ export function stackPerTest(env: Record<string, string>) {
       dynamodb = new DynamoDBClient(localClientConfig(stack.dynamodbEndpoint));
       return stack;
     },
-    async waitItem(runRef: string, topic: string): Promise<Record<string, AttributeValue> | undefined> {
-      const { Item } = await dynamodb!.send(
-        new GetItemCommand({ TableName: 'hookflow-dedupe', Key: { pk: { S: `wait#${runRef}#${topic}` } } }),
-      );
-      return Item;
-    },
+    waitItem: (runRef: string, topic: string) => readWaitItem(dynamodb!, runRef, topic),
+    untilWaiting: (runRef: string, topic: string) => untilWaiting(dynamodb!, runRef, topic),
   };
+}
+
+/** A run's wait item (`wait#<run ref>#<topic>` in the dedupe table), which a third party cannot see. */
+export async function readWaitItem(
+  dynamodb: DynamoDBClient,
+  runRef: string,
+  topic: string,
+): Promise<Record<string, AttributeValue> | undefined> {
+  const { Item } = await dynamodb.send(
+    new GetItemCommand({ TableName: 'hookflow-dedupe', Key: marshall(waitKey(runRef, topic)) }),
+  );
+  return Item;
+}
+
+/**
+ * Until the run's wait task has stored its item (a moment after the run starts; a callback before that would be
+ * kept early): polled every 25 ms, and an error after 200 polls.
+ */
+export async function untilWaiting(dynamodb: DynamoDBClient, runRef: string, topic: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await readWaitItem(dynamodb, runRef, topic)) !== undefined) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`run ${runRef} never waited on ${topic}`);
 }
 
 /**
