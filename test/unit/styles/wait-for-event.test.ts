@@ -64,6 +64,21 @@ function expectDeliveredToAttempt2(s: ReturnType<typeof setup>, delivered: unkno
 
 type Setup = ReturnType<typeof setup>;
 
+/** The attempt's Lambda context: 10 s left of a 10 s invocation (what retryWritesBy is counted from). */
+const tenSecondsLeft = (s: Setup) => ({ endsAt: s.now() + 10_000, lastsMs: 10_000 });
+
+/**
+ * The wait's next put is carried out, then `after` says what the function hears: `again` is the SDK's retry of the
+ * same put (its first attempt's answer lost), or `after` throws the lost answer itself.
+ */
+function afterThePutLands(s: Setup, after: (again: () => Promise<boolean>) => Promise<boolean>) {
+  const put = s.waits.beginWait.bind(s.waits);
+  jest.spyOn(s.waits, 'beginWait').mockImplementationOnce(async (wait, now) => {
+    await put(wait, now);
+    return after(() => put(wait, now));
+  });
+}
+
 describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
   it('stores the token with the TTL attribute: timeout plus WAIT_ITEM_GRACE_SECONDS, in epoch seconds', async () => {
     const s = setup();
@@ -229,10 +244,7 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
      */
     async function failedAfterItsPut(s: Setup) {
       const entered = new Date(s.now()).toISOString();
-      await beginWait(s.deps, s.input({ taskToken: 'attempt-1', enteredTime: entered }), undefined, {
-        endsAt: s.now() + 10_000,
-        lastsMs: 10_000,
-      });
+      await beginWait(s.deps, s.input({ taskToken: 'attempt-1', enteredTime: entered }), undefined, tenSecondsLeft(s));
       s.engine.goneTokens.add('attempt-1');
       const retry = () => beginWait(s.deps, s.input({ taskToken: 'attempt-2', enteredTime: entered }));
       return { retry };
@@ -324,16 +336,13 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
       // second attempt of the same put, which then meets the resumed item.
       const s = setup();
       const entered = new Date(s.now()).toISOString();
-      const put = s.waits.beginWait.bind(s.waits);
-      jest.spyOn(s.waits, 'beginWait').mockImplementationOnce(async (wait, now) => {
-        await put(wait, now);
+      afterThePutLands(s, async (again) => {
         await s.callback({ output: { approved: true } }, 'cb-1');
-        return put(wait, now);
+        return again();
       });
-      const invocation = { endsAt: s.now() + 10_000, lastsMs: 10_000 };
 
       // Act
-      const begun = beginWait(s.deps, s.input({ enteredTime: entered }), undefined, invocation);
+      const begun = beginWait(s.deps, s.input({ enteredTime: entered }), undefined, tenSecondsLeft(s));
       await expect(begun).rejects.toBeInstanceOf(WaitContendedError);
       const again = await s.callback({ output: { approved: true } }, 'cb-1');
       const loop = await beginWait(s.deps, s.input({ taskToken: 'token-9', enteredTime: entered }));
@@ -479,24 +488,24 @@ describe('the wait task (functions/styles/events/wait-for-event.ts)', () => {
       const error = unanswered();
       jest.spyOn(s.waits, 'beginWait').mockRejectedValueOnce(error);
 
-      await expect(beginWait(s.deps, s.input(), undefined, { endsAt: s.now() + 10_000, lastsMs: 10_000 })).rejects.toBe(
-        error,
-      );
+      await expect(beginWait(s.deps, s.input(), undefined, tenSecondsLeft(s))).rejects.toBe(error);
     });
 
     it('a put that landed with no answer: Busy; a callback meanwhile is kept, and the retry (a new token) resumes with it', async () => {
       // Arrange: the put lands, but its answer is lost on every SDK attempt; the task fails and is retried.
       const s = setup();
       const entered = new Date(s.now()).toISOString();
-      const put = s.waits.beginWait.bind(s.waits);
-      jest.spyOn(s.waits, 'beginWait').mockImplementationOnce(async (wait, now) => {
-        await put(wait, now);
+      afterThePutLands(s, async () => {
         throw unanswered();
       });
-      const invocation = { endsAt: s.now() + 10_000, lastsMs: 10_000 };
 
       // Act
-      const first = beginWait(s.deps, s.input({ taskToken: 'attempt-1', enteredTime: entered }), undefined, invocation);
+      const first = beginWait(
+        s.deps,
+        s.input({ taskToken: 'attempt-1', enteredTime: entered }),
+        undefined,
+        tenSecondsLeft(s),
+      );
       await expect(first).rejects.toBeInstanceOf(WaitBusyError);
       s.engine.goneTokens.add('attempt-1');
       const delivered = await s.callback({ output: { n: 1 } }, 'cb-1');
