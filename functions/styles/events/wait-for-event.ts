@@ -222,9 +222,9 @@ async function closedByThisAttempt(
 /** The invocation's calls, cut short at its deadline: none where no deadline is wired or it is off. */
 function withinInvocation(
   deadline: Pick<Deadline, 'reserveMs' | 'within'> | undefined,
-  remainingMs: number | undefined,
+  invocation: WaitInvocation | undefined,
 ): WithinInvocation | undefined {
-  const at = remainingMs === undefined ? undefined : deadlineAt(deadline, Date.now() + remainingMs);
+  const at = invocation === undefined ? undefined : deadlineAt(deadline, invocation.endsAt);
   if (at === undefined) return undefined;
   return (work) => (at > Date.now() ? deadline!.within(at, work) : Promise.resolve({ done: false }));
 }
@@ -239,10 +239,9 @@ export function makeWaitForEventHandler(
       throw new WaitInputError(`invalid wait payload: ${describeInvalid(parsed.error, event)}`);
     }
     const remainingMs = context?.getRemainingTimeInMillis?.();
-    const within = withinInvocation(deps.deadline, remainingMs);
     const invocation =
       remainingMs === undefined ? undefined : { endsAt: Date.now() + remainingMs, lastsMs: remainingMs };
-    const begun = await beginWait(deps, parsed.data, within, invocation);
+    const begun = await beginWait(deps, parsed.data, withinInvocation(deps.deadline, invocation), invocation);
     // The token is a capability: never logged.
     deps.logger.info('wait begun', { ref: parsed.data.ref, topic: parsed.data.topic, ...begun });
     return begun;
