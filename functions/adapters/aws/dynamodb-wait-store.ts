@@ -93,22 +93,7 @@ export class DynamoDbWaitStore implements WaitStore {
   async keepEarly(ref: string, topic: string, callback: EarlyCallback, now: number): Promise<boolean> {
     // Nothing there, or only an expired leftover: a waiting task's item lives until its timeout plus
     // WAIT_ITEM_GRACE_SECONDS (then it is as good as deleted by TTL).
-    return putUnlessLive(
-      this.client,
-      this.tableName,
-      {
-        ...waitKey(ref, topic),
-        status: 'EARLY',
-        callbackStatus: callback.callbackStatus,
-        // JSON text, as kept; the wait that takes it parses it back.
-        output: JSON.stringify(callback.output ?? null),
-        resumedBy: callback.eventId,
-        expiresAt: Math.floor(callback.expiresAt.getTime() / 1000),
-        // What deliverCallback compares to the millisecond (expiresAt, in seconds, is the TTL attribute).
-        expiresAtIso: callback.expiresAt.toISOString(),
-      },
-      now,
-    );
+    return putUnlessLive(this.client, this.tableName, { ...waitKey(ref, topic), ...earlyAttributes(callback) }, now);
   }
 
   async beginWait(wait: BeginningWait, now: number): Promise<boolean> {
@@ -211,25 +196,19 @@ export class DynamoDbWaitStore implements WaitStore {
 
   async keepEarlyInstead(ref: string, topic: string, owner: string, callback: EarlyCallback): Promise<boolean> {
     // The claim still held (rules: holdsClaim) means the item still holds the claimed token: a retry's put writes a
-    // whole new item, without a claim. The result is the item keepEarly writes; what belonged to the dead token goes.
-    const gone =
-      'taskToken, executionArn, enteredTime, stateEnteredTime, timeoutSeconds, retryWritesBy, claimOwner, leaseUntil';
+    // whole new item, without a claim. The result is the item keepEarly writes (earlyAttributes, each set through a
+    // name placeholder); what belonged to the dead token goes, and resumedBy too when the callback has no id.
+    const set = Object.entries(earlyAttributes(callback)).filter(([, value]) => value !== undefined);
+    const gone = ['taskToken', 'executionArn', 'enteredTime', 'stateEnteredTime', 'timeoutSeconds', 'retryWritesBy'];
+    gone.push('claimOwner', 'leaseUntil', ...(callback.eventId === undefined ? ['resumedBy'] : []));
     return this.update(ref, topic, {
       condition: '#s = :claimed AND claimOwner = :owner',
-      set:
-        'SET #s = :early, callbackStatus = :callbackStatus, #output = :output, expiresAt = :expiresAt, ' +
-        `expiresAtIso = :expiresAtIso${callback.eventId === undefined ? '' : ', resumedBy = :by'} ` +
-        `REMOVE ${gone}${callback.eventId === undefined ? ', resumedBy' : ''}`,
-      names: { '#output': 'output' },
+      set: `SET ${set.map((_, n) => `#e${n} = :e${n}`).join(', ')} REMOVE ${gone.join(', ')}`,
+      names: Object.fromEntries(set.map(([name], n) => [`#e${n}`, name])),
       values: {
-        ...(callback.eventId === undefined ? {} : { ':by': callback.eventId }),
         ':claimed': 'CLAIMED',
         ':owner': owner,
-        ':early': 'EARLY',
-        ':callbackStatus': callback.callbackStatus,
-        ':output': JSON.stringify(callback.output ?? null),
-        ':expiresAt': Math.floor(callback.expiresAt.getTime() / 1000),
-        ':expiresAtIso': callback.expiresAt.toISOString(),
+        ...Object.fromEntries(set.map(([, value], n) => [`:e${n}`, value])),
       },
     });
   }
@@ -282,6 +261,20 @@ export class DynamoDbWaitStore implements WaitStore {
       throw error;
     }
   }
+}
+
+/** An EARLY item's attributes, as keepEarly and keepEarlyInstead write them and earlyCallbackOf reads them back. */
+function earlyAttributes(callback: EarlyCallback): Record<string, string | number | undefined> {
+  return {
+    status: 'EARLY',
+    callbackStatus: callback.callbackStatus,
+    // JSON text, as kept; the wait that takes it parses it back.
+    output: JSON.stringify(callback.output ?? null),
+    resumedBy: callback.eventId,
+    expiresAt: Math.floor(callback.expiresAt.getTime() / 1000),
+    // What deliverCallback compares to the millisecond (expiresAt, in seconds, is the TTL attribute).
+    expiresAtIso: callback.expiresAt.toISOString(),
+  };
 }
 
 /** A finished wait item is kept a day, for a late duplicate callback to get 409 rather than 404; then TTL removes it. */

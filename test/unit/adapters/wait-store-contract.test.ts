@@ -154,6 +154,12 @@ const cases: readonly (readonly [string, Case, unknown[]])[] = [
       await store.claim(`${ref}-r`, TOPIC, claim('c', NOW));
       await store.beginWait({ ...wait(`${ref}-r`), taskToken: 'token-2' }, NOW);
       const overwritten = await store.keepEarlyInstead(`${ref}-r`, TOPIC, 'c', early(600 * SECOND));
+      // A callback without an id, over a claim whose delivery carried one: no id is left on the kept callback.
+      await store.beginWait(wait(`${ref}-n`), NOW);
+      await store.claim(`${ref}-n`, TOPIC, { ...claim('d', NOW), eventId: 'cb-9' });
+      const { eventId: _none, ...anonymous } = early(600 * SECOND);
+      await store.keepEarlyInstead(`${ref}-n`, TOPIC, 'd', anonymous);
+      const keptAnonymous = await store.get(`${ref}-n`, TOPIC);
       return [
         stored,
         foreign,
@@ -168,6 +174,8 @@ const cases: readonly (readonly [string, Case, unknown[]])[] = [
         taken && { callbackStatus: taken.callbackStatus, output: taken.output, eventId: taken.eventId },
         overwritten,
         await status(store, `${ref}-r`),
+        keptAnonymous?.status,
+        keptAnonymous?.resumedBy,
       ];
     },
     [
@@ -183,6 +191,8 @@ const cases: readonly (readonly [string, Case, unknown[]])[] = [
       { callbackStatus: 'succeeded', output: { ok: true }, eventId: 'cb-1' },
       false,
       'WAITING',
+      'EARLY',
+      undefined,
     ],
   ],
   [
