@@ -119,7 +119,10 @@ export class DynamoDbWaitStore implements WaitStore {
           // (takeEarly). Items written before waits had a status count as waiting, not early. TTL deletes late:
           // expiry is checked here. This very token in a callback's hands stays: only the SDK's retry of this put
           // (an attempt that landed, its answer lost) meets it. So does a wait stored later than this one: only a put
-          // that landed after its attempt gave it up meets that. ISO 8601 times of one format compare as strings.
+          // that landed after its attempt gave it up meets that. ISO 8601 times of one format compare as strings:
+          // DynamoDB compares strings "based on ASCII character code values"
+          // (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Condition.html); the contract test
+          // pins it on DynamoDB Local.
           ConditionExpression:
             'attribute_not_exists(pk) OR ((attribute_not_exists(#s) OR #s <> :early OR expiresAt < :now) AND ' +
             '(attribute_not_exists(taskToken) OR taskToken <> :token OR attribute_not_exists(#s) OR #s = :waiting) AND ' +
