@@ -21,8 +21,17 @@ describe('local stack start-up', () => {
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    // The gateway's URL, the moment the stack prints it: the start-up window can be shorter than a polling interval
+    // on an idle machine, so the first probe goes out from the output's own event, not from a timer.
+    let listening: (url: string) => void = () => undefined;
+    const gatewayUrl = new Promise<string>((resolve) => (listening = resolve));
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /gateway listening at (http:\/\/[\d.]+:\d+)/.exec(output)?.[1];
+      if (url !== undefined) listening(url);
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
     const seen: {
       phase: 'starting' | 'ready';
       path: string;
@@ -31,10 +40,7 @@ describe('local stack start-up', () => {
       retryAfter: string | null;
     }[] = [];
     try {
-      const url = await waitFor(
-        () => /gateway listening at (http:\/\/[\d.]+:\d+)/.exec(output)?.[1],
-        () => output,
-      );
+      const url = await within(60_000, gatewayUrl, () => output);
 
       // Act: probe as a impatient client would, from the moment the port is bound until the stack says ready.
       const probe = async (phase: 'starting' | 'ready') => {
@@ -138,11 +144,15 @@ function childPid(dataDir: string, script: string): number {
   return Number(found[0]);
 }
 
-async function waitFor<T>(read: () => T | undefined, describeState: () => string): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const value = read();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
+/** `promise`, or an error naming what the stack printed if it has not settled within `ms`. */
+async function within<T>(ms: number, promise: Promise<T>, describeState: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting; output so far:\n${describeState()}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
-  throw new Error(`timed out waiting; output so far:\n${describeState()}`);
 }
